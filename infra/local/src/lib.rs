@@ -1,0 +1,38 @@
+//! The whole API as one axum app: every function's router behind the same authentication code as
+//! in Lambda, with CORS. Used by the local server and by the end-to-end tests.
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use hub_api::AppState;
+use hub_api::error::ApiError;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Every function's router, merged.
+pub fn app(state: AppState) -> Router {
+    let cors = cors(&state.config.cors_origins);
+    Router::new()
+        .merge(hub_operators::router(state.clone()))
+        .merge(hub_groups::router(state))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(cors)
+}
+
+/// CORS for the configured origins; preflight answers on every route without credentials.
+pub fn cors(origins: &[String]) -> CorsLayer {
+    let allow_origin = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600))
+}

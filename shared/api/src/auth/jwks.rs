@@ -1,0 +1,286 @@
+//! The identity provider's JWKS: fetched lazily, cached in memory, refreshed when stale or when
+//! a token names a key we do not know (rate limited).
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
+use jsonwebtoken::{Algorithm, DecodingKey};
+
+use super::AuthError;
+
+/// Whole-request timeout for a JWKS fetch.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+/// A JWKS document larger than this is refused.
+const MAX_JWKS_BYTES: usize = 512 * 1024;
+/// Keys older than this are refetched on next use (the old ones stay in use if that fails).
+const MAX_AGE: Duration = Duration::from_secs(60 * 60);
+/// At most one unknown-kid refresh, and at most one fetch attempt after a failure, per interval.
+pub(super) const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// One usable verification key.
+pub(super) struct JwkKey {
+    pub kid: Option<String>,
+    pub alg: Algorithm,
+    pub key: DecodingKey,
+}
+
+pub(super) type KeySet = Arc<[JwkKey]>;
+
+#[derive(Default)]
+struct State {
+    keys: Option<KeySet>,
+    fetched_at: Option<Instant>,
+    last_attempt: Option<Instant>,
+    last_unknown_kid_refresh: Option<Instant>,
+}
+
+pub(super) struct JwksSource {
+    url: String,
+    http: reqwest::Client,
+    refetch_interval: Duration,
+    state: RwLock<State>,
+    /// Serializes fetches so that a burst of requests causes one fetch.
+    fetch_lock: tokio::sync::Mutex<()>,
+}
+
+fn within(at: Option<Instant>, interval: Duration) -> bool {
+    at.is_some_and(|t| t.elapsed() < interval)
+}
+
+impl JwksSource {
+    pub(super) fn new(url: String, refetch_interval: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(FETCH_TIMEOUT)
+            .connect_timeout(FETCH_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        JwksSource {
+            url,
+            http,
+            refetch_interval,
+            state: RwLock::new(State::default()),
+            fetch_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        let guard = self.state.read().unwrap_or_else(|e| e.into_inner());
+        f(&guard)
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+
+    fn fresh_keys(&self) -> Option<KeySet> {
+        self.read(|s| {
+            if within(s.fetched_at, MAX_AGE) {
+                s.keys.clone()
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The current keys, fetching them first when there are none yet or they are stale.
+    pub(super) async fn keys(&self) -> Result<KeySet, AuthError> {
+        if let Some(keys) = self.fresh_keys() {
+            return Ok(keys);
+        }
+        let _guard = self.fetch_lock.lock().await;
+        if let Some(keys) = self.fresh_keys() {
+            return Ok(keys);
+        }
+        if self.read(|s| within(s.last_attempt, self.refetch_interval)) {
+            // A fetch was tried moments ago (and failed, or we would have fresh keys).
+            return self
+                .read(|s| s.keys.clone())
+                .ok_or(AuthError::JwksUnavailable);
+        }
+        self.fetch_and_store().await
+    }
+
+    /// Called when a token names a key that `seen` does not hold: refetches, at most once per
+    /// refetch interval, and returns the keys to search again (possibly unchanged).
+    pub(super) async fn refresh_for_unknown_kid(&self, seen: &KeySet) -> Result<KeySet, AuthError> {
+        let _guard = self.fetch_lock.lock().await;
+        let (current, rate_limited) = self.read(|s| {
+            (
+                s.keys.clone(),
+                within(s.last_unknown_kid_refresh, self.refetch_interval),
+            )
+        });
+        if let Some(current) = &current
+            && !Arc::ptr_eq(current, seen)
+        {
+            // Someone refreshed while we waited for the lock.
+            return Ok(current.clone());
+        }
+        if rate_limited {
+            return current.ok_or(AuthError::JwksUnavailable);
+        }
+        self.write(|s| s.last_unknown_kid_refresh = Some(Instant::now()));
+        self.fetch_and_store().await
+    }
+
+    async fn fetch_and_store(&self) -> Result<KeySet, AuthError> {
+        self.write(|s| s.last_attempt = Some(Instant::now()));
+        match self.fetch().await {
+            Ok(keys) => {
+                let keys: KeySet = keys.into();
+                self.write(|s| {
+                    s.keys = Some(keys.clone());
+                    s.fetched_at = Some(Instant::now());
+                });
+                Ok(keys)
+            }
+            Err(reason) => {
+                tracing::warn!(reason, "JWKS fetch failed");
+                self.read(|s| s.keys.clone())
+                    .ok_or(AuthError::JwksUnavailable)
+            }
+        }
+    }
+
+    async fn fetch(&self) -> Result<Vec<JwkKey>, &'static str> {
+        let mut response = self
+            .http
+            .get(&self.url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|_| "request failed")?;
+        if !response.status().is_success() {
+            return Err("unexpected status");
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+        {
+            return Err("document too large");
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|_| "reading the body failed")?
+        {
+            if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                return Err("document too large");
+            }
+            body.extend_from_slice(&chunk);
+        }
+        parse_jwks(&body)
+    }
+}
+
+/// Parses a JWKS document, keeping the keys usable for RS256 or ES256 and silently skipping
+/// the others (other key types, encryption keys, entries this crate cannot read).
+pub(super) fn parse_jwks(body: &[u8]) -> Result<Vec<JwkKey>, &'static str> {
+    let doc: serde_json::Value = serde_json::from_slice(body).map_err(|_| "not JSON")?;
+    let entries = doc
+        .get("keys")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("no keys array")?;
+    Ok(entries
+        .iter()
+        .filter_map(|entry| {
+            let jwk: Jwk = serde_json::from_value(entry.clone()).ok()?;
+            let alg = signing_alg(&jwk)?;
+            let key = DecodingKey::from_jwk(&jwk).ok()?;
+            Some(JwkKey {
+                kid: jwk.common.key_id.clone(),
+                alg,
+                key,
+            })
+        })
+        .collect())
+}
+
+/// The algorithm a JWK may verify: RS256 for RSA keys, ES256 for P-256 keys; `None` for
+/// anything else, or when the JWK's own `alg`/`use` say otherwise.
+fn signing_alg(jwk: &Jwk) -> Option<Algorithm> {
+    if jwk
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
+        return None;
+    }
+    let by_type = match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => Algorithm::RS256,
+        AlgorithmParameters::EllipticCurve(p) if p.curve == EllipticCurve::P256 => Algorithm::ES256,
+        _ => return None,
+    };
+    match jwk.common.key_algorithm {
+        None => Some(by_type),
+        Some(KeyAlgorithm::RS256) if by_type == Algorithm::RS256 => Some(by_type),
+        Some(KeyAlgorithm::ES256) if by_type == Algorithm::ES256 => Some(by_type),
+        Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_keeps_only_signing_rs256_and_es256_keys() {
+        let fixture = include_str!("../../tests/fixtures/jwks.json");
+        let keys = parse_jwks(fixture.as_bytes()).unwrap();
+        let summary: Vec<(Option<&str>, Algorithm)> =
+            keys.iter().map(|k| (k.kid.as_deref(), k.alg)).collect();
+        assert_eq!(
+            summary,
+            [
+                (Some("test-rsa-1"), Algorithm::RS256),
+                (Some("test-ec-1"), Algorithm::ES256)
+            ]
+        );
+
+        let mut doc: serde_json::Value = serde_json::from_str(fixture).unwrap();
+        let rsa = doc["keys"][0].clone();
+        let ec = doc["keys"][1].clone();
+        let mut no_alg = rsa.clone();
+        no_alg.as_object_mut().unwrap().remove("alg");
+        no_alg["kid"] = "no-alg".into();
+        let mut enc = rsa.clone();
+        enc["use"] = "enc".into();
+        enc["kid"] = "enc".into();
+        let mut ps = rsa.clone();
+        ps["alg"] = "PS256".into();
+        ps["kid"] = "ps".into();
+        let mut lying = ec.clone();
+        lying["alg"] = "RS256".into();
+        lying["kid"] = "lying".into();
+        let mut p384 = ec.clone();
+        p384["crv"] = "P-384".into();
+        p384["kid"] = "p384".into();
+        doc["keys"] = serde_json::json!([
+            no_alg,
+            enc,
+            ps,
+            lying,
+            p384,
+            {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
+            {"kty": "RSA", "kid": "weird", "alg": "RSA-OAEP-256", "n": "AQAB", "e": "AQAB"},
+            {"kty": "wat"},
+            "not an object",
+        ]);
+        let keys = parse_jwks(doc.to_string().as_bytes()).unwrap();
+        let kids: Vec<Option<&str>> = keys.iter().map(|k| k.kid.as_deref()).collect();
+        assert_eq!(kids, [Some("no-alg")]);
+        assert_eq!(keys[0].alg, Algorithm::RS256);
+    }
+
+    #[test]
+    fn parse_refuses_documents_without_keys() {
+        assert!(parse_jwks(b"not json").is_err());
+        assert!(parse_jwks(b"{}").is_err());
+        assert!(parse_jwks(b"{\"keys\": {}}").is_err());
+        assert_eq!(parse_jwks(b"{\"keys\": []}").unwrap().len(), 0);
+    }
+}

@@ -1,0 +1,33 @@
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+/// The time source of the handlers; tests and `hubctl recompute --now` inject a fixed one.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> Timestamp + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Self {
+        Clock(Arc::new(Timestamp::now))
+    }
+    pub fn fixed(at: Timestamp) -> Self {
+        Clock(Arc::new(move || at))
+    }
+    pub fn now(&self) -> Timestamp {
+        (self.0)()
+    }
+    /// Now as stored and shown: RFC 3339 UTC with whole seconds.
+    pub fn now_rfc3339(&self) -> String {
+        format_timestamp(self.now())
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+pub fn format_timestamp(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

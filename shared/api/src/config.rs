@@ -1,0 +1,66 @@
+//! Configuration read from the environment once per process.
+
+use std::collections::BTreeMap;
+
+use crate::values::AccountType;
+
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Default operator limit of each account type (`HUB_OPERATOR_LIMITS`, e.g.
+    /// `Starter=1,Premium=4,Professional=10,Business=25,Enterprise=100`).
+    pub operator_limits: BTreeMap<String, i64>,
+    /// Origins allowed by CORS (`HUB_CORS_ORIGINS`, comma-separated; `*` allows any).
+    pub cors_origins: Vec<String>,
+}
+
+pub const DEFAULT_OPERATOR_LIMITS: &str = "Starter=1,Premium=4,Professional=10,Business=25,Enterprise=100";
+
+impl HubConfig {
+    pub fn from_env() -> Result<Self, String> {
+        let limits = std::env::var("HUB_OPERATOR_LIMITS").ok().filter(|v| !v.is_empty());
+        let origins = std::env::var("HUB_CORS_ORIGINS").unwrap_or_default();
+        Ok(HubConfig {
+            operator_limits: parse_limits(limits.as_deref().unwrap_or(DEFAULT_OPERATOR_LIMITS))?,
+            cors_origins: origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
+        })
+    }
+
+    pub fn operator_limit(&self, account_type: AccountType) -> i64 {
+        self.operator_limits.get(account_type.as_str()).copied().unwrap_or(0)
+    }
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig { operator_limits: parse_limits(DEFAULT_OPERATOR_LIMITS).expect("defaults parse"), cors_origins: Vec::new() }
+    }
+}
+
+fn parse_limits(spec: &str) -> Result<BTreeMap<String, i64>, String> {
+    let mut limits = BTreeMap::new();
+    for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, limit) = pair.split_once('=').ok_or_else(|| format!("HUB_OPERATOR_LIMITS: `{pair}` is not Type=N"))?;
+        let account_type = AccountType::parse(name.trim()).map_err(|e| format!("HUB_OPERATOR_LIMITS: {e}"))?;
+        let limit: i64 = limit.trim().parse().map_err(|_| format!("HUB_OPERATOR_LIMITS: `{limit}` is not a number"))?;
+        if limit < 1 {
+            return Err(format!("HUB_OPERATOR_LIMITS: {name} must allow at least one operator"));
+        }
+        limits.insert(account_type.as_str().to_owned(), limit);
+    }
+    Ok(limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn premium_defaults_to_four_and_overrides_parse() {
+        assert_eq!(HubConfig::default().operator_limit(AccountType::Premium), 4);
+        let limits = parse_limits("Premium=7, Starter=2").unwrap();
+        assert_eq!(limits["Premium"], 7);
+        assert!(parse_limits("Gold=3").is_err());
+        assert!(parse_limits("Premium=x").is_err());
+        assert!(parse_limits("Premium=0").is_err());
+    }
+}

@@ -1,0 +1,225 @@
+//! Extractors whose rejections are the contract's problems: JSON bodies, query strings, path ids,
+//! `If-Match` and `Idempotency-Key`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+use crate::values::ResourceId;
+
+/// Request bodies are refused above this size.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON request body: `application/json` (or `+json`), at most 64 KiB, no unknown fields (the
+/// target types deny them), every type error reported against its field.
+pub struct JsonBody<T>(pub T);
+
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+/// Parses a JSON document into `T`, telling syntax errors (`malformed_json`) from shape errors
+/// (`validation_failed`, with the field path).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::MalformedJson("the body is empty".into()));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(value) => Ok(value),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let field = if path == "." { String::new() } else { path };
+                    Err(ApiError::Validation(vec![FieldError::new(field, strip_position(&inner.to_string()))]))
+                }
+                _ => Err(ApiError::MalformedJson(strip_position(&inner.to_string()))),
+            }
+        }
+    }
+}
+
+/// serde_json appends " at line 1 column 5"; keep the message, the position adds little.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
+            && len > MAX_BODY_BYTES
+        {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        let bytes = read_body(req, state).await?;
+        match content_type {
+            Some(ct) if is_json(&ct) => {}
+            None if bytes.is_empty() => return Err(ApiError::MalformedJson("a JSON body is required".into())),
+            _ => return Err(ApiError::UnsupportedMediaType),
+        }
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// The raw body, limited to [`MAX_BODY_BYTES`].
+pub async fn read_body<S: Send + Sync>(req: Request, _state: &S) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await.map_err(|_| ApiError::PayloadTooLarge)
+}
+
+/// A query string; unknown or ill-typed parameters are `validation_failed`.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = parts.uri.query().unwrap_or("");
+        if raw.len() > 2048 {
+            return Err(ApiError::field("query", "the query string is too long"));
+        }
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de).map(Query).map_err(|err| {
+            let field = err.path().to_string();
+            ApiError::Validation(vec![FieldError::new(if field == "." { String::new() } else { field }, err.into_inner().to_string())])
+        })
+    }
+}
+
+/// Path ids: anything that is not a well-formed id cannot name a resource, so it is 404.
+pub struct PathIds<T>(pub T);
+
+/// Types made of path segments that must each be a [`ResourceId`].
+pub trait FromPathSegments: Sized {
+    fn from_segments(segments: Vec<String>) -> Option<Self>;
+}
+
+impl FromPathSegments for String {
+    fn from_segments(mut segments: Vec<String>) -> Option<Self> {
+        (segments.len() == 1).then(|| segments.remove(0))
+    }
+}
+
+impl FromPathSegments for (String, String) {
+    fn from_segments(segments: Vec<String>) -> Option<Self> {
+        let [a, b]: [String; 2] = segments.try_into().ok()?;
+        Some((a, b))
+    }
+}
+
+impl<S: Send + Sync, T: FromPathSegments> FromRequestParts<S> for PathIds<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(params) = axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+        let mut segments = Vec::with_capacity(params.len());
+        for (_, value) in params {
+            ResourceId::parse(&value).map_err(|_| ApiError::NotFound)?;
+            segments.push(value);
+        }
+        T::from_segments(segments).map(PathIds).ok_or(ApiError::NotFound)
+    }
+}
+
+/// `If-Match: "<version>"` (or `*`, `W/"<version>"`); absent means "the current version".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfMatch(pub Option<i64>);
+
+impl IfMatch {
+    /// Refuses a write to `current` when the client expected another version.
+    pub fn check(self, current: i64) -> Result<(), ApiError> {
+        match self.0 {
+            Some(expected) if expected != current => Err(ApiError::VersionConflict),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else { return Ok(IfMatch(None)) };
+        let value = value.to_str().map_err(|_| ApiError::field("If-Match", "must be an ETag such as \"3\""))?.trim();
+        if value == "*" {
+            return Ok(IfMatch(None));
+        }
+        let tag = value.strip_prefix("W/").unwrap_or(value);
+        let version = tag
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .and_then(|t| t.parse::<i64>().ok())
+            // An ETag this server never issued matches no version.
+            .unwrap_or(-1);
+        Ok(IfMatch(Some(version)))
+    }
+}
+
+/// The `Idempotency-Key` header of a create (1-255 visible ASCII characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else { return Ok(IdempotencyKey(None)) };
+        let invalid = || ApiError::field("Idempotency-Key", "must be 1-255 visible ASCII characters");
+        let key = value.to_str().map_err(|_| invalid())?;
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(invalid());
+        }
+        Ok(IdempotencyKey(Some(key.to_owned())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        n: Option<u8>,
+    }
+
+    #[test]
+    fn json_errors_are_classified() {
+        assert!(matches!(parse_json::<Body>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse_json::<Body>(b""), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse_json::<Body>(b"nope"), Err(ApiError::MalformedJson(_))));
+        match parse_json::<Body>(b"{\"name\":\"a\",\"n\":\"x\"}") {
+            Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "n"),
+            other => panic!("{other:?}"),
+        }
+        match parse_json::<Body>(b"{\"name\":\"a\",\"extra\":1}") {
+            Err(ApiError::Validation(e)) => assert!(e[0].message.contains("extra")),
+            other => panic!("{other:?}"),
+        }
+        let deep = "[".repeat(10_000);
+        assert!(matches!(parse_json::<serde_json::Value>(deep.as_bytes()), Err(ApiError::MalformedJson(_))));
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+    }
+}

@@ -1,0 +1,118 @@
+//! `Idempotency-Key` on creates: the first response is stored in the same transaction as the
+//! creation; a retry with the same body gets it back, a different body gets 422.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hub_store::{AccountScope, IdempotencyWrite, StoreError, Guard};
+use hub_store::records::IdempotencyRecord;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::caller::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{IdempotencyKey, JsonBody};
+use crate::state::AppState;
+
+/// Replays stay available this long.
+const RETENTION_SECONDS: i64 = 24 * 60 * 60;
+
+/// A JSON create body together with a fingerprint of its content (key order and whitespace do
+/// not matter) for idempotency.
+pub struct CreateBody<T> {
+    pub value: T,
+    pub fingerprint: String,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CreateBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBody(document) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
+        let canonical = serde_json::to_vec(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let fingerprint = hex(&Sha256::digest(&canonical));
+        let value = serde_path_to_error::deserialize::<_, T>(document).map_err(|err| {
+            let field = err.path().to_string();
+            ApiError::Validation(vec![crate::error::FieldError::new(
+                if field == "." { String::new() } else { field },
+                err.into_inner().to_string(),
+            )])
+        })?;
+        Ok(CreateBody { value, fingerprint })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One create request's idempotency context.
+pub struct Idempotency {
+    key_scope: String,
+    key: Option<String>,
+    fingerprint: String,
+}
+
+impl Idempotency {
+    /// Keys are private to the caller (operator or API user) and the route.
+    pub fn new(caller: &Caller, route: &str, key: IdempotencyKey, fingerprint: String) -> Self {
+        let who = caller.api_user_id.as_deref().unwrap_or(&caller.operator_id);
+        Idempotency { key_scope: format!("{who}:{route}"), key: key.0, fingerprint }
+    }
+
+    /// The stored response when this key was used before with the same body; 422 with another.
+    pub async fn replay(&self, state: &AppState, scope: &AccountScope) -> ApiResult<Option<Response>> {
+        let Some(key) = &self.key else { return Ok(None) };
+        let now = state.clock.now().as_second();
+        match state.store.idempotency_record(scope, &self.key_scope, key, now).await? {
+            None => Ok(None),
+            Some(record) if record.request_hash == self.fingerprint => Ok(Some(replayed(record))),
+            Some(_) => Err(ApiError::IdempotencyKeyReused),
+        }
+    }
+
+    /// The record to write with the creation, if the request carried a key.
+    pub fn record(&self, state: &AppState, status: StatusCode, body: &impl Serialize, location: Option<&str>) -> ApiResult<Option<IdempotencyWrite>> {
+        let Some(key) = &self.key else { return Ok(None) };
+        let now = state.clock.now().as_second();
+        Ok(Some(IdempotencyWrite {
+            scope: self.key_scope.clone(),
+            key: key.clone(),
+            record: IdempotencyRecord {
+                request_hash: self.fingerprint.clone(),
+                status: status.as_u16(),
+                body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))?,
+                location: location.map(str::to_owned),
+                expires_at: now + RETENTION_SECONDS,
+            },
+            now,
+        }))
+    }
+
+    /// Maps the outcome of the creating write: when a concurrent request with the same key won,
+    /// answer as it did.
+    pub async fn settle(&self, state: &AppState, scope: &AccountScope, result: Result<(), StoreError>) -> ApiResult<Option<Response>> {
+        match result {
+            Ok(()) => Ok(None),
+            Err(StoreError::Guard(Guard::IdempotencyKey)) => match self.replay(state, scope).await? {
+                Some(response) => Ok(Some(response)),
+                None => Err(ApiError::Retry),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn replayed(record: IdempotencyRecord) -> Response {
+    let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, Body::from(record.body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    if let Some(location) = record.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(header::LOCATION, location);
+    }
+    response
+}

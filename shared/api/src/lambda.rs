@@ -1,0 +1,50 @@
+//! Running a function's router on AWS Lambda behind API Gateway (HTTP API, payload 2.0).
+
+use axum::Router;
+use axum::extract::Request;
+use lambda_http::request::RequestContext;
+use serde_json::Value;
+
+use crate::caller::Caller;
+
+/// The caller that the Lambda authorizer put in `requestContext.authorizer.lambda`, when the
+/// request came through API Gateway with one.
+pub fn authorizer_caller(req: &Request) -> Option<Caller> {
+    let context = req.extensions().get::<RequestContext>()?;
+    let fields = &context.authorizer()?.fields;
+    let text = |name: &str| fields.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+    let is_administrator = match fields.get("isAdministrator") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true",
+        _ => false,
+    };
+    Some(Caller {
+        account_id: text("accountId")?,
+        operator_id: text("operatorId")?,
+        api_user_id: text("apiUserId"),
+        is_administrator,
+    })
+}
+
+/// Structured JSON logs for CloudWatch (the template sets the JSON log format); `RUST_LOG`
+/// or `AWS_LAMBDA_LOG_LEVEL` pick the level.
+pub fn init_tracing() {
+    let filter = std::env::var("RUST_LOG")
+        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
+        .unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .without_time()
+        .with_current_span(false)
+        .try_init();
+}
+
+/// The whole `main` of an HTTP function: logs, state from the environment, then serve `router`
+/// to the Lambda runtime.
+pub async fn serve(router: fn(crate::state::AppState) -> Router) -> Result<(), lambda_http::Error> {
+    init_tracing();
+    let state = crate::state::AppState::from_env().await?;
+    lambda_http::run(router(state)).await
+}

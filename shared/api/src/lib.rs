@@ -1,0 +1,24 @@
+//! The domain and HTTP layer every function shares: validated values, business rules, the one
+//! error type (problem+json), authentication and the caller, extractors, response shapes.
+
+pub mod auth;
+pub mod caller;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod idempotency;
+pub mod lambda;
+pub mod lists;
+pub mod provisioning;
+pub mod retry;
+pub mod rules;
+pub mod schedule;
+pub mod state;
+pub mod values;
+pub mod views;
+
+pub use caller::Caller;
+pub use error::{ApiError, ApiResult, Conflict, FieldError};
+pub use state::AppState;

@@ -1,0 +1,34 @@
+//! The collection envelope and paging parameters shared by every list.
+
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// `{"items": [...], "nextCursor": "..." | null}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Collection<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Collection<T> {
+    pub fn from_page<U>(page: hub_store::Page<U>, f: impl FnMut(U) -> T) -> Self {
+        Collection { items: page.items.into_iter().map(f).collect(), next_cursor: page.next_cursor }
+    }
+    pub fn all(items: Vec<T>) -> Self {
+        Collection { items, next_cursor: None }
+    }
+}
+
+pub const DEFAULT_LIMIT: i64 = 25;
+pub const MAX_LIMIT: i64 = 100;
+
+/// Validated `limit` (1-100, default 25) and `cursor`.
+pub fn page_request<'a>(limit: Option<i64>, cursor: Option<&'a str>) -> Result<hub_store::PageRequest<'a>, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::field("limit", "must be between 1 and 100"));
+    }
+    Ok(hub_store::PageRequest { limit: limit as usize, cursor: cursor.filter(|c| !c.is_empty()) })
+}

@@ -1,0 +1,130 @@
+//! Opening an account (hubctl, the local demo seed, tests): the account, its administrator, the
+//! two system groups and the initial grants, in one transaction.
+
+use hub_store::records::{AccountRecord, GroupRecord, OperatorRecord};
+use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, NewAccount, Principal};
+
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::state::AppState;
+use crate::values::{AccountType, Email, FullName, Permission, TimeZoneName, new_id};
+
+#[derive(Debug, Clone)]
+pub struct AccountRequest {
+    pub name: String,
+    pub account_type: String,
+    pub admin_email: String,
+    pub admin_name: String,
+    pub extra_operators: i64,
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedAccount {
+    pub account_id: String,
+    pub admin_operator_id: String,
+}
+
+/// What the Administrators group holds in a new account.
+pub const ADMINISTRATORS_GRANTS: [Permission; 6] = [
+    Permission::Administrator,
+    Permission::FinancialOperator,
+    Permission::AllowInfra,
+    Permission::CreateAlertDefinition,
+    Permission::CreateIntegration,
+    Permission::CreatePrivateLocations,
+];
+
+/// What the account administrator holds directly in a new account.
+pub const ACCOUNT_ADMINISTRATOR_GRANTS: [Permission; 2] = [Permission::AccountAccess, Permission::TechnicalContact];
+
+pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiResult<ProvisionedAccount> {
+    let mut errors = Vec::new();
+    let name = FullName::parse(&request.name).map_err(|m| errors.push(FieldError::new("name", m))).ok();
+    let account_type = AccountType::parse(&request.account_type).map_err(|m| errors.push(FieldError::new("type", m))).ok();
+    let email = Email::parse(&request.admin_email).map_err(|m| errors.push(FieldError::new("adminEmail", m))).ok();
+    let admin_name = FullName::parse(&request.admin_name).map_err(|m| errors.push(FieldError::new("adminName", m))).ok();
+    let time_zone = TimeZoneName::parse(request.time_zone.as_deref().unwrap_or("UTC"))
+        .map_err(|m| errors.push(FieldError::new("timeZone", m)))
+        .ok();
+    if request.extra_operators < 0 {
+        errors.push(FieldError::new("extraOperators", "must not be negative"));
+    }
+    let (Some(name), Some(account_type), Some(email), Some(admin_name), Some(time_zone)) = (name, account_type, email, admin_name, time_zone)
+    else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+
+    let now = state.clock.now_rfc3339();
+    let account_id = new_id();
+    let admin_id = new_id();
+    let group = |id: &str, description: &str| GroupRecord {
+        group_id: id.to_owned(),
+        description: description.to_owned(),
+        is_everyone: id == EVERYONE_GROUP_ID,
+        is_administrators: id == ADMINISTRATORS_GROUP_ID,
+        member_count: 1,
+        created_at: now.clone(),
+        updated_at: now.clone(),
+        version: 1,
+    };
+    let mut grants: Vec<(Principal, String)> = ADMINISTRATORS_GRANTS
+        .iter()
+        .map(|p| (Principal::Group(ADMINISTRATORS_GROUP_ID.to_owned()), p.as_str().to_owned()))
+        .collect();
+    grants.extend(ACCOUNT_ADMINISTRATOR_GRANTS.iter().map(|p| (Principal::Operator(admin_id.clone()), p.as_str().to_owned())));
+    let new = NewAccount {
+        account: AccountRecord {
+            account_id: account_id.clone(),
+            name: name.as_str().to_owned(),
+            account_type: account_type.as_str().to_owned(),
+            time_zone: time_zone.as_str().to_owned(),
+            operator_limit: state.config.operator_limit(account_type) + request.extra_operators,
+            extra_operators: request.extra_operators,
+            admin_operator_id: admin_id.clone(),
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            version: 1,
+            operators_total: 1,
+            operators_active: 1,
+            groups_total: 2,
+            groups_empty: 0,
+            api_users_total: 0,
+            api_users_inactive: 0,
+            monitors_total: 0,
+            production_monitors: 0,
+            inactive_computed_at: None,
+            rules_version: 0,
+        },
+        admin: OperatorRecord {
+            operator_id: admin_id.clone(),
+            email: email.as_str().to_owned(),
+            full_name: admin_name.as_str().to_owned(),
+            mobile_phone: None,
+            backup_email: None,
+            culture_name: None,
+            time_zone: None,
+            default_dashboard: None,
+            is_on_duty: true,
+            is_administrator: true,
+            is_account_administrator: true,
+            schedules: Vec::new(),
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            version: 1,
+        },
+        everyone: group(EVERYONE_GROUP_ID, "Everyone"),
+        administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),
+        grants,
+    };
+    state.store.create_account(&new).await?;
+    Ok(ProvisionedAccount { account_id, admin_operator_id: admin_id })
+}
+
+/// The caller's account; it exists for every authenticated caller unless it was removed.
+pub async fn load_account(state: &AppState, scope: &hub_store::AccountScope) -> ApiResult<AccountRecord> {
+    state.store.account(scope).await?.ok_or(ApiError::NotFound)
+}

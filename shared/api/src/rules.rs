@@ -1,0 +1,80 @@
+//! Rules that span items: at least one operator always effectively holds FinancialOperator and
+//! one TechnicalContact. A change that removes a holder reads the account's `rulesVersion` first,
+//! checks here, and commits only if `rulesVersion` has not moved (the store's rules lock); so two
+//! concurrent removals can never both pass.
+
+use hub_store::{AccountScope, PageRequest, Principal};
+
+use crate::error::{ApiResult, ApiError, Conflict};
+use crate::state::AppState;
+use crate::values::Permission;
+
+/// The permissions that must always keep a holder, with the conflict naming each.
+pub const PROTECTED: [(Permission, Conflict); 2] = [
+    (Permission::FinancialOperator, Conflict::LastFinancialOperator),
+    (Permission::TechnicalContact, Conflict::LastTechnicalContact),
+];
+
+/// A change that may take permissions away from operators.
+#[derive(Debug, Clone)]
+pub enum Removal<'a> {
+    Operator(&'a str),
+    Group(&'a str),
+    Membership { group_id: &'a str, operator_id: &'a str },
+    Grant { principal: &'a Principal, permission: Permission },
+}
+
+/// Refuses `removal` with `last_financial_operator` / `last_technical_contact` when it would
+/// leave nobody effectively holding the permission.
+pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>) -> ApiResult<()> {
+    for (permission, conflict) in PROTECTED {
+        if let Removal::Grant { permission: p, .. } = removal
+            && *p != permission
+        {
+            continue;
+        }
+        if !someone_holds_after(state, scope, permission, removal).await? {
+            return Err(ApiError::Conflict(conflict));
+        }
+    }
+    Ok(())
+}
+
+async fn someone_holds_after(state: &AppState, scope: &AccountScope, permission: Permission, removal: &Removal<'_>) -> ApiResult<bool> {
+    let holders = state.store.holders(scope, permission.as_str()).await?;
+    let excluded_operator = match removal {
+        Removal::Operator(id) => Some(*id),
+        _ => None,
+    };
+    let excluded_group = match removal {
+        Removal::Group(id) => Some(*id),
+        Removal::Grant { principal: Principal::Group(id), .. } => Some(id.as_str()),
+        _ => None,
+    };
+    let revoked_from = match removal {
+        Removal::Grant { principal: Principal::Operator(id), .. } => Some(id.as_str()),
+        _ => None,
+    };
+    let operator_counts = |id: &str| Some(id) != excluded_operator && !holders.pending_operators.contains(id);
+    if holders.operators.iter().any(|id| operator_counts(id) && Some(id.as_str()) != revoked_from) {
+        return Ok(true);
+    }
+    for group_id in holders.groups.iter().filter(|g| Some(g.as_str()) != excluded_group) {
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = state.store.member_ids(scope, group_id, PageRequest { limit: 100, cursor: cursor.as_deref() }).await?;
+            let found = page.items.iter().any(|member| {
+                let membership_removed = matches!(removal, Removal::Membership { group_id: g, operator_id: o } if g == group_id && o == member);
+                operator_counts(member) && !membership_removed
+            });
+            if found {
+                return Ok(true);
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,731 @@
+//! Validated value types ("parse, don't validate").
+//!
+//! Every type here can only be built through `parse`, so holding one proves the value was
+//! checked. `parse` returns a short human message (no field name, no input echo) that the
+//! HTTP layer puts into a problem+json `errors[].message`.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Implements `as_str`-based `Display`, `Serialize` (as the plain string) and `Deserialize`
+/// (through `parse`) for a type.
+macro_rules! string_value_impls {
+    ($ty:ty) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(deserializer)?;
+                <$ty>::parse(&raw).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// Defines a closed set of names as a `Copy` enum with `ALL`, `as_str`, `parse` (exact,
+/// case-sensitive) and the string impls above.
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $message:expr, [$($variant:ident => $text:literal),+ $(,)?]
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
+
+            /// The wire name.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parses the exact (case-sensitive) wire name.
+            pub fn parse(input: &str) -> Result<Self, String> {
+                match input {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(String::from($message)),
+                }
+            }
+        }
+
+        string_value_impls!($name);
+    };
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Email
+
+/// An email address as given (trimmed), checked for a plausible shape. Uniqueness comparisons
+/// use [`Email::normalized`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+    pub const MAX_LOCAL_CHARS: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let value = input.trim();
+        if value.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if value.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
+        let invalid = || String::from("must be a valid email address");
+        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
+        if domain.contains('@') {
+            return Err(invalid());
+        }
+        if local.is_empty() || local.chars().count() > Self::MAX_LOCAL_CHARS {
+            return Err(invalid());
+        }
+        if !domain.contains('.') || domain.split('.').any(str::is_empty) {
+            return Err(invalid());
+        }
+        Ok(Email(value.to_owned()))
+    }
+
+    /// The address with its original casing.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Lowercased form, the key for case-insensitive uniqueness.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+string_value_impls!(Email);
+
+// ---------------------------------------------------------------------------------------------
+// Short texts
+
+fn parse_short_text(input: &str) -> Result<String, String> {
+    let value = input.trim();
+    let len = value.chars().count();
+    if !(1..=100).contains(&len) {
+        return Err("must be 1-100 characters".into());
+    }
+    if has_control(value) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// An operator's full name: 1-100 characters after trimming, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FullName(String);
+
+impl FullName {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        parse_short_text(input).map(FullName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value_impls!(FullName);
+
+/// A group's description (its name): 1-100 characters after trimming, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupDescription(String);
+
+impl GroupDescription {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        parse_short_text(input).map(GroupDescription)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Lowercased form, the key for case-insensitive uniqueness.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+string_value_impls!(GroupDescription);
+
+// ---------------------------------------------------------------------------------------------
+// Mobile phone
+
+/// A phone number in E.164: `+` then 7-15 ASCII digits, the first not `0`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MobilePhone(String);
+
+impl MobilePhone {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let ok = input.strip_prefix('+').is_some_and(|digits| {
+            (7..=15).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !digits.starts_with('0')
+        });
+        if ok {
+            Ok(MobilePhone(input.to_owned()))
+        } else {
+            Err("must be in E.164 format: + followed by 7-15 digits".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value_impls!(MobilePhone);
+
+// ---------------------------------------------------------------------------------------------
+// Culture name
+
+string_enum! {
+    /// The supported UI cultures.
+    CultureName, "must be one of en-US, en-GB, fr-FR, de-DE, nl-NL",
+    [EnUs => "en-US", EnGb => "en-GB", FrFr => "fr-FR", DeDe => "de-DE", NlNl => "nl-NL"]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time zone
+
+/// An IANA time zone name known to jiff's bundled database, kept exactly as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let message = || String::from("must be a known IANA time zone name");
+        if input.is_empty() || input.chars().count() > Self::MAX_CHARS {
+            return Err(message());
+        }
+        jiff::tz::db().get(input).map_err(|_| message())?;
+        Ok(TimeZoneName(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The time zone itself. The name was found in the bundled database when parsed, so the
+    /// UTC fallback is unreachable in practice.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::db()
+            .get(&self.0)
+            .unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+string_value_impls!(TimeZoneName);
+
+// ---------------------------------------------------------------------------------------------
+// Closed vocabularies
+
+string_enum! {
+    /// System-wide permissions.
+    Permission,
+    "must be one of AccountAccess, Administrator, FinancialOperator, TechnicalContact, \
+     AllowInfra, ShareDashboards, CreateAlertDefinition, CreateIntegration, \
+     CreatePrivateLocations, ManageMonitorTemplates",
+    [
+        AccountAccess => "AccountAccess",
+        Administrator => "Administrator",
+        FinancialOperator => "FinancialOperator",
+        TechnicalContact => "TechnicalContact",
+        AllowInfra => "AllowInfra",
+        ShareDashboards => "ShareDashboards",
+        CreateAlertDefinition => "CreateAlertDefinition",
+        CreateIntegration => "CreateIntegration",
+        CreatePrivateLocations => "CreatePrivateLocations",
+        ManageMonitorTemplates => "ManageMonitorTemplates",
+    ]
+}
+
+string_enum! {
+    /// Account types (each has a configured default operator limit).
+    AccountType, "must be one of Starter, Premium, Professional, Business, Enterprise",
+    [
+        Starter => "Starter",
+        Premium => "Premium",
+        Professional => "Professional",
+        Business => "Business",
+        Enterprise => "Enterprise",
+    ]
+}
+
+string_enum! {
+    /// What an API user is used for.
+    AccessType, "must be one of Generic, MobileApp, TransactionRecorder, Grafana",
+    [
+        Generic => "Generic",
+        MobileApp => "MobileApp",
+        TransactionRecorder => "TransactionRecorder",
+        Grafana => "Grafana",
+    ]
+}
+
+impl Default for AccessType {
+    fn default() -> Self {
+        AccessType::Generic
+    }
+}
+
+string_enum! {
+    /// A monitor's mode.
+    MonitorMode, "must be one of Development, Staging, Production",
+    [Development => "Development", Staging => "Staging", Production => "Production"]
+}
+
+impl Default for MonitorMode {
+    fn default() -> Self {
+        MonitorMode::Production
+    }
+}
+
+string_enum! {
+    /// Monitor authorization levels, lowest first (the derived `Ord` follows this order).
+    AuthorizationType, "must be one of ViewMonitorData, ViewMonitor, EditMonitor",
+    [
+        ViewMonitorData => "ViewMonitorData",
+        ViewMonitor => "ViewMonitor",
+        EditMonitor => "EditMonitor",
+    ]
+}
+
+impl AuthorizationType {
+    /// This level and every lower one, lowest first: what granting `self` grants.
+    pub fn and_lower(self) -> Vec<AuthorizationType> {
+        Self::ALL
+            .into_iter()
+            .filter(|level| *level <= self)
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ids
+
+/// An id taken from a URL path: 1-64 characters of `[A-Za-z0-9_-]`. Anything else cannot be
+/// an id this server issued; callers answer 404.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResourceId(String);
+
+impl ResourceId {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let ok = (1..=Self::MAX_CHARS).contains(&input.len())
+            && input
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if ok {
+            Ok(ResourceId(input.to_owned()))
+        } else {
+            Err("is not a valid id".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+string_value_impls!(ResourceId);
+
+/// A fresh time-ordered id: a UUIDv7, lowercase, hyphenated.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().hyphenated().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // --- Email -----------------------------------------------------------------------------
+
+    #[test]
+    fn email_accepts_plain_addresses_and_trims() {
+        let e = Email::parse("  Jane.Doe+tag@Example.co.uk \n").unwrap();
+        assert_eq!(e.as_str(), "Jane.Doe+tag@Example.co.uk");
+        assert_eq!(e.to_string(), "Jane.Doe+tag@Example.co.uk");
+        assert_eq!(e.normalized(), "jane.doe+tag@example.co.uk");
+        assert!(Email::parse("a@b.c").is_ok());
+    }
+
+    #[test]
+    fn email_rejects_bad_shapes() {
+        for bad in [
+            "",
+            "   ",
+            "plainaddress",
+            "@example.com",
+            "jane@",
+            "jane@example",
+            "jane@@example.com",
+            "jane@exa@mple.com",
+            "jane@.example.com",
+            "jane@example.com.",
+            "jane@example..com",
+            "ja ne@example.com",
+            "jane@exam ple.com",
+            "jane\u{0}@example.com",
+            "jane@example.com\u{7}x",
+            "jane\t@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn email_length_limits() {
+        let local64 = "a".repeat(64);
+        assert!(Email::parse(&format!("{local64}@example.com")).is_ok());
+        let local65 = "a".repeat(65);
+        assert!(Email::parse(&format!("{local65}@example.com")).is_err());
+
+        // 254 characters total is fine, 255 is not.
+        let domain_ok = format!("{}.com", "d".repeat(254 - 2 - 4));
+        let ok = format!("a@{domain_ok}");
+        assert_eq!(ok.chars().count(), 254);
+        assert!(Email::parse(&ok).is_ok());
+        let too_long = format!("ab@{domain_ok}");
+        assert_eq!(too_long.chars().count(), 255);
+        assert_eq!(
+            Email::parse(&too_long).unwrap_err(),
+            "must be at most 254 characters"
+        );
+        // Counted in characters, not bytes.
+        let unicode = format!("é@{}.com", "é".repeat(200));
+        assert!(unicode.len() > 254 && unicode.chars().count() <= 254);
+        assert!(Email::parse(&unicode).is_ok());
+    }
+
+    #[test]
+    fn email_serializes_as_plain_string() {
+        let e = Email::parse("Jane@Example.com").unwrap();
+        assert_eq!(serde_json::to_string(&e).unwrap(), "\"Jane@Example.com\"");
+        let back: Email = serde_json::from_str("\" Jane@Example.com \"").unwrap();
+        assert_eq!(back, e);
+        assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+    }
+
+    // --- Short texts -----------------------------------------------------------------------
+
+    #[test]
+    fn full_name_bounds_count_characters() {
+        assert_eq!(
+            FullName::parse("  Jane Doe  ").unwrap().as_str(),
+            "Jane Doe"
+        );
+        assert!(FullName::parse("x").is_ok());
+        assert!(FullName::parse(&"x".repeat(100)).is_ok());
+        assert_eq!(
+            FullName::parse(&"x".repeat(101)).unwrap_err(),
+            "must be 1-100 characters"
+        );
+        assert_eq!(FullName::parse("").unwrap_err(), "must be 1-100 characters");
+        assert_eq!(
+            FullName::parse("   ").unwrap_err(),
+            "must be 1-100 characters"
+        );
+        // 100 multi-byte characters (300 bytes) is still 100 characters.
+        let wide = "é".repeat(50) + &"日".repeat(50);
+        assert!(wide.len() > 100);
+        assert!(FullName::parse(&wide).is_ok());
+        // Trimming happens before counting.
+        assert!(FullName::parse(&format!("  {}  ", "x".repeat(100))).is_ok());
+    }
+
+    #[test]
+    fn short_texts_reject_control_characters() {
+        assert!(FullName::parse("Jane\u{0}Doe").is_err());
+        assert!(FullName::parse("Jane\nDoe").is_err());
+        assert!(GroupDescription::parse("Ops\u{1b}[31m").is_err());
+        assert!(GroupDescription::parse("Ops\u{7f}").is_err());
+    }
+
+    #[test]
+    fn group_description_parses_and_normalizes() {
+        let g = GroupDescription::parse(" Night Shift ").unwrap();
+        assert_eq!(g.as_str(), "Night Shift");
+        assert_eq!(g.normalized(), "night shift");
+        assert_eq!(
+            serde_json::to_value(&g).unwrap(),
+            serde_json::json!("Night Shift")
+        );
+        assert!(GroupDescription::parse(&"g".repeat(101)).is_err());
+        assert!(GroupDescription::parse("").is_err());
+    }
+
+    // --- Phone -----------------------------------------------------------------------------
+
+    #[test]
+    fn mobile_phone_is_e164() {
+        assert_eq!(
+            MobilePhone::parse("+31612345678").unwrap().as_str(),
+            "+31612345678"
+        );
+        assert!(MobilePhone::parse("+1234567").is_ok()); // 7 digits
+        assert!(MobilePhone::parse("+123456789012345").is_ok()); // 15 digits
+        for bad in [
+            "",
+            "+",
+            "+123456",           // 6 digits
+            "+1234567890123456", // 16 digits
+            "31612345678",       // no plus
+            "+0612345678",       // leading zero
+            "+31 612345678",     // space
+            "+31-612345678",
+            " +31612345678",
+            "+٣١٦١٢٣٤٥٦٧٨", // non-ASCII digits
+            "++31612345678",
+        ] {
+            assert!(
+                MobilePhone::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
+        }
+    }
+
+    // --- Culture ---------------------------------------------------------------------------
+
+    #[test]
+    fn culture_name_round_trips_exactly() {
+        let pairs = [
+            (CultureName::EnUs, "en-US"),
+            (CultureName::EnGb, "en-GB"),
+            (CultureName::FrFr, "fr-FR"),
+            (CultureName::DeDe, "de-DE"),
+            (CultureName::NlNl, "nl-NL"),
+        ];
+        for (value, text) in pairs {
+            assert_eq!(value.as_str(), text);
+            assert_eq!(CultureName::parse(text).unwrap(), value);
+            assert_eq!(
+                serde_json::to_value(value).unwrap(),
+                serde_json::json!(text)
+            );
+        }
+        for bad in ["en-us", "EN-US", "en_US", "en", "es-ES", ""] {
+            assert!(CultureName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    // --- Time zone -------------------------------------------------------------------------
+
+    #[test]
+    fn time_zone_name_must_be_known() {
+        let tz = TimeZoneName::parse("Europe/Amsterdam").unwrap();
+        assert_eq!(tz.as_str(), "Europe/Amsterdam");
+        assert_eq!(tz.time_zone().iana_name(), Some("Europe/Amsterdam"));
+        assert!(TimeZoneName::parse("UTC").is_ok());
+        assert!(TimeZoneName::parse("America/New_York").is_ok());
+        for bad in [
+            "",
+            "Mars/Olympus_Mons",
+            "Europe/Amsterdamm",
+            "+01:00",
+            "../etc/passwd",
+        ] {
+            assert!(TimeZoneName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(TimeZoneName::parse(&"A".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn time_zone_drives_offsets() {
+        let ts: jiff::Timestamp = "2026-07-01T12:00:00Z".parse().unwrap();
+        let ams = TimeZoneName::parse("Europe/Amsterdam").unwrap().time_zone();
+        let ny = TimeZoneName::parse("America/New_York").unwrap().time_zone();
+        assert_eq!(ams.to_datetime(ts).hour(), 14);
+        assert_eq!(ny.to_datetime(ts).hour(), 8);
+    }
+
+    // --- Enums -----------------------------------------------------------------------------
+
+    #[test]
+    fn permission_vocabulary() {
+        assert_eq!(Permission::ALL.len(), 10);
+        let names: Vec<&str> = Permission::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "AccountAccess",
+                "Administrator",
+                "FinancialOperator",
+                "TechnicalContact",
+                "AllowInfra",
+                "ShareDashboards",
+                "CreateAlertDefinition",
+                "CreateIntegration",
+                "CreatePrivateLocations",
+                "ManageMonitorTemplates",
+            ]
+        );
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()).unwrap(), p);
+            assert_eq!(p.to_string(), p.as_str());
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+            assert_eq!(serde_json::from_str::<Permission>(&json).unwrap(), p);
+        }
+        assert!(Permission::parse("administrator").is_err());
+        assert!(Permission::parse("Root").is_err());
+        assert!(serde_json::from_str::<Permission>("\"Root\"").is_err());
+        let mut sorted = vec![
+            Permission::ManageMonitorTemplates,
+            Permission::AccountAccess,
+        ];
+        sorted.sort();
+        assert_eq!(sorted[0], Permission::AccountAccess);
+    }
+
+    #[test]
+    fn account_type_vocabulary() {
+        let names: Vec<&str> = AccountType::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Starter",
+                "Premium",
+                "Professional",
+                "Business",
+                "Enterprise"
+            ]
+        );
+        for t in AccountType::ALL {
+            assert_eq!(AccountType::parse(t.as_str()), Ok(t));
+            let back: AccountType = serde_json::from_value(serde_json::json!(t.as_str())).unwrap();
+            assert_eq!(back, t);
+        }
+        assert!(AccountType::parse("business").is_err());
+    }
+
+    #[test]
+    fn access_type_vocabulary_and_default() {
+        assert_eq!(AccessType::default(), AccessType::Generic);
+        let names: Vec<&str> = AccessType::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Generic", "MobileApp", "TransactionRecorder", "Grafana"]
+        );
+        for t in AccessType::ALL {
+            assert_eq!(AccessType::parse(t.as_str()), Ok(t));
+            assert_eq!(
+                serde_json::to_value(t).unwrap(),
+                serde_json::json!(t.as_str())
+            );
+        }
+        assert!(AccessType::parse("Mobile").is_err());
+    }
+
+    #[test]
+    fn monitor_mode_vocabulary_and_default() {
+        assert_eq!(MonitorMode::default(), MonitorMode::Production);
+        for (m, s) in [
+            (MonitorMode::Development, "Development"),
+            (MonitorMode::Staging, "Staging"),
+            (MonitorMode::Production, "Production"),
+        ] {
+            assert_eq!(m.as_str(), s);
+            assert_eq!(MonitorMode::parse(s), Ok(m));
+        }
+        assert!(MonitorMode::parse("production").is_err());
+        assert!(serde_json::from_str::<MonitorMode>("\"Prod\"").is_err());
+    }
+
+    #[test]
+    fn authorization_levels_are_ordered_and_cumulative() {
+        use AuthorizationType::*;
+        assert!(ViewMonitorData < ViewMonitor && ViewMonitor < EditMonitor);
+        assert_eq!(ViewMonitorData.and_lower(), vec![ViewMonitorData]);
+        assert_eq!(ViewMonitor.and_lower(), vec![ViewMonitorData, ViewMonitor]);
+        assert_eq!(
+            EditMonitor.and_lower(),
+            vec![ViewMonitorData, ViewMonitor, EditMonitor]
+        );
+        assert_eq!(AuthorizationType::parse("EditMonitor"), Ok(EditMonitor));
+        assert!(AuthorizationType::parse("Edit").is_err());
+        assert_eq!(
+            serde_json::to_value(ViewMonitor).unwrap(),
+            serde_json::json!("ViewMonitor")
+        );
+    }
+
+    // --- Ids -------------------------------------------------------------------------------
+
+    #[test]
+    fn resource_id_charset_and_length() {
+        assert_eq!(
+            ResourceId::parse("abc-DEF_123").unwrap().as_str(),
+            "abc-DEF_123"
+        );
+        assert!(ResourceId::parse(&"a".repeat(64)).is_ok());
+        for bad in [
+            String::new(),
+            "a".repeat(65),
+            "a b".into(),
+            "a/b".into(),
+            "a.b".into(),
+            "..".into(),
+            "a%2F".into(),
+            "é".into(),
+            "id\n".into(),
+        ] {
+            assert!(ResourceId::parse(&bad).is_err(), "{bad:?}");
+        }
+        let fresh = new_id();
+        assert!(ResourceId::parse(&fresh).is_ok());
+    }
+
+    #[test]
+    fn new_id_is_lowercase_hyphenated_uuid_v7_and_time_ordered() {
+        let a = new_id();
+        assert_eq!(a.len(), 36);
+        assert_eq!(a.matches('-').count(), 4);
+        assert_eq!(&a[14..15], "7", "version nibble");
+        assert!(
+            a.chars()
+                .all(|c| c == '-' || c.is_ascii_digit() || c.is_ascii_lowercase())
+        );
+        let parsed = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(parsed.get_version_num(), 7);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id();
+        assert!(b > a, "later ids sort after earlier ones");
+        assert_ne!(new_id(), new_id());
+    }
+}

@@ -1,0 +1,435 @@
+//! The store handle and the small set of DynamoDB primitives every repository is built from:
+//! reads, paged queries with signed cursors, batch reads and guarded transactions.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, Select, TransactWriteItem, Update,
+};
+
+use crate::cursor::CursorCodec;
+use crate::error::{Guard, StoreError, classify};
+use crate::keys::{AccountScope, Index, Key, PK, SK};
+use crate::{RequestCounter, StoreConfig};
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// A handle on the table. Cheap to clone; build it once per process.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) client: Client,
+    pub(crate) table: Arc<str>,
+    pub(crate) cursors: CursorCodec,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+/// Which page of a list to read.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest<'a> {
+    pub limit: usize,
+    pub cursor: Option<&'a str>,
+}
+
+impl PageRequest<'_> {
+    /// Every item, for internal walks over a whole list.
+    pub const ALL: PageRequest<'static> = PageRequest { limit: 100, cursor: None };
+}
+
+/// A filter applied after the key condition: the expression (attribute names as `#name`) and its
+/// values.
+pub(crate) struct Filter {
+    pub expression: String,
+    pub values: Vec<(&'static str, AttributeValue)>,
+}
+
+pub(crate) struct QuerySpec<'a> {
+    /// Name the cursor is bound to.
+    pub list: String,
+    pub index: Option<Index>,
+    pub hash_value: String,
+    pub sk_prefix: Option<String>,
+    pub filter: Option<Filter>,
+    pub page: PageRequest<'a>,
+}
+
+/// A filtered query stops after this many DynamoDB calls and returns what it has with a cursor,
+/// so that one request never walks a huge partition.
+const MAX_CALLS_PER_PAGE: usize = 5;
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+pub(crate) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn key_item(key: &Key) -> Item {
+    HashMap::from([(PK.to_owned(), s(&key.pk)), (SK.to_owned(), s(&key.sk))])
+}
+
+/// Every `#name` in an expression stands for the attribute `name`.
+fn names_of(expressions: &[&str]) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    for expr in expressions {
+        let mut rest = *expr;
+        while let Some(at) = rest.find('#') {
+            let tail = &rest[at + 1..];
+            let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(tail.len());
+            if end > 0 {
+                names.insert(format!("#{}", &tail[..end]), tail[..end].to_owned());
+            }
+            rest = &tail[end..];
+        }
+    }
+    names
+}
+
+fn values_of(values: Vec<(&'static str, AttributeValue)>) -> Option<HashMap<String, AttributeValue>> {
+    if values.is_empty() { None } else { Some(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()) }
+}
+
+fn non_empty(names: HashMap<String, String>) -> Option<HashMap<String, String>> {
+    if names.is_empty() { None } else { Some(names) }
+}
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(format!("request build: {e}"))
+}
+
+/// A multi-item write that commits entirely or not at all. Every action may carry the [`Guard`]
+/// its condition expresses, so that a cancelled transaction says which business rule failed.
+pub(crate) struct Tx {
+    table: Arc<str>,
+    actions: Vec<TransactWriteItem>,
+    guards: Vec<Option<Guard>>,
+}
+
+/// DynamoDB's limit of actions per transaction.
+pub(crate) const MAX_TX_ACTIONS: usize = 100;
+
+impl Tx {
+    pub(crate) fn put(&mut self, item: Item, condition: Option<&str>, values: Vec<(&'static str, AttributeValue)>, guard: Option<Guard>) {
+        let names = condition.map(|c| names_of(&[c])).unwrap_or_default();
+        let put = Put::builder()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .set_expression_attribute_names(non_empty(names))
+            .set_expression_attribute_values(values_of(values))
+            .build()
+            .expect("table and item are set");
+        self.actions.push(TransactWriteItem::builder().put(put).build());
+        self.guards.push(guard);
+    }
+
+    pub(crate) fn delete(&mut self, key: &Key, condition: Option<&str>, values: Vec<(&'static str, AttributeValue)>, guard: Option<Guard>) {
+        let names = condition.map(|c| names_of(&[c])).unwrap_or_default();
+        let delete = Delete::builder()
+            .table_name(&*self.table)
+            .set_key(Some(key_item(key)))
+            .set_condition_expression(condition.map(str::to_owned))
+            .set_expression_attribute_names(non_empty(names))
+            .set_expression_attribute_values(values_of(values))
+            .build()
+            .expect("table and key are set");
+        self.actions.push(TransactWriteItem::builder().delete(delete).build());
+        self.guards.push(guard);
+    }
+
+    pub(crate) fn update(
+        &mut self,
+        key: &Key,
+        update: &str,
+        condition: Option<&str>,
+        values: Vec<(&'static str, AttributeValue)>,
+        guard: Option<Guard>,
+    ) {
+        let mut exprs = vec![update];
+        exprs.extend(condition);
+        let update = Update::builder()
+            .table_name(&*self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression(update)
+            .set_condition_expression(condition.map(str::to_owned))
+            .set_expression_attribute_names(non_empty(names_of(&exprs)))
+            .set_expression_attribute_values(values_of(values))
+            .build()
+            .expect("table, key and expression are set");
+        self.actions.push(TransactWriteItem::builder().update(update).build());
+        self.guards.push(guard);
+    }
+
+    pub(crate) fn check(&mut self, key: &Key, condition: &str, values: Vec<(&'static str, AttributeValue)>, guard: Guard) {
+        let check = ConditionCheck::builder()
+            .table_name(&*self.table)
+            .set_key(Some(key_item(key)))
+            .condition_expression(condition)
+            .set_expression_attribute_names(non_empty(names_of(&[condition])))
+            .set_expression_attribute_values(values_of(values))
+            .build()
+            .expect("table, key and condition are set");
+        self.actions.push(TransactWriteItem::builder().condition_check(check).build());
+        self.guards.push(Some(guard));
+    }
+}
+
+impl Store {
+    pub async fn connect(config: &StoreConfig) -> Store {
+        Self::build(config, None).await
+    }
+
+    /// A store whose every DynamoDB request is counted by `counter`.
+    pub async fn connect_counted(config: &StoreConfig, counter: RequestCounter) -> Store {
+        Self::build(config, Some(counter)).await
+    }
+
+    async fn build(config: &StoreConfig, counter: Option<RequestCounter>) -> Store {
+        Store {
+            client: crate::client::build_client(config, counter).await,
+            table: Arc::from(config.table_name.as_str()),
+            cursors: CursorCodec::new(&config.cursor_secret),
+        }
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    pub(crate) fn tx(&self) -> Tx {
+        Tx { table: self.table.clone(), actions: Vec::new(), guards: Vec::new() }
+    }
+
+    pub(crate) async fn commit(&self, tx: Tx) -> Result<(), StoreError> {
+        if tx.actions.is_empty() {
+            return Ok(());
+        }
+        debug_assert!(tx.actions.len() <= MAX_TX_ACTIONS, "transaction of {} actions", tx.actions.len());
+        let result = self.client.transact_write_items().set_transact_items(Some(tx.actions)).send().await;
+        let Err(err) = result else { return Ok(()) };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
+            let reasons = cancelled.cancellation_reasons();
+            if let Some(i) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                return Err(match tx.guards.get(i).copied().flatten() {
+                    Some(guard) => StoreError::Guard(guard),
+                    None => StoreError::Internal(format!("unguarded condition failed at action {i}")),
+                });
+            }
+            if reasons.iter().any(|r| matches!(r.code(), Some("TransactionConflict"))) {
+                return Err(StoreError::Contention);
+            }
+            if reasons.iter().any(|r| {
+                matches!(r.code(), Some("ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded"))
+            }) {
+                return Err(StoreError::Unavailable);
+            }
+            let codes: Vec<_> = reasons.iter().map(|r| r.code().unwrap_or("None")).collect();
+            return Err(StoreError::Internal(format!("transaction cancelled: {codes:?} {:?}", cancelled.message())));
+        }
+        Err(classify(err))
+    }
+
+    pub(crate) async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .set_key(Some(key_item(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(out.item)
+    }
+
+    /// Reads many items by key, in request-sized chunks, following up unprocessed keys. Missing
+    /// items are simply absent from the result; order is not kept.
+    pub(crate) async fn batch_get(&self, keys: Vec<Key>) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        let mut unique = keys;
+        unique.sort_by(|a, b| (&a.pk, &a.sk).cmp(&(&b.pk, &b.sk)));
+        unique.dedup();
+        for chunk in unique.chunks(100) {
+            let mut pending: Vec<Item> = chunk.iter().map(key_item).collect();
+            let mut rounds = 0;
+            while !pending.is_empty() {
+                rounds += 1;
+                if rounds > 8 {
+                    return Err(StoreError::Unavailable);
+                }
+                let request = KeysAndAttributes::builder().set_keys(Some(pending)).consistent_read(true).build().map_err(build_err)?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&*self.table, request)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                if let Some(mut responses) = out.responses {
+                    found.extend(responses.remove(&*self.table).unwrap_or_default());
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&*self.table))
+                    .map(|k| k.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(found)
+    }
+
+    /// One page of a list. Pages may hold fewer than `limit` items when a filter is applied;
+    /// `next_cursor` is `None` only at the end of the list.
+    pub(crate) async fn query_page(&self, scope: &AccountScope, spec: QuerySpec<'_>) -> Result<Page<Item>, StoreError> {
+        let (hash_attr, range_attr) = match spec.index {
+            Some(i) => (i.hash_key(), i.range_key()),
+            None => (PK, SK),
+        };
+        let mut start_key: Option<Item> = match spec.page.cursor {
+            Some(c) => {
+                let key = self.cursors.decode(scope, &spec.list, c).map_err(|_| StoreError::InvalidCursor)?;
+                // The cursor's key must point into the very partition being listed.
+                if key.get(hash_attr) != Some(&spec.hash_value) {
+                    return Err(StoreError::InvalidCursor);
+                }
+                Some(key.into_iter().map(|(k, v)| (k, s(v))).collect())
+            }
+            None => None,
+        };
+        let mut key_cond = format!("#{hash_attr} = :h");
+        let mut values = vec![(":h", s(&spec.hash_value))];
+        if let Some(prefix) = &spec.sk_prefix {
+            key_cond.push_str(&format!(" AND begins_with(#{range_attr}, :p)"));
+            values.push((":p", s(prefix)));
+        }
+        let filter_expr = spec.filter.as_ref().map(|f| f.expression.clone());
+        if let Some(f) = spec.filter {
+            values.extend(f.values);
+        }
+        let mut exprs = vec![key_cond.as_str()];
+        exprs.extend(filter_expr.as_deref());
+        let names = names_of(&exprs);
+        let values = values_of(values);
+
+        let limit = spec.page.limit.max(1);
+        let mut items = Vec::new();
+        for _ in 0..MAX_CALLS_PER_PAGE {
+            let want = limit - items.len();
+            let out = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .set_index_name(spec.index.map(|i| i.name().to_owned()))
+                .key_condition_expression(&key_cond)
+                .set_filter_expression(filter_expr.clone())
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(values.clone())
+                .set_exclusive_start_key(start_key.take())
+                .consistent_read(spec.index.is_none())
+                .select(Select::AllAttributes)
+                // One more than needed tells whether another page exists.
+                .limit((want + 1).min(1000) as i32)
+                .send()
+                .await
+                .map_err(classify)?;
+            let mut page_items = out.items.unwrap_or_default();
+            if page_items.len() > want {
+                page_items.truncate(want);
+                items.extend(page_items);
+                let last = items.last().expect("page holds at least one item");
+                let cursor = self.cursor_after(scope, &spec.list, last, hash_attr, range_attr);
+                return Ok(Page { items, next_cursor: Some(cursor) });
+            }
+            items.extend(page_items);
+            match out.last_evaluated_key {
+                Some(lek) if items.len() == limit => {
+                    // Exactly full: the cursor points after the last evaluated key, which may be an
+                    // item the filter left out; the next page starts after it either way.
+                    let cursor = self.cursor_from_key(scope, &spec.list, &lek);
+                    return Ok(Page { items, next_cursor: Some(cursor) });
+                }
+                Some(lek) => start_key = Some(lek),
+                None => return Ok(Page { items, next_cursor: None }),
+            }
+        }
+        let cursor = start_key.map(|k| self.cursor_from_key(scope, &spec.list, &k));
+        Ok(Page { items, next_cursor: cursor })
+    }
+
+    fn cursor_after(&self, scope: &AccountScope, list: &str, item: &Item, hash_attr: &str, range_attr: &str) -> String {
+        let mut key = BTreeMap::new();
+        for attr in [PK, SK, hash_attr, range_attr] {
+            if let Some(AttributeValue::S(v)) = item.get(attr) {
+                key.insert(attr.to_owned(), v.clone());
+            }
+        }
+        self.cursors.encode(scope, list, key)
+    }
+
+    fn cursor_from_key(&self, scope: &AccountScope, list: &str, lek: &Item) -> String {
+        let key = lek
+            .iter()
+            .filter_map(|(k, v)| match v {
+                AttributeValue::S(s) => Some((k.clone(), s.clone())),
+                _ => None,
+            })
+            .collect();
+        self.cursors.encode(scope, list, key)
+    }
+
+    /// Every item of a partition-prefix, following pages (internal walks only).
+    pub(crate) async fn query_all(&self, scope: &AccountScope, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        let mut all = Vec::new();
+        let mut start_key: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .key_condition_expression("#PK = :h AND begins_with(#SK, :p)")
+                .expression_attribute_names("#PK", PK)
+                .expression_attribute_names("#SK", SK)
+                .expression_attribute_values(":h", s(scope.partition()))
+                .expression_attribute_values(":p", s(sk_prefix))
+                .set_exclusive_start_key(start_key.take())
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(classify)?;
+            all.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) => start_key = Some(k),
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expression_names_are_found() {
+        let names = names_of(&["SET #a = #a + :one, #b_c = :x", "attribute_exists(#PK) AND #v = :v"]);
+        let mut keys: Vec<_> = names.keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["#PK", "#a", "#b_c", "#v"]);
+        assert_eq!(names["#b_c"], "b_c");
+    }
+}

@@ -1,0 +1,52 @@
+//! The embedded DynamoDB (dynoxide) served over loopback, so that the real SDK client talks the
+//! real wire protocol to it.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// A running embedded DynamoDB. Dropping it stops the server.
+pub struct EmbeddedDynamo {
+    addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+impl EmbeddedDynamo {
+    /// An in-memory database on `127.0.0.1:0` (one per test).
+    pub async fn in_memory() -> std::io::Result<Self> {
+        let db = dynoxide::Database::memory().map_err(std::io::Error::other)?;
+        Self::serve(db, "127.0.0.1:0").await
+    }
+
+    /// A database persisted in the SQLite file at `path`, served on `addr`.
+    pub async fn file_backed(path: &std::path::Path, addr: &str) -> std::io::Result<Self> {
+        let path = path.to_str().ok_or_else(|| std::io::Error::other("database path is not UTF-8"))?;
+        let db = dynoxide::Database::new(path).map_err(std::io::Error::other)?;
+        Self::serve(db, addr).await
+    }
+
+    async fn serve(db: dynoxide::Database, addr: &str) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            if let Err(e) = dynoxide::server::serve_with_shutdown(listener, db, async {
+                let _ = stopped.await;
+            })
+            .await
+            {
+                tracing::error!(error = %e, "embedded DynamoDB stopped");
+            }
+        });
+        Ok(EmbeddedDynamo { addr, _stop: stop })
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}

@@ -1,0 +1,97 @@
+//! System-wide permissions granted to operators and groups.
+
+use std::collections::BTreeSet;
+
+use crate::accounts::AccountChange;
+use crate::db::{Tx, key_item, s};
+use crate::error::{Guard, StoreError};
+use crate::keys::{AccountScope, Principal};
+use crate::Store;
+
+pub(crate) fn put_grant_item(tx: &mut Tx, scope: &AccountScope, principal: &Principal, permission: &str) {
+    let mut item = key_item(&scope.grant(permission, principal));
+    item.insert("permission".into(), s(permission));
+    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+}
+
+fn principal_key(scope: &AccountScope, principal: &Principal) -> crate::keys::Key {
+    match principal {
+        Principal::Operator(id) => scope.operator(id),
+        Principal::Group(id) => scope.group(id),
+    }
+}
+
+/// Who holds a permission, directly or through a group, as read at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    pub operators: BTreeSet<String>,
+    pub groups: BTreeSet<String>,
+    /// Operators whose delete is still finishing: their memberships do not count.
+    pub pending_operators: BTreeSet<String>,
+}
+
+impl Store {
+    /// Which of `candidates` the principal holds directly (one batched read).
+    pub async fn grants_of(&self, scope: &AccountScope, principal: &Principal, candidates: &[&str]) -> Result<Vec<String>, StoreError> {
+        let keys = candidates.iter().map(|p| scope.grant(p, principal)).collect();
+        let items = self.batch_get(keys).await?;
+        let mut held: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.get("permission").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        held.sort_by_key(|p| candidates.iter().position(|c| c == p));
+        Ok(held)
+    }
+
+    /// Grants a permission; `Ok(false)` when it was already held. The principal must exist.
+    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str) -> Result<bool, StoreError> {
+        let mut tx = self.tx();
+        put_grant_item(&mut tx, scope, principal, permission);
+        tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        match self.commit(tx).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Revokes a permission; `Ok(false)` when it was not held. The caller has checked the rules
+    /// against `rules_version`.
+    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules_version: i64) -> Result<bool, StoreError> {
+        let mut tx = self.tx();
+        tx.delete(&scope.grant(permission, principal), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        AccountChange::default().rules_lock(rules_version).apply(&mut tx, scope);
+        match self.commit(tx).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Everyone holding `permission`: direct holders and the groups granted it (strongly
+    /// consistent reads). Operators and groups whose delete is pending are left out.
+    pub async fn holders(&self, scope: &AccountScope, permission: &str) -> Result<Holders, StoreError> {
+        let prefix = scope.grants_of_permission_prefix(permission);
+        let (grants, pending) = tokio::try_join!(self.query_all(scope, &prefix), self.pending_deletes(scope))?;
+        let mut holders = Holders::default();
+        for p in &pending {
+            if let Principal::Operator(id) = p {
+                holders.pending_operators.insert(id.clone());
+            }
+        }
+        for item in grants {
+            let Some(sk) = item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) else { continue };
+            match sk.strip_prefix(&prefix).and_then(Principal::parse_key_part) {
+                Some(p) if pending.contains(&p) => {}
+                Some(Principal::Operator(id)) => {
+                    holders.operators.insert(id);
+                }
+                Some(Principal::Group(id)) => {
+                    holders.groups.insert(id);
+                }
+                None => {}
+            }
+        }
+        Ok(holders)
+    }
+}

@@ -1,0 +1,253 @@
+//! Operator groups and memberships.
+
+use std::collections::HashMap;
+
+use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::db::{Filter, Item, Tx, key_item, n, s};
+use crate::error::{Guard, StoreError};
+use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index, name_sort_key};
+use crate::records::{GroupRecord, decode};
+use crate::{Page, PageRequest, QuerySpec, Store};
+
+pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(g)?;
+    item.extend(key_item(&scope.group(&g.group_id)));
+    item.insert(Index::ByName.hash_key().into(), s(scope.groups_by_name()));
+    item.insert(Index::ByName.range_key().into(), s(name_sort_key(&g.description, &g.group_id)));
+    Ok(item)
+}
+
+fn group_name_item(scope: &AccountScope, g: &GroupRecord) -> Item {
+    let mut item = key_item(&scope.group_name(&g.description.to_lowercase()));
+    item.insert("groupId".into(), s(&g.group_id));
+    item
+}
+
+pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRecord) -> Result<(), StoreError> {
+    tx.put(group_item(scope, g)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+    tx.put(group_name_item(scope, g), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
+    Ok(())
+}
+
+pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
+    let mut member = key_item(&scope.member(group_id, operator_id));
+    member.insert("operatorId".into(), s(operator_id));
+    member.insert("groupId".into(), s(group_id));
+    let mut member_of = key_item(&scope.member_of(operator_id, group_id));
+    member_of.insert("operatorId".into(), s(operator_id));
+    member_of.insert("groupId".into(), s(group_id));
+    tx.put(member, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+    tx.put(member_of, None, vec![], None);
+}
+
+pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
+    tx.delete(&scope.member(group_id, operator_id), None, vec![], None);
+    tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
+}
+
+fn string_attr(item: &Item, name: &str) -> Option<String> {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned()
+}
+
+impl Store {
+    pub async fn group(&self, scope: &AccountScope, group_id: &str) -> Result<Option<GroupRecord>, StoreError> {
+        self.get(&scope.group(group_id)).await?.map(decode).transpose()
+    }
+
+    /// The groups with these ids that exist, in the order of `ids`.
+    pub async fn groups_by_ids(&self, scope: &AccountScope, ids: &[String]) -> Result<Vec<GroupRecord>, StoreError> {
+        let items = self.batch_get(ids.iter().map(|id| scope.group(id)).collect()).await?;
+        let mut by_id: HashMap<String, GroupRecord> = HashMap::new();
+        for item in items {
+            let g: GroupRecord = decode(item)?;
+            by_id.insert(g.group_id.clone(), g);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// Groups ordered by description; `is_empty` filters on having members.
+    pub async fn list_groups(
+        &self,
+        scope: &AccountScope,
+        is_empty: Option<bool>,
+        page: PageRequest<'_>,
+    ) -> Result<Page<GroupRecord>, StoreError> {
+        let filter = is_empty.map(|empty| Filter {
+            expression: if empty { "#memberCount = :zero".into() } else { "#memberCount > :zero".into() },
+            values: vec![(":zero", n(0))],
+        });
+        let spec = QuerySpec {
+            list: "groups".into(),
+            index: Some(Index::ByName),
+            hash_value: scope.groups_by_name(),
+            sk_prefix: None,
+            filter,
+            page,
+        };
+        let page = self.query_page(scope, spec).await?;
+        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+    }
+
+    pub async fn create_group(
+        &self,
+        scope: &AccountScope,
+        g: &GroupRecord,
+        idempotency: Option<&IdempotencyWrite>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        AccountChange::default().add(Counter::GroupsTotal, 1).add(Counter::GroupsEmpty, 1).apply(&mut tx, scope);
+        put_new_group_items(&mut tx, scope, g)?;
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
+        self.commit(tx).await
+    }
+
+    /// Replaces `old` by `new` (a rename) if nobody changed it in between, moving the name
+    /// reservation with it.
+    pub async fn update_group(&self, scope: &AccountScope, old: &GroupRecord, new: &GroupRecord) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.put(group_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
+        if old.description.to_lowercase() != new.description.to_lowercase() {
+            tx.delete(
+                &scope.group_name(&old.description.to_lowercase()),
+                Some("#groupId = :id"),
+                vec![(":id", s(&old.group_id))],
+                Some(Guard::Version),
+            );
+            tx.put(group_name_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
+        }
+        self.commit(tx).await
+    }
+
+    /// Deletes a group: the group, its name and its counts in one transaction with a pending
+    /// marker; memberships and grants are then removed in idempotent steps.
+    pub async fn delete_group(
+        &self,
+        scope: &AccountScope,
+        g: &GroupRecord,
+        rules_version: i64,
+        permission_names: &[&str],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.delete(&scope.group(&g.group_id), Some("#version = :seen"), vec![(":seen", n(g.version))], Some(Guard::Version));
+        tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
+        AccountChange::default()
+            .add(Counter::GroupsTotal, -1)
+            .add(Counter::GroupsEmpty, -i64::from(g.member_count == 0))
+            .rules_lock(rules_version)
+            .apply(&mut tx, scope);
+        let principal = crate::keys::Principal::Group(g.group_id.clone());
+        crate::pending::put_pending(&mut tx, scope, &principal);
+        self.commit(tx).await?;
+        self.finish_delete(scope, &principal, permission_names).await
+    }
+
+    pub async fn is_member(&self, scope: &AccountScope, group_id: &str, operator_id: &str) -> Result<bool, StoreError> {
+        Ok(self.get(&scope.member(group_id, operator_id)).await?.is_some())
+    }
+
+    /// Adds a member to `group` as read (its version guards the member count and so the empty
+    /// groups counter). Joining Administrators also flags the operator as administrator.
+    pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        put_membership_items(&mut tx, scope, &group.group_id, operator_id);
+        tx.update(
+            &scope.group(&group.group_id),
+            "ADD #memberCount :one, #version :one",
+            Some("#version = :seen"),
+            vec![(":one", n(1)), (":seen", n(group.version))],
+            Some(Guard::Version),
+        );
+        AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
+        if group.group_id == ADMINISTRATORS_GROUP_ID {
+            tx.update(
+                &scope.operator(operator_id),
+                "SET #isAdministrator = :yes ADD #version :one",
+                Some("attribute_exists(#PK)"),
+                vec![(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)), (":one", n(1))],
+                Some(Guard::ParentMissing),
+            );
+        } else {
+            tx.check(&scope.operator(operator_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        }
+        self.commit(tx).await
+    }
+
+    /// Removes a member from `group` as read. The caller has checked the rules (last
+    /// administrator, last permission holders) against `rules_version`.
+    pub async fn remove_member(
+        &self,
+        scope: &AccountScope,
+        group: &GroupRecord,
+        operator_id: &str,
+        rules_version: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.delete(&scope.member(&group.group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
+        tx.delete(&scope.member_of(operator_id, &group.group_id), None, vec![], None);
+        let mut condition = "#version = :seen".to_owned();
+        if group.group_id == ADMINISTRATORS_GROUP_ID {
+            condition.push_str(" AND #memberCount > :one");
+        }
+        tx.update(
+            &scope.group(&group.group_id),
+            "ADD #memberCount :minusOne, #version :one",
+            Some(&condition),
+            vec![(":one", n(1)), (":minusOne", n(-1)), (":seen", n(group.version))],
+            Some(Guard::Version),
+        );
+        AccountChange::default()
+            .add(Counter::GroupsEmpty, i64::from(group.member_count == 1))
+            .rules_lock(rules_version)
+            .apply(&mut tx, scope);
+        if group.group_id == ADMINISTRATORS_GROUP_ID {
+            tx.update(
+                &scope.operator(operator_id),
+                "SET #isAdministrator = :no ADD #version :one",
+                Some("attribute_exists(#PK)"),
+                vec![(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false)), (":one", n(1))],
+                Some(Guard::ParentMissing),
+            );
+        }
+        self.commit(tx).await
+    }
+
+    /// One page of the ids of a group's members, in id order.
+    pub async fn member_ids(&self, scope: &AccountScope, group_id: &str, page: PageRequest<'_>) -> Result<Page<String>, StoreError> {
+        let spec = QuerySpec {
+            list: format!("members:{group_id}"),
+            index: None,
+            hash_value: scope.partition().to_owned(),
+            sk_prefix: Some(scope.members_prefix(group_id)),
+            filter: None,
+            page,
+        };
+        Ok(self.query_page(scope, spec).await?.map(|item| string_attr(&item, "operatorId").unwrap_or_default()))
+    }
+
+    /// One page of the ids of the groups an operator belongs to, in id order.
+    pub async fn group_ids_of(&self, scope: &AccountScope, operator_id: &str, page: PageRequest<'_>) -> Result<Page<String>, StoreError> {
+        let spec = QuerySpec {
+            list: format!("groupsOf:{operator_id}"),
+            index: None,
+            hash_value: scope.partition().to_owned(),
+            sk_prefix: Some(scope.member_of_prefix(operator_id)),
+            filter: None,
+            page,
+        };
+        Ok(self.query_page(scope, spec).await?.map(|item| string_attr(&item, "groupId").unwrap_or_default()))
+    }
+
+    /// Every group id an operator belongs to.
+    pub async fn all_group_ids_of(&self, scope: &AccountScope, operator_id: &str) -> Result<Vec<String>, StoreError> {
+        let items = self.query_all(scope, &scope.member_of_prefix(operator_id)).await?;
+        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).collect())
+    }
+
+    /// Every member id of a group.
+    pub async fn all_member_ids(&self, scope: &AccountScope, group_id: &str) -> Result<Vec<String>, StoreError> {
+        let items = self.query_all(scope, &scope.members_prefix(group_id)).await?;
+        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).collect())
+    }
+}

@@ -1,0 +1,202 @@
+//! The key schema: every partition key, sort key and index key of the single table is built here
+//! and nowhere else.
+//!
+//! All of an account's data lives in the partition `ACCOUNT#<accountId>`; index partitions carry the
+//! same prefix. Every key builder takes an [`AccountScope`], so code holding one account's scope
+//! cannot name another account's items: cross-account access is impossible by construction.
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+
+/// The table's global secondary indexes, each with a string hash and range key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// Entities ordered by name within an account (operators, groups); also the list of accounts.
+    ByName,
+    /// Sparse: only operators whose Active switch is on, ordered by name.
+    ActiveOperators,
+    /// Sparse: only operators that have at least one off-duty schedule.
+    ScheduledOperators,
+}
+
+impl Index {
+    pub const ALL: [Index; 3] = [Index::ByName, Index::ActiveOperators, Index::ScheduledOperators];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Index::ByName => "GSI1",
+            Index::ActiveOperators => "GSI2",
+            Index::ScheduledOperators => "GSI3",
+        }
+    }
+    pub fn hash_key(self) -> &'static str {
+        match self {
+            Index::ByName => "GSI1PK",
+            Index::ActiveOperators => "GSI2PK",
+            Index::ScheduledOperators => "GSI3PK",
+        }
+    }
+    pub fn range_key(self) -> &'static str {
+        match self {
+            Index::ByName => "GSI1SK",
+            Index::ActiveOperators => "GSI2SK",
+            Index::ScheduledOperators => "GSI3SK",
+        }
+    }
+}
+
+/// Partition of the list of all accounts (on [`Index::ByName`]), read by the maintenance job so that
+/// it never scans the table.
+pub const ACCOUNTS_LIST: &str = "ACCOUNTS";
+
+/// The key of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+/// An account's key space. Cheap to clone; the only way to build keys of account data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccountScope {
+    account_id: String,
+    partition: String,
+}
+
+/// Lowercased name followed by the id, so that equal names still sort deterministically.
+pub fn name_sort_key(name: &str, id: &str) -> String {
+    format!("{}#{}", name.to_lowercase(), id)
+}
+
+impl AccountScope {
+    pub fn new(account_id: &str) -> Self {
+        AccountScope { account_id: account_id.to_owned(), partition: format!("ACCOUNT#{account_id}") }
+    }
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+    pub fn partition(&self) -> &str {
+        &self.partition
+    }
+    fn key(&self, sk: String) -> Key {
+        Key { pk: self.partition.clone(), sk }
+    }
+
+    pub fn account(&self) -> Key {
+        self.key("ACCOUNT".into())
+    }
+
+    pub fn operator(&self, operator_id: &str) -> Key {
+        self.key(format!("OPERATOR#{operator_id}"))
+    }
+    /// Reserves an email, lowercased, for one operator: makes uniqueness a conditional put.
+    pub fn email(&self, normalized_email: &str) -> Key {
+        self.key(format!("EMAIL#{normalized_email}"))
+    }
+    pub fn operators_by_name(&self) -> String {
+        format!("{}#OPERATORS", self.partition)
+    }
+    pub fn active_operators(&self) -> String {
+        format!("{}#ACTIVE", self.partition)
+    }
+    pub fn scheduled_operators(&self) -> String {
+        format!("{}#SCHEDULED", self.partition)
+    }
+
+    pub fn group(&self, group_id: &str) -> Key {
+        self.key(format!("GROUP#{group_id}"))
+    }
+    /// Reserves a group description, lowercased.
+    pub fn group_name(&self, normalized_description: &str) -> Key {
+        self.key(format!("GROUPNAME#{normalized_description}"))
+    }
+    pub fn groups_by_name(&self) -> String {
+        format!("{}#GROUPS", self.partition)
+    }
+
+    /// A membership is two items written together: one listed under the group, one under the
+    /// operator, so that both directions are a single Query.
+    pub fn member(&self, group_id: &str, operator_id: &str) -> Key {
+        self.key(format!("MEMBER#{group_id}#{operator_id}"))
+    }
+    pub fn members_prefix(&self, group_id: &str) -> String {
+        format!("MEMBER#{group_id}#")
+    }
+    pub fn member_of(&self, operator_id: &str, group_id: &str) -> Key {
+        self.key(format!("MEMBEROF#{operator_id}#{group_id}"))
+    }
+    pub fn member_of_prefix(&self, operator_id: &str) -> String {
+        format!("MEMBEROF#{operator_id}#")
+    }
+
+    /// A system-wide permission granted to an operator or a group. Keyed by permission first so
+    /// that "who holds FinancialOperator" is one Query.
+    pub fn grant(&self, permission: &str, principal: &Principal) -> Key {
+        self.key(format!("GRANT#{permission}#{}", principal.key_part()))
+    }
+    pub fn grants_of_permission_prefix(&self, permission: &str) -> String {
+        format!("GRANT#{permission}#")
+    }
+
+    /// Marks an operator or group whose delete was committed but whose dependent items may still
+    /// exist; found with one Query by a retried delete or by the maintenance job.
+    pub fn pending_delete(&self, principal: &Principal) -> Key {
+        self.key(format!("PENDING#{}", principal.key_part()))
+    }
+    pub fn pending_delete_prefix(&self) -> &'static str {
+        "PENDING#"
+    }
+
+    /// Idempotency record of one `Idempotency-Key` in one scope (caller + route).
+    pub fn idempotency(&self, scope: &str, key: &str) -> Key {
+        self.key(format!("IDEMPOTENCY#{scope}#{key}"))
+    }
+}
+
+/// Who holds a permission or a membership.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Principal {
+    Operator(String),
+    Group(String),
+}
+
+impl Principal {
+    fn key_part(&self) -> String {
+        match self {
+            Principal::Operator(id) => format!("OPERATOR#{id}"),
+            Principal::Group(id) => format!("GROUP#{id}"),
+        }
+    }
+    pub(crate) fn parse_key_part(part: &str) -> Option<Principal> {
+        if let Some(id) = part.strip_prefix("OPERATOR#") {
+            Some(Principal::Operator(id.to_owned()))
+        } else {
+            part.strip_prefix("GROUP#").map(|id| Principal::Group(id.to_owned()))
+        }
+    }
+}
+
+/// The fixed ids of the two system groups that every account has.
+pub const EVERYONE_GROUP_ID: &str = "everyone";
+pub const ADMINISTRATORS_GROUP_ID: &str = "administrators";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_two_accounts_never_collide() {
+        let a = AccountScope::new("a1");
+        let b = AccountScope::new("a2");
+        assert_ne!(a.operator("x"), b.operator("x"));
+        assert_ne!(a.operators_by_name(), b.operators_by_name());
+        assert!(a.grant("Administrator", &Principal::Group("g".into())).pk.starts_with("ACCOUNT#a1"));
+    }
+
+    #[test]
+    fn principal_round_trips_through_its_key_part() {
+        for p in [Principal::Operator("o-1".into()), Principal::Group("g_2".into())] {
+            assert_eq!(Principal::parse_key_part(&p.key_part()), Some(p));
+        }
+    }
+}

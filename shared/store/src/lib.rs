@@ -1,0 +1,41 @@
+//! The single-table DynamoDB access layer of the User Management hub. This is the only crate that
+//! knows DynamoDB: no SDK type appears in its public API.
+//!
+//! - [`keys`]: the key schema (one partition per account; sort-key prefixes per entity; indexes).
+//! - [`table`]: the table definition, used to create the table locally and checked against
+//!   `template.yaml`.
+//! - [`records`]: typed items (serde_dynamo).
+//! - Repositories are `impl Store` blocks per entity; every multi-item change is one guarded
+//!   transaction, and counters on the account item change in the same transaction as what they
+//!   count.
+
+mod accounts;
+mod client;
+mod counter;
+mod cursor;
+mod db;
+#[cfg(feature = "embedded")]
+mod embedded;
+mod error;
+mod grants;
+mod groups;
+mod idempotency;
+pub mod keys;
+mod operators;
+mod pending;
+pub mod records;
+pub mod schedule_record;
+pub mod table;
+
+pub use accounts::{IdempotencyWrite, NewAccount};
+pub use client::StoreConfig;
+pub use counter::RequestCounter;
+pub use cursor::InvalidCursor;
+pub use db::{Page, PageRequest, Store};
+pub(crate) use db::QuerySpec;
+#[cfg(feature = "embedded")]
+pub use embedded::EmbeddedDynamo;
+pub use error::{Guard, StoreError};
+pub use grants::Holders;
+pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
+pub use operators::OperatorFilter;

@@ -1,0 +1,217 @@
+//! Operators: items, lists and the transactions that create, change and delete them.
+
+use std::collections::HashMap;
+
+use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::db::{Filter, Item, Tx, key_item, n, s};
+use crate::error::{Guard, StoreError};
+use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, name_sort_key};
+use crate::records::{OperatorRecord, decode};
+use crate::{Page, PageRequest, QuerySpec, Store};
+
+/// The operator item with its index keys: every operator is listed by name; only active ones in
+/// the active index; only those with schedules in the scheduled index.
+pub(crate) fn operator_item(scope: &AccountScope, op: &OperatorRecord) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(op)?;
+    item.extend(key_item(&scope.operator(&op.operator_id)));
+    let by_name = name_sort_key(&op.full_name, &op.operator_id);
+    item.insert(Index::ByName.hash_key().into(), s(scope.operators_by_name()));
+    item.insert(Index::ByName.range_key().into(), s(&by_name));
+    if op.is_on_duty {
+        item.insert(Index::ActiveOperators.hash_key().into(), s(scope.active_operators()));
+        item.insert(Index::ActiveOperators.range_key().into(), s(&by_name));
+    }
+    if !op.schedules.is_empty() {
+        item.insert(Index::ScheduledOperators.hash_key().into(), s(scope.scheduled_operators()));
+        item.insert(Index::ScheduledOperators.range_key().into(), s(&op.operator_id));
+    }
+    item.insert("nameLower".into(), s(op.full_name.to_lowercase()));
+    item.insert("emailLower".into(), s(op.email.to_lowercase()));
+    Ok(item)
+}
+
+fn email_item(scope: &AccountScope, op: &OperatorRecord) -> Item {
+    let mut item = key_item(&scope.email(&op.email.to_lowercase()));
+    item.insert("operatorId".into(), s(&op.operator_id));
+    item
+}
+
+/// The items of a new operator (without counters): the operator, its email reservation, its
+/// membership of Everyone, and Administrators when flagged.
+pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &OperatorRecord) -> Result<(), StoreError> {
+    tx.put(operator_item(scope, op)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+    tx.put(email_item(scope, op), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
+    Ok(())
+}
+
+/// Filters of the operator list.
+#[derive(Debug, Clone, Default)]
+pub struct OperatorFilter {
+    /// Case-insensitive substring of the name or the email.
+    pub q: Option<String>,
+    pub is_on_duty: Option<bool>,
+}
+
+impl Store {
+    pub async fn operator(&self, scope: &AccountScope, operator_id: &str) -> Result<Option<OperatorRecord>, StoreError> {
+        self.get(&scope.operator(operator_id)).await?.map(decode).transpose()
+    }
+
+    /// The operators with these ids that exist, in the order of `ids`.
+    pub async fn operators_by_ids(&self, scope: &AccountScope, ids: &[String]) -> Result<Vec<OperatorRecord>, StoreError> {
+        let items = self.batch_get(ids.iter().map(|id| scope.operator(id)).collect()).await?;
+        let mut by_id: HashMap<String, OperatorRecord> = HashMap::new();
+        for item in items {
+            let op: OperatorRecord = decode(item)?;
+            by_id.insert(op.operator_id.clone(), op);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// Operators ordered by name.
+    pub async fn list_operators(
+        &self,
+        scope: &AccountScope,
+        filter: &OperatorFilter,
+        page: PageRequest<'_>,
+    ) -> Result<Page<OperatorRecord>, StoreError> {
+        let (index, hash_value, list) = match filter.is_on_duty {
+            Some(true) => (Index::ActiveOperators, scope.active_operators(), "operators:active"),
+            _ => (Index::ByName, scope.operators_by_name(), "operators"),
+        };
+        let mut clauses = Vec::new();
+        let mut values = Vec::new();
+        if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+            clauses.push("(contains(#nameLower, :q) OR contains(#emailLower, :q))");
+            values.push((":q", s(q.to_lowercase())));
+        }
+        if filter.is_on_duty == Some(false) {
+            clauses.push("#isOnDuty = :off");
+            values.push((":off", aws_sdk_dynamodb::types::AttributeValue::Bool(false)));
+        }
+        let filter = (!clauses.is_empty()).then(|| Filter { expression: clauses.join(" AND "), values });
+        let spec = QuerySpec { list: list.into(), index: Some(index), hash_value, sk_prefix: None, filter, page };
+        let page = self.query_page(scope, spec).await?;
+        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+    }
+
+    /// Up to `limit` active operators ordered by name: one Query on the sparse active index.
+    pub async fn first_active_operators(&self, scope: &AccountScope, limit: usize) -> Result<Vec<OperatorRecord>, StoreError> {
+        let filter = OperatorFilter { q: None, is_on_duty: Some(true) };
+        Ok(self.list_operators(scope, &filter, PageRequest { limit, cursor: None }).await?.items)
+    }
+
+    /// Every operator that has off-duty schedules (the sparse scheduled index).
+    pub async fn scheduled_operators(&self, scope: &AccountScope) -> Result<Vec<OperatorRecord>, StoreError> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let spec = QuerySpec {
+                list: "operators:scheduled".into(),
+                index: Some(Index::ScheduledOperators),
+                hash_value: scope.scheduled_operators(),
+                sk_prefix: None,
+                filter: None,
+                page: PageRequest { limit: 1000, cursor: cursor.as_deref() },
+            };
+            let page = self.query_page(scope, spec).await?;
+            for item in page.items {
+                all.push(decode(item)?);
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Creates an operator: counted, limited, email reserved, member of Everyone, holding
+    /// `AccountAccess`; all in one transaction.
+    pub async fn create_operator(
+        &self,
+        scope: &AccountScope,
+        op: &OperatorRecord,
+        idempotency: Option<&IdempotencyWrite>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        AccountChange::default()
+            .add(Counter::OperatorsTotal, 1)
+            .add(Counter::OperatorsActive, i64::from(op.is_on_duty))
+            .enforce_operator_limit()
+            .apply(&mut tx, scope);
+        put_new_operator_items(&mut tx, scope, op)?;
+        crate::groups::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
+        // Everyone always has the account administrator, so it is never empty: no groupsEmpty change.
+        tx.update(
+            &scope.group(EVERYONE_GROUP_ID),
+            "ADD #memberCount :one, #version :one",
+            Some("attribute_exists(#PK)"),
+            vec![(":one", n(1))],
+            Some(Guard::ParentMissing),
+        );
+        crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
+        self.commit(tx).await
+    }
+
+    /// Replaces `old` by `new` if nobody changed it in between (`new.version` is `old.version + 1`),
+    /// moving the email reservation and the active counter with it.
+    pub async fn update_operator(&self, scope: &AccountScope, old: &OperatorRecord, new: &OperatorRecord) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.put(
+            operator_item(scope, new)?,
+            Some("#version = :seen"),
+            vec![(":seen", n(old.version))],
+            Some(Guard::Version),
+        );
+        if old.email.to_lowercase() != new.email.to_lowercase() {
+            tx.delete(
+                &scope.email(&old.email.to_lowercase()),
+                Some("#operatorId = :id"),
+                vec![(":id", s(&old.operator_id))],
+                Some(Guard::Version),
+            );
+            tx.put(email_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
+        }
+        let active_delta = i64::from(new.is_on_duty) - i64::from(old.is_on_duty);
+        AccountChange::default().add(Counter::OperatorsActive, active_delta).apply(&mut tx, scope);
+        self.commit(tx).await
+    }
+
+    /// Deletes an operator. The first transaction removes the operator, its email, its
+    /// administrator membership (refusing the last one) and its counts, and leaves a pending
+    /// marker; the dependent items are then removed in idempotent steps, which a retried delete or
+    /// the maintenance job finishes if this process dies in between.
+    pub async fn delete_operator(
+        &self,
+        scope: &AccountScope,
+        op: &OperatorRecord,
+        rules_version: i64,
+        permission_names: &[&str],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
+        tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
+        AccountChange::default()
+            .add(Counter::OperatorsTotal, -1)
+            .add(Counter::OperatorsActive, -i64::from(op.is_on_duty))
+            .rules_lock(rules_version)
+            .apply(&mut tx, scope);
+        let principal = Principal::Operator(op.operator_id.clone());
+        crate::pending::put_pending(&mut tx, scope, &principal);
+        if op.is_administrator {
+            crate::groups::delete_membership_items(&mut tx, scope, ADMINISTRATORS_GROUP_ID, &op.operator_id);
+            tx.update(
+                &scope.group(ADMINISTRATORS_GROUP_ID),
+                "ADD #memberCount :minusOne, #version :one",
+                Some("#memberCount > :one"),
+                vec![(":minusOne", n(-1)), (":one", n(1))],
+                Some(Guard::LastAdministrator),
+            );
+        }
+        self.commit(tx).await?;
+        self.finish_delete(scope, &principal, permission_names).await
+    }
+}

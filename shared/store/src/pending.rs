@@ -1,0 +1,121 @@
+//! Deletes that span more items than one transaction can hold: the first transaction removes
+//! the operator or group and leaves a pending marker; these idempotent steps remove what hung off
+//! it, and run again from a retried delete or the maintenance job after a crash.
+
+use std::collections::HashMap;
+
+use crate::accounts::{AccountChange, Counter};
+use crate::db::{Tx, key_item, n, s};
+use crate::error::{Guard, StoreError};
+use crate::keys::{AccountScope, Principal};
+use crate::records::GroupRecord;
+use crate::Store;
+
+pub(crate) fn put_pending(tx: &mut Tx, scope: &AccountScope, principal: &Principal) {
+    let mut item = key_item(&scope.pending_delete(principal));
+    let (kind, id) = match principal {
+        Principal::Operator(id) => ("operator", id),
+        Principal::Group(id) => ("group", id),
+    };
+    item.insert("kind".into(), s(kind));
+    item.insert("id".into(), s(id));
+    tx.put(item, None, vec![], None);
+}
+
+/// Memberships removed per transaction: two deletes and one group update each, plus the account.
+const MEMBERSHIPS_PER_TX: usize = 30;
+/// Plain deletes per transaction.
+const DELETES_PER_TX: usize = 90;
+const MAX_ATTEMPTS: usize = 20;
+
+impl Store {
+    /// Operators and groups whose delete has not finished.
+    pub async fn pending_deletes(&self, scope: &AccountScope) -> Result<Vec<Principal>, StoreError> {
+        let items = self.query_all(scope, scope.pending_delete_prefix()).await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| {
+                let id = i.get("id")?.as_s().ok()?.clone();
+                match i.get("kind")?.as_s().ok()?.as_str() {
+                    "operator" => Some(Principal::Operator(id)),
+                    "group" => Some(Principal::Group(id)),
+                    _ => None,
+                }
+            })
+            .collect())
+    }
+
+    /// Finishes every pending delete of the account; returns how many it finished.
+    pub async fn finish_pending_deletes(&self, scope: &AccountScope, permission_names: &[&str]) -> Result<usize, StoreError> {
+        let pending = self.pending_deletes(scope).await?;
+        for principal in &pending {
+            self.finish_delete(scope, principal, permission_names).await?;
+        }
+        Ok(pending.len())
+    }
+
+    pub(crate) async fn finish_delete(&self, scope: &AccountScope, principal: &Principal, permission_names: &[&str]) -> Result<(), StoreError> {
+        match principal {
+            Principal::Operator(id) => self.remove_operator_memberships(scope, id).await?,
+            Principal::Group(id) => {
+                let members = self.all_member_ids(scope, id).await?;
+                let keys: Vec<_> = members.iter().flat_map(|op| [scope.member(id, op), scope.member_of(op, id)]).collect();
+                self.delete_keys(keys).await?;
+            }
+        }
+        let grants = self.grants_of(scope, principal, permission_names).await?;
+        self.delete_keys(grants.iter().map(|p| scope.grant(p, principal)).collect()).await?;
+        let mut tx = self.tx();
+        tx.delete(&scope.pending_delete(principal), None, vec![], None);
+        self.commit(tx).await
+    }
+
+    async fn delete_keys(&self, keys: Vec<crate::keys::Key>) -> Result<(), StoreError> {
+        for chunk in keys.chunks(DELETES_PER_TX) {
+            let mut tx = self.tx();
+            for key in chunk {
+                tx.delete(key, None, vec![], None);
+            }
+            self.commit(tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes a deleted operator from its groups, keeping member counts and the empty-groups
+    /// counter exact (each group update is guarded by the version it was read at).
+    async fn remove_operator_memberships(&self, scope: &AccountScope, operator_id: &str) -> Result<(), StoreError> {
+        let mut failures = 0;
+        while failures < MAX_ATTEMPTS {
+            let group_ids = self.all_group_ids_of(scope, operator_id).await?;
+            if group_ids.is_empty() {
+                return Ok(());
+            }
+            let chunk: Vec<String> = group_ids.into_iter().take(MEMBERSHIPS_PER_TX).collect();
+            let groups: HashMap<String, GroupRecord> =
+                self.groups_by_ids(scope, &chunk).await?.into_iter().map(|g| (g.group_id.clone(), g)).collect();
+            let mut tx = self.tx();
+            let mut became_empty = 0;
+            for group_id in &chunk {
+                crate::groups::delete_membership_items(&mut tx, scope, group_id, operator_id);
+                // A group being deleted itself has no counts left to keep.
+                if let Some(g) = groups.get(group_id) {
+                    tx.update(
+                        &scope.group(group_id),
+                        "ADD #memberCount :minusOne, #version :one",
+                        Some("#version = :seen"),
+                        vec![(":minusOne", n(-1)), (":one", n(1)), (":seen", n(g.version))],
+                        Some(Guard::Version),
+                    );
+                    became_empty += i64::from(g.member_count == 1);
+                }
+            }
+            AccountChange::default().add(Counter::GroupsEmpty, became_empty).apply(&mut tx, scope);
+            match self.commit(tx).await {
+                Ok(()) => {}
+                Err(e) if e.is_retryable() || matches!(e, StoreError::Guard(Guard::Version)) => failures += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Contention)
+    }
+}

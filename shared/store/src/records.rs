@@ -1,0 +1,103 @@
+//! Typed items. Each record serialises with serde_dynamo into the item's attributes; the key
+//! attributes (PK, SK, index keys) are added by the repositories from [`crate::keys`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::schedule_record::ScheduleRecord;
+
+/// The account item, with the hub's counters kept exact by writing every change to them in the
+/// same transaction as the change they count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRecord {
+    pub account_id: String,
+    pub name: String,
+    pub account_type: String,
+    pub time_zone: String,
+    /// The account type's default plus purchased extra operators.
+    pub operator_limit: i64,
+    pub extra_operators: i64,
+    pub admin_operator_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+    #[serde(default)]
+    pub operators_total: i64,
+    #[serde(default)]
+    pub operators_active: i64,
+    #[serde(default)]
+    pub groups_total: i64,
+    #[serde(default)]
+    pub groups_empty: i64,
+    #[serde(default)]
+    pub api_users_total: i64,
+    #[serde(default)]
+    pub api_users_inactive: i64,
+    #[serde(default)]
+    pub monitors_total: i64,
+    #[serde(default)]
+    pub production_monitors: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_computed_at: Option<String>,
+    /// Moves on every change that can take a permission or administrator membership away, so that
+    /// two such changes never both pass their "somebody still holds it" checks.
+    #[serde(default)]
+    pub rules_version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorRecord {
+    pub operator_id: String,
+    pub email: String,
+    pub full_name: String,
+    pub mobile_phone: Option<String>,
+    pub backup_email: Option<String>,
+    pub culture_name: Option<String>,
+    pub time_zone: Option<String>,
+    pub default_dashboard: Option<String>,
+    pub is_on_duty: bool,
+    /// Denormalised from membership of Administrators, changed in the same transaction as that
+    /// membership, so that one read of this item authorises a request.
+    pub is_administrator: bool,
+    pub is_account_administrator: bool,
+    #[serde(default)]
+    pub schedules: Vec<ScheduleRecord>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRecord {
+    pub group_id: String,
+    pub description: String,
+    pub is_everyone: bool,
+    pub is_administrators: bool,
+    pub member_count: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+/// A replayable response stored under an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotencyRecord {
+    /// SHA-256 of the request body, hex; a different body under the same key is refused.
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+    /// Epoch seconds; DynamoDB's TTL removes the item some time after this, so readers also
+    /// compare it with the clock.
+    pub expires_at: i64,
+}
+
+/// A stored item that could not be decoded is a bug or corruption, never the client's fault.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+) -> Result<T, crate::StoreError> {
+    Ok(serde_dynamo::from_item(item)?)
+}

@@ -1,0 +1,105 @@
+//! The table definition: the single source used to create the table locally and checked against
+//! `template.yaml`.
+
+use crate::keys::{Index, PK, SK};
+
+/// Attribute holding the expiry (epoch seconds) of records that DynamoDB's TTL deletes.
+pub const TTL_ATTRIBUTE: &str = "expiresAt";
+
+pub const DEFAULT_TABLE_NAME: &str = "user-management-hub";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDefinition {
+    pub name: &'static str,
+    pub hash_key: &'static str,
+    pub range_key: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDefinition {
+    pub hash_key: &'static str,
+    pub range_key: &'static str,
+    /// Every key attribute of the table and its indexes; all are strings.
+    pub string_attributes: Vec<&'static str>,
+    /// Global secondary indexes, each projecting all attributes.
+    pub indexes: Vec<IndexDefinition>,
+    pub ttl_attribute: &'static str,
+}
+
+pub fn definition() -> TableDefinition {
+    let indexes: Vec<IndexDefinition> = Index::ALL
+        .iter()
+        .map(|i| IndexDefinition { name: i.name(), hash_key: i.hash_key(), range_key: i.range_key() })
+        .collect();
+    let mut string_attributes = vec![PK, SK];
+    for i in &indexes {
+        string_attributes.push(i.hash_key);
+        string_attributes.push(i.range_key);
+    }
+    TableDefinition { hash_key: PK, range_key: SK, string_attributes, indexes, ttl_attribute: TTL_ATTRIBUTE }
+}
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+
+use crate::{Store, StoreError};
+
+fn key_schema(hash: &str, range: &str) -> Vec<KeySchemaElement> {
+    vec![
+        KeySchemaElement::builder().attribute_name(hash).key_type(KeyType::Hash).build().expect("complete"),
+        KeySchemaElement::builder().attribute_name(range).key_type(KeyType::Range).build().expect("complete"),
+    ]
+}
+
+impl Store {
+    /// Creates the table from [`definition`] unless it exists (local runs and tests; in AWS the
+    /// table comes from template.yaml).
+    pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
+        let def = definition();
+        if self.client.describe_table().table_name(self.table_name()).send().await.is_ok() {
+            return Ok(());
+        }
+        let attributes = def
+            .string_attributes
+            .iter()
+            .map(|a| {
+                AttributeDefinition::builder().attribute_name(*a).attribute_type(ScalarAttributeType::S).build().expect("complete")
+            })
+            .collect();
+        let indexes = def
+            .indexes
+            .iter()
+            .map(|i| {
+                GlobalSecondaryIndex::builder()
+                    .index_name(i.name)
+                    .set_key_schema(Some(key_schema(i.hash_key, i.range_key)))
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()
+                    .expect("complete")
+            })
+            .collect();
+        let created = self
+            .client
+            .create_table()
+            .table_name(self.table_name())
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_attribute_definitions(Some(attributes))
+            .set_key_schema(Some(key_schema(def.hash_key, def.range_key)))
+            .set_global_secondary_indexes(Some(indexes))
+            .send()
+            .await;
+        if let Err(e) = created {
+            // Two processes may race to create it; the loser finds it there.
+            use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+            if e.code() != Some("ResourceInUseException") {
+                return Err(crate::error::classify(e));
+            }
+        }
+        let ttl = TimeToLiveSpecification::builder().attribute_name(def.ttl_attribute).enabled(true).build().expect("complete");
+        // TTL is a convenience here (readers check expiry themselves); an emulator without it is fine.
+        let _ = self.client.update_time_to_live().table_name(self.table_name()).time_to_live_specification(ttl).send().await;
+        Ok(())
+    }
+}
