@@ -4,17 +4,16 @@
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use hub_api::AppState;
-use hub_api::error::ApiError;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub mod seed;
+pub mod startup;
 
 /// Every function's router, merged.
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.config.cors_origins);
-    Router::new()
-        .merge(hub_operators::router(state.clone()))
-        .merge(hub_groups::router(state))
-        .fallback(|| async { ApiError::NotFound })
-        .layer(cors)
+    let routers = Router::new().merge(hub_operators::router(state.clone())).merge(hub_groups::router(state));
+    hub_api::http::with_fallback(routers).layer(cors)
 }
 
 /// CORS for the configured origins; preflight answers on every route without credentials.

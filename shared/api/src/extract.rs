@@ -223,3 +223,13 @@ mod tests {
         assert!(!is_json("text/plain"));
     }
 }
+
+/// For PATCH fields that may be absent (leave as is), `null` (clear) or a value:
+/// `#[serde(default, deserialize_with = "double_option")] field: Option<Option<T>>`.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

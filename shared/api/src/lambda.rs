@@ -46,5 +46,5 @@ pub fn init_tracing() {
 pub async fn serve(router: fn(crate::state::AppState) -> Router) -> Result<(), lambda_http::Error> {
     init_tracing();
     let state = crate::state::AppState::from_env().await?;
-    lambda_http::run(router(state)).await
+    lambda_http::run(crate::http::with_fallback(router(state))).await
 }

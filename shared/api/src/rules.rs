@@ -78,3 +78,24 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, permission:
     }
     Ok(false)
 }
+
+/// Every permission name, for the store's per-principal grant reads and delete cascades.
+pub fn permission_names() -> Vec<&'static str> {
+    Permission::ALL.iter().map(|p| p.as_str()).collect()
+}
+
+/// Parses a permission from a path: unknown names are `validation_failed`; `Administrator`
+/// cannot be granted or revoked directly.
+pub fn assignable_permission(name: &str) -> ApiResult<Permission> {
+    let permission = Permission::parse(name).map_err(|m| ApiError::field("permission", m))?;
+    if permission == Permission::Administrator {
+        return Err(ApiError::Conflict(Conflict::PermissionNotAssignable));
+    }
+    Ok(permission)
+}
+
+/// Sorts permission names in the canonical order of [`Permission::ALL`].
+pub fn sort_permissions(names: &mut Vec<String>) {
+    names.sort_by_key(|n| Permission::ALL.iter().position(|p| p.as_str() == n));
+    names.dedup();
+}

@@ -38,12 +38,12 @@ macro_rules! string_value_impls {
 macro_rules! string_enum {
     (
         $(#[$meta:meta])*
-        $name:ident, $message:expr, [$($variant:ident => $text:literal),+ $(,)?]
+        $name:ident, $message:expr, [$($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?]
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
-            $($variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
@@ -284,8 +284,10 @@ string_enum! {
 
 string_enum! {
     /// What an API user is used for.
+    #[derive(Default)]
     AccessType, "must be one of Generic, MobileApp, TransactionRecorder, Grafana",
     [
+        #[default]
         Generic => "Generic",
         MobileApp => "MobileApp",
         TransactionRecorder => "TransactionRecorder",
@@ -293,22 +295,16 @@ string_enum! {
     ]
 }
 
-impl Default for AccessType {
-    fn default() -> Self {
-        AccessType::Generic
-    }
-}
-
 string_enum! {
     /// A monitor's mode.
+    #[derive(Default)]
     MonitorMode, "must be one of Development, Staging, Production",
-    [Development => "Development", Staging => "Staging", Production => "Production"]
-}
-
-impl Default for MonitorMode {
-    fn default() -> Self {
-        MonitorMode::Production
-    }
+    [
+        Development => "Development",
+        Staging => "Staging",
+        #[default]
+        Production => "Production",
+    ]
 }
 
 string_enum! {
@@ -605,7 +601,7 @@ mod tests {
         assert!(Permission::parse("administrator").is_err());
         assert!(Permission::parse("Root").is_err());
         assert!(serde_json::from_str::<Permission>("\"Root\"").is_err());
-        let mut sorted = vec![
+        let mut sorted = [
             Permission::ManageMonitorTemplates,
             Permission::AccountAccess,
         ];

@@ -95,11 +95,12 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
-        AccountChange::default().add(Counter::GroupsTotal, 1).add(Counter::GroupsEmpty, 1).apply(&mut tx, scope);
-        put_new_group_items(&mut tx, scope, g)?;
+        // First, so that a concurrent retry with the same key is reported as such.
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
         }
+        AccountChange::default().add(Counter::GroupsTotal, 1).add(Counter::GroupsEmpty, 1).apply(&mut tx, scope);
+        put_new_group_items(&mut tx, scope, g)?;
         self.commit(tx).await
     }
 

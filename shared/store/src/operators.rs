@@ -134,6 +134,11 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        // First, so that a concurrent retry with the same key is reported as such rather than as
+        // the email it also reserves.
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
         AccountChange::default()
             .add(Counter::OperatorsTotal, 1)
             .add(Counter::OperatorsActive, i64::from(op.is_on_duty))
@@ -150,16 +155,22 @@ impl Store {
             Some(Guard::ParentMissing),
         );
         crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
-        }
         self.commit(tx).await
     }
 
     /// Replaces `old` by `new` if nobody changed it in between (`new.version` is `old.version + 1`),
     /// moving the email reservation and the active counter with it.
-    pub async fn update_operator(&self, scope: &AccountScope, old: &OperatorRecord, new: &OperatorRecord) -> Result<(), StoreError> {
+    pub async fn update_operator(
+        &self,
+        scope: &AccountScope,
+        old: &OperatorRecord,
+        new: &OperatorRecord,
+        idempotency: Option<&IdempotencyWrite>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
         tx.put(
             operator_item(scope, new)?,
             Some("#version = :seen"),

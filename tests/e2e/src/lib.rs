@@ -1,1 +1,177 @@
+//! Test harness: one embedded DynamoDB per test (in memory, on a loopback port), the real SDK
+//! client, the whole API served over real HTTP on another loopback port, and helpers to provision
+//! accounts and mint tokens.
 
+use hub_api::auth::{JwtConfig, sign_hs256};
+use hub_api::clock::Clock;
+use hub_api::config::HubConfig;
+use hub_api::provisioning::{AccountRequest, ProvisionedAccount, create_account};
+use hub_api::AppState;
+use hub_store::{EmbeddedDynamo, RequestCounter, Store, StoreConfig};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub const SECRET: &str = "e2e-test-secret";
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    /// The first account, provisioned as Business (25 operators).
+    pub account: ProvisionedAccount,
+    pub admin_token: String,
+    /// Counts every DynamoDB request the server makes.
+    pub requests: RequestCounter,
+    pub dynamo: EmbeddedDynamo,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The problem's `code` (panics with the whole reply when it is not a problem).
+    pub fn code(&self) -> &str {
+        assert_eq!(self.header("content-type"), Some("application/problem+json"), "not a problem: {self:?}");
+        self.body["code"].as_str().expect("problem has a code")
+    }
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(self.status.as_u16(), status, "unexpected reply: {:?} {}", self.status, self.body);
+        self
+    }
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, code: &str) -> Self {
+        assert_eq!((self.status.as_u16(), self.code()), (status, code), "unexpected reply: {}", self.body);
+        self
+    }
+    pub fn str(&self, field: &str) -> String {
+        self.body[field].as_str().unwrap_or_else(|| panic!("no string {field} in {}", self.body)).to_owned()
+    }
+    pub fn items(&self) -> &Vec<Value> {
+        self.body["items"].as_array().unwrap_or_else(|| panic!("not a collection: {}", self.body))
+    }
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(HubConfig::default()).await
+    }
+
+    pub async fn start_with(config: HubConfig) -> TestApp {
+        let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
+        let requests = RequestCounter::default();
+        let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await;
+        store.create_table_if_missing().await.expect("table created");
+        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), jwks_url: None, issuer: None, audience: None };
+        let state = AppState::new(store, jwt, config, Clock::system());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let app = hub_local::app(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("server runs");
+        });
+        let account = provision(&state, "Business", 0).await;
+        let admin_token = sign_hs256(SECRET, &account.account_id, &account.admin_operator_id, 3600);
+        TestApp { base, state, http: reqwest::Client::new(), account, admin_token, requests, dynamo, _server: server }
+    }
+
+    pub fn token(&self, account_id: &str, operator_id: &str) -> String {
+        sign_hs256(SECRET, account_id, operator_id, 3600)
+    }
+
+    pub async fn provision(&self, account_type: &str, extra: i64) -> ProvisionedAccount {
+        provision(&self.state, account_type, extra).await
+    }
+
+    /// A request as the first account's administrator.
+    pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.req_as(&self.admin_token, method, path)
+    }
+
+    pub fn req_as(&self, token: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{}", self.base, path)).bearer_auth(token)
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.call_as(&self.admin_token, method, path, body).await
+    }
+
+    pub async fn call_as(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self.req_as(token, method, path);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        send(req).await
+    }
+
+    /// Creates an operator as the administrator; returns its id.
+    pub async fn create_operator(&self, name: &str, email: &str) -> String {
+        self.call(Method::POST, "/operators", Some(serde_json::json!({"email": email, "fullName": name})))
+            .await
+            .expect(201)
+            .str("operatorId")
+    }
+
+    /// Creates a group as the administrator; returns its id.
+    pub async fn create_group(&self, description: &str) -> String {
+        self.call(Method::POST, "/groups", Some(serde_json::json!({"description": description})))
+            .await
+            .expect(201)
+            .str("groupId")
+    }
+
+    /// Every item of a list, following cursors.
+    pub async fn list_all(&self, token: &str, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}cursor={c}"),
+                None => path.to_owned(),
+            };
+            let reply = self.call_as(token, Method::GET, &url, None).await.expect(200);
+            items.extend(reply.items().iter().cloned());
+            match reply.body["nextCursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+    }
+
+    /// The account item's counters as stored.
+    pub async fn account_record(&self, account_id: &str) -> hub_store::records::AccountRecord {
+        self.state.store.account(&hub_store::AccountScope::new(account_id)).await.unwrap().unwrap()
+    }
+}
+
+pub async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let response = req.send().await.expect("request reaches the server");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+    Reply { status, headers, body }
+}
+
+pub async fn provision(state: &AppState, account_type: &str, extra: i64) -> ProvisionedAccount {
+    let n = hub_api::values::new_id();
+    let request = AccountRequest {
+        name: format!("Account {n}"),
+        account_type: account_type.into(),
+        admin_email: format!("admin-{n}@example.com"),
+        admin_name: "Ada Admin".into(),
+        extra_operators: extra,
+        time_zone: Some("Europe/Amsterdam".into()),
+    };
+    create_account(state, &request).await.expect("account provisioned")
+}

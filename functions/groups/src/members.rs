@@ -1,0 +1,141 @@
+//! Memberships and the group-wide Active switch.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use hub_api::error::{ApiError, ApiResult, Conflict};
+use hub_api::extract::{PathIds, Query};
+use hub_api::lists::{Collection, page_request};
+use hub_api::provisioning::load_account;
+use hub_api::retry::retrying;
+use hub_api::rules::{Removal, check_protected_holders};
+use hub_api::views::OperatorView;
+use hub_api::{AppState, Caller};
+use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Guard, StoreError};
+use serde::Deserialize;
+
+use crate::groups::{account_tz, body_after_role_check, load};
+
+/// Operators whose switch is changed at the same time by one duty request.
+const DUTY_CONCURRENCY: usize = 8;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<String>,
+    Query(params): Query<PageParams>,
+) -> ApiResult<axum::Json<Collection<OperatorView>>> {
+    let page = page_request(params.limit, params.cursor.as_deref())?;
+    let scope = caller.scope();
+    let (_, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
+    let ids = state.store.member_ids(&scope, &id, page).await?;
+    let operators = state.store.operators_by_ids(&scope, &ids.items).await?;
+    let tz = account_tz(&account.time_zone);
+    let now = state.clock.now();
+    Ok(axum::Json(Collection {
+        items: operators.into_iter().map(|op| OperatorView::new(op, now, &tz)).collect(),
+        next_cursor: ids.next_cursor,
+    }))
+}
+
+async fn require_operator(state: &AppState, caller: &Caller, operator_id: &str) -> ApiResult<()> {
+    state.store.operator(&caller.scope(), operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds((id, operator_id)): PathIds<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if id == EVERYONE_GROUP_ID {
+        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+    }
+    let scope = caller.scope();
+    require_operator(&state, &caller, &operator_id).await?;
+    retrying(|| async {
+        let group = load(&state, &caller, &id).await?;
+        if state.store.is_member(&scope, &id, &operator_id).await? {
+            return Ok(());
+        }
+        match state.store.add_member(&scope, &group, &operator_id).await {
+            Ok(()) => Ok(()),
+            // A concurrent request added it first: read again, and find it there.
+            Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds((id, operator_id)): PathIds<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if id == EVERYONE_GROUP_ID {
+        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+    }
+    let scope = caller.scope();
+    retrying(|| async {
+        // The rules version is read before the state the checks look at.
+        let account = load_account(&state, &scope).await?;
+        let (group, ()) = tokio::try_join!(load(&state, &caller, &id), require_operator(&state, &caller, &operator_id))?;
+        if !state.store.is_member(&scope, &id, &operator_id).await? {
+            return Ok(());
+        }
+        if id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
+            return Err(ApiError::Conflict(Conflict::LastAdministrator));
+        }
+        check_protected_holders(&state, &scope, &Removal::Membership { group_id: &id, operator_id: &operator_id }).await?;
+        state.store.remove_member(&scope, &group, &operator_id, account.rules_version).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DutyBody {
+    is_on_duty: bool,
+}
+
+/// Sets the Active switch of every member; members deleted meanwhile are skipped.
+pub async fn set_duty(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, request: Request) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let body: DutyBody = body_after_role_check(&state, request).await?;
+    let scope = caller.scope();
+    load(&state, &caller, &id).await?;
+    let member_ids = state.store.all_member_ids(&scope, &id).await?;
+    let (state, scope) = (&state, &scope);
+    stream::iter(member_ids)
+        .map(|operator_id| async move {
+            retrying(|| async {
+                let Some(current) = state.store.operator(scope, &operator_id).await? else { return Ok(()) };
+                if current.is_on_duty == body.is_on_duty {
+                    return Ok(());
+                }
+                let mut next = current.clone();
+                next.is_on_duty = body.is_on_duty;
+                next.version = current.version + 1;
+                next.updated_at = state.clock.now_rfc3339();
+                state.store.update_operator(scope, &current, &next, None).await?;
+                Ok(())
+            })
+            .await
+        })
+        .buffer_unordered(DUTY_CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,311 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
+use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
+use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::lists::{Collection, page_request};
+use hub_api::provisioning::load_account;
+use hub_api::retry::retrying;
+use hub_api::rules::{Removal, check_protected_holders, permission_names};
+use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, new_id};
+use hub_api::views::{GroupView, OperatorView, Versioned};
+use hub_api::{AppState, Caller};
+use hub_store::records::OperatorRecord;
+use hub_store::{ADMINISTRATORS_GROUP_ID, OperatorFilter};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListParams {
+    q: Option<String>,
+    is_on_duty: Option<bool>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Response> {
+    let page = page_request(params.limit, params.cursor.as_deref())?;
+    if params.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(ApiError::field("q", "must be at most 100 characters"));
+    }
+    let scope = caller.scope();
+    let filter = OperatorFilter { q: params.q, is_on_duty: params.is_on_duty };
+    let (account, page) = tokio::try_join!(
+        async { load_account(&state, &scope).await },
+        async { state.store.list_operators(&scope, &filter, page).await.map_err(ApiError::from) }
+    )?;
+    let tz = account_tz(&account.time_zone);
+    let now = state.clock.now();
+    Ok(axum::Json(Collection::from_page(page, |op| OperatorView::new(op, now, &tz))).into_response())
+}
+
+pub(crate) fn account_tz(name: &str) -> jiff::tz::TimeZone {
+    TimeZoneName::parse(name).map(|t| t.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// Optional text fields shared by create and update.
+fn optional<T>(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    value.and_then(|v| parse(v).map_err(|m| errors.push(FieldError::new(field, m))).ok())
+}
+
+fn dashboard(value: &str) -> Result<String, String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 100 || trimmed.chars().any(char::is_control) {
+        return Err("must be 1-100 characters".into());
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateOperator {
+    email: Option<String>,
+    full_name: Option<String>,
+    mobile_phone: Option<String>,
+    backup_email: Option<String>,
+    culture_name: Option<String>,
+    time_zone: Option<String>,
+    default_dashboard: Option<String>,
+    is_on_duty: Option<bool>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: CreateBody<CreateOperator>,
+) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let input = body.value;
+    let mut errors = Vec::new();
+    let email = match input.email.as_deref() {
+        Some(e) => optional(&mut errors, "email", Some(e), Email::parse),
+        None => {
+            errors.push(FieldError::new("email", "is required"));
+            None
+        }
+    };
+    let full_name = match input.full_name.as_deref() {
+        Some(n) => optional(&mut errors, "fullName", Some(n), FullName::parse),
+        None => {
+            errors.push(FieldError::new("fullName", "is required"));
+            None
+        }
+    };
+    let mobile_phone = optional(&mut errors, "mobilePhone", input.mobile_phone.as_deref(), MobilePhone::parse);
+    let backup_email = optional(&mut errors, "backupEmail", input.backup_email.as_deref(), Email::parse);
+    let culture_name = optional(&mut errors, "cultureName", input.culture_name.as_deref(), CultureName::parse);
+    let time_zone = optional(&mut errors, "timeZone", input.time_zone.as_deref(), TimeZoneName::parse);
+    let default_dashboard = optional(&mut errors, "defaultDashboard", input.default_dashboard.as_deref(), dashboard);
+    let (Some(email), Some(full_name), true) = (email, full_name, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+
+    let scope = caller.scope();
+    let idempotency = Idempotency::new(&caller, "POST /operators", key, body.fingerprint);
+    if let Some(replay) = idempotency.replay(&state, &scope).await? {
+        return Ok(replay);
+    }
+    let now = state.clock.now_rfc3339();
+    let record = OperatorRecord {
+        operator_id: new_id(),
+        email: email.as_str().to_owned(),
+        full_name: full_name.as_str().to_owned(),
+        mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
+        backup_email: backup_email.map(|e| e.as_str().to_owned()),
+        culture_name: culture_name.map(|c| c.as_str().to_owned()),
+        time_zone: time_zone.map(|t| t.as_str().to_owned()),
+        default_dashboard,
+        is_on_duty: input.is_on_duty.unwrap_or(true),
+        is_administrator: false,
+        is_account_administrator: false,
+        schedules: Vec::new(),
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    let location = format!("/operators/{}", record.operator_id);
+    let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
+    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
+    let result = state.store.create_operator(&scope, &record, idem.as_ref()).await;
+    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        return Ok(replay);
+    }
+    Ok(Versioned::created(record.version, view, location).into_response())
+}
+
+/// The operator named in the path, or 404.
+pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<OperatorRecord> {
+    state.store.operator(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
+}
+
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
+    let scope = caller.scope();
+    let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
+    let view = OperatorView::new(op, state.clock.now(), &account_tz(&account.time_zone));
+    Ok(Versioned::ok(view.version, view).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateOperator {
+    #[serde(default, deserialize_with = "double_option")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    full_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    mobile_phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    backup_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    culture_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    time_zone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    default_dashboard: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    is_on_duty: Option<Option<bool>>,
+    /// Read-only; present only to answer with a clear message.
+    is_administrator: Option<serde_json::Value>,
+    is_account_administrator: Option<serde_json::Value>,
+}
+
+/// A nullable field of a PATCH: absent keeps, null clears, a value is validated.
+fn patch_field<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    current: &Option<String>,
+    patch: &Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, String>,
+    render: impl Fn(T) -> String,
+) -> Option<String> {
+    match patch {
+        None => current.clone(),
+        Some(None) => None,
+        Some(Some(v)) => match parse(v) {
+            Ok(value) => Some(render(value)),
+            Err(m) => {
+                errors.push(FieldError::new(field, m));
+                current.clone()
+            }
+        },
+    }
+}
+
+fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRecord, ApiError> {
+    let mut errors = Vec::new();
+    if patch.is_administrator.is_some() {
+        errors.push(FieldError::new("isAdministrator", "is read-only: membership of Administrators decides it"));
+    }
+    if patch.is_account_administrator.is_some() {
+        errors.push(FieldError::new("isAccountAdministrator", "is read-only"));
+    }
+    let mut next = op.clone();
+    match &patch.email {
+        None => {}
+        Some(None) => errors.push(FieldError::new("email", "is required and cannot be null")),
+        Some(Some(email)) => match Email::parse(email) {
+            Ok(e) => next.email = e.as_str().to_owned(),
+            Err(m) => errors.push(FieldError::new("email", m)),
+        },
+    }
+    match &patch.full_name {
+        None => {}
+        Some(None) => errors.push(FieldError::new("fullName", "is required and cannot be null")),
+        Some(Some(name)) => match FullName::parse(name) {
+            Ok(n) => next.full_name = n.as_str().to_owned(),
+            Err(m) => errors.push(FieldError::new("fullName", m)),
+        },
+    }
+    next.mobile_phone = patch_field(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
+    next.backup_email = patch_field(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e.as_str().to_owned());
+    next.culture_name = patch_field(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
+    next.time_zone = patch_field(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
+    next.default_dashboard = patch_field(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);
+    match patch.is_on_duty {
+        None => {}
+        Some(None) => errors.push(FieldError::new("isOnDuty", "must be true or false")),
+        Some(Some(on)) => next.is_on_duty = on,
+    }
+    if errors.is_empty() { Ok(next) } else { Err(ApiError::Validation(errors)) }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<String>,
+    if_match: IfMatch,
+    JsonBody(patch): JsonBody<UpdateOperator>,
+) -> ApiResult<Response> {
+    // Personal settings are self-service; the email (the login) and the Active switch are not.
+    let admin_only = patch.email.is_some() || patch.is_on_duty.is_some();
+    if admin_only { caller.require_admin()? } else { caller.require_admin_or_self(&id)? }
+    let scope = caller.scope();
+    let updated = retrying(|| async {
+        let current = load(&state, &caller, &id).await?;
+        if_match.check(current.version)?;
+        let mut next = apply_patch(&current, &patch)?;
+        if next == current {
+            return Ok(current);
+        }
+        next.version = current.version + 1;
+        next.updated_at = state.clock.now_rfc3339();
+        state.store.update_operator(&scope, &current, &next, None).await?;
+        Ok(next)
+    })
+    .await?;
+    let account = load_account(&state, &scope).await?;
+    let view = OperatorView::new(updated, state.clock.now(), &account_tz(&account.time_zone));
+    Ok(Versioned::ok(view.version, view).into_response())
+}
+
+pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let scope = caller.scope();
+    let names = permission_names();
+    retrying(|| async {
+        let op = load(&state, &caller, &id).await?;
+        if_match.check(op.version)?;
+        if op.operator_id == caller.operator_id {
+            return Err(ApiError::Conflict(Conflict::CannotDeleteSelf));
+        }
+        if op.is_account_administrator {
+            return Err(ApiError::Conflict(Conflict::CannotDeleteAccountAdministrator));
+        }
+        // The rules version is read before the state the checks look at.
+        let account = load_account(&state, &scope).await?;
+        if op.is_administrator {
+            let admins = state.store.group(&scope, ADMINISTRATORS_GROUP_ID).await?.ok_or(ApiError::NotFound)?;
+            if admins.member_count <= 1 {
+                return Err(ApiError::Conflict(Conflict::LastAdministrator));
+            }
+        }
+        check_protected_holders(&state, &scope, &Removal::Operator(&op.operator_id)).await?;
+        state.store.delete_operator(&scope, &op, account.rules_version, &names).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<String>,
+    Query(params): Query<PageParams>,
+) -> ApiResult<axum::Json<Collection<GroupView>>> {
+    let page = page_request(params.limit, params.cursor.as_deref())?;
+    let scope = caller.scope();
+    load(&state, &caller, &id).await?;
+    let ids = state.store.group_ids_of(&scope, &id, page).await?;
+    let groups = state.store.groups_by_ids(&scope, &ids.items).await?;
+    Ok(axum::Json(Collection { items: groups.into_iter().map(GroupView::from).collect(), next_cursor: ids.next_cursor }))
+}

@@ -1,0 +1,140 @@
+//! Off-duty schedules, kept inside the operator item (bounded in number) so that "on duty now"
+//! needs no extra reads.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hub_api::error::{ApiError, ApiResult};
+use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds};
+use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::lists::Collection;
+use hub_api::retry::retrying;
+use hub_api::schedule::{ScheduleInput, ScheduleRule, ScheduleView};
+use hub_api::values::new_id;
+use hub_api::{AppState, Caller};
+use hub_store::records::OperatorRecord;
+
+use crate::operators::load;
+
+/// Keeps the operator item small and the on-duty evaluation cheap.
+pub const MAX_SCHEDULES_PER_OPERATOR: usize = 20;
+
+fn rule_of(input: &ScheduleInput) -> ApiResult<ScheduleRule> {
+    ScheduleRule::from_input(input).map_err(|errors| {
+        ApiError::Validation(errors.into_iter().map(|(f, m)| hub_api::FieldError::new(f, m)).collect())
+    })
+}
+
+pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
+    let op = load(&state, &caller, &id).await?;
+    Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
+}
+
+/// Writes `change(current)` as the operator's next version, retrying on concurrent changes.
+async fn change_schedules(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    if_match: IfMatch,
+    idempotency: Option<&Idempotency>,
+    change: impl Fn(&mut OperatorRecord) -> ApiResult<ScheduleView>,
+) -> ApiResult<ScheduleView> {
+    let scope = caller.scope();
+    retrying(|| async {
+        let current = load(state, caller, id).await?;
+        if_match.check(current.version)?;
+        let mut next = current.clone();
+        let view = change(&mut next)?;
+        next.version = current.version + 1;
+        next.updated_at = state.clock.now_rfc3339();
+        let idem = match idempotency {
+            Some(i) => i.record(state, StatusCode::CREATED, &view, Some(&format!("/operators/{id}/duty-schedules/{}", view.schedule_id)))?,
+            None => None,
+        };
+        let result = state.store.update_operator(&scope, &current, &next, idem.as_ref()).await;
+        match idempotency {
+            Some(i) => {
+                if i.settle(state, &scope, result).await?.is_some() {
+                    // A concurrent retry with the same key created it; the caller replays.
+                    return Err(ApiError::Retry);
+                }
+            }
+            None => result?,
+        }
+        Ok(view)
+    })
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<String>,
+    key: IdempotencyKey,
+    body: CreateBody<ScheduleInput>,
+) -> ApiResult<Response> {
+    caller.require_admin_or_self(&id)?;
+    let rule = rule_of(&body.value)?;
+    let scope = caller.scope();
+    let idempotency = Idempotency::new(&caller, &format!("POST /operators/{id}/duty-schedules"), key, body.fingerprint);
+    if let Some(replay) = idempotency.replay(&state, &scope).await? {
+        return Ok(replay);
+    }
+    let schedule_id = new_id();
+    let created = change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), |op| {
+        if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
+            return Err(ApiError::field("schedules", format!("an operator has at most {MAX_SCHEDULES_PER_OPERATOR} off-duty schedules")));
+        }
+        let record = rule.to_record(schedule_id.clone());
+        let view = ScheduleView::from(&record);
+        op.schedules.push(record);
+        Ok(view)
+    })
+    .await;
+    let view = match created {
+        Err(ApiError::ServiceUnavailable) => match idempotency.replay(&state, &scope).await? {
+            Some(replay) => return Ok(replay),
+            None => return Err(ApiError::ServiceUnavailable),
+        },
+        other => other?,
+    };
+    let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
+    let mut response = (StatusCode::CREATED, axum::Json(view)).into_response();
+    if let Ok(value) = location.parse() {
+        response.headers_mut().insert(axum::http::header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+pub async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds((id, schedule_id)): PathIds<(String, String)>,
+    if_match: IfMatch,
+    JsonBody(input): JsonBody<ScheduleInput>,
+) -> ApiResult<axum::Json<ScheduleView>> {
+    caller.require_admin_or_self(&id)?;
+    let rule = rule_of(&input)?;
+    let view = change_schedules(&state, &caller, &id, if_match, None, |op| {
+        let slot = op.schedules.iter_mut().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
+        *slot = rule.to_record(schedule_id.clone());
+        Ok(ScheduleView::from(&*slot))
+    })
+    .await?;
+    Ok(axum::Json(view))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds((id, schedule_id)): PathIds<(String, String)>,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
+    caller.require_admin_or_self(&id)?;
+    change_schedules(&state, &caller, &id, if_match, None, |op| {
+        let at = op.schedules.iter().position(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
+        Ok(ScheduleView::from(&op.schedules.remove(at)))
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

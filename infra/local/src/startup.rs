@@ -1,0 +1,146 @@
+//! Startup pieces shared by `hub-local` and `hubctl`: where local state lives, the addresses, the
+//! local defaults of the configuration, logging and shutdown.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use hub_api::auth::JwtConfig;
+use hub_api::config::HubConfig;
+
+/// Where the local API server listens unless `HUB_ADDR` says otherwise.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+/// Where the embedded DynamoDB listens unless `HUB_DYNAMODB_ADDR` says otherwise.
+pub const DEFAULT_DYNAMODB_ADDR: &str = "127.0.0.1:8000";
+/// The HS256 secret of local runs when `HUB_JWT_SECRET` is unset. Never used in AWS, where the
+/// variable is not set at all and tokens come from the identity provider's JWKS.
+pub const LOCAL_JWT_SECRET: &str = "local-dev-secret-change-me";
+/// The CORS origins of local runs when `HUB_CORS_ORIGINS` is unset (common frontend dev servers).
+pub const LOCAL_CORS_ORIGINS: &str = "http://localhost:5173,http://localhost:3000";
+/// The folder (git-ignored) that holds the local database and the demo marker.
+pub const LOCAL_DIR: &str = ".local";
+
+/// A set, non-blank environment variable, as set (blank counts as unset, like everywhere else in
+/// the hub's configuration).
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The repository root's `.local/` folder. The root is the workspace this crate was built in
+/// (so that `cargo run` from any subfolder uses the same database); the current directory when
+/// that folder is gone (a binary copied elsewhere).
+pub fn local_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..");
+    let root = if root.join("Cargo.toml").is_file() { root } else { PathBuf::from(".") };
+    let root = root.canonicalize().unwrap_or(root);
+    root.join(LOCAL_DIR)
+}
+
+/// `HUB_ADDR`, else `127.0.0.1:3000`.
+pub fn server_addr() -> String {
+    env_var("HUB_ADDR").map(|a| a.trim().to_owned()).unwrap_or_else(|| DEFAULT_ADDR.to_owned())
+}
+
+/// `HUB_DYNAMODB_ADDR`, else `127.0.0.1:8000`.
+pub fn dynamodb_addr() -> String {
+    env_var("HUB_DYNAMODB_ADDR").map(|a| a.trim().to_owned()).unwrap_or_else(|| DEFAULT_DYNAMODB_ADDR.to_owned())
+}
+
+/// `DYNAMODB_ENDPOINT`: an external DynamoDB-compatible endpoint; when set, nothing embedded is
+/// started.
+pub fn external_dynamodb_endpoint() -> Option<String> {
+    env_var("DYNAMODB_ENDPOINT").map(|e| e.trim().to_owned())
+}
+
+/// The endpoint `hubctl` talks to: `DYNAMODB_ENDPOINT`, else the running local server's
+/// embedded DynamoDB.
+pub fn hubctl_endpoint() -> String {
+    external_dynamodb_endpoint().unwrap_or_else(|| {
+        let addr = dynamodb_addr();
+        match addr.parse::<SocketAddr>() {
+            Ok(addr) => base_url(addr),
+            Err(_) => format!("http://{addr}"),
+        }
+    })
+}
+
+/// `http://ADDR`, with a wildcard listen address (`0.0.0.0`, `::`) shown as loopback so that the
+/// URL can be called from this machine.
+pub fn base_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// The JWT configuration of a local run: the environment's, with `HUB_JWT_SECRET` defaulting to
+/// [`LOCAL_JWT_SECRET`]. Also returns the secret in force and whether it is the default.
+pub fn local_jwt_config() -> (JwtConfig, String, bool) {
+    let secret = env_var("HUB_JWT_SECRET");
+    let is_default = secret.is_none();
+    let secret = secret.unwrap_or_else(|| LOCAL_JWT_SECRET.to_owned());
+    let config = JwtConfig::from_lookup(|name| {
+        if name == "HUB_JWT_SECRET" { Some(secret.clone()) } else { std::env::var(name).ok() }
+    });
+    (config, secret, is_default)
+}
+
+/// The hub configuration of a local run: the environment's, with `HUB_CORS_ORIGINS` defaulting to
+/// [`LOCAL_CORS_ORIGINS`].
+pub fn local_hub_config() -> Result<HubConfig, String> {
+    let mut config = HubConfig::from_env()?;
+    if env_var("HUB_CORS_ORIGINS").is_none() {
+        config.cors_origins = LOCAL_CORS_ORIGINS.split(',').map(str::to_owned).collect();
+    }
+    Ok(config)
+}
+
+/// Human-readable logs on stderr; `RUST_LOG` picks the level, `default_filter` otherwise.
+pub fn init_tracing(default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM where there are signals.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_addresses_are_shown_as_loopback() {
+        assert_eq!(base_url("0.0.0.0:3000".parse().unwrap()), "http://127.0.0.1:3000");
+        assert_eq!(base_url("127.0.0.1:8000".parse().unwrap()), "http://127.0.0.1:8000");
+        assert_eq!(base_url("[::1]:8000".parse().unwrap()), "http://[::1]:8000");
+    }
+
+    #[test]
+    fn local_dir_is_the_repository_folder() {
+        let dir = local_dir();
+        assert!(dir.ends_with(LOCAL_DIR));
+        assert!(dir.parent().unwrap().join("Cargo.toml").is_file());
+    }
+}
