@@ -12,7 +12,7 @@ use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, n
 use hub_api::views::{GroupView, OperatorView, Versioned};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, OperatorFilter};
+use hub_store::{ADMINISTRATORS_GROUP_ID, OperatorFilter, Principal};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -265,7 +265,11 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): 
     let scope = caller.scope();
     let names = permission_names();
     retrying(|| async {
-        let op = load(&state, &caller, &id).await?;
+        let Some(op) = state.store.operator(&scope, &id).await? else {
+            // A delete that died half-way is finished by its retry.
+            let pending = Principal::Operator(id.clone());
+            return if state.store.finish_delete_if_pending(&scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
+        };
         if_match.check(op.version)?;
         if op.operator_id == caller.operator_id {
             return Err(ApiError::Conflict(Conflict::CannotDeleteSelf));

@@ -130,6 +130,12 @@ impl Store {
         rules_version: i64,
         permission_names: &[&str],
     ) -> Result<(), StoreError> {
+        self.begin_group_delete(scope, g, rules_version).await?;
+        self.finish_delete(scope, &crate::keys::Principal::Group(g.group_id.clone()), permission_names).await
+    }
+
+    /// The first, atomic step of [`Store::delete_group`].
+    pub async fn begin_group_delete(&self, scope: &AccountScope, g: &GroupRecord, rules_version: i64) -> Result<(), StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.group(&g.group_id), Some("#version = :seen"), vec![(":seen", n(g.version))], Some(Guard::Version));
         tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
@@ -140,8 +146,7 @@ impl Store {
             .apply(&mut tx, scope);
         let principal = crate::keys::Principal::Group(g.group_id.clone());
         crate::pending::put_pending(&mut tx, scope, &principal);
-        self.commit(tx).await?;
-        self.finish_delete(scope, &principal, permission_names).await
+        self.commit(tx).await
     }
 
     pub async fn is_member(&self, scope: &AccountScope, group_id: &str, operator_id: &str) -> Result<bool, StoreError> {

@@ -202,6 +202,13 @@ impl Store {
         rules_version: i64,
         permission_names: &[&str],
     ) -> Result<(), StoreError> {
+        self.begin_operator_delete(scope, op, rules_version).await?;
+        self.finish_delete(scope, &Principal::Operator(op.operator_id.clone()), permission_names).await
+    }
+
+    /// The first, atomic step of [`Store::delete_operator`]; what it leaves pending is finished by
+    /// [`Store::finish_delete`].
+    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules_version: i64) -> Result<(), StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
         tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
@@ -222,7 +229,6 @@ impl Store {
                 Some(Guard::LastAdministrator),
             );
         }
-        self.commit(tx).await?;
-        self.finish_delete(scope, &principal, permission_names).await
+        self.commit(tx).await
     }
 }

@@ -54,7 +54,18 @@ impl Store {
         Ok(pending.len())
     }
 
-    pub(crate) async fn finish_delete(&self, scope: &AccountScope, principal: &Principal, permission_names: &[&str]) -> Result<(), StoreError> {
+    /// Finishes the delete of `principal` if one is pending; `Ok(false)` when there is none.
+    pub async fn finish_delete_if_pending(&self, scope: &AccountScope, principal: &Principal, permission_names: &[&str]) -> Result<bool, StoreError> {
+        if self.get(&scope.pending_delete(principal)).await?.is_none() {
+            return Ok(false);
+        }
+        self.finish_delete(scope, principal, permission_names).await?;
+        Ok(true)
+    }
+
+    /// Removes everything that hung off a deleted operator or group (idempotent), then its
+    /// pending marker.
+    pub async fn finish_delete(&self, scope: &AccountScope, principal: &Principal, permission_names: &[&str]) -> Result<(), StoreError> {
         match principal {
             Principal::Operator(id) => self.remove_operator_memberships(scope, id).await?,
             Principal::Group(id) => {

@@ -541,3 +541,30 @@ async fn off_duty_schedules_are_validated_and_drive_on_duty_now() {
     app.call(Method::DELETE, &format!("{path}/{schedule_id}"), None).await.expect_problem(404, "not_found");
     assert!(app.call(Method::GET, &path, None).await.expect(200).items().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
+    let app = TestApp::start().await;
+    let id = app.create_operator("Half Harry", "harry@example.com").await;
+    let group = app.create_group("Lonely").await;
+    app.call(Method::PUT, &format!("/groups/{group}/members/{id}"), None).await.expect(204);
+    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    let scope = hub_store::AccountScope::new(&app.account.account_id);
+    let op = app.state.store.operator(&scope, &id).await.unwrap().unwrap();
+    let account = app.account_record(&app.account.account_id).await;
+    // Only the first step runs, as if the process died right after it.
+    app.state.store.begin_operator_delete(&scope, &op, account.rules_version).await.unwrap();
+    app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
+    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 1);
+    // The group still counts the member until the delete finishes.
+    assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 1);
+
+    app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect(204);
+    assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
+    assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
+    assert_eq!(app.account_record(&app.account.account_id).await.groups_empty, 1);
+    let names = hub_api::rules::permission_names();
+    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone()), &names).await.unwrap().is_empty());
+    // Once finished, deleting again is simply not found.
+    app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
+}
