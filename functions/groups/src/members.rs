@@ -8,13 +8,13 @@ use hub_api::extract::{PathIds, Query};
 use hub_api::lists::{Collection, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
-use hub_api::rules::{Removal, check_protected_holders};
+use hub_api::rules::Removal;
 use hub_api::views::OperatorView;
 use hub_api::{AppState, Caller};
 use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Guard, StoreError};
 use serde::Deserialize;
 
-use crate::groups::{account_tz, body_after_role_check, load};
+use crate::groups::{account_tz, body_after_role_check, check_holders, load};
 
 /// Operators whose switch is changed at the same time by one duty request.
 const DUTY_CONCURRENCY: usize = 8;
@@ -96,7 +96,7 @@ pub async fn remove(
         if id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
             return Err(ApiError::Conflict(Conflict::LastAdministrator));
         }
-        check_protected_holders(&state, &scope, &Removal::Membership { group_id: &id, operator_id: &operator_id }).await?;
+        check_holders(&state, &scope, account.rules_version, &Removal::Membership { group_id: &id, operator_id: &operator_id }).await?;
         state.store.remove_member(&scope, &group, &operator_id, account.rules_version).await?;
         Ok(())
     })

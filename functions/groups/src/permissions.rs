@@ -6,12 +6,12 @@ use hub_api::error::ApiResult;
 use hub_api::extract::PathIds;
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
-use hub_api::rules::{Removal, assignable_permission, check_protected_holders, permission_names};
+use hub_api::rules::{Removal, assignable_permission, permission_names};
 use hub_api::{AppState, Caller};
 use hub_store::Principal;
 use serde::Serialize;
 
-use crate::groups::load;
+use crate::groups::{check_holders, load};
 
 #[derive(Serialize)]
 pub struct GroupPermissions {
@@ -43,7 +43,7 @@ pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, 
         // The rules version is read before the state the checks look at.
         let account = load_account(&state, &scope).await?;
         load(&state, &caller, &id).await?;
-        check_protected_holders(&state, &scope, &Removal::Grant { principal: &principal, permission }).await?;
+        check_holders(&state, &scope, account.rules_version, &Removal::Grant { principal: &principal, permission }).await?;
         state.store.revoke(&scope, &principal, permission.as_str(), account.rules_version).await?;
         Ok(())
     })

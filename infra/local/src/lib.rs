@@ -12,7 +12,12 @@ pub mod startup;
 /// Every function's router, merged.
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.config.cors_origins);
-    let routers = Router::new().merge(hub_operators::router(state.clone())).merge(hub_groups::router(state));
+    let routers = Router::new()
+        .merge(hub_operators::router(state.clone()))
+        .merge(hub_groups::router(state.clone()))
+        .merge(hub_summary::router(state.clone()))
+        .merge(hub_monitors::router(state.clone()))
+        .merge(hub_api_users::router(state));
     hub_api::http::with_fallback(routers).layer(cors)
 }
 

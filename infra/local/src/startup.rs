@@ -95,11 +95,18 @@ pub fn local_hub_config() -> Result<HubConfig, String> {
     Ok(config)
 }
 
-/// Human-readable logs on stderr; `RUST_LOG` picks the level, `default_filter` otherwise.
-pub fn init_tracing(default_filter: &str) {
+/// Human-readable logs on stderr (coloured on a terminal); `RUST_LOG` picks the filter, otherwise
+/// `default_level` for everything but the embedded DynamoDB, which would log every refused
+/// condition (each 409) as a warning.
+pub fn init_tracing(default_level: &str) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{default_level},dynoxide=error")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM where there are signals.

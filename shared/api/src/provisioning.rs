@@ -97,6 +97,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
             monitors_total: 0,
             production_monitors: 0,
             inactive_computed_at: None,
+            counters_version: 0,
             rules_version: 0,
         },
         admin: OperatorRecord {

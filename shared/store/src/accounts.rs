@@ -16,6 +16,10 @@ pub(crate) enum Counter {
     OperatorsActive,
     GroupsTotal,
     GroupsEmpty,
+    ApiUsersTotal,
+    ApiUsersInactive,
+    MonitorsTotal,
+    ProductionMonitors,
 }
 
 impl Counter {
@@ -25,6 +29,10 @@ impl Counter {
             Counter::OperatorsActive => "operatorsActive",
             Counter::GroupsTotal => "groupsTotal",
             Counter::GroupsEmpty => "groupsEmpty",
+            Counter::ApiUsersTotal => "apiUsersTotal",
+            Counter::ApiUsersInactive => "apiUsersInactive",
+            Counter::MonitorsTotal => "monitorsTotal",
+            Counter::ProductionMonitors => "productionMonitors",
         }
     }
 }
@@ -79,7 +87,10 @@ impl AccountChange {
             .collect();
         let mut update = String::new();
         if !adds.is_empty() {
-            update.push_str("ADD ");
+            // Every counter change also moves `countersVersion`, so that a recount (the
+            // maintenance job) can write its result only if nothing was counted meanwhile.
+            values.push((":counted", n(1)));
+            update.push_str("ADD #countersVersion :counted, ");
             update.push_str(&adds.join(", "));
         }
         let mut condition = "attribute_exists(#PK)".to_owned();

@@ -147,6 +147,22 @@ impl AccountScope {
         "PENDING#"
     }
 
+    /// An API user of the account.
+    pub fn api_user(&self, api_user_id: &str) -> Key {
+        self.key(format!("APIUSER#{api_user_id}"))
+    }
+    pub fn api_users_prefix(&self) -> &'static str {
+        "APIUSER#"
+    }
+
+    /// A registered monitor.
+    pub fn monitor(&self, monitor_id: &str) -> Key {
+        self.key(format!("MONITOR#{monitor_id}"))
+    }
+    pub fn monitors_by_name(&self) -> String {
+        format!("{}#MONITORS", self.partition)
+    }
+
     /// Idempotency record of one `Idempotency-Key` in one scope (caller + route).
     pub fn idempotency(&self, scope: &str, key: &str) -> Key {
         self.key(format!("IDEMPOTENCY#{scope}#{key}"))

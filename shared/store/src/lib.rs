@@ -10,6 +10,7 @@
 //!   count.
 
 mod accounts;
+mod api_users;
 mod client;
 mod counter;
 mod cursor;
@@ -20,6 +21,7 @@ mod error;
 mod grants;
 mod groups;
 mod idempotency;
+mod monitors;
 pub mod keys;
 mod operators;
 mod pending;

@@ -76,12 +76,16 @@ impl Store {
         }
         let grants = self.grants_of(scope, principal, permission_names).await?;
         self.delete_keys(grants.iter().map(|p| scope.grant(p, principal)).collect()).await?;
+        if let Principal::Operator(id) = principal {
+            self.delete_api_users_of(scope, id).await?;
+        }
+        self.delete_monitor_authorizations_of(scope, principal).await?;
         let mut tx = self.tx();
         tx.delete(&scope.pending_delete(principal), None, vec![], None);
         self.commit(tx).await
     }
 
-    async fn delete_keys(&self, keys: Vec<crate::keys::Key>) -> Result<(), StoreError> {
+    pub(crate) async fn delete_keys(&self, keys: Vec<crate::keys::Key>) -> Result<(), StoreError> {
         for chunk in keys.chunks(DELETES_PER_TX) {
             let mut tx = self.tx();
             for key in chunk {

@@ -39,6 +39,9 @@ pub struct AccountRecord {
     pub production_monitors: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactive_computed_at: Option<String>,
+    /// Moves with every counter change (see `AccountChange`).
+    #[serde(default)]
+    pub counters_version: i64,
     /// Moves on every change that can take a permission or administrator membership away, so that
     /// two such changes never both pass their "somebody still holds it" checks.
     #[serde(default)]

@@ -1,0 +1,1 @@
+//! The maintenance function (in progress).
