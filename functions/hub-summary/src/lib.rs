@@ -3,6 +3,6 @@
 use axum::Router;
 use hub_api::AppState;
 
-pub fn router(state: AppState) -> Router {
-    hub_api::http::function_router(Router::new(), state)
+pub fn router(_state: AppState) -> Router {
+    Router::new()
 }
