@@ -210,6 +210,10 @@ impl IntoResponse for ApiError {
             ApiError::ServiceUnavailable | ApiError::Retry => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
             }
+            // The rest of the oversized body is never read, so the connection cannot be reused.
+            ApiError::PayloadTooLarge => {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             _ => {}
         }
         response
