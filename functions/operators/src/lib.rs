@@ -5,17 +5,26 @@ mod permissions;
 mod schedules;
 
 use axum::Router;
-use axum::routing::{get, put};
 use hub_api::AppState;
+use hub_api::routes::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/operators", operators::list)
+        .post("/operators", operators::create)
+        .get("/operators/{id}", operators::fetch)
+        .patch("/operators/{id}", operators::update)
+        .delete("/operators/{id}", operators::remove)
+        .get("/operators/{id}/groups", operators::groups)
+        .get("/operators/{id}/permissions", permissions::list)
+        .put("/operators/{id}/permissions/{permission}", permissions::grant)
+        .delete("/operators/{id}/permissions/{permission}", permissions::revoke)
+        .get("/operators/{id}/duty-schedules", schedules::list)
+        .post("/operators/{id}/duty-schedules", schedules::create)
+        .put("/operators/{id}/duty-schedules/{scheduleId}", schedules::replace)
+        .delete("/operators/{id}/duty-schedules/{scheduleId}", schedules::remove)
+}
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .route("/operators", get(operators::list).post(operators::create))
-        .route("/operators/{id}", get(operators::fetch).patch(operators::update).delete(operators::remove))
-        .route("/operators/{id}/groups", get(operators::groups))
-        .route("/operators/{id}/permissions", get(permissions::list))
-        .route("/operators/{id}/permissions/{permission}", put(permissions::grant).delete(permissions::revoke))
-        .route("/operators/{id}/duty-schedules", get(schedules::list).post(schedules::create))
-        .route("/operators/{id}/duty-schedules/{schedule_id}", put(schedules::replace).delete(schedules::remove));
-    hub_api::http::function_router(routes, state)
+    routes().into_router(state)
 }

@@ -13,6 +13,7 @@ pub mod lambda;
 pub mod lists;
 pub mod provisioning;
 pub mod retry;
+pub mod routes;
 pub mod rules;
 pub mod schedule;
 pub mod state;

@@ -1,0 +1,86 @@
+//! A function's routes as data as well as an axum router: the same table builds the router, is
+//! compared with `template.yaml`, and lists the operations of the OpenAPI document, so the three
+//! cannot drift apart.
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+
+use crate::state::AppState;
+
+/// One route: method and path in axum's syntax (`/operators/{id}`), which is also API
+/// Gateway's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+}
+
+/// Methods ordered by name, for stable listings.
+#[derive(Debug, PartialEq, Eq)]
+struct MethodKey(Method);
+
+impl PartialOrd for MethodKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for MethodKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.as_str().cmp(other.0.as_str())
+    }
+}
+
+/// The routes of one function.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<Route>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Routes {
+    pub fn new() -> Self {
+        Routes { router: Router::new(), table: Vec::new() }
+    }
+
+    fn add(mut self, method: Method, path: &'static str, method_router: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, method_router);
+        self.table.push(Route { method, path });
+        self
+    }
+
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(Method::GET, path, get(handler))
+    }
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(Method::POST, path, post(handler))
+    }
+    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(Method::PUT, path, put(handler))
+    }
+    pub fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(Method::PATCH, path, patch(handler))
+    }
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add(Method::DELETE, path, delete(handler))
+    }
+
+    /// Every route, sorted by path then method.
+    pub fn table(&self) -> Vec<Route> {
+        let mut table = self.table.clone();
+        table.sort_by(|a, b| (a.path, MethodKey(a.method.clone())).cmp(&(b.path, MethodKey(b.method.clone()))));
+        table
+    }
+
+    /// The function's router: the routes behind the authentication middleware, with the state.
+    pub fn into_router(self, state: AppState) -> Router {
+        crate::http::function_router(self.router, state)
+    }
+}
