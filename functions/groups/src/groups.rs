@@ -10,19 +10,14 @@ use hub_api::lists::{Collection, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::rules::{Removal, check_protected_holders, permission_names};
-use hub_api::values::{GroupDescription, TimeZoneName, new_id};
+use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
 use hub_api::{AppState, Caller};
 use hub_store::records::GroupRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
+use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Principal};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-/// The account's time zone, which drives "on duty now" in operator views.
-pub(crate) fn account_tz(name: &str) -> jiff::tz::TimeZone {
-    TimeZoneName::parse(name).map(|t| t.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC)
-}
 
 /// Everyone and Administrators: their names and (for Everyone) memberships are fixed.
 pub(crate) fn is_system_group(group_id: &str) -> bool {
@@ -38,42 +33,7 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResu
 /// nothing from the validation of what it sent.
 pub(crate) async fn body_after_role_check<T: DeserializeOwned>(state: &AppState, request: Request) -> ApiResult<T> {
     let JsonBody(document) = JsonBody::<Value>::from_request(request, state).await?;
-    from_object(document)
-}
-
-/// Bodies are JSON objects. serde's derived structs would also accept an array of the field
-/// values in declaration order (`[true]` for `{"isOnDuty": true}`), which the contract does not
-/// allow.
-pub(crate) fn from_object<T: DeserializeOwned>(document: Value) -> ApiResult<T> {
-    if !document.is_object() {
-        return Err(ApiError::field("", "the body must be a JSON object"));
-    }
-    serde_path_to_error::deserialize::<_, T>(document).map_err(|err| {
-        let field = err.path().to_string();
-        ApiError::Validation(vec![FieldError::new(if field == "." { String::new() } else { field }, err.into_inner().to_string())])
-    })
-}
-
-/// A refusal by the permission-holder rules must not come from a mix of two states: when another
-/// holder-removing change committed since `seen_rules_version` was read, decide again on fresh
-/// data instead.
-pub(crate) async fn confirm_refusal(state: &AppState, scope: &AccountScope, seen_rules_version: i64, refusal: ApiError) -> ApiError {
-    if !matches!(refusal, ApiError::Conflict(_)) {
-        return refusal;
-    }
-    match load_account(state, scope).await {
-        Ok(account) if account.rules_version != seen_rules_version => ApiError::Retry,
-        Ok(_) => refusal,
-        Err(e) => e,
-    }
-}
-
-/// [`check_protected_holders`], with its refusal confirmed by [`confirm_refusal`].
-pub(crate) async fn check_holders(state: &AppState, scope: &AccountScope, seen_rules_version: i64, removal: &Removal<'_>) -> ApiResult<()> {
-    match check_protected_holders(state, scope, removal).await {
-        Err(refusal) => Err(confirm_refusal(state, scope, seen_rules_version, refusal).await),
-        ok => ok,
-    }
+    hub_api::extract::from_object(document)
 }
 
 #[derive(Deserialize)]
@@ -106,7 +66,7 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
 pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
     caller.require_admin()?;
     let body = CreateBody::<Value>::from_request(request, &state).await?;
-    let input: CreateGroup = from_object(body.value)?;
+    let input: CreateGroup = hub_api::extract::from_object(body.value)?;
     let description = description(input.description.as_deref())?;
 
     let scope = caller.scope();
@@ -201,7 +161,7 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): 
             return if state.store.finish_delete_if_pending(&scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
         };
         if_match.check(group.version)?;
-        check_holders(&state, &scope, account.rules_version, &Removal::Group(&group.group_id)).await?;
+        check_protected_holders(&state, &scope, &Removal::Group(&group.group_id), account.rules_version).await?;
         state.store.delete_group(&scope, &group, account.rules_version, &names).await?;
         Ok(())
     })

@@ -6,17 +6,25 @@ mod members;
 mod permissions;
 
 use axum::Router;
-use axum::routing::{get, post, put};
 use hub_api::AppState;
+use hub_api::routes::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/groups", groups::list)
+        .post("/groups", groups::create)
+        .get("/groups/{id}", groups::fetch)
+        .patch("/groups/{id}", groups::update)
+        .delete("/groups/{id}", groups::remove)
+        .get("/groups/{id}/members", members::list)
+        .put("/groups/{id}/members/{operatorId}", members::add)
+        .delete("/groups/{id}/members/{operatorId}", members::remove)
+        .get("/groups/{id}/permissions", permissions::list)
+        .put("/groups/{id}/permissions/{permission}", permissions::grant)
+        .delete("/groups/{id}/permissions/{permission}", permissions::revoke)
+        .post("/groups/{id}/duty", members::set_duty)
+}
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .route("/groups", get(groups::list).post(groups::create))
-        .route("/groups/{id}", get(groups::fetch).patch(groups::update).delete(groups::remove))
-        .route("/groups/{id}/members", get(members::list))
-        .route("/groups/{id}/members/{operator_id}", put(members::add).delete(members::remove))
-        .route("/groups/{id}/permissions", get(permissions::list))
-        .route("/groups/{id}/permissions/{permission}", put(permissions::grant).delete(permissions::revoke))
-        .route("/groups/{id}/duty", post(members::set_duty));
-    hub_api::http::function_router(routes, state)
+    routes().into_router(state)
 }

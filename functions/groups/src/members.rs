@@ -14,7 +14,9 @@ use hub_api::{AppState, Caller};
 use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Guard, StoreError};
 use serde::Deserialize;
 
-use crate::groups::{account_tz, body_after_role_check, check_holders, load};
+use crate::groups::{body_after_role_check, load};
+use hub_api::rules::check_protected_holders;
+use hub_api::views::account_time_zone;
 
 /// Operators whose switch is changed at the same time by one duty request.
 const DUTY_CONCURRENCY: usize = 8;
@@ -37,7 +39,7 @@ pub async fn list(
     let (_, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
     let ids = state.store.member_ids(&scope, &id, page).await?;
     let operators = state.store.operators_by_ids(&scope, &ids.items).await?;
-    let tz = account_tz(&account.time_zone);
+    let tz = account_time_zone(&account.time_zone);
     let now = state.clock.now();
     Ok(axum::Json(Collection {
         items: operators.into_iter().map(|op| OperatorView::new(op, now, &tz)).collect(),
@@ -96,7 +98,7 @@ pub async fn remove(
         if id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
             return Err(ApiError::Conflict(Conflict::LastAdministrator));
         }
-        check_holders(&state, &scope, account.rules_version, &Removal::Membership { group_id: &id, operator_id: &operator_id }).await?;
+        check_protected_holders(&state, &scope, &Removal::Membership { group_id: &id, operator_id: &operator_id }, account.rules_version).await?;
         state.store.remove_member(&scope, &group, &operator_id, account.rules_version).await?;
         Ok(())
     })

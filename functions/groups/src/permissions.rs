@@ -11,7 +11,8 @@ use hub_api::{AppState, Caller};
 use hub_store::Principal;
 use serde::Serialize;
 
-use crate::groups::{check_holders, load};
+use crate::groups::load;
+use hub_api::rules::check_protected_holders;
 
 #[derive(Serialize)]
 pub struct GroupPermissions {
@@ -43,7 +44,7 @@ pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, 
         // The rules version is read before the state the checks look at.
         let account = load_account(&state, &scope).await?;
         load(&state, &caller, &id).await?;
-        check_holders(&state, &scope, account.rules_version, &Removal::Grant { principal: &principal, permission }).await?;
+        check_protected_holders(&state, &scope, &Removal::Grant { principal: &principal, permission }, account.rules_version).await?;
         state.store.revoke(&scope, &principal, permission.as_str(), account.rules_version).await?;
         Ok(())
     })

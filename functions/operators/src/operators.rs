@@ -9,7 +9,7 @@ use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::rules::{Removal, check_protected_holders, permission_names};
 use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, new_id};
-use hub_api::views::{GroupView, OperatorView, Versioned};
+use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
 use hub_store::{ADMINISTRATORS_GROUP_ID, OperatorFilter, Principal};
@@ -35,13 +35,9 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
         async { load_account(&state, &scope).await },
         async { state.store.list_operators(&scope, &filter, page).await.map_err(ApiError::from) }
     )?;
-    let tz = account_tz(&account.time_zone);
+    let tz = account_time_zone(&account.time_zone);
     let now = state.clock.now();
     Ok(axum::Json(Collection::from_page(page, |op| OperatorView::new(op, now, &tz))).into_response())
-}
-
-pub(crate) fn account_tz(name: &str) -> jiff::tz::TimeZone {
-    TimeZoneName::parse(name).map(|t| t.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 /// Optional text fields shared by create and update.
@@ -143,7 +139,7 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResu
 pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
     let scope = caller.scope();
     let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
-    let view = OperatorView::new(op, state.clock.now(), &account_tz(&account.time_zone));
+    let view = OperatorView::new(op, state.clock.now(), &account_time_zone(&account.time_zone));
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -256,7 +252,7 @@ pub async fn update(
     })
     .await?;
     let account = load_account(&state, &scope).await?;
-    let view = OperatorView::new(updated, state.clock.now(), &account_tz(&account.time_zone));
+    let view = OperatorView::new(updated, state.clock.now(), &account_time_zone(&account.time_zone));
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -285,7 +281,7 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): 
                 return Err(ApiError::Conflict(Conflict::LastAdministrator));
             }
         }
-        check_protected_holders(&state, &scope, &Removal::Operator(&op.operator_id)).await?;
+        check_protected_holders(&state, &scope, &Removal::Operator(&op.operator_id), account.rules_version).await?;
         state.store.delete_operator(&scope, &op, account.rules_version, &names).await?;
         Ok(())
     })

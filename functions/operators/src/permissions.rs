@@ -47,7 +47,7 @@ pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, 
     retrying(|| async {
         let account = load_account(&state, &scope).await?;
         load(&state, &caller, &id).await?;
-        check_protected_holders(&state, &scope, &Removal::Grant { principal: &principal, permission }).await?;
+        check_protected_holders(&state, &scope, &Removal::Grant { principal: &principal, permission }, account.rules_version).await?;
         state.store.revoke(&scope, &principal, permission.as_str(), account.rules_version).await?;
         Ok(())
     })

@@ -1,14 +1,35 @@
 //! Who is calling: authentication of every request (the same code in the local server, the tests
-//! and behind API Gateway) and the [`Caller`] handlers receive.
+//! and the Lambda authorizer behind API Gateway) and the [`Caller`] handlers receive.
+//!
+//! Two kinds of credentials:
+//!
+//! - `Bearer <JWT>`: an operator. The token is verified, then the operator is read (one GetItem),
+//!   so that a deleted operator or a removed administrator is refused or demoted at once.
+//! - `Basic base64(username:password)`: an API user, acting with its owner's rights. The username
+//!   names the account and the API user ([`api_user_username`]); one conditional UpdateItem of
+//!   the API user item checks the password's hash and records the use (see
+//!   `Store::authenticate_api_user`). The owner's administrator flag is denormalised on that item
+//!   and changes in the same transactions as the owner's Administrators membership, so it is as
+//!   fresh as the operator's own.
+//!
+//! Nothing secret is ever logged: not the header, the token, the password nor its hash. Errors
+//! here carry no credential material.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use hub_store::AccountScope;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::auth::{JwtVerifier, bearer_token};
+use crate::clock::format_timestamp;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -46,9 +67,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// Turns credentials into a [`Caller`]: verifies the token, then reads the operator (one
-/// DynamoDB request), so that a deleted operator or a removed administrator is refused or
-/// demoted on the very next request.
+/// Turns credentials into a [`Caller`] with one DynamoDB request: a GetItem of the operator for a
+/// bearer token, a conditional UpdateItem of the API user for Basic credentials.
 #[derive(Clone)]
 pub struct Authenticator {
     jwt: JwtVerifier,
@@ -59,9 +79,21 @@ impl Authenticator {
         Authenticator { jwt }
     }
 
+    /// Authenticates an `Authorization` header value. Missing, malformed, expired or unknown
+    /// credentials are [`ApiError::Unauthenticated`]; an unreachable database or JWKS is
+    /// [`ApiError::ServiceUnavailable`]. The clock of `state` dates an API user's use.
     pub async fn authenticate(&self, state: &AppState, authorization: Option<&str>) -> Result<Caller, ApiError> {
         let header = authorization.ok_or(ApiError::Unauthenticated)?;
-        let token = bearer_token(header).ok_or(ApiError::Unauthenticated)?;
+        if let Some(token) = bearer_token(header) {
+            return self.operator(state, token).await;
+        }
+        match basic_credentials(header) {
+            Some((username, password)) => api_user(state, &username, &password).await,
+            None => Err(ApiError::Unauthenticated),
+        }
+    }
+
+    async fn operator(&self, state: &AppState, token: &str) -> Result<Caller, ApiError> {
         let claims = self.jwt.verify(token).await.map_err(|e| match e {
             crate::auth::AuthError::JwksUnavailable => ApiError::ServiceUnavailable,
             _ => ApiError::Unauthenticated,
@@ -82,21 +114,184 @@ impl Authenticator {
     }
 }
 
+/// One round trip: the hash must match on an existing API user item, and the same request counts
+/// the use. Unknown user, deleted user (or deleted owner, whose API users go in the same
+/// transaction) and wrong password are indistinguishable.
+async fn api_user(state: &AppState, username: &str, password: &str) -> Result<Caller, ApiError> {
+    let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
+    if !is_password_shaped(password) {
+        return Err(ApiError::Unauthenticated);
+    }
+    let now = state.clock.now();
+    let scope = AccountScope::new(&account_id);
+    let hash = password_hash(password);
+    let auth = state
+        .store
+        .authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now))
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok(Caller { account_id, operator_id: auth.operator_id, api_user_id: Some(api_user_id), is_administrator: auth.owner_is_administrator })
+}
+
+// ---------------------------------------------------------------------------------------------
+// API user credentials
+
+/// Prefix of every API user's username.
+const USERNAME_PREFIX: &str = "hub_";
+/// Random bytes in a password: 256 bits, so that a single fast hash (SHA-256) is as safe to
+/// store and compare as a slow password hash would be for a human-chosen one.
+const PASSWORD_BYTES: usize = 32;
+/// Length of a password: `PASSWORD_BYTES` in unpadded base64url.
+const PASSWORD_CHARS: usize = 43;
+
+/// The username of an API user: `hub_` and the 16 bytes of the account id's UUID followed by the
+/// 16 bytes of the API user id's UUID, base64url (47 characters). It names the item to
+/// authenticate against without any lookup. `None` when either id is not a UUID (ids issued by
+/// this server always are).
+pub fn api_user_username(account_id: &str, api_user_id: &str) -> Option<String> {
+    let account = uuid::Uuid::parse_str(account_id).ok()?;
+    let api_user = uuid::Uuid::parse_str(api_user_id).ok()?;
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(account.as_bytes());
+    bytes[16..].copy_from_slice(api_user.as_bytes());
+    Some(format!("{USERNAME_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// The account id and API user id a username names (lowercase hyphenated UUIDs, as issued).
+pub fn parse_api_user_username(username: &str) -> Option<(String, String)> {
+    let encoded = username.strip_prefix(USERNAME_PREFIX)?;
+    if encoded.len() != 43 {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+    let bytes: [u8; 32] = bytes.try_into().ok()?;
+    let id = |b: &[u8]| uuid::Uuid::from_slice(b).ok().map(|u| u.hyphenated().to_string());
+    Some((id(&bytes[..16])?, id(&bytes[16..])?))
+}
+
+/// A fresh password: 32 bytes from the operating system's random source, base64url (43
+/// characters). Shown once to the client; only [`password_hash`] of it is kept.
+pub fn new_api_user_password() -> Result<String, ApiError> {
+    let mut bytes = [0u8; PASSWORD_BYTES];
+    getrandom::fill(&mut bytes).map_err(|_| ApiError::Internal("the random source failed".into()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Lowercase hex SHA-256 of a password: what is stored and compared.
+pub fn password_hash(password: &str) -> String {
+    Sha256::digest(password.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether a password can be one this server issued (checked before any database request).
+fn is_password_shaped(password: &str) -> bool {
+    password.len() == PASSWORD_CHARS && password.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The key of a UTC day in an API user's usage counters: `dYYYYMMDD`.
+pub fn usage_day(t: Timestamp) -> String {
+    t.strftime("d%Y%m%d").to_string()
+}
+
+/// Base64 as senders write it, with or without padding.
+const BASIC: GeneralPurpose =
+    GeneralPurpose::new(&base64::alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+
+/// The username and password of an `Authorization: Basic <base64(username:password)>` value:
+/// case-insensitive scheme, surrounding whitespace ignored. `None` for any other scheme or a
+/// malformed value.
+pub fn basic_credentials(header_value: &str) -> Option<(String, String)> {
+    let value = header_value.trim();
+    let (scheme, rest) = value.split_once(|c: char| c.is_ascii_whitespace())?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let encoded = rest.trim();
+    // Credentials this server issues encode to about 124 characters.
+    if encoded.is_empty() || encoded.len() > 512 {
+        return None;
+    }
+    let decoded = BASIC.decode(encoded).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (username, password) = text.split_once(':')?;
+    Some((username.to_owned(), password.to_owned()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Lambda authorizer's context
+
+/// What the Lambda authorizer hands the functions in `requestContext.authorizer.lambda`
+/// (read back by [`crate::lambda::authorizer_caller`]; the keys are the contract between the
+/// two). Either the caller (`accountId`, `operatorId`, `apiUserId` when an API user, and
+/// `isAdministrator`), or a `refusal` (`unauthenticated` or `service_unavailable`) that the
+/// function answers with the contract's problem (401 with `WWW-Authenticate`, or 503 with
+/// `Retry-After`): API Gateway itself could only answer a bare 403 or 500.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizerContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_administrator: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+}
+
+const REFUSAL_UNAUTHENTICATED: &str = "unauthenticated";
+const REFUSAL_UNAVAILABLE: &str = "service_unavailable";
+
+impl AuthorizerContext {
+    /// The context of an authenticated caller.
+    pub fn caller(caller: &Caller) -> Self {
+        AuthorizerContext {
+            account_id: Some(caller.account_id.clone()),
+            operator_id: Some(caller.operator_id.clone()),
+            api_user_id: caller.api_user_id.clone(),
+            is_administrator: Some(caller.is_administrator),
+            refusal: None,
+        }
+    }
+
+    /// The context of a refused request.
+    pub fn refusal(error: &ApiError) -> Self {
+        let refusal = match error {
+            ApiError::ServiceUnavailable | ApiError::Retry => REFUSAL_UNAVAILABLE,
+            _ => REFUSAL_UNAUTHENTICATED,
+        };
+        AuthorizerContext { refusal: Some(refusal.to_owned()), ..AuthorizerContext::default() }
+    }
+}
+
+/// The refusal the Lambda authorizer put in the request's context, if any.
+fn authorizer_refusal(req: &Request) -> Option<ApiError> {
+    let context = req.extensions().get::<lambda_http::request::RequestContext>()?;
+    let refusal = context.authorizer()?.fields.get("refusal")?;
+    Some(match refusal.as_str() {
+        Some(REFUSAL_UNAVAILABLE) => ApiError::ServiceUnavailable,
+        _ => ApiError::Unauthenticated,
+    })
+}
+
 /// Routes that need no credentials.
 fn is_public(method: &Method, path: &str) -> bool {
     method == Method::OPTIONS || (method == Method::GET && path == "/openapi.json")
 }
 
 /// Middleware in front of every route. Behind API Gateway the Lambda authorizer has already
-/// authenticated the request and its context arrives in the event; elsewhere (the local server,
-/// tests, a function invoked without an authorizer) the credentials are verified here.
+/// authenticated the request (with [`Authenticator::authenticate`]) and its context arrives in
+/// the event; elsewhere (the local server, tests, a function invoked without an authorizer) the
+/// same [`Authenticator::authenticate`] runs here.
 pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if is_public(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
-    let caller = match crate::lambda::authorizer_caller(&req) {
-        Some(caller) => Ok(caller),
-        None => {
+    let caller = match (crate::lambda::authorizer_caller(&req), authorizer_refusal(&req)) {
+        (Some(caller), None) => Ok(caller),
+        (_, Some(refusal)) => Err(refusal),
+        (None, None) => {
             let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
             state.authn.authenticate(&state, header.as_deref()).await
         }
@@ -107,5 +302,70 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             next.run(req).await
         }
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose;
+
+    #[test]
+    fn usernames_round_trip_and_refuse_anything_else() {
+        let account = crate::values::new_id();
+        let api_user = crate::values::new_id();
+        let username = api_user_username(&account, &api_user).unwrap();
+        assert_eq!(username.len(), 47);
+        assert!(!username.contains(':'));
+        assert_eq!(parse_api_user_username(&username), Some((account.clone(), api_user.clone())));
+        assert_eq!(api_user_username("not-a-uuid", &api_user), None);
+        for bad in ["", "hub_", "hub_abc", &username[1..], &format!("{username}A"), &username.replace("hub_", "bub_")] {
+            assert_eq!(parse_api_user_username(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_random_shaped_and_hashed() {
+        let a = new_api_user_password().unwrap();
+        let b = new_api_user_password().unwrap();
+        assert_ne!(a, b);
+        assert!(is_password_shaped(&a) && is_password_shaped(&b));
+        assert!(!is_password_shaped("short") && !is_password_shaped(&format!("{}!", &a[1..])));
+        let hash = password_hash(&a);
+        assert_eq!(hash.len(), 64);
+        assert_eq!(hash, password_hash(&a));
+        assert_ne!(hash, password_hash(&b));
+        // The SHA-256 of "abc", as published in FIPS 180-2.
+        assert_eq!(password_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn basic_headers_parse() {
+        let value = format!("Basic {}", general_purpose::STANDARD.encode("hub_user:pass:word"));
+        assert_eq!(basic_credentials(&value), Some(("hub_user".into(), "pass:word".into())));
+        let unpadded = format!("basic  {} ", general_purpose::STANDARD_NO_PAD.encode("u:p"));
+        assert_eq!(basic_credentials(&unpadded), Some(("u".into(), "p".into())));
+        for bad in ["Basic", "Basic ", "Basic !!!", "Bearer abc", "Basic dXNlcg==", &format!("Basic {}", "A".repeat(600))] {
+            assert_eq!(basic_credentials(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn usage_days_are_utc_dates() {
+        let t: Timestamp = "2026-11-27T23:59:59+05:00".parse().unwrap();
+        assert_eq!(usage_day(t), "d20261127");
+        let t: Timestamp = "2026-11-27T23:59:59-05:00".parse().unwrap();
+        assert_eq!(usage_day(t), "d20261128");
+    }
+
+    #[test]
+    fn authorizer_context_uses_the_keys_the_functions_read() {
+        let caller = Caller { account_id: "a".into(), operator_id: "o".into(), api_user_id: Some("u".into()), is_administrator: true };
+        let json = serde_json::to_value(AuthorizerContext::caller(&caller)).unwrap();
+        assert_eq!(json, serde_json::json!({"accountId": "a", "operatorId": "o", "apiUserId": "u", "isAdministrator": true}));
+        let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::Unauthenticated)).unwrap();
+        assert_eq!(json, serde_json::json!({"refusal": "unauthenticated"}));
+        let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::ServiceUnavailable)).unwrap();
+        assert_eq!(json, serde_json::json!({"refusal": "service_unavailable"}));
     }
 }

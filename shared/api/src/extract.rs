@@ -22,27 +22,28 @@ fn is_json(content_type: &str) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-/// Parses a JSON document into `T`, telling syntax errors (`malformed_json`) from shape errors
-/// (`validation_failed`, with the field path).
+/// Parses a JSON request body into `T`, telling syntax errors (`malformed_json`) from shape
+/// errors (`validation_failed`, with the field path).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::MalformedJson("the body is empty".into()));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(value) => Ok(value),
-        Err(err) => {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let field = if path == "." { String::new() } else { path };
-                    Err(ApiError::Validation(vec![FieldError::new(field, strip_position(&inner.to_string()))]))
-                }
-                _ => Err(ApiError::MalformedJson(strip_position(&inner.to_string()))),
-            }
-        }
+    let document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(strip_position(&e.to_string())))?;
+    from_object(document)
+}
+
+/// Request bodies are JSON objects. serde's derived structs would also accept an array of the
+/// field values in declaration order, which the contract does not allow.
+pub fn from_object<T: DeserializeOwned>(document: serde_json::Value) -> Result<T, ApiError> {
+    if !document.is_object() {
+        return Err(ApiError::field("", "the body must be a JSON object"));
     }
+    serde_path_to_error::deserialize::<_, T>(document).map_err(|err| {
+        let field = err.path().to_string();
+        let field = if field == "." { String::new() } else { field };
+        ApiError::Validation(vec![FieldError::new(field, strip_position(&err.into_inner().to_string()))])
+    })
 }
 
 /// serde_json appends " at line 1 column 5"; keep the message, the position adds little.
@@ -203,6 +204,8 @@ mod tests {
         assert!(matches!(parse_json::<Body>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
         assert!(matches!(parse_json::<Body>(b""), Err(ApiError::MalformedJson(_))));
         assert!(matches!(parse_json::<Body>(b"nope"), Err(ApiError::MalformedJson(_))));
+        // A struct must come as an object, not as the array of its field values.
+        assert!(matches!(parse_json::<Body>(b"[\"a\", 1]"), Err(ApiError::Validation(_))));
         match parse_json::<Body>(b"{\"name\":\"a\",\"n\":\"x\"}") {
             Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "n"),
             other => panic!("{other:?}"),
@@ -211,8 +214,10 @@ mod tests {
             Err(ApiError::Validation(e)) => assert!(e[0].message.contains("extra")),
             other => panic!("{other:?}"),
         }
+        assert!(matches!(parse_json::<Body>(b"{\"name\":\"a\"} {}"), Err(ApiError::MalformedJson(_))));
+        assert!(parse_json::<Body>(b"{\"name\":\"a\"} \n").is_ok());
         let deep = "[".repeat(10_000);
-        assert!(matches!(parse_json::<serde_json::Value>(deep.as_bytes()), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse_json::<Body>(deep.as_bytes()), Err(ApiError::MalformedJson(_))));
     }
 
     #[test]

@@ -33,13 +33,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CreateBody<T> {
         let JsonBody(document) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
         let canonical = serde_json::to_vec(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
         let fingerprint = hex(&Sha256::digest(&canonical));
-        let value = serde_path_to_error::deserialize::<_, T>(document).map_err(|err| {
-            let field = err.path().to_string();
-            ApiError::Validation(vec![crate::error::FieldError::new(
-                if field == "." { String::new() } else { field },
-                err.into_inner().to_string(),
-            )])
-        })?;
+        let value = crate::extract::from_object(document)?;
         Ok(CreateBody { value, fingerprint })
     }
 }

@@ -25,8 +25,11 @@ pub enum Removal<'a> {
 }
 
 /// Refuses `removal` with `last_financial_operator` / `last_technical_contact` when it would
-/// leave nobody effectively holding the permission.
-pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>) -> ApiResult<()> {
+/// leave nobody effectively holding the permission. `seen_rules_version` is the account's
+/// `rulesVersion` the caller read before its other checks: a refusal is confirmed against it, so
+/// that it never comes from a mix of two states (another removal committed in between means
+/// deciding again on fresh data).
+pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
     for (permission, conflict) in PROTECTED {
         if let Removal::Grant { permission: p, .. } = removal
             && *p != permission
@@ -34,7 +37,8 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
             continue;
         }
         if !someone_holds_after(state, scope, permission, removal).await? {
-            return Err(ApiError::Conflict(conflict));
+            let account = crate::provisioning::load_account(state, scope).await?;
+            return Err(if account.rules_version == seen_rules_version { ApiError::Conflict(conflict) } else { ApiError::Retry });
         }
     }
     Ok(())

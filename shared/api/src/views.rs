@@ -29,6 +29,11 @@ pub struct OperatorView {
     pub version: i64,
 }
 
+/// The account's time zone, which drives "on duty now"; UTC if the stored name is unknown.
+pub fn account_time_zone(name: &str) -> TimeZone {
+    crate::values::TimeZoneName::parse(name).map(|t| t.time_zone()).unwrap_or(TimeZone::UTC)
+}
+
 /// Active and not inside any off-duty window, in the account's time zone.
 pub fn on_duty_now(op: &OperatorRecord, now: Timestamp, account_tz: &TimeZone) -> bool {
     op.is_on_duty

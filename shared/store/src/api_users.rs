@@ -1,15 +1,403 @@
 //! API users: credential pairs owned by operators, used by scripts with HTTP Basic.
+//!
+//! Two kinds of items in the account's partition:
+//!
+//! - `APIUSER#<id>`: the [`ApiUserRecord`], with the owner's denormalised administrator flag and
+//!   per-day usage counters, plus `passwordHash`. Authenticating a request is one conditional
+//!   UpdateItem of this item ([`Store::authenticate_api_user`]). The hash is written once and
+//!   never read back: every read projects it out ([`API_USER_ATTRIBUTES`]) and the
+//!   authentication returns only the attributes it updates, so no DynamoDB response (which the
+//!   SDK logs at TRACE) ever carries it.
+//! - `APIUSERSOF#<operatorId>`: the owner's roster, the set of its API user ids and a `version`
+//!   that moves with every change of the set. Creating an API user reads it (to bound the number
+//!   per operator) and commits only if it did not move; the operator delete and the
+//!   Administrators membership changes read it and guard it the same way, so that their single
+//!   transaction reaches every API user of the operator, including one created a moment before.
+//!
+//! Counters: `apiUsersTotal` counts the items, `apiUsersInactive` the items whose stored
+//! `inactive` flag is set (the maintenance job's last verdict). Every create and delete moves them
+//! in its own transaction; a delete is guarded by the flag it read, so the two never drift apart
+//! under a concurrent recompute.
 
-use crate::Store;
-use crate::error::StoreError;
-use crate::keys::AccountScope;
+use std::time::Duration;
+
+use futures::future::try_join_all;
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::db::{Filter, Item, Tx, key_item, n, s};
+use crate::error::{Guard, StoreError, classify};
+use crate::keys::{AccountScope, PK};
+use crate::records::{ApiUserRecord, decode};
+use crate::{Page, PageRequest, QuerySpec, Store};
+
+/// The most API users one operator may own. It bounds the transactions that must reach all of
+/// them (the operator delete, Administrators membership changes: 2 actions per API user on top of
+/// at most 8 of their own, far below DynamoDB's 100).
+pub const MAX_API_USERS_PER_OPERATOR: usize = 10;
+
+/// Attempts of a usage update that collides with a transaction on the same item.
+const AUTH_ATTEMPTS: usize = 3;
+/// Attempts of a delete cascade step that lost a race.
+const CASCADE_ATTEMPTS: usize = 20;
+
+/// The ids of one operator's API users, as read at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiUserRoster {
+    pub ids: Vec<String>,
+    /// `None` when the roster item does not exist (the operator never had an API user).
+    version: Option<i64>,
+}
+
+impl ApiUserRoster {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The condition that the roster is still as read.
+    fn condition(&self) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+        match self.version {
+            None => ("attribute_not_exists(#PK)", vec![]),
+            Some(v) => ("#version = :rosterSeen", vec![(":rosterSeen", n(v))]),
+        }
+    }
+}
+
+/// Filters of the API user list.
+#[derive(Debug, Clone, Default)]
+pub struct ApiUserFilter {
+    pub operator_id: Option<String>,
+    /// `Some((true, cutoff))`: only API users whose last activity is before `cutoff` (RFC 3339
+    /// UTC, which sorts as text); `Some((false, cutoff))`: only the others.
+    pub inactive_before: Option<(bool, String)>,
+}
+
+/// Every attribute of an API user item but `passwordHash` (and the keys, for cursors): what
+/// reads ask for.
+pub(crate) const API_USER_ATTRIBUTES: &str = "#PK, #SK, #apiUserId, #operatorId, #username, #accessType, #description, \
+     #ownerIsAdministrator, #createdAt, #lastUsedAt, #lastActiveAt, #usage, #inactive, #version";
+
+/// What a successful Basic authentication tells about the API user: all the caller needs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiUserAuth {
+    pub operator_id: String,
+    pub owner_is_administrator: bool,
+}
+
+pub(crate) fn api_user_item(scope: &AccountScope, record: &ApiUserRecord, password_hash: &str) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(record)?;
+    item.insert("passwordHash".into(), s(password_hash));
+    // `usage` is always a map (empty at creation), so that the usage update can address one day
+    // inside it.
+    item.extend(key_item(&scope.api_user(&record.api_user_id)));
+    Ok(item)
+}
+
+/// Guards `roster` in `tx` and sets the owner's administrator flag on each of its API users: part
+/// of every change of the operator's membership of Administrators.
+pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_administrator: bool) {
+    let (condition, values) = roster.condition();
+    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
+    for id in &roster.ids {
+        tx.update(
+            &scope.api_user(id),
+            "SET #ownerIsAdministrator = :flag",
+            Some("attribute_exists(#PK)"),
+            vec![(":flag", AttributeValue::Bool(is_administrator))],
+            Some(Guard::Version),
+        );
+    }
+}
+
+/// Everything to remove with an operator's API users, as read at one moment.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OwnerApiUsers {
+    roster: ApiUserRoster,
+    items: Vec<ApiUserRecord>,
+}
+
+impl OwnerApiUsers {
+    fn is_empty(&self) -> bool {
+        self.roster.version.is_none() && self.items.is_empty()
+    }
+
+    /// Deletes the roster and every API user in `tx`, each guarded by what was read, and returns
+    /// the counter change to add to the transaction's account update.
+    pub(crate) fn delete(&self, tx: &mut Tx, scope: &AccountScope, operator_id: &str, change: AccountChange) -> AccountChange {
+        let (condition, values) = self.roster.condition();
+        let roster_key = scope.api_user_roster(operator_id);
+        if self.roster.version.is_some() {
+            tx.delete(&roster_key, Some(condition), values, Some(Guard::Version));
+        } else {
+            tx.check(&roster_key, condition, values, Guard::Version);
+        }
+        for item in &self.items {
+            // The flag read is what the inactive counter is moved by.
+            tx.delete(
+                &scope.api_user(&item.api_user_id),
+                Some("#inactive = :wasInactive"),
+                vec![(":wasInactive", AttributeValue::Bool(item.inactive))],
+                Some(Guard::Version),
+            );
+        }
+        let inactive = self.items.iter().filter(|i| i.inactive).count() as i64;
+        change.add(Counter::ApiUsersTotal, -(self.items.len() as i64)).add(Counter::ApiUsersInactive, -inactive)
+    }
+}
 
 impl Store {
-    /// Removes every API user of a deleted operator (part of finishing its delete).
+    pub async fn api_user(&self, scope: &AccountScope, api_user_id: &str) -> Result<Option<ApiUserRecord>, StoreError> {
+        self.get_projected(&scope.api_user(api_user_id), Some(API_USER_ATTRIBUTES)).await?.map(decode).transpose()
+    }
+
+    /// The ids of an operator's API users (one strongly consistent GetItem).
+    pub async fn api_user_roster(&self, scope: &AccountScope, operator_id: &str) -> Result<ApiUserRoster, StoreError> {
+        let Some(item) = self.get(&scope.api_user_roster(operator_id)).await? else { return Ok(ApiUserRoster::default()) };
+        let mut ids = match item.get("apiUserIds") {
+            Some(AttributeValue::Ss(ids)) => ids.clone(),
+            _ => Vec::new(),
+        };
+        ids.sort();
+        let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok(ApiUserRoster { ids, version: Some(version) })
+    }
+
+    /// The roster of an operator and its API user items.
+    pub(crate) async fn owner_api_users(&self, scope: &AccountScope, operator_id: &str) -> Result<OwnerApiUsers, StoreError> {
+        let roster = self.api_user_roster(scope, operator_id).await?;
+        // At most MAX_API_USERS_PER_OPERATOR reads, at once.
+        let items = try_join_all(roster.ids.iter().map(|id| self.api_user(scope, id))).await?;
+        Ok(OwnerApiUsers { roster, items: items.into_iter().flatten().collect() })
+    }
+
+    /// API users in creation order (their ids are time-ordered).
+    pub async fn list_api_users(&self, scope: &AccountScope, filter: &ApiUserFilter, page: PageRequest<'_>) -> Result<Page<ApiUserRecord>, StoreError> {
+        let mut clauses = Vec::new();
+        let mut values = Vec::new();
+        if let Some(operator_id) = &filter.operator_id {
+            clauses.push("#operatorId = :operatorId");
+            values.push((":operatorId", s(operator_id)));
+        }
+        if let Some((inactive, cutoff)) = &filter.inactive_before {
+            clauses.push(if *inactive { "#lastActiveAt < :cutoff" } else { "#lastActiveAt >= :cutoff" });
+            values.push((":cutoff", s(cutoff)));
+        }
+        let filter = (!clauses.is_empty()).then(|| Filter { expression: clauses.join(" AND "), values });
+        let spec = QuerySpec {
+            list: "apiUsers".into(),
+            index: None,
+            hash_value: scope.partition().to_owned(),
+            sk_prefix: Some(scope.api_users_prefix().to_owned()),
+            filter,
+            page,
+        };
+        let page = self.query_page_projected(scope, spec, Some(API_USER_ATTRIBUTES)).await?;
+        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+    }
+
+    /// Every API user of the account (the maintenance job's walk).
+    pub(crate) async fn all_api_users(&self, scope: &AccountScope) -> Result<Vec<ApiUserRecord>, StoreError> {
+        let items = self.query_all_projected(scope, scope.api_users_prefix(), Some(API_USER_ATTRIBUTES)).await?;
+        items.into_iter().map(decode).collect()
+    }
+
+    /// Creates an API user: the item, its place in the owner's roster (which must not have moved
+    /// since `roster` was read), the owner's existence and administrator flag as denormalised on
+    /// the item, and the total counter; all in one transaction.
+    pub async fn create_api_user(
+        &self,
+        scope: &AccountScope,
+        record: &ApiUserRecord,
+        password_hash: &str,
+        roster: &ApiUserRoster,
+        idempotency: Option<&IdempotencyWrite>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
+        tx.put(api_user_item(scope, record, password_hash)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        let (condition, mut values) = roster.condition();
+        values.push((":operatorId", s(&record.operator_id)));
+        values.push((":ids", AttributeValue::Ss(vec![record.api_user_id.clone()])));
+        values.push((":one", n(1)));
+        tx.update(
+            &scope.api_user_roster(&record.operator_id),
+            "SET #operatorId = :operatorId ADD #apiUserIds :ids, #version :one",
+            Some(condition),
+            values,
+            Some(Guard::Version),
+        );
+        // The owner exists and its flag is the one copied onto the item; a concurrent change of
+        // its Administrators membership moves the roster or fails this check.
+        tx.check(
+            &scope.operator(&record.operator_id),
+            "attribute_exists(#PK) AND #isAdministrator = :isAdministrator",
+            vec![(":isAdministrator", AttributeValue::Bool(record.owner_is_administrator))],
+            Guard::Version,
+        );
+        AccountChange::default()
+            .add(Counter::ApiUsersTotal, 1)
+            .add(Counter::ApiUsersInactive, i64::from(record.inactive))
+            .apply(&mut tx, scope);
+        self.commit(tx).await
+    }
+
+    /// Changes the description of `current` if nobody changed it since it was read. An update,
+    /// not a put, so that usage counted meanwhile is kept.
+    pub async fn update_api_user_description(&self, scope: &AccountScope, current: &ApiUserRecord, description: &str) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.update(
+            &scope.api_user(&current.api_user_id),
+            "SET #description = :description ADD #version :one",
+            Some("#version = :seen"),
+            vec![(":description", s(description)), (":one", n(1)), (":seen", n(current.version))],
+            Some(Guard::Version),
+        );
+        self.commit(tx).await
+    }
+
+    /// Deletes an API user as read: its item (credentials stop working with this commit), its
+    /// place in the owner's roster and its counts.
+    pub async fn delete_api_user(&self, scope: &AccountScope, record: &ApiUserRecord) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.delete(
+            &scope.api_user(&record.api_user_id),
+            Some("#version = :seen AND #inactive = :wasInactive"),
+            vec![(":seen", n(record.version)), (":wasInactive", AttributeValue::Bool(record.inactive))],
+            Some(Guard::Version),
+        );
+        // Unconditional: the roster only moves on (a concurrent operator delete guarded by it
+        // then retries, and finds this API user gone).
+        tx.update(
+            &scope.api_user_roster(&record.operator_id),
+            "DELETE #apiUserIds :ids ADD #version :one",
+            None,
+            vec![(":ids", AttributeValue::Ss(vec![record.api_user_id.clone()])), (":one", n(1))],
+            None,
+        );
+        AccountChange::default()
+            .add(Counter::ApiUsersTotal, -1)
+            .add(Counter::ApiUsersInactive, -i64::from(record.inactive))
+            .apply(&mut tx, scope);
+        self.commit(tx).await
+    }
+
+    /// Authenticates a Basic request in one round trip: a single UpdateItem of the API user item
+    /// that succeeds only if the item exists and holds `password_hash`, and that records the use
+    /// (`lastUsedAt`, `lastActiveAt` and the count of `day`, a `dYYYYMMDD` usage key). Returns
+    /// the owner and its administrator flag, or `None` for unknown users and wrong passwords
+    /// alike.
+    ///
+    /// The comparison happens inside DynamoDB's condition; the hash is of a 256-bit random
+    /// password, so a fast hash is safe and nothing about the password can be learned from it.
+    /// The response carries only the updated attributes (`UPDATED_NEW`); the owner's id and flag
+    /// are among them because the update sets each to itself. The hash never comes back.
+    pub async fn authenticate_api_user(
+        &self,
+        scope: &AccountScope,
+        api_user_id: &str,
+        password_hash: &str,
+        now: &str,
+        day: &str,
+    ) -> Result<Option<ApiUserAuth>, StoreError> {
+        let key = key_item(&scope.api_user(api_user_id));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .update_item()
+                .table_name(&*self.table)
+                .set_key(Some(key.clone()))
+                .update_expression(
+                    "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
+                     #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator",
+                )
+                .condition_expression("attribute_exists(#PK) AND #passwordHash = :hash")
+                .expression_attribute_names("#PK", PK)
+                .expression_attribute_names("#lastUsedAt", "lastUsedAt")
+                .expression_attribute_names("#lastActiveAt", "lastActiveAt")
+                .expression_attribute_names("#usage", "usage")
+                .expression_attribute_names("#day", day)
+                .expression_attribute_names("#operatorId", "operatorId")
+                .expression_attribute_names("#ownerIsAdministrator", "ownerIsAdministrator")
+                .expression_attribute_names("#passwordHash", "passwordHash")
+                .expression_attribute_values(":now", s(now))
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":hash", s(password_hash))
+                .return_values(ReturnValue::UpdatedNew)
+                .send()
+                .await;
+            match result {
+                Ok(out) => return decode(out.attributes.unwrap_or_default()).map(Some),
+                Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => return Ok(None),
+                Err(e) => match classify(e) {
+                    // The item is inside a concurrent transaction (a description change, an
+                    // Administrators membership change): try again shortly.
+                    StoreError::Contention if attempt < AUTH_ATTEMPTS => tokio::time::sleep(Duration::from_millis(5 * attempt as u64)).await,
+                    other => return Err(other),
+                },
+            }
+        }
+    }
+
+    /// Removes every API user of a deleted operator (part of finishing its delete). The first
+    /// step of the operator delete already removed them with the operator; this finds nothing
+    /// then, and stays correct if anything was left.
     pub(crate) async fn delete_api_users_of(&self, scope: &AccountScope, operator_id: &str) -> Result<(), StoreError> {
-        // API users do not exist yet; the delete cascade calls this so that they are covered the
-        // day they do.
-        let _ = (scope, operator_id);
-        Ok(())
+        for _ in 0..CASCADE_ATTEMPTS {
+            let owned = self.owner_api_users(scope, operator_id).await?;
+            if owned.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.tx();
+            let change = owned.delete(&mut tx, scope, operator_id, AccountChange::default());
+            change.apply(&mut tx, scope);
+            match self.commit(tx).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_retryable() || matches!(e, StoreError::Guard(Guard::Version)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Contention)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_ask_for_every_attribute_but_the_hash() {
+        let record = ApiUserRecord {
+            api_user_id: "u".into(),
+            operator_id: "o".into(),
+            username: "hub_x".into(),
+            access_type: "Generic".into(),
+            description: "d".into(),
+            owner_is_administrator: false,
+            created_at: "t".into(),
+            last_used_at: Some("t".into()),
+            last_active_at: "t".into(),
+            usage: [("d20261127".to_owned(), 1)].into_iter().collect(),
+            inactive: false,
+            version: 1,
+        };
+        let item = api_user_item(&AccountScope::new("a"), &record, "hash").unwrap();
+        let projected: Vec<&str> = API_USER_ATTRIBUTES.split(',').map(|a| a.trim().trim_start_matches('#')).collect();
+        let mut stored: Vec<&str> = item.keys().map(String::as_str).filter(|a| *a != "passwordHash").collect();
+        stored.sort();
+        let mut wanted = projected.clone();
+        wanted.sort();
+        assert_eq!(stored, wanted);
+        assert!(item.contains_key("passwordHash") && !projected.contains(&"passwordHash"));
     }
 }

@@ -244,11 +244,20 @@ impl Store {
     }
 
     pub(crate) async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.get_projected(key, None).await
+    }
+
+    /// [`Store::get`] returning only the attributes of `projection` (`#name, #name, ...`): for
+    /// items with an attribute that must never come back in a response (the SDK logs responses
+    /// at TRACE).
+    pub(crate) async fn get_projected(&self, key: &Key, projection: Option<&str>) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&*self.table)
             .set_key(Some(key_item(key)))
+            .set_projection_expression(projection.map(str::to_owned))
+            .set_expression_attribute_names(projection.and_then(|p| non_empty(names_of(&[p]))))
             .consistent_read(true)
             .send()
             .await
@@ -295,6 +304,17 @@ impl Store {
     /// One page of a list. Pages may hold fewer than `limit` items when a filter is applied;
     /// `next_cursor` is `None` only at the end of the list.
     pub(crate) async fn query_page(&self, scope: &AccountScope, spec: QuerySpec<'_>) -> Result<Page<Item>, StoreError> {
+        self.query_page_projected(scope, spec, None).await
+    }
+
+    /// [`Store::query_page`] returning only the attributes of `projection` (which must include
+    /// the key attributes the cursor is made of).
+    pub(crate) async fn query_page_projected(
+        &self,
+        scope: &AccountScope,
+        spec: QuerySpec<'_>,
+        projection: Option<&str>,
+    ) -> Result<Page<Item>, StoreError> {
         let (hash_attr, range_attr) = match spec.index {
             Some(i) => (i.hash_key(), i.range_key()),
             None => (PK, SK),
@@ -322,6 +342,7 @@ impl Store {
         }
         let mut exprs = vec![key_cond.as_str()];
         exprs.extend(filter_expr.as_deref());
+        exprs.extend(projection);
         let names = names_of(&exprs);
         let values = values_of(values);
 
@@ -340,7 +361,8 @@ impl Store {
                 .set_expression_attribute_values(values.clone())
                 .set_exclusive_start_key(start_key.take())
                 .consistent_read(spec.index.is_none())
-                .select(Select::AllAttributes)
+                .select(if projection.is_some() { Select::SpecificAttributes } else { Select::AllAttributes })
+                .set_projection_expression(projection.map(str::to_owned))
                 // One more than needed tells whether another page exists.
                 .limit((want + 1).min(1000) as i32)
                 .send()
@@ -393,6 +415,15 @@ impl Store {
 
     /// Every item of a partition-prefix, following pages (internal walks only).
     pub(crate) async fn query_all(&self, scope: &AccountScope, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.query_all_projected(scope, sk_prefix, None).await
+    }
+
+    /// [`Store::query_all`] returning only the attributes of `projection`.
+    pub(crate) async fn query_all_projected(&self, scope: &AccountScope, sk_prefix: &str, projection: Option<&str>) -> Result<Vec<Item>, StoreError> {
+        let mut names = HashMap::from([("#PK".to_owned(), PK.to_owned()), ("#SK".to_owned(), SK.to_owned())]);
+        if let Some(p) = projection {
+            names.extend(names_of(&[p]));
+        }
         let mut all = Vec::new();
         let mut start_key: Option<Item> = None;
         loop {
@@ -401,8 +432,8 @@ impl Store {
                 .query()
                 .table_name(&*self.table)
                 .key_condition_expression("#PK = :h AND begins_with(#SK, :p)")
-                .expression_attribute_names("#PK", PK)
-                .expression_attribute_names("#SK", SK)
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_projection_expression(projection.map(str::to_owned))
                 .expression_attribute_values(":h", s(scope.partition()))
                 .expression_attribute_values(":p", s(sk_prefix))
                 .set_exclusive_start_key(start_key.take())

@@ -156,6 +156,7 @@ impl Store {
     /// Adds a member to `group` as read (its version guards the member count and so the empty
     /// groups counter). Joining Administrators also flags the operator as administrator.
     pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<(), StoreError> {
+        let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
         put_membership_items(&mut tx, scope, &group.group_id, operator_id);
         tx.update(
@@ -174,6 +175,7 @@ impl Store {
                 vec![(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)), (":one", n(1))],
                 Some(Guard::ParentMissing),
             );
+            crate::api_users::set_owner_flag(&mut tx, scope, operator_id, &api_users, true);
         } else {
             tx.check(&scope.operator(operator_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         }
@@ -189,6 +191,7 @@ impl Store {
         operator_id: &str,
         rules_version: i64,
     ) -> Result<(), StoreError> {
+        let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
         tx.delete(&scope.member(&group.group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
         tx.delete(&scope.member_of(operator_id, &group.group_id), None, vec![], None);
@@ -215,8 +218,19 @@ impl Store {
                 vec![(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false)), (":one", n(1))],
                 Some(Guard::ParentMissing),
             );
+            crate::api_users::set_owner_flag(&mut tx, scope, operator_id, &api_users, false);
         }
         self.commit(tx).await
+    }
+
+    /// The operator's API users when `group` is Administrators: their `ownerIsAdministrator`
+    /// changes in the same transaction as the membership (guarded by the roster read here).
+    async fn administrator_api_users(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<crate::api_users::ApiUserRoster, StoreError> {
+        if group.group_id == ADMINISTRATORS_GROUP_ID {
+            self.api_user_roster(scope, operator_id).await
+        } else {
+            Ok(Default::default())
+        }
     }
 
     /// One page of the ids of a group's members, in id order.

@@ -154,6 +154,12 @@ impl AccountScope {
     pub fn api_users_prefix(&self) -> &'static str {
         "APIUSER#"
     }
+    /// The ids of one operator's API users (a string set) and a `version` that moves with every
+    /// change: the index the operator delete and the Administrators membership changes read, and
+    /// guard, to reach every API user of the operator in their transaction.
+    pub fn api_user_roster(&self, operator_id: &str) -> Key {
+        self.key(format!("APIUSERSOF#{operator_id}"))
+    }
 
     /// A registered monitor.
     pub fn monitor(&self, monitor_id: &str) -> Key {
@@ -161,6 +167,50 @@ impl AccountScope {
     }
     pub fn monitors_by_name(&self) -> String {
         format!("{}#MONITORS", self.partition)
+    }
+
+    /// One authorization level held on a monitor, listed under the monitor and keyed by its
+    /// `authorizationId`, so that the monitor's list is one Query and the item behind
+    /// `/monitors/{id}/authorizations/{authorizationId}` is one GetItem.
+    pub fn monitor_authorization(&self, monitor_id: &str, authorization_id: &str) -> Key {
+        self.key(format!("MONAUTH#{monitor_id}#{authorization_id}"))
+    }
+    pub fn monitor_authorizations_prefix(&self, monitor_id: &str) -> String {
+        format!("MONAUTH#{monitor_id}#")
+    }
+    /// The same authorization listed under its holder, keyed by monitor and level: it makes "this
+    /// principal holds this level on this monitor" unique (a conditional put) and lists a
+    /// principal's authorizations with one Query (for the delete cascade).
+    pub fn authorization_of(&self, principal: &Principal, monitor_id: &str, level: &str) -> Key {
+        self.key(format!("AUTHOF#{}#{monitor_id}#{level}", principal.key_part()))
+    }
+    pub fn authorizations_of_prefix(&self, principal: &Principal) -> String {
+        format!("AUTHOF#{}#", principal.key_part())
+    }
+    pub fn authorizations_of_on_prefix(&self, principal: &Principal, monitor_id: &str) -> String {
+        format!("AUTHOF#{}#{monitor_id}#", principal.key_part())
+    }
+    /// Marks a monitor whose delete was committed but whose authorizations may still exist.
+    pub fn monitor_pending_delete(&self, monitor_id: &str) -> Key {
+        self.key(format!("MONITORPENDING#{monitor_id}"))
+    }
+    pub fn monitor_pending_delete_prefix(&self) -> &'static str {
+        "MONITORPENDING#"
+    }
+
+    /// Sort-key prefixes of every item of one kind, for the maintenance job's recount (one Query
+    /// each, never a Scan).
+    pub fn operators_prefix(&self) -> &'static str {
+        "OPERATOR#"
+    }
+    pub fn groups_prefix(&self) -> &'static str {
+        "GROUP#"
+    }
+    pub fn all_members_prefix(&self) -> &'static str {
+        "MEMBER#"
+    }
+    pub fn monitors_prefix(&self) -> &'static str {
+        "MONITOR#"
     }
 
     /// Idempotency record of one `Idempotency-Key` in one scope (caller + route).
@@ -207,6 +257,32 @@ mod tests {
         assert_ne!(a.operator("x"), b.operator("x"));
         assert_ne!(a.operators_by_name(), b.operators_by_name());
         assert!(a.grant("Administrator", &Principal::Group("g".into())).pk.starts_with("ACCOUNT#a1"));
+    }
+
+    #[test]
+    fn recount_prefixes_match_only_their_own_kind() {
+        let a = AccountScope::new("a1");
+        let kinds = [
+            (a.operators_prefix(), a.operator("o").sk),
+            (a.groups_prefix(), a.group("g").sk),
+            (a.all_members_prefix(), a.member("g", "o").sk),
+            (a.monitors_prefix(), a.monitor("m").sk),
+            (a.api_users_prefix(), a.api_user("u").sk),
+        ];
+        let others = [
+            a.email("x@y").sk,
+            a.group_name("n").sk,
+            a.member_of("o", "g").sk,
+            a.monitor_pending_delete("m").sk,
+            a.api_user_roster("o").sk,
+            a.account().sk,
+        ];
+        for (prefix, own) in &kinds {
+            assert!(own.starts_with(prefix));
+            for other in others.iter().chain(kinds.iter().map(|(_, sk)| sk).filter(|sk| *sk != own)) {
+                assert!(!other.starts_with(prefix), "{other} starts with {prefix}");
+            }
+        }
     }
 
     #[test]

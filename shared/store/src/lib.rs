@@ -10,6 +10,7 @@
 //!   count.
 
 mod accounts;
+mod account_updates;
 mod api_users;
 mod client;
 mod counter;
@@ -21,6 +22,7 @@ mod error;
 mod grants;
 mod groups;
 mod idempotency;
+mod maintenance;
 mod monitors;
 pub mod keys;
 mod operators;
@@ -30,6 +32,8 @@ pub mod schedule_record;
 pub mod table;
 
 pub use accounts::{IdempotencyWrite, NewAccount};
+pub use api_users::{ApiUserAuth, ApiUserFilter, ApiUserRoster, MAX_API_USERS_PER_OPERATOR};
+pub use account_updates::AccountSettings;
 pub use client::StoreConfig;
 pub use counter::RequestCounter;
 pub use cursor::InvalidCursor;
@@ -39,5 +43,7 @@ pub(crate) use db::QuerySpec;
 pub use embedded::EmbeddedDynamo;
 pub use error::{Guard, StoreError};
 pub use grants::Holders;
+pub use maintenance::{ActivityRefresh, CounterRepair, GroupCount, HubCounters, Recount};
 pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
+pub use monitors::{MonitorAuthorization, PRODUCTION_MODE};
 pub use operators::OperatorFilter;

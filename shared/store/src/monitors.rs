@@ -1,16 +1,366 @@
 //! Monitors and the authorizations operators and groups hold on them.
+//!
+//! Items (all in the account's partition):
+//! - `MONITOR#<monitorId>`: the monitor, listed by name on [`Index::ByName`]
+//!   (`<partition>#MONITORS`). The account's `monitorsTotal` and `productionMonitors` change in the
+//!   same transaction as every create, mode change and delete.
+//! - `MONAUTH#<monitorId>#<authorizationId>`: one level held by one principal on the monitor. A
+//!   monitor's authorizations are one Query; the item behind an `authorizationId` is one GetItem.
+//! - `AUTHOF#<OPERATOR|GROUP>#<principalId>#<monitorId>#<level>`: the same authorization listed
+//!   under its holder. Its key makes "this principal holds this level on this monitor" unique
+//!   (a conditional put), and a principal's authorizations are one Query (the delete cascade of
+//!   operators and groups). Both items of an authorization are always written and deleted in the
+//!   same transaction.
+//! - `MONITORPENDING#<monitorId>`: a monitor whose delete committed while some of its
+//!   authorizations may still exist; a retried delete or the maintenance job finishes it.
+//!
+//! Levels are plain strings here (`ViewMonitorData`, `ViewMonitor`, `EditMonitor`); which levels a
+//! grant or a revoke touches is decided by the domain crate and kept consistent by the guards of
+//! [`Store::grant_monitor_authorizations`] and [`Store::revoke_monitor_authorizations`].
 
-use crate::Store;
-use crate::error::StoreError;
-use crate::keys::{AccountScope, Principal};
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::db::{Filter, Item, key_item, n, s};
+use crate::error::{Guard, StoreError};
+use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
+use crate::records::{MonitorRecord, decode};
+use crate::{Page, PageRequest, QuerySpec, Store};
+
+/// The mode whose monitors `productionMonitors` counts.
+pub const PRODUCTION_MODE: &str = "Production";
+
+/// Monitors whose authorizations are read at the same time by one overview page.
+const AUTHORIZATION_READS_IN_FLIGHT: usize = 8;
+
+/// One authorization level held by an operator or a group on a monitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorAuthorization {
+    /// Server-generated, path-safe (`[A-Za-z0-9_-]`).
+    pub authorization_id: String,
+    pub monitor_id: String,
+    /// `ViewMonitorData`, `ViewMonitor` or `EditMonitor`.
+    pub authorization_type: String,
+    pub principal: Principal,
+}
+
+fn production(m: &MonitorRecord) -> i64 {
+    i64::from(m.mode == PRODUCTION_MODE)
+}
+
+fn monitor_item(scope: &AccountScope, m: &MonitorRecord) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(m)?;
+    item.extend(key_item(&scope.monitor(&m.monitor_id)));
+    item.insert(Index::ByName.hash_key().into(), s(scope.monitors_by_name()));
+    item.insert(Index::ByName.range_key().into(), s(name_sort_key(&m.name, &m.monitor_id)));
+    Ok(item)
+}
+
+fn principal_key(scope: &AccountScope, principal: &Principal) -> Key {
+    match principal {
+        Principal::Operator(id) => scope.operator(id),
+        Principal::Group(id) => scope.group(id),
+    }
+}
+
+/// The attributes both items of an authorization carry.
+fn authorization_attributes(a: &MonitorAuthorization) -> Item {
+    let mut item = Item::new();
+    item.insert("authorizationId".into(), s(&a.authorization_id));
+    item.insert("monitorId".into(), s(&a.monitor_id));
+    item.insert("authorizationType".into(), s(&a.authorization_type));
+    match &a.principal {
+        Principal::Operator(id) => item.insert("operatorId".into(), s(id)),
+        Principal::Group(id) => item.insert("groupId".into(), s(id)),
+    };
+    item
+}
+
+fn authorization_from(item: &Item) -> Result<MonitorAuthorization, StoreError> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let principal = match (text("operatorId"), text("groupId")) {
+        (Some(id), None) => Principal::Operator(id),
+        (None, Some(id)) => Principal::Group(id),
+        _ => return Err(StoreError::Internal("monitor authorization without exactly one principal".into())),
+    };
+    match (text("authorizationId"), text("monitorId"), text("authorizationType")) {
+        (Some(authorization_id), Some(monitor_id), Some(authorization_type)) => {
+            Ok(MonitorAuthorization { authorization_id, monitor_id, authorization_type, principal })
+        }
+        _ => Err(StoreError::Internal("monitor authorization item is incomplete".into())),
+    }
+}
+
+/// Both keys of an authorization.
+fn authorization_keys(scope: &AccountScope, a: &MonitorAuthorization) -> [Key; 2] {
+    [
+        scope.monitor_authorization(&a.monitor_id, &a.authorization_id),
+        scope.authorization_of(&a.principal, &a.monitor_id, &a.authorization_type),
+    ]
+}
 
 impl Store {
+    pub async fn monitor(&self, scope: &AccountScope, monitor_id: &str) -> Result<Option<MonitorRecord>, StoreError> {
+        self.get(&scope.monitor(monitor_id)).await?.map(decode).transpose()
+    }
+
+    /// Monitors ordered by name (case-insensitively), optionally only those in `mode`.
+    pub async fn list_monitors(&self, scope: &AccountScope, mode: Option<&str>, page: PageRequest<'_>) -> Result<Page<MonitorRecord>, StoreError> {
+        self.monitors_page(scope, "monitors", mode, page).await
+    }
+
+    /// The same pages as [`Store::list_monitors`], with cursors bound to the permissions overview.
+    pub async fn list_monitors_for_permissions(
+        &self,
+        scope: &AccountScope,
+        mode: Option<&str>,
+        page: PageRequest<'_>,
+    ) -> Result<Page<MonitorRecord>, StoreError> {
+        self.monitors_page(scope, "monitors:permissions", mode, page).await
+    }
+
+    async fn monitors_page(&self, scope: &AccountScope, list: &str, mode: Option<&str>, page: PageRequest<'_>) -> Result<Page<MonitorRecord>, StoreError> {
+        let filter = mode.map(|m| Filter { expression: "#mode = :mode".into(), values: vec![(":mode", s(m))] });
+        let spec = QuerySpec {
+            list: list.into(),
+            index: Some(Index::ByName),
+            hash_value: scope.monitors_by_name(),
+            sk_prefix: None,
+            filter,
+            page,
+        };
+        let page = self.query_page(scope, spec).await?;
+        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+    }
+
+    /// Registers a monitor, counted in the same transaction.
+    pub async fn create_monitor(&self, scope: &AccountScope, m: &MonitorRecord, idempotency: Option<&IdempotencyWrite>) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        // First, so that a concurrent retry with the same key is reported as such.
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
+        AccountChange::default().add(Counter::MonitorsTotal, 1).add(Counter::ProductionMonitors, production(m)).apply(&mut tx, scope);
+        tx.put(monitor_item(scope, m)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        self.commit(tx).await
+    }
+
+    /// Replaces `old` by `new` if nobody changed it in between, moving `productionMonitors` with a
+    /// mode change.
+    pub async fn update_monitor(&self, scope: &AccountScope, old: &MonitorRecord, new: &MonitorRecord) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.put(monitor_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
+        AccountChange::default().add(Counter::ProductionMonitors, production(new) - production(old)).apply(&mut tx, scope);
+        self.commit(tx).await
+    }
+
+    /// Deletes a monitor as read (its version guards the delete and the counters), then its
+    /// authorizations.
+    pub async fn delete_monitor(&self, scope: &AccountScope, m: &MonitorRecord) -> Result<(), StoreError> {
+        self.begin_monitor_delete(scope, m).await?;
+        self.finish_monitor_delete(scope, &m.monitor_id).await
+    }
+
+    /// The first, atomic step of [`Store::delete_monitor`]: the monitor, its counts and a pending
+    /// marker. From then on no authorization can be granted on it (grants check that the monitor
+    /// exists in their transaction), so the authorizations that are left are exactly those to
+    /// remove.
+    pub async fn begin_monitor_delete(&self, scope: &AccountScope, m: &MonitorRecord) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.delete(&scope.monitor(&m.monitor_id), Some("#version = :seen"), vec![(":seen", n(m.version))], Some(Guard::Version));
+        AccountChange::default().add(Counter::MonitorsTotal, -1).add(Counter::ProductionMonitors, -production(m)).apply(&mut tx, scope);
+        let mut marker = key_item(&scope.monitor_pending_delete(&m.monitor_id));
+        marker.insert("monitorId".into(), s(&m.monitor_id));
+        tx.put(marker, None, vec![], None);
+        self.commit(tx).await
+    }
+
+    /// Removes every authorization of a deleted monitor (idempotent), then its pending marker.
+    pub async fn finish_monitor_delete(&self, scope: &AccountScope, monitor_id: &str) -> Result<(), StoreError> {
+        let authorizations = self.all_monitor_authorizations(scope, monitor_id).await?;
+        self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(scope, a)).collect()).await?;
+        self.delete_keys(vec![scope.monitor_pending_delete(monitor_id)]).await
+    }
+
+    /// Finishes the delete of a monitor if one is pending; `Ok(false)` when there is none.
+    pub async fn finish_monitor_delete_if_pending(&self, scope: &AccountScope, monitor_id: &str) -> Result<bool, StoreError> {
+        if self.get(&scope.monitor_pending_delete(monitor_id)).await?.is_none() {
+            return Ok(false);
+        }
+        self.finish_monitor_delete(scope, monitor_id).await?;
+        Ok(true)
+    }
+
+    /// Finishes every pending monitor delete of the account (for the maintenance job); returns how
+    /// many it finished.
+    pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
+        let markers = self.query_all(scope, scope.monitor_pending_delete_prefix()).await?;
+        let ids: Vec<String> = markers.iter().filter_map(|i| i.get("monitorId").and_then(|v| v.as_s().ok()).cloned()).collect();
+        for id in &ids {
+            self.finish_monitor_delete(scope, id).await?;
+        }
+        Ok(ids.len())
+    }
+
+    /// One page of a monitor's authorizations, in the order they were granted.
+    pub async fn monitor_authorizations(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &str,
+        page: PageRequest<'_>,
+    ) -> Result<Page<MonitorAuthorization>, StoreError> {
+        let spec = QuerySpec {
+            list: format!("monitorAuthorizations:{monitor_id}"),
+            index: None,
+            hash_value: scope.partition().to_owned(),
+            sk_prefix: Some(scope.monitor_authorizations_prefix(monitor_id)),
+            filter: None,
+            page,
+        };
+        let page = self.query_page(scope, spec).await?;
+        Ok(Page { items: page.items.iter().map(authorization_from).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+    }
+
+    /// Every authorization on a monitor.
+    pub async fn all_monitor_authorizations(&self, scope: &AccountScope, monitor_id: &str) -> Result<Vec<MonitorAuthorization>, StoreError> {
+        let items = self.query_all(scope, &scope.monitor_authorizations_prefix(monitor_id)).await?;
+        items.iter().map(authorization_from).collect()
+    }
+
+    /// Every authorization on each of `monitor_ids` (one Query per monitor, a few at a time), in
+    /// the order of `monitor_ids`.
+    pub async fn authorizations_of_monitors(&self, scope: &AccountScope, monitor_ids: &[String]) -> Result<Vec<Vec<MonitorAuthorization>>, StoreError> {
+        stream::iter(monitor_ids.to_vec())
+            .map(|id| async move { self.all_monitor_authorizations(scope, &id).await })
+            .buffered(AUTHORIZATION_READS_IN_FLIGHT)
+            .try_collect()
+            .await
+    }
+
+    /// The authorization `authorization_id` on `monitor_id`, if it exists.
+    pub async fn monitor_authorization(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &str,
+        authorization_id: &str,
+    ) -> Result<Option<MonitorAuthorization>, StoreError> {
+        self.get(&scope.monitor_authorization(monitor_id, authorization_id)).await?.as_ref().map(authorization_from).transpose()
+    }
+
+    /// The levels `principal` holds on `monitor_id` (one strongly consistent Query).
+    pub async fn authorizations_on_monitor(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &str,
+        principal: &Principal,
+    ) -> Result<Vec<MonitorAuthorization>, StoreError> {
+        let items = self.query_all(scope, &scope.authorizations_of_on_prefix(principal, monitor_id)).await?;
+        items.iter().map(authorization_from).collect()
+    }
+
+    /// Grants `add` to `principal` on `monitor_id`, as decided from the levels it held when read:
+    /// `keep` must all still exist and none of `add` may exist yet (otherwise `Guard::Version`:
+    /// read again and decide again), so that levels stay cumulative under concurrent grants and
+    /// revokes. The monitor and the principal must exist (`Guard::ParentMissing`). With nothing to
+    /// add, the same checks run (and the idempotency record is written) without changing anything.
+    pub async fn grant_monitor_authorizations(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &str,
+        principal: &Principal,
+        keep: &[MonitorAuthorization],
+        add: &[MonitorAuthorization],
+        idempotency: Option<&IdempotencyWrite>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
+        tx.check(&scope.monitor(monitor_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        for held in keep {
+            tx.check(&scope.authorization_of(principal, monitor_id, &held.authorization_type), "attribute_exists(#PK)", vec![], Guard::Version);
+        }
+        for new in add {
+            debug_assert!(new.monitor_id == monitor_id && &new.principal == principal);
+            let [on_monitor, of_principal] = authorization_keys(scope, new);
+            for key in [on_monitor, of_principal] {
+                let mut item = authorization_attributes(new);
+                item.extend(key_item(&key));
+                tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::Version));
+            }
+        }
+        self.commit(tx).await
+    }
+
+    /// Revokes `remove` (authorizations of `principal` on `monitor_id`, as read), provided that
+    /// they all still exist and that `principal` still holds none of `absent_levels` (the higher
+    /// levels it did not hold when read); otherwise `Guard::Version`: read again and decide again.
+    pub async fn revoke_monitor_authorizations(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &str,
+        principal: &Principal,
+        remove: &[MonitorAuthorization],
+        absent_levels: &[&str],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        for old in remove {
+            let [on_monitor, of_principal] = authorization_keys(scope, old);
+            tx.delete(&on_monitor, Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
+            tx.delete(&of_principal, None, vec![], None);
+        }
+        for level in absent_levels {
+            tx.check(&scope.authorization_of(principal, monitor_id, level), "attribute_not_exists(#PK)", vec![], Guard::Version);
+        }
+        self.commit(tx).await
+    }
+
     /// Removes every monitor authorization of a deleted operator or group (part of finishing its
-    /// delete).
+    /// delete). Grants check in their transaction that the principal exists, so once its item is
+    /// gone nothing new can appear here.
     pub(crate) async fn delete_monitor_authorizations_of(&self, scope: &AccountScope, principal: &Principal) -> Result<(), StoreError> {
-        // Monitors do not exist yet; the delete cascade calls this so that they are covered the
-        // day they do.
-        let _ = (scope, principal);
-        Ok(())
+        let items = self.query_all(scope, &scope.authorizations_of_prefix(principal)).await?;
+        let mut keys = Vec::with_capacity(items.len() * 2);
+        for item in &items {
+            keys.extend(authorization_keys(scope, &authorization_from(item)?));
+        }
+        self.delete_keys(keys).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_items_round_trip() {
+        for principal in [Principal::Operator("o-1".into()), Principal::Group("g_1".into())] {
+            let a = MonitorAuthorization {
+                authorization_id: "a1".into(),
+                monitor_id: "m1".into(),
+                authorization_type: "ViewMonitor".into(),
+                principal,
+            };
+            assert_eq!(authorization_from(&authorization_attributes(&a)).unwrap(), a);
+        }
+    }
+
+    #[test]
+    fn authorization_prefixes_do_not_overlap_between_principals_or_monitors() {
+        let scope = AccountScope::new("acc");
+        let op = Principal::Operator("abc".into());
+        let longer = Principal::Operator("abc-d".into());
+        let prefix = scope.authorizations_of_prefix(&op);
+        assert!(scope.authorization_of(&op, "m1", "ViewMonitor").sk.starts_with(&prefix));
+        assert!(!scope.authorization_of(&longer, "m1", "ViewMonitor").sk.starts_with(&prefix));
+        assert!(!scope.authorization_of(&Principal::Group("abc".into()), "m1", "ViewMonitor").sk.starts_with(&prefix));
+        let on_m1 = scope.monitor_authorizations_prefix("m1");
+        assert!(scope.monitor_authorization("m1", "x").sk.starts_with(&on_m1));
+        assert!(!scope.monitor_authorization("m1-2", "x").sk.starts_with(&on_m1));
+        // Monitors, their authorizations and their pending markers never share a prefix.
+        assert!(!scope.monitor_pending_delete("m1").sk.starts_with("MONITOR#"));
+        assert!(!scope.monitor_authorization("m1", "x").sk.starts_with("MONITOR#"));
+        assert!(!scope.monitor_pending_delete("m1").sk.starts_with(scope.pending_delete_prefix()));
     }
 }

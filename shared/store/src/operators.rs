@@ -208,15 +208,20 @@ impl Store {
 
     /// The first, atomic step of [`Store::delete_operator`]; what it leaves pending is finished by
     /// [`Store::finish_delete`].
+    ///
+    /// The operator's API users (at most [`crate::api_users::MAX_API_USERS_PER_OPERATOR`]) go in
+    /// this first transaction, guarded by the roster read just before: their credentials stop
+    /// working the moment the operator is gone.
     pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules_version: i64) -> Result<(), StoreError> {
+        let api_users = self.owner_api_users(scope, &op.operator_id).await?;
         let mut tx = self.tx();
         tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
         tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
-        AccountChange::default()
+        let change = AccountChange::default()
             .add(Counter::OperatorsTotal, -1)
             .add(Counter::OperatorsActive, -i64::from(op.is_on_duty))
-            .rules_lock(rules_version)
-            .apply(&mut tx, scope);
+            .rules_lock(rules_version);
+        api_users.delete(&mut tx, scope, &op.operator_id, change).apply(&mut tx, scope);
         let principal = Principal::Operator(op.operator_id.clone());
         crate::pending::put_pending(&mut tx, scope, &principal);
         if op.is_administrator {

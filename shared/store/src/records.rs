@@ -84,6 +84,56 @@ pub struct GroupRecord {
     pub version: i64,
 }
 
+/// A registered monitor. `mode` is `Development`, `Staging` or `Production` (validated by the
+/// domain crate); the account's `monitorsTotal` and `productionMonitors` count these items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorRecord {
+    pub monitor_id: String,
+    pub name: String,
+    pub mode: String,
+    pub is_active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+/// An API user: a credential pair owned by an operator, used by scripts with HTTP Basic.
+///
+/// The item also holds `passwordHash` (the SHA-256 of the password), which is deliberately not a
+/// field here: it is written once at creation and only ever compared inside DynamoDB, never read
+/// back (reads project it out), so it can reach neither a response nor a log line. The item is
+/// created with an empty `usage` map, which the authentication of every request by this API user
+/// increments (see `Store::authenticate_api_user`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiUserRecord {
+    pub api_user_id: String,
+    pub operator_id: String,
+    /// Encodes the account id and the API user id, so that a Basic credential names its item.
+    pub username: String,
+    /// `Generic`, `MobileApp`, `TransactionRecorder` or `Grafana` (validated by the domain crate).
+    pub access_type: String,
+    pub description: String,
+    /// Denormalised from the owner's membership of Administrators and changed in the same
+    /// transactions as that membership, so that one item authorises a Basic request.
+    pub owner_is_administrator: bool,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+    /// The later of `created_at` and `last_used_at`: what "inactive" is measured from.
+    pub last_active_at: String,
+    /// Requests per UTC day (`dYYYYMMDD` → count: a key that can be named in an update
+    /// expression); days older than the 30-day window are pruned by the maintenance job.
+    #[serde(default)]
+    pub usage: std::collections::BTreeMap<String, i64>,
+    /// Inactive as last computed by the maintenance job; `apiUsersInactive` counts these.
+    #[serde(default)]
+    pub inactive: bool,
+    /// Moves when the description changes (not on use).
+    pub version: i64,
+}
+
 /// A replayable response stored under an `Idempotency-Key`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -11,6 +11,9 @@ use hub_store::{EmbeddedDynamo, RequestCounter, Store, StoreConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
+pub mod faults;
+pub mod runtime_api;
+
 pub const SECRET: &str = "e2e-test-secret";
 
 pub struct TestApp {
@@ -146,6 +149,32 @@ impl TestApp {
                 None => return items,
             }
         }
+    }
+
+    /// A request with an API user's HTTP Basic credentials.
+    pub fn req_basic(&self, username: &str, password: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{}", self.base, path)).basic_auth(username, Some(password))
+    }
+
+    pub async fn call_basic(&self, username: &str, password: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self.req_basic(username, password, method, path);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        send(req).await
+    }
+
+    /// The whole API over the same table, served on another port with another clock; returns its
+    /// base URL. For tests that move time (usage windows, inactivity).
+    pub async fn serve_with_clock(&self, clock: Clock) -> String {
+        let state = AppState { clock, ..self.state.clone() };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let app = hub_local::app(state);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("server runs");
+        });
+        base
     }
 
     /// The account item's counters as stored.

@@ -1,2 +1,10 @@
+mod api_users;
 mod groups;
+mod lambda_payloads;
+mod monitors;
 mod operators;
+mod summary;
+mod faults;
+mod limits;
+mod secrets;
+mod maintenance;

@@ -1,0 +1,141 @@
+//! The caller's account: read by anyone in it, name and time zone changed by administrators.
+
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use hub_api::error::{ApiError, ApiResult, FieldError};
+use hub_api::extract::{IfMatch, double_option};
+use hub_api::provisioning::load_account;
+use hub_api::retry::retrying;
+use hub_api::values::TimeZoneName;
+use hub_api::views::Versioned;
+use hub_api::{AppState, Caller};
+use hub_store::AccountSettings;
+use hub_store::records::AccountRecord;
+use serde::{Deserialize, Serialize};
+
+use crate::body::body_after_role_check;
+
+/// `{accountId, name, accountType, timeZone, operatorLimit, operatorsInUse, createdAt}`, plus
+/// `updatedAt` and the `version` that `If-Match` refers to.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    pub account_id: String,
+    pub name: String,
+    pub account_type: String,
+    pub time_zone: String,
+    /// The account type's default plus purchased extra operators.
+    pub operator_limit: i64,
+    /// Operators that exist now (the same figure as the summary's `operatorQuota.used`).
+    pub operators_in_use: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+impl From<AccountRecord> for AccountView {
+    fn from(a: AccountRecord) -> Self {
+        AccountView {
+            account_id: a.account_id,
+            name: a.name,
+            account_type: a.account_type,
+            time_zone: a.time_zone,
+            operator_limit: a.operator_limit,
+            operators_in_use: a.operators_total,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            version: a.version,
+        }
+    }
+}
+
+pub async fn fetch(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    let view = AccountView::from(load_account(&state, &caller.scope()).await?);
+    Ok(Versioned::ok(view.version, view).into_response())
+}
+
+/// The changeable settings; the type, the limit and the counters come from provisioning and from
+/// the writes they count, and are refused here as unknown fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateAccount {
+    #[serde(default, deserialize_with = "double_option")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    time_zone: Option<Option<String>>,
+}
+
+/// An account's name: 1-100 characters after trimming, no control characters.
+fn account_name(input: &str) -> Result<String, String> {
+    let value = input.trim();
+    if !(1..=100).contains(&value.chars().count()) {
+        return Err("must be 1-100 characters".into());
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// `PATCH /account` (administrators): `name` and `timeZone` (an IANA name; it drives off-duty
+/// schedules and so the summary's `onDuty`). Honours `If-Match`.
+pub async fn update(State(state): State<AppState>, caller: Caller, if_match: IfMatch, request: Request) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let patch: UpdateAccount = body_after_role_check(&state, request).await?;
+    let mut errors = Vec::new();
+    let name = match &patch.name {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new("name", "is required and cannot be null"));
+            None
+        }
+        Some(Some(n)) => account_name(n).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
+    };
+    let time_zone = match &patch.time_zone {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new("timeZone", "is required and cannot be null"));
+            None
+        }
+        Some(Some(tz)) => TimeZoneName::parse(tz).map_err(|m| errors.push(FieldError::new("timeZone", m))).ok(),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let scope = caller.scope();
+    let updated = retrying(|| async {
+        let current = load_account(&state, &scope).await?;
+        if_match.check(current.version)?;
+        let mut next = current.clone();
+        if let Some(name) = &name {
+            next.name = name.clone();
+        }
+        if let Some(tz) = &time_zone {
+            next.time_zone = tz.as_str().to_owned();
+        }
+        if next == current {
+            return Ok(current);
+        }
+        next.updated_at = state.clock.now_rfc3339();
+        next.version = current.version + 1;
+        let settings = AccountSettings { name: next.name.clone(), time_zone: next.time_zone.clone(), updated_at: next.updated_at.clone() };
+        state.store.update_account_settings(&scope, current.version, &settings).await?;
+        Ok(next)
+    })
+    .await?;
+    let view = AccountView::from(updated);
+    Ok(Versioned::ok(view.version, view).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_names_are_bounded() {
+        assert_eq!(account_name(" Acme ").unwrap(), "Acme");
+        assert!(account_name("").is_err());
+        assert!(account_name(&"a".repeat(101)).is_err());
+        assert!(account_name("a\nb").is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! `GET /hub/summary`: the account's figures in constant cost (see the crate documentation).
+
+use axum::extract::State;
+use hub_api::error::{ApiError, ApiResult};
+use hub_api::values::TimeZoneName;
+use hub_api::views::on_duty_now;
+use hub_api::{AppState, Caller};
+use hub_store::records::OperatorRecord;
+use serde::Serialize;
+
+/// How many active operators `operators.activeList` shows.
+pub const ACTIVE_LIST_LEN: usize = 10;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub account_id: String,
+    pub account_type: String,
+    pub operators: OperatorFigures,
+    pub groups: GroupFigures,
+    pub api_users: ApiUserFigures,
+    /// Active operators not inside one of their off-duty windows now (account time zone).
+    pub on_duty: i64,
+    pub operator_quota: Quota,
+    /// Monitors in `Production` mode.
+    pub production_monitors: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorFigures {
+    /// Every operator of the account.
+    pub total: i64,
+    /// Operators whose Active switch (`isOnDuty`) is on.
+    pub active: i64,
+    /// Up to 10 active operators, ordered by `fullName` (case-insensitively).
+    pub active_list: Vec<ActiveOperator>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveOperator {
+    pub operator_id: String,
+    pub full_name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupFigures {
+    /// Every group, Everyone and Administrators included.
+    pub total: i64,
+    /// Groups without members.
+    pub empty: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiUserFigures {
+    pub total: i64,
+    /// Not used (or, if never used, not created) for more than 30 days, as of `inactiveComputedAt`.
+    pub inactive: i64,
+    /// When the scheduled job last recomputed `inactive`; null before its first run.
+    pub inactive_computed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quota {
+    /// Equals `operators.total`.
+    pub used: i64,
+    /// The account type's default plus purchased extra operators.
+    pub limit: i64,
+}
+
+/// Any authenticated caller of the account may read it.
+pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Summary>> {
+    let scope = caller.scope();
+    let store = &state.store;
+    // Three requests, concurrently, whatever the size of the account.
+    let (account, active, scheduled) = tokio::try_join!(
+        async { store.account(&scope).await?.ok_or(ApiError::NotFound) },
+        async { store.first_active_operators(&scope, ACTIVE_LIST_LEN).await.map_err(ApiError::from) },
+        async { store.scheduled_operators(&scope).await.map_err(ApiError::from) },
+    )?;
+    let tz = TimeZoneName::parse(&account.time_zone).map(|t| t.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = state.clock.now();
+    Ok(axum::Json(Summary {
+        on_duty: on_duty(account.operators_active, &scheduled, now, &tz),
+        account_id: account.account_id,
+        account_type: account.account_type,
+        operators: OperatorFigures {
+            total: account.operators_total,
+            active: account.operators_active,
+            active_list: active
+                .into_iter()
+                .map(|op| ActiveOperator { operator_id: op.operator_id, full_name: op.full_name, email: op.email })
+                .collect(),
+        },
+        groups: GroupFigures { total: account.groups_total, empty: account.groups_empty },
+        api_users: ApiUserFigures {
+            total: account.api_users_total,
+            inactive: account.api_users_inactive,
+            inactive_computed_at: account.inactive_computed_at,
+        },
+        operator_quota: Quota { used: account.operators_total, limit: account.operator_limit },
+        production_monitors: account.production_monitors,
+    }))
+}
+
+/// The active operators minus those of them inside an off-duty window now. Only operators with
+/// schedules can be off duty, so only they are looked at. The scheduled index is eventually
+/// consistent while the counter is exact, so the result is kept within `0..=active`.
+fn on_duty(active: i64, scheduled: &[OperatorRecord], now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> i64 {
+    let off_now = scheduled.iter().filter(|op| op.is_on_duty && !on_duty_now(op, now, tz)).count() as i64;
+    (active - off_now).clamp(0, active.max(0))
+}

@@ -1,0 +1,222 @@
+//! Item permissions on one monitor: list, grant (cumulative), revoke (cumulative).
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hub_api::error::{ApiError, ApiResult, FieldError};
+use hub_api::extract::{IdempotencyKey, PathIds, Query};
+use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::lists::{Collection, page_request};
+use hub_api::retry::retrying;
+use hub_api::values::{AuthorizationType, ResourceId, new_id};
+use hub_api::{AppState, Caller};
+use hub_store::{MonitorAuthorization, Principal};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::body::from_object;
+use crate::monitors::load;
+
+/// `{authorizationId, authorizationType, operatorId, groupId}`: exactly one of the last two is
+/// set, the other is null.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationView {
+    pub authorization_id: String,
+    pub authorization_type: String,
+    pub operator_id: Option<String>,
+    pub group_id: Option<String>,
+}
+
+impl From<MonitorAuthorization> for AuthorizationView {
+    fn from(a: MonitorAuthorization) -> Self {
+        let (operator_id, group_id) = match a.principal {
+            Principal::Operator(id) => (Some(id), None),
+            Principal::Group(id) => (None, Some(id)),
+        };
+        AuthorizationView { authorization_id: a.authorization_id, authorization_type: a.authorization_type, operator_id, group_id }
+    }
+}
+
+/// The level of a stored authorization (always one of the three; anything else is a bug).
+pub(crate) fn level_of(a: &MonitorAuthorization) -> ApiResult<AuthorizationType> {
+    AuthorizationType::parse(&a.authorization_type).map_err(|_| ApiError::Internal(format!("stored authorization type {:?}", a.authorization_type)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// `GET /monitors/{id}/authorizations`: every level held by anyone, in the order of granting.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<String>,
+    Query(params): Query<PageParams>,
+) -> ApiResult<axum::Json<Collection<AuthorizationView>>> {
+    let page = page_request(params.limit, params.cursor.as_deref())?;
+    let scope = caller.scope();
+    let (_, page) = tokio::try_join!(load(&state, &caller, &id), async {
+        state.store.monitor_authorizations(&scope, &id, page).await.map_err(ApiError::from)
+    })?;
+    Ok(axum::Json(Collection::from_page(page, AuthorizationView::from)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrantBody {
+    authorization_type: Option<String>,
+    operator_id: Option<String>,
+    group_id: Option<String>,
+}
+
+fn parse_grant(body: GrantBody) -> ApiResult<(AuthorizationType, Principal)> {
+    let mut errors = Vec::new();
+    let level = match body.authorization_type.as_deref() {
+        None => {
+            errors.push(FieldError::new("authorizationType", "is required"));
+            None
+        }
+        Some(t) => AuthorizationType::parse(t).map_err(|m| errors.push(FieldError::new("authorizationType", m))).ok(),
+    };
+    let id = |field: &str, value: &str, errors: &mut Vec<FieldError>| {
+        ResourceId::parse(value).map(ResourceId::into_string).map_err(|m| errors.push(FieldError::new(field, m))).ok()
+    };
+    let principal = match (body.operator_id.as_deref(), body.group_id.as_deref()) {
+        (Some(op), None) => id("operatorId", op, &mut errors).map(Principal::Operator),
+        (None, Some(group)) => id("groupId", group, &mut errors).map(Principal::Group),
+        _ => {
+            errors.push(FieldError::new("", "exactly one of operatorId and groupId is required"));
+            None
+        }
+    };
+    match (level, principal) {
+        (Some(level), Some(principal)) if errors.is_empty() => Ok((level, principal)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// Sorted lowest level first.
+fn views(mut authorizations: Vec<MonitorAuthorization>) -> ApiResult<Collection<AuthorizationView>> {
+    let mut keyed = Vec::with_capacity(authorizations.len());
+    for a in authorizations.drain(..) {
+        keyed.push((level_of(&a)?, a));
+    }
+    keyed.sort_by_key(|(level, _)| *level);
+    Ok(Collection::all(keyed.into_iter().map(|(_, a)| AuthorizationView::from(a)).collect()))
+}
+
+/// `POST /monitors/{id}/authorizations`: grants the level and every lower one the principal does
+/// not hold yet; 201 with the principal's authorizations on this monitor afterwards.
+pub async fn grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<String>,
+    key: IdempotencyKey,
+    request: Request,
+) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let body = CreateBody::<Value>::from_request(request, &state).await?;
+    let (level, principal) = parse_grant(from_object(body.value)?)?;
+    let scope = caller.scope();
+    let idempotency = Idempotency::new(&caller, &format!("POST /monitors/{id}/authorizations"), key, body.fingerprint);
+    if let Some(replay) = idempotency.replay(&state, &scope).await? {
+        return Ok(replay);
+    }
+    retrying(|| async {
+        let (_, held) = tokio::try_join!(load(&state, &caller, &id), async {
+            state.store.authorizations_on_monitor(&scope, &id, &principal).await.map_err(ApiError::from)
+        })?;
+        let wanted = level.and_lower();
+        let mut keep = Vec::new();
+        for a in &held {
+            if wanted.contains(&level_of(a)?) {
+                keep.push(a.clone());
+            }
+        }
+        let mut add = Vec::new();
+        for want in &wanted {
+            if !keep.iter().any(|a| a.authorization_type == want.as_str()) {
+                add.push(MonitorAuthorization {
+                    authorization_id: new_id(),
+                    monitor_id: id.clone(),
+                    authorization_type: want.as_str().to_owned(),
+                    principal: principal.clone(),
+                });
+            }
+        }
+        let after = views(held.iter().chain(&add).cloned().collect())?;
+        let idem = idempotency.record(&state, StatusCode::CREATED, &after, None)?;
+        let result = state.store.grant_monitor_authorizations(&scope, &id, &principal, &keep, &add, idem.as_ref()).await;
+        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+            return Ok(replay);
+        }
+        Ok((StatusCode::CREATED, axum::Json(after)).into_response())
+    })
+    .await
+}
+
+/// `DELETE /monitors/{id}/authorizations/{authorizationId}`: revokes that level and every higher
+/// level the same principal holds on the monitor (levels stay cumulative); 204.
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds((id, authorization_id)): PathIds<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let scope = caller.scope();
+    retrying(|| async {
+        let (_, target) = tokio::try_join!(load(&state, &caller, &id), async {
+            state.store.monitor_authorization(&scope, &id, &authorization_id).await.map_err(ApiError::from)
+        })?;
+        let target = target.ok_or(ApiError::NotFound)?;
+        let level = level_of(&target)?;
+        let held = state.store.authorizations_on_monitor(&scope, &id, &target.principal).await?;
+        let mut remove = Vec::new();
+        for a in held {
+            if level_of(&a)? >= level {
+                remove.push(a);
+            }
+        }
+        if !remove.iter().any(|a| a.authorization_id == target.authorization_id) {
+            // Revoked (and perhaps granted again) between the two reads.
+            return Err(ApiError::Retry);
+        }
+        let absent: Vec<&str> = AuthorizationType::ALL
+            .iter()
+            .filter(|l| **l >= level && !remove.iter().any(|a| a.authorization_type == l.as_str()))
+            .map(|l| l.as_str())
+            .collect();
+        state.store.revoke_monitor_authorizations(&scope, &id, &target.principal, &remove, &absent).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(v: serde_json::Value) -> GrantBody {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn grant_bodies_name_exactly_one_principal() {
+        let (level, principal) = parse_grant(body(serde_json::json!({"authorizationType": "ViewMonitor", "groupId": "g1"}))).unwrap();
+        assert_eq!((level, principal), (AuthorizationType::ViewMonitor, Principal::Group("g1".into())));
+        for bad in [
+            serde_json::json!({"authorizationType": "ViewMonitor"}),
+            serde_json::json!({"authorizationType": "ViewMonitor", "groupId": "g", "operatorId": "o"}),
+            serde_json::json!({"authorizationType": "Admin", "groupId": "g"}),
+            serde_json::json!({"groupId": "g"}),
+            serde_json::json!({"authorizationType": "ViewMonitor", "operatorId": "a/b"}),
+        ] {
+            assert!(matches!(parse_grant(body(bad)), Err(ApiError::Validation(_))));
+        }
+    }
+}

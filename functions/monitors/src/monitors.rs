@@ -1,0 +1,308 @@
+//! Monitors themselves: list, register, read, edit, delete.
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use hub_api::error::{ApiError, ApiResult, FieldError};
+use hub_api::extract::{IdempotencyKey, IfMatch, PathIds, Query, double_option};
+use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::lists::{Collection, page_request};
+use hub_api::retry::retrying;
+use hub_api::values::{MonitorMode, new_id};
+use hub_api::views::Versioned;
+use hub_api::{AppState, Caller};
+use hub_store::records::MonitorRecord;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::body::{body_after_role_check, from_object};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorView {
+    pub monitor_id: String,
+    pub name: String,
+    pub mode: String,
+    pub is_active: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+impl From<MonitorRecord> for MonitorView {
+    fn from(m: MonitorRecord) -> Self {
+        MonitorView {
+            monitor_id: m.monitor_id,
+            name: m.name,
+            mode: m.mode,
+            is_active: m.is_active,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+/// A monitor's name: 1-100 characters after trimming, no control characters.
+pub(crate) fn monitor_name(input: &str) -> Result<String, String> {
+    let value = input.trim();
+    if !(1..=100).contains(&value.chars().count()) {
+        return Err("must be 1-100 characters".into());
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// The rule between the two: a Development monitor never runs, so it cannot be active.
+fn check_mode_and_activity(mode: MonitorMode, is_active: bool) -> ApiResult<()> {
+    if mode == MonitorMode::Development && is_active {
+        return Err(ApiError::field("isActive", "cannot be true for a monitor in Development mode"));
+    }
+    Ok(())
+}
+
+/// The monitor named in the path, or 404.
+pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<MonitorRecord> {
+    state.store.monitor(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListParams {
+    mode: Option<MonitorMode>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// `GET /monitors?mode=&limit=&cursor=`: ordered by name, case-insensitively.
+pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<MonitorView>>> {
+    let page = page_request(params.limit, params.cursor.as_deref())?;
+    let mode = params.mode.map(|m| m.as_str());
+    let page = state.store.list_monitors(&caller.scope(), mode, page).await?;
+    Ok(axum::Json(Collection::from_page(page, MonitorView::from)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateMonitor {
+    #[serde(default, deserialize_with = "double_option")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    mode: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    is_active: Option<Option<bool>>,
+}
+
+pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let body = CreateBody::<Value>::from_request(request, &state).await?;
+    let input: CreateMonitor = from_object(body.value)?;
+    let mut errors = Vec::new();
+    let name = match input.name {
+        Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
+        _ => {
+            errors.push(FieldError::new("name", "is required"));
+            None
+        }
+    };
+    let mode = match input.mode {
+        None => Some(MonitorMode::default()),
+        Some(None) => {
+            errors.push(FieldError::new("mode", "must not be null"));
+            None
+        }
+        Some(Some(mode)) => MonitorMode::parse(&mode).map_err(|m| errors.push(FieldError::new("mode", m))).ok(),
+    };
+    let is_active = match input.is_active {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new("isActive", "must be true or false"));
+            None
+        }
+        Some(Some(active)) => Some(active),
+    };
+    let (Some(name), Some(mode), true) = (name, mode, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    // Active by default, except in Development, where a monitor never runs.
+    let is_active = is_active.unwrap_or(mode != MonitorMode::Development);
+    check_mode_and_activity(mode, is_active)?;
+
+    let scope = caller.scope();
+    let idempotency = Idempotency::new(&caller, "POST /monitors", key, body.fingerprint);
+    if let Some(replay) = idempotency.replay(&state, &scope).await? {
+        return Ok(replay);
+    }
+    let now = state.clock.now_rfc3339();
+    let record = MonitorRecord {
+        monitor_id: new_id(),
+        name,
+        mode: mode.as_str().to_owned(),
+        is_active,
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    let location = format!("/monitors/{}", record.monitor_id);
+    let view = MonitorView::from(record.clone());
+    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
+    let result = state.store.create_monitor(&scope, &record, idem.as_ref()).await;
+    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        return Ok(replay);
+    }
+    Ok(Versioned::created(record.version, view, location).into_response())
+}
+
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
+    let view = MonitorView::from(load(&state, &caller, &id).await?);
+    Ok(Versioned::ok(view.version, view).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdateMonitor {
+    #[serde(default, deserialize_with = "double_option")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    mode: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    is_active: Option<Option<bool>>,
+}
+
+/// The validated fields of a PATCH; `None` keeps the current value.
+struct MonitorChanges {
+    name: Option<String>,
+    mode: Option<MonitorMode>,
+    is_active: Option<bool>,
+}
+
+fn parse_changes(patch: UpdateMonitor) -> ApiResult<MonitorChanges> {
+    let mut errors = Vec::new();
+    let name = match patch.name {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new("name", "is required and cannot be null"));
+            None
+        }
+        Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
+    };
+    let mode = match patch.mode {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new("mode", "must not be null"));
+            None
+        }
+        Some(Some(mode)) => MonitorMode::parse(&mode).map_err(|m| errors.push(FieldError::new("mode", m))).ok(),
+    };
+    let is_active = match patch.is_active {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new("isActive", "must be true or false"));
+            None
+        }
+        Some(active) => active,
+    };
+    if errors.is_empty() { Ok(MonitorChanges { name, mode, is_active }) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// `current` with `changes` applied, validated as a whole.
+fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<MonitorRecord> {
+    let mut next = current.clone();
+    if let Some(name) = &changes.name {
+        next.name = name.clone();
+    }
+    if let Some(mode) = changes.mode {
+        next.mode = mode.as_str().to_owned();
+    }
+    if let Some(active) = changes.is_active {
+        next.is_active = active;
+    }
+    let mode = MonitorMode::parse(&next.mode).map_err(|_| ApiError::Internal(format!("stored monitor mode {:?}", next.mode)))?;
+    check_mode_and_activity(mode, next.is_active)?;
+    Ok(next)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<String>,
+    if_match: IfMatch,
+    request: Request,
+) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let changes = parse_changes(body_after_role_check(&state, request).await?)?;
+    let scope = caller.scope();
+    let updated = retrying(|| async {
+        let current = load(&state, &caller, &id).await?;
+        if_match.check(current.version)?;
+        let mut next = apply(&current, &changes)?;
+        if next == current {
+            return Ok(current);
+        }
+        next.version = current.version + 1;
+        next.updated_at = state.clock.now_rfc3339();
+        state.store.update_monitor(&scope, &current, &next).await?;
+        Ok(next)
+    })
+    .await?;
+    let view = MonitorView::from(updated);
+    Ok(Versioned::ok(view.version, view).into_response())
+}
+
+/// Removes the monitor, its counts and its authorizations. A delete that died after its first
+/// step is finished by its retry (204 again).
+pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let scope = caller.scope();
+    retrying(|| async {
+        let Some(monitor) = state.store.monitor(&scope, &id).await? else {
+            return if state.store.finish_monitor_delete_if_pending(&scope, &id).await? { Ok(()) } else { Err(ApiError::NotFound) };
+        };
+        if_match.check(monitor.version)?;
+        state.store.delete_monitor(&scope, &monitor).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn monitor(mode: &str, active: bool) -> MonitorRecord {
+        MonitorRecord {
+            monitor_id: "m".into(),
+            name: "Home".into(),
+            mode: mode.into(),
+            is_active: active,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(monitor_name("  Home page ").unwrap(), "Home page");
+        assert!(monitor_name("").is_err());
+        assert!(monitor_name("   ").is_err());
+        assert!(monitor_name(&"x".repeat(100)).is_ok());
+        assert!(monitor_name(&"x".repeat(101)).is_err());
+        assert!(monitor_name("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn development_monitors_cannot_be_active() {
+        let to_dev = MonitorChanges { name: None, mode: Some(MonitorMode::Development), is_active: None };
+        assert!(matches!(apply(&monitor("Production", true), &to_dev), Err(ApiError::Validation(_))));
+        let to_dev_inactive = MonitorChanges { is_active: Some(false), ..to_dev };
+        let next = apply(&monitor("Production", true), &to_dev_inactive).unwrap();
+        assert_eq!((next.mode.as_str(), next.is_active), ("Development", false));
+        let activate = MonitorChanges { name: None, mode: None, is_active: Some(true) };
+        assert!(apply(&monitor("Development", false), &activate).is_err());
+        assert!(apply(&monitor("Staging", false), &activate).unwrap().is_active);
+    }
+}

@@ -1,0 +1,37 @@
+//! Changes of the account's own settings (its name and time zone).
+
+use crate::Store;
+use crate::db::{n, s};
+use crate::error::{Guard, StoreError};
+use crate::keys::AccountScope;
+
+/// The settings an account's administrators may change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    pub name: String,
+    pub time_zone: String,
+    pub updated_at: String,
+}
+
+impl Store {
+    /// Sets the account's name and time zone if its `version` is still `seen_version`, moving the
+    /// version on. An update of these attributes only: the counters, which other writes change
+    /// concurrently, are never rewritten from a stale read.
+    pub async fn update_account_settings(&self, scope: &AccountScope, seen_version: i64, settings: &AccountSettings) -> Result<(), StoreError> {
+        let mut tx = self.tx();
+        tx.update(
+            &scope.account(),
+            "SET #name = :name, #timeZone = :timeZone, #updatedAt = :updatedAt ADD #version :one",
+            Some("#version = :seen"),
+            vec![
+                (":name", s(&settings.name)),
+                (":timeZone", s(&settings.time_zone)),
+                (":updatedAt", s(&settings.updated_at)),
+                (":one", n(1)),
+                (":seen", n(seen_version)),
+            ],
+            Some(Guard::Version),
+        );
+        self.commit(tx).await
+    }
+}
