@@ -19,6 +19,8 @@
 //! - **`inactive`** and **`requestsLast30Days`** are computed at read time from the stored
 //!   activity and the clock (see [`crate::activity`]); the `inactive` list filter uses the same
 //!   rule. The hub's `apiUsers.inactive` count is the maintenance job's snapshot of it.
+//! - **Fields**: `description` is required, 1–100 characters (trimmed, no control characters);
+//!   `accessType` defaults to `Generic`; `operatorId` defaults to the caller.
 //! - **Order**: lists are in creation order (ids are time-ordered).
 
 use std::collections::HashMap;

@@ -4,7 +4,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
+use hub_api::extract::{IdempotencyKey, IfMatch, PathIds, Query, double_option};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::provisioning::load_account;
@@ -16,7 +16,6 @@ use hub_api::{AppState, Caller};
 use hub_store::records::GroupRecord;
 use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Principal};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Everyone and Administrators: their names and (for Everyone) memberships are fixed.
@@ -29,12 +28,6 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResu
     state.store.group(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
-/// Reads a JSON body only after the role check, so that a caller who may not write learns
-/// nothing from the validation of what it sent.
-pub(crate) async fn body_after_role_check<T: DeserializeOwned>(state: &AppState, request: Request) -> ApiResult<T> {
-    let JsonBody(document) = JsonBody::<Value>::from_request(request, state).await?;
-    hub_api::extract::from_object(document)
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -115,7 +108,7 @@ pub async fn update(
     request: Request,
 ) -> ApiResult<Response> {
     caller.require_admin()?;
-    let patch: UpdateGroup = body_after_role_check(&state, request).await?;
+    let patch: UpdateGroup = hub_api::extract::body_after_role_check(&state, request).await?;
     let description = match &patch.description {
         None => None,
         Some(None) => return Err(ApiError::Validation(vec![FieldError::new("description", "must not be null")])),

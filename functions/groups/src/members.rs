@@ -14,7 +14,8 @@ use hub_api::{AppState, Caller};
 use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Guard, StoreError};
 use serde::Deserialize;
 
-use crate::groups::{body_after_role_check, load};
+use crate::groups::load;
+use hub_api::extract::body_after_role_check;
 use hub_api::rules::check_protected_holders;
 use hub_api::views::account_time_zone;
 

@@ -13,7 +13,7 @@ use hub_store::AccountSettings;
 use hub_store::records::AccountRecord;
 use serde::{Deserialize, Serialize};
 
-use crate::body::body_after_role_check;
+use hub_api::extract::body_after_role_check;
 
 /// `{accountId, name, accountType, timeZone, operatorLimit, operatorsInUse, createdAt}`, plus
 /// `updatedAt` and the `version` that `If-Match` refers to.

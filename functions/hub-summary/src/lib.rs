@@ -15,7 +15,6 @@
 //! one 1 MB Query page, i.e. a few hundred to a few thousand of them.)
 
 mod account;
-mod body;
 mod summary;
 
 use axum::Router;

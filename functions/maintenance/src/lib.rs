@@ -244,6 +244,12 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
     Ok(())
 }
 
+/// Parses the time to recompute against (`hubctl recompute --now`): RFC 3339 with an offset,
+/// e.g. `2026-11-27T10:00:00Z`.
+pub fn parse_now(text: &str) -> Result<Timestamp, String> {
+    text.trim().parse::<Timestamp>().map_err(|_| format!("`{text}` is not an RFC 3339 time such as 2026-11-27T10:00:00Z"))
+}
+
 /// The EventBridge scheduled event (`detail-type: Scheduled Event`); only read for the log.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ScheduledEvent {

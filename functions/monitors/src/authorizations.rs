@@ -14,7 +14,7 @@ use hub_store::{MonitorAuthorization, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::body::from_object;
+use hub_api::extract::from_object;
 use crate::monitors::load;
 
 /// `{authorizationId, authorizationType, operatorId, groupId}`: exactly one of the last two is

@@ -24,7 +24,6 @@
 //!   learns nothing from the validation of what it sent.
 
 mod authorizations;
-mod body;
 mod monitors;
 mod permissions;
 

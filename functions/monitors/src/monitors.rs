@@ -15,7 +15,7 @@ use hub_store::records::MonitorRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::body::{body_after_role_check, from_object};
+use hub_api::extract::{body_after_role_check, from_object};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

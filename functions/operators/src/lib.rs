@@ -25,6 +25,22 @@ pub fn routes() -> Routes {
         .delete("/operators/{id}/duty-schedules/{scheduleId}", schedules::remove)
 }
 
+/// This function's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        operators::list, operators::create, operators::fetch, operators::update, operators::remove, operators::groups,
+        permissions::list, permissions::grant, permissions::revoke,
+        schedules::list, schedules::create, schedules::replace, schedules::remove,
+    ),
+    tags((name = "Operators"), (name = "Permissions"), (name = "Off-duty schedules"))
+)]
+pub struct Doc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
+}
+
 pub fn router(state: AppState) -> Router {
     routes().into_router(state)
 }

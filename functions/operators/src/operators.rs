@@ -15,15 +15,19 @@ use hub_store::records::OperatorRecord;
 use hub_store::{ADMINISTRATORS_GROUP_ID, OperatorFilter, Principal};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Case-insensitive part of the name or the email.
     q: Option<String>,
     is_on_duty: Option<bool>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/operators", tag = "Operators", params(ListParams),
+    responses((status = 200, description = "Operators ordered by fullName", body = Collection<OperatorView>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Response> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     if params.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
@@ -53,10 +57,14 @@ fn dashboard(value: &str) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateOperator {
+    /// Required; unique in the account, case-insensitively.
+    #[schema(required)]
     email: Option<String>,
+    /// Required, 1-100 characters.
+    #[schema(required)]
     full_name: Option<String>,
     mobile_phone: Option<String>,
     backup_email: Option<String>,
@@ -66,6 +74,10 @@ pub struct CreateOperator {
     is_on_duty: Option<bool>,
 }
 
+#[utoipa::path(post, path = "/operators", tag = "Operators", request_body = CreateOperator,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    responses((status = 201, description = "Created; joined Everyone, holds AccountAccess", body = OperatorView,
+        headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -136,6 +148,8 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResu
     state.store.operator(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
+#[utoipa::path(get, path = "/operators/{id}", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
+    responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
     let scope = caller.scope();
     let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
@@ -143,27 +157,38 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
-#[derive(Deserialize)]
+/// Personal settings are self-service; `email` and `isOnDuty` are for administrators.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateOperator {
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     mobile_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     backup_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     culture_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     time_zone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
     default_dashboard: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<bool>)]
     is_on_duty: Option<Option<bool>>,
     /// Read-only; present only to answer with a clear message.
+    #[schema(ignore)]
     is_administrator: Option<serde_json::Value>,
+    #[schema(ignore)]
     is_account_administrator: Option<serde_json::Value>,
 }
 
@@ -227,6 +252,9 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     if errors.is_empty() { Ok(next) } else { Err(ApiError::Validation(errors)) }
 }
 
+#[utoipa::path(patch, path = "/operators/{id}", tag = "Operators", request_body = UpdateOperator,
+    params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+    responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -256,6 +284,9 @@ pub async fn update(
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
+#[utoipa::path(delete, path = "/operators/{id}", tag = "Operators",
+    params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+    responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let scope = caller.scope();
@@ -289,13 +320,17 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): 
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/operators/{id}/groups", tag = "Operators", params(("id" = String, Path, description = "Operator id"), PageParams),
+    responses((status = 200, description = "The groups the operator belongs to", body = Collection<GroupView>)))]
 pub async fn groups(
     State(state): State<AppState>,
     caller: Caller,

@@ -11,13 +11,15 @@ use serde::Serialize;
 
 use crate::operators::load;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OperatorPermissions {
     direct: Vec<String>,
     /// Direct grants and the grants of every group the operator is in.
     effective: Vec<String>,
 }
 
+#[utoipa::path(get, path = "/operators/{id}/permissions", tag = "Permissions", params(("id" = String, Path, description = "Operator id")),
+    responses((status = 200, body = OperatorPermissions)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<OperatorPermissions>> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
@@ -31,6 +33,9 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
     Ok(axum::Json(OperatorPermissions { direct, effective }))
 }
 
+#[utoipa::path(put, path = "/operators/{id}/permissions/{permission}", tag = "Permissions",
+    params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
+    responses((status = 204, description = "Granted (idempotent)")))]
 pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
@@ -39,6 +44,9 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/operators/{id}/permissions/{permission}", tag = "Permissions",
+    params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
+    responses((status = 204, description = "Revoked (idempotent)")))]
 pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;

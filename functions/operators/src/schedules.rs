@@ -25,6 +25,8 @@ fn rule_of(input: &ScheduleInput) -> ApiResult<ScheduleRule> {
     })
 }
 
+#[utoipa::path(get, path = "/operators/{id}/duty-schedules", tag = "Off-duty schedules", params(("id" = String, Path, description = "Operator id")),
+    responses((status = 200, body = Collection<ScheduleView>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
     let op = load(&state, &caller, &id).await?;
     Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
@@ -66,6 +68,9 @@ async fn change_schedules(
     .await
 }
 
+#[utoipa::path(post, path = "/operators/{id}/duty-schedules", tag = "Off-duty schedules", request_body = ScheduleInput,
+    params(("id" = String, Path, description = "Operator id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    responses((status = 201, body = ScheduleView, headers(("Location" = String)))))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -106,6 +111,9 @@ pub async fn create(
     Ok(response)
 }
 
+#[utoipa::path(put, path = "/operators/{id}/duty-schedules/{scheduleId}", tag = "Off-duty schedules", request_body = ScheduleInput,
+    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, description = "The operator's ETag")),
+    responses((status = 200, body = ScheduleView)))]
 pub async fn replace(
     State(state): State<AppState>,
     caller: Caller,
@@ -124,6 +132,9 @@ pub async fn replace(
     Ok(axum::Json(view))
 }
 
+#[utoipa::path(delete, path = "/operators/{id}/duty-schedules/{scheduleId}", tag = "Off-duty schedules",
+    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, description = "The operator's ETag")),
+    responses((status = 204, description = "Removed")))]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,

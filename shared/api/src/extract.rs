@@ -238,3 +238,10 @@ where
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
+
+/// Reads a request's JSON body inside the handler, after its role check, so that a caller who
+/// may not write learns nothing from the validation of what it sent.
+pub async fn body_after_role_check<T: DeserializeOwned>(state: &crate::AppState, request: Request) -> Result<T, ApiError> {
+    let JsonBody(document) = JsonBody::<serde_json::Value>::from_request(request, state).await?;
+    from_object(document)
+}

@@ -11,6 +11,7 @@ pub mod http;
 pub mod idempotency;
 pub mod lambda;
 pub mod lists;
+pub mod openapi;
 pub mod provisioning;
 pub mod retry;
 pub mod routes;

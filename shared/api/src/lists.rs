@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::error::ApiError;
 
 /// `{"items": [...], "nextCursor": "..." | null}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Collection<T> {
     pub items: Vec<T>,

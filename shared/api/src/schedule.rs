@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// A schedule as it arrives in a `POST`/`PUT` body. Every field is optional so that
 /// [`ScheduleRule::from_input`] can report every problem itself; unknown fields are refused by
 /// serde.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScheduleInput {
     #[serde(default)]
@@ -28,6 +28,7 @@ pub struct ScheduleInput {
     #[serde(default)]
     pub week_day: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 31)]
     pub month_day: Option<serde_json::Value>,
     #[serde(default)]
     pub start_time: Option<String>,
@@ -414,7 +415,7 @@ impl ScheduleRule {
 }
 
 /// The response shape of a schedule: every field present, `null` where it does not apply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleView {
     pub schedule_id: String,

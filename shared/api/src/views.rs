@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::schedule::ScheduleRule;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorView {
     pub operator_id: String,
@@ -63,7 +63,7 @@ impl OperatorView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupView {
     pub group_id: String,

@@ -21,10 +21,9 @@
 
 use std::time::Duration;
 
-use futures::future::try_join_all;
-
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use futures::future::try_join_all;
 
 use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
@@ -34,8 +33,8 @@ use crate::records::{ApiUserRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// The most API users one operator may own. It bounds the transactions that must reach all of
-/// them (the operator delete, Administrators membership changes: 2 actions per API user on top of
-/// at most 8 of their own, far below DynamoDB's 100).
+/// them (the operator delete, Administrators membership changes: one action per API user and one
+/// for the roster on top of at most 8 of their own, far below DynamoDB's 100).
 pub const MAX_API_USERS_PER_OPERATOR: usize = 10;
 
 /// Attempts of a usage update that collides with a transaction on the same item.
@@ -90,11 +89,11 @@ pub struct ApiUserAuth {
     pub owner_is_administrator: bool,
 }
 
+/// The item of a new API user: the record (its `usage` an empty map, which the usage update
+/// addresses one day inside), the password's hash and the keys.
 pub(crate) fn api_user_item(scope: &AccountScope, record: &ApiUserRecord, password_hash: &str) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(record)?;
     item.insert("passwordHash".into(), s(password_hash));
-    // `usage` is always a map (empty at creation), so that the usage update can address one day
-    // inside it.
     item.extend(key_item(&scope.api_user(&record.api_user_id)));
     Ok(item)
 }

@@ -60,7 +60,8 @@ pub fn binary(name: &str, profile: &str) -> PathBuf {
 async fn next(State(shared): State<Shared>) -> Response {
     shared.first_poll.lock().await.get_or_insert_with(Instant::now);
     let pending = shared.queue.lock().await.recv().await;
-    let Some(pending) = pending else { return StatusCode::GONE.into_response() };
+    // The test is over: leave the poll hanging until the process is killed, as Lambda freezes it.
+    let Some(pending) = pending else { return std::future::pending().await };
     let mut headers = HeaderMap::new();
     headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&pending.id).expect("ascii id"));
     let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(30);

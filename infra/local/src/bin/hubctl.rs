@@ -3,6 +3,8 @@
 //! - `account create --name NAME --type TYPE --admin-email EMAIL --admin-name NAME
 //!   [--extra-operators N] [--time-zone TZ] [--json]`
 //! - `token --account ID --operator ID [--ttl SECONDS]`
+//! - `recompute [--account ID] [--now RFC3339]`: the scheduled maintenance job
+//!   (`hub_maintenance::run`), printing its report as JSON
 //!
 //! The table is the one at `DYNAMODB_ENDPOINT`, else the running local server's embedded DynamoDB
 //! (`http://127.0.0.1:8000`, or `HUB_DYNAMODB_ADDR`). hubctl never starts a database itself: two
@@ -38,6 +40,9 @@ enum Command {
     },
     /// Print an HS256 JWT signed with HUB_JWT_SECRET, for local runs and tests.
     Token(TokenArgs),
+    /// Run the scheduled maintenance job now: recompute inactive API users, repair drifted hub
+    /// counters, finish interrupted deletes; prints the report as JSON.
+    Recompute(RecomputeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +90,16 @@ struct TokenArgs {
     ttl: u64,
 }
 
+#[derive(Debug, Args)]
+struct RecomputeArgs {
+    /// Only this account (default: every account).
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
+    /// The time inactivity is computed against, RFC 3339 (e.g. 2026-11-27T10:00:00Z); default now.
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<String>,
+}
+
 /// Why a command failed, and its exit code.
 enum Failure {
     /// Invalid input or configuration (exit 2).
@@ -100,6 +115,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Account { command: AccountCommand::Create(args) } => create(args).await,
         Command::Token(args) => token(args),
+        Command::Recompute(args) => recompute(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -179,6 +195,32 @@ async fn create(args: CreateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+async fn recompute(args: RecomputeArgs) -> Result<(), Failure> {
+    let now = match args.now.as_deref() {
+        Some(text) => Some(hub_maintenance::parse_now(text).map_err(|e| Failure::Usage(vec![format!("--now: {e}")]))?),
+        None => None,
+    };
+    if args.account.as_deref().is_some_and(|a| a.trim().is_empty()) {
+        return Err(Failure::Usage(vec!["--account: must not be empty".into()]));
+    }
+    let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
+    let endpoint = startup::hubctl_endpoint();
+    let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() };
+    let store = Store::connect(&store_config).await;
+    let state = AppState::new(store, JwtConfig::default(), config, Clock::system());
+    let now = now.unwrap_or_else(|| state.clock.now());
+    let report = hub_maintenance::run(&state, now, args.account.as_deref()).await;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| Failure::Failed(e.to_string()))?;
+    println!("{json}");
+    if report.error.is_some() {
+        return Err(unreachable(&endpoint));
+    }
+    if report.failed() {
+        return Err(Failure::Failed(format!("{} account(s) could not be maintained; see the report", report.accounts_failed)));
+    }
+    Ok(())
+}
+
 /// The command-line flag of a field of [`AccountRequest`] validation errors.
 fn flag_of(field: &str) -> String {
     match field {
@@ -223,6 +265,18 @@ mod tests {
         let Command::Account { command: AccountCommand::Create(args) } = cli.command else { panic!("not account create") };
         assert_eq!((args.name.as_str(), args.account_type.as_str(), args.extra_operators, args.json), ("Acme", "Premium", 2, true));
         assert_eq!(args.time_zone, None);
+    }
+
+    #[test]
+    fn recompute_takes_an_optional_account_and_time() {
+        let cli = Cli::try_parse_from(["hubctl", "recompute"]).unwrap();
+        let Command::Recompute(args) = cli.command else { panic!("not recompute") };
+        assert_eq!((args.account, args.now), (None, None));
+        let cli = Cli::try_parse_from(["hubctl", "recompute", "--account", "a", "--now", "2026-11-27T10:00:00Z"]).unwrap();
+        let Command::Recompute(args) = cli.command else { panic!("not recompute") };
+        assert_eq!((args.account.as_deref(), args.now.as_deref()), (Some("a"), Some("2026-11-27T10:00:00Z")));
+        assert!(hub_maintenance::parse_now("2026-11-27T10:00:00Z").is_ok());
+        assert!(hub_maintenance::parse_now("yesterday").is_err());
     }
 
     #[test]

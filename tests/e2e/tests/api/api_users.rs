@@ -450,7 +450,7 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
     }
     responses.push(basic(&app, &user, Method::PATCH, &format!("/api-users/{}", user.id), Some(json!({"description": "Still not logged"}))).await.expect(200));
     let mut wrong = user.clone();
-    wrong.password = format!("{}x", &user.password[..42]);
+    wrong.password = format!("{}{}", &user.password[..42], if user.password.ends_with('x') { 'y' } else { 'x' });
     responses.push(basic(&app, &wrong, Method::GET, "/operators", None).await.expect(401));
     app.call(Method::DELETE, &format!("/api-users/{}", other.id), None).await.expect(204);
     responses.push(basic(&app, &other, Method::GET, "/operators", None).await.expect(401));
@@ -478,5 +478,86 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
             let text = format!("{:?} {}", reply.headers, reply.body);
             assert!(!text.contains(secret.as_str()), "the {name} appears in a response: {text}");
         }
+    }
+}
+
+/// The authorizer's and the api-users function's real binaries (their `main`) under a local
+/// Lambda Runtime API, chained as API Gateway chains them: the HTTP API authorizer request
+/// (payload format 2.0) with the Basic header, then the function's event with the authorizer's
+/// context in `requestContext.authorizer.lambda` and no credentials of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions() {
+    use hub_e2e::runtime_api::{LocalLambda, Outcome, binary, http_event};
+    let app = TestApp::start().await;
+    let user = create_api_user(&app, &app.admin_token, None, "Through API Gateway").await;
+    let env = [
+        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
+        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
+        ("HUB_JWT_SECRET", hub_e2e::SECRET.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+    ];
+    let mut authorizer = LocalLambda::start(&binary("authorizer", "debug"), &env).await;
+    let mut function = LocalLambda::start(&binary("api-users", "debug"), &env).await;
+    let authorizer_request = |authorization: Option<String>| {
+        let mut event = json!({
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/api-users/{id}",
+            "routeKey": "GET /api-users/{id}",
+            "rawPath": format!("/api-users/{}", user.id),
+            "rawQueryString": "",
+            "headers": {"accept": "*/*", "user-agent": "curl/8.5.0"},
+            "requestContext": {
+                "accountId": "123456789012", "apiId": "abcdef123", "domainName": "abcdef123.execute-api.us-east-1.amazonaws.com",
+                "domainPrefix": "abcdef123", "requestId": "id", "routeKey": "GET /api-users/{id}", "stage": "$default",
+                "time": "27/Nov/2026:10:00:00 +0000", "timeEpoch": 1795773600000u64,
+                "http": {"method": "GET", "path": format!("/api-users/{}", user.id), "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"}
+            },
+            "pathParameters": {"id": user.id}
+        });
+        if let Some(value) = authorization {
+            event["headers"]["authorization"] = json!(value);
+        }
+        event
+    };
+    let basic_header = |c: &Credentials| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.username, c.password)));
+    let answer = match authorizer.invoke(authorizer_request(Some(basic_header(&user)))).await {
+        Outcome::Response(answer) => answer,
+        other => panic!("the authorizer failed: {other:?}"),
+    };
+    assert_eq!(answer["isAuthorized"], true);
+    assert_eq!(
+        answer["context"],
+        json!({"accountId": app.account.account_id, "operatorId": app.account.admin_operator_id, "apiUserId": user.id, "isAdministrator": true})
+    );
+    let response = |outcome: Outcome| match outcome {
+        Outcome::Response(r) => {
+            let body = r["body"].as_str().map(|b| serde_json::from_str::<Value>(b).unwrap()).unwrap_or(Value::Null);
+            (r["statusCode"].as_u64().unwrap(), r["headers"].clone(), body)
+        }
+        other => panic!("the function failed: {other:?}"),
+    };
+    let path = format!("/api-users/{}", user.id);
+    let (status, _, body) = response(function.invoke(http_event("GET", &path, "", None, Some(answer["context"].clone()))).await);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["requestsLast30Days"], 1, "the authorizer counted the request");
+
+    // Refused by the authorizer: the function answers the contract's 401.
+    let mut wrong = user.clone();
+    wrong.password = "C".repeat(43);
+    let refused = match authorizer.invoke(authorizer_request(Some(basic_header(&wrong)))).await {
+        Outcome::Response(answer) => answer,
+        other => panic!("the authorizer failed: {other:?}"),
+    };
+    assert_eq!(refused, json!({"isAuthorized": true, "context": {"refusal": "unauthenticated"}}));
+    let (status, headers, body) = response(function.invoke(http_event("GET", &path, "", None, Some(refused["context"].clone()))).await);
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthenticated")));
+    assert!(headers["www-authenticate"].as_str().is_some_and(|h| h.contains("Basic")));
+    // Deleted: refused at the next request.
+    app.call(Method::DELETE, &path, None).await.expect(204);
+    match authorizer.invoke(authorizer_request(Some(basic_header(&user)))).await {
+        Outcome::Response(answer) => assert_eq!(answer["context"], json!({"refusal": "unauthenticated"})),
+        other => panic!("the authorizer failed: {other:?}"),
     }
 }

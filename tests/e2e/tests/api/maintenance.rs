@@ -257,3 +257,29 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     assert!(missing.failed());
     assert_eq!(missing.accounts[0].outcome, Outcome::NotFound);
 }
+
+/// The maintenance function's real binary (its `main`) under a local Lambda Runtime API, invoked
+/// with the EventBridge scheduled event as the SAM CLI prints it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_maintenance_binary_runs_on_the_scheduled_event() {
+    use hub_e2e::runtime_api::{LocalLambda, Outcome, binary};
+    let app = TestApp::start().await;
+    let id = app.account.account_id.clone();
+    let before = app.account_record(&id).await;
+    corrupt(&app, &AccountScope::new(&id).account(), &[("groupsTotal", 77)]).await;
+    let env = [
+        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
+        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+    ];
+    let mut lambda = LocalLambda::start(&binary("maintenance", "debug"), &env).await;
+    let event: Value = serde_json::from_str(include_str!("../../fixtures/scheduled-event.json")).unwrap();
+    let report = match lambda.invoke(event).await {
+        Outcome::Response(report) => report,
+        other => panic!("the job failed: {other:?}"),
+    };
+    assert_eq!((report["accountsChecked"].as_u64(), report["accountsRepaired"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(report["accounts"][0]["repairs"], json!([{"counter": "groupsTotal", "old": 77, "new": before.groups_total}]));
+    assert_eq!(counters(&app.account_record(&id).await), counters(&before));
+}

@@ -1,0 +1,80 @@
+//! Pieces of the OpenAPI 3.1 document shared by every function: the problem schema, the security
+//! schemes, and the finishing touches every operation gets (credentials, the problem response).
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi, RefOr, ResponseBuilder};
+use utoipa::{PartialSchema, ToSchema};
+
+/// An RFC 9457 problem, as every error is sent (`application/problem+json`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[schema(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// The machine-readable code named in the contract (`validation_failed`, `not_found`, ...).
+    code: String,
+    /// Present on `validation_failed`: one entry per invalid field.
+    #[schema(nullable = false)]
+    errors: Option<Vec<ProblemField>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProblemField {
+    field: String,
+    message: String,
+}
+
+/// Security scheme names used in the document.
+pub const BEARER: &str = "bearerAuth";
+pub const BASIC: &str = "basicAuth";
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<&mut Operation> {
+    [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten().collect()
+}
+
+/// Finishes a function's document: security schemes, credentials required on every operation,
+/// and the problem response as every operation's `default`.
+pub fn finish(mut doc: OpenApi) -> OpenApi {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.security_schemes.insert(
+        BEARER.into(),
+        SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+    );
+    components.security_schemes.insert(BASIC.into(), SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    components.schemas.insert("Problem".into(), Problem::schema());
+    components.schemas.insert("ProblemField".into(), ProblemField::schema());
+    let problem = ResponseBuilder::new()
+        .description("An error, as RFC 9457 problem details with the contract's `code`.")
+        .content("application/problem+json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).build())
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        for op in operations(item) {
+            op.responses.responses.entry("default".into()).or_insert_with(|| RefOr::T(problem.clone()));
+            op.security = Some(vec![
+                SecurityRequirement::new::<&str, [&str; 0], &str>(BEARER, []),
+                SecurityRequirement::new::<&str, [&str; 0], &str>(BASIC, []),
+            ]);
+        }
+    }
+    doc
+}
+
+/// Every `(METHOD, path)` of a document, for comparing with the routers.
+pub fn operations_of(doc: &OpenApi) -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("PATCH", &item.patch), ("DELETE", &item.delete)] {
+            if op.is_some() {
+                all.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    all.sort();
+    all
+}
