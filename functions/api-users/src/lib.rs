@@ -12,7 +12,7 @@ use hub_api::routes::Routes;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/api-users", handlers::list)
+        .list("/api-users", handlers::list)
         .post("/api-users", handlers::create)
         .get("/api-users/{id}", handlers::fetch)
         .patch("/api-users/{id}", handlers::update)

@@ -23,7 +23,7 @@
 //! administrator is refused (or demoted) on the very next request, and every request by an API
 //! user is counted.
 //!
-//! **Secrets.** Nothing here logs the header, a token, a password or a hash; [`init_tracing`]
+//! **Secrets.** Nothing here logs the header, a token, a password or a hash; [`hub_api::lambda::init_tracing`]
 //! also keeps the Lambda runtime from logging raw events (which hold the header) at TRACE.
 
 use hub_api::AppState;
@@ -69,21 +69,3 @@ pub async fn handler(state: &AppState, event: LambdaEvent<AuthorizerRequest>) ->
     Ok(authorize(state, &event.payload).await)
 }
 
-/// JSON logs for CloudWatch, like every function's, except that the Lambda runtime's TRACE line
-/// with the raw event (which holds the `Authorization` header) is never emitted.
-pub fn init_tracing() {
-    let filter = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
-        .unwrap_or_else(|_| "info".into());
-    let filter = tracing_subscriber::EnvFilter::new(filter).add_directive(RAW_EVENT_QUIET.parse().expect("a valid directive"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_target(false)
-        .without_time()
-        .with_current_span(false)
-        .try_init();
-}
-
-/// The runtime logs each raw event at TRACE under this target.
-pub const RAW_EVENT_QUIET: &str = "lambda_runtime::layers::api_response=debug";

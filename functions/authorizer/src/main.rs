@@ -7,7 +7,7 @@ use lambda_runtime::service_fn;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    hub_authorizer::init_tracing();
+    hub_api::lambda::init_tracing();
     let state = hub_api::AppState::from_env().await?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event| hub_authorizer::handler(state, event))).await

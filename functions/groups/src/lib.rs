@@ -11,12 +11,12 @@ use hub_api::routes::Routes;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/groups", groups::list)
+        .list("/groups", groups::list)
         .post("/groups", groups::create)
         .get("/groups/{id}", groups::fetch)
         .patch("/groups/{id}", groups::update)
         .delete("/groups/{id}", groups::remove)
-        .get("/groups/{id}/members", members::list)
+        .list("/groups/{id}/members", members::list)
         .put("/groups/{id}/members/{operatorId}", members::add)
         .delete("/groups/{id}/members/{operatorId}", members::remove)
         .get("/groups/{id}/permissions", permissions::list)

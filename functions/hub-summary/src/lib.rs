@@ -18,12 +18,16 @@ mod account;
 mod summary;
 
 use axum::Router;
-use axum::routing::get;
 use hub_api::AppState;
+use hub_api::routes::Routes;
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/hub/summary", summary::summary)
+        .get("/account", account::fetch)
+        .patch("/account", account::update)
+}
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .route("/hub/summary", get(summary::summary))
-        .route("/account", get(account::fetch).patch(account::update));
-    hub_api::http::function_router(routes, state)
+    routes().into_router(state)
 }

@@ -28,16 +28,24 @@ mod monitors;
 mod permissions;
 
 use axum::Router;
-use axum::routing::{delete, get};
 use hub_api::AppState;
+use hub_api::routes::Routes;
+
+pub fn routes() -> Routes {
+    // `/monitors/permissions` is a static route, which axum (like API Gateway) always prefers over
+    // `/monitors/{id}`.
+    Routes::new()
+        .list("/monitors", monitors::list)
+        .post("/monitors", monitors::create)
+        .list("/monitors/permissions", permissions::overview)
+        .get("/monitors/{id}", monitors::fetch)
+        .patch("/monitors/{id}", monitors::update)
+        .delete("/monitors/{id}", monitors::remove)
+        .list("/monitors/{id}/authorizations", authorizations::list)
+        .post("/monitors/{id}/authorizations", authorizations::grant)
+        .delete("/monitors/{id}/authorizations/{authorizationId}", authorizations::revoke)
+}
 
 pub fn router(state: AppState) -> Router {
-    // `/monitors/permissions` is a static route, which axum always prefers over `/monitors/{id}`.
-    let routes = Router::new()
-        .route("/monitors", get(monitors::list).post(monitors::create))
-        .route("/monitors/permissions", get(permissions::overview))
-        .route("/monitors/{id}", get(monitors::fetch).patch(monitors::update).delete(monitors::remove))
-        .route("/monitors/{id}/authorizations", get(authorizations::list).post(authorizations::grant))
-        .route("/monitors/{id}/authorizations/{authorizationId}", delete(authorizations::revoke));
-    hub_api::http::function_router(routes, state)
+    routes().into_router(state)
 }

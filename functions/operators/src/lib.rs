@@ -10,12 +10,12 @@ use hub_api::routes::Routes;
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/operators", operators::list)
+        .list("/operators", operators::list)
         .post("/operators", operators::create)
         .get("/operators/{id}", operators::fetch)
         .patch("/operators/{id}", operators::update)
         .delete("/operators/{id}", operators::remove)
-        .get("/operators/{id}/groups", operators::groups)
+        .list("/operators/{id}/groups", operators::groups)
         .get("/operators/{id}/permissions", permissions::list)
         .put("/operators/{id}/permissions/{permission}", permissions::grant)
         .delete("/operators/{id}/permissions/{permission}", permissions::revoke)

@@ -26,15 +26,32 @@ pub fn authorizer_caller(req: &Request) -> Option<Caller> {
     })
 }
 
+/// Directives that hold whatever `RUST_LOG` says: below them, libraries log raw events (the
+/// Lambda runtime, with the `Authorization` header), whole DynamoDB items (the SDK, with API users'
+/// password hashes) or request dumps (the embedded DynamoDB). Secrets never reach a log line.
+pub const SECRET_SAFE_DIRECTIVES: [&str; 4] = [
+    "lambda_runtime::layers::api_response=debug",
+    "aws_smithy_runtime=debug",
+    "aws_sdk_dynamodb=debug",
+    "dynoxide=debug",
+];
+
+/// A log filter from `spec` (`RUST_LOG` syntax) with [`SECRET_SAFE_DIRECTIVES`] applied on top.
+pub fn secret_safe_filter(spec: &str) -> tracing_subscriber::EnvFilter {
+    SECRET_SAFE_DIRECTIVES
+        .iter()
+        .fold(tracing_subscriber::EnvFilter::new(spec), |f, d| f.add_directive(d.parse().expect("valid directive")))
+}
+
 /// Structured JSON logs for CloudWatch (the template sets the JSON log format); `RUST_LOG`
 /// or `AWS_LAMBDA_LOG_LEVEL` pick the level.
 pub fn init_tracing() {
-    let filter = std::env::var("RUST_LOG")
+    let spec = std::env::var("RUST_LOG")
         .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
         .unwrap_or_else(|_| "info".into());
     let _ = tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_env_filter(secret_safe_filter(&spec))
         .with_target(false)
         .without_time()
         .with_current_span(false)

@@ -33,6 +33,14 @@ impl Ord for MethodKey {
     }
 }
 
+async fn refuse_query_string(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match req.uri().query() {
+        Some(q) if !q.is_empty() => crate::error::ApiError::field("query", "this route takes no query parameters").into_response(),
+        _ => next.run(req).await,
+    }
+}
+
 /// The routes of one function.
 pub struct Routes {
     router: Router<AppState>,
@@ -50,9 +58,18 @@ impl Routes {
         Routes { router: Router::new(), table: Vec::new() }
     }
 
+    /// Routes take no query string unless registered with [`Routes::list`]: a parameter nobody
+    /// reads (`DELETE /operators/{id}?force=true`) is refused rather than silently ignored.
     fn add(mut self, method: Method, path: &'static str, method_router: MethodRouter<AppState>) -> Self {
-        self.router = self.router.route(path, method_router);
+        self.router = self.router.route(path, method_router.layer(axum::middleware::from_fn(refuse_query_string)));
         self.table.push(Route { method, path });
+        self
+    }
+
+    /// A `GET` that reads query parameters (a list with `limit`, `cursor` and filters).
+    pub fn list<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
+        self.router = self.router.route(path, get(handler));
+        self.table.push(Route { method: Method::GET, path });
         self
     }
 

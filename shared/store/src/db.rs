@@ -119,6 +119,9 @@ pub(crate) struct Tx {
     guards: Vec<Option<Guard>>,
 }
 
+/// Re-sends of a transaction that lost to a concurrent one.
+const CONFLICT_RETRIES: u64 = 3;
+
 /// DynamoDB's limit of actions per transaction.
 pub(crate) const MAX_TX_ACTIONS: usize = 100;
 
@@ -214,12 +217,30 @@ impl Store {
         Tx { table: self.table.clone(), actions: Vec::new(), guards: Vec::new() }
     }
 
+    /// Commits a transaction. A conflict with another transaction on the same items means nothing
+    /// was applied, and the conditions are evaluated again at every attempt, so the very same
+    /// transaction is sent again a few times before the conflict is reported.
     pub(crate) async fn commit(&self, tx: Tx) -> Result<(), StoreError> {
         if tx.actions.is_empty() {
             return Ok(());
         }
         debug_assert!(tx.actions.len() <= MAX_TX_ACTIONS, "transaction of {} actions", tx.actions.len());
-        let result = self.client.transact_write_items().set_transact_items(Some(tx.actions)).send().await;
+        let mut attempt = 0;
+        loop {
+            match self.commit_once(&tx).await {
+                Err(StoreError::Contention) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    let mut jitter = [0u8; 1];
+                    let _ = getrandom::fill(&mut jitter);
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt + u64::from(jitter[0] % 10))).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn commit_once(&self, tx: &Tx) -> Result<(), StoreError> {
+        let result = self.client.transact_write_items().set_transact_items(Some(tx.actions.clone())).send().await;
         let Err(err) = result else { return Ok(()) };
         if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
             let reasons = cancelled.cancellation_reasons();

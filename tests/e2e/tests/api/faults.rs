@@ -162,10 +162,9 @@ async fn unreachable_dynamodb_is_503_with_retry_after_within_the_deadline() {
 }
 
 /// The SDK's limits bound one DynamoDB operation (2.5 s), not a request: a request whose first
-/// operation loses an attempt to a timeout and whose next operation then times out entirely
-/// answers its 503 after the contract's 3 s. Run with `--ignored` (it fails today).
+/// operation loses an attempt to a timeout and whose next operation then times out entirely would
+/// pass the contract's 3 s without the per-request deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "no per-request deadline: timeouts of successive SDK operations add up past 3 s; see RELIABILITY.md"]
 async fn a_flapping_dynamodb_still_answers_within_the_deadline() {
     let (app, proxy) = TestApp::start_behind_proxy().await;
     // The authentication read's first attempt hangs (the retry answers), then the list hangs.
@@ -328,10 +327,9 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
     assert_consistent(&app).await;
 }
 
-/// The contract says transaction conflicts are retried; creates (`POST /operators`,
-/// `POST /groups`) answer 503 at the first one today. Run with `--ignored`.
+/// The contract says transaction conflicts are retried: creates (`POST /operators`,
+/// `POST /groups`) too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "creates do not retry StoreError::Contention yet (functions/operators, functions/groups); see RELIABILITY.md"]
 async fn creates_retry_a_transaction_conflict() {
     let (app, proxy) = TestApp::start_behind_proxy().await;
     let (reply, attempts) = with_conflicts(&app, &proxy, 1, Method::POST, "/operators", Some(operator_body("retry@example.com"))).await;

@@ -183,10 +183,9 @@ async fn long_ids_and_query_strings_are_refused() {
     }
 }
 
-/// Routes that take no query parameters ignore the query string entirely today, however long
-/// (`DELETE /operators/{id}?force=true` deletes). Run with `--ignored`.
+/// Routes that take no query parameters refuse a query string rather than ignore it
+/// (`DELETE /operators/{id}?force=true` must not delete).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "single-resource routes ignore unknown query parameters (no Query extractor); see RELIABILITY.md"]
 async fn unknown_query_parameters_on_single_resources_are_refused() {
     let app = TestApp::start().await;
     let id = app.create_operator("Query Quinn", "quinn@example.com").await;
