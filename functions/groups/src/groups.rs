@@ -29,23 +29,30 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResu
 }
 
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// `true`: only groups without members; `false`: only groups with members.
     is_empty: Option<bool>,
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/groups", tag = "Groups", params(ListParams),
+    responses((status = 200, description = "Groups ordered by description", body = Collection<GroupView>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let page = state.store.list_groups(&caller.scope(), params.is_empty, page).await?;
     Ok(axum::Json(Collection::from_page(page, GroupView::from)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateGroup {
+    /// 1-100 characters; unique in the account, case-insensitively.
+    #[schema(required, nullable = false)]
     description: Option<String>,
 }
 
@@ -56,6 +63,10 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
     }
 }
 
+#[utoipa::path(post, path = "/groups", tag = "Groups", request_body = CreateGroup,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    responses((status = 201, description = "Created, without members", body = GroupView,
+        headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
     caller.require_admin()?;
     let body = CreateBody::<Value>::from_request(request, &state).await?;
@@ -88,18 +99,26 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     Ok(Versioned::created(record.version, view, location).into_response())
 }
 
+#[utoipa::path(get, path = "/groups/{id}", tag = "Groups", params(("id" = String, Path, description = "Group id")),
+    responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
     let view = GroupView::from(load(&state, &caller, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
-#[derive(Deserialize)]
+/// Everyone and Administrators cannot be renamed.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateGroup {
+    /// 1-100 characters; unique in the account, case-insensitively. Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, required = false)]
     description: Option<Option<String>>,
 }
 
+#[utoipa::path(patch, path = "/groups/{id}", tag = "Groups", request_body = UpdateGroup,
+    params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+    responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -138,6 +157,9 @@ pub async fn update(
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
+#[utoipa::path(delete, path = "/groups/{id}", tag = "Groups",
+    params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+    responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     if is_system_group(&id) {

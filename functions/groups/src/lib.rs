@@ -25,6 +25,22 @@ pub fn routes() -> Routes {
         .post("/groups/{id}/duty", members::set_duty)
 }
 
+/// This function's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        groups::list, groups::create, groups::fetch, groups::update, groups::remove,
+        members::list, members::add, members::remove, members::set_duty,
+        permissions::list, permissions::grant, permissions::revoke,
+    ),
+    tags((name = "Groups"), (name = "Members"), (name = "Group permissions"))
+)]
+pub struct Doc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
+}
+
 pub fn router(state: AppState) -> Router {
     routes().into_router(state)
 }

@@ -22,13 +22,17 @@ use hub_api::views::account_time_zone;
 /// Operators whose switch is changed at the same time by one duty request.
 const DUTY_CONCURRENCY: usize = 8;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/groups/{id}/members", tag = "Members", params(("id" = String, Path, description = "Group id"), PageParams),
+    responses((status = 200, description = "The operators in the group", body = Collection<OperatorView>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -52,6 +56,9 @@ async fn require_operator(state: &AppState, caller: &Caller, operator_id: &str) 
     state.store.operator(&caller.scope(), operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
 }
 
+#[utoipa::path(put, path = "/groups/{id}/members/{operatorId}", tag = "Members",
+    params(("id" = String, Path, description = "Group id"), ("operatorId" = String, Path, description = "Operator id")),
+    responses((status = 204, description = "A member (idempotent)")))]
 pub async fn add(
     State(state): State<AppState>,
     caller: Caller,
@@ -79,6 +86,9 @@ pub async fn add(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/groups/{id}/members/{operatorId}", tag = "Members",
+    params(("id" = String, Path, description = "Group id"), ("operatorId" = String, Path, description = "Operator id")),
+    responses((status = 204, description = "Not a member (idempotent)")))]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,13 +117,17 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DutyBody {
+    /// The Active switch every member gets.
     is_on_duty: bool,
 }
 
 /// Sets the Active switch of every member; members deleted meanwhile are skipped.
+#[utoipa::path(post, path = "/groups/{id}/duty", tag = "Members", request_body = DutyBody,
+    params(("id" = String, Path, description = "Group id")),
+    responses((status = 204, description = "Every member's switch set")))]
 pub async fn set_duty(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, request: Request) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let body: DutyBody = body_after_role_check(&state, request).await?;

@@ -14,17 +14,23 @@ use serde::Serialize;
 use crate::groups::load;
 use hub_api::rules::check_protected_holders;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct GroupPermissions {
+    /// The permissions granted to the group.
     direct: Vec<String>,
 }
 
+#[utoipa::path(get, path = "/groups/{id}/permissions", tag = "Group permissions", params(("id" = String, Path, description = "Group id")),
+    responses((status = 200, body = GroupPermissions)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<GroupPermissions>> {
     load(&state, &caller, &id).await?;
     let direct = state.store.grants_of(&caller.scope(), &Principal::Group(id), &permission_names()).await?;
     Ok(axum::Json(GroupPermissions { direct }))
 }
 
+#[utoipa::path(put, path = "/groups/{id}/permissions/{permission}", tag = "Group permissions",
+    params(("id" = String, Path, description = "Group id"), ("permission" = String, Path, description = "A system-wide permission name")),
+    responses((status = 204, description = "Granted (idempotent)")))]
 pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
@@ -35,6 +41,9 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/groups/{id}/permissions/{permission}", tag = "Group permissions",
+    params(("id" = String, Path, description = "Group id"), ("permission" = String, Path, description = "A system-wide permission name")),
+    responses((status = 204, description = "Revoked (idempotent)")))]
 pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;

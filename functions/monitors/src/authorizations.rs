@@ -17,14 +17,36 @@ use serde_json::Value;
 use hub_api::extract::from_object;
 use crate::monitors::load;
 
+/// The OpenAPI schema of an authorization level: the wire names of [`AuthorizationType`].
+pub struct LevelSchema;
+
+impl utoipa::PartialSchema for LevelSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An authorization level on a monitor, lowest first; levels are cumulative."))
+            .enum_values(Some(AuthorizationType::ALL.map(|l| l.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for LevelSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "AuthorizationType".into()
+    }
+}
+
 /// `{authorizationId, authorizationType, operatorId, groupId}`: exactly one of the last two is
 /// set, the other is null.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationView {
     pub authorization_id: String,
+    #[schema(value_type = LevelSchema)]
     pub authorization_type: String,
+    #[schema(required)]
     pub operator_id: Option<String>,
+    #[schema(required)]
     pub group_id: Option<String>,
 }
 
@@ -43,14 +65,18 @@ pub(crate) fn level_of(a: &MonitorAuthorization) -> ApiResult<AuthorizationType>
     AuthorizationType::parse(&a.authorization_type).map_err(|_| ApiError::Internal(format!("stored authorization type {:?}", a.authorization_type)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
 /// `GET /monitors/{id}/authorizations`: every level held by anyone, in the order of granting.
+#[utoipa::path(get, path = "/monitors/{id}/authorizations", tag = "Monitor authorizations", params(("id" = String, Path, description = "Monitor id"), PageParams),
+    responses((status = 200, description = "Every level held by anyone, in the order of granting", body = Collection<AuthorizationView>)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -65,9 +91,12 @@ pub async fn list(
     Ok(axum::Json(Collection::from_page(page, AuthorizationView::from)))
 }
 
-#[derive(Deserialize)]
+/// Exactly one of `operatorId` and `groupId`; the principal must exist in the account.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GrantBody {
+    /// The level granted, with every lower one the principal does not hold yet.
+    #[schema(value_type = LevelSchema, required)]
     authorization_type: Option<String>,
     operator_id: Option<String>,
     group_id: Option<String>,
@@ -111,6 +140,10 @@ fn views(mut authorizations: Vec<MonitorAuthorization>) -> ApiResult<Collection<
 
 /// `POST /monitors/{id}/authorizations`: grants the level and every lower one the principal does
 /// not hold yet; 201 with the principal's authorizations on this monitor afterwards.
+#[utoipa::path(post, path = "/monitors/{id}/authorizations", tag = "Monitor authorizations", request_body = GrantBody,
+    params(("id" = String, Path, description = "Monitor id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    responses((status = 201, description = "The principal's authorizations on this monitor after the grant, lowest level first (also when nothing changed)",
+        body = Collection<AuthorizationView>)))]
 pub async fn grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -161,6 +194,9 @@ pub async fn grant(
 
 /// `DELETE /monitors/{id}/authorizations/{authorizationId}`: revokes that level and every higher
 /// level the same principal holds on the monitor (levels stay cumulative); 204.
+#[utoipa::path(delete, path = "/monitors/{id}/authorizations/{authorizationId}", tag = "Monitor authorizations",
+    params(("id" = String, Path, description = "Monitor id"), ("authorizationId" = String, Path, description = "Authorization id")),
+    responses((status = 204, description = "Revoked, with every higher level the same principal held on the monitor")))]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

@@ -46,6 +46,22 @@ pub fn routes() -> Routes {
         .delete("/monitors/{id}/authorizations/{authorizationId}", authorizations::revoke)
 }
 
+/// This function's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        monitors::list, monitors::create, monitors::fetch, monitors::update, monitors::remove,
+        permissions::overview,
+        authorizations::list, authorizations::grant, authorizations::revoke,
+    ),
+    tags((name = "Monitors"), (name = "Monitor authorizations"))
+)]
+pub struct Doc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
+}
+
 pub fn router(state: AppState) -> Router {
     routes().into_router(state)
 }

@@ -17,11 +17,31 @@ use serde_json::Value;
 
 use hub_api::extract::{body_after_role_check, from_object};
 
-#[derive(Debug, Clone, Serialize)]
+/// The OpenAPI schema of a monitor's `mode`: the wire names of [`MonitorMode`].
+pub struct ModeSchema;
+
+impl utoipa::PartialSchema for ModeSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A monitor's mode; `Production` when a create leaves it out."))
+            .enum_values(Some(MonitorMode::ALL.map(|m| m.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ModeSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "MonitorMode".into()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MonitorView {
     pub monitor_id: String,
     pub name: String,
+    #[schema(value_type = ModeSchema)]
     pub mode: String,
     pub is_active: bool,
     pub created_at: String,
@@ -68,14 +88,20 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResu
     state.store.monitor(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only the monitors in this mode.
+    #[param(value_type = Option<ModeSchema>)]
     mode: Option<MonitorMode>,
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
+#[utoipa::path(get, path = "/monitors", tag = "Monitors", params(ListParams),
+    responses((status = 200, description = "Monitors ordered by name, case-insensitively", body = Collection<MonitorView>)))]
 /// `GET /monitors?mode=&limit=&cursor=`: ordered by name, case-insensitively.
 pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<MonitorView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
@@ -84,17 +110,26 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
     Ok(axum::Json(Collection::from_page(page, MonitorView::from)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateMonitor {
+    /// 1-100 characters (trimmed, no control characters); need not be unique.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, required)]
     name: Option<Option<String>>,
+    /// Default `Production`.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = ModeSchema, required = false)]
     mode: Option<Option<String>>,
+    /// Default `true`, except in `Development`, where it defaults to `false` and cannot be `true`.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = bool, required = false)]
     is_active: Option<Option<bool>>,
 }
 
+#[utoipa::path(post, path = "/monitors", tag = "Monitors", request_body = CreateMonitor,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    responses((status = 201, description = "Registered", body = MonitorView, headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
     caller.require_admin()?;
     let body = CreateBody::<Value>::from_request(request, &state).await?;
@@ -155,19 +190,27 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     Ok(Versioned::created(record.version, view, location).into_response())
 }
 
+#[utoipa::path(get, path = "/monitors/{id}", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),
+    responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
     let view = MonitorView::from(load(&state, &caller, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
-#[derive(Deserialize)]
+/// Validated on the resulting monitor: moving an active monitor to `Development` needs
+/// `"isActive": false` in the same request. No field can be null.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateMonitor {
+    /// 1-100 characters (trimmed, no control characters).
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, required = false)]
     name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = ModeSchema, required = false)]
     mode: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = bool, required = false)]
     is_active: Option<Option<bool>>,
 }
 
@@ -224,6 +267,9 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
     Ok(next)
 }
 
+#[utoipa::path(patch, path = "/monitors/{id}", tag = "Monitors", request_body = UpdateMonitor,
+    params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+    responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -253,6 +299,9 @@ pub async fn update(
 
 /// Removes the monitor, its counts and its authorizations. A delete that died after its first
 /// step is finished by its retry (204 again).
+#[utoipa::path(delete, path = "/monitors/{id}", tag = "Monitors",
+    params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+    responses((status = 204, description = "Deleted with its authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let scope = caller.scope();

@@ -14,24 +14,27 @@ use serde::{Deserialize, Serialize};
 use crate::authorizations::level_of;
 
 /// `{id, name}` of an operator (its `fullName`) or a group (its `description`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = NamedHolder)]
 pub struct Named {
     pub id: String,
     pub name: String,
 }
 
 /// The holders of one level on one monitor, each list ordered by name.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = LevelHolders)]
 pub struct Holders {
     pub operators: Vec<Named>,
     pub groups: Vec<Named>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MonitorPermissions {
     pub monitor_id: String,
     pub name: String,
+    #[schema(value_type = crate::monitors::ModeSchema)]
     pub mode: String,
     pub is_active: bool,
     pub view_monitor_data: Holders,
@@ -39,10 +42,14 @@ pub struct MonitorPermissions {
     pub edit_monitor: Holders,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Params {
+    /// Only the monitors in this mode.
+    #[param(value_type = Option<crate::monitors::ModeSchema>)]
     mode: Option<MonitorMode>,
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -54,6 +61,9 @@ fn sort_by_name(list: &mut [Named]) {
 /// Pages monitors like `GET /monitors` (cursors are not interchangeable between the two lists).
 /// Costs one Query for the page, one Query per monitor on it (a few at a time) and batched reads
 /// of the operators and groups named. Holders whose delete is still finishing are left out.
+#[utoipa::path(get, path = "/monitors/permissions", tag = "Monitor authorizations", params(Params),
+    responses((status = 200, description = "Per monitor (paged and ordered like `GET /monitors`), who holds each level, each list ordered by name",
+        body = Collection<MonitorPermissions>)))]
 pub async fn overview(State(state): State<AppState>, caller: Caller, Query(params): Query<Params>) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
     caller.require_admin()?;
     let page = page_request(params.limit, params.cursor.as_deref())?;

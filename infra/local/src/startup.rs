@@ -25,10 +25,14 @@ pub fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The repository root's `.local/` folder. The root is the workspace this crate was built in
-/// (so that `cargo run` from any subfolder uses the same database); the current directory when
-/// that folder is gone (a binary copied elsewhere).
+/// `HUB_DATA_DIR` when set (a throw-away database, e.g. `scripts/fuzz`); otherwise the repository
+/// root's `.local/` folder. The root is the workspace this crate was built in (so that `cargo run`
+/// from any subfolder uses the same database); the current directory when that folder is gone (a
+/// binary copied elsewhere).
 pub fn local_dir() -> PathBuf {
+    if let Some(dir) = env_var("HUB_DATA_DIR") {
+        return PathBuf::from(dir.trim());
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("..");
     let root = if root.join("Cargo.toml").is_file() { root } else { PathBuf::from(".") };
     let root = root.canonicalize().unwrap_or(root);

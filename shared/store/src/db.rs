@@ -177,6 +177,13 @@ impl Tx {
         self.guards.push(guard);
     }
 
+    /// The items of a transaction made only of puts, without their conditions: how the
+    /// benchmark-only bulk loader (`bulk.rs`) reuses the very item builders of the real writes.
+    /// `None` when the transaction holds anything but puts.
+    pub(crate) fn into_put_items(self) -> Option<Vec<Item>> {
+        self.actions.into_iter().map(|a| a.put.map(|p| p.item)).collect()
+    }
+
     pub(crate) fn check(&mut self, key: &Key, condition: &str, values: Vec<(&'static str, AttributeValue)>, guard: Guard) {
         let check = ConditionCheck::builder()
             .table_name(&*self.table)

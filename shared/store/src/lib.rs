@@ -12,6 +12,7 @@
 mod accounts;
 mod account_updates;
 mod api_users;
+mod bulk;
 mod client;
 mod counter;
 mod cursor;
@@ -34,6 +35,9 @@ pub mod table;
 pub use accounts::{IdempotencyWrite, NewAccount};
 pub use api_users::{ApiUserAuth, ApiUserFilter, ApiUserRoster, MAX_API_USERS_PER_OPERATOR};
 pub use account_updates::AccountSettings;
+/// Benchmark-only bulk loading (`hub-bench`); see `bulk.rs`.
+#[doc(hidden)]
+pub use bulk::BulkApiUser;
 pub use client::StoreConfig;
 pub use counter::RequestCounter;
 pub use cursor::InvalidCursor;

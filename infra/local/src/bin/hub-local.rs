@@ -1,9 +1,10 @@
 //! The local API server: `cargo run -q --bin hub-local` from the repository root.
 //!
-//! Starts the embedded DynamoDB (file-backed, `.local/hub.db`, on `HUB_DYNAMODB_ADDR`, default
-//! `127.0.0.1:8000`) unless `DYNAMODB_ENDPOINT` names another one, creates the table, provisions
-//! the demo account on first start, serves every function's router on `HUB_ADDR` (default
-//! `127.0.0.1:3000`) and prints a ready-to-use token. Ctrl-C stops it.
+//! Starts the embedded DynamoDB (file-backed, `.local/hub.db`, or `$HUB_DATA_DIR/hub.db` when that
+//! is set, on `HUB_DYNAMODB_ADDR`, default `127.0.0.1:8000`) unless `DYNAMODB_ENDPOINT` names
+//! another one, creates the table, provisions the demo account on first start, serves every
+//! function's router on `HUB_ADDR` (default `127.0.0.1:3000`) and prints a ready-to-use token.
+//! Ctrl-C stops it.
 
 use std::process::ExitCode;
 

@@ -7,8 +7,9 @@
 //!   (`hub_maintenance::run`), printing its report as JSON
 //!
 //! The table is the one at `DYNAMODB_ENDPOINT`, else the running local server's embedded DynamoDB
-//! (`http://127.0.0.1:8000`, or `HUB_DYNAMODB_ADDR`). hubctl never starts a database itself: two
-//! processes cannot share the local SQLite file safely.
+//! (`http://127.0.0.1:8000`, or `HUB_DYNAMODB_ADDR`); with `--aws`, the deployed table in AWS
+//! (`HUB_TABLE_NAME`, the usual credential chain and `AWS_REGION`). hubctl never starts a database
+//! itself: two processes cannot share the local SQLite file safely.
 //!
 //! Exit codes: 0 success, 1 the operation failed (e.g. DynamoDB unreachable), 2 invalid input or
 //! missing configuration.
@@ -27,6 +28,10 @@ use hub_store::{Store, StoreConfig};
 #[derive(Debug, Parser)]
 #[command(name = "hubctl", version, about = "Provisioning and local tokens for the User Management hub")]
 struct Cli {
+    /// Use the table in AWS (HUB_TABLE_NAME, credentials and AWS_REGION from the environment)
+    /// instead of a local endpoint.
+    #[arg(long, global = true)]
+    aws: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -113,9 +118,9 @@ async fn main() -> ExitCode {
     startup::init_tracing("warn");
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Account { command: AccountCommand::Create(args) } => create(args).await,
+        Command::Account { command: AccountCommand::Create(args) } => create(args, cli.aws).await,
         Command::Token(args) => token(args),
-        Command::Recompute(args) => recompute(args).await,
+        Command::Recompute(args) => recompute(args, cli.aws).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -153,10 +158,21 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn create(args: CreateArgs) -> Result<(), Failure> {
+/// The table hubctl works on, and how to name it in messages.
+fn target(aws: bool) -> (StoreConfig, String) {
+    if aws {
+        let config = StoreConfig { endpoint: None, ..StoreConfig::from_env() };
+        let name = format!("AWS (table {})", config.table_name);
+        (config, name)
+    } else {
+        let endpoint = startup::hubctl_endpoint();
+        (StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() }, endpoint)
+    }
+}
+
+async fn create(args: CreateArgs, aws: bool) -> Result<(), Failure> {
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
-    let endpoint = startup::hubctl_endpoint();
-    let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() };
+    let (store_config, endpoint) = target(aws);
     // Connects lazily: invalid input is reported before anything reaches DynamoDB. The table is
     // the one the local server (or a deployment) created; hubctl creates none.
     let store = Store::connect(&store_config).await;
@@ -195,7 +211,7 @@ async fn create(args: CreateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn recompute(args: RecomputeArgs) -> Result<(), Failure> {
+async fn recompute(args: RecomputeArgs, aws: bool) -> Result<(), Failure> {
     let now = match args.now.as_deref() {
         Some(text) => Some(hub_maintenance::parse_now(text).map_err(|e| Failure::Usage(vec![format!("--now: {e}")]))?),
         None => None,
@@ -204,8 +220,7 @@ async fn recompute(args: RecomputeArgs) -> Result<(), Failure> {
         return Err(Failure::Usage(vec!["--account: must not be empty".into()]));
     }
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
-    let endpoint = startup::hubctl_endpoint();
-    let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() };
+    let (store_config, endpoint) = target(aws);
     let store = Store::connect(&store_config).await;
     let state = AppState::new(store, JwtConfig::default(), config, Clock::system());
     let now = now.unwrap_or_else(|| state.clock.now());

@@ -1,0 +1,431 @@
+//! **Benchmark-only** bulk loading: seeds very large accounts (10,000 operators, 100,000 API
+//! users) in seconds instead of minutes, for `bench/` (`hub-bench`). Nothing in the API or the
+//! maintenance job uses it, and it is hidden from the documentation.
+//!
+//! It writes the very items the real writes put (built by the same functions, through a
+//! transaction that is never sent: [`crate::db::Tx::into_put_items`]) with `BatchWriteItem`, 25 at a
+//! time, and keeps the invariants honest the way a batch can:
+//!
+//! - BatchWriteItem has no conditions, so every key about to be written is read first (batched,
+//!   strongly consistent) and the whole load is refused if any exists (ids, email reservations,
+//!   memberships, grants, API users, rosters); ids and emails must also be distinct within the
+//!   load;
+//! - the operator limit is checked against the account as read before writing;
+//! - the counters move once, at the end, in one transaction with the other aggregate (the
+//!   Everyone group's `memberCount`), on the condition that `countersVersion` did not move since
+//!   the account was read: if anything was counted meanwhile, the load reports
+//!   [`Guard::Version`] and leaves the counters to the maintenance job's recount.
+//!
+//! It must not run beside other writes to the same account (it is a seeding tool).
+
+use std::collections::{BTreeMap, HashSet};
+
+use futures::stream::{self, TryStreamExt};
+
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+
+use crate::db::{Item, key_item, n, s};
+use crate::error::{Guard, StoreError, classify};
+use crate::keys::{AccountScope, EVERYONE_GROUP_ID, Key, PK, Principal, SK};
+use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
+use crate::{MAX_API_USERS_PER_OPERATOR, Store};
+
+/// Items per BatchWriteItem (DynamoDB's limit).
+const BATCH_ITEMS: usize = 25;
+/// BatchWriteItem requests in flight at once.
+const BATCHES_IN_FLIGHT: usize = 4;
+/// Rounds of re-sending unprocessed items before giving up.
+const UNPROCESSED_ROUNDS: usize = 8;
+
+/// A new API user for [`Store::bulk_create_api_users`]: the record and its password's hash.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct BulkApiUser {
+    pub record: ApiUserRecord,
+    pub password_hash: String,
+}
+
+fn key_of(item: &Item) -> Option<Key> {
+    let pk = item.get(PK)?.as_s().ok()?.clone();
+    let sk = item.get(SK)?.as_s().ok()?.clone();
+    Some(Key { pk, sk })
+}
+
+fn internal(message: impl Into<String>) -> StoreError {
+    StoreError::Internal(message.into())
+}
+
+impl Store {
+    /// **Benchmark only** (see the module documentation): creates `operators` as
+    /// `POST /operators` would (the operator, its email reservation, its membership of Everyone,
+    /// its `AccountAccess` grant; counted), in batches. Refuses administrators (their membership
+    /// of Administrators is a transaction's business), duplicates and existing keys, and a load
+    /// past the operator limit.
+    #[doc(hidden)]
+    pub async fn bulk_create_operators(&self, scope: &AccountScope, operators: &[OperatorRecord]) -> Result<(), StoreError> {
+        if operators.is_empty() {
+            return Ok(());
+        }
+        let mut ids = HashSet::new();
+        let mut emails = HashSet::new();
+        for op in operators {
+            if op.is_administrator || op.is_account_administrator {
+                return Err(internal("bulk load: administrators cannot be bulk-created"));
+            }
+            if !ids.insert(op.operator_id.as_str()) {
+                return Err(StoreError::Guard(Guard::AlreadyExists));
+            }
+            if !emails.insert(op.email.to_lowercase()) {
+                return Err(StoreError::Guard(Guard::EmailTaken));
+            }
+        }
+        let account = self.bulk_account(scope).await?;
+        let added = operators.len() as i64;
+        if account.operators_total + added > account.operator_limit {
+            return Err(StoreError::Guard(Guard::OperatorLimit));
+        }
+        let mut items = Vec::with_capacity(operators.len() * 5);
+        for op in operators {
+            let mut tx = self.tx();
+            crate::operators::put_new_operator_items(&mut tx, scope, op)?;
+            crate::groups::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
+            crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+            items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?);
+        }
+        self.refuse_existing(&items).await?;
+        self.batch_put(items).await?;
+
+        let active = operators.iter().filter(|op| op.is_on_duty).count() as i64;
+        let mut tx = self.tx();
+        let (condition, mut values) = counters_unchanged(&account);
+        values.extend([(":one", n(1)), (":total", n(added)), (":active", n(active))]);
+        tx.update(
+            &scope.account(),
+            "ADD #countersVersion :one, #operatorsTotal :total, #operatorsActive :active",
+            Some(condition),
+            values,
+            Some(Guard::Version),
+        );
+        // Everyone always has the account administrator: never empty before or after.
+        tx.update(
+            &scope.group(EVERYONE_GROUP_ID),
+            "ADD #memberCount :total, #version :one",
+            Some("attribute_exists(#PK)"),
+            vec![(":total", n(added)), (":one", n(1))],
+            Some(Guard::ParentMissing),
+        );
+        self.commit(tx).await
+    }
+
+    /// **Benchmark only** (see the module documentation): creates API users as `POST /api-users`
+    /// would (the item with its password hash, the owner's roster; counted), in batches. Every
+    /// owner must exist with the administrator flag copied on its API users, must have no API
+    /// user yet, and gets at most [`MAX_API_USERS_PER_OPERATOR`].
+    #[doc(hidden)]
+    pub async fn bulk_create_api_users(&self, scope: &AccountScope, users: &[BulkApiUser]) -> Result<(), StoreError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut ids = HashSet::new();
+        let mut by_owner: BTreeMap<&str, Vec<&ApiUserRecord>> = BTreeMap::new();
+        for user in users {
+            if !ids.insert(user.record.api_user_id.as_str()) {
+                return Err(StoreError::Guard(Guard::AlreadyExists));
+            }
+            by_owner.entry(user.record.operator_id.as_str()).or_default().push(&user.record);
+        }
+        if by_owner.values().any(|owned| owned.len() > MAX_API_USERS_PER_OPERATOR) {
+            return Err(internal(format!("bulk load: an operator owns at most {MAX_API_USERS_PER_OPERATOR} API users")));
+        }
+        let account = self.bulk_account(scope).await?;
+
+        // Owners exist, and their flag is the one copied on their API users.
+        let owner_ids: Vec<String> = by_owner.keys().map(|id| (*id).to_owned()).collect();
+        let owners = self.operators_by_ids(scope, &owner_ids).await?;
+        if owners.len() != owner_ids.len() {
+            return Err(StoreError::Guard(Guard::ParentMissing));
+        }
+        for owner in &owners {
+            if by_owner[owner.operator_id.as_str()].iter().any(|u| u.owner_is_administrator != owner.is_administrator) {
+                return Err(StoreError::Guard(Guard::Version));
+            }
+        }
+
+        let mut items = Vec::with_capacity(users.len() + by_owner.len());
+        for user in users {
+            items.push(crate::api_users::api_user_item(scope, &user.record, &user.password_hash)?);
+        }
+        for (owner, owned) in &by_owner {
+            let mut roster = key_item(&scope.api_user_roster(owner));
+            roster.insert("operatorId".into(), s(*owner));
+            roster.insert("apiUserIds".into(), AttributeValue::Ss(owned.iter().map(|u| u.api_user_id.clone()).collect()));
+            roster.insert("version".into(), n(1));
+            items.push(roster);
+        }
+        // Also refuses owners that already have a roster (API users of their own).
+        self.refuse_existing(&items).await?;
+        self.batch_put(items).await?;
+
+        let inactive = users.iter().filter(|u| u.record.inactive).count() as i64;
+        let mut tx = self.tx();
+        let (condition, mut values) = counters_unchanged(&account);
+        values.extend([(":one", n(1)), (":total", n(users.len() as i64)), (":inactive", n(inactive))]);
+        tx.update(
+            &scope.account(),
+            "ADD #countersVersion :one, #apiUsersTotal :total, #apiUsersInactive :inactive",
+            Some(condition),
+            values,
+            Some(Guard::Version),
+        );
+        self.commit(tx).await
+    }
+
+    async fn bulk_account(&self, scope: &AccountScope) -> Result<AccountRecord, StoreError> {
+        self.account(scope).await?.ok_or(StoreError::Guard(Guard::ParentMissing))
+    }
+
+    /// Refuses the load if any of the items' keys exists (an email reservation as
+    /// [`Guard::EmailTaken`], anything else as [`Guard::AlreadyExists`]).
+    async fn refuse_existing(&self, items: &[Item]) -> Result<(), StoreError> {
+        let keys: Vec<Key> = items.iter().map(|i| key_of(i).ok_or_else(|| internal("bulk load: item without key"))).collect::<Result<_, _>>()?;
+        let unique: HashSet<&Key> = keys.iter().collect();
+        if unique.len() != keys.len() {
+            return Err(StoreError::Guard(Guard::AlreadyExists));
+        }
+        let found = self.batch_get(keys).await?;
+        match found.first().and_then(key_of) {
+            None => Ok(()),
+            Some(key) if key.sk.starts_with("EMAIL#") => Err(StoreError::Guard(Guard::EmailTaken)),
+            Some(_) => Err(StoreError::Guard(Guard::AlreadyExists)),
+        }
+    }
+
+    /// Puts `items` with BatchWriteItem, [`BATCH_ITEMS`] per request and [`BATCHES_IN_FLIGHT`]
+    /// requests at once, re-sending unprocessed items.
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let mut batches: Vec<Vec<Item>> = Vec::with_capacity(items.len() / BATCH_ITEMS + 1);
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            batches.push(items.by_ref().take(BATCH_ITEMS).collect());
+        }
+        stream::iter(batches.into_iter().map(Ok))
+            .try_for_each_concurrent(BATCHES_IN_FLIGHT, |batch| self.write_batch(batch))
+            .await
+    }
+
+    async fn write_batch(&self, batch: Vec<Item>) -> Result<(), StoreError> {
+        let mut pending: Vec<WriteRequest> = batch
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder().set_item(Some(item)).build().map_err(|e| internal(format!("request build: {e}")))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<_, StoreError>>()?;
+        for round in 0..UNPROCESSED_ROUNDS {
+            if round > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(10 << round.min(5))).await;
+            }
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&*self.table, std::mem::take(&mut pending))
+                .send()
+                .await
+                .map_err(classify)?;
+            pending = out.unprocessed_items.and_then(|mut u| u.remove(&*self.table)).unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(());
+            }
+        }
+        Err(StoreError::Unavailable)
+    }
+}
+
+/// The condition that nothing was counted since `account` was read (as the maintenance job's
+/// write-back: accounts provisioned before the version existed have none yet, read as 0).
+fn counters_unchanged(account: &AccountRecord) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+    let condition = if account.counters_version == 0 {
+        "attribute_exists(#PK) AND (attribute_not_exists(#countersVersion) OR #countersVersion = :seen)"
+    } else {
+        "attribute_exists(#PK) AND #countersVersion = :seen"
+    };
+    (condition, vec![(":seen", n(account.counters_version))])
+}
+
+#[cfg(all(test, feature = "embedded"))]
+mod tests {
+    use super::*;
+    use crate::records::GroupRecord;
+    use crate::{ADMINISTRATORS_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
+
+    const T: &str = "2026-01-01T00:00:00Z";
+
+    fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
+        OperatorRecord {
+            operator_id: id.into(),
+            email: email.into(),
+            full_name: format!("Name {id}"),
+            mobile_phone: None,
+            backup_email: None,
+            culture_name: None,
+            time_zone: None,
+            default_dashboard: None,
+            is_on_duty: on_duty,
+            is_administrator: admin,
+            is_account_administrator: admin,
+            schedules: Vec::new(),
+            created_at: T.into(),
+            updated_at: T.into(),
+            version: 1,
+        }
+    }
+
+    fn api_user(id: &str, owner: &str, inactive: bool) -> BulkApiUser {
+        BulkApiUser {
+            record: ApiUserRecord {
+                api_user_id: id.into(),
+                operator_id: owner.into(),
+                username: format!("hub_{id}"),
+                access_type: "Generic".into(),
+                description: format!("key {id}"),
+                owner_is_administrator: false,
+                created_at: T.into(),
+                last_used_at: None,
+                last_active_at: T.into(),
+                usage: Default::default(),
+                inactive,
+                version: 1,
+            },
+            password_hash: format!("hash-{id}"),
+        }
+    }
+
+    /// A store on a fresh in-memory embedded DynamoDB, with one account (limit `limit`).
+    async fn account(limit: i64) -> (EmbeddedDynamo, Store, AccountScope) {
+        let dynamo = EmbeddedDynamo::in_memory().await.unwrap();
+        let store = Store::connect(&StoreConfig::local(dynamo.endpoint())).await;
+        store.create_table_if_missing().await.unwrap();
+        let group = |id: &str, description: &str| GroupRecord {
+            group_id: id.into(),
+            description: description.into(),
+            is_everyone: id == EVERYONE_GROUP_ID,
+            is_administrators: id == ADMINISTRATORS_GROUP_ID,
+            member_count: 1,
+            created_at: T.into(),
+            updated_at: T.into(),
+            version: 1,
+        };
+        let new = NewAccount {
+            account: AccountRecord {
+                account_id: "acc".into(),
+                name: "Bulk".into(),
+                account_type: "Enterprise".into(),
+                time_zone: "UTC".into(),
+                operator_limit: limit,
+                extra_operators: 0,
+                admin_operator_id: "admin".into(),
+                created_at: T.into(),
+                updated_at: T.into(),
+                version: 1,
+                operators_total: 1,
+                operators_active: 1,
+                groups_total: 2,
+                groups_empty: 0,
+                api_users_total: 0,
+                api_users_inactive: 0,
+                monitors_total: 0,
+                production_monitors: 0,
+                inactive_computed_at: None,
+                counters_version: 0,
+                rules_version: 0,
+            },
+            admin: operator("admin", "admin@example.com", true, true),
+            everyone: group(EVERYONE_GROUP_ID, "Everyone"),
+            administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),
+            grants: vec![(Principal::Operator("admin".into()), "AccountAccess".into())],
+        };
+        store.create_account(&new).await.unwrap();
+        (dynamo, store, AccountScope::new("acc"))
+    }
+
+    /// The stored counters and member counts agree with a recount from the items.
+    async fn assert_exact(store: &Store, scope: &AccountScope) -> HubCounters {
+        let stored = HubCounters::stored(&store.account(scope).await.unwrap().unwrap());
+        let recount = store.recount(scope).await.unwrap();
+        assert_eq!(stored, recount.counters);
+        for group in &recount.groups {
+            assert_eq!(group.stored, group.actual, "memberCount of {}", group.group_id);
+        }
+        stored
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulk_operators_are_the_items_of_real_creates_and_counted_once() {
+        let (_db, store, scope) = account(100).await;
+        let ops: Vec<_> = (0..60).map(|i| operator(&format!("op{i:03}"), &format!("Op{i}@Example.com"), i % 3 != 0, false)).collect();
+        store.bulk_create_operators(&scope, &ops).await.unwrap();
+        let counters = assert_exact(&store, &scope).await;
+        assert_eq!((counters.operators_total, counters.operators_active), (61, 41));
+        // Exactly what a real create writes: a real create next to them is counted the same way,
+        // and the bulk operators are found by the routes' reads.
+        store.create_operator(&scope, &operator("real", "real@example.com", true, false), None).await.unwrap();
+        let counters = assert_exact(&store, &scope).await;
+        assert_eq!(counters.operators_total, 62);
+        assert_eq!(store.operator(&scope, "op007").await.unwrap().unwrap(), ops[7]);
+        assert_eq!(store.all_group_ids_of(&scope, "op007").await.unwrap(), [EVERYONE_GROUP_ID]);
+        assert!(store.grants_of(&scope, &Principal::Operator("op007".into()), &["AccountAccess"]).await.unwrap().contains(&"AccountAccess".to_owned()));
+        assert_eq!(store.first_active_operators(&scope, 5).await.unwrap().len(), 5);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulk_operators_refuse_what_a_transaction_would() {
+        let (_db, store, scope) = account(10).await;
+        let ok = vec![operator("a", "a@example.com", true, false)];
+        store.bulk_create_operators(&scope, &ok).await.unwrap();
+        // The same id again, an email taken (case-insensitively), duplicates within the load.
+        let again = store.bulk_create_operators(&scope, &ok).await.unwrap_err();
+        assert!(matches!(again, StoreError::Guard(Guard::AlreadyExists)), "{again:?}");
+        let taken = store.bulk_create_operators(&scope, &[operator("b", "A@EXAMPLE.com", true, false)]).await.unwrap_err();
+        assert!(matches!(taken, StoreError::Guard(Guard::EmailTaken)), "{taken:?}");
+        let twice = [operator("c", "c@example.com", true, false), operator("d", "C@example.com", true, false)];
+        assert!(matches!(store.bulk_create_operators(&scope, &twice).await, Err(StoreError::Guard(Guard::EmailTaken))));
+        // The limit: 2 used of 10, 9 more is one too many.
+        let many: Vec<_> = (0..9).map(|i| operator(&format!("m{i}"), &format!("m{i}@example.com"), true, false)).collect();
+        assert!(matches!(store.bulk_create_operators(&scope, &many).await, Err(StoreError::Guard(Guard::OperatorLimit))));
+        assert!(store.bulk_create_operators(&scope, &[operator("x", "x@example.com", true, true)]).await.is_err());
+        // Nothing of the refused loads was written.
+        assert_eq!(assert_exact(&store, &scope).await.operators_total, 2);
+        assert!(store.operator(&scope, "m0").await.unwrap().is_none());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bulk_api_users_fill_rosters_and_counters() {
+        let (_db, store, scope) = account(100).await;
+        let ops: Vec<_> = (0..5).map(|i| operator(&format!("o{i}"), &format!("o{i}@example.com"), true, false)).collect();
+        store.bulk_create_operators(&scope, &ops).await.unwrap();
+        let users: Vec<_> = (0..30).map(|i| api_user(&format!("u{i:02}"), &format!("o{}", i % 3), i % 4 == 0)).collect();
+        store.bulk_create_api_users(&scope, &users).await.unwrap();
+        let counters = assert_exact(&store, &scope).await;
+        assert_eq!((counters.api_users_total, counters.api_users_inactive), (30, 8));
+        let roster = store.api_user_roster(&scope, "o1").await.unwrap();
+        assert_eq!(roster.len(), 10);
+        // The password hash is where authentication compares it; a wrong one is refused.
+        let auth = store.authenticate_api_user(&scope, "u01", "hash-u01", T, "d20260101").await.unwrap().unwrap();
+        assert_eq!(auth.operator_id, "o1");
+        assert!(store.authenticate_api_user(&scope, "u01", "nope", T, "d20260101").await.unwrap().is_none());
+        // A real delete of a bulk API user keeps the counters exact.
+        let record = store.api_user(&scope, "u04").await.unwrap().unwrap();
+        store.delete_api_user(&scope, &record).await.unwrap();
+        assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
+
+        // Refused: an owner that already has API users, an unknown owner, an eleventh, a wrong flag.
+        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)]).await, Err(StoreError::Guard(Guard::AlreadyExists))));
+        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)]).await, Err(StoreError::Guard(Guard::ParentMissing))));
+        let eleven: Vec<_> = (0..11).map(|i| api_user(&format!("w{i}"), "o3", false)).collect();
+        assert!(store.bulk_create_api_users(&scope, &eleven).await.is_err());
+        let mut flagged = api_user("z", "o4", false);
+        flagged.record.owner_is_administrator = true;
+        assert!(matches!(store.bulk_create_api_users(&scope, &[flagged]).await, Err(StoreError::Guard(Guard::Version))));
+        assert_eq!(assert_exact(&store, &scope).await.api_users_total, 29);
+    }
+}
