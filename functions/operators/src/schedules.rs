@@ -32,7 +32,15 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
     Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
 }
 
-/// Writes `change(current)` as the operator's next version, retrying on concurrent changes.
+/// What a schedule write produced: the schedule, or the stored answer of an earlier request with
+/// the same `Idempotency-Key`.
+enum Written {
+    Schedule(ScheduleView),
+    Replayed(Response),
+}
+
+/// Writes `change(current)` as the operator's next version, retrying on concurrent changes; with
+/// an idempotency context, the creation's answer is stored in the same transaction.
 async fn change_schedules(
     state: &AppState,
     caller: &Caller,
@@ -40,7 +48,7 @@ async fn change_schedules(
     if_match: IfMatch,
     idempotency: Option<&Idempotency>,
     change: impl Fn(&mut OperatorRecord) -> ApiResult<ScheduleView>,
-) -> ApiResult<ScheduleView> {
+) -> ApiResult<Written> {
     let scope = caller.scope();
     retrying(|| async {
         let current = load(state, caller, id).await?;
@@ -49,23 +57,26 @@ async fn change_schedules(
         let view = change(&mut next)?;
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        let idem = match idempotency {
-            Some(i) => i.record(state, StatusCode::CREATED, &view, Some(&format!("/operators/{id}/duty-schedules/{}", view.schedule_id)))?,
-            None => None,
+        let Some(idempotency) = idempotency else {
+            state.store.update_operator(&scope, &current, &next, None).await?;
+            return Ok(Written::Schedule(view));
         };
-        let result = state.store.update_operator(&scope, &current, &next, idem.as_ref()).await;
-        match idempotency {
-            Some(i) => {
-                if i.settle(state, &scope, result).await?.is_some() {
-                    // A concurrent retry with the same key created it; the caller replays.
-                    return Err(ApiError::Retry);
-                }
-            }
-            None => result?,
-        }
-        Ok(view)
+        let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
+        let record = idempotency.record(state, StatusCode::CREATED, &view, Some(&location))?;
+        let result = state.store.update_operator(&scope, &current, &next, record.as_ref()).await;
+        Ok(match idempotency.settle(state, &scope, result).await? {
+            Some(replay) => Written::Replayed(replay),
+            None => Written::Schedule(view),
+        })
     })
     .await
+}
+
+fn schedule(written: Written) -> ApiResult<ScheduleView> {
+    match written {
+        Written::Schedule(view) => Ok(view),
+        Written::Replayed(_) => Err(ApiError::Internal("a replay where no idempotency key was given".into())),
+    }
 }
 
 #[utoipa::path(post, path = "/operators/{id}/duty-schedules", tag = "Off-duty schedules", request_body = ScheduleInput,
@@ -86,7 +97,7 @@ pub async fn create(
         return Ok(replay);
     }
     let schedule_id = new_id();
-    let created = change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), |op| {
+    let written = change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), |op| {
         if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
             return Err(ApiError::field("schedules", format!("an operator has at most {MAX_SCHEDULES_PER_OPERATOR} off-duty schedules")));
         }
@@ -95,13 +106,10 @@ pub async fn create(
         op.schedules.push(record);
         Ok(view)
     })
-    .await;
-    let view = match created {
-        Err(ApiError::ServiceUnavailable) => match idempotency.replay(&state, &scope).await? {
-            Some(replay) => return Ok(replay),
-            None => return Err(ApiError::ServiceUnavailable),
-        },
-        other => other?,
+    .await?;
+    let view = match written {
+        Written::Schedule(view) => view,
+        Written::Replayed(replay) => return Ok(replay),
     };
     let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
     let mut response = (StatusCode::CREATED, axum::Json(view)).into_response();
@@ -123,13 +131,13 @@ pub async fn replace(
 ) -> ApiResult<axum::Json<ScheduleView>> {
     caller.require_admin_or_self(&id)?;
     let rule = rule_of(&input)?;
-    let view = change_schedules(&state, &caller, &id, if_match, None, |op| {
+    let written = change_schedules(&state, &caller, &id, if_match, None, |op| {
         let slot = op.schedules.iter_mut().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
         *slot = rule.to_record(schedule_id.clone());
         Ok(ScheduleView::from(&*slot))
     })
     .await?;
-    Ok(axum::Json(view))
+    Ok(axum::Json(schedule(written)?))
 }
 
 #[utoipa::path(delete, path = "/operators/{id}/duty-schedules/{scheduleId}", tag = "Off-duty schedules",
@@ -142,10 +150,11 @@ pub async fn remove(
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
     caller.require_admin_or_self(&id)?;
-    change_schedules(&state, &caller, &id, if_match, None, |op| {
+    let written = change_schedules(&state, &caller, &id, if_match, None, |op| {
         let at = op.schedules.iter().position(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
         Ok(ScheduleView::from(&op.schedules.remove(at)))
     })
     .await?;
+    schedule(written)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -568,3 +568,19 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     // Once finished, deleting again is simply not found.
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedule_creation_honours_idempotency_keys() {
+    let app = TestApp::start().await;
+    let id = app.create_operator("Kim Key", "kim@example.com").await;
+    let path = format!("/operators/{id}/duty-schedules");
+    let body = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
+    let replies = futures::future::join_all((0..5).map(|_| send(app.req(Method::POST, &path).header("idempotency-key", "night").json(&body)))).await;
+    assert!(replies.iter().all(|r| r.status == 201), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    let ids: std::collections::BTreeSet<String> = replies.iter().map(|r| r.str("scheduleId")).collect();
+    assert_eq!(ids.len(), 1, "one schedule, replayed to every retry");
+    assert_eq!(app.call(Method::GET, &path, None).await.expect(200).items().len(), 1);
+    send(app.req(Method::POST, &path).header("idempotency-key", "night").json(&json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"})))
+        .await
+        .expect_problem(422, "idempotency_key_reused");
+}
