@@ -19,6 +19,18 @@ pub fn routes() -> Routes {
         .delete("/api-users/{id}", handlers::remove)
 }
 
+/// This function's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(handlers::list, handlers::create, handlers::fetch, handlers::update, handlers::remove),
+    tags((name = "API users"))
+)]
+pub struct Doc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
+}
+
 pub fn router(state: AppState) -> Router {
     routes().into_router(state)
 }

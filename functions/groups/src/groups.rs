@@ -40,7 +40,7 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/groups", tag = "Groups", params(ListParams),
+#[utoipa::path(get, path = "/groups", operation_id = "listGroups", tag = "Groups", params(ListParams),
     responses((status = 200, description = "Groups ordered by description", body = Collection<GroupView>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
@@ -63,8 +63,8 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
     }
 }
 
-#[utoipa::path(post, path = "/groups", tag = "Groups", request_body = CreateGroup,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+#[utoipa::path(post, path = "/groups", operation_id = "createGroup", tag = "Groups", request_body = CreateGroup,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Created, without members", body = GroupView,
         headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
@@ -99,7 +99,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     Ok(Versioned::created(record.version, view, location).into_response())
 }
 
-#[utoipa::path(get, path = "/groups/{id}", tag = "Groups", params(("id" = String, Path, description = "Group id")),
+#[utoipa::path(get, path = "/groups/{id}", operation_id = "getGroup", tag = "Groups", params(("id" = String, Path, description = "Group id")),
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
     let view = GroupView::from(load(&state, &caller, &id).await?);
@@ -116,8 +116,8 @@ pub struct UpdateGroup {
     description: Option<Option<String>>,
 }
 
-#[utoipa::path(patch, path = "/groups/{id}", tag = "Groups", request_body = UpdateGroup,
-    params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+#[utoipa::path(patch, path = "/groups/{id}", operation_id = "updateGroup", tag = "Groups", request_body = UpdateGroup,
+    params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
@@ -157,8 +157,8 @@ pub async fn update(
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
-#[utoipa::path(delete, path = "/groups/{id}", tag = "Groups",
-    params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+#[utoipa::path(delete, path = "/groups/{id}", operation_id = "deleteGroup", tag = "Groups",
+    params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;

@@ -31,7 +31,7 @@ pub struct PageParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/groups/{id}/members", tag = "Members", params(("id" = String, Path, description = "Group id"), PageParams),
+#[utoipa::path(get, path = "/groups/{id}/members", operation_id = "listGroupMembers", tag = "Members", params(("id" = String, Path, description = "Group id"), PageParams),
     responses((status = 200, description = "The operators in the group", body = Collection<OperatorView>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -56,7 +56,7 @@ async fn require_operator(state: &AppState, caller: &Caller, operator_id: &str) 
     state.store.operator(&caller.scope(), operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
 }
 
-#[utoipa::path(put, path = "/groups/{id}/members/{operatorId}", tag = "Members",
+#[utoipa::path(put, path = "/groups/{id}/members/{operatorId}", operation_id = "addGroupMember", tag = "Members",
     params(("id" = String, Path, description = "Group id"), ("operatorId" = String, Path, description = "Operator id")),
     responses((status = 204, description = "A member (idempotent)")))]
 pub async fn add(
@@ -86,7 +86,7 @@ pub async fn add(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(delete, path = "/groups/{id}/members/{operatorId}", tag = "Members",
+#[utoipa::path(delete, path = "/groups/{id}/members/{operatorId}", operation_id = "removeGroupMember", tag = "Members",
     params(("id" = String, Path, description = "Group id"), ("operatorId" = String, Path, description = "Operator id")),
     responses((status = 204, description = "Not a member (idempotent)")))]
 pub async fn remove(
@@ -125,7 +125,7 @@ pub struct DutyBody {
 }
 
 /// Sets the Active switch of every member; members deleted meanwhile are skipped.
-#[utoipa::path(post, path = "/groups/{id}/duty", tag = "Members", request_body = DutyBody,
+#[utoipa::path(post, path = "/groups/{id}/duty", operation_id = "setGroupMembersDuty", tag = "Members", request_body = DutyBody,
     params(("id" = String, Path, description = "Group id")),
     responses((status = 204, description = "Every member's switch set")))]
 pub async fn set_duty(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, request: Request) -> ApiResult<StatusCode> {

@@ -20,7 +20,7 @@ pub struct GroupPermissions {
     direct: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/groups/{id}/permissions", tag = "Group permissions", params(("id" = String, Path, description = "Group id")),
+#[utoipa::path(get, path = "/groups/{id}/permissions", operation_id = "listGroupPermissions", tag = "Group permissions", params(("id" = String, Path, description = "Group id")),
     responses((status = 200, body = GroupPermissions)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<GroupPermissions>> {
     load(&state, &caller, &id).await?;
@@ -28,7 +28,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
     Ok(axum::Json(GroupPermissions { direct }))
 }
 
-#[utoipa::path(put, path = "/groups/{id}/permissions/{permission}", tag = "Group permissions",
+#[utoipa::path(put, path = "/groups/{id}/permissions/{permission}", operation_id = "grantGroupPermission", tag = "Group permissions",
     params(("id" = String, Path, description = "Group id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Granted (idempotent)")))]
 pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
@@ -41,7 +41,7 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(delete, path = "/groups/{id}/permissions/{permission}", tag = "Group permissions",
+#[utoipa::path(delete, path = "/groups/{id}/permissions/{permission}", operation_id = "revokeGroupPermission", tag = "Group permissions",
     params(("id" = String, Path, description = "Group id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Revoked (idempotent)")))]
 pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {

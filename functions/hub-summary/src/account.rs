@@ -6,7 +6,7 @@ use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{IfMatch, double_option};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
-use hub_api::values::TimeZoneName;
+use hub_api::values::{AccountType, TimeZoneName};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::AccountSettings;
@@ -15,14 +15,36 @@ use serde::{Deserialize, Serialize};
 
 use hub_api::extract::body_after_role_check;
 
+/// The OpenAPI schema of an account type: the wire names of [`AccountType`].
+pub struct AccountTypeSchema;
+
+impl utoipa::PartialSchema for AccountTypeSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("The account's type; each has a configured default operator limit."))
+            .enum_values(Some(AccountType::ALL.map(|t| t.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AccountTypeSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "AccountType".into()
+    }
+}
+
 /// `{accountId, name, accountType, timeZone, operatorLimit, operatorsInUse, createdAt}`, plus
 /// `updatedAt` and the `version` that `If-Match` refers to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Account)]
 pub struct AccountView {
     pub account_id: String,
     pub name: String,
+    #[schema(value_type = AccountTypeSchema)]
     pub account_type: String,
+    /// An IANA time zone name; it drives off-duty schedules and so the summary's `onDuty`.
     pub time_zone: String,
     /// The account type's default plus purchased extra operators.
     pub operator_limit: i64,
@@ -49,6 +71,8 @@ impl From<AccountRecord> for AccountView {
     }
 }
 
+#[utoipa::path(get, path = "/account", operation_id = "getAccount", tag = "Account",
+    responses((status = 200, description = "The caller's account", body = AccountView, headers(("ETag" = String)))))]
 pub async fn fetch(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     let view = AccountView::from(load_account(&state, &caller.scope()).await?);
     Ok(Versioned::ok(view.version, view).into_response())
@@ -56,12 +80,16 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller) -> ApiResult<R
 
 /// The changeable settings; the type, the limit and the counters come from provisioning and from
 /// the writes they count, and are refused here as unknown fields.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateAccount {
+    /// 1-100 characters (trimmed, no control characters). Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, required = false)]
     name: Option<Option<String>>,
+    /// An IANA time zone name. Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = String, required = false)]
     time_zone: Option<Option<String>>,
 }
 
@@ -79,6 +107,9 @@ fn account_name(input: &str) -> Result<String, String> {
 
 /// `PATCH /account` (administrators): `name` and `timeZone` (an IANA name; it drives off-duty
 /// schedules and so the summary's `onDuty`). Honours `If-Match`.
+#[utoipa::path(patch, path = "/account", operation_id = "updateAccount", tag = "Account", request_body = UpdateAccount,
+    params(("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
+    responses((status = 200, body = AccountView, headers(("ETag" = String)))))]
 pub async fn update(State(state): State<AppState>, caller: Caller, if_match: IfMatch, request: Request) -> ApiResult<Response> {
     caller.require_admin()?;
     let patch: UpdateAccount = body_after_role_check(&state, request).await?;

@@ -13,6 +13,12 @@
 //! request makes four DynamoDB requests whatever the number of operators, groups, API users or
 //! monitors. (The third stays one request as long as the operators with off-duty schedules fit in
 //! one 1 MB Query page, i.e. a few hundred to a few thousand of them.)
+//!
+//! It also serves `GET /openapi.json` without credentials: the OpenAPI 3.1 document of the whole
+//! API, compiled in from `openapi.json` at the repository root. That file is generated from every
+//! function's annotations (`hub_local::openapi::openapi_document`) and kept current by the
+//! end-to-end test `openapi` (`UPDATE_OPENAPI=1 cargo test -p hub-e2e --test api openapi`
+//! rewrites it).
 
 mod account;
 mod summary;
@@ -26,6 +32,22 @@ pub fn routes() -> Routes {
         .get("/hub/summary", summary::summary)
         .get("/account", account::fetch)
         .patch("/account", account::update)
+        .get("/openapi.json", openapi_json)
+}
+
+/// The committed OpenAPI document (public: see `hub_api::caller`'s `is_public`).
+async fn openapi_json() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../../../openapi.json"))
+}
+
+/// This function's part of the OpenAPI document (`GET /openapi.json` itself is left out: it is
+/// the document, and needs no credentials).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(summary::summary, account::fetch, account::update), tags((name = "Hub summary"), (name = "Account")))]
+pub struct Doc;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -11,10 +11,12 @@ use serde::Serialize;
 /// How many active operators `operators.activeList` shows.
 pub const ACTIVE_LIST_LEN: usize = 10;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = HubSummary)]
 pub struct Summary {
     pub account_id: String,
+    #[schema(value_type = crate::account::AccountTypeSchema)]
     pub account_type: String,
     pub operators: OperatorFigures,
     pub groups: GroupFigures,
@@ -26,7 +28,7 @@ pub struct Summary {
     pub production_monitors: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorFigures {
     /// Every operator of the account.
@@ -37,7 +39,7 @@ pub struct OperatorFigures {
     pub active_list: Vec<ActiveOperator>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ActiveOperator {
     pub operator_id: String,
@@ -45,7 +47,7 @@ pub struct ActiveOperator {
     pub email: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupFigures {
     /// Every group, Everyone and Administrators included.
@@ -54,17 +56,18 @@ pub struct GroupFigures {
     pub empty: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUserFigures {
     pub total: i64,
     /// Not used (or, if never used, not created) for more than 30 days, as of `inactiveComputedAt`.
     pub inactive: i64,
     /// When the scheduled job last recomputed `inactive`; null before its first run.
+    #[schema(required)]
     pub inactive_computed_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Quota {
     /// Equals `operators.total`.
@@ -74,6 +77,8 @@ pub struct Quota {
 }
 
 /// Any authenticated caller of the account may read it.
+#[utoipa::path(get, path = "/hub/summary", operation_id = "getHubSummary", tag = "Hub summary",
+    responses((status = 200, description = "The account's figures, read in constant cost", body = Summary)))]
 pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Summary>> {
     let scope = caller.scope();
     let store = &state.store;

@@ -75,7 +75,7 @@ pub struct PageParams {
 }
 
 /// `GET /monitors/{id}/authorizations`: every level held by anyone, in the order of granting.
-#[utoipa::path(get, path = "/monitors/{id}/authorizations", tag = "Monitor authorizations", params(("id" = String, Path, description = "Monitor id"), PageParams),
+#[utoipa::path(get, path = "/monitors/{id}/authorizations", operation_id = "listMonitorAuthorizations", tag = "Monitor authorizations", params(("id" = String, Path, description = "Monitor id"), PageParams),
     responses((status = 200, description = "Every level held by anyone, in the order of granting", body = Collection<AuthorizationView>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -140,8 +140,8 @@ fn views(mut authorizations: Vec<MonitorAuthorization>) -> ApiResult<Collection<
 
 /// `POST /monitors/{id}/authorizations`: grants the level and every lower one the principal does
 /// not hold yet; 201 with the principal's authorizations on this monitor afterwards.
-#[utoipa::path(post, path = "/monitors/{id}/authorizations", tag = "Monitor authorizations", request_body = GrantBody,
-    params(("id" = String, Path, description = "Monitor id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+#[utoipa::path(post, path = "/monitors/{id}/authorizations", operation_id = "grantMonitorAuthorization", tag = "Monitor authorizations", request_body = GrantBody,
+    params(("id" = String, Path, description = "Monitor id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "The principal's authorizations on this monitor after the grant, lowest level first (also when nothing changed)",
         body = Collection<AuthorizationView>)))]
 pub async fn grant(
@@ -194,7 +194,7 @@ pub async fn grant(
 
 /// `DELETE /monitors/{id}/authorizations/{authorizationId}`: revokes that level and every higher
 /// level the same principal holds on the monitor (levels stay cumulative); 204.
-#[utoipa::path(delete, path = "/monitors/{id}/authorizations/{authorizationId}", tag = "Monitor authorizations",
+#[utoipa::path(delete, path = "/monitors/{id}/authorizations/{authorizationId}", operation_id = "revokeMonitorAuthorization", tag = "Monitor authorizations",
     params(("id" = String, Path, description = "Monitor id"), ("authorizationId" = String, Path, description = "Authorization id")),
     responses((status = 204, description = "Revoked, with every higher level the same principal held on the monitor")))]
 pub async fn revoke(

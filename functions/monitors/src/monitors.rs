@@ -100,9 +100,9 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/monitors", tag = "Monitors", params(ListParams),
-    responses((status = 200, description = "Monitors ordered by name, case-insensitively", body = Collection<MonitorView>)))]
 /// `GET /monitors?mode=&limit=&cursor=`: ordered by name, case-insensitively.
+#[utoipa::path(get, path = "/monitors", operation_id = "listMonitors", tag = "Monitors", params(ListParams),
+    responses((status = 200, description = "Monitors ordered by name, case-insensitively", body = Collection<MonitorView>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<MonitorView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let mode = params.mode.map(|m| m.as_str());
@@ -127,8 +127,8 @@ pub struct CreateMonitor {
     is_active: Option<Option<bool>>,
 }
 
-#[utoipa::path(post, path = "/monitors", tag = "Monitors", request_body = CreateMonitor,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+#[utoipa::path(post, path = "/monitors", operation_id = "createMonitor", tag = "Monitors", request_body = CreateMonitor,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Registered", body = MonitorView, headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
     caller.require_admin()?;
@@ -190,7 +190,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     Ok(Versioned::created(record.version, view, location).into_response())
 }
 
-#[utoipa::path(get, path = "/monitors/{id}", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),
+#[utoipa::path(get, path = "/monitors/{id}", operation_id = "getMonitor", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
     let view = MonitorView::from(load(&state, &caller, &id).await?);
@@ -267,8 +267,8 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
     Ok(next)
 }
 
-#[utoipa::path(patch, path = "/monitors/{id}", tag = "Monitors", request_body = UpdateMonitor,
-    params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+#[utoipa::path(patch, path = "/monitors/{id}", operation_id = "updateMonitor", tag = "Monitors", request_body = UpdateMonitor,
+    params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
@@ -299,8 +299,8 @@ pub async fn update(
 
 /// Removes the monitor, its counts and its authorizations. A delete that died after its first
 /// step is finished by its retry (204 again).
-#[utoipa::path(delete, path = "/monitors/{id}", tag = "Monitors",
-    params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+#[utoipa::path(delete, path = "/monitors/{id}", operation_id = "deleteMonitor", tag = "Monitors",
+    params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;

@@ -61,7 +61,7 @@ fn sort_by_name(list: &mut [Named]) {
 /// Pages monitors like `GET /monitors` (cursors are not interchangeable between the two lists).
 /// Costs one Query for the page, one Query per monitor on it (a few at a time) and batched reads
 /// of the operators and groups named. Holders whose delete is still finishing are left out.
-#[utoipa::path(get, path = "/monitors/permissions", tag = "Monitor authorizations", params(Params),
+#[utoipa::path(get, path = "/monitors/permissions", operation_id = "listMonitorPermissions", tag = "Monitor authorizations", params(Params),
     responses((status = 200, description = "Per monitor (paged and ordered like `GET /monitors`), who holds each level, each list ordered by name",
         body = Collection<MonitorPermissions>)))]
 pub async fn overview(State(state): State<AppState>, caller: Caller, Query(params): Query<Params>) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {

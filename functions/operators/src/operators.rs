@@ -26,7 +26,7 @@ pub struct ListParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/operators", tag = "Operators", params(ListParams),
+#[utoipa::path(get, path = "/operators", operation_id = "listOperators", tag = "Operators", params(ListParams),
     responses((status = 200, description = "Operators ordered by fullName", body = Collection<OperatorView>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Response> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
@@ -61,10 +61,10 @@ fn dashboard(value: &str) -> Result<String, String> {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateOperator {
     /// Required; unique in the account, case-insensitively.
-    #[schema(required)]
+    #[schema(value_type = String, required)]
     email: Option<String>,
     /// Required, 1-100 characters.
-    #[schema(required)]
+    #[schema(value_type = String, required)]
     full_name: Option<String>,
     mobile_phone: Option<String>,
     backup_email: Option<String>,
@@ -74,8 +74,8 @@ pub struct CreateOperator {
     is_on_duty: Option<bool>,
 }
 
-#[utoipa::path(post, path = "/operators", tag = "Operators", request_body = CreateOperator,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+#[utoipa::path(post, path = "/operators", operation_id = "createOperator", tag = "Operators", request_body = CreateOperator,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Created; joined Everyone, holds AccountAccess", body = OperatorView,
         headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(
@@ -148,7 +148,7 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResu
     state.store.operator(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
-#[utoipa::path(get, path = "/operators/{id}", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
+#[utoipa::path(get, path = "/operators/{id}", operation_id = "getOperator", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
     let scope = caller.scope();
@@ -162,10 +162,10 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateOperator {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -183,7 +183,7 @@ pub struct UpdateOperator {
     #[schema(value_type = Option<String>)]
     default_dashboard: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool, required = false)]
     is_on_duty: Option<Option<bool>>,
     /// Read-only; present only to answer with a clear message.
     #[schema(ignore)]
@@ -252,8 +252,8 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     if errors.is_empty() { Ok(next) } else { Err(ApiError::Validation(errors)) }
 }
 
-#[utoipa::path(patch, path = "/operators/{id}", tag = "Operators", request_body = UpdateOperator,
-    params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+#[utoipa::path(patch, path = "/operators/{id}", operation_id = "updateOperator", tag = "Operators", request_body = UpdateOperator,
+    params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
@@ -284,8 +284,8 @@ pub async fn update(
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
-#[utoipa::path(delete, path = "/operators/{id}", tag = "Operators",
-    params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, description = "The ETag read; a stale one is 412")),
+#[utoipa::path(delete, path = "/operators/{id}", operation_id = "deleteOperator", tag = "Operators",
+    params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
@@ -329,7 +329,7 @@ pub struct PageParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/operators/{id}/groups", tag = "Operators", params(("id" = String, Path, description = "Operator id"), PageParams),
+#[utoipa::path(get, path = "/operators/{id}/groups", operation_id = "listOperatorGroups", tag = "Operators", params(("id" = String, Path, description = "Operator id"), PageParams),
     responses((status = 200, description = "The groups the operator belongs to", body = Collection<GroupView>)))]
 pub async fn groups(
     State(state): State<AppState>,

@@ -18,7 +18,7 @@ pub struct OperatorPermissions {
     effective: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/operators/{id}/permissions", tag = "Permissions", params(("id" = String, Path, description = "Operator id")),
+#[utoipa::path(get, path = "/operators/{id}/permissions", operation_id = "getOperatorPermissions", tag = "Permissions", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorPermissions)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<OperatorPermissions>> {
     let scope = caller.scope();
@@ -33,7 +33,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
     Ok(axum::Json(OperatorPermissions { direct, effective }))
 }
 
-#[utoipa::path(put, path = "/operators/{id}/permissions/{permission}", tag = "Permissions",
+#[utoipa::path(put, path = "/operators/{id}/permissions/{permission}", operation_id = "grantOperatorPermission", tag = "Permissions",
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Granted (idempotent)")))]
 pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
@@ -44,7 +44,7 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(delete, path = "/operators/{id}/permissions/{permission}", tag = "Permissions",
+#[utoipa::path(delete, path = "/operators/{id}/permissions/{permission}", operation_id = "revokeOperatorPermission", tag = "Permissions",
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Revoked (idempotent)")))]
 pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {

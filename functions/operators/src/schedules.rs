@@ -25,7 +25,7 @@ fn rule_of(input: &ScheduleInput) -> ApiResult<ScheduleRule> {
     })
 }
 
-#[utoipa::path(get, path = "/operators/{id}/duty-schedules", tag = "Off-duty schedules", params(("id" = String, Path, description = "Operator id")),
+#[utoipa::path(get, path = "/operators/{id}/duty-schedules", operation_id = "listDutySchedules", tag = "Off-duty schedules", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = Collection<ScheduleView>)))]
 pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
     let op = load(&state, &caller, &id).await?;
@@ -79,8 +79,8 @@ fn schedule(written: Written) -> ApiResult<ScheduleView> {
     }
 }
 
-#[utoipa::path(post, path = "/operators/{id}/duty-schedules", tag = "Off-duty schedules", request_body = ScheduleInput,
-    params(("id" = String, Path, description = "Operator id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+#[utoipa::path(post, path = "/operators/{id}/duty-schedules", operation_id = "createDutySchedule", tag = "Off-duty schedules", request_body = ScheduleInput,
+    params(("id" = String, Path, description = "Operator id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, body = ScheduleView, headers(("Location" = String)))))]
 pub async fn create(
     State(state): State<AppState>,
@@ -119,8 +119,8 @@ pub async fn create(
     Ok(response)
 }
 
-#[utoipa::path(put, path = "/operators/{id}/duty-schedules/{scheduleId}", tag = "Off-duty schedules", request_body = ScheduleInput,
-    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, description = "The operator's ETag")),
+#[utoipa::path(put, path = "/operators/{id}/duty-schedules/{scheduleId}", operation_id = "replaceDutySchedule", tag = "Off-duty schedules", request_body = ScheduleInput,
+    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The operator's ETag")),
     responses((status = 200, body = ScheduleView)))]
 pub async fn replace(
     State(state): State<AppState>,
@@ -140,8 +140,8 @@ pub async fn replace(
     Ok(axum::Json(schedule(written)?))
 }
 
-#[utoipa::path(delete, path = "/operators/{id}/duty-schedules/{scheduleId}", tag = "Off-duty schedules",
-    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, description = "The operator's ETag")),
+#[utoipa::path(delete, path = "/operators/{id}/duty-schedules/{scheduleId}", operation_id = "deleteDutySchedule", tag = "Off-duty schedules",
+    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The operator's ETag")),
     responses((status = 204, description = "Removed")))]
 pub async fn remove(
     State(state): State<AppState>,

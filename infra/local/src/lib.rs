@@ -6,10 +6,13 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use hub_api::AppState;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+pub mod openapi;
 pub mod seed;
 pub mod startup;
 
-/// Every function's router, merged.
+/// Every function's router, merged. `GET /openapi.json` (no credentials) is the hub-summary
+/// function's route, as in Lambda: it serves the committed document, which the end-to-end tests
+/// keep equal to [`openapi::openapi_document`] (see [`openapi`]).
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.config.cors_origins);
     let routers = Router::new()

@@ -101,12 +101,19 @@ impl Idempotency {
 
 fn replayed(record: IdempotencyRecord) -> Response {
     let status = StatusCode::from_u16(record.status).unwrap_or(StatusCode::OK);
+    let version = serde_json::from_str::<serde_json::Value>(&record.body).ok().and_then(|b| b["version"].as_i64());
     let mut response = (status, Body::from(record.body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
     if let Some(location) = record.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         headers.insert(header::LOCATION, location);
+    }
+    // A versioned resource is answered with its ETag, as the first time.
+    if let Some(version) = version
+        && let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\""))
+    {
+        headers.insert(header::ETAG, etag);
     }
     response
 }

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 #[serde(rename_all = "camelCase")]
 pub struct Collection<T> {
     pub items: Vec<T>,
+    #[schema(required)]
     pub next_cursor: Option<String>,
 }
 

@@ -414,17 +414,34 @@ impl ScheduleRule {
     }
 }
 
+/// The modes of an off-duty schedule, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum ScheduleMode {
+    OneTime,
+    Daily,
+    Weekly,
+    Monthly,
+}
+
 /// The response shape of a schedule: every field present, `null` where it does not apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleView {
     pub schedule_id: String,
+    #[schema(value_type = ScheduleMode)]
     pub mode: String,
+    #[schema(required)]
     pub start: Option<String>,
+    #[schema(required)]
     pub end: Option<String>,
+    #[schema(required)]
     pub week_day: Option<String>,
+    #[schema(required)]
     pub month_day: Option<u8>,
+    #[schema(required)]
     pub start_time: Option<String>,
+    #[schema(required)]
     pub end_time: Option<String>,
 }
 

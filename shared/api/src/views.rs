@@ -15,10 +15,15 @@ pub struct OperatorView {
     pub operator_id: String,
     pub email: String,
     pub full_name: String,
+    #[schema(required)]
     pub mobile_phone: Option<String>,
+    #[schema(required)]
     pub backup_email: Option<String>,
+    #[schema(required)]
     pub culture_name: Option<String>,
+    #[schema(required)]
     pub time_zone: Option<String>,
+    #[schema(required)]
     pub default_dashboard: Option<String>,
     pub is_on_duty: bool,
     pub on_duty_now: bool,

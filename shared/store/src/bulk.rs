@@ -1,8 +1,12 @@
-//! **Benchmark-only** bulk loading: seeds very large accounts (10,000 operators, 100,000 API
-//! users) in seconds instead of minutes, for `bench/` (`hub-bench`). Nothing in the API or the
-//! maintenance job uses it, and it is hidden from the documentation.
+//! **Benchmark-only** helpers for `bench/` (`hub-bench`), hidden from the documentation; nothing
+//! in the API, the functions or the maintenance job uses them:
 //!
-//! It writes the very items the real writes put (built by the same functions, through a
+//! - [`Store::connect_probed`]: a store with one more SDK interceptor, the benchmark's probe;
+//! - bulk loading ([`Store::bulk_create_operators`], [`Store::bulk_create_api_users`]), which
+//!   seeds very large accounts (10,000 operators, 100,000 API users) in seconds instead of
+//!   minutes.
+//!
+//! Bulk loading writes the very items the real writes put (built by the same functions, through a
 //! transaction that is never sent: [`crate::db::Tx::into_put_items`]) with `BatchWriteItem`, 25 at a
 //! time, and keeps the invariants honest the way a batch can:
 //!
@@ -56,6 +60,22 @@ fn internal(message: impl Into<String>) -> StoreError {
 }
 
 impl Store {
+    /// **Benchmark only**: a store whose every DynamoDB request is counted by `counter` and also
+    /// seen by `probe`, an SDK interceptor of the benchmark's own (which records the calls a route
+    /// makes, to replay them directly with the SDK, and asks for their consumed capacity).
+    #[doc(hidden)]
+    pub async fn connect_probed(
+        config: &crate::StoreConfig,
+        counter: crate::RequestCounter,
+        probe: aws_sdk_dynamodb::config::SharedInterceptor,
+    ) -> Store {
+        Store {
+            client: crate::client::build_client(config, vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe]).await,
+            table: std::sync::Arc::from(config.table_name.as_str()),
+            cursors: crate::cursor::CursorCodec::new(&config.cursor_secret),
+        }
+    }
+
     /// **Benchmark only** (see the module documentation): creates `operators` as
     /// `POST /operators` would (the operator, its email reservation, its membership of Everyone,
     /// its `AccountAccess` grant; counted), in batches. Refuses administrators (their membership
@@ -184,19 +204,22 @@ impl Store {
         self.account(scope).await?.ok_or(StoreError::Guard(Guard::ParentMissing))
     }
 
-    /// Refuses the load if any of the items' keys exists (an email reservation as
-    /// [`Guard::EmailTaken`], anything else as [`Guard::AlreadyExists`]).
+    /// Refuses the load if any of the items' keys exists ([`Guard::EmailTaken`] when only email
+    /// reservations do, [`Guard::AlreadyExists`] otherwise).
     async fn refuse_existing(&self, items: &[Item]) -> Result<(), StoreError> {
         let keys: Vec<Key> = items.iter().map(|i| key_of(i).ok_or_else(|| internal("bulk load: item without key"))).collect::<Result<_, _>>()?;
         let unique: HashSet<&Key> = keys.iter().collect();
         if unique.len() != keys.len() {
             return Err(StoreError::Guard(Guard::AlreadyExists));
         }
-        let found = self.batch_get(keys).await?;
-        match found.first().and_then(key_of) {
-            None => Ok(()),
-            Some(key) if key.sk.starts_with("EMAIL#") => Err(StoreError::Guard(Guard::EmailTaken)),
-            Some(_) => Err(StoreError::Guard(Guard::AlreadyExists)),
+        let found: Vec<Key> = self.batch_get(keys).await?.iter().filter_map(key_of).collect();
+        if found.is_empty() {
+            Ok(())
+        } else if found.iter().all(|key| key.sk.starts_with("EMAIL#")) {
+            Err(StoreError::Guard(Guard::EmailTaken))
+        } else {
+            // As a transaction would: the operator's own put comes before its email's.
+            Err(StoreError::Guard(Guard::AlreadyExists))
         }
     }
 

@@ -57,7 +57,7 @@ fn retries() -> RetryConfig {
 
 pub(crate) async fn build_client(
     config: &StoreConfig,
-    interceptor: Option<crate::RequestCounter>,
+    interceptors: Vec<aws_sdk_dynamodb::config::SharedInterceptor>,
 ) -> aws_sdk_dynamodb::Client {
     let mut builder = match &config.endpoint {
         Some(endpoint) => aws_sdk_dynamodb::Config::builder()
@@ -71,8 +71,8 @@ pub(crate) async fn build_client(
         }
     };
     builder = builder.timeout_config(timeouts()).retry_config(retries());
-    if let Some(counter) = interceptor {
-        builder = builder.interceptor(counter);
+    for interceptor in interceptors {
+        builder.push_interceptor(interceptor);
     }
     aws_sdk_dynamodb::Client::from_conf(builder.build())
 }

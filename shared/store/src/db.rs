@@ -210,7 +210,7 @@ impl Store {
 
     async fn build(config: &StoreConfig, counter: Option<RequestCounter>) -> Store {
         Store {
-            client: crate::client::build_client(config, counter).await,
+            client: crate::client::build_client(config, counter.map(aws_sdk_dynamodb::config::SharedInterceptor::new).into_iter().collect()).await,
             table: Arc::from(config.table_name.as_str()),
             cursors: CursorCodec::new(&config.cursor_secret),
         }

@@ -9,3 +9,10 @@ mod limits;
 mod secrets;
 mod maintenance;
 mod template;
+mod openapi;
+
+// Route-table matrices and the concurrency run.
+mod matrix;
+mod isolation;
+mod roles;
+mod concurrency;

@@ -1,0 +1,313 @@
+//! What every benchmark part starts from: one embedded DynamoDB (in memory, on loopback) reached
+//! through the real SDK, the whole API served over real HTTP on loopback (the local server's app,
+//! with the same authentication code as the Lambda authorizer), a store whose requests are counted
+//! and probed, a plain SDK client for direct calls, and seeding helpers.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use futures::stream::{self, TryStreamExt};
+use hub_api::AppState;
+use hub_api::auth::{JwtConfig, sign_hs256};
+use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
+use hub_api::clock::Clock;
+use hub_api::config::HubConfig;
+use hub_api::provisioning::ProvisionedAccount;
+use hub_store::records::{ApiUserRecord, OperatorRecord};
+use hub_store::schedule_record::ScheduleRecord;
+use hub_store::{AccountScope, BulkApiUser, EmbeddedDynamo, RequestCounter, Store, StoreConfig};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::probe::Probe;
+
+pub const SECRET: &str = "bench-secret";
+
+pub struct Bench {
+    pub dynamo: EmbeddedDynamo,
+    pub state: AppState,
+    /// Every DynamoDB request of the server's store (attempts, as the SDK sends them).
+    pub counter: RequestCounter,
+    pub probe: Probe,
+    pub base: String,
+    pub http: reqwest::Client,
+    /// A plain SDK client on the same embedded DynamoDB, for direct calls.
+    pub direct: aws_sdk_dynamodb::Client,
+    pub direct_counter: RequestCounter,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+/// A reply read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn str(&self, field: &str) -> String {
+        self.body[field].as_str().unwrap_or_else(|| panic!("no string {field} in {}", self.body)).to_owned()
+    }
+}
+
+/// A plain SDK client for `endpoint`, configured as the store's local client is.
+pub fn direct_client(endpoint: &str, counter: RequestCounter) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "bench"))
+        .interceptor(counter)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+impl Bench {
+    pub async fn start() -> Bench {
+        let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
+        let counter = RequestCounter::default();
+        let probe = Probe::default();
+        let store = Store::connect_probed(
+            &StoreConfig::local(dynamo.endpoint()),
+            counter.clone(),
+            aws_sdk_dynamodb::config::SharedInterceptor::new(probe.clone()),
+        )
+        .await;
+        store.create_table_if_missing().await.expect("table created");
+        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), jwks_url: None, issuer: None, audience: None };
+        let state = AppState::new(store, jwt, HubConfig::default(), Clock::system());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let app = hub_local::app(state.clone());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("server runs");
+        });
+        let direct_counter = RequestCounter::default();
+        let direct = direct_client(&dynamo.endpoint(), direct_counter.clone());
+        let http = reqwest::Client::builder().pool_max_idle_per_host(8).build().expect("http client");
+        Bench { dynamo, state, counter, probe, base, http, direct, direct_counter, _server: server }
+    }
+
+    pub fn table(&self) -> &str {
+        self.state.store.table_name()
+    }
+
+    pub fn token(&self, account: &ProvisionedAccount) -> String {
+        sign_hs256(SECRET, &account.account_id, &account.admin_operator_id, 24 * 3600)
+    }
+
+    /// An Enterprise account with room for `operators` operators (and some to spare).
+    pub async fn account(&self, operators: usize) -> ProvisionedAccount {
+        hub_e2e::provision(&self.state, "Enterprise", operators as i64 + 10_000).await
+    }
+
+    pub async fn call(&self, auth: &Auth, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        req = match auth {
+            Auth::Bearer(token) => req.bearer_auth(token),
+            Auth::Basic(user, password) => req.basic_auth(user, Some(password)),
+        };
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let response = req.send().await.expect("request reaches the server");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("body");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        Reply { status, body }
+    }
+
+    /// A call that must answer `status`.
+    pub async fn expect(&self, auth: &Auth, method: Method, path: &str, body: Option<&Value>, status: u16) -> Reply {
+        let reply = self.call(auth, method.clone(), path, body).await;
+        assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
+        reply
+    }
+}
+
+/// Credentials of a request.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    Bearer(String),
+    Basic(String, String),
+}
+
+impl Auth {
+    pub fn header(&self) -> String {
+        use base64::Engine;
+        match self {
+            Auth::Bearer(t) => format!("Bearer {t}"),
+            Auth::Basic(u, p) => format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))),
+        }
+    }
+}
+
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Deterministic pseudo-random names, so that operators spread over the name index.
+pub fn name(i: usize) -> String {
+    const FIRST: [&str; 16] = ["Ada", "Bert", "Carla", "Dirk", "Eva", "Femke", "Gijs", "Hanna", "Ivo", "Joke", "Kees", "Lotte", "Mark", "Noor", "Olaf", "Pien"];
+    const LAST: [&str; 16] = ["Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Vos", "Peters", "Hendriks", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits"];
+    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!("{} {} {i}", FIRST[(h >> 20) as usize % 16], LAST[(h >> 40) as usize % 16])
+}
+
+/// `count` plain operators for the account: every `scheduled_every`-th one has an off-duty
+/// schedule, every fourth is switched off.
+pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
+    let now = now_rfc3339();
+    (0..count)
+        .map(|i| OperatorRecord {
+            operator_id: hub_api::values::new_id(),
+            email: format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]),
+            full_name: name(i),
+            mobile_phone: None,
+            backup_email: None,
+            culture_name: None,
+            time_zone: None,
+            default_dashboard: None,
+            is_on_duty: i % 4 != 3,
+            is_administrator: false,
+            is_account_administrator: false,
+            schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            version: 1,
+        })
+        .collect()
+}
+
+fn daily_schedule() -> ScheduleRecord {
+    ScheduleRecord {
+        schedule_id: hub_api::values::new_id(),
+        mode: "Daily".into(),
+        start: None,
+        end: None,
+        week_day: None,
+        month_day: None,
+        start_time: Some("22:00".into()),
+        end_time: Some("06:00".into()),
+    }
+}
+
+/// Seeds operators through the benchmark-only bulk loader, in loads of `chunk`; returns them and
+/// the time it took.
+pub async fn seed_operators(store: &Store, account: &ProvisionedAccount, ops: Vec<OperatorRecord>) -> (Vec<OperatorRecord>, Duration) {
+    let scope = AccountScope::new(&account.account_id);
+    let started = Instant::now();
+    for load in ops.chunks(5_000) {
+        store.bulk_create_operators(&scope, load).await.expect("bulk operators");
+    }
+    (ops, started.elapsed())
+}
+
+/// Seeds the same operators one `create_operator` transaction each (what `POST /operators`
+/// commits), `in_flight` at once; returns the time it took.
+pub async fn seed_operators_one_by_one(store: &Store, account: &ProvisionedAccount, ops: &[OperatorRecord], in_flight: usize) -> Duration {
+    let scope = AccountScope::new(&account.account_id);
+    let started = Instant::now();
+    stream::iter(ops.iter().map(Ok::<_, hub_store::StoreError>))
+        .try_for_each_concurrent(in_flight, |op| {
+            let scope = scope.clone();
+            async move { store.create_operator(&scope, op, None).await }
+        })
+        .await
+        .expect("operators created");
+    started.elapsed()
+}
+
+/// `per_owner` API users for each of `owners` (bulk), whose last activity is `days_ago[i %
+/// len]` days ago; returns (username, password) of the first one and the time it took.
+pub async fn seed_api_users(
+    store: &Store,
+    account: &ProvisionedAccount,
+    owners: &[OperatorRecord],
+    per_owner: usize,
+    days_ago: &[i64],
+) -> (Option<(String, String)>, usize, Duration) {
+    let scope = AccountScope::new(&account.account_id);
+    let now = jiff::Timestamp::now();
+    let password = new_api_user_password().expect("random password");
+    let hash = password_hash(&password);
+    let mut users = Vec::with_capacity(owners.len() * per_owner);
+    for owner in owners {
+        for _ in 0..per_owner {
+            let i = users.len();
+            let id = hub_api::values::new_id();
+            let active = now - jiff::SignedDuration::from_hours(24 * days_ago[i % days_ago.len()]);
+            let at = active.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            users.push(BulkApiUser {
+                record: ApiUserRecord {
+                    username: api_user_username(&account.account_id, &id).expect("uuid ids"),
+                    api_user_id: id,
+                    operator_id: owner.operator_id.clone(),
+                    access_type: "Generic".into(),
+                    description: format!("Script {i}"),
+                    owner_is_administrator: owner.is_administrator,
+                    created_at: at.clone(),
+                    last_used_at: None,
+                    last_active_at: at,
+                    usage: Default::default(),
+                    inactive: false,
+                    version: 1,
+                },
+                password_hash: hash.clone(),
+            });
+        }
+    }
+    let first = users.first().map(|u| (u.record.username.clone(), password.clone()));
+    let count = users.len();
+    let started = Instant::now();
+    for load in users.chunks(20_000) {
+        store.bulk_create_api_users(&scope, load).await.expect("bulk API users");
+    }
+    (first, count, started.elapsed())
+}
+
+/// The median of `samples` (sorted in place).
+pub fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    if samples.is_empty() { Duration::ZERO } else { samples[samples.len() / 2] }
+}
+
+pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i.min(samples.len() - 1)]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The machine, for the report.
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(str::trim).unwrap_or("unknown");
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kb: u64 = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    format!("{cores} cores ({model}), {:.1} GiB memory, {} {}", mem_kb as f64 / 1024.0 / 1024.0, std::env::consts::OS, std::env::consts::ARCH)
+}

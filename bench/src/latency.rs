@@ -1,0 +1,352 @@
+//! Part 2: latency overhead. For the main routes, the median latency of a request through the
+//! local server (HTTP on loopback, authentication, routing, validation, JSON, the store) divided
+//! by the median latency of the DynamoDB calls that request needs, made directly with the SDK in
+//! the same run against the same embedded DynamoDB.
+//!
+//! "The calls that request needs" are taken from the request itself: the probe records every
+//! call's input (as the store built it) with its start and end; right after the request, the same
+//! inputs are sent directly with a plain SDK client to a mirror table that holds a copy of the
+//! account and receives the same writes in the same order, so conditions hold and items have the
+//! same sizes. Calls that overlapped in the request are sent concurrently, calls that followed
+//! each other in turn. Server requests and direct replays alternate, so the machine's noise hits
+//! both alike.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, TransactWriteItem, WriteRequest};
+use futures::future::join_all;
+use hub_store::{Store, StoreConfig};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::harness::{Auth, Bench, median, ms, operators, percentile, seed_operators};
+use crate::probe::{Call, Recorded};
+use crate::report::{Report, Table};
+
+pub const MIRROR_TABLE: &str = "hub-bench-mirror";
+
+/// Sends one recorded call to `table` instead of the one it was made for.
+async fn replay(client: &Client, call: &Recorded, table: &str) -> Result<(), String> {
+    let err = |e: aws_sdk_dynamodb::Error| e.to_string();
+    match call.clone() {
+        Recorded::GetItem(i) => client
+            .get_item()
+            .table_name(table)
+            .set_key(i.key)
+            .set_attributes_to_get(i.attributes_to_get)
+            .set_consistent_read(i.consistent_read)
+            .set_return_consumed_capacity(i.return_consumed_capacity)
+            .set_projection_expression(i.projection_expression)
+            .set_expression_attribute_names(i.expression_attribute_names)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| err(e.into())),
+        Recorded::Query(i) => client
+            .query()
+            .table_name(table)
+            .set_index_name(i.index_name)
+            .set_select(i.select)
+            .set_attributes_to_get(i.attributes_to_get)
+            .set_limit(i.limit)
+            .set_consistent_read(i.consistent_read)
+            .set_key_conditions(i.key_conditions)
+            .set_query_filter(i.query_filter)
+            .set_conditional_operator(i.conditional_operator)
+            .set_scan_index_forward(i.scan_index_forward)
+            .set_exclusive_start_key(i.exclusive_start_key)
+            .set_return_consumed_capacity(i.return_consumed_capacity)
+            .set_projection_expression(i.projection_expression)
+            .set_filter_expression(i.filter_expression)
+            .set_key_condition_expression(i.key_condition_expression)
+            .set_expression_attribute_names(i.expression_attribute_names)
+            .set_expression_attribute_values(i.expression_attribute_values)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| err(e.into())),
+        Recorded::BatchGetItem(i) => {
+            let items = i.request_items.unwrap_or_default().into_values().next().map(|k| HashMap::from([(table.to_owned(), k)]));
+            client
+                .batch_get_item()
+                .set_request_items(items)
+                .set_return_consumed_capacity(i.return_consumed_capacity)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| err(e.into()))
+        }
+        Recorded::TransactWriteItems(i) => {
+            let items: Vec<TransactWriteItem> = i
+                .transact_items
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut a| {
+                    if let Some(p) = a.put.as_mut() {
+                        p.table_name = table.to_owned();
+                    }
+                    if let Some(u) = a.update.as_mut() {
+                        u.table_name = table.to_owned();
+                    }
+                    if let Some(d) = a.delete.as_mut() {
+                        d.table_name = table.to_owned();
+                    }
+                    if let Some(c) = a.condition_check.as_mut() {
+                        c.table_name = table.to_owned();
+                    }
+                    a
+                })
+                .collect();
+            client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .set_return_consumed_capacity(i.return_consumed_capacity)
+                .set_return_item_collection_metrics(i.return_item_collection_metrics)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| err(e.into()))
+        }
+        Recorded::UpdateItem(i) => client
+            .update_item()
+            .table_name(table)
+            .set_key(i.key)
+            .set_attribute_updates(i.attribute_updates)
+            .set_expected(i.expected)
+            .set_conditional_operator(i.conditional_operator)
+            .set_return_values(i.return_values)
+            .set_return_consumed_capacity(i.return_consumed_capacity)
+            .set_return_item_collection_metrics(i.return_item_collection_metrics)
+            .set_update_expression(i.update_expression)
+            .set_condition_expression(i.condition_expression)
+            .set_expression_attribute_names(i.expression_attribute_names)
+            .set_expression_attribute_values(i.expression_attribute_values)
+            .set_return_values_on_condition_check_failure(i.return_values_on_condition_check_failure)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| err(e.into())),
+        Recorded::PutItem(i) => client
+            .put_item()
+            .table_name(table)
+            .set_item(i.item)
+            .set_condition_expression(i.condition_expression)
+            .set_expression_attribute_names(i.expression_attribute_names)
+            .set_expression_attribute_values(i.expression_attribute_values)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| err(e.into())),
+        Recorded::DeleteItem(i) => client
+            .delete_item()
+            .table_name(table)
+            .set_key(i.key)
+            .set_condition_expression(i.condition_expression)
+            .set_expression_attribute_names(i.expression_attribute_names)
+            .set_expression_attribute_values(i.expression_attribute_values)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| err(e.into())),
+        Recorded::BatchWriteItem(i) => {
+            let items = i.request_items.unwrap_or_default().into_values().next().map(|w| HashMap::from([(table.to_owned(), w)]));
+            client.batch_write_item().set_request_items(items).send().await.map(drop).map_err(|e| err(e.into()))
+        }
+        Recorded::Other => Err("a call the benchmark cannot replay".into()),
+    }
+}
+
+/// Groups calls into stages: a call that started before every call of the current stage had
+/// ended ran beside them; one that started after they all ended waited for them. (Where one
+/// branch of concurrent work makes two calls in turn while another branch is still busy, both
+/// land in the same stage and are replayed at once: the direct side is then faster than the
+/// request could ever be, which only makes the ratio worse.)
+pub fn stages(calls: &[Call]) -> Vec<Vec<Recorded>> {
+    let mut sorted: Vec<&Call> = calls.iter().collect();
+    sorted.sort_by_key(|c| c.start);
+    let mut stages: Vec<Vec<Recorded>> = Vec::new();
+    let mut stage_end: Option<Instant> = None;
+    for call in sorted {
+        let end = call.end.unwrap_or(call.start);
+        match stage_end {
+            Some(e) if call.start < e => {
+                stages.last_mut().expect("a stage").push(call.input.clone());
+                stage_end = Some(e.max(end));
+            }
+            _ => {
+                stages.push(vec![call.input.clone()]);
+                stage_end = Some(end);
+            }
+        }
+    }
+    stages
+}
+
+async fn replay_stages(client: &Client, stages: &[Vec<Recorded>], table: &str) {
+    for stage in stages {
+        for result in join_all(stage.iter().map(|c| replay(client, c, table))).await {
+            result.expect("a replayed call succeeds on the mirror");
+        }
+    }
+}
+
+/// Copies every item of the account's partition (its index entries follow) to `to`.
+async fn copy_partition(client: &Client, from: &str, to: &str, account_id: &str) -> usize {
+    let mut start = None;
+    let mut copied = 0;
+    loop {
+        let out = client
+            .query()
+            .table_name(from)
+            .key_condition_expression("#PK = :pk")
+            .expression_attribute_names("#PK", "PK")
+            .expression_attribute_values(":pk", AttributeValue::S(format!("ACCOUNT#{account_id}")))
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("partition read");
+        let items = out.items.unwrap_or_default();
+        for chunk in items.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item.clone())).build().expect("item")).build())
+                .collect();
+            while !pending.is_empty() {
+                let out = client.batch_write_item().request_items(to, pending).send().await.expect("mirror write");
+                pending = out.unprocessed_items.and_then(|mut u| u.remove(to)).unwrap_or_default();
+            }
+            copied += chunk.len();
+        }
+        match out.last_evaluated_key {
+            Some(k) => start = Some(k),
+            None => return copied,
+        }
+    }
+}
+
+struct Route {
+    label: &'static str,
+    auth: Auth,
+    method: Method,
+    path: String,
+    /// The body of the i-th request.
+    body: Option<Box<dyn Fn(usize) -> Value>>,
+    status: u16,
+}
+
+pub async fn run(report: &mut Report, iterations: usize) {
+    report.section("2. Latency overhead: request through the local server ÷ its DynamoDB calls made directly");
+    let started = Instant::now();
+    let b = Bench::start().await;
+    let account = b.account(1_000).await;
+    let admin = Auth::Bearer(b.token(&account));
+    seed_operators(&b.state.store, &account, operators(999, 20)).await;
+    let op_a = b
+        .expect(&admin, Method::POST, "/operators", Some(&json!({"email": "anna@bench.example", "fullName": "Anna Fixture"})), 201)
+        .await
+        .str("operatorId");
+    let g = b.expect(&admin, Method::POST, "/groups", Some(&json!({"description": "Night shift"})), 201).await.str("groupId");
+    b.expect(&admin, Method::PUT, &format!("/groups/{g}/members/{op_a}"), None, 204).await;
+    let key = b.expect(&admin, Method::POST, "/api-users", Some(&json!({"description": "Deploy", "operatorId": op_a})), 201).await;
+    let basic = Auth::Basic(key.str("username"), key.str("password"));
+
+    // The mirror: the same table definition, a copy of the account.
+    let mirror = Store::connect(&StoreConfig { table_name: MIRROR_TABLE.into(), ..StoreConfig::local(b.dynamo.endpoint()) }).await;
+    mirror.create_table_if_missing().await.expect("mirror table");
+    let copied = copy_partition(&b.direct, b.table(), MIRROR_TABLE, &account.account_id).await;
+    report.note(format!("account of 1,000 operators (50 with schedules), {copied} items, copied to the mirror table"));
+
+    let routes = vec![
+        Route { label: "GET /hub/summary", auth: admin.clone(), method: Method::GET, path: "/hub/summary".into(), body: None, status: 200 },
+        Route { label: "GET /operators", auth: admin.clone(), method: Method::GET, path: "/operators".into(), body: None, status: 200 },
+        Route { label: "GET /operators/{id}", auth: admin.clone(), method: Method::GET, path: format!("/operators/{op_a}"), body: None, status: 200 },
+        Route {
+            label: "PATCH /operators/{id}",
+            auth: admin.clone(),
+            method: Method::PATCH,
+            path: format!("/operators/{op_a}"),
+            body: Some(Box::new(|i| json!({"fullName": if i % 2 == 0 { "Anna Even" } else { "Anna Odd" }}))),
+            status: 200,
+        },
+        Route {
+            label: "POST /operators",
+            auth: admin.clone(),
+            method: Method::POST,
+            path: "/operators".into(),
+            body: Some(Box::new(|i| json!({"email": format!("lat{i}@bench.example"), "fullName": format!("Latency {i}")}))),
+            status: 201,
+        },
+        Route { label: "GET /groups", auth: admin.clone(), method: Method::GET, path: "/groups".into(), body: None, status: 200 },
+        Route { label: "GET /groups/{id}/members", auth: admin.clone(), method: Method::GET, path: format!("/groups/{g}/members"), body: None, status: 200 },
+        Route { label: "GET /api-users", auth: admin.clone(), method: Method::GET, path: "/api-users".into(), body: None, status: 200 },
+        Route { label: "GET /operators/{id} (Basic)", auth: basic.clone(), method: Method::GET, path: format!("/operators/{op_a}"), body: None, status: 200 },
+    ];
+
+    let mut table = Table::new(&[
+        "route",
+        "DynamoDB calls (stages)",
+        "request p50 ms",
+        "direct p50 ms",
+        "overhead p50 ms",
+        "request p90 ms",
+        "direct p90 ms",
+        "ratio p50",
+        "budget ≤ 1.2",
+    ]);
+    let mut worst: (f64, &str) = (0.0, "");
+    let warmup = (iterations / 10).max(5);
+    let mut n = 0usize;
+    for route in &routes {
+        let mut server = Vec::with_capacity(iterations);
+        let mut direct = Vec::with_capacity(iterations);
+        let mut shape = String::new();
+        for i in 0..warmup + iterations {
+            n += 1;
+            let body = route.body.as_ref().map(|f| f(n));
+            b.probe.reset(true, false);
+            let t = Instant::now();
+            let reply = b.call(&route.auth, route.method.clone(), &route.path, body.as_ref()).await;
+            let took = t.elapsed();
+            assert_eq!(reply.status, route.status, "{}: {}", route.label, reply.body);
+            let seen = b.probe.take();
+            assert!(seen.calls.iter().all(|c| c.ok), "{}: a DynamoDB call failed", route.label);
+            let stages = stages(&seen.calls);
+            let t = Instant::now();
+            replay_stages(&b.direct, &stages, MIRROR_TABLE).await;
+            let replayed = t.elapsed();
+            if i >= warmup {
+                server.push(took);
+                direct.push(replayed);
+            }
+            if shape.is_empty() {
+                shape = format!("{} ({})", seen.ops(), stages.len());
+            }
+        }
+        let (s50, d50) = (median(&mut server), median(&mut direct));
+        let (s90, d90) = (percentile(&mut server, 0.9), percentile(&mut direct, 0.9));
+        let ratio = s50.as_secs_f64() / d50.as_secs_f64();
+        if ratio > worst.0 {
+            worst = (ratio, route.label);
+        }
+        table.row(vec![
+            route.label.to_owned(),
+            shape,
+            ms(s50),
+            ms(d50),
+            ms(s50.saturating_sub(d50)),
+            ms(s90),
+            ms(d90),
+            format!("{ratio:.2}"),
+            if ratio <= 1.2 { "met".into() } else { "MISSED".into() },
+        ]);
+    }
+    report.table(table);
+    report.note(format!(
+        "{iterations} measured requests per route after {warmup} warm-up ones, each followed by its direct replay; p50 = median"
+    ));
+    report.budget("latency overhead ≤ 1.2 (median request ÷ median direct DynamoDB calls)", worst.0 <= 1.2, format!("worst {:.2} ({})", worst.0, worst.1));
+    report.note(format!("part 2 took {:.0} s", started.elapsed().as_secs_f64()));
+}

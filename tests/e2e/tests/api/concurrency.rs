@@ -1,0 +1,481 @@
+//! 1,000 random operations from 16 concurrent clients against one account, then a full recount.
+//!
+//! The operations are drawn from a seeded xorshift generator (one stream per client, derived
+//! from [`SEED`], or from `HUB_CONCURRENCY_SEED` when set), so a run's sequence of requests per
+//! client can be replayed; the interleaving is whatever the scheduler makes of it. Half the
+//! clients use the administrator's token, the other half the administrator's API user (Basic).
+//!
+//! Every answer must be one the contract allows for that operation: never a 5xx, and 404 only
+//! where another client may have deleted the target meanwhile. Afterwards:
+//!
+//! - every counter on the account item equals a full recount through the list endpoints;
+//! - every group's `memberCount` equals its member list, and memberships look the same from the
+//!   groups and from the operators;
+//! - no delete is left pending, and nothing points at something deleted (API users' owners,
+//!   monitor authorizations' principals);
+//! - Administrators keeps a member, and FinancialOperator and TechnicalContact keep a holder;
+//! - the maintenance job (`hub_maintenance::run`) finds nothing to repair.
+//!
+//! The 50 racing creates against the operator limit and the racing removals of the last
+//! administrator / FinancialOperator holder are in `operators.rs` and `groups.rs`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use hub_e2e::{Reply, TestApp};
+use hub_maintenance::Outcome;
+use hub_store::AccountScope;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::matrix::{Who, call};
+
+const SEED: u64 = 0x4855_4221_2026_0001;
+const CLIENTS: usize = 16;
+const OPERATIONS: usize = 1_000;
+/// Operators, groups and monitors there before the clients start.
+const INITIAL: usize = 10;
+const PERMISSIONS: [&str; 5] = ["FinancialOperator", "TechnicalContact", "AllowInfra", "ShareDashboards", "CreateIntegration"];
+
+/// xorshift64: small, deterministic, good enough to pick operations.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        // splitmix64 of the seed, so that neighbouring seeds give unrelated streams; never 0.
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
+    }
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// Ids known to exist (as far as the clients know: another client may have deleted one).
+#[derive(Default)]
+struct Pool {
+    operators: Vec<String>,
+    groups: Vec<String>,
+    api_users: Vec<String>,
+    monitors: Vec<String>,
+}
+
+fn pick(rng: &mut Rng, from: &[String]) -> Option<String> {
+    (!from.is_empty()).then(|| from[rng.below(from.len())].clone())
+}
+
+/// One operation's request, what it may answer, and what a success changes in the pool.
+struct Op {
+    kind: &'static str,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    allowed: &'static [u16],
+    on_success: Effect,
+}
+
+enum Effect {
+    None,
+    Created(fn(&mut Pool) -> &mut Vec<String>, &'static str),
+    Deleted(fn(&mut Pool) -> &mut Vec<String>, String),
+}
+
+fn ops_operators(p: &mut Pool) -> &mut Vec<String> {
+    &mut p.operators
+}
+fn ops_groups(p: &mut Pool) -> &mut Vec<String> {
+    &mut p.groups
+}
+fn ops_api_users(p: &mut Pool) -> &mut Vec<String> {
+    &mut p.api_users
+}
+fn ops_monitors(p: &mut Pool) -> &mut Vec<String> {
+    &mut p.monitors
+}
+
+fn op(kind: &'static str, method: Method, path: String, body: Option<Value>, allowed: &'static [u16], on_success: Effect) -> Option<Op> {
+    Some(Op { kind, method, path, body, allowed, on_success })
+}
+
+/// Draws the next operation. `None` when its targets do not exist (yet); the client draws again.
+fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
+    let (operator, group, api_user, monitor) = {
+        let p = pool.lock().unwrap();
+        (pick(rng, &p.operators), pick(rng, &p.groups), pick(rng, &p.api_users), pick(rng, &p.monitors))
+    };
+    let n = hub_api::values::new_id();
+    let permission = PERMISSIONS[rng.below(PERMISSIONS.len())];
+    match rng.below(100) {
+        0..=7 => op(
+            "create operator",
+            Method::POST,
+            "/operators".into(),
+            Some(json!({"email": format!("c-{n}@example.com"), "fullName": format!("Client {n}")})),
+            &[201],
+            Effect::Created(ops_operators, "operatorId"),
+        ),
+        8..=12 => {
+            let o = operator?;
+            op("delete operator", Method::DELETE, format!("/operators/{o}"), None, &[204, 404, 409], Effect::Deleted(ops_operators, o))
+        }
+        13..=21 => {
+            let o = operator?;
+            let on = rng.chance(50);
+            op("Active switch", Method::PATCH, format!("/operators/{o}"), Some(json!({"isOnDuty": on})), &[200, 404], Effect::None)
+        }
+        22..=27 => op(
+            "create group",
+            Method::POST,
+            "/groups".into(),
+            Some(json!({"description": format!("Group {n}")})),
+            &[201],
+            Effect::Created(ops_groups, "groupId"),
+        ),
+        28..=31 => {
+            let g = group?;
+            op("delete group", Method::DELETE, format!("/groups/{g}"), None, &[204, 404], Effect::Deleted(ops_groups, g))
+        }
+        32..=43 => {
+            let (g, o) = (group?, operator?);
+            op("add member", Method::PUT, format!("/groups/{g}/members/{o}"), None, &[204, 404], Effect::None)
+        }
+        44..=51 => {
+            let (g, o) = (group?, operator?);
+            op("remove member", Method::DELETE, format!("/groups/{g}/members/{o}"), None, &[204, 404, 409], Effect::None)
+        }
+        52..=54 => {
+            let o = operator?;
+            let method = if rng.chance(60) { Method::PUT } else { Method::DELETE };
+            let kind = if method == Method::PUT { "add administrator" } else { "remove administrator" };
+            op(kind, method, format!("/groups/administrators/members/{o}"), None, &[204, 404, 409], Effect::None)
+        }
+        55..=58 => {
+            let g = group?;
+            let on = rng.chance(50);
+            op("group duty", Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": on})), &[204, 404], Effect::None)
+        }
+        59..=63 => {
+            let o = operator?;
+            op("grant to operator", Method::PUT, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404], Effect::None)
+        }
+        64..=66 => {
+            let o = operator?;
+            op("revoke from operator", Method::DELETE, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
+        }
+        67..=70 => {
+            let g = group?;
+            op("grant to group", Method::PUT, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404], Effect::None)
+        }
+        71..=72 => {
+            let g = group?;
+            op("revoke from group", Method::DELETE, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
+        }
+        73..=78 => {
+            let o = operator?;
+            // 400: the owner already has the most API users it may have.
+            op(
+                "create API user",
+                Method::POST,
+                "/api-users".into(),
+                Some(json!({"description": format!("Script {n}"), "operatorId": o})),
+                &[201, 400, 404],
+                Effect::Created(ops_api_users, "apiUserId"),
+            )
+        }
+        79..=82 => {
+            let u = api_user?;
+            op("delete API user", Method::DELETE, format!("/api-users/{u}"), None, &[204, 404], Effect::Deleted(ops_api_users, u))
+        }
+        83..=87 => {
+            let mode = ["Development", "Staging", "Production", "Production"][rng.below(4)];
+            op(
+                "create monitor",
+                Method::POST,
+                "/monitors".into(),
+                Some(json!({"name": format!("Monitor {n}"), "mode": mode})),
+                &[201],
+                Effect::Created(ops_monitors, "monitorId"),
+            )
+        }
+        88..=90 => {
+            let m = monitor?;
+            op("delete monitor", Method::DELETE, format!("/monitors/{m}"), None, &[204, 404], Effect::Deleted(ops_monitors, m))
+        }
+        91..=94 => {
+            let m = monitor?;
+            // 400: a Development monitor cannot be active, and moving it out of Development is
+            // fine; moving an active one into Development is refused.
+            let mode = ["Staging", "Production", "Development"][rng.below(3)];
+            op("monitor mode", Method::PATCH, format!("/monitors/{m}"), Some(json!({"mode": mode})), &[200, 400, 404], Effect::None)
+        }
+        _ => {
+            let m = monitor?;
+            let level = ["ViewMonitorData", "ViewMonitor", "EditMonitor"][rng.below(3)];
+            let body = if rng.chance(50) { json!({"authorizationType": level, "operatorId": operator?}) } else { json!({"authorizationType": level, "groupId": group?}) };
+            op("authorize on monitor", Method::POST, format!("/monitors/{m}/authorizations"), Some(body), &[201, 404], Effect::None)
+        }
+    }
+}
+
+/// Operations that take the account's rules version (every change that can take a protected
+/// permission or an administrator away): the one contended item of the run.
+const LOCKING: [&str; 6] = ["delete operator", "delete group", "remove member", "remove administrator", "revoke from operator", "revoke from group"];
+/// How often a client sends a request that was answered 503 (`Retry-After`) in all.
+const ATTEMPTS_AFTER_503: usize = 5;
+
+/// Per operation kind, per status, how many.
+type Tally = BTreeMap<&'static str, BTreeMap<u16, usize>>;
+/// Per operation kind, the slowest answer.
+type Slowest = BTreeMap<&'static str, Duration>;
+
+/// What one client saw.
+#[derive(Default)]
+struct Seen {
+    /// Per operation kind, per final status, how many.
+    tally: Tally,
+    slowest: Slowest,
+    /// Per operation kind, how many 503s were sent again.
+    resent: BTreeMap<&'static str, usize>,
+    unexpected: Vec<String>,
+}
+
+async fn client(app: &TestApp, who: &Who, seed: u64, operations: usize, pool: &Mutex<Pool>) -> Seen {
+    let mut rng = Rng::new(seed);
+    let Seen { mut tally, mut slowest, mut resent, mut unexpected } = Seen::default();
+    let mut done = 0;
+    // Bounded: an operation whose targets are missing is drawn again, at most 20 times in a row.
+    let mut misses = 0;
+    while done < operations {
+        let Some(op) = draw(&mut rng, pool) else {
+            misses += 1;
+            assert!(misses < 20, "the pool ran dry");
+            continue;
+        };
+        misses = 0;
+        done += 1;
+        let mut attempts = 0;
+        let (reply, took) = loop {
+            attempts += 1;
+            let sent = Instant::now();
+            let reply: Reply = call(app, who, op.method.clone(), &op.path, op.body.as_ref()).await;
+            let took = sent.elapsed();
+            let max = slowest.entry(op.kind).or_default();
+            *max = (*max).max(took);
+            // A removal that kept losing the race for the rules version until the request
+            // deadline: 503 with Retry-After, and the client sends it again (see RELIABILITY.md).
+            let retry_after = reply.header("retry-after").is_some_and(|v| v.parse::<u32>().is_ok_and(|s| s >= 1));
+            if reply.status == 503 && retry_after && LOCKING.contains(&op.kind) && attempts < ATTEMPTS_AFTER_503 {
+                *resent.entry(op.kind).or_default() += 1;
+                continue;
+            }
+            break (reply, took);
+        };
+        let status = reply.status.as_u16();
+        *tally.entry(op.kind).or_default().entry(status).or_default() += 1;
+        if !op.allowed.contains(&status) {
+            unexpected.push(format!(
+                "{} {} {}: {status} after {took:.2?}: {}",
+                op.method,
+                op.path,
+                op.body.map(|b| b.to_string()).unwrap_or_default(),
+                reply.body["code"]
+            ));
+            continue;
+        }
+        if status >= 400 && reply.header("content-type") != Some("application/problem+json") {
+            unexpected.push(format!("{} {}: {status} without a problem", op.method, op.path));
+        }
+        if reply.status.is_success() {
+            let mut p = pool.lock().unwrap();
+            match op.on_success {
+                Effect::None => {}
+                Effect::Created(list, field) => list(&mut p).push(reply.str(field)),
+                Effect::Deleted(list, id) => list(&mut p).retain(|x| *x != id),
+            }
+        }
+    }
+    Seen { tally, slowest, resent, unexpected }
+}
+
+fn seed() -> u64 {
+    match std::env::var("HUB_CONCURRENCY_SEED") {
+        Ok(s) if !s.trim().is_empty() => {
+            let s = s.trim();
+            s.strip_prefix("0x").map(|h| u64::from_str_radix(h, 16)).unwrap_or_else(|| s.parse()).expect("HUB_CONCURRENCY_SEED is a number")
+        }
+        _ => SEED,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_random_operations_from_sixteen_clients_leave_every_counter_exact() {
+    let seed = seed();
+    let app = TestApp::start().await;
+    // Enterprise (100) with 100 extra operators: the limit never decides.
+    let account = app.provision("Enterprise", 100).await;
+    let account_id = account.account_id.clone();
+    let token = app.token(&account_id, &account.admin_operator_id);
+    let admin = Who::Bearer(token.clone());
+    let users = call(&app, &admin, Method::POST, "/api-users", Some(&json!({"description": "Load"}))).await.expect(201);
+    let basic = Who::Basic { username: users.str("username"), password: users.str("password") };
+
+    let pool = Mutex::new(Pool::default());
+    for i in 0..INITIAL {
+        let o = call(&app, &admin, Method::POST, "/operators", Some(&json!({"email": format!("seed{i}@example.com"), "fullName": format!("Seed {i}")}))).await.expect(201).str("operatorId");
+        let g = call(&app, &admin, Method::POST, "/groups", Some(&json!({"description": format!("Seed {i}")}))).await.expect(201).str("groupId");
+        let m = call(&app, &admin, Method::POST, "/monitors", Some(&json!({"name": format!("Seed {i}")}))).await.expect(201).str("monitorId");
+        let mut p = pool.lock().unwrap();
+        p.operators.push(o);
+        p.groups.push(g);
+        p.monitors.push(m);
+    }
+
+    let started = Instant::now();
+    let clients = (0..CLIENTS).map(|i| {
+        let who = if i % 2 == 0 { &admin } else { &basic };
+        let operations = OPERATIONS / CLIENTS + usize::from(i < OPERATIONS % CLIENTS);
+        let seed = seed ^ (i as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407);
+        client(&app, who, seed, operations, &pool)
+    });
+    let results = futures::future::join_all(clients).await;
+    let took = started.elapsed();
+
+    let mut tally = Tally::new();
+    let mut slowest = Slowest::new();
+    let mut resent = BTreeMap::<&str, usize>::new();
+    let mut unexpected = Vec::new();
+    for Seen { tally: t, slowest: s, resent: r, unexpected: u } in results {
+        for (kind, n) in r {
+            *resent.entry(kind).or_default() += n;
+        }
+        for (kind, took) in s {
+            let max = slowest.entry(kind).or_default();
+            *max = (*max).max(took);
+        }
+        for (kind, statuses) in t {
+            for (status, n) in statuses {
+                *tally.entry(kind).or_default().entry(status).or_default() += n;
+            }
+        }
+        unexpected.extend(u);
+    }
+    let total: usize = tally.values().flat_map(|s| s.values()).sum();
+    let resent_total: usize = resent.values().sum();
+    println!("concurrency: seed {seed:#x}, {total} operations ({resent_total} more requests after a 503) from {CLIENTS} clients in {took:.1?}");
+    for (kind, statuses) in &tally {
+        let again = resent.get(kind).map(|n| format!(", {n} × 503 sent again")).unwrap_or_default();
+        println!("  {kind:22} slowest {:>9.1?}  {statuses:?}{again}", slowest[kind]);
+    }
+    assert_eq!(total, OPERATIONS);
+    assert!(unexpected.is_empty(), "{} unexpected answers:\n{}", unexpected.len(), unexpected.join("\n"));
+
+    // The recount, through the list endpoints.
+    let checked = Instant::now();
+    let record = app.account_record(&account_id).await;
+    let operators = app.list_all(&token, "/operators?limit=100").await;
+    let groups = app.list_all(&token, "/groups?limit=100").await;
+    let api_users = app.list_all(&token, "/api-users?limit=100").await;
+    let inactive = app.list_all(&token, "/api-users?inactive=true&limit=100").await;
+    let monitors = app.list_all(&token, "/monitors?limit=100").await;
+    let count = |items: &[Value], pred: &dyn Fn(&Value) -> bool| items.iter().filter(|i| pred(i)).count() as i64;
+    let recount = [
+        operators.len() as i64,
+        count(&operators, &|o| o["isOnDuty"] == true),
+        groups.len() as i64,
+        count(&groups, &|g| g["memberCount"] == 0),
+        api_users.len() as i64,
+        inactive.len() as i64,
+        monitors.len() as i64,
+        count(&monitors, &|m| m["mode"] == "Production"),
+    ];
+    let stored = [
+        record.operators_total,
+        record.operators_active,
+        record.groups_total,
+        record.groups_empty,
+        record.api_users_total,
+        record.api_users_inactive,
+        record.monitors_total,
+        record.production_monitors,
+    ];
+    assert_eq!(stored, recount, "counters (operators, active, groups, empty, API users, inactive, monitors, production) against a recount");
+
+    let operator_ids: BTreeSet<&str> = operators.iter().map(|o| o["operatorId"].as_str().unwrap()).collect();
+    let group_ids: BTreeSet<&str> = groups.iter().map(|g| g["groupId"].as_str().unwrap()).collect();
+    let mut from_groups = BTreeSet::new();
+    for g in &groups {
+        let id = g["groupId"].as_str().unwrap();
+        let members = app.list_all(&token, &format!("/groups/{id}/members?limit=100")).await;
+        assert_eq!(g["memberCount"].as_i64(), Some(members.len() as i64), "member count of {id}");
+        for m in members {
+            from_groups.insert((id.to_owned(), m["operatorId"].as_str().unwrap().to_owned()));
+        }
+    }
+    let mut from_operators = BTreeSet::new();
+    let (mut financial, mut technical) = (0, 0);
+    for o in &operators {
+        let id = o["operatorId"].as_str().unwrap();
+        for g in app.list_all(&token, &format!("/operators/{id}/groups?limit=100")).await {
+            from_operators.insert((g["groupId"].as_str().unwrap().to_owned(), id.to_owned()));
+        }
+        let effective = app.call_as(&token, Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200).body["effective"].clone();
+        financial += usize::from(effective.as_array().unwrap().contains(&json!("FinancialOperator")));
+        technical += usize::from(effective.as_array().unwrap().contains(&json!("TechnicalContact")));
+        let is_member = from_groups.contains(&("administrators".to_owned(), id.to_owned()));
+        assert_eq!(o["isAdministrator"] == true, is_member, "isAdministrator of {id} agrees with Administrators' members");
+    }
+    assert_eq!(from_groups, from_operators, "memberships seen from the groups and from the operators");
+    assert_eq!(from_groups.iter().filter(|(_, o)| operator_ids.contains(o.as_str())).count(), from_groups.len(), "a member that does not exist");
+    let everyone = from_groups.iter().filter(|(g, _)| g == "everyone").count();
+    assert_eq!(everyone, operators.len(), "every operator is in Everyone");
+    assert!(from_groups.iter().any(|(g, _)| g == "administrators"), "Administrators kept a member");
+    assert!(financial >= 1 && technical >= 1, "holders left: FinancialOperator {financial}, TechnicalContact {technical}");
+    for u in &api_users {
+        assert!(operator_ids.contains(u["operatorId"].as_str().unwrap()), "an API user of a deleted operator: {u}");
+    }
+    let mut authorizations = 0;
+    for m in &monitors {
+        let id = m["monitorId"].as_str().unwrap();
+        for a in app.list_all(&token, &format!("/monitors/{id}/authorizations?limit=100")).await {
+            authorizations += 1;
+            match (a["operatorId"].as_str(), a["groupId"].as_str()) {
+                (Some(o), None) => assert!(operator_ids.contains(o), "an authorization of a deleted operator: {a}"),
+                (None, Some(g)) => assert!(group_ids.contains(g), "an authorization of a deleted group: {a}"),
+                _ => panic!("an authorization with no single principal: {a}"),
+            }
+        }
+    }
+    let scope = AccountScope::new(&account_id);
+    assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty(), "a delete is left pending");
+
+    // The maintenance job agrees: nothing to repair, nothing to finish.
+    let report = hub_maintenance::run(&app.state, app.state.clock.now(), Some(&account_id)).await;
+    assert!(!report.failed(), "{report:?}");
+    let mine = &report.accounts[0];
+    assert_eq!((mine.outcome, mine.repairs.len(), mine.finished_deletes), (Outcome::Clean, 0, 0), "the maintenance job found drift: {mine:?}");
+    println!(
+        "concurrency: after the run {} operators, {} groups, {} memberships, {} API users, {} monitors, {} authorizations; \
+         recount and maintenance agree ({:.1?})",
+        operators.len(),
+        groups.len(),
+        from_groups.len(),
+        api_users.len(),
+        monitors.len(),
+        authorizations,
+        checked.elapsed()
+    );
+}

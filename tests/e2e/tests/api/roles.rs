@@ -1,0 +1,190 @@
+//! The role matrix, driven by the route tables (`matrix`): every route called by an operator that
+//! is not an administrator, with its token and with its own API user.
+//!
+//! - Reads (`GET`, except the monitor permission overview) succeed.
+//! - Every other route is 403 `forbidden`, except the contract's self-service routes: personal
+//!   settings (`PATCH /operators/{id}`), off-duty schedules and API users, which succeed on the
+//!   caller's own resources and are 403 on anybody else's.
+//! - The account does not change while refusing (snapshot before/after: the account item, every
+//!   item of its partition, everything the API shows).
+//! - Control: the administrator's API user makes each refused request on fresh resources and
+//!   succeeds, so each 403 comes from the role check and not from the request.
+//!
+//! A route added later defaults to administrators only when it writes and to anyone when it
+//! reads; a route with other rules must be named in [`access`].
+//!
+//! Counts are printed (`--nocapture`) for RELIABILITY.md.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use hub_api::routes::Route;
+use hub_e2e::TestApp;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::matrix::{Ids, Kind, Request, Who, body_templates, build, call, every_route, fixture, kinds_of, label, ok, snapshot};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// Every operator.
+    Anyone,
+    /// Administrators only.
+    Admin,
+    /// Administrators, and the operator the resource belongs to.
+    SelfService,
+}
+
+/// Who may call a route, as API.md says.
+fn access(route: &Route) -> Access {
+    match (route.method.as_str(), route.path) {
+        ("GET", "/monitors/permissions") => Access::Admin,
+        ("PATCH", "/operators/{id}")
+        | ("POST", "/operators/{id}/duty-schedules")
+        | ("PUT" | "DELETE", "/operators/{id}/duty-schedules/{scheduleId}")
+        | (_, "/api-users")
+        | (_, "/api-users/{id}") => Access::SelfService,
+        ("GET", _) => Access::Anyone,
+        _ => Access::Admin,
+    }
+}
+
+/// The list of API users has no id in its path: "someone else's" is the `operatorId` filter.
+fn for_someone_else(request: Request, other: &str) -> Request {
+    if request.method == Method::GET && request.path == "/api-users" {
+        Request { path: format!("/api-users?operatorId={other}"), ..request }
+    } else {
+        request
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_administrators_are_refused_every_write_but_their_own_settings() {
+    let started = Instant::now();
+    let app = TestApp::start().await;
+    // Enterprise: room for a fresh set of resources per control request.
+    let account = app.provision("Enterprise", 0).await;
+    let admin_token = app.token(&account.account_id, &account.admin_operator_id);
+    let admin = Who::Bearer(admin_token.clone());
+    let admins_user = call(&app, &admin, Method::POST, "/api-users", Some(&json!({"description": "Admin's script"}))).await.expect(201);
+    let admin_basic = Who::Basic { username: admins_user.str("username"), password: admins_user.str("password") };
+
+    // Somebody else's resources (operator O with its group, schedule, API user, monitor grant).
+    let other: Ids = fixture(&app, &admin).await;
+    // The caller: M, an operator that is not an administrator, and M's own API user.
+    let me = call(&app, &admin, Method::POST, "/operators", Some(&json!({"email": "mia@example.com", "fullName": "Mia Member"}))).await.expect(201).str("operatorId");
+    let me_token = Who::Bearer(app.token(&account.account_id, &me));
+    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Mia's script"}))).await.expect(201);
+    let me_basic = Who::Basic { username: my_user.str("username"), password: my_user.str("password") };
+    let my_user_id = my_user.str("apiUserId");
+    let callers = [me_token.clone(), me_basic];
+
+    // 1. Refusals and reads, on somebody else's resources: nothing changes.
+    let before = snapshot(&app, &account.account_id, &admin_token, &[&my_user_id]).await;
+    let routes = every_route();
+    let (mut reads, mut refused, mut allowed, mut controls) = (0, 0, 0, 0);
+    let mut covered = BTreeSet::new();
+    let mut refused_requests: Vec<(String, Route, Option<Value>)> = Vec::new();
+    for (function, route) in &routes {
+        let name = format!("{function}: {}", label(route));
+        let rule = access(route);
+        for template in body_templates(&route.method, route.path) {
+            for who in &callers {
+                let request = for_someone_else(build(route, &template, &|k| other.get(k).to_owned()), &other.operator);
+                let reply = request.send(&app, who).await;
+                if rule == Access::Anyone {
+                    assert!(ok(&reply), "{name} as M's {}: {} → {} {}", who.kind(), request.describe(), reply.status, reply.body);
+                    reads += 1;
+                } else {
+                    assert_eq!(
+                        (reply.status.as_u16(), reply.body["code"].as_str()),
+                        (403, Some("forbidden")),
+                        "{name} as M's {}: {} → {}",
+                        who.kind(),
+                        request.describe(),
+                        reply.body
+                    );
+                    assert_eq!(reply.header("content-type"), Some("application/problem+json"));
+                    refused += 1;
+                }
+            }
+            if rule != Access::Anyone {
+                refused_requests.push((name.clone(), route.clone(), template.clone()));
+            }
+        }
+        covered.insert(label(route));
+    }
+    // Personal settings only: the Active switch and the email are the administrators'.
+    for who in &callers {
+        for body in [json!({"isOnDuty": false}), json!({"email": "mia2@example.com"}), json!({"fullName": "Mia", "isOnDuty": true})] {
+            call(&app, who, Method::PATCH, &format!("/operators/{me}"), Some(&body)).await.expect_problem(403, "forbidden");
+            refused += 1;
+        }
+    }
+    let after = snapshot(&app, &account.account_id, &admin_token, &[&my_user_id]).await;
+    crate::matrix::assert_unchanged(&before, &after, "the account after the refused requests");
+
+    // 2. Self-service: the same routes on the caller's own resources succeed.
+    for (function, route) in routes.iter().filter(|(_, r)| access(r) == Access::SelfService) {
+        let name = format!("{function}: {}", label(route));
+        for template in body_templates(&route.method, route.path) {
+            for who in &callers {
+                let mut mine = Ids { operator: me.clone(), ..other.clone() };
+                for kind in kinds_of(route, &template) {
+                    match kind {
+                        Kind::Operator => {}
+                        Kind::Schedule => {
+                            let window = json!({"mode": "OneTime", "start": "2096-01-01T00:00:00Z", "end": "2096-01-02T00:00:00Z"});
+                            mine.schedule = call(&app, &admin, Method::POST, &format!("/operators/{me}/duty-schedules"), Some(&window)).await.expect(201).str("scheduleId");
+                        }
+                        Kind::ApiUser => {
+                            let body = json!({"description": "Mine", "operatorId": me});
+                            mine.api_user = call(&app, &admin, Method::POST, "/api-users", Some(&body)).await.expect(201).str("apiUserId");
+                        }
+                        other => panic!("{name}: a self-service route naming a {other:?}: say whose it is in roles.rs"),
+                    }
+                }
+                let request = build(route, &template, &|k| mine.get(k).to_owned());
+                let reply = request.send(&app, who).await;
+                assert!(ok(&reply), "{name} as M's {} on M's own: {} → {} {}", who.kind(), request.describe(), reply.status, reply.body);
+                if request.method == Method::GET && request.path == "/api-users" {
+                    assert!(reply.items().iter().all(|u| u["operatorId"] == me.as_str()), "M's list shows others' API users: {}", reply.body);
+                }
+                allowed += 1;
+                // Keep M under the per-operator bound of API users.
+                let created = reply.body.get("apiUserId").and_then(Value::as_str).map(str::to_owned);
+                for id in [created, (mine.api_user != other.api_user).then(|| mine.api_user.clone())].into_iter().flatten() {
+                    if id != my_user_id {
+                        let gone = call(&app, &admin, Method::DELETE, &format!("/api-users/{id}"), None).await;
+                        assert!([204, 404].contains(&gone.status.as_u16()), "{}", gone.body);
+                    }
+                }
+            }
+        }
+    }
+    let own = call(&app, &me_token, Method::GET, &format!("/api-users?operatorId={me}"), None).await.expect(200);
+    assert_eq!(own.items().len(), 1, "only M's credential is left: {}", own.body);
+
+    // 3. Control: each refused request, made by the administrator's API user on fresh resources.
+    for (name, route, template) in &refused_requests {
+        let fresh = fixture(&app, &admin).await;
+        let request = build(route, template, &|k| fresh.get(k).to_owned());
+        let reply = request.send(&app, &admin_basic).await;
+        assert!(ok(&reply), "{name}: the administrator's control {} → {} {}", request.describe(), reply.status, reply.body);
+        controls += 1;
+    }
+
+    let every: BTreeSet<String> = routes.iter().map(|(_, r)| label(r)).collect();
+    assert_eq!(covered, every, "every route of the tables is in the matrix");
+    assert!(every.len() >= 40, "the route tables look empty: {every:?}");
+    println!(
+        "roles: {} routes ({} self-service, {} administrator-only); {reads} reads allowed, {refused} × 403, {allowed} self-service \
+         successes, {controls} administrator controls; {} items and {} API views unchanged by the refusals; {:.1?}",
+        every.len(),
+        routes.iter().filter(|(_, r)| access(r) == Access::SelfService).count(),
+        routes.iter().filter(|(_, r)| access(r) == Access::Admin).count(),
+        before.items.len(),
+        before.views.len(),
+        started.elapsed()
+    );
+}
