@@ -4,15 +4,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::error::ApiResult;
 use hub_api::extract::PathIds;
-use hub_api::provisioning::load_account;
-use hub_api::retry::retrying;
-use hub_api::rules::{Removal, assignable_permission, permission_names};
+use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission};
 use hub_api::{AppState, Caller};
 use hub_store::Principal;
 use serde::Serialize;
 
 use crate::groups::load;
-use hub_api::rules::check_protected_holders;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct GroupPermissions {
@@ -34,10 +31,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
-    load(&state, &caller, &id).await?;
-    // Idempotent: granting a permission already held changes nothing. The store checks that the
-    // group still exists in the same transaction.
-    state.store.grant(&caller.scope(), &Principal::Group(id), permission.as_str()).await?;
+    grant_permission(&state, &caller.scope(), &Principal::Group(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -47,16 +41,6 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
 pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
-    let scope = caller.scope();
-    let principal = Principal::Group(id.clone());
-    retrying(|| async {
-        // The rules version is read before the state the checks look at.
-        let account = load_account(&state, &scope).await?;
-        load(&state, &caller, &id).await?;
-        check_protected_holders(&state, &scope, &Removal::Grant { principal: &principal, permission }, account.rules_version).await?;
-        state.store.revoke(&scope, &principal, permission.as_str(), account.rules_version).await?;
-        Ok(())
-    })
-    .await?;
+    revoke_permission(&state, &caller.scope(), &Principal::Group(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,9 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::error::ApiResult;
 use hub_api::extract::PathIds;
-use hub_api::retry::retrying;
-use hub_api::rules::{Removal, assignable_permission, check_protected_holders, permission_names, sort_permissions};
-use hub_api::provisioning::load_account;
+use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission, sort_permissions};
 use hub_api::{AppState, Caller};
 use hub_store::Principal;
 use serde::Serialize;
@@ -39,8 +37,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
-    load(&state, &caller, &id).await?;
-    state.store.grant(&caller.scope(), &Principal::Operator(id), permission.as_str()).await?;
+    grant_permission(&state, &caller.scope(), &Principal::Operator(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -50,15 +47,6 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
 pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
-    let scope = caller.scope();
-    let principal = Principal::Operator(id.clone());
-    retrying(|| async {
-        let account = load_account(&state, &scope).await?;
-        load(&state, &caller, &id).await?;
-        check_protected_holders(&state, &scope, &Removal::Grant { principal: &principal, permission }, account.rules_version).await?;
-        state.store.revoke(&scope, &principal, permission.as_str(), account.rules_version).await?;
-        Ok(())
-    })
-    .await?;
+    revoke_permission(&state, &caller.scope(), &Principal::Operator(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)
 }

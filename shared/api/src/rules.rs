@@ -83,6 +83,37 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, permission:
     Ok(false)
 }
 
+/// 404 unless the operator or group exists in the account.
+async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Principal) -> ApiResult<()> {
+    let exists = match principal {
+        Principal::Operator(id) => state.store.operator(scope, id).await?.is_some(),
+        Principal::Group(id) => state.store.group(scope, id).await?.is_some(),
+    };
+    if exists { Ok(()) } else { Err(ApiError::NotFound) }
+}
+
+/// Grants a system-wide permission to an operator or a group (idempotent; the store checks in the
+/// same transaction that the principal still exists).
+pub async fn grant_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
+    principal_exists(state, scope, principal).await?;
+    state.store.grant(scope, principal, permission.as_str()).await?;
+    Ok(())
+}
+
+/// Revokes a system-wide permission (idempotent), refusing to take the last FinancialOperator or
+/// TechnicalContact away; retried when another holder-removing change wins the race.
+pub async fn revoke_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
+    crate::retry::retrying(|| async {
+        // The rules version is read before the state the checks look at.
+        let account = crate::provisioning::load_account(state, scope).await?;
+        principal_exists(state, scope, principal).await?;
+        check_protected_holders(state, scope, &Removal::Grant { principal, permission }, account.rules_version).await?;
+        state.store.revoke(scope, principal, permission.as_str(), account.rules_version).await?;
+        Ok(())
+    })
+    .await
+}
+
 /// Every permission name, for the store's per-principal grant reads and delete cascades.
 pub fn permission_names() -> Vec<&'static str> {
     Permission::ALL.iter().map(|p| p.as_str()).collect()
