@@ -29,8 +29,12 @@ pub const FUNCTIONS: [(&str, &str); 7] = [
     ("hub-maintenance", "maintenance"),
 ];
 
-/// The cargo target directory this benchmark was built in (`<target>/release/hub-bench`).
+/// The cargo target directory this benchmark was built in (`<target>/release/hub-bench`), where
+/// it builds and finds the functions' release binaries; `HUB_BENCH_TARGET_DIR` overrides it.
 pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HUB_BENCH_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
     let exe = std::env::current_exe().expect("own path");
     exe.parent().and_then(Path::parent).expect("target directory").to_path_buf()
 }

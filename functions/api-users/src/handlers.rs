@@ -44,24 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::{inactive_cutoff, is_inactive, requests_last_30_days};
 
-/// The OpenAPI schema of an API user's `accessType`: the wire names of [`AccessType`].
-pub struct AccessTypeSchema;
-
-impl utoipa::PartialSchema for AccessTypeSchema {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("What an API user is used for; `Generic` when a create leaves it out."))
-            .enum_values(Some(AccessType::ALL.map(|t| t.as_str())))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for AccessTypeSchema {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "AccessType".into()
-    }
-}
+hub_api::string_enum_schema!(AccessTypeSchema, "AccessType", AccessType::ALL.map(|t| t.as_str()), "What an API user is used for; `Generic` when a create leaves it out.");
 
 /// The API user resource.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

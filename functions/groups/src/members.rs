@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use hub_api::error::{ApiError, ApiResult, Conflict};
 use hub_api::extract::{PathIds, Query};
-use hub_api::lists::{Collection, page_request};
+use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::rules::Removal;
@@ -21,15 +21,6 @@ use hub_api::views::account_time_zone;
 
 /// Operators whose switch is changed at the same time by one duty request.
 const DUTY_CONCURRENCY: usize = 8;
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
 
 #[utoipa::path(get, path = "/groups/{id}/members", operation_id = "listGroupMembers", tag = "Members", params(("id" = String, Path, description = "Group id"), PageParams),
     responses((status = 200, description = "The operators in the group", body = Collection<OperatorView>)))]

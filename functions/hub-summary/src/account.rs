@@ -15,24 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use hub_api::extract::body_after_role_check;
 
-/// The OpenAPI schema of an account type: the wire names of [`AccountType`].
-pub struct AccountTypeSchema;
-
-impl utoipa::PartialSchema for AccountTypeSchema {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("The account's type; each has a configured default operator limit."))
-            .enum_values(Some(AccountType::ALL.map(|t| t.as_str())))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for AccountTypeSchema {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "AccountType".into()
-    }
-}
+hub_api::string_enum_schema!(AccountTypeSchema, "AccountType", AccountType::ALL.map(|t| t.as_str()), "The account's type; each has a configured default operator limit.");
 
 /// `{accountId, name, accountType, timeZone, operatorLimit, operatorsInUse, createdAt}`, plus
 /// `updatedAt` and the `version` that `If-Match` refers to.

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{IdempotencyKey, PathIds, Query};
 use hub_api::idempotency::{CreateBody, Idempotency};
-use hub_api::lists::{Collection, page_request};
+use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::retry::retrying;
 use hub_api::values::{AuthorizationType, ResourceId, new_id};
 use hub_api::{AppState, Caller};
@@ -17,24 +17,7 @@ use serde_json::Value;
 use hub_api::extract::from_object;
 use crate::monitors::load;
 
-/// The OpenAPI schema of an authorization level: the wire names of [`AuthorizationType`].
-pub struct LevelSchema;
-
-impl utoipa::PartialSchema for LevelSchema {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("An authorization level on a monitor, lowest first; levels are cumulative."))
-            .enum_values(Some(AuthorizationType::ALL.map(|l| l.as_str())))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for LevelSchema {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "AuthorizationType".into()
-    }
-}
+hub_api::string_enum_schema!(LevelSchema, "AuthorizationType", AuthorizationType::ALL.map(|l| l.as_str()), "An authorization level on a monitor, lowest first; levels are cumulative.");
 
 /// `{authorizationId, authorizationType, operatorId, groupId}`: exactly one of the last two is
 /// set, the other is null.
@@ -63,15 +46,6 @@ impl From<MonitorAuthorization> for AuthorizationView {
 /// The level of a stored authorization (always one of the three; anything else is a bug).
 pub(crate) fn level_of(a: &MonitorAuthorization) -> ApiResult<AuthorizationType> {
     AuthorizationType::parse(&a.authorization_type).map_err(|_| ApiError::Internal(format!("stored authorization type {:?}", a.authorization_type)))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<i64>,
-    cursor: Option<String>,
 }
 
 /// `GET /monitors/{id}/authorizations`: every level held by anyone, in the order of granting.

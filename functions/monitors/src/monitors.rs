@@ -17,24 +17,7 @@ use serde_json::Value;
 
 use hub_api::extract::{body_after_role_check, from_object};
 
-/// The OpenAPI schema of a monitor's `mode`: the wire names of [`MonitorMode`].
-pub struct ModeSchema;
-
-impl utoipa::PartialSchema for ModeSchema {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("A monitor's mode; `Production` when a create leaves it out."))
-            .enum_values(Some(MonitorMode::ALL.map(|m| m.as_str())))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for ModeSchema {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "MonitorMode".into()
-    }
-}
+hub_api::string_enum_schema!(ModeSchema, "MonitorMode", MonitorMode::ALL.map(|m| m.as_str()), "A monitor's mode; `Production` when a create leaves it out.");
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

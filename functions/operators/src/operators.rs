@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
 use hub_api::idempotency::{CreateBody, Idempotency};
-use hub_api::lists::{Collection, page_request};
+use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::rules::{Removal, check_protected_holders, permission_names};
@@ -318,15 +318,6 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): 
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    #[param(minimum = 1, maximum = 100)]
-    limit: Option<i64>,
-    cursor: Option<String>,
 }
 
 #[utoipa::path(get, path = "/operators/{id}/groups", operation_id = "listOperatorGroups", tag = "Operators", params(("id" = String, Path, description = "Operator id"), PageParams),

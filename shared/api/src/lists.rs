@@ -33,3 +33,14 @@ pub fn page_request<'a>(limit: Option<i64>, cursor: Option<&'a str>) -> Result<h
     }
     Ok(hub_store::PageRequest { limit: limit as usize, cursor: cursor.filter(|c| !c.is_empty()) })
 }
+
+/// `?limit=&cursor=` of a list that has no filters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// 1-100, default 25.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}

@@ -78,3 +78,29 @@ pub fn operations_of(doc: &OpenApi) -> Vec<(String, String)> {
     all.sort();
     all
 }
+
+/// Declares the OpenAPI schema of a string enum from its wire names (e.g.
+/// `AccessType::ALL.map(|t| t.as_str())`), so that the document cannot drift from the type.
+#[macro_export]
+macro_rules! string_enum_schema {
+    ($schema:ident, $name:literal, $values:expr, $description:literal) => {
+        #[doc = concat!("The OpenAPI schema `", $name, "`: ", $description)]
+        pub struct $schema;
+
+        impl utoipa::PartialSchema for $schema {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($description))
+                    .enum_values(Some($values))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $schema {
+            fn name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+        }
+    };
+}
