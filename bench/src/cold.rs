@@ -161,7 +161,12 @@ pub async fn run(report: &mut Report, starts: usize, invocations: usize, build: 
         "budget memory ≤ 32 MB",
     ]);
     let (mut worst_init, mut worst_rss) = ((Duration::ZERO, ""), (0u64, ""));
+    // `HUB_BENCH_FUNCTIONS=operators,authorizer` measures only those.
+    let only: Option<Vec<String>> = std::env::var("HUB_BENCH_FUNCTIONS").ok().map(|v| v.split(',').map(str::to_owned).collect());
     for (_, binary) in FUNCTIONS {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|b| b == binary)) {
+            continue;
+        }
         let path = target.join("release").join(binary);
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let ev = event(binary, &account.account_id, &account.admin_operator_id, &basic);

@@ -37,10 +37,16 @@ pub const SECRET_SAFE_DIRECTIVES: [&str; 4] = [
 ];
 
 /// A log filter from `spec` (`RUST_LOG` syntax) with [`SECRET_SAFE_DIRECTIVES`] applied on top.
+///
+/// The directives are added only where `spec` enables TRACE somewhere: a directive sets its
+/// target's level, so under `RUST_LOG=info` they would *raise* the SDK to DEBUG (a dozen JSON
+/// lines per DynamoDB call, written at init and on every invocation) instead of capping it.
 pub fn secret_safe_filter(spec: &str) -> tracing_subscriber::EnvFilter {
-    SECRET_SAFE_DIRECTIVES
-        .iter()
-        .fold(tracing_subscriber::EnvFilter::new(spec), |f, d| f.add_directive(d.parse().expect("valid directive")))
+    let filter = tracing_subscriber::EnvFilter::new(spec);
+    if filter.max_level_hint().is_some_and(|max| max <= tracing_subscriber::filter::LevelFilter::DEBUG) {
+        return filter;
+    }
+    SECRET_SAFE_DIRECTIVES.iter().fold(filter, |f, d| f.add_directive(d.parse().expect("valid directive")))
 }
 
 /// Structured JSON logs for CloudWatch (the template sets the JSON log format); `RUST_LOG`
@@ -64,4 +70,23 @@ pub async fn serve(router: fn(crate::state::AppState) -> Router) -> Result<(), l
     init_tracing();
     let state = crate::state::AppState::from_env().await?;
     lambda_http::run(crate::http::with_fallback(router(state))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::filter::LevelFilter;
+
+    #[test]
+    fn the_secret_safe_filter_caps_without_raising() {
+        // Below TRACE nothing can log a raw event or item: the spec stays as it is.
+        for (spec, max) in [("info", LevelFilter::INFO), ("warn", LevelFilter::WARN), ("debug", LevelFilter::DEBUG), ("off", LevelFilter::OFF)] {
+            assert_eq!(secret_safe_filter(spec).max_level_hint(), Some(max), "{spec}");
+        }
+        // With TRACE, the libraries that would log secrets at TRACE are held at DEBUG.
+        let trace = secret_safe_filter("trace").to_string();
+        for directive in SECRET_SAFE_DIRECTIVES {
+            assert!(trace.contains(directive), "{directive} missing from {trace}");
+        }
+    }
 }

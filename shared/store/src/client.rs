@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
@@ -60,15 +62,22 @@ pub(crate) async fn build_client(
     interceptors: Vec<aws_sdk_dynamodb::config::SharedInterceptor>,
 ) -> aws_sdk_dynamodb::Client {
     let mut builder = match &config.endpoint {
-        Some(endpoint) => aws_sdk_dynamodb::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(endpoint)
-            .region(Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())))
-            .credentials_provider(local_credentials()),
-        None => {
-            let shared = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-            aws_sdk_dynamodb::config::Builder::from(&shared)
+        Some(endpoint) => {
+            let builder = aws_sdk_dynamodb::Config::builder()
+                .behavior_version_latest()
+                .endpoint_url(endpoint)
+                .region(Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())))
+                .credentials_provider(local_credentials());
+            // A plain-HTTP endpoint (the embedded DynamoDB, DynamoDB Local) needs no trusted roots.
+            if endpoint.starts_with("http://") { builder.http_client(https_client(TrustStore::empty())) } else { builder }
         }
+        None => match LambdaEnvironment::read() {
+            Some(lambda) => lambda.config(),
+            None => {
+                let shared = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+                aws_sdk_dynamodb::config::Builder::from(&shared)
+            }
+        },
     };
     builder = builder.timeout_config(timeouts()).retry_config(retries());
     for interceptor in interceptors {
@@ -77,10 +86,107 @@ pub(crate) async fn build_client(
     aws_sdk_dynamodb::Client::from_conf(builder.build())
 }
 
+/// The roots that sign every AWS service endpoint's certificate (Amazon Trust Services: Amazon
+/// Root CA 1 to 4, and the Starfield Services root that cross-signs them), PEM, as shipped in
+/// the Mozilla root store.
+const AWS_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services-roots.pem");
+
+/// The SDK's own rustls/aws-lc HTTPS client, trusting `roots`. The SDK's default client loads
+/// the system's root store (hundreds of files read and parsed) when the DynamoDB client is
+/// built, which was most of a function's init.
+fn https_client(roots: TrustStore) -> aws_sdk_dynamodb::config::SharedHttpClient {
+    let tls = TlsContext::builder().with_trust_store(roots.with_native_roots(false)).build().expect("TLS context");
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls).build_https()
+}
+
+/// What Lambda puts in a function's environment: the region and the execution role's session
+/// credentials (fixed for the life of the execution environment; the SDK's default chain would
+/// take them from there too, after building a chain of providers and looking for profile files).
+/// Read only inside Lambda; anything else (`hubctl --aws` on a laptop) gets the full default
+/// chain and the system's roots.
+struct LambdaEnvironment {
+    region: String,
+    credentials: Credentials,
+    /// `AWS_ENDPOINT_URL_DYNAMODB` or `AWS_ENDPOINT_URL`, which the SDK's config loader honours.
+    endpoint: Option<String>,
+}
+
+impl LambdaEnvironment {
+    fn read() -> Option<Self> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+
+    fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let var = |k: &str| lookup(k).filter(|v| !v.is_empty());
+        var("AWS_LAMBDA_FUNCTION_NAME")?;
+        let credentials = Credentials::new(
+            var("AWS_ACCESS_KEY_ID")?,
+            var("AWS_SECRET_ACCESS_KEY")?,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "lambda-environment",
+        );
+        let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
+        Some(LambdaEnvironment { region, credentials, endpoint: var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| var("AWS_ENDPOINT_URL")) })
+    }
+
+    fn config(self) -> aws_sdk_dynamodb::config::Builder {
+        let builder = aws_sdk_dynamodb::Config::builder()
+            .behavior_version_latest()
+            .region(Region::new(self.region))
+            .credentials_provider(self.credentials)
+            .http_client(https_client(TrustStore::empty().with_pem_certificate(AWS_ROOTS_PEM)));
+        match self.endpoint {
+            Some(endpoint) => builder.endpoint_url(endpoint),
+            None => builder,
+        }
+    }
+}
+
 /// Local endpoints ignore credentials, but the SDK signs every request; take the environment's
 /// when present so that a DynamoDB-compatible service that checks them still works.
 fn local_credentials() -> Credentials {
     let id = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "local".into());
     let secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "local".into());
     Credentials::new(id, secret, None, None, "hub-local")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lambda_vars(k: &str) -> Option<String> {
+        let v = match k {
+            "AWS_LAMBDA_FUNCTION_NAME" => "hub-operators",
+            "AWS_REGION" => "eu-west-1",
+            "AWS_ACCESS_KEY_ID" => "ASIAEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY" => "secret",
+            "AWS_SESSION_TOKEN" => "token",
+            _ => return None,
+        };
+        Some(v.to_owned())
+    }
+
+    #[test]
+    fn only_lambda_environments_take_the_short_path() {
+        let lambda = LambdaEnvironment::from_vars(lambda_vars).expect("a Lambda environment");
+        assert_eq!((lambda.region.as_str(), lambda.endpoint.as_deref()), ("eu-west-1", None));
+        assert_eq!(lambda.credentials.session_token(), Some("token"));
+        // Outside Lambda, or without the role's credentials: the SDK's full default chain.
+        let without = |missing: &'static str| move |k: &str| if k == missing { None } else { lambda_vars(k) };
+        for missing in ["AWS_LAMBDA_FUNCTION_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] {
+            assert!(LambdaEnvironment::from_vars(without(missing)).is_none(), "{missing}");
+        }
+        let endpoint = LambdaEnvironment::from_vars(|k| if k == "AWS_ENDPOINT_URL_DYNAMODB" { Some("http://127.0.0.1:8000".into()) } else { lambda_vars(k) });
+        assert_eq!(endpoint.unwrap().endpoint.as_deref(), Some("http://127.0.0.1:8000"));
+    }
+
+    #[tokio::test]
+    async fn the_pinned_roots_parse_when_the_client_is_built() {
+        // Building the client loads the trust store (the SDK's HTTP client does it eagerly) and
+        // panics on a certificate it cannot parse.
+        assert_eq!(AWS_ROOTS_PEM.windows(27).filter(|w| w == b"-----BEGIN CERTIFICATE-----").count(), 5);
+        let lambda = LambdaEnvironment::from_vars(lambda_vars).unwrap();
+        let _client = aws_sdk_dynamodb::Client::from_conf(lambda.config().build());
+    }
 }

@@ -111,18 +111,25 @@ impl Store {
             let mut tx = self.tx();
             let mut became_empty = 0;
             for group_id in &chunk {
-                crate::groups::delete_membership_items(&mut tx, scope, group_id, operator_id);
                 // A group being deleted itself has no counts left to keep.
-                if let Some(g) = groups.get(group_id) {
-                    tx.update(
-                        &scope.group(group_id),
-                        "ADD #memberCount :minusOne, #version :one",
-                        Some("#version = :seen"),
-                        vec![(":minusOne", n(-1)), (":one", n(1)), (":seen", n(g.version))],
-                        Some(Guard::Version),
-                    );
-                    became_empty += i64::from(g.member_count == 1);
-                }
+                let Some(g) = groups.get(group_id) else {
+                    crate::groups::delete_membership_items(&mut tx, scope, group_id, operator_id);
+                    continue;
+                };
+                // The membership must still be there: it was read before the group, and a
+                // concurrent finisher of the same delete (a retried DELETE, the maintenance
+                // job) or a member removal may have taken it, and its count, in between. The
+                // group's version alone does not tell: it moved before the group was read.
+                tx.delete(&scope.member(group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
+                tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
+                tx.update(
+                    &scope.group(group_id),
+                    "ADD #memberCount :minusOne, #version :one",
+                    Some("#version = :seen"),
+                    vec![(":minusOne", n(-1)), (":one", n(1)), (":seen", n(g.version))],
+                    Some(Guard::Version),
+                );
+                became_empty += i64::from(g.member_count == 1);
             }
             AccountChange::default().add(Counter::GroupsEmpty, became_empty).apply(&mut tx, scope);
             match self.commit(tx).await {
