@@ -101,14 +101,20 @@ pub async fn grant_permission(state: &AppState, scope: &AccountScope, principal:
 }
 
 /// Revokes a system-wide permission (idempotent), refusing to take the last FinancialOperator or
-/// TechnicalContact away; retried when another holder-removing change wins the race.
+/// TechnicalContact away; retried when another holder-removing change wins the race. Other
+/// permissions are revoked without the rules lock, so they never queue on the account item.
 pub async fn revoke_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
+    if !PROTECTED.iter().any(|(p, _)| *p == permission) {
+        principal_exists(state, scope, principal).await?;
+        state.store.revoke(scope, principal, permission.as_str(), None).await?;
+        return Ok(());
+    }
     crate::retry::retrying(|| async {
         // The rules version is read before the state the checks look at.
         let account = crate::provisioning::load_account(state, scope).await?;
         principal_exists(state, scope, principal).await?;
         check_protected_holders(state, scope, &Removal::Grant { principal, permission }, account.rules_version).await?;
-        state.store.revoke(scope, principal, permission.as_str(), account.rules_version).await?;
+        state.store.revoke(scope, principal, permission.as_str(), Some(account.rules_version)).await?;
         Ok(())
     })
     .await

@@ -55,12 +55,15 @@ impl Store {
         }
     }
 
-    /// Revokes a permission; `Ok(false)` when it was not held. The caller has checked the rules
-    /// against `rules_version`.
-    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules_version: i64) -> Result<bool, StoreError> {
+    /// Revokes a permission; `Ok(false)` when it was not held. For a permission the rules protect,
+    /// the caller has checked them against `rules_version` and the revoke commits only if it has
+    /// not moved; other permissions (`None`) are revoked without touching the account item.
+    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules_version: Option<i64>) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.grant(permission, principal), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-        AccountChange::default().rules_lock(rules_version).apply(&mut tx, scope);
+        if let Some(seen) = rules_version {
+            AccountChange::default().rules_lock(seen).apply(&mut tx, scope);
+        }
         match self.commit(tx).await {
             Ok(()) => Ok(true),
             Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
