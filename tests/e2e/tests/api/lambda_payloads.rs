@@ -74,3 +74,36 @@ async fn groups_function_serves_http_api_events() {
     let names: Vec<&str> = body["items"].as_array().unwrap().iter().map(|g| g["description"].as_str().unwrap()).collect();
     assert_eq!(names, ["Administrators", "Everyone", "On call"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitors_function_serves_http_api_events() {
+    let app = TestApp::start().await;
+    let mut lambda = function(&app, "monitors").await;
+    let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
+    let (status, headers, body) =
+        response(lambda.invoke(http_event("POST", "/monitors", "", Some(&json!({"name": "Checkout", "mode": "Production"})), Some(admin.clone()))).await);
+    assert_eq!(status, 201, "{body}");
+    let id = body["monitorId"].as_str().unwrap().to_owned();
+    assert_eq!(headers["location"], format!("/monitors/{id}"));
+    let grant = json!({"authorizationType": "EditMonitor", "operatorId": app.account.admin_operator_id});
+    let (status, _, body) = response(lambda.invoke(http_event("POST", &format!("/monitors/{id}/authorizations"), "", Some(&grant), Some(admin.clone()))).await);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["items"].as_array().unwrap().len(), 3, "EditMonitor brings the two lower levels");
+    let (status, _, body) = response(lambda.invoke(http_event("GET", "/monitors", "mode=Production", None, Some(admin))).await);
+    assert_eq!(status, 200);
+    assert_eq!(body["items"][0]["name"], "Checkout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_summary_function_serves_http_api_events() {
+    let app = TestApp::start().await;
+    app.create_operator("Summer Sam", "sam@example.com").await;
+    let mut lambda = function(&app, "hub-summary").await;
+    let member = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, false);
+    let (status, _, body) = response(lambda.invoke(http_event("GET", "/hub/summary", "", None, Some(member.clone()))).await);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["operators"]["total"].as_i64(), body["operatorQuota"]["used"].as_i64()), (Some(2), Some(2)));
+    // PATCH /account is for administrators: the authorizer's verdict decides.
+    let (status, _, body) = response(lambda.invoke(http_event("PATCH", "/account", "", Some(&json!({"name": "Renamed"})), Some(member))).await);
+    assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
+}
