@@ -73,10 +73,7 @@ pub(crate) async fn build_client(
         }
         None => match LambdaEnvironment::read() {
             Some(lambda) => lambda.config(),
-            None => {
-                let shared = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-                aws_sdk_dynamodb::config::Builder::from(&shared)
-            }
+            None => default_chain().await,
         },
     };
     builder = builder.timeout_config(timeouts()).retry_config(retries());
@@ -84,6 +81,22 @@ pub(crate) async fn build_client(
         builder.push_interceptor(interceptor);
     }
     aws_sdk_dynamodb::Client::from_conf(builder.build())
+}
+
+/// Real AWS outside Lambda: the SDK's default chain (environment, profiles, SSO, web identity,
+/// container and instance credentials; region likewise) and the system's roots.
+#[cfg(feature = "aws-default-chain")]
+async fn default_chain() -> aws_sdk_dynamodb::config::Builder {
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
+    aws_sdk_dynamodb::config::Builder::from(&shared)
+}
+
+#[cfg(not(feature = "aws-default-chain"))]
+async fn default_chain() -> aws_sdk_dynamodb::config::Builder {
+    panic!(
+        "no DYNAMODB_ENDPOINT and no Lambda environment (AWS_LAMBDA_FUNCTION_NAME, AWS_REGION, AWS_ACCESS_KEY_ID, \
+         AWS_SECRET_ACCESS_KEY): this build has no default credential chain (hub-store feature `aws-default-chain`)"
+    )
 }
 
 /// The roots that sign every AWS service endpoint's certificate (Amazon Trust Services: Amazon
