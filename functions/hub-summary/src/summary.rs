@@ -3,9 +3,9 @@
 use axum::extract::State;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::values::TimeZoneName;
-use hub_api::views::on_duty_now;
+use hub_api::views::in_off_duty_window;
 use hub_api::{AppState, Caller};
-use hub_store::records::OperatorRecord;
+use hub_store::records::ScheduledOperatorRecord;
 use serde::Serialize;
 
 /// How many active operators `operators.activeList` shows.
@@ -116,7 +116,7 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
 /// The active operators minus those of them inside an off-duty window now. Only operators with
 /// schedules can be off duty, so only they are looked at. The scheduled index is eventually
 /// consistent while the counter is exact, so the result is kept within `0..=active`.
-fn on_duty(active: i64, scheduled: &[OperatorRecord], now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> i64 {
-    let off_now = scheduled.iter().filter(|op| op.is_on_duty && !on_duty_now(op, now, tz)).count() as i64;
+fn on_duty(active: i64, scheduled: &[ScheduledOperatorRecord], now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> i64 {
+    let off_now = scheduled.iter().filter(|op| op.is_on_duty && in_off_duty_window(&op.schedules, now, tz)).count() as i64;
     (active - off_now).clamp(0, active.max(0))
 }

@@ -3,6 +3,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_store::records::{GroupRecord, OperatorRecord};
+use hub_store::schedule_record::ScheduleRecord;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -41,8 +42,12 @@ pub fn account_time_zone(name: &str) -> TimeZone {
 
 /// Active and not inside any off-duty window, in the account's time zone.
 pub fn on_duty_now(op: &OperatorRecord, now: Timestamp, account_tz: &TimeZone) -> bool {
-    op.is_on_duty
-        && !op.schedules.iter().filter_map(ScheduleRule::from_record).any(|rule| rule.is_off_duty(now, account_tz))
+    op.is_on_duty && !in_off_duty_window(&op.schedules, now, account_tz)
+}
+
+/// Whether `now` falls inside one of these off-duty schedules, in the account's time zone.
+pub fn in_off_duty_window(schedules: &[ScheduleRecord], now: Timestamp, account_tz: &TimeZone) -> bool {
+    schedules.iter().filter_map(ScheduleRule::from_record).any(|rule| rule.is_off_duty(now, account_tz))
 }
 
 impl OperatorView {

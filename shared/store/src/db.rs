@@ -446,6 +446,36 @@ impl Store {
         self.query_all_projected(scope, sk_prefix, None).await
     }
 
+    /// Every entry of an index partition, in DynamoDB's own pages (up to 1 MB each, no item
+    /// limit), with only the attributes of `projection`. For whole-partition reads where the
+    /// number of requests should depend on bytes, not on items.
+    pub(crate) async fn query_index_all(&self, index: Index, hash_value: &str, projection: &str) -> Result<Vec<Item>, StoreError> {
+        let mut names = names_of(&[projection]);
+        names.insert("#h".to_owned(), index.hash_key().to_owned());
+        let mut all = Vec::new();
+        let mut start_key: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(index.name())
+                .key_condition_expression("#h = :h")
+                .set_expression_attribute_names(Some(names.clone()))
+                .expression_attribute_values(":h", s(hash_value))
+                .projection_expression(projection)
+                .set_exclusive_start_key(start_key.take())
+                .send()
+                .await
+                .map_err(classify)?;
+            all.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) => start_key = Some(k),
+                None => return Ok(all),
+            }
+        }
+    }
+
     /// [`Store::query_all`] returning only the attributes of `projection`.
     pub(crate) async fn query_all_projected(&self, scope: &AccountScope, sk_prefix: &str, projection: Option<&str>) -> Result<Vec<Item>, StoreError> {
         let mut names = HashMap::from([("#PK".to_owned(), PK.to_owned()), ("#SK".to_owned(), SK.to_owned())]);

@@ -43,6 +43,17 @@ impl Index {
             Index::ScheduledOperators => "GSI3SK",
         }
     }
+
+    /// The non-key attributes each index entry carries; `None` means all of them. The scheduled
+    /// index is read whole by every hub summary, so its entries hold only what "on duty now"
+    /// needs: a third of an operator item's size, so a third of the read units and of the 1 MB
+    /// pages (BENCHMARKS.md).
+    pub fn projected_attributes(self) -> Option<&'static [&'static str]> {
+        match self {
+            Index::ByName | Index::ActiveOperators => None,
+            Index::ScheduledOperators => Some(&["operatorId", "isOnDuty", "schedules"]),
+        }
+    }
 }
 
 /// Partition of the list of all accounts (on [`Index::ByName`]), read by the maintenance job so that

@@ -6,7 +6,7 @@ use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, name_sort_key};
-use crate::records::{OperatorRecord, decode};
+use crate::records::{OperatorRecord, ScheduledOperatorRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// The operator item with its index keys: every operator is listed by name; only active ones in
@@ -101,28 +101,12 @@ impl Store {
         Ok(self.list_operators(scope, &filter, PageRequest { limit, cursor: None }).await?.items)
     }
 
-    /// Every operator that has off-duty schedules (the sparse scheduled index).
-    pub async fn scheduled_operators(&self, scope: &AccountScope) -> Result<Vec<OperatorRecord>, StoreError> {
-        let mut all = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let spec = QuerySpec {
-                list: "operators:scheduled".into(),
-                index: Some(Index::ScheduledOperators),
-                hash_value: scope.scheduled_operators(),
-                sk_prefix: None,
-                filter: None,
-                page: PageRequest { limit: 1000, cursor: cursor.as_deref() },
-            };
-            let page = self.query_page(scope, spec).await?;
-            for item in page.items {
-                all.push(decode(item)?);
-            }
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => return Ok(all),
-            }
-        }
+    /// Every operator that has off-duty schedules, with only what "on duty now" needs: the
+    /// sparse scheduled index, whose entries carry just those attributes, read in 1 MB pages.
+    pub async fn scheduled_operators(&self, scope: &AccountScope) -> Result<Vec<ScheduledOperatorRecord>, StoreError> {
+        let projection = "#operatorId, #isOnDuty, #schedules";
+        let items = self.query_index_all(Index::ScheduledOperators, &scope.scheduled_operators(), projection).await?;
+        items.into_iter().map(decode).collect()
     }
 
     /// Creates an operator: counted, limited, email reserved, member of Everyone, holding

@@ -71,6 +71,16 @@ pub struct OperatorRecord {
     pub version: i64,
 }
 
+/// What the scheduled index holds of an operator (`Index::projected_attributes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledOperatorRecord {
+    pub operator_id: String,
+    pub is_on_duty: bool,
+    #[serde(default)]
+    pub schedules: Vec<ScheduleRecord>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupRecord {

@@ -13,6 +13,8 @@ pub struct IndexDefinition {
     pub name: &'static str,
     pub hash_key: &'static str,
     pub range_key: &'static str,
+    /// Non-key attributes projected into the index (`INCLUDE`); `None` projects all (`ALL`).
+    pub projected_attributes: Option<&'static [&'static str]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub struct TableDefinition {
     pub range_key: &'static str,
     /// Every key attribute of the table and its indexes; all are strings.
     pub string_attributes: Vec<&'static str>,
-    /// Global secondary indexes, each projecting all attributes.
+    /// Global secondary indexes.
     pub indexes: Vec<IndexDefinition>,
     pub ttl_attribute: &'static str,
 }
@@ -29,7 +31,12 @@ pub struct TableDefinition {
 pub fn definition() -> TableDefinition {
     let indexes: Vec<IndexDefinition> = Index::ALL
         .iter()
-        .map(|i| IndexDefinition { name: i.name(), hash_key: i.hash_key(), range_key: i.range_key() })
+        .map(|i| IndexDefinition {
+            name: i.name(),
+            hash_key: i.hash_key(),
+            range_key: i.range_key(),
+            projected_attributes: i.projected_attributes(),
+        })
         .collect();
     let mut string_attributes = vec![PK, SK];
     for i in &indexes {
@@ -75,7 +82,13 @@ impl Store {
                 GlobalSecondaryIndex::builder()
                     .index_name(i.name)
                     .set_key_schema(Some(key_schema(i.hash_key, i.range_key)))
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(match i.projected_attributes {
+                        None => Projection::builder().projection_type(ProjectionType::All).build(),
+                        Some(attributes) => Projection::builder()
+                            .projection_type(ProjectionType::Include)
+                            .set_non_key_attributes(Some(attributes.iter().map(|a| (*a).to_owned()).collect()))
+                            .build(),
+                    })
                     .build()
                     .expect("complete")
             })

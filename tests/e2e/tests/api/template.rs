@@ -83,17 +83,26 @@ fn the_table_is_the_store_definition() {
         schema.as_sequence().expect("key schema").iter().map(|k| (text(&k["AttributeName"]), text(&k["KeyType"]))).collect()
     };
     assert_eq!(keys(&table["KeySchema"]), [(def.hash_key.to_owned(), "HASH".to_owned()), (def.range_key.to_owned(), "RANGE".to_owned())]);
-    let indexes: Vec<(String, Vec<(String, String)>, String)> = table["GlobalSecondaryIndexes"]
+    type IndexShape = (String, Vec<(String, String)>, String, Vec<String>);
+    let indexes: Vec<IndexShape> = table["GlobalSecondaryIndexes"]
         .as_sequence()
         .expect("indexes")
         .iter()
-        .map(|i| (text(&i["IndexName"]), keys(&i["KeySchema"]), text(&i["Projection"]["ProjectionType"])))
+        .map(|i| {
+            let projected = i["Projection"]["NonKeyAttributes"].as_sequence().map(|a| a.iter().map(text).collect()).unwrap_or_default();
+            (text(&i["IndexName"]), keys(&i["KeySchema"]), text(&i["Projection"]["ProjectionType"]), projected)
+        })
         .collect();
-    let expected: Vec<(String, Vec<(String, String)>, String)> = def
+    let expected: Vec<IndexShape> = def
         .indexes
         .iter()
         .map(|i| {
-            (i.name.to_owned(), vec![(i.hash_key.to_owned(), "HASH".to_owned()), (i.range_key.to_owned(), "RANGE".to_owned())], "ALL".to_owned())
+            let (projection, projected) = match i.projected_attributes {
+                None => ("ALL", Vec::new()),
+                Some(attributes) => ("INCLUDE", attributes.iter().map(|a| (*a).to_owned()).collect()),
+            };
+            let keys = vec![(i.hash_key.to_owned(), "HASH".to_owned()), (i.range_key.to_owned(), "RANGE".to_owned())];
+            (i.name.to_owned(), keys, projection.to_owned(), projected)
         })
         .collect();
     assert_eq!(indexes, expected);
