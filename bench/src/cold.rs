@@ -1,9 +1,10 @@
 //! Part 3: cold start. Each function's release binary is started under a local Lambda Runtime
 //! API (`hub_e2e::runtime_api`, which runs it as Lambda does: the `AWS_LAMBDA_*` environment,
 //! long-polling `next`), in the production configuration: credentials and region in the
-//! environment as Lambda provides them, no `DYNAMODB_ENDPOINT` (so the real AWS code path with
-//! `aws-config` runs), the DynamoDB endpoint pointed at the embedded DynamoDB with the SDK's own
-//! `AWS_ENDPOINT_URL_DYNAMODB`, a JWKS URL configured (never fetched here).
+//! environment as Lambda provides them and no `DYNAMODB_ENDPOINT`, so the store builds its AWS
+//! client exactly as in Lambda (the role's credentials, the AWS roots, HTTPS client), with the
+//! endpoint pointed at the embedded DynamoDB through the SDK's own `AWS_ENDPOINT_URL_DYNAMODB`;
+//! a JWKS URL configured (never fetched here).
 //!
 //! Measured: time from exec to the first `next` poll (Lambda's init), time from exec to the first
 //! response, and the process's maximum resident memory (VmHWM) after 1,000 invocations.

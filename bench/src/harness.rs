@@ -34,6 +34,8 @@ pub struct Bench {
     /// A plain SDK client on the same embedded DynamoDB, for direct calls.
     pub direct: aws_sdk_dynamodb::Client,
     pub direct_counter: RequestCounter,
+    /// The app the server serves, for in-process requests.
+    pub app: axum::Router,
     _server: tokio::task::JoinHandle<()>,
 }
 
@@ -79,13 +81,14 @@ impl Bench {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let app = hub_local::app(state.clone());
+        let served = app.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server runs");
+            axum::serve(listener, served).await.expect("server runs");
         });
         let direct_counter = RequestCounter::default();
         let direct = direct_client(&dynamo.endpoint(), direct_counter.clone());
         let http = reqwest::Client::builder().pool_max_idle_per_host(8).build().expect("http client");
-        Bench { dynamo, state, counter, probe, base, http, direct, direct_counter, _server: server }
+        Bench { dynamo, state, counter, probe, base, http, direct, direct_counter, app, _server: server }
     }
 
     pub fn table(&self) -> &str {
@@ -115,6 +118,45 @@ impl Bench {
         let bytes = response.bytes().await.expect("body");
         let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
         Reply { status, body }
+    }
+
+    /// A request as a client sends it, timed until its whole body has arrived (its JSON is not
+    /// parsed: that is the client's work, not the server's).
+    pub async fn timed(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (Reply, Duration) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth.header());
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let started = Instant::now();
+        let response = req.send().await.expect("request reaches the server");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.expect("body");
+        let took = started.elapsed();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (Reply { status, body }, took)
+    }
+
+    /// The same request handed to the app in process (no HTTP): what the function itself adds,
+    /// as in Lambda, where the request arrives as an event rather than over a socket.
+    pub async fn in_process(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (u16, Duration) {
+        use tower::ServiceExt;
+        let mut req = axum::http::Request::builder().method(method.as_str()).uri(path);
+        if let Some(auth) = auth {
+            req = req.header("authorization", auth.header());
+        }
+        let req = match body {
+            Some(b) => req.header("content-type", "application/json").body(axum::body::Body::from(serde_json::to_vec(b).expect("json"))),
+            None => req.body(axum::body::Body::empty()),
+        }
+        .expect("request");
+        let started = Instant::now();
+        let response = self.app.clone().oneshot(req).await.expect("infallible");
+        let status = response.status().as_u16();
+        axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        (status, started.elapsed())
     }
 
     /// A call that must answer `status`.

@@ -12,6 +12,7 @@
 //! ```
 
 mod cold;
+mod cost;
 mod harness;
 mod latency;
 mod maintenance;

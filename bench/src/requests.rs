@@ -25,6 +25,11 @@ struct Cost {
     handler_ops: String,
     read_units: f64,
     write_units: f64,
+    auth_read_units: f64,
+    auth_write_units: f64,
+    /// Estimated durations in AWS (`cost::invocation_ms`).
+    auth_ms: f64,
+    handler_ms: f64,
 }
 
 /// One route's row: its cost at each account size.
@@ -68,6 +73,10 @@ impl<'a> Run<'a> {
             handler_ops: handler_calls.ops(),
             read_units: seen.read_units - auth_units.0,
             write_units: seen.write_units - auth_units.1,
+            auth_read_units: auth_units.0,
+            auth_write_units: auth_units.1,
+            auth_ms: crate::cost::invocation_ms(&crate::latency::stages_of(&seen.calls[..auth_requests as usize])),
+            handler_ms: crate::cost::invocation_ms(&crate::latency::stages_of(&seen.calls[auth_requests as usize..])),
         };
         let key = match self.labels.iter().position(|l| l == label) {
             Some(i) => (i, label.to_owned()),
@@ -413,6 +422,41 @@ pub async fn run(report: &mut Report, sizes: &[usize]) {
     if let Some((ok, counts)) = summary_budget {
         report.budget("hub summary ≤ 3 handler requests + 1 authorizer request", ok, format!("authorizer + handler at each size: {counts}"));
     }
+    report.subsection(&format!("Cost per million requests in AWS, account of {} operators", thousands(largest)));
+    let mut costs = Table::new(&[
+        "route",
+        "authorizer + handler ms (est.)",
+        "RCU + WCU (incl. authorizer)",
+        "API Gateway $",
+        "Lambda $",
+        "DynamoDB $",
+        "total $ per million",
+    ]);
+    for ((_, label), row) in &run.rows {
+        let c = row.costs.last().expect("measured");
+        let (reads, writes) = (c.read_units + c.auth_read_units, c.write_units + c.auth_write_units);
+        let price = crate::cost::per_million(c.auth_ms, c.handler_ms, reads, writes);
+        costs.row(vec![
+            label.clone(),
+            format!("{:.0} + {:.0}", c.auth_ms, c.handler_ms),
+            format!("{reads:.1} + {writes:.1}"),
+            format!("{:.2}", price.api_gateway),
+            format!("{:.2}", price.lambda),
+            format!("{:.2}", price.dynamodb),
+            format!("{:.2}", price.total()),
+        ]);
+    }
+    report.table(costs);
+    report.note(format!(
+        "assumptions (bench/src/cost.rs): HTTP API ${:.2}, Lambda ${:.2} per million invocations and ${} per GB-second on arm64 at {} GB, DynamoDB on demand ${} per million read units and ${} per million write units (us-east-1 list prices); durations estimated from the measured calls and their concurrency at 4 ms per read, 6 ms per single-item write, 12 ms per transaction, plus {} ms of own work; every request invokes the authorizer (no caching)",
+        crate::cost::HTTP_API_PER_MILLION,
+        crate::cost::LAMBDA_PER_MILLION_INVOCATIONS,
+        crate::cost::LAMBDA_ARM_PER_GB_SECOND,
+        crate::cost::FUNCTION_GB,
+        crate::cost::DYNAMODB_PER_MILLION_READ_UNITS,
+        crate::cost::DYNAMODB_PER_MILLION_WRITE_UNITS,
+        crate::cost::OWN_WORK_MS,
+    ));
     report.subsection("Hub summary: counters vs the naive way (counting items by Query), same run");
     report.table(naive);
     report.note(format!("part 1 took {:.0} s (seeding included)", started.elapsed().as_secs_f64()));
