@@ -139,8 +139,8 @@ impl Bench {
         (Reply { status, body }, took)
     }
 
-    /// The same request handed to the app in process (no HTTP): what the function itself adds,
-    /// as in Lambda, where the request arrives as an event rather than over a socket.
+    /// The same request handed to the app in process (no socket): the routers, middleware and
+    /// handlers alone, without the local server's HTTP hop.
     pub async fn in_process(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (u16, Duration) {
         use tower::ServiceExt;
         let mut req = axum::http::Request::builder().method(method.as_str()).uri(path);

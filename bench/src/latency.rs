@@ -393,6 +393,6 @@ pub async fn run(report: &mut Report, iterations: usize) {
         ms(floor_p)
     ));
     report.budget("latency overhead ≤ 1.2 (median request ÷ median direct DynamoDB calls)", worst.0 <= 1.2, format!("worst {:.2} ({})", worst.0, worst.1));
-    report.note(format!("in process (the function's own work, as in Lambda), worst ratio {:.2} ({})", worst_in_process.0, worst_in_process.1));
+    report.note(format!("in process (the app without the server's socket), worst ratio {:.2} ({})", worst_in_process.0, worst_in_process.1));
     report.note(format!("part 2 took {:.0} s", started.elapsed().as_secs_f64()));
 }
