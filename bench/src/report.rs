@@ -53,6 +53,10 @@ impl Report {
     }
 
     pub fn table(&mut self, table: Table) {
+        // A table right after a list item would render as part of it.
+        if !self.text.is_empty() && !self.text.ends_with("\n\n") {
+            self.emit("\n");
+        }
         let md = table.markdown();
         self.emit(&md);
         self.emit("\n");
