@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, Select, TransactWriteItem, Update,
@@ -452,28 +453,16 @@ impl Store {
     pub(crate) async fn query_index_all(&self, index: Index, hash_value: &str, projection: &str) -> Result<Vec<Item>, StoreError> {
         let mut names = names_of(&[projection]);
         names.insert("#h".to_owned(), index.hash_key().to_owned());
-        let mut all = Vec::new();
-        let mut start_key: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(index.name())
-                .key_condition_expression("#h = :h")
-                .set_expression_attribute_names(Some(names.clone()))
-                .expression_attribute_values(":h", s(hash_value))
-                .projection_expression(projection)
-                .set_exclusive_start_key(start_key.take())
-                .send()
-                .await
-                .map_err(classify)?;
-            all.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) => start_key = Some(k),
-                None => return Ok(all),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&*self.table)
+            .index_name(index.name())
+            .key_condition_expression("#h = :h")
+            .set_expression_attribute_names(Some(names))
+            .expression_attribute_values(":h", s(hash_value))
+            .projection_expression(projection);
+        self.query_to_end(query).await
     }
 
     /// [`Store::query_all`] returning only the attributes of `projection`.
@@ -482,30 +471,31 @@ impl Store {
         if let Some(p) = projection {
             names.extend(names_of(&[p]));
         }
+        let query = self
+            .client
+            .query()
+            .table_name(&*self.table)
+            .key_condition_expression("#PK = :h AND begins_with(#SK, :p)")
+            .set_expression_attribute_names(Some(names))
+            .set_projection_expression(projection.map(str::to_owned))
+            .expression_attribute_values(":h", s(scope.partition()))
+            .expression_attribute_values(":p", s(sk_prefix))
+            .consistent_read(true);
+        self.query_to_end(query).await
+    }
+
+    /// Sends `query` page after page until DynamoDB has no more, and returns every item.
+    async fn query_to_end(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
         let mut all = Vec::new();
         let mut start_key: Option<Item> = None;
         loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .key_condition_expression("#PK = :h AND begins_with(#SK, :p)")
-                .set_expression_attribute_names(Some(names.clone()))
-                .set_projection_expression(projection.map(str::to_owned))
-                .expression_attribute_values(":h", s(scope.partition()))
-                .expression_attribute_values(":p", s(sk_prefix))
-                .set_exclusive_start_key(start_key.take())
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(classify)?;
+            let out = query.clone().set_exclusive_start_key(start_key.take()).send().await.map_err(classify)?;
             all.extend(out.items.unwrap_or_default());
             match out.last_evaluated_key {
                 Some(k) => start_key = Some(k),
-                None => break,
+                None => return Ok(all),
             }
         }
-        Ok(all)
     }
 }
 

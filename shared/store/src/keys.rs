@@ -51,10 +51,13 @@ impl Index {
     pub fn projected_attributes(self) -> Option<&'static [&'static str]> {
         match self {
             Index::ByName | Index::ActiveOperators => None,
-            Index::ScheduledOperators => Some(&["operatorId", "isOnDuty", "schedules"]),
+            Index::ScheduledOperators => Some(SCHEDULED_OPERATOR_ATTRIBUTES),
         }
     }
 }
+
+/// What an entry of the scheduled-operators index carries besides its keys.
+pub const SCHEDULED_OPERATOR_ATTRIBUTES: &[&str] = &["operatorId", "isOnDuty", "schedules"];
 
 /// Partition of the list of all accounts (on [`Index::ByName`]), read by the maintenance job so that
 /// it never scans the table.

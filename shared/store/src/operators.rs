@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, name_sort_key};
+use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES, name_sort_key};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -104,8 +104,8 @@ impl Store {
     /// Every operator that has off-duty schedules, with only what "on duty now" needs: the
     /// sparse scheduled index, whose entries carry just those attributes, read in 1 MB pages.
     pub async fn scheduled_operators(&self, scope: &AccountScope) -> Result<Vec<ScheduledOperatorRecord>, StoreError> {
-        let projection = "#operatorId, #isOnDuty, #schedules";
-        let items = self.query_index_all(Index::ScheduledOperators, &scope.scheduled_operators(), projection).await?;
+        let projection = SCHEDULED_OPERATOR_ATTRIBUTES.iter().map(|a| format!("#{a}")).collect::<Vec<_>>().join(", ");
+        let items = self.query_index_all(Index::ScheduledOperators, &scope.scheduled_operators(), &projection).await?;
         items.into_iter().map(decode).collect()
     }
 
