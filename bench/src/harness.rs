@@ -105,19 +105,7 @@ impl Bench {
     }
 
     pub async fn call(&self, auth: &Auth, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        let mut req = self.http.request(method, format!("{}{}", self.base, path));
-        req = match auth {
-            Auth::Bearer(token) => req.bearer_auth(token),
-            Auth::Basic(user, password) => req.basic_auth(user, Some(password)),
-        };
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let response = req.send().await.expect("request reaches the server");
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.expect("body");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
-        Reply { status, body }
+        self.timed(Some(auth), method, path, body).await.0
     }
 
     /// A request as a client sends it, timed until its whole body has arrived (its JSON is not
@@ -135,7 +123,7 @@ impl Bench {
         let status = response.status().as_u16();
         let bytes = response.bytes().await.expect("body");
         let took = started.elapsed();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
         (Reply { status, body }, took)
     }
 
