@@ -44,8 +44,8 @@ pub const SECRET_SAFE_DIRECTIVES: [(&str, LevelFilter); 4] = [
 /// target's level, so under `RUST_LOG=info` they would *raise* the SDK to DEBUG (a dozen JSON
 /// lines per DynamoDB call, written at init and on every invocation) instead of capping it.
 ///
-/// A plain target filter rather than `EnvFilter`, whose regular expressions are some 80 KB of
-/// every function's package.
+/// A plain target filter rather than `EnvFilter`, whose regular expressions were some 135 KB of
+/// every function's zip (BENCHMARKS.md).
 pub fn secret_safe_filter(spec: &str) -> Targets {
     let filter: Targets = spec.parse().unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
     let enables_trace = filter.default_level() == Some(LevelFilter::TRACE) || filter.iter().any(|(_, level)| level == LevelFilter::TRACE);
