@@ -6,6 +6,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use hub_api::AppState;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+pub mod dev_sign_in;
 pub mod openapi;
 pub mod seed;
 pub mod startup;
@@ -15,13 +16,28 @@ pub mod startup;
 /// keep equal to [`openapi::openapi_document`] (see [`openapi`]).
 pub fn app(state: AppState) -> Router {
     let cors = cors(&state.config.cors_origins);
-    let routers = Router::new()
+    hub_api::http::with_fallback(api_routers(state)).layer(cors)
+}
+
+/// What the local server serves: the API ([`app`]), the hub web page (`GET /`, `/assets/…`, as the
+/// deployed `web` function serves it) and, when given, the development sign-in (which exists only
+/// here, never in a Lambda function).
+pub fn local_app(state: AppState, web: hub_web::WebConfig, dev_sign_in: Option<Router>) -> Router {
+    let cors = cors(&state.config.cors_origins);
+    let mut routers = api_routers(state).merge(hub_web::router(web));
+    if let Some(dev) = dev_sign_in {
+        routers = routers.merge(dev);
+    }
+    hub_api::http::with_fallback(routers).layer(cors)
+}
+
+fn api_routers(state: AppState) -> Router {
+    Router::new()
         .merge(hub_operators::router(state.clone()))
         .merge(hub_groups::router(state.clone()))
         .merge(hub_summary::router(state.clone()))
         .merge(hub_monitors::router(state.clone()))
-        .merge(hub_api_users::router(state));
-    hub_api::http::with_fallback(routers).layer(cors)
+        .merge(hub_api_users::router(state))
 }
 
 /// CORS for the configured origins; preflight answers on every route without credentials.

@@ -69,7 +69,30 @@ async fn run() -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {addr} ({e}); set HUB_ADDR to use another address"))?;
     let local = listener.local_addr().map_err(|e| format!("no local address: {e}"))?;
     let base = startup::base_url(local);
-    let app = hub_local::app(state.clone());
+    // The page: OpenID Connect when HUB_OIDC_ISSUER/HUB_OIDC_CLIENT_ID say so, otherwise the
+    // development sign-in, which is offered only on a loopback address (it hands out tokens for
+    // any operator to whoever asks).
+    let mut web = hub_web::WebConfig::from_env();
+    let dev_sign_in = match web.sign_in {
+        hub_web::SignIn::NotConfigured if local.ip().is_loopback() => {
+            web.sign_in = hub_web::SignIn::Development;
+            Some(hub_local::dev_sign_in::router(
+                state.clone(),
+                secret.clone(),
+                demo.account.account_id.clone(),
+                demo.account.admin_operator_id.clone(),
+            ))
+        }
+        _ => None,
+    };
+    let sign_in = match &web.sign_in {
+        hub_web::SignIn::Development => "development sign-in: pick any local operator".to_owned(),
+        hub_web::SignIn::Oidc { issuer, .. } => format!("OpenID Connect sign-in at {issuer}"),
+        hub_web::SignIn::NotConfigured => "no sign-in: not on a loopback address and HUB_OIDC_ISSUER unset".to_owned(),
+    };
+    // The page's address first: the one line a person needs.
+    println!("User Management hub: {base}/  (open it in a browser; {sign_in})");
+    let app = hub_local::local_app(state.clone(), web, dev_sign_in);
     let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(startup::shutdown_signal()).await });
     tracing::info!(%local, "listening");
 
@@ -111,7 +134,8 @@ fn print_banner(
     };
     let fresh = if demo.created { "new" } else { "reused from .local/demo.json" };
     println!();
-    println!("User Management hub: local API server");
+    println!("Local API server");
+    println!("  Page       {base}/");
     println!("  API        {base}");
     println!("  DynamoDB   {endpoint} ({where_})");
     println!("  Account    {} (Demo Inc, Business; {fresh})", account.account_id);

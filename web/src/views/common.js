@@ -1,0 +1,149 @@
+// What several views share: the permission names, paging, pick-lists, and how a refused change
+// is shown.
+
+import { ApiProblem, call } from '../api.js';
+import { h, notice, showFormProblem, announce } from '../dom.js';
+
+/** The system-wide permissions, in the contract's order. */
+export const PERMISSIONS = /** @type {const} */ ([
+  'AccountAccess', 'Administrator', 'FinancialOperator', 'TechnicalContact', 'AllowInfra',
+  'ShareDashboards', 'CreateAlertDefinition', 'CreateIntegration', 'CreatePrivateLocations', 'ManageMonitorTemplates',
+]);
+
+export const CULTURES = /** @type {Array<[string, string]>} */ ([
+  ['', 'Account default'], ['en-US', 'English (US)'], ['en-GB', 'English (UK)'], ['fr-FR', 'Français'], ['de-DE', 'Deutsch'], ['nl-NL', 'Nederlands'],
+]);
+
+/** IANA time zones the browser knows (for a datalist). */
+export function timeZoneList() {
+  const id = 'time-zones';
+  const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['UTC'];
+  return h('datalist', { id }, ['UTC', ...zones.filter((z) => z !== 'UTC')].map((z) => h('option', { value: z })));
+}
+
+/**
+ * The links to the next page and back to the first, keeping the other query parameters.
+ * @param {string} base e.g. `#/operators`
+ * @param {URLSearchParams} params
+ * @param {string | null | undefined} nextCursor
+ */
+export function pager(base, params, nextCursor) {
+  const first = new URLSearchParams(params);
+  first.delete('cursor');
+  const links = [];
+  if (params.get('cursor')) links.push(h('a', { href: withQuery(base, first) }, '← First page'));
+  if (nextCursor) {
+    const next = new URLSearchParams(params);
+    next.set('cursor', nextCursor);
+    links.push(h('a', { href: withQuery(base, next), rel: 'next' }, 'Next page →'));
+  }
+  return links.length ? h('nav', { class: 'pager', 'aria-label': 'Pages' }, links) : null;
+}
+
+/** @param {string} base @param {URLSearchParams} params */
+export function withQuery(base, params) {
+  const q = params.toString();
+  return q ? `${base}?${q}` : base;
+}
+
+/**
+ * Every operator, for pick-lists (in pages of 100).
+ * @returns {Promise<import('../../types/client').Operator[]>}
+ */
+export async function allOperators() {
+  const out = [];
+  /** @type {string | undefined} */
+  let cursor;
+  do {
+    const { data } = await call('get', '/operators', { query: { limit: 100, cursor } });
+    out.push(...data.items);
+    cursor = data.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** Every group, for pick-lists. */
+export async function allGroups() {
+  /** @type {import('../../types/client').Schemas['GroupView'][]} */
+  const out = [];
+  /** @type {string | undefined} */
+  let cursor;
+  do {
+    const { data } = await call('get', '/groups', { query: { limit: 100, cursor } });
+    out.push(...data.items);
+    cursor = data.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * A refusal as a readable notice; a stale version (412) offers to reload.
+ * @param {unknown} e
+ * @param {() => void} reload
+ */
+export function refusal(e, reload) {
+  if (e instanceof ApiProblem && e.status === 412) {
+    return notice(e.message, 'error', h('button', { type: 'button', onclick: reload }, 'Reload'));
+  }
+  return notice(e instanceof Error ? e.message : String(e), 'error');
+}
+
+/**
+ * Wires a form: on submit, runs `action` with its controls disabled; a refusal is shown on the
+ * form (field errors next to their fields), with a Reload button for a stale version.
+ * @param {HTMLFormElement} form
+ * @param {() => Promise<void>} action
+ * @param {() => void} [reload]
+ */
+export function onSubmit(form, action, reload) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const fieldset = form.querySelector('fieldset');
+    if (fieldset) fieldset.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      await action();
+      showFormProblem(form, null);
+    } catch (e) {
+      if (!(e instanceof ApiProblem) || e.status !== 401) {
+        const problem = e instanceof ApiProblem ? { message: e.message, errors: e.errors } : { message: String(e), errors: [] };
+        showFormProblem(form, problem);
+        if (e instanceof ApiProblem && e.status === 412 && reload) {
+          form.querySelector('.form-problem')?.append(h('button', { type: 'button', onclick: reload }, 'Reload'));
+        }
+        announce(problem.message);
+      }
+    } finally {
+      if (fieldset) fieldset.disabled = false;
+      form.removeAttribute('aria-busy');
+    }
+  });
+}
+
+/**
+ * Runs an action from a button; a refusal appears in `place` (a live region).
+ * @param {HTMLElement} place
+ * @param {() => Promise<void>} action
+ * @param {() => void} reload
+ */
+export async function attempt(place, action, reload) {
+  place.replaceChildren();
+  try {
+    await action();
+  } catch (e) {
+    if (e instanceof ApiProblem && e.status === 401) return;
+    place.replaceChildren(refusal(e, reload));
+    announce(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** A read-only note for operators who are not administrators. */
+export function readOnlyNote() {
+  return h('p', { class: 'note', 'data-read-only': true }, 'You can view this, but only administrators can change it.');
+}
+
+/** A boolean as text. @param {boolean} b */
+export const yesNo = (b) => (b ? 'Yes' : 'No');
+
+/** A badge. @param {string} text @param {string} [kind] */
+export const badge = (text, kind = '') => h('span', { class: `badge ${kind}` }, text);

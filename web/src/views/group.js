@@ -1,0 +1,188 @@
+// One group: rename, delete, members (add, remove), group permissions, and setting every member
+// on or off duty.
+
+import { call } from '../api.js';
+import { h, field, input, checkbox, select, flash, confirmDialog } from '../dom.js';
+import { PERMISSIONS, onSubmit, attempt, allOperators, badge, readOnlyNote, pager } from './common.js';
+
+/** @typedef {import('../../types/client').Schemas} Schemas */
+
+export const title = () => 'Group';
+
+/** @param {import('../app.js').Ctx} ctx */
+export async function render(ctx) {
+  const id = /** @type {string} */ (ctx.id);
+  const [groupResult, members, permissions, admin] = await Promise.all([
+    call('get', '/groups/{id}', { path: { id } }),
+    call('get', '/groups/{id}/members', { path: { id }, query: { cursor: ctx.params.get('cursor') ?? undefined } }),
+    call('get', '/groups/{id}/permissions', { path: { id } }),
+    ctx.isAdmin(),
+  ]);
+  const group = groupResult.data;
+  const system = group.isEveryone || group.isAdministrators;
+  const reload = () => void ctx.refresh();
+  return h('div', { class: 'detail' },
+    h('p', { class: 'crumbs' }, h('a', { href: '#/groups' }, 'Groups'), ' / '),
+    h('h1', { tabindex: '-1' }, group.description, ' ', system ? badge('System group') : null),
+    h('p', { class: 'lede' }, h('span', { 'data-member-count': group.memberCount }, group.memberCount), group.memberCount === 1 ? ' member' : ' members'),
+    admin ? null : readOnlyNote(),
+    admin && !system ? renameForm(ctx, group, reload) : null,
+    membersSection(ctx, group, members.data, admin, reload),
+    permissionSection(group, permissions.data, admin, reload),
+    admin ? dutySection(ctx, group, reload) : null,
+    admin && !system ? deleteSection(ctx, group, reload) : null);
+}
+
+/**
+ * @param {import('../app.js').Ctx} ctx
+ * @param {Schemas['GroupView']} group
+ * @param {() => void} reload
+ */
+function renameForm(ctx, group, reload) {
+  const form = h('form', { class: 'panel', 'aria-labelledby': 'rename-title', novalidate: true },
+    h('h2', { id: 'rename-title' }, 'Name'),
+    h('fieldset', {},
+      h('legend', { class: 'visually-hidden' }, 'Name'),
+      field('Group name', input('description', group.description, { id: 'group-name', required: true })),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'group-rename' }, 'Rename'))));
+  onSubmit(form, async () => {
+    const description = String(new FormData(form).get('description') ?? '').trim();
+    await call('patch', '/groups/{id}', { path: { id: group.groupId }, body: { description }, ifMatch: group.version });
+    flash('Group renamed.');
+    await ctx.refresh();
+  }, reload);
+  return form;
+}
+
+/**
+ * @param {import('../app.js').Ctx} ctx
+ * @param {Schemas['GroupView']} group
+ * @param {Schemas['Collection_OperatorView']} members
+ * @param {boolean} admin
+ * @param {() => void} reload
+ */
+function membersSection(ctx, group, members, admin, reload) {
+  const problems = h('div', { 'aria-live': 'polite' });
+  const canChange = admin && !group.isEveryone;
+  const section = h('section', { class: 'panel', 'aria-labelledby': 'members-title' },
+    h('h2', { id: 'members-title' }, 'Members'),
+    group.isEveryone ? h('p', { class: 'muted' }, 'Every operator is a member of Everyone.') : null,
+    problems,
+    members.items.length
+      ? h('ul', { class: 'rows', 'aria-label': 'Members' }, members.items.map((o) => h('li', { 'data-operator-id': o.operatorId },
+          h('a', { href: `#/operators/${encodeURIComponent(o.operatorId)}` }, o.fullName), ' ', h('span', { class: 'muted' }, o.email),
+          canChange
+            ? h('button', {
+                type: 'button', class: 'secondary small', 'aria-label': `Remove ${o.fullName}`,
+                onclick: () => attempt(problems, async () => {
+                  await call('delete', '/groups/{id}/members/{operatorId}', { path: { id: group.groupId, operatorId: o.operatorId } });
+                  flash(`${o.fullName} removed.`);
+                  await ctx.refresh();
+                }, reload),
+              }, 'Remove')
+            : null)))
+      : h('p', { class: 'empty' }, 'No members: this group is empty.'),
+    pager(`#/groups/${encodeURIComponent(group.groupId)}`, ctx.params, members.nextCursor));
+  if (canChange) {
+    const form = h('form', { class: 'inline-form', 'aria-label': 'Add a member' });
+    const place = h('span', { class: 'muted' }, 'Loading operators…');
+    form.append(place);
+    void allOperators().then((all) => {
+      const inGroup = new Set(members.items.map((o) => o.operatorId));
+      const candidates = all.filter((o) => !inGroup.has(o.operatorId));
+      if (!candidates.length) return place.replaceWith(h('span', { class: 'muted' }, 'Every operator is a member.'));
+      place.replaceWith(
+        h('label', { for: 'add-member' }, 'Add member'),
+        select('operatorId', candidates.map((o) => [o.operatorId, `${o.fullName} (${o.email})`]), candidates[0].operatorId, { id: 'add-member' }),
+        h('button', { type: 'submit', id: 'add-member-submit' }, 'Add'));
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const operatorId = String(new FormData(form).get('operatorId') ?? '');
+      void attempt(problems, async () => {
+        await call('put', '/groups/{id}/members/{operatorId}', { path: { id: group.groupId, operatorId } });
+        flash('Member added.');
+        await ctx.refresh();
+      }, reload);
+    });
+    section.append(form);
+  }
+  return section;
+}
+
+/**
+ * @param {Schemas['GroupView']} group
+ * @param {Schemas['GroupPermissions']} permissions
+ * @param {boolean} admin
+ * @param {() => void} reload
+ */
+function permissionSection(group, permissions, admin, reload) {
+  const direct = new Set(permissions.direct);
+  const problems = h('div', { 'aria-live': 'polite' });
+  return h('section', { class: 'panel', 'aria-labelledby': 'group-permissions-title' },
+    h('h2', { id: 'group-permissions-title' }, 'Group permissions'),
+    h('p', { class: 'muted' }, 'Every member holds these.'),
+    problems,
+    h('ul', { class: 'checks', 'aria-label': 'Group permissions' }, PERMISSIONS.map((p) => {
+      if (!admin || p === 'Administrator') {
+        return h('li', { 'data-permission': p }, `${p}: ${direct.has(p) ? 'granted' : 'not granted'}`);
+      }
+      const box = checkbox(`perm-${p}`, direct.has(p), { id: `group-perm-${p}` });
+      box.addEventListener('change', () => void attempt(problems, async () => {
+        const path = { id: group.groupId, permission: p };
+        try {
+          if (box.checked) await call('put', '/groups/{id}/permissions/{permission}', { path });
+          else await call('delete', '/groups/{id}/permissions/{permission}', { path });
+        } catch (e) {
+          box.checked = !box.checked;
+          throw e;
+        }
+      }, reload));
+      return h('li', { 'data-permission': p, class: 'check' }, box, h('label', { for: box.id }, p));
+    })));
+}
+
+/**
+ * @param {import('../app.js').Ctx} ctx
+ * @param {Schemas['GroupView']} group
+ * @param {() => void} reload
+ */
+function dutySection(ctx, group, reload) {
+  const problems = h('div', { 'aria-live': 'polite' });
+  /** @param {boolean} isOnDuty */
+  const set = (isOnDuty) => attempt(problems, async () => {
+    await call('post', '/groups/{id}/duty', { path: { id: group.groupId }, body: { isOnDuty } });
+    flash(isOnDuty ? 'Every member is now Active.' : 'Every member is now not Active.');
+    await ctx.refresh();
+  }, reload);
+  return h('section', { class: 'panel', 'aria-labelledby': 'duty-title' },
+    h('h2', { id: 'duty-title' }, 'Active switch of every member'),
+    problems,
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', id: 'group-on-duty', onclick: () => set(true) }, 'Set all members on duty'),
+      h('button', { type: 'button', class: 'secondary', id: 'group-off-duty', onclick: () => set(false) }, 'Set all members off duty')));
+}
+
+/**
+ * @param {import('../app.js').Ctx} ctx
+ * @param {Schemas['GroupView']} group
+ * @param {() => void} reload
+ */
+function deleteSection(ctx, group, reload) {
+  const problems = h('div', { 'aria-live': 'polite' });
+  return h('section', { class: 'panel danger-zone', 'aria-labelledby': 'group-delete-title' },
+    h('h2', { id: 'group-delete-title' }, 'Delete'),
+    h('p', {}, 'Deleting a group removes its memberships, permissions and monitor authorizations; the operators stay.'),
+    problems,
+    h('button', {
+      type: 'button', class: 'danger', id: 'group-delete',
+      onclick: async () => {
+        if (!(await confirmDialog(`Delete the group ${group.description}?`, 'Delete group'))) return;
+        await attempt(problems, async () => {
+          await call('delete', '/groups/{id}', { path: { id: group.groupId }, ifMatch: group.version });
+          flash(`Group ${group.description} deleted.`);
+          ctx.go('#/groups');
+        }, reload);
+      },
+    }, `Delete ${group.description}`));
+}

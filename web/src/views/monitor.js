@@ -1,0 +1,169 @@
+// One monitor: name, mode and Active (administrators), its authorizations by operator or group
+// (levels are cumulative: a higher level includes the lower ones), grant and revoke, delete.
+
+import { call, idempotencyKey } from '../api.js';
+import { h, field, input, checkbox, select, flash, confirmDialog } from '../dom.js';
+import { onSubmit, attempt, allOperators, allGroups, readOnlyNote, badge } from './common.js';
+import { MODES } from './monitors.js';
+
+/** @typedef {import('../../types/client').Schemas} Schemas */
+
+export const title = () => 'Monitor';
+
+/** Lowest to highest. */
+export const LEVELS = /** @type {Array<[Schemas['AuthorizationType'], string]>} */ ([
+  ['ViewMonitorData', 'View monitor data'],
+  ['ViewMonitor', 'View monitor'],
+  ['EditMonitor', 'Edit monitor'],
+]);
+const LABEL = Object.fromEntries(LEVELS);
+
+/** @param {import('../app.js').Ctx} ctx */
+export async function render(ctx) {
+  const id = /** @type {string} */ (ctx.id);
+  const [monitorResult, authorizations, admin, operators, groups] = await Promise.all([
+    call('get', '/monitors/{id}', { path: { id } }),
+    call('get', '/monitors/{id}/authorizations', { path: { id } }),
+    ctx.isAdmin(),
+    allOperators(),
+    allGroups(),
+  ]);
+  const monitor = monitorResult.data;
+  const reload = () => void ctx.refresh();
+  return h('div', { class: 'detail' },
+    h('p', { class: 'crumbs' }, h('a', { href: '#/monitors' }, 'Monitors'), ' / '),
+    h('h1', { tabindex: '-1' }, monitor.name, ' ', monitor.mode === 'Production' ? badge('Production', 'prod') : badge(monitor.mode)),
+    admin ? null : readOnlyNote(),
+    settings(ctx, monitor, admin, reload),
+    authorizationSection(ctx, monitor, authorizations.data.items, operators, groups, admin, reload),
+    admin ? deleteSection(ctx, monitor, reload) : null);
+}
+
+/**
+ * @param {import('../app.js').Ctx} ctx
+ * @param {Schemas['MonitorView']} monitor
+ * @param {boolean} admin
+ * @param {() => void} reload
+ */
+function settings(ctx, monitor, admin, reload) {
+  const form = h('form', { class: 'panel', 'aria-labelledby': 'monitor-settings-title', novalidate: true },
+    h('h2', { id: 'monitor-settings-title' }, 'Settings'),
+    h('fieldset', { disabled: !admin },
+      h('legend', { class: 'visually-hidden' }, 'Settings'),
+      h('div', { class: 'grid' },
+        field('Name', input('name', monitor.name, { id: 'monitor-name' })),
+        field('Mode', select('mode', MODES, monitor.mode, { id: 'monitor-mode' }), 'Only Production monitors count on the hub.'),
+        field('Active', checkbox('isActive', monitor.isActive, { id: 'monitor-active' }), 'Not possible in Development.')),
+      admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'monitor-save' }, 'Save monitor')) : null));
+  if (admin) {
+    onSubmit(form, async () => {
+      const data = new FormData(form);
+      await call('patch', '/monitors/{id}', {
+        path: { id: monitor.monitorId },
+        body: { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null },
+        ifMatch: monitor.version,
+      });
+      flash('Monitor saved.');
+      await ctx.refresh();
+    }, reload);
+  }
+  return form;
+}
+
+/**
+ * @param {import('../app.js').Ctx} ctx
+ * @param {Schemas['MonitorView']} monitor
+ * @param {Schemas['AuthorizationView'][]} items
+ * @param {import('../../types/client').Operator[]} operators
+ * @param {Schemas['GroupView'][]} groups
+ * @param {boolean} admin
+ * @param {() => void} reload
+ */
+function authorizationSection(ctx, monitor, items, operators, groups, admin, reload) {
+  const names = new Map([
+    ...operators.map((o) => /** @type {[string, string]} */ ([`operator:${o.operatorId}`, o.fullName])),
+    ...groups.map((g) => /** @type {[string, string]} */ ([`group:${g.groupId}`, `${g.description} (group)`])),
+  ]);
+  /** @type {Map<string, Schemas['AuthorizationView'][]>} */
+  const byPrincipal = new Map();
+  for (const a of items) {
+    const key = a.operatorId ? `operator:${a.operatorId}` : `group:${a.groupId}`;
+    byPrincipal.set(key, [...(byPrincipal.get(key) ?? []), a]);
+  }
+  const rank = (/** @type {string} */ t) => LEVELS.findIndex(([level]) => level === t);
+  const problems = h('div', { 'aria-live': 'polite' });
+  const rows = [...byPrincipal.entries()].map(([key, auths]) => {
+    auths.sort((a, b) => rank(b.authorizationType) - rank(a.authorizationType));
+    const highest = auths[0].authorizationType;
+    const lower = LEVELS.slice(0, rank(highest)).map(([, label]) => label);
+    return h('tr', { 'data-principal': key },
+      h('th', { scope: 'row' }, names.get(key) ?? key),
+      h('td', { 'data-highest': highest }, LABEL[highest], lower.length ? h('span', { class: 'muted' }, ` (includes ${lower.join(' and ')})`) : null),
+      admin ? h('td', {}, auths.map((a) => h('button', {
+        type: 'button', class: 'secondary small', 'aria-label': `Revoke ${LABEL[a.authorizationType]} from ${names.get(key) ?? key}`,
+        onclick: () => attempt(problems, async () => {
+          await call('delete', '/monitors/{id}/authorizations/{authorizationId}', { path: { id: monitor.monitorId, authorizationId: a.authorizationId } });
+          flash(`${LABEL[a.authorizationType]} revoked.`);
+          await ctx.refresh();
+        }, reload),
+      }, `Revoke ${LABEL[a.authorizationType]}`))) : null);
+  });
+  const section = h('section', { class: 'panel', 'aria-labelledby': 'authorizations-title' },
+    h('h2', { id: 'authorizations-title' }, 'Authorizations'),
+    h('p', { class: 'muted' }, 'Levels are cumulative: Edit monitor includes View monitor, which includes View monitor data.'),
+    problems,
+    rows.length
+      ? h('table', { class: 'list compact' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Operator or group'), h('th', { scope: 'col' }, 'Level'), admin ? h('th', { scope: 'col' }, 'Revoke') : null)),
+          h('tbody', {}, rows))
+      : h('p', { class: 'empty' }, 'No one is authorized on this monitor.'));
+  if (admin) {
+    const form = h('form', { class: 'subpanel', 'aria-labelledby': 'grant-title', novalidate: true },
+      h('h3', { id: 'grant-title' }, 'Grant'),
+      h('fieldset', {},
+        h('legend', { class: 'visually-hidden' }, 'Grant'),
+        h('div', { class: 'grid' },
+          field('Operator or group', (() => {
+            const el = h('select', { name: 'principal', id: 'grant-principal' },
+              h('optgroup', { label: 'Operators' }, operators.map((o) => h('option', { value: `operator:${o.operatorId}` }, o.fullName))),
+              h('optgroup', { label: 'Groups' }, groups.map((g) => h('option', { value: `group:${g.groupId}` }, g.description))));
+            return el;
+          })()),
+          field('Level', select('authorizationType', LEVELS, 'ViewMonitor', { id: 'grant-level' }))),
+        h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'grant-submit' }, 'Grant'))));
+    onSubmit(form, async () => {
+      const data = new FormData(form);
+      const [kind, principalId] = String(data.get('principal') ?? '').split(':');
+      const authorizationType = /** @type {Schemas['AuthorizationType']} */ (String(data.get('authorizationType')));
+      const body = kind === 'group' ? { authorizationType, groupId: principalId } : { authorizationType, operatorId: principalId };
+      await call('post', '/monitors/{id}/authorizations', { path: { id: monitor.monitorId }, body, idempotencyKey: idempotencyKey() });
+      flash(`${LABEL[authorizationType]} granted.`);
+      await ctx.refresh();
+    });
+    section.append(form);
+  }
+  return section;
+}
+
+/**
+ * @param {import('../app.js').Ctx} ctx
+ * @param {Schemas['MonitorView']} monitor
+ * @param {() => void} reload
+ */
+function deleteSection(ctx, monitor, reload) {
+  const problems = h('div', { 'aria-live': 'polite' });
+  return h('section', { class: 'panel danger-zone', 'aria-labelledby': 'monitor-delete-title' },
+    h('h2', { id: 'monitor-delete-title' }, 'Delete'),
+    problems,
+    h('button', {
+      type: 'button', class: 'danger', id: 'monitor-delete',
+      onclick: async () => {
+        if (!(await confirmDialog(`Delete the monitor ${monitor.name} and its authorizations?`, 'Delete monitor'))) return;
+        await attempt(problems, async () => {
+          await call('delete', '/monitors/{id}', { path: { id: monitor.monitorId }, ifMatch: monitor.version });
+          flash(`Monitor ${monitor.name} deleted.`);
+          ctx.go('#/monitors');
+        }, reload);
+      },
+    }, `Delete ${monitor.name}`));
+}

@@ -1,0 +1,66 @@
+// Monitors: the list (by mode), paging, and (administrators) a new monitor.
+
+import { call, idempotencyKey } from '../api.js';
+import { h, field, input, checkbox, select, flash } from '../dom.js';
+import { pager, withQuery, onSubmit, badge, readOnlyNote } from './common.js';
+
+export const title = () => 'Monitors';
+
+export const MODES = /** @type {Array<[string, string]>} */ ([['Production', 'Production'], ['Staging', 'Staging'], ['Development', 'Development']]);
+
+/** @param {import('../app.js').Ctx} ctx */
+export async function render(ctx) {
+  const mode = ctx.params.get('mode') ?? '';
+  const [list, admin] = await Promise.all([
+    call('get', '/monitors', { query: { mode: /** @type {any} */ (mode || undefined), cursor: ctx.params.get('cursor') ?? undefined } }),
+    ctx.isAdmin(),
+  ]);
+  const { items, nextCursor } = list.data;
+  const filter = h('form', { class: 'toolbar', 'aria-label': 'Filter monitors' },
+    h('label', { for: 'monitor-mode-filter' }, 'Mode'),
+    select('mode', [['', 'All modes'], ...MODES], mode, { id: 'monitor-mode-filter' }),
+    h('button', { type: 'submit' }, 'Filter'));
+  filter.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = String(new FormData(filter).get('mode') ?? '');
+    ctx.go(withQuery('#/monitors', new URLSearchParams(value ? { mode: value } : {})));
+  });
+  return h('div', {},
+    h('h1', { tabindex: '-1' }, 'Monitors'),
+    h('p', { class: 'lede' }, 'Who may view or edit each monitor: ', h('a', { href: '#/permissions' }, 'the permissions overview'), '.'),
+    filter,
+    items.length
+      ? h('table', { class: 'list' },
+          h('caption', { class: 'visually-hidden' }, 'Monitors'),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Monitor'), h('th', { scope: 'col' }, 'Mode'), h('th', { scope: 'col' }, 'Active'))),
+          h('tbody', {}, items.map((m) => h('tr', { 'data-monitor-id': m.monitorId },
+            h('td', {}, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name)),
+            h('td', {}, m.mode === 'Production' ? badge('Production', 'prod') : m.mode),
+            h('td', {}, m.isActive ? 'Active' : 'Not active')))))
+      : h('p', { class: 'empty' }, 'No monitors.'),
+    pager('#/monitors', ctx.params, nextCursor),
+    admin ? createForm(ctx) : readOnlyNote());
+}
+
+/** @param {import('../app.js').Ctx} ctx */
+function createForm(ctx) {
+  const form = h('form', { class: 'panel', 'aria-labelledby': 'new-monitor-title', novalidate: true },
+    h('h2', { id: 'new-monitor-title' }, 'New monitor'),
+    h('fieldset', {},
+      h('legend', { class: 'visually-hidden' }, 'New monitor'),
+      h('div', { class: 'grid' },
+        field('Name', input('name', '', { id: 'new-monitor-name', required: true, autocomplete: 'off' })),
+        field('Mode', select('mode', MODES, 'Production', { id: 'new-monitor-mode' })),
+        field('Active', checkbox('isActive', false, { id: 'new-monitor-active' }), 'Not possible in Development.')),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-monitor-submit' }, 'Create monitor'))));
+  onSubmit(form, async () => {
+    const data = new FormData(form);
+    const { data: created } = await call('post', '/monitors', {
+      body: { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null },
+      idempotencyKey: idempotencyKey(),
+    });
+    flash(`Monitor ${created.name} created.`);
+    ctx.go(`#/monitors/${encodeURIComponent(created.monitorId)}`);
+  });
+  return form;
+}

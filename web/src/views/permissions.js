@@ -1,0 +1,44 @@
+// The permissions overview (administrators): for every monitor, who holds each level.
+
+import { call } from '../api.js';
+import { h } from '../dom.js';
+import { pager, withQuery, badge } from './common.js';
+import { MODES } from './monitors.js';
+import { LEVELS } from './monitor.js';
+
+/** @typedef {import('../../types/client').Schemas} Schemas */
+
+export const title = () => 'Monitor permissions';
+
+/** @param {import('../app.js').Ctx} ctx */
+export async function render(ctx) {
+  if (!(await ctx.isAdmin())) {
+    return h('div', {},
+      h('h1', { tabindex: '-1' }, 'Monitor permissions'),
+      h('p', { class: 'note', 'data-read-only': true }, 'Only administrators see the permissions overview. ', h('a', { href: '#/monitors' }, 'The monitors'), ' show their own authorizations.'));
+  }
+  const mode = ctx.params.get('mode') ?? 'Production';
+  const { data } = await call('get', '/monitors/permissions', { query: { mode: /** @type {any} */ (mode === 'all' ? undefined : mode), cursor: ctx.params.get('cursor') ?? undefined } });
+  /** @param {Schemas['LevelHolders']} holders */
+  const who = (holders) => {
+    const names = [...holders.operators.map((o) => h('li', {}, o.name)), ...holders.groups.map((g) => h('li', {}, g.name, ' ', badge('group')))];
+    return names.length ? h('ul', { class: 'holders' }, names) : h('span', { class: 'muted' }, '—');
+  };
+  return h('div', {},
+    h('h1', { tabindex: '-1' }, 'Monitor permissions'),
+    h('p', { class: 'lede' }, 'Who holds each level on each monitor. Levels are cumulative: whoever may edit a monitor may also view it and its data.'),
+    h('nav', { class: 'tabs', 'aria-label': 'Mode' },
+      [...MODES, ['all', 'All modes']].map(([value, label]) => h('a', { href: withQuery('#/permissions', new URLSearchParams({ mode: value })), 'aria-current': value === mode ? 'page' : null }, label))),
+    data.items.length
+      ? h('table', { class: 'list' },
+          h('caption', { class: 'visually-hidden' }, 'Monitor permissions'),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Monitor'), h('th', { scope: 'col' }, 'Mode'), ...[...LEVELS].reverse().map(([, label]) => h('th', { scope: 'col' }, label)))),
+          h('tbody', {}, data.items.map((m) => h('tr', { 'data-monitor-id': m.monitorId },
+            h('th', { scope: 'row' }, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name), m.isActive ? null : h('span', { class: 'muted' }, ' (not active)')),
+            h('td', {}, m.mode),
+            h('td', { 'data-level': 'EditMonitor' }, who(m.editMonitor)),
+            h('td', { 'data-level': 'ViewMonitor' }, who(m.viewMonitor)),
+            h('td', { 'data-level': 'ViewMonitorData' }, who(m.viewMonitorData))))))
+      : h('p', { class: 'empty' }, 'No monitors in this mode.'),
+    pager('#/permissions', ctx.params, data.nextCursor));
+}
