@@ -68,7 +68,8 @@ async function show(keepFocus = false) {
   const s = session();
   if (!s) return showSignIn();
   const seq = ++renderSeq;
-  const route = parse(location.hash);
+  const hash = location.hash;
+  const route = parse(hash);
   renderNav(route.section, s);
   const loader = VIEWS[route.key];
   if (!loader) {
@@ -113,6 +114,8 @@ async function show(keepFocus = false) {
   if (again) again.focus();
   else if (!keepFocus) /** @type {HTMLElement | null} */ (main.querySelector('h1'))?.focus();
   main.dataset.view = route.key || 'hub';
+  // Which address this content is for (tests wait for it).
+  main.dataset.hash = hash;
 }
 
 /** @param {string} section @param {Session} s */

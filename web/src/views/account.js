@@ -20,8 +20,7 @@ export async function render(ctx) {
       timeZoneList(),
       admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'account-save' }, 'Save account')) : null));
   if (admin) {
-    onSubmit(form, async () => {
-      const data = new FormData(form);
+    onSubmit(form, async (data) => {
       await call('patch', '/account', { body: { name: String(data.get('name') ?? '').trim(), timeZone: String(data.get('timeZone') ?? '').trim() }, ifMatch: account.version });
       flash('Account saved.');
       await ctx.refresh();

@@ -88,8 +88,7 @@ function createForm(admin, operators, meId) {
         admin ? field('Owner', select('operatorId', operators.map((o) => [o.operatorId, `${o.fullName} (${o.email})`]), meId, { id: 'new-api-user-owner' }), 'It acts with its owner’s rights.') : null),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-api-user-submit' }, 'Create API user'))),
     result);
-  onSubmit(form, async () => {
-    const data = new FormData(form);
+  onSubmit(form, async (data) => {
     /** @type {Schemas['CreateApiUser']} */
     const body = {
       description: String(data.get('description') ?? '').trim(),

@@ -92,17 +92,19 @@ export function refusal(e, reload) {
  * Wires a form: on submit, runs `action` with its controls disabled; a refusal is shown on the
  * form (field errors next to their fields), with a Reload button for a stale version.
  * @param {HTMLFormElement} form
- * @param {() => Promise<void>} action
+ * @param {(data: FormData) => Promise<void>} action given the form's values
  * @param {() => void} [reload]
  */
 export function onSubmit(form, action, reload) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    // Read before the fieldset is disabled (disabled controls are not form data).
+    const data = new FormData(form);
     const fieldset = form.querySelector('fieldset');
     if (fieldset) fieldset.disabled = true;
     form.setAttribute('aria-busy', 'true');
     try {
-      await action();
+      await action(data);
       showFormProblem(form, null);
     } catch (e) {
       if (!(e instanceof ApiProblem) || e.status !== 401) {

@@ -45,8 +45,8 @@ function renameForm(ctx, group, reload) {
       h('legend', { class: 'visually-hidden' }, 'Name'),
       field('Group name', input('description', group.description, { id: 'group-name', required: true })),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'group-rename' }, 'Rename'))));
-  onSubmit(form, async () => {
-    const description = String(new FormData(form).get('description') ?? '').trim();
+  onSubmit(form, async (data) => {
+    const description = String(data.get('description') ?? '').trim();
     await call('patch', '/groups/{id}', { path: { id: group.groupId }, body: { description }, ifMatch: group.version });
     flash('Group renamed.');
     await ctx.refresh();

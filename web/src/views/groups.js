@@ -43,11 +43,11 @@ function createForm(ctx) {
       h('legend', { class: 'visually-hidden' }, 'New group'),
       field('Name', input('description', '', { required: true, autocomplete: 'off', id: 'new-group-name' })),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-group-submit' }, 'Create group'))));
-  onSubmit(form, async () => {
-    const description = String(new FormData(form).get('description') ?? '').trim();
-    const { data } = await call('post', '/groups', { body: { description }, idempotencyKey: idempotencyKey() });
-    flash(`Group ${data.description} created.`);
-    ctx.go(`#/groups/${encodeURIComponent(data.groupId)}`);
+  onSubmit(form, async (data) => {
+    const description = String(data.get('description') ?? '').trim();
+    const { data: created } = await call('post', '/groups', { body: { description }, idempotencyKey: idempotencyKey() });
+    flash(`Group ${created.description} created.`);
+    ctx.go(`#/groups/${encodeURIComponent(created.groupId)}`);
   });
   return form;
 }

@@ -56,8 +56,7 @@ function settings(ctx, monitor, admin, reload) {
         field('Active', checkbox('isActive', monitor.isActive, { id: 'monitor-active' }), 'Not possible in Development.')),
       admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'monitor-save' }, 'Save monitor')) : null));
   if (admin) {
-    onSubmit(form, async () => {
-      const data = new FormData(form);
+    onSubmit(form, async (data) => {
       await call('patch', '/monitors/{id}', {
         path: { id: monitor.monitorId },
         body: { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null },
@@ -131,8 +130,7 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin, rel
           })()),
           field('Level', select('authorizationType', LEVELS, 'ViewMonitor', { id: 'grant-level' }))),
         h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'grant-submit' }, 'Grant'))));
-    onSubmit(form, async () => {
-      const data = new FormData(form);
+    onSubmit(form, async (data) => {
       const [kind, principalId] = String(data.get('principal') ?? '').split(':');
       const authorizationType = /** @type {Schemas['AuthorizationType']} */ (String(data.get('authorizationType')));
       const body = kind === 'group' ? { authorizationType, groupId: principalId } : { authorizationType, operatorId: principalId };

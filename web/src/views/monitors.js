@@ -53,8 +53,7 @@ function createForm(ctx) {
         field('Mode', select('mode', MODES, 'Production', { id: 'new-monitor-mode' })),
         field('Active', checkbox('isActive', false, { id: 'new-monitor-active' }), 'Not possible in Development.')),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-monitor-submit' }, 'Create monitor'))));
-  onSubmit(form, async () => {
-    const data = new FormData(form);
+  onSubmit(form, async (data) => {
     const { data: created } = await call('post', '/monitors', {
       body: { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null },
       idempotencyKey: idempotencyKey(),

@@ -70,8 +70,7 @@ function settings(ctx, op, admin, self, reload) {
       h('p', { class: 'muted' }, `Version ${op.version}, updated ${formatDateTime(op.updatedAt, 'UTC')} UTC`),
       personal ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'op-save' }, 'Save settings')) : null));
   if (personal) {
-    onSubmit(form, async () => {
-      const data = new FormData(form);
+    onSubmit(form, async (data) => {
       const text = (/** @type {string} */ name) => String(data.get(name) ?? '').trim();
       const optional = (/** @type {string} */ name) => text(name) || null;
       /** @type {Schemas['UpdateOperator'] & {isDisabled?: boolean}} */
@@ -228,8 +227,8 @@ function scheduleSection(op, schedules, timeZone, editable, reload) {
     cancel.hidden = !s;
     if (s) /** @type {HTMLElement} */ (form.querySelector('[name=mode]')).focus();
   };
-  onSubmit(form, async () => {
-    const body = scheduleBody(form, timeZone);
+  onSubmit(form, async (data) => {
+    const body = scheduleBody(data, timeZone);
     if (editing) {
       await call('put', '/operators/{id}/duty-schedules/{scheduleId}', { path: { id: op.operatorId, scheduleId: editing.scheduleId }, body });
       flash('Off-duty window saved.');
@@ -316,12 +315,11 @@ function fillScheduleForm(form, s, timeZone) {
 /**
  * The request body of the schedule form: only the fields of its mode; wall-clock start and end
  * converted from the account time zone to UTC.
- * @param {HTMLFormElement} form
+ * @param {FormData} data
  * @param {string} timeZone
  * @returns {Schemas['ScheduleInput']}
  */
-function scheduleBody(form, timeZone) {
-  const data = new FormData(form);
+function scheduleBody(data, timeZone) {
   const text = (/** @type {string} */ name) => String(data.get(name) ?? '');
   const mode = /** @type {Schemas['ScheduleMode']} */ (text('mode'));
   switch (mode) {

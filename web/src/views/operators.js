@@ -61,8 +61,7 @@ function createForm(ctx) {
         field('Full name', input('fullName', '', { required: true, autocomplete: 'off', id: 'new-operator-name' })),
         field('Email', input('email', '', { type: 'email', required: true, autocomplete: 'off', id: 'new-operator-email' }))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-operator-submit' }, 'Add operator'))));
-  onSubmit(form, async () => {
-    const data = new FormData(form);
+  onSubmit(form, async (data) => {
     const { data: created } = await call('post', '/operators', {
       body: { fullName: String(data.get('fullName') ?? ''), email: String(data.get('email') ?? '') },
       idempotencyKey: idempotencyKey(),
