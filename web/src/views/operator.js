@@ -178,7 +178,7 @@ function permissionSection(op, permissions, admin, reload) {
     return h('tr', { 'data-permission': p },
       h('th', { scope: 'row' }, p),
       h('td', {}, cell),
-      h('td', { 'data-effective': effective.has(p) }, effective.has(p) ? 'Yes' : 'No'));
+      h('td', { 'data-effective': String(effective.has(p)) }, effective.has(p) ? 'Yes' : 'No'));
   });
   return h('section', { class: 'panel', 'aria-labelledby': 'permissions-title' },
     h('h2', { id: 'permissions-title' }, 'Permissions'),
