@@ -94,7 +94,7 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin, rel
   const rows = [...byPrincipal.entries()].map(([key, auths]) => {
     auths.sort((a, b) => rank(b.authorizationType) - rank(a.authorizationType));
     const highest = auths[0].authorizationType;
-    const lower = LEVELS.slice(0, rank(highest)).map(([, label]) => label);
+    const lower = LEVELS.slice(0, rank(highest)).map(([, label]) => label).reverse();
     return h('tr', { 'data-principal': key },
       h('th', { scope: 'row' }, names.get(key) ?? key),
       h('td', { 'data-highest': highest }, LABEL[highest], lower.length ? h('span', { class: 'muted' }, ` (includes ${lower.join(' and ')})`) : null),
