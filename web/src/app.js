@@ -114,6 +114,8 @@ async function show(keepFocus = false) {
   if (again) again.focus();
   else if (!keepFocus) /** @type {HTMLElement | null} */ (main.querySelector('h1'))?.focus();
   main.dataset.view = route.key || 'hub';
+  // For the benchmark (web/scripts/bench.js): when the first view was on screen.
+  if (!performance.getEntriesByName('hub:first-view').length) performance.mark('hub:first-view', { detail: main.dataset.view });
   // Which address this content is for (tests wait for it).
   main.dataset.hash = hash;
 }

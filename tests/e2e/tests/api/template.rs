@@ -1,6 +1,6 @@
 //! `template.yaml` agrees with the code: every route of every function is an HttpApi event of that
 //! function and nothing else is; the table is the store's table definition; the authorizer and the
-//! functions are configured as the deployment needs.
+//! functions are configured as the deployment needs; the web page function serves only the page.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +31,7 @@ fn route_tables() -> BTreeMap<&'static str, BTreeSet<(String, String)>> {
         ("hub-summary", table(hub_summary::routes())),
         ("monitors", table(hub_monitors::routes())),
         ("api-users", table(hub_api_users::routes())),
+        ("web", hub_web::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect()),
     ])
 }
 
@@ -133,7 +134,7 @@ fn functions_and_the_authorizer_are_deployed_as_designed() {
         })
         .collect();
     let expected: BTreeSet<String> =
-        ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer", "maintenance"].iter().map(|s| s.to_string()).collect();
+        ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer", "maintenance", "web"].iter().map(|s| s.to_string()).collect();
     assert_eq!(binaries, expected);
 
     let auth = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
@@ -151,10 +152,36 @@ fn functions_and_the_authorizer_are_deployed_as_designed() {
     assert!(!schedule["Properties"]["DeadLetterConfig"].is_null());
     let outputs = template["Outputs"].as_mapping().expect("Outputs");
     assert!(outputs.contains_key("ApiUrl"));
+    assert!(outputs.contains_key("PageUrl"));
 }
 
 #[test]
-fn only_the_openapi_document_is_public() {
+fn the_web_page_function_has_no_data_access_and_takes_its_sign_in_from_parameters() {
+    let template = template();
+    let web = &template["Resources"]["WebFunction"]["Properties"];
+    assert!(web["Policies"].is_null(), "the page function needs no permissions beyond its logs");
+    let vars = &web["Environment"]["Variables"];
+    for (var, parameter) in
+        [("HUB_OIDC_ISSUER", "WebOidcIssuer"), ("HUB_OIDC_CLIENT_ID", "WebOidcClientId"), ("HUB_OIDC_SCOPE", "WebOidcScope"), ("HUB_OIDC_TOKEN", "WebOidcToken")]
+    {
+        assert_eq!(vars[var]["Ref"], parameter, "{var}");
+        assert!(!template["Parameters"][parameter].is_null(), "{parameter}");
+    }
+    assert_eq!(vars["HUB_CURSOR_SECRET"], "", "the cursor secret is not handed to the page function");
+    // What the function reads is what the template sets.
+    let config = hub_web::WebConfig::from_lookup(|name| match name {
+        "HUB_OIDC_ISSUER" => Some("https://id.example.com".into()),
+        "HUB_OIDC_CLIENT_ID" => Some("hub".into()),
+        "HUB_OIDC_TOKEN" => Some(text(&template["Parameters"]["WebOidcToken"]["Default"])),
+        "HUB_OIDC_SCOPE" => Some(text(&template["Parameters"]["WebOidcScope"]["Default"])),
+        _ => None,
+    });
+    assert_eq!(config.document()["token"], "access_token");
+    assert_eq!(config.document()["scope"], hub_web::DEFAULT_OIDC_SCOPE);
+}
+
+#[test]
+fn only_the_openapi_document_and_the_web_page_are_public() {
     let template = template();
     let mut public = Vec::new();
     for (_, resource) in template["Resources"].as_mapping().expect("Resources") {
@@ -164,5 +191,7 @@ fn only_the_openapi_document_is_public() {
             }
         }
     }
-    assert_eq!(public, [("GET".to_owned(), "/openapi.json".to_owned())]);
+    public.sort();
+    let expected = [("GET", "/"), ("GET", "/assets/{proxy+}"), ("GET", "/openapi.json")];
+    assert_eq!(public, expected.map(|(m, p)| (m.to_owned(), p.to_owned())));
 }
