@@ -107,3 +107,40 @@ async fn hub_summary_function_serves_http_api_events() {
     let (status, _, body) = response(lambda.invoke(http_event("PATCH", "/account", "", Some(&json!({"name": "Renamed"})), Some(member))).await);
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_function_serves_the_page_from_http_api_events() {
+    // The environment the template gives it: the page's sign-in settings, nothing else it uses.
+    let env = [
+        ("HUB_OIDC_ISSUER", "https://id.example.com/tenant".to_owned()),
+        ("HUB_OIDC_CLIENT_ID", "hub-web".to_owned()),
+        ("HUB_OIDC_SCOPE", "openid profile email".to_owned()),
+        ("HUB_OIDC_TOKEN", "access_token".to_owned()),
+        ("HUB_CURSOR_SECRET", String::new()),
+    ];
+    let mut lambda = LocalLambda::start(&binary("web", "debug"), &env).await;
+
+    // GET / (no authorizer on this route): the page, with its OpenID Connect settings.
+    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/", "", None, None)).await);
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    let html = body.as_str().expect("HTML text");
+    assert!(html.contains(r#"{"clientId":"hub-web","issuer":"https://id.example.com/tenant","scope":"openid profile email","signIn":"oidc","token":"access_token"}"#), "{html}");
+    assert!(html.contains(r#"<script type="module" src="/assets/app.js">"#));
+    let csp = headers["content-security-policy"].as_str().expect("CSP");
+    assert!(csp.contains("script-src 'self'") && csp.contains("https://id.example.com"), "{csp}");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+
+    // GET /assets/{proxy+}: the modules and the style sheet; anything else is a 404 problem.
+    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/assets/views/hub.js", "", None, None)).await);
+    assert_eq!((status, headers["content-type"].as_str()), (200, Some("text/javascript; charset=utf-8")));
+    assert!(body.as_str().expect("JS text").contains("/hub/summary"));
+    let (status, headers, _) = response(lambda.invoke(http_event("GET", "/assets/styles.css", "", None, None)).await);
+    assert_eq!((status, headers["content-type"].as_str()), (200, Some("text/css; charset=utf-8")));
+    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/assets/missing.js", "", None, None)).await);
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    assert_eq!(headers["content-type"], "application/problem+json");
+    // No development sign-in in any Lambda function.
+    let (status, _, body) = response(lambda.invoke(http_event("POST", "/dev/sign-in", "", Some(&json!({"accountId": "a", "operatorId": "o"})), None)).await);
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+}
