@@ -148,3 +148,30 @@ test('keyboard only: sign in, add an operator, grant a permission, add to a grou
   await expect(page.locator('.notice.ok')).toHaveText('Grace Hopper deleted.');
   expect((await account.api('GET', '/operators')).items).toHaveLength(1);
 });
+
+test('the operator list searches by name or email and pages through the API\'s cursors', async ({ page, hub }) => {
+  const account = await hub.newAccount({ type: 'Enterprise' });
+  for (let i = 1; i <= 27; i += 1) {
+    const n = String(i).padStart(2, '0');
+    await account.api('POST', '/operators', { fullName: `Operator ${n}`, email: `op${n}@x.example` });
+  }
+  await signIn(page, hub.base, account.accountId, account.adminId);
+  await open(page, '#/operators');
+  const first = (await account.api('GET', '/operators')).items.map((o) => o.fullName);
+  await expect(page.locator('tr[data-operator-id] td:first-child')).toHaveText(first);
+  await page.getByRole('link', { name: 'Next page →' }).click();
+  await expect(page.locator('tr[data-operator-id]')).toHaveCount(28 - 25);
+  await expect(page.getByRole('link', { name: 'Next page →' })).toHaveCount(0);
+  await page.getByRole('link', { name: '← First page' }).click();
+  await expect(page.locator('tr[data-operator-id]')).toHaveCount(25);
+
+  await page.getByRole('searchbox', { name: 'Search' }).fill('OP1');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await rendered(page, '#/operators?q=OP1');
+  const found = (await account.api('GET', '/operators?q=OP1')).items.map((o) => o.fullName);
+  expect(found).toHaveLength(10);
+  await expect(page.locator('tr[data-operator-id] td:first-child')).toHaveText(found);
+  await page.getByRole('searchbox', { name: 'Search' }).fill('nobody');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByText('No operator matches “nobody”.')).toBeVisible();
+});
