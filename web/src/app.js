@@ -18,6 +18,7 @@ import * as hub from './views/hub.js';
  *   isAdmin: () => Promise<boolean>,
  *   account: () => Promise<Schemas['Account']>,
  *   refresh: () => Promise<void>,
+ *   forget: () => void,
  *   go: (hash: string) => void,
  * }} Ctx
  * @typedef {{title: (ctx: Ctx) => string, render: (ctx: Ctx) => Promise<Node>}} View
@@ -81,10 +82,13 @@ async function show(keepFocus = false) {
     params: route.params,
     id: route.id,
     session: s,
-    me: () => (cache.me ??= call('get', '/operators/{id}', { path: { id: s.operatorId } }).then((r) => r.data)),
+    // Read once per session; a failed read is not kept.
+    me: () => (cache.me ??= call('get', '/operators/{id}', { path: { id: s.operatorId } }).then((r) => r.data, (e) => { cache.me = null; throw e; })),
     isAdmin: async () => (await ctx.me()).isAdministrator,
-    account: () => (cache.account ??= call('get', '/account').then((r) => r.data)),
+    account: () => (cache.account ??= call('get', '/account').then((r) => r.data, (e) => { cache.account = null; throw e; })),
     refresh: () => show(true),
+    // After a change to the account or to oneself: read them again when next needed.
+    forget: () => { cache = { me: null, account: null }; },
     go: (hash) => {
       if (location.hash === hash) void show(true);
       else location.hash = hash;
@@ -140,7 +144,12 @@ async function showSignIn() {
   /** @type {HTMLElement} */ (document.getElementById('nav')).hidden = true;
   /** @type {HTMLElement} */ (document.getElementById('who')).replaceChildren();
   const { render } = await import('./views/sign-in.js');
-  main.replaceChildren(await render(config(), takeSignOutReason(), () => show()));
+  const reason = takeSignOutReason();
+  try {
+    main.replaceChildren(await render(config(), reason, () => show()));
+  } catch (e) {
+    main.replaceChildren(h('h1', { tabindex: '-1' }, 'Sign in to the User Management hub'), notice(e instanceof Error ? e.message : String(e), 'error'));
+  }
   main.dataset.view = 'sign-in';
   document.title = 'Sign in · User Management hub';
   /** @type {HTMLElement | null} */ (main.querySelector('h1'))?.focus();

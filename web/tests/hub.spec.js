@@ -123,9 +123,20 @@ function wallClock(epochMs, timeZone) {
 test('a daily off-duty window around now lowers "on duty", in the account time zone', async ({ page, hub }) => {
   // A half-hour offset: a page that read the times as UTC or as the browser's zone would miss.
   const timeZone = 'Asia/Kolkata';
-  const account = await hub.newAccount({ timeZone });
+  const account = await hub.newAccount();
   const grace = await account.api('POST', '/operators', { fullName: 'Grace Hopper', email: 'grace@x.example' });
   await signIn(page, hub.base, account.accountId, account.adminId);
+  // The account's time zone, set in the Account view (the operator view shows it from then on).
+  await open(page, '#/account');
+  await expect(page.getByLabel('Time zone')).toHaveValue('UTC');
+  await open(page, `#/operators/${grace.operatorId}`);
+  await expect(page.locator('[data-time-zone]')).toHaveText('UTC');
+  await open(page, '#/account');
+  await page.getByLabel('Time zone').fill(timeZone);
+  await page.getByRole('button', { name: 'Save account' }).click();
+  await expect(page.locator('.notice.ok')).toHaveText('Account saved.');
+  expect((await account.api('GET', '/account')).timeZone).toBe(timeZone);
+  await open(page, '#/');
   const before = (await account.api('GET', '/hub/summary')).onDuty;
   expect(before).toBe(2);
   await expect(page.locator('[data-figure="onDuty"]')).toHaveText('2');

@@ -2,7 +2,7 @@
 
 import { call } from '../api.js';
 import { h, field, input, flash, formatDateTime } from '../dom.js';
-import { onSubmit, timeZoneList, readOnlyNote } from './common.js';
+import { onSubmit, timeZoneList, readOnlyNote, changedFields } from './common.js';
 
 export const title = () => 'Account';
 
@@ -21,7 +21,9 @@ export async function render(ctx) {
       admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'account-save' }, 'Save account')) : null));
   if (admin) {
     onSubmit(form, async (data) => {
-      await call('patch', '/account', { body: { name: String(data.get('name') ?? '').trim(), timeZone: String(data.get('timeZone') ?? '').trim() }, ifMatch: account.version });
+      const body = changedFields(account, { name: String(data.get('name') ?? '').trim(), timeZone: String(data.get('timeZone') ?? '').trim() });
+      await call('patch', '/account', { body, ifMatch: account.version });
+      ctx.forget();
       flash('Account saved.');
       await ctx.refresh();
     }, reload);

@@ -139,6 +139,25 @@ export async function attempt(place, action, reload) {
   }
 }
 
+/**
+ * Only the fields whose value differs from what was shown (a blank text counts as null): a PATCH
+ * sends what the person changed, nothing it merely saw.
+ * @template {Record<string, unknown>} T
+ * @param {Record<string, unknown>} shown
+ * @param {T} body
+ * @returns {Partial<T>}
+ */
+export function changedFields(shown, body) {
+  /** @param {unknown} v */
+  const norm = (v) => (v === '' || v === undefined ? null : v);
+  /** @type {Partial<T>} */
+  const out = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (norm(value) !== norm(shown[key])) out[/** @type {keyof T} */ (key)] = /** @type {any} */ (value);
+  }
+  return out;
+}
+
 /** A read-only note for operators who are not administrators. */
 export function readOnlyNote() {
   return h('p', { class: 'note', 'data-read-only': true }, 'You can view this, but only administrators can change it.');

@@ -3,7 +3,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, field, input, checkbox, select, flash, confirmDialog } from '../dom.js';
-import { onSubmit, attempt, allOperators, allGroups, readOnlyNote, badge } from './common.js';
+import { onSubmit, attempt, allOperators, allGroups, readOnlyNote, badge, changedFields } from './common.js';
 import { MODES } from './monitors.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -57,11 +57,8 @@ function settings(ctx, monitor, admin, reload) {
       admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'monitor-save' }, 'Save monitor')) : null));
   if (admin) {
     onSubmit(form, async (data) => {
-      await call('patch', '/monitors/{id}', {
-        path: { id: monitor.monitorId },
-        body: { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null },
-        ifMatch: monitor.version,
-      });
+      const body = changedFields(monitor, { name: String(data.get('name') ?? '').trim(), mode: /** @type {Schemas['MonitorMode']} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null });
+      await call('patch', '/monitors/{id}', { path: { id: monitor.monitorId }, body, ifMatch: monitor.version });
       flash('Monitor saved.');
       await ctx.refresh();
     }, reload);

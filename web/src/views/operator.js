@@ -3,7 +3,7 @@
 
 import { call } from '../api.js';
 import { h, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce } from '../dom.js';
-import { PERMISSIONS, CULTURES, timeZoneList, onSubmit, attempt, allGroups, badge, readOnlyNote, yesNo } from './common.js';
+import { PERMISSIONS, CULTURES, timeZoneList, onSubmit, attempt, allGroups, badge, readOnlyNote, yesNo, changedFields } from './common.js';
 
 /** @typedef {import('../../types/client').Operator} Operator */
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -87,7 +87,13 @@ function settings(ctx, op, admin, self, reload) {
         body.isOnDuty = data.get('isOnDuty') !== null;
         if (op.isDisabled !== undefined) body.isDisabled = data.get('isDisabled') !== null;
       }
-      await call('patch', '/operators/{id}', { path: { id: op.operatorId }, body, ifMatch: op.version });
+      const changes = changedFields(op, body);
+      if (!Object.keys(changes).length) {
+        flash('Nothing changed.');
+        return ctx.refresh();
+      }
+      await call('patch', '/operators/{id}', { path: { id: op.operatorId }, body: changes, ifMatch: op.version });
+      if (self) ctx.forget();
       flash('Settings saved.');
       await ctx.refresh();
     }, reload);
