@@ -46,6 +46,17 @@ test('an API user password is visible once and gone after reload', async ({ page
   expect(listed.map((u) => [u.username, u.description, u.accessType])).toEqual([[username, 'Deploy script', 'Grafana']]);
   expect(JSON.stringify(listed)).not.toContain(secret);
 
+  // The list by owner: another operator's API user, then the filter.
+  const grace = await account.api('POST', '/operators', { fullName: 'Grace Hopper', email: 'grace@x.example' });
+  await account.api('POST', '/api-users', { description: 'Grace’s dashboard', operatorId: grace.operatorId });
+  await open(page, '#/api-users');
+  await expect(page.locator('tr[data-api-user-id]')).toHaveCount(2);
+  await page.getByLabel('Owner', { exact: true }).selectOption(grace.operatorId);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await rendered(page, `#/api-users?operatorId=${grace.operatorId}`);
+  await expect(page.locator('tr[data-api-user-id] td:nth-child(2)')).toHaveText(['Grace’s dashboard']);
+  await open(page, '#/api-users');
+
   // Deleted from the page: the credential stops working at once.
   await page.getByRole('button', { name: 'Delete API user Deploy script' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Delete API user' }).click();

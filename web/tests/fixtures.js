@@ -87,7 +87,9 @@ export async function signIn(page, baseUrl, accountId, operatorId) {
  * @param {string} hash e.g. `#/operators`
  */
 export async function open(page, hash) {
-  await page.evaluate((h) => { location.hash = h; }, hash);
+  // The same address again fires no hashchange: load it afresh then.
+  if ((await page.evaluate(() => location.hash)) === hash) await page.reload();
+  else await page.evaluate((h) => { location.hash = h; }, hash);
   await rendered(page, hash);
 }
 

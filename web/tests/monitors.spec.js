@@ -14,11 +14,15 @@ test('granting a monitor authorization shows in the permissions overview', async
   await expect(page.locator('main h1')).toContainText('Checkout');
   const monitor = (await account.api('GET', '/monitors')).items[0];
 
-  await page.getByLabel('Operator or group').selectOption(`operator:${grace.operatorId}`);
+  // The operator is found by searching (the pick-list holds at most 25 matches).
+  const principal = page.getByLabel('Operator or group', { exact: true });
+  await page.getByRole('searchbox', { name: 'Search operators for: Operator or group' }).fill('grace');
+  await expect(principal.locator('optgroup[label="Operators"] option')).toHaveText(['Grace Hopper (grace@x.example)']);
+  await principal.selectOption(`operator:${grace.operatorId}`);
   await page.getByLabel('Level').selectOption('ViewMonitor');
   await page.getByRole('button', { name: 'Grant' }).click();
   await expect(page.locator(`tr[data-principal="operator:${grace.operatorId}"] td[data-highest]`)).toHaveText('View monitor (includes View monitor data)');
-  await page.getByLabel('Operator or group').selectOption(`group:${ops.groupId}`);
+  await principal.selectOption(`group:${ops.groupId}`);
   await page.getByLabel('Level').selectOption('EditMonitor');
   await page.getByRole('button', { name: 'Grant' }).click();
   await expect(page.locator(`tr[data-principal="group:${ops.groupId}"] td[data-highest]`)).toHaveText('Edit monitor (includes View monitor and View monitor data)');

@@ -3,7 +3,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, field, input, select, flash, confirmDialog, formatDateTime, announce, notice } from '../dom.js';
-import { pager, withQuery, onSubmit, attempt, allOperators, badge } from './common.js';
+import { pager, withQuery, onSubmit, attempt, operatorPicker, badge } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -20,14 +20,16 @@ export async function render(ctx) {
     ctx.me(),
   ]);
   const admin = me.isAdministrator;
-  const operators = admin ? await allOperators() : [me];
   const { items, nextCursor } = list.data;
+  const filteredName = items.find((u) => u.operatorId === operatorId)?.operatorName ?? 'the chosen operator';
   const reload = () => void ctx.refresh();
   const problems = h('div', { 'aria-live': 'polite' });
 
   const filter = h('form', { class: 'toolbar', 'aria-label': 'Filter API users' },
-    admin ? [h('label', { for: 'filter-operator' }, 'Operator'),
-      select('operatorId', [['', 'Everyone'], ...operators.map((o) => /** @type {[string, string]} */ ([o.operatorId, o.fullName]))], operatorId, { id: 'filter-operator' })] : null,
+    admin ? operatorPicker({
+      id: 'filter-operator', label: 'Owner', name: 'operatorId', selected: operatorId,
+      leading: operatorId ? [['', 'Everyone'], [operatorId, filteredName]] : [['', 'Everyone']],
+    }) : null,
     h('label', { class: 'inline' }, (() => { const c = h('input', { type: 'checkbox', name: 'inactive', id: 'filter-inactive' }); c.checked = inactive; return c; })(), ' Only inactive'),
     h('button', { type: 'submit' }, 'Filter'));
   filter.addEventListener('submit', (event) => {
@@ -68,15 +70,15 @@ export async function render(ctx) {
             }, 'Delete'))))))
       : h('p', { class: 'empty' }, inactive ? 'No inactive API users.' : 'No API users.'),
     pager('#/api-users', ctx.params, nextCursor),
-    createForm(admin, operators, me.operatorId));
+    createForm(admin, me));
 }
 
 /**
  * @param {boolean} admin
- * @param {import('../../types/client').Operator[]} operators
- * @param {string} meId
+ * @param {import('../../types/client').Operator} me
  */
-function createForm(admin, operators, meId) {
+function createForm(admin, me) {
+  const meId = me.operatorId;
   const result = h('div', { id: 'new-api-user-result' });
   const form = h('form', { class: 'panel', 'aria-labelledby': 'new-api-user-title', novalidate: true, autocomplete: 'off' },
     h('h2', { id: 'new-api-user-title' }, 'New API user'),
@@ -85,7 +87,7 @@ function createForm(admin, operators, meId) {
       h('div', { class: 'grid' },
         field('Description', input('description', '', { id: 'new-api-user-description', required: true }), 'What uses it, e.g. “Deploy script”'),
         field('Access type', select('accessType', ACCESS_TYPES, 'Generic', { id: 'new-api-user-access' })),
-        admin ? field('Owner', select('operatorId', operators.map((o) => [o.operatorId, `${o.fullName} (${o.email})`]), meId, { id: 'new-api-user-owner' }), 'It acts with its owner’s rights.') : null),
+        admin ? operatorPicker({ id: 'new-api-user-owner', label: 'Owner (it acts with its owner’s rights)', name: 'operatorId', selected: meId, leading: [[meId, `${me.fullName} (you)`]] }) : null),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-api-user-submit' }, 'Create API user'))),
     result);
   onSubmit(form, async (data) => {

@@ -47,6 +47,63 @@ export function withQuery(base, params) {
 }
 
 /**
+ * A pick-list of operators that scales to any account: a search box (`q`, as in the operator
+ * list) and a select of the first 25 matches, fetched again as the search changes. Only the
+ * select is submitted (its `name`); `leading` options come first, `groups` as a second option
+ * group (then operators' values are `operator:<id>` and groups' `group:<id>`).
+ * @param {{id: string, label: string, name: string, leading?: Array<[string, string]>, groups?: Array<[string, string]>, selected?: string}} options
+ */
+export function operatorPicker({ id, label, name, leading = [], groups, selected }) {
+  const prefix = groups ? 'operator:' : '';
+  const search = h('input', { type: 'search', id: `${id}-q`, 'aria-controls': id, placeholder: 'Search by name or email', autocomplete: 'off' });
+  const list = h('select', { name, id });
+  const status = h('span', { class: 'muted', role: 'status' });
+  let wanted = selected ?? '';
+  let seq = 0;
+  const load = async () => {
+    const mine = ++seq;
+    const q = search.value.trim();
+    const { data } = await call('get', '/operators', { query: { q: q || undefined, limit: 25 } });
+    if (mine !== seq) return;
+    const keep = list.value || wanted;
+    const taken = new Set(leading.map(([value]) => value));
+    const people = data.items
+      .filter((o) => !taken.has(`${prefix}${o.operatorId}`))
+      .map((o) => h('option', { value: `${prefix}${o.operatorId}` }, `${o.fullName} (${o.email})`));
+    list.replaceChildren(
+      ...leading.map(([value, text]) => h('option', { value }, text)),
+      ...(groups ? [h('optgroup', { label: 'Operators' }, people), h('optgroup', { label: 'Groups' }, groups.map(([value, text]) => h('option', { value: `group:${value}` }, text)))] : people),
+    );
+    if ([...list.options].some((o) => o.value === keep)) list.value = keep;
+    wanted = '';
+    const n = data.items.length;
+    status.textContent = data.nextCursor ? 'The first 25 matching operators: search to narrow.' : `${n} matching operator${n === 1 ? '' : 's'}.`;
+  };
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void load(), 250);
+  });
+  // Enter in the search box searches; it does not submit the form around it.
+  search.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      clearTimeout(timer);
+      void load();
+    }
+  });
+  void load();
+  return h('div', { class: 'picker' },
+    h('label', { for: id }, label),
+    h('div', { class: 'picker-row' },
+      h('label', { for: search.id, class: 'visually-hidden' }, `Search operators for: ${label}`),
+      search,
+      list),
+    status);
+}
+
+/**
  * Every operator, for pick-lists (in pages of 100).
  * @returns {Promise<import('../../types/client').Operator[]>}
  */

@@ -2,8 +2,8 @@
 // on or off duty.
 
 import { call } from '../api.js';
-import { h, field, input, checkbox, select, flash, confirmDialog } from '../dom.js';
-import { PERMISSIONS, onSubmit, attempt, allOperators, badge, readOnlyNote, pager } from './common.js';
+import { h, field, input, checkbox, flash, confirmDialog } from '../dom.js';
+import { PERMISSIONS, onSubmit, attempt, operatorPicker, badge, readOnlyNote, pager } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -84,21 +84,13 @@ function membersSection(ctx, group, members, admin, reload) {
       : h('p', { class: 'empty' }, 'No members: this group is empty.'),
     pager(`#/groups/${encodeURIComponent(group.groupId)}`, ctx.params, members.nextCursor));
   if (canChange) {
-    const form = h('form', { class: 'inline-form', 'aria-label': 'Add a member' });
-    const place = h('span', { class: 'muted' }, 'Loading operators…');
-    form.append(place);
-    void allOperators().then((all) => {
-      const inGroup = new Set(members.items.map((o) => o.operatorId));
-      const candidates = all.filter((o) => !inGroup.has(o.operatorId));
-      if (!candidates.length) return place.replaceWith(h('span', { class: 'muted' }, 'Every operator is a member.'));
-      place.replaceWith(
-        h('label', { for: 'add-member' }, 'Add member'),
-        select('operatorId', candidates.map((o) => [o.operatorId, `${o.fullName} (${o.email})`]), candidates[0].operatorId, { id: 'add-member' }),
-        h('button', { type: 'submit', id: 'add-member-submit' }, 'Add'));
-    });
+    const form = h('form', { class: 'inline-form', 'aria-label': 'Add a member' },
+      operatorPicker({ id: 'add-member', label: 'Add member', name: 'operatorId' }),
+      h('button', { type: 'submit', id: 'add-member-submit' }, 'Add'));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const operatorId = String(new FormData(form).get('operatorId') ?? '');
+      if (!operatorId) return;
       void attempt(problems, async () => {
         await call('put', '/groups/{id}/members/{operatorId}', { path: { id: group.groupId, operatorId } });
         flash('Member added.');

@@ -3,7 +3,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, field, input, checkbox, select, flash, confirmDialog } from '../dom.js';
-import { onSubmit, attempt, allOperators, allGroups, readOnlyNote, badge, changedFields } from './common.js';
+import { onSubmit, attempt, operatorPicker, allGroups, readOnlyNote, badge, changedFields } from './common.js';
 import { MODES } from './monitors.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -21,13 +21,15 @@ const LABEL = Object.fromEntries(LEVELS);
 /** @param {import('../app.js').Ctx} ctx */
 export async function render(ctx) {
   const id = /** @type {string} */ (ctx.id);
-  const [monitorResult, authorizations, admin, operators, groups] = await Promise.all([
+  const [monitorResult, authorizations, admin, groups] = await Promise.all([
     call('get', '/monitors/{id}', { path: { id } }),
     call('get', '/monitors/{id}/authorizations', { path: { id } }),
     ctx.isAdmin(),
-    allOperators(),
     allGroups(),
   ]);
+  // The names of the operators authorized here (one read each, however large the account).
+  const operatorIds = [...new Set(authorizations.data.items.map((a) => a.operatorId).filter((x) => typeof x === 'string'))];
+  const operators = await Promise.all(operatorIds.map((operatorId) => call('get', '/operators/{id}', { path: { id: operatorId } }).then((r) => r.data)));
   const monitor = monitorResult.data;
   const reload = () => void ctx.refresh();
   return h('div', { class: 'detail' },
@@ -119,12 +121,7 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin, rel
       h('fieldset', {},
         h('legend', { class: 'visually-hidden' }, 'Grant'),
         h('div', { class: 'grid' },
-          field('Operator or group', (() => {
-            const el = h('select', { name: 'principal', id: 'grant-principal' },
-              h('optgroup', { label: 'Operators' }, operators.map((o) => h('option', { value: `operator:${o.operatorId}` }, o.fullName))),
-              h('optgroup', { label: 'Groups' }, groups.map((g) => h('option', { value: `group:${g.groupId}` }, g.description))));
-            return el;
-          })()),
+          operatorPicker({ id: 'grant-principal', label: 'Operator or group', name: 'principal', groups: groups.map((g) => [g.groupId, g.description]) }),
           field('Level', select('authorizationType', LEVELS, 'ViewMonitor', { id: 'grant-level' }))),
         h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'grant-submit' }, 'Grant'))));
     onSubmit(form, async (data) => {
