@@ -103,23 +103,7 @@ export function operatorPicker({ id, label, name, leading = [], groups, selected
     status);
 }
 
-/**
- * Every operator, for pick-lists (in pages of 100).
- * @returns {Promise<import('../../types/client').Operator[]>}
- */
-export async function allOperators() {
-  const out = [];
-  /** @type {string | undefined} */
-  let cursor;
-  do {
-    const { data } = await call('get', '/operators', { query: { limit: 100, cursor } });
-    out.push(...data.items);
-    cursor = data.nextCursor ?? undefined;
-  } while (cursor);
-  return out;
-}
-
-/** Every group, for pick-lists. */
+/** Every group, for pick-lists (in pages of 100: accounts have few groups). */
 export async function allGroups() {
   /** @type {import('../../types/client').Schemas['GroupView'][]} */
   const out = [];
