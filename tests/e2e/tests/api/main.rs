@@ -10,6 +10,7 @@ mod secrets;
 mod maintenance;
 mod template;
 mod openapi;
+mod web_page;
 
 // Route-table matrices and the concurrency run.
 mod matrix;
