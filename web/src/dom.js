@@ -133,7 +133,10 @@ export function showFormProblem(form, problem) {
   }
   if (!summary) {
     summary = h('div', { class: 'form-problem notice error', role: 'alert' });
-    form.prepend(summary);
+    // Under the form's heading, above its fields.
+    const heading = form.querySelector(':scope > h2, :scope > h3');
+    if (heading) heading.after(summary);
+    else form.prepend(summary);
   }
   summary.replaceChildren(h('p', {}, problem.message));
   /** @type {HTMLElement | null} */
