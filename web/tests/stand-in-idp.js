@@ -90,7 +90,7 @@ export async function startStandInIdp({ clientId, apiAudience }) {
       if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge) return refuse('PKCE verifier does not match');
       const now = Math.floor(Date.now() / 1000);
       const person = grant.person;
-      const common = { iss: state.issuer, sub: person.sub, iat: now, exp: now + 600, account_id: person.accountId, operator_id: person.operatorId };
+      const common = { iss: state.issuer, sub: person.sub, iat: now, exp: now + 600, account_id: person.accountId, operator_id: person.operatorId, email: person.email };
       const tokens = {
         access_token: sign({ ...common, aud: apiAudience, scope: 'openid profile email' }),
         id_token: sign({ ...common, aud: clientId, nonce: grant.nonce, name: person.name, email: person.email }),
