@@ -240,8 +240,9 @@ export function toZonedInput(iso, timeZone) {
 }
 
 /**
- * The instant (RFC 3339 UTC) of a wall-clock time `YYYY-MM-DDTHH:mm` in a time zone. In a gap
- * (spring forward) the later offset wins; in an overlap the earlier instant.
+ * The instant (RFC 3339 UTC) of a wall-clock time `YYYY-MM-DDTHH:mm` in a time zone. A time in a
+ * spring-forward gap does not exist: it is read with the offset before the gap (02:30 becomes
+ * 03:30); a time that happens twice (fall back) is its second occurrence, in standard time.
  * @param {string} local
  * @param {string} timeZone
  * @returns {string | null}
