@@ -99,6 +99,8 @@ function createForm(admin, me) {
     if (admin) body.operatorId = String(data.get('operatorId') ?? meId);
     const { data: created } = await call('post', '/api-users', { body, idempotencyKey: idempotencyKey() });
     form.reset();
+    // Gone when the person leaves the page too (a back-forward cache would otherwise keep it).
+    window.addEventListener('pagehide', () => result.replaceChildren(), { once: true });
     result.replaceChildren(created.password
       ? passwordPanel(created.username, created.password)
       : notice('The API user exists, but its password was shown to an earlier request: delete it and create another.', 'error'));
@@ -115,7 +117,7 @@ function createForm(admin, me) {
  */
 function passwordPanel(username, password) {
   const copied = h('span', { class: 'muted', role: 'status' });
-  const passwordField = h('input', { type: 'text', readonly: true, id: 'new-api-user-password', class: 'secret', 'aria-describedby': 'password-warning', spellcheck: 'false' });
+  const passwordField = h('input', { type: 'text', readonly: true, id: 'new-api-user-password', class: 'secret', 'aria-describedby': 'password-warning', spellcheck: 'false', autocomplete: 'off' });
   passwordField.value = password;
   return h('section', { class: 'notice warn once', 'aria-labelledby': 'password-title' },
     h('h3', { id: 'password-title', tabindex: '-1' }, 'Copy the password now'),
