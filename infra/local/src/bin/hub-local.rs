@@ -58,6 +58,9 @@ async fn run() -> Result<(), String> {
         .map_err(|e| format!("cannot create the table {} at {endpoint}: {e}", store_config.table_name))?;
 
     let (jwt, secret, default_secret) = startup::local_jwt_config();
+    // Tokens of the development sign-in are HS256: offered only while no identity provider's JWKS
+    // is configured.
+    let hs256_sign_in = jwt.jwks_url.is_none();
     let config = startup::local_hub_config()?;
     let state = AppState::new(store, jwt, config, Clock::system());
 
@@ -71,10 +74,10 @@ async fn run() -> Result<(), String> {
     let base = startup::base_url(local);
     // The page: OpenID Connect when HUB_OIDC_ISSUER/HUB_OIDC_CLIENT_ID say so, otherwise the
     // development sign-in, which is offered only on a loopback address (it hands out tokens for
-    // any operator to whoever asks).
+    // any operator to whoever asks) and without a JWKS.
     let mut web = hub_web::WebConfig::from_env();
     let dev_sign_in = match web.sign_in {
-        hub_web::SignIn::NotConfigured if local.ip().is_loopback() => {
+        hub_web::SignIn::NotConfigured if local.ip().is_loopback() && hs256_sign_in => {
             web.sign_in = hub_web::SignIn::Development;
             Some(hub_local::dev_sign_in::router(
                 state.clone(),
@@ -88,7 +91,9 @@ async fn run() -> Result<(), String> {
     let sign_in = match &web.sign_in {
         hub_web::SignIn::Development => "development sign-in: pick any local operator".to_owned(),
         hub_web::SignIn::Oidc { issuer, .. } => format!("OpenID Connect sign-in at {issuer}"),
-        hub_web::SignIn::NotConfigured => "no sign-in: not on a loopback address and HUB_OIDC_ISSUER unset".to_owned(),
+        hub_web::SignIn::NotConfigured => {
+            "no sign-in: set HUB_OIDC_ISSUER and HUB_OIDC_CLIENT_ID (the development sign-in needs a loopback address and no HUB_JWKS_URL)".to_owned()
+        }
     };
     // The page's address first: the one line a person needs.
     println!("User Management hub: {base}/  (open it in a browser; {sign_in})");
