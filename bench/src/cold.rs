@@ -20,7 +20,7 @@ use crate::harness::{Auth, Bench, median, ms};
 use crate::report::{Report, Table};
 
 /// The function packages and their binaries.
-pub const FUNCTIONS: [(&str, &str); 7] = [
+pub const FUNCTIONS: [(&str, &str); 8] = [
     ("hub-operators", "operators"),
     ("hub-groups", "groups"),
     ("hub-summary", "hub-summary"),
@@ -28,6 +28,7 @@ pub const FUNCTIONS: [(&str, &str); 7] = [
     ("hub-api-users", "api-users"),
     ("hub-authorizer", "authorizer"),
     ("hub-maintenance", "maintenance"),
+    ("hub-web", "web"),
 ];
 
 /// The cargo target directory this benchmark was built in (`<target>/release/hub-bench`), where
@@ -104,6 +105,8 @@ fn event(binary: &str, account_id: &str, admin: &str, basic: &Auth) -> Value {
             e["headers"]["authorization"] = json!(basic.header());
             e
         }
+        // The page: no credentials, no database.
+        "web" => http_event("GET", "/", "", None, None),
         "maintenance" => json!({
             "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c",
             "detail-type": "Scheduled Event",
