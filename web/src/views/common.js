@@ -57,7 +57,8 @@ export function operatorPicker({ id, label, name, leading = [], groups, selected
   const prefix = groups ? 'operator:' : '';
   const search = h('input', { type: 'search', id: `${id}-q`, 'aria-controls': id, placeholder: 'Search by name or email', autocomplete: 'off' });
   const list = h('select', { name, id });
-  const status = h('span', { class: 'muted', role: 'status' });
+  // Announced only once the person searches (not for the first list, when the view opens).
+  const status = h('span', { class: 'muted' });
   let wanted = selected ?? '';
   let seq = 0;
   const load = async () => {
@@ -82,6 +83,7 @@ export function operatorPicker({ id, label, name, leading = [], groups, selected
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   search.addEventListener('input', () => {
+    status.setAttribute('role', 'status');
     clearTimeout(timer);
     timer = setTimeout(() => void load(), 250);
   });
