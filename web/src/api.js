@@ -102,7 +102,26 @@ async function request(method, path, options = {}) {
 /** @type {import('../types/client').Call} */
 export const call = /** @type {any} */ (request);
 
-/** A fresh Idempotency-Key for one create (a retry of the same click reuses it). */
-export function idempotencyKey() {
-  return crypto.randomUUID();
+/** @type {WeakMap<object, {body: string, key: string}>} */
+const lastKeys = new WeakMap();
+
+/**
+ * The Idempotency-Key of a create from `form`: the same key while the same body is sent again (a
+ * retry after a lost answer or a 503 creates nothing twice), a new one for a different body.
+ * @param {object} form
+ * @param {unknown} body
+ */
+export function idempotencyKey(form, body) {
+  const text = JSON.stringify(body);
+  const last = lastKeys.get(form);
+  if (last && last.body === text) return last.key;
+  const key = crypto.randomUUID();
+  lastKeys.set(form, { body: text, key });
+  return key;
+}
+
+/** After a create from `form` succeeded: the next one is a new create, with a new key. */
+/** @param {object} form */
+export function forgetIdempotencyKey(form) {
+  lastKeys.delete(form);
 }

@@ -66,3 +66,32 @@ test('a monitor changes mode; Active in Development is refused next to the field
   await open(page, '#/');
   await expect(page.locator('[data-figure="productionMonitors"]')).toHaveText('0');
 });
+
+test('a create whose answer was lost, sent again, creates nothing twice (same Idempotency-Key)', async ({ page, hub }) => {
+  const account = await hub.newAccount();
+  await signIn(page, hub.base, account.accountId, account.adminId);
+  await open(page, '#/groups');
+  const keys = [];
+  let lost = false;
+  await page.route('**/groups', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    keys.push(route.request().headers()['idempotency-key']);
+    if (!lost) {
+      // The request reaches the server; its answer never reaches the page.
+      lost = true;
+      await route.fetch();
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await page.getByLabel('Name').fill('Night shift');
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The hub cannot be reached; check the connection and try again.');
+  expect((await account.api('GET', '/groups')).items.filter((g) => g.description === 'Night shift')).toHaveLength(1);
+
+  await page.getByRole('button', { name: 'Create group' }).click();
+  await expect(page.locator('main h1')).toContainText('Night shift');
+  expect(keys).toHaveLength(2);
+  expect(keys[1]).toBe(keys[0]);
+  expect((await account.api('GET', '/groups')).items.filter((g) => g.description === 'Night shift')).toHaveLength(1);
+});

@@ -97,7 +97,7 @@ function createForm(admin, me) {
       accessType: /** @type {Schemas['AccessType']} */ (String(data.get('accessType') ?? 'Generic')),
     };
     if (admin) body.operatorId = String(data.get('operatorId') ?? meId);
-    const { data: created } = await call('post', '/api-users', { body, idempotencyKey: idempotencyKey() });
+    const { data: created } = await call('post', '/api-users', { body, idempotencyKey: idempotencyKey(form, body) });
     form.reset();
     // Gone when the person leaves the page too (a back-forward cache would otherwise keep it).
     window.addEventListener('pagehide', () => result.replaceChildren(), { once: true });

@@ -1,7 +1,7 @@
 // What several views share: the permission names, paging, pick-lists, and how a refused change
 // is shown.
 
-import { ApiProblem, call } from '../api.js';
+import { ApiProblem, call, forgetIdempotencyKey } from '../api.js';
 import { h, notice, showFormProblem, announce } from '../dom.js';
 
 /** The system-wide permissions, in the contract's order. */
@@ -148,6 +148,7 @@ export function onSubmit(form, action, reload) {
     form.setAttribute('aria-busy', 'true');
     try {
       await action(data);
+      forgetIdempotencyKey(form);
       showFormProblem(form, null);
     } catch (e) {
       if (!(e instanceof ApiProblem) || e.status !== 401) {

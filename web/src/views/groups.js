@@ -45,7 +45,7 @@ function createForm(ctx) {
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-group-submit' }, 'Create group'))));
   onSubmit(form, async (data) => {
     const description = String(data.get('description') ?? '').trim();
-    const { data: created } = await call('post', '/groups', { body: { description }, idempotencyKey: idempotencyKey() });
+    const { data: created } = await call('post', '/groups', { body: { description }, idempotencyKey: idempotencyKey(form, description) });
     flash(`Group ${created.description} created.`);
     ctx.go(`#/groups/${encodeURIComponent(created.groupId)}`);
   });

@@ -128,7 +128,7 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin, rel
       const [kind, principalId] = String(data.get('principal') ?? '').split(':');
       const authorizationType = /** @type {Schemas['AuthorizationType']} */ (String(data.get('authorizationType')));
       const body = kind === 'group' ? { authorizationType, groupId: principalId } : { authorizationType, operatorId: principalId };
-      await call('post', '/monitors/{id}/authorizations', { path: { id: monitor.monitorId }, body, idempotencyKey: idempotencyKey() });
+      await call('post', '/monitors/{id}/authorizations', { path: { id: monitor.monitorId }, body, idempotencyKey: idempotencyKey(form, body) });
       flash(`${LABEL[authorizationType]} granted.`);
       await ctx.refresh();
     });

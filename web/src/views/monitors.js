@@ -54,10 +54,9 @@ function createForm(ctx) {
         field('Active', checkbox('isActive', false, { id: 'new-monitor-active' }), 'Not possible in Development.')),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-monitor-submit' }, 'Create monitor'))));
   onSubmit(form, async (data) => {
-    const { data: created } = await call('post', '/monitors', {
-      body: { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null },
-      idempotencyKey: idempotencyKey(),
-    });
+    /** @type {import('../../types/client').Schemas['CreateMonitor']} */
+    const body = { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null };
+    const { data: created } = await call('post', '/monitors', { body, idempotencyKey: idempotencyKey(form, body) });
     flash(`Monitor ${created.name} created.`);
     ctx.go(`#/monitors/${encodeURIComponent(created.monitorId)}`);
   });

@@ -62,10 +62,8 @@ function createForm(ctx) {
         field('Email', input('email', '', { type: 'email', required: true, autocomplete: 'off', id: 'new-operator-email' }))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-operator-submit' }, 'Add operator'))));
   onSubmit(form, async (data) => {
-    const { data: created } = await call('post', '/operators', {
-      body: { fullName: String(data.get('fullName') ?? ''), email: String(data.get('email') ?? '') },
-      idempotencyKey: idempotencyKey(),
-    });
+    const body = { fullName: String(data.get('fullName') ?? ''), email: String(data.get('email') ?? '') };
+    const { data: created } = await call('post', '/operators', { body, idempotencyKey: idempotencyKey(form, body) });
     flash(`Operator ${created.fullName} added.`);
     await ctx.refresh();
   });
