@@ -67,11 +67,41 @@ pub fn init_tracing() {
     let _ = tracing_subscriber::registry().with(json).with(secret_safe_filter(&spec)).try_init();
 }
 
+/// The state of a Lambda function from its environment, or the reason it must not start: logged
+/// as an error, reported to the Runtime API as the init error (`Runtime.ConfigError`, so that
+/// the invocation that cold-started it fails with the reason), and returned for `main` to exit.
+pub async fn state_or_init_error() -> Result<crate::state::AppState, lambda_http::Error> {
+    match crate::state::AppState::from_env().await {
+        Ok(state) => Ok(state),
+        Err(reason) => {
+            tracing::error!(%reason, "refusing to start: the configuration is unsafe or incomplete");
+            report_init_error(&reason).await;
+            Err(reason.into())
+        }
+    }
+}
+
+/// Posts an init error to the Lambda Runtime API (`AWS_LAMBDA_RUNTIME_API`), best effort.
+async fn report_init_error(reason: &str) {
+    let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else { return };
+    let body = serde_json::json!({"errorMessage": reason, "errorType": "Runtime.ConfigError", "stackTrace": []});
+    let posted = reqwest::Client::new()
+        .post(format!("http://{api}/2018-06-01/runtime/init/error"))
+        .header("Lambda-Runtime-Function-Error-Type", "Runtime.ConfigError")
+        .json(&body)
+        .timeout(std::time::Duration::from_secs(2))
+        .send()
+        .await;
+    if let Err(e) = posted {
+        tracing::warn!(error = %e, "could not report the init error to the Runtime API");
+    }
+}
+
 /// The whole `main` of an HTTP function: logs, state from the environment, then serve `router`
 /// to the Lambda runtime.
 pub async fn serve(router: fn(crate::state::AppState) -> Router) -> Result<(), lambda_http::Error> {
     init_tracing();
-    let state = crate::state::AppState::from_env().await?;
+    let state = state_or_init_error().await?;
     lambda_http::run(crate::http::with_fallback(router(state))).await
 }
 

@@ -12,7 +12,7 @@ use hub_api::AppState;
 use hub_api::auth::sign_hs256;
 use hub_api::clock::Clock;
 use hub_local::seed::{self, DemoAccount, SeedReport};
-use hub_local::startup;
+use hub_local::startup::{self, LocalSignIn};
 use hub_store::{EmbeddedDynamo, Store, StoreConfig};
 
 /// Lifetime of the printed token.
@@ -50,14 +50,14 @@ async fn run() -> Result<(), String> {
             (Some(db), endpoint, format!("embedded, {}", file.display()))
         }
     };
-    let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() };
+    let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env()? };
     let store = Store::connect(&store_config).await;
     store
         .create_table_if_missing()
         .await
         .map_err(|e| format!("cannot create the table {} at {endpoint}: {e}", store_config.table_name))?;
 
-    let (jwt, secret, default_secret) = startup::local_jwt_config();
+    let (jwt, sign_in) = startup::local_jwt_config()?;
     let config = startup::local_hub_config()?;
     let state = AppState::new(store, jwt, config, Clock::system());
 
@@ -73,9 +73,9 @@ async fn run() -> Result<(), String> {
     let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(startup::shutdown_signal()).await });
     tracing::info!(%local, "listening");
 
-    let token = sign_hs256(&secret, &demo.account.account_id, &demo.account.admin_operator_id, TOKEN_TTL_SECONDS);
-    let report = seed::seed_demo_data(&base, &token, &dir, &demo.account.account_id).await;
-    print_banner(&base, &endpoint, &where_, &demo, &report, &token, default_secret, &state.config.cors_origins);
+    // Seeded through the API on a private port, whichever way operators sign in here.
+    let report = seed::seed_demo_data_privately(&state, &dir, &demo.account).await;
+    print_banner(&base, &endpoint, &where_, &demo, &report, &sign_in, &state.config.cors_origins);
 
     let served = server.await;
     drop(embedded);
@@ -96,8 +96,7 @@ fn print_banner(
     where_: &str,
     demo: &DemoAccount,
     report: &SeedReport,
-    token: &str,
-    default_secret: bool,
+    sign_in: &LocalSignIn,
     cors: &[String],
 ) {
     let account = &demo.account;
@@ -119,18 +118,28 @@ fn print_banner(
     println!("  Demo data  {seeded}");
     println!("  CORS       {}", cors.join(", "));
     println!();
-    println!("Administrator token (valid 12 h):");
-    println!();
-    println!("  export TOKEN={token}");
-    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/operators");
-    println!();
-    if default_secret {
-        println!("Tokens are signed with the local default HUB_JWT_SECRET; for hubctl in another shell:");
-        println!("  export HUB_JWT_SECRET={}", startup::LOCAL_JWT_SECRET);
-    } else {
-        println!("Tokens are signed with HUB_JWT_SECRET from the environment.");
+    match sign_in {
+        LocalSignIn::Hs256(secret, default_secret) => {
+            let token = sign_hs256(secret, &account.account_id, &account.admin_operator_id, TOKEN_TTL_SECONDS);
+            println!("Administrator token (valid 12 h):");
+            println!();
+            println!("  export TOKEN={token}");
+            println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/operators");
+            println!();
+            if *default_secret {
+                println!("Tokens are signed with the published development HUB_JWT_SECRET (only hub-local accepts it);");
+                println!("for hubctl in another shell:");
+                println!("  export HUB_JWT_SECRET={}", startup::LOCAL_JWT_SECRET);
+            } else {
+                println!("Tokens are signed with HUB_JWT_SECRET from the environment.");
+            }
+            println!("  cargo run -q --bin hubctl -- token --account {} --operator {}", account.account_id, account.admin_operator_id);
+        }
+        LocalSignIn::IdentityProvider => {
+            println!("Operators sign in with the identity provider of HUB_JWKS_URL (HS256 tokens are off);");
+            println!("its tokens carry account_id = {} and operator_id = {} for Ada Admin.", account.account_id, account.admin_operator_id);
+        }
     }
-    println!("  cargo run -q --bin hubctl -- token --account {} --operator {}", account.account_id, account.admin_operator_id);
     println!();
     println!("Ctrl-C stops the server.");
 }

@@ -146,6 +146,9 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
         )]));
     };
     let mut errors = Vec::new();
+    if secret.len() < hub_api::auth::MIN_SECRET_BYTES {
+        errors.push("HUB_JWT_SECRET is shorter than 32 bytes: no server accepts tokens signed with it".to_owned());
+    }
     for (flag, value) in [("--account", &args.account), ("--operator", &args.operator)] {
         if value.trim().is_empty() {
             errors.push(format!("{flag}: must not be empty"));
@@ -159,20 +162,21 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
 }
 
 /// The table hubctl works on, and how to name it in messages.
-fn target(aws: bool) -> (StoreConfig, String) {
-    if aws {
-        let config = StoreConfig { endpoint: None, ..StoreConfig::from_env() };
+fn target(aws: bool) -> Result<(StoreConfig, String), Failure> {
+    let from_env = StoreConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
+    Ok(if aws {
+        let config = StoreConfig { endpoint: None, ..from_env };
         let name = format!("AWS (table {})", config.table_name);
         (config, name)
     } else {
         let endpoint = startup::hubctl_endpoint();
-        (StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() }, endpoint)
-    }
+        (StoreConfig { endpoint: Some(endpoint.clone()), ..from_env }, endpoint)
+    })
 }
 
 async fn create(args: CreateArgs, aws: bool) -> Result<(), Failure> {
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
-    let (store_config, endpoint) = target(aws);
+    let (store_config, endpoint) = target(aws)?;
     // Connects lazily: invalid input is reported before anything reaches DynamoDB. The table is
     // the one the local server (or a deployment) created; hubctl creates none.
     let store = Store::connect(&store_config).await;
@@ -220,7 +224,7 @@ async fn recompute(args: RecomputeArgs, aws: bool) -> Result<(), Failure> {
         return Err(Failure::Usage(vec!["--account: must not be empty".into()]));
     }
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
-    let (store_config, endpoint) = target(aws);
+    let (store_config, endpoint) = target(aws)?;
     let store = Store::connect(&store_config).await;
     let state = AppState::new(store, JwtConfig::default(), config, Clock::system());
     let now = now.unwrap_or_else(|| state.clock.now());
