@@ -256,3 +256,53 @@ async fn no_function_logs_the_raw_event_or_its_authorization_header_at_trace() {
         assert!(!logs.to_ascii_lowercase().contains("raw json event"), "{function} logged a raw event");
     }
 }
+
+/// `hub-local` behind an identity provider (a stand-in on loopback): HS256 is off, yet the demo
+/// account is seeded through the API, and the provider's tokens open it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_local_runs_and_seeds_with_only_an_identity_provider() {
+    use tokio::io::AsyncBufReadExt as _;
+    let idp = IdentityProvider::start().await;
+    let dir = std::env::temp_dir().join(format!("hub-local-idp-{}", hub_api::values::new_id()));
+    let mut child = tokio::process::Command::new(binary("hub-local", "debug"))
+        .env("HUB_DATA_DIR", &dir)
+        .env("HUB_ADDR", "127.0.0.1:0")
+        .env("HUB_DYNAMODB_ADDR", "127.0.0.1:0")
+        .env("HUB_JWKS_URL", &idp.jwks_url)
+        .env("HUB_JWT_ISSUER", &idp.issuer)
+        .env("HUB_JWT_AUDIENCE", &idp.audience)
+        .env_remove("HUB_JWT_SECRET")
+        .env_remove("DYNAMODB_ENDPOINT")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("hub-local starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    let read = async {
+        while let Some(line) = lines.next_line().await.expect("stdout") {
+            let done = line.starts_with("Ctrl-C");
+            banner.push(line);
+            if done {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), read).await.expect("the banner within 60 s");
+    let field = |name: &str| {
+        let line = banner.iter().find(|l| l.trim_start().starts_with(name)).unwrap_or_else(|| panic!("no {name} in {banner:?}"));
+        line.trim_start()[name.len()..].split_whitespace().next().unwrap().to_owned()
+    };
+    let (base, account, admin) = (field("API"), field("Account"), field("Admin"));
+    assert!(banner.iter().any(|l| l.contains("Demo data  complete")), "{banner:?}");
+    assert!(!banner.iter().any(|l| l.contains("export TOKEN=")), "no HS256 token is printed: {banner:?}");
+    let http = reqwest::Client::new();
+    let operators = send(http.get(format!("{base}/operators")).bearer_auth(idp.token(&account, &admin, "ada@idp"))).await.expect(200);
+    assert!(operators.items().len() >= 5, "the demo operators: {}", operators.body);
+    let dev = hub_api::auth::sign_hs256(hub_api::auth::LOCAL_DEV_SECRET, &account, &admin, 600);
+    send(http.get(format!("{base}/operators")).bearer_auth(dev)).await.expect_problem(401, "unauthenticated");
+    let _ = child.kill().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
