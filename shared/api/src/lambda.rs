@@ -56,13 +56,12 @@ pub fn secret_safe_filter(spec: &str) -> Targets {
 }
 
 /// Structured JSON logs for CloudWatch (the template sets the JSON log format); `RUST_LOG`
-/// or `AWS_LAMBDA_LOG_LEVEL` pick the level.
+/// or `AWS_LAMBDA_LOG_LEVEL` pick the level (blank counts as unset).
 pub fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    let spec = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
-        .unwrap_or_else(|_| "info".into());
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let spec = set("RUST_LOG").or_else(|| set("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase())).unwrap_or_else(|| "info".into());
     let json = tracing_subscriber::fmt::layer().json().with_target(false).without_time().with_current_span(false);
     let _ = tracing_subscriber::registry().with(json).with(secret_safe_filter(&spec)).try_init();
 }

@@ -220,15 +220,17 @@ async fn functions_refuse_to_start_with_an_unsafe_configuration() {
 
 /// At TRACE, the Lambda runtime would log every raw event it receives, `authorization` header
 /// included. Every function (the five HTTP functions and the authorizer) runs with
-/// `RUST_LOG=trace` and gets credentials in its event: they appear in no log line.
+/// `RUST_LOG=trace`, then with `AWS_LAMBDA_LOG_LEVEL=TRACE`, and gets credentials in its event:
+/// they appear in no log line.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_function_logs_the_raw_event_or_its_authorization_header_at_trace() {
     let app = TestApp::start().await;
     let token = app.token(&app.account.account_id, &app.account.admin_operator_id);
     let signature = token.rsplit('.').next().unwrap().to_owned();
     let basic = base64::engine::general_purpose::STANDARD.encode("hub_someone:a-password-nobody-may-log-0123456789ab");
-    for function in ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer"] {
-        let env = lambda_env(&app, &[("RUST_LOG", "trace")]);
+    let levels: [&[(&'static str, &str)]; 2] = [&[("RUST_LOG", "trace")], &[("RUST_LOG", ""), ("AWS_LAMBDA_LOG_LEVEL", "TRACE")]];
+    for (function, level) in ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer"].into_iter().flat_map(|f| levels.map(|l| (f, l))) {
+        let env = lambda_env(&app, level);
         let mut lambda = LocalLambda::start(&binary(function, "debug"), &env).await;
         for authorization in [format!("Bearer {token}"), format!("Basic {basic}")] {
             let event = if function == "authorizer" {
@@ -248,7 +250,7 @@ async fn no_function_logs_the_raw_event_or_its_authorization_header_at_trace() {
             }
         }
         let logs = lambda.stop().await;
-        assert!(logs.contains("\"level\":\"TRACE\""), "{function} did not log at TRACE, so the test proves nothing:\n{logs}");
+        assert!(logs.contains("\"level\":\"TRACE\""), "{function} {level:?} did not log at TRACE, so the test proves nothing:\n{logs}");
         for secret in [token.as_str(), signature.as_str(), basic.as_str()] {
             let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).collect();
             assert!(leaks.is_empty(), "{function} logged credentials:\n{}", leaks.join("\n"));
