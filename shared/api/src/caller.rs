@@ -272,9 +272,10 @@ pub fn basic_credentials(header_value: &str) -> Option<(String, String)> {
 /// What the Lambda authorizer hands the functions in `requestContext.authorizer.lambda`
 /// (read back by [`crate::lambda::authorizer_caller`]; the keys are the contract between the
 /// two). Either the caller (`accountId`, `operatorId`, `apiUserId` when an API user, and
-/// `isAdministrator`), or a `refusal` (`unauthenticated` or `service_unavailable`) that the
-/// function answers with the contract's problem (401 with `WWW-Authenticate`, or 503 with
-/// `Retry-After`): API Gateway itself could only answer a bare 403 or 500.
+/// `isAdministrator`), or a `refusal` (`unauthenticated`, `service_unavailable`, or
+/// `too_many_requests` with `retryAfter`) that the function answers with the contract's problem
+/// (401 with `WWW-Authenticate`, 503 with `Retry-After`, or 429 with `Retry-After`): API Gateway
+/// itself could only answer a bare 403 or 500.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizerContext {
