@@ -138,7 +138,13 @@ async fn main() -> ExitCode {
 }
 
 fn token(args: TokenArgs) -> Result<(), Failure> {
-    let Some(secret) = startup::env_var("HUB_JWT_SECRET") else {
+    println!("{}", signed_token(startup::env_var("HUB_JWT_SECRET"), &args)?);
+    Ok(())
+}
+
+/// The token `hubctl token` prints, signed with `secret` (`HUB_JWT_SECRET`).
+fn signed_token(secret: Option<String>, args: &TokenArgs) -> Result<String, Failure> {
+    let Some(secret) = secret else {
         return Err(Failure::Usage(vec![format!(
             "HUB_JWT_SECRET is not set; export the secret the server verifies tokens with \
              (the local server uses `{}` unless you set another)",
@@ -157,8 +163,7 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
     if !errors.is_empty() {
         return Err(Failure::Usage(errors));
     }
-    println!("{}", sign_hs256(&secret, &args.account, &args.operator, args.ttl));
-    Ok(())
+    Ok(sign_hs256(&secret, &args.account, &args.operator, args.ttl))
 }
 
 /// The table hubctl works on, and how to name it in messages.
@@ -304,5 +309,18 @@ mod tests {
         let Command::Token(args) = cli.command else { panic!("not token") };
         assert_eq!(args.ttl, 3600);
         assert!(Cli::try_parse_from(["hubctl", "token", "--account", "a", "--operator", "o", "--ttl", "0"]).is_err());
+    }
+
+    #[test]
+    fn token_needs_a_secret_of_at_least_32_bytes() {
+        let args = TokenArgs { account: "a".into(), operator: "o".into(), ttl: 60 };
+        let usage = |r: Result<String, Failure>| match r {
+            Err(Failure::Usage(errors)) => errors.join("; "),
+            other => panic!("not a usage error: {:?}", other.map_err(|_| "failure")),
+        };
+        assert!(usage(signed_token(None, &args)).contains("not set"));
+        assert!(usage(signed_token(Some("local-dev-secret-change-me".into()), &args)).contains("32 bytes"));
+        let token = signed_token(Some(startup::LOCAL_JWT_SECRET.into()), &args).unwrap_or_else(|_| panic!("refused"));
+        assert_eq!(token.split('.').count(), 3);
     }
 }
