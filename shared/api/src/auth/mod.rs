@@ -1277,6 +1277,8 @@ mod tests {
         // Not fooled by a host that only starts like a loopback one.
         assert!(jwks_url_allowed("http://localhost.evil.example/jwks", Local).is_err());
         assert!(jwks_url_allowed("http://127.0.0.1.evil.example/jwks", Local).is_err());
+        assert!(jwks_url_allowed("http://localhost@evil.example/jwks", Local).is_err());
+        assert!(jwks_url_allowed("http://127.0.0.1:80@evil.example/jwks", Local).is_err());
     }
 
     #[tokio::test]
