@@ -154,10 +154,8 @@ impl JwtConfig {
                 return Err("HUB_JWT_SECRET and HUB_JWKS_URL are both set: HS256 is a local mode only, never beside an identity provider".into());
             }
         }
-        if let Some(secret) = &self.hs256_secret {
-            if let Some(why) = self.hs256_refusal(secret) {
-                return Err(why.into());
-            }
+        if let Some(why) = self.hs256_secret.as_deref().and_then(|secret| self.hs256_refusal(secret)) {
+            return Err(why.into());
         }
         Ok(())
     }
