@@ -187,7 +187,8 @@ async fn functions_refuse_to_start_with_an_unsafe_configuration() {
     let app = TestApp::start().await;
     let idp: [(&'static str, &str); 3] =
         [("HUB_JWKS_URL", "https://idp.example/.well-known/jwks.json"), ("HUB_JWT_ISSUER", "https://idp.example/"), ("HUB_JWT_AUDIENCE", "hub")];
-    let cases: Vec<(&str, Vec<(&'static str, &str)>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'static str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         ("operators", vec![idp[0]], "HUB_JWT_ISSUER and HUB_JWT_AUDIENCE"),
         ("authorizer", vec![idp[0], idp[1]], "HUB_JWT_ISSUER and HUB_JWT_AUDIENCE"),
         ("api-users", vec![idp[0], idp[2]], "HUB_JWT_ISSUER and HUB_JWT_AUDIENCE"),
