@@ -13,13 +13,15 @@
 //! - `Basic base64(username:password)`: an API user, acting with its owner's rights. The username
 //!   names the account and the API user ([`api_user_username`]); one conditional UpdateItem of
 //!   the API user item checks the password's hash and records the use (see
-//!   `Store::authenticate_api_user`). After 20 wrong passwords in a minute the username gets
-//!   429 without any DynamoDB request until the minute is over ([`crate::throttle`]). The owner's administrator flag is denormalised on that item
+//!   `Store::authenticate_api_user`). The owner's administrator flag is denormalised on that item
 //!   and changes in the same transactions as the owner's Administrators membership, so it is as
-//!   fresh as the operator's own.
+//!   fresh as the operator's own. After 20 wrong passwords in a minute the username gets 429
+//!   without any DynamoDB request until the minute is over ([`crate::throttle`]).
 //!
 //! Nothing secret is ever logged: not the header, the token, the password nor its hash. Errors
 //! here carry no credential material.
+
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -29,8 +31,6 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
-use std::sync::Arc;
-
 use hub_store::AccountScope;
 use hub_store::records::{OperatorRecord, SignInBinding};
 use jiff::Timestamp;
@@ -100,32 +100,9 @@ impl Authenticator {
             return self.operator(state, token).await;
         }
         match basic_credentials(header) {
-            Some((username, password)) => self.api_user(state, &username, &password).await,
+            Some((username, password)) => api_user(state, &self.failures, &username, &password).await,
             None => Err(ApiError::Unauthenticated),
         }
-    }
-
-    /// One round trip: the hash must match on an existing API user item, and the same request
-    /// counts the use. Unknown user, deleted user (or deleted owner, whose API users go in the
-    /// same transaction) and wrong password are indistinguishable. A username past its failed
-    /// attempts is refused before any request.
-    async fn api_user(&self, state: &AppState, username: &str, password: &str) -> Result<Caller, ApiError> {
-        let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
-        if !is_password_shaped(password) {
-            return Err(ApiError::Unauthenticated);
-        }
-        let now = state.clock.now();
-        if let Some(retry_after) = self.failures.locked_for(username, now) {
-            return Err(ApiError::TooManyRequests { retry_after });
-        }
-        let scope = AccountScope::new(&account_id);
-        let hash = password_hash(password);
-        let auth = state.store.authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now)).await?;
-        let Some(auth) = auth else {
-            self.failures.record_failure(username, now);
-            return Err(ApiError::Unauthenticated);
-        };
-        Ok(Caller { account_id, operator_id: auth.operator_id, api_user_id: Some(api_user_id), is_administrator: auth.owner_is_administrator })
     }
 
     async fn operator(&self, state: &AppState, token: &str) -> Result<Caller, ApiError> {
@@ -152,6 +129,29 @@ impl Authenticator {
             is_administrator: operator.is_administrator,
         })
     }
+}
+
+/// One round trip: the hash must match on an existing API user item, and the same request counts
+/// the use. Unknown user, deleted user (or deleted owner, whose API users go in the same
+/// transaction) and wrong password are indistinguishable. A username past its failed attempts
+/// is refused before any request.
+async fn api_user(state: &AppState, failures: &FailedAttempts, username: &str, password: &str) -> Result<Caller, ApiError> {
+    let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
+    if !is_password_shaped(password) {
+        return Err(ApiError::Unauthenticated);
+    }
+    let now = state.clock.now();
+    if let Some(retry_after) = failures.locked_for(username, now) {
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
+    let scope = AccountScope::new(&account_id);
+    let hash = password_hash(password);
+    let auth = state.store.authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now)).await?;
+    let Some(auth) = auth else {
+        failures.record_failure(username, now);
+        return Err(ApiError::Unauthenticated);
+    };
+    Ok(Caller { account_id, operator_id: auth.operator_id, api_user_id: Some(api_user_id), is_administrator: auth.owner_is_administrator })
 }
 
 /// The operator as read, when the token's `iss` + `sub` are the ones bound to it; at its first
