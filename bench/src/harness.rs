@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::probe::Probe;
 
-pub const SECRET: &str = "bench-secret";
+pub const SECRET: &str = "bench-secret-0123456789abcdef-0123456";
 
 pub struct Bench {
     pub dynamo: EmbeddedDynamo,
@@ -76,7 +76,7 @@ impl Bench {
         )
         .await;
         store.create_table_if_missing().await.expect("table created");
-        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), jwks_url: None, issuer: None, audience: None };
+        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, HubConfig::default(), Clock::system());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -205,6 +205,7 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
             created_at: now.clone(),
             updated_at: now.clone(),
             version: 1,
+            sign_in: None,
         })
         .collect()
 }

@@ -14,7 +14,7 @@ export const hubctlBin = process.env.HUBCTL_BIN || join(repo, 'target', 'debug',
 
 /**
  * @param {Record<string, string>} [env] extra environment
- * @returns {Promise<{base: string, dynamodb: string, accountId: string, adminId: string, token: string, stop: () => Promise<void>}>}
+ * @returns {Promise<{base: string, dynamodb: string, accountId: string, adminId: string, token: string | null, stop: () => Promise<void>}>}
  */
 export async function startHubLocal(env = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hub-web-test-'));
@@ -29,7 +29,9 @@ export async function startHubLocal(env = {}) {
     const timer = setTimeout(() => reject(new Error(`hub-local printed no banner within 90 s:\n${out}\n${err}`)), 90_000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
-      if (/^ {2}export TOKEN=.*$/m.test(out)) {
+      // The banner's last line; the token line before it is there only while HS256 is on (no
+      // identity provider's JWKS configured).
+      if (/^Ctrl-C stops the server\.$/m.test(out)) {
         clearTimeout(timer);
         resolve(out);
       }
@@ -50,7 +52,7 @@ export async function startHubLocal(env = {}) {
     dynamodb: line(/^ {2}DynamoDB +http:\/\/(\S+) /m),
     accountId: line(/^ {2}Account +(\S+) /m),
     adminId: line(/^ {2}Admin +(\S+) /m),
-    token: line(/^ {2}export TOKEN=(\S+)$/m),
+    token: /^ {2}export TOKEN=(\S+)$/m.exec(banner)?.[1] ?? null,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -11,8 +11,9 @@
 //! with a context (see [`hub_api::caller::AuthorizerContext`]) that is either the caller
 //! (`accountId`, `operatorId`, `apiUserId` for an API user, `isAdministrator`) or a `refusal`.
 //! A refusal is answered by the function's authentication middleware with the contract's
-//! problem: 401 `unauthenticated` with `WWW-Authenticate`, or 503 `service_unavailable` with
-//! `Retry-After`. (`isAuthorized: false` would make API Gateway answer a bare 403 instead, which
+//! problem: 401 `unauthenticated` with `WWW-Authenticate`, 503 `service_unavailable` with
+//! `Retry-After`, or 429 `too_many_requests` with `Retry-After` (an API user after 20 wrong
+//! passwords within a minute, refused without a DynamoDB request). (`isAuthorized: false` would make API Gateway answer a bare 403 instead, which
 //! the contract does not allow; no route serves a request without a caller in its context.)
 //!
 //! **Caching.** The authorizer's result must never be cached: `template.yaml` sets

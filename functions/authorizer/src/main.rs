@@ -8,7 +8,7 @@ use lambda_runtime::service_fn;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     hub_api::lambda::init_tracing();
-    let state = hub_api::AppState::from_env().await?;
+    let state = hub_api::lambda::state_or_init_error().await?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event| hub_authorizer::handler(state, event))).await
 }

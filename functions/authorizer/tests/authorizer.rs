@@ -16,7 +16,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const SECRET: &str = "authorizer-test-secret";
+const SECRET: &str = "authorizer-test-secret-0123456789abcdef";
 
 struct Env {
     state: AppState,

@@ -3,6 +3,7 @@
 mod operators;
 mod permissions;
 mod schedules;
+mod sign_in;
 
 use axum::Router;
 use hub_api::AppState;
@@ -23,6 +24,7 @@ pub fn routes() -> Routes {
         .post("/operators/{id}/duty-schedules", schedules::create)
         .put("/operators/{id}/duty-schedules/{scheduleId}", schedules::replace)
         .delete("/operators/{id}/duty-schedules/{scheduleId}", schedules::remove)
+        .delete("/operators/{id}/sign-in", sign_in::reset)
 }
 
 /// This function's part of the OpenAPI document.
@@ -32,6 +34,7 @@ pub fn routes() -> Routes {
         operators::list, operators::create, operators::fetch, operators::update, operators::remove, operators::groups,
         permissions::list, permissions::grant, permissions::revoke,
         schedules::list, schedules::create, schedules::replace, schedules::remove,
+        sign_in::reset,
     ),
     tags((name = "Operators"), (name = "Permissions"), (name = "Off-duty schedules"))
 )]

@@ -132,6 +132,7 @@ pub async fn create(
         created_at: now.clone(),
         updated_at: now,
         version: 1,
+        sign_in: None,
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);

@@ -15,7 +15,9 @@ const DESCRIPTION: &str = "The User Management hub: operators, their groups, sys
 and off-duty schedules, API users, monitors and their authorizations, and the hub summary of an \
 account.\n\nEvery route needs credentials (an operator's `Bearer` JWT or an API user's HTTP \
 `Basic`), except `GET /openapi.json` (this document) and CORS preflight requests. Every error is \
-`application/problem+json` (RFC 9457) with a machine-readable `code`.";
+`application/problem+json` (RFC 9457) with a machine-readable `code`. An API user whose password \
+was wrong 20 times within a minute gets `429 too_many_requests` with `Retry-After` on every route \
+until the minute is over.";
 
 /// Every function's part of the document, in the order their routers are merged.
 fn parts() -> Vec<(&'static str, OpenApi)> {

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use hub_api::AppState;
+use hub_api::auth::{Deployment, JwtConfig, sign_hs256};
 use hub_api::error::ApiError;
 use hub_api::provisioning::{AccountRequest, ProvisionedAccount, create_account};
 use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope};
@@ -184,6 +185,50 @@ pub struct SeedReport {
     pub waiting: usize,
     /// Steps that failed otherwise (logged as warnings).
     pub failed: usize,
+}
+
+/// [`seed_demo_data`] through the whole API served on a private loopback port for the time of
+/// the seed, in front of the same table, with HS256 tokens signed with a random secret made for
+/// this run and never shown. Seeding so works whichever way the public server's operators sign
+/// in (the published development secret, or only an identity provider's tokens), and no token
+/// of the seed can open the public server.
+pub async fn seed_demo_data_privately(state: &AppState, dir: &Path, account: &ProvisionedAccount) -> SeedReport {
+    let secret = match hub_api::caller::new_api_user_password() {
+        Ok(random) => random,
+        Err(e) => {
+            tracing::warn!(error = %e, "no random secret for the seed; demo data not seeded");
+            return SeedReport::default();
+        }
+    };
+    let jwt = JwtConfig { hs256_secret: Some(secret.clone()), deployment: Deployment::HubLocal, ..JwtConfig::default() };
+    let private = AppState::new(state.store.clone(), jwt, (*state.config).clone(), state.clock.clone());
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen on loopback for the seed; demo data not seeded");
+            return SeedReport::default();
+        }
+    };
+    let base = match listener.local_addr() {
+        Ok(addr) => format!("http://{addr}"),
+        Err(e) => {
+            tracing::warn!(error = %e, "no local address for the seed; demo data not seeded");
+            return SeedReport::default();
+        }
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, crate::app(private))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    let token = sign_hs256(&secret, &account.account_id, &account.admin_operator_id, 600);
+    let report = seed_demo_data(&base, &token, dir, &account.account_id).await;
+    let _ = stop.send(());
+    let _ = server.await;
+    report
 }
 
 /// Applies the demo data steps not yet done, through the API at `base` with the administrator's

@@ -4,16 +4,17 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use hub_api::auth::JwtConfig;
+use hub_api::auth::{Deployment, JwtConfig};
 use hub_api::config::HubConfig;
 
 /// Where the local API server listens unless `HUB_ADDR` says otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 /// Where the embedded DynamoDB listens unless `HUB_DYNAMODB_ADDR` says otherwise.
 pub const DEFAULT_DYNAMODB_ADDR: &str = "127.0.0.1:8000";
-/// The HS256 secret of local runs when `HUB_JWT_SECRET` is unset. Never used in AWS, where the
-/// variable is not set at all and tokens come from the identity provider's JWKS.
-pub const LOCAL_JWT_SECRET: &str = "local-dev-secret-change-me";
+/// The HS256 secret of local runs when `HUB_JWT_SECRET` and `HUB_JWKS_URL` are unset. Published
+/// in the README, so only `hub-local` accepts it (`hub_api::auth::LOCAL_DEV_SECRET`); in AWS
+/// tokens come from the identity provider's JWKS.
+pub const LOCAL_JWT_SECRET: &str = hub_api::auth::LOCAL_DEV_SECRET;
 /// The CORS origins of local runs when `HUB_CORS_ORIGINS` is unset (common frontend dev servers).
 pub const LOCAL_CORS_ORIGINS: &str = "http://localhost:5173,http://localhost:3000";
 /// The folder (git-ignored) that holds the local database and the demo marker.
@@ -77,16 +78,36 @@ pub fn base_url(addr: SocketAddr) -> String {
     format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
-/// The JWT configuration of a local run: the environment's, with `HUB_JWT_SECRET` defaulting to
-/// [`LOCAL_JWT_SECRET`]. Also returns the secret in force and whether it is the default.
-pub fn local_jwt_config() -> (JwtConfig, String, bool) {
-    let secret = env_var("HUB_JWT_SECRET");
-    let is_default = secret.is_none();
-    let secret = secret.unwrap_or_else(|| LOCAL_JWT_SECRET.to_owned());
-    let config = JwtConfig::from_lookup(|name| {
-        if name == "HUB_JWT_SECRET" { Some(secret.clone()) } else { std::env::var(name).ok() }
-    });
-    (config, secret, is_default)
+/// How operators of a local run sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalSignIn {
+    /// HS256 tokens signed with this secret; `true` when it is the published default.
+    Hs256(String, bool),
+    /// Tokens of the identity provider whose JWKS `HUB_JWKS_URL` names (HS256 is off).
+    IdentityProvider,
+}
+
+/// The JWT configuration of a local run: the environment's (`hub-local` is the one place the
+/// published development secret is accepted). Without `HUB_JWKS_URL`, `HUB_JWT_SECRET` defaults
+/// to [`LOCAL_JWT_SECRET`]; with it, HS256 stays off. Refuses what `JwtConfig::check` refuses.
+pub fn local_jwt_config() -> Result<(JwtConfig, LocalSignIn), String> {
+    local_jwt_config_from(|name| std::env::var(name).ok())
+}
+
+pub fn local_jwt_config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<(JwtConfig, LocalSignIn), String> {
+    let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let mut config = JwtConfig::from_lookup(&lookup);
+    config.deployment = Deployment::HubLocal;
+    let sign_in = match (&config.hs256_secret, &config.jwks_url) {
+        (None, None) => {
+            config.hs256_secret = Some(LOCAL_JWT_SECRET.to_owned());
+            LocalSignIn::Hs256(LOCAL_JWT_SECRET.to_owned(), true)
+        }
+        (Some(secret), _) => LocalSignIn::Hs256(secret.clone(), set("HUB_JWT_SECRET").is_none()),
+        (None, Some(_)) => LocalSignIn::IdentityProvider,
+    };
+    config.check()?;
+    Ok((config, sign_in))
 }
 
 /// The hub configuration of a local run: the environment's, with `HUB_CORS_ORIGINS` defaulting to
@@ -153,5 +174,22 @@ mod tests {
         let dir = local_dir();
         assert!(dir.ends_with(LOCAL_DIR));
         assert!(dir.parent().unwrap().join("Cargo.toml").is_file());
+    }
+
+    #[test]
+    fn local_sign_in_is_hs256_by_default_and_the_identity_provider_with_a_jwks() {
+        let env = |vars: &'static [(&'static str, &'static str)]| move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
+        let (config, sign_in) = local_jwt_config_from(env(&[])).unwrap();
+        assert_eq!(sign_in, LocalSignIn::Hs256(LOCAL_JWT_SECRET.into(), true));
+        assert_eq!((config.hs256_secret.as_deref(), config.deployment), (Some(LOCAL_JWT_SECRET), Deployment::HubLocal));
+        // A stand-in identity provider on loopback: HS256 off, issuer and audience required.
+        let idp = [("HUB_JWKS_URL", "http://127.0.0.1:9999/jwks"), ("HUB_JWT_ISSUER", "http://127.0.0.1:9999"), ("HUB_JWT_AUDIENCE", "hub")];
+        let (config, sign_in) = local_jwt_config_from(env(Box::leak(Box::new(idp)))).unwrap();
+        assert_eq!((sign_in, config.hs256_secret), (LocalSignIn::IdentityProvider, None));
+        assert!(local_jwt_config_from(env(&[("HUB_JWKS_URL", "http://127.0.0.1:9999/jwks")])).unwrap_err().contains("HUB_JWT_ISSUER"));
+        // Both at once, or a short secret: refused.
+        let both = [("HUB_JWT_SECRET", LOCAL_JWT_SECRET), idp[0], idp[1], idp[2]];
+        assert!(local_jwt_config_from(env(Box::leak(Box::new(both)))).is_err());
+        assert!(local_jwt_config_from(env(&[("HUB_JWT_SECRET", "local-dev-secret-change-me")])).unwrap_err().contains("32 bytes"));
     }
 }

@@ -4,16 +4,24 @@
 //! Two kinds of credentials:
 //!
 //! - `Bearer <JWT>`: an operator. The token is verified, then the operator is read (one GetItem),
-//!   so that a deleted operator or a removed administrator is refused or demoted at once.
+//!   so that a deleted operator or a removed administrator is refused or demoted at once. A token
+//!   with a `sub` (every identity provider's) must come from the subject bound to the operator:
+//!   the first one to sign in as it is recorded (`iss` + `sub`, one conditional write, once), any
+//!   other is refused, until an administrator resets the binding
+//!   (`DELETE /operators/{id}/sign-in`). `account_id` and `operator_id` are custom claims: a user
+//!   who could edit them at the identity provider would otherwise name any operator.
 //! - `Basic base64(username:password)`: an API user, acting with its owner's rights. The username
 //!   names the account and the API user ([`api_user_username`]); one conditional UpdateItem of
 //!   the API user item checks the password's hash and records the use (see
 //!   `Store::authenticate_api_user`). The owner's administrator flag is denormalised on that item
 //!   and changes in the same transactions as the owner's Administrators membership, so it is as
-//!   fresh as the operator's own.
+//!   fresh as the operator's own. After 20 wrong passwords in a minute the username gets 429
+//!   without any DynamoDB request until the minute is over ([`crate::throttle`]).
 //!
 //! Nothing secret is ever logged: not the header, the token, the password nor its hash. Errors
 //! here carry no credential material.
+
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -24,6 +32,7 @@ use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use hub_store::AccountScope;
+use hub_store::records::{OperatorRecord, SignInBinding};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -32,6 +41,7 @@ use crate::auth::{JwtVerifier, bearer_token};
 use crate::clock::format_timestamp;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::throttle::FailedAttempts;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,11 +82,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 #[derive(Clone)]
 pub struct Authenticator {
     jwt: JwtVerifier,
+    /// Failed Basic attempts per username, shared by every clone (one per process).
+    failures: Arc<FailedAttempts>,
 }
 
 impl Authenticator {
     pub fn new(jwt: JwtVerifier) -> Self {
-        Authenticator { jwt }
+        Authenticator { jwt, failures: Arc::default() }
     }
 
     /// Authenticates an `Authorization` header value. Missing, malformed, expired or unknown
@@ -88,7 +100,7 @@ impl Authenticator {
             return self.operator(state, token).await;
         }
         match basic_credentials(header) {
-            Some((username, password)) => api_user(state, &username, &password).await,
+            Some((username, password)) => api_user(state, &self.failures, &username, &password).await,
             None => Err(ApiError::Unauthenticated),
         }
     }
@@ -105,6 +117,11 @@ impl Authenticator {
         }
         let scope = AccountScope::new(&claims.account_id);
         let operator = state.store.operator(&scope, &claims.operator_id).await?.ok_or(ApiError::Unauthenticated)?;
+        let operator = match &claims.subject {
+            Some(subject) => signed_in_subject(state, &scope, operator, claims.issuer.as_deref().unwrap_or(""), subject).await?,
+            // HS256 tokens of local runs and tests (`hubctl token`) name no subject.
+            None => operator,
+        };
         Ok(Caller {
             account_id: claims.account_id,
             operator_id: operator.operator_id,
@@ -116,21 +133,54 @@ impl Authenticator {
 
 /// One round trip: the hash must match on an existing API user item, and the same request counts
 /// the use. Unknown user, deleted user (or deleted owner, whose API users go in the same
-/// transaction) and wrong password are indistinguishable.
-async fn api_user(state: &AppState, username: &str, password: &str) -> Result<Caller, ApiError> {
+/// transaction) and wrong password are indistinguishable. A username past its failed attempts
+/// is refused before any request.
+async fn api_user(state: &AppState, failures: &FailedAttempts, username: &str, password: &str) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
     if !is_password_shaped(password) {
         return Err(ApiError::Unauthenticated);
     }
     let now = state.clock.now();
+    if let Some(retry_after) = failures.locked_for(username, now) {
+        return Err(ApiError::TooManyRequests { retry_after });
+    }
     let scope = AccountScope::new(&account_id);
     let hash = password_hash(password);
-    let auth = state
-        .store
-        .authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now))
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+    let auth = state.store.authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now)).await?;
+    let Some(auth) = auth else {
+        failures.record_failure(username, now);
+        return Err(ApiError::Unauthenticated);
+    };
     Ok(Caller { account_id, operator_id: auth.operator_id, api_user_id: Some(api_user_id), is_administrator: auth.owner_is_administrator })
+}
+
+/// The operator as read, when the token's `iss` + `sub` are the ones bound to it; at its first
+/// sign-in (nothing bound yet) binds them with one conditional write. Another subject: 401.
+async fn signed_in_subject(
+    state: &AppState,
+    scope: &AccountScope,
+    operator: OperatorRecord,
+    issuer: &str,
+    subject: &str,
+) -> Result<OperatorRecord, ApiError> {
+    let is_bound_to = |op: &OperatorRecord| op.sign_in.as_ref().is_some_and(|b| b.issuer == issuer && b.subject == subject);
+    if is_bound_to(&operator) {
+        return Ok(operator);
+    }
+    if operator.sign_in.is_some() {
+        tracing::warn!(account_id = %scope.account_id(), operator_id = %operator.operator_id, "a token for an operator bound to another identity-provider subject was refused");
+        return Err(ApiError::Unauthenticated);
+    }
+    let binding = SignInBinding { issuer: issuer.to_owned(), subject: subject.to_owned(), bound_at: state.clock.now_rfc3339() };
+    if state.store.bind_operator_sign_in(scope, &operator.operator_id, &binding).await? {
+        tracing::info!(account_id = %scope.account_id(), operator_id = %operator.operator_id, "first sign-in: the operator is bound to its identity-provider subject");
+        return Ok(OperatorRecord { sign_in: Some(binding), version: operator.version + 1, ..operator });
+    }
+    // Another request bound it first (or the operator is gone): the binding that won decides.
+    match state.store.operator(scope, &operator.operator_id).await? {
+        Some(current) if is_bound_to(&current) => Ok(current),
+        _ => Err(ApiError::Unauthenticated),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,9 +272,10 @@ pub fn basic_credentials(header_value: &str) -> Option<(String, String)> {
 /// What the Lambda authorizer hands the functions in `requestContext.authorizer.lambda`
 /// (read back by [`crate::lambda::authorizer_caller`]; the keys are the contract between the
 /// two). Either the caller (`accountId`, `operatorId`, `apiUserId` when an API user, and
-/// `isAdministrator`), or a `refusal` (`unauthenticated` or `service_unavailable`) that the
-/// function answers with the contract's problem (401 with `WWW-Authenticate`, or 503 with
-/// `Retry-After`): API Gateway itself could only answer a bare 403 or 500.
+/// `isAdministrator`), or a `refusal` (`unauthenticated`, `service_unavailable`, or
+/// `too_many_requests` with `retryAfter`) that the function answers with the contract's problem
+/// (401 with `WWW-Authenticate`, 503 with `Retry-After`, or 429 with `Retry-After`): API Gateway
+/// itself could only answer a bare 403 or 500.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizerContext {
@@ -238,10 +289,14 @@ pub struct AuthorizerContext {
     pub is_administrator: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    /// With the `too_many_requests` refusal: seconds until the next attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 const REFUSAL_UNAUTHENTICATED: &str = "unauthenticated";
 const REFUSAL_UNAVAILABLE: &str = "service_unavailable";
+const REFUSAL_TOO_MANY: &str = "too_many_requests";
 
 impl AuthorizerContext {
     /// The context of an authenticated caller.
@@ -252,25 +307,32 @@ impl AuthorizerContext {
             api_user_id: caller.api_user_id.clone(),
             is_administrator: Some(caller.is_administrator),
             refusal: None,
+            retry_after: None,
         }
     }
 
     /// The context of a refused request.
     pub fn refusal(error: &ApiError) -> Self {
-        let refusal = match error {
-            ApiError::ServiceUnavailable | ApiError::Retry => REFUSAL_UNAVAILABLE,
-            _ => REFUSAL_UNAUTHENTICATED,
+        let (refusal, retry_after) = match error {
+            ApiError::ServiceUnavailable | ApiError::Retry => (REFUSAL_UNAVAILABLE, None),
+            ApiError::TooManyRequests { retry_after } => (REFUSAL_TOO_MANY, Some(*retry_after)),
+            _ => (REFUSAL_UNAUTHENTICATED, None),
         };
-        AuthorizerContext { refusal: Some(refusal.to_owned()), ..AuthorizerContext::default() }
+        AuthorizerContext { refusal: Some(refusal.to_owned()), retry_after, ..AuthorizerContext::default() }
     }
 }
 
 /// The refusal the Lambda authorizer put in the request's context, if any.
 fn authorizer_refusal(req: &Request) -> Option<ApiError> {
     let context = req.extensions().get::<lambda_http::request::RequestContext>()?;
-    let refusal = context.authorizer()?.fields.get("refusal")?;
+    let fields = &context.authorizer()?.fields;
+    let refusal = fields.get("refusal")?;
     Some(match refusal.as_str() {
         Some(REFUSAL_UNAVAILABLE) => ApiError::ServiceUnavailable,
+        Some(REFUSAL_TOO_MANY) => {
+            let retry_after = fields.get("retryAfter").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+            ApiError::TooManyRequests { retry_after: retry_after.unwrap_or(crate::throttle::WINDOW_SECONDS as u64).clamp(1, 3600) }
+        }
         _ => ApiError::Unauthenticated,
     })
 }
@@ -367,5 +429,7 @@ mod tests {
         assert_eq!(json, serde_json::json!({"refusal": "unauthenticated"}));
         let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::ServiceUnavailable)).unwrap();
         assert_eq!(json, serde_json::json!({"refusal": "service_unavailable"}));
+        let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::TooManyRequests { retry_after: 17 })).unwrap();
+        assert_eq!(json, serde_json::json!({"refusal": "too_many_requests", "retryAfter": 17}));
     }
 }

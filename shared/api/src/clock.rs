@@ -13,6 +13,10 @@ impl Clock {
     pub fn fixed(at: Timestamp) -> Self {
         Clock(Arc::new(move || at))
     }
+    /// A clock read from `now` (tests move time with it).
+    pub fn from_fn(now: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(now))
+    }
     pub fn now(&self) -> Timestamp {
         (self.0)()
     }

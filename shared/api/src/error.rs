@@ -91,6 +91,9 @@ pub enum ApiError {
     InvalidCursor,
     #[error("conflict: {0:?}")]
     Conflict(Conflict),
+    /// Too many failed attempts of one API user: retry after this many seconds.
+    #[error("too many requests")]
+    TooManyRequests { retry_after: u64 },
     #[error("service unavailable")]
     ServiceUnavailable,
     /// Another change won a race with this one: read again and retry (see [`crate::retry`]). Turns
@@ -119,6 +122,7 @@ impl ApiError {
             ApiError::VersionConflict => StatusCode::PRECONDITION_FAILED,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ServiceUnavailable | ApiError::Retry => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -138,6 +142,7 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::InvalidCursor => "invalid_cursor",
             ApiError::Conflict(c) => c.code(),
+            ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::ServiceUnavailable | ApiError::Retry => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
@@ -157,6 +162,9 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "This Idempotency-Key was used with a different request body.".into(),
             ApiError::InvalidCursor => "The cursor was not issued for this list.".into(),
             ApiError::Conflict(c) => c.detail().into(),
+            ApiError::TooManyRequests { .. } => {
+                "Too many failed attempts with these credentials; retry after the time in Retry-After.".into()
+            }
             ApiError::ServiceUnavailable | ApiError::Retry => "The service is temporarily unavailable; retry later.".into(),
             ApiError::Internal(_) => "An unexpected error occurred.".into(),
         }
@@ -209,6 +217,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::ServiceUnavailable | ApiError::Retry => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            }
+            ApiError::TooManyRequests { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             // The rest of the oversized body is never read, so the connection cannot be reused.
             ApiError::PayloadTooLarge => {

@@ -56,22 +56,51 @@ pub fn secret_safe_filter(spec: &str) -> Targets {
 }
 
 /// Structured JSON logs for CloudWatch (the template sets the JSON log format); `RUST_LOG`
-/// or `AWS_LAMBDA_LOG_LEVEL` pick the level.
+/// or `AWS_LAMBDA_LOG_LEVEL` pick the level (blank counts as unset).
 pub fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    let spec = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
-        .unwrap_or_else(|_| "info".into());
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let spec = set("RUST_LOG").or_else(|| set("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase())).unwrap_or_else(|| "info".into());
     let json = tracing_subscriber::fmt::layer().json().with_target(false).without_time().with_current_span(false);
     let _ = tracing_subscriber::registry().with(json).with(secret_safe_filter(&spec)).try_init();
+}
+
+/// The state of a Lambda function from its environment, or the reason it must not start: logged
+/// as an error, reported to the Runtime API as the init error (`Runtime.ConfigError`, so that
+/// the invocation that cold-started it fails with the reason), and returned for `main` to exit.
+pub async fn state_or_init_error() -> Result<crate::state::AppState, lambda_http::Error> {
+    match crate::state::AppState::from_env().await {
+        Ok(state) => Ok(state),
+        Err(reason) => {
+            tracing::error!(%reason, "refusing to start: the configuration is unsafe or incomplete");
+            report_init_error(&reason).await;
+            Err(reason.into())
+        }
+    }
+}
+
+/// Posts an init error to the Lambda Runtime API (`AWS_LAMBDA_RUNTIME_API`), best effort.
+async fn report_init_error(reason: &str) {
+    let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else { return };
+    let body = serde_json::json!({"errorMessage": reason, "errorType": "Runtime.ConfigError", "stackTrace": []});
+    let posted = reqwest::Client::new()
+        .post(format!("http://{api}/2018-06-01/runtime/init/error"))
+        .header("Lambda-Runtime-Function-Error-Type", "Runtime.ConfigError")
+        .json(&body)
+        .timeout(std::time::Duration::from_secs(2))
+        .send()
+        .await;
+    if let Err(e) = posted {
+        tracing::warn!(error = %e, "could not report the init error to the Runtime API");
+    }
 }
 
 /// The whole `main` of an HTTP function: logs, state from the environment, then serve `router`
 /// to the Lambda runtime.
 pub async fn serve(router: fn(crate::state::AppState) -> Router) -> Result<(), lambda_http::Error> {
     init_tracing();
-    let state = crate::state::AppState::from_env().await?;
+    let state = state_or_init_error().await?;
     lambda_http::run(crate::http::with_fallback(router(state))).await
 }
 

@@ -18,6 +18,7 @@ pub mod routes;
 pub mod rules;
 pub mod schedule;
 pub mod state;
+pub mod throttle;
 pub mod values;
 pub mod views;
 

@@ -16,7 +16,8 @@ pub struct Problem {
     title: String,
     status: u16,
     detail: String,
-    /// The machine-readable code named in the contract (`validation_failed`, `not_found`, ...).
+    /// The machine-readable code named in the contract (`validation_failed`, `not_found`, ...;
+    /// `too_many_requests` with 429).
     code: String,
     /// Present on `validation_failed`: one entry per invalid field.
     #[schema(nullable = false)]
@@ -53,9 +54,25 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
         .description("An error, as RFC 9457 problem details with the contract's `code`.")
         .content("application/problem+json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).build())
         .build();
+    // Every route takes an API user's Basic credentials, so every route can answer this.
+    let retry_after = utoipa::openapi::HeaderBuilder::new()
+        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer).minimum(Some(1)))
+        .description(Some("Seconds until the API user's next attempt is considered."))
+        .build();
+    let too_many = ResponseBuilder::new()
+        .description(
+            "`too_many_requests`: 20 failed Basic attempts of this API user within a minute; every request with its username is \
+             refused until the minute is over, without being checked.",
+        )
+        .header("Retry-After", retry_after)
+        .content("application/problem+json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).build())
+        .build();
+    components.responses.insert("TooManyRequests".into(), RefOr::T(too_many));
+    let too_many = RefOr::Ref(utoipa::openapi::Ref::new("#/components/responses/TooManyRequests"));
     for item in doc.paths.paths.values_mut() {
         for op in operations(item) {
             op.responses.responses.entry("default".into()).or_insert_with(|| RefOr::T(problem.clone()));
+            op.responses.responses.entry("429".into()).or_insert_with(|| too_many.clone());
             op.security = Some(vec![
                 SecurityRequirement::new::<&str, [&str; 0], &str>(BEARER, []),
                 SecurityRequirement::new::<&str, [&str; 0], &str>(BASIC, []),

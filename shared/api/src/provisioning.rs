@@ -116,6 +116,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
             created_at: now.clone(),
             updated_at: now.clone(),
             version: 1,
+            sign_in: None,
         },
         everyone: group(EVERYONE_GROUP_ID, "Everyone"),
         administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),

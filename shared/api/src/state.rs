@@ -21,9 +21,16 @@ impl AppState {
         AppState { store, authn: Authenticator::new(JwtVerifier::new(jwt)), config: Arc::new(config), clock }
     }
 
-    /// The state a Lambda function or the local server builds from its environment.
+    /// The state a Lambda function builds from its environment. Refuses a configuration that
+    /// trusts more than it should (`JwtConfig::check`: a JWKS without issuer and audience, or
+    /// over plain http; HS256 inside Lambda, beside a JWKS or with a weak or published secret;
+    /// inside Lambda, a missing cursor key), naming the variable to fix.
     pub async fn from_env() -> Result<Self, String> {
-        let store = Store::connect(&StoreConfig::from_env()).await;
-        Ok(AppState::new(store, JwtConfig::from_env(), HubConfig::from_env()?, Clock::system()))
+        let jwt = JwtConfig::from_env();
+        jwt.check()?;
+        let store_config = StoreConfig::from_env()?;
+        let config = HubConfig::from_env()?;
+        let store = Store::connect(&store_config).await;
+        Ok(AppState::new(store, jwt, config, Clock::system()))
     }
 }

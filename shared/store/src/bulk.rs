@@ -300,6 +300,7 @@ mod tests {
             created_at: T.into(),
             updated_at: T.into(),
             version: 1,
+            sign_in: None,
         }
     }
 

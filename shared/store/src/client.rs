@@ -20,18 +20,40 @@ pub struct StoreConfig {
     pub cursor_secret: Vec<u8>,
 }
 
-/// Cursor key used when `HUB_CURSOR_SECRET` is unset: fine for local runs and tests, and template.yaml
-/// always sets a real one.
+/// Cursor key used when `HUB_CURSOR_SECRET` is unset outside Lambda: fine for local runs and
+/// tests. Inside Lambda there is no fallback (template.yaml sets a generated key).
 const DEV_CURSOR_SECRET: &[u8] = b"user-management-hub local cursor key";
 
+/// The shortest cursor key accepted inside Lambda (the template generates 48 characters).
+pub const MIN_CURSOR_SECRET_BYTES: usize = 32;
+
 impl StoreConfig {
-    pub fn from_env() -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        StoreConfig {
+    /// From the environment. Inside AWS Lambda (`AWS_LAMBDA_FUNCTION_NAME` set) the cursor key
+    /// must be configured: a built-in key is public, and cursors signed with it could be forged
+    /// to point a list anywhere in the account's partition.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`StoreConfig::from_env`] with another source of variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let var = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let in_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let cursor_secret = match var("HUB_CURSOR_SECRET") {
+            Some(secret) if in_lambda && secret.len() < MIN_CURSOR_SECRET_BYTES => {
+                return Err("HUB_CURSOR_SECRET is shorter than 32 bytes".into());
+            }
+            Some(secret) => secret.into_bytes(),
+            None if in_lambda => {
+                return Err("HUB_CURSOR_SECRET is not set: inside AWS Lambda list cursors are signed only with a configured key".into());
+            }
+            None => DEV_CURSOR_SECRET.to_vec(),
+        };
+        Ok(StoreConfig {
             table_name: var("HUB_TABLE_NAME").unwrap_or_else(|| crate::table::DEFAULT_TABLE_NAME.to_owned()),
             endpoint: var("DYNAMODB_ENDPOINT"),
-            cursor_secret: var("HUB_CURSOR_SECRET").map(String::into_bytes).unwrap_or_else(|| DEV_CURSOR_SECRET.to_vec()),
-        }
+            cursor_secret,
+        })
     }
 
     pub fn local(endpoint: impl Into<String>) -> Self {
@@ -201,5 +223,28 @@ mod tests {
         assert_eq!(AWS_ROOTS_PEM.windows(27).filter(|w| w == b"-----BEGIN CERTIFICATE-----").count(), 5);
         let lambda = LambdaEnvironment::from_vars(lambda_vars).unwrap();
         let _client = aws_sdk_dynamodb::Client::from_conf(lambda.config().build());
+    }
+
+    #[test]
+    fn the_cursor_secret_fails_closed_inside_lambda() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        };
+        // Inside Lambda without a key (or with a blank one): no configuration, no built-in key.
+        for vars in [&[("AWS_LAMBDA_FUNCTION_NAME", "hub-operators")][..], &[("AWS_LAMBDA_FUNCTION_NAME", "hub-operators"), ("HUB_CURSOR_SECRET", " ")]] {
+            let err = StoreConfig::from_lookup(env(vars)).unwrap_err();
+            assert!(err.contains("HUB_CURSOR_SECRET"), "{err}");
+        }
+        let short = StoreConfig::from_lookup(env(&[("AWS_LAMBDA_FUNCTION_NAME", "f"), ("HUB_CURSOR_SECRET", "too-short")]));
+        assert!(short.unwrap_err().contains("32 bytes"));
+        let key = "k".repeat(48);
+        let lambda = StoreConfig::from_lookup(|k| match k {
+            "AWS_LAMBDA_FUNCTION_NAME" => Some("f".into()),
+            "HUB_CURSOR_SECRET" => Some(key.clone()),
+            _ => None,
+        });
+        assert_eq!(lambda.unwrap().cursor_secret, key.as_bytes());
+        // Outside Lambda the development key stands in.
+        assert_eq!(StoreConfig::from_lookup(env(&[])).unwrap().cursor_secret, DEV_CURSOR_SECRET);
     }
 }

@@ -6,7 +6,7 @@ use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES, name_sort_key};
-use crate::records::{OperatorRecord, ScheduledOperatorRecord, decode};
+use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// The operator item with its index keys: every operator is listed by name; only active ones in
@@ -219,5 +219,67 @@ impl Store {
             );
         }
         self.commit(tx).await
+    }
+}
+
+/// Attempts of a sign-in binding change that collides with a transaction on the operator item.
+const SIGN_IN_ATTEMPTS: u64 = 3;
+
+impl Store {
+    /// Binds the operator's sign-in to `binding` when none is bound yet: one conditional
+    /// UpdateItem, which moves `version` so that a writer replacing the item on the version it
+    /// read cannot drop the binding. `Ok(false)` when the condition failed (a binding is already
+    /// there, or the operator is gone): read the operator again to see which.
+    pub async fn bind_operator_sign_in(&self, scope: &AccountScope, operator_id: &str, binding: &SignInBinding) -> Result<bool, StoreError> {
+        let value = aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(binding)?);
+        self.update_sign_in(scope, operator_id, "SET #signIn = :binding ADD #version :one", "attribute_exists(#PK) AND attribute_not_exists(#signIn)", Some(value))
+            .await
+    }
+
+    /// Removes the operator's sign-in binding, so that the next token naming it binds again.
+    /// `Ok(false)` when nothing was bound or the operator is gone.
+    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &str) -> Result<bool, StoreError> {
+        self.update_sign_in(scope, operator_id, "REMOVE #signIn ADD #version :one", "attribute_exists(#PK) AND attribute_exists(#signIn)", None).await
+    }
+
+    async fn update_sign_in(
+        &self,
+        scope: &AccountScope,
+        operator_id: &str,
+        update: &str,
+        condition: &str,
+        binding: Option<aws_sdk_dynamodb::types::AttributeValue>,
+    ) -> Result<bool, StoreError> {
+        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+        let key = key_item(&scope.operator(operator_id));
+        let mut values = HashMap::from([(":one".to_owned(), n(1))]);
+        if let Some(binding) = binding {
+            values.insert(":binding".to_owned(), binding);
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .update_item()
+                .table_name(&*self.table)
+                .set_key(Some(key.clone()))
+                .update_expression(update)
+                .condition_expression(condition)
+                .expression_attribute_names("#PK", crate::keys::PK)
+                .expression_attribute_names("#signIn", "signIn")
+                .expression_attribute_names("#version", "version")
+                .set_expression_attribute_values(Some(values.clone()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(true),
+                Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => return Ok(false),
+                Err(e) => match crate::error::classify(e) {
+                    StoreError::Contention if attempt < SIGN_IN_ATTEMPTS => tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await,
+                    other => return Err(other),
+                },
+            }
+        }
     }
 }

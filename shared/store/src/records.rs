@@ -69,6 +69,20 @@ pub struct OperatorRecord {
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
+    /// The identity-provider subject bound at the operator's first sign-in; writers that replace
+    /// the item keep it as read (the binding moves `version`). Never part of the API resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<SignInBinding>,
+}
+
+/// Who signs in as an operator: the `iss` and `sub` of the identity provider's token that first
+/// signed in as it. Later tokens naming the operator must carry the same pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInBinding {
+    pub issuer: String,
+    pub subject: String,
+    pub bound_at: String,
 }
 
 /// What the scheduled index holds of an operator (`Index::projected_attributes`).

@@ -410,7 +410,7 @@ impl TestApp {
         let requests = RequestCounter::default();
         let store = Store::connect_counted(&StoreConfig::local(proxy.endpoint()), requests.clone()).await;
         store.create_table_if_missing().await.expect("table created");
-        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), jwks_url: None, issuer: None, audience: None };
+        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));

@@ -12,9 +12,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 pub mod faults;
+pub mod idp;
 pub mod runtime_api;
 
-pub const SECRET: &str = "e2e-test-secret";
+/// The HS256 secret of the test server (HS256 needs at least 32 bytes).
+pub const SECRET: &str = "e2e-test-secret-0123456789abcdef-0123";
 
 pub struct TestApp {
     pub base: String,
@@ -74,7 +76,7 @@ impl TestApp {
         let requests = RequestCounter::default();
         let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await;
         store.create_table_if_missing().await.expect("table created");
-        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), jwks_url: None, issuer: None, audience: None };
+        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -167,7 +169,18 @@ impl TestApp {
     /// The whole API over the same table, served on another port with another clock; returns its
     /// base URL. For tests that move time (usage windows, inactivity).
     pub async fn serve_with_clock(&self, clock: Clock) -> String {
-        let state = AppState { clock, ..self.state.clone() };
+        self.serve_state(AppState { clock, ..self.state.clone() }).await
+    }
+
+    /// The whole API over the same table, served on another port with other token settings (an
+    /// identity provider's JWKS, ...); returns its base URL and its state.
+    pub async fn serve_with_jwt(&self, jwt: JwtConfig) -> (String, AppState) {
+        let authn = hub_api::caller::Authenticator::new(hub_api::auth::JwtVerifier::new(jwt));
+        let state = AppState { authn, ..self.state.clone() };
+        (self.serve_state(state.clone()).await, state)
+    }
+
+    async fn serve_state(&self, state: AppState) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let app = hub_local::app(state);

@@ -44,6 +44,9 @@ pub struct LocalLambda {
     shared: Shared,
     pub addr: std::net::SocketAddr,
     child: Child,
+    /// Everything the function wrote to stdout (its JSON log lines).
+    stdout: Arc<Mutex<Vec<u8>>>,
+    stdout_reader: Option<tokio::task::JoinHandle<()>>,
     started: Instant,
     next_id: u64,
     _server: tokio::task::JoinHandle<()>,
@@ -119,15 +122,31 @@ impl LocalLambda {
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_REGION", "us-east-1")
             .env("RUST_LOG", "warn")
+            // As the template does; a test that needs it missing sets it blank.
+            .env("HUB_CURSOR_SECRET", "local-lambda-cursor-key-0123456789abcdef")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true);
         for (k, v) in env {
             command.env(k, v);
         }
-        let child = command.spawn().expect("function binary starts");
-        LocalLambda { sender, shared, addr, child, started, next_id: 0, _server: server }
+        let mut child = command.spawn().expect("function binary starts");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stdout_reader = child.stdout.take().map(|mut out| {
+            let sink = stdout.clone();
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt as _;
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = out.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().await.extend_from_slice(&buf[..n]);
+                }
+            })
+        });
+        LocalLambda { sender, shared, addr, child, stdout, stdout_reader, started, next_id: 0, _server: server }
     }
 
     /// Invokes the function with `event` and waits for its answer.
@@ -150,6 +169,31 @@ impl LocalLambda {
 
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
+    }
+
+    /// Stops the process and returns everything it logged to stdout.
+    pub async fn stop(mut self) -> String {
+        let _ = self.child.kill().await;
+        self.drain().await
+    }
+
+    async fn drain(&mut self) -> String {
+        if let Some(reader) = self.stdout_reader.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(30), reader).await;
+        }
+        String::from_utf8_lossy(&self.stdout.lock().await).into_owned()
+    }
+
+    /// Waits (at most 30 s) for the process to exit, as a function that refuses to start does;
+    /// returns its exit status and the init error it reported to the Runtime API, if any.
+    /// Also returns everything it logged to stdout.
+    pub async fn exited(&mut self) -> (std::process::ExitStatus, Option<Value>, String) {
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("the function exits within 30 s")
+            .expect("exit status");
+        let logs = self.drain().await;
+        (status, self.shared.init_error.lock().await.clone(), logs)
     }
 }
 

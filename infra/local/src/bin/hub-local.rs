@@ -12,7 +12,7 @@ use hub_api::AppState;
 use hub_api::auth::sign_hs256;
 use hub_api::clock::Clock;
 use hub_local::seed::{self, DemoAccount, SeedReport};
-use hub_local::startup;
+use hub_local::startup::{self, LocalSignIn};
 use hub_store::{EmbeddedDynamo, Store, StoreConfig};
 
 /// Lifetime of the printed token.
@@ -50,17 +50,20 @@ async fn run() -> Result<(), String> {
             (Some(db), endpoint, format!("embedded, {}", file.display()))
         }
     };
-    let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() };
+    let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env()? };
     let store = Store::connect(&store_config).await;
     store
         .create_table_if_missing()
         .await
         .map_err(|e| format!("cannot create the table {} at {endpoint}: {e}", store_config.table_name))?;
 
-    let (jwt, secret, default_secret) = startup::local_jwt_config();
-    // Tokens of the development sign-in are HS256: offered only while no identity provider's JWKS
-    // is configured.
-    let hs256_sign_in = jwt.jwks_url.is_none();
+    let (jwt, local_sign_in) = startup::local_jwt_config()?;
+    // Tokens of the development sign-in are HS256: offered only while HS256 is on (no identity
+    // provider's JWKS configured).
+    let hs256_secret = match &local_sign_in {
+        LocalSignIn::Hs256(secret, _) => Some(secret.clone()),
+        LocalSignIn::IdentityProvider => None,
+    };
     let config = startup::local_hub_config()?;
     let state = AppState::new(store, jwt, config, Clock::system());
 
@@ -76,8 +79,8 @@ async fn run() -> Result<(), String> {
     // development sign-in, which is offered only on a loopback address (it hands out tokens for
     // any operator to whoever asks) and without a JWKS.
     let mut web = hub_web::WebConfig::from_env();
-    let dev_sign_in = match web.sign_in {
-        hub_web::SignIn::NotConfigured if local.ip().is_loopback() && hs256_sign_in => {
+    let dev_sign_in = match (&web.sign_in, &hs256_secret) {
+        (hub_web::SignIn::NotConfigured, Some(secret)) if local.ip().is_loopback() => {
             web.sign_in = hub_web::SignIn::Development;
             Some(hub_local::dev_sign_in::router(
                 state.clone(),
@@ -88,7 +91,7 @@ async fn run() -> Result<(), String> {
         }
         _ => None,
     };
-    let sign_in = match &web.sign_in {
+    let page_sign_in = match &web.sign_in {
         hub_web::SignIn::Development => "development sign-in: pick any local operator".to_owned(),
         hub_web::SignIn::Oidc { issuer, .. } => format!("OpenID Connect sign-in at {issuer}"),
         hub_web::SignIn::NotConfigured => {
@@ -96,14 +99,14 @@ async fn run() -> Result<(), String> {
         }
     };
     // The page's address first: the one line a person needs.
-    println!("User Management hub: {base}/  (open it in a browser; {sign_in})");
+    println!("User Management hub: {base}/  (open it in a browser; {page_sign_in})");
     let app = hub_local::local_app(state.clone(), web, dev_sign_in);
     let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(startup::shutdown_signal()).await });
     tracing::info!(%local, "listening");
 
-    let token = sign_hs256(&secret, &demo.account.account_id, &demo.account.admin_operator_id, TOKEN_TTL_SECONDS);
-    let report = seed::seed_demo_data(&base, &token, &dir, &demo.account.account_id).await;
-    print_banner(&base, &endpoint, &where_, &demo, &report, &token, default_secret, &state.config.cors_origins);
+    // Seeded through the API on a private port, whichever way operators sign in here.
+    let report = seed::seed_demo_data_privately(&state, &dir, &demo.account).await;
+    print_banner(&base, &endpoint, &where_, &demo, &report, &local_sign_in, &state.config.cors_origins);
 
     let served = server.await;
     drop(embedded);
@@ -124,8 +127,7 @@ fn print_banner(
     where_: &str,
     demo: &DemoAccount,
     report: &SeedReport,
-    token: &str,
-    default_secret: bool,
+    sign_in: &LocalSignIn,
     cors: &[String],
 ) {
     let account = &demo.account;
@@ -148,18 +150,28 @@ fn print_banner(
     println!("  Demo data  {seeded}");
     println!("  CORS       {}", cors.join(", "));
     println!();
-    println!("Administrator token (valid 12 h):");
-    println!();
-    println!("  export TOKEN={token}");
-    println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/operators");
-    println!();
-    if default_secret {
-        println!("Tokens are signed with the local default HUB_JWT_SECRET; for hubctl in another shell:");
-        println!("  export HUB_JWT_SECRET={}", startup::LOCAL_JWT_SECRET);
-    } else {
-        println!("Tokens are signed with HUB_JWT_SECRET from the environment.");
+    match sign_in {
+        LocalSignIn::Hs256(secret, default_secret) => {
+            let token = sign_hs256(secret, &account.account_id, &account.admin_operator_id, TOKEN_TTL_SECONDS);
+            println!("Administrator token (valid 12 h):");
+            println!();
+            println!("  export TOKEN={token}");
+            println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/operators");
+            println!();
+            if *default_secret {
+                println!("Tokens are signed with the published development HUB_JWT_SECRET (only hub-local accepts it);");
+                println!("for hubctl in another shell:");
+                println!("  export HUB_JWT_SECRET={}", startup::LOCAL_JWT_SECRET);
+            } else {
+                println!("Tokens are signed with HUB_JWT_SECRET from the environment.");
+            }
+            println!("  cargo run -q --bin hubctl -- token --account {} --operator {}", account.account_id, account.admin_operator_id);
+        }
+        LocalSignIn::IdentityProvider => {
+            println!("Operators sign in with the identity provider of HUB_JWKS_URL (HS256 tokens are off);");
+            println!("its tokens carry account_id = {} and operator_id = {} for Ada Admin.", account.account_id, account.admin_operator_id);
+        }
     }
-    println!("  cargo run -q --bin hubctl -- token --account {} --operator {}", account.account_id, account.admin_operator_id);
     println!();
     println!("Ctrl-C stops the server.");
 }

@@ -138,7 +138,13 @@ async fn main() -> ExitCode {
 }
 
 fn token(args: TokenArgs) -> Result<(), Failure> {
-    let Some(secret) = startup::env_var("HUB_JWT_SECRET") else {
+    println!("{}", signed_token(startup::env_var("HUB_JWT_SECRET"), &args)?);
+    Ok(())
+}
+
+/// The token `hubctl token` prints, signed with `secret` (`HUB_JWT_SECRET`).
+fn signed_token(secret: Option<String>, args: &TokenArgs) -> Result<String, Failure> {
+    let Some(secret) = secret else {
         return Err(Failure::Usage(vec![format!(
             "HUB_JWT_SECRET is not set; export the secret the server verifies tokens with \
              (the local server uses `{}` unless you set another)",
@@ -146,6 +152,9 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
         )]));
     };
     let mut errors = Vec::new();
+    if secret.len() < hub_api::auth::MIN_SECRET_BYTES {
+        errors.push("HUB_JWT_SECRET is shorter than 32 bytes: no server accepts tokens signed with it".to_owned());
+    }
     for (flag, value) in [("--account", &args.account), ("--operator", &args.operator)] {
         if value.trim().is_empty() {
             errors.push(format!("{flag}: must not be empty"));
@@ -154,25 +163,25 @@ fn token(args: TokenArgs) -> Result<(), Failure> {
     if !errors.is_empty() {
         return Err(Failure::Usage(errors));
     }
-    println!("{}", sign_hs256(&secret, &args.account, &args.operator, args.ttl));
-    Ok(())
+    Ok(sign_hs256(&secret, &args.account, &args.operator, args.ttl))
 }
 
 /// The table hubctl works on, and how to name it in messages.
-fn target(aws: bool) -> (StoreConfig, String) {
-    if aws {
-        let config = StoreConfig { endpoint: None, ..StoreConfig::from_env() };
+fn target(aws: bool) -> Result<(StoreConfig, String), Failure> {
+    let from_env = StoreConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
+    Ok(if aws {
+        let config = StoreConfig { endpoint: None, ..from_env };
         let name = format!("AWS (table {})", config.table_name);
         (config, name)
     } else {
         let endpoint = startup::hubctl_endpoint();
-        (StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env() }, endpoint)
-    }
+        (StoreConfig { endpoint: Some(endpoint.clone()), ..from_env }, endpoint)
+    })
 }
 
 async fn create(args: CreateArgs, aws: bool) -> Result<(), Failure> {
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
-    let (store_config, endpoint) = target(aws);
+    let (store_config, endpoint) = target(aws)?;
     // Connects lazily: invalid input is reported before anything reaches DynamoDB. The table is
     // the one the local server (or a deployment) created; hubctl creates none.
     let store = Store::connect(&store_config).await;
@@ -220,7 +229,7 @@ async fn recompute(args: RecomputeArgs, aws: bool) -> Result<(), Failure> {
         return Err(Failure::Usage(vec!["--account: must not be empty".into()]));
     }
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
-    let (store_config, endpoint) = target(aws);
+    let (store_config, endpoint) = target(aws)?;
     let store = Store::connect(&store_config).await;
     let state = AppState::new(store, JwtConfig::default(), config, Clock::system());
     let now = now.unwrap_or_else(|| state.clock.now());
@@ -300,5 +309,18 @@ mod tests {
         let Command::Token(args) = cli.command else { panic!("not token") };
         assert_eq!(args.ttl, 3600);
         assert!(Cli::try_parse_from(["hubctl", "token", "--account", "a", "--operator", "o", "--ttl", "0"]).is_err());
+    }
+
+    #[test]
+    fn token_needs_a_secret_of_at_least_32_bytes() {
+        let args = TokenArgs { account: "a".into(), operator: "o".into(), ttl: 60 };
+        let usage = |r: Result<String, Failure>| match r {
+            Err(Failure::Usage(errors)) => errors.join("; "),
+            other => panic!("not a usage error: {:?}", other.map_err(|_| "failure")),
+        };
+        assert!(usage(signed_token(None, &args)).contains("not set"));
+        assert!(usage(signed_token(Some("local-dev-secret-change-me".into()), &args)).contains("32 bytes"));
+        let token = signed_token(Some(startup::LOCAL_JWT_SECRET.into()), &args).unwrap_or_else(|_| panic!("refused"));
+        assert_eq!(token.split('.').count(), 3);
     }
 }

@@ -1,5 +1,10 @@
 //! The identity provider's JWKS: fetched lazily, cached in memory, refreshed when stale or when
 //! a token names a key we do not know (rate limited).
+//!
+//! Fetched over https only (plain http only to a loopback host outside Lambda, see
+//! [`super::jwks_url_allowed`]), without following redirects. Keys that could not be refreshed
+//! for [`MAX_TRUST`] stop being trusted: tokens then get 503, as when the keys cannot be fetched
+//! at all, rather than being verified forever against keys the provider may have revoked.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -7,7 +12,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
 
-use super::AuthError;
+use super::{AuthError, Deployment, Ticker};
 
 /// Whole-request timeout for a JWKS fetch.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
@@ -15,6 +20,9 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 const MAX_JWKS_BYTES: usize = 512 * 1024;
 /// Keys older than this are refetched on next use (the old ones stay in use if that fails).
 const MAX_AGE: Duration = Duration::from_secs(60 * 60);
+/// Keys not refreshed successfully for this long are no longer used: a provider's revoked key
+/// stops opening the hub within a day even when its JWKS cannot be reached.
+pub(super) const MAX_TRUST: Duration = Duration::from_secs(24 * 60 * 60);
 /// At most one unknown-kid refresh, and at most one fetch attempt after a failure, per interval.
 pub(super) const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -39,26 +47,34 @@ pub(super) struct JwksSource {
     url: String,
     http: reqwest::Client,
     refetch_interval: Duration,
+    now: Ticker,
     state: RwLock<State>,
     /// Serializes fetches so that a burst of requests causes one fetch.
     fetch_lock: tokio::sync::Mutex<()>,
 }
 
-fn within(at: Option<Instant>, interval: Duration) -> bool {
-    at.is_some_and(|t| t.elapsed() < interval)
+fn within(at: Option<Instant>, interval: Duration, now: Instant) -> bool {
+    at.is_some_and(|t| now.saturating_duration_since(t) < interval)
 }
 
 impl JwksSource {
-    pub(super) fn new(url: String, refetch_interval: Duration) -> Self {
+    /// `url` has passed [`super::jwks_url_allowed`] for `deployment`.
+    pub(super) fn new(url: String, refetch_interval: Duration, now: Ticker, deployment: Deployment) -> Self {
+        let plain_http_allowed = deployment != Deployment::Lambda && url.starts_with("http://");
         let http = reqwest::Client::builder()
             .timeout(FETCH_TIMEOUT)
             .connect_timeout(FETCH_TIMEOUT)
+            // A redirect could lead anywhere (plain http, another host): the configured URL must
+            // answer itself.
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(!plain_http_allowed)
             .build()
             .unwrap_or_default();
         JwksSource {
             url,
             http,
             refetch_interval,
+            now,
             state: RwLock::new(State::default()),
             fetch_lock: tokio::sync::Mutex::new(()),
         }
@@ -74,14 +90,22 @@ impl JwksSource {
         f(&mut guard)
     }
 
+    fn now(&self) -> Instant {
+        (self.now)()
+    }
+
     fn fresh_keys(&self) -> Option<KeySet> {
-        self.read(|s| {
-            if within(s.fetched_at, MAX_AGE) {
-                s.keys.clone()
-            } else {
-                None
-            }
-        })
+        self.keys_younger_than(MAX_AGE)
+    }
+
+    /// The cached keys while they are still trusted (refreshed within [`MAX_TRUST`]).
+    fn trusted_keys(&self) -> Option<KeySet> {
+        self.keys_younger_than(MAX_TRUST)
+    }
+
+    fn keys_younger_than(&self, age: Duration) -> Option<KeySet> {
+        let now = self.now();
+        self.read(|s| if within(s.fetched_at, age, now) { s.keys.clone() } else { None })
     }
 
     /// The current keys, fetching them first when there are none yet or they are stale.
@@ -93,11 +117,10 @@ impl JwksSource {
         if let Some(keys) = self.fresh_keys() {
             return Ok(keys);
         }
-        if self.read(|s| within(s.last_attempt, self.refetch_interval)) {
+        let now = self.now();
+        if self.read(|s| within(s.last_attempt, self.refetch_interval, now)) {
             // A fetch was tried moments ago (and failed, or we would have fresh keys).
-            return self
-                .read(|s| s.keys.clone())
-                .ok_or(AuthError::JwksUnavailable);
+            return self.trusted_keys().ok_or(AuthError::JwksUnavailable);
         }
         self.fetch_and_store().await
     }
@@ -106,12 +129,9 @@ impl JwksSource {
     /// refetch interval, and returns the keys to search again (possibly unchanged).
     pub(super) async fn refresh_for_unknown_kid(&self, seen: &KeySet) -> Result<KeySet, AuthError> {
         let _guard = self.fetch_lock.lock().await;
-        let (current, rate_limited) = self.read(|s| {
-            (
-                s.keys.clone(),
-                within(s.last_unknown_kid_refresh, self.refetch_interval),
-            )
-        });
+        let now = self.now();
+        let current = self.trusted_keys();
+        let rate_limited = self.read(|s| within(s.last_unknown_kid_refresh, self.refetch_interval, now));
         if let Some(current) = &current
             && !Arc::ptr_eq(current, seen)
         {
@@ -121,25 +141,30 @@ impl JwksSource {
         if rate_limited {
             return current.ok_or(AuthError::JwksUnavailable);
         }
-        self.write(|s| s.last_unknown_kid_refresh = Some(Instant::now()));
+        self.write(|s| s.last_unknown_kid_refresh = Some(now));
         self.fetch_and_store().await
     }
 
     async fn fetch_and_store(&self) -> Result<KeySet, AuthError> {
-        self.write(|s| s.last_attempt = Some(Instant::now()));
+        let now = self.now();
+        self.write(|s| s.last_attempt = Some(now));
         match self.fetch().await {
             Ok(keys) => {
                 let keys: KeySet = keys.into();
                 self.write(|s| {
                     s.keys = Some(keys.clone());
-                    s.fetched_at = Some(Instant::now());
+                    s.fetched_at = Some(now);
                 });
                 Ok(keys)
             }
             Err(reason) => {
-                tracing::warn!(reason, "JWKS fetch failed");
-                self.read(|s| s.keys.clone())
-                    .ok_or(AuthError::JwksUnavailable)
+                let kept = self.trusted_keys();
+                if kept.is_none() && self.read(|s| s.keys.is_some()) {
+                    tracing::error!(reason, "JWKS fetch failed and the cached keys are older than the trust limit: tokens are refused");
+                } else {
+                    tracing::warn!(reason, "JWKS fetch failed");
+                }
+                kept.ok_or(AuthError::JwksUnavailable)
             }
         }
     }
@@ -152,6 +177,9 @@ impl JwksSource {
             .send()
             .await
             .map_err(|_| "request failed")?;
+        if response.status().is_redirection() {
+            return Err("redirected (redirects are not followed)");
+        }
         if !response.status().is_success() {
             return Err("unexpected status");
         }

@@ -1,10 +1,18 @@
 //! Bearer JWT verification, shared by the local server and the Lambda authorizer.
 //!
-//! - HS256 is accepted only when a shared secret is configured (local runs and tests).
 //! - RS256 and ES256 are accepted only against the identity provider's JWKS, the key chosen by
-//!   `kid` (a token without `kid` is tried against every key of its algorithm).
+//!   `kid` (a token without `kid` is tried against every key of its algorithm). With a JWKS, `iss`
+//!   and `aud` must be configured (an identity provider signs the tokens of every application of
+//!   a tenant with the same keys) and the token must carry `sub` (the operator's sign-in is bound
+//!   to it, see [`crate::caller`]).
+//! - HS256 is a local mode only: accepted when a shared secret of at least
+//!   [`MIN_SECRET_BYTES`] is configured, never inside AWS Lambda, never beside a JWKS, and the
+//!   published development secret ([`LOCAL_DEV_SECRET`]) only by `hub-local`.
 //! - Every other `alg`, `none` included, is refused.
 //! - `exp` is required (30 s leeway); `iss` and `aud` are required and checked when configured.
+//!
+//! [`JwtConfig::check`] refuses a configuration that breaks these rules, so that a function does
+//! not start with one; the verifier applies them again whatever it is given.
 //!
 //! Errors never carry the token or any part of it.
 
@@ -12,7 +20,7 @@ mod jwks;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use jsonwebtoken::errors::ErrorKind;
@@ -24,10 +32,47 @@ use jwks::{JwksSource, KeySet};
 /// Clock skew tolerated on `exp` (and `nbf`), in seconds.
 pub const LEEWAY_SECONDS: u64 = 30;
 
+/// The shortest HS256 secret accepted: 256 bits, the size of the HMAC-SHA256 key (RFC 7518 3.2).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The development secret published in the README, with which `hub-local` signs its tokens unless
+/// `HUB_JWT_SECRET` says otherwise. Anyone can sign tokens with it, so nothing but `hub-local`
+/// accepts it.
+pub const LOCAL_DEV_SECRET: &str = "hub-local-development-secret-0123456789";
+
+/// Where the verifier runs, which decides the token modes it may use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Deployment {
+    /// Any process outside Lambda (tests, a function run by hand): HS256 with a secret of its
+    /// own; a JWKS over https, or plain http on a loopback host.
+    #[default]
+    Local,
+    /// `hub-local`, the local server: like [`Deployment::Local`], and the published
+    /// [`LOCAL_DEV_SECRET`] is accepted.
+    HubLocal,
+    /// Inside AWS Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set): a JWKS over https only, no HS256.
+    Lambda,
+}
+
+impl Deployment {
+    /// [`Deployment::Lambda`] when `AWS_LAMBDA_FUNCTION_NAME` is set (Lambda sets it in every
+    /// execution environment), [`Deployment::Local`] otherwise.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        match lookup("AWS_LAMBDA_FUNCTION_NAME") {
+            Some(name) if !name.trim().is_empty() => Deployment::Lambda,
+            _ => Deployment::Local,
+        }
+    }
+
+    pub fn detect() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
 /// Where tokens come from. Build it with [`JwtConfig::from_env`] in binaries.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct JwtConfig {
-    /// `HUB_JWT_SECRET`: enables HS256 with this shared secret.
+    /// `HUB_JWT_SECRET`: enables HS256 with this shared secret (local runs and tests only).
     pub hs256_secret: Option<String>,
     /// `HUB_JWKS_URL`: enables RS256/ES256 against this JWKS document.
     pub jwks_url: Option<String>,
@@ -35,6 +80,8 @@ pub struct JwtConfig {
     pub issuer: Option<String>,
     /// `HUB_JWT_AUDIENCE`: required `aud`.
     pub audience: Option<String>,
+    /// Where this process runs (`AWS_LAMBDA_FUNCTION_NAME`).
+    pub deployment: Deployment,
 }
 
 impl fmt::Debug for JwtConfig {
@@ -47,13 +94,36 @@ impl fmt::Debug for JwtConfig {
             .field("jwks_url", &self.jwks_url)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("deployment", &self.deployment)
             .finish()
     }
 }
 
+/// Whether a JWKS may be fetched from `url` where `deployment` runs: `https://` always; plain
+/// `http://` only outside Lambda and only to a loopback host (`127.0.0.1`, `localhost`, `[::1]`),
+/// so that local runs and tests can serve keys on this machine. `Err` says why not.
+pub fn jwks_url_allowed(url: &str, deployment: Deployment) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| "HUB_JWKS_URL is not a URL".to_owned())?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if deployment != Deployment::Lambda && is_loopback(&parsed) => Ok(()),
+        "http" if deployment == Deployment::Lambda => {
+            Err("HUB_JWKS_URL must be https:// inside AWS Lambda (keys fetched over plain http could be replaced on the way)".into())
+        }
+        "http" => Err("HUB_JWKS_URL must be https:// (plain http is allowed only to 127.0.0.1, localhost or [::1])".into()),
+        _ => Err("HUB_JWKS_URL must be an https:// URL".into()),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else { return false };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 impl JwtConfig {
-    /// Reads `HUB_JWT_SECRET`, `HUB_JWKS_URL`, `HUB_JWT_ISSUER` and `HUB_JWT_AUDIENCE`; an empty
-    /// (or whitespace-only) variable counts as unset.
+    /// Reads `HUB_JWT_SECRET`, `HUB_JWKS_URL`, `HUB_JWT_ISSUER`, `HUB_JWT_AUDIENCE` and
+    /// `AWS_LAMBDA_FUNCTION_NAME`; an empty (or whitespace-only) variable counts as unset.
     pub fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -66,7 +136,51 @@ impl JwtConfig {
             jwks_url: get("HUB_JWKS_URL").map(|v| v.trim().to_owned()),
             issuer: get("HUB_JWT_ISSUER"),
             audience: get("HUB_JWT_AUDIENCE"),
+            deployment: Deployment::from_lookup(&lookup),
         }
+    }
+
+    /// Refuses a configuration that would trust more than it should; the message names the
+    /// variables to fix. Binaries call it before they serve anything.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(url) = &self.jwks_url {
+            if self.issuer.is_none() || self.audience.is_none() {
+                return Err("HUB_JWKS_URL is set without HUB_JWT_ISSUER and HUB_JWT_AUDIENCE: both are required with an identity \
+                            provider, whose keys also sign the tokens of its other applications"
+                    .into());
+            }
+            jwks_url_allowed(url, self.deployment)?;
+            if self.hs256_secret.is_some() {
+                return Err("HUB_JWT_SECRET and HUB_JWKS_URL are both set: HS256 is a local mode only, never beside an identity provider".into());
+            }
+        }
+        if let Some(why) = self.hs256_secret.as_deref().and_then(|secret| self.hs256_refusal(secret)) {
+            return Err(why.into());
+        }
+        Ok(())
+    }
+
+    /// Why HS256 with `secret` is not allowed here, if it is not.
+    fn hs256_refusal(&self, secret: &str) -> Option<&'static str> {
+        if self.deployment == Deployment::Lambda {
+            Some("HUB_JWT_SECRET is set inside AWS Lambda: HS256 tokens are a local mode only")
+        } else if self.jwks_url.is_some() {
+            Some("HUB_JWT_SECRET and HUB_JWKS_URL are both set: HS256 is a local mode only, never beside an identity provider")
+        } else if secret.len() < MIN_SECRET_BYTES {
+            Some("HUB_JWT_SECRET is shorter than 32 bytes")
+        } else if secret == LOCAL_DEV_SECRET && self.deployment != Deployment::HubLocal {
+            Some("HUB_JWT_SECRET is the published development secret, which only hub-local accepts")
+        } else {
+            None
+        }
+    }
+
+    /// Why a JWKS at `url` is not usable here, if it is not.
+    fn jwks_refusal(&self, url: &str) -> Option<String> {
+        if self.issuer.is_none() || self.audience.is_none() {
+            return Some("HUB_JWKS_URL is set without HUB_JWT_ISSUER and HUB_JWT_AUDIENCE".into());
+        }
+        jwks_url_allowed(url, self.deployment).err()
     }
 }
 
@@ -77,10 +191,14 @@ pub struct Claims {
     pub operator_id: String,
     /// Expiry, seconds since the Unix epoch.
     pub exp: i64,
+    /// `iss`, when the token has one.
+    pub issuer: Option<String>,
+    /// `sub`: who signed in at the identity provider (required with a JWKS).
+    pub subject: Option<String>,
 }
 
-/// Why a token was refused. Every variant means 401; the Display text is safe to log and never
-/// includes the token.
+/// Why a token was refused. Every variant means 401 except `JwksUnavailable` (503); the Display
+/// text is safe to log and never includes the token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     #[error("no bearer token")]
@@ -107,9 +225,18 @@ pub struct JwtVerifier {
     inner: Arc<Inner>,
 }
 
+/// What a configured JWKS turned into.
+enum Jwks {
+    Off,
+    On(JwksSource),
+    /// Configured but not usable here (see [`JwtConfig::check`]): RS256/ES256 tokens get 503, as
+    /// when the keys cannot be fetched.
+    Refused,
+}
+
 struct Inner {
     hs256: Option<DecodingKey>,
-    jwks: Option<JwksSource>,
+    jwks: Jwks,
     issuer: Option<String>,
     audience: Option<String>,
 }
@@ -118,7 +245,7 @@ impl fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtVerifier")
             .field("hs256", &self.inner.hs256.is_some())
-            .field("jwks", &self.inner.jwks.is_some())
+            .field("jwks", &matches!(self.inner.jwks, Jwks::On(_)))
             .field("issuer", &self.inner.issuer)
             .field("audience", &self.inner.audience)
             .finish()
@@ -140,6 +267,10 @@ struct RawClaims {
     account_id: String,
     operator_id: String,
     exp: i64,
+    #[serde(default)]
+    iss: Option<String>,
+    #[serde(default)]
+    sub: Option<String>,
 }
 
 fn valid_id_claim(v: &str) -> bool {
@@ -187,21 +318,48 @@ fn read_header(token: &str) -> Result<RawHeader, AuthError> {
     Ok(header)
 }
 
+/// The time source of the JWKS cache (a test moves it forward).
+pub(crate) type Ticker = Arc<dyn Fn() -> Instant + Send + Sync>;
+
 impl JwtVerifier {
+    /// A verifier that applies the rules of [`JwtConfig::check`] whatever `config` holds: a mode
+    /// that is not allowed where it runs stays off (HS256 tokens get 401, JWKS tokens 503).
     pub fn new(config: JwtConfig) -> Self {
-        Self::with_refetch_interval(config, jwks::REFETCH_INTERVAL)
+        Self::with_clock(config, jwks::REFETCH_INTERVAL, Arc::new(Instant::now))
     }
 
-    fn with_refetch_interval(config: JwtConfig, refetch_interval: Duration) -> Self {
-        let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
-        let hs256 = nonempty(config.hs256_secret).map(|s| DecodingKey::from_secret(s.as_bytes()));
-        let jwks = nonempty(config.jwks_url).map(|url| JwksSource::new(url, refetch_interval));
+    fn with_clock(config: JwtConfig, refetch_interval: Duration, now: Ticker) -> Self {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let config = JwtConfig {
+            hs256_secret: nonempty(&config.hs256_secret),
+            jwks_url: nonempty(&config.jwks_url),
+            issuer: nonempty(&config.issuer),
+            audience: nonempty(&config.audience),
+            deployment: config.deployment,
+        };
+        let hs256 = config.hs256_secret.as_deref().and_then(|secret| match config.hs256_refusal(secret) {
+            None => Some(DecodingKey::from_secret(secret.as_bytes())),
+            Some(why) => {
+                tracing::error!(reason = why, "HS256 tokens are off");
+                None
+            }
+        });
+        let jwks = match &config.jwks_url {
+            None => Jwks::Off,
+            Some(url) => match config.jwks_refusal(url) {
+                None => Jwks::On(JwksSource::new(url.clone(), refetch_interval, now, config.deployment)),
+                Some(why) => {
+                    tracing::error!(reason = %why, "JWKS tokens are refused");
+                    Jwks::Refused
+                }
+            },
+        };
         JwtVerifier {
             inner: Arc::new(Inner {
                 hs256,
                 jwks,
-                issuer: nonempty(config.issuer),
-                audience: nonempty(config.audience),
+                issuer: config.issuer,
+                audience: config.audience,
             }),
         }
     }
@@ -228,11 +386,11 @@ impl JwtVerifier {
                 } else {
                     Algorithm::ES256
                 };
-                let source = self
-                    .inner
-                    .jwks
-                    .as_ref()
-                    .ok_or(AuthError::UnsupportedAlgorithm)?;
+                let source = match &self.inner.jwks {
+                    Jwks::On(source) => source,
+                    Jwks::Refused => return Err(AuthError::JwksUnavailable),
+                    Jwks::Off => return Err(AuthError::UnsupportedAlgorithm),
+                };
                 let kid = header.kid.as_deref();
                 let keys = source.keys().await?;
                 if let Some(result) = self.try_keys(token, alg, kid, &keys) {
@@ -274,6 +432,10 @@ impl JwtVerifier {
         v.validate_exp = true;
         v.validate_nbf = true;
         let mut required = vec!["exp"];
+        if alg != Algorithm::HS256 {
+            // Identity-provider tokens name who signed in: the operator is bound to it.
+            required.push("sub");
+        }
         if let Some(iss) = &self.inner.issuer {
             v.set_issuer(&[iss]);
             required.push("iss");
@@ -297,14 +459,21 @@ impl JwtVerifier {
             account_id,
             operator_id,
             exp,
+            iss,
+            sub,
         } = data.claims;
         if !valid_id_claim(&account_id) || !valid_id_claim(&operator_id) {
+            return Err(AuthError::ClaimsInvalid);
+        }
+        if sub.as_deref().is_some_and(|s| !valid_id_claim(s)) || iss.as_deref().is_some_and(|s| s.len() > 1024) {
             return Err(AuthError::ClaimsInvalid);
         }
         Ok(Claims {
             account_id,
             operator_id,
             exp,
+            issuer: iss,
+            subject: sub,
         })
     }
 }
@@ -375,8 +544,39 @@ mod tests {
         EncodingKey::from_ec_der(&pem_der(EC_PEM))
     }
 
+    const ISS: &str = "https://idp.example";
+    const AUD: &str = "hub-api";
+
+    /// What an identity provider's token for the hub carries.
     fn good_claims() -> Value {
-        json!({"account_id": "acc-1", "operator_id": "op-1", "exp": now() + 300})
+        json!({"account_id": "acc-1", "operator_id": "op-1", "exp": now() + 300, "iss": ISS, "aud": AUD, "sub": "user-1"})
+    }
+
+    /// The JWT configuration of a hub behind the identity provider whose JWKS is at `url`.
+    fn jwks_config(url: &str) -> JwtConfig {
+        JwtConfig {
+            jwks_url: Some(url.to_owned()),
+            issuer: Some(ISS.into()),
+            audience: Some(AUD.into()),
+            ..Default::default()
+        }
+    }
+
+    /// A monotonic clock that a test moves forward.
+    #[derive(Clone)]
+    struct TestTicker(Arc<AtomicUsize>, Instant);
+
+    impl TestTicker {
+        fn new() -> Self {
+            TestTicker(Arc::new(AtomicUsize::new(0)), Instant::now())
+        }
+        fn advance(&self, by: Duration) {
+            self.0.fetch_add(by.as_secs() as usize, Ordering::SeqCst);
+        }
+        fn ticker(&self) -> Ticker {
+            let me = self.clone();
+            Arc::new(move || me.1 + Duration::from_secs(me.0.load(Ordering::SeqCst) as u64))
+        }
     }
 
     fn sign(alg: Algorithm, kid: Option<&str>, claims: &Value, key: &EncodingKey) -> String {
@@ -417,17 +617,24 @@ mod tests {
             let hits = Arc::new(AtomicUsize::new(0));
             let doc = Arc::new(Mutex::new((StatusCode::OK, doc)));
             let (h, d) = (hits.clone(), doc.clone());
-            let app = axum::Router::new().route(
-                "/jwks",
-                axum::routing::get(move || {
-                    let (h, d) = (h.clone(), d.clone());
-                    async move {
-                        h.fetch_add(1, Ordering::SeqCst);
-                        let (status, body) = d.lock().unwrap().clone();
-                        (status, axum::Json(body))
-                    }
-                }),
-            );
+            let app = axum::Router::new()
+                .route(
+                    "/jwks",
+                    axum::routing::get(move || {
+                        let (h, d) = (h.clone(), d.clone());
+                        async move {
+                            h.fetch_add(1, Ordering::SeqCst);
+                            let (status, body) = d.lock().unwrap().clone();
+                            (status, axum::Json(body))
+                        }
+                    }),
+                )
+                .route(
+                    "/moved",
+                    axum::routing::get(|| async {
+                        (StatusCode::FOUND, [(axum::http::header::LOCATION, "/jwks")])
+                    }),
+                );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             tokio::spawn(async move {
@@ -449,10 +656,7 @@ mod tests {
         }
 
         fn verifier(&self) -> JwtVerifier {
-            JwtVerifier::new(JwtConfig {
-                jwks_url: Some(self.url.clone()),
-                ..Default::default()
-            })
+            JwtVerifier::new(jwks_config(&self.url))
         }
     }
 
@@ -656,6 +860,8 @@ mod tests {
         });
         let with = |iss: Option<&str>, aud: Option<Value>| {
             let mut c = good_claims();
+            c.as_object_mut().unwrap().remove("iss");
+            c.as_object_mut().unwrap().remove("aud");
             if let Some(iss) = iss {
                 c["iss"] = json!(iss);
             }
@@ -839,19 +1045,14 @@ mod tests {
     #[tokio::test]
     async fn unknown_kid_refetch_is_rate_limited_per_interval() {
         let server = JwksServer::start(jwks_with(&["test-rsa-1"])).await;
-        let v = JwtVerifier::with_refetch_interval(
-            JwtConfig {
-                jwks_url: Some(server.url.clone()),
-                ..Default::default()
-            },
-            Duration::from_millis(300),
-        );
+        let clock = TestTicker::new();
+        let v = JwtVerifier::with_clock(jwks_config(&server.url), Duration::from_secs(60), clock.ticker());
         let ghost = sign(Algorithm::RS256, Some("ghost"), &good_claims(), &rsa_key());
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
         assert_eq!(server.hits(), 2, "initial fetch + one refetch");
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
         assert_eq!(server.hits(), 2);
-        tokio::time::sleep(Duration::from_millis(350)).await;
+        clock.advance(Duration::from_secs(61));
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
         assert_eq!(server.hits(), 3, "one more refetch after the interval");
     }
@@ -883,10 +1084,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         drop(listener);
-        let v = JwtVerifier::new(JwtConfig {
-            jwks_url: Some(format!("http://{addr}/jwks")),
-            ..Default::default()
-        });
+        let v = JwtVerifier::new(jwks_config(&format!("http://{addr}/jwks")));
         assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
     }
 
@@ -945,6 +1143,7 @@ mod tests {
                 jwks_url: Some("https://idp.example/jwks".into()),
                 issuer: None,
                 audience: Some("hub".into()),
+                deployment: Deployment::Local,
             }
         );
         assert_eq!(JwtConfig::from_lookup(|_| None), JwtConfig::default());
@@ -963,5 +1162,175 @@ mod tests {
             assert!(!text.contains("acc-secret-id"));
             assert!(!text.contains(token.split('.').next().unwrap()));
         }
+    }
+
+    // --- Where each mode is allowed -------------------------------------------------------
+
+    #[tokio::test]
+    async fn hs256_is_a_local_mode_only() {
+        let token = hs(&good_claims());
+        let config = |deployment, secret: &str| JwtConfig {
+            hs256_secret: Some(secret.into()),
+            deployment,
+            ..Default::default()
+        };
+        // Outside Lambda, with a long secret of its own: on.
+        assert!(config(Deployment::Local, SECRET).check().is_ok());
+        assert!(JwtVerifier::new(config(Deployment::Local, SECRET)).verify(&token).await.is_ok());
+
+        // Inside Lambda: refused at start, and off whatever the verifier is given (401).
+        let lambda = config(Deployment::Lambda, SECRET);
+        assert!(lambda.check().unwrap_err().contains("Lambda"));
+        assert_eq!(JwtVerifier::new(lambda).verify(&token).await, Err(AuthError::UnsupportedAlgorithm));
+        let from_env = JwtConfig::from_lookup(|name| match name {
+            "AWS_LAMBDA_FUNCTION_NAME" => Some("hub-operators".into()),
+            "HUB_JWT_SECRET" => Some(SECRET.into()),
+            _ => None,
+        });
+        assert_eq!(from_env.deployment, Deployment::Lambda);
+        assert_eq!(JwtVerifier::new(from_env).verify(&token).await, Err(AuthError::UnsupportedAlgorithm));
+
+        // Beside a JWKS: refused, and no fetch is made for an HS256 token.
+        let server = JwksServer::start(full_jwks()).await;
+        let both = JwtConfig { hs256_secret: Some(SECRET.into()), ..jwks_config(&server.url) };
+        assert!(both.check().unwrap_err().contains("HUB_JWKS_URL"));
+        assert_eq!(JwtVerifier::new(both).verify(&token).await, Err(AuthError::UnsupportedAlgorithm));
+        assert_eq!(server.hits(), 0);
+
+        // Shorter than 32 bytes: refused.
+        let short = "x".repeat(MIN_SECRET_BYTES - 1);
+        let short_token = sign_hs256(&short, "acc-1", "op-1", 600);
+        assert!(config(Deployment::Local, &short).check().unwrap_err().contains("32 bytes"));
+        assert_eq!(JwtVerifier::new(config(Deployment::Local, &short)).verify(&short_token).await, Err(AuthError::UnsupportedAlgorithm));
+        assert!(config(Deployment::Local, &"x".repeat(MIN_SECRET_BYTES)).check().is_ok());
+
+        // The published development secret: hub-local only.
+        let dev_token = sign_hs256(LOCAL_DEV_SECRET, "acc-1", "op-1", 600);
+        assert!(LOCAL_DEV_SECRET.len() >= MIN_SECRET_BYTES);
+        assert!(config(Deployment::Local, LOCAL_DEV_SECRET).check().unwrap_err().contains("development secret"));
+        assert_eq!(JwtVerifier::new(config(Deployment::Local, LOCAL_DEV_SECRET)).verify(&dev_token).await, Err(AuthError::UnsupportedAlgorithm));
+        assert!(config(Deployment::HubLocal, LOCAL_DEV_SECRET).check().is_ok());
+        assert!(JwtVerifier::new(config(Deployment::HubLocal, LOCAL_DEV_SECRET)).verify(&dev_token).await.is_ok());
+        assert!(config(Deployment::Lambda, LOCAL_DEV_SECRET).check().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_jwks_needs_issuer_and_audience_and_tokens_of_other_applications_are_refused() {
+        let server = JwksServer::start(full_jwks()).await;
+        let rs = |claims: &Value| sign(Algorithm::RS256, Some("test-rsa-1"), claims, &rsa_key());
+        // Without issuer or audience the configuration is refused, and so are the tokens (503,
+        // the failure mode of an unusable JWKS), without a fetch.
+        for config in [
+            JwtConfig { issuer: None, ..jwks_config(&server.url) },
+            JwtConfig { audience: None, ..jwks_config(&server.url) },
+            JwtConfig { issuer: Some(String::new()), ..jwks_config(&server.url) },
+        ] {
+            let from_env = JwtConfig::from_lookup(|name| match name {
+                "HUB_JWKS_URL" => config.jwks_url.clone(),
+                "HUB_JWT_ISSUER" => config.issuer.clone(),
+                "HUB_JWT_AUDIENCE" => config.audience.clone(),
+                _ => None,
+            });
+            assert!(from_env.check().unwrap_err().contains("HUB_JWT_ISSUER and HUB_JWT_AUDIENCE"), "{config:?}");
+            assert_eq!(JwtVerifier::new(config).verify(&rs(&good_claims())).await, Err(AuthError::JwksUnavailable));
+        }
+        assert_eq!(server.hits(), 0);
+        assert!(jwks_config(&server.url).check().is_ok());
+
+        // Configured: a token of another application (aud) or another provider (iss) is refused,
+        // as is one that names nobody (no sub).
+        let v = server.verifier();
+        assert!(v.verify(&rs(&good_claims())).await.is_ok());
+        let mut claims = good_claims();
+        claims["aud"] = json!("another-app");
+        assert_eq!(v.verify(&rs(&claims)).await, Err(AuthError::ClaimsInvalid));
+        claims["aud"] = json!(["another-app", "yet-another"]);
+        assert_eq!(v.verify(&rs(&claims)).await, Err(AuthError::ClaimsInvalid));
+        let mut claims = good_claims();
+        claims["iss"] = json!("https://other-tenant.idp.example");
+        assert_eq!(v.verify(&rs(&claims)).await, Err(AuthError::ClaimsInvalid));
+        for missing in ["iss", "aud", "sub"] {
+            let mut claims = good_claims();
+            claims.as_object_mut().unwrap().remove(missing);
+            assert_eq!(v.verify(&rs(&claims)).await, Err(AuthError::ClaimsInvalid), "without {missing}");
+        }
+        let verified = v.verify(&rs(&good_claims())).await.unwrap();
+        assert_eq!((verified.issuer.as_deref(), verified.subject.as_deref()), (Some(ISS), Some("user-1")));
+    }
+
+    #[test]
+    fn jwks_urls_are_https_except_loopback_outside_lambda() {
+        use Deployment::*;
+        for deployment in [Local, HubLocal, Lambda] {
+            assert!(jwks_url_allowed("https://idp.example/.well-known/jwks.json", deployment).is_ok());
+            for refused in ["http://idp.example/jwks", "http://10.0.0.1/jwks", "ftp://idp.example/jwks", "file:///etc/jwks.json", "not a url"] {
+                assert!(jwks_url_allowed(refused, deployment).is_err(), "{refused} in {deployment:?}");
+            }
+        }
+        for loopback in ["http://127.0.0.1:9000/jwks", "http://localhost:9000/jwks", "http://LOCALHOST/jwks", "http://[::1]:9000/jwks", "http://127.0.0.2/jwks"] {
+            assert!(jwks_url_allowed(loopback, Local).is_ok(), "{loopback}");
+            assert!(jwks_url_allowed(loopback, HubLocal).is_ok(), "{loopback}");
+            assert!(jwks_url_allowed(loopback, Lambda).unwrap_err().contains("Lambda"), "{loopback}");
+        }
+        // Not fooled by a host that only starts like a loopback one.
+        assert!(jwks_url_allowed("http://localhost.evil.example/jwks", Local).is_err());
+        assert!(jwks_url_allowed("http://127.0.0.1.evil.example/jwks", Local).is_err());
+        assert!(jwks_url_allowed("http://localhost@evil.example/jwks", Local).is_err());
+        assert!(jwks_url_allowed("http://127.0.0.1:80@evil.example/jwks", Local).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_jwks_over_plain_http_is_refused_in_lambda_and_off_loopback() {
+        let server = JwksServer::start(full_jwks()).await;
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        // Inside Lambda, even the loopback server is not asked.
+        let lambda = JwtConfig { deployment: Deployment::Lambda, ..jwks_config(&server.url) };
+        assert!(lambda.check().unwrap_err().contains("https"));
+        assert_eq!(JwtVerifier::new(lambda).verify(&rs).await, Err(AuthError::JwksUnavailable));
+        // Outside Lambda, a plain-http provider elsewhere is refused before any request.
+        let elsewhere = jwks_config("http://idp.example/jwks");
+        assert!(elsewhere.check().unwrap_err().contains("https"));
+        assert_eq!(JwtVerifier::new(elsewhere).verify(&rs).await, Err(AuthError::JwksUnavailable));
+        assert_eq!(server.hits(), 0);
+        // The same server on loopback outside Lambda: served.
+        assert!(server.verifier().verify(&rs).await.is_ok());
+        assert_eq!(server.hits(), 1);
+    }
+
+    #[tokio::test]
+    async fn jwks_redirects_are_not_followed() {
+        let server = JwksServer::start(full_jwks()).await;
+        let moved = server.url.replace("/jwks", "/moved");
+        let v = JwtVerifier::new(jwks_config(&moved));
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
+        assert_eq!(server.hits(), 0, "the redirect was followed");
+    }
+
+    #[tokio::test]
+    async fn keys_not_refreshed_for_a_day_stop_being_trusted() {
+        let server = JwksServer::start(full_jwks()).await;
+        let clock = TestTicker::new();
+        let v = JwtVerifier::with_clock(jwks_config(&server.url), Duration::from_secs(60), clock.ticker());
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        assert!(v.verify(&rs).await.is_ok());
+        assert_eq!(server.hits(), 1);
+        // The provider's JWKS goes down. Past the hour the keys are refetched, the fetch fails,
+        // and the cached keys stay in use...
+        server.set(StatusCode::SERVICE_UNAVAILABLE, json!({}));
+        clock.advance(Duration::from_secs(2 * 3600));
+        assert!(v.verify(&rs).await.is_ok());
+        assert_eq!(server.hits(), 2);
+        clock.advance(Duration::from_secs(21 * 3600));
+        assert!(v.verify(&rs).await.is_ok(), "23 h after the last refresh");
+        // ...until a day after the last successful refresh: then 503, never the stale keys.
+        clock.advance(Duration::from_secs(3600 + 60));
+        assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
+        let ghost = sign(Algorithm::RS256, Some("ghost"), &good_claims(), &rsa_key());
+        assert_eq!(v.verify(&ghost).await, Err(AuthError::JwksUnavailable));
+        // Back up: trusted again at the next attempt after the retry interval.
+        server.set(StatusCode::OK, full_jwks());
+        clock.advance(Duration::from_secs(61));
+        assert!(v.verify(&rs).await.is_ok());
     }
 }

@@ -493,7 +493,6 @@ async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions
     let env = [
         ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
         ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("HUB_JWT_SECRET", hub_e2e::SECRET.to_owned()),
         ("AWS_ACCESS_KEY_ID", "local".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
     ];
@@ -560,4 +559,22 @@ async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions
         Outcome::Response(answer) => assert_eq!(answer["context"], json!({"refusal": "unauthenticated"})),
         other => panic!("the authorizer failed: {other:?}"),
     }
+    // A burst of wrong passwords (one above, one just now): after 20 the authorizer refuses the
+    // username without checking it, and the function answers 429 with Retry-After.
+    for _ in 2..hub_api::throttle::MAX_FAILURES {
+        match authorizer.invoke(authorizer_request(Some(basic_header(&wrong)))).await {
+            Outcome::Response(answer) => assert_eq!(answer["context"], json!({"refusal": "unauthenticated"})),
+            other => panic!("the authorizer failed: {other:?}"),
+        }
+    }
+    let limited = match authorizer.invoke(authorizer_request(Some(basic_header(&user)))).await {
+        Outcome::Response(answer) => answer,
+        other => panic!("the authorizer failed: {other:?}"),
+    };
+    assert_eq!(limited["context"]["refusal"], "too_many_requests", "{limited}");
+    let retry_after = limited["context"]["retryAfter"].as_u64().expect("retryAfter");
+    assert!((1..=60).contains(&retry_after), "{limited}");
+    let (status, headers, body) = response(function.invoke(http_event("GET", &path, "", None, Some(limited["context"].clone()))).await);
+    assert_eq!((status, body["code"].as_str()), (429, Some("too_many_requests")));
+    assert_eq!(headers["retry-after"], retry_after.to_string());
 }

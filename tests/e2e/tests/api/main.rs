@@ -7,6 +7,7 @@ mod summary;
 mod faults;
 mod limits;
 mod secrets;
+mod edge;
 mod maintenance;
 mod template;
 mod openapi;

@@ -332,6 +332,7 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
         created_at: rfc3339(now),
         updated_at: rfc3339(now),
         version: 1,
+        sign_in: None,
     }
 }
 

@@ -195,3 +195,40 @@ fn only_the_openapi_document_and_the_web_page_are_public() {
     let expected = [("GET", "/"), ("GET", "/assets/{proxy+}"), ("GET", "/openapi.json")];
     assert_eq!(public, expected.map(|(m, p)| (m.to_owned(), p.to_owned())));
 }
+
+/// The identity provider's parameters are required (issuer and audience non-empty, the JWKS over
+/// https), HS256 cannot be switched on, the cursor key is always set, and the HTTP API and the
+/// authorizer are throttled by parameters.
+#[test]
+fn the_identity_edge_is_closed_and_throttled() {
+    let template = template();
+    let parameters = &template["Parameters"];
+    for name in ["JwksUrl", "JwtIssuer", "JwtAudience"] {
+        assert!(parameters[name]["Default"].is_null(), "{name} must have no default (a deployment must name it)");
+    }
+    for name in ["JwtIssuer", "JwtAudience"] {
+        assert_eq!(parameters[name]["MinLength"].as_u64(), Some(1), "{name} must not be empty");
+    }
+    let pattern = text(&parameters["JwksUrl"]["AllowedPattern"]);
+    assert!(pattern.starts_with("^https://"), "JwksUrl: {pattern}");
+
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for (variable, parameter) in [("HUB_JWKS_URL", "JwksUrl"), ("HUB_JWT_ISSUER", "JwtIssuer"), ("HUB_JWT_AUDIENCE", "JwtAudience")] {
+        assert_eq!(variables[variable]["Ref"], parameter, "{variable}");
+    }
+    assert!(variables["HUB_JWT_SECRET"].is_null(), "HS256 is a local mode only: no HUB_JWT_SECRET in the template");
+    assert!(text(&variables["HUB_CURSOR_SECRET"]["Fn::Sub"]).contains("CursorSecret"), "the cursor key comes from the generated secret");
+
+    let api = &template["Resources"]["HttpApi"]["Properties"];
+    for (setting, parameter) in [("ThrottlingRateLimit", "ThrottlingRateLimit"), ("ThrottlingBurstLimit", "ThrottlingBurstLimit")] {
+        assert_eq!(api["DefaultRouteSettings"][setting]["Ref"], parameter, "{setting}");
+        assert!(parameters[parameter]["Default"].as_u64().is_some_and(|v| v > 0), "{parameter}");
+    }
+    let public = &api["RouteSettings"]["GET /openapi.json"];
+    assert!(public["ThrottlingRateLimit"].as_u64().is_some() && public["ThrottlingBurstLimit"].as_u64().is_some());
+
+    let reserved = &template["Resources"]["AuthorizerFunction"]["Properties"]["ReservedConcurrentExecutions"]["Fn::If"];
+    assert_eq!(reserved[0], "ReserveAuthorizerConcurrency");
+    assert_eq!(reserved[1]["Ref"], "AuthorizerReservedConcurrency");
+    assert!(parameters["AuthorizerReservedConcurrency"]["Default"].as_u64().is_some_and(|v| v > 0));
+}

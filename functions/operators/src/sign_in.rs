@@ -1,0 +1,25 @@
+//! The binding of an operator to its identity-provider subject (`hub_api::caller`): recorded at
+//! its first sign-in, reset here by an administrator (a new identity-provider account, a
+//! migration to another provider), after which the next token naming the operator binds again.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use hub_api::error::{ApiError, ApiResult};
+use hub_api::extract::PathIds;
+use hub_api::{AppState, Caller};
+
+#[utoipa::path(delete, path = "/operators/{id}/sign-in", operation_id = "resetOperatorSignIn", tag = "Operators",
+    description = "Forgets the identity-provider subject (`iss` + `sub`) bound to the operator at its first sign-in. \
+                   Tokens naming the operator with another subject are refused (401) until this reset; the next token \
+                   naming it then binds it again. Idempotent (204 when nothing is bound). Administrators only.",
+    params(("id" = String, Path, description = "Operator id")),
+    responses((status = 204, description = "The operator is no longer bound to a subject")))]
+pub async fn reset(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    let scope = caller.scope();
+    if !state.store.reset_operator_sign_in(&scope, &id).await? {
+        // Nothing was bound, or there is no such operator.
+        state.store.operator(&scope, &id).await?.ok_or(ApiError::NotFound)?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
