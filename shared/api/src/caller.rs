@@ -4,7 +4,8 @@
 //! Two kinds of credentials:
 //!
 //! - `Bearer <JWT>`: an operator. The token is verified, then the operator is read (one GetItem),
-//!   so that a deleted operator or a removed administrator is refused or demoted at once.
+//!   so that a deleted or disabled operator or a removed administrator is refused or demoted at
+//!   once.
 //! - `Basic base64(username:password)`: an API user, acting with its owner's rights. The username
 //!   names the account and the API user ([`api_user_username`]); one conditional UpdateItem of
 //!   the API user item checks the password's hash and records the use (see
@@ -105,6 +106,9 @@ impl Authenticator {
         }
         let scope = AccountScope::new(&claims.account_id);
         let operator = state.store.operator(&scope, &claims.operator_id).await?.ok_or(ApiError::Unauthenticated)?;
+        if operator.is_disabled {
+            return Err(ApiError::Unauthenticated);
+        }
         Ok(Caller {
             account_id: claims.account_id,
             operator_id: operator.operator_id,
@@ -116,7 +120,7 @@ impl Authenticator {
 
 /// One round trip: the hash must match on an existing API user item, and the same request counts
 /// the use. Unknown user, deleted user (or deleted owner, whose API users go in the same
-/// transaction) and wrong password are indistinguishable.
+/// transaction), an API user of a disabled owner and wrong password are indistinguishable.
 async fn api_user(state: &AppState, username: &str, password: &str) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
     if !is_password_shaped(password) {

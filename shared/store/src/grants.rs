@@ -28,6 +28,8 @@ pub struct Holders {
     pub groups: BTreeSet<String>,
     /// Operators whose delete is still finishing: their memberships do not count.
     pub pending_operators: BTreeSet<String>,
+    /// Disabled operators: they hold nothing for the rules, directly or through groups.
+    pub disabled_operators: BTreeSet<String>,
 }
 
 impl Store {
@@ -72,11 +74,14 @@ impl Store {
     }
 
     /// Everyone holding `permission`: direct holders and the groups granted it (strongly
-    /// consistent reads). Operators and groups whose delete is pending are left out.
+    /// consistent reads). Operators and groups whose delete is pending are left out; disabled operators
+    /// are listed in `disabled_operators` for the caller to leave out (they may also hold through
+    /// groups).
     pub async fn holders(&self, scope: &AccountScope, permission: &str) -> Result<Holders, StoreError> {
         let prefix = scope.grants_of_permission_prefix(permission);
-        let (grants, pending) = tokio::try_join!(self.query_all(scope, &prefix), self.pending_deletes(scope))?;
-        let mut holders = Holders::default();
+        let (grants, pending, disabled) =
+            tokio::try_join!(self.query_all(scope, &prefix), self.pending_deletes(scope), self.disabled_operator_ids(scope))?;
+        let mut holders = Holders { disabled_operators: disabled, ..Holders::default() };
         for p in &pending {
             if let Principal::Operator(id) = p {
                 holders.pending_operators.insert(id.clone());

@@ -28,6 +28,7 @@ mod monitors;
 pub mod keys;
 mod operators;
 mod pending;
+mod scim_tokens;
 pub mod records;
 pub mod schedule_record;
 pub mod table;
@@ -51,3 +52,4 @@ pub use maintenance::{ActivityRefresh, CounterRepair, GroupCount, HubCounters, R
 pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
 pub use monitors::{MonitorAuthorization, PRODUCTION_MODE};
 pub use operators::OperatorFilter;
+pub use scim_tokens::{MAX_SCIM_TOKENS_PER_ACCOUNT, ScimTokenRoster};

@@ -3,6 +3,7 @@ mod groups;
 mod lambda_payloads;
 mod monitors;
 mod operators;
+mod disabled;
 mod summary;
 mod faults;
 mod limits;

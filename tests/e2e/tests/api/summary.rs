@@ -87,7 +87,7 @@ async fn a_new_accounts_summary_and_its_shape() {
         json!({
             "accountId": app.account.account_id,
             "accountType": "Business",
-            "operators": {"total": 1, "active": 1, "activeList": [summary["operators"]["activeList"][0].clone()]},
+            "operators": {"total": 1, "active": 1, "disabled": 0, "activeList": [summary["operators"]["activeList"][0].clone()]},
             "groups": {"total": 2, "empty": 0},
             "apiUsers": {"total": 0, "inactive": 0, "inactiveComputedAt": null},
             "onDuty": 1,
@@ -328,6 +328,7 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
         is_on_duty,
         is_administrator: false,
         is_account_administrator: false,
+        is_disabled: false,
         schedules,
         created_at: rfc3339(now),
         updated_at: rfc3339(now),
