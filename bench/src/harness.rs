@@ -203,6 +203,8 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
             is_account_administrator: false,
             is_disabled: false,
             schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
+            external_id: None,
+            scim: None,
             created_at: now.clone(),
             updated_at: now.clone(),
             version: 1,

@@ -239,6 +239,8 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
         is_account_administrator: false,
         is_disabled: false,
         schedules: Vec::new(),
+        external_id: None,
+        scim: None,
         created_at: now.clone(),
         updated_at: now,
         version: 1,

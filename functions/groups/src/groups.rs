@@ -78,6 +78,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         is_everyone: false,
         is_administrators: false,
         member_count: 0,
+        external_id: None,
         created_at: now.clone(),
         updated_at: now,
         version: 1,

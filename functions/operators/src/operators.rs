@@ -130,6 +130,8 @@ pub async fn create(
         is_account_administrator: false,
         is_disabled: false,
         schedules: Vec::new(),
+        external_id: None,
+        scim: None,
         created_at: now.clone(),
         updated_at: now,
         version: 1,

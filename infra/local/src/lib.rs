@@ -20,7 +20,8 @@ pub fn app(state: AppState) -> Router {
         .merge(hub_groups::router(state.clone()))
         .merge(hub_summary::router(state.clone()))
         .merge(hub_monitors::router(state.clone()))
-        .merge(hub_api_users::router(state));
+        .merge(hub_api_users::router(state.clone()))
+        .merge(hub_scim::router(state));
     hub_api::http::with_fallback(routers).layer(cors)
 }
 

@@ -33,6 +33,8 @@ pub enum Conflict {
     PermissionNotAssignable,
     GroupNameTaken,
     SystemGroupImmutable,
+    /// Only reachable through SCIM, which answers it as `uniqueness`.
+    ExternalIdTaken,
 }
 
 impl Conflict {
@@ -50,7 +52,13 @@ impl Conflict {
             Conflict::PermissionNotAssignable => "permission_not_assignable",
             Conflict::GroupNameTaken => "group_name_taken",
             Conflict::SystemGroupImmutable => "system_group_immutable",
+            Conflict::ExternalIdTaken => "external_id_taken",
         }
+    }
+
+    /// The human-readable explanation of the refusal.
+    pub fn detail_text(self) -> &'static str {
+        self.detail()
     }
 
     fn detail(self) -> &'static str {
@@ -67,6 +75,7 @@ impl Conflict {
             Conflict::PermissionNotAssignable => "Administrator is held only through membership of the Administrators group.",
             Conflict::GroupNameTaken => "Another group of this account already has this description.",
             Conflict::SystemGroupImmutable => "The Everyone and Administrators groups cannot be changed this way.",
+            Conflict::ExternalIdTaken => "Another resource of this account already has this externalId.",
         }
     }
 }
@@ -235,6 +244,7 @@ impl From<StoreError> for ApiError {
             StoreError::Guard(Guard::OperatorLimit) => ApiError::Conflict(Conflict::OperatorLimitReached),
             StoreError::Guard(Guard::EmailTaken) => ApiError::Conflict(Conflict::EmailTaken),
             StoreError::Guard(Guard::GroupNameTaken) => ApiError::Conflict(Conflict::GroupNameTaken),
+            StoreError::Guard(Guard::ExternalIdTaken) => ApiError::Conflict(Conflict::ExternalIdTaken),
             StoreError::Guard(Guard::LastAdministrator) => ApiError::Conflict(Conflict::LastAdministrator),
             StoreError::Guard(Guard::ParentMissing) => ApiError::NotFound,
             StoreError::Guard(g @ (Guard::AlreadyExists | Guard::IdempotencyKey)) => ApiError::Internal(format!("unhandled guard {g:?}")),

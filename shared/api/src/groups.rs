@@ -46,6 +46,30 @@ pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: 
     .await
 }
 
+/// Reads the group, applies `apply` and writes the result guarded by the version read (its name
+/// and `externalId` are what may change), retrying on fresh data; system groups keep their names.
+pub async fn change<F>(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
+where
+    F: Fn(&GroupRecord) -> ApiResult<GroupRecord>,
+{
+    retrying(|| async {
+        let current = load(state, scope, id).await?;
+        if_match.check(current.version)?;
+        let mut next = apply(&current)?;
+        if next == current {
+            return Ok(current);
+        }
+        if next.description != current.description && is_system_group(id) {
+            return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+        }
+        next.version = current.version + 1;
+        next.updated_at = state.clock.now_rfc3339();
+        state.store.update_group(scope, &current, &next).await?;
+        Ok(next)
+    })
+    .await
+}
+
 /// Deletes a group with its memberships, grants and monitor authorizations, unless it is a
 /// system group or the last holder of a protected permission goes with it.
 pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch) -> ApiResult<()> {

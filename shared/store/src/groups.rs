@@ -26,6 +26,9 @@ fn group_name_item(scope: &AccountScope, g: &GroupRecord) -> Item {
 pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRecord) -> Result<(), StoreError> {
     tx.put(group_item(scope, g)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
     tx.put(group_name_item(scope, g), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
+    if let Some(external_id) = &g.external_id {
+        crate::operators::put_external_id(tx, scope.group_external_id(external_id), "groupId", &g.group_id);
+    }
     Ok(())
 }
 
@@ -118,6 +121,14 @@ impl Store {
             );
             tx.put(group_name_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
         }
+        if old.external_id != new.external_id {
+            if let Some(old_id) = &old.external_id {
+                tx.delete(&scope.group_external_id(old_id), None, vec![], None);
+            }
+            if let Some(new_id) = &new.external_id {
+                crate::operators::put_external_id(&mut tx, scope.group_external_id(new_id), "groupId", &new.group_id);
+            }
+        }
         self.commit(tx).await
     }
 
@@ -139,6 +150,9 @@ impl Store {
         let mut tx = self.tx();
         tx.delete(&scope.group(&g.group_id), Some("#version = :seen"), vec![(":seen", n(g.version))], Some(Guard::Version));
         tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
+        if let Some(external_id) = &g.external_id {
+            tx.delete(&scope.group_external_id(external_id), None, vec![], None);
+        }
         AccountChange::default()
             .add(Counter::GroupsTotal, -1)
             .add(Counter::GroupsEmpty, -i64::from(g.member_count == 0))

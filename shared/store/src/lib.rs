@@ -23,6 +23,7 @@ mod error;
 mod grants;
 mod groups;
 mod idempotency;
+mod lookups;
 mod maintenance;
 mod monitors;
 pub mod keys;

@@ -52,7 +52,17 @@ pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &Ope
     if op.is_disabled {
         put_disabled_marker(tx, scope, &op.operator_id);
     }
+    if let Some(external_id) = &op.external_id {
+        put_external_id(tx, scope.operator_external_id(external_id), "operatorId", &op.operator_id);
+    }
     Ok(())
+}
+
+/// Reserves a SCIM `externalId` for one operator or group (the lookup `externalId eq` reads).
+pub(crate) fn put_external_id(tx: &mut Tx, key: crate::keys::Key, id_attribute: &str, id: &str) {
+    let mut item = key_item(&key);
+    item.insert(id_attribute.into(), s(id));
+    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::ExternalIdTaken));
 }
 
 fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
@@ -243,6 +253,14 @@ impl Store {
             );
             tx.put(email_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
         }
+        if old.external_id != new.external_id {
+            if let Some(old_id) = &old.external_id {
+                tx.delete(&scope.operator_external_id(old_id), None, vec![], None);
+            }
+            if let Some(new_id) = &new.external_id {
+                put_external_id(&mut tx, scope.operator_external_id(new_id), "operatorId", &new.operator_id);
+            }
+        }
         let active_delta = i64::from(counts_as_active(new)) - i64::from(counts_as_active(old));
         let in_use_delta = i64::from(!new.is_disabled) - i64::from(!old.is_disabled);
         let mut change = AccountChange::default().add(Counter::OperatorsActive, active_delta).add(Counter::OperatorsInUse, in_use_delta);
@@ -296,6 +314,9 @@ impl Store {
         tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
         if op.is_disabled {
             tx.delete(&scope.disabled(&op.operator_id), None, vec![], None);
+        }
+        if let Some(external_id) = &op.external_id {
+            tx.delete(&scope.operator_external_id(external_id), None, vec![], None);
         }
         let change = AccountChange::default()
             .add(Counter::OperatorsTotal, -1)

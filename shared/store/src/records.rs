@@ -75,6 +75,14 @@ pub struct OperatorRecord {
     pub is_disabled: bool,
     #[serde(default)]
     pub schedules: Vec<ScheduleRecord>,
+    /// The id a SCIM client (an identity provider) gave it; unique in the account (an
+    /// `EXTERNALID#OPERATOR#` reservation, which is also its constant-cost lookup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The SCIM attributes a provider sent that have no hub field (`name`, `emails`,
+    /// `phoneNumbers`), as a JSON object, echoed back on SCIM reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
@@ -98,6 +106,9 @@ pub struct GroupRecord {
     pub is_everyone: bool,
     pub is_administrators: bool,
     pub member_count: i64,
+    /// The id a SCIM client gave it; unique in the account (`EXTERNALID#GROUP#`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,

@@ -330,6 +330,8 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
         is_account_administrator: false,
         is_disabled: false,
         schedules,
+        external_id: None,
+        scim: None,
         created_at: rfc3339(now),
         updated_at: rfc3339(now),
         version: 1,

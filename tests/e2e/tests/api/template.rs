@@ -31,6 +31,8 @@ fn route_tables() -> BTreeMap<&'static str, BTreeSet<(String, String)>> {
         ("hub-summary", table(hub_summary::routes())),
         ("monitors", table(hub_monitors::routes())),
         ("api-users", table(hub_api_users::routes())),
+        // Everything under /scim/v2 goes to the SCIM function, which routes it itself.
+        ("scim", BTreeSet::from([("ANY".to_owned(), "/scim/v2/{proxy+}".to_owned())])),
     ])
 }
 
@@ -133,7 +135,7 @@ fn functions_and_the_authorizer_are_deployed_as_designed() {
         })
         .collect();
     let expected: BTreeSet<String> =
-        ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer", "maintenance"].iter().map(|s| s.to_string()).collect();
+        ["operators", "groups", "hub-summary", "monitors", "api-users", "scim", "authorizer", "maintenance"].iter().map(|s| s.to_string()).collect();
     assert_eq!(binaries, expected);
 
     let auth = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
@@ -153,6 +155,8 @@ fn functions_and_the_authorizer_are_deployed_as_designed() {
     assert!(outputs.contains_key("ApiUrl"));
 }
 
+/// Without the Lambda authorizer: the OpenAPI document (public) and SCIM, whose function checks
+/// the SCIM token itself.
 #[test]
 fn only_the_openapi_document_is_public() {
     let template = template();
@@ -164,5 +168,6 @@ fn only_the_openapi_document_is_public() {
             }
         }
     }
-    assert_eq!(public, [("GET".to_owned(), "/openapi.json".to_owned())]);
+    public.sort();
+    assert_eq!(public, [("ANY".to_owned(), "/scim/v2/{proxy+}".to_owned()), ("GET".to_owned(), "/openapi.json".to_owned())]);
 }
