@@ -107,12 +107,11 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
 
 /// Makes the group's members exactly `wanted`, one hub operation per change.
 async fn set_members(state: &AppState, scope: &AccountScope, group_id: &str, current: &BTreeSet<String>, wanted: &BTreeSet<String>) -> ScimResult<()> {
-    for id in wanted.difference(current) {
-        match hub_api::groups::add_member(state, scope, group_id, id).await {
-            Ok(_) => {}
-            Err(hub_api::ApiError::NotFound) => return Err(ScimError::invalid_value(format!("member {id} is not a user of this account"))),
-            Err(e) => return Err(e.into()),
-        }
+    let added: Vec<String> = wanted.difference(current).cloned().collect();
+    match hub_api::groups::add_members(state, scope, group_id, &added).await {
+        Ok(()) => {}
+        Err(hub_api::ApiError::NotFound) => return Err(ScimError::invalid_value("a member is not a user of this account")),
+        Err(e) => return Err(e.into()),
     }
     for id in current.difference(wanted) {
         match hub_api::groups::remove_member(state, scope, group_id, id).await {

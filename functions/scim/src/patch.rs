@@ -120,8 +120,9 @@ pub fn apply(resource: &mut Map<String, Value>, body: &Map<String, Value>) -> Sc
                 }
                 for (attribute, v) in values {
                     let attribute = canonical(&attribute);
-                    if attribute.starts_with("urn:") {
-                        // An extension's attributes, or a schema URN used as a key: none are stored.
+                    // An extension's attributes or a schema URN used as a key (none are stored),
+                    // and the read-only ones Okta repeats in a whole-resource replace (`id`).
+                    if attribute.starts_with("urn:") || read_only(&attribute) {
                         continue;
                     }
                     apply_one(resource, op, &Target { attribute, filter: None, sub: None }, Some(v))?;

@@ -119,6 +119,41 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, 
     .await
 }
 
+/// Adds several operators to a group (idempotent for those already members), a batch of
+/// `hub_store::MAX_MEMBERS_PER_ADD` per transaction, as an identity provider pushes a group.
+/// `NotFound` when the group or one of the operators does not exist (nothing of that batch is
+/// added).
+pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str, operator_ids: &[String]) -> ApiResult<()> {
+    if group_id == EVERYONE_GROUP_ID {
+        // Everyone has every operator: only a request naming a non-member changes something.
+        let present = state.store.members_among(scope, group_id, operator_ids).await?;
+        return if operator_ids.iter().all(|id| present.contains(id)) { Ok(()) } else { Err(ApiError::Conflict(Conflict::SystemGroupImmutable)) };
+    }
+    if group_id == ADMINISTRATORS_GROUP_ID {
+        for id in operator_ids {
+            add_member(state, scope, group_id, id).await?;
+        }
+        return Ok(());
+    }
+    for chunk in operator_ids.chunks(hub_store::MAX_MEMBERS_PER_ADD) {
+        retrying(|| async {
+            let group = load(state, scope, group_id).await?;
+            let present = state.store.members_among(scope, group_id, chunk).await?;
+            let mut missing: Vec<String> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
+            missing.sort();
+            missing.dedup();
+            match state.store.add_members(scope, &group, &missing).await {
+                Ok(()) => Ok(()),
+                // A concurrent request added one of them first: read again.
+                Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 /// Removes an operator from a group (idempotent), refusing Everyone, the last enabled
 /// administrator and the last holders of the protected permissions. `Ok(false)` when it was not
 /// a member.

@@ -9,6 +9,10 @@ use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index, name_sort_key};
 use crate::records::{GroupRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
+/// Members added by one [`Store::add_members`] transaction: three actions each (two membership
+/// items and the operator's existence) plus the group and the account, within DynamoDB's 100.
+pub const MAX_MEMBERS_PER_ADD: usize = 30;
+
 pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(g)?;
     item.extend(key_item(&scope.group(&g.group_id)));
@@ -193,6 +197,39 @@ impl Store {
         } else {
             tx.check(&scope.operator(operator_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         }
+        self.commit(tx).await
+    }
+
+    /// Which of `operator_ids` are members of the group (batched reads).
+    pub async fn members_among(&self, scope: &AccountScope, group_id: &str, operator_ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        let items = self.batch_get(operator_ids.iter().map(|id| scope.member(group_id, id)).collect()).await?;
+        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).collect())
+    }
+
+    /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
+    /// read, in one transaction: their memberships, each operator's existence, the member count
+    /// and the empty-groups counter. Not for Administrators, whose members' flags change too
+    /// ([`Store::add_member`]).
+    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String]) -> Result<(), StoreError> {
+        if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
+            return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
+        }
+        if operator_ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.tx();
+        for id in operator_ids {
+            put_membership_items(&mut tx, scope, &group.group_id, id);
+            tx.check(&scope.operator(id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        }
+        tx.update(
+            &scope.group(&group.group_id),
+            "ADD #memberCount :added, #version :one",
+            Some("#version = :seen"),
+            vec![(":added", n(operator_ids.len() as i64)), (":one", n(1)), (":seen", n(group.version))],
+            Some(Guard::Version),
+        );
+        AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         self.commit(tx).await
     }
 

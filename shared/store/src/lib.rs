@@ -52,5 +52,6 @@ pub use grants::Holders;
 pub use maintenance::{ActivityRefresh, CounterRepair, GroupCount, HubCounters, Recount};
 pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
 pub use monitors::{MonitorAuthorization, PRODUCTION_MODE};
+pub use groups::MAX_MEMBERS_PER_ADD;
 pub use operators::OperatorFilter;
 pub use scim_tokens::{MAX_SCIM_TOKENS_PER_ACCOUNT, ScimTokenRoster};

@@ -4,6 +4,7 @@ mod lambda_payloads;
 mod monitors;
 mod operators;
 mod disabled;
+mod scim;
 mod summary;
 mod faults;
 mod limits;
