@@ -49,7 +49,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Base {
     type Rejection = ScimError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| !h.is_empty()).unwrap_or("localhost");
+        // API Gateway's domain name when the event has no Host header.
+        let domain = match parts.extensions.get::<lambda_http::request::RequestContext>() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.domain_name.clone(),
+            _ => None,
+        };
+        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| !h.is_empty()).map(str::to_owned);
+        let host = host.or(domain).unwrap_or_else(|| "localhost".to_owned());
         let scheme = match parts.headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) {
             Some(p) if p == "https" || p == "http" => p,
             // Behind API Gateway (a Lambda request context) it is always https.
