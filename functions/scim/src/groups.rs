@@ -226,6 +226,13 @@ pub async fn search(State(state): State<AppState>, auth: ScimAuth, base: Base, r
 
 async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
     let (start, count) = paging(params.start_index(), params.count())?;
+    let (total, resources) = query(&state, &auth, &base, &params, start, count).await?;
+    Ok(list_response(total, start, resources))
+}
+
+/// The matching resources' total and the window `start` (1-based), `count` of them.
+pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> ScimResult<(usize, Vec<Value>)> {
+    let (state, base) = (state.clone(), base.clone());
     let projection = Projection::new(params.attributes(), params.excluded_attributes());
     let scope = auth.0.scope();
     let store = &state.store;
@@ -261,5 +268,5 @@ async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListPara
         let members = if projection.wants("members") { Some(members_of(&state, &scope, &g.group_id).await?) } else { None };
         resources.push(projection.apply(to_scim(&g, members, &base)));
     }
-    Ok(list_response(total, start, resources))
+    Ok((total, resources))
 }

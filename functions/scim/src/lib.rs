@@ -124,10 +124,29 @@ async fn deadline(req: Request, next: Next) -> Response {
     }
 }
 
-/// Searching Users and Groups at once (`POST /.search` at the root) is not supported: 501, as
-/// RFC 7644 §3.12 says for an operation the service provider does not support.
-async fn search_everything(_auth: ScimAuth) -> ScimError {
-    ScimError::new(StatusCode::NOT_IMPLEMENTED, None, "Search /Users/.search or /Groups/.search.")
+/// `POST /.search` at the root (RFC 7644 §3.4.3): Users, then Groups, as one list. A filter
+/// that one resource type cannot be filtered by matches none of that type.
+async fn search_everything(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+    let body = json_body(req).await?;
+    let params = users::ListParams::from_search(&body)?;
+    let (start, count) = users::paging(params.start_index(), params.count())?;
+    // Totals first (a window of nothing), then the window across both lists.
+    let users_total = users::query(&state, &auth, &base, &params, 1, 0).await;
+    let groups_total = groups::query(&state, &auth, &base, &params, 1, 0).await;
+    let (users_total, groups_total) = match (users_total, groups_total) {
+        (Err(e), Err(_)) => return Err(e),
+        (u, g) => (u.map(|(t, _)| t).unwrap_or(0), g.map(|(t, _)| t).unwrap_or(0)),
+    };
+    let mut resources = Vec::new();
+    if start <= users_total && count > 0 {
+        resources.extend(users::query(&state, &auth, &base, &params, start, count).await?.1);
+    }
+    let left = count - resources.len();
+    if left > 0 && groups_total > 0 {
+        let group_start = start.saturating_sub(users_total).max(1);
+        resources.extend(groups::query(&state, &auth, &base, &params, group_start, left).await?.1);
+    }
+    Ok(users::list_response(users_total + groups_total, start, resources))
 }
 
 async fn unknown() -> ScimError {

@@ -427,6 +427,13 @@ pub async fn search(State(state): State<AppState>, auth: ScimAuth, base: Base, r
 
 async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
     let (start, count) = paging(params.start_index.as_deref(), params.count.as_deref())?;
+    let (total, resources) = query(&state, &auth, &base, &params, start, count).await?;
+    Ok(list_response(total, start, resources))
+}
+
+/// The matching resources' total and the window `start` (1-based), `count` of them.
+pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> ScimResult<(usize, Vec<Value>)> {
+    let (state, base) = (state.clone(), base.clone());
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
     // Groups cost a Query per user: on lists only when asked for by name.
     let with_groups = params.attributes.as_deref().is_some_and(|a| a.to_ascii_lowercase().contains("groups"));
@@ -477,5 +484,5 @@ async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListPara
         let groups = if with_groups { Some(groups_of(&state, &scope, &op.operator_id).await?) } else { None };
         resources.push(projection.apply(to_scim(&op, groups, &base)));
     }
-    Ok(list_response(total, start, resources))
+    Ok((total, resources))
 }

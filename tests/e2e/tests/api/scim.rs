@@ -280,6 +280,12 @@ async fn every_hub_rule_holds_through_scim() {
     let mut keys: Vec<&str> = projected.body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["id", "schemas", "userName"]);
+    // Searching both resource types at once: users first, then groups.
+    let both = scim(&app, &token, Method::POST, "/.search", Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName eq \"Ops\""}))).await.expect(200);
+    assert_eq!((both.body["totalResults"].as_u64(), both.body["Resources"][0]["meta"]["resourceType"].as_str()), (Some(1), Some("Group")));
+    let everything = scim(&app, &token, Method::POST, "/.search", Some(json!({"startIndex": 6, "count": 3}))).await.expect(200);
+    let kinds: Vec<&str> = everything.body["Resources"].as_array().unwrap().iter().map(|r| r["meta"]["resourceType"].as_str().unwrap()).collect();
+    assert_eq!((everything.body["totalResults"].as_u64(), kinds), (Some(6 + 3), vec!["User", "Group", "Group"]));
     assert_counters_exact(&app, &account.account_id).await;
 }
 
