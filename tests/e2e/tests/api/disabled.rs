@@ -88,6 +88,27 @@ async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_ena
     assert!(app.list_all(&app.admin_token, "/operators?isDisabled=true").await.is_empty());
 }
 
+/// The scheduled index leaves disabled operators out as well: an operator inside an off-duty
+/// window, then disabled, is subtracted from `onDuty` neither before (it is not active) nor twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_operator_with_an_off_duty_window_is_not_counted_twice() {
+    let app = TestApp::start().await;
+    let y = app.create_operator("Yara Scheduled", "yara@example.com").await;
+    let now = jiff::Timestamp::now();
+    let window = json!({"mode": "OneTime", "start": (now - jiff::SignedDuration::from_hours(1)).to_string(), "end": (now + jiff::SignedDuration::from_hours(1)).to_string()});
+    app.call(Method::POST, &format!("/operators/{y}/duty-schedules"), Some(window)).await.expect(201);
+    let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
+    assert_eq!((summary["operators"]["active"].as_i64(), summary["onDuty"].as_i64()), (Some(2), Some(1)));
+    set_disabled(&app, &app.admin_token, &y, true).await.expect(200);
+    let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
+    assert_eq!((summary["operators"]["active"].as_i64(), summary["onDuty"].as_i64()), (Some(1), Some(1)), "{summary}");
+    assert!(app.state.store.scheduled_operators(&AccountScope::new(&app.account.account_id)).await.unwrap().is_empty());
+    set_disabled(&app, &app.admin_token, &y, false).await.expect(200);
+    let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
+    assert_eq!((summary["operators"]["active"].as_i64(), summary["onDuty"].as_i64()), (Some(2), Some(1)));
+    assert_counters_exact(&app, &app.account.account_id).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn who_may_be_disabled_and_by_whom() {
     let app = TestApp::start().await;
