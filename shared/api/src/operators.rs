@@ -10,12 +10,23 @@ use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::provisioning::load_account;
 use crate::retry::retrying;
-use crate::rules::{Removal, check_removal, permission_names};
+use crate::rules::{Removal, check_administrator_remains, check_protected_holders, permission_names};
 use crate::state::AppState;
 
 /// The operator, or 404.
 pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult<OperatorRecord> {
     state.store.operator(scope, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// The rules an operator's delete or disabling must keep. The administrator check is needed only
+/// for an administrator: the write is guarded by the operator's version, which moves when it
+/// joins Administrators, so an operator read as no administrator cannot become one unseen.
+async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &OperatorRecord, seen_rules_version: i64) -> ApiResult<()> {
+    let removal = Removal::Operator(&op.operator_id);
+    if op.is_administrator {
+        check_administrator_remains(state, scope, &removal, seen_rules_version).await?;
+    }
+    check_protected_holders(state, scope, &removal, seen_rules_version).await
 }
 
 /// Reads the operator, applies `apply` to it and writes the result guarded by the version read,
@@ -45,7 +56,7 @@ where
             if current.is_account_administrator {
                 return Err(ApiError::Conflict(Conflict::CannotDisableAccountAdministrator));
             }
-            check_removal(state, scope, &Removal::Operator(&current.operator_id), account.rules_version).await?;
+            check_operator_removal(state, scope, &current, account.rules_version).await?;
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
@@ -76,7 +87,7 @@ pub async fn delete(state: &AppState, scope: &AccountScope, actor: Option<&str>,
         }
         // The rules version is read before the state the checks look at.
         let account = load_account(state, scope).await?;
-        check_removal(state, scope, &Removal::Operator(&op.operator_id), account.rules_version).await?;
+        check_operator_removal(state, scope, &op, account.rules_version).await?;
         state.store.delete_operator(scope, &op, account.rules_version, &names).await?;
         Ok(())
     })

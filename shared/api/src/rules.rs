@@ -30,13 +30,14 @@ pub enum Removal<'a> {
 /// that it never comes from a mix of two states (another removal committed in between means
 /// deciding again on fresh data).
 pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
-    for (permission, conflict) in PROTECTED {
-        if let Removal::Grant { permission: p, .. } = removal
-            && *p != permission
-        {
-            continue;
-        }
-        if !someone_holds_after(state, scope, permission, removal).await? {
+    let relevant: Vec<(Permission, Conflict)> = PROTECTED
+        .into_iter()
+        .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
+        .collect();
+    let names: Vec<&str> = relevant.iter().map(|(p, _)| p.as_str()).collect();
+    let all = state.store.holders_of(scope, &names).await?;
+    for ((_, conflict), holders) in relevant.into_iter().zip(all) {
+        if !someone_holds_after(state, scope, &holders, removal).await? {
             let account = crate::provisioning::load_account(state, scope).await?;
             return Err(if account.rules_version == seen_rules_version { ApiError::Conflict(conflict) } else { ApiError::Retry });
         }
@@ -44,8 +45,7 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
     Ok(())
 }
 
-async fn someone_holds_after(state: &AppState, scope: &AccountScope, permission: Permission, removal: &Removal<'_>) -> ApiResult<bool> {
-    let holders = state.store.holders(scope, permission.as_str()).await?;
+async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &hub_store::Holders, removal: &Removal<'_>) -> ApiResult<bool> {
     let excluded_operator = match removal {
         Removal::Operator(id) => Some(*id),
         _ => None,
