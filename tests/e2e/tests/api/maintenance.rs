@@ -161,7 +161,7 @@ async fn drift_is_repaired_and_reported() {
 
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().json().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let subscriber = tracing::Dispatch::new(tracing_subscriber::fmt().json().with_ansi(false).with_writer(move || writer.clone()).finish());
     let now = app.state.clock.now();
     let report = run(&app.state, now, Some(&id)).with_subscriber(subscriber).await;
 
