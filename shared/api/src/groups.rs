@@ -1,8 +1,8 @@
 //! Changes to groups and memberships that more than one entry point makes (the hub API and
 //! SCIM). The rules live here once: system groups are immutable in name (and Everyone in
-//! membership), and every removal is checked against the account's `rulesVersion` (an enabled
-//! administrator and the protected permissions' holders remain) and committed under the rules
-//! lock.
+//! membership), and every removal is checked against the account's rule versions (an enabled
+//! administrator and the protected permissions' holders remain) and committed holding what the
+//! checks found (`hub_store::RulesLock`).
 
 use hub_store::records::GroupRecord;
 use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Guard, Principal, StoreError};
@@ -86,8 +86,8 @@ pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: 
             return if state.store.finish_delete_if_pending(scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
         };
         if_match.check(group.version)?;
-        check_removal(state, scope, &Removal::Group(&group.group_id), account.rules_version).await?;
-        state.store.delete_group(scope, &group, account.rules_version, &names).await?;
+        let rules = check_removal(state, scope, &Removal::Group(&group.group_id), &account).await?;
+        state.store.delete_group(scope, &group, &rules, &names).await?;
         Ok(())
     })
     .await
@@ -171,8 +171,8 @@ pub async fn remove_member(state: &AppState, scope: &AccountScope, group_id: &st
         if group_id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
             return Err(ApiError::Conflict(Conflict::LastAdministrator));
         }
-        check_removal(state, scope, &Removal::Membership { group_id, operator_id }, account.rules_version).await?;
-        state.store.remove_member(scope, &group, operator_id, account.rules_version).await?;
+        let rules = check_removal(state, scope, &Removal::Membership { group_id, operator_id }, &account).await?;
+        state.store.remove_member(scope, &group, operator_id, &rules).await?;
         Ok(true)
     })
     .await

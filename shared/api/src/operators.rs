@@ -1,7 +1,7 @@
 //! Changes to operators that more than one entry point makes (the hub API and SCIM): an update
 //! that may disable or re-enable the operator, and the delete. The rules live here once: whatever
-//! the route, disabling and deleting are checked against the account's `rulesVersion` and
-//! committed under the store's rules lock.
+//! the route, disabling and deleting are checked against the account's rule versions and
+//! committed holding what the checks found (`hub_store::RulesLock`).
 
 use hub_store::records::OperatorRecord;
 use hub_store::{AccountScope, Principal};
@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::provisioning::load_account;
 use crate::retry::retrying;
-use crate::rules::{Removal, check_administrator_remains, check_protected_holders, permission_names};
+use crate::rules::{Removal, check_removal, permission_names};
 use crate::state::AppState;
 
 /// The operator, or 404.
@@ -18,15 +18,12 @@ pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult
     state.store.operator(scope, id).await?.ok_or(ApiError::NotFound)
 }
 
-/// The rules an operator's delete or disabling must keep. The administrator check is needed only
-/// for an administrator: the write is guarded by the operator's version, which moves when it
-/// joins Administrators, so an operator read as no administrator cannot become one unseen.
-async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &OperatorRecord, seen_rules_version: i64) -> ApiResult<()> {
-    let removal = Removal::Operator(&op.operator_id);
-    if op.is_administrator {
-        check_administrator_remains(state, scope, &removal, seen_rules_version).await?;
-    }
-    check_protected_holders(state, scope, &removal, seen_rules_version).await
+/// The rules an operator's delete or disabling must keep, and the rule versions its write must
+/// hold. The write is guarded by the operator's version, which moves when it joins a group
+/// (Administrators included) or is enabled: an operator read as no administrator, or as holding
+/// no protected permission, cannot become one unseen.
+async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &OperatorRecord, account: &hub_store::records::AccountRecord) -> ApiResult<hub_store::RulesLock> {
+    check_removal(state, scope, &Removal::Operator(op), account).await
 }
 
 /// Reads the operator, applies `apply` to it and writes the result guarded by the version read,
@@ -56,12 +53,11 @@ where
             if current.is_account_administrator {
                 return Err(ApiError::Conflict(Conflict::CannotDisableAccountAdministrator));
             }
-            check_operator_removal(state, scope, &current, account.rules_version).await?;
         }
+        let rules = if disabling { Some(check_operator_removal(state, scope, &current, &account).await?) } else { None };
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        let rules_version = disabling.then_some(account.rules_version);
-        state.store.update_operator_with_rules(scope, &current, &next, None, rules_version).await?;
+        state.store.update_operator_with_rules(scope, &current, &next, None, rules.as_ref()).await?;
         Ok(next)
     })
     .await
@@ -87,8 +83,8 @@ pub async fn delete(state: &AppState, scope: &AccountScope, actor: Option<&str>,
         }
         // The rules version is read before the state the checks look at.
         let account = load_account(state, scope).await?;
-        check_operator_removal(state, scope, &op, account.rules_version).await?;
-        state.store.delete_operator(scope, &op, account.rules_version, &names).await?;
+        let rules = check_operator_removal(state, scope, &op, &account).await?;
+        state.store.delete_operator(scope, &op, &rules, &names).await?;
         Ok(())
     })
     .await

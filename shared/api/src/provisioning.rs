@@ -100,7 +100,11 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
             production_monitors: 0,
             inactive_computed_at: None,
             counters_version: 0,
-            rules_version: 0,
+            administrators_version: 0,
+            financial_operator_holders_version: 0,
+            technical_contact_holders_version: 0,
+            financial_operator_grants_version: 0,
+            technical_contact_grants_version: 0,
         },
         admin: OperatorRecord {
             operator_id: admin_id.clone(),

@@ -1,9 +1,20 @@
-//! Rules that span items: at least one operator always effectively holds FinancialOperator and
-//! one TechnicalContact. A change that removes a holder reads the account's `rulesVersion` first,
-//! checks here, and commits only if `rulesVersion` has not moved (the store's rules lock); so two
-//! concurrent removals can never both pass.
+//! Rules that span items: Administrators always keeps an enabled member, and at least one
+//! enabled operator always effectively holds FinancialOperator and one TechnicalContact.
+//!
+//! Each rule has its own version on the account item (`hub_store::RuleVersion`). A change that
+//! really takes something a rule protects away (an enabled administrator, a holder of the
+//! permission) checks that enough remains and commits only if that rule's version has not moved
+//! since it was read, moving it on: two such removals of one rule never both pass, and removals
+//! that concern different rules, or none, never wait for each other. A removal whose principal
+//! holds none of a protected permission takes nothing for it, and instead commits only if nothing
+//! could have made it a holder meanwhile: a join moves the operator's `version` (which operator
+//! removals are conditioned on), and every grant of the permission moves its grants version, which
+//! the removal watches (see ARCHITECTURE.md, "Invariants").
 
-use hub_store::{AccountScope, PageRequest, Principal};
+use std::collections::BTreeSet;
+
+use hub_store::records::{AccountRecord, OperatorRecord};
+use hub_store::{AccountScope, PageRequest, Principal, RuleVersion, RulesLock};
 
 use crate::error::{ApiResult, ApiError, Conflict};
 use crate::state::AppState;
@@ -15,39 +26,85 @@ pub const PROTECTED: [(Permission, Conflict); 2] = [
     (Permission::TechnicalContact, Conflict::LastTechnicalContact),
 ];
 
+/// A protected permission's versions: the one its holders' removals take, and the one its grants
+/// move. `None` for a permission no rule protects.
+pub fn rule_versions(permission: Permission) -> Option<(RuleVersion, RuleVersion)> {
+    match permission {
+        Permission::FinancialOperator => Some((RuleVersion::FinancialOperatorHolders, RuleVersion::FinancialOperatorGrants)),
+        Permission::TechnicalContact => Some((RuleVersion::TechnicalContactHolders, RuleVersion::TechnicalContactGrants)),
+        _ => None,
+    }
+}
+
 /// A change that may take permissions away from operators.
 #[derive(Debug, Clone)]
 pub enum Removal<'a> {
-    Operator(&'a str),
+    /// A delete or a disabling of the operator, as read (its `version` guards the write).
+    Operator(&'a OperatorRecord),
     Group(&'a str),
     Membership { group_id: &'a str, operator_id: &'a str },
     Grant { principal: &'a Principal, permission: Permission },
 }
 
+/// A refusal, confirmed against the rule's version as read before the checks: when it moved,
+/// another removal committed in between and the decision is made again on fresh data (a refusal
+/// never comes from a mix of two states).
+async fn refuse(state: &AppState, scope: &AccountScope, version: RuleVersion, seen: &AccountRecord, conflict: Conflict) -> ApiError {
+    match crate::provisioning::load_account(state, scope).await {
+        Ok(account) if version.of(&account) == version.of(seen) => ApiError::Conflict(conflict),
+        Ok(_) => ApiError::Retry,
+        Err(e) => e,
+    }
+}
+
 /// Refuses `removal` with `last_financial_operator` / `last_technical_contact` when it would
-/// leave nobody effectively holding the permission. `seen_rules_version` is the account's
-/// `rulesVersion` the caller read before its other checks: a refusal is confirmed against it, so
-/// that it never comes from a mix of two states (another removal committed in between means
-/// deciding again on fresh data).
-pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
+/// leave nobody effectively holding the permission; otherwise returns what the write must hold:
+/// the permission's holders version (taken) when the principal removed holds it, its grants
+/// version (watched) when it does not. `account` was read before every other read of the checks.
+pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
+    let mut lock = RulesLock::default();
+    if let Removal::Operator(op) = removal {
+        if op.is_disabled {
+            // A disabled operator holds nothing; re-enabling it moves its version.
+            return Ok(lock);
+        }
+    }
     let relevant: Vec<(Permission, Conflict)> = PROTECTED
         .into_iter()
         .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
         .collect();
     let names: Vec<&str> = relevant.iter().map(|(p, _)| p.as_str()).collect();
     let all = state.store.holders_of(scope, &names).await?;
-    for ((_, conflict), holders) in relevant.into_iter().zip(all) {
-        if !someone_holds_after(state, scope, &holders, removal).await? {
-            let account = crate::provisioning::load_account(state, scope).await?;
-            return Err(if account.rules_version == seen_rules_version { ApiError::Conflict(conflict) } else { ApiError::Retry });
+    // An operator holds through the holder groups it is a member of (one batched read).
+    let member_of = match removal {
+        Removal::Operator(op) => {
+            let groups: BTreeSet<String> = all.iter().flat_map(|h| h.groups.iter().cloned()).collect();
+            state.store.groups_among(scope, &op.operator_id, &groups.into_iter().collect::<Vec<_>>()).await?
         }
+        _ => Default::default(),
+    };
+    for ((permission, conflict), holders) in relevant.into_iter().zip(all) {
+        let (holders_version, grants_version) = rule_versions(permission).expect("a protected permission");
+        let holds = match removal {
+            Removal::Grant { .. } => true,
+            Removal::Operator(op) => holders.operators.contains(&op.operator_id) || holders.groups.iter().any(|g| member_of.contains(g)),
+            Removal::Group(id) | Removal::Membership { group_id: id, .. } => holders.groups.contains(*id),
+        };
+        if !holds {
+            lock = lock.watch(grants_version, grants_version.of(account));
+            continue;
+        }
+        if !someone_holds_after(state, scope, &holders, removal).await? {
+            return Err(refuse(state, scope, holders_version, account, conflict).await);
+        }
+        lock = lock.take(holders_version, holders_version.of(account));
     }
-    Ok(())
+    Ok(lock)
 }
 
 async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &hub_store::Holders, removal: &Removal<'_>) -> ApiResult<bool> {
     let excluded_operator = match removal {
-        Removal::Operator(id) => Some(*id),
+        Removal::Operator(op) => Some(op.operator_id.as_str()),
         _ => None,
     };
     let excluded_group = match removal {
@@ -86,39 +143,44 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &h
 
 /// Refuses `removal` with `last_administrator` when it would leave the Administrators group
 /// without an enabled member: disabled operators and operators whose delete is pending do not
-/// count. Like [`check_protected_holders`], every administrator-reducing change (membership
-/// removal, operator delete, disabling) checks this after reading `rulesVersion` and commits
-/// under the rules lock, so two of them never both pass; a refusal is confirmed against
-/// `seen_rules_version`.
-pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
+/// count. Only a removal of an enabled administrator (its delete or disabling) or of a membership
+/// of Administrators is checked, and it then takes the Administrators version; any other removal
+/// of an operator is guarded by the operator's `version`, which joining Administrators or being
+/// enabled moves, so it cannot become an enabled administrator unseen.
+pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
+    let lock = RulesLock::default();
     let removed = match removal {
-        Removal::Operator(id) => *id,
+        Removal::Operator(op) if op.is_administrator && !op.is_disabled => op.operator_id.as_str(),
         Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => *operator_id,
-        _ => return Ok(()),
+        _ => return Ok(lock),
     };
     let (members, disabled, pending) = tokio::try_join!(
         state.store.all_member_ids(scope, hub_store::ADMINISTRATORS_GROUP_ID),
         state.store.disabled_operator_ids(scope),
         state.store.pending_deletes(scope),
     )?;
+    let version = RuleVersion::Administrators;
     if !members.iter().any(|id| id == removed) {
-        return Ok(());
+        return Ok(lock);
     }
     let remains = members.iter().any(|id| {
         id != removed && !disabled.contains(id) && !pending.contains(&Principal::Operator(id.clone()))
     });
     if remains {
-        return Ok(());
+        return Ok(lock.take(version, version.of(account)));
     }
-    let account = crate::provisioning::load_account(state, scope).await?;
-    Err(if account.rules_version == seen_rules_version { ApiError::Conflict(Conflict::LastAdministrator) } else { ApiError::Retry })
+    Err(refuse(state, scope, version, account, Conflict::LastAdministrator).await)
 }
 
 /// Every rule a removal must keep: an enabled administrator, and a holder of each protected
-/// permission.
-pub async fn check_removal(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
-    check_administrator_remains(state, scope, removal, seen_rules_version).await?;
-    check_protected_holders(state, scope, removal, seen_rules_version).await
+/// permission (both checked at once). Returns the rule versions its write must hold; `account`
+/// is the account item read before the other reads of the change.
+pub async fn check_removal(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
+    let (administrators, holders) = tokio::try_join!(
+        check_administrator_remains(state, scope, removal, account),
+        check_protected_holders(state, scope, removal, account),
+    )?;
+    Ok(administrators.and(holders))
 }
 
 /// 404 unless the operator or group exists in the account.
@@ -134,25 +196,27 @@ async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Pr
 /// same transaction that the principal still exists).
 pub async fn grant_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
     principal_exists(state, scope, principal).await?;
-    state.store.grant(scope, principal, permission.as_str()).await?;
+    // A grant of a protected permission moves its grants version (see the module's notes).
+    state.store.grant(scope, principal, permission.as_str(), rule_versions(permission).map(|(_, grants)| grants)).await?;
     Ok(())
 }
 
 /// Revokes a system-wide permission (idempotent), refusing to take the last FinancialOperator or
-/// TechnicalContact away; retried when another holder-removing change wins the race. Other
-/// permissions are revoked without the rules lock, so they never queue on the account item.
+/// TechnicalContact away; retried when another removal of the same permission's holders wins
+/// the race. Other permissions are revoked without a rule version, so they never queue on the
+/// account item.
 pub async fn revoke_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
     if !PROTECTED.iter().any(|(p, _)| *p == permission) {
         principal_exists(state, scope, principal).await?;
-        state.store.revoke(scope, principal, permission.as_str(), None).await?;
+        state.store.revoke(scope, principal, permission.as_str(), &RulesLock::default()).await?;
         return Ok(());
     }
     crate::retry::retrying(|| async {
         // The rules version is read before the state the checks look at.
         let account = crate::provisioning::load_account(state, scope).await?;
         principal_exists(state, scope, principal).await?;
-        check_protected_holders(state, scope, &Removal::Grant { principal, permission }, account.rules_version).await?;
-        state.store.revoke(scope, principal, permission.as_str(), Some(account.rules_version)).await?;
+        let lock = check_protected_holders(state, scope, &Removal::Grant { principal, permission }, &account).await?;
+        state.store.revoke(scope, principal, permission.as_str(), &lock).await?;
         Ok(())
     })
     .await

@@ -15,8 +15,9 @@ pub enum Guard {
     GroupNameTaken,
     /// Another operator (or group) of the account already has this SCIM `externalId`.
     ExternalIdTaken,
-    /// The account's `rulesVersion` moved: some other change that can remove permission holders
-    /// or administrators committed in between, so the rule checks must be made again.
+    /// A rule version the write was checked against moved (`RulesLock`): another change that can
+    /// remove the same rule's holders, or a grant, committed in between, so the rule checks must
+    /// be made again.
     RulesChanged,
     /// Administrators would lose its last member.
     LastAdministrator,

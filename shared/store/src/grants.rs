@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::accounts::AccountChange;
+use crate::accounts::{AccountChange, RuleVersion, RulesLock};
 use crate::db::{Tx, key_item, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
@@ -46,10 +46,15 @@ impl Store {
     }
 
     /// Grants a permission; `Ok(false)` when it was already held. The principal must exist.
-    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str) -> Result<bool, StoreError> {
+    /// `moves` is the grants version of a protected permission, moved in the same transaction
+    /// (a removal that found the principal holding none of it then starts again).
+    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str, moves: Option<RuleVersion>) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         put_grant_item(&mut tx, scope, principal, permission);
         tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        if let Some(version) = moves {
+            AccountChange::default().move_rule_version(version).apply(&mut tx, scope);
+        }
         match self.commit(tx).await {
             Ok(()) => Ok(true),
             Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
@@ -58,14 +63,12 @@ impl Store {
     }
 
     /// Revokes a permission; `Ok(false)` when it was not held. For a permission the rules protect,
-    /// the caller has checked them against `rules_version` and the revoke commits only if it has
-    /// not moved; other permissions (`None`) are revoked without touching the account item.
-    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules_version: Option<i64>) -> Result<bool, StoreError> {
+    /// the caller has checked them and the revoke commits under `rules` (the permission's holders
+    /// version); other permissions (an empty lock) are revoked without touching the account item.
+    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules: &RulesLock) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.grant(permission, principal), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-        if let Some(seen) = rules_version {
-            AccountChange::default().rules_lock(seen).apply(&mut tx, scope);
-        }
+        AccountChange::default().rules_lock(rules).apply(&mut tx, scope);
         match self.commit(tx).await {
             Ok(()) => Ok(true),
             Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::accounts::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index, name_sort_key};
@@ -45,6 +45,12 @@ pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: 
     member_of.insert("groupId".into(), s(group_id));
     tx.put(member, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
     tx.put(member_of, None, vec![], None);
+}
+
+/// The operator's part of a join: it must exist, and its `version` moves (see
+/// [`Store::add_member`]).
+fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
+    tx.update(&scope.operator(operator_id), "ADD #version :one", Some("attribute_exists(#PK)"), vec![(":one", n(1))], Some(Guard::ParentMissing));
 }
 
 pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
@@ -142,15 +148,15 @@ impl Store {
         &self,
         scope: &AccountScope,
         g: &GroupRecord,
-        rules_version: i64,
+        rules: &RulesLock,
         permission_names: &[&str],
     ) -> Result<(), StoreError> {
-        self.begin_group_delete(scope, g, rules_version).await?;
+        self.begin_group_delete(scope, g, rules).await?;
         self.finish_delete(scope, &crate::keys::Principal::Group(g.group_id.clone()), permission_names).await
     }
 
     /// The first, atomic step of [`Store::delete_group`].
-    pub async fn begin_group_delete(&self, scope: &AccountScope, g: &GroupRecord, rules_version: i64) -> Result<(), StoreError> {
+    pub async fn begin_group_delete(&self, scope: &AccountScope, g: &GroupRecord, rules: &RulesLock) -> Result<(), StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.group(&g.group_id), Some("#version = :seen"), vec![(":seen", n(g.version))], Some(Guard::Version));
         tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
@@ -160,7 +166,7 @@ impl Store {
         AccountChange::default()
             .add(Counter::GroupsTotal, -1)
             .add(Counter::GroupsEmpty, -i64::from(g.member_count == 0))
-            .rules_lock(rules_version)
+            .rules_lock(rules)
             .apply(&mut tx, scope);
         let principal = crate::keys::Principal::Group(g.group_id.clone());
         crate::pending::put_pending(&mut tx, scope, &principal);
@@ -172,7 +178,9 @@ impl Store {
     }
 
     /// Adds a member to `group` as read (its version guards the member count and so the empty
-    /// groups counter). Joining Administrators also flags the operator as administrator.
+    /// groups counter). Joining Administrators also flags the operator as administrator. Every
+    /// join moves the operator's `version`: a removal of the operator that found it holding no
+    /// protected permission (through its groups) then starts again.
     pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
@@ -195,9 +203,18 @@ impl Store {
             );
             crate::api_users::set_owner_flag(&mut tx, scope, operator_id, &api_users, true);
         } else {
-            tx.check(&scope.operator(operator_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+            join_operator(&mut tx, scope, operator_id);
         }
         self.commit(tx).await
+    }
+
+    /// Which of `group_ids` the operator is a member of (batched reads).
+    pub async fn groups_among(&self, scope: &AccountScope, operator_id: &str, group_ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        if group_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let items = self.batch_get(group_ids.iter().map(|g| scope.member(g, operator_id)).collect()).await?;
+        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).collect())
     }
 
     /// Which of `operator_ids` are members of the group (batched reads).
@@ -207,8 +224,8 @@ impl Store {
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
-    /// read, in one transaction: their memberships, each operator's existence, the member count
-    /// and the empty-groups counter. Not for Administrators, whose members' flags change too
+    /// read, in one transaction: their memberships, each operator's existence (and `version`, as
+    /// for [`Store::add_member`]), the member count and the empty-groups counter. Not for Administrators, whose members' flags change too
     /// ([`Store::add_member`]).
     pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String]) -> Result<(), StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
@@ -220,7 +237,7 @@ impl Store {
         let mut tx = self.tx();
         for id in operator_ids {
             put_membership_items(&mut tx, scope, &group.group_id, id);
-            tx.check(&scope.operator(id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+            join_operator(&mut tx, scope, id);
         }
         tx.update(
             &scope.group(&group.group_id),
@@ -234,13 +251,13 @@ impl Store {
     }
 
     /// Removes a member from `group` as read. The caller has checked the rules (last
-    /// administrator, last permission holders) against `rules_version`.
+    /// administrator, last permission holders) and the write commits under `rules`.
     pub async fn remove_member(
         &self,
         scope: &AccountScope,
         group: &GroupRecord,
         operator_id: &str,
-        rules_version: i64,
+        rules: &RulesLock,
     ) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
@@ -259,7 +276,7 @@ impl Store {
         );
         AccountChange::default()
             .add(Counter::GroupsEmpty, i64::from(group.member_count == 1))
-            .rules_lock(rules_version)
+            .rules_lock(rules)
             .apply(&mut tx, scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             tx.update(

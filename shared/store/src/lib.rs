@@ -34,7 +34,7 @@ pub mod records;
 pub mod schedule_record;
 pub mod table;
 
-pub use accounts::{IdempotencyWrite, NewAccount};
+pub use accounts::{IdempotencyWrite, NewAccount, RuleVersion, RulesLock};
 pub use api_users::{ApiUserAuth, ApiUserFilter, ApiUserRoster, MAX_API_USERS_PER_OPERATOR};
 pub use account_updates::AccountSettings;
 /// Benchmark-only bulk loading (`hub-bench`); see `bulk.rs`.

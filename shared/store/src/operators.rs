@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::accounts::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES, name_sort_key};
@@ -204,8 +204,8 @@ impl Store {
     /// moving the email reservation and the counters with it.
     ///
     /// Disabling (`new.is_disabled` and not `old.is_disabled`) is a removal for the rules: the
-    /// caller has checked them against `rules_version` (required then), the write commits only if
-    /// it has not moved, and it moves it on. Disabling or enabling also writes the `DISABLED#`
+    /// caller has checked them and the write commits under the `RulesLock` they found (required
+    /// then, possibly empty). Disabling or enabling also writes the `DISABLED#`
     /// marker and every API user's `ownerIsDisabled` (guarded by the roster read here);
     /// enabling is refused when the operators in use have reached the limit.
     pub async fn update_operator(
@@ -218,19 +218,19 @@ impl Store {
         self.update_operator_with_rules(scope, old, new, idempotency, None).await
     }
 
-    /// [`Store::update_operator`] for a change that may disable the operator: `rules_version`
-    /// is the account's `rulesVersion` read before the rules were checked.
+    /// [`Store::update_operator`] for a change that may disable the operator: `rules` is what the
+    /// rule checks found the write must hold.
     pub async fn update_operator_with_rules(
         &self,
         scope: &AccountScope,
         old: &OperatorRecord,
         new: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
-        rules_version: Option<i64>,
+        rules: Option<&RulesLock>,
     ) -> Result<(), StoreError> {
         let disabling = new.is_disabled && !old.is_disabled;
         let enabling = old.is_disabled && !new.is_disabled;
-        if disabling && rules_version.is_none() {
+        if disabling && rules.is_none() {
             return Err(StoreError::Internal("disabling an operator needs the rules version it was checked against".into()));
         }
         let roster = if disabling || enabling { Some(self.api_user_roster(scope, &old.operator_id).await?) } else { None };
@@ -269,7 +269,7 @@ impl Store {
             tx.delete(&scope.disabled(&old.operator_id), None, vec![], None);
         }
         if disabling {
-            change = change.rules_lock(rules_version.unwrap_or_default());
+            change = change.rules_lock(rules.unwrap_or(&RulesLock::default()));
             put_disabled_marker(&mut tx, scope, &old.operator_id);
         }
         if let Some(roster) = &roster {
@@ -294,10 +294,10 @@ impl Store {
         &self,
         scope: &AccountScope,
         op: &OperatorRecord,
-        rules_version: i64,
+        rules: &RulesLock,
         permission_names: &[&str],
     ) -> Result<(), StoreError> {
-        self.begin_operator_delete(scope, op, rules_version).await?;
+        self.begin_operator_delete(scope, op, rules).await?;
         self.finish_delete(scope, &Principal::Operator(op.operator_id.clone()), permission_names).await
     }
 
@@ -307,7 +307,7 @@ impl Store {
     /// The operator's API users (at most [`crate::api_users::MAX_API_USERS_PER_OPERATOR`]) go in
     /// this first transaction, guarded by the roster read just before: their credentials stop
     /// working the moment the operator is gone.
-    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules_version: i64) -> Result<(), StoreError> {
+    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules: &RulesLock) -> Result<(), StoreError> {
         let api_users = self.owner_api_users(scope, &op.operator_id).await?;
         let mut tx = self.tx();
         tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
@@ -322,7 +322,7 @@ impl Store {
             .add(Counter::OperatorsTotal, -1)
             .add(Counter::OperatorsInUse, -i64::from(!op.is_disabled))
             .add(Counter::OperatorsActive, -i64::from(counts_as_active(op)))
-            .rules_lock(rules_version);
+            .rules_lock(rules);
         api_users.delete(&mut tx, scope, &op.operator_id, change).apply(&mut tx, scope);
         let principal = Principal::Operator(op.operator_id.clone());
         crate::pending::put_pending(&mut tx, scope, &principal);

@@ -46,10 +46,20 @@ pub struct AccountRecord {
     /// Moves with every counter change (see `AccountChange`).
     #[serde(default)]
     pub counters_version: i64,
-    /// Moves on every change that can take a permission or administrator membership away, so that
-    /// two such changes never both pass their "somebody still holds it" checks.
+    /// The rule versions (`accounts::RuleVersion`): each moves on every change that can take an
+    /// enabled administrator, or a holder of one protected permission, away, so that two such
+    /// changes never both pass their "somebody still holds it" checks; the grants versions move on
+    /// every grant of a protected permission.
     #[serde(default)]
-    pub rules_version: i64,
+    pub administrators_version: i64,
+    #[serde(default)]
+    pub financial_operator_holders_version: i64,
+    #[serde(default)]
+    pub technical_contact_holders_version: i64,
+    #[serde(default)]
+    pub financial_operator_grants_version: i64,
+    #[serde(default)]
+    pub technical_contact_grants_version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -545,8 +545,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
 
     // The first step of the delete, as the API runs it.
     let op = app.state.store.operator(&scope, &doomed).await.unwrap().unwrap();
-    let rules_version = app.account_record(&account_id).await.rules_version;
-    app.state.store.begin_operator_delete(&scope, &op, rules_version).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default()).await.unwrap();
 
     // A: its first read of the groups hangs for longer than one SDK attempt.
     proxy.inject(Some("BatchGetItem"), Fault::Hang(std::time::Duration::from_secs(2)), Some(1));
@@ -576,4 +575,79 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
     assert_eq!(record.groups_empty, groups.iter().filter(|g| g["memberCount"] == 0).count() as i64, "groupsEmpty");
     let report = hub_maintenance::run(&app.state, app.state.clock.now(), Some(&account_id)).await;
     assert!(report.accounts[0].repairs.is_empty(), "the maintenance job found drift: {:?}", report.accounts[0]);
+}
+
+/// The rule versions are per rule, and a removal whose operator holds no protected permission
+/// takes none of them: what keeps it exact is that nothing can make the operator a holder between
+/// its check and its commit unseen. Each round makes that window long on purpose: X's removal
+/// (a delete, or a disabling) checks that X holds no TechnicalContact, then its transaction hangs
+/// at the proxy past the SDK's attempt timeout. Meanwhile X becomes a holder (a direct grant, a
+/// grant to X's group, or X joining a group that holds it), and the only other holder, Y, loses
+/// it: Y's revoke may pass, since X holds it now. X's removal, sent again by the SDK, must then
+/// fail its condition (the grants version or X's `version` moved), decide again, and be refused:
+/// X is the last holder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
+    use hub_e2e::faults::Fault;
+
+    let (app, proxy) = TestApp::start_behind_proxy().await;
+    let admin = app.account.admin_operator_id.clone();
+    for (round, (becomes_holder, removal)) in [("direct grant", "delete"), ("group grant", "delete"), ("join", "delete"), ("direct grant", "disable"), ("join", "disable")]
+        .into_iter()
+        .enumerate()
+    {
+        let x = app.create_operator(&format!("X {round}"), &format!("x{round}@example.com")).await;
+        let y = app.create_operator(&format!("Y {round}"), &format!("y{round}@example.com")).await;
+        let group = app.create_group(&format!("Holders {round}")).await;
+        app.call(Method::PUT, &format!("/operators/{y}/permissions/TechnicalContact"), None).await.expect(204);
+        // Y is the only holder (the account administrator holds it directly at first).
+        app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        match becomes_holder {
+            "group grant" => app.call(Method::PUT, &format!("/groups/{group}/members/{x}"), None).await.expect(204),
+            "join" => app.call(Method::PUT, &format!("/groups/{group}/permissions/TechnicalContact"), None).await.expect(204),
+            _ => app.call(Method::PUT, &format!("/operators/{x}/permissions/AllowInfra"), None).await.expect(204),
+        };
+
+        // X's removal: its commit hangs once (2 s, past the 900 ms attempt timeout).
+        let hung_before = proxy.counts().get("TransactWriteItems", "hung");
+        proxy.inject(Some("TransactWriteItems"), Fault::Hang(Duration::from_secs(2)), Some(1));
+        let removing = {
+            let app = &app;
+            let x = x.clone();
+            async move {
+                match removal {
+                    "delete" => app.call(Method::DELETE, &format!("/operators/{x}"), None).await,
+                    _ => app.call(Method::PATCH, &format!("/operators/{x}"), Some(json!({"isDisabled": true}))).await,
+                }
+            }
+        };
+        let meanwhile = async {
+            // Bounded: X's removal reaches its commit within 5 s.
+            let waiting = Instant::now();
+            while proxy.counts().get("TransactWriteItems", "hung") == hung_before {
+                assert!(waiting.elapsed() < Duration::from_secs(5), "round {round}: X's removal never committed");
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            match becomes_holder {
+                "direct grant" => app.call(Method::PUT, &format!("/operators/{x}/permissions/TechnicalContact"), None).await.expect(204),
+                "group grant" => app.call(Method::PUT, &format!("/groups/{group}/permissions/TechnicalContact"), None).await.expect(204),
+                _ => app.call(Method::PUT, &format!("/groups/{group}/members/{x}"), None).await.expect(204),
+            };
+            app.call(Method::DELETE, &format!("/operators/{y}/permissions/TechnicalContact"), None).await
+        };
+        let (removed, revoked) = tokio::join!(removing, meanwhile);
+        assert_eq!(revoked.status, 204, "round {round} ({becomes_holder}, {removal}): Y's revoke {}", revoked.body);
+        assert_eq!(removed.status, 409, "round {round} ({becomes_holder}, {removal}): X's removal {}", removed.body);
+        assert_eq!(removed.code(), "last_technical_contact", "round {round}");
+        let x_now = app.call(Method::GET, &format!("/operators/{x}"), None).await.expect(200).body;
+        assert_eq!(x_now["isDisabled"], false, "round {round}");
+        let effective = app.call(Method::GET, &format!("/operators/{x}/permissions"), None).await.expect(200).body["effective"].clone();
+        assert!(effective.as_array().unwrap().contains(&json!("TechnicalContact")), "round {round}: {effective}");
+        // Back to the account administrator as the holder for the next round.
+        app.call(Method::PUT, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        for path in [format!("/operators/{x}"), format!("/operators/{y}"), format!("/groups/{group}")] {
+            app.call(Method::DELETE, &path, None).await.expect(204);
+        }
+    }
+    proxy.heal();
 }

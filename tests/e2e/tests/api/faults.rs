@@ -421,8 +421,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
     let group = app.state.store.group(&scope, &g).await.unwrap().unwrap();
-    let account = app.account_record(&app.account.account_id).await;
-    app.state.store.begin_group_delete(&scope, &group, account.rules_version).await.unwrap();
+    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default()).await.unwrap();
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone())]);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
@@ -444,11 +443,9 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
     let record = app.state.store.operator(&scope, &op).await.unwrap().unwrap();
-    let account = app.account_record(&app.account.account_id).await;
-    app.state.store.begin_operator_delete(&scope, &record, account.rules_version).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default()).await.unwrap();
     let group = app.state.store.group(&scope, &g2).await.unwrap().unwrap();
-    let account = app.account_record(&app.account.account_id).await;
-    app.state.store.begin_group_delete(&scope, &group, account.rules_version).await.unwrap();
+    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default()).await.unwrap();
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
     let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
     assert_eq!(finished, 2);
