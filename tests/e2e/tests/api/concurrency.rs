@@ -6,10 +6,9 @@
 //! clients use the administrator's token, the other half the administrator's API user (Basic).
 //!
 //! Every answer must be one the contract allows for that operation, and 404 only where another
-//! client may have deleted the target meanwhile. The one 5xx allowed is 503 with `Retry-After` on
-//! a removal that takes the account's rules version (the run's one hot item) and kept losing the
-//! race for it until the request deadline: the client sends it again, at most
-//! [`ATTEMPTS_AFTER_503`] times in all, and the test counts it (see RELIABILITY.md). Afterwards:
+//! client may have deleted the target meanwhile. No answer may be a 5xx: before the rule versions
+//! were per rule, removals queued on one account-wide version and some lost the race for it until
+//! the request deadline (503; see RELIABILITY.md). Afterwards:
 //!
 //! - every counter on the account item equals a full recount through the list endpoints;
 //! - every group's `memberCount` equals its member list, and memberships look the same from the
@@ -19,6 +18,11 @@
 //! - Administrators keeps an enabled member, and FinancialOperator and TechnicalContact keep an
 //!   enabled holder (operators are disabled and enabled during the run too);
 //! - the maintenance job (`hub_maintenance::run`) finds nothing to repair.
+//!
+//! `HUB_CONCURRENCY_SEEDS` (comma-separated) runs several seeds one after another, and
+//! `HUB_CONCURRENCY_COPIES` runs that many copies of each at once (each its own server and
+//! database); the default is one copy of one seed. The run prints p50/p99/max per kind of
+//! operation, over every copy and seed.
 //!
 //! The run found that two finishers of one operator delete could both decrement a group's
 //! `memberCount`; [`two_finishers_of_one_operator_delete_count_each_membership_once`] pins the fix.
@@ -247,32 +251,23 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
     }
 }
 
-/// Operations that take the account's rules version (every change that can take a protected
-/// permission or an administrator away): the one contended item of the run.
-const LOCKING: [&str; 7] =
-    ["delete operator", "delete group", "remove member", "remove administrator", "revoke from operator", "revoke from group", "disable operator"];
-/// How often a client sends a request that was answered 503 (`Retry-After`) in all.
-const ATTEMPTS_AFTER_503: usize = 8;
-
 /// Per operation kind, per status, how many.
 type Tally = BTreeMap<&'static str, BTreeMap<u16, usize>>;
-/// Per operation kind, the slowest answer.
-type Slowest = BTreeMap<&'static str, Duration>;
+/// Per operation kind, how long each answer took.
+type Timings = BTreeMap<&'static str, Vec<Duration>>;
 
 /// What one client saw.
 #[derive(Default)]
 struct Seen {
-    /// Per operation kind, per final status, how many.
+    /// Per operation kind, per status, how many.
     tally: Tally,
-    slowest: Slowest,
-    /// Per operation kind, how many 503s were sent again.
-    resent: BTreeMap<&'static str, usize>,
+    timings: Timings,
     unexpected: Vec<String>,
 }
 
 async fn client(app: &TestApp, who: &Who, seed: u64, operations: usize, pool: &Mutex<Pool>) -> Seen {
     let mut rng = Rng::new(seed);
-    let Seen { mut tally, mut slowest, mut resent, mut unexpected } = Seen::default();
+    let Seen { mut tally, mut timings, mut unexpected } = Seen::default();
     let mut done = 0;
     // Bounded: an operation whose targets are missing is drawn again, at most 20 times in a row.
     let mut misses = 0;
@@ -284,23 +279,10 @@ async fn client(app: &TestApp, who: &Who, seed: u64, operations: usize, pool: &M
         };
         misses = 0;
         done += 1;
-        let mut attempts = 0;
-        let (reply, took) = loop {
-            attempts += 1;
-            let sent = Instant::now();
-            let reply: Reply = call(app, who, op.method.clone(), &op.path, op.body.as_ref()).await;
-            let took = sent.elapsed();
-            let max = slowest.entry(op.kind).or_default();
-            *max = (*max).max(took);
-            // A removal that kept losing the race for the rules version until the request
-            // deadline: 503 with Retry-After, and the client sends it again (see RELIABILITY.md).
-            let retry_after = reply.header("retry-after").is_some_and(|v| v.parse::<u32>().is_ok_and(|s| s >= 1));
-            if reply.status == 503 && retry_after && LOCKING.contains(&op.kind) && attempts < ATTEMPTS_AFTER_503 {
-                *resent.entry(op.kind).or_default() += 1;
-                continue;
-            }
-            break (reply, took);
-        };
+        let sent = Instant::now();
+        let reply: Reply = call(app, who, op.method.clone(), &op.path, op.body.as_ref()).await;
+        let took = sent.elapsed();
+        timings.entry(op.kind).or_default().push(took);
         let status = reply.status.as_u16();
         *tally.entry(op.kind).or_default().entry(status).or_default() += 1;
         if !op.allowed.contains(&status) {
@@ -325,22 +307,66 @@ async fn client(app: &TestApp, who: &Who, seed: u64, operations: usize, pool: &M
             }
         }
     }
-    Seen { tally, slowest, resent, unexpected }
+    Seen { tally, timings, unexpected }
 }
 
-fn seed() -> u64 {
-    match std::env::var("HUB_CONCURRENCY_SEED") {
-        Ok(s) if !s.trim().is_empty() => {
-            let s = s.trim();
-            s.strip_prefix("0x").map(|h| u64::from_str_radix(h, 16)).unwrap_or_else(|| s.parse()).expect("HUB_CONCURRENCY_SEED is a number")
+/// The seeds to run: `HUB_CONCURRENCY_SEEDS` (comma-separated), else `HUB_CONCURRENCY_SEED`, else
+/// [`SEED`]. Decimal or `0x` hexadecimal.
+fn seeds() -> Vec<u64> {
+    let parse = |s: &str| {
+        let s = s.trim();
+        s.strip_prefix("0x").map(|h| u64::from_str_radix(h, 16)).unwrap_or_else(|| s.parse()).expect("a seed is a number")
+    };
+    for name in ["HUB_CONCURRENCY_SEEDS", "HUB_CONCURRENCY_SEED"] {
+        if let Ok(list) = std::env::var(name) {
+            if !list.trim().is_empty() {
+                return list.split(',').filter(|s| !s.trim().is_empty()).map(parse).collect();
+            }
         }
-        _ => SEED,
     }
+    vec![SEED]
+}
+
+/// How many copies of each seed run at once (`HUB_CONCURRENCY_COPIES`, default 1).
+fn copies() -> usize {
+    std::env::var("HUB_CONCURRENCY_COPIES").ok().filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().expect("HUB_CONCURRENCY_COPIES is a number")).unwrap_or(1)
+}
+
+/// The nearest-rank percentile of sorted durations.
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    let rank = (sorted.len() * p).div_ceil(100).max(1);
+    sorted[rank - 1]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_random_operations_from_sixteen_clients_leave_every_counter_exact() {
-    let seed = seed();
+    let (seeds, copies) = (seeds(), copies());
+    let started = Instant::now();
+    let mut all = Timings::new();
+    for &seed in &seeds {
+        for timings in futures::future::join_all((0..copies).map(|copy| one_run(seed, copy))).await {
+            for (kind, took) in timings {
+                all.entry(kind).or_default().extend(took);
+            }
+        }
+    }
+    let runs = seeds.len() * copies;
+    let seed_list: Vec<String> = seeds.iter().map(|s| format!("{s:#x}")).collect();
+    println!(
+        "concurrency: {runs} runs ({copies} at once × seeds {}) in {:.1?}; per kind of operation, over every run (p50 / p99 / max, ms):",
+        seed_list.join(", "),
+        started.elapsed()
+    );
+    println!("| operation | count | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|");
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    for (kind, took) in &mut all {
+        took.sort();
+        println!("| {kind} | {} | {:.0} | {:.0} | {:.0} |", took.len(), ms(percentile(took, 50)), ms(percentile(took, 99)), ms(took[took.len() - 1]));
+    }
+}
+
+/// One run: its own server, database and account; panics on any unexpected answer or drift.
+async fn one_run(seed: u64, copy: usize) -> Timings {
     let app = TestApp::start().await;
     // Enterprise (100) with 100 extra operators: the limit never decides.
     let account = app.provision("Enterprise", 100).await;
@@ -372,16 +398,11 @@ async fn a_thousand_random_operations_from_sixteen_clients_leave_every_counter_e
     let took = started.elapsed();
 
     let mut tally = Tally::new();
-    let mut slowest = Slowest::new();
-    let mut resent = BTreeMap::<&str, usize>::new();
+    let mut timings = Timings::new();
     let mut unexpected = Vec::new();
-    for Seen { tally: t, slowest: s, resent: r, unexpected: u } in results {
-        for (kind, n) in r {
-            *resent.entry(kind).or_default() += n;
-        }
+    for Seen { tally: t, timings: s, unexpected: u } in results {
         for (kind, took) in s {
-            let max = slowest.entry(kind).or_default();
-            *max = (*max).max(took);
+            timings.entry(kind).or_default().extend(took);
         }
         for (kind, statuses) in t {
             for (status, n) in statuses {
@@ -391,14 +412,13 @@ async fn a_thousand_random_operations_from_sixteen_clients_leave_every_counter_e
         unexpected.extend(u);
     }
     let total: usize = tally.values().flat_map(|s| s.values()).sum();
-    let resent_total: usize = resent.values().sum();
-    println!("concurrency: seed {seed:#x}, {total} operations ({resent_total} more requests after a 503) from {CLIENTS} clients in {took:.1?}");
+    println!("concurrency: seed {seed:#x} copy {copy}, {total} operations from {CLIENTS} clients in {took:.1?}");
     for (kind, statuses) in &tally {
-        let again = resent.get(kind).map(|n| format!(", {n} × 503 sent again")).unwrap_or_default();
-        println!("  {kind:22} slowest {:>9.1?}  {statuses:?}{again}", slowest[kind]);
+        let slowest = timings[kind].iter().max().copied().unwrap_or_default();
+        println!("  {kind:22} slowest {slowest:>9.1?}  {statuses:?}");
     }
     assert_eq!(total, OPERATIONS);
-    assert!(unexpected.is_empty(), "{} unexpected answers:\n{}", unexpected.len(), unexpected.join("\n"));
+    assert!(unexpected.is_empty(), "seed {seed:#x} copy {copy}: {} unexpected answers:\n{}", unexpected.len(), unexpected.join("\n"));
 
     // The recount, through the list endpoints. Every difference is collected, the maintenance
     // job runs, and then the test reports all of it at once.
@@ -512,7 +532,7 @@ async fn a_thousand_random_operations_from_sixteen_clients_leave_every_counter_e
     check(clean, format!("the maintenance job: {report:?}"));
     assert!(problems.is_empty(), "seed {seed:#x}: {} inconsistencies after the run:\n{}", problems.len(), problems.join("\n"));
     println!(
-        "concurrency: after the run {} operators, {} groups, {} memberships, {} API users, {} monitors, {} authorizations; \
+        "concurrency: seed {seed:#x} copy {copy}: after the run {} operators, {} groups, {} memberships, {} API users, {} monitors, {} authorizations; \
          recount and maintenance agree ({:.1?})",
         operators.len(),
         groups.len(),
@@ -522,6 +542,7 @@ async fn a_thousand_random_operations_from_sixteen_clients_leave_every_counter_e
         authorizations,
         checked.elapsed()
     );
+    timings
 }
 
 /// The double count the run above found, made deterministic: two finishers of the same operator
