@@ -47,6 +47,21 @@ pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: 
     tx.put(member_of, None, vec![], None);
 }
 
+/// The condition on a group's item under which a membership change decides the empty-groups
+/// counter exactly: the group is still as empty or non-empty as read (`member_count`), for a
+/// change that adds members (`adding`) or removes one. Each membership item's own condition makes
+/// the member count exact, so the group's `version` (which every membership change still moves)
+/// need not be unchanged: membership changes of one group no longer wait for each other, which
+/// matters most for Everyone (every create and every delete changes it).
+pub(crate) fn member_count_guard(member_count: i64, adding: bool) -> (&'static str, Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>) {
+    let threshold = if adding { 0 } else { 1 };
+    if member_count > threshold {
+        ("#memberCount > :threshold", vec![(":threshold", n(threshold))])
+    } else {
+        ("#memberCount = :seenCount", vec![(":seenCount", n(member_count))])
+    }
+}
+
 /// The operator's part of a join: it must exist, and its `version` moves (see
 /// [`Store::add_member`]).
 fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
@@ -177,21 +192,17 @@ impl Store {
         Ok(self.get(&scope.member(group_id, operator_id)).await?.is_some())
     }
 
-    /// Adds a member to `group` as read (its version guards the member count and so the empty
-    /// groups counter). Joining Administrators also flags the operator as administrator. Every
+    /// Adds a member to `group` as read (`member_count_guard` keeps the empty-groups counter
+    /// exact). Joining Administrators also flags the operator as administrator. Every
     /// join moves the operator's `version`: a removal of the operator that found it holding no
     /// protected permission (through its groups) then starts again.
     pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
         put_membership_items(&mut tx, scope, &group.group_id, operator_id);
-        tx.update(
-            &scope.group(&group.group_id),
-            "ADD #memberCount :one, #version :one",
-            Some("#version = :seen"),
-            vec![(":one", n(1)), (":seen", n(group.version))],
-            Some(Guard::Version),
-        );
+        let (condition, mut values) = member_count_guard(group.member_count, true);
+        values.push((":one", n(1)));
+        tx.update(&scope.group(&group.group_id), "ADD #memberCount :one, #version :one", Some(condition), values, Some(Guard::Version));
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             tx.update(
@@ -239,13 +250,9 @@ impl Store {
             put_membership_items(&mut tx, scope, &group.group_id, id);
             join_operator(&mut tx, scope, id);
         }
-        tx.update(
-            &scope.group(&group.group_id),
-            "ADD #memberCount :added, #version :one",
-            Some("#version = :seen"),
-            vec![(":added", n(operator_ids.len() as i64)), (":one", n(1)), (":seen", n(group.version))],
-            Some(Guard::Version),
-        );
+        let (condition, mut values) = member_count_guard(group.member_count, true);
+        values.extend([(":added", n(operator_ids.len() as i64)), (":one", n(1))]);
+        tx.update(&scope.group(&group.group_id), "ADD #memberCount :added, #version :one", Some(condition), values, Some(Guard::Version));
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         self.commit(tx).await
     }
@@ -263,15 +270,17 @@ impl Store {
         let mut tx = self.tx();
         tx.delete(&scope.member(&group.group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
         tx.delete(&scope.member_of(operator_id, &group.group_id), None, vec![], None);
-        let mut condition = "#version = :seen".to_owned();
+        let (count_condition, mut values) = member_count_guard(group.member_count, false);
+        let mut condition = count_condition.to_owned();
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             condition.push_str(" AND #memberCount > :one");
         }
+        values.extend([(":one", n(1)), (":minusOne", n(-1))]);
         tx.update(
             &scope.group(&group.group_id),
             "ADD #memberCount :minusOne, #version :one",
             Some(&condition),
-            vec![(":one", n(1)), (":minusOne", n(-1)), (":seen", n(group.version))],
+            values,
             Some(Guard::Version),
         );
         AccountChange::default()

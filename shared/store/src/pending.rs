@@ -97,7 +97,8 @@ impl Store {
     }
 
     /// Removes a deleted operator from its groups, keeping member counts and the empty-groups
-    /// counter exact (each group update is guarded by the version it was read at).
+    /// counter exact (each membership item must still exist, and each group be as empty or not as
+    /// read: `groups::member_count_guard`).
     async fn remove_operator_memberships(&self, scope: &AccountScope, operator_id: &str) -> Result<(), StoreError> {
         let mut failures = 0;
         while failures < MAX_ATTEMPTS {
@@ -122,13 +123,9 @@ impl Store {
                 // group's version alone does not tell: it moved before the group was read.
                 tx.delete(&scope.member(group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
                 tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
-                tx.update(
-                    &scope.group(group_id),
-                    "ADD #memberCount :minusOne, #version :one",
-                    Some("#version = :seen"),
-                    vec![(":minusOne", n(-1)), (":one", n(1)), (":seen", n(g.version))],
-                    Some(Guard::Version),
-                );
+                let (condition, mut values) = crate::groups::member_count_guard(g.member_count, false);
+                values.extend([(":minusOne", n(-1)), (":one", n(1))]);
+                tx.update(&scope.group(group_id), "ADD #memberCount :minusOne, #version :one", Some(condition), values, Some(Guard::Version));
                 became_empty += i64::from(g.member_count == 1);
             }
             AccountChange::default().add(Counter::GroupsEmpty, became_empty).apply(&mut tx, scope);
