@@ -7,11 +7,11 @@
 //! since it was read, moving it on: two such removals of one rule never both pass, and removals
 //! that concern different rules, or none, never wait for each other. A removal whose principal
 //! holds none of a protected permission takes nothing for it, and instead commits only if nothing
-//! could have made it a holder meanwhile: a join moves the operator's `version` (which operator
-//! removals are conditioned on), and every grant of the permission moves its grants version, which
-//! the removal watches (see ARCHITECTURE.md, "Invariants").
-
-use std::collections::BTreeSet;
+//! could have made it a holder meanwhile: the grant items it could hold the permission through
+//! (its own, and for an operator those of the groups it was read in) must still be absent, and a
+//! join moves the operator's `version`, which operator removals are conditioned on. (An operator
+//! in very many groups watches the permission's grants version instead, which every grant to a
+//! group moves.) See ARCHITECTURE.md, "Invariants".
 
 use hub_store::records::{AccountRecord, OperatorRecord};
 use hub_store::{AccountScope, PageRequest, Principal, RuleVersion, RulesLock};
@@ -36,6 +36,11 @@ pub fn rule_versions(permission: Permission) -> Option<(RuleVersion, RuleVersion
     }
 }
 
+/// The most groups of an operator whose grants a removal checks one by one (two conditions each
+/// at most, within DynamoDB's 100 actions per transaction); beyond, it watches the grants
+/// version instead.
+const MAX_ABSENT_GROUPS: usize = 19;
+
 /// A change that may take permissions away from operators.
 #[derive(Debug, Clone)]
 pub enum Removal<'a> {
@@ -59,8 +64,9 @@ async fn refuse(state: &AppState, scope: &AccountScope, version: RuleVersion, se
 
 /// Refuses `removal` with `last_financial_operator` / `last_technical_contact` when it would
 /// leave nobody effectively holding the permission; otherwise returns what the write must hold:
-/// the permission's holders version (taken) when the principal removed holds it, its grants
-/// version (watched) when it does not. `account` was read before every other read of the checks.
+/// the permission's holders version (taken) when the principal removed holds it; when it does
+/// not, the grants it could hold it through, which must still be absent (see the module's notes).
+/// `account` was read before every other read of the checks.
 pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
     let mut lock = RulesLock::default();
     if let Removal::Operator(op) = removal {
@@ -74,24 +80,39 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
         .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
         .collect();
     let names: Vec<&str> = relevant.iter().map(|(p, _)| p.as_str()).collect();
-    let all = state.store.holders_of(scope, &names).await?;
-    // An operator holds through the holder groups it is a member of (one batched read).
-    let member_of = match removal {
-        Removal::Operator(op) => {
-            let groups: BTreeSet<String> = all.iter().flat_map(|h| h.groups.iter().cloned()).collect();
-            state.store.groups_among(scope, &op.operator_id, &groups.into_iter().collect::<Vec<_>>()).await?
+    // An operator holds through its groups: read them with the holders.
+    let (all, groups_of_operator) = tokio::try_join!(state.store.holders_of(scope, &names), async {
+        match removal {
+            Removal::Operator(op) => state.store.all_group_ids_of(scope, &op.operator_id).await,
+            _ => Ok(Vec::new()),
         }
-        _ => Default::default(),
-    };
+    })?;
     for ((permission, conflict), holders) in relevant.into_iter().zip(all) {
         let (holders_version, grants_version) = rule_versions(permission).expect("a protected permission");
         let holds = match removal {
             Removal::Grant { .. } => true,
-            Removal::Operator(op) => holders.operators.contains(&op.operator_id) || holders.groups.iter().any(|g| member_of.contains(g)),
+            Removal::Operator(op) => holders.operators.contains(&op.operator_id) || groups_of_operator.iter().any(|g| holders.groups.contains(g)),
             Removal::Group(id) | Removal::Membership { group_id: id, .. } => holders.groups.contains(*id),
         };
         if !holds {
-            lock = lock.watch(grants_version, grants_version.of(account));
+            // Nothing is taken away: the write only needs the principal to still hold none of
+            // it when it commits. The grants it could get it through must still be absent; an
+            // operator's groups are those read (a join moves its version), or, past
+            // `MAX_ABSENT_GROUPS`, the grants version (which every grant to a group moves).
+            lock = match removal {
+                Removal::Operator(op) => {
+                    let own = lock.grant_absent(Principal::Operator(op.operator_id.clone()), permission.as_str());
+                    // A group whose delete is finishing can be granted nothing any more.
+                    let groups: Vec<&String> = groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
+                    if groups.len() <= MAX_ABSENT_GROUPS {
+                        groups.into_iter().fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission.as_str()))
+                    } else {
+                        own.watch(grants_version, grants_version.of(account))
+                    }
+                }
+                Removal::Group(id) | Removal::Membership { group_id: id, .. } => lock.grant_absent(Principal::Group((*id).to_owned()), permission.as_str()),
+                Removal::Grant { .. } => lock,
+            };
             continue;
         }
         if !someone_holds_after(state, scope, &holders, removal).await? {
@@ -196,8 +217,13 @@ async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Pr
 /// same transaction that the principal still exists).
 pub async fn grant_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
     principal_exists(state, scope, principal).await?;
-    // A grant of a protected permission moves its grants version (see the module's notes).
-    state.store.grant(scope, principal, permission.as_str(), rule_versions(permission).map(|(_, grants)| grants)).await?;
+    // A grant of a protected permission to a group moves its grants version (see the module's
+    // notes); a grant to an operator is seen through its grant item.
+    let moves = match principal {
+        Principal::Group(_) => rule_versions(permission).map(|(_, grants)| grants),
+        Principal::Operator(_) => None,
+    };
+    state.store.grant(scope, principal, permission.as_str(), moves).await?;
     Ok(())
 }
 

@@ -100,13 +100,25 @@ impl RuleVersion {
 /// What a removal's transaction holds of the account's [`RuleVersion`]s, as the rule checks
 /// found it: the versions it **takes** must be unchanged since they were read and are moved on
 /// (two removals of one rule's holders never both commit); the versions it **watches** must be
-/// unchanged (nothing granted meanwhile). Empty for a change no rule cares about.
+/// unchanged (nothing granted meanwhile); the grants it needs **absent** must still not exist (a
+/// principal found holding none of a protected permission still holds none). Empty for a change
+/// no rule cares about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RulesLock {
     entries: Vec<(RuleVersion, i64, bool)>,
+    absent: Vec<(Principal, String)>,
 }
 
 impl RulesLock {
+    /// Commit only if `principal` still has no grant of `permission` (a condition on that one
+    /// grant item).
+    pub fn grant_absent(mut self, principal: Principal, permission: &str) -> Self {
+        if !self.absent.iter().any(|(p, name)| *p == principal && name == permission) {
+            self.absent.push((principal, permission.to_owned()));
+        }
+        self
+    }
+
     /// Commit only if `version` is still `seen`, and move it on.
     pub fn take(mut self, version: RuleVersion, seen: i64) -> Self {
         self.entries.retain(|(v, _, _)| *v != version);
@@ -128,11 +140,19 @@ impl RulesLock {
         for (version, seen, take) in other.entries {
             lock = if take { lock.take(version, seen) } else { lock.watch(version, seen) };
         }
+        for (principal, permission) in other.absent {
+            lock = lock.grant_absent(principal, &permission);
+        }
         lock
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.absent.is_empty()
+    }
+
+    /// The grants that must still not exist.
+    pub fn absent_grants(&self) -> &[(Principal, String)] {
+        &self.absent
     }
 
     /// The versions taken (moved on by the write).
@@ -191,7 +211,10 @@ impl AccountChange {
     }
 
     pub(crate) fn apply(self, tx: &mut Tx, scope: &AccountScope) {
-        if self.deltas.is_empty() && self.rules.is_empty() && self.moved.is_empty() && !self.enforce_operator_limit {
+        for (principal, permission) in &self.rules.absent {
+            tx.check(&scope.grant(permission, principal), "attribute_not_exists(#PK)", vec![], Guard::RulesChanged);
+        }
+        if self.deltas.is_empty() && self.rules.entries.is_empty() && self.moved.is_empty() && !self.enforce_operator_limit {
             return;
         }
         let mut values: Vec<(&'static str, AttributeValue)> = Vec::new();

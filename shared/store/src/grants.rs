@@ -28,6 +28,8 @@ pub struct Holders {
     pub groups: BTreeSet<String>,
     /// Operators whose delete is still finishing: their memberships do not count.
     pub pending_operators: BTreeSet<String>,
+    /// Groups whose delete is still finishing: they hold nothing, and can be granted nothing.
+    pub pending_groups: BTreeSet<String>,
     /// Disabled operators: they hold nothing for the rules, directly or through groups.
     pub disabled_operators: BTreeSet<String>,
 }
@@ -100,9 +102,21 @@ impl Store {
                 Principal::Group(_) => None,
             })
             .collect();
+        let pending_groups: BTreeSet<String> = pending
+            .iter()
+            .filter_map(|p| match p {
+                Principal::Group(id) => Some(id.clone()),
+                Principal::Operator(_) => None,
+            })
+            .collect();
         let mut all = Vec::with_capacity(permissions.len());
         for (prefix, items) in prefixes.iter().zip(grants) {
-            let mut holders = Holders { disabled_operators: disabled.clone(), pending_operators: pending_operators.clone(), ..Holders::default() };
+            let mut holders = Holders {
+                disabled_operators: disabled.clone(),
+                pending_operators: pending_operators.clone(),
+                pending_groups: pending_groups.clone(),
+                ..Holders::default()
+            };
             for item in items {
                 let Some(sk) = item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) else { continue };
                 match sk.strip_prefix(prefix.as_str()).and_then(Principal::parse_key_part) {
