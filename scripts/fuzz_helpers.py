@@ -49,9 +49,13 @@ def real_ids(base, token, out):
     grant = call("POST", f"/monitors/{monitor}/authorizations", {"authorizationType": "ViewMonitor", "operatorId": op})
     authorization = next(a["authorizationId"] for a in grant["items"] if a["authorizationType"] == "ViewMonitor")
     api_user = call("POST", "/api-users", {"description": f"Fuzz {n}", "operatorId": op})["apiUserId"]
+    # Pass 1 may have used up the account's 10 SCIM tokens: make room for one.
+    for old in call("GET", "/scim-tokens")["items"]:
+        call("DELETE", f"/scim-tokens/{old['scimTokenId']}")
+    scim_token = call("POST", "/scim-tokens", {"description": f"Fuzz {n}"})["scimTokenId"]
 
     # `{id}` names the collection before it; the other placeholders name themselves.
-    by_collection = {"operators": op, "groups": group, "monitors": monitor, "api-users": api_user}
+    by_collection = {"operators": op, "groups": group, "monitors": monitor, "api-users": api_user, "scim-tokens": scim_token}
     by_name = {"operatorId": op, "groupId": group, "scheduleId": schedule, "authorizationId": authorization}
     lines, pinned, unknown = [], 0, set()
     for path in sorted(document(base)["paths"]):

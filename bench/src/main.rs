@@ -19,6 +19,7 @@ mod maintenance;
 mod probe;
 mod report;
 mod requests;
+mod scim;
 mod size;
 
 use clap::{Parser, Subcommand};
@@ -54,6 +55,8 @@ enum Part {
     Size,
     /// 5. API users recomputed per second by the maintenance job.
     Maintenance,
+    /// 6. SCIM: requests per lookup and write at 10 and 10,000 operators; a first push of 2,000 users.
+    Scim,
 }
 
 fn main() {
@@ -86,6 +89,10 @@ fn main() {
         if wants(Part::Maintenance) {
             let (big, accounts): (usize, &[usize]) = if cli.quick { (10_000, &[1, 10, 100]) } else { (100_000, &[1, 10, 100, 1_000]) };
             maintenance::run(&mut report, big, accounts).await;
+        }
+        if wants(Part::Scim) {
+            let sizes: &[usize] = if cli.quick { &[10, 1_000] } else { &[10, 10_000] };
+            scim::run(&mut report, sizes, if cli.quick { 400 } else { 2_000 }, 20, 100).await;
         }
     });
     report.line(format!("\n_total {:.0} s_", started.elapsed().as_secs_f64()));

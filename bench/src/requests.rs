@@ -240,6 +240,8 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     m!("POST /operators", false, POST, "/operators".to_owned(), Some(json!({"email": format!("new{size}@bench.example"), "fullName": "Nina New"})), 201);
     m!("GET /operators/{id}", false, GET, format!("/operators/{op_a}"), None, 200);
     m!("PATCH /operators/{id}", false, PATCH, format!("/operators/{op_a}"), Some(json!({"fullName": "Anna Renamed"})), 200);
+    m!("PATCH /operators/{id} (disable)", false, PATCH, format!("/operators/{op_a}"), Some(json!({"isDisabled": true})), 200);
+    m!("PATCH /operators/{id} (enable)", false, PATCH, format!("/operators/{op_a}"), Some(json!({"isDisabled": false})), 200);
     m!("GET /operators/{id}/groups", true, GET, format!("/operators/{op_a}/groups"), None, 200);
     m!("GET /operators/{id}/permissions", false, GET, format!("/operators/{op_a}/permissions"), None, 200);
     m!("PUT /operators/{id}/permissions/{p}", false, PUT, format!("/operators/{op_a}/permissions/ShareDashboards"), None, 204);
@@ -306,6 +308,13 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     m!("GET /api-users/{id}", false, GET, format!("/api-users/{u}"), None, 200);
     m!("PATCH /api-users/{id}", false, PATCH, format!("/api-users/{u}"), Some(json!({"description": "Weekly export"})), 200);
     m!("DELETE /api-users/{id}", false, DELETE, format!("/api-users/{u}"), None, 204);
+    // SCIM tokens.
+    let st = m!("POST /scim-tokens", false, POST, "/scim-tokens".to_owned(), Some(json!({"description": "Okta"})), 201)["scimTokenId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    m!("GET /scim-tokens", false, GET, "/scim-tokens".to_owned(), None, 200);
+    m!("DELETE /scim-tokens/{id}", false, DELETE, format!("/scim-tokens/{st}"), None, 204);
     // As an API user (Basic): the authorizer's request is an UpdateItem.
     run.measure(&basic, "GET /operators/{id} (Basic)", false, Method::GET, &format!("/operators/{op_a}"), None, 200).await;
     run.measure(&basic, "GET /hub/summary (Basic)", false, Method::GET, "/hub/summary", None, 200).await;

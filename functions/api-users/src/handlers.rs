@@ -221,6 +221,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
             access_type: access_type.as_str().to_owned(),
             description: description.as_str().to_owned(),
             owner_is_administrator: owner.is_administrator,
+            owner_is_disabled: owner.is_disabled,
             created_at: now.clone(),
             last_used_at: None,
             last_active_at: now,

@@ -217,3 +217,69 @@ async fn the_functions_read_the_context_the_authorizer_writes() {
     let (status, body, _) = function_with_context(&env, &json!({"refusal": "service_unavailable"})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("service_unavailable")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_request() {
+    let env = env().await;
+    let scope = hub_store::AccountScope::new(&env.account.account_id);
+    let admin_token = sign_hs256(SECRET, &env.account.account_id, &env.account.admin_operator_id, 600);
+    // X, an operator with an API user.
+    let now = "2026-11-30T10:00:00Z".to_owned();
+    let x = hub_store::records::OperatorRecord {
+        operator_id: hub_api::values::new_id(),
+        email: "x@authorizer.example".into(),
+        full_name: "Xena".into(),
+        mobile_phone: None,
+        backup_email: None,
+        culture_name: None,
+        time_zone: None,
+        default_dashboard: None,
+        is_on_duty: true,
+        is_administrator: false,
+        is_account_administrator: false,
+        is_disabled: false,
+        schedules: Vec::new(),
+        external_id: None,
+        scim: None,
+        sign_in: None,
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    env.state.store.create_operator(&scope, &x, None).await.unwrap();
+    let request = Request::post("/api-users")
+        .header("authorization", format!("Bearer {admin_token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"description": "X's script", "operatorId": x.operator_id}).to_string()))
+        .unwrap();
+    let (status, body) = api_users(&env.state, request).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let basic_x = basic(body["username"].as_str().unwrap(), body["password"].as_str().unwrap());
+    let bearer_x = format!("Bearer {}", sign_hs256(SECRET, &env.account.account_id, &x.operator_id, 600));
+    for header in [&basic_x, &bearer_x] {
+        assert_eq!(invoke(&env.state, authorizer_event(Some(header))).await["context"]["operatorId"], x.operator_id.as_str());
+    }
+
+    let set = |disabled: bool| {
+        let state = env.state.clone();
+        let (scope, id) = (scope.clone(), x.operator_id.clone());
+        async move {
+            hub_api::operators::update(&state, &scope, None, &id, hub_api::extract::IfMatch(None), |op| {
+                Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() })
+            })
+            .await
+            .unwrap()
+        }
+    };
+    set(true).await;
+    let unauthenticated = json!({"isAuthorized": true, "context": {"refusal": "unauthenticated"}});
+    for header in [&basic_x, &bearer_x] {
+        env.requests.reset();
+        assert_eq!(invoke(&env.state, authorizer_event(Some(header))).await, unauthenticated, "{header}");
+        assert_eq!(env.requests.get(), 1, "still one DynamoDB request");
+    }
+    set(false).await;
+    for header in [&basic_x, &bearer_x] {
+        assert_eq!(invoke(&env.state, authorizer_event(Some(header))).await["context"]["operatorId"], x.operator_id.as_str());
+    }
+}

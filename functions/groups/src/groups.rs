@@ -7,21 +7,14 @@ use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
 use hub_api::extract::{IdempotencyKey, IfMatch, PathIds, Query, double_option};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
-use hub_api::provisioning::load_account;
-use hub_api::retry::retrying;
-use hub_api::rules::{Removal, check_protected_holders, permission_names};
 use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
 use hub_api::{AppState, Caller};
 use hub_store::records::GroupRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Principal};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// Everyone and Administrators: their names and (for Everyone) memberships are fixed.
-pub(crate) fn is_system_group(group_id: &str) -> bool {
-    group_id == EVERYONE_GROUP_ID || group_id == ADMINISTRATORS_GROUP_ID
-}
+pub(crate) use hub_api::groups::is_system_group;
 
 /// The group named in the path, or 404.
 pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupRecord> {
@@ -85,6 +78,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         is_everyone: false,
         is_administrators: false,
         member_count: 0,
+        external_id: None,
         created_at: now.clone(),
         updated_at: now,
         version: 1,
@@ -137,22 +131,14 @@ pub async fn update(
     if is_system_group(&id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
-    let scope = caller.scope();
-    let updated = retrying(|| async {
-        let current = load(&state, &caller, &id).await?;
-        if_match.check(current.version)?;
-        let Some(description) = &description else { return Ok(current) };
-        if description.as_str() == current.description {
-            return Ok(current);
+    let updated = match &description {
+        Some(description) => hub_api::groups::rename(&state, &caller.scope(), &id, if_match, description).await?,
+        None => {
+            let current = load(&state, &caller, &id).await?;
+            if_match.check(current.version)?;
+            current
         }
-        let mut next = current.clone();
-        next.description = description.as_str().to_owned();
-        next.version = current.version + 1;
-        next.updated_at = state.clock.now_rfc3339();
-        state.store.update_group(&scope, &current, &next).await?;
-        Ok(next)
-    })
-    .await?;
+    };
     let view = GroupView::from(updated);
     Ok(Versioned::ok(view.version, view).into_response())
 }
@@ -162,24 +148,6 @@ pub async fn update(
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    if is_system_group(&id) {
-        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
-    }
-    let scope = caller.scope();
-    let names = permission_names();
-    retrying(|| async {
-        // The rules version is read before the state the checks look at.
-        let account = load_account(&state, &scope).await?;
-        let Some(group) = state.store.group(&scope, &id).await? else {
-            // A delete that died half-way is finished by its retry.
-            let pending = Principal::Group(id.clone());
-            return if state.store.finish_delete_if_pending(&scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
-        };
-        if_match.check(group.version)?;
-        check_protected_holders(&state, &scope, &Removal::Group(&group.group_id), account.rules_version).await?;
-        state.store.delete_group(&scope, &group, account.rules_version, &names).await?;
-        Ok(())
-    })
-    .await?;
+    hub_api::groups::delete(&state, &caller.scope(), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,20 +3,17 @@
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use hub_api::error::{ApiError, ApiResult, Conflict};
+use hub_api::error::ApiResult;
 use hub_api::extract::{PathIds, Query};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
-use hub_api::rules::Removal;
 use hub_api::views::OperatorView;
 use hub_api::{AppState, Caller};
-use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, Guard, StoreError};
 use serde::Deserialize;
 
 use crate::groups::load;
 use hub_api::extract::body_after_role_check;
-use hub_api::rules::check_protected_holders;
 use hub_api::views::account_time_zone;
 
 /// Operators whose switch is changed at the same time by one duty request.
@@ -43,10 +40,6 @@ pub async fn list(
     }))
 }
 
-async fn require_operator(state: &AppState, caller: &Caller, operator_id: &str) -> ApiResult<()> {
-    state.store.operator(&caller.scope(), operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
-}
-
 #[utoipa::path(put, path = "/groups/{id}/members/{operatorId}", operation_id = "addGroupMember", tag = "Members",
     params(("id" = String, Path, description = "Group id"), ("operatorId" = String, Path, description = "Operator id")),
     responses((status = 204, description = "A member (idempotent)")))]
@@ -56,24 +49,7 @@ pub async fn add(
     PathIds((id, operator_id)): PathIds<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    if id == EVERYONE_GROUP_ID {
-        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
-    }
-    let scope = caller.scope();
-    require_operator(&state, &caller, &operator_id).await?;
-    retrying(|| async {
-        let group = load(&state, &caller, &id).await?;
-        if state.store.is_member(&scope, &id, &operator_id).await? {
-            return Ok(());
-        }
-        match state.store.add_member(&scope, &group, &operator_id).await {
-            Ok(()) => Ok(()),
-            // A concurrent request added it first: read again, and find it there.
-            Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
-            Err(e) => Err(e.into()),
-        }
-    })
-    .await?;
+    hub_api::groups::add_member(&state, &caller.scope(), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -86,25 +62,7 @@ pub async fn remove(
     PathIds((id, operator_id)): PathIds<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    if id == EVERYONE_GROUP_ID {
-        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
-    }
-    let scope = caller.scope();
-    retrying(|| async {
-        // The rules version is read before the state the checks look at.
-        let account = load_account(&state, &scope).await?;
-        let (group, ()) = tokio::try_join!(load(&state, &caller, &id), require_operator(&state, &caller, &operator_id))?;
-        if !state.store.is_member(&scope, &id, &operator_id).await? {
-            return Ok(());
-        }
-        if id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
-            return Err(ApiError::Conflict(Conflict::LastAdministrator));
-        }
-        check_protected_holders(&state, &scope, &Removal::Membership { group_id: &id, operator_id: &operator_id }, account.rules_version).await?;
-        state.store.remove_member(&scope, &group, &operator_id, account.rules_version).await?;
-        Ok(())
-    })
-    .await?;
+    hub_api::groups::remove_member(&state, &caller.scope(), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

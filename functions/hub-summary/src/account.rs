@@ -31,7 +31,7 @@ pub struct AccountView {
     pub time_zone: String,
     /// The account type's default plus purchased extra operators.
     pub operator_limit: i64,
-    /// Operators that exist now (the same figure as the summary's `operatorQuota.used`).
+    /// Operators that are not disabled (the same figure as the summary's `operatorQuota.used`).
     pub operators_in_use: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -46,7 +46,7 @@ impl From<AccountRecord> for AccountView {
             account_type: a.account_type,
             time_zone: a.time_zone,
             operator_limit: a.operator_limit,
-            operators_in_use: a.operators_total,
+            operators_in_use: a.operators_in_use,
             created_at: a.created_at,
             updated_at: a.updated_at,
             version: a.version,

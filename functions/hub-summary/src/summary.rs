@@ -33,8 +33,10 @@ pub struct Summary {
 pub struct OperatorFigures {
     /// Every operator of the account.
     pub total: i64,
-    /// Operators whose Active switch (`isOnDuty`) is on.
+    /// Operators whose Active switch (`isOnDuty`) is on, disabled ones excepted.
     pub active: i64,
+    /// Disabled operators (`operators.total` minus `operatorQuota.used`).
+    pub disabled: i64,
     /// Up to 10 active operators, ordered by `fullName` (case-insensitively).
     pub active_list: Vec<ActiveOperator>,
 }
@@ -70,7 +72,7 @@ pub struct ApiUserFigures {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Quota {
-    /// Equals `operators.total`.
+    /// Operators that are not disabled: `operators.total` minus `operators.disabled`.
     pub used: i64,
     /// The account type's default plus purchased extra operators.
     pub limit: i64,
@@ -97,6 +99,7 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
         operators: OperatorFigures {
             total: account.operators_total,
             active: account.operators_active,
+            disabled: account.operators_total - account.operators_in_use,
             active_list: active
                 .into_iter()
                 .map(|op| ActiveOperator { operator_id: op.operator_id, full_name: op.full_name, email: op.email })
@@ -108,7 +111,7 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
             inactive: account.api_users_inactive,
             inactive_computed_at: account.inactive_computed_at,
         },
-        operator_quota: Quota { used: account.operators_total, limit: account.operator_limit },
+        operator_quota: Quota { used: account.operators_in_use, limit: account.operator_limit },
         production_monitors: account.production_monitors,
     }))
 }

@@ -1,18 +1,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
+use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
-use hub_api::retry::retrying;
-use hub_api::rules::{Removal, check_protected_holders, permission_names};
 use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, new_id};
 use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, OperatorFilter, Principal};
+use hub_store::OperatorFilter;
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -21,7 +19,9 @@ use serde::Deserialize;
 pub struct ListParams {
     /// Case-insensitive part of the name or the email.
     q: Option<String>,
+    /// Active: switch on and not disabled (`false`: the others).
     is_on_duty: Option<bool>,
+    is_disabled: Option<bool>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -34,7 +34,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
         return Err(ApiError::field("q", "must be at most 100 characters"));
     }
     let scope = caller.scope();
-    let filter = OperatorFilter { q: params.q, is_on_duty: params.is_on_duty };
+    let filter = OperatorFilter { q: params.q, is_on_duty: params.is_on_duty, is_disabled: params.is_disabled };
     let (account, page) = tokio::try_join!(
         async { load_account(&state, &scope).await },
         async { state.store.list_operators(&scope, &filter, page).await.map_err(ApiError::from) }
@@ -128,7 +128,10 @@ pub async fn create(
         is_on_duty: input.is_on_duty.unwrap_or(true),
         is_administrator: false,
         is_account_administrator: false,
+        is_disabled: false,
         schedules: Vec::new(),
+        external_id: None,
+        scim: None,
         created_at: now.clone(),
         updated_at: now,
         version: 1,
@@ -186,6 +189,10 @@ pub struct UpdateOperator {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = bool, required = false)]
     is_on_duty: Option<Option<bool>>,
+    /// Suspends (true) or restores (false) the operator; administrators only.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = bool, required = false)]
+    is_disabled: Option<Option<bool>>,
     /// Read-only; present only to answer with a clear message.
     #[schema(ignore)]
     is_administrator: Option<serde_json::Value>,
@@ -250,6 +257,11 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
         Some(None) => errors.push(FieldError::new("isOnDuty", "must be true or false")),
         Some(Some(on)) => next.is_on_duty = on,
     }
+    match patch.is_disabled {
+        None => {}
+        Some(None) => errors.push(FieldError::new("isDisabled", "must be true or false")),
+        Some(Some(disabled)) => next.is_disabled = disabled,
+    }
     if errors.is_empty() { Ok(next) } else { Err(ApiError::Validation(errors)) }
 }
 
@@ -263,23 +275,12 @@ pub async fn update(
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateOperator>,
 ) -> ApiResult<Response> {
-    // Personal settings are self-service; the email (the login) and the Active switch are not.
-    let admin_only = patch.email.is_some() || patch.is_on_duty.is_some();
+    // Personal settings are self-service; the email (the login), the Active switch and
+    // disabling are not.
+    let admin_only = patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some();
     if admin_only { caller.require_admin()? } else { caller.require_admin_or_self(&id)? }
     let scope = caller.scope();
-    let updated = retrying(|| async {
-        let current = load(&state, &caller, &id).await?;
-        if_match.check(current.version)?;
-        let mut next = apply_patch(&current, &patch)?;
-        if next == current {
-            return Ok(current);
-        }
-        next.version = current.version + 1;
-        next.updated_at = state.clock.now_rfc3339();
-        state.store.update_operator(&scope, &current, &next, None).await?;
-        Ok(next)
-    })
-    .await?;
+    let updated = hub_api::operators::update(&state, &scope, Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
     let account = load_account(&state, &scope).await?;
     let view = OperatorView::new(updated, state.clock.now(), &account_time_zone(&account.time_zone));
     Ok(Versioned::ok(view.version, view).into_response())
@@ -290,34 +291,7 @@ pub async fn update(
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    let scope = caller.scope();
-    let names = permission_names();
-    retrying(|| async {
-        let Some(op) = state.store.operator(&scope, &id).await? else {
-            // A delete that died half-way is finished by its retry.
-            let pending = Principal::Operator(id.clone());
-            return if state.store.finish_delete_if_pending(&scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
-        };
-        if_match.check(op.version)?;
-        if op.operator_id == caller.operator_id {
-            return Err(ApiError::Conflict(Conflict::CannotDeleteSelf));
-        }
-        if op.is_account_administrator {
-            return Err(ApiError::Conflict(Conflict::CannotDeleteAccountAdministrator));
-        }
-        // The rules version is read before the state the checks look at.
-        let account = load_account(&state, &scope).await?;
-        if op.is_administrator {
-            let admins = state.store.group(&scope, ADMINISTRATORS_GROUP_ID).await?.ok_or(ApiError::NotFound)?;
-            if admins.member_count <= 1 {
-                return Err(ApiError::Conflict(Conflict::LastAdministrator));
-            }
-        }
-        check_protected_holders(&state, &scope, &Removal::Operator(&op.operator_id), account.rules_version).await?;
-        state.store.delete_operator(&scope, &op, account.rules_version, &names).await?;
-        Ok(())
-    })
-    .await?;
+    hub_api::operators::delete(&state, &caller.scope(), Some(&caller.operator_id), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -37,7 +37,8 @@ fn api_routers(state: AppState) -> Router {
         .merge(hub_groups::router(state.clone()))
         .merge(hub_summary::router(state.clone()))
         .merge(hub_monitors::router(state.clone()))
-        .merge(hub_api_users::router(state))
+        .merge(hub_api_users::router(state.clone()))
+        .merge(hub_scim::router(state))
 }
 
 /// CORS for the configured origins; preflight answers on every route without credentials.

@@ -4,7 +4,8 @@
 //! Two kinds of credentials:
 //!
 //! - `Bearer <JWT>`: an operator. The token is verified, then the operator is read (one GetItem),
-//!   so that a deleted operator or a removed administrator is refused or demoted at once. A token
+//!   so that a deleted or disabled operator or a removed administrator is refused or demoted at
+//!   once. A token
 //!   with a `sub` (every identity provider's) must come from the subject bound to the operator:
 //!   the first one to sign in as it is recorded (`iss` + `sub`, one conditional write, once), any
 //!   other is refused, until an administrator resets the binding
@@ -117,6 +118,9 @@ impl Authenticator {
         }
         let scope = AccountScope::new(&claims.account_id);
         let operator = state.store.operator(&scope, &claims.operator_id).await?.ok_or(ApiError::Unauthenticated)?;
+        if operator.is_disabled {
+            return Err(ApiError::Unauthenticated);
+        }
         let operator = match &claims.subject {
             Some(subject) => signed_in_subject(state, &scope, operator, claims.issuer.as_deref().unwrap_or(""), subject).await?,
             // HS256 tokens of local runs and tests (`hubctl token`) name no subject.
@@ -133,7 +137,7 @@ impl Authenticator {
 
 /// One round trip: the hash must match on an existing API user item, and the same request counts
 /// the use. Unknown user, deleted user (or deleted owner, whose API users go in the same
-/// transaction) and wrong password are indistinguishable. A username past its failed attempts
+/// transaction), an API user of a disabled owner and wrong password are indistinguishable. A username past its failed attempts
 /// is refused before any request.
 async fn api_user(state: &AppState, failures: &FailedAttempts, username: &str, password: &str) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;

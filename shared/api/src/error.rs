@@ -25,12 +25,16 @@ pub enum Conflict {
     OperatorLimitReached,
     CannotDeleteSelf,
     CannotDeleteAccountAdministrator,
+    CannotDisableSelf,
+    CannotDisableAccountAdministrator,
     LastAdministrator,
     LastFinancialOperator,
     LastTechnicalContact,
     PermissionNotAssignable,
     GroupNameTaken,
     SystemGroupImmutable,
+    /// Only reachable through SCIM, which answers it as `uniqueness`.
+    ExternalIdTaken,
 }
 
 impl Conflict {
@@ -40,13 +44,21 @@ impl Conflict {
             Conflict::OperatorLimitReached => "operator_limit_reached",
             Conflict::CannotDeleteSelf => "cannot_delete_self",
             Conflict::CannotDeleteAccountAdministrator => "cannot_delete_account_administrator",
+            Conflict::CannotDisableSelf => "cannot_disable_self",
+            Conflict::CannotDisableAccountAdministrator => "cannot_disable_account_administrator",
             Conflict::LastAdministrator => "last_administrator",
             Conflict::LastFinancialOperator => "last_financial_operator",
             Conflict::LastTechnicalContact => "last_technical_contact",
             Conflict::PermissionNotAssignable => "permission_not_assignable",
             Conflict::GroupNameTaken => "group_name_taken",
             Conflict::SystemGroupImmutable => "system_group_immutable",
+            Conflict::ExternalIdTaken => "external_id_taken",
         }
+    }
+
+    /// The human-readable explanation of the refusal.
+    pub fn detail_text(self) -> &'static str {
+        self.detail()
     }
 
     fn detail(self) -> &'static str {
@@ -55,12 +67,15 @@ impl Conflict {
             Conflict::OperatorLimitReached => "The account has reached its operator limit.",
             Conflict::CannotDeleteSelf => "Operators cannot delete themselves.",
             Conflict::CannotDeleteAccountAdministrator => "The account administrator cannot be deleted.",
-            Conflict::LastAdministrator => "The Administrators group must keep at least one member.",
+            Conflict::CannotDisableSelf => "Operators cannot disable themselves.",
+            Conflict::CannotDisableAccountAdministrator => "The account administrator cannot be disabled.",
+            Conflict::LastAdministrator => "The Administrators group must keep at least one enabled member.",
             Conflict::LastFinancialOperator => "The account must keep at least one operator holding FinancialOperator.",
             Conflict::LastTechnicalContact => "The account must keep at least one operator holding TechnicalContact.",
             Conflict::PermissionNotAssignable => "Administrator is held only through membership of the Administrators group.",
             Conflict::GroupNameTaken => "Another group of this account already has this description.",
             Conflict::SystemGroupImmutable => "The Everyone and Administrators groups cannot be changed this way.",
+            Conflict::ExternalIdTaken => "Another resource of this account already has this externalId.",
         }
     }
 }
@@ -240,6 +255,7 @@ impl From<StoreError> for ApiError {
             StoreError::Guard(Guard::OperatorLimit) => ApiError::Conflict(Conflict::OperatorLimitReached),
             StoreError::Guard(Guard::EmailTaken) => ApiError::Conflict(Conflict::EmailTaken),
             StoreError::Guard(Guard::GroupNameTaken) => ApiError::Conflict(Conflict::GroupNameTaken),
+            StoreError::Guard(Guard::ExternalIdTaken) => ApiError::Conflict(Conflict::ExternalIdTaken),
             StoreError::Guard(Guard::LastAdministrator) => ApiError::Conflict(Conflict::LastAdministrator),
             StoreError::Guard(Guard::ParentMissing) => ApiError::NotFound,
             StoreError::Guard(g @ (Guard::AlreadyExists | Guard::IdempotencyKey)) => ApiError::Internal(format!("unhandled guard {g:?}")),

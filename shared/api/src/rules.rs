@@ -30,13 +30,14 @@ pub enum Removal<'a> {
 /// that it never comes from a mix of two states (another removal committed in between means
 /// deciding again on fresh data).
 pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
-    for (permission, conflict) in PROTECTED {
-        if let Removal::Grant { permission: p, .. } = removal
-            && *p != permission
-        {
-            continue;
-        }
-        if !someone_holds_after(state, scope, permission, removal).await? {
+    let relevant: Vec<(Permission, Conflict)> = PROTECTED
+        .into_iter()
+        .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
+        .collect();
+    let names: Vec<&str> = relevant.iter().map(|(p, _)| p.as_str()).collect();
+    let all = state.store.holders_of(scope, &names).await?;
+    for ((_, conflict), holders) in relevant.into_iter().zip(all) {
+        if !someone_holds_after(state, scope, &holders, removal).await? {
             let account = crate::provisioning::load_account(state, scope).await?;
             return Err(if account.rules_version == seen_rules_version { ApiError::Conflict(conflict) } else { ApiError::Retry });
         }
@@ -44,8 +45,7 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
     Ok(())
 }
 
-async fn someone_holds_after(state: &AppState, scope: &AccountScope, permission: Permission, removal: &Removal<'_>) -> ApiResult<bool> {
-    let holders = state.store.holders(scope, permission.as_str()).await?;
+async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &hub_store::Holders, removal: &Removal<'_>) -> ApiResult<bool> {
     let excluded_operator = match removal {
         Removal::Operator(id) => Some(*id),
         _ => None,
@@ -59,7 +59,8 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, permission:
         Removal::Grant { principal: Principal::Operator(id), .. } => Some(id.as_str()),
         _ => None,
     };
-    let operator_counts = |id: &str| Some(id) != excluded_operator && !holders.pending_operators.contains(id);
+    let operator_counts =
+        |id: &str| Some(id) != excluded_operator && !holders.pending_operators.contains(id) && !holders.disabled_operators.contains(id);
     if holders.operators.iter().any(|id| operator_counts(id) && Some(id.as_str()) != revoked_from) {
         return Ok(true);
     }
@@ -81,6 +82,43 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, permission:
         }
     }
     Ok(false)
+}
+
+/// Refuses `removal` with `last_administrator` when it would leave the Administrators group
+/// without an enabled member: disabled operators and operators whose delete is pending do not
+/// count. Like [`check_protected_holders`], every administrator-reducing change (membership
+/// removal, operator delete, disabling) checks this after reading `rulesVersion` and commits
+/// under the rules lock, so two of them never both pass; a refusal is confirmed against
+/// `seen_rules_version`.
+pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
+    let removed = match removal {
+        Removal::Operator(id) => *id,
+        Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => *operator_id,
+        _ => return Ok(()),
+    };
+    let (members, disabled, pending) = tokio::try_join!(
+        state.store.all_member_ids(scope, hub_store::ADMINISTRATORS_GROUP_ID),
+        state.store.disabled_operator_ids(scope),
+        state.store.pending_deletes(scope),
+    )?;
+    if !members.iter().any(|id| id == removed) {
+        return Ok(());
+    }
+    let remains = members.iter().any(|id| {
+        id != removed && !disabled.contains(id) && !pending.contains(&Principal::Operator(id.clone()))
+    });
+    if remains {
+        return Ok(());
+    }
+    let account = crate::provisioning::load_account(state, scope).await?;
+    Err(if account.rules_version == seen_rules_version { ApiError::Conflict(Conflict::LastAdministrator) } else { ApiError::Retry })
+}
+
+/// Every rule a removal must keep: an enabled administrator, and a holder of each protected
+/// permission.
+pub async fn check_removal(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, seen_rules_version: i64) -> ApiResult<()> {
+    check_administrator_remains(state, scope, removal, seen_rules_version).await?;
+    check_protected_holders(state, scope, removal, seen_rules_version).await
 }
 
 /// 404 unless the operator or group exists in the account.

@@ -30,6 +30,8 @@ pub struct OperatorView {
     pub on_duty_now: bool,
     pub is_administrator: bool,
     pub is_account_administrator: bool,
+    /// Suspended: cannot sign in, never on duty, not in the operator quota.
+    pub is_disabled: bool,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
@@ -40,9 +42,9 @@ pub fn account_time_zone(name: &str) -> TimeZone {
     crate::values::TimeZoneName::parse(name).map(|t| t.time_zone()).unwrap_or(TimeZone::UTC)
 }
 
-/// Active and not inside any off-duty window, in the account's time zone.
+/// Active, not disabled, and not inside any off-duty window, in the account's time zone.
 pub fn on_duty_now(op: &OperatorRecord, now: Timestamp, account_tz: &TimeZone) -> bool {
-    op.is_on_duty && !in_off_duty_window(&op.schedules, now, account_tz)
+    op.is_on_duty && !op.is_disabled && !in_off_duty_window(&op.schedules, now, account_tz)
 }
 
 /// Whether `now` falls inside one of these off-duty schedules, in the account's time zone.
@@ -66,6 +68,7 @@ impl OperatorView {
             on_duty_now,
             is_administrator: op.is_administrator,
             is_account_administrator: op.is_account_administrator,
+            is_disabled: op.is_disabled,
             created_at: op.created_at,
             updated_at: op.updated_at,
             version: op.version,

@@ -13,6 +13,7 @@ use crate::{Page, PageRequest, QuerySpec, Store};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Counter {
     OperatorsTotal,
+    OperatorsInUse,
     OperatorsActive,
     GroupsTotal,
     GroupsEmpty,
@@ -26,6 +27,7 @@ impl Counter {
     fn attribute(self) -> &'static str {
         match self {
             Counter::OperatorsTotal => "operatorsTotal",
+            Counter::OperatorsInUse => "operatorsInUse",
             Counter::OperatorsActive => "operatorsActive",
             Counter::GroupsTotal => "groupsTotal",
             Counter::GroupsEmpty => "groupsEmpty",
@@ -46,7 +48,7 @@ pub(crate) struct AccountChange {
     enforce_operator_limit: bool,
 }
 
-const DELTA_VALUES: [&str; 8] = [":d0", ":d1", ":d2", ":d3", ":d4", ":d5", ":d6", ":d7"];
+const DELTA_VALUES: [&str; 9] = [":d0", ":d1", ":d2", ":d3", ":d4", ":d5", ":d6", ":d7", ":d8"];
 
 impl AccountChange {
     pub(crate) fn add(mut self, counter: Counter, delta: i64) -> Self {
@@ -66,6 +68,8 @@ impl AccountChange {
         self
     }
 
+    /// The write may only commit while the operators in use (not disabled) are below the limit:
+    /// a create or a re-enable.
     pub(crate) fn enforce_operator_limit(mut self) -> Self {
         self.enforce_operator_limit = true;
         self
@@ -103,7 +107,7 @@ impl AccountChange {
             guard = Guard::RulesChanged;
         }
         if self.enforce_operator_limit {
-            condition.push_str(" AND #operatorsTotal < #operatorLimit");
+            condition.push_str(" AND #operatorsInUse < #operatorLimit");
             guard = Guard::OperatorLimit;
         }
         tx.update(&scope.account(), update.trim(), Some(&condition), values, Some(guard));

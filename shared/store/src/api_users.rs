@@ -79,7 +79,7 @@ pub struct ApiUserFilter {
 /// Every attribute of an API user item but `passwordHash` (and the keys, for cursors): what
 /// reads ask for.
 pub(crate) const API_USER_ATTRIBUTES: &str = "#PK, #SK, #apiUserId, #operatorId, #username, #accessType, #description, \
-     #ownerIsAdministrator, #createdAt, #lastUsedAt, #lastActiveAt, #usage, #inactive, #version";
+     #ownerIsAdministrator, #ownerIsDisabled, #createdAt, #lastUsedAt, #lastActiveAt, #usage, #inactive, #version";
 
 /// What a successful Basic authentication tells about the API user: all the caller needs.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -109,6 +109,23 @@ pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &st
             "SET #ownerIsAdministrator = :flag",
             Some("attribute_exists(#PK)"),
             vec![(":flag", AttributeValue::Bool(is_administrator))],
+            Some(Guard::Version),
+        );
+    }
+}
+
+/// Guards `roster` in `tx` and sets the owner's disabled flag on each of its API users: part of
+/// disabling or enabling the operator, so that its API users stop (or resume) working with that
+/// commit.
+pub(crate) fn set_owner_disabled(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_disabled: bool) {
+    let (condition, values) = roster.condition();
+    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
+    for id in &roster.ids {
+        tx.update(
+            &scope.api_user(id),
+            "SET #ownerIsDisabled = :flag",
+            Some("attribute_exists(#PK)"),
+            vec![(":flag", AttributeValue::Bool(is_disabled))],
             Some(Guard::Version),
         );
     }
@@ -235,10 +252,12 @@ impl Store {
         );
         // The owner exists and its flag is the one copied onto the item; a concurrent change of
         // its Administrators membership moves the roster or fails this check.
+        let (disabled, mut check_values) = crate::operators::flag_condition("isDisabled", ":isDisabled", record.owner_is_disabled);
+        check_values.push((":isAdministrator", AttributeValue::Bool(record.owner_is_administrator)));
         tx.check(
             &scope.operator(&record.operator_id),
-            "attribute_exists(#PK) AND #isAdministrator = :isAdministrator",
-            vec![(":isAdministrator", AttributeValue::Bool(record.owner_is_administrator))],
+            &format!("attribute_exists(#PK) AND #isAdministrator = :isAdministrator AND {disabled}"),
+            check_values,
             Guard::Version,
         );
         AccountChange::default()
@@ -319,7 +338,9 @@ impl Store {
                     "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
                      #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator",
                 )
-                .condition_expression("attribute_exists(#PK) AND #passwordHash = :hash")
+                .condition_expression(
+                    "attribute_exists(#PK) AND #passwordHash = :hash AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)",
+                )
                 .expression_attribute_names("#PK", PK)
                 .expression_attribute_names("#lastUsedAt", "lastUsedAt")
                 .expression_attribute_names("#lastActiveAt", "lastActiveAt")
@@ -328,6 +349,8 @@ impl Store {
                 .expression_attribute_names("#operatorId", "operatorId")
                 .expression_attribute_names("#ownerIsAdministrator", "ownerIsAdministrator")
                 .expression_attribute_names("#passwordHash", "passwordHash")
+                .expression_attribute_names("#ownerIsDisabled", "ownerIsDisabled")
+                .expression_attribute_values(":false", AttributeValue::Bool(false))
                 .expression_attribute_values(":now", s(now))
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":one", n(1))
@@ -383,6 +406,7 @@ mod tests {
             access_type: "Generic".into(),
             description: "d".into(),
             owner_is_administrator: false,
+            owner_is_disabled: false,
             created_at: "t".into(),
             last_used_at: Some("t".into()),
             last_active_at: "t".into(),

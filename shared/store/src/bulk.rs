@@ -101,7 +101,8 @@ impl Store {
         }
         let account = self.bulk_account(scope).await?;
         let added = operators.len() as i64;
-        if account.operators_total + added > account.operator_limit {
+        let in_use = operators.iter().filter(|op| !op.is_disabled).count() as i64;
+        if account.operators_in_use + in_use > account.operator_limit {
             return Err(StoreError::Guard(Guard::OperatorLimit));
         }
         let mut items = Vec::with_capacity(operators.len() * 5);
@@ -115,13 +116,13 @@ impl Store {
         self.refuse_existing(&items).await?;
         self.batch_put(items).await?;
 
-        let active = operators.iter().filter(|op| op.is_on_duty).count() as i64;
+        let active = operators.iter().filter(|op| crate::operators::counts_as_active(op)).count() as i64;
         let mut tx = self.tx();
         let (condition, mut values) = counters_unchanged(&account);
-        values.extend([(":one", n(1)), (":total", n(added)), (":active", n(active))]);
+        values.extend([(":one", n(1)), (":total", n(added)), (":inUse", n(in_use)), (":active", n(active))]);
         tx.update(
             &scope.account(),
-            "ADD #countersVersion :one, #operatorsTotal :total, #operatorsActive :active",
+            "ADD #countersVersion :one, #operatorsTotal :total, #operatorsInUse :inUse, #operatorsActive :active",
             Some(condition),
             values,
             Some(Guard::Version),
@@ -166,7 +167,7 @@ impl Store {
             return Err(StoreError::Guard(Guard::ParentMissing));
         }
         for owner in &owners {
-            if by_owner[owner.operator_id.as_str()].iter().any(|u| u.owner_is_administrator != owner.is_administrator) {
+            if by_owner[owner.operator_id.as_str()].iter().any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled) {
                 return Err(StoreError::Guard(Guard::Version));
             }
         }
@@ -296,7 +297,10 @@ mod tests {
             is_on_duty: on_duty,
             is_administrator: admin,
             is_account_administrator: admin,
+            is_disabled: false,
             schedules: Vec::new(),
+            external_id: None,
+            scim: None,
             created_at: T.into(),
             updated_at: T.into(),
             version: 1,
@@ -313,6 +317,7 @@ mod tests {
                 access_type: "Generic".into(),
                 description: format!("key {id}"),
                 owner_is_administrator: false,
+                owner_is_disabled: false,
                 created_at: T.into(),
                 last_used_at: None,
                 last_active_at: T.into(),
@@ -335,6 +340,7 @@ mod tests {
             is_everyone: id == EVERYONE_GROUP_ID,
             is_administrators: id == ADMINISTRATORS_GROUP_ID,
             member_count: 1,
+            external_id: None,
             created_at: T.into(),
             updated_at: T.into(),
             version: 1,
@@ -352,6 +358,7 @@ mod tests {
                 updated_at: T.into(),
                 version: 1,
                 operators_total: 1,
+                operators_in_use: 1,
                 operators_active: 1,
                 groups_total: 2,
                 groups_empty: 0,

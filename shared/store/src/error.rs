@@ -13,6 +13,8 @@ pub enum Guard {
     OperatorLimit,
     EmailTaken,
     GroupNameTaken,
+    /// Another operator (or group) of the account already has this SCIM `externalId`.
+    ExternalIdTaken,
     /// The account's `rulesVersion` moved: some other change that can remove permission holders
     /// or administrators committed in between, so the rule checks must be made again.
     RulesChanged,

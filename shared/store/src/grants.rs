@@ -28,6 +28,8 @@ pub struct Holders {
     pub groups: BTreeSet<String>,
     /// Operators whose delete is still finishing: their memberships do not count.
     pub pending_operators: BTreeSet<String>,
+    /// Disabled operators: they hold nothing for the rules, directly or through groups.
+    pub disabled_operators: BTreeSet<String>,
 }
 
 impl Store {
@@ -72,29 +74,47 @@ impl Store {
     }
 
     /// Everyone holding `permission`: direct holders and the groups granted it (strongly
-    /// consistent reads). Operators and groups whose delete is pending are left out.
+    /// consistent reads). Operators and groups whose delete is pending are left out; disabled operators
+    /// are listed in `disabled_operators` for the caller to leave out (they may also hold through
+    /// groups).
     pub async fn holders(&self, scope: &AccountScope, permission: &str) -> Result<Holders, StoreError> {
-        let prefix = scope.grants_of_permission_prefix(permission);
-        let (grants, pending) = tokio::try_join!(self.query_all(scope, &prefix), self.pending_deletes(scope))?;
-        let mut holders = Holders::default();
-        for p in &pending {
-            if let Principal::Operator(id) = p {
-                holders.pending_operators.insert(id.clone());
-            }
-        }
-        for item in grants {
-            let Some(sk) = item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) else { continue };
-            match sk.strip_prefix(&prefix).and_then(Principal::parse_key_part) {
-                Some(p) if pending.contains(&p) => {}
-                Some(Principal::Operator(id)) => {
-                    holders.operators.insert(id);
+        Ok(self.holders_of(scope, &[permission]).await?.remove(0))
+    }
+
+    /// [`Store::holders`] of several permissions, in their order, read at once: the pending
+    /// deletes and the disabled operators are read once for all of them.
+    pub async fn holders_of(&self, scope: &AccountScope, permissions: &[&str]) -> Result<Vec<Holders>, StoreError> {
+        let prefixes: Vec<String> = permissions.iter().map(|p| scope.grants_of_permission_prefix(p)).collect();
+        let (grants, pending, disabled) = tokio::try_join!(
+            futures::future::try_join_all(prefixes.iter().map(|prefix| self.query_all(scope, prefix))),
+            self.pending_deletes(scope),
+            self.disabled_operator_ids(scope)
+        )?;
+        let pending_operators: BTreeSet<String> = pending
+            .iter()
+            .filter_map(|p| match p {
+                Principal::Operator(id) => Some(id.clone()),
+                Principal::Group(_) => None,
+            })
+            .collect();
+        let mut all = Vec::with_capacity(permissions.len());
+        for (prefix, items) in prefixes.iter().zip(grants) {
+            let mut holders = Holders { disabled_operators: disabled.clone(), pending_operators: pending_operators.clone(), ..Holders::default() };
+            for item in items {
+                let Some(sk) = item.get(crate::keys::SK).and_then(|v| v.as_s().ok()) else { continue };
+                match sk.strip_prefix(prefix.as_str()).and_then(Principal::parse_key_part) {
+                    Some(p) if pending.contains(&p) => {}
+                    Some(Principal::Operator(id)) => {
+                        holders.operators.insert(id);
+                    }
+                    Some(Principal::Group(id)) => {
+                        holders.groups.insert(id);
+                    }
+                    None => {}
                 }
-                Some(Principal::Group(id)) => {
-                    holders.groups.insert(id);
-                }
-                None => {}
             }
+            all.push(holders);
         }
-        Ok(holders)
+        Ok(all)
     }
 }

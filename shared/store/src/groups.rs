@@ -9,6 +9,10 @@ use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index, name_sort_key};
 use crate::records::{GroupRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
+/// Members added by one [`Store::add_members`] transaction: three actions each (two membership
+/// items and the operator's existence) plus the group and the account, within DynamoDB's 100.
+pub const MAX_MEMBERS_PER_ADD: usize = 30;
+
 pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(g)?;
     item.extend(key_item(&scope.group(&g.group_id)));
@@ -26,6 +30,9 @@ fn group_name_item(scope: &AccountScope, g: &GroupRecord) -> Item {
 pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRecord) -> Result<(), StoreError> {
     tx.put(group_item(scope, g)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
     tx.put(group_name_item(scope, g), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
+    if let Some(external_id) = &g.external_id {
+        crate::operators::put_external_id(tx, scope.group_external_id(external_id), "groupId", &g.group_id);
+    }
     Ok(())
 }
 
@@ -118,6 +125,14 @@ impl Store {
             );
             tx.put(group_name_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
         }
+        if old.external_id != new.external_id {
+            if let Some(old_id) = &old.external_id {
+                tx.delete(&scope.group_external_id(old_id), None, vec![], None);
+            }
+            if let Some(new_id) = &new.external_id {
+                crate::operators::put_external_id(&mut tx, scope.group_external_id(new_id), "groupId", &new.group_id);
+            }
+        }
         self.commit(tx).await
     }
 
@@ -139,6 +154,9 @@ impl Store {
         let mut tx = self.tx();
         tx.delete(&scope.group(&g.group_id), Some("#version = :seen"), vec![(":seen", n(g.version))], Some(Guard::Version));
         tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
+        if let Some(external_id) = &g.external_id {
+            tx.delete(&scope.group_external_id(external_id), None, vec![], None);
+        }
         AccountChange::default()
             .add(Counter::GroupsTotal, -1)
             .add(Counter::GroupsEmpty, -i64::from(g.member_count == 0))
@@ -179,6 +197,39 @@ impl Store {
         } else {
             tx.check(&scope.operator(operator_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         }
+        self.commit(tx).await
+    }
+
+    /// Which of `operator_ids` are members of the group (batched reads).
+    pub async fn members_among(&self, scope: &AccountScope, group_id: &str, operator_ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+        let items = self.batch_get(operator_ids.iter().map(|id| scope.member(group_id, id)).collect()).await?;
+        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).collect())
+    }
+
+    /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
+    /// read, in one transaction: their memberships, each operator's existence, the member count
+    /// and the empty-groups counter. Not for Administrators, whose members' flags change too
+    /// ([`Store::add_member`]).
+    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String]) -> Result<(), StoreError> {
+        if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
+            return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
+        }
+        if operator_ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.tx();
+        for id in operator_ids {
+            put_membership_items(&mut tx, scope, &group.group_id, id);
+            tx.check(&scope.operator(id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        }
+        tx.update(
+            &scope.group(&group.group_id),
+            "ADD #memberCount :added, #version :one",
+            Some("#version = :seen"),
+            vec![(":added", n(operator_ids.len() as i64)), (":one", n(1)), (":seen", n(group.version))],
+            Some(Guard::Version),
+        );
+        AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         self.commit(tx).await
     }
 

@@ -107,6 +107,15 @@ impl AccountScope {
     pub fn email(&self, normalized_email: &str) -> Key {
         self.key(format!("EMAIL#{normalized_email}"))
     }
+    /// Marks a disabled operator, written and removed in the same transaction as its
+    /// `isDisabled` flag: the set of disabled operators is one strongly consistent Query, which
+    /// the last-holder and last-administrator checks read to leave them out.
+    pub fn disabled(&self, operator_id: &str) -> Key {
+        self.key(format!("DISABLED#{operator_id}"))
+    }
+    pub fn disabled_prefix(&self) -> &'static str {
+        "DISABLED#"
+    }
     pub fn operators_by_name(&self) -> String {
         format!("{}#OPERATORS", self.partition)
     }
@@ -173,6 +182,28 @@ impl AccountScope {
     /// guard, to reach every API user of the operator in their transaction.
     pub fn api_user_roster(&self, operator_id: &str) -> Key {
         self.key(format!("APIUSERSOF#{operator_id}"))
+    }
+
+    /// A SCIM token of the account (`tokenHash`, never read back).
+    pub fn scim_token(&self, scim_token_id: &str) -> Key {
+        self.key(format!("SCIMTOKEN#{scim_token_id}"))
+    }
+    pub fn scim_tokens_prefix(&self) -> &'static str {
+        "SCIMTOKEN#"
+    }
+    /// The set of the account's SCIM token ids and a `version` that moves with it: a create
+    /// reads it to bound their number and commits only if it did not move.
+    pub fn scim_token_roster(&self) -> Key {
+        self.key("SCIMTOKENS".into())
+    }
+    /// Finds an operator by the `externalId` a SCIM client gave it (one GetItem), and makes that
+    /// id unique in the account.
+    pub fn operator_external_id(&self, external_id: &str) -> Key {
+        self.key(format!("EXTERNALID#OPERATOR#{external_id}"))
+    }
+    /// The same for groups.
+    pub fn group_external_id(&self, external_id: &str) -> Key {
+        self.key(format!("EXTERNALID#GROUP#{external_id}"))
     }
 
     /// A registered monitor.
@@ -289,6 +320,7 @@ mod tests {
             a.member_of("o", "g").sk,
             a.monitor_pending_delete("m").sk,
             a.api_user_roster("o").sk,
+            a.disabled("o").sk,
             a.account().sk,
         ];
         for (prefix, own) in &kinds {

@@ -24,6 +24,7 @@ use crate::Store;
 #[serde(rename_all = "camelCase")]
 pub struct HubCounters {
     pub operators_total: i64,
+    pub operators_in_use: i64,
     pub operators_active: i64,
     pub groups_total: i64,
     pub groups_empty: i64,
@@ -49,6 +50,7 @@ impl HubCounters {
     pub fn stored(account: &AccountRecord) -> Self {
         HubCounters {
             operators_total: account.operators_total,
+            operators_in_use: account.operators_in_use,
             operators_active: account.operators_active,
             groups_total: account.groups_total,
             groups_empty: account.groups_empty,
@@ -61,9 +63,10 @@ impl HubCounters {
 
     /// Each counter with its attribute on the account item and the placeholder its value is
     /// written with.
-    fn named(&self) -> [(&'static str, &'static str, i64); 8] {
+    fn named(&self) -> [(&'static str, &'static str, i64); 9] {
         [
             ("operatorsTotal", ":operatorsTotal", self.operators_total),
+            ("operatorsInUse", ":operatorsInUse", self.operators_in_use),
             ("operatorsActive", ":operatorsActive", self.operators_active),
             ("groupsTotal", ":groupsTotal", self.groups_total),
             ("groupsEmpty", ":groupsEmpty", self.groups_empty),
@@ -180,7 +183,8 @@ impl Store {
         for item in operators {
             let op: OperatorRecord = decode(item)?;
             counters.operators_total += 1;
-            counters.operators_active += i64::from(op.is_on_duty);
+            counters.operators_in_use += i64::from(!op.is_disabled);
+            counters.operators_active += i64::from(crate::operators::counts_as_active(&op));
         }
         let mut member_counts: HashMap<String, i64> = HashMap::new();
         for item in &members {

@@ -9,19 +9,27 @@ use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Inde
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
-/// The operator item with its index keys: every operator is listed by name; only active ones in
-/// the active index; only those with schedules in the scheduled index.
+/// Counted in `operatorsActive` and listed in the active index: the Active switch is on and the
+/// operator is not disabled.
+pub(crate) fn counts_as_active(op: &OperatorRecord) -> bool {
+    op.is_on_duty && !op.is_disabled
+}
+
+/// The operator item with its index keys: every operator is listed by name; only active ones
+/// (switch on, not disabled) in the active index; only enabled ones with schedules in the
+/// scheduled index. A disabled operator is in neither sparse index, so the summary's active
+/// list and "on duty now" never see it.
 pub(crate) fn operator_item(scope: &AccountScope, op: &OperatorRecord) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(op)?;
     item.extend(key_item(&scope.operator(&op.operator_id)));
     let by_name = name_sort_key(&op.full_name, &op.operator_id);
     item.insert(Index::ByName.hash_key().into(), s(scope.operators_by_name()));
     item.insert(Index::ByName.range_key().into(), s(&by_name));
-    if op.is_on_duty {
+    if counts_as_active(op) {
         item.insert(Index::ActiveOperators.hash_key().into(), s(scope.active_operators()));
         item.insert(Index::ActiveOperators.range_key().into(), s(&by_name));
     }
-    if !op.schedules.is_empty() {
+    if !op.schedules.is_empty() && !op.is_disabled {
         item.insert(Index::ScheduledOperators.hash_key().into(), s(scope.scheduled_operators()));
         item.insert(Index::ScheduledOperators.range_key().into(), s(&op.operator_id));
     }
@@ -41,7 +49,37 @@ fn email_item(scope: &AccountScope, op: &OperatorRecord) -> Item {
 pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &OperatorRecord) -> Result<(), StoreError> {
     tx.put(operator_item(scope, op)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
     tx.put(email_item(scope, op), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
+    if op.is_disabled {
+        put_disabled_marker(tx, scope, &op.operator_id);
+    }
+    if let Some(external_id) = &op.external_id {
+        put_external_id(tx, scope.operator_external_id(external_id), "operatorId", &op.operator_id);
+    }
     Ok(())
+}
+
+/// Reserves a SCIM `externalId` for one operator or group (the lookup `externalId eq` reads).
+pub(crate) fn put_external_id(tx: &mut Tx, key: crate::keys::Key, id_attribute: &str, id: &str) {
+    let mut item = key_item(&key);
+    item.insert(id_attribute.into(), s(id));
+    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::ExternalIdTaken));
+}
+
+fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
+    let mut item = key_item(&scope.disabled(operator_id));
+    item.insert("operatorId".into(), s(operator_id));
+    tx.put(item, None, vec![], None);
+}
+
+/// The condition that an item's boolean `attribute` is `value` (a missing attribute reads as
+/// false, as serde reads it).
+pub(crate) fn flag_condition(attribute: &str, placeholder: &'static str, value: bool) -> (String, Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>) {
+    let v = aws_sdk_dynamodb::types::AttributeValue::Bool(value);
+    if value {
+        (format!("#{attribute} = {placeholder}"), vec![(placeholder, v)])
+    } else {
+        (format!("(attribute_not_exists(#{attribute}) OR #{attribute} = {placeholder})"), vec![(placeholder, v)])
+    }
 }
 
 /// Filters of the operator list.
@@ -49,7 +87,10 @@ pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &Ope
 pub struct OperatorFilter {
     /// Case-insensitive substring of the name or the email.
     pub q: Option<String>,
+    /// `Some(true)`: active (switch on and not disabled), from the sparse active index;
+    /// `Some(false)`: the others.
     pub is_on_duty: Option<bool>,
+    pub is_disabled: Option<bool>,
 }
 
 impl Store {
@@ -79,6 +120,11 @@ impl Store {
             Some(true) => (Index::ActiveOperators, scope.active_operators(), "operators:active"),
             _ => (Index::ByName, scope.operators_by_name(), "operators"),
         };
+        // The list a cursor belongs to includes the filters that change what a page holds.
+        let list = match filter.is_disabled {
+            Some(d) => format!("{list}:disabled={d}"),
+            None => list.to_owned(),
+        };
         let mut clauses = Vec::new();
         let mut values = Vec::new();
         if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
@@ -86,18 +132,27 @@ impl Store {
             values.push((":q", s(q.to_lowercase())));
         }
         if filter.is_on_duty == Some(false) {
-            clauses.push("#isOnDuty = :off");
+            clauses.push("(#isOnDuty = :off OR #isDisabled = :on)");
             values.push((":off", aws_sdk_dynamodb::types::AttributeValue::Bool(false)));
+            values.push((":on", aws_sdk_dynamodb::types::AttributeValue::Bool(true)));
+        }
+        match filter.is_disabled {
+            Some(true) => clauses.push("#isDisabled = :disabled"),
+            Some(false) => clauses.push("(attribute_not_exists(#isDisabled) OR #isDisabled = :disabled)"),
+            None => {}
+        }
+        if let Some(disabled) = filter.is_disabled {
+            values.push((":disabled", aws_sdk_dynamodb::types::AttributeValue::Bool(disabled)));
         }
         let filter = (!clauses.is_empty()).then(|| Filter { expression: clauses.join(" AND "), values });
-        let spec = QuerySpec { list: list.into(), index: Some(index), hash_value, sk_prefix: None, filter, page };
+        let spec = QuerySpec { list, index: Some(index), hash_value, sk_prefix: None, filter, page };
         let page = self.query_page(scope, spec).await?;
         Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
     }
 
     /// Up to `limit` active operators ordered by name: one Query on the sparse active index.
     pub async fn first_active_operators(&self, scope: &AccountScope, limit: usize) -> Result<Vec<OperatorRecord>, StoreError> {
-        let filter = OperatorFilter { q: None, is_on_duty: Some(true) };
+        let filter = OperatorFilter { q: None, is_on_duty: Some(true), is_disabled: None };
         Ok(self.list_operators(scope, &filter, PageRequest { limit, cursor: None }).await?.items)
     }
 
@@ -123,11 +178,14 @@ impl Store {
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
         }
-        AccountChange::default()
+        let mut change = AccountChange::default()
             .add(Counter::OperatorsTotal, 1)
-            .add(Counter::OperatorsActive, i64::from(op.is_on_duty))
-            .enforce_operator_limit()
-            .apply(&mut tx, scope);
+            .add(Counter::OperatorsInUse, i64::from(!op.is_disabled))
+            .add(Counter::OperatorsActive, i64::from(counts_as_active(op)));
+        if !op.is_disabled {
+            change = change.enforce_operator_limit();
+        }
+        change.apply(&mut tx, scope);
         put_new_operator_items(&mut tx, scope, op)?;
         crate::groups::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
         // Everyone always has the account administrator, so it is never empty: no groupsEmpty change.
@@ -143,7 +201,13 @@ impl Store {
     }
 
     /// Replaces `old` by `new` if nobody changed it in between (`new.version` is `old.version + 1`),
-    /// moving the email reservation and the active counter with it.
+    /// moving the email reservation and the counters with it.
+    ///
+    /// Disabling (`new.is_disabled` and not `old.is_disabled`) is a removal for the rules: the
+    /// caller has checked them against `rules_version` (required then), the write commits only if
+    /// it has not moved, and it moves it on. Disabling or enabling also writes the `DISABLED#`
+    /// marker and every API user's `ownerIsDisabled` (guarded by the roster read here);
+    /// enabling is refused when the operators in use have reached the limit.
     pub async fn update_operator(
         &self,
         scope: &AccountScope,
@@ -151,6 +215,25 @@ impl Store {
         new: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
     ) -> Result<(), StoreError> {
+        self.update_operator_with_rules(scope, old, new, idempotency, None).await
+    }
+
+    /// [`Store::update_operator`] for a change that may disable the operator: `rules_version`
+    /// is the account's `rulesVersion` read before the rules were checked.
+    pub async fn update_operator_with_rules(
+        &self,
+        scope: &AccountScope,
+        old: &OperatorRecord,
+        new: &OperatorRecord,
+        idempotency: Option<&IdempotencyWrite>,
+        rules_version: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let disabling = new.is_disabled && !old.is_disabled;
+        let enabling = old.is_disabled && !new.is_disabled;
+        if disabling && rules_version.is_none() {
+            return Err(StoreError::Internal("disabling an operator needs the rules version it was checked against".into()));
+        }
+        let roster = if disabling || enabling { Some(self.api_user_roster(scope, &old.operator_id).await?) } else { None };
         let mut tx = self.tx();
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
@@ -170,9 +253,37 @@ impl Store {
             );
             tx.put(email_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
         }
-        let active_delta = i64::from(new.is_on_duty) - i64::from(old.is_on_duty);
-        AccountChange::default().add(Counter::OperatorsActive, active_delta).apply(&mut tx, scope);
+        if old.external_id != new.external_id {
+            if let Some(old_id) = &old.external_id {
+                tx.delete(&scope.operator_external_id(old_id), None, vec![], None);
+            }
+            if let Some(new_id) = &new.external_id {
+                put_external_id(&mut tx, scope.operator_external_id(new_id), "operatorId", &new.operator_id);
+            }
+        }
+        let active_delta = i64::from(counts_as_active(new)) - i64::from(counts_as_active(old));
+        let in_use_delta = i64::from(!new.is_disabled) - i64::from(!old.is_disabled);
+        let mut change = AccountChange::default().add(Counter::OperatorsActive, active_delta).add(Counter::OperatorsInUse, in_use_delta);
+        if enabling {
+            change = change.enforce_operator_limit();
+            tx.delete(&scope.disabled(&old.operator_id), None, vec![], None);
+        }
+        if disabling {
+            change = change.rules_lock(rules_version.unwrap_or_default());
+            put_disabled_marker(&mut tx, scope, &old.operator_id);
+        }
+        if let Some(roster) = &roster {
+            crate::api_users::set_owner_disabled(&mut tx, scope, &old.operator_id, roster, new.is_disabled);
+        }
+        change.apply(&mut tx, scope);
         self.commit(tx).await
+    }
+
+    /// The ids of the account's disabled operators (one strongly consistent Query of their
+    /// markers).
+    pub async fn disabled_operator_ids(&self, scope: &AccountScope) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let items = self.query_all(scope, scope.disabled_prefix()).await?;
+        Ok(items.iter().filter_map(|i| i.get("operatorId").and_then(|v| v.as_s().ok()).cloned()).collect())
     }
 
     /// Deletes an operator. The first transaction removes the operator, its email, its
@@ -201,9 +312,16 @@ impl Store {
         let mut tx = self.tx();
         tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
         tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
+        if op.is_disabled {
+            tx.delete(&scope.disabled(&op.operator_id), None, vec![], None);
+        }
+        if let Some(external_id) = &op.external_id {
+            tx.delete(&scope.operator_external_id(external_id), None, vec![], None);
+        }
         let change = AccountChange::default()
             .add(Counter::OperatorsTotal, -1)
-            .add(Counter::OperatorsActive, -i64::from(op.is_on_duty))
+            .add(Counter::OperatorsInUse, -i64::from(!op.is_disabled))
+            .add(Counter::OperatorsActive, -i64::from(counts_as_active(op)))
             .rules_lock(rules_version);
         api_users.delete(&mut tx, scope, &op.operator_id, change).apply(&mut tx, scope);
         let principal = Principal::Operator(op.operator_id.clone());

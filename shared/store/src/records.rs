@@ -23,6 +23,10 @@ pub struct AccountRecord {
     pub version: i64,
     #[serde(default)]
     pub operators_total: i64,
+    /// Operators that are not disabled: what the operator limit bounds (`operatorsInUse`).
+    #[serde(default)]
+    pub operators_in_use: i64,
+    /// Operators whose Active switch is on and that are not disabled.
     #[serde(default)]
     pub operators_active: i64,
     #[serde(default)]
@@ -64,8 +68,21 @@ pub struct OperatorRecord {
     /// membership, so that one read of this item authorises a request.
     pub is_administrator: bool,
     pub is_account_administrator: bool,
+    /// Suspended: cannot sign in (its tokens and API users are refused), never on duty, holds
+    /// nothing for the last-holder rules, not counted in `operatorsInUse`. Disabling writes the
+    /// `DISABLED#` marker and its API users' `ownerIsDisabled` in the same transaction.
+    #[serde(default)]
+    pub is_disabled: bool,
     #[serde(default)]
     pub schedules: Vec<ScheduleRecord>,
+    /// The id a SCIM client (an identity provider) gave it; unique in the account (an
+    /// `EXTERNALID#OPERATOR#` reservation, which is also its constant-cost lookup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The SCIM attributes a provider sent that have no hub field (`name`, `emails`,
+    /// `phoneNumbers`), as a JSON object, echoed back on SCIM reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
@@ -103,6 +120,9 @@ pub struct GroupRecord {
     pub is_everyone: bool,
     pub is_administrators: bool,
     pub member_count: i64,
+    /// The id a SCIM client gave it; unique in the account (`EXTERNALID#GROUP#`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
@@ -142,6 +162,10 @@ pub struct ApiUserRecord {
     /// Denormalised from the owner's membership of Administrators and changed in the same
     /// transactions as that membership, so that one item authorises a Basic request.
     pub owner_is_administrator: bool,
+    /// Denormalised from the owner's `isDisabled` the same way: a disabled owner's API users
+    /// fail authentication inside the same conditional update.
+    #[serde(default)]
+    pub owner_is_disabled: bool,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<String>,
@@ -156,6 +180,18 @@ pub struct ApiUserRecord {
     pub inactive: bool,
     /// Moves when the description changes (not on use).
     pub version: i64,
+}
+
+/// A SCIM token (its `tokenHash` is on the item but, like an API user's password hash, never read
+/// back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScimTokenRecord {
+    pub scim_token_id: String,
+    pub description: String,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
 }
 
 /// A replayable response stored under an `Idempotency-Key`.

@@ -144,6 +144,7 @@ fn print_banner(
     println!("Local API server");
     println!("  Page       {base}/");
     println!("  API        {base}");
+    println!("  SCIM       {base}/scim/v2 (a token: POST /scim-tokens as an administrator)");
     println!("  DynamoDB   {endpoint} ({where_})");
     println!("  Account    {} (Demo Inc, Business; {fresh})", account.account_id);
     println!("  Admin      {} (Ada Admin <ada@demo.example>)", account.admin_operator_id);

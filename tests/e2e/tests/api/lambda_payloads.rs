@@ -144,3 +144,32 @@ async fn web_function_serves_the_page_from_http_api_events() {
     let (status, _, body) = response(lambda.invoke(http_event("POST", "/dev/sign-in", "", Some(&json!({"accountId": "a", "operatorId": "o"})), None)).await);
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
 }
+
+/// The SCIM function behind its route without an authorizer: it checks the SCIM token in the
+/// event's `authorization` header itself, and an authorizer context (which its route never has)
+/// authenticates nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scim_function_serves_http_api_events_with_its_own_token_check() {
+    let app = TestApp::start().await;
+    let token = app.call(reqwest::Method::POST, "/scim-tokens", Some(json!({"description": "Lambda"}))).await.expect(201).str("token");
+    let mut lambda = function(&app, "scim").await;
+    let with_token = |mut event: Value| {
+        event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
+        event["headers"]["content-type"] = Value::String("application/scim+json".into());
+        event
+    };
+    let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "lambda@scim.example", "externalId": "lambda-1"});
+    let (status, headers, body) = response(lambda.invoke(with_token(http_event("POST", "/scim/v2/Users", "", Some(&user), None))).await);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(headers["content-type"], "application/scim+json");
+    let location = body["meta"]["location"].as_str().unwrap();
+    assert_eq!(location, format!("https://id.execute-api.us-east-1.amazonaws.com/scim/v2/Users/{}", body["id"].as_str().unwrap()));
+    let query = "filter=externalId%20eq%20%22lambda-1%22";
+    let (status, _, body) = response(lambda.invoke(with_token(http_event("GET", "/scim/v2/Users", query, None, None))).await);
+    assert_eq!((status, body["totalResults"].as_u64()), (200, Some(1)), "{body}");
+
+    let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
+    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/scim/v2/Users", "", None, Some(admin))).await);
+    assert_eq!((status, body["scimType"].as_str(), body["status"].as_str()), (401, None, Some("401")), "{body}");
+    assert!(headers["www-authenticate"].is_string());
+}

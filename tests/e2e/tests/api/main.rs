@@ -3,6 +3,8 @@ mod groups;
 mod lambda_payloads;
 mod monitors;
 mod operators;
+mod disabled;
+mod scim;
 mod summary;
 mod faults;
 mod limits;

@@ -161,7 +161,7 @@ async fn drift_is_repaired_and_reported() {
 
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().json().with_ansi(false).with_writer(move || writer.clone()).finish();
+    let subscriber = tracing::Dispatch::new(tracing_subscriber::fmt().json().with_ansi(false).with_writer(move || writer.clone()).finish());
     let now = app.state.clock.now();
     let report = run(&app.state, now, Some(&id)).with_subscriber(subscriber).await;
 
@@ -282,4 +282,29 @@ async fn the_maintenance_binary_runs_on_the_scheduled_event() {
     assert_eq!((report["accountsChecked"].as_u64(), report["accountsRepaired"].as_u64()), (Some(1), Some(1)));
     assert_eq!(report["accounts"][0]["repairs"], json!([{"counter": "groupsTotal", "old": 77, "new": before.groups_total}]));
     assert_eq!(counters(&app.account_record(&id).await), counters(&before));
+}
+
+/// The maintenance job recounts the operators in use (so the disabled ones) and the active ones
+/// with disabled operators left out, and repairs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabled_operators_are_recounted() {
+    let app = TestApp::start().await;
+    let id = app.account.account_id.clone();
+    let x = app.create_operator("Dana Disabled", "dana@example.com").await;
+    app.create_operator("Ed Enabled", "ed@example.com").await;
+    app.call(Method::PATCH, &format!("/operators/{x}"), Some(json!({"isDisabled": true}))).await.expect(200);
+    let before = app.account_record(&id).await;
+    assert_eq!((before.operators_total, before.operators_in_use, before.operators_active), (3, 2, 2));
+    let scope = AccountScope::new(&id);
+    corrupt(&app, &scope.account(), &[("operatorsInUse", 3), ("operatorsActive", 3)]).await;
+    assert_eq!(app.call(Method::GET, "/hub/summary", None).await.expect(200).body["operators"]["disabled"], 0);
+
+    // With a subscriber of its own, as the other tests here that run the job: a run without one
+    // would leave the job's log callsite disabled for them.
+    let quiet = tracing_subscriber::fmt().with_writer(std::io::sink).finish();
+    let report = run(&app.state, app.state.clock.now(), Some(&id)).with_subscriber(quiet).await;
+    let repairs = serde_json::to_value(&report.accounts[0].repairs).unwrap();
+    assert_eq!(repairs, json!([{"counter": "operatorsInUse", "old": 3, "new": 2}, {"counter": "operatorsActive", "old": 3, "new": 2}]));
+    let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
+    assert_eq!((summary["operators"]["disabled"].as_i64(), summary["operatorQuota"]["used"].as_i64()), (Some(1), Some(2)));
 }

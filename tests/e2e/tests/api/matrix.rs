@@ -68,6 +68,7 @@ pub(crate) enum Kind {
     ApiUser,
     Schedule,
     Authorization,
+    ScimToken,
 }
 
 /// What fills one placeholder.
@@ -88,6 +89,7 @@ fn slot_of(path: &str, index: usize, segments: &[&str]) -> Slot {
             Some("groups") => Slot::Id(Kind::Group),
             Some("monitors") => Slot::Id(Kind::Monitor),
             Some("api-users") => Slot::Id(Kind::ApiUser),
+            Some("scim-tokens") => Slot::Id(Kind::ScimToken),
             other => panic!("{path}: the matrix does not know what {{id}} after {other:?} names; extend matrix::slot_of"),
         },
         "{operatorId}" => Slot::Id(Kind::Operator),
@@ -133,6 +135,7 @@ pub(crate) fn body_templates(method: &Method, path: &str) -> Vec<Option<Value>> 
         ],
         ("POST", "/api-users") => one(json!({"description": "Script {unique}", "operatorId": "{operatorId}"})),
         ("PATCH", "/api-users/{id}") => one(json!({"description": "Renamed {unique}"})),
+        ("POST", "/scim-tokens") => one(json!({"description": "Provider {unique}"})),
         (m, p) if m == "POST" || m == "PATCH" => panic!("{m} {p}: no body template; add one to matrix::body_templates"),
         _ => vec![None],
     }
@@ -149,6 +152,7 @@ pub(crate) struct Ids {
     pub api_user: String,
     pub schedule: String,
     pub authorization: String,
+    pub scim_token: String,
 }
 
 impl Ids {
@@ -160,10 +164,11 @@ impl Ids {
             Kind::ApiUser => &self.api_user,
             Kind::Schedule => &self.schedule,
             Kind::Authorization => &self.authorization,
+            Kind::ScimToken => &self.scim_token,
         }
     }
     pub(crate) fn all(&self) -> Vec<&str> {
-        vec![&self.operator, &self.group, &self.monitor, &self.api_user, &self.schedule, &self.authorization]
+        vec![&self.operator, &self.group, &self.monitor, &self.api_user, &self.schedule, &self.authorization, &self.scim_token]
     }
 }
 
@@ -190,7 +195,16 @@ pub(crate) async fn fixture(app: &TestApp, admin: &Who) -> Ids {
         .unwrap_or_else(|| panic!("no ViewMonitor authorization in {}", granted.body))
         .to_owned();
     let api_user = post("/api-users".into(), json!({"description": format!("Fixture {n}"), "operatorId": operator})).await.str("apiUserId");
-    Ids { operator, group, monitor, api_user, schedule, authorization }
+    // Keep the account under its bound of SCIM tokens: earlier fixtures' tokens are not needed.
+    let tokens = call(app, admin, Method::GET, "/scim-tokens", None).await.expect(200);
+    if tokens.items().len() >= hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT - 1 {
+        for old in tokens.items() {
+            let id = old["scimTokenId"].as_str().unwrap_or_default();
+            call(app, admin, Method::DELETE, &format!("/scim-tokens/{id}"), None).await.expect(204);
+        }
+    }
+    let scim_token = post("/scim-tokens".into(), json!({"description": format!("Fixture {n}")})).await.str("scimTokenId");
+    Ids { operator, group, monitor, api_user, schedule, authorization, scim_token }
 }
 
 /// One concrete request.
@@ -323,7 +337,7 @@ pub(crate) async fn snapshot(app: &TestApp, account_id: &str, token: &str, skip_
     let mut views = BTreeMap::new();
     let get = |path: String| async move { (path.clone(), app.call_as(token, Method::GET, &path, None).await.expect(200).body) };
     let list = |path: String| async move { (path.clone(), Value::Array(app.list_all(token, &path).await)) };
-    for path in ["/account", "/hub/summary"] {
+    for path in ["/account", "/hub/summary", "/scim-tokens"] {
         let (k, v) = get(path.into()).await;
         views.insert(k, v);
     }

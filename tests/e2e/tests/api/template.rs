@@ -32,6 +32,8 @@ fn route_tables() -> BTreeMap<&'static str, BTreeSet<(String, String)>> {
         ("monitors", table(hub_monitors::routes())),
         ("api-users", table(hub_api_users::routes())),
         ("web", hub_web::ROUTES.iter().map(|(m, p)| ((*m).to_owned(), (*p).to_owned())).collect()),
+        // Everything under /scim/v2 goes to the SCIM function, which routes it itself.
+        ("scim", BTreeSet::from([("ANY".to_owned(), "/scim/v2/{proxy+}".to_owned())])),
     ])
 }
 
@@ -134,7 +136,7 @@ fn functions_and_the_authorizer_are_deployed_as_designed() {
         })
         .collect();
     let expected: BTreeSet<String> =
-        ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer", "maintenance", "web"].iter().map(|s| s.to_string()).collect();
+        ["operators", "groups", "hub-summary", "monitors", "api-users", "scim", "authorizer", "maintenance", "web"].iter().map(|s| s.to_string()).collect();
     assert_eq!(binaries, expected);
 
     let auth = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
@@ -180,8 +182,10 @@ fn the_web_page_function_has_no_data_access_and_takes_its_sign_in_from_parameter
     assert_eq!(config.document()["scope"], hub_web::DEFAULT_OIDC_SCOPE);
 }
 
+/// Without the Lambda authorizer: the OpenAPI document and the web page (public), and SCIM, whose
+/// function checks the SCIM token itself.
 #[test]
-fn only_the_openapi_document_and_the_web_page_are_public() {
+fn only_the_openapi_document_the_web_page_and_scim_skip_the_authorizer() {
     let template = template();
     let mut public = Vec::new();
     for (_, resource) in template["Resources"].as_mapping().expect("Resources") {
@@ -192,7 +196,7 @@ fn only_the_openapi_document_and_the_web_page_are_public() {
         }
     }
     public.sort();
-    let expected = [("GET", "/"), ("GET", "/assets/{proxy+}"), ("GET", "/openapi.json")];
+    let expected = [("ANY", "/scim/v2/{proxy+}"), ("GET", "/"), ("GET", "/assets/{proxy+}"), ("GET", "/openapi.json")];
     assert_eq!(public, expected.map(|(m, p)| (m.to_owned(), p.to_owned())));
 }
 

@@ -1,0 +1,138 @@
+//! `/scim-tokens`: the credentials identity providers use at `/scim/v2` (see
+//! `hub_api::scim_token`), managed by administrators.
+//!
+//! Decisions the contract leaves open:
+//!
+//! - **At most [`MAX_SCIM_TOKENS_PER_ACCOUNT`]** per account: one more is 400 `validation_failed`
+//!   on `description`; racing creates cannot exceed it (the roster guards the create).
+//! - **The list** is every token of the account (never more than ten), oldest first, as a
+//!   collection whose `nextCursor` is always null; it takes no query parameters.
+//! - **The token** is in the 201 body only (`Cache-Control: no-store`); an `Idempotency-Key`
+//!   replay answers the same body without it (only its hash is kept).
+//! - **`DELETE`** of an unknown id is 404; a deleted token is refused from the next request.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hub_api::error::{ApiError, ApiResult, FieldError};
+use hub_api::extract::{IdempotencyKey, PathIds};
+use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::lists::Collection;
+use hub_api::retry::retrying;
+use hub_api::scim_token::{new_scim_token, scim_token_hash};
+use hub_api::values::{GroupDescription, new_id};
+use hub_api::{AppState, Caller};
+use hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT;
+use hub_store::records::ScimTokenRecord;
+use serde::{Deserialize, Serialize};
+
+/// A SCIM token as listed (never the secret).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ScimToken)]
+pub struct ScimTokenView {
+    pub scim_token_id: String,
+    pub description: String,
+    pub created_at: String,
+    /// Null until the first SCIM request with it.
+    #[schema(required)]
+    pub last_used_at: Option<String>,
+}
+
+impl From<ScimTokenRecord> for ScimTokenView {
+    fn from(r: ScimTokenRecord) -> Self {
+        ScimTokenView { scim_token_id: r.scim_token_id, description: r.description, created_at: r.created_at, last_used_at: r.last_used_at }
+    }
+}
+
+/// The 201 body: the item and, this once, the token.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ScimTokenCreated)]
+struct CreatedView<'a> {
+    #[serde(flatten)]
+    #[schema(value_type = ScimTokenView)]
+    view: &'a ScimTokenView,
+    /// `Authorization: Bearer <token>` at `/scim/v2`; shown this once (only its hash is stored).
+    #[schema(value_type = String, required = false)]
+    token: &'a str,
+}
+
+#[utoipa::path(get, path = "/scim-tokens", operation_id = "listScimTokens", tag = "SCIM tokens",
+    responses((status = 200, description = "Every SCIM token of the account, oldest first", body = Collection<ScimTokenView>)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let tokens = state.store.scim_tokens(&caller.scope()).await?;
+    Ok(axum::Json(Collection::all(tokens.into_iter().map(ScimTokenView::from).collect())).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateScimToken {
+    /// 1-100 characters (trimmed, no control characters), e.g. the identity provider's name.
+    #[schema(required, nullable = false)]
+    description: Option<String>,
+}
+
+enum Created {
+    New(ScimTokenView, String),
+    Replay(Response),
+}
+
+#[utoipa::path(post, path = "/scim-tokens", operation_id = "createScimToken", tag = "SCIM tokens", request_body = CreateScimToken,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `token`) for 24 h")),
+    responses((status = 201, description = "Created; the body holds the token this once", body = CreatedView,
+        headers(("Location" = String), ("Cache-Control" = String, description = "`no-store`")))))]
+pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, body: CreateBody<CreateScimToken>) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let description = match body.value.description.as_deref() {
+        Some(d) => GroupDescription::parse(d).map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
+        None => return Err(ApiError::field("description", "is required")),
+    };
+    let scope = caller.scope();
+    let idempotency = Idempotency::new(&caller, "POST /scim-tokens", key, body.fingerprint);
+    if let Some(replay) = idempotency.replay(&state, &scope).await? {
+        return Ok(replay);
+    }
+    let created = retrying(|| async {
+        let roster = state.store.scim_token_roster(&scope).await?;
+        if roster.ids.len() >= MAX_SCIM_TOKENS_PER_ACCOUNT {
+            return Err(ApiError::field("description", format!("an account may have at most {MAX_SCIM_TOKENS_PER_ACCOUNT} SCIM tokens")));
+        }
+        let record = ScimTokenRecord {
+            scim_token_id: new_id(),
+            description: description.as_str().to_owned(),
+            created_at: state.clock.now_rfc3339(),
+            last_used_at: None,
+        };
+        let token = new_scim_token(&caller.account_id, &record.scim_token_id)?;
+        let view = ScimTokenView::from(record.clone());
+        let location = format!("/scim-tokens/{}", record.scim_token_id);
+        let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
+        let result = state.store.create_scim_token(&scope, &record, &scim_token_hash(&token), &roster, idem.as_ref()).await;
+        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+            return Ok(Created::Replay(replay));
+        }
+        Ok(Created::New(view, token))
+    })
+    .await?;
+    let (view, token) = match created {
+        Created::New(view, token) => (view, token),
+        Created::Replay(replay) => return Ok(replay),
+    };
+    let location = format!("/scim-tokens/{}", view.scim_token_id);
+    let mut response = (StatusCode::CREATED, axum::Json(CreatedView { view: &view, token: &token })).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[utoipa::path(delete, path = "/scim-tokens/{id}", operation_id = "deleteScimToken", tag = "SCIM tokens",
+    params(("id" = String, Path, description = "SCIM token id")),
+    responses((status = 204, description = "Deleted; refused from the next request")))]
+pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if state.store.delete_scim_token(&caller.scope(), &id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(ApiError::NotFound) }
+}

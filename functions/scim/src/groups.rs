@@ -1,0 +1,272 @@
+//! `/Groups`: operator groups as SCIM groups.
+//!
+//! Mapping: `id` = `groupId`; `displayName` = `description` (unique case-insensitively, 409
+//! `uniqueness`); `externalId` unique in the account; `members` = the operators in the group
+//! (`value` = `operatorId`). Membership changes are the hub's own operations, one per member:
+//! Everyone's membership and the system groups' names are immutable (400 `mutability`), the last
+//! enabled administrator and the last holders of the protected permissions are kept (409). A
+//! member that does not exist is 400 `invalidValue`.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use hub_api::AppState;
+use hub_api::values::{GroupDescription, new_id};
+use hub_store::AccountScope;
+use hub_store::records::GroupRecord;
+use serde_json::{Map, Value, json};
+
+use crate::discovery::GROUP_SCHEMA;
+use crate::error::{ScimError, ScimResult};
+use crate::filter::{self, Eq};
+use crate::projection::Projection;
+use crate::users::{ListParams, ReadParams, list_response, paging};
+use crate::{Base, ScimAuth, etag, if_match, json_body, scim_response};
+
+fn location(base: &Base, id: &str) -> String {
+    base.url(&format!("/Groups/{id}"))
+}
+
+/// The SCIM representation of a group; `members` as `(id, name)` when read.
+pub fn to_scim(g: &GroupRecord, members: Option<Vec<(String, String)>>, base: &Base) -> Value {
+    let mut group = json!({
+        "schemas": [GROUP_SCHEMA],
+        "id": g.group_id,
+        "displayName": g.description,
+        "meta": {
+            "resourceType": "Group",
+            "created": g.created_at,
+            "lastModified": g.updated_at,
+            "version": etag(g.version),
+            "location": location(base, &g.group_id),
+        },
+    });
+    if let Some(x) = &g.external_id {
+        group["externalId"] = json!(x);
+    }
+    if let Some(members) = members {
+        group["members"] = Value::Array(
+            members
+                .into_iter()
+                .map(|(id, _)| json!({"value": id, "$ref": base.url(&format!("/Users/{id}")), "type": "User"}))
+                .collect(),
+        );
+    }
+    group
+}
+
+async fn members_of(state: &AppState, scope: &AccountScope, group_id: &str) -> ScimResult<Vec<(String, String)>> {
+    let ids = state.store.all_member_ids(scope, group_id).await.map_err(hub_api::ApiError::from)?;
+    let mut named = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let ops = state.store.operators_by_ids(scope, chunk).await.map_err(hub_api::ApiError::from)?;
+        named.extend(ops.into_iter().map(|o| (o.operator_id, o.full_name)));
+    }
+    Ok(named)
+}
+
+fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    body.iter().find(|(k, _)| filter::normalize(k) == name.to_ascii_lowercase()).map(|(_, v)| v).filter(|v| !v.is_null())
+}
+
+/// What a body says: the name, the externalId and (when present) the member ids.
+struct Desired {
+    description: GroupDescription,
+    external_id: Option<String>,
+    members: Option<BTreeSet<String>>,
+}
+
+fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
+    let name = match field(body, "displayName") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(ScimError::invalid_value("displayName must be a string")),
+        None => return Err(ScimError::invalid_value("displayName is required")),
+    };
+    let description = GroupDescription::parse(&name).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
+    let external_id = match field(body, "externalId") {
+        None => None,
+        Some(Value::String(x)) if !x.is_empty() && x.chars().count() <= 255 => Some(x.clone()),
+        Some(_) => return Err(ScimError::invalid_value("externalId must be 1-255 characters")),
+    };
+    let members = match field(body, "members") {
+        None => None,
+        Some(Value::Array(items)) => {
+            let mut ids = BTreeSet::new();
+            for item in items {
+                let id = item.get("value").and_then(Value::as_str).ok_or_else(|| ScimError::invalid_value("members need a value"))?;
+                ids.insert(id.to_owned());
+            }
+            Some(ids)
+        }
+        Some(_) => return Err(ScimError::invalid_value("members must be an array")),
+    };
+    Ok(Desired { description, external_id, members })
+}
+
+/// Makes the group's members exactly `wanted`, one hub operation per change.
+async fn set_members(state: &AppState, scope: &AccountScope, group_id: &str, current: &BTreeSet<String>, wanted: &BTreeSet<String>) -> ScimResult<()> {
+    let added: Vec<String> = wanted.difference(current).cloned().collect();
+    match hub_api::groups::add_members(state, scope, group_id, &added).await {
+        Ok(()) => {}
+        Err(hub_api::ApiError::NotFound) => return Err(ScimError::invalid_value("a member is not a user of this account")),
+        Err(e) => return Err(e.into()),
+    }
+    for id in current.difference(wanted) {
+        match hub_api::groups::remove_member(state, scope, group_id, id).await {
+            Ok(_) | Err(hub_api::ApiError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+async fn answer(state: &AppState, scope: &AccountScope, base: &Base, group_id: &str, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
+    let g = hub_api::groups::load(state, scope, group_id).await?;
+    let members = if projection.wants("members") { Some(members_of(state, scope, group_id).await?) } else { None };
+    let tag = etag(g.version);
+    Ok(scim_response(status, projection.apply(to_scim(&g, members, base)), Some(&tag)))
+}
+
+pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+    let body = json_body(req).await?;
+    let wanted = desired(&body)?;
+    let scope = auth.0.scope();
+    let now = state.clock.now_rfc3339();
+    let record = GroupRecord {
+        group_id: new_id(),
+        description: wanted.description.as_str().to_owned(),
+        is_everyone: false,
+        is_administrators: false,
+        member_count: 0,
+        external_id: wanted.external_id,
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    state.store.create_group(&scope, &record, None).await.map_err(hub_api::ApiError::from)?;
+    if let Some(members) = &wanted.members {
+        set_members(&state, &scope, &record.group_id, &BTreeSet::new(), members).await?;
+    }
+    answer(&state, &scope, &base, &record.group_id, StatusCode::CREATED, &Projection::default()).await
+}
+
+pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
+    let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
+    answer(&state, &auth.0.scope(), &base, &id, StatusCode::OK, &projection).await
+}
+
+/// Applies a desired state: name and externalId in one guarded write, then the members.
+async fn apply_desired(state: &AppState, scope: &AccountScope, id: &str, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<String>>) -> ScimResult<()> {
+    let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
+    hub_api::groups::change(state, scope, id, if_match, |g| Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })).await?;
+    if let Some(members) = &wanted.members {
+        let current = match current_members {
+            Some(c) => c,
+            None => state.store.all_member_ids(scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
+        };
+        set_members(state, scope, id, &current, members).await?;
+    }
+    Ok(())
+}
+
+pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+    let if_match = if_match(&req);
+    let body = json_body(req).await?;
+    let mut wanted = desired(&body)?;
+    // A PUT replaces: no members listed means none.
+    wanted.members.get_or_insert_with(BTreeSet::new);
+    let scope = auth.0.scope();
+    apply_desired(&state, &scope, &id, if_match, wanted, None).await?;
+    answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
+}
+
+pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+    let if_match = if_match(&req);
+    let body = json_body(req).await?;
+    let scope = auth.0.scope();
+    let current = hub_api::groups::load(&state, &scope, &id).await?;
+    if_match.check(current.version)?;
+    let members = members_of(&state, &scope, &id).await?;
+    let current_ids: BTreeSet<String> = members.iter().map(|(id, _)| id.clone()).collect();
+    let Value::Object(mut resource) = to_scim(&current, Some(members), &base) else { unreachable!("a group is an object") };
+    crate::patch::apply(&mut resource, &body)?;
+    let mut wanted = desired(&resource)?;
+    if wanted.members.is_none() {
+        // Every member removed.
+        wanted.members = Some(BTreeSet::new());
+    }
+    apply_desired(&state, &scope, &id, hub_api::extract::IfMatch(Some(current.version)), wanted, Some(current_ids)).await?;
+    answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
+}
+
+pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<String>, req: Request) -> ScimResult<StatusCode> {
+    hub_api::groups::delete(&state, &auth.0.scope(), &id, if_match(&req)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn satisfies(g: &GroupRecord, clause: &Eq) -> bool {
+    match clause.attribute.as_str() {
+        "id" => clause.value.as_str() == Some(g.group_id.as_str()),
+        "displayname" => clause.value.as_str().is_some_and(|v| v.eq_ignore_ascii_case(&g.description)),
+        "externalid" => clause.value.as_str() == g.external_id.as_deref(),
+        _ => false,
+    }
+}
+
+pub async fn list(State(state): State<AppState>, auth: ScimAuth, base: Base, Query(params): Query<ListParams>) -> ScimResult<Response> {
+    list_with(state, auth, base, params).await
+}
+
+pub async fn search(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+    let body = json_body(req).await?;
+    list_with(state, auth, base, ListParams::from_search(&body)?).await
+}
+
+async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
+    let (start, count) = paging(params.start_index(), params.count())?;
+    let (total, resources) = query(&state, &auth, &base, &params, start, count).await?;
+    Ok(list_response(total, start, resources))
+}
+
+/// The matching resources' total and the window `start` (1-based), `count` of them.
+pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> ScimResult<(usize, Vec<Value>)> {
+    let (state, base) = (state.clone(), base.clone());
+    let projection = Projection::new(params.attributes(), params.excluded_attributes());
+    let scope = auth.0.scope();
+    let store = &state.store;
+    let api = hub_api::ApiError::from;
+    let (total, page) = match params.filter().filter(|f| !f.trim().is_empty()) {
+        None => {
+            let account = hub_api::provisioning::load_account(&state, &scope).await?;
+            (account.groups_total.max(0) as usize, store.groups_window(&scope, start - 1, count).await.map_err(api)?)
+        }
+        Some(f) => {
+            let clauses = filter::parse(f)?;
+            if let Some(bad) = clauses.iter().find(|c| !["id", "displayname", "externalid"].contains(&c.attribute.as_str())) {
+                return Err(ScimError::invalid_filter(format!("filtering on {} is not supported", bad.attribute)));
+            }
+            let text = |c: &Eq| c.value.as_str().map(str::to_owned);
+            let first = &clauses[0];
+            let id = match (first.attribute.as_str(), text(first)) {
+                ("id", Some(v)) => Some(v),
+                ("displayname", Some(v)) => store.group_id_by_name(&scope, &v).await.map_err(api)?,
+                ("externalid", Some(v)) => store.group_id_by_external_id(&scope, &v).await.map_err(api)?,
+                _ => return Err(ScimError::invalid_filter("compare with a string")),
+            };
+            let candidates = match id {
+                Some(id) => store.group(&scope, &id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
+                None => Vec::new(),
+            };
+            let matching: Vec<GroupRecord> = candidates.into_iter().filter(|g| clauses.iter().all(|c| satisfies(g, c))).collect();
+            (matching.len(), matching.into_iter().skip(start - 1).take(count).collect())
+        }
+    };
+    let mut resources = Vec::with_capacity(page.len());
+    for g in page {
+        let members = if projection.wants("members") { Some(members_of(&state, &scope, &g.group_id).await?) } else { None };
+        resources.push(projection.apply(to_scim(&g, members, &base)));
+    }
+    Ok((total, resources))
+}

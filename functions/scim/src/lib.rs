@@ -1,0 +1,201 @@
+//! The SCIM function: SCIM 2.0 (RFC 7643, RFC 7644) at `/scim/v2` for identity providers
+//! (Okta, Microsoft Entra ID, OneLogin, ...), authenticated by SCIM tokens.
+//!
+//! - Users are operators and Groups are operator groups; every change goes through the same
+//!   operations as the hub API (`hub_api::operators`, `hub_api::groups`, the store's
+//!   transactions), so every rule holds and every counter moves in the same transaction.
+//!   `active: false` disables, it never deletes.
+//! - The SCIM token is checked here, not by the Lambda authorizer (see `hub_api::scim_token`):
+//!   one conditional UpdateItem per request. JWTs and API users are not SCIM tokens, and SCIM
+//!   tokens are unknown to the hub API's authentication.
+//! - Lookups by `userName`, `emails.value`, `externalId` (and a group's `displayName`) read one
+//!   reservation item: their cost does not depend on the account's size.
+
+mod discovery;
+mod error;
+mod filter;
+mod groups;
+mod patch;
+mod projection;
+mod users;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use hub_api::AppState;
+use hub_api::scim_token::ScimCaller;
+use serde_json::Value;
+
+pub use error::{ScimError, ScimResult};
+
+/// Where this API lives, under every host it is reached by.
+pub const BASE_PATH: &str = "/scim/v2";
+
+/// The absolute base URL of the request (`meta.location`, `$ref`).
+#[derive(Debug, Clone)]
+pub struct Base(String);
+
+impl Base {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Base {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // API Gateway's domain name when the event has no Host header.
+        let domain = match parts.extensions.get::<lambda_http::request::RequestContext>() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.domain_name.clone(),
+            _ => None,
+        };
+        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| !h.is_empty()).map(str::to_owned);
+        let host = host.or(domain).unwrap_or_else(|| "localhost".to_owned());
+        let scheme = match parts.headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) {
+            Some(p) if p == "https" || p == "http" => p,
+            // Behind API Gateway (a Lambda request context) it is always https.
+            _ if parts.extensions.get::<lambda_http::request::RequestContext>().is_some() => "https",
+            _ => "http",
+        };
+        Ok(Base(format!("{scheme}://{host}{BASE_PATH}")))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ScimAuth {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<ScimCaller>().cloned().map(ScimAuth).ok_or_else(|| ScimError::from(hub_api::ApiError::Unauthenticated))
+    }
+}
+
+/// The authenticated SCIM caller of a request.
+#[derive(Debug, Clone)]
+pub struct ScimAuth(pub ScimCaller);
+
+/// A SCIM JSON answer.
+pub fn scim_json(body: Value) -> Response {
+    scim_response(StatusCode::OK, body, None)
+}
+
+/// A SCIM answer with a status and, for versioned resources, the ETag.
+pub fn scim_response(status: StatusCode, body: Value, etag: Option<&str>) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(error::SCIM_JSON));
+    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(t).ok()) {
+        headers.insert(header::ETAG, tag);
+    }
+    if status == StatusCode::CREATED
+        && let Some(location) = body["meta"]["location"].as_str().and_then(|l| HeaderValue::from_str(l).ok())
+    {
+        headers.insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// `W/"<version>"`: the ETag and `meta.version` of a resource.
+pub fn etag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+/// Authenticates every SCIM request with its SCIM token (one DynamoDB request).
+async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    match hub_api::scim_token::authenticate(&state, header.as_deref()).await {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(e) => ScimError::from(e).into_response(),
+    }
+}
+
+/// Bounds a request's time like the hub's functions do (503 after the deadline).
+async fn deadline(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(hub_api::http::REQUEST_DEADLINE, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ScimError::from(hub_api::ApiError::ServiceUnavailable).into_response(),
+    }
+}
+
+/// `POST /.search` at the root (RFC 7644 §3.4.3): Users, then Groups, as one list. A filter
+/// that one resource type cannot be filtered by matches none of that type.
+async fn search_everything(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+    let body = json_body(req).await?;
+    let params = users::ListParams::from_search(&body)?;
+    let (start, count) = users::paging(params.start_index(), params.count())?;
+    // Totals first (a window of nothing), then the window across both lists.
+    let users_total = users::query(&state, &auth, &base, &params, 1, 0).await;
+    let groups_total = groups::query(&state, &auth, &base, &params, 1, 0).await;
+    let (users_total, groups_total) = match (users_total, groups_total) {
+        (Err(e), Err(_)) => return Err(e),
+        (u, g) => (u.map(|(t, _)| t).unwrap_or(0), g.map(|(t, _)| t).unwrap_or(0)),
+    };
+    let mut resources = Vec::new();
+    if start <= users_total && count > 0 {
+        resources.extend(users::query(&state, &auth, &base, &params, start, count).await?.1);
+    }
+    let left = count - resources.len();
+    if left > 0 && groups_total > 0 {
+        let group_start = start.saturating_sub(users_total).max(1);
+        resources.extend(groups::query(&state, &auth, &base, &params, group_start, left).await?.1);
+    }
+    Ok(users::list_response(users_total + groups_total, start, resources))
+}
+
+async fn unknown() -> ScimError {
+    ScimError::not_found()
+}
+
+async fn method_not_allowed() -> ScimError {
+    ScimError::from(hub_api::ApiError::MethodNotAllowed)
+}
+
+pub fn router(state: AppState) -> Router {
+    let p = |path: &str| format!("{BASE_PATH}{path}");
+    Router::new()
+        .route(&p("/ServiceProviderConfig"), get(discovery::service_provider_config))
+        .route(&p("/ResourceTypes"), get(discovery::resource_types))
+        .route(&p("/ResourceTypes/{id}"), get(discovery::resource_type_by_id))
+        .route(&p("/Schemas"), get(discovery::schemas))
+        .route(&p("/Schemas/{id}"), get(discovery::schema_by_id))
+        .route(&p("/Users"), get(users::list).post(users::create))
+        .route(&p("/Users/.search"), axum::routing::post(users::search))
+        .route(&p("/Users/{id}"), get(users::fetch).put(users::replace).patch(users::patch).delete(users::remove))
+        .route(&p("/Groups"), get(groups::list).post(groups::create))
+        .route(&p("/Groups/.search"), axum::routing::post(groups::search))
+        .route(&p("/Groups/{id}"), get(groups::fetch).put(groups::replace).patch(groups::patch).delete(groups::remove))
+        .route(&p("/.search"), axum::routing::post(search_everything))
+        .route(&p("/{*rest}"), axum::routing::any(unknown))
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(from_fn_with_state(state.clone(), authenticate))
+        .route_layer(from_fn(deadline))
+        .with_state(state)
+}
+
+/// Reads a JSON object body (SCIM or plain JSON media type, at most 64 KiB).
+pub(crate) async fn json_body(req: Request) -> ScimResult<serde_json::Map<String, Value>> {
+    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024).await.map_err(|_| ScimError::from(hub_api::ApiError::PayloadTooLarge))?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(ScimError::invalid_syntax("The body must be a JSON object.")),
+    }
+}
+
+/// The `If-Match` of a request (`W/"3"`, `"3"` or `*`).
+pub(crate) fn if_match(req: &Request) -> hub_api::extract::IfMatch {
+    let Some(value) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else { return hub_api::extract::IfMatch(None) };
+    let value = value.trim();
+    if value == "*" {
+        return hub_api::extract::IfMatch(None);
+    }
+    let tag = value.strip_prefix("W/").unwrap_or(value);
+    let version = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i64>().ok()).unwrap_or(-1);
+    hub_api::extract::IfMatch(Some(version))
+}

@@ -1,0 +1,489 @@
+//! `/Users`: operators as SCIM users.
+//!
+//! Mapping: `id` = `operatorId`; `userName` = `email` (the login; unique case-insensitively, 409
+//! `uniqueness`); `displayName` = `fullName` (else `name.formatted`, else the given and family
+//! names, else `userName`); `timezone` = `timeZone`; `locale` = `cultureName` (one of the
+//! hub's cultures; another one is kept as sent and the account's default culture applies);
+//! an E.164 `phoneNumbers` entry of type `mobile` = `mobilePhone`; `active` = not `isDisabled`
+//! (`"True"`/`"False"` strings accepted, as Entra ID sends them); `externalId` unique in the
+//! account. `name`, `emails` and `phoneNumbers` are kept as the provider sent them and echoed
+//! back (the login, `userName`, is the operator's email; `emails eq` finds a user by it too).
+//! `groups` (read-only) is on single-user answers, and on lists that ask for it with
+//! `attributes=groups` (it costs a Query per user).
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use hub_api::AppState;
+use hub_api::values::{CultureName, FullName, MobilePhone, TimeZoneName, new_id};
+use hub_store::records::OperatorRecord;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::discovery::{LIST_SCHEMA, MAX_COUNT, USER_SCHEMA};
+use crate::error::{ScimError, ScimResult};
+use crate::filter::{self, Eq};
+use crate::projection::Projection;
+use crate::{Base, ScimAuth, etag, if_match, json_body, scim_response};
+
+/// The most `emails` or `phoneNumbers` one user may carry.
+const MAX_VALUES: usize = 10;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ListParams {
+    filter: Option<String>,
+    start_index: Option<String>,
+    count: Option<String>,
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
+}
+
+impl ListParams {
+    /// The parameters of a `POST .search` body (RFC 7644 §3.4.3).
+    pub fn from_search(body: &Map<String, Value>) -> ScimResult<Self> {
+        let get = |name: &str| body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).filter(|v| !v.is_null());
+        let text = |name: &str| -> ScimResult<Option<String>> {
+            match get(name) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(Value::Array(items)) => Ok(Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))),
+                Some(_) => Err(ScimError::invalid_value(format!("{name} has the wrong type"))),
+            }
+        };
+        Ok(ListParams {
+            filter: text("filter")?,
+            start_index: text("startIndex")?,
+            count: text("count")?,
+            attributes: text("attributes")?,
+            excluded_attributes: text("excludedAttributes")?,
+        })
+    }
+
+    pub fn filter(&self) -> Option<&str> {
+        self.filter.as_deref()
+    }
+    pub fn start_index(&self) -> Option<&str> {
+        self.start_index.as_deref()
+    }
+    pub fn count(&self) -> Option<&str> {
+        self.count.as_deref()
+    }
+    pub fn attributes(&self) -> Option<&str> {
+        self.attributes.as_deref()
+    }
+    pub fn excluded_attributes(&self) -> Option<&str> {
+        self.excluded_attributes.as_deref()
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadParams {
+    pub(crate) attributes: Option<String>,
+    pub(crate) excluded_attributes: Option<String>,
+}
+
+fn location(base: &Base, id: &str) -> String {
+    base.url(&format!("/Users/{id}"))
+}
+
+fn blob(op: &OperatorRecord) -> Map<String, Value> {
+    op.scim.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()).and_then(|v| v.as_object().cloned()).unwrap_or_default()
+}
+
+fn default_phones(op: &OperatorRecord) -> Option<Value> {
+    op.mobile_phone.as_ref().map(|m| json!([{"value": m, "type": "mobile"}]))
+}
+
+/// The SCIM representation of an operator; `groups` when read.
+pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(String, String)>>, base: &Base) -> Value {
+    let extra = blob(op);
+    let mut user = json!({
+        "schemas": [USER_SCHEMA],
+        "id": op.operator_id,
+        "userName": op.email,
+        "displayName": op.full_name,
+        "active": !op.is_disabled,
+        "meta": {
+            "resourceType": "User",
+            "created": op.created_at,
+            "lastModified": op.updated_at,
+            "version": etag(op.version),
+            "location": location(base, &op.operator_id),
+        },
+    });
+    if let Some(name) = extra.get("name").filter(|n| n.as_object().is_some_and(|o| !o.is_empty())) {
+        user["name"] = name.clone();
+    }
+    if let Some(emails) = extra.get("emails").filter(|e| e.as_array().is_some_and(|a| !a.is_empty())) {
+        user["emails"] = emails.clone();
+    }
+    if let Some(phones) = extra.get("phoneNumbers").cloned().or_else(|| default_phones(op)).filter(|p| p.as_array().is_some_and(|a| !a.is_empty())) {
+        user["phoneNumbers"] = phones;
+    }
+    if let Some(tz) = &op.time_zone {
+        user["timezone"] = json!(tz);
+    }
+    match (&op.culture_name, extra.get("locale")) {
+        (Some(c), _) => user["locale"] = json!(c),
+        (None, Some(l)) => user["locale"] = l.clone(),
+        _ => {}
+    }
+    if let Some(x) = &op.external_id {
+        user["externalId"] = json!(x);
+    }
+    if let Some(groups) = groups {
+        user["groups"] = Value::Array(
+            groups
+                .into_iter()
+                .map(|(id, name)| json!({"value": id, "display": name, "$ref": base.url(&format!("/Groups/{id}")), "type": "direct"}))
+                .collect(),
+        );
+    }
+    user
+}
+
+/// Case-insensitive attribute lookup (SCIM attribute names are case-insensitive).
+fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name) || filter::normalize(k) == name.to_ascii_lowercase()).map(|(_, v)| v).filter(|v| !v.is_null())
+}
+
+fn string(body: &Map<String, Value>, name: &str) -> ScimResult<Option<String>> {
+    match field(body, name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ScimError::invalid_value(format!("{name} must be a string"))),
+    }
+}
+
+/// `active`: a boolean, or the strings `"true"`/`"false"` in any case (Entra ID).
+pub fn boolean(value: &Value, name: &str) -> ScimResult<bool> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(ScimError::invalid_value(format!("{name} must be true or false"))),
+    }
+}
+
+/// A login name: what `userName` may be (an email address in practice; RFC 7643 allows any
+/// string), 1-254 characters without spaces or control characters.
+fn login(value: &str) -> ScimResult<String> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ScimError::invalid_value("userName must be 1-254 characters without spaces"));
+    }
+    Ok(hub_api::values::Email::parse(v).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| v.to_owned()))
+}
+
+fn multi(body: &Map<String, Value>, name: &str) -> ScimResult<Option<Vec<Value>>> {
+    match field(body, name) {
+        None => Ok(None),
+        Some(Value::Array(items)) => {
+            let items = &one_primary(items.clone());
+            if items.len() > MAX_VALUES {
+                return Err(ScimError::invalid_value(format!("{name} holds at most {MAX_VALUES} values")));
+            }
+            for item in items {
+                let ok = item.as_object().is_some_and(|o| o.get("value").is_none_or(Value::is_string));
+                if !ok {
+                    return Err(ScimError::invalid_value(format!("{name} must be objects with a string value")));
+                }
+            }
+            Ok(Some(items.clone()))
+        }
+        Some(_) => Err(ScimError::invalid_value(format!("{name} must be an array"))),
+    }
+}
+
+/// At most one element is `primary` (RFC 7643 §2.4): the last one marked wins, as a PATCH that
+/// adds a new primary value means.
+fn one_primary(mut items: Vec<Value>) -> Vec<Value> {
+    if let Some(last) = items.iter().rposition(|i| i.get("primary") == Some(&Value::Bool(true))) {
+        for (n, item) in items.iter_mut().enumerate() {
+            if n != last && item.get("primary") == Some(&Value::Bool(true)) {
+                item["primary"] = Value::Bool(false);
+            }
+        }
+    }
+    items
+}
+
+/// The operator a SCIM body describes (a POST, a PUT, or a resource after PATCH), on top of
+/// `current` (None for a create). Read-only and unknown attributes are ignored.
+pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, now: &str) -> ScimResult<OperatorRecord> {
+    let user_name = string(body, "userName")?.ok_or_else(|| ScimError::invalid_value("userName is required"))?;
+    let email = login(&user_name)?;
+    let name = match field(body, "name") {
+        None => None,
+        Some(Value::Object(o)) => Some(o.clone()),
+        Some(_) => return Err(ScimError::invalid_value("name must be an object")),
+    };
+    let name_text = |key: &str| name.as_ref().and_then(|n| n.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))).and_then(|(_, v)| v.as_str()).map(str::to_owned);
+    let given_family = match (name_text("givenName"), name_text("familyName")) {
+        (Some(g), Some(f)) => Some(format!("{g} {f}")),
+        (g, f) => g.or(f),
+    };
+    let display = string(body, "displayName")?.or_else(|| name_text("formatted")).or(given_family).unwrap_or_else(|| email.chars().take(100).collect());
+    let full_name = FullName::parse(&display).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
+    let time_zone = match string(body, "timezone")? {
+        None => None,
+        Some(tz) => Some(TimeZoneName::parse(&tz).map_err(|m| ScimError::invalid_value(format!("timezone {m}")))?.as_str().to_owned()),
+    };
+    let locale = string(body, "locale")?;
+    let culture_name = locale.as_deref().and_then(|l| CultureName::parse(l).ok()).map(|c| c.as_str().to_owned());
+    let active = match field(body, "active") {
+        None => true,
+        Some(v) => boolean(v, "active")?,
+    };
+    let external_id = match string(body, "externalId")? {
+        Some(x) if x.is_empty() || x.chars().count() > 255 => return Err(ScimError::invalid_value("externalId must be 1-255 characters")),
+        other => other,
+    };
+    let emails = multi(body, "emails")?;
+    let phones = multi(body, "phoneNumbers")?;
+    let mobile_phone = phones.as_ref().and_then(|list| {
+        list.iter()
+            .filter(|p| p.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("mobile")))
+            .find_map(|p| p.get("value").and_then(Value::as_str).and_then(|v| MobilePhone::parse(v).ok()))
+            .map(|m| m.as_str().to_owned())
+    });
+
+    let mut next = match current {
+        Some(c) => c.clone(),
+        None => OperatorRecord {
+            operator_id: new_id(),
+            email: String::new(),
+            full_name: String::new(),
+            mobile_phone: None,
+            backup_email: None,
+            culture_name: None,
+            time_zone: None,
+            default_dashboard: None,
+            is_on_duty: true,
+            is_administrator: false,
+            is_account_administrator: false,
+            is_disabled: false,
+            schedules: Vec::new(),
+            external_id: None,
+            scim: None,
+            sign_in: None,
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+            version: 1,
+        },
+    };
+    next.email = email;
+    next.full_name = full_name.as_str().to_owned();
+    next.time_zone = time_zone;
+    next.culture_name = culture_name.clone();
+    next.mobile_phone = mobile_phone;
+    next.is_disabled = !active;
+    next.external_id = external_id;
+    // What has no hub field is kept as sent, unless it only repeats what the hub fields say.
+    let mut extra = Map::new();
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        extra.insert("name".into(), Value::Object(n));
+    }
+    if let Some(e) = emails.filter(|e| !e.is_empty()) {
+        extra.insert("emails".into(), Value::Array(e));
+    }
+    if let Some(p) = phones.map(Value::Array).filter(|p| Some(p) != default_phones(&next).as_ref()) {
+        extra.insert("phoneNumbers".into(), p);
+    }
+    if let (Some(l), None) = (locale, culture_name) {
+        extra.insert("locale".into(), json!(l));
+    }
+    next.scim = (!extra.is_empty()).then(|| Value::Object(extra).to_string());
+    Ok(next)
+}
+
+/// The groups of an operator as `(id, name)`.
+async fn groups_of(state: &AppState, scope: &hub_store::AccountScope, operator_id: &str) -> ScimResult<Vec<(String, String)>> {
+    let ids = state.store.all_group_ids_of(scope, operator_id).await.map_err(hub_api::ApiError::from)?;
+    let groups = state.store.groups_by_ids(scope, &ids).await.map_err(hub_api::ApiError::from)?;
+    Ok(groups.into_iter().map(|g| (g.group_id, g.description)).collect())
+}
+
+async fn answer(state: &AppState, auth: &ScimAuth, base: &Base, op: OperatorRecord, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
+    let groups = if projection.wants("groups") { Some(groups_of(state, &auth.0.scope(), &op.operator_id).await?) } else { None };
+    let tag = etag(op.version);
+    Ok(scim_response(status, projection.apply(to_scim(&op, groups, base)), Some(&tag)))
+}
+
+pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+    let body = json_body(req).await?;
+    let record = from_scim(&body, None, &state.clock.now_rfc3339())?;
+    state.store.create_operator(&auth.0.scope(), &record, None).await.map_err(hub_api::ApiError::from)?;
+    answer(&state, &auth, &base, record, StatusCode::CREATED, &Projection::default()).await
+}
+
+pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
+    let op = hub_api::operators::load(&state, &auth.0.scope(), &id).await?;
+    let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
+    answer(&state, &auth, &base, op, StatusCode::OK, &projection).await
+}
+
+pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+    let if_match = if_match(&req);
+    let body = json_body(req).await?;
+    let now = state.clock.now_rfc3339();
+    let scope = auth.0.scope();
+    let cell = std::sync::Mutex::new(None);
+    let updated = hub_api::operators::update(&state, &scope, None, &id, if_match, |current| {
+        from_scim(&body, Some(current), &now).map_err(|e| stash(&cell, e))
+    })
+    .await
+    .map_err(|e| unstash(&cell, e))?;
+    answer(&state, &auth, &base, updated, StatusCode::OK, &Projection::default()).await
+}
+
+pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+    let if_match = if_match(&req);
+    let body = json_body(req).await?;
+    let now = state.clock.now_rfc3339();
+    let scope = auth.0.scope();
+    let cell = std::sync::Mutex::new(None);
+    let updated = hub_api::operators::update(&state, &scope, None, &id, if_match, |current| {
+        let Value::Object(mut resource) = to_scim(current, None, &base) else { unreachable!("a user is an object") };
+        crate::patch::apply(&mut resource, &body).map_err(|e| stash(&cell, e))?;
+        from_scim(&resource, Some(current), &now).map_err(|e| stash(&cell, e))
+    })
+    .await
+    .map_err(|e| unstash(&cell, e))?;
+    answer(&state, &auth, &base, updated, StatusCode::OK, &Projection::default()).await
+}
+
+/// A SCIM error raised inside a shared hub operation travels out of it as a validation error
+/// and is put back here, so that its `scimType` survives.
+pub(crate) fn stash(cell: &std::sync::Mutex<Option<ScimError>>, e: ScimError) -> hub_api::ApiError {
+    let detail = e.detail.clone();
+    *cell.lock().expect("not poisoned") = Some(e);
+    hub_api::ApiError::field("scim", detail)
+}
+
+pub(crate) fn unstash(cell: &std::sync::Mutex<Option<ScimError>>, e: hub_api::ApiError) -> ScimError {
+    match (cell.lock().expect("not poisoned").take(), &e) {
+        (Some(scim), hub_api::ApiError::Validation(_)) => scim,
+        _ => ScimError::from(e),
+    }
+}
+
+pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<String>, req: Request) -> ScimResult<StatusCode> {
+    hub_api::operators::delete(&state, &auth.0.scope(), None, &id, if_match(&req)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `startIndex` (1-based, below 1 means 1) and `count` (0 to [`MAX_COUNT`], default
+/// [`MAX_COUNT`]); as RFC 7644 §3.4.2.4 says, out-of-range values are adjusted, not refused.
+pub fn paging(start_index: Option<&str>, count: Option<&str>) -> ScimResult<(usize, usize)> {
+    let parse = |name: &str, v: Option<&str>| -> ScimResult<Option<i64>> {
+        v.map(|s| s.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer")))).transpose()
+    };
+    let start = parse("startIndex", start_index)?.unwrap_or(1).max(1) as usize;
+    let count = parse("count", count)?.unwrap_or(MAX_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize;
+    Ok((start, count))
+}
+
+pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Response {
+    let body = json!({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start, "itemsPerPage": resources.len(), "Resources": resources});
+    scim_response(StatusCode::OK, body, None)
+}
+
+/// Whether `op` satisfies one filter clause.
+fn satisfies(op: &OperatorRecord, clause: &Eq, base: &Base) -> bool {
+    let text = |v: &str| clause.value.as_str().is_some_and(|c| c.eq_ignore_ascii_case(v));
+    match clause.attribute.as_str() {
+        "id" => clause.value.as_str() == Some(op.operator_id.as_str()),
+        "username" => text(&op.email),
+        "externalid" => clause.value.as_str() == op.external_id.as_deref(),
+        "displayname" => text(&op.full_name),
+        "active" => clause.value.as_bool() == Some(!op.is_disabled),
+        // The login counts as an email address, as the lookup by email reservation finds it.
+        "emails.value" | "emails" => {
+            let user = to_scim(op, None, base);
+            text(&op.email) || user["emails"].as_array().is_some_and(|emails| emails.iter().any(|e| e["value"].as_str().is_some_and(text)))
+        }
+        "emails.type" => {
+            let user = to_scim(op, None, base);
+            user["emails"].as_array().is_some_and(|emails| emails.iter().any(|e| e["type"].as_str().is_some_and(text)))
+        }
+        _ => false,
+    }
+}
+
+/// The attributes a filter may name.
+const FILTERABLE: [&str; 8] = ["id", "username", "externalid", "displayname", "active", "emails.value", "emails", "emails.type"];
+
+pub async fn list(State(state): State<AppState>, auth: ScimAuth, base: Base, Query(params): Query<ListParams>) -> ScimResult<Response> {
+    list_with(state, auth, base, params).await
+}
+
+pub async fn search(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+    let body = json_body(req).await?;
+    list_with(state, auth, base, ListParams::from_search(&body)?).await
+}
+
+async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
+    let (start, count) = paging(params.start_index.as_deref(), params.count.as_deref())?;
+    let (total, resources) = query(&state, &auth, &base, &params, start, count).await?;
+    Ok(list_response(total, start, resources))
+}
+
+/// The matching resources' total and the window `start` (1-based), `count` of them.
+pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> ScimResult<(usize, Vec<Value>)> {
+    let (state, base) = (state.clone(), base.clone());
+    let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
+    // Groups cost a Query per user: on lists only when asked for by name.
+    let with_groups = params.attributes.as_deref().is_some_and(|a| a.to_ascii_lowercase().contains("groups"));
+    let scope = auth.0.scope();
+    let store = &state.store;
+    let api = hub_api::ApiError::from;
+    let (total, page) = match params.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+        None => {
+            let account = hub_api::provisioning::load_account(&state, &scope).await?;
+            let page = store.operators_window(&scope, start - 1, count).await.map_err(api)?;
+            (account.operators_total.max(0) as usize, page)
+        }
+        Some(f) => {
+            let clauses = filter::parse(f)?;
+            if let Some(bad) = clauses.iter().find(|c| !FILTERABLE.contains(&c.attribute.as_str())) {
+                return Err(ScimError::invalid_filter(format!("filtering on {} is not supported", bad.attribute)));
+            }
+            // One clause with a constant-cost lookup picks the candidates; the others are checked.
+            let text = |c: &Eq| c.value.as_str().map(str::to_owned);
+            let anchor = clauses.iter().find_map(|c| match c.attribute.as_str() {
+                "id" => text(c).map(|v| ("id", v)),
+                "username" | "emails.value" | "emails" => text(c).map(|v| ("email", v)),
+                "externalid" => text(c).map(|v| ("externalId", v)),
+                _ => None,
+            });
+            let candidates: Vec<OperatorRecord> = match anchor {
+                Some(("id", id)) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
+                Some(("email", email)) => match store.operator_id_by_email(&scope, &email).await.map_err(api)? {
+                    Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
+                    None => Vec::new(),
+                },
+                Some((_, external_id)) => match store.operator_id_by_external_id(&scope, &external_id).await.map_err(api)? {
+                    Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
+                    None => Vec::new(),
+                },
+                None => match clauses.iter().find(|c| c.attribute == "displayname").and_then(text) {
+                    Some(name) => store.operators_named(&scope, &name).await.map_err(api)?,
+                    None => return Err(ScimError::invalid_filter("a filter needs userName, emails.value, externalId, displayName or id")),
+                },
+            };
+            let matching: Vec<OperatorRecord> = candidates.into_iter().filter(|op| clauses.iter().all(|c| satisfies(op, c, &base))).collect();
+            let total = matching.len();
+            (total, matching.into_iter().skip(start - 1).take(count).collect())
+        }
+    };
+    let mut resources = Vec::with_capacity(page.len());
+    for op in page {
+        let groups = if with_groups { Some(groups_of(&state, &scope, &op.operator_id).await?) } else { None };
+        resources.push(projection.apply(to_scim(&op, groups, &base)));
+    }
+    Ok((total, resources))
+}

@@ -1,0 +1,179 @@
+//! Changes to groups and memberships that more than one entry point makes (the hub API and
+//! SCIM). The rules live here once: system groups are immutable in name (and Everyone in
+//! membership), and every removal is checked against the account's `rulesVersion` (an enabled
+//! administrator and the protected permissions' holders remain) and committed under the rules
+//! lock.
+
+use hub_store::records::GroupRecord;
+use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Guard, Principal, StoreError};
+
+use crate::error::{ApiError, ApiResult, Conflict};
+use crate::extract::IfMatch;
+use crate::provisioning::load_account;
+use crate::retry::retrying;
+use crate::rules::{Removal, check_removal, permission_names};
+use crate::state::AppState;
+use crate::values::GroupDescription;
+
+/// Everyone and Administrators: their names and (for Everyone) memberships are fixed.
+pub fn is_system_group(group_id: &str) -> bool {
+    group_id == EVERYONE_GROUP_ID || group_id == ADMINISTRATORS_GROUP_ID
+}
+
+/// The group, or 404.
+pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult<GroupRecord> {
+    state.store.group(scope, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// Renames a group (no change when the name is the same); system groups keep their names.
+pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch, description: &GroupDescription) -> ApiResult<GroupRecord> {
+    retrying(|| async {
+        let current = load(state, scope, id).await?;
+        if_match.check(current.version)?;
+        if description.as_str() == current.description {
+            return Ok(current);
+        }
+        if is_system_group(id) {
+            return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+        }
+        let mut next = current.clone();
+        next.description = description.as_str().to_owned();
+        next.version = current.version + 1;
+        next.updated_at = state.clock.now_rfc3339();
+        state.store.update_group(scope, &current, &next).await?;
+        Ok(next)
+    })
+    .await
+}
+
+/// Reads the group, applies `apply` and writes the result guarded by the version read (its name
+/// and `externalId` are what may change), retrying on fresh data; system groups keep their names.
+pub async fn change<F>(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
+where
+    F: Fn(&GroupRecord) -> ApiResult<GroupRecord>,
+{
+    retrying(|| async {
+        let current = load(state, scope, id).await?;
+        if_match.check(current.version)?;
+        let mut next = apply(&current)?;
+        if next == current {
+            return Ok(current);
+        }
+        if next.description != current.description && is_system_group(id) {
+            return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+        }
+        next.version = current.version + 1;
+        next.updated_at = state.clock.now_rfc3339();
+        state.store.update_group(scope, &current, &next).await?;
+        Ok(next)
+    })
+    .await
+}
+
+/// Deletes a group with its memberships, grants and monitor authorizations, unless it is a
+/// system group or the last holder of a protected permission goes with it.
+pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch) -> ApiResult<()> {
+    if is_system_group(id) {
+        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+    }
+    let names = permission_names();
+    retrying(|| async {
+        // The rules version is read before the state the checks look at.
+        let account = load_account(state, scope).await?;
+        let Some(group) = state.store.group(scope, id).await? else {
+            // A delete that died half-way is finished by its retry.
+            let pending = Principal::Group(id.to_owned());
+            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
+        };
+        if_match.check(group.version)?;
+        check_removal(state, scope, &Removal::Group(&group.group_id), account.rules_version).await?;
+        state.store.delete_group(scope, &group, account.rules_version, &names).await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &str) -> ApiResult<()> {
+    state.store.operator(scope, operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
+}
+
+/// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
+/// was added, `Ok(false)` when it already was a member.
+pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+    if group_id == EVERYONE_GROUP_ID {
+        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+    }
+    require_operator(state, scope, operator_id).await?;
+    retrying(|| async {
+        let group = load(state, scope, group_id).await?;
+        if state.store.is_member(scope, group_id, operator_id).await? {
+            return Ok(false);
+        }
+        match state.store.add_member(scope, &group, operator_id).await {
+            Ok(()) => Ok(true),
+            // A concurrent request added it first: read again, and find it there.
+            Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+/// Adds several operators to a group (idempotent for those already members), a batch of
+/// `hub_store::MAX_MEMBERS_PER_ADD` per transaction, as an identity provider pushes a group.
+/// `NotFound` when the group or one of the operators does not exist (nothing of that batch is
+/// added).
+pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str, operator_ids: &[String]) -> ApiResult<()> {
+    if group_id == EVERYONE_GROUP_ID {
+        // Everyone has every operator: only a request naming a non-member changes something.
+        let present = state.store.members_among(scope, group_id, operator_ids).await?;
+        return if operator_ids.iter().all(|id| present.contains(id)) { Ok(()) } else { Err(ApiError::Conflict(Conflict::SystemGroupImmutable)) };
+    }
+    if group_id == ADMINISTRATORS_GROUP_ID {
+        for id in operator_ids {
+            add_member(state, scope, group_id, id).await?;
+        }
+        return Ok(());
+    }
+    for chunk in operator_ids.chunks(hub_store::MAX_MEMBERS_PER_ADD) {
+        retrying(|| async {
+            let group = load(state, scope, group_id).await?;
+            let present = state.store.members_among(scope, group_id, chunk).await?;
+            let mut missing: Vec<String> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
+            missing.sort();
+            missing.dedup();
+            match state.store.add_members(scope, &group, &missing).await {
+                Ok(()) => Ok(()),
+                // A concurrent request added one of them first: read again.
+                Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Removes an operator from a group (idempotent), refusing Everyone, the last enabled
+/// administrator and the last holders of the protected permissions. `Ok(false)` when it was not
+/// a member.
+pub async fn remove_member(state: &AppState, scope: &AccountScope, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+    if group_id == EVERYONE_GROUP_ID {
+        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
+    }
+    retrying(|| async {
+        // The rules version is read before the state the checks look at.
+        let account = load_account(state, scope).await?;
+        let (group, ()) = tokio::try_join!(load(state, scope, group_id), require_operator(state, scope, operator_id))?;
+        if !state.store.is_member(scope, group_id, operator_id).await? {
+            return Ok(false);
+        }
+        if group_id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
+            return Err(ApiError::Conflict(Conflict::LastAdministrator));
+        }
+        check_removal(state, scope, &Removal::Membership { group_id, operator_id }, account.rules_version).await?;
+        state.store.remove_member(scope, &group, operator_id, account.rules_version).await?;
+        Ok(true)
+    })
+    .await
+}

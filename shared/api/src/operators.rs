@@ -1,0 +1,95 @@
+//! Changes to operators that more than one entry point makes (the hub API and SCIM): an update
+//! that may disable or re-enable the operator, and the delete. The rules live here once: whatever
+//! the route, disabling and deleting are checked against the account's `rulesVersion` and
+//! committed under the store's rules lock.
+
+use hub_store::records::OperatorRecord;
+use hub_store::{AccountScope, Principal};
+
+use crate::error::{ApiError, ApiResult, Conflict};
+use crate::extract::IfMatch;
+use crate::provisioning::load_account;
+use crate::retry::retrying;
+use crate::rules::{Removal, check_administrator_remains, check_protected_holders, permission_names};
+use crate::state::AppState;
+
+/// The operator, or 404.
+pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult<OperatorRecord> {
+    state.store.operator(scope, id).await?.ok_or(ApiError::NotFound)
+}
+
+/// The rules an operator's delete or disabling must keep. The administrator check is needed only
+/// for an administrator: the write is guarded by the operator's version, which moves when it
+/// joins Administrators, so an operator read as no administrator cannot become one unseen.
+async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &OperatorRecord, seen_rules_version: i64) -> ApiResult<()> {
+    let removal = Removal::Operator(&op.operator_id);
+    if op.is_administrator {
+        check_administrator_remains(state, scope, &removal, seen_rules_version).await?;
+    }
+    check_protected_holders(state, scope, &removal, seen_rules_version).await
+}
+
+/// Reads the operator, applies `apply` to it and writes the result guarded by the version read,
+/// retrying on fresh data when another change wins. `actor` is the operator making the change
+/// (none for SCIM), which may not disable itself. Disabling is refused for the account
+/// administrator and when it would leave no enabled administrator or no holder of a protected
+/// permission; enabling is refused when the operators in use have reached the limit
+/// (`operator_limit_reached`). Returns the operator as written (or as read when nothing changed).
+pub async fn update<F>(state: &AppState, scope: &AccountScope, actor: Option<&str>, id: &str, if_match: IfMatch, apply: F) -> ApiResult<OperatorRecord>
+where
+    F: Fn(&OperatorRecord) -> ApiResult<OperatorRecord>,
+{
+    retrying(|| async {
+        // The rules version is read before the state the checks look at.
+        let account = load_account(state, scope).await?;
+        let current = load(state, scope, id).await?;
+        if_match.check(current.version)?;
+        let mut next = apply(&current)?;
+        if next == current {
+            return Ok(current);
+        }
+        let disabling = next.is_disabled && !current.is_disabled;
+        if disabling {
+            if actor == Some(current.operator_id.as_str()) {
+                return Err(ApiError::Conflict(Conflict::CannotDisableSelf));
+            }
+            if current.is_account_administrator {
+                return Err(ApiError::Conflict(Conflict::CannotDisableAccountAdministrator));
+            }
+            check_operator_removal(state, scope, &current, account.rules_version).await?;
+        }
+        next.version = current.version + 1;
+        next.updated_at = state.clock.now_rfc3339();
+        let rules_version = disabling.then_some(account.rules_version);
+        state.store.update_operator_with_rules(scope, &current, &next, None, rules_version).await?;
+        Ok(next)
+    })
+    .await
+}
+
+/// Deletes an operator with everything hanging off it. `actor` (none for SCIM) may not delete
+/// itself; the account administrator, the last enabled administrator and the last holders of
+/// the protected permissions cannot be deleted. A delete that died half-way is finished by its
+/// retry.
+pub async fn delete(state: &AppState, scope: &AccountScope, actor: Option<&str>, id: &str, if_match: IfMatch) -> ApiResult<()> {
+    let names = permission_names();
+    retrying(|| async {
+        let Some(op) = state.store.operator(scope, id).await? else {
+            let pending = Principal::Operator(id.to_owned());
+            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
+        };
+        if_match.check(op.version)?;
+        if actor == Some(op.operator_id.as_str()) {
+            return Err(ApiError::Conflict(Conflict::CannotDeleteSelf));
+        }
+        if op.is_account_administrator {
+            return Err(ApiError::Conflict(Conflict::CannotDeleteAccountAdministrator));
+        }
+        // The rules version is read before the state the checks look at.
+        let account = load_account(state, scope).await?;
+        check_operator_removal(state, scope, &op, account.rules_version).await?;
+        state.store.delete_operator(scope, &op, account.rules_version, &names).await?;
+        Ok(())
+    })
+    .await
+}

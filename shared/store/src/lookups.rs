@@ -1,0 +1,90 @@
+//! Constant-cost lookups and windows that SCIM needs: an operator by its email (the email
+//! reservation) or its `externalId` (the external id reservation), a group by its name or its
+//! `externalId`, operators by exact name (the name index), and a window of a whole list for
+//! `startIndex` paging.
+
+use crate::db::Item;
+use crate::error::StoreError;
+use crate::keys::{AccountScope, Index, Key};
+use crate::records::{GroupRecord, OperatorRecord, decode};
+use crate::{PageRequest, QuerySpec, Store};
+
+impl Store {
+    async fn id_at(&self, key: &Key, attribute: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.get(key).await?.and_then(|i| i.get(attribute).and_then(|v| v.as_s().ok()).cloned()))
+    }
+
+    /// The operator holding this email (case-insensitively): one GetItem of its reservation.
+    pub async fn operator_id_by_email(&self, scope: &AccountScope, email: &str) -> Result<Option<String>, StoreError> {
+        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await
+    }
+
+    /// The operator a SCIM client gave this `externalId`: one GetItem.
+    pub async fn operator_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<String>, StoreError> {
+        self.id_at(&scope.operator_external_id(external_id), "operatorId").await
+    }
+
+    /// The group with this description (case-insensitively): one GetItem of its reservation.
+    pub async fn group_id_by_name(&self, scope: &AccountScope, description: &str) -> Result<Option<String>, StoreError> {
+        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await
+    }
+
+    /// The group a SCIM client gave this `externalId`: one GetItem.
+    pub async fn group_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<String>, StoreError> {
+        self.id_at(&scope.group_external_id(external_id), "groupId").await
+    }
+
+    /// Operators whose name is `name` (case-insensitively): a Query of the name index on the
+    /// exact sort-key prefix, so its cost is the number of matches.
+    pub async fn operators_named(&self, scope: &AccountScope, name: &str) -> Result<Vec<OperatorRecord>, StoreError> {
+        let spec = QuerySpec {
+            list: "operators:named".into(),
+            index: Some(Index::ByName),
+            hash_value: scope.operators_by_name(),
+            sk_prefix: Some(format!("{}#", name.to_lowercase())),
+            filter: None,
+            page: PageRequest { limit: 100, cursor: None },
+        };
+        let page = self.query_page(scope, spec).await?;
+        page.items.into_iter().map(decode).collect()
+    }
+
+    /// Operators in id (creation) order, skipping the first `skip` and returning at most `take`.
+    pub async fn operators_window(&self, scope: &AccountScope, skip: usize, take: usize) -> Result<Vec<OperatorRecord>, StoreError> {
+        let items = self.window(scope, scope.operators_prefix(), skip, take).await?;
+        items.into_iter().map(decode).collect()
+    }
+
+    /// Groups in id order, skipping the first `skip` and returning at most `take`.
+    pub async fn groups_window(&self, scope: &AccountScope, skip: usize, take: usize) -> Result<Vec<GroupRecord>, StoreError> {
+        let items = self.window(scope, scope.groups_prefix(), skip, take).await?;
+        items.into_iter().map(decode).collect()
+    }
+
+    async fn window(&self, scope: &AccountScope, prefix: &str, skip: usize, take: usize) -> Result<Vec<Item>, StoreError> {
+        if take == 0 {
+            return Ok(Vec::new());
+        }
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        let list = format!("window:{prefix}");
+        loop {
+            let want = (skip + take - items.len()).min(100);
+            let spec = QuerySpec {
+                list: list.clone(),
+                index: None,
+                hash_value: scope.partition().to_owned(),
+                sk_prefix: Some(prefix.to_owned()),
+                filter: None,
+                page: PageRequest { limit: want, cursor: cursor.as_deref() },
+            };
+            let page = self.query_page(scope, spec).await?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(c) if items.len() < skip + take => cursor = Some(c),
+                _ => break,
+            }
+        }
+        Ok(items.into_iter().skip(skip).take(take).collect())
+    }
+}

@@ -1,0 +1,125 @@
+//! SCIM tokens: the bearer credentials identity providers use at `/scim/v2`.
+//!
+//! - `SCIMTOKEN#<id>`: the [`ScimTokenRecord`] plus `tokenHash` (the SHA-256 of the token),
+//!   written once and only ever compared inside DynamoDB, never read back (reads project it out).
+//!   Authenticating a request is one conditional UpdateItem of this item
+//!   ([`Store::authenticate_scim_token`]): the hash must match, and the same request sets
+//!   `lastUsedAt`.
+//! - `SCIMTOKENS`: the account's roster (the ids and a `version`), read by a create to bound the
+//!   number of tokens and guarded in its transaction, so that racing creates cannot exceed it.
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+
+use crate::accounts::IdempotencyWrite;
+use crate::db::{Item, key_item, n, s};
+use crate::error::{Guard, StoreError, classify};
+use crate::keys::{AccountScope, PK};
+use crate::records::{ScimTokenRecord, decode};
+use crate::Store;
+
+/// The most SCIM tokens an account may have.
+pub const MAX_SCIM_TOKENS_PER_ACCOUNT: usize = 10;
+
+const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #createdAt, #lastUsedAt";
+
+/// The account's SCIM token ids as read at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScimTokenRoster {
+    pub ids: Vec<String>,
+    version: Option<i64>,
+}
+
+impl Store {
+    pub async fn scim_token_roster(&self, scope: &AccountScope) -> Result<ScimTokenRoster, StoreError> {
+        let Some(item) = self.get(&scope.scim_token_roster()).await? else { return Ok(ScimTokenRoster::default()) };
+        let mut ids = match item.get("scimTokenIds") {
+            Some(AttributeValue::Ss(ids)) => ids.clone(),
+            _ => Vec::new(),
+        };
+        ids.sort();
+        let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+        Ok(ScimTokenRoster { ids, version: Some(version) })
+    }
+
+    /// Every SCIM token of the account (at most [`MAX_SCIM_TOKENS_PER_ACCOUNT`]), oldest first.
+    pub async fn scim_tokens(&self, scope: &AccountScope) -> Result<Vec<ScimTokenRecord>, StoreError> {
+        let items = self.query_all_projected(scope, scope.scim_tokens_prefix(), Some(SCIM_TOKEN_ATTRIBUTES)).await?;
+        items.into_iter().map(decode).collect()
+    }
+
+    pub async fn scim_token(&self, scope: &AccountScope, id: &str) -> Result<Option<ScimTokenRecord>, StoreError> {
+        self.get_projected(&scope.scim_token(id), Some(SCIM_TOKEN_ATTRIBUTES)).await?.map(decode).transpose()
+    }
+
+    /// Creates a token if the roster is still as read (`roster`).
+    pub async fn create_scim_token(
+        &self,
+        scope: &AccountScope,
+        record: &ScimTokenRecord,
+        token_hash: &str,
+        roster: &ScimTokenRoster,
+        idempotency: Option<&IdempotencyWrite>,
+    ) -> Result<(), StoreError> {
+        let mut item: Item = serde_dynamo::to_item(record)?;
+        item.insert("tokenHash".into(), s(token_hash));
+        item.extend(key_item(&scope.scim_token(&record.scim_token_id)));
+        let mut tx = self.tx();
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
+        tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        let (condition, mut values) = match roster.version {
+            None => ("attribute_not_exists(#PK)", vec![]),
+            Some(v) => ("#version = :seen", vec![(":seen", n(v))]),
+        };
+        values.push((":ids", AttributeValue::Ss(vec![record.scim_token_id.clone()])));
+        values.push((":one", n(1)));
+        tx.update(&scope.scim_token_roster(), "ADD #scimTokenIds :ids, #version :one", Some(condition), values, Some(Guard::Version));
+        self.commit(tx).await
+    }
+
+    /// Deletes a token: it is refused from the next request on. `Ok(false)` when it did not exist.
+    pub async fn delete_scim_token(&self, scope: &AccountScope, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.tx();
+        tx.delete(&scope.scim_token(id), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.update(
+            &scope.scim_token_roster(),
+            "DELETE #scimTokenIds :ids ADD #version :one",
+            None,
+            vec![(":ids", AttributeValue::Ss(vec![id.to_owned()])), (":one", n(1))],
+            None,
+        );
+        match self.commit(tx).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Authenticates a SCIM request in one round trip: an UpdateItem of the token's item that
+    /// succeeds only if it exists and holds `token_hash`, and sets `lastUsedAt`. `false` for an
+    /// unknown (or deleted) token and a wrong secret alike.
+    pub async fn authenticate_scim_token(&self, scope: &AccountScope, id: &str, token_hash: &str, now: &str) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .set_key(Some(key_item(&scope.scim_token(id))))
+            .update_expression("SET #lastUsedAt = :now")
+            .condition_expression("attribute_exists(#PK) AND #tokenHash = :hash")
+            .expression_attribute_names("#PK", PK)
+            .expression_attribute_names("#lastUsedAt", "lastUsedAt")
+            .expression_attribute_names("#tokenHash", "tokenHash")
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":hash", s(token_hash))
+            .return_values(ReturnValue::None)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => Ok(false),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
