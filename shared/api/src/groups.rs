@@ -78,7 +78,7 @@ pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: 
     }
     let names = permission_names();
     retrying(|| async {
-        // The rules version is read before the state the checks look at.
+        // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let Some(group) = state.store.group(scope, id).await? else {
             // A delete that died half-way is finished by its retry.
@@ -162,7 +162,7 @@ pub async fn remove_member(state: &AppState, scope: &AccountScope, group_id: &st
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
     retrying(|| async {
-        // The rules version is read before the state the checks look at.
+        // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let (group, ()) = tokio::try_join!(load(state, scope, group_id), require_operator(state, scope, operator_id))?;
         if !state.store.is_member(scope, group_id, operator_id).await? {

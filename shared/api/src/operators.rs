@@ -37,7 +37,7 @@ where
     F: Fn(&OperatorRecord) -> ApiResult<OperatorRecord>,
 {
     retrying(|| async {
-        // The rules version is read before the state the checks look at.
+        // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let current = load(state, scope, id).await?;
         if_match.check(current.version)?;
@@ -81,7 +81,7 @@ pub async fn delete(state: &AppState, scope: &AccountScope, actor: Option<&str>,
         if op.is_account_administrator {
             return Err(ApiError::Conflict(Conflict::CannotDeleteAccountAdministrator));
         }
-        // The rules version is read before the state the checks look at.
+        // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let rules = check_operator_removal(state, scope, &op, &account).await?;
         state.store.delete_operator(scope, &op, &rules, &names).await?;

@@ -238,7 +238,7 @@ pub async fn revoke_permission(state: &AppState, scope: &AccountScope, principal
         return Ok(());
     }
     crate::retry::retrying(|| async {
-        // The rules version is read before the state the checks look at.
+        // The rule versions are read before the state the checks look at.
         let account = crate::provisioning::load_account(state, scope).await?;
         principal_exists(state, scope, principal).await?;
         let lock = check_protected_holders(state, scope, &Removal::Grant { principal, permission }, &account).await?;

@@ -231,7 +231,7 @@ impl Store {
         let disabling = new.is_disabled && !old.is_disabled;
         let enabling = old.is_disabled && !new.is_disabled;
         if disabling && rules.is_none() {
-            return Err(StoreError::Internal("disabling an operator needs the rules version it was checked against".into()));
+            return Err(StoreError::Internal("disabling an operator needs the rule checks it was checked against".into()));
         }
         let roster = if disabling || enabling { Some(self.api_user_roster(scope, &old.operator_id).await?) } else { None };
         let mut tx = self.tx();
