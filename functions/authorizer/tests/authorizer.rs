@@ -246,7 +246,8 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
         updated_at: now,
         version: 1,
     };
-    env.state.store.create_operator(&scope, &x, None).await.unwrap();
+    let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: x.operator_id.clone(), name: Some(x.full_name.clone()) });
+    env.state.store.create_operator(&scope, &x, None, &audit).await.unwrap();
     let request = Request::post("/api-users")
         .header("authorization", format!("Bearer {admin_token}"))
         .header("content-type", "application/json")

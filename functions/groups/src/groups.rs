@@ -86,7 +86,8 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
     let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
-    let result = state.store.create_group(&scope, &record, idem.as_ref()).await;
+    let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
+    let result = state.store.create_group(&scope, &record, idem.as_ref(), &audit).await;
     if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
         return Ok(replay);
     }

@@ -140,7 +140,8 @@ pub async fn create(
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
     let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
-    let result = state.store.create_operator(&scope, &record, idem.as_ref()).await;
+    let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
+    let result = state.store.create_operator(&scope, &record, idem.as_ref(), &audit).await;
     if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
         return Ok(replay);
     }

@@ -145,7 +145,8 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
         updated_at: now,
         version: 1,
     };
-    state.store.create_group(&scope, &record, None).await.map_err(hub_api::ApiError::from)?;
+    let audit = hub_api::audit::event(&auth.audit(&state), "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
+    state.store.create_group(&scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     if let Some(members) = &wanted.members {
         set_members(&state, &scope, &record.group_id, &BTreeSet::new(), members).await?;
     }

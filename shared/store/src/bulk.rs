@@ -399,7 +399,9 @@ mod tests {
         assert_eq!((counters.operators_total, counters.operators_active), (61, 41));
         // Exactly what a real create writes: a real create next to them is counted the same way,
         // and the bulk operators are found by the routes' reads.
-        store.create_operator(&scope, &operator("real", "real@example.com", true, false), None).await.unwrap();
+        let real = operator("real", "real@example.com", true, false);
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", crate::AuditTarget { kind: "Operator".into(), id: real.operator_id.clone(), name: Some(real.full_name.clone()) });
+        store.create_operator(&scope, &real, None, &audit).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!(counters.operators_total, 62);
         assert_eq!(store.operator(&scope, "op007").await.unwrap().unwrap(), ops[7]);

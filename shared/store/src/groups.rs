@@ -100,6 +100,7 @@ impl Store {
         scope: &AccountScope,
         g: &GroupRecord,
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         // First, so that a concurrent retry with the same key is reported as such.
@@ -108,6 +109,7 @@ impl Store {
         }
         AccountChange::default().add(Counter::GroupsTotal, 1).add(Counter::GroupsEmpty, 1).apply(&mut tx, scope);
         put_new_group_items(&mut tx, scope, g)?;
+        audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
 

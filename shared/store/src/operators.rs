@@ -171,6 +171,7 @@ impl Store {
         scope: &AccountScope,
         op: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         // First, so that a concurrent retry with the same key is reported as such rather than as
@@ -197,6 +198,7 @@ impl Store {
             Some(Guard::ParentMissing),
         );
         crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+        audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
 

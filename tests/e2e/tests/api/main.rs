@@ -20,3 +20,4 @@ mod matrix;
 mod isolation;
 mod roles;
 mod concurrency;
+mod audit;
