@@ -136,7 +136,8 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     env.requests.reset();
     let answer = invoke(&env.state, authorizer_event(Some(&format!("Bearer {token}")))).await;
     assert_eq!(env.requests.get(), 1, "one DynamoDB request");
-    assert_eq!(answer, json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "isAdministrator": true}}));
+    // The operator's name rides along for the audit log's actor.
+    assert_eq!(answer, json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "isAdministrator": true, "operatorName": "Ada Admin"}}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,7 +266,7 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
         let state = env.state.clone();
         let (scope, id) = (scope.clone(), x.operator_id.clone());
         async move {
-            hub_api::operators::update(&state, &scope, None, &id, hub_api::extract::IfMatch(None), |op| {
+            hub_api::operators::update(&state, &scope, &hub_api::audit::system_context(&state, hub_store::AuditSource::Provisioning, "test"), None, &id, hub_api::extract::IfMatch(None), |op| {
                 Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() })
             })
             .await

@@ -133,7 +133,7 @@ pub async fn update(
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
     let updated = match &description {
-        Some(description) => hub_api::groups::rename(&state, &caller.scope(), &id, if_match, description).await?,
+        Some(description) => hub_api::groups::rename(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match, description).await?,
         None => {
             let current = load(&state, &caller, &id).await?;
             if_match.check(current.version)?;
@@ -149,6 +149,6 @@ pub async fn update(
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    hub_api::groups::delete(&state, &caller.scope(), &id, if_match).await?;
+    hub_api::groups::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

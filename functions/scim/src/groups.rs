@@ -159,9 +159,9 @@ pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
 }
 
 /// Applies a desired state: name and externalId in one guarded write, then the members.
-async fn apply_desired(state: &AppState, scope: &AccountScope, id: &str, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<String>>) -> ScimResult<()> {
+async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, id: &str, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<String>>) -> ScimResult<()> {
     let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
-    hub_api::groups::change(state, scope, id, if_match, |g| Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })).await?;
+    hub_api::groups::change(state, scope, audit, id, if_match, |g| Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })).await?;
     if let Some(members) = &wanted.members {
         let current = match current_members {
             Some(c) => c,
@@ -179,7 +179,7 @@ pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, 
     // A PUT replaces: no members listed means none.
     wanted.members.get_or_insert_with(BTreeSet::new);
     let scope = auth.0.scope();
-    apply_desired(&state, &scope, &id, if_match, wanted, None).await?;
+    apply_desired(&state, &scope, &auth.audit(&state), &id, if_match, wanted, None).await?;
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
@@ -198,12 +198,12 @@ pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
         // Every member removed.
         wanted.members = Some(BTreeSet::new());
     }
-    apply_desired(&state, &scope, &id, hub_api::extract::IfMatch(Some(current.version)), wanted, Some(current_ids)).await?;
+    apply_desired(&state, &scope, &auth.audit(&state), &id, hub_api::extract::IfMatch(Some(current.version)), wanted, Some(current_ids)).await?;
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
 pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<String>, req: Request) -> ScimResult<StatusCode> {
-    hub_api::groups::delete(&state, &auth.0.scope(), &id, if_match(&req)).await?;
+    hub_api::groups::delete(&state, &auth.0.scope(), &auth.audit(&state), &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

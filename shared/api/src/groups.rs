@@ -5,7 +5,7 @@
 //! lock.
 
 use hub_store::records::GroupRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Guard, Principal, StoreError};
+use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, AuditContext, EVERYONE_GROUP_ID, Guard, Principal, StoreError};
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
@@ -26,7 +26,7 @@ pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult
 }
 
 /// Renames a group (no change when the name is the same); system groups keep their names.
-pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch, description: &GroupDescription) -> ApiResult<GroupRecord> {
+pub async fn rename(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch, description: &GroupDescription) -> ApiResult<GroupRecord> {
     retrying(|| async {
         let current = load(state, scope, id).await?;
         if_match.check(current.version)?;
@@ -40,7 +40,8 @@ pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: 
         next.description = description.as_str().to_owned();
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        state.store.update_group(scope, &current, &next).await?;
+        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), crate::audit::updated(&current, &next));
+        state.store.update_group(scope, &current, &next, &event).await?;
         Ok(next)
     })
     .await
@@ -48,7 +49,7 @@ pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: 
 
 /// Reads the group, applies `apply` and writes the result guarded by the version read (its name
 /// and `externalId` are what may change), retrying on fresh data; system groups keep their names.
-pub async fn change<F>(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
+pub async fn change<F>(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
 where
     F: Fn(&GroupRecord) -> ApiResult<GroupRecord>,
 {
@@ -64,7 +65,8 @@ where
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        state.store.update_group(scope, &current, &next).await?;
+        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), crate::audit::updated(&current, &next));
+        state.store.update_group(scope, &current, &next, &event).await?;
         Ok(next)
     })
     .await
@@ -72,7 +74,7 @@ where
 
 /// Deletes a group with its memberships, grants and monitor authorizations, unless it is a
 /// system group or the last holder of a protected permission goes with it.
-pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch) -> ApiResult<()> {
+pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch) -> ApiResult<()> {
     if is_system_group(id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -87,7 +89,8 @@ pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: 
         };
         if_match.check(group.version)?;
         check_removal(state, scope, &Removal::Group(&group.group_id), account.rules_version).await?;
-        state.store.delete_group(scope, &group, account.rules_version, &names).await?;
+        let event = crate::audit::event(audit, "group.deleted", ("Group", &group.group_id, Some(&group.description)), crate::audit::deleted(&group));
+        state.store.delete_group(scope, &group, account.rules_version, &names, &event).await?;
         Ok(())
     })
     .await

@@ -115,8 +115,9 @@ impl Store {
 
     /// Replaces `old` by `new` (a rename) if nobody changed it in between, moving the name
     /// reservation with it.
-    pub async fn update_group(&self, scope: &AccountScope, old: &GroupRecord, new: &GroupRecord) -> Result<(), StoreError> {
+    pub async fn update_group(&self, scope: &AccountScope, old: &GroupRecord, new: &GroupRecord, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.put(group_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
         if old.description.to_lowercase() != new.description.to_lowercase() {
             tx.delete(
@@ -146,14 +147,16 @@ impl Store {
         g: &GroupRecord,
         rules_version: i64,
         permission_names: &[&str],
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        self.begin_group_delete(scope, g, rules_version).await?;
+        self.begin_group_delete(scope, g, rules_version, audit).await?;
         self.finish_delete(scope, &crate::keys::Principal::Group(g.group_id.clone()), permission_names).await
     }
 
-    /// The first, atomic step of [`Store::delete_group`].
-    pub async fn begin_group_delete(&self, scope: &AccountScope, g: &GroupRecord, rules_version: i64) -> Result<(), StoreError> {
+    /// The first, atomic step of [`Store::delete_group`], with the delete's one audit event.
+    pub async fn begin_group_delete(&self, scope: &AccountScope, g: &GroupRecord, rules_version: i64, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.delete(&scope.group(&g.group_id), Some("#version = :seen"), vec![(":seen", n(g.version))], Some(Guard::Version));
         tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
         if let Some(external_id) = &g.external_id {

@@ -216,8 +216,9 @@ impl Store {
         old: &OperatorRecord,
         new: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        self.update_operator_with_rules(scope, old, new, idempotency, None).await
+        self.update_operator_with_rules(scope, old, new, idempotency, None, audit).await
     }
 
     /// [`Store::update_operator`] for a change that may disable the operator: `rules_version`
@@ -229,6 +230,7 @@ impl Store {
         new: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
         rules_version: Option<i64>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let disabling = new.is_disabled && !old.is_disabled;
         let enabling = old.is_disabled && !new.is_disabled;
@@ -278,6 +280,7 @@ impl Store {
             crate::api_users::set_owner_disabled(&mut tx, scope, &old.operator_id, roster, new.is_disabled);
         }
         change.apply(&mut tx, scope);
+        audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
 
@@ -298,8 +301,9 @@ impl Store {
         op: &OperatorRecord,
         rules_version: i64,
         permission_names: &[&str],
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        self.begin_operator_delete(scope, op, rules_version).await?;
+        self.begin_operator_delete(scope, op, rules_version, audit).await?;
         self.finish_delete(scope, &Principal::Operator(op.operator_id.clone()), permission_names).await
     }
 
@@ -309,7 +313,10 @@ impl Store {
     /// The operator's API users (at most [`crate::api_users::MAX_API_USERS_PER_OPERATOR`]) go in
     /// this first transaction, guarded by the roster read just before: their credentials stop
     /// working the moment the operator is gone.
-    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules_version: i64) -> Result<(), StoreError> {
+    ///
+    /// The delete's audit event is written here, with the user-visible change: the later steps
+    /// (and a retry or the maintenance job finishing them) write none, so it is written once.
+    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules_version: i64, audit: &crate::Audit) -> Result<(), StoreError> {
         let api_users = self.owner_api_users(scope, &op.operator_id).await?;
         let mut tx = self.tx();
         tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
@@ -338,6 +345,7 @@ impl Store {
                 Some(Guard::LastAdministrator),
             );
         }
+        audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
 }

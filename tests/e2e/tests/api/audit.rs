@@ -211,3 +211,73 @@ async fn the_csv_export_reads_back_to_the_same_events_with_formulas_neutralised(
     let reply = app.req(Method::GET, "/audit-log?targetType=Operator").header("accept", "text/csv").send().await.unwrap();
     assert_eq!(parse_csv(&reply.text().await.unwrap()).len(), 1, "only the header: no operator was created");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
+    let app = TestApp::start().await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let grace = app.create_operator("Grace", "grace@example.com").await;
+    let team = app.create_group("Team").await;
+    let start = events(&app, &app.admin_token, "").await.len();
+
+    // An update lists the changed fields only, and names the target as it is now.
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"fullName": "Grace Hopper", "isOnDuty": false}))).await.expect(200);
+    // The same values again: nothing changes, nothing is logged.
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"fullName": "Grace Hopper"}))).await.expect(200);
+    // A stale If-Match is refused: nothing logged.
+    let stale = app.req(Method::PATCH, &format!("/operators/{grace}")).header("if-match", "\"1\"").json(&json!({"fullName": "Old"}));
+    send(stale).await.expect_problem(412, "version_conflict");
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"isDisabled": true}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"isDisabled": false}))).await.expect(200);
+    let schedule = app
+        .call(Method::POST, &format!("/operators/{grace}/duty-schedules"), Some(json!({"mode": "Weekly", "weekDay": "Sunday", "startTime": "00:00", "endTime": "23:59"})))
+        .await
+        .expect(201)
+        .str("scheduleId");
+    app.call(Method::DELETE, &format!("/operators/{grace}/duty-schedules/{schedule}"), None).await.expect(204);
+    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
+    // SCIM renames the group.
+    let put = json!({"schemas": [GROUP], "displayName": "The A Team"});
+    scim(&app, &scim_token, Method::PUT, &format!("/Groups/{team}"), Some(put)).await.expect(200);
+    // Deletes: one event each, and a retried delete adds none.
+    app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/operators/{grace}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/operators/{grace}"), None).await.expect_problem(404, "not_found");
+
+    let all = events(&app, &app.admin_token, "").await;
+    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
+    let actions: Vec<&str> = new.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "operator.updated",
+            "operator.disabled",
+            "operator.enabled",
+            "dutySchedule.created",
+            "dutySchedule.deleted",
+            "group.updated",
+            "group.updated",
+            "group.deleted",
+            "operator.deleted"
+        ]
+    );
+    let updated = new[0];
+    let mut fields: Vec<&str> = updated["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, ["fullName", "isOnDuty"]);
+    assert_eq!(change(updated, "fullName"), &json!({"field": "fullName", "old": "Grace", "new": "Grace Hopper"}));
+    assert_eq!(updated["target"]["name"], "Grace Hopper");
+    assert_eq!(change(new[1], "isDisabled"), &json!({"field": "isDisabled", "old": false, "new": true}));
+    assert_eq!((new[3]["target"]["type"].as_str(), new[3]["target"]["id"].as_str()), (Some("DutySchedule"), Some(schedule.as_str())));
+    assert_eq!(change(new[3], "mode")["new"], "Weekly");
+    assert_eq!(change(new[4], "mode"), &json!({"field": "mode", "old": "Weekly", "new": null}));
+    assert_eq!(change(new[5], "description"), &json!({"field": "description", "old": "Team", "new": "A Team"}));
+    assert_eq!((new[6]["source"].as_str(), change(new[6], "description")["new"].as_str()), (Some("Scim"), Some("The A Team")));
+    assert_eq!((new[7]["target"]["name"].as_str(), change(new[7], "description")["old"].as_str()), (Some("The A Team"), Some("The A Team")));
+    assert_eq!(change(new[8], "email"), &json!({"field": "email", "old": "grace@example.com", "new": null}));
+    // The target's history, by id.
+    let history = events(&app, &app.admin_token, &format!("targetId={grace}")).await;
+    assert_eq!(history.len(), 5, "created, updated, disabled, enabled, deleted");
+}

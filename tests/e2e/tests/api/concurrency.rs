@@ -546,7 +546,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
     // The first step of the delete, as the API runs it.
     let op = app.state.store.operator(&scope, &doomed).await.unwrap().unwrap();
     let rules_version = app.account_record(&account_id).await.rules_version;
-    app.state.store.begin_operator_delete(&scope, &op, rules_version).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &op, rules_version, &crate::fixture_event("operator.deleted")).await.unwrap();
 
     // A: its first read of the groups hangs for longer than one SDK attempt.
     proxy.inject(Some("BatchGetItem"), Fault::Hang(std::time::Duration::from_secs(2)), Some(1));

@@ -422,7 +422,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
     let group = app.state.store.group(&scope, &g).await.unwrap().unwrap();
     let account = app.account_record(&app.account.account_id).await;
-    app.state.store.begin_group_delete(&scope, &group, account.rules_version).await.unwrap();
+    app.state.store.begin_group_delete(&scope, &group, account.rules_version, &crate::fixture_event("group.deleted")).await.unwrap();
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone())]);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
@@ -445,10 +445,10 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
     let record = app.state.store.operator(&scope, &op).await.unwrap().unwrap();
     let account = app.account_record(&app.account.account_id).await;
-    app.state.store.begin_operator_delete(&scope, &record, account.rules_version).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &record, account.rules_version, &crate::fixture_event("operator.deleted")).await.unwrap();
     let group = app.state.store.group(&scope, &g2).await.unwrap().unwrap();
     let account = app.account_record(&app.account.account_id).await;
-    app.state.store.begin_group_delete(&scope, &group, account.rules_version).await.unwrap();
+    app.state.store.begin_group_delete(&scope, &group, account.rules_version, &crate::fixture_event("group.deleted")).await.unwrap();
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
     let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
     assert_eq!(finished, 2);

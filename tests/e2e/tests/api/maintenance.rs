@@ -245,7 +245,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     let scope = AccountScope::new(&id);
     let record = app.state.store.operator(&scope, &op).await.unwrap().unwrap();
     let account = app.account_record(&id).await;
-    app.state.store.begin_operator_delete(&scope, &record, account.rules_version).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &record, account.rules_version, &crate::fixture_event("operator.deleted")).await.unwrap();
 
     let report = run(&app.state, app.state.clock.now(), Some(&id)).await;
     assert_eq!((report.accounts[0].finished_deletes, report.accounts[0].outcome), (1, Outcome::Clean));
