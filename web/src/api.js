@@ -3,6 +3,10 @@
 
 import { currentToken, signedOut } from './auth.js';
 
+/** The last token the API accepted (a 401 for it means the session ended, not a refused sign-in). */
+/** @type {string | null} */
+let acceptedToken = null;
+
 /** The request count of this page load (BENCHMARKS.md counts the hub view's). */
 export const stats = { requests: 0 };
 
@@ -79,6 +83,7 @@ async function request(method, path, options = {}) {
     throw new ApiProblem(0, 'network', 'The hub cannot be reached; check the connection and try again.', []);
   }
   if (response.ok) {
+    if (token) acceptedToken = token;
     const data = response.status === 204 ? undefined : await response.json();
     return { data, etag: response.headers.get('ETag') };
   }
@@ -91,7 +96,9 @@ async function request(method, path, options = {}) {
   }
   const code = problem.code ?? (response.status === 401 ? 'unauthenticated' : 'error');
   if (response.status === 401) {
-    signedOut('Your session has ended: sign in again.');
+    signedOut(token && token === acceptedToken
+      ? 'Your session has ended: sign in again.'
+      : 'The hub did not accept this sign-in: the operator may be signed in with another account of the identity provider, or no longer exist. An administrator can reset its sign-in.');
   }
   let errors = problem.errors ?? [];
   if (FIELD_OF[code] && errors.length === 0) errors = [{ field: FIELD_OF[code], message: MESSAGES[code] }];

@@ -11,7 +11,7 @@ test('a non-administrator cannot see or use admin controls', async ({ page, hub 
   const admin = page.locator('main').locator([
     '#new-operator-name', '#op-delete', '#op-isOnDuty:not([disabled])', 'input[id^="perm-"]', '#add-group', '#new-group-name', '#group-rename',
     '#group-delete', '#add-member', 'input[id^="group-perm-"]', '#group-on-duty', '#new-monitor-name', '#monitor-save', '#grant-submit',
-    '#monitor-delete', '#account-save', '#new-api-user-owner', 'button:text("Remove")', 'button:text("Revoke")',
+    '#monitor-delete', '#account-save', '#op-reset-sign-in', '#new-scim-token-description', '#new-api-user-owner', 'button:text("Remove")', 'button:text("Revoke")',
   ].join(', '));
 
   for (const hash of ['#/operators', `#/operators/${account.adminId}`, '#/groups', `#/groups/${group.groupId}`, '#/groups/administrators',

@@ -1,14 +1,16 @@
 // The account: its name and time zone (administrators), type and operator quota.
 
-import { call } from '../api.js';
-import { h, field, input, flash, formatDateTime } from '../dom.js';
-import { onSubmit, timeZoneList, readOnlyNote, changedFields } from './common.js';
+import { call, idempotencyKey } from '../api.js';
+import { h, field, input, flash, formatDateTime, confirmDialog, announce, notice } from '../dom.js';
+import { onSubmit, attempt, timeZoneList, readOnlyNote, changedFields } from './common.js';
 
 export const title = () => 'Account';
 
 /** @param {import('../app.js').Ctx} ctx */
 export async function render(ctx) {
   const [{ data: account }, admin] = await Promise.all([call('get', '/account'), ctx.isAdmin()]);
+  // SCIM tokens are administrators' business only (the route refuses others).
+  const scimTokens = admin ? (await call('get', '/scim-tokens')).data.items : null;
   const reload = () => void ctx.refresh();
   const form = h('form', { class: 'panel', 'aria-labelledby': 'account-settings-title', novalidate: true },
     h('h2', { id: 'account-settings-title' }, 'Settings'),
@@ -36,5 +38,64 @@ export async function render(ctx) {
       h('dt', {}, 'Operators'), h('dd', {}, `${account.operatorsInUse} of ${account.operatorLimit} in use`),
       h('dt', {}, 'Time zone'), h('dd', {}, account.timeZone),
       h('dt', {}, 'Created'), h('dd', {}, `${formatDateTime(account.createdAt, 'UTC')} UTC`)),
+    form,
+    scimTokens ? scimSection(ctx, scimTokens) : null);
+}
+
+/**
+ * The identity provider's SCIM tokens: the list, a new one (its secret shown this once), delete.
+ * @param {import('../app.js').Ctx} ctx
+ * @param {import('../../types/client').Schemas['ScimToken'][]} tokens
+ */
+function scimSection(ctx, tokens) {
+  const reload = () => void ctx.refresh();
+  const problems = h('div', { 'aria-live': 'polite' });
+  const result = h('div');
+  const form = h('form', { class: 'subpanel', 'aria-labelledby': 'new-scim-token-title', novalidate: true, autocomplete: 'off' },
+    h('h3', { id: 'new-scim-token-title' }, 'New SCIM token'),
+    h('fieldset', {},
+      h('legend', { class: 'visually-hidden' }, 'New SCIM token'),
+      field('Description', input('description', '', { id: 'new-scim-token-description' }), 'The identity provider that uses it, e.g. “Okta”'),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-scim-token-submit' }, 'Create SCIM token'))),
+    result);
+  onSubmit(form, async (data) => {
+    const body = { description: String(data.get('description') ?? '').trim() };
+    const { data: created } = await call('post', '/scim-tokens', { body, idempotencyKey: idempotencyKey(form, body) });
+    form.reset();
+    window.addEventListener('pagehide', () => result.replaceChildren(), { once: true });
+    const secret = h('input', { type: 'text', readonly: true, id: 'new-scim-token', class: 'secret', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'scim-token-warning' });
+    secret.value = created.token ?? '';
+    result.replaceChildren(created.token
+      ? h('section', { class: 'notice warn once', 'aria-labelledby': 'scim-token-title' },
+          h('h3', { id: 'scim-token-title', tabindex: '-1' }, 'Copy the token now'),
+          h('p', { id: 'scim-token-warning' }, h('strong', {}, 'This is the only time the token is shown.'), ' Give it to the identity provider as the bearer token of /scim/v2; only a hash is kept.'),
+          h('dl', { class: 'credentials' }, h('dt', {}, h('label', { for: 'new-scim-token' }, 'Token')), h('dd', {}, secret)))
+      : notice('The token exists, but it was shown to an earlier request: delete it and create another.', 'error'));
+    announce('SCIM token created. Copy it now: it is shown only this once.');
+    /** @type {HTMLElement | null} */ (result.querySelector('h3'))?.focus();
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'scim-title' },
+    h('h2', { id: 'scim-title' }, 'SCIM provisioning tokens'),
+    h('p', { class: 'muted' }, 'An identity provider (Okta, Microsoft Entra ID, …) creates, updates and disables operators and groups through SCIM 2.0 at /scim/v2 with one of these tokens. At most 10.'),
+    problems,
+    tokens.length
+      ? h('table', { class: 'list compact' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Description'), h('th', { scope: 'col' }, 'Created (UTC)'), h('th', { scope: 'col' }, 'Last used (UTC)'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+          h('tbody', {}, tokens.map((t) => h('tr', { 'data-scim-token-id': t.scimTokenId },
+            h('td', {}, t.description),
+            h('td', {}, formatDateTime(t.createdAt, 'UTC')),
+            h('td', {}, t.lastUsedAt ? formatDateTime(t.lastUsedAt, 'UTC') : 'Never'),
+            h('td', {}, h('button', {
+              type: 'button', class: 'secondary small', 'aria-label': `Delete SCIM token ${t.description}`,
+              onclick: async () => {
+                if (!(await confirmDialog(`Delete the SCIM token “${t.description}”? The identity provider using it is refused from its next request.`, 'Delete token'))) return;
+                await attempt(problems, async () => {
+                  await call('delete', '/scim-tokens/{id}', { path: { id: t.scimTokenId } });
+                  flash('SCIM token deleted.');
+                  await ctx.refresh();
+                }, reload);
+              },
+            }, 'Delete'))))))
+      : h('p', { class: 'empty' }, 'No SCIM tokens.'),
     form);
 }

@@ -39,6 +39,7 @@ export async function render(ctx) {
     groupSection(ctx, op, groups.data.items, admin, reload),
     permissionSection(op, permissions.data, admin, reload),
     scheduleSection(op, schedules.data.items, account.timeZone, admin || self, reload),
+    admin ? signInSection(op, reload) : null,
     admin && !self && !op.isAccountAdministrator ? deleteSection(ctx, op, reload) : null);
 }
 
@@ -338,6 +339,30 @@ function scheduleBody(data, timeZone) {
     default:
       return { mode, startTime: text('startTime'), endTime: text('endTime') };
   }
+}
+
+/**
+ * The binding of the operator to its identity-provider account, made at its first sign-in.
+ * @param {Operator} op
+ * @param {() => void} reload
+ */
+function signInSection(op, reload) {
+  const problems = h('div', { 'aria-live': 'polite' });
+  return h('section', { class: 'panel', 'aria-labelledby': 'sign-in-title' },
+    h('h2', { id: 'sign-in-title' }, 'Sign-in'),
+    h('p', {}, 'The first sign-in ties an operator to its account at the identity provider; other accounts are refused. Reset it when the operator moves to a new account there: its next sign-in ties it again.'),
+    problems,
+    h('button', {
+      type: 'button', class: 'secondary', id: 'op-reset-sign-in',
+      onclick: async () => {
+        if (!(await confirmDialog(`Reset the sign-in of ${op.fullName}? The next account that signs in as ${op.fullName} is tied to it.`, 'Reset sign-in'))) return;
+        await attempt(problems, async () => {
+          await call('delete', '/operators/{id}/sign-in', { path: { id: op.operatorId } });
+          flash(`The sign-in of ${op.fullName} is reset: the next sign-in ties it again.`);
+          reload();
+        }, reload);
+      },
+    }, 'Reset sign-in'));
 }
 
 /**
