@@ -49,7 +49,7 @@ pub async fn add(
     PathIds((id, operator_id)): PathIds<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    hub_api::groups::add_member(&state, &caller.scope(), &id, &operator_id).await?;
+    hub_api::groups::add_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -62,7 +62,7 @@ pub async fn remove(
     PathIds((id, operator_id)): PathIds<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    hub_api::groups::remove_member(&state, &caller.scope(), &id, &operator_id).await?;
+    hub_api::groups::remove_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

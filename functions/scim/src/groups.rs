@@ -106,15 +106,15 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
 }
 
 /// Makes the group's members exactly `wanted`, one hub operation per change.
-async fn set_members(state: &AppState, scope: &AccountScope, group_id: &str, current: &BTreeSet<String>, wanted: &BTreeSet<String>) -> ScimResult<()> {
+async fn set_members(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, group_id: &str, current: &BTreeSet<String>, wanted: &BTreeSet<String>) -> ScimResult<()> {
     let added: Vec<String> = wanted.difference(current).cloned().collect();
-    match hub_api::groups::add_members(state, scope, group_id, &added).await {
+    match hub_api::groups::add_members(state, scope, audit, group_id, &added).await {
         Ok(()) => {}
         Err(hub_api::ApiError::NotFound) => return Err(ScimError::invalid_value("a member is not a user of this account")),
         Err(e) => return Err(e.into()),
     }
     for id in current.difference(wanted) {
-        match hub_api::groups::remove_member(state, scope, group_id, id).await {
+        match hub_api::groups::remove_member(state, scope, audit, group_id, id).await {
             Ok(_) | Err(hub_api::ApiError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
@@ -145,10 +145,11 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
         updated_at: now,
         version: 1,
     };
-    let audit = hub_api::audit::event(&auth.audit(&state), "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
+    let audit_context = auth.audit(&state);
+    let audit = hub_api::audit::event(&audit_context, "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
     state.store.create_group(&scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     if let Some(members) = &wanted.members {
-        set_members(&state, &scope, &record.group_id, &BTreeSet::new(), members).await?;
+        set_members(&state, &scope, &audit_context, &record.group_id, &BTreeSet::new(), members).await?;
     }
     answer(&state, &scope, &base, &record.group_id, StatusCode::CREATED, &Projection::default()).await
 }
@@ -167,7 +168,7 @@ async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store
             Some(c) => c,
             None => state.store.all_member_ids(scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
         };
-        set_members(state, scope, id, &current, members).await?;
+        set_members(state, scope, audit, id, &current, members).await?;
     }
     Ok(())
 }

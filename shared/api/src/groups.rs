@@ -102,7 +102,17 @@ async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &
 
 /// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
 /// was added, `Ok(false)` when it already was a member.
-pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+/// The event of a membership change, on the group.
+fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &str, added: bool) -> hub_store::Audit {
+    let (action, change) = if added {
+        ("group.memberAdded", crate::audit::change("member", serde_json::Value::Null, operator_id))
+    } else {
+        ("group.memberRemoved", crate::audit::change("member", operator_id, serde_json::Value::Null))
+    };
+    crate::audit::event(audit, action, ("Group", &group.group_id, Some(&group.description)), vec![change])
+}
+
+pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_id: &str) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -112,7 +122,7 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, 
         if state.store.is_member(scope, group_id, operator_id).await? {
             return Ok(false);
         }
-        match state.store.add_member(scope, &group, operator_id).await {
+        match state.store.add_member(scope, &group, operator_id, &member_event(audit, &group, operator_id, true)).await {
             Ok(()) => Ok(true),
             // A concurrent request added it first: read again, and find it there.
             Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
@@ -126,7 +136,7 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, 
 /// `hub_store::MAX_MEMBERS_PER_ADD` per transaction, as an identity provider pushes a group.
 /// `NotFound` when the group or one of the operators does not exist (nothing of that batch is
 /// added).
-pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str, operator_ids: &[String]) -> ApiResult<()> {
+pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_ids: &[String]) -> ApiResult<()> {
     if group_id == EVERYONE_GROUP_ID {
         // Everyone has every operator: only a request naming a non-member changes something.
         let present = state.store.members_among(scope, group_id, operator_ids).await?;
@@ -134,7 +144,7 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str,
     }
     if group_id == ADMINISTRATORS_GROUP_ID {
         for id in operator_ids {
-            add_member(state, scope, group_id, id).await?;
+            add_member(state, scope, audit, group_id, id).await?;
         }
         return Ok(());
     }
@@ -145,7 +155,8 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str,
             let mut missing: Vec<String> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
             missing.sort();
             missing.dedup();
-            match state.store.add_members(scope, &group, &missing).await {
+            let events: Vec<hub_store::Audit> = missing.iter().map(|id| member_event(audit, &group, id, true)).collect();
+            match state.store.add_members(scope, &group, &missing, &events).await {
                 Ok(()) => Ok(()),
                 // A concurrent request added one of them first: read again.
                 Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
@@ -160,7 +171,7 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str,
 /// Removes an operator from a group (idempotent), refusing Everyone, the last enabled
 /// administrator and the last holders of the protected permissions. `Ok(false)` when it was not
 /// a member.
-pub async fn remove_member(state: &AppState, scope: &AccountScope, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_id: &str) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -175,7 +186,7 @@ pub async fn remove_member(state: &AppState, scope: &AccountScope, group_id: &st
             return Err(ApiError::Conflict(Conflict::LastAdministrator));
         }
         check_removal(state, scope, &Removal::Membership { group_id, operator_id }, account.rules_version).await?;
-        state.store.remove_member(scope, &group, operator_id, account.rules_version).await?;
+        state.store.remove_member(scope, &group, operator_id, account.rules_version, &member_event(audit, &group, operator_id, false)).await?;
         Ok(true)
     })
     .await

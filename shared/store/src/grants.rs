@@ -45,10 +45,12 @@ impl Store {
         Ok(held)
     }
 
-    /// Grants a permission; `Ok(false)` when it was already held. The principal must exist.
-    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str) -> Result<bool, StoreError> {
+    /// Grants a permission; `Ok(false)` when it was already held (the whole transaction, its
+    /// audit event with it, is then cancelled). The principal must exist.
+    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         put_grant_item(&mut tx, scope, principal, permission);
+        audit.apply(&mut tx, scope)?;
         tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         match self.commit(tx).await {
             Ok(()) => Ok(true),
@@ -60,8 +62,9 @@ impl Store {
     /// Revokes a permission; `Ok(false)` when it was not held. For a permission the rules protect,
     /// the caller has checked them against `rules_version` and the revoke commits only if it has
     /// not moved; other permissions (`None`) are revoked without touching the account item.
-    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules_version: Option<i64>) -> Result<bool, StoreError> {
+    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules_version: Option<i64>, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.delete(&scope.grant(permission, principal), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         if let Some(seen) = rules_version {
             AccountChange::default().rules_lock(seen).apply(&mut tx, scope);

@@ -11,7 +11,7 @@ use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Members added by one [`Store::add_members`] transaction: three actions each (two membership
 /// items and the operator's existence) plus the group and the account, within DynamoDB's 100.
-pub const MAX_MEMBERS_PER_ADD: usize = 30;
+pub const MAX_MEMBERS_PER_ADD: usize = 24;
 
 pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(g)?;
@@ -178,9 +178,10 @@ impl Store {
 
     /// Adds a member to `group` as read (its version guards the member count and so the empty
     /// groups counter). Joining Administrators also flags the operator as administrator.
-    pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<(), StoreError> {
+    pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str, audit: &crate::Audit) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         put_membership_items(&mut tx, scope, &group.group_id, operator_id);
         tx.update(
             &scope.group(&group.group_id),
@@ -212,20 +213,22 @@ impl Store {
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
-    /// read, in one transaction: their memberships, each operator's existence, the member count
-    /// and the empty-groups counter. Not for Administrators, whose members' flags change too
-    /// ([`Store::add_member`]).
-    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String]) -> Result<(), StoreError> {
-        if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
-            return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
+    /// read, in one transaction: their memberships, each operator's existence, each one's audit
+    /// event (`audits`, one per operator), the member count and the empty-groups counter: 4 × 24
+    /// + 2 = 98 actions at most, under DynamoDB's 100. Not for Administrators, whose members'
+    /// flags change too ([`Store::add_member`]).
+    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String], audits: &[crate::Audit]) -> Result<(), StoreError> {
+        if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD || audits.len() != operator_ids.len() {
+            return Err(StoreError::Internal("add_members: Administrators, too many members, or not one event per member".into()));
         }
         if operator_ids.is_empty() {
             return Ok(());
         }
         let mut tx = self.tx();
-        for id in operator_ids {
+        for (id, audit) in operator_ids.iter().zip(audits) {
             put_membership_items(&mut tx, scope, &group.group_id, id);
             tx.check(&scope.operator(id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+            audit.apply(&mut tx, scope)?;
         }
         tx.update(
             &scope.group(&group.group_id),
@@ -246,9 +249,11 @@ impl Store {
         group: &GroupRecord,
         operator_id: &str,
         rules_version: i64,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.delete(&scope.member(&group.group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
         tx.delete(&scope.member_of(operator_id, &group.group_id), None, vec![], None);
         let mut condition = "#version = :seen".to_owned();

@@ -366,8 +366,24 @@ impl Store {
 
     /// Removes the operator's sign-in binding, so that the next token naming it binds again.
     /// `Ok(false)` when nothing was bound or the operator is gone.
-    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &str) -> Result<bool, StoreError> {
-        self.update_sign_in(scope, operator_id, "REMOVE #signIn ADD #version :one", "attribute_exists(#PK) AND attribute_exists(#signIn)", None).await
+    ///
+    /// One transaction with its audit event: when nothing is bound (or the operator is gone) the
+    /// condition cancels both, and the answer is `false`.
+    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &str, audit: &crate::Audit) -> Result<bool, StoreError> {
+        let mut tx = self.tx();
+        tx.update(
+            &scope.operator(operator_id),
+            "REMOVE #signIn ADD #version :one",
+            Some("attribute_exists(#PK) AND attribute_exists(#signIn)"),
+            vec![(":one", n(1))],
+            Some(Guard::ParentMissing),
+        );
+        audit.apply(&mut tx, scope)?;
+        match self.commit(tx).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Guard(Guard::ParentMissing)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn update_sign_in(

@@ -281,3 +281,93 @@ async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
     let history = events(&app, &app.admin_token, &format!("targetId={grace}")).await;
     assert_eq!(history.len(), 5, "created, updated, disabled, enabled, deleted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
+    let app = TestApp::start().await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let kim = app.create_operator("Kim", "kim@example.com").await;
+    let lee = app.create_operator("Lee", "lee@example.com").await;
+    let team = app.create_group("Team").await;
+    let start = events(&app, &app.admin_token, "").await.len();
+
+    for _ in 0..2 {
+        // The second of each pair is a no-op (already held / already a member): no event.
+        app.call(Method::PUT, &format!("/operators/{kim}/permissions/AllowInfra"), None).await.expect(204);
+        app.call(Method::PUT, &format!("/groups/{team}/permissions/ShareDashboards"), None).await.expect(204);
+        app.call(Method::PUT, &format!("/groups/{team}/members/{kim}"), None).await.expect(204);
+        app.call(Method::PUT, &format!("/groups/administrators/members/{lee}"), None).await.expect(204);
+    }
+    for _ in 0..2 {
+        app.call(Method::DELETE, &format!("/operators/{kim}/permissions/AllowInfra"), None).await.expect(204);
+        app.call(Method::DELETE, &format!("/groups/{team}/permissions/ShareDashboards"), None).await.expect(204);
+        app.call(Method::DELETE, &format!("/groups/{team}/members/{kim}"), None).await.expect(204);
+    }
+    // Refused: Everyone's membership is fixed.
+    app.call(Method::DELETE, &format!("/groups/everyone/members/{kim}"), None).await.expect_problem(409, "system_group_immutable");
+    // SCIM sets the members: two added in one transaction, one event each.
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": kim}, {"value": lee}]}]});
+    scim(&app, &scim_token, Method::PATCH, &format!("/Groups/{team}"), Some(patch)).await;
+
+    let all = events(&app, &app.admin_token, "").await;
+    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
+    let summary: Vec<(String, String, Value)> = new
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_owned(), e["target"]["id"].as_str().unwrap().to_owned(), e["changes"][0].clone()))
+        .collect();
+    let mut scim_added: Vec<&Value> = new[7..].iter().copied().collect();
+    scim_added.sort_by_key(|e| e["changes"][0]["new"].as_str().unwrap().to_owned());
+    assert_eq!(
+        summary[..7],
+        [
+            ("operator.permissionGranted".into(), kim.clone(), json!({"field": "permission", "old": null, "new": "AllowInfra"})),
+            ("group.permissionGranted".into(), team.clone(), json!({"field": "permission", "old": null, "new": "ShareDashboards"})),
+            ("group.memberAdded".into(), team.clone(), json!({"field": "member", "old": null, "new": kim})),
+            ("group.memberAdded".into(), "administrators".into(), json!({"field": "member", "old": null, "new": lee})),
+            ("operator.permissionRevoked".into(), kim.clone(), json!({"field": "permission", "old": "AllowInfra", "new": null})),
+            ("group.permissionRevoked".into(), team.clone(), json!({"field": "permission", "old": "ShareDashboards", "new": null})),
+            ("group.memberRemoved".into(), team.clone(), json!({"field": "member", "old": kim, "new": null})),
+        ]
+    );
+    assert_eq!(new[0]["target"]["name"], "Kim");
+    assert_eq!(new[2]["target"]["name"], "Team");
+    assert_eq!(scim_added.len(), 2, "{new:#?}");
+    let mut added: Vec<&str> = scim_added.iter().map(|e| e["changes"][0]["new"].as_str().unwrap()).collect();
+    let mut expected = vec![kim.as_str(), lee.as_str()];
+    added.sort();
+    expected.sort();
+    assert_eq!(added, expected);
+    assert!(scim_added.iter().all(|e| e["source"] == "Scim" && e["action"] == "group.memberAdded" && e["target"]["id"] == team));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_changes_and_sign_in_resets_write_one_event_each() {
+    let app = TestApp::start().await;
+    let account_id = app.account.account_id.clone();
+    app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
+    // The same name again: no event.
+    app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
+    let account_events = events(&app, &app.admin_token, "targetType=Account").await;
+    assert_eq!(account_events.len(), 1, "{account_events:#?}");
+    assert_eq!(account_events[0]["action"], "account.updated");
+    assert_eq!(account_events[0]["target"]["id"], account_id.as_str());
+    assert_eq!(account_events[0]["target"]["name"], "Acme Monitoring");
+    let fields: Vec<&str> = account_events[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name"]);
+
+    // Nothing bound: the reset is a no-op, no event.
+    let op = app.create_operator("Sid Subject", "sid@example.com").await;
+    app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
+    app.call(Method::DELETE, "/operators/00000000-0000-0000-0000-000000000000/sign-in", None).await.expect_problem(404, "not_found");
+    assert!(events(&app, &app.admin_token, "action=operator.signInReset").await.is_empty());
+    // Bound: the reset writes one event, without the subject.
+    let scope = hub_store::AccountScope::new(&account_id);
+    let binding = hub_store::records::SignInBinding { issuer: "https://idp.example.com".into(), subject: "secret-subject-1".into(), bound_at: "2026-11-30T10:00:00Z".into() };
+    assert!(app.state.store.bind_operator_sign_in(&scope, &op, &binding).await.unwrap());
+    app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
+    let resets = events(&app, &app.admin_token, &format!("action=operator.signInReset&targetId={op}")).await;
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0]["changes"], json!([{"field": "signInBound", "old": true, "new": false}]));
+    assert!(!serde_json::to_string(&resets).unwrap().contains("secret-subject-1"));
+}
