@@ -55,7 +55,7 @@ pub const TARGET_TYPES: [&str; 7] = ["Account", "Operator", "Group", "ApiUser", 
 
 /// Fields never written into an event: secrets and their traces, and bookkeeping that every
 /// write moves.
-const LEFT_OUT: &[&str] = &["passwordHash", "tokenHash", "token", "password", "signIn", "version", "updatedAt", "usage", "scim"];
+const LEFT_OUT: &[&str] = &["passwordHash", "tokenHash", "token", "password", "username", "signIn", "version", "updatedAt", "usage", "scim"];
 
 /// `at` as events carry it: RFC 3339 UTC with milliseconds.
 pub fn event_time(t: Timestamp) -> String {

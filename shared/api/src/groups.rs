@@ -155,8 +155,10 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditCo
             let mut missing: Vec<String> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
             missing.sort();
             missing.dedup();
-            let events: Vec<hub_store::Audit> = missing.iter().map(|id| member_event(audit, &group, id, true)).collect();
-            match state.store.add_members(scope, &group, &missing, &events).await {
+            // One event for the batch, a change per member added.
+            let changes = missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
+            let event = crate::audit::event(audit, "group.memberAdded", ("Group", &group.group_id, Some(&group.description)), changes);
+            match state.store.add_members(scope, &group, &missing, &event).await {
                 Ok(()) => Ok(()),
                 // A concurrent request added one of them first: read again.
                 Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),

@@ -375,7 +375,8 @@ mod tests {
             administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),
             grants: vec![(Principal::Operator("admin".into()), "AccountAccess".into())],
         };
-        store.create_account(&new).await.unwrap();
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "account.created", crate::AuditTarget { kind: "Account".into(), id: new.account.account_id.clone(), name: None });
+        store.create_account(&new, &audit).await.unwrap();
         (dynamo, store, AccountScope::new("acc"))
     }
 
@@ -448,7 +449,8 @@ mod tests {
         assert!(store.authenticate_api_user(&scope, "u01", "nope", T, "d20260101").await.unwrap().is_none());
         // A real delete of a bulk API user keeps the counters exact.
         let record = store.api_user(&scope, "u04").await.unwrap().unwrap();
-        store.delete_api_user(&scope, &record).await.unwrap();
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "apiUser.deleted", crate::AuditTarget { kind: "ApiUser".into(), id: record.api_user_id.clone(), name: None });
+        store.delete_api_user(&scope, &record, &audit).await.unwrap();
         assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
 
         // Refused: an owner that already has API users, an unknown owner, an eleventh, a wrong flag.

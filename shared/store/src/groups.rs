@@ -11,7 +11,7 @@ use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Members added by one [`Store::add_members`] transaction: three actions each (two membership
 /// items and the operator's existence) plus the group and the account, within DynamoDB's 100.
-pub const MAX_MEMBERS_PER_ADD: usize = 24;
+pub const MAX_MEMBERS_PER_ADD: usize = 30;
 
 pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(g)?;
@@ -213,22 +213,22 @@ impl Store {
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
-    /// read, in one transaction: their memberships, each operator's existence, each one's audit
-    /// event (`audits`, one per operator), the member count and the empty-groups counter: 4 × 24
-    /// + 2 = 98 actions at most, under DynamoDB's 100. Not for Administrators, whose members'
-    /// flags change too ([`Store::add_member`]).
-    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String], audits: &[crate::Audit]) -> Result<(), StoreError> {
-        if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD || audits.len() != operator_ids.len() {
-            return Err(StoreError::Internal("add_members: Administrators, too many members, or not one event per member".into()));
+    /// read, in one transaction: their memberships, each operator's existence, the member count,
+    /// the empty-groups counter and the audit event of the batch (one event listing every member
+    /// added): 3 × 30 + 3 = 93 actions at most, under DynamoDB's 100. Not for Administrators,
+    /// whose members' flags change too ([`Store::add_member`]).
+    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String], audit: &crate::Audit) -> Result<(), StoreError> {
+        if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
+            return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
         }
         if operator_ids.is_empty() {
             return Ok(());
         }
         let mut tx = self.tx();
-        for (id, audit) in operator_ids.iter().zip(audits) {
+        audit.apply(&mut tx, scope)?;
+        for id in operator_ids {
             put_membership_items(&mut tx, scope, &group.group_id, id);
             tx.check(&scope.operator(id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
-            audit.apply(&mut tx, scope)?;
         }
         tx.update(
             &scope.group(&group.group_id),

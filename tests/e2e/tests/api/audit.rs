@@ -136,7 +136,11 @@ async fn the_log_is_for_administrators_of_its_own_account() {
     let a_events = events(&app, &app.admin_token, "").await;
     let b_events = events(&app, &b_admin, "").await;
     assert!(a_events.iter().any(|e| e["target"]["id"] == member));
-    assert_eq!(b_events.iter().map(|e| e["target"]["id"].as_str().unwrap()).collect::<Vec<_>>(), [b_group.as_str()]);
+    // B's log: its provisioning (hubctl) and its group, nothing of A.
+    let b_targets: Vec<&str> = b_events.iter().map(|e| e["target"]["id"].as_str().unwrap()).collect();
+    assert_eq!(b_targets, [b_group.as_str(), b.account_id.as_str()]);
+    assert_eq!((b_events[1]["action"].as_str(), b_events[1]["source"].as_str()), (Some("account.created"), Some("Provisioning")));
+    assert_eq!(b_events[1]["actor"]["type"], "System");
     // A's ids name nothing in B's log, under any key.
     let a_admin = &app.account.admin_operator_id;
     for query in [format!("targetId={member}"), format!("actorId={a_admin}"), format!("actorId={a_admin}&targetType=Operator"), "source=Web".into()] {
@@ -305,7 +309,7 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
     }
     // Refused: Everyone's membership is fixed.
     app.call(Method::DELETE, &format!("/groups/everyone/members/{kim}"), None).await.expect_problem(409, "system_group_immutable");
-    // SCIM sets the members: two added in one transaction, one event each.
+    // SCIM sets the members: two added in one transaction, one event listing both.
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": kim}, {"value": lee}]}]});
     scim(&app, &scim_token, Method::PATCH, &format!("/Groups/{team}"), Some(patch)).await;
 
@@ -315,8 +319,6 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
         .iter()
         .map(|e| (e["action"].as_str().unwrap().to_owned(), e["target"]["id"].as_str().unwrap().to_owned(), e["changes"][0].clone()))
         .collect();
-    let mut scim_added: Vec<&Value> = new[7..].iter().copied().collect();
-    scim_added.sort_by_key(|e| e["changes"][0]["new"].as_str().unwrap().to_owned());
     assert_eq!(
         summary[..7],
         [
@@ -331,13 +333,14 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
     );
     assert_eq!(new[0]["target"]["name"], "Kim");
     assert_eq!(new[2]["target"]["name"], "Team");
-    assert_eq!(scim_added.len(), 2, "{new:#?}");
-    let mut added: Vec<&str> = scim_added.iter().map(|e| e["changes"][0]["new"].as_str().unwrap()).collect();
+    assert_eq!(new.len(), 8, "{new:#?}");
+    let pushed = new[7];
+    assert_eq!((pushed["source"].as_str(), pushed["action"].as_str(), pushed["target"]["id"].as_str()), (Some("Scim"), Some("group.memberAdded"), Some(team.as_str())));
+    let mut added: Vec<&str> = pushed["changes"].as_array().unwrap().iter().map(|c| c["new"].as_str().unwrap()).collect();
     let mut expected = vec![kim.as_str(), lee.as_str()];
     added.sort();
     expected.sort();
     assert_eq!(added, expected);
-    assert!(scim_added.iter().all(|e| e["source"] == "Scim" && e["action"] == "group.memberAdded" && e["target"]["id"] == team));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,13 +350,18 @@ async fn account_changes_and_sign_in_resets_write_one_event_each() {
     app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
     // The same name again: no event.
     app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
-    let account_events = events(&app, &app.admin_token, "targetType=Account").await;
+    let account_events = events(&app, &app.admin_token, "targetType=Account&action=account.updated").await;
     assert_eq!(account_events.len(), 1, "{account_events:#?}");
     assert_eq!(account_events[0]["action"], "account.updated");
     assert_eq!(account_events[0]["target"]["id"], account_id.as_str());
     assert_eq!(account_events[0]["target"]["name"], "Acme Monitoring");
     let fields: Vec<&str> = account_events[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["name"]);
+    // The account's creation (hubctl's provisioning) is in the log too, by the system.
+    let created = events(&app, &app.admin_token, "source=Provisioning").await;
+    assert_eq!(created.len(), 1);
+    assert_eq!((created[0]["action"].as_str(), created[0]["actor"]["type"].as_str()), (Some("account.created"), Some("System")));
+    assert_eq!(change(&created[0], "administrator")["new"]["operatorId"], app.account.admin_operator_id.as_str());
 
     // Nothing bound: the reset is a no-op, no event.
     let op = app.create_operator("Sid Subject", "sid@example.com").await;
@@ -370,4 +378,71 @@ async fn account_changes_and_sign_in_resets_write_one_event_each() {
     assert_eq!(resets.len(), 1);
     assert_eq!(resets[0]["changes"], json!([{"field": "signInBound", "old": true, "new": false}]));
     assert!(!serde_json::to_string(&resets).unwrap().contains("secret-subject-1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_users_scim_tokens_and_monitors_write_one_event_each_without_secrets() {
+    let app = TestApp::start().await;
+    let op = app.create_operator("Mo Nitor", "mo@example.com").await;
+    let start = events(&app, &app.admin_token, "").await.len();
+
+    let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
+    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"}))).await.expect(200);
+    app.call(Method::DELETE, &format!("/api-users/{}", bot.id), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/api-users/{}", bot.id), None).await.expect_problem(404, "not_found");
+
+    let token = app.call(Method::POST, "/scim-tokens", Some(json!({"description": "Okta"}))).await.expect(201);
+    let (token_id, token_secret) = (token.str("scimTokenId"), token.str("token"));
+    app.call(Method::DELETE, &format!("/scim-tokens/{token_id}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/scim-tokens/{token_id}"), None).await.expect_problem(404, "not_found");
+
+    let monitor = app.call(Method::POST, "/monitors", Some(json!({"name": "Shop"}))).await.expect(201).str("monitorId");
+    app.call(Method::PATCH, &format!("/monitors/{monitor}"), Some(json!({"mode": "Staging"}))).await.expect(200);
+    let grant = json!({"authorizationType": "ViewMonitor", "operatorId": op});
+    let granted = app.call(Method::POST, &format!("/monitors/{monitor}/authorizations"), Some(grant.clone())).await.expect(201);
+    // Already held: 201 with the same authorizations, no event.
+    app.call(Method::POST, &format!("/monitors/{monitor}/authorizations"), Some(grant)).await.expect(201);
+    let authorization = granted.items()[0]["authorizationId"].as_str().unwrap().to_owned();
+    app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/{authorization}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/monitors/{monitor}"), None).await.expect(204);
+
+    let all = events(&app, &app.admin_token, "").await;
+    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
+    let actions: Vec<&str> = new.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "apiUser.created",
+            "apiUser.updated",
+            "apiUser.deleted",
+            "scimToken.created",
+            "scimToken.deleted",
+            "monitor.created",
+            "monitor.updated",
+            "monitor.authorizationGranted",
+            "monitor.authorizationRevoked",
+            "monitor.deleted"
+        ]
+    );
+    assert_eq!(new[1]["changes"], json!([{"field": "description", "old": "Deploy script", "new": "Deploy bot"}]));
+    assert_eq!((new[3]["target"]["id"].as_str(), new[3]["target"]["name"].as_str()), (Some(token_id.as_str()), Some("Okta")));
+    assert_eq!(change(new[6], "mode"), &json!({"field": "mode", "old": "Production", "new": "Staging"}));
+    // Levels are cumulative: ViewMonitor brings ViewMonitorData; one event, a change per level.
+    let levels = |e: &Value, side: &str| {
+        let mut l: Vec<String> = e["changes"].as_array().unwrap().iter().map(|c| c[side]["authorizationType"].as_str().unwrap().to_owned()).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(levels(new[7], "new"), ["ViewMonitor", "ViewMonitorData"]);
+    assert!(new[7]["changes"].as_array().unwrap().iter().all(|c| c["new"]["principalId"] == op.as_str() && c["old"].is_null()));
+    // Revoking the lowest level takes the higher one with it.
+    assert_eq!(levels(new[8], "old"), ["ViewMonitor", "ViewMonitorData"]);
+    assert!(new[8]["changes"].as_array().unwrap().iter().any(|c| c["old"]["authorizationId"] == authorization.as_str()));
+    // No secret, not even a part of one: passwords, tokens, their hashes, the Basic username.
+    let text = serde_json::to_string(&all).unwrap();
+    for secret in [&bot.password[..10], &token_secret[5..15], &bot.username[..12]] {
+        assert!(!text.contains(secret), "{secret} in the log");
+    }
+    assert!(!text.contains("passwordHash") && !text.contains("tokenHash") && !text.contains("\"username\""));
 }
