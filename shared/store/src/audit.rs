@@ -439,11 +439,3 @@ impl Store {
         Ok(events)
     }
 }
-
-impl Store {
-    /// The number of events stored for the account, counted with a Query of keys only (tests and
-    /// the benchmark, never a route).
-    pub async fn count_audit_events(&self, scope: &AccountScope) -> Result<usize, StoreError> {
-        Ok(self.query_all_projected(scope, EVENT_PREFIX, Some("#PK, #SK")).await?.len())
-    }
-}
