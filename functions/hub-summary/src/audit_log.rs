@@ -77,10 +77,18 @@ pub struct TargetView {
 #[schema(as = AuditChange)]
 pub struct ChangeView {
     field: String,
-    #[schema(value_type = Object, required)]
+    #[schema(schema_with = any_value, required)]
     old: serde_json::Value,
-    #[schema(value_type = Object, required)]
+    #[schema(schema_with = any_value, required)]
     new: serde_json::Value,
+}
+
+/// A changed field's value: a string, number, boolean, object, array or null.
+fn any_value() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+        .description(Some("The field's value (any JSON value; null when absent)"))
+        .build()
 }
 
 /// One audit event.
