@@ -245,7 +245,10 @@ pub async fn seed_operators_one_by_one(store: &Store, account: &ProvisionedAccou
     stream::iter(ops.iter().map(Ok::<_, hub_store::StoreError>))
         .try_for_each_concurrent(in_flight, |op| {
             let scope = scope.clone();
-            async move { store.create_operator(&scope, op, None).await }
+            async move {
+                let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: op.operator_id.clone(), name: Some(op.full_name.clone()) });
+                store.create_operator(&scope, op, None, &audit).await
+            }
         })
         .await
         .expect("operators created");

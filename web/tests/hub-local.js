@@ -26,7 +26,12 @@ export async function startHubLocal(env = {}) {
   let err = '';
   child.stderr.on('data', (chunk) => { err += chunk; });
   const banner = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub-local printed no banner within 90 s:\n${out}\n${err}`)), 90_000);
+    const timer = setTimeout(() => {
+      // Not left running behind a failed start.
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      reject(new Error(`hub-local printed no banner within 90 s:\n${out}\n${err}`));
+    }, 90_000);
     child.stdout.on('data', (chunk) => {
       out += chunk;
       // The banner's last line; the token line before it is there only while HS256 is on (no

@@ -233,7 +233,13 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         let location = location(&record.api_user_id);
         // The replayable answer leaves the password out: it is never stored.
         let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
-        let result = state.store.create_api_user(&scope, &record, &password_hash(&password), &roster, idem.as_ref()).await;
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "apiUser.created",
+            ("ApiUser", &record.api_user_id, Some(&record.description)),
+            hub_api::audit::created(&record),
+        );
+        let result = state.store.create_api_user(&scope, &record, &password_hash(&password), &roster, idem.as_ref(), &event).await;
         if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
             return Ok(Created::Replay(replay));
         }
@@ -304,9 +310,13 @@ pub async fn update(
         let mut user = load(&state, &caller, &id).await?;
         if_match.check(user.version)?;
         let Some(description) = description.as_ref().filter(|d| d.as_str() != user.description) else { return Ok(user) };
-        state.store.update_api_user_description(&scope, &user, description.as_str()).await?;
-        user.description = description.as_str().to_owned();
-        user.version += 1;
+        let mut next = user.clone();
+        next.description = description.as_str().to_owned();
+        next.version += 1;
+        let changes = vec![hub_api::audit::change("description", &user.description, &next.description)];
+        let event = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "apiUser.updated", ("ApiUser", &next.api_user_id, Some(&next.description)), changes);
+        state.store.update_api_user_description(&scope, &user, description.as_str(), &event).await?;
+        user = next;
         Ok(user)
     })
     .await?;
@@ -322,7 +332,13 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): 
     retrying(|| async {
         let user = load(&state, &caller, &id).await?;
         if_match.check(user.version)?;
-        state.store.delete_api_user(&scope, &user).await?;
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "apiUser.deleted",
+            ("ApiUser", &user.api_user_id, Some(&user.description)),
+            hub_api::audit::deleted(&user),
+        );
+        state.store.delete_api_user(&scope, &user, &event).await?;
         Ok(())
     })
     .await?;

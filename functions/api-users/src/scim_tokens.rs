@@ -108,7 +108,13 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         let view = ScimTokenView::from(record.clone());
         let location = format!("/scim-tokens/{}", record.scim_token_id);
         let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
-        let result = state.store.create_scim_token(&scope, &record, &scim_token_hash(&token), &roster, idem.as_ref()).await;
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "scimToken.created",
+            ("ScimToken", &record.scim_token_id, Some(&record.description)),
+            hub_api::audit::created(&record),
+        );
+        let result = state.store.create_scim_token(&scope, &record, &scim_token_hash(&token), &roster, idem.as_ref(), &event).await;
         if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
             return Ok(Created::Replay(replay));
         }
@@ -134,5 +140,14 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     responses((status = 204, description = "Deleted; refused from the next request")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    if state.store.delete_scim_token(&caller.scope(), &id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(ApiError::NotFound) }
+    let scope = caller.scope();
+    // Read first: the event names the token by its description.
+    let record = state.store.scim_token(&scope, &id).await?.ok_or(ApiError::NotFound)?;
+    let event = hub_api::audit::event(
+        &hub_api::audit::caller_context(&state, &caller),
+        "scimToken.deleted",
+        ("ScimToken", &record.scim_token_id, Some(&record.description)),
+        hub_api::audit::deleted(&record),
+    );
+    if state.store.delete_scim_token(&scope, &id, &event).await? { Ok(StatusCode::NO_CONTENT) } else { Err(ApiError::NotFound) }
 }

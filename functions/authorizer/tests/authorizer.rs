@@ -136,7 +136,8 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     env.requests.reset();
     let answer = invoke(&env.state, authorizer_event(Some(&format!("Bearer {token}")))).await;
     assert_eq!(env.requests.get(), 1, "one DynamoDB request");
-    assert_eq!(answer, json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "isAdministrator": true}}));
+    // The operator's name rides along for the audit log's actor.
+    assert_eq!(answer, json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "isAdministrator": true, "operatorName": "Ada Admin"}}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,7 +247,8 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
         updated_at: now,
         version: 1,
     };
-    env.state.store.create_operator(&scope, &x, None).await.unwrap();
+    let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: x.operator_id.clone(), name: Some(x.full_name.clone()) });
+    env.state.store.create_operator(&scope, &x, None, &audit).await.unwrap();
     let request = Request::post("/api-users")
         .header("authorization", format!("Bearer {admin_token}"))
         .header("content-type", "application/json")
@@ -264,7 +266,7 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
         let state = env.state.clone();
         let (scope, id) = (scope.clone(), x.operator_id.clone());
         async move {
-            hub_api::operators::update(&state, &scope, None, &id, hub_api::extract::IfMatch(None), |op| {
+            hub_api::operators::update(&state, &scope, &hub_api::audit::system_context(&state, hub_store::AuditSource::Provisioning, "test"), None, &id, hub_api::extract::IfMatch(None), |op| {
                 Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() })
             })
             .await

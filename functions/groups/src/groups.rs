@@ -86,7 +86,8 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
     let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
-    let result = state.store.create_group(&scope, &record, idem.as_ref()).await;
+    let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
+    let result = state.store.create_group(&scope, &record, idem.as_ref(), &audit).await;
     if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
         return Ok(replay);
     }
@@ -132,7 +133,7 @@ pub async fn update(
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
     let updated = match &description {
-        Some(description) => hub_api::groups::rename(&state, &caller.scope(), &id, if_match, description).await?,
+        Some(description) => hub_api::groups::rename(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match, description).await?,
         None => {
             let current = load(&state, &caller, &id).await?;
             if_match.check(current.version)?;
@@ -148,6 +149,6 @@ pub async fn update(
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    hub_api::groups::delete(&state, &caller.scope(), &id, if_match).await?;
+    hub_api::groups::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

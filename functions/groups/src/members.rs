@@ -49,7 +49,7 @@ pub async fn add(
     PathIds((id, operator_id)): PathIds<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    hub_api::groups::add_member(&state, &caller.scope(), &id, &operator_id).await?;
+    hub_api::groups::add_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -62,7 +62,7 @@ pub async fn remove(
     PathIds((id, operator_id)): PathIds<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    hub_api::groups::remove_member(&state, &caller.scope(), &id, &operator_id).await?;
+    hub_api::groups::remove_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -83,6 +83,7 @@ pub async fn set_duty(State(state): State<AppState>, caller: Caller, PathIds(id)
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
     let member_ids = state.store.all_member_ids(&scope, &id).await?;
+    let audit = &hub_api::audit::caller_context(&state, &caller);
     let (state, scope) = (&state, &scope);
     stream::iter(member_ids)
         .map(|operator_id| async move {
@@ -95,7 +96,8 @@ pub async fn set_duty(State(state): State<AppState>, caller: Caller, PathIds(id)
                 next.is_on_duty = body.is_on_duty;
                 next.version = current.version + 1;
                 next.updated_at = state.clock.now_rfc3339();
-                state.store.update_operator(scope, &current, &next, None).await?;
+                let event = hub_api::audit::event(audit, "operator.updated", ("Operator", &next.operator_id, Some(&next.full_name)), hub_api::audit::updated(&current, &next));
+                state.store.update_operator(scope, &current, &next, None, &event).await?;
                 Ok(())
             })
             .await

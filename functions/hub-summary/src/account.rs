@@ -133,7 +133,13 @@ pub async fn update(State(state): State<AppState>, caller: Caller, if_match: IfM
         next.updated_at = state.clock.now_rfc3339();
         next.version = current.version + 1;
         let settings = AccountSettings { name: next.name.clone(), time_zone: next.time_zone.clone(), updated_at: next.updated_at.clone() };
-        state.store.update_account_settings(&scope, current.version, &settings).await?;
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "account.updated",
+            ("Account", &next.account_id, Some(&next.name)),
+            hub_api::audit::updated(&current, &next),
+        );
+        state.store.update_account_settings(&scope, current.version, &settings, &event).await?;
         Ok(next)
     })
     .await?;

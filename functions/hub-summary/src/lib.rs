@@ -1,4 +1,5 @@
-//! The hub-summary function: `GET /hub/summary` and the account itself (`GET`/`PATCH /account`).
+//! The hub-summary function: `GET /hub/summary`, the account itself (`GET`/`PATCH /account`) and
+//! its audit log (`GET /audit-log`).
 //!
 //! The summary costs the same at any account size: it never counts items at request time. Every
 //! write that changes a figure (operators, the Active switch, groups, memberships, API users,
@@ -21,6 +22,7 @@
 //! rewrites it).
 
 mod account;
+mod audit_log;
 mod summary;
 
 use axum::Router;
@@ -32,6 +34,7 @@ pub fn routes() -> Routes {
         .get("/hub/summary", summary::summary)
         .get("/account", account::fetch)
         .patch("/account", account::update)
+        .list("/audit-log", audit_log::list)
         .get("/openapi.json", openapi_json)
 }
 
@@ -43,7 +46,7 @@ async fn openapi_json() -> impl axum::response::IntoResponse {
 /// This function's part of the OpenAPI document (`GET /openapi.json` itself is left out: it is
 /// the document, and needs no credentials).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(summary::summary, account::fetch, account::update), tags((name = "Hub summary"), (name = "Account")))]
+#[openapi(paths(summary::summary, account::fetch, account::update, audit_log::list), tags((name = "Hub summary"), (name = "Account"), (name = "Audit log")))]
 pub struct Doc;
 
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -209,7 +209,12 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
     report.finished_deletes = store.finish_pending_deletes(&scope, &permission_names()).await?;
     report.finished_deletes += store.finish_pending_monitor_deletes(&scope).await?;
     let prune_before = first_counted_day(now.min(state.clock.now()));
-    report.api_users = store.refresh_api_user_activity(&scope, &inactive_cutoff(now), &prune_before).await?;
+    let context = hub_api::audit::system_context(state, hub_store::AuditSource::Maintenance, "maintenance");
+    let activity_event = |user: &hub_store::records::ApiUserRecord, inactive: bool| {
+        let changes = vec![hub_api::audit::change("inactive", !inactive, inactive)];
+        hub_api::audit::event(&context, "apiUser.inactivityRecomputed", ("ApiUser", &user.api_user_id, Some(&user.description)), changes)
+    };
+    report.api_users = store.refresh_api_user_activity(&scope, &inactive_cutoff(now), &prune_before, &activity_event).await?;
 
     let computed_at = format_timestamp(now);
     for _ in 0..RECOUNT_ATTEMPTS {
@@ -221,7 +226,9 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
         };
         let recount = store.recount(&scope).await?;
         for group in recount.groups.iter().filter(|g| g.stored != g.actual) {
-            if store.repair_member_count(&scope, group).await? {
+            let changes = vec![hub_api::audit::change("memberCount", group.stored, group.actual)];
+            let event = hub_api::audit::event(&context, "group.memberCountRepaired", ("Group", &group.group_id, None), changes);
+            if store.repair_member_count(&scope, group, &event).await? {
                 report.repairs.push(CounterRepair {
                     counter: "memberCount".into(),
                     group_id: Some(group.group_id.clone()),
@@ -233,7 +240,11 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
             }
         }
         let drift = HubCounters::stored(&account).drift(&recount.counters);
-        if store.write_counters(&scope, account.counters_version, &recount.counters, &computed_at).await? {
+        let event = (!drift.is_empty()).then(|| {
+            let changes = drift.iter().map(|d| hub_api::audit::change(&d.counter, d.old, d.new)).collect();
+            hub_api::audit::event(&context, "account.countersRepaired", ("Account", account_id, Some(&account.name)), changes)
+        });
+        if store.write_counters(&scope, account.counters_version, &recount.counters, &computed_at, event.as_ref()).await? {
             report.repairs.extend(drift);
             report.outcome = if report.repairs.is_empty() { Outcome::Clean } else { Outcome::Repaired };
             return Ok(());

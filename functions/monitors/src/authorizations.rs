@@ -112,6 +112,28 @@ fn views(mut authorizations: Vec<MonitorAuthorization>) -> ApiResult<Collection<
     Ok(Collection::all(keyed.into_iter().map(|(_, a)| AuthorizationView::from(a)).collect()))
 }
 
+/// The event of a grant or a revoke on a monitor: one change per authorization level added or
+/// removed (`{authorizationId, authorizationType, principalType, principalId}`).
+fn authorization_event(state: &AppState, caller: &Caller, monitor: &hub_store::records::MonitorRecord, changed: &[MonitorAuthorization], granted: bool) -> hub_store::Audit {
+    let changes = changed
+        .iter()
+        .map(|a| {
+            let (principal_type, principal_id) = match &a.principal {
+                Principal::Operator(id) => ("Operator", id),
+                Principal::Group(id) => ("Group", id),
+            };
+            let value = serde_json::json!({"authorizationId": a.authorization_id, "authorizationType": a.authorization_type, "principalType": principal_type, "principalId": principal_id});
+            if granted {
+                hub_api::audit::change("authorization", Value::Null, value)
+            } else {
+                hub_api::audit::change("authorization", value, Value::Null)
+            }
+        })
+        .collect();
+    let action = if granted { "monitor.authorizationGranted" } else { "monitor.authorizationRevoked" };
+    hub_api::audit::event(&hub_api::audit::caller_context(state, caller), action, ("Monitor", &monitor.monitor_id, Some(&monitor.name)), changes)
+}
+
 /// `POST /monitors/{id}/authorizations`: grants the level and every lower one the principal does
 /// not hold yet; 201 with the principal's authorizations on this monitor afterwards.
 #[utoipa::path(post, path = "/monitors/{id}/authorizations", operation_id = "grantMonitorAuthorization", tag = "Monitor authorizations", request_body = GrantBody,
@@ -134,7 +156,7 @@ pub async fn grant(
         return Ok(replay);
     }
     retrying(|| async {
-        let (_, held) = tokio::try_join!(load(&state, &caller, &id), async {
+        let (monitor, held) = tokio::try_join!(load(&state, &caller, &id), async {
             state.store.authorizations_on_monitor(&scope, &id, &principal).await.map_err(ApiError::from)
         })?;
         let wanted = level.and_lower();
@@ -157,7 +179,8 @@ pub async fn grant(
         }
         let after = views(held.iter().chain(&add).cloned().collect())?;
         let idem = idempotency.record(&state, StatusCode::CREATED, &after, None)?;
-        let result = state.store.grant_monitor_authorizations(&scope, &id, &principal, &keep, &add, idem.as_ref()).await;
+        let event = authorization_event(&state, &caller, &monitor, &add, true);
+        let result = state.store.grant_monitor_authorizations(&scope, &id, &principal, &keep, &add, idem.as_ref(), &event).await;
         if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
             return Ok(replay);
         }
@@ -179,7 +202,7 @@ pub async fn revoke(
     caller.require_admin()?;
     let scope = caller.scope();
     retrying(|| async {
-        let (_, target) = tokio::try_join!(load(&state, &caller, &id), async {
+        let (monitor, target) = tokio::try_join!(load(&state, &caller, &id), async {
             state.store.monitor_authorization(&scope, &id, &authorization_id).await.map_err(ApiError::from)
         })?;
         let target = target.ok_or(ApiError::NotFound)?;
@@ -200,7 +223,8 @@ pub async fn revoke(
             .filter(|l| **l >= level && !remove.iter().any(|a| a.authorization_type == l.as_str()))
             .map(|l| l.as_str())
             .collect();
-        state.store.revoke_monitor_authorizations(&scope, &id, &target.principal, &remove, &absent).await?;
+        let event = authorization_event(&state, &caller, &monitor, &remove, false);
+        state.store.revoke_monitor_authorizations(&scope, &id, &target.principal, &remove, &absent, &event).await?;
         Ok(())
     })
     .await?;

@@ -166,7 +166,13 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     let location = format!("/monitors/{}", record.monitor_id);
     let view = MonitorView::from(record.clone());
     let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
-    let result = state.store.create_monitor(&scope, &record, idem.as_ref()).await;
+    let event = hub_api::audit::event(
+        &hub_api::audit::caller_context(&state, &caller),
+        "monitor.created",
+        ("Monitor", &record.monitor_id, Some(&record.name)),
+        hub_api::audit::created(&record),
+    );
+    let result = state.store.create_monitor(&scope, &record, idem.as_ref(), &event).await;
     if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
         return Ok(replay);
     }
@@ -272,7 +278,13 @@ pub async fn update(
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        state.store.update_monitor(&scope, &current, &next).await?;
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "monitor.updated",
+            ("Monitor", &next.monitor_id, Some(&next.name)),
+            hub_api::audit::updated(&current, &next),
+        );
+        state.store.update_monitor(&scope, &current, &next, &event).await?;
         Ok(next)
     })
     .await?;
@@ -293,7 +305,13 @@ pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): 
             return if state.store.finish_monitor_delete_if_pending(&scope, &id).await? { Ok(()) } else { Err(ApiError::NotFound) };
         };
         if_match.check(monitor.version)?;
-        state.store.delete_monitor(&scope, &monitor).await?;
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "monitor.deleted",
+            ("Monitor", &monitor.monitor_id, Some(&monitor.name)),
+            hub_api::audit::deleted(&monitor),
+        );
+        state.store.delete_monitor(&scope, &monitor, &event).await?;
         Ok(())
     })
     .await?;

@@ -140,7 +140,8 @@ pub async fn create(
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
     let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
-    let result = state.store.create_operator(&scope, &record, idem.as_ref()).await;
+    let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
+    let result = state.store.create_operator(&scope, &record, idem.as_ref(), &audit).await;
     if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
         return Ok(replay);
     }
@@ -280,7 +281,7 @@ pub async fn update(
     let admin_only = patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some();
     if admin_only { caller.require_admin()? } else { caller.require_admin_or_self(&id)? }
     let scope = caller.scope();
-    let updated = hub_api::operators::update(&state, &scope, Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
+    let updated = hub_api::operators::update(&state, &scope, &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
     let account = load_account(&state, &scope).await?;
     let view = OperatorView::new(updated, state.clock.now(), &account_time_zone(&account.time_zone));
     Ok(Versioned::ok(view.version, view).into_response())
@@ -291,7 +292,7 @@ pub async fn update(
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
 pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    hub_api::operators::delete(&state, &caller.scope(), Some(&caller.operator_id), &id, if_match).await?;
+    hub_api::operators::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -37,7 +37,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
-    grant_permission(&state, &caller.scope(), &Principal::Operator(id), permission).await?;
+    grant_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Operator(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -47,6 +47,6 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
 pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let permission = assignable_permission(&permission)?;
-    revoke_permission(&state, &caller.scope(), &Principal::Operator(id), permission).await?;
+    revoke_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Operator(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -47,9 +47,11 @@ async fn change_schedules(
     id: &str,
     if_match: IfMatch,
     idempotency: Option<&Idempotency>,
+    action: &str,
     change: impl Fn(&mut OperatorRecord) -> ApiResult<ScheduleView>,
 ) -> ApiResult<Written> {
     let scope = caller.scope();
+    let audit = hub_api::audit::caller_context(state, caller);
     retrying(|| async {
         let current = load(state, caller, id).await?;
         if_match.check(current.version)?;
@@ -57,13 +59,17 @@ async fn change_schedules(
         let view = change(&mut next)?;
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
+        // The schedule as it was and as it is: a create lists its values, a delete its last ones.
+        let find = |op: &OperatorRecord| op.schedules.iter().find(|s| s.schedule_id == view.schedule_id).cloned();
+        let target = ("DutySchedule", view.schedule_id.as_str(), Some(next.full_name.as_str()));
+        let event = hub_api::audit::event(&audit, action, target, hub_api::audit::updated(&find(&current), &find(&next)));
         let Some(idempotency) = idempotency else {
-            state.store.update_operator(&scope, &current, &next, None).await?;
+            state.store.update_operator(&scope, &current, &next, None, &event).await?;
             return Ok(Written::Schedule(view));
         };
         let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
         let record = idempotency.record(state, StatusCode::CREATED, &view, Some(&location))?;
-        let result = state.store.update_operator(&scope, &current, &next, record.as_ref()).await;
+        let result = state.store.update_operator(&scope, &current, &next, record.as_ref(), &event).await;
         Ok(match idempotency.settle(state, &scope, result).await? {
             Some(replay) => Written::Replayed(replay),
             None => Written::Schedule(view),
@@ -97,7 +103,7 @@ pub async fn create(
         return Ok(replay);
     }
     let schedule_id = new_id();
-    let written = change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), |op| {
+    let written = change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), "dutySchedule.created", |op| {
         if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
             return Err(ApiError::field("schedules", format!("an operator has at most {MAX_SCHEDULES_PER_OPERATOR} off-duty schedules")));
         }
@@ -131,7 +137,7 @@ pub async fn replace(
 ) -> ApiResult<axum::Json<ScheduleView>> {
     caller.require_admin_or_self(&id)?;
     let rule = rule_of(&input)?;
-    let written = change_schedules(&state, &caller, &id, if_match, None, |op| {
+    let written = change_schedules(&state, &caller, &id, if_match, None, "dutySchedule.updated", |op| {
         let slot = op.schedules.iter_mut().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
         *slot = rule.to_record(schedule_id.clone());
         Ok(ScheduleView::from(&*slot))
@@ -150,7 +156,7 @@ pub async fn remove(
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
     caller.require_admin_or_self(&id)?;
-    let written = change_schedules(&state, &caller, &id, if_match, None, |op| {
+    let written = change_schedules(&state, &caller, &id, if_match, None, "dutySchedule.deleted", |op| {
         let at = op.schedules.iter().position(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
         Ok(ScheduleView::from(&op.schedules.remove(at)))
     })

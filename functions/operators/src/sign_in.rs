@@ -17,9 +17,13 @@ use hub_api::{AppState, Caller};
 pub async fn reset(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<StatusCode> {
     caller.require_admin()?;
     let scope = caller.scope();
-    if !state.store.reset_operator_sign_in(&scope, &id).await? {
-        // Nothing was bound, or there is no such operator.
-        state.store.operator(&scope, &id).await?.ok_or(ApiError::NotFound)?;
+    // Read first: 404 for no such operator, and the event names the operator.
+    let op = state.store.operator(&scope, &id).await?.ok_or(ApiError::NotFound)?;
+    if op.sign_in.is_some() {
+        let change = hub_api::audit::change("signInBound", true, false);
+        let event = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.signInReset", ("Operator", &op.operator_id, Some(&op.full_name)), vec![change]);
+        // `false`: reset meanwhile by another request, or the operator deleted: nothing to do.
+        state.store.reset_operator_sign_in(&scope, &id, &event).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

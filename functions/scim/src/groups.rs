@@ -106,15 +106,15 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
 }
 
 /// Makes the group's members exactly `wanted`, one hub operation per change.
-async fn set_members(state: &AppState, scope: &AccountScope, group_id: &str, current: &BTreeSet<String>, wanted: &BTreeSet<String>) -> ScimResult<()> {
+async fn set_members(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, group_id: &str, current: &BTreeSet<String>, wanted: &BTreeSet<String>) -> ScimResult<()> {
     let added: Vec<String> = wanted.difference(current).cloned().collect();
-    match hub_api::groups::add_members(state, scope, group_id, &added).await {
+    match hub_api::groups::add_members(state, scope, audit, group_id, &added).await {
         Ok(()) => {}
         Err(hub_api::ApiError::NotFound) => return Err(ScimError::invalid_value("a member is not a user of this account")),
         Err(e) => return Err(e.into()),
     }
     for id in current.difference(wanted) {
-        match hub_api::groups::remove_member(state, scope, group_id, id).await {
+        match hub_api::groups::remove_member(state, scope, audit, group_id, id).await {
             Ok(_) | Err(hub_api::ApiError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
@@ -145,9 +145,11 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
         updated_at: now,
         version: 1,
     };
-    state.store.create_group(&scope, &record, None).await.map_err(hub_api::ApiError::from)?;
+    let audit_context = auth.audit(&state);
+    let audit = hub_api::audit::event(&audit_context, "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
+    state.store.create_group(&scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     if let Some(members) = &wanted.members {
-        set_members(&state, &scope, &record.group_id, &BTreeSet::new(), members).await?;
+        set_members(&state, &scope, &audit_context, &record.group_id, &BTreeSet::new(), members).await?;
     }
     answer(&state, &scope, &base, &record.group_id, StatusCode::CREATED, &Projection::default()).await
 }
@@ -158,15 +160,15 @@ pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
 }
 
 /// Applies a desired state: name and externalId in one guarded write, then the members.
-async fn apply_desired(state: &AppState, scope: &AccountScope, id: &str, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<String>>) -> ScimResult<()> {
+async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, id: &str, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<String>>) -> ScimResult<()> {
     let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
-    hub_api::groups::change(state, scope, id, if_match, |g| Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })).await?;
+    hub_api::groups::change(state, scope, audit, id, if_match, |g| Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })).await?;
     if let Some(members) = &wanted.members {
         let current = match current_members {
             Some(c) => c,
             None => state.store.all_member_ids(scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
         };
-        set_members(state, scope, id, &current, members).await?;
+        set_members(state, scope, audit, id, &current, members).await?;
     }
     Ok(())
 }
@@ -178,7 +180,7 @@ pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, 
     // A PUT replaces: no members listed means none.
     wanted.members.get_or_insert_with(BTreeSet::new);
     let scope = auth.0.scope();
-    apply_desired(&state, &scope, &id, if_match, wanted, None).await?;
+    apply_desired(&state, &scope, &auth.audit(&state), &id, if_match, wanted, None).await?;
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
@@ -197,12 +199,12 @@ pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
         // Every member removed.
         wanted.members = Some(BTreeSet::new());
     }
-    apply_desired(&state, &scope, &id, hub_api::extract::IfMatch(Some(current.version)), wanted, Some(current_ids)).await?;
+    apply_desired(&state, &scope, &auth.audit(&state), &id, hub_api::extract::IfMatch(Some(current.version)), wanted, Some(current_ids)).await?;
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
 pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<String>, req: Request) -> ScimResult<StatusCode> {
-    hub_api::groups::delete(&state, &auth.0.scope(), &id, if_match(&req)).await?;
+    hub_api::groups::delete(&state, &auth.0.scope(), &auth.audit(&state), &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

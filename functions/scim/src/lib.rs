@@ -70,13 +70,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ScimAuth {
     type Rejection = ScimError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<ScimCaller>().cloned().map(ScimAuth).ok_or_else(|| ScimError::from(hub_api::ApiError::Unauthenticated))
+        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_else(hub_api::values::new_id);
+        parts.extensions.get::<ScimCaller>().cloned().map(|c| ScimAuth(c, request_id)).ok_or_else(|| ScimError::from(hub_api::ApiError::Unauthenticated))
     }
 }
 
-/// The authenticated SCIM caller of a request.
+/// The authenticated SCIM caller of a request, and the request's id.
 #[derive(Debug, Clone)]
-pub struct ScimAuth(pub ScimCaller);
+pub struct ScimAuth(pub ScimCaller, pub String);
+
+impl ScimAuth {
+    /// Who makes this request's changes, for the audit log.
+    pub fn audit(&self, state: &AppState) -> hub_store::AuditContext {
+        hub_api::audit::scim_context(state, &self.0, self.1.clone())
+    }
+}
+
+/// API Gateway's id of the request (or a fresh one).
+#[derive(Clone)]
+struct RequestId(String);
 
 /// A SCIM JSON answer.
 pub fn scim_json(body: Value) -> Response {
@@ -109,7 +121,9 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     match hub_api::scim_token::authenticate(&state, header.as_deref()).await {
         Ok(caller) => {
+            let request_id = hub_api::lambda::request_id(&req).unwrap_or_else(hub_api::values::new_id);
             req.extensions_mut().insert(caller);
+            req.extensions_mut().insert(RequestId(request_id));
             next.run(req).await
         }
         Err(e) => ScimError::from(e).into_response(),

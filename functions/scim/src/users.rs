@@ -316,7 +316,8 @@ async fn answer(state: &AppState, auth: &ScimAuth, base: &Base, op: OperatorReco
 pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
     let body = json_body(req).await?;
     let record = from_scim(&body, None, &state.clock.now_rfc3339())?;
-    state.store.create_operator(&auth.0.scope(), &record, None).await.map_err(hub_api::ApiError::from)?;
+    let audit = hub_api::audit::event(&auth.audit(&state), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
+    state.store.create_operator(&auth.0.scope(), &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     answer(&state, &auth, &base, record, StatusCode::CREATED, &Projection::default()).await
 }
 
@@ -332,7 +333,7 @@ pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, 
     let now = state.clock.now_rfc3339();
     let scope = auth.0.scope();
     let cell = std::sync::Mutex::new(None);
-    let updated = hub_api::operators::update(&state, &scope, None, &id, if_match, |current| {
+    let updated = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
         from_scim(&body, Some(current), &now).map_err(|e| stash(&cell, e))
     })
     .await
@@ -346,7 +347,7 @@ pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
     let now = state.clock.now_rfc3339();
     let scope = auth.0.scope();
     let cell = std::sync::Mutex::new(None);
-    let updated = hub_api::operators::update(&state, &scope, None, &id, if_match, |current| {
+    let updated = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
         let Value::Object(mut resource) = to_scim(current, None, &base) else { unreachable!("a user is an object") };
         crate::patch::apply(&mut resource, &body).map_err(|e| stash(&cell, e))?;
         from_scim(&resource, Some(current), &now).map_err(|e| stash(&cell, e))
@@ -372,7 +373,7 @@ pub(crate) fn unstash(cell: &std::sync::Mutex<Option<ScimError>>, e: hub_api::Ap
 }
 
 pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<String>, req: Request) -> ScimResult<StatusCode> {
-    hub_api::operators::delete(&state, &auth.0.scope(), None, &id, if_match(&req)).await?;
+    hub_api::operators::delete(&state, &auth.0.scope(), &auth.audit(&state), None, &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -53,6 +53,11 @@ pub struct Caller {
     pub api_user_id: Option<String>,
     /// Member of Administrators, read fresh for this request.
     pub is_administrator: bool,
+    /// The operator's name when it was read to authenticate (Bearer); `None` for an API user,
+    /// whose authentication reads only its own item. The audit log's `actor.name`.
+    pub name: Option<String>,
+    /// This request's id (API Gateway's, or a fresh one): the audit log's `requestId`.
+    pub request_id: String,
 }
 
 impl Caller {
@@ -131,6 +136,8 @@ impl Authenticator {
             operator_id: operator.operator_id,
             api_user_id: None,
             is_administrator: operator.is_administrator,
+            name: Some(operator.full_name),
+            request_id: String::new(),
         })
     }
 }
@@ -155,7 +162,14 @@ async fn api_user(state: &AppState, failures: &FailedAttempts, username: &str, p
         failures.record_failure(username, now);
         return Err(ApiError::Unauthenticated);
     };
-    Ok(Caller { account_id, operator_id: auth.operator_id, api_user_id: Some(api_user_id), is_administrator: auth.owner_is_administrator })
+    Ok(Caller {
+        account_id,
+        operator_id: auth.operator_id,
+        api_user_id: Some(api_user_id),
+        is_administrator: auth.owner_is_administrator,
+        name: None,
+        request_id: String::new(),
+    })
 }
 
 /// The operator as read, when the token's `iss` + `sub` are the ones bound to it; at its first
@@ -291,6 +305,9 @@ pub struct AuthorizerContext {
     pub api_user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_administrator: Option<bool>,
+    /// The operator's name (Bearer only), for the audit log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
     /// With the `too_many_requests` refusal: seconds until the next attempt.
@@ -310,6 +327,7 @@ impl AuthorizerContext {
             operator_id: Some(caller.operator_id.clone()),
             api_user_id: caller.api_user_id.clone(),
             is_administrator: Some(caller.is_administrator),
+            operator_name: caller.name.clone(),
             refusal: None,
             retry_after: None,
         }
@@ -363,7 +381,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     };
     match caller {
-        Ok(caller) => {
+        Ok(mut caller) => {
+            caller.request_id = crate::lambda::request_id(&req).unwrap_or_else(crate::values::new_id);
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
@@ -426,7 +445,7 @@ mod tests {
 
     #[test]
     fn authorizer_context_uses_the_keys_the_functions_read() {
-        let caller = Caller { account_id: "a".into(), operator_id: "o".into(), api_user_id: Some("u".into()), is_administrator: true };
+        let caller = Caller { account_id: "a".into(), operator_id: "o".into(), api_user_id: Some("u".into()), is_administrator: true, name: None, request_id: String::new() };
         let json = serde_json::to_value(AuthorizerContext::caller(&caller)).unwrap();
         assert_eq!(json, serde_json::json!({"accountId": "a", "operatorId": "o", "apiUserId": "u", "isAdministrator": true}));
         let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::Unauthenticated)).unwrap();

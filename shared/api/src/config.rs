@@ -11,7 +11,12 @@ pub struct HubConfig {
     pub operator_limits: BTreeMap<String, i64>,
     /// Origins allowed by CORS (`HUB_CORS_ORIGINS`, comma-separated; `*` allows any).
     pub cors_origins: Vec<String>,
+    /// Days an audit event is kept before DynamoDB's TTL removes it (`HUB_AUDIT_RETENTION_DAYS`,
+    /// default 400).
+    pub audit_retention_days: i64,
 }
+
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
 
 pub const DEFAULT_OPERATOR_LIMITS: &str = "Starter=1,Premium=4,Professional=10,Business=25,Enterprise=100";
 
@@ -19,7 +24,15 @@ impl HubConfig {
     pub fn from_env() -> Result<Self, String> {
         let limits = std::env::var("HUB_OPERATOR_LIMITS").ok().filter(|v| !v.is_empty());
         let origins = std::env::var("HUB_CORS_ORIGINS").unwrap_or_default();
+        let retention = match std::env::var("HUB_AUDIT_RETENTION_DAYS").ok().filter(|v| !v.trim().is_empty()) {
+            None => DEFAULT_AUDIT_RETENTION_DAYS,
+            Some(v) => match v.trim().parse::<i64>() {
+                Ok(days) if (1..=36_500).contains(&days) => days,
+                _ => return Err(format!("HUB_AUDIT_RETENTION_DAYS: `{v}` is not a number of days (1-36500)")),
+            },
+        };
         Ok(HubConfig {
+            audit_retention_days: retention,
             operator_limits: parse_limits(limits.as_deref().unwrap_or(DEFAULT_OPERATOR_LIMITS))?,
             cors_origins: origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
         })
@@ -32,7 +45,7 @@ impl HubConfig {
 
 impl Default for HubConfig {
     fn default() -> Self {
-        HubConfig { operator_limits: parse_limits(DEFAULT_OPERATOR_LIMITS).expect("defaults parse"), cors_origins: Vec::new() }
+        HubConfig { operator_limits: parse_limits(DEFAULT_OPERATOR_LIMITS).expect("defaults parse"), cors_origins: Vec::new(), audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS }
     }
 }
 

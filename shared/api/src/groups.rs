@@ -5,7 +5,7 @@
 //! checks found (`hub_store::RulesLock`).
 
 use hub_store::records::GroupRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Guard, Principal, StoreError};
+use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, AuditContext, EVERYONE_GROUP_ID, Guard, Principal, StoreError};
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
@@ -26,7 +26,7 @@ pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult
 }
 
 /// Renames a group (no change when the name is the same); system groups keep their names.
-pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch, description: &GroupDescription) -> ApiResult<GroupRecord> {
+pub async fn rename(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch, description: &GroupDescription) -> ApiResult<GroupRecord> {
     retrying(|| async {
         let current = load(state, scope, id).await?;
         if_match.check(current.version)?;
@@ -40,7 +40,8 @@ pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: 
         next.description = description.as_str().to_owned();
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        state.store.update_group(scope, &current, &next).await?;
+        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), crate::audit::updated(&current, &next));
+        state.store.update_group(scope, &current, &next, &event).await?;
         Ok(next)
     })
     .await
@@ -48,7 +49,7 @@ pub async fn rename(state: &AppState, scope: &AccountScope, id: &str, if_match: 
 
 /// Reads the group, applies `apply` and writes the result guarded by the version read (its name
 /// and `externalId` are what may change), retrying on fresh data; system groups keep their names.
-pub async fn change<F>(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
+pub async fn change<F>(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
 where
     F: Fn(&GroupRecord) -> ApiResult<GroupRecord>,
 {
@@ -64,7 +65,8 @@ where
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        state.store.update_group(scope, &current, &next).await?;
+        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), crate::audit::updated(&current, &next));
+        state.store.update_group(scope, &current, &next, &event).await?;
         Ok(next)
     })
     .await
@@ -72,7 +74,7 @@ where
 
 /// Deletes a group with its memberships, grants and monitor authorizations, unless it is a
 /// system group or the last holder of a protected permission goes with it.
-pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: IfMatch) -> ApiResult<()> {
+pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch) -> ApiResult<()> {
     if is_system_group(id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -87,7 +89,8 @@ pub async fn delete(state: &AppState, scope: &AccountScope, id: &str, if_match: 
         };
         if_match.check(group.version)?;
         let rules = check_removal(state, scope, &Removal::Group(&group.group_id), &account).await?;
-        state.store.delete_group(scope, &group, &rules, &names).await?;
+        let event = crate::audit::event(audit, "group.deleted", ("Group", &group.group_id, Some(&group.description)), crate::audit::deleted(&group));
+        state.store.delete_group(scope, &group, &rules, &names, &event).await?;
         Ok(())
     })
     .await
@@ -99,7 +102,17 @@ async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &
 
 /// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
 /// was added, `Ok(false)` when it already was a member.
-pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+/// The event of a membership change, on the group.
+fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &str, added: bool) -> hub_store::Audit {
+    let (action, change) = if added {
+        ("group.memberAdded", crate::audit::change("member", serde_json::Value::Null, operator_id))
+    } else {
+        ("group.memberRemoved", crate::audit::change("member", operator_id, serde_json::Value::Null))
+    };
+    crate::audit::event(audit, action, ("Group", &group.group_id, Some(&group.description)), vec![change])
+}
+
+pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_id: &str) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -109,7 +122,7 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, 
         if state.store.is_member(scope, group_id, operator_id).await? {
             return Ok(false);
         }
-        match state.store.add_member(scope, &group, operator_id).await {
+        match state.store.add_member(scope, &group, operator_id, &member_event(audit, &group, operator_id, true)).await {
             Ok(()) => Ok(true),
             // A concurrent request added it first: read again, and find it there.
             Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
@@ -123,7 +136,7 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, group_id: &str, 
 /// `hub_store::MAX_MEMBERS_PER_ADD` per transaction, as an identity provider pushes a group.
 /// `NotFound` when the group or one of the operators does not exist (nothing of that batch is
 /// added).
-pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str, operator_ids: &[String]) -> ApiResult<()> {
+pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_ids: &[String]) -> ApiResult<()> {
     if group_id == EVERYONE_GROUP_ID {
         // Everyone has every operator: only a request naming a non-member changes something.
         let present = state.store.members_among(scope, group_id, operator_ids).await?;
@@ -131,7 +144,7 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str,
     }
     if group_id == ADMINISTRATORS_GROUP_ID {
         for id in operator_ids {
-            add_member(state, scope, group_id, id).await?;
+            add_member(state, scope, audit, group_id, id).await?;
         }
         return Ok(());
     }
@@ -142,7 +155,10 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str,
             let mut missing: Vec<String> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
             missing.sort();
             missing.dedup();
-            match state.store.add_members(scope, &group, &missing).await {
+            // One event for the batch, a change per member added.
+            let changes = missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
+            let event = crate::audit::event(audit, "group.memberAdded", ("Group", &group.group_id, Some(&group.description)), changes);
+            match state.store.add_members(scope, &group, &missing, &event).await {
                 Ok(()) => Ok(()),
                 // A concurrent request added one of them first: read again.
                 Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
@@ -157,7 +173,7 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, group_id: &str,
 /// Removes an operator from a group (idempotent), refusing Everyone, the last enabled
 /// administrator and the last holders of the protected permissions. `Ok(false)` when it was not
 /// a member.
-pub async fn remove_member(state: &AppState, scope: &AccountScope, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_id: &str) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -172,7 +188,7 @@ pub async fn remove_member(state: &AppState, scope: &AccountScope, group_id: &st
             return Err(ApiError::Conflict(Conflict::LastAdministrator));
         }
         let rules = check_removal(state, scope, &Removal::Membership { group_id, operator_id }, &account).await?;
-        state.store.remove_member(scope, &group, operator_id, &rules).await?;
+        state.store.remove_member(scope, &group, operator_id, &rules, &member_event(audit, &group, operator_id, false)).await?;
         Ok(true)
     })
     .await

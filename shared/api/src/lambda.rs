@@ -24,7 +24,16 @@ pub fn authorizer_caller(req: &Request) -> Option<Caller> {
         operator_id: text("operatorId")?,
         api_user_id: text("apiUserId"),
         is_administrator,
+        name: text("operatorName"),
+        request_id: String::new(),
     })
+}
+
+/// API Gateway's id of this request, when it came through API Gateway.
+pub fn request_id(req: &Request) -> Option<String> {
+    #[allow(irrefutable_let_patterns)]
+    let RequestContext::ApiGatewayV2(ctx) = req.extensions().get::<RequestContext>()? else { return None };
+    ctx.request_id.clone().filter(|id| !id.is_empty())
 }
 
 /// Levels that hold whatever `RUST_LOG` says: below them, libraries log raw events (the Lambda

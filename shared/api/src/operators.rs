@@ -4,7 +4,7 @@
 //! committed holding what the checks found (`hub_store::RulesLock`).
 
 use hub_store::records::OperatorRecord;
-use hub_store::{AccountScope, Principal};
+use hub_store::{AccountScope, AuditContext, Principal};
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
@@ -32,7 +32,15 @@ async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &Ope
 /// administrator and when it would leave no enabled administrator or no holder of a protected
 /// permission; enabling is refused when the operators in use have reached the limit
 /// (`operator_limit_reached`). Returns the operator as written (or as read when nothing changed).
-pub async fn update<F>(state: &AppState, scope: &AccountScope, actor: Option<&str>, id: &str, if_match: IfMatch, apply: F) -> ApiResult<OperatorRecord>
+pub async fn update<F>(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &AuditContext,
+    actor: Option<&str>,
+    id: &str,
+    if_match: IfMatch,
+    apply: F,
+) -> ApiResult<OperatorRecord>
 where
     F: Fn(&OperatorRecord) -> ApiResult<OperatorRecord>,
 {
@@ -57,7 +65,13 @@ where
         let rules = if disabling { Some(check_operator_removal(state, scope, &current, &account).await?) } else { None };
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        state.store.update_operator_with_rules(scope, &current, &next, None, rules.as_ref()).await?;
+        let action = match (disabling, current.is_disabled && !next.is_disabled) {
+            (true, _) => "operator.disabled",
+            (_, true) => "operator.enabled",
+            _ => "operator.updated",
+        };
+        let event = crate::audit::event(audit, action, ("Operator", &next.operator_id, Some(&next.full_name)), crate::audit::updated(&current, &next));
+        state.store.update_operator_with_rules(scope, &current, &next, None, rules.as_ref(), &event).await?;
         Ok(next)
     })
     .await
@@ -67,7 +81,7 @@ where
 /// itself; the account administrator, the last enabled administrator and the last holders of
 /// the protected permissions cannot be deleted. A delete that died half-way is finished by its
 /// retry.
-pub async fn delete(state: &AppState, scope: &AccountScope, actor: Option<&str>, id: &str, if_match: IfMatch) -> ApiResult<()> {
+pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, actor: Option<&str>, id: &str, if_match: IfMatch) -> ApiResult<()> {
     let names = permission_names();
     retrying(|| async {
         let Some(op) = state.store.operator(scope, id).await? else {
@@ -84,7 +98,8 @@ pub async fn delete(state: &AppState, scope: &AccountScope, actor: Option<&str>,
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let rules = check_operator_removal(state, scope, &op, &account).await?;
-        state.store.delete_operator(scope, &op, &rules, &names).await?;
+        let event = crate::audit::event(audit, "operator.deleted", ("Operator", &op.operator_id, Some(&op.full_name)), crate::audit::deleted(&op));
+        state.store.delete_operator(scope, &op, &rules, &names, &event).await?;
         Ok(())
     })
     .await

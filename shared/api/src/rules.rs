@@ -204,26 +204,43 @@ pub async fn check_removal(state: &AppState, scope: &AccountScope, removal: &Rem
     Ok(administrators.and(holders))
 }
 
-/// 404 unless the operator or group exists in the account.
-async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Principal) -> ApiResult<()> {
-    let exists = match principal {
-        Principal::Operator(id) => state.store.operator(scope, id).await?.is_some(),
-        Principal::Group(id) => state.store.group(scope, id).await?.is_some(),
+/// The operator's or group's name (for the audit event), or 404 unless it exists in the account.
+async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Principal) -> ApiResult<String> {
+    let name = match principal {
+        Principal::Operator(id) => state.store.operator(scope, id).await?.map(|o| o.full_name),
+        Principal::Group(id) => state.store.group(scope, id).await?.map(|g| g.description),
     };
-    if exists { Ok(()) } else { Err(ApiError::NotFound) }
+    name.ok_or(ApiError::NotFound)
+}
+
+/// The event of a grant or a revoke: on the operator or group, the permission as the change.
+fn permission_event(audit: &hub_store::AuditContext, principal: &Principal, name: &str, permission: Permission, granted: bool) -> hub_store::Audit {
+    let (kind, id, verb) = match (principal, granted) {
+        (Principal::Operator(id), true) => ("Operator", id, "operator.permissionGranted"),
+        (Principal::Operator(id), false) => ("Operator", id, "operator.permissionRevoked"),
+        (Principal::Group(id), true) => ("Group", id, "group.permissionGranted"),
+        (Principal::Group(id), false) => ("Group", id, "group.permissionRevoked"),
+    };
+    let change = if granted {
+        crate::audit::change("permission", serde_json::Value::Null, permission.as_str())
+    } else {
+        crate::audit::change("permission", permission.as_str(), serde_json::Value::Null)
+    };
+    crate::audit::event(audit, verb, (kind, id, Some(name)), vec![change])
 }
 
 /// Grants a system-wide permission to an operator or a group (idempotent; the store checks in the
 /// same transaction that the principal still exists).
-pub async fn grant_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
-    principal_exists(state, scope, principal).await?;
+pub async fn grant_permission(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, principal: &Principal, permission: Permission) -> ApiResult<()> {
+    let name = principal_exists(state, scope, principal).await?;
+    let event = permission_event(audit, principal, &name, permission, true);
     // A grant of a protected permission to a group moves its grants version (see the module's
     // notes); a grant to an operator is seen through its grant item.
     let moves = match principal {
         Principal::Group(_) => rule_versions(permission).map(|(_, grants)| grants),
         Principal::Operator(_) => None,
     };
-    state.store.grant(scope, principal, permission.as_str(), moves).await?;
+    state.store.grant(scope, principal, permission.as_str(), moves, &event).await?;
     Ok(())
 }
 
@@ -231,18 +248,20 @@ pub async fn grant_permission(state: &AppState, scope: &AccountScope, principal:
 /// TechnicalContact away; retried when another removal of the same permission's holders wins
 /// the race. Other permissions are revoked without a rule version, so they never queue on the
 /// account item.
-pub async fn revoke_permission(state: &AppState, scope: &AccountScope, principal: &Principal, permission: Permission) -> ApiResult<()> {
+pub async fn revoke_permission(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, principal: &Principal, permission: Permission) -> ApiResult<()> {
     if !PROTECTED.iter().any(|(p, _)| *p == permission) {
-        principal_exists(state, scope, principal).await?;
-        state.store.revoke(scope, principal, permission.as_str(), &RulesLock::default()).await?;
+        let name = principal_exists(state, scope, principal).await?;
+        let event = permission_event(audit, principal, &name, permission, false);
+        state.store.revoke(scope, principal, permission.as_str(), &RulesLock::default(), &event).await?;
         return Ok(());
     }
     crate::retry::retrying(|| async {
         // The rule versions are read before the state the checks look at.
         let account = crate::provisioning::load_account(state, scope).await?;
-        principal_exists(state, scope, principal).await?;
+        let name = principal_exists(state, scope, principal).await?;
         let lock = check_protected_holders(state, scope, &Removal::Grant { principal, permission }, &account).await?;
-        state.store.revoke(scope, principal, permission.as_str(), &lock).await?;
+        let event = permission_event(audit, principal, &name, permission, false);
+        state.store.revoke(scope, principal, permission.as_str(), &lock, &event).await?;
         Ok(())
     })
     .await

@@ -326,9 +326,10 @@ impl Store {
 
     /// Provisions an account in one transaction: the account item, its administrator, the two
     /// system groups, memberships and initial grants.
-    pub async fn create_account(&self, new: &NewAccount) -> Result<(), StoreError> {
+    pub async fn create_account(&self, new: &NewAccount, audit: &crate::Audit) -> Result<(), StoreError> {
         let scope = AccountScope::new(&new.account.account_id);
         let mut tx = self.tx();
+        audit.apply(&mut tx, &scope)?;
         let mut item: Item = serde_dynamo::to_item(&new.account)?;
         item.extend(key_item(&scope.account()));
         item.insert(Index::ByName.hash_key().into(), s(ACCOUNTS_LIST));

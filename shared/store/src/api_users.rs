@@ -233,11 +233,13 @@ impl Store {
         password_hash: &str,
         roster: &ApiUserRoster,
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
         }
+        audit.apply(&mut tx, scope)?;
         tx.put(api_user_item(scope, record, password_hash)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         let (condition, mut values) = roster.condition();
         values.push((":operatorId", s(&record.operator_id)));
@@ -269,8 +271,9 @@ impl Store {
 
     /// Changes the description of `current` if nobody changed it since it was read. An update,
     /// not a put, so that usage counted meanwhile is kept.
-    pub async fn update_api_user_description(&self, scope: &AccountScope, current: &ApiUserRecord, description: &str) -> Result<(), StoreError> {
+    pub async fn update_api_user_description(&self, scope: &AccountScope, current: &ApiUserRecord, description: &str, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.update(
             &scope.api_user(&current.api_user_id),
             "SET #description = :description ADD #version :one",
@@ -283,8 +286,9 @@ impl Store {
 
     /// Deletes an API user as read: its item (credentials stop working with this commit), its
     /// place in the owner's roster and its counts.
-    pub async fn delete_api_user(&self, scope: &AccountScope, record: &ApiUserRecord) -> Result<(), StoreError> {
+    pub async fn delete_api_user(&self, scope: &AccountScope, record: &ApiUserRecord, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.delete(
             &scope.api_user(&record.api_user_id),
             Some("#version = :seen AND #inactive = :wasInactive"),

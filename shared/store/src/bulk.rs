@@ -379,7 +379,8 @@ mod tests {
             administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),
             grants: vec![(Principal::Operator("admin".into()), "AccountAccess".into())],
         };
-        store.create_account(&new).await.unwrap();
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "account.created", crate::AuditTarget { kind: "Account".into(), id: new.account.account_id.clone(), name: None });
+        store.create_account(&new, &audit).await.unwrap();
         (dynamo, store, AccountScope::new("acc"))
     }
 
@@ -403,7 +404,9 @@ mod tests {
         assert_eq!((counters.operators_total, counters.operators_active), (61, 41));
         // Exactly what a real create writes: a real create next to them is counted the same way,
         // and the bulk operators are found by the routes' reads.
-        store.create_operator(&scope, &operator("real", "real@example.com", true, false), None).await.unwrap();
+        let real = operator("real", "real@example.com", true, false);
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", crate::AuditTarget { kind: "Operator".into(), id: real.operator_id.clone(), name: Some(real.full_name.clone()) });
+        store.create_operator(&scope, &real, None, &audit).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!(counters.operators_total, 62);
         assert_eq!(store.operator(&scope, "op007").await.unwrap().unwrap(), ops[7]);
@@ -450,7 +453,8 @@ mod tests {
         assert!(store.authenticate_api_user(&scope, "u01", "nope", T, "d20260101").await.unwrap().is_none());
         // A real delete of a bulk API user keeps the counters exact.
         let record = store.api_user(&scope, "u04").await.unwrap().unwrap();
-        store.delete_api_user(&scope, &record).await.unwrap();
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "apiUser.deleted", crate::AuditTarget { kind: "ApiUser".into(), id: record.api_user_id.clone(), name: None });
+        store.delete_api_user(&scope, &record, &audit).await.unwrap();
         assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
 
         // Refused: an owner that already has API users, an unknown owner, an eleventh, a wrong flag.

@@ -47,12 +47,14 @@ impl Store {
         Ok(held)
     }
 
-    /// Grants a permission; `Ok(false)` when it was already held. The principal must exist.
-    /// `moves` is the grants version of a protected permission, moved in the same transaction
-    /// (a removal that found the principal holding none of it then starts again).
-    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str, moves: Option<RuleVersion>) -> Result<bool, StoreError> {
+    /// Grants a permission; `Ok(false)` when it was already held (the whole transaction, its
+    /// audit event with it, is then cancelled). The principal must exist. `moves` is the grants
+    /// version of a protected permission, moved in the same transaction (an operator removal that
+    /// watches it then starts again).
+    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str, moves: Option<RuleVersion>, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         put_grant_item(&mut tx, scope, principal, permission);
+        audit.apply(&mut tx, scope)?;
         tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         if let Some(version) = moves {
             AccountChange::default().move_rule_version(version).apply(&mut tx, scope);
@@ -67,8 +69,9 @@ impl Store {
     /// Revokes a permission; `Ok(false)` when it was not held. For a permission the rules protect,
     /// the caller has checked them and the revoke commits under `rules` (the permission's holders
     /// version); other permissions (an empty lock) are revoked without touching the account item.
-    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules: &RulesLock) -> Result<bool, StoreError> {
+    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules: &RulesLock, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.delete(&scope.grant(permission, principal), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         AccountChange::default().rules_lock(rules).apply(&mut tx, scope);
         match self.commit(tx).await {

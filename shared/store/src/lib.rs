@@ -10,6 +10,7 @@
 //!   count.
 
 mod accounts;
+mod audit;
 mod account_updates;
 mod api_users;
 mod bulk;
@@ -35,6 +36,7 @@ pub mod schedule_record;
 pub mod table;
 
 pub use accounts::{IdempotencyWrite, NewAccount, RuleVersion, RulesLock};
+pub use audit::{Audit, AuditActor, AuditChange, AuditContext, AuditEvent, AuditFilter, AuditSource, AuditTarget, action_target_type};
 pub use api_users::{ApiUserAuth, ApiUserFilter, ApiUserRoster, MAX_API_USERS_PER_OPERATOR};
 pub use account_updates::AccountSettings;
 /// Benchmark-only bulk loading (`hub-bench`); see `bulk.rs`.

@@ -124,7 +124,17 @@ impl Store {
     ///
     /// Flagging an API user inactive is conditional on its last activity still being before the
     /// cutoff, so a request it makes meanwhile wins; every change is conditional on the flag read.
-    pub async fn refresh_api_user_activity(&self, scope: &AccountScope, cutoff: &str, first_day_kept: &str) -> Result<ActivityRefresh, StoreError> {
+    ///
+    /// A change of the flag is user-visible (the API user's `inactive`, the summary's count): its
+    /// transaction carries the event `audit(user, inactive)` builds. Pruning old usage days alone
+    /// changes nothing anyone reads (`requestsLast30Days` never counts them) and writes none.
+    pub async fn refresh_api_user_activity(
+        &self,
+        scope: &AccountScope,
+        cutoff: &str,
+        first_day_kept: &str,
+        audit: &(dyn Fn(&crate::records::ApiUserRecord, bool) -> crate::Audit + Send + Sync),
+    ) -> Result<ActivityRefresh, StoreError> {
         let mut outcome = ActivityRefresh::default();
         for user in self.all_api_users(scope).await? {
             let inactive = user.last_active_at.as_str() < cutoff;
@@ -146,6 +156,7 @@ impl Store {
                     values.push((":cutoff", s(cutoff)));
                 }
                 AccountChange::default().add(Counter::ApiUsersInactive, if inactive { 1 } else { -1 }).apply(&mut tx, scope);
+                audit(&user, inactive).apply(&mut tx, scope)?;
             }
             if !stale.is_empty() {
                 let removes: Vec<String> = stale.iter().map(|day| format!("#usage.#{day}")).collect();
@@ -214,8 +225,9 @@ impl Store {
 
     /// Sets a group's `memberCount` to the recounted value if the group has not changed since it
     /// was read; `Ok(false)` when it has (the next run looks again).
-    pub async fn repair_member_count(&self, scope: &AccountScope, group: &GroupCount) -> Result<bool, StoreError> {
+    pub async fn repair_member_count(&self, scope: &AccountScope, group: &GroupCount, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.update(
             &scope.group(&group.group_id),
             "SET #memberCount = :actual ADD #version :one",
@@ -228,13 +240,15 @@ impl Store {
 
     /// Writes the recounted counters and `inactiveComputedAt` onto the account item if
     /// `countersVersion` is still `seen_counters_version` (nothing was counted since the recount
-    /// started), moving it on; `Ok(false)` when it moved.
+    /// started), moving it on; `Ok(false)` when it moved. `audit` is the repair's event, when a
+    /// counter drifted (`None` when the write only records that the recount ran).
     pub async fn write_counters(
         &self,
         scope: &AccountScope,
         seen_counters_version: i64,
         counters: &HubCounters,
         inactive_computed_at: &str,
+        audit: Option<&crate::Audit>,
     ) -> Result<bool, StoreError> {
         let named = counters.named();
         let sets: Vec<String> = named.iter().map(|(c, placeholder, _)| format!("#{c} = {placeholder}")).collect();
@@ -251,6 +265,9 @@ impl Store {
         };
         let mut tx = self.tx();
         tx.update(&scope.account(), &update, Some(condition), values, Some(Guard::Version));
+        if let Some(audit) = audit {
+            audit.apply(&mut tx, scope)?;
+        }
         guarded(self.commit(tx).await)
     }
 }

@@ -134,12 +134,13 @@ impl Store {
     }
 
     /// Registers a monitor, counted in the same transaction.
-    pub async fn create_monitor(&self, scope: &AccountScope, m: &MonitorRecord, idempotency: Option<&IdempotencyWrite>) -> Result<(), StoreError> {
+    pub async fn create_monitor(&self, scope: &AccountScope, m: &MonitorRecord, idempotency: Option<&IdempotencyWrite>, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
         // First, so that a concurrent retry with the same key is reported as such.
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
         }
+        audit.apply(&mut tx, scope)?;
         AccountChange::default().add(Counter::MonitorsTotal, 1).add(Counter::ProductionMonitors, production(m)).apply(&mut tx, scope);
         tx.put(monitor_item(scope, m)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         self.commit(tx).await
@@ -147,8 +148,9 @@ impl Store {
 
     /// Replaces `old` by `new` if nobody changed it in between, moving `productionMonitors` with a
     /// mode change.
-    pub async fn update_monitor(&self, scope: &AccountScope, old: &MonitorRecord, new: &MonitorRecord) -> Result<(), StoreError> {
+    pub async fn update_monitor(&self, scope: &AccountScope, old: &MonitorRecord, new: &MonitorRecord, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.put(monitor_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
         AccountChange::default().add(Counter::ProductionMonitors, production(new) - production(old)).apply(&mut tx, scope);
         self.commit(tx).await
@@ -156,8 +158,8 @@ impl Store {
 
     /// Deletes a monitor as read (its version guards the delete and the counters), then its
     /// authorizations.
-    pub async fn delete_monitor(&self, scope: &AccountScope, m: &MonitorRecord) -> Result<(), StoreError> {
-        self.begin_monitor_delete(scope, m).await?;
+    pub async fn delete_monitor(&self, scope: &AccountScope, m: &MonitorRecord, audit: &crate::Audit) -> Result<(), StoreError> {
+        self.begin_monitor_delete(scope, m, audit).await?;
         self.finish_monitor_delete(scope, &m.monitor_id).await
     }
 
@@ -165,8 +167,9 @@ impl Store {
     /// marker. From then on no authorization can be granted on it (grants check that the monitor
     /// exists in their transaction), so the authorizations that are left are exactly those to
     /// remove.
-    pub async fn begin_monitor_delete(&self, scope: &AccountScope, m: &MonitorRecord) -> Result<(), StoreError> {
+    pub async fn begin_monitor_delete(&self, scope: &AccountScope, m: &MonitorRecord, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
         tx.delete(&scope.monitor(&m.monitor_id), Some("#version = :seen"), vec![(":seen", n(m.version))], Some(Guard::Version));
         AccountChange::default().add(Counter::MonitorsTotal, -1).add(Counter::ProductionMonitors, -production(m)).apply(&mut tx, scope);
         let mut marker = key_item(&scope.monitor_pending_delete(&m.monitor_id));
@@ -271,10 +274,15 @@ impl Store {
         keep: &[MonitorAuthorization],
         add: &[MonitorAuthorization],
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
+        }
+        // Nothing to add changes nothing: no event.
+        if !add.is_empty() {
+            audit.apply(&mut tx, scope)?;
         }
         tx.check(&scope.monitor(monitor_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
@@ -303,8 +311,12 @@ impl Store {
         principal: &Principal,
         remove: &[MonitorAuthorization],
         absent_levels: &[&str],
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
+        if !remove.is_empty() {
+            audit.apply(&mut tx, scope)?;
+        }
         for old in remove {
             let [on_monitor, of_principal] = authorization_keys(scope, old);
             tx.delete(&on_monitor, Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));

@@ -171,6 +171,7 @@ impl Store {
         scope: &AccountScope,
         op: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         // First, so that a concurrent retry with the same key is reported as such rather than as
@@ -197,6 +198,7 @@ impl Store {
             Some(Guard::ParentMissing),
         );
         crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+        audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
 
@@ -214,8 +216,9 @@ impl Store {
         old: &OperatorRecord,
         new: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        self.update_operator_with_rules(scope, old, new, idempotency, None).await
+        self.update_operator_with_rules(scope, old, new, idempotency, None, audit).await
     }
 
     /// [`Store::update_operator`] for a change that may disable the operator: `rules` is what the
@@ -227,6 +230,7 @@ impl Store {
         new: &OperatorRecord,
         idempotency: Option<&IdempotencyWrite>,
         rules: Option<&RulesLock>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let disabling = new.is_disabled && !old.is_disabled;
         let enabling = old.is_disabled && !new.is_disabled;
@@ -276,6 +280,7 @@ impl Store {
             crate::api_users::set_owner_disabled(&mut tx, scope, &old.operator_id, roster, new.is_disabled);
         }
         change.apply(&mut tx, scope);
+        audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
 
@@ -296,8 +301,9 @@ impl Store {
         op: &OperatorRecord,
         rules: &RulesLock,
         permission_names: &[&str],
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        self.begin_operator_delete(scope, op, rules).await?;
+        self.begin_operator_delete(scope, op, rules, audit).await?;
         self.finish_delete(scope, &Principal::Operator(op.operator_id.clone()), permission_names).await
     }
 
@@ -307,7 +313,10 @@ impl Store {
     /// The operator's API users (at most [`crate::api_users::MAX_API_USERS_PER_OPERATOR`]) go in
     /// this first transaction, guarded by the roster read just before: their credentials stop
     /// working the moment the operator is gone.
-    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules: &RulesLock) -> Result<(), StoreError> {
+    ///
+    /// The delete's audit event is written here, with the user-visible change: the later steps
+    /// (and a retry or the maintenance job finishing them) write none, so it is written once.
+    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules: &RulesLock, audit: &crate::Audit) -> Result<(), StoreError> {
         let api_users = self.owner_api_users(scope, &op.operator_id).await?;
         let mut tx = self.tx();
         tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
@@ -336,6 +345,7 @@ impl Store {
                 Some(Guard::LastAdministrator),
             );
         }
+        audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
 }
@@ -356,8 +366,24 @@ impl Store {
 
     /// Removes the operator's sign-in binding, so that the next token naming it binds again.
     /// `Ok(false)` when nothing was bound or the operator is gone.
-    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &str) -> Result<bool, StoreError> {
-        self.update_sign_in(scope, operator_id, "REMOVE #signIn ADD #version :one", "attribute_exists(#PK) AND attribute_exists(#signIn)", None).await
+    ///
+    /// One transaction with its audit event: when nothing is bound (or the operator is gone) the
+    /// condition cancels both, and the answer is `false`.
+    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &str, audit: &crate::Audit) -> Result<bool, StoreError> {
+        let mut tx = self.tx();
+        tx.update(
+            &scope.operator(operator_id),
+            "REMOVE #signIn ADD #version :one",
+            Some("attribute_exists(#PK) AND attribute_exists(#signIn)"),
+            vec![(":one", n(1))],
+            Some(Guard::ParentMissing),
+        );
+        audit.apply(&mut tx, scope)?;
+        match self.commit(tx).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Guard(Guard::ParentMissing)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn update_sign_in(

@@ -60,6 +60,7 @@ impl Store {
         token_hash: &str,
         roster: &ScimTokenRoster,
         idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut item: Item = serde_dynamo::to_item(record)?;
         item.insert("tokenHash".into(), s(token_hash));
@@ -68,6 +69,7 @@ impl Store {
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
         }
+        audit.apply(&mut tx, scope)?;
         tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         let (condition, mut values) = match roster.version {
             None => ("attribute_not_exists(#PK)", vec![]),
@@ -80,9 +82,10 @@ impl Store {
     }
 
     /// Deletes a token: it is refused from the next request on. `Ok(false)` when it did not exist.
-    pub async fn delete_scim_token(&self, scope: &AccountScope, id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_scim_token(&self, scope: &AccountScope, id: &str, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.scim_token(id), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        audit.apply(&mut tx, scope)?;
         tx.update(
             &scope.scim_token_roster(),
             "DELETE #scimTokenIds :ids ADD #version :one",

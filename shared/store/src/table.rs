@@ -37,6 +37,12 @@ pub fn definition() -> TableDefinition {
             range_key: i.range_key(),
             projected_attributes: i.projected_attributes(),
         })
+        .chain(crate::audit::AUDIT_INDEXES.iter().map(|(name, hash, range)| IndexDefinition {
+            name,
+            hash_key: hash,
+            range_key: range,
+            projected_attributes: None,
+        }))
         .collect();
     let mut string_attributes = vec![PK, SK];
     for i in &indexes {

@@ -208,7 +208,7 @@ async fn the_first_step_of_an_operator_delete_removes_its_api_users() {
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!(account.api_users_total, 3);
     // Only the first, atomic step, as if the process died right after it.
-    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default()).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
     for user in &users {
         basic(&app, user, Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
     }

@@ -435,6 +435,25 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
     let api_users = app.list_all(&token, "/api-users?limit=100").await;
     let inactive = app.list_all(&token, "/api-users?inactive=true&limit=100").await;
     let monitors = app.list_all(&token, "/monitors?limit=100").await;
+    // The audit log: one event per create answered 201, and one per operator or group that is
+    // gone (a DELETE answered 204 by a second finisher, or sent again after a 503 whose first
+    // step had committed, writes none).
+    let mut logged = BTreeMap::new();
+    for action in ["operator.created", "operator.deleted", "group.created", "group.deleted"] {
+        logged.insert(action, app.list_all(&token, &format!("/audit-log?action={action}&limit=100")).await.len() as i64);
+    }
+    let answered_201 = |kind: &str| tally.get(kind).and_then(|s| s.get(&201)).copied().unwrap_or(0) as i64;
+    let operators_created = INITIAL as i64 + answered_201("create operator");
+    let groups_created = INITIAL as i64 + answered_201("create group");
+    let expected_events = BTreeMap::from([
+        ("operator.created", operators_created),
+        // The account's administrator was there before.
+        ("operator.deleted", operators_created + 1 - operators.len() as i64),
+        ("group.created", groups_created),
+        // Everyone and Administrators were there before.
+        ("group.deleted", groups_created + 2 - groups.len() as i64),
+    ]);
+    check(logged == expected_events, format!("audit events {logged:?}, expected {expected_events:?}"));
     let count = |items: &[Value], pred: &dyn Fn(&Value) -> bool| items.iter().filter(|i| pred(i)).count() as i64;
     let recount = [
         operators.len() as i64,
@@ -566,7 +585,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
 
     // The first step of the delete, as the API runs it.
     let op = app.state.store.operator(&scope, &doomed).await.unwrap().unwrap();
-    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default()).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
 
     // A: its first read of the groups hangs for longer than one SDK attempt.
     proxy.inject(Some("BatchGetItem"), Fault::Hang(std::time::Duration::from_secs(2)), Some(1));

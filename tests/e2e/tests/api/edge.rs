@@ -128,7 +128,10 @@ async fn the_authorizer_binds_and_refuses_subjects_the_same_way() {
         .expect("an authorizer request")
     };
     let first = hub_authorizer::authorize(&state, &request(&idp.token(&app.account.account_id, &op, "sub-1"))).await;
-    assert_eq!(serde_json::to_value(&first.context).unwrap(), json!({"accountId": app.account.account_id, "operatorId": op, "isAdministrator": false}));
+    assert_eq!(
+        serde_json::to_value(&first.context).unwrap(),
+        json!({"accountId": app.account.account_id, "operatorId": op, "isAdministrator": false, "operatorName": "Behind Gateway"})
+    );
     let bound = app.state.store.operator(&hub_store::AccountScope::new(&app.account.account_id), &op).await.unwrap().unwrap();
     assert_eq!(bound.sign_in.map(|b| b.subject).as_deref(), Some("sub-1"));
     let other = hub_authorizer::authorize(&state, &request(&idp.token(&app.account.account_id, &op, "sub-2"))).await;

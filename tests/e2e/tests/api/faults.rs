@@ -261,6 +261,12 @@ async fn with_conflicts(app: &TestApp, proxy: &FaultProxy, conflicts: u64, metho
     (reply, counts.attempts("TransactWriteItems"))
 }
 
+/// The actions the audit log holds about `target_id`, oldest first.
+async fn logged(app: &TestApp, target_id: &str) -> Vec<String> {
+    let events = app.list_all(&app.admin_token, &format!("/audit-log?targetId={target_id}")).await;
+    events.iter().rev().map(|e| e["action"].as_str().unwrap_or_default().to_owned()).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transaction_conflicts_are_retried_and_never_half_applied() {
     let (app, proxy) = TestApp::start_behind_proxy().await;
@@ -304,7 +310,10 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
         reply.expect(204);
         assert_eq!(proxy.counts().injected("cancelled"), 2);
         assert_consistent(&app).await;
+        // One event per change, whichever step the conflicts hit.
+        assert_eq!(logged(&app, &victim).await, ["operator.created", "operator.permissionGranted", "operator.deleted"]);
     }
+    assert_eq!(logged(&app, &member).await, ["operator.created", "operator.deleted"]);
 
     // Conflicts that never stop: the API gives up after its 25 attempts (how long that takes
     // depends on the load; RELIABILITY.md), 503, and nothing of the delete applied.
@@ -317,6 +326,8 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
     assert!(proxy.counts().attempts("TransactWriteItems") > 1);
     app.call(Method::GET, &format!("/operators/{keep}"), None).await.expect(200);
     assert_consistent(&app).await;
+    // Nothing of the delete applied, its event neither.
+    assert_eq!(logged(&app, &keep).await, ["operator.created"]);
 
     let (reply, attempts) = with_conflicts(&app, &proxy, 2, Method::DELETE, &format!("/groups/{g}"), None).await;
     reply.expect(204);
@@ -325,6 +336,12 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
     let (reply, _) = with_conflicts(&app, &proxy, 2, Method::DELETE, &format!("/operators/{keep}"), None).await;
     reply.expect(204);
     assert_consistent(&app).await;
+    assert_eq!(logged(&app, &keep).await, ["operator.created", "operator.deleted"]);
+    // The member added through 3 conflicts and the 3 victims: one event each.
+    let mut expected = vec!["group.created"];
+    expected.extend(["group.memberAdded"; 4]);
+    expected.push("group.deleted");
+    assert_eq!(logged(&app, &g).await, expected);
 }
 
 /// The contract says transaction conflicts are retried: creates (`POST /operators`,
@@ -360,9 +377,11 @@ async fn a_response_lost_after_the_write_applied_is_retried_idempotently() {
         reply.expect(201);
         assert!(took < DEADLINE, "{took:?}");
         assert_eq!(proxy.counts().forwarded("TransactWriteItems"), 2, "the SDK repeated the transaction");
-        let same_email = app.list_all(&app.admin_token, "/operators").await.iter().filter(|o| o["email"] == email).count();
-        assert_eq!(same_email, 1);
+        let same_email: Vec<Value> = app.list_all(&app.admin_token, "/operators").await.into_iter().filter(|o| o["email"] == email).collect();
+        assert_eq!(same_email.len(), 1);
         assert_consistent(&app).await;
+        // The repeated transaction applied once, its event with it.
+        assert_eq!(logged(&app, same_email[0]["operatorId"].as_str().unwrap()).await, ["operator.created"]);
     }
 
     // Every answer lost: 503 at the operation timeout although the write applied. The client's
@@ -381,6 +400,8 @@ async fn a_response_lost_after_the_write_applied_is_retried_idempotently() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["operatorId"], retried.body["operatorId"]);
     assert_consistent(&app).await;
+    // The lost answer's write logged once; the replay logged nothing.
+    assert_eq!(logged(&app, listed[0]["operatorId"].as_str().unwrap()).await, ["operator.created"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -405,6 +426,8 @@ async fn a_multi_step_delete_cut_short_by_an_outage_is_finished_by_its_retry() {
     assert_eq!(app.call(Method::GET, &format!("/groups/{g}"), None).await.expect(200).body["memberCount"], 0);
     assert_consistent(&app).await;
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
+    // The first step wrote the delete's event; the retry that finished it wrote none.
+    assert_eq!(logged(&app, &id).await, ["operator.created", "operator.permissionGranted", "operator.deleted"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,7 +444,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
     let group = app.state.store.group(&scope, &g).await.unwrap().unwrap();
-    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default()).await.unwrap();
+    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted")).await.unwrap();
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone())]);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
@@ -443,9 +466,9 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
     let record = app.state.store.operator(&scope, &op).await.unwrap().unwrap();
-    app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default()).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
     let group = app.state.store.group(&scope, &g2).await.unwrap().unwrap();
-    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default()).await.unwrap();
+    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted")).await.unwrap();
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
     let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
     assert_eq!(finished, 2);

@@ -108,6 +108,14 @@ async fn inactivity_is_recomputed_against_now_in_the_past_and_the_future() {
     let account = app.account_record(&id).await;
     assert_eq!((account.api_users_inactive, account.inactive_computed_at.as_deref()), (0, Some("2026-01-15T09:00:00Z")));
     assert_eq!(flags().await, (false, false));
+    // Each flag change is an event of the maintenance job: early inactive, late inactive, both
+    // active again (newest first below).
+    let logged = app.list_all(&app.admin_token, "/audit-log?action=apiUser.inactivityRecomputed").await;
+    let seen: Vec<(String, Value)> = logged.iter().map(|e| (e["target"]["id"].as_str().unwrap().to_owned(), e["changes"][0]["new"].clone())).collect();
+    assert_eq!(seen.len(), 4, "{logged:#?}");
+    assert!(logged.iter().all(|e| e["source"] == "Maintenance" && e["changes"][0]["field"] == "inactive"));
+    assert_eq!(seen[2..], [(late.id.clone(), json!(true)), (early.id.clone(), json!(true))]);
+    assert!(seen[..2].iter().all(|(_, new)| *new == json!(false)));
 
     // A use makes a stale API user active again at the next run.
     run(&app.state, t0 + days(45), Some(&id)).await;
@@ -193,9 +201,21 @@ async fn drift_is_repaired_and_reported() {
     assert_eq!(serde_json::from_str::<Value>(fields["repairs"].as_str().unwrap()).unwrap(), expected);
     assert_eq!(lines[0]["level"], "INFO");
 
-    // A second run finds nothing to repair.
+    // And in the audit log: one event per repairing write, by the system, source Maintenance.
+    let logged = app.list_all(&app.admin_token, "/audit-log?source=Maintenance").await;
+    let actions: Vec<&str> = logged.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["account.countersRepaired", "group.memberCountRepaired"]);
+    assert!(logged.iter().all(|e| e["actor"]["type"] == "System"));
+    assert_eq!(logged[1]["changes"], json!([{"field": "memberCount", "old": 5, "new": 1}]));
+    assert_eq!(logged[0]["target"]["id"], id.as_str());
+    let mut fields: Vec<&str> = logged[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, ["apiUsersTotal", "groupsEmpty", "operatorsTotal", "productionMonitors"]);
+
+    // A second run finds nothing to repair, and logs nothing.
     let again = run(&app.state, now, Some(&id)).await;
     assert_eq!((again.accounts[0].outcome, again.accounts[0].repairs.len()), (Outcome::Clean, 0));
+    assert_eq!(app.list_all(&app.admin_token, "/audit-log?source=Maintenance").await.len(), 2);
     let json = serde_json::to_value(&again).unwrap();
     assert_eq!(json["accounts"][0]["outcome"], "clean");
 }
@@ -244,7 +264,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
     let scope = AccountScope::new(&id);
     let record = app.state.store.operator(&scope, &op).await.unwrap().unwrap();
-    app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default()).await.unwrap();
+    app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
 
     let report = run(&app.state, app.state.clock.now(), Some(&id)).await;
     assert_eq!((report.accounts[0].finished_deletes, report.accounts[0].outcome), (1, Outcome::Clean));

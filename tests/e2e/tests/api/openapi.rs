@@ -458,6 +458,8 @@ async fn real_responses_match_the_documented_schemas() {
     // The account and the hub summary (before and after the scheduled job's first run).
     check(&doc, "GET", "/hub/summary", &call(Method::GET, "/hub/summary".into(), None).await.expect(200));
     check(&doc, "GET", "/account", &call(Method::GET, "/account".into(), None).await.expect(200));
+    // The audit log of everything above: strings, booleans, numbers, objects and nulls as values.
+    check(&doc, "GET", "/audit-log", &call(Method::GET, "/audit-log?limit=100".into(), None).await.expect(200));
     check(&doc, "PATCH", "/account", &call(Method::PATCH, "/account".into(), Some(json!({"timeZone": "UTC"}))).await.expect(200));
 
     // Monitors and their authorizations.

@@ -38,7 +38,7 @@ enum Access {
 /// Who may call a route, as API.md says.
 fn access(route: &Route) -> Access {
     match (route.method.as_str(), route.path) {
-        ("GET", "/monitors/permissions") | (_, "/scim-tokens") | (_, "/scim-tokens/{id}") => Access::Admin,
+        ("GET", "/monitors/permissions" | "/audit-log") | (_, "/scim-tokens") | (_, "/scim-tokens/{id}") => Access::Admin,
         ("PATCH", "/operators/{id}")
         | ("POST", "/operators/{id}/duty-schedules")
         | ("PUT" | "DELETE", "/operators/{id}/duty-schedules/{scheduleId}")

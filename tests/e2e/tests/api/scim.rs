@@ -17,11 +17,11 @@ const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// A SCIM token of the account whose administrator `admin_token` is.
-async fn scim_token(app: &TestApp, admin_token: &str) -> String {
+pub(crate) async fn scim_token(app: &TestApp, admin_token: &str) -> String {
     app.call_as(admin_token, Method::POST, "/scim-tokens", Some(json!({"description": "Identity provider"}))).await.expect(201).str("token")
 }
 
-async fn scim(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+pub(crate) async fn scim(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
     let mut req = app.http.request(method, format!("{}/scim/v2{path}", app.base)).bearer_auth(token);
     if let Some(body) = body {
         req = req.header("content-type", "application/scim+json").body(body.to_string());

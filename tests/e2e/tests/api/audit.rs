@@ -1,0 +1,448 @@
+//! The audit log: one event per successful write, in the write's transaction, with who, from
+//! where, what and the changed fields; none for refusals and replays; read by administrators of
+//! the account only, filtered on keys made for it, and exported as CSV.
+
+use hub_e2e::{TestApp, send};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::api_users::{basic_at, create_api_user};
+use crate::scim::{scim, scim_token};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// Every event of the first account visible with `token` and `query`, following cursors.
+async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    app.list_all(token, &format!("/audit-log?{query}")).await
+}
+
+fn change<'a>(event: &'a Value, field: &str) -> &'a Value {
+    event["changes"].as_array().unwrap().iter().find(|c| c["field"] == field).unwrap_or_else(|| panic!("no change of {field} in {event}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
+    let app = TestApp::start().await;
+    let admin = app.account.admin_operator_id.clone();
+    // Setting up the API user and the SCIM token are writes this change does not audit yet;
+    // the log is read as the difference from here on.
+    let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let before = events(&app, &app.admin_token, "").await.len();
+
+    // Web: an administrator's token.
+    let grace = app.create_operator("Grace Hopper", "grace@example.com").await;
+    // Refused (the email is taken): no event.
+    app.call(Method::POST, "/operators", Some(json!({"email": "GRACE@example.com", "fullName": "Grace Again"}))).await.expect_problem(409, "email_taken");
+    // Replayed: one event for the first answer only.
+    for _ in 0..2 {
+        send(app.req(Method::POST, "/groups").header("idempotency-key", "k-1").json(&json!({"description": "Night shift"}))).await.expect(201);
+    }
+    // Api: an API user acts with its owner's rights.
+    let ops = basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"}))).await.expect(201).str("groupId");
+    // Scim: a SCIM token.
+    let ada = scim(&app, &scim_token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace"})))
+        .await
+        .expect(201)
+        .str("id");
+    let crew = scim(&app, &scim_token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Crew"}))).await.expect(201).str("id");
+    // Refused by SCIM (the userName is taken): no event.
+    let taken = scim(&app, &scim_token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Two"}))).await;
+    assert_eq!(taken.status.as_u16(), 409);
+
+    let all = events(&app, &app.admin_token, "").await;
+    assert_eq!(all.len() - before, 5, "one event per successful create: {all:#?}");
+    let new = &all[..5];
+    // Newest first.
+    let times: Vec<&str> = all.iter().map(|e| e["at"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    for e in new {
+        assert!(e["at"].as_str().unwrap().len() == "2026-11-30T10:00:00.123Z".len(), "{e}");
+        assert!(!e["eventId"].as_str().unwrap().is_empty() && !e["requestId"].as_str().unwrap().is_empty());
+    }
+    let by_target = |id: &str| new.iter().find(|e| e["target"]["id"] == id).unwrap_or_else(|| panic!("no event for {id}")).clone();
+
+    let e = by_target(&grace);
+    assert_eq!((e["source"].as_str(), e["action"].as_str()), (Some("Web"), Some("operator.created")));
+    assert_eq!(e["actor"], json!({"type": "Operator", "id": admin, "name": "Ada Admin", "apiUserId": null}), "{e}");
+    assert_eq!(e["target"], json!({"type": "Operator", "id": grace, "name": "Grace Hopper"}));
+    assert_eq!(change(&e, "fullName"), &json!({"field": "fullName", "old": null, "new": "Grace Hopper"}));
+    assert_eq!(change(&e, "email")["new"], "grace@example.com");
+
+    let night = new.iter().filter(|e| e["target"]["name"] == "Night shift").count();
+    assert_eq!(night, 1, "the replay wrote nothing");
+
+    let e = by_target(&ops);
+    assert_eq!((e["source"].as_str(), e["action"].as_str()), (Some("Api"), Some("group.created")));
+    assert_eq!((e["actor"]["id"].as_str(), e["actor"]["apiUserId"].as_str()), (Some(admin.as_str()), Some(bot.id.as_str())));
+    assert_eq!(change(&e, "description")["new"], "Ops");
+
+    let e = by_target(&ada);
+    assert_eq!((e["source"].as_str(), e["action"].as_str(), e["actor"]["type"].as_str()), (Some("Scim"), Some("operator.created"), Some("ScimToken")));
+    assert_eq!(e["target"]["name"], "Ada Lovelace");
+    let e = by_target(&crew);
+    assert_eq!((e["source"].as_str(), e["action"].as_str()), (Some("Scim"), Some("group.created")));
+
+    // Never a secret: neither the API user's password nor the SCIM token, nor a prefix of them.
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(!text.contains(&bot.password[..12]) && !text.contains(&scim_token[..16]) && !text.contains("passwordHash") && !text.contains("tokenHash"));
+
+    // Filters, alone and combined; each is one key of the log.
+    let ids = |list: Vec<Value>| list.iter().map(|e| e["target"]["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(ids(events(&app, &app.admin_token, &format!("targetId={grace}")).await), [grace.clone()]);
+    assert_eq!(ids(events(&app, &app.admin_token, &format!("targetType=Operator&targetId={grace}")).await), [grace.clone()]);
+    assert!(events(&app, &app.admin_token, &format!("targetType=Group&targetId={grace}")).await.is_empty());
+    assert_eq!(ids(events(&app, &app.admin_token, "source=Scim").await), [crew.clone(), ada.clone()]);
+    assert_eq!(ids(events(&app, &app.admin_token, "source=Scim&targetType=Group").await), [crew.clone()]);
+    assert_eq!(ids(events(&app, &app.admin_token, "source=Api").await), [ops.clone()]);
+    assert_eq!(events(&app, &app.admin_token, &format!("actorId={admin}&action=group.created")).await.len(), 2);
+    assert_eq!(ids(events(&app, &app.admin_token, &format!("actorId={admin}&action=group.created&source=Api")).await), [ops.clone()]);
+    assert_eq!(ids(events(&app, &app.admin_token, &format!("actorId={admin}&targetId={grace}&action=operator.created")).await), [grace.clone()]);
+    assert!(events(&app, &app.admin_token, "action=group.created&targetType=Operator").await.is_empty());
+    assert_eq!(events(&app, &app.admin_token, "targetType=Operator&source=Scim").await.len(), 1);
+    let grace_at = by_target(&grace)["at"].as_str().unwrap().to_owned();
+    let since = events(&app, &app.admin_token, &format!("from={grace_at}")).await;
+    assert!(since.len() >= 5 && since.iter().all(|e| e["at"].as_str().unwrap() >= grace_at.as_str()));
+    let until = events(&app, &app.admin_token, &format!("to={grace_at}&targetType=Operator")).await;
+    assert!(until.iter().any(|e| e["target"]["id"] == grace) && until.iter().all(|e| e["target"]["id"] != ada));
+
+    // Paging one event at a time walks the same events in the same order.
+    let paged = events(&app, &app.admin_token, "limit=1").await;
+    assert_eq!(paged, all);
+    // A cursor of one filter set is refused for another.
+    let first = app.call(Method::GET, "/audit-log?limit=1&source=Scim", None).await.expect(200);
+    let cursor = first.body["nextCursor"].as_str().unwrap().to_owned();
+    app.call(Method::GET, &format!("/audit-log?limit=1&source=Web&cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
+    // Bad filters are validation errors.
+    for bad in ["source=Fax", "action=operator.exploded", "targetType=Planet", "from=yesterday", "limit=0", "colour=red"] {
+        app.call(Method::GET, &format!("/audit-log?{bad}"), None).await.expect_problem(400, "validation_failed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_for_administrators_of_its_own_account() {
+    let app = TestApp::start().await;
+    let member = app.create_operator("Mia Member", "mia@example.com").await;
+    let member_token = app.token(&app.account.account_id, &member);
+    app.call_as(&member_token, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
+    send(app.req_as(&member_token, Method::GET, "/audit-log").header("accept", "text/csv")).await.expect_problem(403, "forbidden");
+    let bot = create_api_user(&app, &member_token, None, "Member's script").await;
+    basic_at(&app, &app.base, &bot, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
+
+    let b = app.provision("Business", 0).await;
+    let b_admin = app.token(&b.account_id, &b.admin_operator_id);
+    let b_group = app.call_as(&b_admin, Method::POST, "/groups", Some(json!({"description": "B team"}))).await.expect(201).str("groupId");
+    let a_events = events(&app, &app.admin_token, "").await;
+    let b_events = events(&app, &b_admin, "").await;
+    assert!(a_events.iter().any(|e| e["target"]["id"] == member));
+    // B's log: its provisioning (hubctl) and its group, nothing of A.
+    let b_targets: Vec<&str> = b_events.iter().map(|e| e["target"]["id"].as_str().unwrap()).collect();
+    assert_eq!(b_targets, [b_group.as_str(), b.account_id.as_str()]);
+    assert_eq!((b_events[1]["action"].as_str(), b_events[1]["source"].as_str()), (Some("account.created"), Some("Provisioning")));
+    assert_eq!(b_events[1]["actor"]["type"], "System");
+    // A's ids name nothing in B's log, under any key.
+    let a_admin = &app.account.admin_operator_id;
+    for query in [format!("targetId={member}"), format!("actorId={a_admin}"), format!("actorId={a_admin}&targetType=Operator"), "source=Web".into()] {
+        assert!(events(&app, &b_admin, &query).await.iter().all(|e| e["target"]["id"] == b_group), "{query}");
+    }
+    // A's cursor is not B's.
+    app.create_group("A team").await;
+    let page = app.call(Method::GET, "/audit-log?limit=1", None).await.expect(200);
+    let cursor = page.body["nextCursor"].as_str().unwrap().to_owned();
+    app.call_as(&b_admin, Method::GET, &format!("/audit-log?limit=1&cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
+}
+
+/// Parses CSV with Python's `csv` module (a spreadsheet-grade reader, not this crate's writer).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", "import csv, io, json, sys; print(json.dumps(list(csv.reader(io.StringIO(sys.stdin.buffer.read().decode('utf-8'), newline='')))))"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csv_export_reads_back_to_the_same_events_with_formulas_neutralised() {
+    let app = TestApp::start().await;
+    for name in ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1 Plus", "-Minus, Comma", "@At \"quoted\""] {
+        app.create_group(name).await;
+    }
+    // More events than one export page.
+    for i in 0..105 {
+        app.create_group(&format!("Group {i:03}")).await;
+    }
+    let json = events(&app, &app.admin_token, "").await;
+    let reply = app.req(Method::GET, "/audit-log").header("accept", "text/csv").send().await.unwrap();
+    assert_eq!(reply.status().as_u16(), 200);
+    assert_eq!(reply.headers()["content-type"], "text/csv; charset=utf-8");
+    let rows = parse_csv(&reply.text().await.unwrap());
+    assert_eq!(rows[0], ["eventId", "at", "requestId", "source", "actorType", "actorId", "actorName", "apiUserId", "action", "targetType", "targetId", "targetName", "changes"]);
+    assert_eq!(rows.len() - 1, json.len());
+    let unneutral = |cell: &str| cell.strip_prefix('\'').filter(|rest| rest.starts_with(['=', '+', '-', '@', '\t', '\r'])).unwrap_or(cell).to_owned();
+    for (row, e) in rows[1..].iter().zip(&json) {
+        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+        let expected = [
+            text(&e["eventId"]),
+            text(&e["at"]),
+            text(&e["requestId"]),
+            text(&e["source"]),
+            text(&e["actor"]["type"]),
+            text(&e["actor"]["id"]),
+            text(&e["actor"]["name"]),
+            text(&e["actor"]["apiUserId"]),
+            text(&e["action"]),
+            text(&e["target"]["type"]),
+            text(&e["target"]["id"]),
+            text(&e["target"]["name"]),
+        ];
+        let got: Vec<String> = row[..12].iter().map(|c| unneutral(c)).collect();
+        assert_eq!(got, expected);
+        let changes: Value = serde_json::from_str(&row[12]).unwrap();
+        assert_eq!(changes, e["changes"]);
+        // No cell a spreadsheet would evaluate.
+        assert!(row.iter().all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])), "{row:?}");
+    }
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[11].as_str()).collect();
+    assert!(names.contains(&"'=HYPERLINK(\"http://evil.example\",\"x\")") && names.contains(&"'+1 Plus") && names.contains(&"'-Minus, Comma"));
+    // Filters apply to the export too.
+    let reply = app.req(Method::GET, "/audit-log?targetType=Operator").header("accept", "text/csv").send().await.unwrap();
+    assert_eq!(parse_csv(&reply.text().await.unwrap()).len(), 1, "only the header: no operator was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
+    let app = TestApp::start().await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let grace = app.create_operator("Grace", "grace@example.com").await;
+    let team = app.create_group("Team").await;
+    let start = events(&app, &app.admin_token, "").await.len();
+
+    // An update lists the changed fields only, and names the target as it is now.
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"fullName": "Grace Hopper", "isOnDuty": false}))).await.expect(200);
+    // The same values again: nothing changes, nothing is logged.
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"fullName": "Grace Hopper"}))).await.expect(200);
+    // A stale If-Match is refused: nothing logged.
+    let stale = app.req(Method::PATCH, &format!("/operators/{grace}")).header("if-match", "\"1\"").json(&json!({"fullName": "Old"}));
+    send(stale).await.expect_problem(412, "version_conflict");
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"isDisabled": true}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"isDisabled": false}))).await.expect(200);
+    let schedule = app
+        .call(Method::POST, &format!("/operators/{grace}/duty-schedules"), Some(json!({"mode": "Weekly", "weekDay": "Sunday", "startTime": "00:00", "endTime": "23:59"})))
+        .await
+        .expect(201)
+        .str("scheduleId");
+    app.call(Method::DELETE, &format!("/operators/{grace}/duty-schedules/{schedule}"), None).await.expect(204);
+    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
+    // SCIM renames the group.
+    let put = json!({"schemas": [GROUP], "displayName": "The A Team"});
+    scim(&app, &scim_token, Method::PUT, &format!("/Groups/{team}"), Some(put)).await.expect(200);
+    // Deletes: one event each, and a retried delete adds none.
+    app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/operators/{grace}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/operators/{grace}"), None).await.expect_problem(404, "not_found");
+
+    let all = events(&app, &app.admin_token, "").await;
+    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
+    let actions: Vec<&str> = new.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "operator.updated",
+            "operator.disabled",
+            "operator.enabled",
+            "dutySchedule.created",
+            "dutySchedule.deleted",
+            "group.updated",
+            "group.updated",
+            "group.deleted",
+            "operator.deleted"
+        ]
+    );
+    let updated = new[0];
+    let mut fields: Vec<&str> = updated["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, ["fullName", "isOnDuty"]);
+    assert_eq!(change(updated, "fullName"), &json!({"field": "fullName", "old": "Grace", "new": "Grace Hopper"}));
+    assert_eq!(updated["target"]["name"], "Grace Hopper");
+    assert_eq!(change(new[1], "isDisabled"), &json!({"field": "isDisabled", "old": false, "new": true}));
+    assert_eq!((new[3]["target"]["type"].as_str(), new[3]["target"]["id"].as_str()), (Some("DutySchedule"), Some(schedule.as_str())));
+    assert_eq!(change(new[3], "mode")["new"], "Weekly");
+    assert_eq!(change(new[4], "mode"), &json!({"field": "mode", "old": "Weekly", "new": null}));
+    assert_eq!(change(new[5], "description"), &json!({"field": "description", "old": "Team", "new": "A Team"}));
+    assert_eq!((new[6]["source"].as_str(), change(new[6], "description")["new"].as_str()), (Some("Scim"), Some("The A Team")));
+    assert_eq!((new[7]["target"]["name"].as_str(), change(new[7], "description")["old"].as_str()), (Some("The A Team"), Some("The A Team")));
+    assert_eq!(change(new[8], "email"), &json!({"field": "email", "old": "grace@example.com", "new": null}));
+    // The target's history, by id.
+    let history = events(&app, &app.admin_token, &format!("targetId={grace}")).await;
+    assert_eq!(history.len(), 5, "created, updated, disabled, enabled, deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
+    let app = TestApp::start().await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let kim = app.create_operator("Kim", "kim@example.com").await;
+    let lee = app.create_operator("Lee", "lee@example.com").await;
+    let team = app.create_group("Team").await;
+    let start = events(&app, &app.admin_token, "").await.len();
+
+    for _ in 0..2 {
+        // The second of each pair is a no-op (already held / already a member): no event.
+        app.call(Method::PUT, &format!("/operators/{kim}/permissions/AllowInfra"), None).await.expect(204);
+        app.call(Method::PUT, &format!("/groups/{team}/permissions/ShareDashboards"), None).await.expect(204);
+        app.call(Method::PUT, &format!("/groups/{team}/members/{kim}"), None).await.expect(204);
+        app.call(Method::PUT, &format!("/groups/administrators/members/{lee}"), None).await.expect(204);
+    }
+    for _ in 0..2 {
+        app.call(Method::DELETE, &format!("/operators/{kim}/permissions/AllowInfra"), None).await.expect(204);
+        app.call(Method::DELETE, &format!("/groups/{team}/permissions/ShareDashboards"), None).await.expect(204);
+        app.call(Method::DELETE, &format!("/groups/{team}/members/{kim}"), None).await.expect(204);
+    }
+    // Refused: Everyone's membership is fixed.
+    app.call(Method::DELETE, &format!("/groups/everyone/members/{kim}"), None).await.expect_problem(409, "system_group_immutable");
+    // SCIM sets the members: two added in one transaction, one event listing both.
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": kim}, {"value": lee}]}]});
+    scim(&app, &scim_token, Method::PATCH, &format!("/Groups/{team}"), Some(patch)).await;
+
+    let all = events(&app, &app.admin_token, "").await;
+    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
+    let summary: Vec<(String, String, Value)> = new
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_owned(), e["target"]["id"].as_str().unwrap().to_owned(), e["changes"][0].clone()))
+        .collect();
+    assert_eq!(
+        summary[..7],
+        [
+            ("operator.permissionGranted".into(), kim.clone(), json!({"field": "permission", "old": null, "new": "AllowInfra"})),
+            ("group.permissionGranted".into(), team.clone(), json!({"field": "permission", "old": null, "new": "ShareDashboards"})),
+            ("group.memberAdded".into(), team.clone(), json!({"field": "member", "old": null, "new": kim})),
+            ("group.memberAdded".into(), "administrators".into(), json!({"field": "member", "old": null, "new": lee})),
+            ("operator.permissionRevoked".into(), kim.clone(), json!({"field": "permission", "old": "AllowInfra", "new": null})),
+            ("group.permissionRevoked".into(), team.clone(), json!({"field": "permission", "old": "ShareDashboards", "new": null})),
+            ("group.memberRemoved".into(), team.clone(), json!({"field": "member", "old": kim, "new": null})),
+        ]
+    );
+    assert_eq!(new[0]["target"]["name"], "Kim");
+    assert_eq!(new[2]["target"]["name"], "Team");
+    assert_eq!(new.len(), 8, "{new:#?}");
+    let pushed = new[7];
+    assert_eq!((pushed["source"].as_str(), pushed["action"].as_str(), pushed["target"]["id"].as_str()), (Some("Scim"), Some("group.memberAdded"), Some(team.as_str())));
+    let mut added: Vec<&str> = pushed["changes"].as_array().unwrap().iter().map(|c| c["new"].as_str().unwrap()).collect();
+    let mut expected = vec![kim.as_str(), lee.as_str()];
+    added.sort();
+    expected.sort();
+    assert_eq!(added, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_changes_and_sign_in_resets_write_one_event_each() {
+    let app = TestApp::start().await;
+    let account_id = app.account.account_id.clone();
+    app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
+    // The same name again: no event.
+    app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
+    let account_events = events(&app, &app.admin_token, "targetType=Account&action=account.updated").await;
+    assert_eq!(account_events.len(), 1, "{account_events:#?}");
+    assert_eq!(account_events[0]["action"], "account.updated");
+    assert_eq!(account_events[0]["target"]["id"], account_id.as_str());
+    assert_eq!(account_events[0]["target"]["name"], "Acme Monitoring");
+    let fields: Vec<&str> = account_events[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name"]);
+    // The account's creation (hubctl's provisioning) is in the log too, by the system.
+    let created = events(&app, &app.admin_token, "source=Provisioning").await;
+    assert_eq!(created.len(), 1);
+    assert_eq!((created[0]["action"].as_str(), created[0]["actor"]["type"].as_str()), (Some("account.created"), Some("System")));
+    assert_eq!(change(&created[0], "administrator")["new"]["operatorId"], app.account.admin_operator_id.as_str());
+
+    // Nothing bound: the reset is a no-op, no event.
+    let op = app.create_operator("Sid Subject", "sid@example.com").await;
+    app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
+    app.call(Method::DELETE, "/operators/00000000-0000-0000-0000-000000000000/sign-in", None).await.expect_problem(404, "not_found");
+    assert!(events(&app, &app.admin_token, "action=operator.signInReset").await.is_empty());
+    // Bound: the reset writes one event, without the subject.
+    let scope = hub_store::AccountScope::new(&account_id);
+    let binding = hub_store::records::SignInBinding { issuer: "https://idp.example.com".into(), subject: "secret-subject-1".into(), bound_at: "2026-11-30T10:00:00Z".into() };
+    assert!(app.state.store.bind_operator_sign_in(&scope, &op, &binding).await.unwrap());
+    app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
+    let resets = events(&app, &app.admin_token, &format!("action=operator.signInReset&targetId={op}")).await;
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0]["changes"], json!([{"field": "signInBound", "old": true, "new": false}]));
+    assert!(!serde_json::to_string(&resets).unwrap().contains("secret-subject-1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_users_scim_tokens_and_monitors_write_one_event_each_without_secrets() {
+    let app = TestApp::start().await;
+    let op = app.create_operator("Mo Nitor", "mo@example.com").await;
+    let start = events(&app, &app.admin_token, "").await.len();
+
+    let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
+    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"}))).await.expect(200);
+    app.call(Method::DELETE, &format!("/api-users/{}", bot.id), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/api-users/{}", bot.id), None).await.expect_problem(404, "not_found");
+
+    let token = app.call(Method::POST, "/scim-tokens", Some(json!({"description": "Okta"}))).await.expect(201);
+    let (token_id, token_secret) = (token.str("scimTokenId"), token.str("token"));
+    app.call(Method::DELETE, &format!("/scim-tokens/{token_id}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/scim-tokens/{token_id}"), None).await.expect_problem(404, "not_found");
+
+    let monitor = app.call(Method::POST, "/monitors", Some(json!({"name": "Shop"}))).await.expect(201).str("monitorId");
+    app.call(Method::PATCH, &format!("/monitors/{monitor}"), Some(json!({"mode": "Staging"}))).await.expect(200);
+    let grant = json!({"authorizationType": "ViewMonitor", "operatorId": op});
+    let granted = app.call(Method::POST, &format!("/monitors/{monitor}/authorizations"), Some(grant.clone())).await.expect(201);
+    // Already held: 201 with the same authorizations, no event.
+    app.call(Method::POST, &format!("/monitors/{monitor}/authorizations"), Some(grant)).await.expect(201);
+    let authorization = granted.items()[0]["authorizationId"].as_str().unwrap().to_owned();
+    app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/{authorization}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/monitors/{monitor}"), None).await.expect(204);
+
+    let all = events(&app, &app.admin_token, "").await;
+    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
+    let actions: Vec<&str> = new.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "apiUser.created",
+            "apiUser.updated",
+            "apiUser.deleted",
+            "scimToken.created",
+            "scimToken.deleted",
+            "monitor.created",
+            "monitor.updated",
+            "monitor.authorizationGranted",
+            "monitor.authorizationRevoked",
+            "monitor.deleted"
+        ]
+    );
+    assert_eq!(new[1]["changes"], json!([{"field": "description", "old": "Deploy script", "new": "Deploy bot"}]));
+    assert_eq!((new[3]["target"]["id"].as_str(), new[3]["target"]["name"].as_str()), (Some(token_id.as_str()), Some("Okta")));
+    assert_eq!(change(new[6], "mode"), &json!({"field": "mode", "old": "Production", "new": "Staging"}));
+    // Levels are cumulative: ViewMonitor brings ViewMonitorData; one event, a change per level.
+    let levels = |e: &Value, side: &str| {
+        let mut l: Vec<String> = e["changes"].as_array().unwrap().iter().map(|c| c[side]["authorizationType"].as_str().unwrap().to_owned()).collect();
+        l.sort();
+        l
+    };
+    assert_eq!(levels(new[7], "new"), ["ViewMonitor", "ViewMonitorData"]);
+    assert!(new[7]["changes"].as_array().unwrap().iter().all(|c| c["new"]["principalId"] == op.as_str() && c["old"].is_null()));
+    // Revoking the lowest level takes the higher one with it.
+    assert_eq!(levels(new[8], "old"), ["ViewMonitor", "ViewMonitorData"]);
+    assert!(new[8]["changes"].as_array().unwrap().iter().any(|c| c["old"]["authorizationId"] == authorization.as_str()));
+    // No secret, not even a part of one: passwords, tokens, their hashes, the Basic username.
+    let text = serde_json::to_string(&all).unwrap();
+    for secret in [&bot.password[..10], &token_secret[5..15], &bot.username[..12]] {
+        assert!(!text.contains(secret), "{secret} in the log");
+    }
+    assert!(!text.contains("passwordHash") && !text.contains("tokenHash") && !text.contains("\"username\""));
+}
