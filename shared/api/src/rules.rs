@@ -197,11 +197,12 @@ pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope,
 /// permission (both checked at once). Returns the rule versions its write must hold; `account`
 /// is the account item read before the other reads of the change.
 pub async fn check_removal(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
-    let (administrators, holders) = tokio::try_join!(
+    let (administrators, holders) = tokio::join!(
         check_administrator_remains(state, scope, removal, account),
         check_protected_holders(state, scope, removal, account),
-    )?;
-    Ok(administrators.and(holders))
+    );
+    // The administrator rule answers first when both refuse, whichever finished first.
+    Ok(administrators?.and(holders?))
 }
 
 /// The operator's or group's name (for the audit event), or 404 unless it exists in the account.
