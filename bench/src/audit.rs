@@ -1,6 +1,6 @@
 //! Part 7: the audit log. DynamoDB requests and read capacity units of one `GET /audit-log` page
 //! (limit 25 and 100) for several filter combinations, in accounts of 100, 10,000 and many events
-//! (`--audit-events`, 1,000,000 by default), and the peak memory growth of the CSV export of each
+//! (`--audit-events`, 100,000 by default), and the peak memory growth of the CSV export of each
 //! whole log.
 //!
 //! The events are written straight into the embedded DynamoDB (`Store::bulk_put_audit_events`,

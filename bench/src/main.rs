@@ -42,8 +42,9 @@ struct Cli {
     /// Measure the binaries and zips already built instead of building them first.
     #[arg(long, global = true)]
     no_build: bool,
-    /// Events of the large audit log (part 7).
-    #[arg(long, global = true, default_value_t = 1_000_000)]
+    /// Events of the largest audit log (part 7). A million needs some 50 GB of memory in the
+    /// in-memory embedded DynamoDB (BENCHMARKS.md, part 7).
+    #[arg(long, global = true, default_value_t = 100_000)]
     audit_events: usize,
 }
 
