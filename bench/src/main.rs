@@ -9,8 +9,11 @@
 //! cargo run --release -p hub-bench -- cold           # 3. cold start and memory of the release binaries
 //! cargo run --release -p hub-bench -- size           # 4. cargo-lambda arm64 zip sizes
 //! cargo run --release -p hub-bench -- maintenance    # 5. maintenance job throughput
+//! cargo run --release -p hub-bench -- scim           # 6. SCIM lookups and a first push
+//! cargo run --release -p hub-bench -- audit          # 7. audit log page cost, 100 vs many events
 //! ```
 
+mod audit;
 mod cold;
 mod cost;
 mod harness;
@@ -39,6 +42,10 @@ struct Cli {
     /// Measure the binaries and zips already built instead of building them first.
     #[arg(long, global = true)]
     no_build: bool,
+    /// Events of the largest audit log (part 7). A million needs some 50 GB of memory in the
+    /// in-memory embedded DynamoDB (BENCHMARKS.md, part 7).
+    #[arg(long, global = true, default_value_t = 100_000)]
+    audit_events: usize,
 }
 
 #[derive(Subcommand, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +64,8 @@ enum Part {
     Maintenance,
     /// 6. SCIM: requests per lookup and write at 10 and 10,000 operators; a first push of 2,000 users.
     Scim,
+    /// 7. Audit log: requests and read units per page at 100, 10,000 and `--audit-events` events; CSV export memory.
+    Audit,
 }
 
 fn main() {
@@ -93,6 +102,9 @@ fn main() {
         if wants(Part::Scim) {
             let sizes: &[usize] = if cli.quick { &[10, 1_000] } else { &[10, 10_000] };
             scim::run(&mut report, sizes, if cli.quick { 400 } else { 2_000 }, 20, 100).await;
+        }
+        if wants(Part::Audit) {
+            audit::run(&mut report, &if cli.quick { vec![100, 1_000, 10_000] } else { vec![100, 10_000, cli.audit_events] }).await;
         }
     });
     report.line(format!("\n_total {:.0} s_", started.elapsed().as_secs_f64()));

@@ -468,3 +468,30 @@ mod tests {
         assert_eq!(assert_exact(&store, &scope).await.api_users_total, 29);
     }
 }
+
+/// **Benchmark only**, behind the `bulk-audit` feature (which only `hub-bench` enables, so that no
+/// function compiles it): audit events written straight into the table, to measure the log's read
+/// cost in an account of a million events without a million requests through the API.
+#[cfg(feature = "bulk-audit")]
+impl Store {
+    /// Writes `events` into `scope`'s log with `BatchWriteItem`. Each item is the one the real write
+    /// puts (built by [`crate::Audit`]'s own `apply` into a transaction that is never sent), so its
+    /// keys and its ten index entries are exactly those of a change's event. The real put's only
+    /// condition guards against a reused event id: ids must be distinct within the load and are
+    /// assumed fresh (random 128-bit ids) rather than read first, since the log has no counter or
+    /// other aggregate to keep honest.
+    #[doc(hidden)]
+    pub async fn bulk_put_audit_events(&self, scope: &AccountScope, events: &[crate::Audit]) -> Result<(), StoreError> {
+        let mut ids = HashSet::new();
+        let mut items = Vec::with_capacity(events.len());
+        for audit in events {
+            if !ids.insert(audit.event.event_id.as_str()) {
+                return Err(StoreError::Guard(Guard::AlreadyExists));
+            }
+            let mut tx = self.tx();
+            audit.apply(&mut tx, scope)?;
+            items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an audit event's item is not a put"))?);
+        }
+        self.batch_put(items).await
+    }
+}

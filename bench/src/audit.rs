@@ -1,0 +1,207 @@
+//! Part 7: the audit log. DynamoDB requests and read capacity units of one `GET /audit-log` page
+//! (limit 25 and 100) for several filter combinations, in accounts of 100, 10,000 and many events
+//! (`--audit-events`, 100,000 by default), and the peak memory growth of the CSV export of each
+//! whole log.
+//!
+//! The events are written straight into the embedded DynamoDB (`Store::bulk_put_audit_events`,
+//! behind hub-store's `bulk-audit` feature), as the very items a change's transaction puts.
+
+use std::time::Instant;
+
+use hub_api::audit::{ACTIONS, event_time};
+use hub_store::{AccountScope, Audit, AuditActor, AuditChange, AuditContext, AuditSource, AuditTarget, action_target_type};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::harness::{Auth, Bench, thousands};
+use crate::report::{Report, Table};
+
+/// Distinct actors, target ids per target type, of the generated events.
+const ACTORS: usize = 50;
+const TARGETS: usize = 100;
+/// Events written per bulk call.
+const CHUNK: usize = 10_000;
+/// The span the events are spread over, newest now.
+const SPAN_SECONDS: i64 = 365 * 24 * 3600;
+
+fn actor_id(i: usize) -> String {
+    format!("bench-actor-{:04}", i % ACTORS)
+}
+
+fn target_id(kind: &str, i: usize) -> String {
+    format!("bench-{}-{:03}", kind.to_lowercase(), i % TARGETS)
+}
+
+/// The `i`-th of `total` events: actions, actors, targets and sources cycle with coprime periods,
+/// times are evenly spread over the last year (event 0 the newest).
+fn event(i: usize, total: usize, now: jiff::Timestamp) -> Audit {
+    let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let action = ACTIONS[(h >> 13) as usize % ACTIONS.len()];
+    let kind = action_target_type(action).expect("every action names its target type");
+    let source = AuditSource::ALL[(h >> 29) as usize % AuditSource::ALL.len()];
+    let offset = SPAN_SECONDS * 1000 * i as i64 / total.max(1) as i64;
+    let at = event_time(now - jiff::SignedDuration::from_millis(offset));
+    let ctx = AuditContext {
+        request_id: format!("bench-request-{i}"),
+        source,
+        actor: AuditActor { kind: "Operator".into(), id: actor_id((h >> 37) as usize), name: Some(format!("Bench Actor {}", (h >> 37) as usize % ACTORS)), api_user_id: None },
+        at,
+        expires_at: now.as_second() + 400 * 24 * 3600,
+    };
+    let target = AuditTarget { kind: kind.clone(), id: target_id(&kind, (h >> 43) as usize), name: Some(format!("Bench {kind} {}", (h >> 43) as usize % TARGETS)) };
+    let changes = vec![AuditChange { field: "description".into(), old: json!(format!("before {i}")), new: json!(format!("after {i}")) }];
+    Audit::new(&ctx, format!("{:032x}", (i as u128) << 64 | h as u128), action, target, changes)
+}
+
+/// Seeds `total` events into `scope`; returns the events per second.
+async fn seed(b: &Bench, scope: &AccountScope, total: usize, now: jiff::Timestamp) -> f64 {
+    let started = Instant::now();
+    let mut done = 0;
+    while done < total {
+        let n = CHUNK.min(total - done);
+        let events: Vec<Audit> = (done..done + n).map(|i| event(i, total, now)).collect();
+        b.state.store.bulk_put_audit_events(scope, &events).await.expect("audit events seeded");
+        done += n;
+        if total > CHUNK {
+            eprintln!("audit: {} / {} events seeded ({:.0} per second)", thousands(done), thousands(total), done as f64 / started.elapsed().as_secs_f64());
+        }
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The filters measured: a label and the query string (without `limit`).
+fn filters(now: jiff::Timestamp) -> Vec<(&'static str, String)> {
+    let day = |days: i64| event_time(now - jiff::SignedDuration::from_secs(days * 24 * 3600));
+    let (from, to) = (day(181), day(180));
+    let operator = target_id("Operator", 7);
+    vec![
+        ("none", String::new()),
+        ("actorId", format!("actorId={}", actor_id(3))),
+        ("targetType", "targetType=Operator".into()),
+        ("targetId", format!("targetId={operator}")),
+        ("action", "action=operator.updated".into()),
+        ("source", "source=Web".into()),
+        ("from/to (one day)", format!("from={from}&to={to}")),
+        ("actorId + action", format!("actorId={}&action=operator.updated", actor_id(3))),
+        ("targetType + source + from/to", format!("targetType=Group&source=Api&from={from}&to={to}")),
+        ("actorId + targetId", format!("actorId={}&targetId={operator}", actor_id(3))),
+    ]
+}
+
+/// One page's cost: requests (the authorizer's GetItem included), read units, events answered.
+async fn page(b: &Bench, admin: &Auth, query: &str, limit: usize) -> (u64, f64, usize) {
+    let sep = if query.is_empty() { "" } else { "&" };
+    let path = format!("/audit-log?limit={limit}{sep}{}", query.replace(':', "%3A"));
+    b.counter.reset();
+    b.probe.reset(false, true);
+    let reply = b.call(admin, Method::GET, &path, None).await;
+    let requests = b.counter.get();
+    let seen = b.probe.take();
+    assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+    let items = reply.body["items"].as_array().map(Vec::len).unwrap_or(0);
+    (requests, seen.read_units, items)
+}
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+}
+
+/// The CSV export of the whole log, read chunk by chunk as a client does: rows, requests, and the
+/// largest growth of the process's resident memory (server and embedded DynamoDB alike) over
+/// what it was before the export.
+async fn export(b: &Bench, admin: &Auth) -> (usize, usize, u64, u64, f64) {
+    b.counter.reset();
+    let before = rss_kib();
+    let mut peak = before;
+    let started = Instant::now();
+    let mut response = b
+        .http
+        .get(format!("{}/audit-log", b.base))
+        .header("authorization", admin.header())
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect("export answers");
+    assert_eq!(response.status().as_u16(), 200);
+    let (mut lines, mut bytes) = (0, 0);
+    while let Some(chunk) = response.chunk().await.expect("export body") {
+        lines += chunk.iter().filter(|&&c| c == b'\n').count();
+        bytes += chunk.len();
+        peak = peak.max(rss_kib());
+    }
+    (lines.saturating_sub(1), bytes, b.counter.get(), peak.saturating_sub(before), started.elapsed().as_secs_f64())
+}
+
+pub async fn run(report: &mut Report, sizes: &[usize]) {
+    report.section("7. Audit log: requests and read units per page, by size of the log");
+    let b = Bench::start().await;
+    let now = jiff::Timestamp::now();
+    let mut accounts = Vec::new();
+    let mut rates = Vec::new();
+    for &size in sizes {
+        let account = b.account(10).await;
+        let scope = AccountScope::new(&account.account_id);
+        rates.push(seed(&b, &scope, size, now).await);
+        accounts.push(Auth::Bearer(b.token(&account)));
+    }
+    let (first, last) = (sizes[0], sizes[sizes.len() - 1]);
+    report.note(format!(
+        "events seeded per account: {} (plus the few of provisioning), with BatchWriteItem, {:.0} events per second at the largest size",
+        sizes.iter().map(|s| thousands(*s)).collect::<Vec<_>>().join(", "),
+        rates[rates.len() - 1]
+    ));
+    let mut header = vec!["filter".to_owned(), "limit".to_owned()];
+    header.extend(sizes.iter().map(|s| format!("{} events: requests / RCU / items", thousands(*s))));
+    header.push(format!("{} ÷ {}: requests / RCU", thousands(last), thousands(first)));
+    if sizes.len() > 2 {
+        header.push(format!("{} ÷ {}: requests / RCU", thousands(last), thousands(sizes[sizes.len() - 2])));
+    }
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut table = Table::new(&header_refs);
+    let mut same_requests = true;
+    // The dearest page of each limit: the unfiltered one of the largest log (five full Queries of
+    // the table, strongly consistent). No filter may read more.
+    let mut ceiling = [0.0f64; 2];
+    let mut dearest = [0.0f64; 2];
+    for (label, query) in filters(now) {
+        for limit in [25, 100] {
+            let mut cells = vec![label.to_owned(), limit.to_string()];
+            let mut costs = Vec::new();
+            for admin in &accounts {
+                let (requests, units, items) = page(&b, admin, &query, limit).await;
+                cells.push(format!("{requests} / {units:.1} / {items}"));
+                costs.push((requests, units, items));
+            }
+            let ratio = |a: (u64, f64, usize), z: (u64, f64, usize)| format!("{:.2} / {:.2}", z.0 as f64 / a.0 as f64, z.1 / a.1);
+            let l = costs[costs.len() - 1];
+            cells.push(ratio(costs[0], l));
+            if sizes.len() > 2 {
+                cells.push(ratio(costs[costs.len() - 2], l));
+            }
+            let at = usize::from(limit == 100);
+            if query.is_empty() {
+                ceiling[at] = l.1;
+            }
+            dearest[at] = costs.iter().fold(dearest[at], |d, c| d.max(c.1));
+            same_requests &= costs.iter().all(|c| c.0 == costs[0].0);
+            table.row(cells);
+        }
+    }
+    report.table(table);
+    report.note("requests: every DynamoDB request of the call, the authorizer's (Bearer: one GetItem, 0.5 RCU) included; RCU: the read capacity units they consumed (ReturnConsumedCapacity=TOTAL, as the embedded DynamoDB bills them); items: events on the page. Each source's Query reads at most limit + 2 events: while a log holds fewer matching events than that, its pages read less; once every Query is full, the read units stop growing with the log.");
+    report.budget("a page costs the same number of requests at every size of the log, for every filter and limit", same_requests, format!("sizes {sizes:?}"));
+    report.budget(
+        "no page reads more than the unfiltered page of the largest log (five full Queries), at any size",
+        dearest[0] <= ceiling[0] && dearest[1] <= ceiling[1],
+        format!("limit 25: dearest {:.1} RCU, ceiling {:.1}; limit 100: dearest {:.1}, ceiling {:.1}", dearest[0], ceiling[0], dearest[1], ceiling[1]),
+    );
+
+    let mut table = Table::new(&["CSV export (whole log)", "rows", "MiB", "DynamoDB requests", "seconds", "peak RSS growth (MiB)"]);
+    for (size, admin) in sizes.iter().zip(&accounts) {
+        let (rows, bytes, requests, growth, seconds) = export(&b, admin).await;
+        table.row(vec![format!("{} events", thousands(*size)), thousands(rows), format!("{:.1}", bytes as f64 / 1_048_576.0), thousands(requests as usize), format!("{seconds:.1}"), format!("{:.1}", growth as f64 / 1024.0)]);
+    }
+    report.table(table);
+    report.note("peak RSS growth: the largest resident memory of the whole process (server and embedded DynamoDB) seen while the body streams, minus what it was before; the export reads one page of 100 events at a time.");
+}
