@@ -190,25 +190,9 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
     let now = now_rfc3339();
     (0..count)
         .map(|i| OperatorRecord {
-            operator_id: hub_api::values::new_id(),
-            email: format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]),
-            full_name: name(i),
-            mobile_phone: None,
-            backup_email: None,
-            culture_name: None,
-            time_zone: None,
-            default_dashboard: None,
             is_on_duty: i % 4 != 3,
-            is_administrator: false,
-            is_account_administrator: false,
-            is_disabled: false,
             schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
-            external_id: None,
-            scim: None,
-            created_at: now.clone(),
-            updated_at: now.clone(),
-            version: 1,
-            sign_in: None,
+            ..OperatorRecord::new(hub_api::values::new_id(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
         })
         .collect()
 }

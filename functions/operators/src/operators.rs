@@ -117,25 +117,13 @@ pub async fn create(
     }
     let now = state.clock.now_rfc3339();
     let record = OperatorRecord {
-        operator_id: new_id(),
-        email: email.as_str().to_owned(),
-        full_name: full_name.as_str().to_owned(),
         mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
         backup_email: backup_email.map(|e| e.as_str().to_owned()),
         culture_name: culture_name.map(|c| c.as_str().to_owned()),
         time_zone: time_zone.map(|t| t.as_str().to_owned()),
         default_dashboard,
         is_on_duty: input.is_on_duty.unwrap_or(true),
-        is_administrator: false,
-        is_account_administrator: false,
-        is_disabled: false,
-        schedules: Vec::new(),
-        external_id: None,
-        scim: None,
-        created_at: now.clone(),
-        updated_at: now,
-        version: 1,
-        sign_in: None,
+        ..OperatorRecord::new(new_id(), email.as_str(), full_name.as_str(), &now)
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);

@@ -253,27 +253,7 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
 
     let mut next = match current {
         Some(c) => c.clone(),
-        None => OperatorRecord {
-            operator_id: new_id(),
-            email: String::new(),
-            full_name: String::new(),
-            mobile_phone: None,
-            backup_email: None,
-            culture_name: None,
-            time_zone: None,
-            default_dashboard: None,
-            is_on_duty: true,
-            is_administrator: false,
-            is_account_administrator: false,
-            is_disabled: false,
-            schedules: Vec::new(),
-            external_id: None,
-            scim: None,
-            sign_in: None,
-            created_at: now.to_owned(),
-            updated_at: now.to_owned(),
-            version: 1,
-        },
+        None => OperatorRecord::new(new_id(), String::new(), String::new(), now),
     };
     next.email = email;
     next.full_name = full_name.as_str().to_owned();

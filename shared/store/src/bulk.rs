@@ -286,25 +286,10 @@ mod tests {
 
     fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
         OperatorRecord {
-            operator_id: id.into(),
-            email: email.into(),
-            full_name: format!("Name {id}"),
-            mobile_phone: None,
-            backup_email: None,
-            culture_name: None,
-            time_zone: None,
-            default_dashboard: None,
             is_on_duty: on_duty,
             is_administrator: admin,
             is_account_administrator: admin,
-            is_disabled: false,
-            schedules: Vec::new(),
-            external_id: None,
-            scim: None,
-            created_at: T.into(),
-            updated_at: T.into(),
-            version: 1,
-            sign_in: None,
+            ..OperatorRecord::new(id, email, format!("Name {id}"), T)
         }
     }
 

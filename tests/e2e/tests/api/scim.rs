@@ -395,27 +395,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
         let operators: Vec<_> = (0..size)
             .map(|i| {
                 let now = "2026-11-30T10:00:00Z".to_owned();
-                hub_store::records::OperatorRecord {
-                    operator_id: hub_api::values::new_id(),
-                    email: format!("op{i:05}@size{size}.example"),
-                    full_name: format!("Operator {i:05}"),
-                    mobile_phone: None,
-                    backup_email: None,
-                    culture_name: None,
-                    time_zone: None,
-                    default_dashboard: None,
-                    is_on_duty: true,
-                    is_administrator: false,
-                    is_account_administrator: false,
-                    is_disabled: false,
-                    schedules: Vec::new(),
-                    external_id: None,
-                    scim: None,
-                    sign_in: None,
-                    created_at: now.clone(),
-                    updated_at: now,
-                    version: 1,
-                }
+                hub_store::records::OperatorRecord::new(hub_api::values::new_id(), format!("op{i:05}@size{size}.example"), format!("Operator {i:05}"), &now)
             })
             .collect();
         app.state.store.bulk_create_operators(&scope, &operators).await.unwrap();

@@ -317,25 +317,9 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
         Vec::new()
     };
     OperatorRecord {
-        operator_id: hub_api::values::new_id(),
-        email: format!("bulk{i:05}@example.com"),
-        full_name: format!("Bulk Operator {i:05}"),
-        mobile_phone: None,
-        backup_email: None,
-        culture_name: None,
-        time_zone: None,
-        default_dashboard: None,
         is_on_duty,
-        is_administrator: false,
-        is_account_administrator: false,
-        is_disabled: false,
         schedules,
-        external_id: None,
-        scim: None,
-        created_at: rfc3339(now),
-        updated_at: rfc3339(now),
-        version: 1,
-        sign_in: None,
+        ..OperatorRecord::new(hub_api::values::new_id(), format!("bulk{i:05}@example.com"), format!("Bulk Operator {i:05}"), &rfc3339(now))
     }
 }
 
