@@ -19,15 +19,13 @@
 //! in its own transaction; a delete is guarded by the flag it read, so the two never drift apart
 //! under a concurrent recompute.
 
-use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
 use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
-use crate::error::{Guard, StoreError, classify};
+use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, PK};
 use crate::records::{ApiUserRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
@@ -38,7 +36,7 @@ use crate::{Page, PageRequest, QuerySpec, Store};
 pub const MAX_API_USERS_PER_OPERATOR: usize = 10;
 
 /// Attempts of a usage update that collides with a transaction on the same item.
-const AUTH_ATTEMPTS: usize = 3;
+const AUTH_ATTEMPTS: u64 = 3;
 /// Attempts of a delete cascade step that lost a race.
 const CASCADE_ATTEMPTS: usize = 20;
 
@@ -330,49 +328,40 @@ impl Store {
         day: &str,
     ) -> Result<Option<ApiUserAuth>, StoreError> {
         let key = key_item(&scope.api_user(api_user_id));
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = self
-                .client
-                .update_item()
-                .table_name(&*self.table)
-                .set_key(Some(key.clone()))
-                .update_expression(
-                    "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
-                     #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator",
-                )
-                .condition_expression(
-                    "attribute_exists(#PK) AND #passwordHash = :hash AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)",
-                )
-                .expression_attribute_names("#PK", PK)
-                .expression_attribute_names("#lastUsedAt", "lastUsedAt")
-                .expression_attribute_names("#lastActiveAt", "lastActiveAt")
-                .expression_attribute_names("#usage", "usage")
-                .expression_attribute_names("#day", day)
-                .expression_attribute_names("#operatorId", "operatorId")
-                .expression_attribute_names("#ownerIsAdministrator", "ownerIsAdministrator")
-                .expression_attribute_names("#passwordHash", "passwordHash")
-                .expression_attribute_names("#ownerIsDisabled", "ownerIsDisabled")
-                .expression_attribute_values(":false", AttributeValue::Bool(false))
-                .expression_attribute_values(":now", s(now))
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":hash", s(password_hash))
-                .return_values(ReturnValue::UpdatedNew)
-                .send()
-                .await;
-            match result {
-                Ok(out) => return decode(out.attributes.unwrap_or_default()).map(Some),
-                Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => return Ok(None),
-                Err(e) => match classify(e) {
-                    // The item is inside a concurrent transaction (a description change, an
-                    // Administrators membership change): try again shortly.
-                    StoreError::Contention if attempt < AUTH_ATTEMPTS => tokio::time::sleep(Duration::from_millis(5 * attempt as u64)).await,
-                    other => return Err(other),
-                },
-            }
-        }
+        // A collision with a concurrent transaction on the item (a description change, an
+        // Administrators membership change) is tried again shortly.
+        let updated = self
+            .conditional_update(AUTH_ATTEMPTS, || {
+                self.client
+                    .update_item()
+                    .table_name(&*self.table)
+                    .set_key(Some(key.clone()))
+                    .update_expression(
+                        "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
+                         #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator",
+                    )
+                    .condition_expression(
+                        "attribute_exists(#PK) AND #passwordHash = :hash AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)",
+                    )
+                    .expression_attribute_names("#PK", PK)
+                    .expression_attribute_names("#lastUsedAt", "lastUsedAt")
+                    .expression_attribute_names("#lastActiveAt", "lastActiveAt")
+                    .expression_attribute_names("#usage", "usage")
+                    .expression_attribute_names("#day", day)
+                    .expression_attribute_names("#operatorId", "operatorId")
+                    .expression_attribute_names("#ownerIsAdministrator", "ownerIsAdministrator")
+                    .expression_attribute_names("#passwordHash", "passwordHash")
+                    .expression_attribute_names("#ownerIsDisabled", "ownerIsDisabled")
+                    .expression_attribute_values(":false", AttributeValue::Bool(false))
+                    .expression_attribute_values(":now", s(now))
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":one", n(1))
+                    .expression_attribute_values(":hash", s(password_hash))
+                    .return_values(ReturnValue::UpdatedNew)
+                    .send()
+            })
+            .await?;
+        updated.map(|out| decode(out.attributes.unwrap_or_default())).transpose()
     }
 
     /// Removes every API user of a deleted operator (part of finishing its delete). The first

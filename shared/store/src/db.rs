@@ -7,6 +7,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, Select, TransactWriteItem, Update,
 };
@@ -243,6 +244,28 @@ impl Store {
                     tokio::time::sleep(std::time::Duration::from_millis(5 * attempt + u64::from(jitter[0] % 10))).await;
                 }
                 other => return other,
+            }
+        }
+    }
+
+    /// Sends a conditional UpdateItem built by `send` (which is called again for each attempt).
+    /// `Ok(None)` when its condition failed; a collision with a transaction on the item is tried
+    /// again shortly, `attempts` times in all, before it is reported as contention.
+    pub(crate) async fn conditional_update<F, Fut>(&self, attempts: u64, send: F) -> Result<Option<UpdateItemOutput>, StoreError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<UpdateItemOutput, aws_sdk_dynamodb::error::SdkError<UpdateItemError>>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match send().await {
+                Ok(out) => return Ok(Some(out)),
+                Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => return Ok(None),
+                Err(e) => match classify(e) {
+                    StoreError::Contention if attempt < attempts => tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await,
+                    other => return Err(other),
+                },
             }
         }
     }

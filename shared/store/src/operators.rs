@@ -394,36 +394,26 @@ impl Store {
         condition: &str,
         binding: Option<aws_sdk_dynamodb::types::AttributeValue>,
     ) -> Result<bool, StoreError> {
-        use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
         let key = key_item(&scope.operator(operator_id));
         let mut values = HashMap::from([(":one".to_owned(), n(1))]);
         if let Some(binding) = binding {
             values.insert(":binding".to_owned(), binding);
         }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let result = self
-                .client
-                .update_item()
-                .table_name(&*self.table)
-                .set_key(Some(key.clone()))
-                .update_expression(update)
-                .condition_expression(condition)
-                .expression_attribute_names("#PK", crate::keys::PK)
-                .expression_attribute_names("#signIn", "signIn")
-                .expression_attribute_names("#version", "version")
-                .set_expression_attribute_values(Some(values.clone()))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(true),
-                Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => return Ok(false),
-                Err(e) => match crate::error::classify(e) {
-                    StoreError::Contention if attempt < SIGN_IN_ATTEMPTS => tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await,
-                    other => return Err(other),
-                },
-            }
-        }
+        let updated = self
+            .conditional_update(SIGN_IN_ATTEMPTS, || {
+                self.client
+                    .update_item()
+                    .table_name(&*self.table)
+                    .set_key(Some(key.clone()))
+                    .update_expression(update)
+                    .condition_expression(condition)
+                    .expression_attribute_names("#PK", crate::keys::PK)
+                    .expression_attribute_names("#signIn", "signIn")
+                    .expression_attribute_names("#version", "version")
+                    .set_expression_attribute_values(Some(values.clone()))
+                    .send()
+            })
+            .await?;
+        Ok(updated.is_some())
     }
 }
