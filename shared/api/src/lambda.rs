@@ -93,15 +93,16 @@ pub async fn state_or_init_error() -> Result<crate::state::AppState, lambda_http
 async fn report_init_error(reason: &str) {
     let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else { return };
     let body = serde_json::json!({"errorMessage": reason, "errorType": "Runtime.ConfigError", "stackTrace": []});
-    let posted = reqwest::Client::new()
-        .post(format!("http://{api}/2018-06-01/runtime/init/error"))
+    let request = http::Request::post(format!("http://{api}/2018-06-01/runtime/init/error"))
         .header("Lambda-Runtime-Function-Error-Type", "Runtime.ConfigError")
-        .json(&body)
-        .timeout(std::time::Duration::from_secs(2))
-        .send()
-        .await;
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string().into());
+    let posted = match request {
+        Ok(request) => crate::outbound::send(request, true, 64 * 1024, std::time::Duration::from_secs(2)).await.map(drop),
+        Err(_) => Err(crate::outbound::OutboundError::InvalidUrl),
+    };
     if let Err(e) = posted {
-        tracing::warn!(error = %e, "could not report the init error to the Runtime API");
+        tracing::warn!(error = ?e, "could not report the init error to the Runtime API");
     }
 }
 

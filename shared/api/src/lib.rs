@@ -15,6 +15,7 @@ pub mod lambda;
 pub mod lists;
 pub mod operators;
 pub mod openapi;
+pub mod outbound;
 pub mod provisioning;
 pub mod retry;
 pub mod routes;

@@ -45,7 +45,8 @@ struct State {
 
 pub(super) struct JwksSource {
     url: String,
-    http: reqwest::Client,
+    /// Plain http is allowed (a loopback provider outside Lambda, see [`super::jwks_url_allowed`]).
+    plain_http_allowed: bool,
     refetch_interval: Duration,
     now: Ticker,
     state: RwLock<State>,
@@ -61,18 +62,9 @@ impl JwksSource {
     /// `url` has passed [`super::jwks_url_allowed`] for `deployment`.
     pub(super) fn new(url: String, refetch_interval: Duration, now: Ticker, deployment: Deployment) -> Self {
         let plain_http_allowed = deployment != Deployment::Lambda && url.starts_with("http://");
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            // A redirect could lead anywhere (plain http, another host): the configured URL must
-            // answer itself.
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(!plain_http_allowed)
-            .build()
-            .unwrap_or_default();
         JwksSource {
             url,
-            http,
+            plain_http_allowed,
             refetch_interval,
             now,
             state: RwLock::new(State::default()),
@@ -169,38 +161,24 @@ impl JwksSource {
         }
     }
 
+    /// One GET of the document; a redirect is not followed (the configured URL must answer
+    /// itself: a redirect could lead anywhere, plain http or another host).
     async fn fetch(&self) -> Result<Vec<JwkKey>, &'static str> {
-        let mut response = self
-            .http
-            .get(&self.url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
+        let request = http::Request::get(&self.url)
+            .header(http::header::ACCEPT, "application/json")
+            .body(Default::default())
             .map_err(|_| "request failed")?;
-        if response.status().is_redirection() {
+        let response = crate::outbound::send(request, self.plain_http_allowed, MAX_JWKS_BYTES, FETCH_TIMEOUT).await.map_err(|e| match e {
+            crate::outbound::OutboundError::TooLarge => "document too large",
+            _ => "request failed",
+        })?;
+        if response.status.is_redirection() {
             return Err("redirected (redirects are not followed)");
         }
-        if !response.status().is_success() {
+        if !response.status.is_success() {
             return Err("unexpected status");
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
-        {
-            return Err("document too large");
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|_| "reading the body failed")?
-        {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err("document too large");
-            }
-            body.extend_from_slice(&chunk);
-        }
-        parse_jwks(&body)
+        parse_jwks(&response.body)
     }
 }
 

@@ -103,20 +103,21 @@ impl fmt::Debug for JwtConfig {
 /// `http://` only outside Lambda and only to a loopback host (`127.0.0.1`, `localhost`, `[::1]`),
 /// so that local runs and tests can serve keys on this machine. `Err` says why not.
 pub fn jwks_url_allowed(url: &str, deployment: Deployment) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| "HUB_JWKS_URL is not a URL".to_owned())?;
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if deployment != Deployment::Lambda && is_loopback(&parsed) => Ok(()),
-        "http" if deployment == Deployment::Lambda => {
+    let parsed: http::Uri = url.parse().map_err(|_| "HUB_JWKS_URL is not a URL".to_owned())?;
+    let host = parsed.authority().filter(|a| !a.as_str().contains('@') && !a.host().is_empty()).map(|a| a.host());
+    let Some(host) = host else { return Err("HUB_JWKS_URL is not an https:// URL with a host (and no user information)".into()) };
+    match parsed.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") if deployment != Deployment::Lambda && is_loopback(host) => Ok(()),
+        Some("http") if deployment == Deployment::Lambda => {
             Err("HUB_JWKS_URL must be https:// inside AWS Lambda (keys fetched over plain http could be replaced on the way)".into())
         }
-        "http" => Err("HUB_JWKS_URL must be https:// (plain http is allowed only to 127.0.0.1, localhost or [::1])".into()),
+        Some("http") => Err("HUB_JWKS_URL must be https:// (plain http is allowed only to 127.0.0.1, localhost or [::1])".into()),
         _ => Err("HUB_JWKS_URL must be an https:// URL".into()),
     }
 }
 
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let Some(host) = url.host_str() else { return false };
+fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
