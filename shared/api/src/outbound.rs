@@ -5,7 +5,7 @@
 //! One request per connection (both are rare: a JWKS at most once a minute, an init error once),
 //! over hyper's HTTP/1.1 client connection and rustls on aws-lc: the pieces the DynamoDB client
 //! links already. A general-purpose client (reqwest) brought a second TLS crypto library (ring),
-//! a bundled root store and character-set tables into every function (BENCHMARKS.md, part 4).
+//! a bundled root store and URL parsing with IDNA into every function (BENCHMARKS.md, part 4).
 //!
 //! - Redirects are never followed: a 3xx is an answer like any other.
 //! - `https://` trusts the operating system's roots (as the SDK's default client does), loaded
