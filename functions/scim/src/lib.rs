@@ -121,7 +121,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     match hub_api::scim_token::authenticate(&state, header.as_deref()).await {
         Ok(caller) => {
-            let request_id = hub_api::lambda::request_id(&req).unwrap_or_else(hub_api::values::new_id);
+            let request_id = hub_api::caller::request_id(&req).unwrap_or_else(hub_api::values::new_id);
             req.extensions_mut().insert(caller);
             req.extensions_mut().insert(RequestId(request_id));
             next.run(req).await
