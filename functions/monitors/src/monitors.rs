@@ -1,10 +1,10 @@
 //! Monitors themselves: list, register, read, edit, delete.
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, PathIds, Query, double_option};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
@@ -13,9 +13,7 @@ use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::MonitorRecord;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use hub_api::extract::{body_after_role_check, from_object};
 
 hub_api::string_enum_schema!(ModeSchema, "MonitorMode", MonitorMode::ALL.map(|m| m.as_str()), "A monitor's mode; `Production` when a create leaves it out.");
 
@@ -113,10 +111,8 @@ pub struct CreateMonitor {
 #[utoipa::path(post, path = "/monitors", operation_id = "createMonitor", tag = "Monitors", request_body = CreateMonitor,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Registered", body = MonitorView, headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let body = CreateBody::<Value>::from_request(request, &state).await?;
-    let input: CreateMonitor = from_object(body.value)?;
+pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateMonitor>) -> ApiResult<Response> {
+    let input = body.value;
     let mut errors = Vec::new();
     let name = match input.name {
         Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
@@ -261,13 +257,12 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds(id): PathIds<String>,
+    Admin(caller): Admin,
     if_match: IfMatch,
-    request: Request,
+    JsonBody(patch): JsonBody<UpdateMonitor>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let changes = parse_changes(body_after_role_check(&state, request).await?)?;
+    let changes = parse_changes(patch)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
         let current = load(&state, &caller, &id).await?;
@@ -297,8 +292,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/monitors/{id}", operation_id = "deleteMonitor", tag = "Monitors",
     params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its authorizations")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     retrying(|| async {
         let Some(monitor) = state.store.monitor(&scope, &id).await? else {

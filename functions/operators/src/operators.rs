@@ -2,7 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
@@ -80,11 +80,10 @@ pub struct CreateOperator {
         headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     key: IdempotencyKey,
     body: CreateBody<CreateOperator>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
     let input = body.value;
     let mut errors = Vec::new();
     let email = match input.email.as_deref() {
@@ -259,15 +258,16 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds(id): PathIds<String>,
+    SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateOperator>,
 ) -> ApiResult<Response> {
     // Personal settings are self-service; the email (the login), the Active switch and
     // disabling are not.
-    let admin_only = patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some();
-    if admin_only { caller.require_admin()? } else { caller.require_admin_or_self(&id)? }
+    if patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some() {
+        caller.require_admin()?;
+    }
     let scope = caller.scope();
     let updated = hub_api::operators::update(&state, &scope, &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
     let account = load_account(&state, &scope).await?;
@@ -278,8 +278,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/operators/{id}", operation_id = "deleteOperator", tag = "Operators",
     params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     hub_api::operators::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

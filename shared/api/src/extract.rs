@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::caller::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::values::ResourceId;
 
@@ -112,6 +113,12 @@ impl FromPathSegments for String {
     }
 }
 
+impl FromPathSegments for Vec<String> {
+    fn from_segments(segments: Vec<String>) -> Option<Self> {
+        Some(segments)
+    }
+}
+
 impl FromPathSegments for (String, String) {
     fn from_segments(segments: Vec<String>) -> Option<Self> {
         let [a, b]: [String; 2] = segments.try_into().ok()?;
@@ -132,6 +139,42 @@ impl<S: Send + Sync, T: FromPathSegments> FromRequestParts<S> for PathIds<T> {
             segments.push(value);
         }
         T::from_segments(segments).map(PathIds).ok_or(ApiError::NotFound)
+    }
+}
+
+/// The caller of an administrator-only route; anyone else is refused with 403.
+///
+/// Extractors that read only the request's head run in the order of the handler's arguments, and
+/// the body's extractor always comes last: a handler taking `Admin` before its body refuses a
+/// caller who may not write before it reads what it sent, so the validation of a body tells such
+/// a caller nothing. The signature says it; no handler can forget the check.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_admin()?;
+        Ok(Admin(caller))
+    }
+}
+
+/// The caller of a route on one operator's own things (`/operators/{id}/...`, the operator named
+/// first in the path): administrators, or that operator; anyone else is refused with 403, like
+/// [`Admin`] before the body is read. A malformed id in the path is 404 first.
+#[derive(Debug, Clone)]
+pub struct SelfOrAdmin(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for SelfOrAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let PathIds(ids) = PathIds::<Vec<String>>::from_request_parts(parts, state).await?;
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_admin_or_self(ids.first().ok_or(ApiError::NotFound)?)?;
+        Ok(SelfOrAdmin(caller))
     }
 }
 
@@ -237,11 +280,4 @@ where
     D: serde::Deserializer<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
-/// Reads a request's JSON body inside the handler, after its role check, so that a caller who
-/// may not write learns nothing from the validation of what it sent.
-pub async fn body_after_role_check<T: DeserializeOwned>(state: &crate::AppState, request: Request) -> Result<T, ApiError> {
-    let JsonBody(document) = JsonBody::<serde_json::Value>::from_request(request, state).await?;
-    from_object(document)
 }
