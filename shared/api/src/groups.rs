@@ -184,9 +184,8 @@ pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &Audit
         if !state.store.is_member(scope, group_id, operator_id).await? {
             return Ok(false);
         }
-        if group_id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
-            return Err(ApiError::Conflict(Conflict::LastAdministrator));
-        }
+        // The last enabled administrator is kept by `check_removal` (and the store's guard on
+        // Administrators' member count): the rule lives there, once.
         let rules = check_removal(state, scope, &Removal::Membership { group_id, operator_id }, &account).await?;
         state.store.remove_member(scope, &group, operator_id, &rules, &member_event(audit, &group, operator_id, false)).await?;
         Ok(true)
