@@ -231,16 +231,16 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         };
         let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
         let location = location(&record.api_user_id);
-        // The replayable answer leaves the password out: it is never stored.
-        let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
             "apiUser.created",
             ("ApiUser", &record.api_user_id, Some(&record.description)),
             hub_api::audit::created(&record),
         );
-        let result = state.store.create_api_user(&scope, &record, &password_hash(&password), &roster, idem.as_ref(), &event).await;
-        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        // The replayable answer leaves the password out: it is never stored.
+        let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, password_hash(&password), &roster, &event);
+        let write = move |idem: Option<_>| async move { store.create_api_user(scope, record, &hash, roster, idem.as_ref(), event).await };
+        if let Some(replay) = idempotency.write(&state, &scope, &view, Some(&location), write).await? {
             return Ok(Created::Replay(replay));
         }
         Ok(Created::New(view, password))

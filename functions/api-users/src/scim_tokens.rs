@@ -105,15 +105,16 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
         let token = new_scim_token(&caller.account_id, &record.scim_token_id)?;
         let view = ScimTokenView::from(record.clone());
         let location = format!("/scim-tokens/{}", record.scim_token_id);
-        let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
             "scimToken.created",
             ("ScimToken", &record.scim_token_id, Some(&record.description)),
             hub_api::audit::created(&record),
         );
-        let result = state.store.create_scim_token(&scope, &record, &scim_token_hash(&token), &roster, idem.as_ref(), &event).await;
-        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        // The replayable answer leaves the token out: only its hash is kept.
+        let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, scim_token_hash(&token), &roster, &event);
+        let write = move |idem: Option<_>| async move { store.create_scim_token(scope, record, &hash, roster, idem.as_ref(), event).await };
+        if let Some(replay) = idempotency.write(&state, &scope, &view, Some(&location), write).await? {
             return Ok(Created::Replay(replay));
         }
         Ok(Created::New(view, token))

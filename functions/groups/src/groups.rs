@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
@@ -62,11 +62,6 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
 pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateGroup>) -> ApiResult<Response> {
     let description = description(body.value.description.as_deref())?;
 
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /groups", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
         group_id: new_id(),
@@ -81,13 +76,12 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
     };
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
-    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
     let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
-    let result = state.store.create_group(&scope, &record, idem.as_ref(), &audit).await;
-    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
-        return Ok(replay);
-    }
-    Ok(Versioned::created(record.version, view, location).into_response())
+    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
+    idempotency::create(&state, &caller, "POST /groups", key, body.fingerprint, created, |idem| async move {
+        store.create_group(&scope, &record, idem.as_ref(), &audit).await
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/groups/{id}", operation_id = "getGroup", tag = "Groups", params(("id" = String, Path, description = "Group id")),

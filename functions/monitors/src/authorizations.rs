@@ -175,10 +175,10 @@ pub async fn grant(
             }
         }
         let after = views(held.iter().chain(&add).cloned().collect())?;
-        let idem = idempotency.record(&state, StatusCode::CREATED, &after, None)?;
         let event = authorization_event(&state, &caller, &monitor, &add, true);
-        let result = state.store.grant_monitor_authorizations(&scope, &id, &principal, &keep, &add, idem.as_ref(), &event).await;
-        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        let (store, scope, id, principal, keep, add, event) = (&state.store, &scope, &id, &principal, &keep, &add, &event);
+        let write = move |idem: Option<_>| async move { store.grant_monitor_authorizations(scope, id, principal, keep, add, idem.as_ref(), event).await };
+        if let Some(replay) = idempotency.write(&state, &scope, &after, None, write).await? {
             return Ok(replay);
         }
         Ok((StatusCode::CREATED, axum::Json(after)).into_response())

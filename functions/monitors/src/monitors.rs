@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
 use hub_api::values::{MonitorMode, new_id};
@@ -144,11 +144,6 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
     let is_active = is_active.unwrap_or(mode != MonitorMode::Development);
     check_mode_and_activity(mode, is_active)?;
 
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /monitors", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
     let now = state.clock.now_rfc3339();
     let record = MonitorRecord {
         monitor_id: new_id(),
@@ -161,18 +156,17 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
     };
     let location = format!("/monitors/{}", record.monitor_id);
     let view = MonitorView::from(record.clone());
-    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
     let event = hub_api::audit::event(
         &hub_api::audit::caller_context(&state, &caller),
         "monitor.created",
         ("Monitor", &record.monitor_id, Some(&record.name)),
         hub_api::audit::created(&record),
     );
-    let result = state.store.create_monitor(&scope, &record, idem.as_ref(), &event).await;
-    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
-        return Ok(replay);
-    }
-    Ok(Versioned::created(record.version, view, location).into_response())
+    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
+    idempotency::create(&state, &caller, "POST /monitors", key, body.fingerprint, created, |idem| async move {
+        store.create_monitor(&scope, &record, idem.as_ref(), &event).await
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/monitors/{id}", operation_id = "getMonitor", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),

@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, new_id};
@@ -109,11 +109,6 @@ pub async fn create(
         return Err(ApiError::Validation(errors));
     };
 
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /operators", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
     let now = state.clock.now_rfc3339();
     let record = OperatorRecord {
         mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
@@ -126,13 +121,12 @@ pub async fn create(
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
-    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
     let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
-    let result = state.store.create_operator(&scope, &record, idem.as_ref(), &audit).await;
-    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
-        return Ok(replay);
-    }
-    Ok(Versioned::created(record.version, view, location).into_response())
+    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
+    idempotency::create(&state, &caller, "POST /operators", key, body.fingerprint, created, |idem| async move {
+        store.create_operator(&scope, &record, idem.as_ref(), &audit).await
+    })
+    .await
 }
 
 /// The operator named in the path, or 404.

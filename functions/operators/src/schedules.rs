@@ -68,9 +68,9 @@ async fn change_schedules(
             return Ok(Written::Schedule(view));
         };
         let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
-        let record = idempotency.record(state, StatusCode::CREATED, &view, Some(&location))?;
-        let result = state.store.update_operator(&scope, &current, &next, record.as_ref(), &event).await;
-        Ok(match idempotency.settle(state, &scope, result).await? {
+        let (store, scope, current, next, event) = (&state.store, &scope, &current, &next, &event);
+        let write = move |record: Option<_>| async move { store.update_operator(scope, current, next, record.as_ref(), event).await };
+        Ok(match idempotency.write(state, &scope, &view, Some(&location), write).await? {
             Some(replay) => Written::Replayed(replay),
             None => Written::Schedule(view),
         })
