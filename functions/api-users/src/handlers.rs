@@ -30,7 +30,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
+use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
@@ -300,11 +300,9 @@ pub async fn update(
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateApiUser>,
 ) -> ApiResult<Response> {
-    let description = match &patch.description {
-        None => None,
-        Some(None) => return Err(ApiError::field("description", "is required and cannot be null")),
-        Some(Some(d)) => Some(GroupDescription::parse(d).map_err(|m| ApiError::field("description", m))?),
-    };
+    let mut errors = Vec::new();
+    let description = patch_field(&mut errors, "description", &patch.description, "is required and cannot be null", GroupDescription::parse);
+    no_errors(errors)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
         let mut user = load(&state, &caller, &id).await?;

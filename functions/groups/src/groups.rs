@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
-use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
+use hub_api::error::{ApiError, ApiResult, Conflict};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{GroupDescription, new_id};
@@ -111,11 +111,9 @@ pub async fn update(
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateGroup>,
 ) -> ApiResult<Response> {
-    let description = match &patch.description {
-        None => None,
-        Some(None) => return Err(ApiError::Validation(vec![FieldError::new("description", "must not be null")])),
-        Some(Some(d)) => Some(GroupDescription::parse(d).map_err(|m| ApiError::field("description", m))?),
-    };
+    let mut errors = Vec::new();
+    let description = patch_field(&mut errors, "description", &patch.description, "must not be null", GroupDescription::parse);
+    no_errors(errors)?;
     // The only changeable field of a group is its name, which the system groups keep.
     if is_system_group(&id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));

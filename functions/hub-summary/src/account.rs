@@ -2,8 +2,8 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IfMatch, JsonBody, double_option};
+use hub_api::error::ApiResult;
+use hub_api::extract::{Admin, IfMatch, JsonBody, double_option, no_errors, patch_field};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::values::{AccountType, TimeZoneName};
@@ -94,25 +94,9 @@ fn account_name(input: &str) -> Result<String, String> {
     responses((status = 200, body = AccountView, headers(("ETag" = String)))))]
 pub async fn update(State(state): State<AppState>, Admin(caller): Admin, if_match: IfMatch, JsonBody(patch): JsonBody<UpdateAccount>) -> ApiResult<Response> {
     let mut errors = Vec::new();
-    let name = match &patch.name {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("name", "is required and cannot be null"));
-            None
-        }
-        Some(Some(n)) => account_name(n).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
-    };
-    let time_zone = match &patch.time_zone {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("timeZone", "is required and cannot be null"));
-            None
-        }
-        Some(Some(tz)) => TimeZoneName::parse(tz).map_err(|m| errors.push(FieldError::new("timeZone", m))).ok(),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", account_name);
+    let time_zone = patch_field(&mut errors, "timeZone", &patch.time_zone, "is required and cannot be null", TimeZoneName::parse);
+    no_errors(errors)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
         let current = load_account(&state, &scope).await?;

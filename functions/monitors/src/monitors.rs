@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
@@ -121,23 +121,10 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
             None
         }
     };
-    let mode = match input.mode {
-        None => Some(MonitorMode::default()),
-        Some(None) => {
-            errors.push(FieldError::new("mode", "must not be null"));
-            None
-        }
-        Some(Some(mode)) => MonitorMode::parse(&mode).map_err(|m| errors.push(FieldError::new("mode", m))).ok(),
-    };
-    let is_active = match input.is_active {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("isActive", "must be true or false"));
-            None
-        }
-        Some(Some(active)) => Some(active),
-    };
-    let (Some(name), Some(mode), true) = (name, mode, errors.is_empty()) else {
+    // A mode left out is the default one.
+    let mode = patch_field(&mut errors, "mode", &input.mode, "must not be null", MonitorMode::parse).unwrap_or_default();
+    let is_active = patch_field(&mut errors, "isActive", &input.is_active, "must be true or false", |a: &bool| Ok(*a));
+    let (Some(name), true) = (name, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
     // Active by default, except in Development, where a monitor never runs.
@@ -202,31 +189,11 @@ struct MonitorChanges {
 
 fn parse_changes(patch: UpdateMonitor) -> ApiResult<MonitorChanges> {
     let mut errors = Vec::new();
-    let name = match patch.name {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("name", "is required and cannot be null"));
-            None
-        }
-        Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
-    };
-    let mode = match patch.mode {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("mode", "must not be null"));
-            None
-        }
-        Some(Some(mode)) => MonitorMode::parse(&mode).map_err(|m| errors.push(FieldError::new("mode", m))).ok(),
-    };
-    let is_active = match patch.is_active {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("isActive", "must be true or false"));
-            None
-        }
-        Some(active) => active,
-    };
-    if errors.is_empty() { Ok(MonitorChanges { name, mode, is_active }) } else { Err(ApiError::Validation(errors)) }
+    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", monitor_name);
+    let mode = patch_field(&mut errors, "mode", &patch.mode, "must not be null", MonitorMode::parse);
+    let is_active = patch_field(&mut errors, "isActive", &patch.is_active, "must be true or false", |a: &bool| Ok(*a));
+    no_errors(errors)?;
+    Ok(MonitorChanges { name, mode, is_active })
 }
 
 /// `current` with `changes` applied, validated as a whole.

@@ -2,7 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
@@ -182,28 +182,6 @@ pub struct UpdateOperator {
     is_account_administrator: Option<serde_json::Value>,
 }
 
-/// A nullable field of a PATCH: absent keeps, null clears, a value is validated.
-fn patch_field<T>(
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    current: &Option<String>,
-    patch: &Option<Option<String>>,
-    parse: impl Fn(&str) -> Result<T, String>,
-    render: impl Fn(T) -> String,
-) -> Option<String> {
-    match patch {
-        None => current.clone(),
-        Some(None) => None,
-        Some(Some(v)) => match parse(v) {
-            Ok(value) => Some(render(value)),
-            Err(m) => {
-                errors.push(FieldError::new(field, m));
-                current.clone()
-            }
-        },
-    }
-}
-
 fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRecord, ApiError> {
     let mut errors = Vec::new();
     if patch.is_administrator.is_some() {
@@ -213,38 +191,26 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
         errors.push(FieldError::new("isAccountAdministrator", "is read-only"));
     }
     let mut next = op.clone();
-    match &patch.email {
-        None => {}
-        Some(None) => errors.push(FieldError::new("email", "is required and cannot be null")),
-        Some(Some(email)) => match Email::parse(email) {
-            Ok(e) => next.email = e.as_str().to_owned(),
-            Err(m) => errors.push(FieldError::new("email", m)),
-        },
+    if let Some(email) = patch_field(&mut errors, "email", &patch.email, "is required and cannot be null", Email::parse) {
+        next.email = email.as_str().to_owned();
     }
-    match &patch.full_name {
-        None => {}
-        Some(None) => errors.push(FieldError::new("fullName", "is required and cannot be null")),
-        Some(Some(name)) => match FullName::parse(name) {
-            Ok(n) => next.full_name = n.as_str().to_owned(),
-            Err(m) => errors.push(FieldError::new("fullName", m)),
-        },
+    if let Some(name) = patch_field(&mut errors, "fullName", &patch.full_name, "is required and cannot be null", FullName::parse) {
+        next.full_name = name.as_str().to_owned();
     }
-    next.mobile_phone = patch_field(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
-    next.backup_email = patch_field(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e.as_str().to_owned());
-    next.culture_name = patch_field(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
-    next.time_zone = patch_field(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
-    next.default_dashboard = patch_field(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);
-    match patch.is_on_duty {
-        None => {}
-        Some(None) => errors.push(FieldError::new("isOnDuty", "must be true or false")),
-        Some(Some(on)) => next.is_on_duty = on,
+    next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
+    next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e.as_str().to_owned());
+    next.culture_name = patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
+    next.time_zone = patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
+    next.default_dashboard = patch_nullable(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);
+    let flag = |b: &bool| Ok(*b);
+    if let Some(on) = patch_field(&mut errors, "isOnDuty", &patch.is_on_duty, "must be true or false", flag) {
+        next.is_on_duty = on;
     }
-    match patch.is_disabled {
-        None => {}
-        Some(None) => errors.push(FieldError::new("isDisabled", "must be true or false")),
-        Some(Some(disabled)) => next.is_disabled = disabled,
+    if let Some(disabled) = patch_field(&mut errors, "isDisabled", &patch.is_disabled, "must be true or false", flag) {
+        next.is_disabled = disabled;
     }
-    if errors.is_empty() { Ok(next) } else { Err(ApiError::Validation(errors)) }
+    no_errors(errors)?;
+    Ok(next)
 }
 
 #[utoipa::path(patch, path = "/operators/{id}", operation_id = "updateOperator", tag = "Operators", request_body = UpdateOperator,

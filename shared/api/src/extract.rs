@@ -281,3 +281,49 @@ where
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
+
+/// A PATCH field that cannot be cleared (read with [`double_option`]): absent keeps (`None`),
+/// a value is `parse`d, `null` is refused with `if_null`; a refusal is pushed onto `errors`
+/// against `field` (and gives `None`), so that one answer lists every invalid field.
+pub fn patch_field<P: ?Sized, V, T>(errors: &mut Vec<FieldError>, field: &str, patch: &Option<Option<V>>, if_null: &str, parse: impl FnOnce(&P) -> Result<T, String>) -> Option<T>
+where
+    V: std::borrow::Borrow<P>,
+{
+    match patch {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new(field, if_null));
+            None
+        }
+        Some(Some(value)) => parse(value.borrow()).map_err(|m| errors.push(FieldError::new(field, m))).ok(),
+    }
+}
+
+/// A PATCH field that may be cleared: absent keeps `current`, `null` clears it, a value is
+/// `parse`d and stored as `render` writes it; a refusal is pushed onto `errors` against `field`
+/// (and keeps `current`).
+pub fn patch_nullable<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    current: &Option<String>,
+    patch: &Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, String>,
+    render: impl Fn(T) -> String,
+) -> Option<String> {
+    match patch {
+        None => current.clone(),
+        Some(None) => None,
+        Some(Some(v)) => match parse(v) {
+            Ok(value) => Some(render(value)),
+            Err(m) => {
+                errors.push(FieldError::new(field, m));
+                current.clone()
+            }
+        },
+    }
+}
+
+/// Every refusal collected in `errors` as one `validation_failed`; `Ok` when there is none.
+pub fn no_errors(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
