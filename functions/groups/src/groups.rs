@@ -119,7 +119,10 @@ pub async fn update(
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
     let updated = match &description {
-        Some(description) => hub_api::groups::rename(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match, description).await?,
+        Some(description) => {
+            let rename = |g: &GroupRecord| Ok(GroupRecord { description: description.as_str().to_owned(), ..g.clone() });
+            hub_api::groups::change(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match, rename).await?
+        }
         None => {
             let current = load(&state, &caller, &id).await?;
             if_match.check(current.version)?;
