@@ -14,8 +14,14 @@ use std::path::Path;
 pub fn module_references(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut files = Vec::new();
     collect(src, src, &mut files);
-    let root = ["lib.rs", "main.rs"].iter().map(|f| src.join(f)).find(|p| p.exists()).expect("a lib.rs or main.rs");
-    let reexports = reexports(&clean(&std::fs::read_to_string(&root).expect("the crate root")));
+    let root = ["lib.rs", "main.rs"]
+        .iter()
+        .map(|f| src.join(f))
+        .find(|p| p.exists())
+        .expect("a lib.rs or main.rs");
+    let reexports = reexports(&clean(
+        &std::fs::read_to_string(&root).expect("the crate root"),
+    ));
     let mut refs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (module, depth, path) in files {
         let text = clean(&std::fs::read_to_string(&path).expect("a source file"));
@@ -49,10 +55,14 @@ pub fn violations(src: &Path, layers: &[(&str, &[&str])]) -> Vec<String> {
     for (i, (name, modules)) in layers.iter().enumerate() {
         for m in *modules {
             if layer_of.insert(m, i).is_some() {
-                problems.push(format!("module `{m}` is listed in two layers (again in `{name}`)"));
+                problems.push(format!(
+                    "module `{m}` is listed in two layers (again in `{name}`)"
+                ));
             }
             if !refs.contains_key(*m) {
-                problems.push(format!("layer `{name}` lists `{m}`, which is not a module of the crate"));
+                problems.push(format!(
+                    "layer `{name}` lists `{m}`, which is not a module of the crate"
+                ));
             }
         }
     }
@@ -73,7 +83,10 @@ pub fn violations(src: &Path, layers: &[(&str, &[&str])]) -> Vec<String> {
         }
     }
     for cycle in cycles(&refs) {
-        problems.push(format!("modules refer to each other in a loop: {}", cycle.join(" → ")));
+        problems.push(format!(
+            "modules refer to each other in a loop: {}",
+            cycle.join(" → ")
+        ));
     }
     problems
 }
@@ -82,7 +95,12 @@ pub fn violations(src: &Path, layers: &[(&str, &[&str])]) -> Vec<String> {
 /// more than one module).
 pub fn cycles(refs: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     // Kosaraju: finishing order on the graph, then components on the reversed graph.
-    fn visit<'a>(v: &'a str, refs: &'a BTreeMap<String, BTreeSet<String>>, seen: &mut BTreeSet<&'a str>, order: &mut Vec<&'a str>) {
+    fn visit<'a>(
+        v: &'a str,
+        refs: &'a BTreeMap<String, BTreeSet<String>>,
+        seen: &mut BTreeSet<&'a str>,
+        order: &mut Vec<&'a str>,
+    ) {
         if !seen.insert(v) {
             return;
         }
@@ -96,7 +114,8 @@ pub fn cycles(refs: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     for v in refs.keys() {
         visit(v, refs, &mut seen, &mut order);
     }
-    let mut reversed: BTreeMap<String, BTreeSet<String>> = refs.keys().map(|k| (k.clone(), BTreeSet::new())).collect();
+    let mut reversed: BTreeMap<String, BTreeSet<String>> =
+        refs.keys().map(|k| (k.clone(), BTreeSet::new())).collect();
     for (v, targets) in refs {
         for w in targets {
             reversed.entry(w.clone()).or_default().insert(v.clone());
@@ -116,7 +135,10 @@ pub fn cycles(refs: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 }
 
 fn collect(src: &Path, dir: &Path, out: &mut Vec<(String, usize, std::path::PathBuf)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("a source directory").map(|e| e.expect("an entry").path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("a source directory")
+        .map(|e| e.expect("an entry").path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -127,13 +149,20 @@ fn collect(src: &Path, dir: &Path, out: &mut Vec<(String, usize, std::path::Path
             continue;
         }
         let relative = path.strip_prefix(src).expect("below src");
-        let parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = relative
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
         if parts.len() == 1 && (parts[0] == "lib.rs" || parts[0] == "main.rs") {
             continue;
         }
         let module = parts[0].trim_end_matches(".rs").to_owned();
         // `src/a.rs` and `src/a/mod.rs` are the module itself; deeper files are its children.
-        let depth = if parts.len() == 1 || (parts.len() == 2 && parts[1] == "mod.rs") { 1 } else { parts.len() };
+        let depth = if parts.len() == 1 || (parts.len() == 2 && parts[1] == "mod.rs") {
+            1
+        } else {
+            parts.len()
+        };
         out.push((module, depth, path));
     }
 }
@@ -142,10 +171,22 @@ fn collect(src: &Path, dir: &Path, out: &mut Vec<(String, usize, std::path::Path
 fn reexports(root: &str) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
     for statement in root.split(';') {
-        let Some(rest) = statement.trim().strip_prefix("pub use ") else { continue };
-        let rest = rest.trim().trim_start_matches("crate::").trim_start_matches("self::");
-        let Some((module, names)) = rest.split_once("::") else { continue };
-        for name in names.trim().trim_start_matches('{').trim_end_matches('}').split(',') {
+        let Some(rest) = statement.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let rest = rest
+            .trim()
+            .trim_start_matches("crate::")
+            .trim_start_matches("self::");
+        let Some((module, names)) = rest.split_once("::") else {
+            continue;
+        };
+        for name in names
+            .trim()
+            .trim_start_matches('{')
+            .trim_end_matches('}')
+            .split(',')
+        {
             let name = name.split(" as ").last().unwrap_or("").trim();
             if !name.is_empty() {
                 map.insert(name.to_owned(), module.trim().to_owned());
@@ -179,13 +220,20 @@ fn referenced(text: &str, prefix: &str) -> BTreeSet<String> {
                 }
             }
             for item in items {
-                let name: String = item.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let name: String = item
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
                 if !name.is_empty() {
                     names.insert(name);
                 }
             }
         } else {
-            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
             if !name.is_empty() {
                 names.insert(name);
             }
@@ -228,11 +276,14 @@ fn strip_comments_and_literals(source: &str) -> String {
                 }
             }
             out.push(' ');
-        } else if (c == 'r' || (c == 'b' && next == Some('r'))) && !out.chars().next_back().is_some_and(ident) && {
-            let start = if c == 'b' { i + 2 } else { i + 1 };
-            let hashes = chars[start..].iter().take_while(|&&h| h == '#').count();
-            chars.get(start + hashes) == Some(&'"')
-        } {
+        } else if (c == 'r' || (c == 'b' && next == Some('r')))
+            && !out.chars().next_back().is_some_and(ident)
+            && {
+                let start = if c == 'b' { i + 2 } else { i + 1 };
+                let hashes = chars[start..].iter().take_while(|&&h| h == '#').count();
+                chars.get(start + hashes) == Some(&'"')
+            }
+        {
             // A raw string: r"..", r#".."#, br"..".
             let start = if c == 'b' { i + 2 } else { i + 1 };
             let hashes = chars[start..].iter().take_while(|&&h| h == '#').count();
@@ -241,7 +292,14 @@ fn strip_comments_and_literals(source: &str) -> String {
                 if i >= chars.len() {
                     break;
                 }
-                if chars[i] == '"' && chars[i + 1..].iter().take(hashes).filter(|&&h| h == '#').count() == hashes {
+                if chars[i] == '"'
+                    && chars[i + 1..]
+                        .iter()
+                        .take(hashes)
+                        .filter(|&&h| h == '#')
+                        .count()
+                        == hashes
+                {
                     i += 1 + hashes;
                     break;
                 }
