@@ -208,6 +208,17 @@ mod tests {
 
     const SECOND: Duration = Duration::from_secs(1);
 
+    /// Why `request` gets no answer.
+    async fn refusal(
+        request: Request<Bytes>,
+        allow_plain_http: bool,
+        max_body: usize,
+    ) -> OutboundError {
+        send(request, allow_plain_http, max_body, SECOND)
+            .await
+            .unwrap_err()
+    }
+
     #[tokio::test]
     async fn answers_are_read_whole_within_the_limit_and_redirects_are_answers() {
         use axum::routing::{get as route_get, post};
@@ -234,15 +245,11 @@ mod tests {
             .unwrap();
         assert_eq!((small.status, small.body.len()), (StatusCode::OK, 100));
         assert_eq!(
-            send(get(&format!("{base}/small")), true, 99, SECOND)
-                .await
-                .unwrap_err(),
+            refusal(get(&format!("{base}/small")), true, 99).await,
             OutboundError::TooLarge
         );
         assert_eq!(
-            send(get(&format!("{base}/big")), true, 1_000, SECOND)
-                .await
-                .unwrap_err(),
+            refusal(get(&format!("{base}/big")), true, 1_000).await,
             OutboundError::TooLarge
         );
         let moved = send(get(&format!("{base}/moved")), true, 100, SECOND)
@@ -264,18 +271,16 @@ mod tests {
         let base =
             serve(axum::Router::new().route("/", axum::routing::get(|| async { "ok" }))).await;
         assert_eq!(
-            send(get(&base), false, 100, SECOND).await.unwrap_err(),
+            refusal(get(&base), false, 100).await,
             OutboundError::PlainHttp
         );
         let addr = base.trim_start_matches("http://");
         assert_eq!(
-            send(get(&format!("http://user@{addr}/")), true, 100, SECOND)
-                .await
-                .unwrap_err(),
+            refusal(get(&format!("http://user@{addr}/")), true, 100).await,
             OutboundError::InvalidUrl
         );
         assert_eq!(
-            send(get("/relative"), true, 100, SECOND).await.unwrap_err(),
+            refusal(get("/relative"), true, 100).await,
             OutboundError::InvalidUrl
         );
         // A listener that was closed: nothing answers on its port.
@@ -285,9 +290,7 @@ mod tests {
             .local_addr()
             .unwrap();
         assert_eq!(
-            send(get(&format!("http://{closed}/")), true, 100, SECOND)
-                .await
-                .unwrap_err(),
+            refusal(get(&format!("http://{closed}/")), true, 100).await,
             OutboundError::Connect
         );
     }
@@ -299,10 +302,7 @@ mod tests {
         let base =
             serve(axum::Router::new().route("/", axum::routing::get(|| async { "ok" }))).await;
         let https = base.replace("http://", "https://");
-        assert_eq!(
-            send(get(&https), false, 100, SECOND).await.unwrap_err(),
-            OutboundError::Tls
-        );
+        assert_eq!(refusal(get(&https), false, 100).await, OutboundError::Tls);
         // With no roots at all, nothing is attempted.
         let none = exchange(get(&https), false, 100, || None).await;
         assert_eq!(none.unwrap_err(), OutboundError::Tls);
