@@ -44,7 +44,7 @@ fn event(i: usize, total: usize, now: jiff::Timestamp) -> Audit {
     let ctx = AuditContext {
         request_id: format!("bench-request-{i}"),
         source,
-        actor: AuditActor { kind: "Operator".into(), id: actor_id((h >> 37) as usize), name: Some(format!("Bench Actor {}", (h >> 37) as usize % ACTORS)), api_user_id: None },
+        actor: AuditActor { kind: "Operator".into(), id: actor_id((h >> 37) as usize), name: Some(format!("Bench Actor {}", (h >> 37) as usize % ACTORS)), api_user_id: None, api_user_name: None },
         at,
         expires_at: now.as_second() + 400 * 24 * 3600,
     };

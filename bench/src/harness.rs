@@ -268,6 +268,7 @@ pub async fn seed_api_users(
                     description: format!("Script {i}"),
                     owner_is_administrator: owner.is_administrator,
                     owner_is_disabled: owner.is_disabled,
+                    owner_name: Some(owner.full_name.clone()),
                     created_at: at.clone(),
                     last_used_at: None,
                     last_active_at: at,

@@ -56,6 +56,9 @@ pub struct ActorView {
     /// With source `Api`: the API user that made the request (the actor is its owner).
     #[schema(required)]
     api_user_id: Option<String>,
+    /// With source `Api`: the API user's description at that moment.
+    #[schema(required)]
+    api_user_name: Option<String>,
 }
 
 /// What a change was made to, named as it was then.
@@ -116,7 +119,7 @@ impl From<AuditEvent> for EventView {
             at: e.at,
             request_id: e.request_id,
             source: e.source.as_str().to_owned(),
-            actor: ActorView { kind: e.actor.kind, id: e.actor.id, name: e.actor.name, api_user_id: e.actor.api_user_id },
+            actor: ActorView { kind: e.actor.kind, id: e.actor.id, name: e.actor.name, api_user_id: e.actor.api_user_id, api_user_name: e.actor.api_user_name },
             action: e.action,
             target: TargetView { kind: e.target.kind, id: e.target.id, name: e.target.name },
             changes: e.changes.into_iter().map(|c| ChangeView { field: c.field, old: c.old, new: c.new }).collect(),
@@ -185,8 +188,22 @@ pub async fn list(State(state): State<AppState>, caller: Caller, headers: Header
 }
 
 /// The CSV header row.
-pub const CSV_COLUMNS: [&str; 13] =
-    ["eventId", "at", "requestId", "source", "actorType", "actorId", "actorName", "apiUserId", "action", "targetType", "targetId", "targetName", "changes"];
+pub const CSV_COLUMNS: [&str; 14] = [
+    "eventId",
+    "at",
+    "requestId",
+    "source",
+    "actorType",
+    "actorId",
+    "actorName",
+    "apiUserId",
+    "apiUserName",
+    "action",
+    "targetType",
+    "targetId",
+    "targetName",
+    "changes",
+];
 
 /// One CSV cell (RFC 4180): a value a spreadsheet would read as a formula (starting with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`; a value with a comma, a quote
@@ -213,6 +230,7 @@ fn event_row(e: &AuditEvent) -> String {
         &e.actor.id,
         e.actor.name.as_deref().unwrap_or(""),
         e.actor.api_user_id.as_deref().unwrap_or(""),
+        e.actor.api_user_name.as_deref().unwrap_or(""),
         &e.action,
         &e.target.kind,
         &e.target.id,

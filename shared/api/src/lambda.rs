@@ -25,6 +25,7 @@ pub fn authorizer_caller(req: &Request) -> Option<Caller> {
         api_user_id: text("apiUserId"),
         is_administrator,
         name: text("operatorName"),
+        api_user_name: text("apiUserName"),
         request_id: String::new(),
     })
 }
