@@ -172,8 +172,10 @@ fn wants_csv(headers: &HeaderMap) -> bool {
 
 #[utoipa::path(get, path = "/audit-log", operation_id = "listAuditEvents", tag = "Audit log", params(AuditParams),
     responses(
-        (status = 200, description = "Events newest first (`application/json`, paged), or with `Accept: text/csv` every matching event as CSV with a header row",
-            body = Collection<EventView>, content_type = "application/json"),
+        (status = 200, description = "Events newest first (`application/json`, paged), or with `Accept: text/csv` every matching event as CSV with a header row. \
+Where responses are capped (behind API Gateway: 6 MB), a CSV answer that would exceed the cap holds the events that fit and a `Link` header to the rest; every part has the header row.",
+            body = Collection<EventView>, content_type = "application/json",
+            headers(("Link" = String, description = "CSV only, when more events follow: `</audit-log?…&cursor=…>; rel=\"next\"` (the same filters)"))),
         (status = 403, description = "Administrators only")))]
 pub async fn list(State(state): State<AppState>, caller: Caller, headers: HeaderMap, uri: Uri, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
     caller.require_admin()?;
