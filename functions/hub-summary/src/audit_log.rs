@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::{ACTIONS, TARGET_TYPES, event_time};
 use hub_api::error::{ApiError, ApiResult};
-use hub_api::extract::Query;
+use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
-use hub_api::{AppState, Caller};
+use hub_api::AppState;
 use hub_store::{AccountScope, AuditEvent, AuditFilter, AuditSource, Page, Store};
 use serde::{Deserialize, Serialize};
 
@@ -177,8 +177,7 @@ Where responses are capped (behind API Gateway: 6 MB), a CSV answer that would e
             body = Collection<EventView>, content_type = "application/json",
             headers(("Link" = String, description = "CSV only, when more events follow: `</audit-log?…&cursor=…>; rel=\"next\"` (the same filters)"))),
         (status = 403, description = "Administrators only")))]
-pub async fn list(State(state): State<AppState>, caller: Caller, headers: HeaderMap, uri: Uri, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
-    caller.require_admin()?;
+pub async fn list(State(state): State<AppState>, Admin(caller): Admin, headers: HeaderMap, uri: Uri, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
     let filter = filter(&mut params)?;
     let scope = caller.scope();
     if wants_csv(&headers) {
