@@ -222,6 +222,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
             description: description.as_str().to_owned(),
             owner_is_administrator: owner.is_administrator,
             owner_is_disabled: owner.is_disabled,
+            owner_name: Some(owner.full_name.clone()),
             created_at: now.clone(),
             last_used_at: None,
             last_active_at: now,

@@ -124,7 +124,8 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     assert_eq!(env.requests.get(), 1, "one DynamoDB request");
     assert_eq!(
         answer,
-        json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "apiUserId": id, "isAdministrator": true}})
+        json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "apiUserId": id, "isAdministrator": true,
+            "operatorName": "Ada Admin", "apiUserName": "Authorizer test"}})
     );
     // The use was counted.
     let scope = hub_store::AccountScope::new(account);

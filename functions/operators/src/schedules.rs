@@ -61,8 +61,13 @@ async fn change_schedules(
         next.updated_at = state.clock.now_rfc3339();
         // The schedule as it was and as it is: a create lists its values, a delete its last ones.
         let find = |op: &OperatorRecord| op.schedules.iter().find(|s| s.schedule_id == view.schedule_id).cloned();
+        let changes = hub_api::audit::updated(&find(&current), &find(&next));
+        if changes.is_empty() {
+            // Replaced by an identical schedule: a no-op, no write and no event.
+            return Ok(Written::Schedule(view));
+        }
         let target = ("DutySchedule", view.schedule_id.as_str(), Some(next.full_name.as_str()));
-        let event = hub_api::audit::event(&audit, action, target, hub_api::audit::updated(&find(&current), &find(&next)));
+        let event = hub_api::audit::event(&audit, action, target, changes);
         let Some(idempotency) = idempotency else {
             state.store.update_operator(&scope, &current, &next, None, &event).await?;
             return Ok(Written::Schedule(view));

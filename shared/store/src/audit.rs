@@ -62,6 +62,9 @@ pub struct AuditActor {
     pub id: String,
     pub name: Option<String>,
     pub api_user_id: Option<String>,
+    /// With `api_user_id`: the API user's description at that moment.
+    #[serde(default)]
+    pub api_user_name: Option<String>,
 }
 
 /// What a change was made to, with its name at that moment.
@@ -268,7 +271,7 @@ impl Audit {
         let ctx = AuditContext {
             request_id: event_id.clone(),
             source: AuditSource::Provisioning,
-            actor: AuditActor { kind: "System".into(), id: "system".into(), name: Some("fixture".into()), api_user_id: None },
+            actor: AuditActor { kind: "System".into(), id: "system".into(), name: Some("fixture".into()), api_user_id: None, api_user_name: None },
             at: at.to_owned(),
             expires_at: 0,
         };

@@ -303,6 +303,7 @@ mod tests {
                 description: format!("key {id}"),
                 owner_is_administrator: false,
                 owner_is_disabled: false,
+                owner_name: Some(format!("Name {owner}")),
                 created_at: T.into(),
                 last_used_at: None,
                 last_active_at: T.into(),

@@ -208,8 +208,9 @@ impl Store {
     /// Disabling (`new.is_disabled` and not `old.is_disabled`) is a removal for the rules: the
     /// caller has checked them and the write commits under the `RulesLock` they found (required
     /// then, possibly empty). Disabling or enabling also writes the `DISABLED#`
-    /// marker and every API user's `ownerIsDisabled` (guarded by the roster read here);
-    /// enabling is refused when the operators in use have reached the limit.
+    /// marker and every API user's `ownerIsDisabled`, a rename every API user's `ownerName`
+    /// (both guarded by the roster read here); enabling is refused when the operators in use have
+    /// reached the limit.
     pub async fn update_operator(
         &self,
         scope: &AccountScope,
@@ -237,7 +238,12 @@ impl Store {
         if disabling && rules.is_none() {
             return Err(StoreError::Internal("disabling an operator needs the rule checks it was checked against".into()));
         }
-        let roster = if disabling || enabling { Some(self.api_user_roster(scope, &old.operator_id).await?) } else { None };
+        // What its API users carry of it: the disabled flag and the name.
+        let copy = crate::api_users::OwnerCopy {
+            is_disabled: (disabling || enabling).then_some(new.is_disabled),
+            name: (old.full_name != new.full_name).then_some(new.full_name.as_str()),
+        };
+        let roster = if copy.is_empty() { None } else { Some(self.api_user_roster(scope, &old.operator_id).await?) };
         let mut tx = self.tx();
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
@@ -277,7 +283,7 @@ impl Store {
             put_disabled_marker(&mut tx, scope, &old.operator_id);
         }
         if let Some(roster) = &roster {
-            crate::api_users::set_owner_disabled(&mut tx, scope, &old.operator_id, roster, new.is_disabled);
+            crate::api_users::set_owner_copy(&mut tx, scope, &old.operator_id, roster, &copy);
         }
         change.apply(&mut tx, scope);
         audit.apply(&mut tx, scope)?;
