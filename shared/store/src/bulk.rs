@@ -456,18 +456,22 @@ mod tests {
 }
 
 /// **Benchmark only**, behind the `bulk-audit` feature (which only `hub-bench` enables, so that no
-/// function compiles it): audit events written straight into the table, to measure the log's read
-/// cost in an account of a million events without a million requests through the API.
+/// function compiles it): audit events written straight into the embedded DynamoDB's table, to
+/// measure the log's read cost in an account of a million events without a million requests
+/// through the API.
 #[cfg(feature = "bulk-audit")]
 impl Store {
-    /// Writes `events` into `scope`'s log with `BatchWriteItem`. Each item is the one the real write
-    /// puts (built by [`crate::Audit`]'s own `apply` into a transaction that is never sent), so its
-    /// keys and its ten index entries are exactly those of a change's event. The real put's only
-    /// condition guards against a reused event id: ids must be distinct within the load and are
-    /// assumed fresh (random 128-bit ids) rather than read first, since the log has no counter or
-    /// other aggregate to keep honest.
+    /// Writes `events` into `scope`'s log through `dynamo`'s own bulk import (one SQLite
+    /// transaction per call, the index entries maintained as a write maintains them), not through
+    /// the wire: at a million events the requests, not the storage, were the seeding's cost. Each
+    /// item is the one the real write puts (built by [`crate::Audit`]'s own `apply` into a
+    /// transaction that is never sent), so its keys and its index entries are exactly those of a
+    /// change's event. The real put's only condition guards against a reused event id: ids must be
+    /// distinct within the load and are assumed fresh (random 128-bit ids) rather than read first,
+    /// since the log has no counter or other aggregate to keep honest. `dynamo` must be the
+    /// database this store's client talks to.
     #[doc(hidden)]
-    pub async fn bulk_put_audit_events(&self, scope: &AccountScope, events: &[crate::Audit]) -> Result<(), StoreError> {
+    pub async fn bulk_import_audit_events(&self, dynamo: &crate::EmbeddedDynamo, scope: &AccountScope, events: &[crate::Audit]) -> Result<(), StoreError> {
         let mut ids = HashSet::new();
         let mut items = Vec::with_capacity(events.len());
         for audit in events {
@@ -476,8 +480,38 @@ impl Store {
             }
             let mut tx = self.tx();
             audit.apply(&mut tx, scope)?;
-            items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an audit event's item is not a put"))?);
+            for item in tx.into_put_items().ok_or_else(|| internal("bulk load: an audit event's item is not a put"))? {
+                items.push(item.iter().map(|(name, value)| Ok((name.clone(), embedded_value(value)?))).collect::<Result<dynoxide::Item, StoreError>>()?);
+            }
         }
-        self.batch_put(items).await
+        let db = dynamo.db.clone();
+        let table = self.table.to_string();
+        tokio::task::spawn_blocking(move || {
+            db.enable_bulk_loading()?;
+            db.import_items(&table, items, dynoxide::ImportOptions::default())
+        })
+        .await
+        .map_err(|e| internal(format!("bulk import: {e}")))?
+        .map_err(|e| internal(format!("bulk import: {e}")))?;
+        Ok(())
     }
+}
+
+/// The embedded database's form of an SDK attribute value.
+#[cfg(feature = "bulk-audit")]
+fn embedded_value(value: &AttributeValue) -> Result<dynoxide::AttributeValue, StoreError> {
+    use dynoxide::AttributeValue as E;
+    Ok(match value {
+        AttributeValue::S(v) => E::S(v.clone()),
+        AttributeValue::N(v) => E::N(v.clone()),
+        AttributeValue::Bool(v) => E::BOOL(*v),
+        AttributeValue::Null(v) => E::NULL(*v),
+        AttributeValue::Ss(v) => E::SS(v.clone()),
+        AttributeValue::Ns(v) => E::NS(v.clone()),
+        AttributeValue::B(v) => E::B(v.as_ref().to_vec()),
+        AttributeValue::Bs(v) => E::BS(v.iter().map(|b| b.as_ref().to_vec()).collect()),
+        AttributeValue::L(v) => E::L(v.iter().map(embedded_value).collect::<Result<_, _>>()?),
+        AttributeValue::M(v) => E::M(v.iter().map(|(k, v)| Ok((k.clone(), embedded_value(v)?))).collect::<Result<_, StoreError>>()?),
+        _ => return Err(internal("bulk import: an attribute type the embedded database does not know")),
+    })
 }

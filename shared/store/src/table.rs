@@ -41,7 +41,7 @@ pub fn definition() -> TableDefinition {
             name,
             hash_key: hash,
             range_key: range,
-            projected_attributes: None,
+            projected_attributes: Some(&crate::audit::AUDIT_PROJECTED),
         }))
         .collect();
     let mut string_attributes = vec![PK, SK];
