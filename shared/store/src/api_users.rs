@@ -23,7 +23,8 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::items::{ApiUserRoster, flag_condition};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, PK};
@@ -39,31 +40,6 @@ pub const MAX_API_USERS_PER_OPERATOR: usize = 10;
 const AUTH_ATTEMPTS: u64 = 3;
 /// Attempts of a delete cascade step that lost a race.
 const CASCADE_ATTEMPTS: usize = 20;
-
-/// The ids of one operator's API users, as read at one moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApiUserRoster {
-    pub ids: Vec<String>,
-    /// `None` when the roster item does not exist (the operator never had an API user).
-    version: Option<i64>,
-}
-
-impl ApiUserRoster {
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// The condition that the roster is still as read.
-    fn condition(&self) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
-        match self.version {
-            None => ("attribute_not_exists(#PK)", vec![]),
-            Some(v) => ("#version = :rosterSeen", vec![(":rosterSeen", n(v))]),
-        }
-    }
-}
 
 /// Filters of the API user list.
 #[derive(Debug, Clone, Default)]
@@ -94,39 +70,6 @@ pub(crate) fn api_user_item(scope: &AccountScope, record: &ApiUserRecord, passwo
     item.insert("passwordHash".into(), s(password_hash));
     item.extend(key_item(&scope.api_user(&record.api_user_id)));
     Ok(item)
-}
-
-/// Guards `roster` in `tx` and sets the owner's administrator flag on each of its API users: part
-/// of every change of the operator's membership of Administrators.
-pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_administrator: bool) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
-    for id in &roster.ids {
-        tx.update(
-            &scope.api_user(id),
-            "SET #ownerIsAdministrator = :flag",
-            Some("attribute_exists(#PK)"),
-            vec![(":flag", AttributeValue::Bool(is_administrator))],
-            Some(Guard::Version),
-        );
-    }
-}
-
-/// Guards `roster` in `tx` and sets the owner's disabled flag on each of its API users: part of
-/// disabling or enabling the operator, so that its API users stop (or resume) working with that
-/// commit.
-pub(crate) fn set_owner_disabled(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_disabled: bool) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
-    for id in &roster.ids {
-        tx.update(
-            &scope.api_user(id),
-            "SET #ownerIsDisabled = :flag",
-            Some("attribute_exists(#PK)"),
-            vec![(":flag", AttributeValue::Bool(is_disabled))],
-            Some(Guard::Version),
-        );
-    }
 }
 
 /// Everything to remove with an operator's API users, as read at one moment.
@@ -252,7 +195,7 @@ impl Store {
         );
         // The owner exists and its flag is the one copied onto the item; a concurrent change of
         // its Administrators membership moves the roster or fails this check.
-        let (disabled, mut check_values) = crate::operators::flag_condition("isDisabled", ":isDisabled", record.owner_is_disabled);
+        let (disabled, mut check_values) = flag_condition("isDisabled", ":isDisabled", record.owner_is_disabled);
         check_values.push((":isAdministrator", AttributeValue::Bool(record.owner_is_administrator)));
         tx.check(
             &scope.operator(&record.operator_id),

@@ -108,15 +108,15 @@ impl Store {
         let mut items = Vec::with_capacity(operators.len() * 5);
         for op in operators {
             let mut tx = self.tx();
-            crate::operators::put_new_operator_items(&mut tx, scope, op)?;
-            crate::groups::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
-            crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+            crate::items::put_new_operator_items(&mut tx, scope, op)?;
+            crate::items::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
+            crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
             items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?);
         }
         self.refuse_existing(&items).await?;
         self.batch_put(items).await?;
 
-        let active = operators.iter().filter(|op| crate::operators::counts_as_active(op)).count() as i64;
+        let active = operators.iter().filter(|op| crate::items::counts_as_active(op)).count() as i64;
         let mut tx = self.tx();
         let (condition, mut values) = counters_unchanged(&account);
         values.extend([(":one", n(1)), (":total", n(added)), (":inUse", n(in_use)), (":active", n(active))]);

@@ -9,6 +9,9 @@ use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+/// The table's name unless `HUB_TABLE_NAME` says otherwise.
+pub const DEFAULT_TABLE_NAME: &str = "user-management-hub";
+
 /// Where the table lives.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -50,7 +53,7 @@ impl StoreConfig {
             None => DEV_CURSOR_SECRET.to_vec(),
         };
         Ok(StoreConfig {
-            table_name: var("HUB_TABLE_NAME").unwrap_or_else(|| crate::table::DEFAULT_TABLE_NAME.to_owned()),
+            table_name: var("HUB_TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
             endpoint: var("DYNAMODB_ENDPOINT"),
             cursor_secret,
         })
@@ -58,7 +61,7 @@ impl StoreConfig {
 
     pub fn local(endpoint: impl Into<String>) -> Self {
         StoreConfig {
-            table_name: crate::table::DEFAULT_TABLE_NAME.to_owned(),
+            table_name: DEFAULT_TABLE_NAME.to_owned(),
             endpoint: Some(endpoint.into()),
             cursor_secret: DEV_CURSOR_SECRET.to_vec(),
         }

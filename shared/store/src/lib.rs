@@ -24,6 +24,7 @@ mod error;
 mod grants;
 mod groups;
 mod idempotency;
+mod items;
 mod lookups;
 mod maintenance;
 mod monitors;
@@ -34,10 +35,13 @@ mod scim_tokens;
 pub mod records;
 pub mod schedule_record;
 pub mod table;
+mod writes;
 
-pub use accounts::{IdempotencyWrite, NewAccount, RuleVersion, RulesLock};
+pub use accounts::NewAccount;
+pub use writes::{IdempotencyWrite, RuleVersion, RulesLock};
 pub use audit::{Audit, AuditActor, AuditChange, AuditContext, AuditEvent, AuditFilter, AuditSource, AuditTarget, action_target_type};
-pub use api_users::{ApiUserAuth, ApiUserFilter, ApiUserRoster, MAX_API_USERS_PER_OPERATOR};
+pub use api_users::{ApiUserAuth, ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
+pub use items::ApiUserRoster;
 pub use account_updates::AccountSettings;
 /// Benchmark-only bulk loading (`hub-bench`); see `bulk.rs`.
 #[doc(hidden)]
