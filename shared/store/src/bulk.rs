@@ -68,12 +68,12 @@ impl Store {
         config: &crate::StoreConfig,
         counter: crate::RequestCounter,
         probe: aws_sdk_dynamodb::config::SharedInterceptor,
-    ) -> Store {
-        Store {
-            client: crate::client::build_client(config, vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe]).await,
+    ) -> Result<Store, String> {
+        Ok(Store {
+            client: crate::client::build_client(config, vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe]).await?,
             table: std::sync::Arc::from(config.table_name.as_str()),
             cursors: crate::cursor::CursorCodec::new(&config.cursor_secret),
-        }
+        })
     }
 
     /// **Benchmark only** (see the module documentation): creates `operators` as
@@ -317,7 +317,7 @@ mod tests {
     /// A store on a fresh in-memory embedded DynamoDB, with one account (limit `limit`).
     async fn account(limit: i64) -> (EmbeddedDynamo, Store, AccountScope) {
         let dynamo = EmbeddedDynamo::in_memory().await.unwrap();
-        let store = Store::connect(&StoreConfig::local(dynamo.endpoint())).await;
+        let store = Store::connect(&StoreConfig::local(dynamo.endpoint())).await.unwrap();
         store.create_table_if_missing().await.unwrap();
         let group = |id: &str, description: &str| GroupRecord {
             group_id: id.into(),

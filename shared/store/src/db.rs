@@ -201,21 +201,24 @@ impl Tx {
 }
 
 impl Store {
-    pub async fn connect(config: &StoreConfig) -> Store {
+    /// A store for `config`. Sends nothing yet (the client connects on its first request); fails
+    /// when the client cannot be built: no endpoint and no credentials this build knows how to
+    /// find, or no TLS set-up. The error says what to configure.
+    pub async fn connect(config: &StoreConfig) -> Result<Store, String> {
         Self::build(config, None).await
     }
 
     /// A store whose every DynamoDB request is counted by `counter`.
-    pub async fn connect_counted(config: &StoreConfig, counter: RequestCounter) -> Store {
+    pub async fn connect_counted(config: &StoreConfig, counter: RequestCounter) -> Result<Store, String> {
         Self::build(config, Some(counter)).await
     }
 
-    async fn build(config: &StoreConfig, counter: Option<RequestCounter>) -> Store {
-        Store {
-            client: crate::client::build_client(config, counter.map(aws_sdk_dynamodb::config::SharedInterceptor::new).into_iter().collect()).await,
+    async fn build(config: &StoreConfig, counter: Option<RequestCounter>) -> Result<Store, String> {
+        Ok(Store {
+            client: crate::client::build_client(config, counter.map(aws_sdk_dynamodb::config::SharedInterceptor::new).into_iter().collect()).await?,
             table: Arc::from(config.table_name.as_str()),
             cursors: CursorCodec::new(&config.cursor_secret),
-        }
+        })
     }
 
     pub fn table_name(&self) -> &str {
