@@ -1,5 +1,6 @@
-//! **Benchmark-only** helpers for `bench/` (`hub-bench`), hidden from the documentation; nothing
-//! in the API, the functions or the maintenance job uses them:
+//! **Benchmark and test seeding** for `bench/` (`hub-bench`) and the tests, behind the `bulk`
+//! feature (no function compiles it) and hidden from the documentation; nothing in the API, the
+//! functions or the maintenance job uses them:
 //!
 //! - [`Store::connect_probed`]: a store with one more SDK interceptor, the benchmark's probe;
 //! - bulk loading ([`Store::bulk_create_operators`], [`Store::bulk_create_api_users`]), which
@@ -454,10 +455,9 @@ mod tests {
     }
 }
 
-/// **Benchmark only**, behind the `bulk-audit` feature (which only `hub-bench` enables, so that no
-/// function compiles it): audit events written straight into the table, to measure the log's read
+/// **Benchmark only**, behind the `bulk` feature (which only `hub-bench` and the tests enable, so
+/// that no function compiles it): audit events written straight into the table, to measure the log's read
 /// cost in an account of a million events without a million requests through the API.
-#[cfg(feature = "bulk-audit")]
 impl Store {
     /// Writes `events` into `scope`'s log with `BatchWriteItem`. Each item is the one the real write
     /// puts (built by [`crate::Audit`]'s own `apply` into a transaction that is never sent), so its

@@ -13,6 +13,7 @@ mod accounts;
 mod audit;
 mod account_updates;
 mod api_users;
+#[cfg(feature = "bulk")]
 mod bulk;
 mod client;
 mod counter;
@@ -43,7 +44,8 @@ pub use audit::{Audit, AuditActor, AuditChange, AuditContext, AuditEvent, AuditF
 pub use api_users::{ApiUserAuth, ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
 pub use items::ApiUserRoster;
 pub use account_updates::AccountSettings;
-/// Benchmark-only bulk loading (`hub-bench`); see `bulk.rs`.
+/// Benchmark and test seeding (feature `bulk`); see `bulk.rs`.
+#[cfg(feature = "bulk")]
 #[doc(hidden)]
 pub use bulk::BulkApiUser;
 pub use client::StoreConfig;
