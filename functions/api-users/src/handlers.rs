@@ -34,7 +34,7 @@ use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
-use hub_api::values::{AccessType, GroupDescription, ResourceId, new_id};
+use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::ApiUserRecord;
@@ -176,7 +176,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     let input = body.value;
     let mut errors = Vec::new();
     let description = match input.description.as_deref() {
-        Some(d) => GroupDescription::parse(d).map_err(|m| errors.push(FieldError::new("description", m))).ok(),
+        Some(d) => CredentialDescription::parse(d).map_err(|m| errors.push(FieldError::new("description", m))).ok(),
         None => {
             errors.push(FieldError::new("description", "is required"));
             None
@@ -303,7 +303,7 @@ pub async fn update(
     let description = match &patch.description {
         None => None,
         Some(None) => return Err(ApiError::field("description", "is required and cannot be null")),
-        Some(Some(d)) => Some(GroupDescription::parse(d).map_err(|m| ApiError::field("description", m))?),
+        Some(Some(d)) => Some(CredentialDescription::parse(d).map_err(|m| ApiError::field("description", m))?),
     };
     let scope = caller.scope();
     let updated = retrying(|| async {
