@@ -182,6 +182,7 @@ impl Tx {
     /// The items of a transaction made only of puts, without their conditions: how the
     /// benchmark-only bulk loader (`bulk.rs`) reuses the very item builders of the real writes.
     /// `None` when the transaction holds anything but puts.
+    #[cfg(feature = "bulk")]
     pub(crate) fn into_put_items(self) -> Option<Vec<Item>> {
         self.actions.into_iter().map(|a| a.put.map(|p| p.item)).collect()
     }
