@@ -17,7 +17,7 @@
 //! - **Versioning**: like every single resource, an API user carries `version` and `ETag`;
 //!   `PATCH` (only `description`) and `DELETE` honour `If-Match`. Use does not move the version.
 //! - **`inactive`** and **`requestsLast30Days`** are computed at read time from the stored
-//!   activity and the clock (see [`crate::activity`]); the `inactive` list filter uses the same
+//!   activity and the clock (see [`hub_api::activity`]); the `inactive` list filter uses the same
 //!   rule. The hub's `apiUsers.inactive` count is the maintenance job's snapshot of it.
 //! - **Fields**: `description` is required, 1–100 characters (trimmed, no control characters);
 //!   `accessType` defaults to `Generic`; `operatorId` defaults to the caller.
@@ -42,7 +42,7 @@ use hub_store::{ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::activity::{inactive_cutoff, is_inactive, requests_last_30_days};
+use hub_api::activity::{inactive_cutoff, is_inactive, requests_last_30_days};
 
 hub_api::string_enum_schema!(AccessTypeSchema, "AccessType", AccessType::ALL.map(|t| t.as_str()), "What an API user is used for; `Generic` when a create leaves it out.");
 
