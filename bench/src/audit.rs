@@ -4,7 +4,7 @@
 //! whole log.
 //!
 //! The events are written straight into the embedded DynamoDB (`Store::bulk_put_audit_events`,
-//! behind hub-store's `bulk-audit` feature), as the very items a change's transaction puts.
+//! behind hub-store's `bulk` feature), as the very items a change's transaction puts.
 
 use std::time::Instant;
 

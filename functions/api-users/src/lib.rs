@@ -1,9 +1,8 @@
 //! The api-users function: API users, the credential pairs operators' scripts use with HTTP
-//! Basic, and SCIM tokens, the credentials identity providers use at `/scim/v2`. Routes and the decisions behind them: [`handlers`]; usage and inactivity rules shared
-//! with the maintenance job: [`activity`]. Authentication itself (including Basic) is
+//! Basic, and SCIM tokens, the credentials identity providers use at `/scim/v2`. Routes and the decisions behind them: [`handlers`]; usage and inactivity rules, shared
+//! with the maintenance job: `hub_api::activity`. Authentication itself (including Basic) is
 //! `hub_api::caller`, the same code as the Lambda authorizer's.
 
-pub mod activity;
 pub mod handlers;
 pub mod scim_tokens;
 

@@ -20,7 +20,7 @@ use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
-use hub_api::values::{GroupDescription, new_id};
+use hub_api::values::{CredentialDescription, new_id};
 use hub_api::AppState;
 use hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_store::records::ScimTokenRecord;
@@ -83,7 +83,7 @@ enum Created {
         headers(("Location" = String), ("Cache-Control" = String, description = "`no-store`")))))]
 pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateScimToken>) -> ApiResult<Response> {
     let description = match body.value.description.as_deref() {
-        Some(d) => GroupDescription::parse(d).map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
+        Some(d) => CredentialDescription::parse(d).map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
         None => return Err(ApiError::field("description", "is required")),
     };
     let scope = caller.scope();

@@ -28,7 +28,7 @@ struct Env {
 async fn env() -> Env {
     let dynamo = EmbeddedDynamo::in_memory().await.unwrap();
     let requests = RequestCounter::default();
-    let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await;
+    let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await.unwrap();
     store.create_table_if_missing().await.unwrap();
     let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
     let state = AppState::new(store, jwt, HubConfig::default(), Clock::system());

@@ -176,6 +176,24 @@ impl GroupDescription {
 
 string_value_impls!(GroupDescription);
 
+/// What an API user or a SCIM token is for (its `description`): 1-100 characters after trimming,
+/// no control characters. The text rules of a group's name, but its own type: it names nothing,
+/// is unique nowhere, and cannot be passed where a group's name is expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialDescription(String);
+
+impl CredentialDescription {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        parse_short_text(input).map(CredentialDescription)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value_impls!(CredentialDescription);
+
 // ---------------------------------------------------------------------------------------------
 // Mobile phone
 
@@ -484,6 +502,15 @@ mod tests {
         );
         assert!(GroupDescription::parse(&"g".repeat(101)).is_err());
         assert!(GroupDescription::parse("").is_err());
+    }
+
+    #[test]
+    fn credential_description_is_trimmed_short_text() {
+        assert_eq!(CredentialDescription::parse("  Deploy script ").unwrap().as_str(), "Deploy script");
+        assert_eq!(CredentialDescription::parse(&"d".repeat(100)).unwrap().as_str().len(), 100);
+        assert!(CredentialDescription::parse(&"d".repeat(101)).is_err());
+        assert!(CredentialDescription::parse("   ").is_err());
+        assert!(CredentialDescription::parse("CI\u{7}").is_err());
     }
 
     // --- Phone -----------------------------------------------------------------------------

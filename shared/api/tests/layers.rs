@@ -21,6 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "operations",
         &[
+            "activity",
             "audit",
             "scim_token",
             "provisioning",
