@@ -69,7 +69,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Re
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateScimToken {
     /// 1-100 characters (trimmed, no control characters), e.g. the identity provider's name.
-    #[schema(required, nullable = false)]
+    #[schema(value_type = hub_api::values::ShortText, required)]
     description: Option<String>,
 }
 

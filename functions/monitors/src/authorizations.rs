@@ -66,14 +66,44 @@ pub async fn list(
 }
 
 /// Exactly one of `operatorId` and `groupId`; the principal must exist in the account.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GrantBody {
-    /// The level granted, with every lower one the principal does not hold yet.
-    #[schema(value_type = LevelSchema, required)]
     authorization_type: Option<String>,
     operator_id: Option<String>,
     group_id: Option<String>,
+}
+
+/// Written out because "exactly one of two, the other absent or null" is a `oneOf` that no
+/// derive expresses.
+impl utoipa::PartialSchema for GrantBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let id = serde_json::json!({"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ResourceId"}]});
+        let only = |set: &str, unset: &str| {
+            serde_json::json!({"required": [set], "properties": {set: {"$ref": "#/components/schemas/ResourceId"}, unset: {"type": "null"}}})
+        };
+        serde_json::from_value(serde_json::json!({
+            "type": "object",
+            "description": "Exactly one of `operatorId` and `groupId` (the other absent or null); the principal must exist in the account.",
+            "required": ["authorizationType"],
+            "properties": {
+                "authorizationType": {"$ref": "#/components/schemas/AuthorizationType",
+                    "description": "The level granted, with every lower one the principal does not hold yet."},
+                "operatorId": id,
+                "groupId": id,
+            },
+            "oneOf": [only("operatorId", "groupId"), only("groupId", "operatorId")],
+            "additionalProperties": false,
+        }))
+        .expect("a valid schema")
+    }
+}
+
+impl utoipa::ToSchema for GrantBody {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push(("AuthorizationType".into(), <LevelSchema as utoipa::PartialSchema>::schema()));
+        schemas.push(("ResourceId".into(), <hub_api::values::ResourceId as utoipa::PartialSchema>::schema()));
+    }
 }
 
 fn parse_grant(body: GrantBody) -> ApiResult<(AuthorizationType, Principal)> {

@@ -98,7 +98,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
 pub struct CreateMonitor {
     /// 1-100 characters (trimmed, no control characters); need not be unique.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required)]
+    #[schema(value_type = hub_api::values::ShortText, required)]
     name: Option<Option<String>>,
     /// Default `Production`.
     #[serde(default, deserialize_with = "double_option")]
@@ -193,7 +193,7 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 pub struct UpdateMonitor {
     /// 1-100 characters (trimmed, no control characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = hub_api::values::ShortText, required = false)]
     name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = ModeSchema, required = false)]

@@ -69,8 +69,19 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
         .build();
     components.responses.insert("TooManyRequests".into(), RefOr::T(too_many));
     let too_many = RefOr::Ref(utoipa::openapi::Ref::new("#/components/responses/TooManyRequests"));
+    for (name, schema) in [
+        ("Permission", crate::values::Permission::schema()),
+        ("ResourceId", crate::values::ResourceId::schema()),
+    ] {
+        components.schemas.insert(name.into(), schema);
+    }
     for item in doc.paths.paths.values_mut() {
         for op in operations(item) {
+            for parameter in op.parameters.iter_mut().flatten() {
+                if let Some(schema) = uniform_parameter(parameter) {
+                    parameter.schema = Some(schema);
+                }
+            }
             op.responses.responses.entry("default".into()).or_insert_with(|| RefOr::T(problem.clone()));
             op.responses.responses.entry("429".into()).or_insert_with(|| too_many.clone());
             op.security = Some(vec![
@@ -80,6 +91,34 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
         }
     }
     doc
+}
+
+/// The parameters that mean the same on every route, described once from the validators'
+/// constants: path ids (`ResourceId`, `{permission}` a `Permission`), `Idempotency-Key`, `limit`.
+/// `If-Match` stays any string: a value that is not the resource's current ETag is 412.
+fn uniform_parameter(parameter: &utoipa::openapi::path::Parameter) -> Option<RefOr<utoipa::openapi::schema::Schema>> {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::Type;
+    let reference = |name: &str| Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(name)));
+    match (&parameter.parameter_in, parameter.name.as_str()) {
+        (ParameterIn::Path, "permission") => reference("Permission"),
+        (ParameterIn::Path, _) | (ParameterIn::Query, "operatorId") => reference("ResourceId"),
+        (ParameterIn::Header, "Idempotency-Key") => Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(format!("^[!-~]{{1,{}}}$", crate::extract::IDEMPOTENCY_KEY_MAX_CHARS)))
+                .into(),
+        ),
+        (ParameterIn::Query, "limit") => Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64)))
+                .minimum(Some(1))
+                .maximum(Some(crate::lists::MAX_LIMIT))
+                .into(),
+        ),
+        _ => None,
+    }
 }
 
 /// Every `(METHOD, path)` of a document, for comparing with the routers.
