@@ -74,37 +74,25 @@ pub struct GrantBody {
     group_id: Option<String>,
 }
 
-/// Written out because "exactly one of two, the other absent or null" is a `oneOf` that no
-/// derive expresses.
-impl utoipa::PartialSchema for GrantBody {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        let id = serde_json::json!({"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ResourceId"}]});
-        let only = |set: &str, unset: &str| {
-            serde_json::json!({"required": [set], "properties": {set: {"$ref": "#/components/schemas/ResourceId"}, unset: {"type": "null"}}})
-        };
-        serde_json::from_value(serde_json::json!({
+hub_api::json_schema!(GrantBody, "GrantBody", [LevelSchema, hub_api::values::ResourceId], {
+    let only = |set: &str, unset: &str| {
+        serde_json::json!({
             "type": "object",
-            "description": "Exactly one of `operatorId` and `groupId` (the other absent or null); the principal must exist in the account.",
-            "required": ["authorizationType"],
+            "required": ["authorizationType", set],
             "properties": {
-                "authorizationType": {"$ref": "#/components/schemas/AuthorizationType",
-                    "description": "The level granted, with every lower one the principal does not hold yet."},
-                "operatorId": id,
-                "groupId": id,
+                "authorizationType": {"$ref": "#/components/schemas/AuthorizationType"},
+                set: {"$ref": "#/components/schemas/ResourceId"},
+                unset: {"type": "null"},
             },
-            "oneOf": [only("operatorId", "groupId"), only("groupId", "operatorId")],
             "additionalProperties": false,
-        }))
-        .expect("a valid schema")
-    }
-}
-
-impl utoipa::ToSchema for GrantBody {
-    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
-        schemas.push(("AuthorizationType".into(), <LevelSchema as utoipa::PartialSchema>::schema()));
-        schemas.push(("ResourceId".into(), <hub_api::values::ResourceId as utoipa::PartialSchema>::schema()));
-    }
-}
+        })
+    };
+    serde_json::json!({
+        "description": "`authorizationType` (the level granted, with every lower one the principal does not hold yet) and exactly \
+            one of `operatorId` and `groupId`, the other absent or null; the principal must exist in the account.",
+        "oneOf": [only("operatorId", "groupId"), only("groupId", "operatorId")],
+    })
+});
 
 fn parse_grant(body: GrantBody) -> ApiResult<(AuthorizationType, Principal)> {
     let mut errors = Vec::new();
