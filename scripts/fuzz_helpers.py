@@ -55,8 +55,9 @@ if __name__ != "__main__":
         start, end = body.get("start"), body.get("end")
         if isinstance(start, str) and isinstance(end, str):
             try:
-                a, b = (datetime.datetime.fromisoformat(v.replace("z", "Z")) for v in (start, end))
-            except ValueError:
+                a, b = (datetime.datetime.fromisoformat(v[:10] + "T" + v[11:].upper()) for v in (start, end))
+            except ValueError:  # year 0, which Python's datetime cannot hold
+                body["start"], body["end"] = "0001-01-01T00:00:00Z", "9998-12-31T23:59:59Z"
                 return
             if a > b:
                 body["start"], body["end"] = end, start
@@ -79,6 +80,19 @@ if __name__ != "__main__":
                     api(base, token, "DELETE", f"{path}/{old}")
                 except urllib.error.HTTPError:
                     pass
+
+
+def document(base):
+    with urllib.request.urlopen(base + "/openapi.json", timeout=10) as r:
+        return json.load(r)
+
+
+def check_doc(base):
+    doc = document(base)
+    ops = sum(1 for item in doc.get("paths", {}).values() for m in item if m in METHODS)
+    print(f"fuzz: GET /openapi.json: OpenAPI {doc.get('openapi')}, {ops} operations")
+    if ops == 0:
+        sys.exit("fuzz: the document has no operations")
 
 
 def api(base, token, method, path, body=None):
