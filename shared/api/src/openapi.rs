@@ -105,6 +105,17 @@ fn link_created_resources(doc: &mut OpenApi) {
         .iter()
         .filter_map(|(path, item)| Some((path.clone(), item.get.as_ref()?.operation_id.clone()?)))
         .collect();
+    // Every operation on a resource path: (path, link name, method, operationId).
+    let resource_operations: Vec<(String, &str, &str, String)> = doc
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [("Get", "GET", &item.get), ("Put", "PUT", &item.put), ("Patch", "PATCH", &item.patch), ("Delete", "DELETE", &item.delete)]
+                .into_iter()
+                .filter_map(move |(name, method, op)| Some((path.clone(), name, method, op.as_ref()?.operation_id.clone()?)))
+        })
+        .collect();
     for (path, item) in doc.paths.paths.iter_mut() {
         let Some(create) = item.post.as_mut() else { continue };
         let Some(RefOr::T(created)) = create.responses.responses.get_mut("201") else { continue };
@@ -114,19 +125,21 @@ fn link_created_resources(doc: &mut OpenApi) {
         let read = reads.iter().find(|(p, _)| {
             p.strip_prefix(path.as_str()).and_then(|rest| rest.strip_prefix("/{")).is_some_and(|rest| rest.ends_with('}') && !rest.contains('/'))
         });
-        let Some((read_path, operation_id)) = read else {
+        let Some((read_path, _)) = read else {
             panic!("POST {path} answers 201 with a Location, but no GET reads {path}/{{id}}")
         };
         let param = read_path.rsplit_once("/{").map(|(_, p)| p.trim_end_matches('}')).unwrap_or_default();
         let field = if param == "id" { created_id_field(path) } else { param.to_owned() };
-        let mut link = utoipa::openapi::link::LinkBuilder::new()
-            .operation_id(operation_id.clone())
-            .description(format!("The created resource, as `Location` names it: `GET {read_path}`"))
-            .parameter(param, format!("$response.body#/{field}"));
-        for own in path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
-            link = link.parameter(own, format!("$request.path.{own}"));
+        for (name, method, operation_id) in resource_operations.iter().filter(|(p, ..)| p == read_path).map(|(_, n, m, id)| (n, m, id)) {
+            let mut link = utoipa::openapi::link::LinkBuilder::new()
+                .operation_id(operation_id.clone())
+                .description(format!("The created resource, as `Location` names it: `{method} {read_path}`"))
+                .parameter(param, format!("$response.body#/{field}"));
+            for own in path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
+                link = link.parameter(own, format!("$request.path.{own}"));
+            }
+            created.links.insert(format!("{name}Created"), RefOr::T(link.build()));
         }
-        created.links.insert("GetCreated".into(), RefOr::T(link.build()));
     }
 }
 

@@ -242,8 +242,11 @@ fn format_timestamp(ts: Timestamp) -> String {
 }
 
 fn parse_month_day(value: &serde_json::Value) -> Result<u8, String> {
+    // An integer in JSON, as JSON Schema's `integer` counts them: `8.0` is 8.
+    let whole = value.as_f64().filter(|f| f.fract() == 0.0 && (1.0..=31.0).contains(f)).map(|f| f as u64);
     value
         .as_u64()
+        .or(whole)
         .filter(|d| (1..=31).contains(d))
         .map(|d| d as u8)
         .ok_or_else(|| "must be an integer from 1 to 31".into())
@@ -813,7 +816,7 @@ mod tests {
             json!(32),
             json!(-1),
             json!(1.5),
-            json!(15.0),
+            json!(31.5),
             json!("15"),
             json!(true),
             json!([1]),
@@ -1055,5 +1058,17 @@ mod tests {
                 "startTime": null, "endTime": null
             })
         );
+    }
+
+    #[test]
+    fn a_month_day_is_any_json_integer() {
+        let monthly = |day: serde_json::Value| {
+            ScheduleRule::from_input(&input(serde_json::json!({"mode": "Monthly", "monthDay": day, "startTime": "01:00", "endTime": "02:00"})))
+        };
+        assert!(monthly(serde_json::json!(8.0)).is_ok());
+        assert!(monthly(serde_json::json!(8)).is_ok());
+        assert!(monthly(serde_json::json!(8.5)).is_err());
+        assert!(monthly(serde_json::json!(32.0)).is_err());
+        assert!(monthly(serde_json::json!(0)).is_err());
     }
 }
