@@ -37,8 +37,9 @@ if __name__ != "__main__":
         - a `cursor` is dropped: one the fuzzer makes up was never issued (400 invalid_cursor);
         - a valid schedule gets its window in order (`end` after `start`, `startTime` other than
           `endTime`), a rule between two fields that JSON Schema cannot state;
-        - before an API user or SCIM token is created, old ones are deleted to stay under the
-          limits (10 per operator, 10 per account), which depend on what earlier requests did."""
+        - before an API user, SCIM token or schedule is created, the oldest is deleted at the
+          limit (10 per operator, 10 per account, 20 per operator), which depends on what earlier
+          requests did."""
         headers = case.headers or {}
         for name in list(headers):
             if name.lower() == "idempotency-key" and isinstance(headers[name], str) and IDEMPOTENCY_KEY.fullmatch(headers[name]):
@@ -50,6 +51,8 @@ if __name__ != "__main__":
             order_window(case.body)
         if positive and case.method.upper() == "POST" and case.operation.path in ("/api-users", "/scim-tokens"):
             make_room(case.operation.path, case.body)
+        if positive and case.method.upper() == "POST" and case.operation.path == "/operators/{id}/duty-schedules":
+            make_room_for_schedule((case.path_parameters or {}).get("id"))
 
     def order_window(body):
         start, end = body.get("start"), body.get("end")
@@ -67,19 +70,35 @@ if __name__ != "__main__":
             body["endTime"] = "00:00" if body["startTime"] != "00:00" else "00:01"
 
     def make_room(path, body):
-        """Deletes the oldest SCIM tokens, or API users of every operator near its limit, down to
-        five (the caller is the administrator, whose own id the fuzzer does not know)."""
+        """At the limit less one, deletes the oldest SCIM token, or the oldest API user of each
+        operator there (the caller is the administrator, whose own id the fuzzer does not know):
+        the oldest, so that what a stateful scenario just created stays readable."""
         base, token = os.environ["FUZZ_BASE"], os.environ["FUZZ_TOKEN"]
         key = "scimTokenId" if path == "/scim-tokens" else "apiUserId"
         groups = collections.defaultdict(list)
         for item in api(base, token, "GET", path + ("" if path == "/scim-tokens" else "?limit=100"))["items"]:
             groups[item.get("operatorId")].append(item[key])
         for ids in groups.values():
-            for old in ids[: max(0, len(ids) - 5)] if len(ids) >= 9 else []:
-                try:
-                    api(base, token, "DELETE", f"{path}/{old}")
-                except urllib.error.HTTPError:
-                    pass
+            if len(ids) >= 9:
+                delete(base, token, f"{path}/{ids[0]}")
+
+    def make_room_for_schedule(operator):
+        """At 19 schedules (the limit is 20 per operator), deletes the oldest."""
+        if not (isinstance(operator, str) and IDEMPOTENCY_KEY.fullmatch(operator)):
+            return
+        base, token = os.environ["FUZZ_BASE"], os.environ["FUZZ_TOKEN"]
+        try:
+            items = api(base, token, "GET", f"/operators/{operator}/duty-schedules")["items"]
+        except urllib.error.HTTPError:
+            return
+        if len(items) >= 19:
+            delete(base, token, f"/operators/{operator}/duty-schedules/{items[0]['scheduleId']}")
+
+    def delete(base, token, path):
+        try:
+            api(base, token, "DELETE", path)
+        except urllib.error.HTTPError:
+            pass
 
 
 def document(base):

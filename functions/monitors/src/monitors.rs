@@ -111,7 +111,8 @@ fn monitor_fields(description: &str, required: &[&str]) -> serde_json::Value {
     let shape = |mode: Value, is_active: Value, mode_required: bool| {
         let mut required: Vec<&str> = required.to_vec();
         if mode_required {
-            required.push("mode");
+            // `isActive: false` with it: moving an active monitor to `Development` needs it.
+            required.extend(["mode", "isActive"]);
         }
         let mut shape = serde_json::json!({
             "type": "object",
@@ -230,8 +231,8 @@ pub struct UpdateMonitor {
 }
 
 hub_api::json_schema!(UpdateMonitor, "UpdateMonitor", [hub_api::values::ShortText], monitor_fields(
-    "Validated on the resulting monitor: moving an active monitor to `Development` needs `\"isActive\": false` in the \
-     same request, and a `Development` monitor cannot be made active. No field can be null.",
+    "`mode: Development` comes with `\"isActive\": false` (moving an active monitor there needs it), and a `Development` \
+     monitor cannot be made active. No field can be null.",
     &[],
 ));
 
