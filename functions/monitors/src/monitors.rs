@@ -106,13 +106,16 @@ pub struct CreateMonitor {
 
 /// The two shapes of a monitor's fields: in `Development` it cannot be active; in the other modes
 /// (`Production` when `mode` is left out) `isActive` is free. `required` lists what a create needs.
-fn monitor_fields(description: &str, required: &[&str]) -> serde_json::Value {
+fn monitor_fields(description: &str, required: &[&str], development_needs_inactive: bool) -> serde_json::Value {
     let others: Vec<&str> = MonitorMode::ALL.iter().filter(|m| **m != MonitorMode::Development).map(|m| m.as_str()).collect();
     let shape = |mode: Value, is_active: Value, mode_required: bool| {
         let mut required: Vec<&str> = required.to_vec();
         if mode_required {
-            // `isActive: false` with it: moving an active monitor to `Development` needs it.
-            required.extend(["mode", "isActive"]);
+            required.push("mode");
+            // A PATCH moving an active monitor to `Development` needs `isActive: false` with it.
+            if development_needs_inactive {
+                required.push("isActive");
+            }
         }
         let mut shape = serde_json::json!({
             "type": "object",
@@ -141,6 +144,7 @@ hub_api::json_schema!(CreateMonitor, "CreateMonitor", [hub_api::values::ShortTex
     "`name` (1-100 characters); `mode` (default `Production`); `isActive` (default `true`, except in `Development`, \
      where it defaults to `false` and cannot be `true`). No field can be null.",
     &["name"],
+    false,
 ));
 
 #[utoipa::path(post, path = "/monitors", operation_id = "createMonitor", tag = "Monitors", request_body = CreateMonitor,
@@ -234,6 +238,7 @@ hub_api::json_schema!(UpdateMonitor, "UpdateMonitor", [hub_api::values::ShortTex
     "`mode: Development` comes with `\"isActive\": false` (moving an active monitor there needs it), and a `Development` \
      monitor cannot be made active. No field can be null.",
     &[],
+    true,
 ));
 
 /// The validated fields of a PATCH; `None` keeps the current value.
