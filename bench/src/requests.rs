@@ -53,7 +53,7 @@ impl<'a> Run<'a> {
         // The authentication alone, as the Lambda authorizer runs it.
         b.counter.reset();
         b.probe.reset(false, true);
-        b.state.authn.authenticate(&b.state, Some(&auth.header())).await.expect("credentials authenticate");
+        b.state.authenticate(Some(&auth.header())).await.expect("credentials authenticate");
         let auth_requests = b.counter.get();
         let auth_seen = b.probe.take();
 

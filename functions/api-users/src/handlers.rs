@@ -30,7 +30,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
+use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
@@ -231,16 +231,16 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         };
         let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
         let location = location(&record.api_user_id);
-        // The replayable answer leaves the password out: it is never stored.
-        let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
             "apiUser.created",
             ("ApiUser", &record.api_user_id, Some(&record.description)),
             hub_api::audit::created(&record),
         );
-        let result = state.store.create_api_user(&scope, &record, &password_hash(&password), &roster, idem.as_ref(), &event).await;
-        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        // The replayable answer leaves the password out: it is never stored.
+        let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, password_hash(&password), &roster, &event);
+        let write = move |idem: Option<_>| async move { store.create_api_user(scope, record, &hash, roster, idem.as_ref(), event).await };
+        if let Some(replay) = idempotency.write(&state, &scope, &view, Some(&location), write).await? {
             return Ok(Created::Replay(replay));
         }
         Ok(Created::New(view, password))
@@ -300,11 +300,9 @@ pub async fn update(
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateApiUser>,
 ) -> ApiResult<Response> {
-    let description = match &patch.description {
-        None => None,
-        Some(None) => return Err(ApiError::field("description", "is required and cannot be null")),
-        Some(Some(d)) => Some(GroupDescription::parse(d).map_err(|m| ApiError::field("description", m))?),
-    };
+    let mut errors = Vec::new();
+    let description = patch_field(&mut errors, "description", &patch.description, "is required and cannot be null", GroupDescription::parse);
+    no_errors(errors)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
         let mut user = load(&state, &caller, &id).await?;

@@ -15,13 +15,13 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, PathIds};
+use hub_api::extract::{Admin, IdempotencyKey, PathIds};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
 use hub_api::values::{GroupDescription, new_id};
-use hub_api::{AppState, Caller};
+use hub_api::AppState;
 use hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_store::records::ScimTokenRecord;
 use serde::{Deserialize, Serialize};
@@ -59,8 +59,7 @@ struct CreatedView<'a> {
 
 #[utoipa::path(get, path = "/scim-tokens", operation_id = "listScimTokens", tag = "SCIM tokens",
     responses((status = 200, description = "Every SCIM token of the account, oldest first", body = Collection<ScimTokenView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    caller.require_admin()?;
+pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiResult<Response> {
     let tokens = state.store.scim_tokens(&caller.scope()).await?;
     Ok(axum::Json(Collection::all(tokens.into_iter().map(ScimTokenView::from).collect())).into_response())
 }
@@ -92,8 +91,7 @@ enum Created {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `token`) for 24 h")),
     responses((status = 201, description = "Created; the body holds the token this once", body = CreatedView,
         headers(("Location" = String), ("Cache-Control" = String, description = "`no-store`")))))]
-pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, body: CreateBody<CreateScimToken>) -> ApiResult<Response> {
-    caller.require_admin()?;
+pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateScimToken>) -> ApiResult<Response> {
     let description = match body.value.description.as_deref() {
         Some(d) => GroupDescription::parse(d).map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
         None => return Err(ApiError::field("description", "is required")),
@@ -117,15 +115,16 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         let token = new_scim_token(&caller.account_id, &record.scim_token_id)?;
         let view = ScimTokenView::from(record.clone());
         let location = format!("/scim-tokens/{}", record.scim_token_id);
-        let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
             "scimToken.created",
             ("ScimToken", &record.scim_token_id, Some(&record.description)),
             hub_api::audit::created(&record),
         );
-        let result = state.store.create_scim_token(&scope, &record, &scim_token_hash(&token), &roster, idem.as_ref(), &event).await;
-        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        // The replayable answer leaves the token out: only its hash is kept.
+        let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, scim_token_hash(&token), &roster, &event);
+        let write = move |idem: Option<_>| async move { store.create_scim_token(scope, record, &hash, roster, idem.as_ref(), event).await };
+        if let Some(replay) = idempotency.write(&state, &scope, &view, Some(&location), write).await? {
             return Ok(Created::Replay(replay));
         }
         Ok(Created::New(view, token))
@@ -148,8 +147,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
 #[utoipa::path(delete, path = "/scim-tokens/{id}", operation_id = "deleteScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 204, description = "Deleted; refused from the next request")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     // Read first: the event names the token by its description.
     let record = state.store.scim_token(&scope, &id).await?.ok_or(ApiError::NotFound)?;

@@ -41,7 +41,7 @@ pub type AuthorizerResponse = ApiGatewayV2CustomAuthorizerSimpleResponse<Authori
 /// Authenticates one request.
 pub async fn authorize(state: &AppState, request: &AuthorizerRequest) -> AuthorizerResponse {
     let header = request.headers.get(lambda_http::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let context = match state.authn.authenticate(state, header).await {
+    let context = match state.authenticate(header).await {
         Ok(caller) => {
             tracing::debug!(
                 account_id = %caller.account_id,

@@ -1,18 +1,17 @@
 //! Groups themselves: list, create, read, rename, delete.
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hub_api::error::{ApiError, ApiResult, Conflict, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, PathIds, Query, double_option};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::error::{ApiError, ApiResult, Conflict};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
 use hub_api::{AppState, Caller};
 use hub_store::records::GroupRecord;
 use serde::Deserialize;
-use serde_json::Value;
 
 pub(crate) use hub_api::groups::is_system_group;
 
@@ -60,17 +59,9 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Created, without members", body = GroupView,
         headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let body = CreateBody::<Value>::from_request(request, &state).await?;
-    let input: CreateGroup = hub_api::extract::from_object(body.value)?;
-    let description = description(input.description.as_deref())?;
+pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateGroup>) -> ApiResult<Response> {
+    let description = description(body.value.description.as_deref())?;
 
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /groups", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
         group_id: new_id(),
@@ -85,13 +76,12 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     };
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
-    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
     let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
-    let result = state.store.create_group(&scope, &record, idem.as_ref(), &audit).await;
-    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
-        return Ok(replay);
-    }
-    Ok(Versioned::created(record.version, view, location).into_response())
+    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
+    idempotency::create(&state, &caller, "POST /groups", key, body.fingerprint, created, |idem| async move {
+        store.create_group(&scope, &record, idem.as_ref(), &audit).await
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/groups/{id}", operation_id = "getGroup", tag = "Groups", params(("id" = String, Path, description = "Group id")),
@@ -116,24 +106,23 @@ pub struct UpdateGroup {
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds(id): PathIds<String>,
+    Admin(caller): Admin,
     if_match: IfMatch,
-    request: Request,
+    JsonBody(patch): JsonBody<UpdateGroup>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let patch: UpdateGroup = hub_api::extract::body_after_role_check(&state, request).await?;
-    let description = match &patch.description {
-        None => None,
-        Some(None) => return Err(ApiError::Validation(vec![FieldError::new("description", "must not be null")])),
-        Some(Some(d)) => Some(GroupDescription::parse(d).map_err(|m| ApiError::field("description", m))?),
-    };
+    let mut errors = Vec::new();
+    let description = patch_field(&mut errors, "description", &patch.description, "must not be null", GroupDescription::parse);
+    no_errors(errors)?;
     // The only changeable field of a group is its name, which the system groups keep.
     if is_system_group(&id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
     let updated = match &description {
-        Some(description) => hub_api::groups::rename(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match, description).await?,
+        Some(description) => {
+            let rename = |g: &GroupRecord| Ok(GroupRecord { description: description.as_str().to_owned(), ..g.clone() });
+            hub_api::groups::change(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match, rename).await?
+        }
         None => {
             let current = load(&state, &caller, &id).await?;
             if_match.check(current.version)?;
@@ -147,8 +136,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/groups/{id}", operation_id = "deleteGroup", tag = "Groups",
     params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     hub_api::groups::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,10 @@
 //! Memberships and the group-wide Active switch.
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use hub_api::error::ApiResult;
-use hub_api::extract::{PathIds, Query};
+use hub_api::extract::{Admin, JsonBody, PathIds, Query};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
@@ -13,7 +13,6 @@ use hub_api::{AppState, Caller};
 use serde::Deserialize;
 
 use crate::groups::load;
-use hub_api::extract::body_after_role_check;
 use hub_api::views::account_time_zone;
 
 /// Operators whose switch is changed at the same time by one duty request.
@@ -45,10 +44,9 @@ pub async fn list(
     responses((status = 204, description = "A member (idempotent)")))]
 pub async fn add(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds((id, operator_id)): PathIds<(String, String)>,
+    Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
     hub_api::groups::add_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -58,10 +56,9 @@ pub async fn add(
     responses((status = 204, description = "Not a member (idempotent)")))]
 pub async fn remove(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds((id, operator_id)): PathIds<(String, String)>,
+    Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
     hub_api::groups::remove_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -77,9 +74,7 @@ pub struct DutyBody {
 #[utoipa::path(post, path = "/groups/{id}/duty", operation_id = "setGroupMembersDuty", tag = "Members", request_body = DutyBody,
     params(("id" = String, Path, description = "Group id")),
     responses((status = 204, description = "Every member's switch set")))]
-pub async fn set_duty(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, request: Request) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
-    let body: DutyBody = body_after_role_check(&state, request).await?;
+pub async fn set_duty(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, JsonBody(body): JsonBody<DutyBody>) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
     let member_ids = state.store.all_member_ids(&scope, &id).await?;

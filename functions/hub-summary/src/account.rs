@@ -1,9 +1,9 @@
 //! The caller's account: read by anyone in it, name and time zone changed by administrators.
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IfMatch, double_option};
+use hub_api::error::ApiResult;
+use hub_api::extract::{Admin, IfMatch, JsonBody, double_option, no_errors, patch_field};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::values::{AccountType, TimeZoneName};
@@ -13,7 +13,6 @@ use hub_store::AccountSettings;
 use hub_store::records::AccountRecord;
 use serde::{Deserialize, Serialize};
 
-use hub_api::extract::body_after_role_check;
 
 hub_api::string_enum_schema!(AccountTypeSchema, "AccountType", AccountType::ALL.map(|t| t.as_str()), "The account's type; each has a configured default operator limit.");
 
@@ -93,29 +92,11 @@ fn account_name(input: &str) -> Result<String, String> {
 #[utoipa::path(patch, path = "/account", operation_id = "updateAccount", tag = "Account", request_body = UpdateAccount,
     params(("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = AccountView, headers(("ETag" = String)))))]
-pub async fn update(State(state): State<AppState>, caller: Caller, if_match: IfMatch, request: Request) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let patch: UpdateAccount = body_after_role_check(&state, request).await?;
+pub async fn update(State(state): State<AppState>, Admin(caller): Admin, if_match: IfMatch, JsonBody(patch): JsonBody<UpdateAccount>) -> ApiResult<Response> {
     let mut errors = Vec::new();
-    let name = match &patch.name {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("name", "is required and cannot be null"));
-            None
-        }
-        Some(Some(n)) => account_name(n).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
-    };
-    let time_zone = match &patch.time_zone {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("timeZone", "is required and cannot be null"));
-            None
-        }
-        Some(Some(tz)) => TimeZoneName::parse(tz).map_err(|m| errors.push(FieldError::new("timeZone", m))).ok(),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", account_name);
+    let time_zone = patch_field(&mut errors, "timeZone", &patch.time_zone, "is required and cannot be null", TimeZoneName::parse);
+    no_errors(errors)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
         let current = load_account(&state, &scope).await?;

@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::{ACTIONS, TARGET_TYPES, event_time};
 use hub_api::error::{ApiError, ApiResult};
-use hub_api::extract::Query;
+use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
-use hub_api::{AppState, Caller};
+use hub_api::AppState;
 use hub_store::{AccountScope, AuditEvent, AuditFilter, AuditSource, Store};
 use serde::{Deserialize, Serialize};
 
@@ -184,8 +184,7 @@ fn wants_csv(headers: &HeaderMap) -> bool {
         (status = 200, description = "Events newest first (`application/json`, paged), or with `Accept: text/csv` every matching event as CSV with a header row",
             body = Collection<EventView>, content_type = "application/json"),
         (status = 403, description = "Administrators only")))]
-pub async fn list(State(state): State<AppState>, caller: Caller, headers: HeaderMap, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
-    caller.require_admin()?;
+pub async fn list(State(state): State<AppState>, Admin(caller): Admin, headers: HeaderMap, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
     let filter = filter(&mut params)?;
     let scope = caller.scope();
     if wants_csv(&headers) {

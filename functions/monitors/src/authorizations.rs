@@ -1,10 +1,10 @@
 //! Item permissions on one monitor: list, grant (cumulative), revoke (cumulative).
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, PathIds, Query};
+use hub_api::extract::{Admin, IdempotencyKey, PathIds, Query};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::retry::retrying;
@@ -14,7 +14,6 @@ use hub_store::{MonitorAuthorization, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use hub_api::extract::from_object;
 use crate::monitors::load;
 
 hub_api::string_enum_schema!(LevelSchema, "AuthorizationType", AuthorizationType::ALL.map(|l| l.as_str()), "An authorization level on a monitor, lowest first; levels are cumulative.");
@@ -160,14 +159,12 @@ fn authorization_event(state: &AppState, caller: &Caller, monitor: &hub_store::r
         body = Collection<AuthorizationView>)))]
 pub async fn grant(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds(id): PathIds<String>,
+    Admin(caller): Admin,
     key: IdempotencyKey,
-    request: Request,
+    body: CreateBody<GrantBody>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let body = CreateBody::<Value>::from_request(request, &state).await?;
-    let (level, principal) = parse_grant(from_object(body.value)?)?;
+    let (level, principal) = parse_grant(body.value)?;
     let scope = caller.scope();
     let idempotency = Idempotency::new(&caller, &format!("POST /monitors/{id}/authorizations"), key, body.fingerprint);
     if let Some(replay) = idempotency.replay(&state, &scope).await? {
@@ -196,10 +193,10 @@ pub async fn grant(
             }
         }
         let after = views(held.iter().chain(&add).cloned().collect())?;
-        let idem = idempotency.record(&state, StatusCode::CREATED, &after, None)?;
         let event = authorization_event(&state, &caller, &monitor, &add, true);
-        let result = state.store.grant_monitor_authorizations(&scope, &id, &principal, &keep, &add, idem.as_ref(), &event).await;
-        if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
+        let (store, scope, id, principal, keep, add, event) = (&state.store, &scope, &id, &principal, &keep, &add, &event);
+        let write = move |idem: Option<_>| async move { store.grant_monitor_authorizations(scope, id, principal, keep, add, idem.as_ref(), event).await };
+        if let Some(replay) = idempotency.write(&state, &scope, &after, None, write).await? {
             return Ok(replay);
         }
         Ok((StatusCode::CREATED, axum::Json(after)).into_response())
@@ -214,10 +211,9 @@ pub async fn grant(
     responses((status = 204, description = "Revoked, with every higher level the same principal held on the monitor")))]
 pub async fn revoke(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds((id, authorization_id)): PathIds<(String, String)>,
+    Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
     let scope = caller.scope();
     retrying(|| async {
         let (monitor, target) = tokio::try_join!(load(&state, &caller, &id), async {

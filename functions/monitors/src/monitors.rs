@@ -1,11 +1,11 @@
 //! Monitors themselves: list, register, read, edit, delete.
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, PathIds, Query, double_option};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
 use hub_api::values::{MonitorMode, new_id};
@@ -13,9 +13,7 @@ use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::MonitorRecord;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use hub_api::extract::{body_after_role_check, from_object};
 
 hub_api::string_enum_schema!(ModeSchema, "MonitorMode", MonitorMode::ALL.map(|m| m.as_str()), "A monitor's mode; `Production` when a create leaves it out.");
 
@@ -150,10 +148,8 @@ hub_api::json_schema!(CreateMonitor, "CreateMonitor", [hub_api::values::ShortTex
 #[utoipa::path(post, path = "/monitors", operation_id = "createMonitor", tag = "Monitors", request_body = CreateMonitor,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Registered", body = MonitorView, headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, request: Request) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let body = CreateBody::<Value>::from_request(request, &state).await?;
-    let input: CreateMonitor = from_object(body.value)?;
+pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateMonitor>) -> ApiResult<Response> {
+    let input = body.value;
     let mut errors = Vec::new();
     let name = match input.name {
         Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
@@ -162,34 +158,16 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
             None
         }
     };
-    let mode = match input.mode {
-        None => Some(MonitorMode::default()),
-        Some(None) => {
-            errors.push(FieldError::new("mode", "must not be null"));
-            None
-        }
-        Some(Some(mode)) => MonitorMode::parse(&mode).map_err(|m| errors.push(FieldError::new("mode", m))).ok(),
-    };
-    let is_active = match input.is_active {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("isActive", "must be true or false"));
-            None
-        }
-        Some(Some(active)) => Some(active),
-    };
-    let (Some(name), Some(mode), true) = (name, mode, errors.is_empty()) else {
+    // A mode left out is the default one.
+    let mode = patch_field(&mut errors, "mode", &input.mode, "must not be null", MonitorMode::parse).unwrap_or_default();
+    let is_active = patch_field(&mut errors, "isActive", &input.is_active, "must be true or false", |a: &bool| Ok(*a));
+    let (Some(name), true) = (name, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
     // Active by default, except in Development, where a monitor never runs.
     let is_active = is_active.unwrap_or(mode != MonitorMode::Development);
     check_mode_and_activity(mode, is_active)?;
 
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /monitors", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
     let now = state.clock.now_rfc3339();
     let record = MonitorRecord {
         monitor_id: new_id(),
@@ -202,18 +180,17 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     };
     let location = format!("/monitors/{}", record.monitor_id);
     let view = MonitorView::from(record.clone());
-    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
     let event = hub_api::audit::event(
         &hub_api::audit::caller_context(&state, &caller),
         "monitor.created",
         ("Monitor", &record.monitor_id, Some(&record.name)),
         hub_api::audit::created(&record),
     );
-    let result = state.store.create_monitor(&scope, &record, idem.as_ref(), &event).await;
-    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
-        return Ok(replay);
-    }
-    Ok(Versioned::created(record.version, view, location).into_response())
+    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
+    idempotency::create(&state, &caller, "POST /monitors", key, body.fingerprint, created, |idem| async move {
+        store.create_monitor(&scope, &record, idem.as_ref(), &event).await
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/monitors/{id}", operation_id = "getMonitor", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),
@@ -250,31 +227,11 @@ struct MonitorChanges {
 
 fn parse_changes(patch: UpdateMonitor) -> ApiResult<MonitorChanges> {
     let mut errors = Vec::new();
-    let name = match patch.name {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("name", "is required and cannot be null"));
-            None
-        }
-        Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
-    };
-    let mode = match patch.mode {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("mode", "must not be null"));
-            None
-        }
-        Some(Some(mode)) => MonitorMode::parse(&mode).map_err(|m| errors.push(FieldError::new("mode", m))).ok(),
-    };
-    let is_active = match patch.is_active {
-        None => None,
-        Some(None) => {
-            errors.push(FieldError::new("isActive", "must be true or false"));
-            None
-        }
-        Some(active) => active,
-    };
-    if errors.is_empty() { Ok(MonitorChanges { name, mode, is_active }) } else { Err(ApiError::Validation(errors)) }
+    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", monitor_name);
+    let mode = patch_field(&mut errors, "mode", &patch.mode, "must not be null", MonitorMode::parse);
+    let is_active = patch_field(&mut errors, "isActive", &patch.is_active, "must be true or false", |a: &bool| Ok(*a));
+    no_errors(errors)?;
+    Ok(MonitorChanges { name, mode, is_active })
 }
 
 /// `current` with `changes` applied, validated as a whole.
@@ -299,13 +256,12 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds(id): PathIds<String>,
+    Admin(caller): Admin,
     if_match: IfMatch,
-    request: Request,
+    JsonBody(patch): JsonBody<UpdateMonitor>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let changes = parse_changes(body_after_role_check(&state, request).await?)?;
+    let changes = parse_changes(patch)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
         let current = load(&state, &caller, &id).await?;
@@ -335,8 +291,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/monitors/{id}", operation_id = "deleteMonitor", tag = "Monitors",
     params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its authorizations")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     retrying(|| async {
         let Some(monitor) = state.store.monitor(&scope, &id).await? else {

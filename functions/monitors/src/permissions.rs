@@ -4,10 +4,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::State;
 use hub_api::error::{ApiError, ApiResult};
-use hub_api::extract::Query;
+use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{AuthorizationType, MonitorMode};
-use hub_api::{AppState, Caller};
+use hub_api::AppState;
 use hub_store::{MonitorAuthorization, Principal};
 use serde::{Deserialize, Serialize};
 
@@ -64,8 +64,7 @@ fn sort_by_name(list: &mut [Named]) {
 #[utoipa::path(get, path = "/monitors/permissions", operation_id = "listMonitorPermissions", tag = "Monitor authorizations", params(Params),
     responses((status = 200, description = "Per monitor (paged and ordered like `GET /monitors`), who holds each level, each list ordered by name",
         body = Collection<MonitorPermissions>)))]
-pub async fn overview(State(state): State<AppState>, caller: Caller, Query(params): Query<Params>) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
-    caller.require_admin()?;
+pub async fn overview(State(state): State<AppState>, Admin(caller): Admin, Query(params): Query<Params>) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
     let monitors = state.store.list_monitors_for_permissions(&scope, params.mode.map(|m| m.as_str()), page).await?;

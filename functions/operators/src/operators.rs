@@ -2,8 +2,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable};
+use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, new_id};
@@ -86,11 +86,10 @@ pub struct CreateOperator {
         headers(("Location" = String), ("ETag" = String)))))]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    Admin(caller): Admin,
     key: IdempotencyKey,
     body: CreateBody<CreateOperator>,
 ) -> ApiResult<Response> {
-    caller.require_admin()?;
     let input = body.value;
     let mut errors = Vec::new();
     let email = match input.email.as_deref() {
@@ -116,11 +115,6 @@ pub async fn create(
         return Err(ApiError::Validation(errors));
     };
 
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /operators", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
     let now = state.clock.now_rfc3339();
     let record = OperatorRecord {
         mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
@@ -133,13 +127,12 @@ pub async fn create(
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
-    let idem = idempotency.record(&state, StatusCode::CREATED, &view, Some(&location))?;
     let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
-    let result = state.store.create_operator(&scope, &record, idem.as_ref(), &audit).await;
-    if let Some(replay) = idempotency.settle(&state, &scope, result).await? {
-        return Ok(replay);
-    }
-    Ok(Versioned::created(record.version, view, location).into_response())
+    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
+    idempotency::create(&state, &caller, "POST /operators", key, body.fingerprint, created, |idem| async move {
+        store.create_operator(&scope, &record, idem.as_ref(), &audit).await
+    })
+    .await
 }
 
 /// The operator named in the path, or 404.
@@ -195,28 +188,6 @@ pub struct UpdateOperator {
     is_account_administrator: Option<serde_json::Value>,
 }
 
-/// A nullable field of a PATCH: absent keeps, null clears, a value is validated.
-fn patch_field<T>(
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    current: &Option<String>,
-    patch: &Option<Option<String>>,
-    parse: impl Fn(&str) -> Result<T, String>,
-    render: impl Fn(T) -> String,
-) -> Option<String> {
-    match patch {
-        None => current.clone(),
-        Some(None) => None,
-        Some(Some(v)) => match parse(v) {
-            Ok(value) => Some(render(value)),
-            Err(m) => {
-                errors.push(FieldError::new(field, m));
-                current.clone()
-            }
-        },
-    }
-}
-
 fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRecord, ApiError> {
     let mut errors = Vec::new();
     if patch.is_administrator.is_some() {
@@ -226,38 +197,26 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
         errors.push(FieldError::new("isAccountAdministrator", "is read-only"));
     }
     let mut next = op.clone();
-    match &patch.email {
-        None => {}
-        Some(None) => errors.push(FieldError::new("email", "is required and cannot be null")),
-        Some(Some(email)) => match Email::parse(email) {
-            Ok(e) => next.email = e.as_str().to_owned(),
-            Err(m) => errors.push(FieldError::new("email", m)),
-        },
+    if let Some(email) = patch_field(&mut errors, "email", &patch.email, "is required and cannot be null", Email::parse) {
+        next.email = email.as_str().to_owned();
     }
-    match &patch.full_name {
-        None => {}
-        Some(None) => errors.push(FieldError::new("fullName", "is required and cannot be null")),
-        Some(Some(name)) => match FullName::parse(name) {
-            Ok(n) => next.full_name = n.as_str().to_owned(),
-            Err(m) => errors.push(FieldError::new("fullName", m)),
-        },
+    if let Some(name) = patch_field(&mut errors, "fullName", &patch.full_name, "is required and cannot be null", FullName::parse) {
+        next.full_name = name.as_str().to_owned();
     }
-    next.mobile_phone = patch_field(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
-    next.backup_email = patch_field(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e.as_str().to_owned());
-    next.culture_name = patch_field(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
-    next.time_zone = patch_field(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
-    next.default_dashboard = patch_field(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);
-    match patch.is_on_duty {
-        None => {}
-        Some(None) => errors.push(FieldError::new("isOnDuty", "must be true or false")),
-        Some(Some(on)) => next.is_on_duty = on,
+    next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
+    next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e.as_str().to_owned());
+    next.culture_name = patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
+    next.time_zone = patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
+    next.default_dashboard = patch_nullable(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);
+    let flag = |b: &bool| Ok(*b);
+    if let Some(on) = patch_field(&mut errors, "isOnDuty", &patch.is_on_duty, "must be true or false", flag) {
+        next.is_on_duty = on;
     }
-    match patch.is_disabled {
-        None => {}
-        Some(None) => errors.push(FieldError::new("isDisabled", "must be true or false")),
-        Some(Some(disabled)) => next.is_disabled = disabled,
+    if let Some(disabled) = patch_field(&mut errors, "isDisabled", &patch.is_disabled, "must be true or false", flag) {
+        next.is_disabled = disabled;
     }
-    if errors.is_empty() { Ok(next) } else { Err(ApiError::Validation(errors)) }
+    no_errors(errors)?;
+    Ok(next)
 }
 
 #[utoipa::path(patch, path = "/operators/{id}", operation_id = "updateOperator", tag = "Operators", request_body = UpdateOperator,
@@ -265,15 +224,16 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds(id): PathIds<String>,
+    SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateOperator>,
 ) -> ApiResult<Response> {
     // Personal settings are self-service; the email (the login), the Active switch and
     // disabling are not.
-    let admin_only = patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some();
-    if admin_only { caller.require_admin()? } else { caller.require_admin_or_self(&id)? }
+    if patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some() {
+        caller.require_admin()?;
+    }
     let scope = caller.scope();
     let updated = hub_api::operators::update(&state, &scope, &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
     let account = load_account(&state, &scope).await?;
@@ -284,8 +244,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/operators/{id}", operation_id = "deleteOperator", tag = "Operators",
     params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     hub_api::operators::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

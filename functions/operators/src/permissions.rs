@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::error::ApiResult;
-use hub_api::extract::PathIds;
+use hub_api::extract::{Admin, PathIds};
 use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission, sort_permissions};
 use hub_api::{AppState, Caller};
 use hub_store::Principal;
@@ -34,8 +34,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 #[utoipa::path(put, path = "/operators/{id}/permissions/{permission}", operation_id = "grantOperatorPermission", tag = "Permissions",
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Granted (idempotent)")))]
-pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn grant(State(state): State<AppState>, PathIds((id, permission)): PathIds<(String, String)>, Admin(caller): Admin) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
     grant_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Operator(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -44,8 +43,7 @@ pub async fn grant(State(state): State<AppState>, caller: Caller, PathIds((id, p
 #[utoipa::path(delete, path = "/operators/{id}/permissions/{permission}", operation_id = "revokeOperatorPermission", tag = "Permissions",
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Revoked (idempotent)")))]
-pub async fn revoke(State(state): State<AppState>, caller: Caller, PathIds((id, permission)): PathIds<(String, String)>) -> ApiResult<StatusCode> {
-    caller.require_admin()?;
+pub async fn revoke(State(state): State<AppState>, PathIds((id, permission)): PathIds<(String, String)>, Admin(caller): Admin) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
     revoke_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Operator(id), permission).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds};
+use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, SelfOrAdmin};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
@@ -77,9 +77,9 @@ async fn change_schedules(
             return Ok(Written::Schedule(view));
         };
         let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
-        let record = idempotency.record(state, StatusCode::CREATED, &view, Some(&location))?;
-        let result = state.store.update_operator(&scope, &current, &next, record.as_ref(), &event).await;
-        Ok(match idempotency.settle(state, &scope, result).await? {
+        let (store, scope, current, next, event) = (&state.store, &scope, &current, &next, &event);
+        let write = move |record: Option<_>| async move { store.update_operator(scope, current, next, record.as_ref(), event).await };
+        Ok(match idempotency.write(state, &scope, &view, Some(&location), write).await? {
             Some(replay) => Written::Replayed(replay),
             None => Written::Schedule(view),
         })
@@ -99,12 +99,11 @@ fn schedule(written: Written) -> ApiResult<ScheduleView> {
     responses((status = 201, body = ScheduleView, headers(("Location" = String)))))]
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds(id): PathIds<String>,
+    SelfOrAdmin(caller): SelfOrAdmin,
     key: IdempotencyKey,
     body: CreateBody<ScheduleInput>,
 ) -> ApiResult<Response> {
-    caller.require_admin_or_self(&id)?;
     let rule = rule_of(&body.value)?;
     let scope = caller.scope();
     let idempotency = Idempotency::new(&caller, &format!("POST /operators/{id}/duty-schedules"), key, body.fingerprint);
@@ -139,12 +138,11 @@ pub async fn create(
     responses((status = 200, body = ScheduleView)))]
 pub async fn replace(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds((id, schedule_id)): PathIds<(String, String)>,
+    SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(input): JsonBody<ScheduleInput>,
 ) -> ApiResult<axum::Json<ScheduleView>> {
-    caller.require_admin_or_self(&id)?;
     let rule = rule_of(&input)?;
     let written = change_schedules(&state, &caller, &id, if_match, None, "dutySchedule.updated", |op| {
         let slot = op.schedules.iter_mut().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
@@ -160,11 +158,10 @@ pub async fn replace(
     responses((status = 204, description = "Removed")))]
 pub async fn remove(
     State(state): State<AppState>,
-    caller: Caller,
     PathIds((id, schedule_id)): PathIds<(String, String)>,
+    SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
-    caller.require_admin_or_self(&id)?;
     let written = change_schedules(&state, &caller, &id, if_match, None, "dutySchedule.deleted", |op| {
         let at = op.schedules.iter().position(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
         Ok(ScheduleView::from(&op.schedules.remove(at)))

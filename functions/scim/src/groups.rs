@@ -8,6 +8,7 @@
 //! member that does not exist is 400 `invalidValue`.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -22,7 +23,7 @@ use crate::discovery::GROUP_SCHEMA;
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
 use crate::projection::Projection;
-use crate::users::{ListParams, ReadParams, list_response, paging};
+use crate::list::{ListParams, Listed, ReadParams};
 use crate::{Base, ScimAuth, etag, if_match, json_body, scim_response};
 
 fn location(base: &Base, id: &str) -> String {
@@ -217,19 +218,13 @@ fn satisfies(g: &GroupRecord, clause: &Eq) -> bool {
     }
 }
 
-pub async fn list(State(state): State<AppState>, auth: ScimAuth, base: Base, Query(params): Query<ListParams>) -> ScimResult<Response> {
-    list_with(state, auth, base, params).await
-}
+/// `/Groups` as a list (`GET /Groups`, `POST /Groups/.search`).
+pub struct Groups;
 
-pub async fn search(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
-    let body = json_body(req).await?;
-    list_with(state, auth, base, ListParams::from_search(&body)?).await
-}
-
-async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
-    let (start, count) = paging(params.start_index(), params.count())?;
-    let (total, resources) = query(&state, &auth, &base, &params, start, count).await?;
-    Ok(list_response(total, start, resources))
+impl Listed for Groups {
+    fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
+        query(state, auth, base, params, start, count)
+    }
 }
 
 /// The matching resources' total and the window `start` (1-based), `count` of them.

@@ -15,6 +15,7 @@ mod discovery;
 mod error;
 mod filter;
 mod groups;
+mod list;
 mod patch;
 mod projection;
 mod users;
@@ -121,7 +122,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     match hub_api::scim_token::authenticate(&state, header.as_deref()).await {
         Ok(caller) => {
-            let request_id = hub_api::lambda::request_id(&req).unwrap_or_else(hub_api::values::new_id);
+            let request_id = hub_api::caller::request_id(&req).unwrap_or_else(hub_api::values::new_id);
             req.extensions_mut().insert(caller);
             req.extensions_mut().insert(RequestId(request_id));
             next.run(req).await
@@ -142,8 +143,8 @@ async fn deadline(req: Request, next: Next) -> Response {
 /// that one resource type cannot be filtered by matches none of that type.
 async fn search_everything(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
     let body = json_body(req).await?;
-    let params = users::ListParams::from_search(&body)?;
-    let (start, count) = users::paging(params.start_index(), params.count())?;
+    let params = list::ListParams::from_search(&body)?;
+    let (start, count) = list::paging(params.start_index(), params.count())?;
     // Totals first (a window of nothing), then the window across both lists.
     let users_total = users::query(&state, &auth, &base, &params, 1, 0).await;
     let groups_total = groups::query(&state, &auth, &base, &params, 1, 0).await;
@@ -160,7 +161,7 @@ async fn search_everything(State(state): State<AppState>, auth: ScimAuth, base: 
         let group_start = start.saturating_sub(users_total).max(1);
         resources.extend(groups::query(&state, &auth, &base, &params, group_start, left).await?.1);
     }
-    Ok(users::list_response(users_total + groups_total, start, resources))
+    Ok(list::list_response(users_total + groups_total, start, resources))
 }
 
 async fn unknown() -> ScimError {
@@ -179,11 +180,11 @@ pub fn router(state: AppState) -> Router {
         .route(&p("/ResourceTypes/{id}"), get(discovery::resource_type_by_id))
         .route(&p("/Schemas"), get(discovery::schemas))
         .route(&p("/Schemas/{id}"), get(discovery::schema_by_id))
-        .route(&p("/Users"), get(users::list).post(users::create))
-        .route(&p("/Users/.search"), axum::routing::post(users::search))
+        .route(&p("/Users"), get(list::list::<users::Users>).post(users::create))
+        .route(&p("/Users/.search"), axum::routing::post(list::search::<users::Users>))
         .route(&p("/Users/{id}"), get(users::fetch).put(users::replace).patch(users::patch).delete(users::remove))
-        .route(&p("/Groups"), get(groups::list).post(groups::create))
-        .route(&p("/Groups/.search"), axum::routing::post(groups::search))
+        .route(&p("/Groups"), get(list::list::<groups::Groups>).post(groups::create))
+        .route(&p("/Groups/.search"), axum::routing::post(list::search::<groups::Groups>))
         .route(&p("/Groups/{id}"), get(groups::fetch).put(groups::replace).patch(groups::patch).delete(groups::remove))
         .route(&p("/.search"), axum::routing::post(search_everything))
         .route(&p("/{*rest}"), axum::routing::any(unknown))

@@ -11,79 +11,25 @@
 //! `groups` (read-only) is on single-user answers, and on lists that ask for it with
 //! `attributes=groups` (it costs a Query per user).
 
+use std::future::Future;
+
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
 use hub_api::values::{CultureName, FullName, MobilePhone, TimeZoneName, new_id};
 use hub_store::records::OperatorRecord;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::discovery::{LIST_SCHEMA, MAX_COUNT, USER_SCHEMA};
+use crate::discovery::USER_SCHEMA;
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
+use crate::list::{ListParams, Listed, ReadParams};
 use crate::projection::Projection;
 use crate::{Base, ScimAuth, etag, if_match, json_body, scim_response};
 
 /// The most `emails` or `phoneNumbers` one user may carry.
 const MAX_VALUES: usize = 10;
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct ListParams {
-    filter: Option<String>,
-    start_index: Option<String>,
-    count: Option<String>,
-    attributes: Option<String>,
-    excluded_attributes: Option<String>,
-}
-
-impl ListParams {
-    /// The parameters of a `POST .search` body (RFC 7644 §3.4.3).
-    pub fn from_search(body: &Map<String, Value>) -> ScimResult<Self> {
-        let get = |name: &str| body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).filter(|v| !v.is_null());
-        let text = |name: &str| -> ScimResult<Option<String>> {
-            match get(name) {
-                None => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(Value::Array(items)) => Ok(Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))),
-                Some(_) => Err(ScimError::invalid_value(format!("{name} has the wrong type"))),
-            }
-        };
-        Ok(ListParams {
-            filter: text("filter")?,
-            start_index: text("startIndex")?,
-            count: text("count")?,
-            attributes: text("attributes")?,
-            excluded_attributes: text("excludedAttributes")?,
-        })
-    }
-
-    pub fn filter(&self) -> Option<&str> {
-        self.filter.as_deref()
-    }
-    pub fn start_index(&self) -> Option<&str> {
-        self.start_index.as_deref()
-    }
-    pub fn count(&self) -> Option<&str> {
-        self.count.as_deref()
-    }
-    pub fn attributes(&self) -> Option<&str> {
-        self.attributes.as_deref()
-    }
-    pub fn excluded_attributes(&self) -> Option<&str> {
-        self.excluded_attributes.as_deref()
-    }
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct ReadParams {
-    pub(crate) attributes: Option<String>,
-    pub(crate) excluded_attributes: Option<String>,
-}
 
 fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Users/{id}"))
@@ -359,20 +305,6 @@ pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Pat
 
 /// `startIndex` (1-based, below 1 means 1) and `count` (0 to [`MAX_COUNT`], default
 /// [`MAX_COUNT`]); as RFC 7644 §3.4.2.4 says, out-of-range values are adjusted, not refused.
-pub fn paging(start_index: Option<&str>, count: Option<&str>) -> ScimResult<(usize, usize)> {
-    let parse = |name: &str, v: Option<&str>| -> ScimResult<Option<i64>> {
-        v.map(|s| s.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer")))).transpose()
-    };
-    let start = parse("startIndex", start_index)?.unwrap_or(1).max(1) as usize;
-    let count = parse("count", count)?.unwrap_or(MAX_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize;
-    Ok((start, count))
-}
-
-pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Response {
-    let body = json!({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start, "itemsPerPage": resources.len(), "Resources": resources});
-    scim_response(StatusCode::OK, body, None)
-}
-
 /// Whether `op` satisfies one filter clause.
 fn satisfies(op: &OperatorRecord, clause: &Eq, base: &Base) -> bool {
     let text = |v: &str| clause.value.as_str().is_some_and(|c| c.eq_ignore_ascii_case(v));
@@ -398,19 +330,13 @@ fn satisfies(op: &OperatorRecord, clause: &Eq, base: &Base) -> bool {
 /// The attributes a filter may name.
 const FILTERABLE: [&str; 8] = ["id", "username", "externalid", "displayname", "active", "emails.value", "emails", "emails.type"];
 
-pub async fn list(State(state): State<AppState>, auth: ScimAuth, base: Base, Query(params): Query<ListParams>) -> ScimResult<Response> {
-    list_with(state, auth, base, params).await
-}
+/// `/Users` as a list (`GET /Users`, `POST /Users/.search`).
+pub struct Users;
 
-pub async fn search(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
-    let body = json_body(req).await?;
-    list_with(state, auth, base, ListParams::from_search(&body)?).await
-}
-
-async fn list_with(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
-    let (start, count) = paging(params.start_index.as_deref(), params.count.as_deref())?;
-    let (total, resources) = query(&state, &auth, &base, &params, start, count).await?;
-    Ok(list_response(total, start, resources))
+impl Listed for Users {
+    fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
+        query(state, auth, base, params, start, count)
+    }
 }
 
 /// The matching resources' total and the window `start` (1-based), `count` of them.

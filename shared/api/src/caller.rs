@@ -24,24 +24,21 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
-use hub_store::AccountScope;
 use hub_store::records::{OperatorRecord, SignInBinding};
+use hub_store::{AccountScope, Store};
+use lambda_http::request::RequestContext;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{JwtVerifier, bearer_token};
-use crate::clock::format_timestamp;
+use crate::clock::{Clock, format_timestamp};
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::throttle::FailedAttempts;
 
 /// The authenticated caller of a request.
@@ -99,19 +96,20 @@ impl Authenticator {
 
     /// Authenticates an `Authorization` header value. Missing, malformed, expired or unknown
     /// credentials are [`ApiError::Unauthenticated`]; an unreachable database or JWKS is
-    /// [`ApiError::ServiceUnavailable`]. The clock of `state` dates an API user's use.
-    pub async fn authenticate(&self, state: &AppState, authorization: Option<&str>) -> Result<Caller, ApiError> {
+    /// [`ApiError::ServiceUnavailable`]. `clock` dates an API user's use and a first sign-in.
+    pub async fn authenticate(&self, store: &Store, clock: &Clock, authorization: Option<&str>) -> Result<Caller, ApiError> {
         let header = authorization.ok_or(ApiError::Unauthenticated)?;
+        let state = Backing { store, clock };
         if let Some(token) = bearer_token(header) {
-            return self.operator(state, token).await;
+            return self.operator(&state, token).await;
         }
         match basic_credentials(header) {
-            Some((username, password)) => api_user(state, &self.failures, &username, &password).await,
+            Some((username, password)) => api_user(&state, &self.failures, &username, &password).await,
             None => Err(ApiError::Unauthenticated),
         }
     }
 
-    async fn operator(&self, state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    async fn operator(&self, state: &Backing<'_>, token: &str) -> Result<Caller, ApiError> {
         let claims = self.jwt.verify(token).await.map_err(|e| match e {
             crate::auth::AuthError::JwksUnavailable => ApiError::ServiceUnavailable,
             _ => ApiError::Unauthenticated,
@@ -142,11 +140,17 @@ impl Authenticator {
     }
 }
 
+/// What authentication reads and dates with.
+struct Backing<'a> {
+    store: &'a Store,
+    clock: &'a Clock,
+}
+
 /// One round trip: the hash must match on an existing API user item, and the same request counts
 /// the use. Unknown user, deleted user (or deleted owner, whose API users go in the same
 /// transaction), an API user of a disabled owner and wrong password are indistinguishable. A username past its failed attempts
 /// is refused before any request.
-async fn api_user(state: &AppState, failures: &FailedAttempts, username: &str, password: &str) -> Result<Caller, ApiError> {
+async fn api_user(state: &Backing<'_>, failures: &FailedAttempts, username: &str, password: &str) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
     if !is_password_shaped(password) {
         return Err(ApiError::Unauthenticated);
@@ -175,7 +179,7 @@ async fn api_user(state: &AppState, failures: &FailedAttempts, username: &str, p
 /// The operator as read, when the token's `iss` + `sub` are the ones bound to it; at its first
 /// sign-in (nothing bound yet) binds them with one conditional write. Another subject: 401.
 async fn signed_in_subject(
-    state: &AppState,
+    state: &Backing<'_>,
     scope: &AccountScope,
     operator: OperatorRecord,
     issuer: &str,
@@ -288,7 +292,7 @@ pub fn basic_credentials(header_value: &str) -> Option<(String, String)> {
 // The Lambda authorizer's context
 
 /// What the Lambda authorizer hands the functions in `requestContext.authorizer.lambda`
-/// (read back by [`crate::lambda::authorizer_caller`]; the keys are the contract between the
+/// (read back by [`AuthorizerContext::of_request`]; the keys are the contract between the
 /// two). Either the caller (`accountId`, `operatorId`, `apiUserId` when an API user, and
 /// `isAdministrator`), or a `refusal` (`unauthenticated`, `service_unavailable`, or
 /// `too_many_requests` with `retryAfter`) that the function answers with the contract's problem
@@ -344,50 +348,45 @@ impl AuthorizerContext {
     }
 }
 
-/// The refusal the Lambda authorizer put in the request's context, if any.
-fn authorizer_refusal(req: &Request) -> Option<ApiError> {
-    let context = req.extensions().get::<lambda_http::request::RequestContext>()?;
-    let fields = &context.authorizer()?.fields;
-    let refusal = fields.get("refusal")?;
-    Some(match refusal.as_str() {
-        Some(REFUSAL_UNAVAILABLE) => ApiError::ServiceUnavailable,
-        Some(REFUSAL_TOO_MANY) => {
-            let retry_after = fields.get("retryAfter").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
-            ApiError::TooManyRequests { retry_after: retry_after.unwrap_or(crate::throttle::WINDOW_SECONDS as u64).clamp(1, 3600) }
+impl AuthorizerContext {
+    /// What the Lambda authorizer decided about this request, when it came through API Gateway
+    /// with one: the caller, or the refusal to answer with. `None` without an authorizer
+    /// context (the local server, tests, a function invoked directly): authenticate here.
+    pub fn of_request(req: &Request) -> Option<Result<Caller, ApiError>> {
+        let context = req.extensions().get::<RequestContext>()?;
+        let fields = &context.authorizer()?.fields;
+        if let Some(refusal) = fields.get("refusal") {
+            return Some(Err(match refusal.as_str() {
+                Some(REFUSAL_UNAVAILABLE) => ApiError::ServiceUnavailable,
+                Some(REFUSAL_TOO_MANY) => {
+                    let retry_after = fields.get("retryAfter").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+                    ApiError::TooManyRequests { retry_after: retry_after.unwrap_or(crate::throttle::WINDOW_SECONDS as u64).clamp(1, 3600) }
+                }
+                _ => ApiError::Unauthenticated,
+            }));
         }
-        _ => ApiError::Unauthenticated,
-    })
+        let text = |name: &str| fields.get(name).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let is_administrator = match fields.get("isAdministrator") {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::String(s)) => s == "true",
+            _ => false,
+        };
+        Some(Ok(Caller {
+            account_id: text("accountId")?,
+            operator_id: text("operatorId")?,
+            api_user_id: text("apiUserId"),
+            is_administrator,
+            name: text("operatorName"),
+            request_id: String::new(),
+        }))
+    }
 }
 
-/// Routes that need no credentials.
-fn is_public(method: &Method, path: &str) -> bool {
-    method == Method::OPTIONS || (method == Method::GET && path == "/openapi.json")
-}
-
-/// Middleware in front of every route. Behind API Gateway the Lambda authorizer has already
-/// authenticated the request (with [`Authenticator::authenticate`]) and its context arrives in
-/// the event; elsewhere (the local server, tests, a function invoked without an authorizer) the
-/// same [`Authenticator::authenticate`] runs here.
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    if is_public(req.method(), req.uri().path()) {
-        return next.run(req).await;
-    }
-    let caller = match (crate::lambda::authorizer_caller(&req), authorizer_refusal(&req)) {
-        (Some(caller), None) => Ok(caller),
-        (_, Some(refusal)) => Err(refusal),
-        (None, None) => {
-            let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            state.authn.authenticate(&state, header.as_deref()).await
-        }
-    };
-    match caller {
-        Ok(mut caller) => {
-            caller.request_id = crate::lambda::request_id(&req).unwrap_or_else(crate::values::new_id);
-            req.extensions_mut().insert(caller);
-            next.run(req).await
-        }
-        Err(e) => e.into_response(),
-    }
+/// API Gateway's id of this request, when it came through API Gateway.
+pub fn request_id(req: &Request) -> Option<String> {
+    #[allow(irrefutable_let_patterns)]
+    let RequestContext::ApiGatewayV2(ctx) = req.extensions().get::<RequestContext>()? else { return None };
+    ctx.request_id.clone().filter(|id| !id.is_empty())
 }
 
 #[cfg(test)]

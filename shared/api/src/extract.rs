@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::caller::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::values::ResourceId;
 
@@ -112,6 +113,12 @@ impl FromPathSegments for String {
     }
 }
 
+impl FromPathSegments for Vec<String> {
+    fn from_segments(segments: Vec<String>) -> Option<Self> {
+        Some(segments)
+    }
+}
+
 impl FromPathSegments for (String, String) {
     fn from_segments(segments: Vec<String>) -> Option<Self> {
         let [a, b]: [String; 2] = segments.try_into().ok()?;
@@ -132,6 +139,42 @@ impl<S: Send + Sync, T: FromPathSegments> FromRequestParts<S> for PathIds<T> {
             segments.push(value);
         }
         T::from_segments(segments).map(PathIds).ok_or(ApiError::NotFound)
+    }
+}
+
+/// The caller of an administrator-only route; anyone else is refused with 403.
+///
+/// Extractors that read only the request's head run in the order of the handler's arguments, and
+/// the body's extractor always comes last: a handler taking `Admin` before its body refuses a
+/// caller who may not write before it reads what it sent, so the validation of a body tells such
+/// a caller nothing. The signature says it; no handler can forget the check.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_admin()?;
+        Ok(Admin(caller))
+    }
+}
+
+/// The caller of a route on one operator's own things (`/operators/{id}/...`, the operator named
+/// first in the path): administrators, or that operator; anyone else is refused with 403, like
+/// [`Admin`] before the body is read. A malformed id in the path is 404 first.
+#[derive(Debug, Clone)]
+pub struct SelfOrAdmin(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for SelfOrAdmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let PathIds(ids) = PathIds::<Vec<String>>::from_request_parts(parts, state).await?;
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_admin_or_self(ids.first().ok_or(ApiError::NotFound)?)?;
+        Ok(SelfOrAdmin(caller))
     }
 }
 
@@ -242,9 +285,48 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
-/// Reads a request's JSON body inside the handler, after its role check, so that a caller who
-/// may not write learns nothing from the validation of what it sent.
-pub async fn body_after_role_check<T: DeserializeOwned>(state: &crate::AppState, request: Request) -> Result<T, ApiError> {
-    let JsonBody(document) = JsonBody::<serde_json::Value>::from_request(request, state).await?;
-    from_object(document)
+/// A PATCH field that cannot be cleared (read with [`double_option`]): absent keeps (`None`),
+/// a value is `parse`d, `null` is refused with `if_null`; a refusal is pushed onto `errors`
+/// against `field` (and gives `None`), so that one answer lists every invalid field.
+pub fn patch_field<P: ?Sized, V, T>(errors: &mut Vec<FieldError>, field: &str, patch: &Option<Option<V>>, if_null: &str, parse: impl FnOnce(&P) -> Result<T, String>) -> Option<T>
+where
+    V: std::borrow::Borrow<P>,
+{
+    match patch {
+        None => None,
+        Some(None) => {
+            errors.push(FieldError::new(field, if_null));
+            None
+        }
+        Some(Some(value)) => parse(value.borrow()).map_err(|m| errors.push(FieldError::new(field, m))).ok(),
+    }
+}
+
+/// A PATCH field that may be cleared: absent keeps `current`, `null` clears it, a value is
+/// `parse`d and stored as `render` writes it; a refusal is pushed onto `errors` against `field`
+/// (and keeps `current`).
+pub fn patch_nullable<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    current: &Option<String>,
+    patch: &Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, String>,
+    render: impl Fn(T) -> String,
+) -> Option<String> {
+    match patch {
+        None => current.clone(),
+        Some(None) => None,
+        Some(Some(v)) => match parse(v) {
+            Ok(value) => Some(render(value)),
+            Err(m) => {
+                errors.push(FieldError::new(field, m));
+                current.clone()
+            }
+        },
+    }
+}
+
+/// Every refusal collected in `errors` as one `validation_failed`; `Ok` when there is none.
+pub fn no_errors(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }

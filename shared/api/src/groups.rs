@@ -13,7 +13,6 @@ use crate::provisioning::load_account;
 use crate::retry::retrying;
 use crate::rules::{Removal, check_removal, permission_names};
 use crate::state::AppState;
-use crate::values::GroupDescription;
 
 /// Everyone and Administrators: their names and (for Everyone) memberships are fixed.
 pub fn is_system_group(group_id: &str) -> bool {
@@ -23,28 +22,6 @@ pub fn is_system_group(group_id: &str) -> bool {
 /// The group, or 404.
 pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult<GroupRecord> {
     state.store.group(scope, id).await?.ok_or(ApiError::NotFound)
-}
-
-/// Renames a group (no change when the name is the same); system groups keep their names.
-pub async fn rename(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch, description: &GroupDescription) -> ApiResult<GroupRecord> {
-    retrying(|| async {
-        let current = load(state, scope, id).await?;
-        if_match.check(current.version)?;
-        if description.as_str() == current.description {
-            return Ok(current);
-        }
-        if is_system_group(id) {
-            return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
-        }
-        let mut next = current.clone();
-        next.description = description.as_str().to_owned();
-        next.version = current.version + 1;
-        next.updated_at = state.clock.now_rfc3339();
-        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), crate::audit::updated(&current, &next));
-        state.store.update_group(scope, &current, &next, &event).await?;
-        Ok(next)
-    })
-    .await
 }
 
 /// Reads the group, applies `apply` and writes the result guarded by the version read (its name
@@ -184,9 +161,8 @@ pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &Audit
         if !state.store.is_member(scope, group_id, operator_id).await? {
             return Ok(false);
         }
-        if group_id == ADMINISTRATORS_GROUP_ID && group.member_count <= 1 {
-            return Err(ApiError::Conflict(Conflict::LastAdministrator));
-        }
+        // The last enabled administrator is kept by `check_removal` (and the store's guard on
+        // Administrators' member count): the rule lives there, once.
         let rules = check_removal(state, scope, &Removal::Membership { group_id, operator_id }, &account).await?;
         state.store.remove_member(scope, &group, operator_id, &rules, &member_event(audit, &group, operator_id, false)).await?;
         Ok(true)

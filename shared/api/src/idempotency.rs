@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hub_store::{AccountScope, IdempotencyWrite, StoreError, Guard};
+use hub_store::{AccountScope, Guard, IdempotencyWrite, StoreError};
 use hub_store::records::IdempotencyRecord;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -15,6 +15,7 @@ use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{IdempotencyKey, JsonBody};
 use crate::state::AppState;
+use crate::views::Versioned;
 
 /// Replays stay available this long.
 const RETENTION_SECONDS: i64 = 24 * 60 * 60;
@@ -97,6 +98,55 @@ impl Idempotency {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+impl Idempotency {
+    /// The write of a create with what a replay answers: the `201` body and `Location` stored by
+    /// the same transaction (`write` gets the record to put, if the request carried a key), then
+    /// the outcome ([`Idempotency::settle`]). `Ok(None)` when this request created; the stored
+    /// answer when a concurrent request with the same key won.
+    pub async fn write<Fut>(
+        &self,
+        state: &AppState,
+        scope: &AccountScope,
+        answer: &impl Serialize,
+        location: Option<&str>,
+        write: impl FnOnce(Option<IdempotencyWrite>) -> Fut,
+    ) -> ApiResult<Option<Response>>
+    where
+        Fut: std::future::Future<Output = Result<(), StoreError>>,
+    {
+        let record = self.record(state, StatusCode::CREATED, answer, location)?;
+        self.settle(state, scope, write(record).await).await
+    }
+}
+
+/// The create sequence of a resource, once for every route: the stored answer when the
+/// `Idempotency-Key` was used before (422 with another body), else `write` (the store's create,
+/// given the idempotency record to put in its transaction) and `created` as the answer, or the
+/// answer of a concurrent request with the same key that won. The handler keeps its contract:
+/// extract, validate, build the record, its answer and its write.
+pub async fn create<V: Serialize, Fut>(
+    state: &AppState,
+    caller: &Caller,
+    route: &str,
+    key: IdempotencyKey,
+    fingerprint: String,
+    created: Versioned<V>,
+    write: impl FnOnce(Option<IdempotencyWrite>) -> Fut,
+) -> ApiResult<Response>
+where
+    Fut: std::future::Future<Output = Result<(), StoreError>>,
+{
+    let scope = caller.scope();
+    let idempotency = Idempotency::new(caller, route, key, fingerprint);
+    if let Some(replay) = idempotency.replay(state, &scope).await? {
+        return Ok(replay);
+    }
+    if let Some(replay) = idempotency.write(state, &scope, &created.body, created.location.as_deref(), write).await? {
+        return Ok(replay);
+    }
+    Ok(created.into_response())
 }
 
 fn replayed(record: IdempotencyRecord) -> Response {

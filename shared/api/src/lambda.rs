@@ -1,40 +1,7 @@
 //! Running a function's router on AWS Lambda behind API Gateway (HTTP API, payload 2.0).
 
 use axum::Router;
-use axum::extract::Request;
-use lambda_http::request::RequestContext;
-use serde_json::Value;
 use tracing_subscriber::filter::{LevelFilter, Targets};
-
-use crate::caller::Caller;
-
-/// The caller that the Lambda authorizer put in `requestContext.authorizer.lambda`, when the
-/// request came through API Gateway with one.
-pub fn authorizer_caller(req: &Request) -> Option<Caller> {
-    let context = req.extensions().get::<RequestContext>()?;
-    let fields = &context.authorizer()?.fields;
-    let text = |name: &str| fields.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-    let is_administrator = match fields.get("isAdministrator") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true",
-        _ => false,
-    };
-    Some(Caller {
-        account_id: text("accountId")?,
-        operator_id: text("operatorId")?,
-        api_user_id: text("apiUserId"),
-        is_administrator,
-        name: text("operatorName"),
-        request_id: String::new(),
-    })
-}
-
-/// API Gateway's id of this request, when it came through API Gateway.
-pub fn request_id(req: &Request) -> Option<String> {
-    #[allow(irrefutable_let_patterns)]
-    let RequestContext::ApiGatewayV2(ctx) = req.extensions().get::<RequestContext>()? else { return None };
-    ctx.request_id.clone().filter(|id| !id.is_empty())
-}
 
 /// Levels that hold whatever `RUST_LOG` says: below them, libraries log raw events (the Lambda
 /// runtime, with the `Authorization` header), whole DynamoDB items (the SDK, with API users'

@@ -21,6 +21,12 @@ impl AppState {
         AppState { store, authn: Authenticator::new(JwtVerifier::new(jwt)), config: Arc::new(config), clock }
     }
 
+    /// Authenticates an `Authorization` header value with this state's store and clock (see
+    /// [`Authenticator::authenticate`]).
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<crate::caller::Caller, crate::error::ApiError> {
+        self.authn.authenticate(&self.store, &self.clock, authorization).await
+    }
+
     /// The state a Lambda function builds from its environment. Refuses a configuration that
     /// trusts more than it should (`JwtConfig::check`: a JWKS without issuer and audience, or
     /// over plain http; HS256 inside Lambda, beside a JWKS or with a weak or published secret;

@@ -188,3 +188,70 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
         started.elapsed()
     );
 }
+
+/// The role comes before the body: a caller who may not write a route learns nothing from the
+/// validation of what it sent. Every administrator-only write, and every self-service write on
+/// another operator's `/operators/{id}/...`, answers 403 to a non-administrator whatever the body
+/// (malformed JSON, a wrong shape, unknown fields, another media type), with its token and with
+/// its API user. Control: the administrator sending the same bodies gets the body's own 400 or
+/// 415 on every route that reads a body. API users' routes are not in it: who owns the API user
+/// is in the body (`POST /api-users`) or in the item (`/api-users/{id}`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_administrators_are_refused_before_their_body_is_read() {
+    let app = TestApp::start().await;
+    let account = app.provision("Enterprise", 0).await;
+    let admin = Who::Bearer(app.token(&account.account_id, &account.admin_operator_id));
+    let other: Ids = fixture(&app, &admin).await;
+    let me = call(&app, &admin, Method::POST, "/operators", Some(&json!({"email": "nia@example.com", "fullName": "Nia Member"}))).await.expect(201).str("operatorId");
+    let me_token = Who::Bearer(app.token(&account.account_id, &me));
+    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Nia's script"}))).await.expect(201);
+    let me_basic = Who::Basic { username: my_user.str("username"), password: my_user.str("password") };
+    let bodies: [(&str, &str); 5] = [
+        ("application/json", "{\"fullName\": "),
+        ("application/json", "[1, 2]"),
+        ("application/json", "{\"unexpected\": true, \"description\": 7, \"name\": null, \"email\": 3}"),
+        ("application/json", ""),
+        ("text/plain", "hello"),
+    ];
+    let send = |who: &Who, method: Method, path: String, content_type: &'static str, body: &'static str| {
+        let mut req = app.http.request(method, format!("{}{}", app.base, path)).header("content-type", content_type).body(body);
+        req = match who {
+            Who::Bearer(token) => req.bearer_auth(token),
+            Who::Basic { username, password } => req.basic_auth(username, Some(password)),
+        };
+        hub_e2e::send(req)
+    };
+    let (mut refused, mut controls) = (0, 0);
+    for (function, route) in every_route() {
+        let guarded = match access(&route) {
+            Access::Admin => true,
+            Access::SelfService => route.path.starts_with("/operators/{id}"),
+            Access::Anyone => false,
+        };
+        if route.method == Method::GET || !guarded {
+            continue;
+        }
+        let name = format!("{function}: {}", label(&route));
+        let path = build(&route, &None, &|k| other.get(k).to_owned()).path;
+        for (content_type, body) in bodies {
+            for who in [&me_token, &me_basic] {
+                let reply = send(who, route.method.clone(), path.clone(), content_type, body).await;
+                assert_eq!(
+                    (reply.status.as_u16(), reply.body["code"].as_str()),
+                    (403, Some("forbidden")),
+                    "{name} as a non-administrator's {} with {content_type} {body:?} → {}",
+                    who.kind(),
+                    reply.body
+                );
+                refused += 1;
+            }
+            if body_templates(&route.method, route.path).iter().any(Option::is_some) {
+                let reply = send(&admin, route.method.clone(), path.clone(), content_type, body).await;
+                assert!([400, 415].contains(&reply.status.as_u16()), "{name}: the administrator's control with {content_type} {body:?} → {} {}", reply.status, reply.body);
+                controls += 1;
+            }
+        }
+    }
+    assert!(refused >= 150, "the matrix looks empty: {refused} refusals");
+    println!("role before body: {refused} × 403 with invalid bodies, {controls} administrator controls answered by the body's validation");
+}

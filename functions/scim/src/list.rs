@@ -1,0 +1,109 @@
+//! The list plumbing Users and Groups share: the parameters of a list (`GET` query or
+//! `POST .search` body, RFC 7644 §3.4.2-3), paging, the `ListResponse`, and the two handlers
+//! over a resource type's query.
+
+use std::future::Future;
+
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use hub_api::AppState;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::discovery::{LIST_SCHEMA, MAX_COUNT};
+use crate::error::{ScimError, ScimResult};
+use crate::{Base, ScimAuth, json_body, scim_response};
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ListParams {
+    pub(crate) filter: Option<String>,
+    pub(crate) start_index: Option<String>,
+    pub(crate) count: Option<String>,
+    pub(crate) attributes: Option<String>,
+    pub(crate) excluded_attributes: Option<String>,
+}
+
+impl ListParams {
+    /// The parameters of a `POST .search` body (RFC 7644 §3.4.3).
+    pub fn from_search(body: &Map<String, Value>) -> ScimResult<Self> {
+        let get = |name: &str| body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).filter(|v| !v.is_null());
+        let text = |name: &str| -> ScimResult<Option<String>> {
+            match get(name) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(Value::Array(items)) => Ok(Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))),
+                Some(_) => Err(ScimError::invalid_value(format!("{name} has the wrong type"))),
+            }
+        };
+        Ok(ListParams {
+            filter: text("filter")?,
+            start_index: text("startIndex")?,
+            count: text("count")?,
+            attributes: text("attributes")?,
+            excluded_attributes: text("excludedAttributes")?,
+        })
+    }
+
+    pub fn filter(&self) -> Option<&str> {
+        self.filter.as_deref()
+    }
+    pub fn start_index(&self) -> Option<&str> {
+        self.start_index.as_deref()
+    }
+    pub fn count(&self) -> Option<&str> {
+        self.count.as_deref()
+    }
+    pub fn attributes(&self) -> Option<&str> {
+        self.attributes.as_deref()
+    }
+    pub fn excluded_attributes(&self) -> Option<&str> {
+        self.excluded_attributes.as_deref()
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadParams {
+    pub(crate) attributes: Option<String>,
+    pub(crate) excluded_attributes: Option<String>,
+}
+
+pub fn paging(start_index: Option<&str>, count: Option<&str>) -> ScimResult<(usize, usize)> {
+    let parse = |name: &str, v: Option<&str>| -> ScimResult<Option<i64>> {
+        v.map(|s| s.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer")))).transpose()
+    };
+    let start = parse("startIndex", start_index)?.unwrap_or(1).max(1) as usize;
+    let count = parse("count", count)?.unwrap_or(MAX_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize;
+    Ok((start, count))
+}
+
+pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Response {
+    let body = json!({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start, "itemsPerPage": resources.len(), "Resources": resources});
+    scim_response(StatusCode::OK, body, None)
+}
+
+/// A resource type that can be listed: the matching resources' total and the window `start`
+/// (1-based), `count` of them.
+pub trait Listed {
+    fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send;
+}
+
+/// `GET /<Resources>?filter=&startIndex=&count=&attributes=&excludedAttributes=`.
+pub async fn list<R: Listed>(State(state): State<AppState>, auth: ScimAuth, base: Base, Query(params): Query<ListParams>) -> ScimResult<Response> {
+    list_with::<R>(state, auth, base, params).await
+}
+
+/// `POST /<Resources>/.search` with the same parameters in a JSON body.
+pub async fn search<R: Listed>(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+    let body = json_body(req).await?;
+    list_with::<R>(state, auth, base, ListParams::from_search(&body)?).await
+}
+
+async fn list_with<R: Listed>(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
+    let (start, count) = paging(params.start_index(), params.count())?;
+    let (total, resources) = R::query(&state, &auth, &base, &params, start, count).await?;
+    Ok(list_response(total, start, resources))
+}
