@@ -67,10 +67,8 @@ pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiRes
 #[utoipa::path(get, path = "/scim-tokens/{id}", operation_id = "getScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 200, description = "The SCIM token a create's `Location` names (never the secret)", body = ScimTokenView)))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let tokens = state.store.scim_tokens(&caller.scope()).await?;
-    let token = tokens.into_iter().find(|t| t.scim_token_id == id).ok_or(ApiError::NotFound)?;
+pub async fn fetch(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin) -> ApiResult<Response> {
+    let token = state.store.scim_token(&caller.scope(), &id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScimTokenView::from(token)).into_response())
 }
 

@@ -106,7 +106,7 @@ pub struct CreateMonitor {
 /// (`Production` when `mode` is left out) `isActive` is free. `required` lists what a create needs.
 fn monitor_fields(description: &str, required: &[&str], development_needs_inactive: bool) -> serde_json::Value {
     let others: Vec<&str> = MonitorMode::ALL.iter().filter(|m| **m != MonitorMode::Development).map(|m| m.as_str()).collect();
-    let shape = |mode: Value, is_active: Value, mode_required: bool| {
+    let shape = |mode: serde_json::Value, is_active: serde_json::Value, mode_required: bool| {
         let mut required: Vec<&str> = required.to_vec();
         if mode_required {
             required.push("mode");
