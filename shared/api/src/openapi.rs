@@ -111,7 +111,9 @@ fn link_created_resources(doc: &mut OpenApi) {
         .paths
         .iter()
         .flat_map(|(path, item)| {
-            [("Get", "GET", &item.get), ("Put", "PUT", &item.put), ("Patch", "PATCH", &item.patch), ("Delete", "DELETE", &item.delete)]
+            // Only the read: with links to the writes too, the stateful phase deleted what it
+            // had created and then reported it missing.
+            [("Get", "GET", &item.get)]
                 .into_iter()
                 .filter_map(move |(name, method, op)| Some((path.clone(), name, method, op.as_ref()?.operation_id.clone()?)))
         })
