@@ -153,9 +153,9 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
 pub struct CreateApiUser {
     /// The owner; the caller when absent or null. Others than administrators may name only
     /// themselves.
+    #[schema(value_type = Option<hub_api::values::ResourceId>)]
     operator_id: Option<String>,
-    /// 1-100 characters (trimmed, no control characters).
-    #[schema(required, nullable = false)]
+    #[schema(value_type = hub_api::values::ShortText, required)]
     description: Option<String>,
     /// `Generic` when absent or null.
     #[schema(value_type = Option<AccessTypeSchema>)]
@@ -287,7 +287,7 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 pub struct UpdateApiUser {
     /// 1-100 characters (trimmed, no control characters). Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = hub_api::values::ShortText, required = false)]
     description: Option<Option<String>>,
 }
 

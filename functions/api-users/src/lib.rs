@@ -19,13 +19,14 @@ pub fn routes() -> Routes {
         .delete("/api-users/{id}", handlers::remove)
         .get("/scim-tokens", scim_tokens::list)
         .post("/scim-tokens", scim_tokens::create)
+        .get("/scim-tokens/{id}", scim_tokens::fetch)
         .delete("/scim-tokens/{id}", scim_tokens::remove)
 }
 
 /// This function's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(handlers::list, handlers::create, handlers::fetch, handlers::update, handlers::remove, scim_tokens::list, scim_tokens::create, scim_tokens::remove),
+    paths(handlers::list, handlers::create, handlers::fetch, handlers::update, handlers::remove, scim_tokens::list, scim_tokens::create, scim_tokens::fetch, scim_tokens::remove),
     tags((name = "API users"), (name = "SCIM tokens"))
 )]
 pub struct Doc;
