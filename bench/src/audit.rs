@@ -4,7 +4,7 @@
 //! whole log.
 //!
 //! The events are written straight into the embedded DynamoDB by its own bulk import
-//! (`Store::bulk_import_audit_events`, behind hub-store's `bulk-audit` feature), as the very items
+//! (`Store::bulk_import_audit_events`, behind hub-store's `bulk` feature), as the very items
 //! a change's transaction puts. The pages are read through the real SDK and server.
 
 use std::time::Instant;

@@ -83,7 +83,8 @@ impl Bench {
             counter.clone(),
             aws_sdk_dynamodb::config::SharedInterceptor::new(probe.clone()),
         )
-        .await;
+        .await
+        .expect("a store for the embedded DynamoDB");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, HubConfig::default(), Clock::system());

@@ -25,17 +25,21 @@ hub_api::string_enum_schema!(AuditSourceSchema, "AuditSource", AuditSource::ALL.
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// The actor's id (an operator, also for its API users' changes; a SCIM token; `system`).
+    #[param(pattern = r"^[^#\u0000-\u001F\u007F-\u009F]{0,200}$")]
     actor_id: Option<String>,
     #[param(value_type = Option<AuditTargetTypeSchema>)]
     target_type: Option<String>,
+    #[param(pattern = r"^[^#\u0000-\u001F\u007F-\u009F]{0,200}$")]
     target_id: Option<String>,
     #[param(value_type = Option<AuditActionSchema>)]
     action: Option<String>,
     #[param(value_type = Option<AuditSourceSchema>)]
     source: Option<String>,
     /// RFC 3339; events at or after it.
+    #[param(schema_with = bound_schema)]
     from: Option<String>,
     /// RFC 3339; events at or before it.
+    #[param(schema_with = bound_schema)]
     to: Option<String>,
     /// 1-100, default 25 (ignored by the CSV export, which answers every matching event).
     limit: Option<i64>,
@@ -125,6 +129,14 @@ impl From<AuditEvent> for EventView {
             changes: e.changes.into_iter().map(|c| ChangeView { field: c.field, old: c.old, new: c.new }).collect(),
         }
     }
+}
+
+/// `from` and `to`: empty (no bound) or an RFC 3339 date-time.
+fn bound_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(format!("^$|{}", hub_api::schedule::RFC3339_PATTERN)))
+        .build()
 }
 
 fn bound(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {

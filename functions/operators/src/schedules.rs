@@ -32,6 +32,15 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
     Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
 }
 
+#[utoipa::path(get, path = "/operators/{id}/duty-schedules/{scheduleId}", operation_id = "getDutySchedule", tag = "Off-duty schedules",
+    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id")),
+    responses((status = 200, description = "The schedule a create's `Location` names", body = ScheduleView)))]
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds((id, schedule_id)): PathIds<(String, String)>) -> ApiResult<axum::Json<ScheduleView>> {
+    let op = load(&state, &caller, &id).await?;
+    let schedule = op.schedules.iter().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(ScheduleView::from(schedule)))
+}
+
 /// What a schedule write produced: the schedule, or the stored answer of an earlier request with
 /// the same `Idempotency-Key`.
 enum Written {

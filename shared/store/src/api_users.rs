@@ -23,7 +23,8 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::items::{ApiUserRoster, flag_condition};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, PK};
@@ -39,31 +40,6 @@ pub const MAX_API_USERS_PER_OPERATOR: usize = 10;
 const AUTH_ATTEMPTS: u64 = 3;
 /// Attempts of a delete cascade step that lost a race.
 const CASCADE_ATTEMPTS: usize = 20;
-
-/// The ids of one operator's API users, as read at one moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApiUserRoster {
-    pub ids: Vec<String>,
-    /// `None` when the roster item does not exist (the operator never had an API user).
-    version: Option<i64>,
-}
-
-impl ApiUserRoster {
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// The condition that the roster is still as read.
-    fn condition(&self) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
-        match self.version {
-            None => ("attribute_not_exists(#PK)", vec![]),
-            Some(v) => ("#version = :rosterSeen", vec![(":rosterSeen", n(v))]),
-        }
-    }
-}
 
 /// Filters of the API user list.
 #[derive(Debug, Clone, Default)]
@@ -107,57 +83,6 @@ pub(crate) fn api_user_item(scope: &AccountScope, record: &ApiUserRecord, passwo
     item.insert("passwordHash".into(), s(password_hash));
     item.extend(key_item(&scope.api_user(&record.api_user_id)));
     Ok(item)
-}
-
-/// Guards `roster` in `tx` and sets the owner's administrator flag on each of its API users: part
-/// of every change of the operator's membership of Administrators.
-pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_administrator: bool) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
-    for id in &roster.ids {
-        tx.update(
-            &scope.api_user(id),
-            "SET #ownerIsAdministrator = :flag",
-            Some("attribute_exists(#PK)"),
-            vec![(":flag", AttributeValue::Bool(is_administrator))],
-            Some(Guard::Version),
-        );
-    }
-}
-
-/// What an operator change copies onto each of its API users.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct OwnerCopy<'a> {
-    /// Disabling or enabling: its API users stop (or resume) working with that commit.
-    pub is_disabled: Option<bool>,
-    /// A rename: the name the audit log gives the owner of a Basic request.
-    pub name: Option<&'a str>,
-}
-
-impl OwnerCopy<'_> {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.is_disabled.is_none() && self.name.is_none()
-    }
-}
-
-/// Guards `roster` in `tx` and writes `copy` on each of its API users (one update per item, as a
-/// transaction takes one action per item).
-pub(crate) fn set_owner_copy(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, copy: &OwnerCopy<'_>) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
-    let mut sets = Vec::new();
-    let mut values = Vec::new();
-    if let Some(flag) = copy.is_disabled {
-        sets.push("#ownerIsDisabled = :flag");
-        values.push((":flag", AttributeValue::Bool(flag)));
-    }
-    if let Some(name) = copy.name {
-        sets.push("#ownerName = :ownerName");
-        values.push((":ownerName", s(name)));
-    }
-    for id in &roster.ids {
-        tx.update(&scope.api_user(id), &format!("SET {}", sets.join(", ")), Some("attribute_exists(#PK)"), values.clone(), Some(Guard::Version));
-    }
 }
 
 /// Everything to remove with an operator's API users, as read at one moment.
@@ -284,7 +209,7 @@ impl Store {
         // The owner exists and its flags and name are the ones copied onto the item; a
         // concurrent change of its Administrators membership, its disabling or its rename moves
         // the roster or fails this check.
-        let (disabled, mut check_values) = crate::operators::flag_condition("isDisabled", ":isDisabled", record.owner_is_disabled);
+        let (disabled, mut check_values) = flag_condition("isDisabled", ":isDisabled", record.owner_is_disabled);
         check_values.push((":isAdministrator", AttributeValue::Bool(record.owner_is_administrator)));
         let mut condition = format!("attribute_exists(#PK) AND #isAdministrator = :isAdministrator AND {disabled}");
         if let Some(name) = &record.owner_name {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::AccountScope;
+use crate::keys::{AUDIT_INDEXES, AccountScope};
 use crate::records::decode;
 use crate::{Page, Store};
 
@@ -179,18 +179,6 @@ const INDEX_SHAPES: [KeyShape; 9] = [
     KeyShape { actor: true, target_type: false, target_id: true, action: true },
 ];
 
-/// The audit indexes: name, partition attribute, sort attribute.
-pub const AUDIT_INDEXES: [(&str, &str, &str); 9] = [
-    ("GSI4", "GSI4PK", "GSI4SK"),
-    ("GSI5", "GSI5PK", "GSI5SK"),
-    ("GSI6", "GSI6PK", "GSI6SK"),
-    ("GSI7", "GSI7PK", "GSI7SK"),
-    ("GSI8", "GSI8PK", "GSI8SK"),
-    ("GSI9", "GSI9PK", "GSI9SK"),
-    ("GSI10", "GSI10PK", "GSI10SK"),
-    ("GSI11", "GSI11PK", "GSI11SK"),
-    ("GSI12", "GSI12PK", "GSI12SK"),
-];
 
 /// What the audit indexes project besides their keys (`INCLUDE`): the event's own fields, which
 /// is all a page decodes. The other indexes' keys (1.7 KB of a 2.5 KB event) stay on the event
@@ -236,7 +224,7 @@ fn event_item(scope: &AccountScope, event: &AuditEvent, expires_at: i64) -> Resu
         item.insert(hash.into(), s(value));
         item.insert(range.into(), s(&sort));
     }
-    item.insert(crate::table::TTL_ATTRIBUTE.into(), n(expires_at));
+    item.insert(crate::keys::TTL_ATTRIBUTE.into(), n(expires_at));
     Ok(item)
 }
 

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 pub struct EmbeddedDynamo {
     addr: SocketAddr,
     /// The served database itself (a handle: clones share it), for the benchmark's bulk import.
-    #[cfg_attr(not(feature = "bulk-audit"), allow(dead_code))]
+    #[cfg_attr(not(feature = "bulk"), allow(dead_code))]
     pub(crate) db: dynoxide::Database,
     _stop: oneshot::Sender<()>,
 }

@@ -1,4 +1,4 @@
-//! The authorizer's Lambda entry point driven by the event API Gateway sends (HTTP API, payload
+//! The authorizer's Lambda entry point (hub_authorizer::handler) driven by the event API Gateway sends (HTTP API, payload
 //! format 2.0, shaped as the `aws_lambda_events` fixture), against the embedded DynamoDB; and its
 //! context handed on to a function the way API Gateway does, in `requestContext.authorizer.lambda`.
 
@@ -28,7 +28,7 @@ struct Env {
 async fn env() -> Env {
     let dynamo = EmbeddedDynamo::in_memory().await.unwrap();
     let requests = RequestCounter::default();
-    let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await;
+    let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await.unwrap();
     store.create_table_if_missing().await.unwrap();
     let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
     let state = AppState::new(store, jwt, HubConfig::default(), Clock::system());
