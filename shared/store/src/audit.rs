@@ -180,11 +180,6 @@ const INDEX_SHAPES: [KeyShape; 9] = [
 ];
 
 
-/// What the audit indexes project besides their keys (`INCLUDE`): the event's own fields, which
-/// is all a page decodes. The other indexes' keys (1.7 KB of a 2.5 KB event) stay on the event
-/// item only, so an index entry is about 1 KB (1 write unit) instead of a whole copy (3).
-pub const AUDIT_PROJECTED: [&str; 8] = ["eventId", "at", "requestId", "source", "actor", "action", "target", "changes"];
-
 /// Sort-key prefix of event items in the account partition.
 const EVENT_PREFIX: &str = "AUDIT#";
 
@@ -441,7 +436,7 @@ mod tests {
     use super::*;
 
     /// The indexes project exactly what a page decodes: a field added to the event and not to
-    /// [`AUDIT_PROJECTED`] would be missing from every filtered page.
+    /// [`crate::keys::AUDIT_PROJECTED`] would be missing from every filtered page.
     #[test]
     fn the_indexes_project_every_field_of_the_event_and_no_key() {
         let ctx = AuditContext {
@@ -455,13 +450,13 @@ mod tests {
         let changes = vec![AuditChange { field: "fullName".into(), old: serde_json::json!("a"), new: serde_json::json!("b") }];
         let event = AuditEvent::new(&ctx, "e".into(), "operator.updated", target, changes);
         let item = event_item(&AccountScope::new("acc"), &event, 1).unwrap();
-        let mut projected: Vec<&str> = AUDIT_PROJECTED.to_vec();
+        let mut projected: Vec<&str> = crate::keys::AUDIT_PROJECTED.to_vec();
         projected.sort_unstable();
         let mut fields: Vec<&str> = item.keys().map(String::as_str).filter(|k| !k.starts_with("GSI") && ![crate::keys::PK, crate::keys::SK, crate::table::TTL_ATTRIBUTE].contains(k)).collect();
         fields.sort_unstable();
         assert_eq!(fields, projected);
         // A projected item decodes into the same event.
-        let entry: Item = item.into_iter().filter(|(k, _)| AUDIT_PROJECTED.contains(&k.as_str()) || k.starts_with("GSI4")).collect();
+        let entry: Item = item.into_iter().filter(|(k, _)| crate::keys::AUDIT_PROJECTED.contains(&k.as_str()) || k.starts_with("GSI4")).collect();
         assert_eq!(decode_event(entry).unwrap(), event);
     }
 }
