@@ -30,15 +30,15 @@ const LAYERS: &[hub_layers::Layer<'_>] = &[
     ("entry", &["http", "routes", "lambda"]),
 ];
 
+/// Fails with every violation when the modules under `dir` (below the crate) leave `layers`.
+fn assert_layers(dir: &str, layers: &[hub_layers::Layer<'_>], what: &str) {
+    let problems = hub_layers::violations(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), layers);
+    assert!(problems.is_empty(), "{what}'s layering (ARCHITECTURE.md):\n{}", problems.join("\n"));
+}
+
 #[test]
 fn hub_api_modules_keep_their_layers() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let problems = hub_layers::violations(&src, LAYERS);
-    assert!(
-        problems.is_empty(),
-        "hub-api's layering (ARCHITECTURE.md):\n{}",
-        problems.join("\n")
-    );
+    assert_layers("src", LAYERS, "hub-api");
 }
 
 /// The parts of `schedule` (`src/schedule/`), lowest first (ARCHITECTURE.md, "hub-api's
@@ -51,13 +51,7 @@ const SCHEDULE_LAYERS: &[hub_layers::Layer<'_>] = &[
 
 #[test]
 fn the_parts_of_schedule_keep_their_layers() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/schedule");
-    let problems = hub_layers::violations(&dir, SCHEDULE_LAYERS);
-    assert!(
-        problems.is_empty(),
-        "schedule's layering (ARCHITECTURE.md):\n{}",
-        problems.join("\n")
-    );
+    assert_layers("src/schedule", SCHEDULE_LAYERS, "schedule");
 }
 
 #[test]
