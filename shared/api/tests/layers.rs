@@ -30,15 +30,28 @@ const LAYERS: &[hub_layers::Layer<'_>] = &[
     ("entry", &["http", "routes", "lambda"]),
 ];
 
+/// Fails with every violation when the modules under `dir` (below the crate) leave `layers`.
+fn assert_layers(dir: &str, layers: &[hub_layers::Layer<'_>], what: &str) {
+    let problems = hub_layers::violations(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), layers);
+    assert!(problems.is_empty(), "{what}'s layering (ARCHITECTURE.md):\n{}", problems.join("\n"));
+}
+
 #[test]
 fn hub_api_modules_keep_their_layers() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let problems = hub_layers::violations(&src, LAYERS);
-    assert!(
-        problems.is_empty(),
-        "hub-api's layering (ARCHITECTURE.md):\n{}",
-        problems.join("\n")
-    );
+    assert_layers("src", LAYERS, "hub-api");
+}
+
+/// The parts of `schedule` (`src/schedule/`), lowest first (ARCHITECTURE.md, "hub-api's
+/// layers"): the same rule one level down.
+const SCHEDULE_LAYERS: &[hub_layers::Layer<'_>] = &[
+    ("schedule model", &["model"]),
+    ("schedule input and evaluation", &["input", "evaluate", "view"]),
+    ("schedule record", &["record"]),
+];
+
+#[test]
+fn the_parts_of_schedule_keep_their_layers() {
+    assert_layers("src/schedule", SCHEDULE_LAYERS, "schedule");
 }
 
 #[test]
@@ -52,7 +65,7 @@ fn architecture_md_names_every_module_of_hub_api() {
         .nth(1)
         .expect("ARCHITECTURE.md has a section \"### hub-api's layers\"");
     let section = section.split("\n## ").next().unwrap_or(section);
-    for (layer, modules) in LAYERS {
+    for (layer, modules) in LAYERS.iter().chain(SCHEDULE_LAYERS) {
         for m in *modules {
             assert!(
                 section.contains(&format!("| `{m}` | {layer} |")),

@@ -14,15 +14,16 @@ use std::path::Path;
 pub type Layer<'a> = (&'a str, &'a [&'a str]);
 
 /// Every module of the crate at `src` (the first path component below it; `lib.rs` and
-/// `main.rs` are the root) with the modules it refers to.
+/// `main.rs` are the root) with the modules it refers to. `src` may also be a module's
+/// directory (`mod.rs` its root): its files are then the modules, and `super::` their parent.
 pub fn module_references(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut files = Vec::new();
     collect(src, src, &mut files);
-    let root = ["lib.rs", "main.rs"]
+    let root = ["lib.rs", "main.rs", "mod.rs"]
         .iter()
         .map(|f| src.join(f))
         .find(|p| p.exists())
-        .expect("a lib.rs or main.rs");
+        .expect("a lib.rs, main.rs or mod.rs");
     let reexports = reexports(&clean(
         &std::fs::read_to_string(&root).expect("the crate root"),
     ));
@@ -157,7 +158,7 @@ fn collect(src: &Path, dir: &Path, out: &mut Vec<(String, usize, std::path::Path
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect();
-        if parts.len() == 1 && (parts[0] == "lib.rs" || parts[0] == "main.rs") {
+        if parts.len() == 1 && ["lib.rs", "main.rs", "mod.rs"].contains(&parts[0].as_str()) {
             continue;
         }
         let module = parts[0].trim_end_matches(".rs").to_owned();
