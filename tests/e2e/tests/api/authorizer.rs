@@ -1,4 +1,4 @@
-//! The authorizer's Lambda entry point driven by the event API Gateway sends (HTTP API, payload
+//! The authorizer's Lambda entry point (hub_authorizer::handler) driven by the event API Gateway sends (HTTP API, payload
 //! format 2.0, shaped as the `aws_lambda_events` fixture), against the embedded DynamoDB; and its
 //! context handed on to a function the way API Gateway does, in `requestContext.authorizer.lambda`.
 
