@@ -41,7 +41,11 @@ if __name__ != "__main__":
           limit (10 per operator, 10 per account, 20 per operator), which depends on what earlier
           requests did; never one of the real resources pass 2 pins the path ids to (FUZZ_PINNED);
         - `isActive: true` (without `mode`) is left out of a PATCH of a monitor that is in
-          Development now, which only the stored monitor tells."""
+          Development now, which only the stored monitor tells;
+        - in the stateful phase, an authorization on a monitor just created names a principal that
+          exists (the account administrator, or Everyone): a made-up `operatorId` or `groupId`
+          is a right 404 about that principal, which the resource-availability check would read
+          as the new monitor missing. The other phases keep sending made-up principals."""
         headers = case.headers or {}
         for name in list(headers):
             if name.lower() == "idempotency-key" and isinstance(headers[name], str) and IDEMPOTENCY_KEY.fullmatch(headers[name]):
@@ -57,6 +61,22 @@ if __name__ != "__main__":
             keep_development_inactive((case.path_parameters or {}).get("id"), case.body)
         if positive and case.method.upper() == "POST" and case.operation.path == "/operators/{id}/duty-schedules":
             make_room_for_schedule((case.path_parameters or {}).get("id"))
+        stateful = case.meta is not None and case.meta.phase.name == "stateful"
+        if positive and stateful and case.method.upper() == "POST" and case.operation.path == "/monitors/{id}/authorizations" and isinstance(case.body, dict):
+            name_a_real_principal(case.body)
+
+    real_principals = {}
+
+    def name_a_real_principal(body):
+        base, token = os.environ["FUZZ_BASE"], os.environ["FUZZ_TOKEN"]
+        if not real_principals:
+            operators = api(base, token, "GET", "/operators?limit=100")["items"]
+            groups = api(base, token, "GET", "/groups?limit=100")["items"]
+            real_principals["operatorId"] = next(o["operatorId"] for o in operators if o["isAccountAdministrator"])
+            real_principals["groupId"] = next(g["groupId"] for g in groups if g["isEveryone"])
+        for field in ("operatorId", "groupId"):
+            if isinstance(body.get(field), str):
+                body[field] = real_principals[field]
 
     def order_window(body):
         start, end = body.get("start"), body.get("end")
