@@ -1,19 +1,119 @@
 """Helpers of scripts/fuzz (standard library only; run with the .venv's Python).
 
     fuzz_helpers.py check-doc BASE            the server serves an OpenAPI document with operations
-    fuzz_helpers.py real-ids BASE TOKEN OUT    creates real resources, writes a schemathesis config
+    fuzz_helpers.py real-ids BASE TOKEN BASE_CONFIG OUT  creates real resources, writes a schemathesis config
                                               pinning every path id of the document to one of them
     fuzz_helpers.py count REPORT.ndjson...     prints the number of requests made; the answers by
                                               status go to stderr
+
+Imported by schemathesis (SCHEMATHESIS_HOOKS=fuzz_helpers), it registers the hook below, which
+leaves out of every request the two values the fuzzer cannot make valid from the document alone
+(RELIABILITY.md, "The OpenAPI document", names and explains each).
 """
 
 import collections
 import json
+import re
 import sys
+import urllib.error
 import urllib.request
 import uuid
 
 METHODS = ("get", "post", "put", "patch", "delete")
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
+
+if __name__ != "__main__":
+    import schemathesis
+
+    import datetime
+    import os
+
+    @schemathesis.hook
+    def before_call(ctx, case, **kwargs):
+        """What the fuzzer cannot know from the document (RELIABILITY.md names each):
+        - a well-formed Idempotency-Key becomes a fresh one: the fuzzer reuses the few keys it
+          makes up across different bodies (422 idempotency_key_reused) and across a create, a
+          delete and a create again (a replay of the first 201, naming the deleted resource);
+        - a `cursor` is dropped: one the fuzzer makes up was never issued (400 invalid_cursor);
+        - a valid schedule gets its window in order (`end` after `start`, `startTime` other than
+          `endTime`), a rule between two fields that JSON Schema cannot state;
+        - before an API user, SCIM token or schedule is created, the oldest is deleted at the
+          limit (10 per operator, 10 per account, 20 per operator), which depends on what earlier
+          requests did;
+        - `isActive: true` (without `mode`) is left out of a PATCH of a monitor that is in
+          Development now, which only the stored monitor tells."""
+        headers = case.headers or {}
+        for name in list(headers):
+            if name.lower() == "idempotency-key" and isinstance(headers[name], str) and IDEMPOTENCY_KEY.fullmatch(headers[name]):
+                headers[name] = uuid.uuid4().hex
+        if isinstance(case.query, dict):
+            case.query.pop("cursor", None)
+        positive = case.meta is not None and case.meta.generation.mode.is_positive
+        if positive and isinstance(case.body, dict) and case.operation.path.startswith("/operators/{id}/duty-schedules"):
+            order_window(case.body)
+        if positive and case.method.upper() == "POST" and case.operation.path in ("/api-users", "/scim-tokens"):
+            make_room(case.operation.path, case.body)
+        if positive and case.method.upper() == "PATCH" and case.operation.path == "/monitors/{id}" and isinstance(case.body, dict):
+            keep_development_inactive((case.path_parameters or {}).get("id"), case.body)
+        if positive and case.method.upper() == "POST" and case.operation.path == "/operators/{id}/duty-schedules":
+            make_room_for_schedule((case.path_parameters or {}).get("id"))
+
+    def order_window(body):
+        start, end = body.get("start"), body.get("end")
+        if isinstance(start, str) and isinstance(end, str):
+            try:
+                a, b = (datetime.datetime.fromisoformat(v[:10] + "T" + v[11:].upper()) for v in (start, end))
+            except ValueError:  # year 0, which Python's datetime cannot hold
+                body["start"], body["end"] = "0001-01-01T00:00:00Z", "9998-12-31T23:59:59Z"
+                return
+            if a > b:
+                body["start"], body["end"] = end, start
+            elif a == b:
+                body["end"] = (b + datetime.timedelta(seconds=1)).isoformat()
+        if isinstance(body.get("startTime"), str) and body.get("startTime") == body.get("endTime"):
+            body["endTime"] = "00:00" if body["startTime"] != "00:00" else "00:01"
+
+    def make_room(path, body):
+        """At the limit less one, deletes the oldest SCIM token, or the oldest API user of each
+        operator there (the caller is the administrator, whose own id the fuzzer does not know):
+        the oldest, so that what a stateful scenario just created stays readable."""
+        base, token = os.environ["FUZZ_BASE"], os.environ["FUZZ_TOKEN"]
+        key = "scimTokenId" if path == "/scim-tokens" else "apiUserId"
+        groups = collections.defaultdict(list)
+        for item in api(base, token, "GET", path + ("" if path == "/scim-tokens" else "?limit=100"))["items"]:
+            groups[item.get("operatorId")].append(item[key])
+        for ids in groups.values():
+            if len(ids) >= 9:
+                delete(base, token, f"{path}/{ids[0]}")
+
+    def make_room_for_schedule(operator):
+        """At 19 schedules (the limit is 20 per operator), deletes the oldest."""
+        if not (isinstance(operator, str) and IDEMPOTENCY_KEY.fullmatch(operator)):
+            return
+        base, token = os.environ["FUZZ_BASE"], os.environ["FUZZ_TOKEN"]
+        try:
+            items = api(base, token, "GET", f"/operators/{operator}/duty-schedules")["items"]
+        except urllib.error.HTTPError:
+            return
+        if len(items) >= 19:
+            delete(base, token, f"/operators/{operator}/duty-schedules/{items[0]['scheduleId']}")
+
+    def keep_development_inactive(monitor, body):
+        """`isActive: true` alone cannot be valid for a monitor that is in Development now."""
+        if body.get("isActive") is not True or "mode" in body or not (isinstance(monitor, str) and IDEMPOTENCY_KEY.fullmatch(monitor)):
+            return
+        try:
+            current = api(os.environ["FUZZ_BASE"], os.environ["FUZZ_TOKEN"], "GET", f"/monitors/{monitor}")
+        except urllib.error.HTTPError:
+            return
+        if current.get("mode") == "Development":
+            del body["isActive"]
+
+    def delete(base, token, path):
+        try:
+            api(base, token, "DELETE", path)
+        except urllib.error.HTTPError:
+            pass
 
 
 def document(base):
@@ -29,14 +129,18 @@ def check_doc(base):
         sys.exit("fuzz: the document has no operations")
 
 
-def real_ids(base, token, out):
+def api(base, token, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        raw = r.read()
+        return json.loads(raw) if raw else None
+
+
+def real_ids(base, token, base_config, out):
     def call(method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            return json.loads(raw) if raw else None
+        return api(base, token, method, path, body)
 
     # An operator in a group, with an off-duty schedule and an API user, authorized on a monitor.
     n = uuid.uuid4().hex[:8]
@@ -74,6 +178,8 @@ def real_ids(base, token, out):
             pairs = ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in params.items())
             lines += ["[[operations]]", f"include-path = {json.dumps(path)}", f"parameters = {{ {pairs} }}", ""]
     with open(out, "w") as f:
+        with open(base_config) as base:
+            f.write(base.read() + "\n")
         f.write("\n".join(lines))
     print(f"fuzz: real resources created; {pinned} paths pinned to them")
     for u in sorted(unknown):

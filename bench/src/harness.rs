@@ -71,7 +71,16 @@ pub fn direct_client(endpoint: &str, counter: RequestCounter) -> aws_sdk_dynamod
 
 impl Bench {
     pub async fn start() -> Bench {
-        let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
+        Self::on(EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts")).await
+    }
+
+    /// The bench on an embedded DynamoDB kept in the SQLite file at `path` rather than in memory
+    /// (the largest audit logs: memory holds some 100,000 events, the disk millions).
+    pub async fn start_file_backed(path: &std::path::Path) -> Bench {
+        Self::on(EmbeddedDynamo::file_backed(path, "127.0.0.1:0").await.expect("embedded DynamoDB starts")).await
+    }
+
+    async fn on(dynamo: EmbeddedDynamo) -> Bench {
         let counter = RequestCounter::default();
         let probe = Probe::default();
         let store = Store::connect_probed(
@@ -79,7 +88,8 @@ impl Bench {
             counter.clone(),
             aws_sdk_dynamodb::config::SharedInterceptor::new(probe.clone()),
         )
-        .await;
+        .await
+        .expect("a store for the embedded DynamoDB");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, HubConfig::default(), Clock::system());
@@ -346,6 +356,7 @@ pub async fn seed_api_users(
                     description: format!("Script {i}"),
                     owner_is_administrator: owner.is_administrator,
                     owner_is_disabled: owner.is_disabled,
+                    owner_name: Some(owner.full_name.clone()),
                     created_at: at.clone(),
                     last_used_at: None,
                     last_active_at: at,

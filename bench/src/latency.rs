@@ -254,7 +254,7 @@ pub async fn run(report: &mut Report, iterations: usize) {
     let basic = Auth::Basic(key.str("username"), key.str("password"));
 
     // The mirror: the same table definition, a copy of the account.
-    let mirror = Store::connect(&StoreConfig { table_name: MIRROR_TABLE.into(), ..StoreConfig::local(b.dynamo.endpoint()) }).await;
+    let mirror = Store::connect(&StoreConfig { table_name: MIRROR_TABLE.into(), ..StoreConfig::local(b.dynamo.endpoint()) }).await.expect("mirror store");
     mirror.create_table_if_missing().await.expect("mirror table");
     let copied = copy_partition(&b.direct, b.table(), MIRROR_TABLE, &account.account_id).await;
     report.note(format!("account of 1,000 operators (50 with schedules), {copied} items, copied to the mirror table"));

@@ -17,7 +17,7 @@
 //! - **Versioning**: like every single resource, an API user carries `version` and `ETag`;
 //!   `PATCH` (only `description`) and `DELETE` honour `If-Match`. Use does not move the version.
 //! - **`inactive`** and **`requestsLast30Days`** are computed at read time from the stored
-//!   activity and the clock (see [`crate::activity`]); the `inactive` list filter uses the same
+//!   activity and the clock (see [`hub_api::activity`]); the `inactive` list filter uses the same
 //!   rule. The hub's `apiUsers.inactive` count is the maintenance job's snapshot of it.
 //! - **Fields**: `description` is required, 1–100 characters (trimmed, no control characters);
 //!   `accessType` defaults to `Generic`; `operatorId` defaults to the caller.
@@ -34,7 +34,7 @@ use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
-use hub_api::values::{AccessType, GroupDescription, ResourceId, new_id};
+use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::ApiUserRecord;
@@ -42,7 +42,7 @@ use hub_store::{ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::activity::{inactive_cutoff, is_inactive, requests_last_30_days};
+use hub_api::activity::{inactive_cutoff, is_inactive, requests_last_30_days};
 
 hub_api::string_enum_schema!(AccessTypeSchema, "AccessType", AccessType::ALL.map(|t| t.as_str()), "What an API user is used for; `Generic` when a create leaves it out.");
 
@@ -153,9 +153,9 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
 pub struct CreateApiUser {
     /// The owner; the caller when absent or null. Others than administrators may name only
     /// themselves.
+    #[schema(value_type = Option<hub_api::values::ResourceId>)]
     operator_id: Option<String>,
-    /// 1-100 characters (trimmed, no control characters).
-    #[schema(required, nullable = false)]
+    #[schema(value_type = hub_api::values::ShortText, required)]
     description: Option<String>,
     /// `Generic` when absent or null.
     #[schema(value_type = Option<AccessTypeSchema>)]
@@ -176,7 +176,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     let input = body.value;
     let mut errors = Vec::new();
     let description = match input.description.as_deref() {
-        Some(d) => GroupDescription::parse(d).map_err(|m| errors.push(FieldError::new("description", m))).ok(),
+        Some(d) => CredentialDescription::parse(d).map_err(|m| errors.push(FieldError::new("description", m))).ok(),
         None => {
             errors.push(FieldError::new("description", "is required"));
             None
@@ -222,6 +222,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
             description: description.as_str().to_owned(),
             owner_is_administrator: owner.is_administrator,
             owner_is_disabled: owner.is_disabled,
+            owner_name: Some(owner.full_name.clone()),
             created_at: now.clone(),
             last_used_at: None,
             last_active_at: now,
@@ -286,7 +287,7 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 pub struct UpdateApiUser {
     /// 1-100 characters (trimmed, no control characters). Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = hub_api::values::ShortText, required = false)]
     description: Option<Option<String>>,
 }
 
@@ -301,7 +302,7 @@ pub async fn update(
     JsonBody(patch): JsonBody<UpdateApiUser>,
 ) -> ApiResult<Response> {
     let mut errors = Vec::new();
-    let description = patch_field(&mut errors, "description", &patch.description, "is required and cannot be null", GroupDescription::parse);
+    let description = patch_field(&mut errors, "description", &patch.description, "is required and cannot be null", CredentialDescription::parse);
     no_errors(errors)?;
     let scope = caller.scope();
     let updated = retrying(|| async {

@@ -1,9 +1,8 @@
 //! The api-users function: API users, the credential pairs operators' scripts use with HTTP
-//! Basic, and SCIM tokens, the credentials identity providers use at `/scim/v2`. Routes and the decisions behind them: [`handlers`]; usage and inactivity rules shared
-//! with the maintenance job: [`activity`]. Authentication itself (including Basic) is
+//! Basic, and SCIM tokens, the credentials identity providers use at `/scim/v2`. Routes and the decisions behind them: [`handlers`]; usage and inactivity rules, shared
+//! with the maintenance job: `hub_api::activity`. Authentication itself (including Basic) is
 //! `hub_api::caller`, the same code as the Lambda authorizer's.
 
-pub mod activity;
 pub mod handlers;
 pub mod scim_tokens;
 
@@ -20,13 +19,14 @@ pub fn routes() -> Routes {
         .delete("/api-users/{id}", handlers::remove)
         .get("/scim-tokens", scim_tokens::list)
         .post("/scim-tokens", scim_tokens::create)
+        .get("/scim-tokens/{id}", scim_tokens::fetch)
         .delete("/scim-tokens/{id}", scim_tokens::remove)
 }
 
 /// This function's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(handlers::list, handlers::create, handlers::fetch, handlers::update, handlers::remove, scim_tokens::list, scim_tokens::create, scim_tokens::remove),
+    paths(handlers::list, handlers::create, handlers::fetch, handlers::update, handlers::remove, scim_tokens::list, scim_tokens::create, scim_tokens::fetch, scim_tokens::remove),
     tags((name = "API users"), (name = "SCIM tokens"))
 )]
 pub struct Doc;

@@ -20,7 +20,7 @@ use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
-use hub_api::values::{GroupDescription, new_id};
+use hub_api::values::{CredentialDescription, new_id};
 use hub_api::AppState;
 use hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_store::records::ScimTokenRecord;
@@ -64,11 +64,19 @@ pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiRes
     Ok(axum::Json(Collection::all(tokens.into_iter().map(ScimTokenView::from).collect())).into_response())
 }
 
+#[utoipa::path(get, path = "/scim-tokens/{id}", operation_id = "getScimToken", tag = "SCIM tokens",
+    params(("id" = String, Path, description = "SCIM token id")),
+    responses((status = 200, description = "The SCIM token a create's `Location` names (never the secret)", body = ScimTokenView)))]
+pub async fn fetch(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin) -> ApiResult<Response> {
+    let token = state.store.scim_token(&caller.scope(), &id).await?.ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(ScimTokenView::from(token)).into_response())
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateScimToken {
     /// 1-100 characters (trimmed, no control characters), e.g. the identity provider's name.
-    #[schema(required, nullable = false)]
+    #[schema(value_type = hub_api::values::ShortText, required)]
     description: Option<String>,
 }
 
@@ -83,7 +91,7 @@ enum Created {
         headers(("Location" = String), ("Cache-Control" = String, description = "`no-store`")))))]
 pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateScimToken>) -> ApiResult<Response> {
     let description = match body.value.description.as_deref() {
-        Some(d) => GroupDescription::parse(d).map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
+        Some(d) => CredentialDescription::parse(d).map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
         None => return Err(ApiError::field("description", "is required")),
     };
     let scope = caller.scope();

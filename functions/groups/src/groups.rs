@@ -44,7 +44,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateGroup {
     /// 1-100 characters; unique in the account, case-insensitively.
-    #[schema(required, nullable = false)]
+    #[schema(value_type = hub_api::values::GroupDescription, required)]
     description: Option<String>,
 }
 
@@ -97,7 +97,7 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 pub struct UpdateGroup {
     /// 1-100 characters; unique in the account, case-insensitively. Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = hub_api::values::GroupDescription, required = false)]
     description: Option<Option<String>>,
 }
 

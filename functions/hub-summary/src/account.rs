@@ -67,11 +67,11 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller) -> ApiResult<R
 pub struct UpdateAccount {
     /// 1-100 characters (trimmed, no control characters). Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = hub_api::values::ShortText, required = false)]
     name: Option<Option<String>>,
     /// An IANA time zone name. Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = hub_api::values::TimeZoneName, required = false)]
     time_zone: Option<Option<String>>,
 }
 

@@ -6,14 +6,14 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::{ACTIONS, TARGET_TYPES, event_time};
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
 use hub_api::AppState;
-use hub_store::{AccountScope, AuditEvent, AuditFilter, AuditSource, Store};
+use hub_store::{AccountScope, AuditEvent, AuditFilter, AuditSource, Page, Store};
 use serde::{Deserialize, Serialize};
 
 hub_api::string_enum_schema!(AuditActionSchema, "AuditAction", ACTIONS, "What an audit event records: `<targetType>.<verb>`.");
@@ -25,17 +25,21 @@ hub_api::string_enum_schema!(AuditSourceSchema, "AuditSource", AuditSource::ALL.
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// The actor's id (an operator, also for its API users' changes; a SCIM token; `system`).
+    #[param(pattern = r"^[^#\u0000-\u001F\u007F-\u009F]{0,200}$")]
     actor_id: Option<String>,
     #[param(value_type = Option<AuditTargetTypeSchema>)]
     target_type: Option<String>,
+    #[param(pattern = r"^[^#\u0000-\u001F\u007F-\u009F]{0,200}$")]
     target_id: Option<String>,
     #[param(value_type = Option<AuditActionSchema>)]
     action: Option<String>,
     #[param(value_type = Option<AuditSourceSchema>)]
     source: Option<String>,
     /// RFC 3339; events at or after it.
+    #[param(schema_with = bound_schema)]
     from: Option<String>,
     /// RFC 3339; events at or before it.
+    #[param(schema_with = bound_schema)]
     to: Option<String>,
     /// 1-100, default 25 (ignored by the CSV export, which answers every matching event).
     limit: Option<i64>,
@@ -56,6 +60,9 @@ pub struct ActorView {
     /// With source `Api`: the API user that made the request (the actor is its owner).
     #[schema(required)]
     api_user_id: Option<String>,
+    /// With source `Api`: the API user's description at that moment.
+    #[schema(required)]
+    api_user_name: Option<String>,
 }
 
 /// What a change was made to, named as it was then.
@@ -116,12 +123,20 @@ impl From<AuditEvent> for EventView {
             at: e.at,
             request_id: e.request_id,
             source: e.source.as_str().to_owned(),
-            actor: ActorView { kind: e.actor.kind, id: e.actor.id, name: e.actor.name, api_user_id: e.actor.api_user_id },
+            actor: ActorView { kind: e.actor.kind, id: e.actor.id, name: e.actor.name, api_user_id: e.actor.api_user_id, api_user_name: e.actor.api_user_name },
             action: e.action,
             target: TargetView { kind: e.target.kind, id: e.target.id, name: e.target.name },
             changes: e.changes.into_iter().map(|c| ChangeView { field: c.field, old: c.old, new: c.new }).collect(),
         }
     }
+}
+
+/// `from` and `to`: empty (no bound) or an RFC 3339 date-time.
+fn bound_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(format!("^$|{}", hub_api::schedule::RFC3339_PATTERN)))
+        .build()
 }
 
 fn bound(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
@@ -169,14 +184,21 @@ fn wants_csv(headers: &HeaderMap) -> bool {
 
 #[utoipa::path(get, path = "/audit-log", operation_id = "listAuditEvents", tag = "Audit log", params(AuditParams),
     responses(
-        (status = 200, description = "Events newest first (`application/json`, paged), or with `Accept: text/csv` every matching event as CSV with a header row",
-            body = Collection<EventView>, content_type = "application/json"),
+        (status = 200, description = "Events newest first (`application/json`, paged), or with `Accept: text/csv` every matching event as CSV with a header row. \
+Where responses are capped (behind API Gateway: 6 MB), a CSV answer that would exceed the cap holds the events that fit and a `Link` header to the rest; every part has the header row.",
+            body = Collection<EventView>, content_type = "application/json",
+            headers(("Link" = String, description = "CSV only, when more events follow: `</audit-log?…&cursor=…>; rel=\"next\"` (the same filters)"))),
         (status = 403, description = "Administrators only")))]
-pub async fn list(State(state): State<AppState>, Admin(caller): Admin, headers: HeaderMap, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
+pub async fn list(State(state): State<AppState>, Admin(caller): Admin, headers: HeaderMap, uri: Uri, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
     let filter = filter(&mut params)?;
     let scope = caller.scope();
     if wants_csv(&headers) {
-        return Ok(csv_export(state.store.clone(), scope, filter));
+        let cursor = params.cursor.filter(|c| !c.is_empty());
+        let first = state.store.audit_events(&scope, &filter, EXPORT_PAGE, cursor.as_deref()).await?;
+        return Ok(match state.config.response_byte_budget {
+            None => csv_export(state.store.clone(), scope, filter, first),
+            Some(budget) => csv_export_within(&state.store, &scope, &filter, cursor, first, budget, &uri).await?,
+        });
     }
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let events = state.store.audit_events(&scope, &filter, page.limit, page.cursor).await?;
@@ -184,8 +206,22 @@ pub async fn list(State(state): State<AppState>, Admin(caller): Admin, headers: 
 }
 
 /// The CSV header row.
-pub const CSV_COLUMNS: [&str; 13] =
-    ["eventId", "at", "requestId", "source", "actorType", "actorId", "actorName", "apiUserId", "action", "targetType", "targetId", "targetName", "changes"];
+pub const CSV_COLUMNS: [&str; 14] = [
+    "eventId",
+    "at",
+    "requestId",
+    "source",
+    "actorType",
+    "actorId",
+    "actorName",
+    "apiUserId",
+    "apiUserName",
+    "action",
+    "targetType",
+    "targetId",
+    "targetName",
+    "changes",
+];
 
 /// One CSV cell (RFC 4180): a value a spreadsheet would read as a formula (starting with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`; a value with a comma, a quote
@@ -212,6 +248,7 @@ fn event_row(e: &AuditEvent) -> String {
         &e.actor.id,
         e.actor.name.as_deref().unwrap_or(""),
         e.actor.api_user_id.as_deref().unwrap_or(""),
+        e.actor.api_user_name.as_deref().unwrap_or(""),
         &e.action,
         &e.target.kind,
         &e.target.id,
@@ -223,20 +260,28 @@ fn event_row(e: &AuditEvent) -> String {
 /// Events per page of the export.
 const EXPORT_PAGE: usize = 100;
 
-/// Every matching event, one page at a time: the body is a stream that reads the next page only
-/// when the previous one was sent, so memory stays at one page whatever the size of the log. A
-/// failure after the first page ends the body early (the status is already sent).
-fn csv_export(store: Store, scope: AccountScope, filter: AuditFilter) -> Response {
+/// Every matching event (from the request's cursor, if any), one page at a time: the body is a
+/// stream that reads the next page only when the previous one was sent, so memory stays at one
+/// page whatever the size of the log. The first page was read before answering (a bad cursor is
+/// a problem, not a cut body); a failure after it ends the body early (the status is sent).
+fn csv_export(store: Store, scope: AccountScope, filter: AuditFilter, first: Page<AuditEvent>) -> Response {
     enum Step {
-        Header,
+        Header(Page<AuditEvent>),
         Page(Option<String>),
         Done,
     }
-    let stream = futures::stream::unfold(Step::Header, move |step| {
+    let stream = futures::stream::unfold(Step::Header(first), move |step| {
         let (store, scope, filter) = (store.clone(), scope.clone(), filter.clone());
         async move {
             match step {
-                Step::Header => Some((Ok::<_, std::io::Error>(csv_row(&CSV_COLUMNS)), Step::Page(None))),
+                Step::Header(first) => {
+                    let body = csv_row(&CSV_COLUMNS) + &first.items.iter().map(event_row).collect::<String>();
+                    let next = match first.next_cursor {
+                        Some(c) => Step::Page(Some(c)),
+                        None => Step::Done,
+                    };
+                    Some((Ok::<_, std::io::Error>(body), next))
+                }
                 Step::Page(cursor) => match store.audit_events(&scope, &filter, EXPORT_PAGE, cursor.as_deref()).await {
                     Ok(page) => {
                         let body: String = page.items.iter().map(event_row).collect();
@@ -255,12 +300,77 @@ fn csv_export(store: Store, scope: AccountScope, filter: AuditFilter) -> Respons
             }
         }
     });
-    let mut response = Body::from_stream(stream).into_response();
+    csv_response(Body::from_stream(stream))
+}
+
+fn csv_response(body: Body) -> Response {
+    let mut response = body.into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     response
         .headers_mut()
         .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"audit-log.csv\""));
     response
+}
+
+/// The bytes `text` takes inside the Lambda runtime's JSON answer (a JSON string: quotes,
+/// backslashes and control characters escaped).
+fn encoded_len(text: &str) -> usize {
+    serde_json::to_string(text).map(|s| s.len() - 2).unwrap_or(text.len() * 6)
+}
+
+/// The export where a response is buffered and capped (inside Lambda): whole pages of events
+/// while they fit in `budget` bytes as the runtime encodes them; when the next page does not,
+/// the answer stops before it and names the rest with `Link: </audit-log?…&cursor=…>;
+/// rel="next"` (the same filters, the cursor of that page). Every part has the header row, so
+/// each is a CSV on its own. A page too large for an empty answer is read again one event at a
+/// time, and one event is always sent (an event, at most DynamoDB's 400 KB item, fits any budget
+/// the configuration allows but the tests' tiny ones).
+async fn csv_export_within(
+    store: &Store,
+    scope: &AccountScope,
+    filter: &AuditFilter,
+    cursor: Option<String>,
+    first: Page<AuditEvent>,
+    budget: usize,
+    uri: &Uri,
+) -> ApiResult<Response> {
+    let mut body = csv_row(&CSV_COLUMNS);
+    let mut used = encoded_len(&body);
+    let mut events_sent = 0usize;
+    let (mut at, mut page, mut limit) = (cursor, first, EXPORT_PAGE);
+    let next = loop {
+        let rows: Vec<String> = page.items.iter().map(event_row).collect();
+        let size: usize = rows.iter().map(|r| encoded_len(r)).sum();
+        if used + size > budget && events_sent > 0 {
+            break at;
+        }
+        if used + size > budget && limit > 1 {
+            limit = 1;
+            page = store.audit_events(scope, filter, limit, at.as_deref()).await?;
+            continue;
+        }
+        used += size;
+        events_sent += rows.len();
+        body.extend(rows);
+        match page.next_cursor {
+            None => break None,
+            Some(c) => {
+                page = store.audit_events(scope, filter, limit, Some(&c)).await?;
+                at = Some(c);
+            }
+        }
+    };
+    let mut response = csv_response(Body::from(body));
+    if let Some(cursor) = next {
+        let kept: Vec<&str> = uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("cursor=")).collect();
+        let mut query = kept.join("&");
+        if !query.is_empty() {
+            query.push('&');
+        }
+        let link = format!("<{}?{query}cursor={cursor}>; rel=\"next\"", uri.path());
+        response.headers_mut().insert(header::LINK, HeaderValue::from_str(&link).map_err(|_| ApiError::Internal("the export's Link is not a header value".into()))?);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

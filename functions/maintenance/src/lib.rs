@@ -3,7 +3,7 @@
 //!
 //! 1. finishes deletes that a crash left half-done (operators, groups, monitors);
 //! 2. recomputes which API users are inactive (not used, nor created, for more than 30 days; see
-//!    [`hub_api_users::activity`]), moving `apiUsersInactive` with each flag, and prunes usage
+//!    [`hub_api::activity`]), moving `apiUsersInactive` with each flag, and prunes usage
 //!    counters older than the 30-day window;
 //! 3. recounts every hub counter from the items it counts (operators total/active, groups
 //!    total/empty and each group's `memberCount`, API users total/inactive, monitors
@@ -21,7 +21,7 @@ use futures::stream::{self, StreamExt};
 use hub_api::AppState;
 use hub_api::clock::format_timestamp;
 use hub_api::rules::permission_names;
-use hub_api_users::activity::{first_counted_day, inactive_cutoff};
+use hub_api::activity::{first_counted_day, inactive_cutoff};
 use hub_store::{AccountScope, ActivityRefresh, CounterRepair, HubCounters, PageRequest, StoreError};
 use jiff::Timestamp;
 use lambda_runtime::LambdaEvent;

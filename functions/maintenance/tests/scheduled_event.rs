@@ -27,7 +27,7 @@ const SCHEDULED_EVENT: &str = r#"{
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scheduled_event_runs_the_job_over_every_account() {
     let dynamo = EmbeddedDynamo::in_memory().await.unwrap();
-    let store = Store::connect(&StoreConfig::local(dynamo.endpoint())).await;
+    let store = Store::connect(&StoreConfig::local(dynamo.endpoint())).await.unwrap();
     store.create_table_if_missing().await.unwrap();
     let state = AppState::new(store, JwtConfig::default(), HubConfig::default(), Clock::system());
     let mut ids = Vec::new();

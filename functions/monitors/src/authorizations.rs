@@ -65,15 +65,33 @@ pub async fn list(
 }
 
 /// Exactly one of `operatorId` and `groupId`; the principal must exist in the account.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct GrantBody {
-    /// The level granted, with every lower one the principal does not hold yet.
-    #[schema(value_type = LevelSchema, required)]
     authorization_type: Option<String>,
     operator_id: Option<String>,
     group_id: Option<String>,
 }
+
+hub_api::json_schema!(GrantBody, "GrantBody", [LevelSchema, hub_api::values::ResourceId], {
+    let only = |set: &str, unset: &str| {
+        serde_json::json!({
+            "type": "object",
+            "required": ["authorizationType", set],
+            "properties": {
+                "authorizationType": {"$ref": "#/components/schemas/AuthorizationType"},
+                set: {"$ref": "#/components/schemas/ResourceId"},
+                unset: {"type": "null"},
+            },
+            "additionalProperties": false,
+        })
+    };
+    serde_json::json!({
+        "description": "`authorizationType` (the level granted, with every lower one the principal does not hold yet) and exactly \
+            one of `operatorId` and `groupId`, the other absent or null; the principal must exist in the account.",
+        "oneOf": [only("operatorId", "groupId"), only("groupId", "operatorId")],
+    })
+});
 
 fn parse_grant(body: GrantBody) -> ApiResult<(AuthorizationType, Principal)> {
     let mut errors = Vec::new();

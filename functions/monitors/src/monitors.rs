@@ -91,22 +91,59 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
     Ok(axum::Json(Collection::from_page(page, MonitorView::from)))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateMonitor {
-    /// 1-100 characters (trimmed, no control characters); need not be unique.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required)]
     name: Option<Option<String>>,
-    /// Default `Production`.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = ModeSchema, required = false)]
     mode: Option<Option<String>>,
-    /// Default `true`, except in `Development`, where it defaults to `false` and cannot be `true`.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = bool, required = false)]
     is_active: Option<Option<bool>>,
 }
+
+/// The two shapes of a monitor's fields: in `Development` it cannot be active; in the other modes
+/// (`Production` when `mode` is left out) `isActive` is free. `required` lists what a create needs.
+fn monitor_fields(description: &str, required: &[&str], development_needs_inactive: bool) -> serde_json::Value {
+    let others: Vec<&str> = MonitorMode::ALL.iter().filter(|m| **m != MonitorMode::Development).map(|m| m.as_str()).collect();
+    let shape = |mode: serde_json::Value, is_active: serde_json::Value, mode_required: bool| {
+        let mut required: Vec<&str> = required.to_vec();
+        if mode_required {
+            required.push("mode");
+            // A PATCH moving an active monitor to `Development` needs `isActive: false` with it.
+            if development_needs_inactive {
+                required.push("isActive");
+            }
+        }
+        let mut shape = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "name": {"$ref": "#/components/schemas/ShortText", "description": "Need not be unique."},
+                "mode": mode,
+                "isActive": is_active,
+            },
+            "additionalProperties": false,
+        });
+        if !required.is_empty() {
+            shape["required"] = serde_json::json!(required);
+        }
+        shape
+    };
+    serde_json::json!({
+        "description": description,
+        "oneOf": [
+            shape(serde_json::json!({"type": "string", "enum": [MonitorMode::Development.as_str()]}), serde_json::json!({"type": "boolean", "enum": [false]}), true),
+            shape(serde_json::json!({"type": "string", "enum": others}), serde_json::json!({"type": "boolean"}), false),
+        ],
+    })
+}
+
+hub_api::json_schema!(CreateMonitor, "CreateMonitor", [hub_api::values::ShortText], monitor_fields(
+    "`name` (1-100 characters); `mode` (default `Production`); `isActive` (default `true`, except in `Development`, \
+     where it defaults to `false` and cannot be `true`). No field can be null.",
+    &["name"],
+    false,
+));
 
 #[utoipa::path(post, path = "/monitors", operation_id = "createMonitor", tag = "Monitors", request_body = CreateMonitor,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
@@ -163,22 +200,23 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
-/// Validated on the resulting monitor: moving an active monitor to `Development` needs
-/// `"isActive": false` in the same request. No field can be null.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateMonitor {
-    /// 1-100 characters (trimmed, no control characters).
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
     name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = ModeSchema, required = false)]
     mode: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = bool, required = false)]
     is_active: Option<Option<bool>>,
 }
+
+hub_api::json_schema!(UpdateMonitor, "UpdateMonitor", [hub_api::values::ShortText], monitor_fields(
+    "`mode: Development` comes with `\"isActive\": false` (moving an active monitor there needs it), and a `Development` \
+     monitor cannot be made active. No field can be null.",
+    &[],
+    true,
+));
 
 /// The validated fields of a PATCH; `None` keeps the current value.
 struct MonitorChanges {

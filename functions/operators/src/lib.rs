@@ -22,6 +22,7 @@ pub fn routes() -> Routes {
         .delete("/operators/{id}/permissions/{permission}", permissions::revoke)
         .get("/operators/{id}/duty-schedules", schedules::list)
         .post("/operators/{id}/duty-schedules", schedules::create)
+        .get("/operators/{id}/duty-schedules/{scheduleId}", schedules::fetch)
         .put("/operators/{id}/duty-schedules/{scheduleId}", schedules::replace)
         .delete("/operators/{id}/duty-schedules/{scheduleId}", schedules::remove)
         .delete("/operators/{id}/sign-in", sign_in::reset)
@@ -33,7 +34,7 @@ pub fn routes() -> Routes {
     paths(
         operators::list, operators::create, operators::fetch, operators::update, operators::remove, operators::groups,
         permissions::list, permissions::grant, permissions::revoke,
-        schedules::list, schedules::create, schedules::replace, schedules::remove,
+        schedules::list, schedules::create, schedules::fetch, schedules::replace, schedules::remove,
         sign_in::reset,
     ),
     tags((name = "Operators"), (name = "Permissions"), (name = "Off-duty schedules"))

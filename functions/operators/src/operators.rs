@@ -18,6 +18,7 @@ use serde::Deserialize;
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Case-insensitive part of the name or the email.
+    #[param(max_length = 100)]
     q: Option<String>,
     /// Active: switch on and not disabled (`false`: the others).
     is_on_duty: Option<bool>,
@@ -61,15 +62,20 @@ fn dashboard(value: &str) -> Result<String, String> {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateOperator {
     /// Required; unique in the account, case-insensitively.
-    #[schema(value_type = String, required)]
+    #[schema(value_type = Email, required)]
     email: Option<String>,
     /// Required, 1-100 characters.
-    #[schema(value_type = String, required)]
+    #[schema(value_type = FullName, required)]
     full_name: Option<String>,
+    #[schema(value_type = Option<MobilePhone>)]
     mobile_phone: Option<String>,
+    #[schema(value_type = Option<Email>)]
     backup_email: Option<String>,
+    #[schema(value_type = Option<CultureName>)]
     culture_name: Option<String>,
+    #[schema(value_type = Option<TimeZoneName>)]
     time_zone: Option<String>,
+    #[schema(value_type = Option<hub_api::values::ShortText>)]
     default_dashboard: Option<String>,
     is_on_duty: Option<bool>,
 }
@@ -148,25 +154,25 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateOperator {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = Email, required = false)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = String, required = false)]
+    #[schema(value_type = FullName, required = false)]
     full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<MobilePhone>)]
     mobile_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Email>)]
     backup_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<CultureName>)]
     culture_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<TimeZoneName>)]
     time_zone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<hub_api::values::ShortText>)]
     default_dashboard: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = bool, required = false)]

@@ -32,6 +32,15 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
     Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
 }
 
+#[utoipa::path(get, path = "/operators/{id}/duty-schedules/{scheduleId}", operation_id = "getDutySchedule", tag = "Off-duty schedules",
+    params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id")),
+    responses((status = 200, description = "The schedule a create's `Location` names", body = ScheduleView)))]
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds((id, schedule_id)): PathIds<(String, String)>) -> ApiResult<axum::Json<ScheduleView>> {
+    let op = load(&state, &caller, &id).await?;
+    let schedule = op.schedules.iter().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(ScheduleView::from(schedule)))
+}
+
 /// What a schedule write produced: the schedule, or the stored answer of an earlier request with
 /// the same `Idempotency-Key`.
 enum Written {
@@ -61,8 +70,13 @@ async fn change_schedules(
         next.updated_at = state.clock.now_rfc3339();
         // The schedule as it was and as it is: a create lists its values, a delete its last ones.
         let find = |op: &OperatorRecord| op.schedules.iter().find(|s| s.schedule_id == view.schedule_id).cloned();
+        let changes = hub_api::audit::updated(&find(&current), &find(&next));
+        if changes.is_empty() {
+            // Replaced by an identical schedule: a no-op, no write and no event.
+            return Ok(Written::Schedule(view));
+        }
         let target = ("DutySchedule", view.schedule_id.as_str(), Some(next.full_name.as_str()));
-        let event = hub_api::audit::event(&audit, action, target, hub_api::audit::updated(&find(&current), &find(&next)));
+        let event = hub_api::audit::event(&audit, action, target, changes);
         let Some(idempotency) = idempotency else {
             state.store.update_operator(&scope, &current, &next, None, &event).await?;
             return Ok(Written::Schedule(view));

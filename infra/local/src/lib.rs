@@ -57,6 +57,6 @@ pub fn cors(origins: &[String]) -> CorsLayer {
             header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
         ])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, header::LINK])
         .max_age(std::time::Duration::from_secs(600))
 }

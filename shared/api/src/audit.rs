@@ -3,6 +3,8 @@
 //! the fields of a record, old → new, without anything secret). The store writes the event in the
 //! same transaction as the change (`hub_store::Audit`).
 
+use hub_store::records::{AccountRecord, ApiUserRecord, GroupRecord, MonitorRecord, OperatorRecord, ScimTokenRecord};
+use hub_store::schedule_record::ScheduleRecord;
 use hub_store::{Audit, AuditActor, AuditChange, AuditContext, AuditSource, AuditTarget};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -53,9 +55,86 @@ pub const ACTIONS: [&str; 33] = [
 /// Every target type.
 pub const TARGET_TYPES: [&str; 7] = ["Account", "Operator", "Group", "ApiUser", "Monitor", "DutySchedule", "ScimToken"];
 
-/// Fields never written into an event: secrets and their traces, and bookkeeping that every
-/// write moves.
-const LEFT_OUT: &[&str] = &["passwordHash", "tokenHash", "token", "password", "username", "signIn", "version", "updatedAt", "usage", "scim"];
+/// A resource whose changes an event lists: only the fields the contract shows for it (its
+/// `FIELDS`, in the record's serialised names), so that neither secrets and their traces
+/// (`passwordHash`, `tokenHash`, `username`, `signIn`) nor internal, derived or bookkeeping
+/// attributes (`ownerIsAdministrator`, `lastActiveAt`, `usage`, `version`, `updatedAt`, the
+/// account's counters and rule versions) ever reach the log.
+pub trait Audited: Serialize {
+    const FIELDS: &'static [&'static str];
+
+    /// Fields kept inside one attribute of the record, listed one by one (an operator's echoed
+    /// SCIM attributes).
+    fn nested(&self) -> serde_json::Map<String, Value> {
+        serde_json::Map::new()
+    }
+}
+
+impl Audited for OperatorRecord {
+    /// The operator resource, and the SCIM user's `externalId`.
+    const FIELDS: &'static [&'static str] = &[
+        "operatorId",
+        "email",
+        "fullName",
+        "mobilePhone",
+        "backupEmail",
+        "cultureName",
+        "timeZone",
+        "defaultDashboard",
+        "isOnDuty",
+        "isAdministrator",
+        "isAccountAdministrator",
+        "isDisabled",
+        "createdAt",
+        "externalId",
+    ];
+
+    /// The SCIM attributes kept as sent (`name`, `emails`, `phoneNumbers`, `locale`), compared
+    /// as values: the same attributes in another order are no change.
+    fn nested(&self) -> serde_json::Map<String, Value> {
+        match self.scim.as_deref().map(serde_json::from_str::<Value>) {
+            Some(Ok(Value::Object(attributes))) => attributes,
+            _ => serde_json::Map::new(),
+        }
+    }
+}
+
+impl Audited for GroupRecord {
+    /// The group resource, and the SCIM group's `externalId`.
+    const FIELDS: &'static [&'static str] = &["groupId", "description", "isEveryone", "isAdministrators", "memberCount", "createdAt", "externalId"];
+}
+
+impl Audited for ApiUserRecord {
+    /// The API user resource but its `username` (half of the credential pair) and what is
+    /// derived at read time (`operatorName`, `requestsLast30Days`).
+    const FIELDS: &'static [&'static str] = &["apiUserId", "operatorId", "accessType", "description", "createdAt", "lastUsedAt", "inactive"];
+}
+
+impl Audited for MonitorRecord {
+    const FIELDS: &'static [&'static str] = &["monitorId", "name", "mode", "isActive", "createdAt"];
+}
+
+impl Audited for AccountRecord {
+    const FIELDS: &'static [&'static str] = &["accountId", "name", "accountType", "timeZone", "operatorLimit", "operatorsInUse", "createdAt"];
+}
+
+impl Audited for ScheduleRecord {
+    const FIELDS: &'static [&'static str] = &["scheduleId", "mode", "start", "end", "weekDay", "monthDay", "startTime", "endTime"];
+}
+
+impl Audited for ScimTokenRecord {
+    const FIELDS: &'static [&'static str] = &["scimTokenId", "description", "createdAt", "lastUsedAt"];
+}
+
+/// A resource that may not exist (a schedule before its create, after its delete): its fields,
+/// or none.
+impl<T: Audited> Audited for Option<T> {
+    const FIELDS: &'static [&'static str] = T::FIELDS;
+
+    fn nested(&self) -> serde_json::Map<String, Value> {
+        self.as_ref().map(Audited::nested).unwrap_or_default()
+    }
+}
 
 /// `at` as events carry it: RFC 3339 UTC with milliseconds.
 pub fn event_time(t: Timestamp) -> String {
@@ -74,23 +153,30 @@ fn context(state: &AppState, request_id: String, source: AuditSource, actor: Aud
 }
 
 /// The request of a hub API caller: `Web` for an operator's token, `Api` for an API user (the
-/// actor is its owner, `apiUserId` the API user).
+/// actor is its owner, named as its API users' items carry it, and `apiUserId` / `apiUserName`
+/// the API user).
 pub fn caller_context(state: &AppState, caller: &Caller) -> AuditContext {
     let source = if caller.api_user_id.is_some() { AuditSource::Api } else { AuditSource::Web };
-    let actor = AuditActor { kind: "Operator".into(), id: caller.operator_id.clone(), name: caller.name.clone(), api_user_id: caller.api_user_id.clone() };
+    let actor = AuditActor {
+        kind: "Operator".into(),
+        id: caller.operator_id.clone(),
+        name: caller.name.clone(),
+        api_user_id: caller.api_user_id.clone(),
+        api_user_name: caller.api_user_name.clone(),
+    };
     let request_id = if caller.request_id.is_empty() { new_id() } else { caller.request_id.clone() };
     context(state, request_id, source, actor)
 }
 
 /// The request of a SCIM token.
 pub fn scim_context(state: &AppState, caller: &ScimCaller, request_id: String) -> AuditContext {
-    let actor = AuditActor { kind: "ScimToken".into(), id: caller.scim_token_id.clone(), name: None, api_user_id: None };
+    let actor = AuditActor { kind: "ScimToken".into(), id: caller.scim_token_id.clone(), name: None, api_user_id: None, api_user_name: None };
     context(state, request_id, AuditSource::Scim, actor)
 }
 
 /// A change the system makes on its own: the maintenance job, `hubctl`.
 pub fn system_context(state: &AppState, source: AuditSource, name: &str) -> AuditContext {
-    let actor = AuditActor { kind: "System".into(), id: "system".into(), name: Some(name.to_owned()), api_user_id: None };
+    let actor = AuditActor { kind: "System".into(), id: "system".into(), name: Some(name.to_owned()), api_user_id: None, api_user_name: None };
     context(state, new_id(), source, actor)
 }
 
@@ -100,15 +186,17 @@ pub fn event(ctx: &AuditContext, action: &str, target: (&str, &str, Option<&str>
     Audit::new(ctx, new_id(), action, AuditTarget { kind: kind.into(), id: id.into(), name: name.map(str::to_owned) }, changes)
 }
 
-fn fields<T: Serialize>(value: &T) -> serde_json::Map<String, Value> {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(map)) => map.into_iter().filter(|(k, _)| !LEFT_OUT.contains(&k.as_str())).collect(),
+fn fields<T: Audited>(value: &T) -> serde_json::Map<String, Value> {
+    let mut fields: serde_json::Map<String, Value> = match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => map.into_iter().filter(|(k, _)| T::FIELDS.contains(&k.as_str())).collect(),
         _ => serde_json::Map::new(),
-    }
+    };
+    fields.extend(value.nested());
+    fields
 }
 
 /// A create: every initial value (absent and null fields left out).
-pub fn created<T: Serialize>(value: &T) -> Vec<AuditChange> {
+pub fn created<T: Audited>(value: &T) -> Vec<AuditChange> {
     fields(value)
         .into_iter()
         .filter(|(_, v)| !v.is_null())
@@ -117,7 +205,7 @@ pub fn created<T: Serialize>(value: &T) -> Vec<AuditChange> {
 }
 
 /// An update: every field whose value differs, old → new.
-pub fn updated<T: Serialize>(old: &T, new: &T) -> Vec<AuditChange> {
+pub fn updated<T: Audited>(old: &T, new: &T) -> Vec<AuditChange> {
     let old = fields(old);
     let mut new = fields(new);
     let mut changes: Vec<AuditChange> = old
@@ -132,7 +220,7 @@ pub fn updated<T: Serialize>(old: &T, new: &T) -> Vec<AuditChange> {
 }
 
 /// A delete: every last value.
-pub fn deleted<T: Serialize>(value: &T) -> Vec<AuditChange> {
+pub fn deleted<T: Audited>(value: &T) -> Vec<AuditChange> {
     fields(value)
         .into_iter()
         .filter(|(_, v)| !v.is_null())
@@ -158,6 +246,10 @@ mod tests {
         version: i64,
     }
 
+    impl Audited for Thing {
+        const FIELDS: &'static [&'static str] = &["name", "note"];
+    }
+
     #[test]
     fn changes_list_what_differs_and_never_secrets() {
         let a = Thing { name: "A".into(), note: None, password_hash: "h1".into(), version: 1 };
@@ -178,5 +270,73 @@ mod tests {
         assert_eq!(event_time(t), "2026-11-30T10:00:00.123Z");
         let whole: Timestamp = "2026-11-30T10:00:00Z".parse().unwrap();
         assert_eq!(event_time(whole), "2026-11-30T10:00:00.000Z");
+    }
+
+    /// Every listed field is one the record really serialises (a misspelt name would silently
+    /// drop it from every event), and none is a secret or bookkeeping.
+    #[test]
+    fn the_listed_fields_exist_and_are_never_secret_or_internal() {
+        fn check<T: Audited>(value: &T) {
+            let Value::Object(map) = serde_json::to_value(value).unwrap() else { panic!("a record is an object") };
+            for field in T::FIELDS {
+                assert!(map.contains_key(*field), "{field} is not a field of {}", std::any::type_name::<T>());
+            }
+            for never in ["passwordHash", "tokenHash", "username", "signIn", "version", "updatedAt", "usage", "ownerIsAdministrator", "ownerIsDisabled", "lastActiveAt", "scim", "schedules"] {
+                assert!(!T::FIELDS.contains(&never), "{never} listed for {}", std::any::type_name::<T>());
+            }
+        }
+        let now = "2026-11-30T10:00:00Z";
+        let op = OperatorRecord {
+            external_id: Some("x".into()),
+            mobile_phone: Some("+3212345678".into()),
+            backup_email: Some("b@example.com".into()),
+            culture_name: Some("en-GB".into()),
+            time_zone: Some("UTC".into()),
+            default_dashboard: Some("d".into()),
+            ..OperatorRecord::new("o", "a@example.com", "A", now)
+        };
+        check(&op);
+        check(&GroupRecord { group_id: "g".into(), description: "G".into(), is_everyone: false, is_administrators: false, member_count: 0, external_id: Some("x".into()), created_at: now.into(), updated_at: now.into(), version: 1 });
+        check(&ApiUserRecord {
+            api_user_id: "u".into(),
+            operator_id: "o".into(),
+            username: "hub_x".into(),
+            access_type: "Generic".into(),
+            description: "d".into(),
+            owner_is_administrator: false,
+            owner_is_disabled: false,
+            owner_name: Some("A".into()),
+            created_at: now.into(),
+            last_used_at: Some(now.into()),
+            last_active_at: now.into(),
+            usage: Default::default(),
+            inactive: false,
+            version: 1,
+        });
+        check(&MonitorRecord { monitor_id: "m".into(), name: "M".into(), mode: "Production".into(), is_active: true, created_at: now.into(), updated_at: now.into(), version: 1 });
+        check(&ScimTokenRecord { scim_token_id: "t".into(), description: "T".into(), created_at: now.into(), last_used_at: Some(now.into()) });
+        let schedule = ScheduleRecord {
+            schedule_id: "s".into(),
+            mode: "Monthly".into(),
+            start: Some(now.into()),
+            end: Some(now.into()),
+            week_day: Some("Monday".into()),
+            month_day: Some(1),
+            start_time: Some("00:00".into()),
+            end_time: Some("01:00".into()),
+        };
+        check(&schedule);
+    }
+
+    #[test]
+    fn echoed_scim_attributes_are_fields_compared_as_values() {
+        let now = "2026-11-30T10:00:00Z";
+        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..OperatorRecord::new("o", "a@example.com", "Ada", now) };
+        let same = OperatorRecord { scim: Some(r#"{"name":{"familyName":"L","givenName":"Ada"}}"#.into()), ..a.clone() };
+        assert!(updated(&a, &same).is_empty());
+        let other = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Grace","familyName":"L"}}"#.into()), ..a.clone() };
+        let changes = updated(&a, &other);
+        assert_eq!(changes.len(), 1);
+        assert_eq!((changes[0].field.as_str(), &changes[0].new["givenName"]), ("name", &Value::from("Grace")));
     }
 }

@@ -50,9 +50,11 @@ pub struct Caller {
     pub api_user_id: Option<String>,
     /// Member of Administrators, read fresh for this request.
     pub is_administrator: bool,
-    /// The operator's name when it was read to authenticate (Bearer); `None` for an API user,
-    /// whose authentication reads only its own item. The audit log's `actor.name`.
+    /// The operator's name: read to authenticate (Bearer), or the owner's name as the API
+    /// user's item carries it (Basic). The audit log's `actor.name`.
     pub name: Option<String>,
+    /// The API user's description (Basic): the audit log's `actor.apiUserName`.
+    pub api_user_name: Option<String>,
     /// This request's id (API Gateway's, or a fresh one): the audit log's `requestId`.
     pub request_id: String,
 }
@@ -135,6 +137,7 @@ impl Authenticator {
             api_user_id: None,
             is_administrator: operator.is_administrator,
             name: Some(operator.full_name),
+            api_user_name: None,
             request_id: String::new(),
         })
     }
@@ -171,7 +174,8 @@ async fn api_user(state: &Backing<'_>, failures: &FailedAttempts, username: &str
         operator_id: auth.operator_id,
         api_user_id: Some(api_user_id),
         is_administrator: auth.owner_is_administrator,
-        name: None,
+        name: auth.owner_name,
+        api_user_name: auth.description,
         request_id: String::new(),
     })
 }
@@ -309,9 +313,12 @@ pub struct AuthorizerContext {
     pub api_user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_administrator: Option<bool>,
-    /// The operator's name (Bearer only), for the audit log.
+    /// The operator's name (for an API user: its owner's), for the audit log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_name: Option<String>,
+    /// The API user's description, for the audit log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_user_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
     /// With the `too_many_requests` refusal: seconds until the next attempt.
@@ -332,6 +339,7 @@ impl AuthorizerContext {
             api_user_id: caller.api_user_id.clone(),
             is_administrator: Some(caller.is_administrator),
             operator_name: caller.name.clone(),
+            api_user_name: caller.api_user_name.clone(),
             refusal: None,
             retry_after: None,
         }
@@ -377,6 +385,7 @@ impl AuthorizerContext {
             api_user_id: text("apiUserId"),
             is_administrator,
             name: text("operatorName"),
+            api_user_name: text("apiUserName"),
             request_id: String::new(),
         }))
     }
@@ -444,7 +453,7 @@ mod tests {
 
     #[test]
     fn authorizer_context_uses_the_keys_the_functions_read() {
-        let caller = Caller { account_id: "a".into(), operator_id: "o".into(), api_user_id: Some("u".into()), is_administrator: true, name: None, request_id: String::new() };
+        let caller = Caller { account_id: "a".into(), operator_id: "o".into(), api_user_id: Some("u".into()), is_administrator: true, name: None, api_user_name: None, request_id: String::new() };
         let json = serde_json::to_value(AuthorizerContext::caller(&caller)).unwrap();
         assert_eq!(json, serde_json::json!({"accountId": "a", "operatorId": "o", "apiUserId": "u", "isAdministrator": true}));
         let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::Unauthenticated)).unwrap();

@@ -14,9 +14,19 @@ pub struct HubConfig {
     /// Days an audit event is kept before DynamoDB's TTL removes it (`HUB_AUDIT_RETENTION_DAYS`,
     /// default 400).
     pub audit_retention_days: i64,
+    /// The most bytes a response body may take once the Lambda runtime has put it into its JSON
+    /// answer (`HUB_RESPONSE_BYTE_BUDGET`; inside Lambda by default
+    /// [`LAMBDA_RESPONSE_BYTE_BUDGET`], since API Gateway and Lambda refuse a response over
+    /// 6 MB; elsewhere none: the local server streams). The CSV export stops before it and
+    /// links the rest.
+    pub response_byte_budget: Option<usize>,
 }
 
 pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 400;
+
+/// A Lambda function's response budget: 5,000,000 bytes of body as the runtime encodes it,
+/// leaving over a megabyte of the 6 MB (6,291,456 bytes) for the headers and the envelope.
+pub const LAMBDA_RESPONSE_BYTE_BUDGET: usize = 5_000_000;
 
 pub const DEFAULT_OPERATOR_LIMITS: &str = "Starter=1,Premium=4,Professional=10,Business=25,Enterprise=100";
 
@@ -31,8 +41,16 @@ impl HubConfig {
                 _ => return Err(format!("HUB_AUDIT_RETENTION_DAYS: `{v}` is not a number of days (1-36500)")),
             },
         };
+        let response_byte_budget = match std::env::var("HUB_RESPONSE_BYTE_BUDGET").ok().filter(|v| !v.trim().is_empty()) {
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(bytes) if (1_024..=LAMBDA_RESPONSE_BYTE_BUDGET).contains(&bytes) => Some(bytes),
+                _ => return Err(format!("HUB_RESPONSE_BYTE_BUDGET: `{v}` is not a number of bytes (1024-{LAMBDA_RESPONSE_BYTE_BUDGET})")),
+            },
+            None => std::env::var_os("AWS_LAMBDA_RUNTIME_API").map(|_| LAMBDA_RESPONSE_BYTE_BUDGET),
+        };
         Ok(HubConfig {
             audit_retention_days: retention,
+            response_byte_budget,
             operator_limits: parse_limits(limits.as_deref().unwrap_or(DEFAULT_OPERATOR_LIMITS))?,
             cors_origins: origins.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect(),
         })
@@ -45,7 +63,12 @@ impl HubConfig {
 
 impl Default for HubConfig {
     fn default() -> Self {
-        HubConfig { operator_limits: parse_limits(DEFAULT_OPERATOR_LIMITS).expect("defaults parse"), cors_origins: Vec::new(), audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS }
+        HubConfig {
+            operator_limits: parse_limits(DEFAULT_OPERATOR_LIMITS).expect("defaults parse"),
+            cors_origins: Vec::new(),
+            audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+            response_byte_budget: None,
+        }
     }
 }
 

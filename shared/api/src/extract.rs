@@ -212,6 +212,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+pub use crate::values::IDEMPOTENCY_KEY_MAX_CHARS;
+
 /// The `Idempotency-Key` header of a create (1-255 visible ASCII characters).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(pub Option<String>);
@@ -223,7 +225,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         let Some(value) = parts.headers.get("idempotency-key") else { return Ok(IdempotencyKey(None)) };
         let invalid = || ApiError::field("Idempotency-Key", "must be 1-255 visible ASCII characters");
         let key = value.to_str().map_err(|_| invalid())?;
-        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        if key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX_CHARS || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(invalid());
         }
         Ok(IdempotencyKey(Some(key.to_owned())))

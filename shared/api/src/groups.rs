@@ -34,7 +34,9 @@ where
         let current = load(state, scope, id).await?;
         if_match.check(current.version)?;
         let mut next = apply(&current)?;
-        if next == current {
+        // Nothing the group shows changes: no write, no event.
+        let changes = crate::audit::updated(&current, &next);
+        if changes.is_empty() {
             return Ok(current);
         }
         if next.description != current.description && is_system_group(id) {
@@ -42,7 +44,7 @@ where
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), crate::audit::updated(&current, &next));
+        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), changes);
         state.store.update_group(scope, &current, &next, &event).await?;
         Ok(next)
     })

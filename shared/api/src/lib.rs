@@ -1,6 +1,7 @@
 //! The domain and HTTP layer every function shares: validated values, business rules, the one
 //! error type (problem+json), authentication and the caller, extractors, response shapes.
 
+pub mod activity;
 pub mod audit;
 pub mod auth;
 pub mod caller;

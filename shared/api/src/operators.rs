@@ -50,7 +50,10 @@ where
         let current = load(state, scope, id).await?;
         if_match.check(current.version)?;
         let mut next = apply(&current)?;
-        if next == current {
+        // A change that changes no field the resource shows (the same values again, a SCIM
+        // representation read back unchanged) is a no-op: no write, no event.
+        let changes = crate::audit::updated(&current, &next);
+        if changes.is_empty() {
             return Ok(current);
         }
         let disabling = next.is_disabled && !current.is_disabled;
@@ -70,7 +73,7 @@ where
             (_, true) => "operator.enabled",
             _ => "operator.updated",
         };
-        let event = crate::audit::event(audit, action, ("Operator", &next.operator_id, Some(&next.full_name)), crate::audit::updated(&current, &next));
+        let event = crate::audit::event(audit, action, ("Operator", &next.operator_id, Some(&next.full_name)), changes);
         state.store.update_operator_with_rules(scope, &current, &next, None, rules.as_ref(), &event).await?;
         Ok(next)
     })

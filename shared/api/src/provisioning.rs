@@ -117,7 +117,6 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     };
     // `hubctl account create` (and the local server's first run) is the one entry point here.
     let mut changes = crate::audit::created(&new.account);
-    changes.retain(|c| ["accountId", "name", "accountType", "timeZone", "operatorLimit", "extraOperators"].contains(&c.field.as_str()));
     changes.push(crate::audit::change("administrator", serde_json::Value::Null, serde_json::json!({"operatorId": new.admin.operator_id, "email": new.admin.email, "fullName": new.admin.full_name})));
     let context = crate::audit::system_context(state, hub_store::AuditSource::Provisioning, "hubctl");
     let event = crate::audit::event(&context, "account.created", ("Account", &new.account.account_id, Some(&new.account.name)), changes);

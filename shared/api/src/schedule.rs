@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// A schedule as it arrives in a `POST`/`PUT` body. Every field is optional so that
 /// [`ScheduleRule::from_input`] can report every problem itself; unknown fields are refused by
 /// serde.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScheduleInput {
     #[serde(default)]
@@ -28,13 +28,54 @@ pub struct ScheduleInput {
     #[serde(default)]
     pub week_day: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i64>, minimum = 1, maximum = 31)]
     pub month_day: Option<serde_json::Value>,
     #[serde(default)]
     pub start_time: Option<String>,
     #[serde(default)]
     pub end_time: Option<String>,
 }
+
+/// `HH:mm`, 00:00-23:59, as [`parse_hhmm`] reads it.
+const HHMM_PATTERN: &str = "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$";
+
+/// The shape [`parse_rfc3339`] checks, with calendar days (29 February left out: a pattern
+/// cannot tell leap years) and years up to 9998 (jiff's last instant is in 9999).
+pub const RFC3339_PATTERN: &str = "^(?:[0-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-\
+(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))\
+[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$";
+
+/// One object shape per mode: its own fields required, the others absent or null. What a
+/// pattern cannot say is in the descriptions: a `OneTime` window's `end` is after its `start`,
+/// and `startTime` and `endTime` differ.
+fn schedule_input_schema() -> serde_json::Value {
+    use serde_json::json;
+    let timestamp = json!({"type": "string", "pattern": RFC3339_PATTERN, "description": "RFC 3339 with `Z` or an offset"});
+    let time = json!({"type": "string", "pattern": HHMM_PATTERN, "description": "`HH:mm`; `endTime` before `startTime` runs past midnight; the two differ"});
+    let week_day = json!({"type": "string", "enum": WEEKDAYS.iter().map(|(name, _)| *name).collect::<Vec<_>>()});
+    let month_day = json!({"type": "integer", "minimum": 1, "maximum": 31, "description": "A month without that day has no window"});
+    let fields = [("start", &timestamp), ("end", &timestamp), ("weekDay", &week_day), ("monthDay", &month_day), ("startTime", &time), ("endTime", &time)];
+    let shape = |mode: &str, own: &[&str]| {
+        let mut properties = serde_json::Map::new();
+        properties.insert("mode".into(), json!({"type": "string", "enum": [mode]}));
+        for (name, schema) in fields {
+            properties.insert(name.into(), if own.contains(&name) { schema.clone() } else { json!({"type": "null"}) });
+        }
+        let required: Vec<&str> = std::iter::once("mode").chain(own.iter().copied()).collect();
+        json!({"type": "object", "required": required, "properties": properties, "additionalProperties": false})
+    };
+    json!({
+        "description": "An off-duty window. `OneTime`: `start` < `end`. `Daily`, `Weekly` (+ `weekDay`), `Monthly` (+ `monthDay`): \
+            `startTime` and `endTime`, which differ. Fields of other modes are absent or null.",
+        "oneOf": [
+            shape("OneTime", &["start", "end"]),
+            shape("Daily", &["startTime", "endTime"]),
+            shape("Weekly", &["weekDay", "startTime", "endTime"]),
+            shape("Monthly", &["monthDay", "startTime", "endTime"]),
+        ],
+    })
+}
+
+crate::json_schema!(ScheduleInput, "ScheduleInput", [], schedule_input_schema());
 
 /// A daily time window, minute precision. `end < start` means it runs past midnight;
 /// `start == end` never exists (refused by validation).
@@ -201,8 +242,11 @@ fn format_timestamp(ts: Timestamp) -> String {
 }
 
 fn parse_month_day(value: &serde_json::Value) -> Result<u8, String> {
+    // An integer in JSON, as JSON Schema's `integer` counts them: `8.0` is 8.
+    let whole = value.as_f64().filter(|f| f.fract() == 0.0 && (1.0..=31.0).contains(f)).map(|f| f as u64);
     value
         .as_u64()
+        .or(whole)
         .filter(|d| (1..=31).contains(d))
         .map(|d| d as u8)
         .ok_or_else(|| "must be an integer from 1 to 31".into())
@@ -772,7 +816,7 @@ mod tests {
             json!(32),
             json!(-1),
             json!(1.5),
-            json!(15.0),
+            json!(31.5),
             json!("15"),
             json!(true),
             json!([1]),
@@ -1014,5 +1058,17 @@ mod tests {
                 "startTime": null, "endTime": null
             })
         );
+    }
+
+    #[test]
+    fn a_month_day_is_any_json_integer() {
+        let monthly = |day: serde_json::Value| {
+            ScheduleRule::from_input(&input(serde_json::json!({"mode": "Monthly", "monthDay": day, "startTime": "01:00", "endTime": "02:00"})))
+        };
+        assert!(monthly(serde_json::json!(8.0)).is_ok());
+        assert!(monthly(serde_json::json!(8)).is_ok());
+        assert!(monthly(serde_json::json!(8.5)).is_err());
+        assert!(monthly(serde_json::json!(32.0)).is_err());
+        assert!(monthly(serde_json::json!(0)).is_err());
     }
 }

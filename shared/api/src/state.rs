@@ -36,7 +36,7 @@ impl AppState {
         jwt.check()?;
         let store_config = StoreConfig::from_env()?;
         let config = HubConfig::from_env()?;
-        let store = Store::connect(&store_config).await;
+        let store = Store::connect(&store_config).await?;
         Ok(AppState::new(store, jwt, config, Clock::system()))
     }
 }

@@ -127,10 +127,13 @@ string_value_impls!(Email);
 // ---------------------------------------------------------------------------------------------
 // Short texts
 
+/// The most characters a short text (a name, a description) may have, after trimming.
+pub const SHORT_TEXT_MAX_CHARS: usize = 100;
+
 fn parse_short_text(input: &str) -> Result<String, String> {
     let value = input.trim();
     let len = value.chars().count();
-    if !(1..=100).contains(&len) {
+    if !(1..=SHORT_TEXT_MAX_CHARS).contains(&len) {
         return Err("must be 1-100 characters".into());
     }
     if has_control(value) {
@@ -176,6 +179,24 @@ impl GroupDescription {
 
 string_value_impls!(GroupDescription);
 
+/// What an API user or a SCIM token is for (its `description`): 1-100 characters after trimming,
+/// no control characters. The text rules of a group's name, but its own type: it names nothing,
+/// is unique nowhere, and cannot be passed where a group's name is expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialDescription(String);
+
+impl CredentialDescription {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        parse_short_text(input).map(CredentialDescription)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_value_impls!(CredentialDescription);
+
 // ---------------------------------------------------------------------------------------------
 // Mobile phone
 
@@ -184,9 +205,12 @@ string_value_impls!(GroupDescription);
 pub struct MobilePhone(String);
 
 impl MobilePhone {
+    pub const MIN_DIGITS: usize = 7;
+    pub const MAX_DIGITS: usize = 15;
+
     pub fn parse(input: &str) -> Result<Self, String> {
         let ok = input.strip_prefix('+').is_some_and(|digits| {
-            (7..=15).contains(&digits.len())
+            (Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len())
                 && digits.bytes().all(|b| b.is_ascii_digit())
                 && !digits.starts_with('0')
         });
@@ -366,6 +390,153 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().hyphenated().to_string()
 }
 
+// ---------------------------------------------------------------------------------------------
+// OpenAPI schemas
+//
+// Each validated type describes itself in the OpenAPI document from the same constants its
+// `parse` uses, so that a value the document allows is a value `parse` accepts. The schemas
+// describe canonical values: `parse` also accepts them with surrounding whitespace (it trims), which
+// the descriptions say. Patterns are ECMA-262 regexes that Python's `re` reads the same way
+// (explicit classes, no `\s`, `\d` or `\w`, whose meanings differ between the two).
+
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+
+/// What `char::is_whitespace` (and so `str::trim`) takes: Unicode White_Space.
+pub const WHITESPACE: [(char, char); 10] = [
+    ('\u{9}', '\u{d}'), (' ', ' '), ('\u{85}', '\u{85}'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'),
+];
+/// What `char::is_control` takes: Unicode Cc.
+pub const CONTROL: [(char, char); 2] = [('\u{0}', '\u{1f}'), ('\u{7f}', '\u{9f}')];
+
+/// The body of a regex character class holding `ranges` (`\uXXXX` escapes: the same in ECMA-262
+/// and in Python).
+fn class(ranges: &[(char, char)]) -> String {
+    ranges
+        .iter()
+        .map(|&(a, b)| if a == b { format!("\\u{:04X}", a as u32) } else { format!("\\u{:04X}-\\u{:04X}", a as u32, b as u32) })
+        .collect()
+}
+
+/// Neither whitespace nor a control character.
+fn visible() -> String {
+    format!("[^{}{}]", class(&WHITESPACE), class(&CONTROL))
+}
+
+fn string_schema(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).description(Some(description))
+}
+
+/// Implements `ToSchema` with the given name for a type that has `PartialSchema`.
+macro_rules! named_schema {
+    ($ty:ty, $name:literal) => {
+        impl utoipa::ToSchema for $ty {
+            fn name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+        }
+    };
+}
+
+/// 1 to [`SHORT_TEXT_MAX_CHARS`] characters without control characters, not starting or ending
+/// with whitespace.
+fn short_text_pattern() -> String {
+    let v = visible();
+    format!("^{v}(?:[^{}]{{0,{}}}{v})?$", class(&CONTROL), SHORT_TEXT_MAX_CHARS - 2)
+}
+
+fn short_text_schema(description: &str) -> RefOr<Schema> {
+    string_schema(description).min_length(Some(1)).max_length(Some(SHORT_TEXT_MAX_CHARS)).pattern(Some(short_text_pattern())).into()
+}
+
+/// A short text: a name or a description.
+pub struct ShortText;
+
+impl utoipa::PartialSchema for ShortText {
+    fn schema() -> RefOr<Schema> {
+        short_text_schema("1-100 characters, no control characters (surrounding whitespace is trimmed).")
+    }
+}
+named_schema!(ShortText, "ShortText");
+
+impl utoipa::PartialSchema for FullName {
+    fn schema() -> RefOr<Schema> {
+        short_text_schema("An operator's full name: 1-100 characters, no control characters (surrounding whitespace is trimmed).")
+    }
+}
+named_schema!(FullName, "FullName");
+
+impl utoipa::PartialSchema for GroupDescription {
+    fn schema() -> RefOr<Schema> {
+        short_text_schema(
+            "A group's name: 1-100 characters, no control characters (surrounding whitespace is trimmed); unique in the \
+             account, case-insensitively.",
+        )
+    }
+}
+named_schema!(GroupDescription, "GroupDescription");
+
+impl utoipa::PartialSchema for Email {
+    fn schema() -> RefOr<Schema> {
+        let part = format!("[^@.{}{}]+", class(&WHITESPACE), class(&CONTROL));
+        let local = format!("[^@{}{}]{{1,{}}}", class(&WHITESPACE), class(&CONTROL), Email::MAX_LOCAL_CHARS);
+        string_schema("An email address: `local@domain`, the domain with at least one dot and no empty label, at most 254 characters (surrounding whitespace is trimmed).")
+            .max_length(Some(Email::MAX_CHARS))
+            .pattern(Some(format!("^{local}@{part}(?:\\.{part})+$")))
+            .into()
+    }
+}
+named_schema!(Email, "Email");
+
+impl utoipa::PartialSchema for MobilePhone {
+    fn schema() -> RefOr<Schema> {
+        string_schema("E.164: `+`, then 7-15 digits, the first not 0.")
+            .pattern(Some(format!("^\\+[1-9][0-9]{{{},{}}}$", MobilePhone::MIN_DIGITS - 1, MobilePhone::MAX_DIGITS - 1)))
+            .into()
+    }
+}
+named_schema!(MobilePhone, "MobilePhone");
+
+impl utoipa::PartialSchema for TimeZoneName {
+    fn schema() -> RefOr<Schema> {
+        let names: Vec<String> = jiff::tz::TimeZoneDatabase::bundled().available().map(|n| n.as_str().to_owned()).collect();
+        string_schema("An IANA time zone name (the names of the bundled time zone database).").enum_values(Some(names)).into()
+    }
+}
+named_schema!(TimeZoneName, "TimeZoneName");
+
+impl utoipa::PartialSchema for ResourceId {
+    fn schema() -> RefOr<Schema> {
+        string_schema("An id issued by the server (1-64 characters of `A-Z a-z 0-9 _ -`); any other id names no resource.")
+            .pattern(Some(format!("^[A-Za-z0-9_-]{{1,{}}}$", ResourceId::MAX_CHARS)))
+            .into()
+    }
+}
+named_schema!(ResourceId, "ResourceId");
+
+/// The schema of a [`string_enum!`] type: its wire names.
+macro_rules! enum_schema {
+    ($ty:ty, $name:literal, $description:literal) => {
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                string_schema($description).enum_values(Some(<$ty>::ALL.map(|v| v.as_str()))).into()
+            }
+        }
+        named_schema!($ty, $name);
+    };
+}
+
+enum_schema!(CultureName, "CultureName", "A supported UI culture.");
+enum_schema!(Permission, "Permission", "A system-wide permission.");
+
+/// The most items one page of a list holds (`limit`), for the lists' parser and the document.
+pub const MAX_LIMIT: i64 = 100;
+
+/// The most characters an `Idempotency-Key` may have (visible ASCII only), for the extractor and
+/// the document.
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 255;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,6 +655,15 @@ mod tests {
         );
         assert!(GroupDescription::parse(&"g".repeat(101)).is_err());
         assert!(GroupDescription::parse("").is_err());
+    }
+
+    #[test]
+    fn credential_description_is_trimmed_short_text() {
+        assert_eq!(CredentialDescription::parse("  Deploy script ").unwrap().as_str(), "Deploy script");
+        assert_eq!(CredentialDescription::parse(&"d".repeat(100)).unwrap().as_str().len(), 100);
+        assert!(CredentialDescription::parse(&"d".repeat(101)).is_err());
+        assert!(CredentialDescription::parse("   ").is_err());
+        assert!(CredentialDescription::parse("CI\u{7}").is_err());
     }
 
     // --- Phone -----------------------------------------------------------------------------
@@ -723,5 +903,35 @@ mod tests {
         let b = new_id();
         assert!(b > a, "later ids sort after earlier ones");
         assert_ne!(new_id(), new_id());
+    }
+
+    // --- OpenAPI schemas -------------------------------------------------------------------
+
+    #[test]
+    fn the_schema_character_classes_are_rusts() {
+        let within = |ranges: &[(char, char)], c: char| ranges.iter().any(|&(a, b)| (a..=b).contains(&c));
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            assert_eq!(within(&WHITESPACE, c), c.is_whitespace(), "{c:?}");
+            assert_eq!(within(&CONTROL, c), c.is_control(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn schemas_are_built_from_the_parsers_constants() {
+        let json = |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| serde_json::to_value(schema).unwrap();
+        let short = json(<FullName as utoipa::PartialSchema>::schema());
+        assert_eq!(short["maxLength"], 100);
+        assert_eq!(short["pattern"], "^[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,98}[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F])?$");
+        assert_eq!(json(<MobilePhone as utoipa::PartialSchema>::schema())["pattern"], "^\\+[1-9][0-9]{6,14}$");
+        assert_eq!(json(<ResourceId as utoipa::PartialSchema>::schema())["pattern"], "^[A-Za-z0-9_-]{1,64}$");
+        let permissions = json(<Permission as utoipa::PartialSchema>::schema());
+        assert_eq!(permissions["enum"].as_array().unwrap().len(), Permission::ALL.len());
+        // Every bundled time zone name is one `parse` accepts.
+        let zones = json(<TimeZoneName as utoipa::PartialSchema>::schema());
+        let zones = zones["enum"].as_array().unwrap();
+        assert!(zones.len() > 300);
+        for zone in zones {
+            assert!(TimeZoneName::parse(zone.as_str().unwrap()).is_ok(), "{zone}");
+        }
     }
 }

@@ -23,7 +23,8 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::items::{ApiUserRoster, flag_condition};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, PK};
@@ -40,31 +41,6 @@ const AUTH_ATTEMPTS: u64 = 3;
 /// Attempts of a delete cascade step that lost a race.
 const CASCADE_ATTEMPTS: usize = 20;
 
-/// The ids of one operator's API users, as read at one moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApiUserRoster {
-    pub ids: Vec<String>,
-    /// `None` when the roster item does not exist (the operator never had an API user).
-    version: Option<i64>,
-}
-
-impl ApiUserRoster {
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// The condition that the roster is still as read.
-    fn condition(&self) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
-        match self.version {
-            None => ("attribute_not_exists(#PK)", vec![]),
-            Some(v) => ("#version = :rosterSeen", vec![(":rosterSeen", n(v))]),
-        }
-    }
-}
-
 /// Filters of the API user list.
 #[derive(Debug, Clone, Default)]
 pub struct ApiUserFilter {
@@ -77,14 +53,27 @@ pub struct ApiUserFilter {
 /// Every attribute of an API user item but `passwordHash` (and the keys, for cursors): what
 /// reads ask for.
 pub(crate) const API_USER_ATTRIBUTES: &str = "#PK, #SK, #apiUserId, #operatorId, #username, #accessType, #description, \
-     #ownerIsAdministrator, #ownerIsDisabled, #createdAt, #lastUsedAt, #lastActiveAt, #usage, #inactive, #version";
+     #ownerIsAdministrator, #ownerIsDisabled, #ownerName, #createdAt, #lastUsedAt, #lastActiveAt, #usage, #inactive, #version";
 
-/// What a successful Basic authentication tells about the API user: all the caller needs.
+/// What a successful Basic authentication tells about the API user: all the caller needs, and
+/// the names the audit log gives it and its owner.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUserAuth {
     pub operator_id: String,
     pub owner_is_administrator: bool,
+    /// `None` for an item written before owner names were kept (stored as `""` by the
+    /// authentication that found it missing).
+    #[serde(default, deserialize_with = "non_empty")]
+    pub owner_name: Option<String>,
+    /// The API user's description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(value.filter(|v| !v.is_empty()))
 }
 
 /// The item of a new API user: the record (its `usage` an empty map, which the usage update
@@ -94,39 +83,6 @@ pub(crate) fn api_user_item(scope: &AccountScope, record: &ApiUserRecord, passwo
     item.insert("passwordHash".into(), s(password_hash));
     item.extend(key_item(&scope.api_user(&record.api_user_id)));
     Ok(item)
-}
-
-/// Guards `roster` in `tx` and sets the owner's administrator flag on each of its API users: part
-/// of every change of the operator's membership of Administrators.
-pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_administrator: bool) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
-    for id in &roster.ids {
-        tx.update(
-            &scope.api_user(id),
-            "SET #ownerIsAdministrator = :flag",
-            Some("attribute_exists(#PK)"),
-            vec![(":flag", AttributeValue::Bool(is_administrator))],
-            Some(Guard::Version),
-        );
-    }
-}
-
-/// Guards `roster` in `tx` and sets the owner's disabled flag on each of its API users: part of
-/// disabling or enabling the operator, so that its API users stop (or resume) working with that
-/// commit.
-pub(crate) fn set_owner_disabled(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_disabled: bool) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
-    for id in &roster.ids {
-        tx.update(
-            &scope.api_user(id),
-            "SET #ownerIsDisabled = :flag",
-            Some("attribute_exists(#PK)"),
-            vec![(":flag", AttributeValue::Bool(is_disabled))],
-            Some(Guard::Version),
-        );
-    }
 }
 
 /// Everything to remove with an operator's API users, as read at one moment.
@@ -250,16 +206,17 @@ impl Store {
             values,
             Some(Guard::Version),
         );
-        // The owner exists and its flag is the one copied onto the item; a concurrent change of
-        // its Administrators membership moves the roster or fails this check.
-        let (disabled, mut check_values) = crate::operators::flag_condition("isDisabled", ":isDisabled", record.owner_is_disabled);
+        // The owner exists and its flags and name are the ones copied onto the item; a
+        // concurrent change of its Administrators membership, its disabling or its rename moves
+        // the roster or fails this check.
+        let (disabled, mut check_values) = flag_condition("isDisabled", ":isDisabled", record.owner_is_disabled);
         check_values.push((":isAdministrator", AttributeValue::Bool(record.owner_is_administrator)));
-        tx.check(
-            &scope.operator(&record.operator_id),
-            &format!("attribute_exists(#PK) AND #isAdministrator = :isAdministrator AND {disabled}"),
-            check_values,
-            Guard::Version,
-        );
+        let mut condition = format!("attribute_exists(#PK) AND #isAdministrator = :isAdministrator AND {disabled}");
+        if let Some(name) = &record.owner_name {
+            condition.push_str(" AND #fullName = :ownerName");
+            check_values.push((":ownerName", s(name)));
+        }
+        tx.check(&scope.operator(&record.operator_id), &condition, check_values, Guard::Version);
         AccountChange::default()
             .add(Counter::ApiUsersTotal, 1)
             .add(Counter::ApiUsersInactive, i64::from(record.inactive))
@@ -312,13 +269,14 @@ impl Store {
     /// Authenticates a Basic request in one round trip: a single UpdateItem of the API user item
     /// that succeeds only if the item exists and holds `password_hash`, and that records the use
     /// (`lastUsedAt`, `lastActiveAt` and the count of `day`, a `dYYYYMMDD` usage key). Returns
-    /// the owner and its administrator flag, or `None` for unknown users and wrong passwords
-    /// alike.
+    /// the owner, its administrator flag and name, and the API user's description, or `None`
+    /// for unknown users and wrong passwords alike.
     ///
     /// The comparison happens inside DynamoDB's condition; the hash is of a 256-bit random
     /// password, so a fast hash is safe and nothing about the password can be learned from it.
     /// The response carries only the updated attributes (`UPDATED_NEW`); the owner's id and flag
-    /// are among them because the update sets each to itself. The hash never comes back.
+    /// and names are among them because the update sets each to itself (an owner name missing on
+    /// an old item to `""`). The hash never comes back.
     pub async fn authenticate_api_user(
         &self,
         scope: &AccountScope,
@@ -338,7 +296,8 @@ impl Store {
                     .set_key(Some(key.clone()))
                     .update_expression(
                         "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
-                         #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator",
+                         #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator, \
+                         #ownerName = if_not_exists(#ownerName, :noName), #description = #description",
                     )
                     .condition_expression(
                         "attribute_exists(#PK) AND #passwordHash = :hash AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)",
@@ -350,6 +309,9 @@ impl Store {
                     .expression_attribute_names("#day", day)
                     .expression_attribute_names("#operatorId", "operatorId")
                     .expression_attribute_names("#ownerIsAdministrator", "ownerIsAdministrator")
+                    .expression_attribute_names("#ownerName", "ownerName")
+                    .expression_attribute_names("#description", "description")
+                    .expression_attribute_values(":noName", s(""))
                     .expression_attribute_names("#passwordHash", "passwordHash")
                     .expression_attribute_names("#ownerIsDisabled", "ownerIsDisabled")
                     .expression_attribute_values(":false", AttributeValue::Bool(false))
@@ -400,6 +362,7 @@ mod tests {
             description: "d".into(),
             owner_is_administrator: false,
             owner_is_disabled: false,
+            owner_name: Some("Owner".into()),
             created_at: "t".into(),
             last_used_at: Some("t".into()),
             last_active_at: "t".into(),

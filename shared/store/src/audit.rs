@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::AccountScope;
+use crate::keys::{AUDIT_INDEXES, AccountScope};
 use crate::records::decode;
 use crate::{Page, Store};
 
@@ -62,6 +62,9 @@ pub struct AuditActor {
     pub id: String,
     pub name: Option<String>,
     pub api_user_id: Option<String>,
+    /// With `api_user_id`: the API user's description at that moment.
+    #[serde(default)]
+    pub api_user_name: Option<String>,
 }
 
 /// What a change was made to, with its name at that moment.
@@ -176,18 +179,6 @@ const INDEX_SHAPES: [KeyShape; 9] = [
     KeyShape { actor: true, target_type: false, target_id: true, action: true },
 ];
 
-/// The audit indexes: name, partition attribute, sort attribute.
-pub const AUDIT_INDEXES: [(&str, &str, &str); 9] = [
-    ("GSI4", "GSI4PK", "GSI4SK"),
-    ("GSI5", "GSI5PK", "GSI5SK"),
-    ("GSI6", "GSI6PK", "GSI6SK"),
-    ("GSI7", "GSI7PK", "GSI7SK"),
-    ("GSI8", "GSI8PK", "GSI8SK"),
-    ("GSI9", "GSI9PK", "GSI9SK"),
-    ("GSI10", "GSI10PK", "GSI10SK"),
-    ("GSI11", "GSI11PK", "GSI11SK"),
-    ("GSI12", "GSI12PK", "GSI12SK"),
-];
 
 /// Sort-key prefix of event items in the account partition.
 const EVENT_PREFIX: &str = "AUDIT#";
@@ -228,7 +219,7 @@ fn event_item(scope: &AccountScope, event: &AuditEvent, expires_at: i64) -> Resu
         item.insert(hash.into(), s(value));
         item.insert(range.into(), s(&sort));
     }
-    item.insert(crate::table::TTL_ATTRIBUTE.into(), n(expires_at));
+    item.insert(crate::keys::TTL_ATTRIBUTE.into(), n(expires_at));
     Ok(item)
 }
 
@@ -268,7 +259,7 @@ impl Audit {
         let ctx = AuditContext {
             request_id: event_id.clone(),
             source: AuditSource::Provisioning,
-            actor: AuditActor { kind: "System".into(), id: "system".into(), name: Some("fixture".into()), api_user_id: None },
+            actor: AuditActor { kind: "System".into(), id: "system".into(), name: Some("fixture".into()), api_user_id: None, api_user_name: None },
             at: at.to_owned(),
             expires_at: 0,
         };

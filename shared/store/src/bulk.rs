@@ -1,5 +1,6 @@
-//! **Benchmark-only** helpers for `bench/` (`hub-bench`), hidden from the documentation; nothing
-//! in the API, the functions or the maintenance job uses them:
+//! **Benchmark and test seeding** for `bench/` (`hub-bench`) and the tests, behind the `bulk`
+//! feature (no function compiles it) and hidden from the documentation; nothing in the API, the
+//! functions or the maintenance job uses them:
 //!
 //! - [`Store::connect_probed`]: a store with one more SDK interceptor, the benchmark's probe;
 //! - bulk loading ([`Store::bulk_create_operators`], [`Store::bulk_create_api_users`]), which
@@ -68,12 +69,12 @@ impl Store {
         config: &crate::StoreConfig,
         counter: crate::RequestCounter,
         probe: aws_sdk_dynamodb::config::SharedInterceptor,
-    ) -> Store {
-        Store {
-            client: crate::client::build_client(config, vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe]).await,
+    ) -> Result<Store, String> {
+        Ok(Store {
+            client: crate::client::build_client(config, vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe]).await?,
             table: std::sync::Arc::from(config.table_name.as_str()),
             cursors: crate::cursor::CursorCodec::new(&config.cursor_secret),
-        }
+        })
     }
 
     /// **Benchmark only** (see the module documentation): creates `operators` as
@@ -108,15 +109,15 @@ impl Store {
         let mut items = Vec::with_capacity(operators.len() * 5);
         for op in operators {
             let mut tx = self.tx();
-            crate::operators::put_new_operator_items(&mut tx, scope, op)?;
-            crate::groups::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
-            crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+            crate::items::put_new_operator_items(&mut tx, scope, op)?;
+            crate::items::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
+            crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
             items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?);
         }
         self.refuse_existing(&items).await?;
         self.batch_put(items).await?;
 
-        let active = operators.iter().filter(|op| crate::operators::counts_as_active(op)).count() as i64;
+        let active = operators.iter().filter(|op| crate::items::counts_as_active(op)).count() as i64;
         let mut tx = self.tx();
         let (condition, mut values) = counters_unchanged(&account);
         values.extend([(":one", n(1)), (":total", n(added)), (":inUse", n(in_use)), (":active", n(active))]);
@@ -303,6 +304,7 @@ mod tests {
                 description: format!("key {id}"),
                 owner_is_administrator: false,
                 owner_is_disabled: false,
+                owner_name: Some(format!("Name {owner}")),
                 created_at: T.into(),
                 last_used_at: None,
                 last_active_at: T.into(),
@@ -317,7 +319,7 @@ mod tests {
     /// A store on a fresh in-memory embedded DynamoDB, with one account (limit `limit`).
     async fn account(limit: i64) -> (EmbeddedDynamo, Store, AccountScope) {
         let dynamo = EmbeddedDynamo::in_memory().await.unwrap();
-        let store = Store::connect(&StoreConfig::local(dynamo.endpoint())).await;
+        let store = Store::connect(&StoreConfig::local(dynamo.endpoint())).await.unwrap();
         store.create_table_if_missing().await.unwrap();
         let group = |id: &str, description: &str| GroupRecord {
             group_id: id.into(),
@@ -454,10 +456,9 @@ mod tests {
     }
 }
 
-/// **Benchmark only**, behind the `bulk-audit` feature (which only `hub-bench` enables, so that no
-/// function compiles it): audit events written straight into the table, to measure the log's read
+/// **Benchmark only**, behind the `bulk` feature (which only `hub-bench` and the tests enable, so
+/// that no function compiles it): audit events written straight into the table, to measure the log's read
 /// cost in an account of a million events without a million requests through the API.
-#[cfg(feature = "bulk-audit")]
 impl Store {
     /// Writes `events` into `scope`'s log with `BatchWriteItem`. Each item is the one the real write
     /// puts (built by [`crate::Audit`]'s own `apply` into a transaction that is never sent), so its

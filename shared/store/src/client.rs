@@ -9,6 +9,9 @@ use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 
+/// The table's name unless `HUB_TABLE_NAME` says otherwise.
+pub const DEFAULT_TABLE_NAME: &str = "user-management-hub";
+
 /// Where the table lives.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -50,7 +53,7 @@ impl StoreConfig {
             None => DEV_CURSOR_SECRET.to_vec(),
         };
         Ok(StoreConfig {
-            table_name: var("HUB_TABLE_NAME").unwrap_or_else(|| crate::table::DEFAULT_TABLE_NAME.to_owned()),
+            table_name: var("HUB_TABLE_NAME").unwrap_or_else(|| DEFAULT_TABLE_NAME.to_owned()),
             endpoint: var("DYNAMODB_ENDPOINT"),
             cursor_secret,
         })
@@ -58,7 +61,7 @@ impl StoreConfig {
 
     pub fn local(endpoint: impl Into<String>) -> Self {
         StoreConfig {
-            table_name: crate::table::DEFAULT_TABLE_NAME.to_owned(),
+            table_name: DEFAULT_TABLE_NAME.to_owned(),
             endpoint: Some(endpoint.into()),
             cursor_secret: DEV_CURSOR_SECRET.to_vec(),
         }
@@ -82,7 +85,7 @@ fn retries() -> RetryConfig {
 pub(crate) async fn build_client(
     config: &StoreConfig,
     interceptors: Vec<aws_sdk_dynamodb::config::SharedInterceptor>,
-) -> aws_sdk_dynamodb::Client {
+) -> Result<aws_sdk_dynamodb::Client, String> {
     let mut builder = match &config.endpoint {
         Some(endpoint) => {
             let builder = aws_sdk_dynamodb::Config::builder()
@@ -91,34 +94,33 @@ pub(crate) async fn build_client(
                 .region(Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())))
                 .credentials_provider(local_credentials());
             // A plain-HTTP endpoint (the embedded DynamoDB, DynamoDB Local) needs no trusted roots.
-            if endpoint.starts_with("http://") { builder.http_client(https_client(TrustStore::empty())) } else { builder }
+            if endpoint.starts_with("http://") { builder.http_client(https_client(TrustStore::empty())?) } else { builder }
         }
         None => match LambdaEnvironment::read() {
-            Some(lambda) => lambda.config(),
-            None => default_chain().await,
+            Some(lambda) => lambda.config()?,
+            None => default_chain().await?,
         },
     };
     builder = builder.timeout_config(timeouts()).retry_config(retries());
     for interceptor in interceptors {
         builder.push_interceptor(interceptor);
     }
-    aws_sdk_dynamodb::Client::from_conf(builder.build())
+    Ok(aws_sdk_dynamodb::Client::from_conf(builder.build()))
 }
 
 /// Real AWS outside Lambda: the SDK's default chain (environment, profiles, SSO, web identity,
 /// container and instance credentials; region likewise) and the system's roots.
 #[cfg(feature = "aws-default-chain")]
-async fn default_chain() -> aws_sdk_dynamodb::config::Builder {
+async fn default_chain() -> Result<aws_sdk_dynamodb::config::Builder, String> {
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await;
-    aws_sdk_dynamodb::config::Builder::from(&shared)
+    Ok(aws_sdk_dynamodb::config::Builder::from(&shared))
 }
 
 #[cfg(not(feature = "aws-default-chain"))]
-async fn default_chain() -> aws_sdk_dynamodb::config::Builder {
-    panic!(
-        "no DYNAMODB_ENDPOINT and no Lambda environment (AWS_LAMBDA_FUNCTION_NAME, AWS_REGION, AWS_ACCESS_KEY_ID, \
+async fn default_chain() -> Result<aws_sdk_dynamodb::config::Builder, String> {
+    Err("no DYNAMODB_ENDPOINT and no Lambda environment (AWS_LAMBDA_FUNCTION_NAME, AWS_REGION, AWS_ACCESS_KEY_ID, \
          AWS_SECRET_ACCESS_KEY): this build has no default credential chain (hub-store feature `aws-default-chain`)"
-    )
+        .into())
 }
 
 /// The roots that sign every AWS service endpoint's certificate (Amazon Trust Services: Amazon
@@ -129,9 +131,12 @@ const AWS_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services-root
 /// The SDK's own rustls/aws-lc HTTPS client, trusting `roots`. The SDK's default client loads
 /// the system's root store (hundreds of files read and parsed) when the DynamoDB client is
 /// built, which was most of a function's init.
-fn https_client(roots: TrustStore) -> aws_sdk_dynamodb::config::SharedHttpClient {
-    let tls = TlsContext::builder().with_trust_store(roots.with_native_roots(false)).build().expect("TLS context");
-    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls).build_https()
+fn https_client(roots: TrustStore) -> Result<aws_sdk_dynamodb::config::SharedHttpClient, String> {
+    let tls = TlsContext::builder()
+        .with_trust_store(roots.with_native_roots(false))
+        .build()
+        .map_err(|e| format!("cannot set up TLS for DynamoDB: {e}"))?;
+    Ok(aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls).build_https())
 }
 
 /// What Lambda puts in a function's environment: the region and the execution role's session
@@ -165,16 +170,16 @@ impl LambdaEnvironment {
         Some(LambdaEnvironment { region, credentials, endpoint: var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| var("AWS_ENDPOINT_URL")) })
     }
 
-    fn config(self) -> aws_sdk_dynamodb::config::Builder {
+    fn config(self) -> Result<aws_sdk_dynamodb::config::Builder, String> {
         let builder = aws_sdk_dynamodb::Config::builder()
             .behavior_version_latest()
             .region(Region::new(self.region))
             .credentials_provider(self.credentials)
-            .http_client(https_client(TrustStore::empty().with_pem_certificate(AWS_ROOTS_PEM)));
-        match self.endpoint {
+            .http_client(https_client(TrustStore::empty().with_pem_certificate(AWS_ROOTS_PEM))?);
+        Ok(match self.endpoint {
             Some(endpoint) => builder.endpoint_url(endpoint),
             None => builder,
-        }
+        })
     }
 }
 
@@ -189,6 +194,17 @@ fn local_credentials() -> Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Outside Lambda and without an endpoint, a build without the default credential chain has
+    /// no way to reach DynamoDB: an error naming what to set (a Lambda init error, a CLI message),
+    /// not a panic.
+    #[cfg(not(feature = "aws-default-chain"))]
+    #[tokio::test]
+    async fn no_endpoint_and_no_lambda_environment_is_an_error_naming_what_to_set() {
+        let config = StoreConfig { table_name: DEFAULT_TABLE_NAME.into(), endpoint: None, cursor_secret: DEV_CURSOR_SECRET.to_vec() };
+        let error = build_client(&config, vec![]).await.err().expect("no client can be built");
+        assert!(error.contains("no DYNAMODB_ENDPOINT") && error.contains("aws-default-chain"), "{error}");
+    }
 
     fn lambda_vars(k: &str) -> Option<String> {
         let v = match k {
@@ -222,7 +238,7 @@ mod tests {
         // panics on a certificate it cannot parse.
         assert_eq!(AWS_ROOTS_PEM.windows(27).filter(|w| w == b"-----BEGIN CERTIFICATE-----").count(), 5);
         let lambda = LambdaEnvironment::from_vars(lambda_vars).unwrap();
-        let _client = aws_sdk_dynamodb::Client::from_conf(lambda.config().build());
+        let _client = aws_sdk_dynamodb::Client::from_conf(lambda.config().unwrap().build());
     }
 
     #[test]

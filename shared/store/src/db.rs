@@ -182,6 +182,7 @@ impl Tx {
     /// The items of a transaction made only of puts, without their conditions: how the
     /// benchmark-only bulk loader (`bulk.rs`) reuses the very item builders of the real writes.
     /// `None` when the transaction holds anything but puts.
+    #[cfg(feature = "bulk")]
     pub(crate) fn into_put_items(self) -> Option<Vec<Item>> {
         self.actions.into_iter().map(|a| a.put.map(|p| p.item)).collect()
     }
@@ -201,21 +202,24 @@ impl Tx {
 }
 
 impl Store {
-    pub async fn connect(config: &StoreConfig) -> Store {
+    /// A store for `config`. Sends nothing yet (the client connects on its first request); fails
+    /// when the client cannot be built: no endpoint and no credentials this build knows how to
+    /// find, or no TLS set-up. The error says what to configure.
+    pub async fn connect(config: &StoreConfig) -> Result<Store, String> {
         Self::build(config, None).await
     }
 
     /// A store whose every DynamoDB request is counted by `counter`.
-    pub async fn connect_counted(config: &StoreConfig, counter: RequestCounter) -> Store {
+    pub async fn connect_counted(config: &StoreConfig, counter: RequestCounter) -> Result<Store, String> {
         Self::build(config, Some(counter)).await
     }
 
-    async fn build(config: &StoreConfig, counter: Option<RequestCounter>) -> Store {
-        Store {
-            client: crate::client::build_client(config, counter.map(aws_sdk_dynamodb::config::SharedInterceptor::new).into_iter().collect()).await,
+    async fn build(config: &StoreConfig, counter: Option<RequestCounter>) -> Result<Store, String> {
+        Ok(Store {
+            client: crate::client::build_client(config, counter.map(aws_sdk_dynamodb::config::SharedInterceptor::new).into_iter().collect()).await?,
             table: Arc::from(config.table_name.as_str()),
             cursors: CursorCodec::new(&config.cursor_secret),
-        }
+        })
     }
 
     pub fn table_name(&self) -> &str {

@@ -2,17 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::accounts::{AccountChange, RuleVersion, RulesLock};
-use crate::db::{Tx, key_item, s};
+use crate::items::put_grant_item;
+use crate::writes::{AccountChange, RuleVersion, RulesLock};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
 use crate::Store;
-
-pub(crate) fn put_grant_item(tx: &mut Tx, scope: &AccountScope, principal: &Principal, permission: &str) {
-    let mut item = key_item(&scope.grant(permission, principal));
-    item.insert("permission".into(), s(permission));
-    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-}
 
 fn principal_key(scope: &AccountScope, principal: &Principal) -> crate::keys::Key {
     match principal {

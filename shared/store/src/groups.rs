@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite, RulesLock};
-use crate::db::{Filter, Item, Tx, key_item, n, s};
+use crate::items::{ApiUserRoster, group_item, group_name_item, member_count_guard, put_external_id, put_membership_items, put_new_group_items, put_pending, set_owner_flag};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
+use crate::db::{Filter, Item, Tx, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index, name_sort_key};
+use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index};
 use crate::records::{GroupRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -13,64 +14,10 @@ use crate::{Page, PageRequest, QuerySpec, Store};
 /// items and the operator's existence) plus the group and the account, within DynamoDB's 100.
 pub const MAX_MEMBERS_PER_ADD: usize = 30;
 
-pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(g)?;
-    item.extend(key_item(&scope.group(&g.group_id)));
-    item.insert(Index::ByName.hash_key().into(), s(scope.groups_by_name()));
-    item.insert(Index::ByName.range_key().into(), s(name_sort_key(&g.description, &g.group_id)));
-    Ok(item)
-}
-
-fn group_name_item(scope: &AccountScope, g: &GroupRecord) -> Item {
-    let mut item = key_item(&scope.group_name(&g.description.to_lowercase()));
-    item.insert("groupId".into(), s(&g.group_id));
-    item
-}
-
-pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRecord) -> Result<(), StoreError> {
-    tx.put(group_item(scope, g)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-    tx.put(group_name_item(scope, g), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
-    if let Some(external_id) = &g.external_id {
-        crate::operators::put_external_id(tx, scope.group_external_id(external_id), "groupId", &g.group_id);
-    }
-    Ok(())
-}
-
-pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
-    let mut member = key_item(&scope.member(group_id, operator_id));
-    member.insert("operatorId".into(), s(operator_id));
-    member.insert("groupId".into(), s(group_id));
-    let mut member_of = key_item(&scope.member_of(operator_id, group_id));
-    member_of.insert("operatorId".into(), s(operator_id));
-    member_of.insert("groupId".into(), s(group_id));
-    tx.put(member, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-    tx.put(member_of, None, vec![], None);
-}
-
-/// The condition on a group's item under which a membership change decides the empty-groups
-/// counter exactly: the group is still as empty or non-empty as read (`member_count`), for a
-/// change that adds members (`adding`) or removes one. Each membership item's own condition makes
-/// the member count exact, so the group's `version` (which every membership change still moves)
-/// need not be unchanged: membership changes of one group no longer wait for each other, which
-/// matters most for Everyone (every create and every delete changes it).
-pub(crate) fn member_count_guard(member_count: i64, adding: bool) -> (&'static str, Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>) {
-    let threshold = if adding { 0 } else { 1 };
-    if member_count > threshold {
-        ("#memberCount > :threshold", vec![(":threshold", n(threshold))])
-    } else {
-        ("#memberCount = :seenCount", vec![(":seenCount", n(member_count))])
-    }
-}
-
 /// The operator's part of a join: it must exist, and its `version` moves (see
 /// [`Store::add_member`]).
 fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
     tx.update(&scope.operator(operator_id), "ADD #version :one", Some("attribute_exists(#PK)"), vec![(":one", n(1))], Some(Guard::ParentMissing));
-}
-
-pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
-    tx.delete(&scope.member(group_id, operator_id), None, vec![], None);
-    tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
 }
 
 fn string_attr(item: &Item, name: &str) -> Option<String> {
@@ -154,7 +101,7 @@ impl Store {
                 tx.delete(&scope.group_external_id(old_id), None, vec![], None);
             }
             if let Some(new_id) = &new.external_id {
-                crate::operators::put_external_id(&mut tx, scope.group_external_id(new_id), "groupId", &new.group_id);
+                put_external_id(&mut tx, scope.group_external_id(new_id), "groupId", &new.group_id);
             }
         }
         self.commit(tx).await
@@ -189,7 +136,7 @@ impl Store {
             .rules_lock(rules)
             .apply(&mut tx, scope);
         let principal = crate::keys::Principal::Group(g.group_id.clone());
-        crate::pending::put_pending(&mut tx, scope, &principal);
+        put_pending(&mut tx, scope, &principal);
         self.commit(tx).await
     }
 
@@ -218,7 +165,7 @@ impl Store {
                 vec![(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)), (":one", n(1))],
                 Some(Guard::ParentMissing),
             );
-            crate::api_users::set_owner_flag(&mut tx, scope, operator_id, &api_users, true);
+            set_owner_flag(&mut tx, scope, operator_id, &api_users, true);
         } else {
             join_operator(&mut tx, scope, operator_id);
         }
@@ -306,14 +253,14 @@ impl Store {
                 vec![(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false)), (":one", n(1))],
                 Some(Guard::ParentMissing),
             );
-            crate::api_users::set_owner_flag(&mut tx, scope, operator_id, &api_users, false);
+            set_owner_flag(&mut tx, scope, operator_id, &api_users, false);
         }
         self.commit(tx).await
     }
 
     /// The operator's API users when `group` is Administrators: their `ownerIsAdministrator`
     /// changes in the same transaction as the membership (guarded by the roster read here).
-    async fn administrator_api_users(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<crate::api_users::ApiUserRoster, StoreError> {
+    async fn administrator_api_users(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<ApiUserRoster, StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             self.api_user_roster(scope, operator_id).await
         } else {

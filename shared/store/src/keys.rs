@@ -8,6 +8,22 @@
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
 
+/// Attribute holding the expiry (epoch seconds) of records that DynamoDB's TTL deletes.
+pub const TTL_ATTRIBUTE: &str = "expiresAt";
+
+/// The audit indexes: name, partition attribute, sort attribute.
+pub const AUDIT_INDEXES: [(&str, &str, &str); 9] = [
+    ("GSI4", "GSI4PK", "GSI4SK"),
+    ("GSI5", "GSI5PK", "GSI5SK"),
+    ("GSI6", "GSI6PK", "GSI6SK"),
+    ("GSI7", "GSI7PK", "GSI7SK"),
+    ("GSI8", "GSI8PK", "GSI8SK"),
+    ("GSI9", "GSI9PK", "GSI9SK"),
+    ("GSI10", "GSI10PK", "GSI10SK"),
+    ("GSI11", "GSI11PK", "GSI11SK"),
+    ("GSI12", "GSI12PK", "GSI12SK"),
+];
+
 /// The table's global secondary indexes, each with a string hash and range key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Index {

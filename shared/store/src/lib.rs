@@ -13,6 +13,7 @@ mod accounts;
 mod audit;
 mod account_updates;
 mod api_users;
+#[cfg(feature = "bulk")]
 mod bulk;
 mod client;
 mod counter;
@@ -24,6 +25,7 @@ mod error;
 mod grants;
 mod groups;
 mod idempotency;
+mod items;
 mod lookups;
 mod maintenance;
 mod monitors;
@@ -34,12 +36,16 @@ mod scim_tokens;
 pub mod records;
 pub mod schedule_record;
 pub mod table;
+mod writes;
 
-pub use accounts::{IdempotencyWrite, NewAccount, RuleVersion, RulesLock};
+pub use accounts::NewAccount;
+pub use writes::{IdempotencyWrite, RuleVersion, RulesLock};
 pub use audit::{Audit, AuditActor, AuditChange, AuditContext, AuditEvent, AuditFilter, AuditSource, AuditTarget, action_target_type};
-pub use api_users::{ApiUserAuth, ApiUserFilter, ApiUserRoster, MAX_API_USERS_PER_OPERATOR};
+pub use api_users::{ApiUserAuth, ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
+pub use items::ApiUserRoster;
 pub use account_updates::AccountSettings;
-/// Benchmark-only bulk loading (`hub-bench`); see `bulk.rs`.
+/// Benchmark and test seeding (feature `bulk`); see `bulk.rs`.
+#[cfg(feature = "bulk")]
 #[doc(hidden)]
 pub use bulk::BulkApiUser;
 pub use client::StoreConfig;

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
-use crate::accounts::{AccountChange, Counter};
+use crate::items::counts_as_active;
+use crate::writes::{AccountChange, Counter};
 use crate::db::{n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::AccountScope;
@@ -195,7 +196,7 @@ impl Store {
             let op: OperatorRecord = decode(item)?;
             counters.operators_total += 1;
             counters.operators_in_use += i64::from(!op.is_disabled);
-            counters.operators_active += i64::from(crate::operators::counts_as_active(&op));
+            counters.operators_active += i64::from(counts_as_active(&op));
         }
         let mut member_counts: HashMap<String, i64> = HashMap::new();
         for item in &members {

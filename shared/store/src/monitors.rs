@@ -20,7 +20,7 @@
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};

@@ -2,85 +2,13 @@
 
 use std::collections::HashMap;
 
-use crate::accounts::{AccountChange, Counter, IdempotencyWrite, RulesLock};
-use crate::db::{Filter, Item, Tx, key_item, n, s};
+use crate::items::{counts_as_active, delete_membership_items, email_item, operator_item, put_disabled_marker, put_external_id, put_grant_item, put_membership_items, put_new_operator_items, put_pending, set_owner_copy, OwnerCopy};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
+use crate::db::{Filter, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES, name_sort_key};
+use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
-
-/// Counted in `operatorsActive` and listed in the active index: the Active switch is on and the
-/// operator is not disabled.
-pub(crate) fn counts_as_active(op: &OperatorRecord) -> bool {
-    op.is_on_duty && !op.is_disabled
-}
-
-/// The operator item with its index keys: every operator is listed by name; only active ones
-/// (switch on, not disabled) in the active index; only enabled ones with schedules in the
-/// scheduled index. A disabled operator is in neither sparse index, so the summary's active
-/// list and "on duty now" never see it.
-pub(crate) fn operator_item(scope: &AccountScope, op: &OperatorRecord) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(op)?;
-    item.extend(key_item(&scope.operator(&op.operator_id)));
-    let by_name = name_sort_key(&op.full_name, &op.operator_id);
-    item.insert(Index::ByName.hash_key().into(), s(scope.operators_by_name()));
-    item.insert(Index::ByName.range_key().into(), s(&by_name));
-    if counts_as_active(op) {
-        item.insert(Index::ActiveOperators.hash_key().into(), s(scope.active_operators()));
-        item.insert(Index::ActiveOperators.range_key().into(), s(&by_name));
-    }
-    if !op.schedules.is_empty() && !op.is_disabled {
-        item.insert(Index::ScheduledOperators.hash_key().into(), s(scope.scheduled_operators()));
-        item.insert(Index::ScheduledOperators.range_key().into(), s(&op.operator_id));
-    }
-    item.insert("nameLower".into(), s(op.full_name.to_lowercase()));
-    item.insert("emailLower".into(), s(op.email.to_lowercase()));
-    Ok(item)
-}
-
-fn email_item(scope: &AccountScope, op: &OperatorRecord) -> Item {
-    let mut item = key_item(&scope.email(&op.email.to_lowercase()));
-    item.insert("operatorId".into(), s(&op.operator_id));
-    item
-}
-
-/// The items of a new operator (without counters): the operator, its email reservation, its
-/// membership of Everyone, and Administrators when flagged.
-pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &OperatorRecord) -> Result<(), StoreError> {
-    tx.put(operator_item(scope, op)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-    tx.put(email_item(scope, op), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
-    if op.is_disabled {
-        put_disabled_marker(tx, scope, &op.operator_id);
-    }
-    if let Some(external_id) = &op.external_id {
-        put_external_id(tx, scope.operator_external_id(external_id), "operatorId", &op.operator_id);
-    }
-    Ok(())
-}
-
-/// Reserves a SCIM `externalId` for one operator or group (the lookup `externalId eq` reads).
-pub(crate) fn put_external_id(tx: &mut Tx, key: crate::keys::Key, id_attribute: &str, id: &str) {
-    let mut item = key_item(&key);
-    item.insert(id_attribute.into(), s(id));
-    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::ExternalIdTaken));
-}
-
-fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
-    let mut item = key_item(&scope.disabled(operator_id));
-    item.insert("operatorId".into(), s(operator_id));
-    tx.put(item, None, vec![], None);
-}
-
-/// The condition that an item's boolean `attribute` is `value` (a missing attribute reads as
-/// false, as serde reads it).
-pub(crate) fn flag_condition(attribute: &str, placeholder: &'static str, value: bool) -> (String, Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>) {
-    let v = aws_sdk_dynamodb::types::AttributeValue::Bool(value);
-    if value {
-        (format!("#{attribute} = {placeholder}"), vec![(placeholder, v)])
-    } else {
-        (format!("(attribute_not_exists(#{attribute}) OR #{attribute} = {placeholder})"), vec![(placeholder, v)])
-    }
-}
 
 /// Filters of the operator list.
 #[derive(Debug, Clone, Default)]
@@ -188,7 +116,7 @@ impl Store {
         }
         change.apply(&mut tx, scope);
         put_new_operator_items(&mut tx, scope, op)?;
-        crate::groups::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
+        put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
         // Everyone always has the account administrator, so it is never empty: no groupsEmpty change.
         tx.update(
             &scope.group(EVERYONE_GROUP_ID),
@@ -197,7 +125,7 @@ impl Store {
             vec![(":one", n(1))],
             Some(Guard::ParentMissing),
         );
-        crate::grants::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+        put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
         audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }
@@ -208,8 +136,9 @@ impl Store {
     /// Disabling (`new.is_disabled` and not `old.is_disabled`) is a removal for the rules: the
     /// caller has checked them and the write commits under the `RulesLock` they found (required
     /// then, possibly empty). Disabling or enabling also writes the `DISABLED#`
-    /// marker and every API user's `ownerIsDisabled` (guarded by the roster read here);
-    /// enabling is refused when the operators in use have reached the limit.
+    /// marker and every API user's `ownerIsDisabled`, a rename every API user's `ownerName`
+    /// (both guarded by the roster read here); enabling is refused when the operators in use have
+    /// reached the limit.
     pub async fn update_operator(
         &self,
         scope: &AccountScope,
@@ -237,7 +166,12 @@ impl Store {
         if disabling && rules.is_none() {
             return Err(StoreError::Internal("disabling an operator needs the rule checks it was checked against".into()));
         }
-        let roster = if disabling || enabling { Some(self.api_user_roster(scope, &old.operator_id).await?) } else { None };
+        // What its API users carry of it: the disabled flag and the name.
+        let copy = OwnerCopy {
+            is_disabled: (disabling || enabling).then_some(new.is_disabled),
+            name: (old.full_name != new.full_name).then_some(new.full_name.as_str()),
+        };
+        let roster = if copy.is_empty() { None } else { Some(self.api_user_roster(scope, &old.operator_id).await?) };
         let mut tx = self.tx();
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
@@ -277,7 +211,7 @@ impl Store {
             put_disabled_marker(&mut tx, scope, &old.operator_id);
         }
         if let Some(roster) = &roster {
-            crate::api_users::set_owner_disabled(&mut tx, scope, &old.operator_id, roster, new.is_disabled);
+            set_owner_copy(&mut tx, scope, &old.operator_id, roster, &copy);
         }
         change.apply(&mut tx, scope);
         audit.apply(&mut tx, scope)?;
@@ -334,9 +268,9 @@ impl Store {
             .rules_lock(rules);
         api_users.delete(&mut tx, scope, &op.operator_id, change).apply(&mut tx, scope);
         let principal = Principal::Operator(op.operator_id.clone());
-        crate::pending::put_pending(&mut tx, scope, &principal);
+        put_pending(&mut tx, scope, &principal);
         if op.is_administrator {
-            crate::groups::delete_membership_items(&mut tx, scope, ADMINISTRATORS_GROUP_ID, &op.operator_id);
+            delete_membership_items(&mut tx, scope, ADMINISTRATORS_GROUP_ID, &op.operator_id);
             tx.update(
                 &scope.group(ADMINISTRATORS_GROUP_ID),
                 "ADD #memberCount :minusOne, #version :one",

@@ -4,23 +4,13 @@
 
 use std::collections::HashMap;
 
-use crate::accounts::{AccountChange, Counter};
-use crate::db::{Tx, key_item, n, s};
+use crate::items::{delete_membership_items, member_count_guard};
+use crate::writes::{AccountChange, Counter};
+use crate::db::n;
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
 use crate::records::GroupRecord;
 use crate::Store;
-
-pub(crate) fn put_pending(tx: &mut Tx, scope: &AccountScope, principal: &Principal) {
-    let mut item = key_item(&scope.pending_delete(principal));
-    let (kind, id) = match principal {
-        Principal::Operator(id) => ("operator", id),
-        Principal::Group(id) => ("group", id),
-    };
-    item.insert("kind".into(), s(kind));
-    item.insert("id".into(), s(id));
-    tx.put(item, None, vec![], None);
-}
 
 /// Memberships removed per transaction: two deletes and one group update each, plus the account.
 const MEMBERSHIPS_PER_TX: usize = 30;
@@ -114,7 +104,7 @@ impl Store {
             for group_id in &chunk {
                 // A group being deleted itself has no counts left to keep.
                 let Some(g) = groups.get(group_id) else {
-                    crate::groups::delete_membership_items(&mut tx, scope, group_id, operator_id);
+                    delete_membership_items(&mut tx, scope, group_id, operator_id);
                     continue;
                 };
                 // The membership must still be there: it was read before the group, and a
@@ -123,7 +113,7 @@ impl Store {
                 // group's version alone does not tell: it moved before the group was read.
                 tx.delete(&scope.member(group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
                 tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
-                let (condition, mut values) = crate::groups::member_count_guard(g.member_count, false);
+                let (condition, mut values) = member_count_guard(g.member_count, false);
                 values.extend([(":minusOne", n(-1)), (":one", n(1))]);
                 tx.update(&scope.group(group_id), "ADD #memberCount :minusOne, #version :one", Some(condition), values, Some(Guard::Version));
                 became_empty += i64::from(g.member_count == 1);

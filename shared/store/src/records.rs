@@ -205,6 +205,12 @@ pub struct ApiUserRecord {
     /// fail authentication inside the same conditional update.
     #[serde(default)]
     pub owner_is_disabled: bool,
+    /// Denormalised from the owner's `fullName` the same way (every rename writes it in its
+    /// transaction), so that the one conditional update of a Basic authentication also names
+    /// the owner for the audit log's `actor.name`. Absent on items written before it existed
+    /// (the name is then unknown until the owner's next rename).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_name: Option<String>,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<String>,

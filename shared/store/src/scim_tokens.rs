@@ -11,7 +11,7 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use crate::accounts::IdempotencyWrite;
+use crate::writes::IdempotencyWrite;
 use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::keys::{AccountScope, PK};

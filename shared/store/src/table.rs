@@ -3,10 +3,8 @@
 
 use crate::keys::{Index, PK, SK};
 
-/// Attribute holding the expiry (epoch seconds) of records that DynamoDB's TTL deletes.
-pub const TTL_ATTRIBUTE: &str = "expiresAt";
-
-pub const DEFAULT_TABLE_NAME: &str = "user-management-hub";
+pub use crate::client::DEFAULT_TABLE_NAME;
+pub use crate::keys::TTL_ATTRIBUTE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexDefinition {
@@ -37,7 +35,7 @@ pub fn definition() -> TableDefinition {
             range_key: i.range_key(),
             projected_attributes: i.projected_attributes(),
         })
-        .chain(crate::audit::AUDIT_INDEXES.iter().map(|(name, hash, range)| IndexDefinition {
+        .chain(crate::keys::AUDIT_INDEXES.iter().map(|(name, hash, range)| IndexDefinition {
             name,
             hash_key: hash,
             range_key: range,

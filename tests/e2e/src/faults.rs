@@ -408,7 +408,7 @@ impl TestApp {
         let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
         let proxy = FaultProxy::start(dynamo.endpoint()).await;
         let requests = RequestCounter::default();
-        let store = Store::connect_counted(&StoreConfig::local(proxy.endpoint()), requests.clone()).await;
+        let store = Store::connect_counted(&StoreConfig::local(proxy.endpoint()), requests.clone()).await.expect("a store for the proxy");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());

@@ -74,7 +74,7 @@ impl TestApp {
     pub async fn start_with(config: HubConfig) -> TestApp {
         let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
         let requests = RequestCounter::default();
-        let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await;
+        let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await.expect("a store for the embedded DynamoDB");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());

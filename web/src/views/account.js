@@ -23,7 +23,7 @@ export async function render(ctx) {
       admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'account-save' }, 'Save account')) : null));
   if (admin) {
     onSubmit(form, async (data) => {
-      const body = changedFields(account, { name: String(data.get('name') ?? '').trim(), timeZone: String(data.get('timeZone') ?? '').trim() });
+      const body = changedFields(account, { name: String(data.get('name') ?? '').trim(), timeZone: /** @type {import('../../types/client').Schemas['TimeZoneName']} */ (String(data.get('timeZone') ?? '').trim()) });
       await call('patch', '/account', { body, ifMatch: account.version });
       ctx.forget();
       flash('Account saved.');

@@ -59,7 +59,7 @@ function settings(ctx, monitor, admin, reload) {
       admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'monitor-save' }, 'Save monitor')) : null));
   if (admin) {
     onSubmit(form, async (data) => {
-      const body = changedFields(monitor, { name: String(data.get('name') ?? '').trim(), mode: /** @type {Schemas['MonitorMode']} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null });
+      const body = /** @type {Schemas['UpdateMonitor']} */ (changedFields(monitor, { name: String(data.get('name') ?? '').trim(), mode: /** @type {Schemas['MonitorMode']} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null }));
       await call('patch', '/monitors/{id}', { path: { id: monitor.monitorId }, body, ifMatch: monitor.version });
       flash('Monitor saved.');
       await ctx.refresh();

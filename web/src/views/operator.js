@@ -79,8 +79,8 @@ function settings(ctx, op, admin, self, reload) {
         fullName: text('fullName'),
         mobilePhone: optional('mobilePhone'),
         backupEmail: optional('backupEmail'),
-        cultureName: optional('cultureName'),
-        timeZone: optional('timeZone'),
+        cultureName: /** @type {Schemas['CultureName'] | null} */ (optional('cultureName')),
+        timeZone: /** @type {Schemas['TimeZoneName'] | null} */ (optional('timeZone')),
         defaultDashboard: optional('defaultDashboard'),
       };
       if (admin) {
@@ -333,7 +333,7 @@ function scheduleBody(data, timeZone) {
     case 'OneTime':
       return { mode, start: zonedToUtc(text('start'), timeZone) ?? text('start'), end: zonedToUtc(text('end'), timeZone) ?? text('end') };
     case 'Weekly':
-      return { mode, weekDay: text('weekDay'), startTime: text('startTime'), endTime: text('endTime') };
+      return { mode, weekDay: /** @type {NonNullable<Extract<Schemas['ScheduleInput'], {mode: 'Weekly'}>['weekDay']>} */ (text('weekDay')), startTime: text('startTime'), endTime: text('endTime') };
     case 'Monthly':
       return { mode, monthDay: Number(text('monthDay')), startTime: text('startTime'), endTime: text('endTime') };
     default:

@@ -51,7 +51,7 @@ async fn run() -> Result<(), String> {
         }
     };
     let store_config = StoreConfig { endpoint: Some(endpoint.clone()), ..StoreConfig::from_env()? };
-    let store = Store::connect(&store_config).await;
+    let store = Store::connect(&store_config).await?;
     store
         .create_table_if_missing()
         .await

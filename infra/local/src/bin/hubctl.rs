@@ -184,7 +184,7 @@ async fn create(args: CreateArgs, aws: bool) -> Result<(), Failure> {
     let (store_config, endpoint) = target(aws)?;
     // Connects lazily: invalid input is reported before anything reaches DynamoDB. The table is
     // the one the local server (or a deployment) created; hubctl creates none.
-    let store = Store::connect(&store_config).await;
+    let store = Store::connect(&store_config).await.map_err(|e| Failure::Usage(vec![e]))?;
     // Tokens are not verified here: the state only carries the store and the operator limits.
     let state = AppState::new(store, JwtConfig::default(), config, Clock::system());
     let request = AccountRequest {
@@ -230,7 +230,7 @@ async fn recompute(args: RecomputeArgs, aws: bool) -> Result<(), Failure> {
     }
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
     let (store_config, endpoint) = target(aws)?;
-    let store = Store::connect(&store_config).await;
+    let store = Store::connect(&store_config).await.map_err(|e| Failure::Usage(vec![e]))?;
     let state = AppState::new(store, JwtConfig::default(), config, Clock::system());
     let now = now.unwrap_or_else(|| state.clock.now());
     let report = hub_maintenance::run(&state, now, args.account.as_deref()).await;

@@ -531,7 +531,8 @@ async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions
     assert_eq!(answer["isAuthorized"], true);
     assert_eq!(
         answer["context"],
-        json!({"accountId": app.account.account_id, "operatorId": app.account.admin_operator_id, "apiUserId": user.id, "isAdministrator": true})
+        json!({"accountId": app.account.account_id, "operatorId": app.account.admin_operator_id, "apiUserId": user.id, "isAdministrator": true,
+            "operatorName": "Ada Admin", "apiUserName": "Through API Gateway"})
     );
     let response = |outcome: Outcome| match outcome {
         Outcome::Response(r) => {

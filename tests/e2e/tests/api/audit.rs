@@ -65,7 +65,7 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
 
     let e = by_target(&grace);
     assert_eq!((e["source"].as_str(), e["action"].as_str()), (Some("Web"), Some("operator.created")));
-    assert_eq!(e["actor"], json!({"type": "Operator", "id": admin, "name": "Ada Admin", "apiUserId": null}), "{e}");
+    assert_eq!(e["actor"], json!({"type": "Operator", "id": admin, "name": "Ada Admin", "apiUserId": null, "apiUserName": null}), "{e}");
     assert_eq!(e["target"], json!({"type": "Operator", "id": grace, "name": "Grace Hopper"}));
     assert_eq!(change(&e, "fullName"), &json!({"field": "fullName", "old": null, "new": "Grace Hopper"}));
     assert_eq!(change(&e, "email")["new"], "grace@example.com");
@@ -183,7 +183,10 @@ async fn the_csv_export_reads_back_to_the_same_events_with_formulas_neutralised(
     assert_eq!(reply.status().as_u16(), 200);
     assert_eq!(reply.headers()["content-type"], "text/csv; charset=utf-8");
     let rows = parse_csv(&reply.text().await.unwrap());
-    assert_eq!(rows[0], ["eventId", "at", "requestId", "source", "actorType", "actorId", "actorName", "apiUserId", "action", "targetType", "targetId", "targetName", "changes"]);
+    assert_eq!(
+        rows[0],
+        ["eventId", "at", "requestId", "source", "actorType", "actorId", "actorName", "apiUserId", "apiUserName", "action", "targetType", "targetId", "targetName", "changes"]
+    );
     assert_eq!(rows.len() - 1, json.len());
     let unneutral = |cell: &str| cell.strip_prefix('\'').filter(|rest| rest.starts_with(['=', '+', '-', '@', '\t', '\r'])).unwrap_or(cell).to_owned();
     for (row, e) in rows[1..].iter().zip(&json) {
@@ -197,19 +200,20 @@ async fn the_csv_export_reads_back_to_the_same_events_with_formulas_neutralised(
             text(&e["actor"]["id"]),
             text(&e["actor"]["name"]),
             text(&e["actor"]["apiUserId"]),
+            text(&e["actor"]["apiUserName"]),
             text(&e["action"]),
             text(&e["target"]["type"]),
             text(&e["target"]["id"]),
             text(&e["target"]["name"]),
         ];
-        let got: Vec<String> = row[..12].iter().map(|c| unneutral(c)).collect();
+        let got: Vec<String> = row[..13].iter().map(|c| unneutral(c)).collect();
         assert_eq!(got, expected);
-        let changes: Value = serde_json::from_str(&row[12]).unwrap();
+        let changes: Value = serde_json::from_str(&row[13]).unwrap();
         assert_eq!(changes, e["changes"]);
         // No cell a spreadsheet would evaluate.
         assert!(row.iter().all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])), "{row:?}");
     }
-    let names: Vec<&str> = rows[1..].iter().map(|r| r[11].as_str()).collect();
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[12].as_str()).collect();
     assert!(names.contains(&"'=HYPERLINK(\"http://evil.example\",\"x\")") && names.contains(&"'+1 Plus") && names.contains(&"'-Minus, Comma"));
     // Filters apply to the export too.
     let reply = app.req(Method::GET, "/audit-log?targetType=Operator").header("accept", "text/csv").send().await.unwrap();
@@ -445,4 +449,240 @@ async fn api_users_scim_tokens_and_monitors_write_one_event_each_without_secrets
         assert!(!text.contains(secret), "{secret} in the log");
     }
     assert!(!text.contains("passwordHash") && !text.contains("tokenHash") && !text.contains("\"username\""));
+}
+
+/// The version a resource has now (its `ETag`): a no-op must not move it.
+async fn version_of(app: &TestApp, path: &str) -> i64 {
+    app.call(Method::GET, path, None).await.expect(200).body["version"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
+    let app = TestApp::start().await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let grace = app.create_operator("Grace", "grace@example.com").await;
+    let team = app.create_group("Team").await;
+    app.call(Method::PUT, &format!("/groups/{team}/members/{grace}"), None).await.expect(204);
+    let monitor = app.call(Method::POST, "/monitors", Some(json!({"name": "Shop", "mode": "Staging"}))).await.expect(201).str("monitorId");
+    let window = json!({"mode": "Weekly", "weekDay": "Sunday", "startTime": "00:00", "endTime": "23:59"});
+    let schedule = app.call(Method::POST, &format!("/operators/{grace}/duty-schedules"), Some(window.clone())).await.expect(201).str("scheduleId");
+    let user = json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace", "externalId": "ada-1",
+        "name": {"givenName": "Ada", "familyName": "Lovelace"}, "emails": [{"value": "ada@example.com", "primary": true, "type": "work"}],
+        "phoneNumbers": [{"value": "+3212345678", "type": "mobile"}], "active": true});
+    let ada = scim(&app, &scim_token, Method::POST, "/Users", Some(user.clone())).await.expect(201).str("id");
+    let crew = json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1", "members": [{"value": ada}]});
+    let crew_id = scim(&app, &scim_token, Method::POST, "/Groups", Some(crew.clone())).await.expect(201).str("id");
+    let versions = [
+        version_of(&app, &format!("/operators/{grace}")).await,
+        version_of(&app, &format!("/operators/{ada}")).await,
+        version_of(&app, &format!("/groups/{team}")).await,
+        version_of(&app, &format!("/groups/{crew_id}")).await,
+        version_of(&app, &format!("/monitors/{monitor}")).await,
+    ];
+    let before = events(&app, &app.admin_token, "").await;
+
+    // The hub API: the same values again.
+    app.call(Method::PUT, &format!("/operators/{grace}/duty-schedules/{schedule}"), Some(window)).await.expect(200);
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"fullName": "Grace", "isOnDuty": true, "isDisabled": false}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "Team"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/monitors/{monitor}"), Some(json!({"name": "Shop", "mode": "Staging"}))).await.expect(200);
+    app.call(Method::PATCH, "/account", Some(json!({"name": app.account_record(&app.account.account_id).await.name}))).await.expect(200);
+    app.call(Method::PUT, &format!("/groups/{team}/members/{grace}"), None).await.expect(204);
+    app.call(Method::POST, &format!("/groups/{team}/duty"), Some(json!({"isOnDuty": true}))).await.expect(204);
+    // SCIM: a PUT of the resource as it is, and PATCHes that set what is already there, as
+    // Okta and Entra ID send them.
+    scim(&app, &scim_token, Method::PUT, &format!("/Users/{ada}"), Some(user)).await.expect(200);
+    let patch = |ops: Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+    scim(&app, &scim_token, Method::PATCH, &format!("/Users/{ada}"), Some(patch(json!([{"op": "replace", "path": "active", "value": true}])))).await.expect(200);
+    scim(&app, &scim_token, Method::PATCH, &format!("/Users/{ada}"), Some(patch(json!([{"op": "replace", "value": {"displayName": "Ada Lovelace", "name.givenName": "Ada"}}]))))
+        .await
+        .expect(200);
+    scim(&app, &scim_token, Method::PUT, &format!("/Groups/{crew_id}"), Some(crew)).await.expect(200);
+    scim(&app, &scim_token, Method::PATCH, &format!("/Groups/{crew_id}"), Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": ada}]}])))).await.expect(200);
+    scim(&app, &scim_token, Method::PATCH, &format!("/Groups/{crew_id}"), Some(patch(json!([{"op": "replace", "path": "displayName", "value": "Crew"}])))).await.expect(200);
+
+    let after = events(&app, &app.admin_token, "").await;
+    assert_eq!(after.len(), before.len(), "no-ops wrote events: {:#?}", &after[..after.len() - before.len()]);
+    let now = [
+        version_of(&app, &format!("/operators/{grace}")).await,
+        version_of(&app, &format!("/operators/{ada}")).await,
+        version_of(&app, &format!("/groups/{team}")).await,
+        version_of(&app, &format!("/groups/{crew_id}")).await,
+        version_of(&app, &format!("/monitors/{monitor}")).await,
+    ];
+    assert_eq!(now, versions, "a no-op wrote its resource");
+
+    // A SCIM change of an attribute kept only as sent is a change, and lists it.
+    scim(&app, &scim_token, Method::PATCH, &format!("/Users/{ada}"), Some(patch(json!([{"op": "replace", "path": "name.givenName", "value": "Augusta"}])))).await.expect(200);
+    let latest = &events(&app, &app.admin_token, &format!("targetId={ada}&limit=1")).await[0];
+    assert_eq!(latest["action"], "operator.updated");
+    assert_eq!(latest["changes"].as_array().unwrap().len(), 1, "{latest}");
+    assert_eq!((change(latest, "name")["old"]["givenName"].as_str(), change(latest, "name")["new"]["givenName"].as_str()), (Some("Ada"), Some("Augusta")));
+}
+
+/// Every event of a resource's create, update or delete lists only fields the contract shows
+/// for that resource: its OpenAPI schema's properties (the SCIM resources' on top for operators
+/// and groups), never internal or derived attributes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_list_only_the_fields_the_contract_shows() {
+    let app = TestApp::start().await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let grace = app.create_operator("Grace", "grace@example.com").await;
+    app.call(Method::PATCH, &format!("/operators/{grace}"), Some(json!({"fullName": "Grace Hopper", "mobilePhone": "+3212345678", "timeZone": "Europe/Brussels"})))
+        .await
+        .expect(200);
+    let window = json!({"mode": "OneTime", "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z"});
+    let schedule = app.call(Method::POST, &format!("/operators/{grace}/duty-schedules"), Some(window)).await.expect(201).str("scheduleId");
+    let daily = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
+    app.call(Method::PUT, &format!("/operators/{grace}/duty-schedules/{schedule}"), Some(daily)).await.expect(200);
+    app.call(Method::DELETE, &format!("/operators/{grace}/duty-schedules/{schedule}"), None).await.expect(204);
+    let team = app.create_group("Team").await;
+    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
+    // An administrator's API user: its item carries ownerIsAdministrator, which no event may list.
+    let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
+    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"}))).await.expect(200);
+    let monitor = app.call(Method::POST, "/monitors", Some(json!({"name": "Shop"}))).await.expect(201).str("monitorId");
+    app.call(Method::PATCH, &format!("/monitors/{monitor}"), Some(json!({"mode": "Staging"}))).await.expect(200);
+    app.call(Method::PATCH, "/account", Some(json!({"timeZone": "Europe/Paris"}))).await.expect(200);
+    let token_id = app.call(Method::POST, "/scim-tokens", Some(json!({"description": "Okta"}))).await.expect(201).str("scimTokenId");
+    let ada = scim(&app, &scim_token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "ada@example.com", "externalId": "ada-1", "name": {"givenName": "Ada"}})))
+        .await
+        .expect(201)
+        .str("id");
+    let crew = scim(&app, &scim_token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1"}))).await.expect(201).str("id");
+    for path in [format!("/api-users/{}", bot.id), format!("/monitors/{monitor}"), format!("/groups/{team}"), format!("/operators/{grace}"), format!("/scim-tokens/{token_id}")] {
+        app.call(Method::DELETE, &path, None).await.expect(204);
+    }
+    scim(&app, &scim_token, Method::DELETE, &format!("/Users/{ada}"), None).await.expect(204);
+    scim(&app, &scim_token, Method::DELETE, &format!("/Groups/{crew}"), None).await.expect(204);
+
+    let doc: Value = serde_json::from_str(&hub_local::openapi::openapi_json()).unwrap();
+    let properties = |schema: &str| -> Vec<String> { doc["components"]["schemas"][schema]["properties"].as_object().unwrap_or_else(|| panic!("{schema}")).keys().cloned().collect() };
+    let scim_user = ["externalId", "name", "emails", "phoneNumbers", "locale"];
+    let allowed = |target: &str| -> Vec<String> {
+        let (schema, extra): (&str, &[&str]) = match target {
+            "Account" => ("Account", &[]),
+            "Operator" => ("OperatorView", &scim_user),
+            "Group" => ("GroupView", &["externalId"]),
+            "ApiUser" => ("ApiUser", &[]),
+            "Monitor" => ("MonitorView", &[]),
+            "DutySchedule" => ("ScheduleView", &[]),
+            "ScimToken" => ("ScimToken", &[]),
+            other => panic!("target type {other}"),
+        };
+        properties(schema).into_iter().chain(extra.iter().map(|e| e.to_string())).filter(|f| f != "version" && f != "updatedAt").collect()
+    };
+    let all = events(&app, &app.admin_token, "").await;
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &all {
+        let action = e["action"].as_str().unwrap();
+        let verb = action.split('.').nth(1).unwrap();
+        if !["created", "updated", "deleted"].contains(&verb) {
+            continue;
+        }
+        let target = e["target"]["type"].as_str().unwrap();
+        let allowed = allowed(target);
+        for c in e["changes"].as_array().unwrap() {
+            let field = c["field"].as_str().unwrap();
+            // The account's creation also names its administrator.
+            if action == "account.created" && field == "administrator" {
+                continue;
+            }
+            assert!(allowed.iter().any(|a| a == field), "{action} lists {field}, not a field of {target}: {e}");
+        }
+        assert!(!e["changes"].as_array().unwrap().is_empty(), "{action} lists no change: {e}");
+        seen.insert(action.to_owned());
+    }
+    let expected = [
+        "account.created", "account.updated", "operator.created", "operator.updated", "operator.deleted", "dutySchedule.created", "dutySchedule.updated",
+        "dutySchedule.deleted", "group.created", "group.updated", "group.deleted", "apiUser.created", "apiUser.updated", "apiUser.deleted",
+        "monitor.created", "monitor.updated", "monitor.deleted", "scimToken.created", "scimToken.deleted",
+    ];
+    assert_eq!(seen, expected.iter().map(|a| a.to_string()).collect(), "every target type's create, update and delete was checked");
+    // The API user's create lists what the contract shows of it, nothing the item keeps inside.
+    let created = all.iter().find(|e| e["action"] == "apiUser.created").unwrap();
+    let mut fields: Vec<&str> = created["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    fields.sort();
+    assert_eq!(fields, ["accessType", "apiUserId", "createdAt", "description", "inactive", "operatorId"]);
+    // The SCIM user's echoed name is one of its fields.
+    let ada_created = all.iter().find(|e| e["action"] == "operator.created" && e["target"]["id"] == ada.as_str()).unwrap();
+    assert_eq!(change(ada_created, "name")["new"], json!({"givenName": "Ada"}));
+}
+
+/// A write by an API user names the API user and its owner; the owner's name is the one its
+/// API users' items carry, renamed with it (by the hub API or by SCIM) in the same transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
+    let app = TestApp::start().await;
+    let scim_token = scim_token(&app, &app.admin_token).await;
+    let admin = app.account.admin_operator_id.clone();
+    let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
+    let last_event = || async { events(&app, &app.admin_token, "limit=1").await.into_iter().next().unwrap() };
+
+    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"}))).await.expect(201);
+    let e = last_event().await;
+    assert_eq!(e["source"], "Api");
+    assert_eq!(e["actor"], json!({"type": "Operator", "id": admin, "name": "Ada Admin", "apiUserId": bot.id, "apiUserName": "Deploy script"}));
+
+    // The owner renamed: the next request by its API user carries the new name.
+    app.call(Method::PATCH, &format!("/operators/{admin}"), Some(json!({"fullName": "Ada Lovelace"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"}))).await.expect(200);
+    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 2"}))).await.expect(201);
+    let e = last_event().await;
+    assert_eq!((e["actor"]["name"].as_str(), e["actor"]["apiUserName"].as_str()), (Some("Ada Lovelace"), Some("Deploy bot")), "{e}");
+
+    // Renamed by the identity provider: the same.
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "Ada King"}]});
+    scim(&app, &scim_token, Method::PATCH, &format!("/Users/{admin}"), Some(patch)).await.expect(200);
+    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 3"}))).await.expect(201);
+    assert_eq!(last_event().await["actor"]["name"], "Ada King");
+
+    // The owner of another operator's API user: its name, not the caller's.
+    let kim = app.create_operator("Kim Koder", "kim@example.com").await;
+    let kims = create_api_user(&app, &app.token(&app.account.account_id, &kim), None, "Kim's script").await;
+    basic_at(&app, &app.base, &kims, Method::PATCH, &format!("/operators/{kim}"), Some(json!({"fullName": "Kim Coder"}))).await.expect(200);
+    let e = last_event().await;
+    // The rename's own event is made before it commits: it names the owner as it was.
+    assert_eq!((e["actor"]["id"].as_str(), e["actor"]["name"].as_str(), e["actor"]["apiUserName"].as_str()), (Some(kim.as_str()), Some("Kim Koder"), Some("Kim's script")));
+    basic_at(&app, &app.base, &kims, Method::PATCH, &format!("/operators/{kim}"), Some(json!({"mobilePhone": "+3212345678"}))).await.expect(200);
+    assert_eq!(last_event().await["actor"]["name"], "Kim Coder");
+}
+
+/// Where a response is capped (inside Lambda), the export answers whole pages while they fit the
+/// budget and links the rest; following the links reads every event once, in order, each part a
+/// CSV with its header row and no larger than the budget as the Lambda runtime encodes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capped_export_links_the_rest_and_the_parts_add_up_to_every_event() {
+    const BUDGET: usize = 6_000;
+    let app = TestApp::start_with(hub_api::config::HubConfig { response_byte_budget: Some(BUDGET), ..Default::default() }).await;
+    for i in 0..40 {
+        app.create_group(&format!("=Group \"{i:02}\", with a comma")).await;
+    }
+    let json = events(&app, &app.admin_token, "targetType=Group").await;
+    let mut rows = Vec::new();
+    let mut path = "/audit-log?targetType=Group".to_owned();
+    let mut parts = 0;
+    loop {
+        let reply = app.req(Method::GET, &path).header("accept", "text/csv").send().await.unwrap();
+        assert_eq!(reply.status().as_u16(), 200);
+        let link = reply.headers().get("link").map(|v| v.to_str().unwrap().to_owned());
+        let text = reply.text().await.unwrap();
+        assert!(serde_json::to_string(&text).unwrap().len() - 2 <= BUDGET, "part {parts} is over the budget");
+        let part = parse_csv(&text);
+        assert_eq!(part[0][0], "eventId", "every part has the header row");
+        assert!(part.len() > 1, "every part has events");
+        rows.extend(part.into_iter().skip(1));
+        parts += 1;
+        let Some(link) = link else { break };
+        let next = link.strip_prefix('<').and_then(|l| l.strip_suffix(">; rel=\"next\"")).unwrap_or_else(|| panic!("{link}"));
+        assert!(next.starts_with("/audit-log?targetType=Group&cursor="), "{next}");
+        path = next.to_owned();
+        assert!(parts < 40, "the links go on");
+    }
+    assert!(parts >= 3, "{parts} parts");
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    let expected: Vec<&str> = json.iter().map(|e| e["eventId"].as_str().unwrap()).collect();
+    assert_eq!(ids, expected);
+    // A cursor that is not the export's: a problem, before any CSV.
+    send(app.req(Method::GET, "/audit-log?cursor=forged").header("accept", "text/csv")).await.expect_problem(400, "invalid_cursor");
 }

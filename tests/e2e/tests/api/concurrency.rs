@@ -387,6 +387,10 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
         p.monitors.push(m);
     }
 
+    // What the balances of the audit log start from.
+    let start_world = world(&app, &token).await;
+    let before: BTreeSet<String> = app.list_all(&token, "/audit-log?limit=100").await.iter().map(|e| e["eventId"].as_str().unwrap().to_owned()).collect();
+
     let started = Instant::now();
     let clients = (0..CLIENTS).map(|i| {
         let who = if i % 2 == 0 { &admin } else { &basic };
@@ -454,6 +458,34 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
         ("group.deleted", groups_created + 2 - groups.len() as i64),
     ]);
     check(logged == expected_events, format!("audit events {logged:?}, expected {expected_events:?}"));
+    // The writes whose no-ops answer like changes: never more events than successes, and every
+    // event a real change (the balances; RELIABILITY.md). The others: exactly one per success.
+    let run: Vec<Value> = app.list_all(&token, "/audit-log?limit=100").await.into_iter().filter(|e| !before.contains(e["eventId"].as_str().unwrap())).collect();
+    let logged = |action: &str| run.iter().filter(|e| e["action"] == action).count() as i64;
+    let answered = |kinds: &[&str], status: u16| kinds.iter().map(|k| tally.get(k).and_then(|s| s.get(&status)).copied().unwrap_or(0) as i64).sum::<i64>();
+    for (action, kinds, status) in [
+        ("group.memberAdded", &["add member", "add administrator"][..], 204),
+        ("group.memberRemoved", &["remove member", "remove administrator"][..], 204),
+        ("operator.permissionGranted", &["grant to operator"][..], 204),
+        ("operator.permissionRevoked", &["revoke from operator"][..], 204),
+        ("group.permissionGranted", &["grant to group"][..], 204),
+        ("group.permissionRevoked", &["revoke from group"][..], 204),
+        ("monitor.authorizationGranted", &["authorize on monitor"][..], 201),
+        ("monitor.updated", &["monitor mode"][..], 200),
+        ("operator.disabled", &["disable operator"][..], 200),
+        ("operator.enabled", &["enable operator"][..], 200),
+    ] {
+        check(logged(action) <= answered(kinds, status), format!("{} {action} events, but {kinds:?} answered {status} {} times", logged(action), answered(kinds, status)));
+    }
+    check(logged("apiUser.created") == answered(&["create API user"], 201), format!("{} apiUser.created events for {} created", logged("apiUser.created"), answered(&["create API user"], 201)));
+    check(logged("apiUser.deleted") == answered(&["delete API user"], 204), format!("{} apiUser.deleted events for {} deleted", logged("apiUser.deleted"), answered(&["delete API user"], 204)));
+    check(logged("monitor.created") == answered(&["create monitor"], 201), format!("{} monitor.created events for {} created", logged("monitor.created"), answered(&["create monitor"], 201)));
+    let monitors_gone = INITIAL as i64 + answered(&["create monitor"], 201) - monitors.len() as i64;
+    check(logged("monitor.deleted") == monitors_gone, format!("{} monitor.deleted events for {monitors_gone} monitors gone", logged("monitor.deleted")));
+    let end_world = world(&app, &token).await;
+    for problem in balance_problems(&start_world, &end_world, &run) {
+        check(false, format!("audit log: {problem}"));
+    }
     let count = |items: &[Value], pred: &dyn Fn(&Value) -> bool| items.iter().filter(|i| pred(i)).count() as i64;
     let recount = [
         operators.len() as i64,
@@ -690,4 +722,173 @@ async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
         }
     }
     proxy.heal();
+}
+
+/// What the run's writes whose no-ops answer like changes (memberships, grants, monitor
+/// authorizations, the Active switch, disabling, monitor modes) can change, as read through the
+/// API: facts that hold (`member g o`, `grant p permission`, `auth m p level`; Everyone's
+/// memberships and `AccountAccess` are left out: creates make them without an event of their
+/// own) and values (`isOnDuty o`, `isDisabled o`, `mode m`).
+#[derive(Default)]
+struct World {
+    facts: BTreeSet<String>,
+    values: BTreeMap<String, Value>,
+}
+
+/// The ids a fact or value key names after its kind: deleting one of them takes it away.
+fn key_ids(key: &str) -> Vec<&str> {
+    key.split(' ').skip(1).filter(|p| !PERMISSIONS.contains(p) && !["ViewMonitorData", "ViewMonitor", "EditMonitor"].contains(p)).collect()
+}
+
+async fn world(app: &TestApp, token: &str) -> World {
+    let mut w = World::default();
+    let direct = |body: &Value| body["direct"].as_array().unwrap().iter().filter_map(|p| p.as_str().map(str::to_owned)).filter(|p| PERMISSIONS.contains(&p.as_str())).collect::<Vec<_>>();
+    for o in app.list_all(token, "/operators?limit=100").await {
+        let id = o["operatorId"].as_str().unwrap();
+        w.values.insert(format!("isOnDuty {id}"), o["isOnDuty"].clone());
+        w.values.insert(format!("isDisabled {id}"), o["isDisabled"].clone());
+        for p in direct(&app.call_as(token, Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200).body) {
+            w.facts.insert(format!("grant {id} {p}"));
+        }
+    }
+    for g in app.list_all(token, "/groups?limit=100").await {
+        let id = g["groupId"].as_str().unwrap();
+        if id == "everyone" {
+            continue;
+        }
+        for m in app.list_all(token, &format!("/groups/{id}/members?limit=100")).await {
+            w.facts.insert(format!("member {id} {}", m["operatorId"].as_str().unwrap()));
+        }
+        for p in direct(&app.call_as(token, Method::GET, &format!("/groups/{id}/permissions"), None).await.expect(200).body) {
+            w.facts.insert(format!("grant {id} {p}"));
+        }
+    }
+    for m in app.list_all(token, "/monitors?limit=100").await {
+        let id = m["monitorId"].as_str().unwrap();
+        w.values.insert(format!("mode {id}"), m["mode"].clone());
+        for a in app.list_all(token, &format!("/monitors/{id}/authorizations?limit=100")).await {
+            let principal = a["operatorId"].as_str().or(a["groupId"].as_str()).unwrap();
+            w.facts.insert(format!("auth {id} {principal} {}", a["authorizationType"].as_str().unwrap()));
+        }
+    }
+    w
+}
+
+/// Checks the run's events (`run`: every event written after `start` was read, in any order)
+/// against the state before (`start`) and after (`end`): every event of a no-op-capable write
+/// must be a real change. Events are stamped when their request starts, so two requests on one
+/// key may be logged in the other order than they committed: the check is on balances, which
+/// hold in any order. For a fact, adds − removes must take it from how it was to how it is (a
+/// deleted principal's facts go with it, eventless: they must end at 0 or 1 before that); for a
+/// value, the transitions must form a path from its first value to its last (every event's old
+/// ≠ new). One event of a no-op (a grant already held, a member already there) breaks its key's
+/// balance by one.
+fn balance_problems(start: &World, end: &World, run: &[Value]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut facts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut first: BTreeMap<String, Value> = start.values.clone();
+    let mut moves: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut deleted = BTreeSet::new();
+    for e in run {
+        let (action, target) = (e["action"].as_str().unwrap(), e["target"]["id"].as_str().unwrap());
+        let changes = e["changes"].as_array().unwrap();
+        let mut fact = |key: String, delta: i64| *facts.entry(key).or_default() += delta;
+        match action {
+            "group.memberAdded" => changes.iter().for_each(|c| fact(format!("member {target} {}", c["new"].as_str().unwrap()), 1)),
+            "group.memberRemoved" => changes.iter().for_each(|c| fact(format!("member {target} {}", c["old"].as_str().unwrap()), -1)),
+            "operator.permissionGranted" | "group.permissionGranted" => changes.iter().for_each(|c| fact(format!("grant {target} {}", c["new"].as_str().unwrap()), 1)),
+            "operator.permissionRevoked" | "group.permissionRevoked" => changes.iter().for_each(|c| fact(format!("grant {target} {}", c["old"].as_str().unwrap()), -1)),
+            "monitor.authorizationGranted" | "monitor.authorizationRevoked" => {
+                for c in changes {
+                    let (side, delta) = if action.ends_with("Granted") { ("new", 1) } else { ("old", -1) };
+                    fact(format!("auth {target} {} {}", c[side]["principalId"].as_str().unwrap(), c[side]["authorizationType"].as_str().unwrap()), delta);
+                }
+            }
+            "operator.deleted" | "group.deleted" | "monitor.deleted" => {
+                deleted.insert(target.to_owned());
+            }
+            "operator.created" | "monitor.created" => {
+                for c in changes.iter().filter(|c| ["isOnDuty", "isDisabled", "mode"].contains(&c["field"].as_str().unwrap())) {
+                    first.insert(format!("{} {target}", c["field"].as_str().unwrap()), c["new"].clone());
+                }
+            }
+            "operator.updated" | "operator.disabled" | "operator.enabled" | "monitor.updated" => {
+                if changes.is_empty() {
+                    problems.push(format!("an update that changed nothing was logged: {e}"));
+                }
+                for c in changes.iter().filter(|c| ["isOnDuty", "isDisabled", "mode"].contains(&c["field"].as_str().unwrap())) {
+                    if c["old"] == c["new"] {
+                        problems.push(format!("a change from a value to itself was logged: {e}"));
+                    }
+                    let key = format!("{} {target}", c["field"].as_str().unwrap());
+                    let m = moves.entry(key).or_default();
+                    *m.entry(c["new"].to_string()).or_default() += 1;
+                    *m.entry(c["old"].to_string()).or_default() -= 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let gone = |key: &str| key_ids(key).iter().any(|id| deleted.contains(*id));
+    let keys: BTreeSet<&String> = start.facts.iter().chain(&end.facts).chain(facts.keys()).collect();
+    for key in keys {
+        let before_delete = i64::from(start.facts.contains(key)) + facts.get(key).copied().unwrap_or(0);
+        let now = i64::from(end.facts.contains(key));
+        let ok = if gone(key) { (0..=1).contains(&before_delete) && now == 0 } else { before_delete == now };
+        if !ok {
+            problems.push(format!("{key}: held {} before, {:+} by its events, {now} after", i64::from(start.facts.contains(key)), facts.get(key).copied().unwrap_or(0)));
+        }
+    }
+    let none = BTreeMap::new();
+    for key in first.keys().chain(moves.keys()).collect::<BTreeSet<_>>() {
+        let m = moves.get(key).unwrap_or(&none);
+        let Some(from) = first.get(key) else {
+            problems.push(format!("{key}: changed, but never created"));
+            continue;
+        };
+        // Where the transitions lead: one value with +1 (the last), none elsewhere.
+        let mut at = m.clone();
+        *at.entry(from.to_string()).or_default() += 1;
+        let ends: Vec<&String> = at.iter().filter(|(_, n)| **n != 0).map(|(v, _)| v).collect();
+        let last_ok = match end.values.get(key) {
+            Some(last) => at.iter().all(|(v, n)| *n == i64::from(*v == last.to_string())),
+            None => gone(key) && ends.len() == 1 && at[ends[0]] == 1,
+        };
+        if !last_ok {
+            problems.push(format!("{key}: from {from} the logged changes {m:?} do not lead to {:?}", end.values.get(key)));
+        }
+    }
+    problems
+}
+
+/// The balances accept the events of real changes in any order, and refuse one event more (a
+/// no-op's) or one less.
+#[test]
+fn the_audit_balances_refuse_a_no_op_event_in_any_order() {
+    let event = |action: &str, target: &str, changes: Value| json!({"action": action, "target": {"id": target}, "changes": changes});
+    let added = event("group.memberAdded", "g", json!([{"field": "member", "old": null, "new": "o"}]));
+    let removed = event("group.memberRemoved", "g", json!([{"field": "member", "old": "o", "new": null}]));
+    let off = event("operator.updated", "o", json!([{"field": "isOnDuty", "old": true, "new": false}]));
+    let on = event("operator.updated", "o", json!([{"field": "isOnDuty", "old": false, "new": true}]));
+    let world = |member: bool, on_duty: bool| World {
+        facts: if member { BTreeSet::from(["member g o".to_owned()]) } else { BTreeSet::new() },
+        values: BTreeMap::from([("isOnDuty o".to_owned(), json!(on_duty)), ("isDisabled o".to_owned(), json!(false))]),
+    };
+    // Added, removed, added again; off and on again: logged in either order.
+    let run = [removed.clone(), added.clone(), on.clone(), added.clone(), off.clone()];
+    assert_eq!(balance_problems(&world(false, true), &world(true, true), &run), Vec::<String>::new());
+    // A no-op's event (added while already there; switched to what it was) is one too many.
+    let mut extra = run.to_vec();
+    extra.push(added.clone());
+    assert_eq!(balance_problems(&world(false, true), &world(true, true), &extra).len(), 1);
+    let mut extra = run.to_vec();
+    extra.push(event("operator.updated", "o", json!([{"field": "isOnDuty", "old": true, "new": true}])));
+    assert!(!balance_problems(&world(false, true), &world(true, true), &extra).is_empty());
+    // A change without its event.
+    assert_eq!(balance_problems(&world(false, true), &world(true, false), &run).len(), 1);
+    // A deleted operator's membership goes without an event.
+    let mut gone = run.to_vec();
+    gone.push(event("operator.deleted", "o", json!([])));
+    let after = World { facts: BTreeSet::new(), values: BTreeMap::new() };
+    assert_eq!(balance_problems(&world(false, true), &after, &gone), Vec::<String>::new());
 }

@@ -173,3 +173,44 @@ async fn scim_function_serves_http_api_events_with_its_own_token_check() {
     assert_eq!((status, body["scimType"].as_str(), body["status"].as_str()), (401, None, Some("401")), "{body}");
     assert!(headers["www-authenticate"].is_string());
 }
+
+/// The CSV export through the real Lambda payload path with a small response budget: each
+/// answer's body fits the budget once encoded into the runtime's JSON, and its `link` header
+/// names the next part until every event was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hub_summary_function_caps_the_csv_export_and_links_the_rest() {
+    const BUDGET: usize = 4_000;
+    let app = TestApp::start().await;
+    for i in 0..30 {
+        app.create_group(&format!("Group \"{i:02}\"")).await;
+    }
+    let expected = app.list_all(&app.admin_token, "/audit-log?limit=100").await.len();
+    let env = [
+        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
+        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+        ("HUB_RESPONSE_BYTE_BUDGET", BUDGET.to_string()),
+    ];
+    let mut lambda = LocalLambda::start(&binary("hub-summary", "debug"), &env).await;
+    let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
+    let (mut query, mut rows, mut parts) = (String::new(), 0, 0);
+    loop {
+        let mut event = http_event("GET", "/audit-log", &query, None, Some(admin.clone()));
+        event["headers"]["accept"] = Value::String("text/csv".into());
+        let Outcome::Response(r) = lambda.invoke(event).await else { panic!("the function failed") };
+        assert_eq!(r["statusCode"], 200, "{r}");
+        assert_eq!(r["headers"]["content-type"], "text/csv; charset=utf-8");
+        let body = r["body"].as_str().expect("a text body");
+        assert!(serde_json::to_string(body).unwrap().len() - 2 <= BUDGET, "part {parts}: over the budget");
+        assert!(body.starts_with("eventId,"));
+        rows += body.matches("\r\n").count() - 1;
+        parts += 1;
+        let Some(link) = r["headers"]["link"].as_str() else { break };
+        let next = link.strip_prefix("</audit-log?").and_then(|l| l.strip_suffix(">; rel=\"next\"")).unwrap_or_else(|| panic!("{link}"));
+        query = next.to_owned();
+        assert!(parts < 30, "the links go on");
+    }
+    assert!(parts >= 2, "{parts} parts");
+    assert_eq!(rows, expected, "every event once");
+}

@@ -515,3 +515,46 @@ async fn real_responses_match_the_documented_schemas() {
     check(&doc, "DELETE", "/groups/{id}", &call(Method::DELETE, format!("/groups/{group}"), None).await.expect(204));
     check(&doc, "DELETE", "/operators/{id}", &call(Method::DELETE, format!("/operators/{bob}"), None).await.expect(204));
 }
+
+/// Every `201` with a `Location` names a resource that a `GET` answers: the one the document's
+/// `GetCreated` link reaches from the created body, so that a client (or the fuzzer's stateful
+/// phase) following the link reads what it created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_created_resource_is_read_back_at_its_location() {
+    let app = TestApp::start().await;
+    let doc = document();
+    let operator = app.call(Method::POST, "/operators", Some(json!({"email": "lee@example.com", "fullName": "Lee"}))).await.expect(201).str("operatorId");
+    let creates = [
+        ("/operators", "/operators".to_owned(), json!({"email": "max@example.com", "fullName": "Max"})),
+        ("/groups", "/groups".to_owned(), json!({"description": "Nights"})),
+        ("/monitors", "/monitors".to_owned(), json!({"name": "Checkout"})),
+        ("/api-users", "/api-users".to_owned(), json!({"description": "CI"})),
+        ("/scim-tokens", "/scim-tokens".to_owned(), json!({"description": "Okta"})),
+        ("/operators/{id}/duty-schedules", format!("/operators/{operator}/duty-schedules"), json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"})),
+    ];
+    let operation = |id: &str| {
+        doc["paths"].as_object().unwrap().iter().find_map(|(path, item)| (item["get"]["operationId"] == id).then(|| path.clone())).expect("the linked operation")
+    };
+    for (template, path, body) in &creates {
+        let reply = app.call(Method::POST, path, Some(body.clone())).await.expect(201);
+        let location = reply.header("location").unwrap_or_else(|| panic!("POST {template}: no Location")).to_owned();
+        let link = &doc["paths"][template]["post"]["responses"]["201"]["links"]["GetCreated"];
+        let read_template = operation(link["operationId"].as_str().unwrap_or_else(|| panic!("POST {template}: no link")));
+        let mut url = read_template.clone();
+        for (name, expression) in link["parameters"].as_object().unwrap() {
+            let expression = expression.as_str().unwrap();
+            let value = match (expression.strip_prefix("$response.body#/"), expression.strip_prefix("$request.path.")) {
+                (Some(field), _) => reply.str(field),
+                (_, Some("id")) => operator.clone(),
+                _ => panic!("POST {template}: unexpected link expression {expression}"),
+            };
+            url = url.replace(&format!("{{{name}}}"), &value);
+        }
+        assert_eq!(url, location, "POST {template}: the link and Location name the same resource");
+        let read = app.call(Method::GET, &location, None).await.expect(200);
+        check(&doc, "GET", &read_template, &read);
+    }
+    // These are all the creates that send a Location.
+    let with_location = doc["paths"].as_object().unwrap().iter().filter(|(_, item)| item["post"]["responses"]["201"]["headers"]["Location"].is_object()).count();
+    assert_eq!(with_location, creates.len());
+}

@@ -1,5 +1,6 @@
-//! Usage and inactivity of API users, relative to a clock. Shared with the maintenance job, so
-//! that the list filter, the resource's `inactive` and the hub's `apiUsers.inactive` count agree.
+//! Usage and inactivity of API users, relative to a clock: one definition for the api-users
+//! function and the maintenance job, so that the list filter, the resource's `inactive` and the
+//! hub's `apiUsers.inactive` count agree.
 //!
 //! - **Inactive**: neither used nor created in the last 30 days, i.e. the later of `lastUsedAt`
 //!   and `createdAt` (stored as `lastActiveAt`) is more than 30 × 24 hours before now.
@@ -9,9 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use hub_api::caller::usage_day;
-use hub_api::clock::format_timestamp;
 use jiff::{SignedDuration, Timestamp};
+
+use crate::caller::usage_day;
+use crate::clock::format_timestamp;
 
 /// The length of the window, in days.
 pub const WINDOW_DAYS: i64 = 30;

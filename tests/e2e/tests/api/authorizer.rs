@@ -1,4 +1,4 @@
-//! The authorizer's Lambda entry point driven by the event API Gateway sends (HTTP API, payload
+//! The authorizer's Lambda entry point (hub_authorizer::handler) driven by the event API Gateway sends (HTTP API, payload
 //! format 2.0, shaped as the `aws_lambda_events` fixture), against the embedded DynamoDB; and its
 //! context handed on to a function the way API Gateway does, in `requestContext.authorizer.lambda`.
 
@@ -28,7 +28,7 @@ struct Env {
 async fn env() -> Env {
     let dynamo = EmbeddedDynamo::in_memory().await.unwrap();
     let requests = RequestCounter::default();
-    let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await;
+    let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await.unwrap();
     store.create_table_if_missing().await.unwrap();
     let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
     let state = AppState::new(store, jwt, HubConfig::default(), Clock::system());
@@ -124,7 +124,8 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     assert_eq!(env.requests.get(), 1, "one DynamoDB request");
     assert_eq!(
         answer,
-        json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "apiUserId": id, "isAdministrator": true}})
+        json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "apiUserId": id, "isAdministrator": true,
+            "operatorName": "Ada Admin", "apiUserName": "Authorizer test"}})
     );
     // The use was counted.
     let scope = hub_store::AccountScope::new(account);

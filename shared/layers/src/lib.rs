@@ -4,10 +4,14 @@
 //! layers, never of a higher one, and no modules refer to each other in a loop.
 //!
 //! Comments, string and character literals and `#[cfg(test)]` items are left out: a test may
-//! build whatever it needs. Shared by the layering tests of the crates that keep layers.
+//! build whatever it needs. Shared by the layering tests of the crates that keep layers (hub-api,
+//! hub-store); a development dependency, nothing ships it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+/// A layer: its name and its modules. Lists of layers go lowest first.
+pub type Layer<'a> = (&'a str, &'a [&'a str]);
 
 /// Every module of the crate at `src` (the first path component below it; `lib.rs` and
 /// `main.rs` are the root) with the modules it refers to.
@@ -48,7 +52,7 @@ pub fn module_references(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
 /// The violations of `layers` (lowest first: each a name and its modules) by the crate at
 /// `src`: a module in no layer or in two, a module no longer in the crate, a reference to a
 /// higher layer, a loop of references. Empty when the crate keeps its layers.
-pub fn violations(src: &Path, layers: &[(&str, &[&str])]) -> Vec<String> {
+pub fn violations(src: &Path, layers: &[Layer<'_>]) -> Vec<String> {
     let refs = module_references(src);
     let mut problems = Vec::new();
     let mut layer_of: BTreeMap<&str, usize> = BTreeMap::new();
@@ -369,4 +373,52 @@ fn strip_test_items(source: &str) -> String {
         text.replace_range(at..end, "");
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    /// The scan itself, on a small crate written for the purpose: it sees references through
+    /// `use`, paths, groups, `super::` and root re-exports, and ignores comments, literals and tests.
+    #[test]
+    fn the_scan_finds_upward_references_and_loops() {
+        let dir = std::env::temp_dir().join(format!("hub-layers-scan-{}", std::process::id()));
+        let src = dir.join("src");
+        std::fs::create_dir_all(src.join("c")).unwrap();
+        let write = |name: &str, text: &str| std::fs::write(src.join(name), text).unwrap();
+        write(
+            "lib.rs",
+            "pub mod a;\npub mod b;\npub mod c;\npub use c::{Thing, Other as O};\n",
+        );
+        write(
+            "a.rs",
+            "// crate::b in a comment\nconst S: &str = \"crate::b\";\nconst R: &str = r#\"crate::b\"#;\nconst Q: char = '\"';\n#[cfg(test)]\nmod tests { use crate::b; }\npub fn f() {}\n",
+        );
+        write("b.rs", "use crate::{a::f, c::{self}};\nuse super::Thing;\n");
+        write("c/mod.rs", "mod inner;\n");
+        write(
+            "c/inner.rs",
+            "fn g<'a>(x: &'a str) -> &'a str { crate::b::h(); x }\n",
+        );
+        let refs = super::module_references(&src);
+        let names = |m: &str| refs[m].iter().cloned().collect::<Vec<_>>();
+        assert_eq!(names("a"), Vec::<String>::new());
+        assert_eq!(names("b"), vec!["a", "c"]);
+        assert_eq!(names("c"), vec!["b"]);
+
+        assert_eq!(
+            super::violations(&src, &[("low", &["a"]), ("high", &["b", "c"])]),
+            vec!["modules refer to each other in a loop: b → c"]
+        );
+        let upward = super::violations(&src, &[("low", &["a", "c"]), ("high", &["b"])]);
+        assert!(
+            upward.contains(&"`c` (layer `low`) uses `b` of the higher layer `high`".to_owned()),
+            "{upward:?}"
+        );
+        let unplaced = super::violations(&src, &[("all", &["a", "b"])]);
+        assert!(
+            unplaced.iter().any(|p| p.contains("`c` is in no layer")),
+            "{unplaced:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

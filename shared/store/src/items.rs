@@ -1,0 +1,242 @@
+//! The items of each entity as transaction actions, for the transactions that span entities:
+//! account creation puts a new operator, groups, memberships and grants; an operator create joins
+//! Everyone and gets its grants; a delete leaves a pending marker; the delete cascade and the
+//! membership changes remove membership items and set the owner flags of API users. Built from
+//! keys, records and the transaction builder only; the repositories put them together.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::db::{Item, Tx, key_item, n, s};
+use crate::error::{Guard, StoreError};
+use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
+use crate::records::{GroupRecord, OperatorRecord};
+
+// Operators.
+
+/// Counted in `operatorsActive` and listed in the active index: the Active switch is on and the
+/// operator is not disabled.
+pub(crate) fn counts_as_active(op: &OperatorRecord) -> bool {
+    op.is_on_duty && !op.is_disabled
+}
+
+/// The operator item with its index keys: every operator is listed by name; only active ones
+/// (switch on, not disabled) in the active index; only enabled ones with schedules in the
+/// scheduled index. A disabled operator is in neither sparse index, so the summary's active
+/// list and "on duty now" never see it.
+pub(crate) fn operator_item(scope: &AccountScope, op: &OperatorRecord) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(op)?;
+    item.extend(key_item(&scope.operator(&op.operator_id)));
+    let by_name = name_sort_key(&op.full_name, &op.operator_id);
+    item.insert(Index::ByName.hash_key().into(), s(scope.operators_by_name()));
+    item.insert(Index::ByName.range_key().into(), s(&by_name));
+    if counts_as_active(op) {
+        item.insert(Index::ActiveOperators.hash_key().into(), s(scope.active_operators()));
+        item.insert(Index::ActiveOperators.range_key().into(), s(&by_name));
+    }
+    if !op.schedules.is_empty() && !op.is_disabled {
+        item.insert(Index::ScheduledOperators.hash_key().into(), s(scope.scheduled_operators()));
+        item.insert(Index::ScheduledOperators.range_key().into(), s(&op.operator_id));
+    }
+    item.insert("nameLower".into(), s(op.full_name.to_lowercase()));
+    item.insert("emailLower".into(), s(op.email.to_lowercase()));
+    Ok(item)
+}
+
+pub(crate) fn email_item(scope: &AccountScope, op: &OperatorRecord) -> Item {
+    let mut item = key_item(&scope.email(&op.email.to_lowercase()));
+    item.insert("operatorId".into(), s(&op.operator_id));
+    item
+}
+
+/// The items of a new operator (without counters): the operator, its email reservation, its
+/// membership of Everyone, and Administrators when flagged.
+pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &OperatorRecord) -> Result<(), StoreError> {
+    tx.put(operator_item(scope, op)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+    tx.put(email_item(scope, op), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
+    if op.is_disabled {
+        put_disabled_marker(tx, scope, &op.operator_id);
+    }
+    if let Some(external_id) = &op.external_id {
+        put_external_id(tx, scope.operator_external_id(external_id), "operatorId", &op.operator_id);
+    }
+    Ok(())
+}
+
+/// Reserves a SCIM `externalId` for one operator or group (the lookup `externalId eq` reads).
+pub(crate) fn put_external_id(tx: &mut Tx, key: Key, id_attribute: &str, id: &str) {
+    let mut item = key_item(&key);
+    item.insert(id_attribute.into(), s(id));
+    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::ExternalIdTaken));
+}
+
+pub(crate) fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
+    let mut item = key_item(&scope.disabled(operator_id));
+    item.insert("operatorId".into(), s(operator_id));
+    tx.put(item, None, vec![], None);
+}
+
+/// The condition that an item's boolean `attribute` is `value` (a missing attribute reads as
+/// false, as serde reads it).
+pub(crate) fn flag_condition(attribute: &str, placeholder: &'static str, value: bool) -> (String, Vec<(&'static str, AttributeValue)>) {
+    let v = AttributeValue::Bool(value);
+    if value {
+        (format!("#{attribute} = {placeholder}"), vec![(placeholder, v)])
+    } else {
+        (format!("(attribute_not_exists(#{attribute}) OR #{attribute} = {placeholder})"), vec![(placeholder, v)])
+    }
+}
+
+// Groups and memberships.
+
+pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(g)?;
+    item.extend(key_item(&scope.group(&g.group_id)));
+    item.insert(Index::ByName.hash_key().into(), s(scope.groups_by_name()));
+    item.insert(Index::ByName.range_key().into(), s(name_sort_key(&g.description, &g.group_id)));
+    Ok(item)
+}
+
+pub(crate) fn group_name_item(scope: &AccountScope, g: &GroupRecord) -> Item {
+    let mut item = key_item(&scope.group_name(&g.description.to_lowercase()));
+    item.insert("groupId".into(), s(&g.group_id));
+    item
+}
+
+pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRecord) -> Result<(), StoreError> {
+    tx.put(group_item(scope, g)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+    tx.put(group_name_item(scope, g), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
+    if let Some(external_id) = &g.external_id {
+        put_external_id(tx, scope.group_external_id(external_id), "groupId", &g.group_id);
+    }
+    Ok(())
+}
+
+pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
+    let mut member = key_item(&scope.member(group_id, operator_id));
+    member.insert("operatorId".into(), s(operator_id));
+    member.insert("groupId".into(), s(group_id));
+    let mut member_of = key_item(&scope.member_of(operator_id, group_id));
+    member_of.insert("operatorId".into(), s(operator_id));
+    member_of.insert("groupId".into(), s(group_id));
+    tx.put(member, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+    tx.put(member_of, None, vec![], None);
+}
+
+/// The condition on a group's item under which a membership change decides the empty-groups
+/// counter exactly: the group is still as empty or non-empty as read (`member_count`), for a
+/// change that adds members (`adding`) or removes one. Each membership item's own condition makes
+/// the member count exact, so the group's `version` (which every membership change still moves)
+/// need not be unchanged: membership changes of one group no longer wait for each other, which
+/// matters most for Everyone (every create and every delete changes it).
+pub(crate) fn member_count_guard(member_count: i64, adding: bool) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+    let threshold = if adding { 0 } else { 1 };
+    if member_count > threshold {
+        ("#memberCount > :threshold", vec![(":threshold", n(threshold))])
+    } else {
+        ("#memberCount = :seenCount", vec![(":seenCount", n(member_count))])
+    }
+}
+
+pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
+    tx.delete(&scope.member(group_id, operator_id), None, vec![], None);
+    tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
+}
+
+// Grants.
+
+pub(crate) fn put_grant_item(tx: &mut Tx, scope: &AccountScope, principal: &Principal, permission: &str) {
+    let mut item = key_item(&scope.grant(permission, principal));
+    item.insert("permission".into(), s(permission));
+    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+}
+
+// Pending deletes.
+
+pub(crate) fn put_pending(tx: &mut Tx, scope: &AccountScope, principal: &Principal) {
+    let mut item = key_item(&scope.pending_delete(principal));
+    let (kind, id) = match principal {
+        Principal::Operator(id) => ("operator", id),
+        Principal::Group(id) => ("group", id),
+    };
+    item.insert("kind".into(), s(kind));
+    item.insert("id".into(), s(id));
+    tx.put(item, None, vec![], None);
+}
+
+// API users of an operator.
+
+/// The ids of one operator's API users, as read at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiUserRoster {
+    pub ids: Vec<String>,
+    /// `None` when the roster item does not exist (the operator never had an API user).
+    pub(crate) version: Option<i64>,
+}
+
+impl ApiUserRoster {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The condition that the roster is still as read.
+    pub(crate) fn condition(&self) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+        match self.version {
+            None => ("attribute_not_exists(#PK)", vec![]),
+            Some(v) => ("#version = :rosterSeen", vec![(":rosterSeen", n(v))]),
+        }
+    }
+}
+
+/// Guards `roster` in `tx` and sets the owner's administrator flag on each of its API users: part
+/// of every change of the operator's membership of Administrators.
+pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_administrator: bool) {
+    let (condition, values) = roster.condition();
+    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
+    for id in &roster.ids {
+        tx.update(
+            &scope.api_user(id),
+            "SET #ownerIsAdministrator = :flag",
+            Some("attribute_exists(#PK)"),
+            vec![(":flag", AttributeValue::Bool(is_administrator))],
+            Some(Guard::Version),
+        );
+    }
+}
+
+/// What an operator change copies onto each of its API users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct OwnerCopy<'a> {
+    /// Disabling or enabling: its API users stop (or resume) working with that commit.
+    pub is_disabled: Option<bool>,
+    /// A rename: the name the audit log gives the owner of a Basic request.
+    pub name: Option<&'a str>,
+}
+
+impl OwnerCopy<'_> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.is_disabled.is_none() && self.name.is_none()
+    }
+}
+
+/// Guards `roster` in `tx` and writes `copy` on each of its API users (one update per item, as a
+/// transaction takes one action per item).
+pub(crate) fn set_owner_copy(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, copy: &OwnerCopy<'_>) {
+    let (condition, values) = roster.condition();
+    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
+    let mut sets = Vec::new();
+    let mut values = Vec::new();
+    if let Some(flag) = copy.is_disabled {
+        sets.push("#ownerIsDisabled = :flag");
+        values.push((":flag", AttributeValue::Bool(flag)));
+    }
+    if let Some(name) = copy.name {
+        sets.push("#ownerName = :ownerName");
+        values.push((":ownerName", s(name)));
+    }
+    for id in &roster.ids {
+        tx.update(&scope.api_user(id), &format!("SET {}", sets.join(", ")), Some("attribute_exists(#PK)"), values.clone(), Some(Guard::Version));
+    }
+}
