@@ -157,7 +157,11 @@ pub async fn run(report: &mut Report, starts: usize, invocations: usize, build: 
         ("_HANDLER", "bootstrap".into()),
         ("HUB_TABLE_NAME", b.table().to_owned()),
         ("HUB_CURSOR_SECRET", "bench-cursor-secret-0123456789abcdef".into()),
-        ("HUB_JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json".into()),
+        // An identity provider's keys (never fetched: the bench signs in with Basic and a SCIM
+        // token) need its issuer and audience too, or the functions refuse to start.
+        ("HUB_JWKS_URL", "https://idp.bench.example/.well-known/jwks.json".into()),
+        ("HUB_JWT_ISSUER", "https://idp.bench.example/".into()),
+        ("HUB_JWT_AUDIENCE", "hub-bench".into()),
     ];
     let target = target_dir();
     let mut table = Table::new(&[
