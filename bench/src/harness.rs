@@ -280,7 +280,7 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
         .map(|i| OperatorRecord {
             is_on_duty: i % 4 != 3,
             schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
-            ..OperatorRecord::new(hub_api::values::new_id(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
+            ..hub_api::rules::new_operator(hub_api::values::new_id(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
         })
         .collect()
 }
@@ -372,7 +372,7 @@ pub async fn seed_api_users(
     let count = users.len();
     let started = Instant::now();
     for load in users.chunks(20_000) {
-        store.bulk_create_api_users(&scope, load).await.expect("bulk API users");
+        store.bulk_create_api_users(&scope, load, hub_api::rules::MAX_API_USERS_PER_OPERATOR).await.expect("bulk API users");
     }
     (first, count, started.elapsed())
 }

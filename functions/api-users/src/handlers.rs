@@ -34,11 +34,12 @@ use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
+use hub_api::rules::MAX_API_USERS_PER_OPERATOR;
 use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::ApiUserRecord;
-use hub_store::{ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
+use hub_store::ApiUserFilter;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

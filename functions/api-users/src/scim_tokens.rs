@@ -19,10 +19,10 @@ use hub_api::extract::{Admin, IdempotencyKey, PathIds};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
+use hub_api::rules::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
 use hub_api::values::{CredentialDescription, new_id};
 use hub_api::AppState;
-use hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_store::records::ScimTokenRecord;
 use serde::{Deserialize, Serialize};
 

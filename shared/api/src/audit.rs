@@ -293,7 +293,7 @@ mod tests {
             culture_name: Some("en-GB".into()),
             time_zone: Some("UTC".into()),
             default_dashboard: Some("d".into()),
-            ..OperatorRecord::new("o", "a@example.com", "A", now)
+            ..crate::rules::new_operator("o", "a@example.com", "A", now)
         };
         check(&op);
         check(&GroupRecord { group_id: "g".into(), description: "G".into(), is_everyone: false, is_administrators: false, member_count: 0, external_id: Some("x".into()), created_at: now.into(), updated_at: now.into(), version: 1 });
@@ -331,7 +331,7 @@ mod tests {
     #[test]
     fn echoed_scim_attributes_are_fields_compared_as_values() {
         let now = "2026-11-30T10:00:00Z";
-        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..OperatorRecord::new("o", "a@example.com", "Ada", now) };
+        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..crate::rules::new_operator("o", "a@example.com", "Ada", now) };
         let same = OperatorRecord { scim: Some(r#"{"name":{"familyName":"L","givenName":"Ada"}}"#.into()), ..a.clone() };
         assert!(updated(&a, &same).is_empty());
         let other = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Grace","familyName":"L"}}"#.into()), ..a.clone() };

@@ -33,7 +33,7 @@ use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::keys::{AccountScope, EVERYONE_GROUP_ID, Key, PK, Principal, SK};
 use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
-use crate::{MAX_API_USERS_PER_OPERATOR, Store};
+use crate::Store;
 
 /// Items per BatchWriteItem (DynamoDB's limit).
 const BATCH_ITEMS: usize = 25;
@@ -144,9 +144,9 @@ impl Store {
     /// **Benchmark only** (see the module documentation): creates API users as `POST /api-users`
     /// would (the item with its password hash, the owner's roster; counted), in batches. Every
     /// owner must exist with the administrator flag copied on its API users, must have no API
-    /// user yet, and gets at most [`MAX_API_USERS_PER_OPERATOR`].
+    /// user yet, and gets at most `per_owner` (the domain crate's limit, as the route checks it).
     #[doc(hidden)]
-    pub async fn bulk_create_api_users(&self, scope: &AccountScope, users: &[BulkApiUser]) -> Result<(), StoreError> {
+    pub async fn bulk_create_api_users(&self, scope: &AccountScope, users: &[BulkApiUser], per_owner: usize) -> Result<(), StoreError> {
         if users.is_empty() {
             return Ok(());
         }
@@ -158,8 +158,8 @@ impl Store {
             }
             by_owner.entry(user.record.operator_id.as_str()).or_default().push(&user.record);
         }
-        if by_owner.values().any(|owned| owned.len() > MAX_API_USERS_PER_OPERATOR) {
-            return Err(internal(format!("bulk load: an operator owns at most {MAX_API_USERS_PER_OPERATOR} API users")));
+        if by_owner.values().any(|owned| owned.len() > per_owner) {
+            return Err(internal(format!("bulk load: an operator owns at most {per_owner} API users")));
         }
         let account = self.bulk_account(scope).await?;
 
@@ -288,14 +288,21 @@ mod tests {
     const T: &str = "2026-01-01T00:00:00Z";
     /// What hub-api grants a new operator.
     const GRANTS: &[&str] = &["AccountAccess"];
+    /// How many API users hub-api lets an operator own.
+    const PER_OWNER: usize = 10;
 
+    /// The monitors hub-api counts as production.
+    fn production(m: &crate::records::MonitorRecord) -> bool {
+        m.mode == "Production"
+    }
+
+    /// An operator as its item stores it (what is left out is unset).
     fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
-        OperatorRecord {
-            is_on_duty: on_duty,
-            is_administrator: admin,
-            is_account_administrator: admin,
-            ..OperatorRecord::new(id, email, format!("Name {id}"), T)
-        }
+        serde_json::from_value(serde_json::json!({
+            "operatorId": id, "email": email, "fullName": format!("Name {id}"), "isOnDuty": on_duty,
+            "isAdministrator": admin, "isAccountAdministrator": admin, "createdAt": T, "updatedAt": T, "version": 1,
+        }))
+        .unwrap()
     }
 
     fn api_user(id: &str, owner: &str, inactive: bool) -> BulkApiUser {
@@ -378,7 +385,7 @@ mod tests {
     /// The stored counters and member counts agree with a recount from the items.
     async fn assert_exact(store: &Store, scope: &AccountScope) -> HubCounters {
         let stored = HubCounters::stored(&store.account(scope).await.unwrap().unwrap());
-        let recount = store.recount(scope).await.unwrap();
+        let recount = store.recount(scope, production).await.unwrap();
         assert_eq!(stored, recount.counters);
         for group in &recount.groups {
             assert_eq!(group.stored, group.actual, "memberCount of {}", group.group_id);
@@ -433,7 +440,7 @@ mod tests {
         let ops: Vec<_> = (0..5).map(|i| operator(&format!("o{i}"), &format!("o{i}@example.com"), true, false)).collect();
         store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
         let users: Vec<_> = (0..30).map(|i| api_user(&format!("u{i:02}"), &format!("o{}", i % 3), i % 4 == 0)).collect();
-        store.bulk_create_api_users(&scope, &users).await.unwrap();
+        store.bulk_create_api_users(&scope, &users, PER_OWNER).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.api_users_total, counters.api_users_inactive), (30, 8));
         let roster = store.api_user_roster(&scope, "o1").await.unwrap();
@@ -449,13 +456,13 @@ mod tests {
         assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
 
         // Refused: an owner that already has API users, an unknown owner, an eleventh, a wrong flag.
-        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)]).await, Err(StoreError::Guard(Guard::AlreadyExists))));
-        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)]).await, Err(StoreError::Guard(Guard::ParentMissing))));
+        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)], PER_OWNER).await, Err(StoreError::Guard(Guard::AlreadyExists))));
+        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)], PER_OWNER).await, Err(StoreError::Guard(Guard::ParentMissing))));
         let eleven: Vec<_> = (0..11).map(|i| api_user(&format!("w{i}"), "o3", false)).collect();
-        assert!(store.bulk_create_api_users(&scope, &eleven).await.is_err());
+        assert!(store.bulk_create_api_users(&scope, &eleven, PER_OWNER).await.is_err());
         let mut flagged = api_user("z", "o4", false);
         flagged.record.owner_is_administrator = true;
-        assert!(matches!(store.bulk_create_api_users(&scope, &[flagged]).await, Err(StoreError::Guard(Guard::Version))));
+        assert!(matches!(store.bulk_create_api_users(&scope, &[flagged], PER_OWNER).await, Err(StoreError::Guard(Guard::Version))));
         assert_eq!(assert_exact(&store, &scope).await.api_users_total, 29);
     }
 }

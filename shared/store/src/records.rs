@@ -62,6 +62,7 @@ pub struct AccountRecord {
     pub technical_contact_grants_version: i64,
 }
 
+/// An operator. What a new one starts with is the domain crate's rule, not the store's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorRecord {
@@ -100,35 +101,6 @@ pub struct OperatorRecord {
     /// the item keep it as read (the binding moves `version`). Never part of the API resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<SignInBinding>,
-}
-
-impl OperatorRecord {
-    /// A new operator as every entry point creates one: Active, enabled, not an administrator, no
-    /// optional setting, schedule, SCIM attribute or sign-in binding; version 1, created and
-    /// updated at `now`. Callers override what differs with struct update syntax.
-    pub fn new(operator_id: impl Into<String>, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> Self {
-        Self {
-            operator_id: operator_id.into(),
-            email: email.into(),
-            full_name: full_name.into(),
-            mobile_phone: None,
-            backup_email: None,
-            culture_name: None,
-            time_zone: None,
-            default_dashboard: None,
-            is_on_duty: true,
-            is_administrator: false,
-            is_account_administrator: false,
-            is_disabled: false,
-            schedules: Vec::new(),
-            external_id: None,
-            scim: None,
-            created_at: now.to_owned(),
-            updated_at: now.to_owned(),
-            version: 1,
-            sign_in: None,
-        }
-    }
 }
 
 /// Who signs in as an operator: the `iss` and `sub` of the identity provider's token that first
