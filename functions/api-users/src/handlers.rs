@@ -204,23 +204,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         let username = api_user_username(&caller.account_id, &api_user_id)
             .ok_or_else(|| ApiError::Internal("the account id is not a UUID; no username can name it".into()))?;
         let password = new_api_user_password()?;
-        let now = state.clock.now_rfc3339();
-        let record = ApiUserRecord {
-            api_user_id,
-            operator_id: owner.operator_id.clone(),
-            username,
-            access_type: access_type.as_str().to_owned(),
-            description: description.as_str().to_owned(),
-            owner_is_administrator: owner.is_administrator,
-            owner_is_disabled: owner.is_disabled,
-            owner_name: Some(owner.full_name.clone()),
-            created_at: now.clone(),
-            last_used_at: None,
-            last_active_at: now,
-            usage: Default::default(),
-            inactive: false,
-            version: 1,
-        };
+        let record = ApiUserRecord::new(api_user_id, username, &owner, access_type.as_str(), description.as_str(), &state.clock.now_rfc3339());
         let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),

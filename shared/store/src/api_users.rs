@@ -353,21 +353,12 @@ mod tests {
 
     #[test]
     fn reads_ask_for_every_attribute_but_the_hash() {
+        // Every optional attribute set: used once.
+        let owner = crate::records::testing::operator("o", "o@example.com", true, false);
         let record = ApiUserRecord {
-            api_user_id: "u".into(),
-            operator_id: "o".into(),
-            username: "hub_x".into(),
-            access_type: "Generic".into(),
-            description: "d".into(),
-            owner_is_administrator: false,
-            owner_is_disabled: false,
-            owner_name: Some("Owner".into()),
-            created_at: "t".into(),
             last_used_at: Some("t".into()),
-            last_active_at: "t".into(),
             usage: [("d20261127".to_owned(), 1)].into_iter().collect(),
-            inactive: false,
-            version: 1,
+            ..ApiUserRecord::new("u", "hub_x", &owner, "Generic", "d", "t")
         };
         let item = api_user_item(&AccountScope::new("a"), &record, "hash").unwrap();
         let projected: Vec<&str> = API_USER_ATTRIBUTES.split(',').map(|a| a.trim().trim_start_matches('#')).collect();

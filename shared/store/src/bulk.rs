@@ -283,6 +283,7 @@ fn counters_unchanged(account: &AccountRecord) -> (&'static str, Vec<(&'static s
 mod tests {
     use super::*;
     use crate::records::GroupRecord;
+    use crate::records::testing::operator;
     use crate::{ADMINISTRATORS_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
 
     const T: &str = "2026-01-01T00:00:00Z";
@@ -296,33 +297,11 @@ mod tests {
         m.mode == "Production"
     }
 
-    /// An operator as its item stores it (what is left out is unset).
-    fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
-        serde_json::from_value(serde_json::json!({
-            "operatorId": id, "email": email, "fullName": format!("Name {id}"), "isOnDuty": on_duty,
-            "isAdministrator": admin, "isAccountAdministrator": admin, "createdAt": T, "updatedAt": T, "version": 1,
-        }))
-        .unwrap()
-    }
-
+    /// An API user of the operator `owner` (enabled, no administrator).
     fn api_user(id: &str, owner: &str, inactive: bool) -> BulkApiUser {
+        let owner = operator(owner, &format!("{owner}@example.com"), true, false);
         BulkApiUser {
-            record: ApiUserRecord {
-                api_user_id: id.into(),
-                operator_id: owner.into(),
-                username: format!("hub_{id}"),
-                access_type: "Generic".into(),
-                description: format!("key {id}"),
-                owner_is_administrator: false,
-                owner_is_disabled: false,
-                owner_name: Some(format!("Name {owner}")),
-                created_at: T.into(),
-                last_used_at: None,
-                last_active_at: T.into(),
-                usage: Default::default(),
-                inactive,
-                version: 1,
-            },
+            record: ApiUserRecord { inactive, ..ApiUserRecord::new(id, format!("hub_{id}"), &owner, "Generic", format!("key {id}"), T) },
             password_hash: format!("hash-{id}"),
         }
     }

@@ -199,6 +199,38 @@ pub struct ApiUserRecord {
     pub version: i64,
 }
 
+impl ApiUserRecord {
+    /// A new API user of `owner` (as read) as its create writes it: the owner's id, flags and
+    /// name copied (the create's transaction checks that they still hold), never used (no
+    /// `lastUsedAt`, an empty `usage`, which the authentication's update counts in), last active
+    /// at its creation and so not inactive; version 1.
+    pub fn new(
+        api_user_id: impl Into<String>,
+        username: impl Into<String>,
+        owner: &OperatorRecord,
+        access_type: impl Into<String>,
+        description: impl Into<String>,
+        now: &str,
+    ) -> Self {
+        ApiUserRecord {
+            api_user_id: api_user_id.into(),
+            operator_id: owner.operator_id.clone(),
+            username: username.into(),
+            access_type: access_type.into(),
+            description: description.into(),
+            owner_is_administrator: owner.is_administrator,
+            owner_is_disabled: owner.is_disabled,
+            owner_name: Some(owner.full_name.clone()),
+            created_at: now.to_owned(),
+            last_used_at: None,
+            last_active_at: now.to_owned(),
+            usage: Default::default(),
+            inactive: false,
+            version: 1,
+        }
+    }
+}
+
 /// A SCIM token (its `tokenHash` is on the item but, like an API user's password hash, never read
 /// back).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,4 +262,20 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
 ) -> Result<T, crate::StoreError> {
     Ok(serde_dynamo::from_item(item)?)
+}
+
+/// Records for the store's tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::OperatorRecord;
+
+    /// An operator as its item stores it, named `Name <id>` (what is left out is unset).
+    pub(crate) fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
+        serde_json::from_value(serde_json::json!({
+            "operatorId": id, "email": email, "fullName": format!("Name {id}"), "isOnDuty": on_duty,
+            "isAdministrator": admin, "isAccountAdministrator": admin, "createdAt": "2026-01-01T00:00:00Z",
+            "updatedAt": "2026-01-01T00:00:00Z", "version": 1,
+        }))
+        .unwrap()
+    }
 }
