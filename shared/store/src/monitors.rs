@@ -134,14 +134,7 @@ impl Store {
 
     /// Registers a monitor, counted in the same transaction (in `productionMonitors` if
     /// `production` says so).
-    pub async fn create_monitor(
-        &self,
-        scope: &AccountScope,
-        m: &MonitorRecord,
-        production: CountsAsProduction,
-        idempotency: Option<&IdempotencyWrite>,
-        audit: &crate::Audit,
-    ) -> Result<(), StoreError> {
+    pub async fn create_monitor(&self, scope: &AccountScope, m: &MonitorRecord, production: CountsAsProduction, idempotency: Option<&IdempotencyWrite>, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
         // First, so that a concurrent retry with the same key is reported as such.
         if let Some(idem) = idempotency {
@@ -155,14 +148,7 @@ impl Store {
 
     /// Replaces `old` by `new` if nobody changed it in between, moving `productionMonitors` when
     /// `production` counts one and not the other.
-    pub async fn update_monitor(
-        &self,
-        scope: &AccountScope,
-        old: &MonitorRecord,
-        new: &MonitorRecord,
-        production: CountsAsProduction,
-        audit: &crate::Audit,
-    ) -> Result<(), StoreError> {
+    pub async fn update_monitor(&self, scope: &AccountScope, old: &MonitorRecord, new: &MonitorRecord, production: CountsAsProduction, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         tx.put(monitor_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
