@@ -98,7 +98,7 @@ impl Bench {
         let app = hub_local::app(state.clone());
         let served = app.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, served).await.expect("server runs");
+            axum::serve(hub_local::without_nagle(listener), served).await.expect("server runs");
         });
         let direct_counter = RequestCounter::default();
         let direct = direct_client(&dynamo.endpoint(), direct_counter.clone());
