@@ -280,7 +280,7 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
         .map(|i| OperatorRecord {
             is_on_duty: i % 4 != 3,
             schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
-            ..OperatorRecord::new(hub_api::values::new_id(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
+            ..hub_api::rules::new_operator(hub_api::values::new_id(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
         })
         .collect()
 }
@@ -347,32 +347,15 @@ pub async fn seed_api_users(
             let id = hub_api::values::new_id();
             let active = now - jiff::SignedDuration::from_hours(24 * days_ago[i % days_ago.len()]);
             let at = active.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-            users.push(BulkApiUser {
-                record: ApiUserRecord {
-                    username: api_user_username(&account.account_id, &id).expect("uuid ids"),
-                    api_user_id: id,
-                    operator_id: owner.operator_id.clone(),
-                    access_type: "Generic".into(),
-                    description: format!("Script {i}"),
-                    owner_is_administrator: owner.is_administrator,
-                    owner_is_disabled: owner.is_disabled,
-                    owner_name: Some(owner.full_name.clone()),
-                    created_at: at.clone(),
-                    last_used_at: None,
-                    last_active_at: at,
-                    usage: Default::default(),
-                    inactive: false,
-                    version: 1,
-                },
-                password_hash: hash.clone(),
-            });
+            let username = api_user_username(&account.account_id, &id).expect("uuid ids");
+            users.push(BulkApiUser { record: ApiUserRecord::new(id, username, owner, "Generic", format!("Script {i}"), &at), password_hash: hash.clone() });
         }
     }
     let first = users.first().map(|u| (u.record.username.clone(), password.clone()));
     let count = users.len();
     let started = Instant::now();
     for load in users.chunks(20_000) {
-        store.bulk_create_api_users(&scope, load).await.expect("bulk API users");
+        store.bulk_create_api_users(&scope, load, hub_api::rules::MAX_API_USERS_PER_OPERATOR).await.expect("bulk API users");
     }
     (first, count, started.elapsed())
 }

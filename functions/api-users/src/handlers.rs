@@ -26,19 +26,20 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::idempotency::{self, CreateBody, SecretCreate};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
+use hub_api::rules::MAX_API_USERS_PER_OPERATOR;
 use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::ApiUserRecord;
-use hub_store::{ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
+use hub_store::ApiUserFilter;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -94,14 +95,14 @@ impl ApiUserView {
 /// The 201 body: the resource and, this once, the password.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = ApiUserCreated)]
-struct CreatedView<'a> {
+struct CreatedView {
     #[serde(flatten)]
     #[schema(value_type = ApiUserView)]
-    view: &'a ApiUserView,
+    view: ApiUserView,
     /// The generated password, shown this once (only its hash is stored). An `Idempotency-Key`
     /// replay answers with the same body without it.
     #[schema(value_type = String, required = false)]
-    password: &'a str,
+    password: String,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -162,12 +163,6 @@ pub struct CreateApiUser {
     access_type: Option<String>,
 }
 
-/// What a create attempt ended with.
-enum Created {
-    New(ApiUserView, String),
-    Replay(Response),
-}
-
 #[utoipa::path(post, path = "/api-users", operation_id = "createApiUser", tag = "API users", request_body = CreateApiUser,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `password`) for 24 h")),
     responses((status = 201, description = "Created; the body holds the password this once", body = CreatedView,
@@ -196,11 +191,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
     caller.require_admin_or_self(&owner_id)?;
 
     let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /api-users", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
-    let created = retrying(|| async {
+    idempotency::create_with_secret(&state, &caller, "POST /api-users", key, body.fingerprint, || async {
         let (owner, roster) = tokio::try_join!(
             async { state.store.operator(&scope, &owner_id).await.map_err(ApiError::from) },
             async { state.store.api_user_roster(&scope, &owner_id).await.map_err(ApiError::from) }
@@ -213,48 +204,24 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         let username = api_user_username(&caller.account_id, &api_user_id)
             .ok_or_else(|| ApiError::Internal("the account id is not a UUID; no username can name it".into()))?;
         let password = new_api_user_password()?;
-        let now = state.clock.now_rfc3339();
-        let record = ApiUserRecord {
-            api_user_id,
-            operator_id: owner.operator_id.clone(),
-            username,
-            access_type: access_type.as_str().to_owned(),
-            description: description.as_str().to_owned(),
-            owner_is_administrator: owner.is_administrator,
-            owner_is_disabled: owner.is_disabled,
-            owner_name: Some(owner.full_name.clone()),
-            created_at: now.clone(),
-            last_used_at: None,
-            last_active_at: now,
-            usage: Default::default(),
-            inactive: false,
-            version: 1,
-        };
+        let record = ApiUserRecord::new(api_user_id, username, &owner, access_type.as_str(), description.as_str(), &state.clock.now_rfc3339());
         let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
-        let location = location(&record.api_user_id);
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
             "apiUser.created",
             ("ApiUser", &record.api_user_id, Some(&record.description)),
             hub_api::audit::created(&record),
         );
-        // The replayable answer leaves the password out: it is never stored.
-        let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, password_hash(&password), &roster, &event);
-        let write = move |idem: Option<_>| async move { store.create_api_user(scope, record, &hash, roster, idem.as_ref(), event).await };
-        if let Some(replay) = idempotency.write(&state, scope, &view, Some(&location), write).await? {
-            return Ok(Created::Replay(replay));
-        }
-        Ok(Created::New(view, password))
+        let (store, scope, hash) = (&state.store, &scope, password_hash(&password));
+        Ok(SecretCreate {
+            replayed: view.clone(),
+            location: location(&record.api_user_id),
+            version: Some(view.version),
+            answer: CreatedView { view, password },
+            write: move |idem: Option<_>| async move { store.create_api_user(scope, &record, &hash, &roster, idem.as_ref(), &event).await },
+        })
     })
-    .await?;
-    let (view, password) = match created {
-        Created::New(view, password) => (view, password),
-        Created::Replay(replay) => return Ok(replay),
-    };
-    let body = CreatedView { view: &view, password: &password };
-    let mut response = Versioned::created(view.version, body, location(&view.api_user_id)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    .await
 }
 
 fn location(api_user_id: &str) -> String {

@@ -12,17 +12,16 @@
 //! - **`DELETE`** of an unknown id is 404; a deleted token is refused from the next request.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, PathIds};
-use hub_api::idempotency::{CreateBody, Idempotency};
+use hub_api::idempotency::{self, CreateBody, SecretCreate};
 use hub_api::lists::Collection;
-use hub_api::retry::retrying;
+use hub_api::rules::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
 use hub_api::values::{CredentialDescription, new_id};
 use hub_api::AppState;
-use hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_store::records::ScimTokenRecord;
 use serde::{Deserialize, Serialize};
 
@@ -48,13 +47,13 @@ impl From<ScimTokenRecord> for ScimTokenView {
 /// The 201 body: the item and, this once, the token.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = ScimTokenCreated)]
-struct CreatedView<'a> {
+struct CreatedView {
     #[serde(flatten)]
     #[schema(value_type = ScimTokenView)]
-    view: &'a ScimTokenView,
+    view: ScimTokenView,
     /// `Authorization: Bearer <token>` at `/scim/v2`; shown this once (only its hash is stored).
     #[schema(value_type = String, required = false)]
-    token: &'a str,
+    token: String,
 }
 
 #[utoipa::path(get, path = "/scim-tokens", operation_id = "listScimTokens", tag = "SCIM tokens",
@@ -80,11 +79,6 @@ pub struct CreateScimToken {
     description: Option<String>,
 }
 
-enum Created {
-    New(ScimTokenView, String),
-    Replay(Response),
-}
-
 #[utoipa::path(post, path = "/scim-tokens", operation_id = "createScimToken", tag = "SCIM tokens", request_body = CreateScimToken,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `token`) for 24 h")),
     responses((status = 201, description = "Created; the body holds the token this once", body = CreatedView,
@@ -95,11 +89,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
         None => return Err(ApiError::field("description", "is required")),
     };
     let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, "POST /scim-tokens", key, body.fingerprint);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
-        return Ok(replay);
-    }
-    let created = retrying(|| async {
+    idempotency::create_with_secret(&state, &caller, "POST /scim-tokens", key, body.fingerprint, || async {
         let roster = state.store.scim_token_roster(&scope).await?;
         if roster.ids.len() >= MAX_SCIM_TOKENS_PER_ACCOUNT {
             return Err(ApiError::field("description", format!("an account may have at most {MAX_SCIM_TOKENS_PER_ACCOUNT} SCIM tokens")));
@@ -112,34 +102,22 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
         };
         let token = new_scim_token(&caller.account_id, &record.scim_token_id)?;
         let view = ScimTokenView::from(record.clone());
-        let location = format!("/scim-tokens/{}", record.scim_token_id);
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
             "scimToken.created",
             ("ScimToken", &record.scim_token_id, Some(&record.description)),
             hub_api::audit::created(&record),
         );
-        // The replayable answer leaves the token out: only its hash is kept.
-        let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, scim_token_hash(&token), &roster, &event);
-        let write = move |idem: Option<_>| async move { store.create_scim_token(scope, record, &hash, roster, idem.as_ref(), event).await };
-        if let Some(replay) = idempotency.write(&state, scope, &view, Some(&location), write).await? {
-            return Ok(Created::Replay(replay));
-        }
-        Ok(Created::New(view, token))
+        let (store, scope, hash) = (&state.store, &scope, scim_token_hash(&token));
+        Ok(SecretCreate {
+            replayed: view.clone(),
+            location: format!("/scim-tokens/{}", record.scim_token_id),
+            version: None,
+            answer: CreatedView { view, token },
+            write: move |idem: Option<_>| async move { store.create_scim_token(scope, &record, &hash, &roster, idem.as_ref(), &event).await },
+        })
     })
-    .await?;
-    let (view, token) = match created {
-        Created::New(view, token) => (view, token),
-        Created::Replay(replay) => return Ok(replay),
-    };
-    let location = format!("/scim-tokens/{}", view.scim_token_id);
-    let mut response = (StatusCode::CREATED, axum::Json(CreatedView { view: &view, token: &token })).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        headers.insert(header::LOCATION, location);
-    }
-    Ok(response)
+    .await
 }
 
 #[utoipa::path(delete, path = "/scim-tokens/{id}", operation_id = "deleteScimToken", tag = "SCIM tokens",

@@ -224,7 +224,7 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
             report.outcome = Outcome::NotFound;
             return Ok(());
         };
-        let recount = store.recount(&scope).await?;
+        let recount = store.recount(&scope, hub_api::rules::is_production_monitor).await?;
         for group in recount.groups.iter().filter(|g| g.stored != g.actual) {
             let changes = vec![hub_api::audit::change("memberCount", group.stored, group.actual)];
             let event = hub_api::audit::event(&context, "group.memberCountRepaired", ("Group", &group.group_id, None), changes);

@@ -8,6 +8,7 @@ use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query,
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
+use hub_api::rules::is_production_monitor;
 use hub_api::values::{MonitorMode, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
@@ -188,7 +189,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
     );
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /monitors", key, body.fingerprint, created, |idem| async move {
-        store.create_monitor(&scope, &record, idem.as_ref(), &event).await
+        store.create_monitor(&scope, &record, is_production_monitor, idem.as_ref(), &event).await
     })
     .await
 }
@@ -278,7 +279,7 @@ pub async fn update(
             ("Monitor", &next.monitor_id, Some(&next.name)),
             hub_api::audit::updated(&current, &next),
         );
-        state.store.update_monitor(&scope, &current, &next, &event).await?;
+        state.store.update_monitor(&scope, &current, &next, is_production_monitor, &event).await?;
         Ok(next)
     })
     .await?;
@@ -304,7 +305,7 @@ pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>,
             ("Monitor", &monitor.monitor_id, Some(&monitor.name)),
             hub_api::audit::deleted(&monitor),
         );
-        state.store.delete_monitor(&scope, &monitor, &event).await?;
+        state.store.delete_monitor(&scope, &monitor, is_production_monitor, &event).await?;
         Ok(())
     })
     .await?;

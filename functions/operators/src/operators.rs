@@ -116,14 +116,15 @@ pub async fn create(
     };
 
     let now = state.clock.now_rfc3339();
+    let new = hub_api::rules::new_operator(new_id(), email.as_str(), full_name.as_str(), &now);
     let record = OperatorRecord {
         mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
         backup_email: backup_email.map(|e| e.as_str().to_owned()),
         culture_name: culture_name.map(|c| c.as_str().to_owned()),
         time_zone: time_zone.map(|t| t.as_str().to_owned()),
         default_dashboard,
-        is_on_duty: input.is_on_duty.unwrap_or(true),
-        ..OperatorRecord::new(new_id(), email.as_str(), full_name.as_str(), &now)
+        is_on_duty: input.is_on_duty.unwrap_or(new.is_on_duty),
+        ..new
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);

@@ -199,7 +199,7 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
 
     let mut next = match current {
         Some(c) => c.clone(),
-        None => OperatorRecord::new(new_id(), String::new(), String::new(), now),
+        None => hub_api::rules::new_operator(new_id(), String::new(), String::new(), now),
     };
     next.email = email;
     next.full_name = full_name.as_str().to_owned();

@@ -293,26 +293,11 @@ mod tests {
             culture_name: Some("en-GB".into()),
             time_zone: Some("UTC".into()),
             default_dashboard: Some("d".into()),
-            ..OperatorRecord::new("o", "a@example.com", "A", now)
+            ..crate::rules::new_operator("o", "a@example.com", "A", now)
         };
         check(&op);
         check(&GroupRecord { group_id: "g".into(), description: "G".into(), is_everyone: false, is_administrators: false, member_count: 0, external_id: Some("x".into()), created_at: now.into(), updated_at: now.into(), version: 1 });
-        check(&ApiUserRecord {
-            api_user_id: "u".into(),
-            operator_id: "o".into(),
-            username: "hub_x".into(),
-            access_type: "Generic".into(),
-            description: "d".into(),
-            owner_is_administrator: false,
-            owner_is_disabled: false,
-            owner_name: Some("A".into()),
-            created_at: now.into(),
-            last_used_at: Some(now.into()),
-            last_active_at: now.into(),
-            usage: Default::default(),
-            inactive: false,
-            version: 1,
-        });
+        check(&ApiUserRecord { last_used_at: Some(now.into()), ..ApiUserRecord::new("u", "hub_x", &op, "Generic", "d", now) });
         check(&MonitorRecord { monitor_id: "m".into(), name: "M".into(), mode: "Production".into(), is_active: true, created_at: now.into(), updated_at: now.into(), version: 1 });
         check(&ScimTokenRecord { scim_token_id: "t".into(), description: "T".into(), created_at: now.into(), last_used_at: Some(now.into()) });
         let schedule = ScheduleRecord {
@@ -331,7 +316,7 @@ mod tests {
     #[test]
     fn echoed_scim_attributes_are_fields_compared_as_values() {
         let now = "2026-11-30T10:00:00Z";
-        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..OperatorRecord::new("o", "a@example.com", "Ada", now) };
+        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..crate::rules::new_operator("o", "a@example.com", "Ada", now) };
         let same = OperatorRecord { scim: Some(r#"{"name":{"familyName":"L","givenName":"Ada"}}"#.into()), ..a.clone() };
         assert!(updated(&a, &same).is_empty());
         let other = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Grace","familyName":"L"}}"#.into()), ..a.clone() };

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{IdempotencyKey, JsonBody};
+use crate::retry::retrying;
 use crate::state::AppState;
 use crate::views::Versioned;
 
@@ -147,6 +148,72 @@ where
         return Ok(replay);
     }
     Ok(created.into_response())
+}
+
+/// What one attempt of a create answered with a secret (an API user's password, a SCIM token)
+/// prepares for [`create_with_secret`].
+pub struct SecretCreate<V, A, W> {
+    /// The resource without its secret: the answer stored with the creation for a replay (a
+    /// secret is never stored, only its hash is kept).
+    pub replayed: V,
+    /// The `201` body: the resource and, this once, its secret.
+    pub answer: A,
+    pub location: String,
+    /// The resource's version, for the `ETag` (`None`: a resource without one, and no `ETag`).
+    pub version: Option<i64>,
+    /// The store's create, given the idempotency record to put in its transaction.
+    pub write: W,
+}
+
+/// The create sequence of a resource answered with a secret shown once, once for every such
+/// route: the stored answer when the `Idempotency-Key` was used before (422 with another body),
+/// else `attempt` (read, decide, build the record, its secret and its write), its write with the
+/// answer a replay gets (without the secret), all again on fresh data when a concurrent change
+/// won ([`retrying`]); then `201` with the secret, `Location`, the `ETag` of a versioned resource
+/// and `Cache-Control: no-store`, or the answer of a concurrent request with the same key that
+/// won.
+pub async fn create_with_secret<V, A, W, Fut, Attempt>(
+    state: &AppState,
+    caller: &Caller,
+    route: &str,
+    key: IdempotencyKey,
+    fingerprint: String,
+    mut attempt: impl FnMut() -> Attempt,
+) -> ApiResult<Response>
+where
+    V: Serialize,
+    A: Serialize,
+    Attempt: Future<Output = ApiResult<SecretCreate<V, A, W>>>,
+    W: FnOnce(Option<IdempotencyWrite>) -> Fut,
+    Fut: Future<Output = Result<(), StoreError>>,
+{
+    let scope = caller.scope();
+    let idempotency = Idempotency::new(caller, route, key, fingerprint);
+    if let Some(replay) = idempotency.replay(state, &scope).await? {
+        return Ok(replay);
+    }
+    let (idempotency, scope) = (&idempotency, &scope);
+    let created = retrying(|| {
+        let prepared = attempt();
+        async move {
+            let create = prepared.await?;
+            Ok(match idempotency.write(state, scope, &create.replayed, Some(&create.location), create.write).await? {
+                Some(replay) => Err(replay),
+                None => Ok((create.answer, create.location, create.version)),
+            })
+        }
+    })
+    .await?;
+    let (answer, location, version) = match created {
+        Ok(created) => created,
+        Err(replay) => return Ok(replay),
+    };
+    let mut response = match version {
+        Some(version) => Versioned::created(version, answer, location).into_response(),
+        None => (StatusCode::CREATED, [(header::LOCATION, location)], axum::Json(answer)).into_response(),
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 fn replayed(record: IdempotencyRecord) -> Response {

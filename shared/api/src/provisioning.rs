@@ -109,7 +109,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
         admin: OperatorRecord {
             is_administrator: true,
             is_account_administrator: true,
-            ..OperatorRecord::new(admin_id.clone(), email.as_str(), admin_name.as_str(), &now)
+            ..crate::rules::new_operator(admin_id.clone(), email.as_str(), admin_name.as_str(), &now)
         },
         everyone: group(EVERYONE_GROUP_ID, "Everyone"),
         administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),

@@ -1,4 +1,6 @@
-//! Rules that span items: Administrators always keeps an enabled member, and at least one
+//! The product's rules, which the store only carries out: what a new operator starts with, how
+//! many API users and SCIM tokens there may be, which monitors count as production (below); and
+//! the rules that span items: Administrators always keeps an enabled member, and at least one
 //! enabled operator always effectively holds FinancialOperator and one TechnicalContact.
 //!
 //! Each rule has its own version on the account item (`hub_store::RuleVersion`). A change that
@@ -13,12 +15,12 @@
 //! in very many groups watches the permission's grants version instead, which every grant to a
 //! group moves.) See ARCHITECTURE.md, "Invariants".
 
-use hub_store::records::{AccountRecord, OperatorRecord};
+use hub_store::records::{AccountRecord, MonitorRecord, OperatorRecord};
 use hub_store::{AccountScope, PageRequest, Principal, RuleVersion, RulesLock};
 
 use crate::error::{ApiResult, ApiError, Conflict};
 use crate::state::AppState;
-use crate::values::Permission;
+use crate::values::{MonitorMode, Permission};
 
 /// The permissions that must always keep a holder, with the conflict naming each.
 pub const PROTECTED: [(Permission, Conflict); 2] = [
@@ -33,6 +35,49 @@ pub const NEW_OPERATOR_PERMISSIONS: [Permission; 1] = [Permission::AccountAccess
 /// [`NEW_OPERATOR_PERMISSIONS`] as the store writes them.
 pub fn new_operator_grants() -> Vec<&'static str> {
     NEW_OPERATOR_PERMISSIONS.iter().map(Permission::as_str).collect()
+}
+
+/// A new operator as every entry point creates one (`POST /operators`, SCIM, opening an account,
+/// the benchmark's bulk load): Active (on duty), enabled, not an administrator (it joins only
+/// Everyone), no optional setting, schedule, SCIM attribute or sign-in binding; version 1,
+/// created and updated at `now`. Callers override what the request says otherwise with struct
+/// update syntax.
+pub fn new_operator(operator_id: impl Into<String>, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> OperatorRecord {
+    OperatorRecord {
+        operator_id: operator_id.into(),
+        email: email.into(),
+        full_name: full_name.into(),
+        mobile_phone: None,
+        backup_email: None,
+        culture_name: None,
+        time_zone: None,
+        default_dashboard: None,
+        is_on_duty: true,
+        is_administrator: false,
+        is_account_administrator: false,
+        is_disabled: false,
+        schedules: Vec::new(),
+        external_id: None,
+        scim: None,
+        created_at: now.to_owned(),
+        updated_at: now.to_owned(),
+        version: 1,
+        sign_in: None,
+    }
+}
+
+/// The most API users one operator may own (one more is 400 on `operatorId`). The store's
+/// operator delete and Administrators membership changes reach every API user of the operator in
+/// one transaction, so this stays a few.
+pub const MAX_API_USERS_PER_OPERATOR: usize = 10;
+
+/// The most SCIM tokens an account may have (one more is 400 on `description`).
+pub const MAX_SCIM_TOKENS_PER_ACCOUNT: usize = 10;
+
+/// Whether the hub counts a monitor as production (`productionMonitors`): its mode is
+/// `Production`. Every write that moves the count and the maintenance job's recount take it.
+pub fn is_production_monitor(monitor: &MonitorRecord) -> bool {
+    monitor.mode == MonitorMode::Production.as_str()
 }
 
 /// A protected permission's versions: the one its holders' removals take, and the one its grants
@@ -64,10 +109,13 @@ pub enum Removal<'a> {
 /// another removal committed in between and the decision is made again on fresh data (a refusal
 /// never comes from a mix of two states).
 async fn refuse(state: &AppState, scope: &AccountScope, version: RuleVersion, seen: &AccountRecord, conflict: Conflict) -> ApiError {
-    match crate::provisioning::load_account(state, scope).await {
-        Ok(account) if version.of(&account) == version.of(seen) => ApiError::Conflict(conflict),
-        Ok(_) => ApiError::Retry,
-        Err(e) => e,
+    // The account is read from the store here, not with `provisioning::load_account`:
+    // provisioning builds on this module's rules.
+    match state.store.account(scope).await {
+        Ok(Some(account)) if version.of(&account) == version.of(seen) => ApiError::Conflict(conflict),
+        Ok(Some(_)) => ApiError::Retry,
+        Ok(None) => ApiError::NotFound,
+        Err(e) => e.into(),
     }
 }
 
@@ -266,7 +314,7 @@ pub async fn revoke_permission(state: &AppState, scope: &AccountScope, audit: &h
     }
     crate::retry::retrying(|| async {
         // The rule versions are read before the state the checks look at.
-        let account = crate::provisioning::load_account(state, scope).await?;
+        let account = state.store.account(scope).await?.ok_or(ApiError::NotFound)?;
         let name = principal_exists(state, scope, principal).await?;
         let lock = check_protected_holders(state, scope, &Removal::Grant { principal, permission }, &account).await?;
         let event = permission_event(audit, principal, &name, permission, false);
@@ -295,4 +343,24 @@ pub fn assignable_permission(name: &str) -> ApiResult<Permission> {
 pub fn sort_permissions(names: &mut Vec<String>) {
     names.sort_by_key(|n| Permission::ALL.iter().position(|p| p.as_str() == n));
     names.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_production_monitors_count_as_production() {
+        let monitor = |mode: &MonitorMode| MonitorRecord {
+            monitor_id: "m".into(),
+            name: "M".into(),
+            mode: mode.as_str().into(),
+            is_active: true,
+            created_at: "t".into(),
+            updated_at: "t".into(),
+            version: 1,
+        };
+        let counted: Vec<_> = MonitorMode::ALL.iter().filter(|mode| is_production_monitor(&monitor(mode))).collect();
+        assert_eq!(counted, [&MonitorMode::Production]);
+    }
 }

@@ -14,6 +14,10 @@
 //!   Administrators membership changes read it and guard it the same way, so that their single
 //!   transaction reaches every API user of the operator, including one created a moment before.
 //!
+//! How many API users an operator may own is the domain crate's rule; those transactions assume
+//! it is a few (one action per API user and one for the roster on top of at most 8 of their own,
+//! far below DynamoDB's 100 actions).
+//!
 //! Counters: `apiUsersTotal` counts the items, `apiUsersInactive` the items whose stored
 //! `inactive` flag is set (the maintenance job's last verdict). Every create and delete moves them
 //! in its own transaction; a delete is guarded by the flag it read, so the two never drift apart
@@ -30,11 +34,6 @@ use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, PK};
 use crate::records::{ApiUserRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
-
-/// The most API users one operator may own. It bounds the transactions that must reach all of
-/// them (the operator delete, Administrators membership changes: one action per API user and one
-/// for the roster on top of at most 8 of their own, far below DynamoDB's 100).
-pub const MAX_API_USERS_PER_OPERATOR: usize = 10;
 
 /// Attempts of a usage update that collides with a transaction on the same item.
 const AUTH_ATTEMPTS: u64 = 3;
@@ -141,7 +140,7 @@ impl Store {
     /// The roster of an operator and its API user items.
     pub(crate) async fn owner_api_users(&self, scope: &AccountScope, operator_id: &str) -> Result<OwnerApiUsers, StoreError> {
         let roster = self.api_user_roster(scope, operator_id).await?;
-        // At most MAX_API_USERS_PER_OPERATOR reads, at once.
+        // A few reads (the domain crate bounds the roster), at once.
         let items = try_join_all(roster.ids.iter().map(|id| self.api_user(scope, id))).await?;
         Ok(OwnerApiUsers { roster, items: items.into_iter().flatten().collect() })
     }
@@ -354,21 +353,12 @@ mod tests {
 
     #[test]
     fn reads_ask_for_every_attribute_but_the_hash() {
+        // Every optional attribute set: used once.
+        let owner = crate::records::testing::operator("o", "o@example.com", true, false);
         let record = ApiUserRecord {
-            api_user_id: "u".into(),
-            operator_id: "o".into(),
-            username: "hub_x".into(),
-            access_type: "Generic".into(),
-            description: "d".into(),
-            owner_is_administrator: false,
-            owner_is_disabled: false,
-            owner_name: Some("Owner".into()),
-            created_at: "t".into(),
             last_used_at: Some("t".into()),
-            last_active_at: "t".into(),
             usage: [("d20261127".to_owned(), 1)].into_iter().collect(),
-            inactive: false,
-            version: 1,
+            ..ApiUserRecord::new("u", "hub_x", &owner, "Generic", "d", "t")
         };
         let item = api_user_item(&AccountScope::new("a"), &record, "hash").unwrap();
         let projected: Vec<&str> = API_USER_ATTRIBUTES.split(',').map(|a| a.trim().trim_start_matches('#')).collect();

@@ -33,7 +33,7 @@ use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::keys::{AccountScope, EVERYONE_GROUP_ID, Key, PK, Principal, SK};
 use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
-use crate::{MAX_API_USERS_PER_OPERATOR, Store};
+use crate::Store;
 
 /// Items per BatchWriteItem (DynamoDB's limit).
 const BATCH_ITEMS: usize = 25;
@@ -144,9 +144,9 @@ impl Store {
     /// **Benchmark only** (see the module documentation): creates API users as `POST /api-users`
     /// would (the item with its password hash, the owner's roster; counted), in batches. Every
     /// owner must exist with the administrator flag copied on its API users, must have no API
-    /// user yet, and gets at most [`MAX_API_USERS_PER_OPERATOR`].
+    /// user yet, and gets at most `per_owner` (the domain crate's limit, as the route checks it).
     #[doc(hidden)]
-    pub async fn bulk_create_api_users(&self, scope: &AccountScope, users: &[BulkApiUser]) -> Result<(), StoreError> {
+    pub async fn bulk_create_api_users(&self, scope: &AccountScope, users: &[BulkApiUser], per_owner: usize) -> Result<(), StoreError> {
         if users.is_empty() {
             return Ok(());
         }
@@ -158,8 +158,8 @@ impl Store {
             }
             by_owner.entry(user.record.operator_id.as_str()).or_default().push(&user.record);
         }
-        if by_owner.values().any(|owned| owned.len() > MAX_API_USERS_PER_OPERATOR) {
-            return Err(internal(format!("bulk load: an operator owns at most {MAX_API_USERS_PER_OPERATOR} API users")));
+        if by_owner.values().any(|owned| owned.len() > per_owner) {
+            return Err(internal(format!("bulk load: an operator owns at most {per_owner} API users")));
         }
         let account = self.bulk_account(scope).await?;
 
@@ -283,39 +283,25 @@ fn counters_unchanged(account: &AccountRecord) -> (&'static str, Vec<(&'static s
 mod tests {
     use super::*;
     use crate::records::GroupRecord;
+    use crate::records::testing::operator;
     use crate::{ADMINISTRATORS_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
 
     const T: &str = "2026-01-01T00:00:00Z";
     /// What hub-api grants a new operator.
     const GRANTS: &[&str] = &["AccountAccess"];
+    /// How many API users hub-api lets an operator own.
+    const PER_OWNER: usize = 10;
 
-    fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
-        OperatorRecord {
-            is_on_duty: on_duty,
-            is_administrator: admin,
-            is_account_administrator: admin,
-            ..OperatorRecord::new(id, email, format!("Name {id}"), T)
-        }
+    /// The monitors hub-api counts as production.
+    fn production(m: &crate::records::MonitorRecord) -> bool {
+        m.mode == "Production"
     }
 
+    /// An API user of the operator `owner` (enabled, no administrator).
     fn api_user(id: &str, owner: &str, inactive: bool) -> BulkApiUser {
+        let owner = operator(owner, &format!("{owner}@example.com"), true, false);
         BulkApiUser {
-            record: ApiUserRecord {
-                api_user_id: id.into(),
-                operator_id: owner.into(),
-                username: format!("hub_{id}"),
-                access_type: "Generic".into(),
-                description: format!("key {id}"),
-                owner_is_administrator: false,
-                owner_is_disabled: false,
-                owner_name: Some(format!("Name {owner}")),
-                created_at: T.into(),
-                last_used_at: None,
-                last_active_at: T.into(),
-                usage: Default::default(),
-                inactive,
-                version: 1,
-            },
+            record: ApiUserRecord { inactive, ..ApiUserRecord::new(id, format!("hub_{id}"), &owner, "Generic", format!("key {id}"), T) },
             password_hash: format!("hash-{id}"),
         }
     }
@@ -378,7 +364,7 @@ mod tests {
     /// The stored counters and member counts agree with a recount from the items.
     async fn assert_exact(store: &Store, scope: &AccountScope) -> HubCounters {
         let stored = HubCounters::stored(&store.account(scope).await.unwrap().unwrap());
-        let recount = store.recount(scope).await.unwrap();
+        let recount = store.recount(scope, production).await.unwrap();
         assert_eq!(stored, recount.counters);
         for group in &recount.groups {
             assert_eq!(group.stored, group.actual, "memberCount of {}", group.group_id);
@@ -433,7 +419,7 @@ mod tests {
         let ops: Vec<_> = (0..5).map(|i| operator(&format!("o{i}"), &format!("o{i}@example.com"), true, false)).collect();
         store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
         let users: Vec<_> = (0..30).map(|i| api_user(&format!("u{i:02}"), &format!("o{}", i % 3), i % 4 == 0)).collect();
-        store.bulk_create_api_users(&scope, &users).await.unwrap();
+        store.bulk_create_api_users(&scope, &users, PER_OWNER).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.api_users_total, counters.api_users_inactive), (30, 8));
         let roster = store.api_user_roster(&scope, "o1").await.unwrap();
@@ -449,13 +435,13 @@ mod tests {
         assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
 
         // Refused: an owner that already has API users, an unknown owner, an eleventh, a wrong flag.
-        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)]).await, Err(StoreError::Guard(Guard::AlreadyExists))));
-        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)]).await, Err(StoreError::Guard(Guard::ParentMissing))));
+        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)], PER_OWNER).await, Err(StoreError::Guard(Guard::AlreadyExists))));
+        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)], PER_OWNER).await, Err(StoreError::Guard(Guard::ParentMissing))));
         let eleven: Vec<_> = (0..11).map(|i| api_user(&format!("w{i}"), "o3", false)).collect();
-        assert!(store.bulk_create_api_users(&scope, &eleven).await.is_err());
+        assert!(store.bulk_create_api_users(&scope, &eleven, PER_OWNER).await.is_err());
         let mut flagged = api_user("z", "o4", false);
         flagged.record.owner_is_administrator = true;
-        assert!(matches!(store.bulk_create_api_users(&scope, &[flagged]).await, Err(StoreError::Guard(Guard::Version))));
+        assert!(matches!(store.bulk_create_api_users(&scope, &[flagged], PER_OWNER).await, Err(StoreError::Guard(Guard::Version))));
         assert_eq!(assert_exact(&store, &scope).await.api_users_total, 29);
     }
 }

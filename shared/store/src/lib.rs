@@ -41,7 +41,7 @@ mod writes;
 pub use accounts::NewAccount;
 pub use writes::{IdempotencyWrite, RuleVersion, RulesLock};
 pub use audit::{Audit, AuditActor, AuditChange, AuditContext, AuditEvent, AuditFilter, AuditSource, AuditTarget, action_target_type};
-pub use api_users::{ApiUserAuth, ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
+pub use api_users::{ApiUserAuth, ApiUserFilter};
 pub use items::ApiUserRoster;
 pub use account_updates::AccountSettings;
 /// Benchmark and test seeding (feature `bulk`); see `bulk.rs`.
@@ -59,7 +59,7 @@ pub use error::{Guard, StoreError};
 pub use grants::Holders;
 pub use maintenance::{ActivityRefresh, CounterRepair, GroupCount, HubCounters, Recount};
 pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
-pub use monitors::{MonitorAuthorization, PRODUCTION_MODE};
+pub use monitors::{CountsAsProduction, MonitorAuthorization};
 pub use groups::MAX_MEMBERS_PER_ADD;
 pub use operators::OperatorFilter;
-pub use scim_tokens::{MAX_SCIM_TOKENS_PER_ACCOUNT, ScimTokenRoster};
+pub use scim_tokens::ScimTokenRoster;

@@ -17,6 +17,7 @@ use crate::writes::{AccountChange, Counter};
 use crate::db::{n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::AccountScope;
+use crate::monitors::CountsAsProduction;
 use crate::records::{AccountRecord, GroupRecord, MonitorRecord, OperatorRecord, decode};
 use crate::Store;
 
@@ -180,10 +181,10 @@ impl Store {
     }
 
     /// Recounts every hub counter and every group's member count from the items (strongly
-    /// consistent Queries of the account's partition). Groups are read before their members, so
-    /// that a member count repaired with [`Store::repair_member_count`] is refused if the group
-    /// changed after it was read.
-    pub async fn recount(&self, scope: &AccountScope) -> Result<Recount, StoreError> {
+    /// consistent Queries of the account's partition), `productionMonitors` as the monitors
+    /// `production` counts. Groups are read before their members, so that a member count repaired
+    /// with [`Store::repair_member_count`] is refused if the group changed after it was read.
+    pub async fn recount(&self, scope: &AccountScope, production: CountsAsProduction) -> Result<Recount, StoreError> {
         let groups = self.query_all(scope, scope.groups_prefix()).await?;
         let (operators, members, api_users, monitors) = tokio::try_join!(
             self.query_all(scope, scope.operators_prefix()),
@@ -219,7 +220,7 @@ impl Store {
         for item in monitors {
             let m: MonitorRecord = decode(item)?;
             counters.monitors_total += 1;
-            counters.production_monitors += i64::from(m.mode == crate::monitors::PRODUCTION_MODE);
+            counters.production_monitors += i64::from(production(&m));
         }
         Ok(Recount { counters, groups: group_counts })
     }

@@ -3,7 +3,9 @@
 //! Items (all in the account's partition):
 //! - `MONITOR#<monitorId>`: the monitor, listed by name on [`Index::ByName`]
 //!   (`<partition>#MONITORS`). The account's `monitorsTotal` and `productionMonitors` change in the
-//!   same transaction as every create, mode change and delete.
+//!   same transaction as every create, mode change and delete. Which monitors count as production
+//!   is the domain crate's rule: every write that moves the count, and the maintenance job's
+//!   recount, takes it as a [`CountsAsProduction`].
 //! - `MONAUTH#<monitorId>#<authorizationId>`: one level held by one principal on the monitor. A
 //!   monitor's authorizations are one Query; the item behind an `authorizationId` is one GetItem.
 //! - `AUTHOF#<OPERATOR|GROUP>#<principalId>#<monitorId>#<level>`: the same authorization listed
@@ -27,8 +29,9 @@ use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::{MonitorRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
-/// The mode whose monitors `productionMonitors` counts.
-pub const PRODUCTION_MODE: &str = "Production";
+/// Whether `productionMonitors` counts a monitor: the domain crate's rule, given to every write
+/// that moves the count and to the recount, so that they all count alike.
+pub type CountsAsProduction = fn(&MonitorRecord) -> bool;
 
 /// Monitors whose authorizations are read at the same time by one overview page.
 const AUTHORIZATION_READS_IN_FLIGHT: usize = 8;
@@ -42,10 +45,6 @@ pub struct MonitorAuthorization {
     /// `ViewMonitorData`, `ViewMonitor` or `EditMonitor`.
     pub authorization_type: String,
     pub principal: Principal,
-}
-
-fn production(m: &MonitorRecord) -> i64 {
-    i64::from(m.mode == PRODUCTION_MODE)
 }
 
 fn monitor_item(scope: &AccountScope, m: &MonitorRecord) -> Result<Item, StoreError> {
@@ -133,33 +132,34 @@ impl Store {
         Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
     }
 
-    /// Registers a monitor, counted in the same transaction.
-    pub async fn create_monitor(&self, scope: &AccountScope, m: &MonitorRecord, idempotency: Option<&IdempotencyWrite>, audit: &crate::Audit) -> Result<(), StoreError> {
+    /// Registers a monitor, counted in the same transaction (in `productionMonitors` if
+    /// `production` says so).
+    pub async fn create_monitor(&self, scope: &AccountScope, m: &MonitorRecord, production: CountsAsProduction, idempotency: Option<&IdempotencyWrite>, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
         // First, so that a concurrent retry with the same key is reported as such.
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
         }
         audit.apply(&mut tx, scope)?;
-        AccountChange::default().add(Counter::MonitorsTotal, 1).add(Counter::ProductionMonitors, production(m)).apply(&mut tx, scope);
+        AccountChange::default().add(Counter::MonitorsTotal, 1).add(Counter::ProductionMonitors, i64::from(production(m))).apply(&mut tx, scope);
         tx.put(monitor_item(scope, m)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         self.commit(tx).await
     }
 
-    /// Replaces `old` by `new` if nobody changed it in between, moving `productionMonitors` with a
-    /// mode change.
-    pub async fn update_monitor(&self, scope: &AccountScope, old: &MonitorRecord, new: &MonitorRecord, audit: &crate::Audit) -> Result<(), StoreError> {
+    /// Replaces `old` by `new` if nobody changed it in between, moving `productionMonitors` when
+    /// `production` counts one and not the other.
+    pub async fn update_monitor(&self, scope: &AccountScope, old: &MonitorRecord, new: &MonitorRecord, production: CountsAsProduction, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         tx.put(monitor_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
-        AccountChange::default().add(Counter::ProductionMonitors, production(new) - production(old)).apply(&mut tx, scope);
+        AccountChange::default().add(Counter::ProductionMonitors, i64::from(production(new)) - i64::from(production(old))).apply(&mut tx, scope);
         self.commit(tx).await
     }
 
     /// Deletes a monitor as read (its version guards the delete and the counters), then its
     /// authorizations.
-    pub async fn delete_monitor(&self, scope: &AccountScope, m: &MonitorRecord, audit: &crate::Audit) -> Result<(), StoreError> {
-        self.begin_monitor_delete(scope, m, audit).await?;
+    pub async fn delete_monitor(&self, scope: &AccountScope, m: &MonitorRecord, production: CountsAsProduction, audit: &crate::Audit) -> Result<(), StoreError> {
+        self.begin_monitor_delete(scope, m, production, audit).await?;
         self.finish_monitor_delete(scope, &m.monitor_id).await
     }
 
@@ -167,11 +167,11 @@ impl Store {
     /// marker. From then on no authorization can be granted on it (grants check that the monitor
     /// exists in their transaction), so the authorizations that are left are exactly those to
     /// remove.
-    pub async fn begin_monitor_delete(&self, scope: &AccountScope, m: &MonitorRecord, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn begin_monitor_delete(&self, scope: &AccountScope, m: &MonitorRecord, production: CountsAsProduction, audit: &crate::Audit) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         tx.delete(&scope.monitor(&m.monitor_id), Some("#version = :seen"), vec![(":seen", n(m.version))], Some(Guard::Version));
-        AccountChange::default().add(Counter::MonitorsTotal, -1).add(Counter::ProductionMonitors, -production(m)).apply(&mut tx, scope);
+        AccountChange::default().add(Counter::MonitorsTotal, -1).add(Counter::ProductionMonitors, -i64::from(production(m))).apply(&mut tx, scope);
         let mut marker = key_item(&scope.monitor_pending_delete(&m.monitor_id));
         marker.insert("monitorId".into(), s(&m.monitor_id));
         tx.put(marker, None, vec![], None);

@@ -248,9 +248,9 @@ impl Store {
     /// The first, atomic step of [`Store::delete_operator`]; what it leaves pending is finished by
     /// [`Store::finish_delete`].
     ///
-    /// The operator's API users (at most [`crate::api_users::MAX_API_USERS_PER_OPERATOR`]) go in
-    /// this first transaction, guarded by the roster read just before: their credentials stop
-    /// working the moment the operator is gone.
+    /// The operator's API users (a few: the domain crate bounds them) go in this first
+    /// transaction, guarded by the roster read just before: their credentials stop working the
+    /// moment the operator is gone.
     ///
     /// The delete's audit event is written here, with the user-visible change: the later steps
     /// (and a retry or the maintenance job finishing them) write none, so it is written once.

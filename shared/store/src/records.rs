@@ -62,6 +62,7 @@ pub struct AccountRecord {
     pub technical_contact_grants_version: i64,
 }
 
+/// An operator. What a new one starts with is the domain crate's rule, not the store's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorRecord {
@@ -100,35 +101,6 @@ pub struct OperatorRecord {
     /// the item keep it as read (the binding moves `version`). Never part of the API resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_in: Option<SignInBinding>,
-}
-
-impl OperatorRecord {
-    /// A new operator as every entry point creates one: Active, enabled, not an administrator, no
-    /// optional setting, schedule, SCIM attribute or sign-in binding; version 1, created and
-    /// updated at `now`. Callers override what differs with struct update syntax.
-    pub fn new(operator_id: impl Into<String>, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> Self {
-        Self {
-            operator_id: operator_id.into(),
-            email: email.into(),
-            full_name: full_name.into(),
-            mobile_phone: None,
-            backup_email: None,
-            culture_name: None,
-            time_zone: None,
-            default_dashboard: None,
-            is_on_duty: true,
-            is_administrator: false,
-            is_account_administrator: false,
-            is_disabled: false,
-            schedules: Vec::new(),
-            external_id: None,
-            scim: None,
-            created_at: now.to_owned(),
-            updated_at: now.to_owned(),
-            version: 1,
-            sign_in: None,
-        }
-    }
 }
 
 /// Who signs in as an operator: the `iss` and `sub` of the identity provider's token that first
@@ -227,6 +199,38 @@ pub struct ApiUserRecord {
     pub version: i64,
 }
 
+impl ApiUserRecord {
+    /// A new API user of `owner` (as read) as its create writes it: the owner's id, flags and
+    /// name copied (the create's transaction checks that they still hold), never used (no
+    /// `lastUsedAt`, an empty `usage`, which the authentication's update counts in), last active
+    /// at its creation and so not inactive; version 1.
+    pub fn new(
+        api_user_id: impl Into<String>,
+        username: impl Into<String>,
+        owner: &OperatorRecord,
+        access_type: impl Into<String>,
+        description: impl Into<String>,
+        now: &str,
+    ) -> Self {
+        ApiUserRecord {
+            api_user_id: api_user_id.into(),
+            operator_id: owner.operator_id.clone(),
+            username: username.into(),
+            access_type: access_type.into(),
+            description: description.into(),
+            owner_is_administrator: owner.is_administrator,
+            owner_is_disabled: owner.is_disabled,
+            owner_name: Some(owner.full_name.clone()),
+            created_at: now.to_owned(),
+            last_used_at: None,
+            last_active_at: now.to_owned(),
+            usage: Default::default(),
+            inactive: false,
+            version: 1,
+        }
+    }
+}
+
 /// A SCIM token (its `tokenHash` is on the item but, like an API user's password hash, never read
 /// back).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,4 +262,20 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
 ) -> Result<T, crate::StoreError> {
     Ok(serde_dynamo::from_item(item)?)
+}
+
+/// Records for the store's tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::OperatorRecord;
+
+    /// An operator as its item stores it, named `Name <id>` (what is left out is unset).
+    pub(crate) fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
+        serde_json::from_value(serde_json::json!({
+            "operatorId": id, "email": email, "fullName": format!("Name {id}"), "isOnDuty": on_duty,
+            "isAdministrator": admin, "isAccountAdministrator": admin, "createdAt": "2026-01-01T00:00:00Z",
+            "updatedAt": "2026-01-01T00:00:00Z", "version": 1,
+        }))
+        .unwrap()
+    }
 }

@@ -6,7 +6,8 @@
 //!   ([`Store::authenticate_scim_token`]): the hash must match, and the same request sets
 //!   `lastUsedAt`.
 //! - `SCIMTOKENS`: the account's roster (the ids and a `version`), read by a create to bound the
-//!   number of tokens and guarded in its transaction, so that racing creates cannot exceed it.
+//!   number of tokens (the bound is the domain crate's rule) and guarded in its transaction, so
+//!   that racing creates cannot exceed it.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -17,9 +18,6 @@ use crate::error::{Guard, StoreError, classify};
 use crate::keys::{AccountScope, PK};
 use crate::records::{ScimTokenRecord, decode};
 use crate::Store;
-
-/// The most SCIM tokens an account may have.
-pub const MAX_SCIM_TOKENS_PER_ACCOUNT: usize = 10;
 
 const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #createdAt, #lastUsedAt";
 
@@ -42,7 +40,7 @@ impl Store {
         Ok(ScimTokenRoster { ids, version: Some(version) })
     }
 
-    /// Every SCIM token of the account (at most [`MAX_SCIM_TOKENS_PER_ACCOUNT`]), oldest first.
+    /// Every SCIM token of the account (a few: the domain crate bounds them), oldest first.
     pub async fn scim_tokens(&self, scope: &AccountScope) -> Result<Vec<ScimTokenRecord>, StoreError> {
         let items = self.query_all_projected(scope, scope.scim_tokens_prefix(), Some(SCIM_TOKEN_ATTRIBUTES)).await?;
         items.into_iter().map(decode).collect()

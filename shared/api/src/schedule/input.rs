@@ -258,26 +258,12 @@ impl ScheduleRule {
             };
             match mode {
                 "Daily" => window.map(|window| ScheduleRule::Daily { window }),
-                "Weekly" => {
-                    let week_day = value(
-                        &mut errors,
-                        "weekDay",
-                        input.week_day.as_deref().map(parse_weekday),
-                    );
-                    week_day
-                        .zip(window)
-                        .map(|(week_day, window)| ScheduleRule::Weekly { week_day, window })
-                }
-                _ => {
-                    let month_day = value(
-                        &mut errors,
-                        "monthDay",
-                        input.month_day.as_ref().map(parse_month_day),
-                    );
-                    month_day
-                        .zip(window)
-                        .map(|(month_day, window)| ScheduleRule::Monthly { month_day, window })
-                }
+                "Weekly" => value(&mut errors, "weekDay", input.week_day.as_deref().map(parse_weekday))
+                    .zip(window)
+                    .map(|(week_day, window)| ScheduleRule::Weekly { week_day, window }),
+                _ => value(&mut errors, "monthDay", input.month_day.as_ref().map(parse_month_day))
+                    .zip(window)
+                    .map(|(month_day, window)| ScheduleRule::Monthly { month_day, window }),
             }
         };
 

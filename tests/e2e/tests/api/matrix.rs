@@ -197,7 +197,7 @@ pub(crate) async fn fixture(app: &TestApp, admin: &Who) -> Ids {
     let api_user = post("/api-users".into(), json!({"description": format!("Fixture {n}"), "operatorId": operator})).await.str("apiUserId");
     // Keep the account under its bound of SCIM tokens: earlier fixtures' tokens are not needed.
     let tokens = call(app, admin, Method::GET, "/scim-tokens", None).await.expect(200);
-    if tokens.items().len() >= hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT - 1 {
+    if tokens.items().len() >= hub_api::rules::MAX_SCIM_TOKENS_PER_ACCOUNT - 1 {
         for old in tokens.items() {
             let id = old["scimTokenId"].as_str().unwrap_or_default();
             call(app, admin, Method::DELETE, &format!("/scim-tokens/{id}"), None).await.expect(204);

@@ -568,7 +568,7 @@ async fn a_monitor_with_many_authorizations_and_a_half_done_delete_are_cleaned_u
     let half = create_monitor(&app, json!({"name": "Half"})).await;
     grant(&app, &half, json!({"authorizationType": "EditMonitor", "groupId": groups[0]})).await.expect(201);
     let record = app.state.store.monitor(&scope, &half).await.unwrap().unwrap();
-    app.state.store.begin_monitor_delete(&scope, &record, &crate::fixture_event("monitor.deleted")).await.unwrap();
+    app.state.store.begin_monitor_delete(&scope, &record, hub_api::rules::is_production_monitor, &crate::fixture_event("monitor.deleted")).await.unwrap();
     app.call(Method::GET, &format!("/monitors/{half}"), None).await.expect_problem(404, "not_found");
     app.call(Method::GET, &format!("/monitors/{half}/authorizations"), None).await.expect_problem(404, "not_found");
     grant(&app, &half, json!({"authorizationType": "EditMonitor", "groupId": groups[1]})).await.expect_problem(404, "not_found");
@@ -582,7 +582,7 @@ async fn a_monitor_with_many_authorizations_and_a_half_done_delete_are_cleaned_u
     let third = create_monitor(&app, json!({"name": "Third"})).await;
     grant(&app, &third, json!({"authorizationType": "ViewMonitor", "groupId": groups[2]})).await.expect(201);
     let record = app.state.store.monitor(&scope, &third).await.unwrap().unwrap();
-    app.state.store.begin_monitor_delete(&scope, &record, &crate::fixture_event("monitor.deleted")).await.unwrap();
+    app.state.store.begin_monitor_delete(&scope, &record, hub_api::rules::is_production_monitor, &crate::fixture_event("monitor.deleted")).await.unwrap();
     assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 1);
     assert!(app.state.store.authorizations_on_monitor(&scope, &third, &hub_store::Principal::Group(groups[2].clone())).await.unwrap().is_empty());
     assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 0);

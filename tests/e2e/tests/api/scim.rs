@@ -43,7 +43,7 @@ fn expect_scim_error(reply: &Reply, status: u16, scim_type: Option<&str>) {
 
 async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
     let stored = HubCounters::stored(&app.account_record(account_id).await);
-    let recount = app.state.store.recount(&AccountScope::new(account_id)).await.unwrap();
+    let recount = app.state.store.recount(&AccountScope::new(account_id), hub_api::rules::is_production_monitor).await.unwrap();
     assert_eq!(stored, recount.counters, "stored counters vs a recount");
     for g in &recount.groups {
         assert_eq!(g.stored, g.actual, "memberCount of {}", g.group_id);
@@ -395,7 +395,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
         let operators: Vec<_> = (0..size)
             .map(|i| {
                 let now = "2026-11-30T10:00:00Z".to_owned();
-                hub_store::records::OperatorRecord::new(hub_api::values::new_id(), format!("op{i:05}@size{size}.example"), format!("Operator {i:05}"), &now)
+                hub_api::rules::new_operator(hub_api::values::new_id(), format!("op{i:05}@size{size}.example"), format!("Operator {i:05}"), &now)
             })
             .collect();
         app.state.store.bulk_create_operators(&scope, &operators, &hub_api::rules::new_operator_grants()).await.unwrap();

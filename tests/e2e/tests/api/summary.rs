@@ -319,7 +319,7 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
     OperatorRecord {
         is_on_duty,
         schedules,
-        ..OperatorRecord::new(hub_api::values::new_id(), format!("bulk{i:05}@example.com"), format!("Bulk Operator {i:05}"), &rfc3339(now))
+        ..hub_api::rules::new_operator(hub_api::values::new_id(), format!("bulk{i:05}@example.com"), format!("Bulk Operator {i:05}"), &rfc3339(now))
     }
 }
 
