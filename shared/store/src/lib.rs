@@ -25,6 +25,7 @@ mod error;
 mod grants;
 mod groups;
 mod idempotency;
+pub mod ids;
 mod items;
 mod lookups;
 mod maintenance;
@@ -51,6 +52,7 @@ pub use bulk::BulkApiUser;
 pub use client::StoreConfig;
 pub use counter::RequestCounter;
 pub use cursor::InvalidCursor;
+pub use ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 pub use db::{Page, PageRequest, Store};
 pub(crate) use db::QuerySpec;
 #[cfg(feature = "embedded")]
