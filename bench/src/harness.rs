@@ -226,7 +226,7 @@ pub async fn seed_operators(store: &Store, account: &ProvisionedAccount, ops: Ve
     let scope = AccountScope::new(&account.account_id);
     let started = Instant::now();
     for load in ops.chunks(5_000) {
-        store.bulk_create_operators(&scope, load).await.expect("bulk operators");
+        store.bulk_create_operators(&scope, load, &hub_api::rules::new_operator_grants()).await.expect("bulk operators");
     }
     (ops, started.elapsed())
 }
@@ -241,7 +241,7 @@ pub async fn seed_operators_one_by_one(store: &Store, account: &ProvisionedAccou
             let scope = scope.clone();
             async move {
                 let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: op.operator_id.clone(), name: Some(op.full_name.clone()) });
-                store.create_operator(&scope, op, None, &audit).await
+                store.create_operator(&scope, op, &hub_api::rules::new_operator_grants(), None, &audit).await
             }
         })
         .await

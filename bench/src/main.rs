@@ -43,13 +43,16 @@ struct Cli {
     #[arg(long, global = true)]
     no_build: bool,
     /// Events of the largest audit log (part 7). Above 100,000 the embedded DynamoDB keeps the
-    /// table in a file (in memory a million would need some 50 GB; BENCHMARKS.md, part 7).
+    /// table in a file (a million takes some 21 GB; BENCHMARKS.md, part 7).
     #[arg(long, global = true, default_value_t = 100_000)]
     audit_events: usize,
     /// The audit log sizes of part 7, comma-separated (default: 100, 10,000 and
     /// `--audit-events`).
     #[arg(long, global = true, value_delimiter = ',')]
     audit_sizes: Vec<usize>,
+    /// Stop seeding part 7's logs after this many minutes and measure the sizes reached.
+    #[arg(long, global = true)]
+    audit_seed_minutes: Option<u64>,
 }
 
 #[derive(Subcommand, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +116,7 @@ fn main() {
                 (false, true) => vec![100, 10_000, cli.audit_events],
                 (false, false) => cli.audit_sizes.clone(),
             };
-            audit::run(&mut report, &sizes).await;
+            audit::run(&mut report, &sizes, cli.audit_seed_minutes).await;
         }
     });
     report.line(format!("\n_total {:.0} s_", started.elapsed().as_secs_f64()));

@@ -130,7 +130,7 @@ pub async fn create(
     let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /operators", key, body.fingerprint, created, |idem| async move {
-        store.create_operator(&scope, &record, idem.as_ref(), &audit).await
+        store.create_operator(&scope, &record, &hub_api::rules::new_operator_grants(), idem.as_ref(), &audit).await
     })
     .await
 }

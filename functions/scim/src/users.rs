@@ -243,7 +243,7 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
     let body = json_body(req).await?;
     let record = from_scim(&body, None, &state.clock.now_rfc3339())?;
     let audit = hub_api::audit::event(&auth.audit(&state), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
-    state.store.create_operator(&auth.0.scope(), &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
+    state.store.create_operator(&auth.0.scope(), &record, &hub_api::rules::new_operator_grants(), None, &audit).await.map_err(hub_api::ApiError::from)?;
     answer(&state, &auth, &base, record, StatusCode::CREATED, &Projection::default()).await
 }
 

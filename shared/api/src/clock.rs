@@ -32,6 +32,10 @@ impl std::fmt::Debug for Clock {
     }
 }
 
+/// The one wire and storage format of the server's own instants (created, updated, last used,
+/// `now`): RFC 3339 UTC with whole seconds, fixed width, so that stored values sort as text.
+/// (Audit events carry milliseconds, [`crate::audit::event_time`]; a schedule's bounds are the
+/// caller's instants and keep their fraction, `schedule::record`.)
 pub fn format_timestamp(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }

@@ -212,8 +212,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// The most characters an `Idempotency-Key` may have.
-pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 255;
+pub use crate::values::IDEMPOTENCY_KEY_MAX_CHARS;
 
 /// The `Idempotency-Key` header of a create (1-255 visible ASCII characters).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,7 +23,7 @@ impl<T> Collection<T> {
 }
 
 pub const DEFAULT_LIMIT: i64 = 25;
-pub const MAX_LIMIT: i64 = 100;
+pub use crate::values::MAX_LIMIT;
 
 /// Validated `limit` (1-100, default 25) and `cursor`.
 pub fn page_request<'a>(limit: Option<i64>, cursor: Option<&'a str>) -> Result<hub_store::PageRequest<'a>, ApiError> {

@@ -177,7 +177,7 @@ fn uniform_parameter(parameter: &utoipa::openapi::path::Parameter) -> Option<Ref
         (ParameterIn::Header, "Idempotency-Key") => Some(
             utoipa::openapi::ObjectBuilder::new()
                 .schema_type(Type::String)
-                .pattern(Some(format!("^[!-~]{{1,{}}}$", crate::extract::IDEMPOTENCY_KEY_MAX_CHARS)))
+                .pattern(Some(format!("^[!-~]{{1,{}}}$", crate::values::IDEMPOTENCY_KEY_MAX_CHARS)))
                 .into(),
         ),
         (ParameterIn::Query, "limit") => Some(
@@ -185,7 +185,7 @@ fn uniform_parameter(parameter: &utoipa::openapi::path::Parameter) -> Option<Ref
                 .schema_type(Type::Integer)
                 .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64)))
                 .minimum(Some(1))
-                .maximum(Some(crate::lists::MAX_LIMIT))
+                .maximum(Some(crate::values::MAX_LIMIT))
                 .into(),
         ),
         _ => None,

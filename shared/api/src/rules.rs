@@ -26,6 +26,15 @@ pub const PROTECTED: [(Permission, Conflict); 2] = [
     (Permission::TechnicalContact, Conflict::LastTechnicalContact),
 ];
 
+/// What a new operator holds, whoever creates it (`POST /operators`, SCIM, the benchmark's
+/// bulk load): access to the account, nothing more.
+pub const NEW_OPERATOR_PERMISSIONS: [Permission; 1] = [Permission::AccountAccess];
+
+/// [`NEW_OPERATOR_PERMISSIONS`] as the store writes them.
+pub fn new_operator_grants() -> Vec<&'static str> {
+    NEW_OPERATOR_PERMISSIONS.iter().map(Permission::as_str).collect()
+}
+
 /// A protected permission's versions: the one its holders' removals take, and the one its grants
 /// move. `None` for a permission no rule protects.
 pub fn rule_versions(permission: Permission) -> Option<(RuleVersion, RuleVersion)> {

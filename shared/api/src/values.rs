@@ -530,6 +530,13 @@ macro_rules! enum_schema {
 enum_schema!(CultureName, "CultureName", "A supported UI culture.");
 enum_schema!(Permission, "Permission", "A system-wide permission.");
 
+/// The most items one page of a list holds (`limit`), for the lists' parser and the document.
+pub const MAX_LIMIT: i64 = 100;
+
+/// The most characters an `Idempotency-Key` may have (visible ASCII only), for the extractor and
+/// the document.
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 255;
+
 #[cfg(test)]
 mod tests {
     use super::*;

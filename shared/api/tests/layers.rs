@@ -1,13 +1,10 @@
 //! hub-api's modules keep the layers ARCHITECTURE.md draws: a module uses modules of its own
 //! layer or lower ones, never a higher one, and no modules refer to each other in a loop.
 
-#[path = "support/layering.rs"]
-mod layering;
-
 use std::path::Path;
 
 /// hub-api's layers, lowest first (ARCHITECTURE.md, "hub-api's layers").
-const LAYERS: &[(&str, &[&str])] = &[
+const LAYERS: &[hub_layers::Layer<'_>] = &[
     (
         "values",
         &[
@@ -33,15 +30,28 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("entry", &["http", "routes", "lambda"]),
 ];
 
+/// Fails with every violation when the modules under `dir` (below the crate) leave `layers`.
+fn assert_layers(dir: &str, layers: &[hub_layers::Layer<'_>], what: &str) {
+    let problems = hub_layers::violations(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), layers);
+    assert!(problems.is_empty(), "{what}'s layering (ARCHITECTURE.md):\n{}", problems.join("\n"));
+}
+
 #[test]
 fn hub_api_modules_keep_their_layers() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let problems = layering::violations(&src, LAYERS);
-    assert!(
-        problems.is_empty(),
-        "hub-api's layering (ARCHITECTURE.md):\n{}",
-        problems.join("\n")
-    );
+    assert_layers("src", LAYERS, "hub-api");
+}
+
+/// The parts of `schedule` (`src/schedule/`), lowest first (ARCHITECTURE.md, "hub-api's
+/// layers"): the same rule one level down.
+const SCHEDULE_LAYERS: &[hub_layers::Layer<'_>] = &[
+    ("schedule model", &["model"]),
+    ("schedule input and evaluation", &["input", "evaluate", "view"]),
+    ("schedule record", &["record"]),
+];
+
+#[test]
+fn the_parts_of_schedule_keep_their_layers() {
+    assert_layers("src/schedule", SCHEDULE_LAYERS, "schedule");
 }
 
 #[test]
@@ -55,7 +65,7 @@ fn architecture_md_names_every_module_of_hub_api() {
         .nth(1)
         .expect("ARCHITECTURE.md has a section \"### hub-api's layers\"");
     let section = section.split("\n## ").next().unwrap_or(section);
-    for (layer, modules) in LAYERS {
+    for (layer, modules) in LAYERS.iter().chain(SCHEDULE_LAYERS) {
         for m in *modules {
             assert!(
                 section.contains(&format!("| `{m}` | {layer} |")),
@@ -63,49 +73,4 @@ fn architecture_md_names_every_module_of_hub_api() {
             );
         }
     }
-}
-
-/// The scan itself, on a small crate written for the purpose: it sees references through
-/// `use`, paths, groups, `super::` and root re-exports, and ignores comments, literals and tests.
-#[test]
-fn the_scan_finds_upward_references_and_loops() {
-    let dir = std::env::temp_dir().join(format!("hub-api-layering-{}", std::process::id()));
-    let src = dir.join("src");
-    std::fs::create_dir_all(src.join("c")).unwrap();
-    let write = |name: &str, text: &str| std::fs::write(src.join(name), text).unwrap();
-    write(
-        "lib.rs",
-        "pub mod a;\npub mod b;\npub mod c;\npub use c::{Thing, Other as O};\n",
-    );
-    write(
-        "a.rs",
-        "// crate::b in a comment\nconst S: &str = \"crate::b\";\nconst R: &str = r#\"crate::b\"#;\nconst Q: char = '\"';\n#[cfg(test)]\nmod tests { use crate::b; }\npub fn f() {}\n",
-    );
-    write("b.rs", "use crate::{a::f, c::{self}};\nuse super::Thing;\n");
-    write("c/mod.rs", "mod inner;\n");
-    write(
-        "c/inner.rs",
-        "fn g<'a>(x: &'a str) -> &'a str { crate::b::h(); x }\n",
-    );
-    let refs = layering::module_references(&src);
-    let names = |m: &str| refs[m].iter().cloned().collect::<Vec<_>>();
-    assert_eq!(names("a"), Vec::<String>::new());
-    assert_eq!(names("b"), vec!["a", "c"]);
-    assert_eq!(names("c"), vec!["b"]);
-
-    assert_eq!(
-        layering::violations(&src, &[("low", &["a"]), ("high", &["b", "c"])]),
-        vec!["modules refer to each other in a loop: b → c"]
-    );
-    let upward = layering::violations(&src, &[("low", &["a", "c"]), ("high", &["b"])]);
-    assert!(
-        upward.contains(&"`c` (layer `low`) uses `b` of the higher layer `high`".to_owned()),
-        "{upward:?}"
-    );
-    let unplaced = layering::violations(&src, &[("all", &["a", "b"])]);
-    assert!(
-        unplaced.iter().any(|p| p.contains("`c` is in no layer")),
-        "{unplaced:?}"
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

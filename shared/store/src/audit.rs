@@ -430,3 +430,33 @@ impl Store {
         Ok(events)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexes project exactly what a page decodes: a field added to the event and not to
+    /// [`crate::keys::AUDIT_PROJECTED`] would be missing from every filtered page.
+    #[test]
+    fn the_indexes_project_every_field_of_the_event_and_no_key() {
+        let ctx = AuditContext {
+            request_id: "r".into(),
+            source: AuditSource::Api,
+            actor: AuditActor { kind: "Operator".into(), id: "o".into(), name: Some("O".into()), api_user_id: Some("u".into()), api_user_name: Some("U".into()) },
+            at: "2026-11-30T10:00:00.000Z".into(),
+            expires_at: 1,
+        };
+        let target = AuditTarget { kind: "Operator".into(), id: "t".into(), name: None };
+        let changes = vec![AuditChange { field: "fullName".into(), old: serde_json::json!("a"), new: serde_json::json!("b") }];
+        let event = AuditEvent::new(&ctx, "e".into(), "operator.updated", target, changes);
+        let item = event_item(&AccountScope::new("acc"), &event, 1).unwrap();
+        let mut projected: Vec<&str> = crate::keys::AUDIT_PROJECTED.to_vec();
+        projected.sort_unstable();
+        let mut fields: Vec<&str> = item.keys().map(String::as_str).filter(|k| !k.starts_with("GSI") && ![crate::keys::PK, crate::keys::SK, crate::table::TTL_ATTRIBUTE].contains(k)).collect();
+        fields.sort_unstable();
+        assert_eq!(fields, projected);
+        // A projected item decodes into the same event.
+        let entry: Item = item.into_iter().filter(|(k, _)| crate::keys::AUDIT_PROJECTED.contains(&k.as_str()) || k.starts_with("GSI4")).collect();
+        assert_eq!(decode_event(entry).unwrap(), event);
+    }
+}

@@ -79,11 +79,11 @@ impl Store {
 
     /// **Benchmark only** (see the module documentation): creates `operators` as
     /// `POST /operators` would (the operator, its email reservation, its membership of Everyone,
-    /// its `AccountAccess` grant; counted), in batches. Refuses administrators (their membership
+    /// the `grants` it is given; counted), in batches. Refuses administrators (their membership
     /// of Administrators is a transaction's business), duplicates and existing keys, and a load
     /// past the operator limit.
     #[doc(hidden)]
-    pub async fn bulk_create_operators(&self, scope: &AccountScope, operators: &[OperatorRecord]) -> Result<(), StoreError> {
+    pub async fn bulk_create_operators(&self, scope: &AccountScope, operators: &[OperatorRecord], grants: &[&str]) -> Result<(), StoreError> {
         if operators.is_empty() {
             return Ok(());
         }
@@ -111,7 +111,9 @@ impl Store {
             let mut tx = self.tx();
             crate::items::put_new_operator_items(&mut tx, scope, op)?;
             crate::items::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
-            crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+            for permission in grants {
+                crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
+            }
             items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?);
         }
         self.refuse_existing(&items).await?;
@@ -284,6 +286,8 @@ mod tests {
     use crate::{ADMINISTRATORS_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
 
     const T: &str = "2026-01-01T00:00:00Z";
+    /// What hub-api grants a new operator.
+    const GRANTS: &[&str] = &["AccountAccess"];
 
     fn operator(id: &str, email: &str, on_duty: bool, admin: bool) -> OperatorRecord {
         OperatorRecord {
@@ -386,14 +390,14 @@ mod tests {
     async fn bulk_operators_are_the_items_of_real_creates_and_counted_once() {
         let (_db, store, scope) = account(100).await;
         let ops: Vec<_> = (0..60).map(|i| operator(&format!("op{i:03}"), &format!("Op{i}@Example.com"), i % 3 != 0, false)).collect();
-        store.bulk_create_operators(&scope, &ops).await.unwrap();
+        store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.operators_total, counters.operators_active), (61, 41));
         // Exactly what a real create writes: a real create next to them is counted the same way,
         // and the bulk operators are found by the routes' reads.
         let real = operator("real", "real@example.com", true, false);
         let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", crate::AuditTarget { kind: "Operator".into(), id: real.operator_id.clone(), name: Some(real.full_name.clone()) });
-        store.create_operator(&scope, &real, None, &audit).await.unwrap();
+        store.create_operator(&scope, &real, GRANTS, None, &audit).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!(counters.operators_total, 62);
         assert_eq!(store.operator(&scope, "op007").await.unwrap().unwrap(), ops[7]);
@@ -406,18 +410,18 @@ mod tests {
     async fn bulk_operators_refuse_what_a_transaction_would() {
         let (_db, store, scope) = account(10).await;
         let ok = vec![operator("a", "a@example.com", true, false)];
-        store.bulk_create_operators(&scope, &ok).await.unwrap();
+        store.bulk_create_operators(&scope, &ok, GRANTS).await.unwrap();
         // The same id again, an email taken (case-insensitively), duplicates within the load.
-        let again = store.bulk_create_operators(&scope, &ok).await.unwrap_err();
+        let again = store.bulk_create_operators(&scope, &ok, GRANTS).await.unwrap_err();
         assert!(matches!(again, StoreError::Guard(Guard::AlreadyExists)), "{again:?}");
-        let taken = store.bulk_create_operators(&scope, &[operator("b", "A@EXAMPLE.com", true, false)]).await.unwrap_err();
+        let taken = store.bulk_create_operators(&scope, &[operator("b", "A@EXAMPLE.com", true, false)], GRANTS).await.unwrap_err();
         assert!(matches!(taken, StoreError::Guard(Guard::EmailTaken)), "{taken:?}");
         let twice = [operator("c", "c@example.com", true, false), operator("d", "C@example.com", true, false)];
-        assert!(matches!(store.bulk_create_operators(&scope, &twice).await, Err(StoreError::Guard(Guard::EmailTaken))));
+        assert!(matches!(store.bulk_create_operators(&scope, &twice, GRANTS).await, Err(StoreError::Guard(Guard::EmailTaken))));
         // The limit: 2 used of 10, 9 more is one too many.
         let many: Vec<_> = (0..9).map(|i| operator(&format!("m{i}"), &format!("m{i}@example.com"), true, false)).collect();
-        assert!(matches!(store.bulk_create_operators(&scope, &many).await, Err(StoreError::Guard(Guard::OperatorLimit))));
-        assert!(store.bulk_create_operators(&scope, &[operator("x", "x@example.com", true, true)]).await.is_err());
+        assert!(matches!(store.bulk_create_operators(&scope, &many, GRANTS).await, Err(StoreError::Guard(Guard::OperatorLimit))));
+        assert!(store.bulk_create_operators(&scope, &[operator("x", "x@example.com", true, true)], GRANTS).await.is_err());
         // Nothing of the refused loads was written.
         assert_eq!(assert_exact(&store, &scope).await.operators_total, 2);
         assert!(store.operator(&scope, "m0").await.unwrap().is_none());
@@ -427,7 +431,7 @@ mod tests {
     async fn bulk_api_users_fill_rosters_and_counters() {
         let (_db, store, scope) = account(100).await;
         let ops: Vec<_> = (0..5).map(|i| operator(&format!("o{i}"), &format!("o{i}@example.com"), true, false)).collect();
-        store.bulk_create_operators(&scope, &ops).await.unwrap();
+        store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
         let users: Vec<_> = (0..30).map(|i| api_user(&format!("u{i:02}"), &format!("o{}", i % 3), i % 4 == 0)).collect();
         store.bulk_create_api_users(&scope, &users).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
@@ -456,18 +460,23 @@ mod tests {
     }
 }
 
-/// **Benchmark only**, behind the `bulk` feature (which only `hub-bench` and the tests enable, so
-/// that no function compiles it): audit events written straight into the table, to measure the log's read
-/// cost in an account of a million events without a million requests through the API.
+/// **Benchmark only**, behind the `bulk` and `embedded` features (which only `hub-bench` and the
+/// tests enable, so that no function compiles it): audit events written straight into the embedded DynamoDB's table, to
+/// measure the log's read cost in an account of a million events without a million requests
+/// through the API.
+#[cfg(feature = "embedded")]
 impl Store {
-    /// Writes `events` into `scope`'s log with `BatchWriteItem`. Each item is the one the real write
-    /// puts (built by [`crate::Audit`]'s own `apply` into a transaction that is never sent), so its
-    /// keys and its ten index entries are exactly those of a change's event. The real put's only
-    /// condition guards against a reused event id: ids must be distinct within the load and are
-    /// assumed fresh (random 128-bit ids) rather than read first, since the log has no counter or
-    /// other aggregate to keep honest.
+    /// Writes `events` into `scope`'s log through `dynamo`'s own bulk import (one SQLite
+    /// transaction per call, the index entries maintained as a write maintains them), not through
+    /// the wire: at a million events the requests, not the storage, were the seeding's cost. Each
+    /// item is the one the real write puts (built by [`crate::Audit`]'s own `apply` into a
+    /// transaction that is never sent), so its keys and its index entries are exactly those of a
+    /// change's event. The real put's only condition guards against a reused event id: ids must be
+    /// distinct within the load and are assumed fresh (random 128-bit ids) rather than read first,
+    /// since the log has no counter or other aggregate to keep honest. `dynamo` must be the
+    /// database this store's client talks to.
     #[doc(hidden)]
-    pub async fn bulk_put_audit_events(&self, scope: &AccountScope, events: &[crate::Audit]) -> Result<(), StoreError> {
+    pub async fn bulk_import_audit_events(&self, dynamo: &crate::EmbeddedDynamo, scope: &AccountScope, events: &[crate::Audit]) -> Result<(), StoreError> {
         let mut ids = HashSet::new();
         let mut items = Vec::with_capacity(events.len());
         for audit in events {
@@ -476,8 +485,38 @@ impl Store {
             }
             let mut tx = self.tx();
             audit.apply(&mut tx, scope)?;
-            items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an audit event's item is not a put"))?);
+            for item in tx.into_put_items().ok_or_else(|| internal("bulk load: an audit event's item is not a put"))? {
+                items.push(item.iter().map(|(name, value)| Ok((name.clone(), embedded_value(value)?))).collect::<Result<dynoxide::Item, StoreError>>()?);
+            }
         }
-        self.batch_put(items).await
+        let db = dynamo.db.clone();
+        let table = self.table.to_string();
+        tokio::task::spawn_blocking(move || {
+            db.enable_bulk_loading()?;
+            db.import_items(&table, items, dynoxide::ImportOptions::default())
+        })
+        .await
+        .map_err(|e| internal(format!("bulk import: {e}")))?
+        .map_err(|e| internal(format!("bulk import: {e}")))?;
+        Ok(())
     }
+}
+
+/// The embedded database's form of an SDK attribute value.
+#[cfg(feature = "embedded")]
+fn embedded_value(value: &AttributeValue) -> Result<dynoxide::AttributeValue, StoreError> {
+    use dynoxide::AttributeValue as E;
+    Ok(match value {
+        AttributeValue::S(v) => E::S(v.clone()),
+        AttributeValue::N(v) => E::N(v.clone()),
+        AttributeValue::Bool(v) => E::BOOL(*v),
+        AttributeValue::Null(v) => E::NULL(*v),
+        AttributeValue::Ss(v) => E::SS(v.clone()),
+        AttributeValue::Ns(v) => E::NS(v.clone()),
+        AttributeValue::B(v) => E::B(v.as_ref().to_vec()),
+        AttributeValue::Bs(v) => E::BS(v.iter().map(|b| b.as_ref().to_vec()).collect()),
+        AttributeValue::L(v) => E::L(v.iter().map(embedded_value).collect::<Result<_, _>>()?),
+        AttributeValue::M(v) => E::M(v.iter().map(|(k, v)| Ok((k.clone(), embedded_value(v)?))).collect::<Result<_, StoreError>>()?),
+        _ => return Err(internal("bulk import: an attribute type the embedded database does not know")),
+    })
 }

@@ -9,6 +9,9 @@ use tokio::sync::oneshot;
 /// A running embedded DynamoDB. Dropping it stops the server.
 pub struct EmbeddedDynamo {
     addr: SocketAddr,
+    /// The served database itself (a handle: clones share it), for the benchmark's bulk import.
+    #[cfg_attr(not(feature = "bulk"), allow(dead_code))]
+    pub(crate) db: dynoxide::Database,
     _stop: oneshot::Sender<()>,
 }
 
@@ -30,8 +33,9 @@ impl EmbeddedDynamo {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let served = db.clone();
         tokio::spawn(async move {
-            if let Err(e) = dynoxide::server::serve_with_shutdown(listener, db, async {
+            if let Err(e) = dynoxide::server::serve_with_shutdown(listener, served, async {
                 let _ = stopped.await;
             })
             .await
@@ -39,7 +43,7 @@ impl EmbeddedDynamo {
                 tracing::error!(error = %e, "embedded DynamoDB stopped");
             }
         });
-        Ok(EmbeddedDynamo { addr, _stop: stop })
+        Ok(EmbeddedDynamo { addr, db, _stop: stop })
     }
 
     pub fn endpoint(&self) -> String {

@@ -92,12 +92,14 @@ impl Store {
         items.into_iter().map(decode).collect()
     }
 
-    /// Creates an operator: counted, limited, email reserved, member of Everyone, holding
-    /// `AccountAccess`; all in one transaction.
+    /// Creates an operator: counted, limited, email reserved, member of Everyone, holding the
+    /// `grants` it is given (which ones a new operator gets is hub-api's rule); all in one
+    /// transaction.
     pub async fn create_operator(
         &self,
         scope: &AccountScope,
         op: &OperatorRecord,
+        grants: &[&str],
         idempotency: Option<&IdempotencyWrite>,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
@@ -125,7 +127,9 @@ impl Store {
             vec![(":one", n(1))],
             Some(Guard::ParentMissing),
         );
-        put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), "AccountAccess");
+        for permission in grants {
+            put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
+        }
         audit.apply(&mut tx, scope)?;
         self.commit(tx).await
     }

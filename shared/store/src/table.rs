@@ -39,7 +39,7 @@ pub fn definition() -> TableDefinition {
             name,
             hash_key: hash,
             range_key: range,
-            projected_attributes: None,
+            projected_attributes: Some(&crate::keys::AUDIT_PROJECTED),
         }))
         .collect();
     let mut string_attributes = vec![PK, SK];

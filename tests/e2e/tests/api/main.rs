@@ -1,4 +1,5 @@
 mod api_users;
+mod authorizer;
 mod groups;
 mod lambda_payloads;
 mod monitors;

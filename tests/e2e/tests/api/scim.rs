@@ -398,7 +398,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
                 hub_store::records::OperatorRecord::new(hub_api::values::new_id(), format!("op{i:05}@size{size}.example"), format!("Operator {i:05}"), &now)
             })
             .collect();
-        app.state.store.bulk_create_operators(&scope, &operators).await.unwrap();
+        app.state.store.bulk_create_operators(&scope, &operators, &hub_api::rules::new_operator_grants()).await.unwrap();
         scim(&app, &token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "needle@example.com", "externalId": "needle"}))).await.expect(201);
         let mut row = Vec::new();
         for f in [r#"userName eq "needle@example.com""#, r#"emails.value eq "needle@example.com""#, r#"externalId eq "needle""#, r#"userName eq "absent@example.com""#] {

@@ -337,7 +337,7 @@ async fn create_operators(app: &TestApp, account_id: &str, n: usize) {
             let mut attempts = 0;
             loop {
                 let audit = hub_store::Audit::provisioning(&hub_api::audit::event_time(jiff::Timestamp::now()), "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: record.operator_id.clone(), name: Some(record.full_name.clone()) });
-                match store.create_operator(scope, &record, None, &audit).await {
+                match store.create_operator(scope, &record, &hub_api::rules::new_operator_grants(), None, &audit).await {
                     Err(e) if e.is_retryable() && attempts < 50 => {
                         attempts += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(1 + attempts)).await;

@@ -1,4 +1,4 @@
-//! The authorizer's Lambda entry point driven by the event API Gateway sends (HTTP API, payload
+//! The authorizer's Lambda entry point (hub_authorizer::handler) driven by the event API Gateway sends (HTTP API, payload
 //! format 2.0, shaped as the `aws_lambda_events` fixture), against the embedded DynamoDB; and its
 //! context handed on to a function the way API Gateway does, in `requestContext.authorizer.lambda`.
 
@@ -229,7 +229,7 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
     let now = "2026-11-30T10:00:00Z".to_owned();
     let x = hub_store::records::OperatorRecord::new(hub_api::values::new_id(), "x@authorizer.example", "Xena", &now);
     let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: x.operator_id.clone(), name: Some(x.full_name.clone()) });
-    env.state.store.create_operator(&scope, &x, None, &audit).await.unwrap();
+    env.state.store.create_operator(&scope, &x, &hub_api::rules::new_operator_grants(), None, &audit).await.unwrap();
     let request = Request::post("/api-users")
         .header("authorization", format!("Bearer {admin_token}"))
         .header("content-type", "application/json")

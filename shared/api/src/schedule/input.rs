@@ -1,17 +1,11 @@
-//! Off-duty schedules: validation of the request body, evaluation ("is the operator inside a
-//! window right now?") in the account's time zone, and conversion to and from the store record.
-//!
-//! Windows are half-open, `[start, end)`. A recurring window starts on a matching civil date at
-//! `startTime` and ends at `endTime` the same day, or the next day when `endTime < startTime`
-//! (it runs past midnight). Civil date-times are turned into instants with the time zone's
-//! "compatible" disambiguation: a time inside a spring-forward gap moves forward by the gap, a
-//! time inside a fall-back fold takes its first occurrence.
+//! The request body of a schedule: its shape, its OpenAPI schema and its validation into a
+//! [`ScheduleRule`].
 
-use hub_store::schedule_record::ScheduleRecord;
 use jiff::Timestamp;
-use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::TimeZone;
-use serde::{Deserialize, Serialize};
+use jiff::civil::{Time, Weekday};
+use serde::Deserialize;
+
+use super::model::{DailyWindow, ScheduleRule, WEEKDAYS};
 
 /// A schedule as it arrives in a `POST`/`PUT` body. Every field is optional so that
 /// [`ScheduleRule::from_input`] can report every problem itself; unknown fields are refused by
@@ -77,77 +71,10 @@ fn schedule_input_schema() -> serde_json::Value {
 
 crate::json_schema!(ScheduleInput, "ScheduleInput", [], schedule_input_schema());
 
-/// A daily time window, minute precision. `end < start` means it runs past midnight;
-/// `start == end` never exists (refused by validation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DailyWindow {
-    pub start: Time,
-    pub end: Time,
-}
-
-impl DailyWindow {
-    /// Whether `now` is inside the window that starts on civil date `day`.
-    fn covers(&self, day: Date, now: Timestamp, tz: &TimeZone) -> bool {
-        let end_day = if self.end < self.start {
-            match day.tomorrow() {
-                Ok(next) => next,
-                Err(_) => return false,
-            }
-        } else {
-            day
-        };
-        let (Ok(start), Ok(end)) = (
-            tz.to_timestamp(day.to_datetime(self.start)),
-            tz.to_timestamp(end_day.to_datetime(self.end)),
-        ) else {
-            return false;
-        };
-        start <= now && now < end
-    }
-}
-
-/// A validated off-duty schedule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScheduleRule {
-    OneTime {
-        start: Timestamp,
-        end: Timestamp,
-    },
-    Daily {
-        window: DailyWindow,
-    },
-    Weekly {
-        week_day: Weekday,
-        window: DailyWindow,
-    },
-    Monthly {
-        month_day: u8,
-        window: DailyWindow,
-    },
-}
-
 /// Field errors: `(field, message)`, field names as on the wire.
 pub type FieldErrors = Vec<(String, String)>;
 
 const MODES: [&str; 4] = ["OneTime", "Daily", "Weekly", "Monthly"];
-
-const WEEKDAYS: [(&str, Weekday); 7] = [
-    ("Monday", Weekday::Monday),
-    ("Tuesday", Weekday::Tuesday),
-    ("Wednesday", Weekday::Wednesday),
-    ("Thursday", Weekday::Thursday),
-    ("Friday", Weekday::Friday),
-    ("Saturday", Weekday::Saturday),
-    ("Sunday", Weekday::Sunday),
-];
-
-fn weekday_name(day: Weekday) -> &'static str {
-    WEEKDAYS
-        .iter()
-        .find(|(_, d)| *d == day)
-        .map(|(name, _)| *name)
-        .unwrap_or("Monday")
-}
 
 fn parse_weekday(input: &str) -> Result<Weekday, String> {
     WEEKDAYS
@@ -179,10 +106,6 @@ fn parse_hhmm(input: &str) -> Result<Time, String> {
         return Err(message());
     }
     Time::new(hour, minute, 0, 0).map_err(|_| message())
-}
-
-fn format_hhmm(t: Time) -> String {
-    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 /// RFC 3339 date-time with `Z` or a numeric offset: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
@@ -235,11 +158,6 @@ fn parse_rfc3339(input: &str) -> Result<Timestamp, String> {
     input.parse::<Timestamp>().map_err(|_| message())
 }
 
-/// `Timestamp` as RFC 3339 UTC with seconds (`2026-11-27T10:00:00Z`); a fraction is only
-/// written when the instant has one.
-fn format_timestamp(ts: Timestamp) -> String {
-    ts.to_string()
-}
 
 fn parse_month_day(value: &serde_json::Value) -> Result<u8, String> {
     // An integer in JSON, as JSON Schema's `integer` counts them: `8.0` is 8.
@@ -253,16 +171,6 @@ fn parse_month_day(value: &serde_json::Value) -> Result<u8, String> {
 }
 
 impl ScheduleRule {
-    /// The wire name of the mode.
-    pub fn mode(&self) -> &'static str {
-        match self {
-            ScheduleRule::OneTime { .. } => "OneTime",
-            ScheduleRule::Daily { .. } => "Daily",
-            ScheduleRule::Weekly { .. } => "Weekly",
-            ScheduleRule::Monthly { .. } => "Monthly",
-        }
-    }
-
     /// Validates a request body, reporting every problem found as `(field, message)`.
     pub fn from_input(input: &ScheduleInput) -> Result<Self, FieldErrors> {
         let mut errors: FieldErrors = Vec::new();
@@ -377,165 +285,12 @@ impl ScheduleRule {
             _ => Err(errors),
         }
     }
-
-    /// Whether a recurring rule has a window starting on civil date `day`.
-    fn starts_on(&self, day: Date) -> bool {
-        match self {
-            ScheduleRule::OneTime { .. } => false,
-            ScheduleRule::Daily { .. } => true,
-            ScheduleRule::Weekly { week_day, .. } => day.weekday() == *week_day,
-            ScheduleRule::Monthly { month_day, .. } => {
-                i16::from(day.day()) == i16::from(*month_day)
-            }
-        }
-    }
-
-    /// Whether `now` falls inside one of this rule's windows, evaluated in `tz` (the account's
-    /// time zone).
-    pub fn is_off_duty(&self, now: Timestamp, tz: &TimeZone) -> bool {
-        let window = match self {
-            ScheduleRule::OneTime { start, end } => return *start <= now && now < *end,
-            ScheduleRule::Daily { window }
-            | ScheduleRule::Weekly { window, .. }
-            | ScheduleRule::Monthly { window, .. } => window,
-        };
-        // A window lasts less than a civil day, so only windows that started yesterday or
-        // today (civil dates in `tz`) can contain `now`.
-        let today = tz.to_datetime(now).date();
-        [today.yesterday().ok(), Some(today)]
-            .into_iter()
-            .flatten()
-            .any(|day| self.starts_on(day) && window.covers(day, now, tz))
-    }
-
-    /// The store record for this rule.
-    pub fn to_record(&self, schedule_id: String) -> ScheduleRecord {
-        let mut record = ScheduleRecord {
-            schedule_id,
-            mode: self.mode().to_owned(),
-            start: None,
-            end: None,
-            week_day: None,
-            month_day: None,
-            start_time: None,
-            end_time: None,
-        };
-        let window = match self {
-            ScheduleRule::OneTime { start, end } => {
-                record.start = Some(format_timestamp(*start));
-                record.end = Some(format_timestamp(*end));
-                None
-            }
-            ScheduleRule::Daily { window } => Some(window),
-            ScheduleRule::Weekly { week_day, window } => {
-                record.week_day = Some(weekday_name(*week_day).to_owned());
-                Some(window)
-            }
-            ScheduleRule::Monthly { month_day, window } => {
-                record.month_day = Some(*month_day);
-                Some(window)
-            }
-        };
-        if let Some(window) = window {
-            record.start_time = Some(format_hhmm(window.start));
-            record.end_time = Some(format_hhmm(window.end));
-        }
-        record
-    }
-
-    /// Reads a store record back; `None` when it does not hold a valid schedule.
-    pub fn from_record(r: &ScheduleRecord) -> Option<Self> {
-        let input = ScheduleInput {
-            mode: Some(r.mode.clone()),
-            start: r.start.clone(),
-            end: r.end.clone(),
-            week_day: r.week_day.clone(),
-            month_day: r.month_day.map(serde_json::Value::from),
-            start_time: r.start_time.clone(),
-            end_time: r.end_time.clone(),
-        };
-        Self::from_input(&input).ok()
-    }
-}
-
-/// The modes of an off-duty schedule, for the OpenAPI document.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub enum ScheduleMode {
-    OneTime,
-    Daily,
-    Weekly,
-    Monthly,
-}
-
-/// The response shape of a schedule: every field present, `null` where it does not apply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduleView {
-    pub schedule_id: String,
-    #[schema(value_type = ScheduleMode)]
-    pub mode: String,
-    #[schema(required)]
-    pub start: Option<String>,
-    #[schema(required)]
-    pub end: Option<String>,
-    #[schema(required)]
-    pub week_day: Option<String>,
-    #[schema(required)]
-    pub month_day: Option<u8>,
-    #[schema(required)]
-    pub start_time: Option<String>,
-    #[schema(required)]
-    pub end_time: Option<String>,
-}
-
-impl From<&ScheduleRecord> for ScheduleView {
-    fn from(r: &ScheduleRecord) -> Self {
-        ScheduleView {
-            schedule_id: r.schedule_id.clone(),
-            mode: r.mode.clone(),
-            start: r.start.clone(),
-            end: r.end.clone(),
-            week_day: r.week_day.clone(),
-            month_day: r.month_day,
-            start_time: r.start_time.clone(),
-            end_time: r.end_time.clone(),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::*;
     use super::*;
-    use serde_json::json;
-
-    fn input(v: serde_json::Value) -> ScheduleInput {
-        serde_json::from_value(v).expect("input deserializes")
-    }
-
-    fn rule(v: serde_json::Value) -> ScheduleRule {
-        ScheduleRule::from_input(&input(v)).expect("valid schedule")
-    }
-
-    fn errors(v: serde_json::Value) -> FieldErrors {
-        ScheduleRule::from_input(&input(v)).expect_err("invalid schedule")
-    }
-
-    fn fields(errs: &FieldErrors) -> Vec<&str> {
-        errs.iter().map(|(f, _)| f.as_str()).collect()
-    }
-
-    fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn tz(name: &str) -> TimeZone {
-        jiff::tz::db().get(name).unwrap()
-    }
-
-    fn hm(h: i8, m: i8) -> Time {
-        Time::new(h, m, 0, 0).unwrap()
-    }
 
     // --- Input shape -----------------------------------------------------------------------
 
@@ -695,36 +450,6 @@ mod tests {
         assert_eq!(fields(&e), ["end", "monthDay"]);
     }
 
-    #[test]
-    fn daily_overnight_window() {
-        let r = rule(json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"}));
-        let utc = TimeZone::UTC;
-        assert!(r.is_off_duty(ts("2026-03-10T23:00:00Z"), &utc));
-        assert!(r.is_off_duty(ts("2026-03-11T03:00:00Z"), &utc));
-        assert!(
-            r.is_off_duty(ts("2026-03-11T22:00:00Z"), &utc),
-            "start is inclusive"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-03-11T06:00:00Z"), &utc),
-            "end is exclusive"
-        );
-        assert!(r.is_off_duty(ts("2026-03-11T05:59:59Z"), &utc));
-        assert!(!r.is_off_duty(ts("2026-03-11T12:00:00Z"), &utc));
-        assert!(!r.is_off_duty(ts("2026-03-11T21:59:59Z"), &utc));
-    }
-
-    #[test]
-    fn daily_same_day_window() {
-        let r = rule(json!({"mode": "Daily", "startTime": "09:00", "endTime": "17:00"}));
-        let utc = TimeZone::UTC;
-        assert!(!r.is_off_duty(ts("2026-03-11T08:59:00Z"), &utc));
-        assert!(r.is_off_duty(ts("2026-03-11T09:00:00Z"), &utc));
-        assert!(r.is_off_duty(ts("2026-03-11T16:59:59Z"), &utc));
-        assert!(!r.is_off_duty(ts("2026-03-11T17:00:00Z"), &utc));
-        assert!(!r.is_off_duty(ts("2026-03-11T23:00:00Z"), &utc));
-    }
-
     // --- Weekly ----------------------------------------------------------------------------
 
     #[test]
@@ -764,34 +489,6 @@ mod tests {
             json!({"mode": "Weekly", "weekDay": "Caturday", "startTime": "25:00", "endTime": "02:00", "monthDay": 4}),
         );
         assert_eq!(fields(&e), ["monthDay", "startTime", "weekDay"]);
-    }
-
-    #[test]
-    fn weekly_overnight_window_covers_next_morning() {
-        // 2026-03-13 is a Friday.
-        let r = rule(
-            json!({"mode": "Weekly", "weekDay": "Friday", "startTime": "22:00", "endTime": "06:00"}),
-        );
-        let utc = TimeZone::UTC;
-        assert!(!r.is_off_duty(ts("2026-03-13T21:00:00Z"), &utc));
-        assert!(r.is_off_duty(ts("2026-03-13T22:30:00Z"), &utc));
-        assert!(
-            r.is_off_duty(ts("2026-03-14T03:00:00Z"), &utc),
-            "Saturday 03:00"
-        );
-        assert!(!r.is_off_duty(ts("2026-03-14T06:00:00Z"), &utc));
-        assert!(
-            !r.is_off_duty(ts("2026-03-14T22:30:00Z"), &utc),
-            "Saturday night is not Friday"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-03-13T03:00:00Z"), &utc),
-            "Friday 03:00 belongs to Thursday"
-        );
-        assert!(
-            r.is_off_duty(ts("2026-03-20T23:00:00Z"), &utc),
-            "next Friday"
-        );
     }
 
     // --- Monthly ---------------------------------------------------------------------------
@@ -836,228 +533,6 @@ mod tests {
             json!({"mode": "Monthly", "monthDay": 3, "weekDay": "Monday", "startTime": "01:00", "endTime": "02:00"}),
         );
         assert_eq!(fields(&e), ["weekDay"]);
-    }
-
-    #[test]
-    fn monthly_day_31_skips_short_months() {
-        let r = rule(
-            json!({"mode": "Monthly", "monthDay": 31, "startTime": "10:00", "endTime": "12:00"}),
-        );
-        let utc = TimeZone::UTC;
-        assert!(r.is_off_duty(ts("2026-03-31T11:00:00Z"), &utc));
-        assert!(
-            !r.is_off_duty(ts("2026-04-30T11:00:00Z"), &utc),
-            "April has no 31st"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-05-01T11:00:00Z"), &utc),
-            "no spill-over to the 1st"
-        );
-        assert!(!r.is_off_duty(ts("2026-02-28T11:00:00Z"), &utc));
-        assert!(r.is_off_duty(ts("2026-05-31T10:00:00Z"), &utc));
-    }
-
-    #[test]
-    fn monthly_overnight_window_runs_into_next_month() {
-        let r = rule(
-            json!({"mode": "Monthly", "monthDay": 31, "startTime": "23:00", "endTime": "02:00"}),
-        );
-        let utc = TimeZone::UTC;
-        assert!(r.is_off_duty(ts("2026-03-31T23:30:00Z"), &utc));
-        assert!(
-            r.is_off_duty(ts("2026-04-01T01:00:00Z"), &utc),
-            "01:00 on the 1st of April"
-        );
-        assert!(!r.is_off_duty(ts("2026-04-01T02:00:00Z"), &utc));
-        // April 30 -> May 1: no window started on the 31st of April.
-        assert!(!r.is_off_duty(ts("2026-05-01T01:00:00Z"), &utc));
-        // Dec 31 -> Jan 1 crosses a year.
-        assert!(r.is_off_duty(ts("2026-01-01T01:00:00Z"), &utc));
-    }
-
-    // --- Time zones ------------------------------------------------------------------------
-
-    #[test]
-    fn account_time_zone_matters() {
-        let r = rule(json!({"mode": "Daily", "startTime": "09:00", "endTime": "17:00"}));
-        // 14:00 UTC in July = 16:00 in Amsterdam (off duty), 10:00 in New York (off duty).
-        let now = ts("2026-07-01T14:00:00Z");
-        assert!(r.is_off_duty(now, &tz("Europe/Amsterdam")));
-        assert!(r.is_off_duty(now, &tz("America/New_York")));
-        // 08:00 UTC = 10:00 in Amsterdam (inside), 04:00 in New York (outside).
-        let now = ts("2026-07-01T08:00:00Z");
-        assert!(r.is_off_duty(now, &tz("Europe/Amsterdam")));
-        assert!(!r.is_off_duty(now, &tz("America/New_York")));
-        // 20:00 UTC = 22:00 in Amsterdam (outside), 16:00 in New York (inside).
-        let now = ts("2026-07-01T20:00:00Z");
-        assert!(!r.is_off_duty(now, &tz("Europe/Amsterdam")));
-        assert!(r.is_off_duty(now, &tz("America/New_York")));
-    }
-
-    #[test]
-    fn weekday_is_taken_in_the_account_time_zone() {
-        // Saturday 2026-03-14 01:00 in Amsterdam is still Friday 20:00 in New York.
-        let r = rule(
-            json!({"mode": "Weekly", "weekDay": "Saturday", "startTime": "00:00", "endTime": "08:00"}),
-        );
-        let now = ts("2026-03-14T00:00:00Z");
-        assert!(r.is_off_duty(now, &tz("Europe/Amsterdam")));
-        assert!(!r.is_off_duty(now, &tz("America/New_York")));
-    }
-
-    #[test]
-    fn one_time_is_absolute() {
-        let r = rule(
-            json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T12:00:00Z"}),
-        );
-        for zone in ["UTC", "Europe/Amsterdam", "Pacific/Kiritimati"] {
-            let z = tz(zone);
-            assert!(!r.is_off_duty(ts("2026-11-27T09:59:59Z"), &z));
-            assert!(r.is_off_duty(ts("2026-11-27T10:00:00Z"), &z));
-            assert!(r.is_off_duty(ts("2026-11-27T11:59:59Z"), &z));
-            assert!(!r.is_off_duty(ts("2026-11-27T12:00:00Z"), &z));
-        }
-    }
-
-    #[test]
-    fn dst_spring_forward_day() {
-        // Amsterdam 2026-03-29: 02:00 CET -> 03:00 CEST (01:00Z).
-        let ams = tz("Europe/Amsterdam");
-        // An overnight window 22:00-06:00 lasts one hour less: 21:00Z -> 04:00Z.
-        let r = rule(json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"}));
-        assert!(r.is_off_duty(ts("2026-03-28T21:00:00Z"), &ams));
-        assert!(r.is_off_duty(ts("2026-03-29T03:59:59Z"), &ams));
-        assert!(!r.is_off_duty(ts("2026-03-29T04:00:00Z"), &ams));
-        // A window starting inside the gap (02:30 does not exist) starts at 03:30 CEST (01:30Z).
-        let r = rule(json!({"mode": "Daily", "startTime": "02:30", "endTime": "05:00"}));
-        assert!(!r.is_off_duty(ts("2026-03-29T01:15:00Z"), &ams));
-        assert!(r.is_off_duty(ts("2026-03-29T01:30:00Z"), &ams));
-        assert!(r.is_off_duty(ts("2026-03-29T02:59:59Z"), &ams));
-        assert!(!r.is_off_duty(ts("2026-03-29T03:00:00Z"), &ams));
-        // The day before, the same window is 01:30Z-04:00Z.
-        assert!(r.is_off_duty(ts("2026-03-28T03:30:00Z"), &ams));
-    }
-
-    #[test]
-    fn dst_fall_back_day() {
-        // New York 2026-11-01: 02:00 EDT -> 01:00 EST; 01:00-02:00 happens twice.
-        let ny = tz("America/New_York");
-        let r = rule(json!({"mode": "Daily", "startTime": "00:00", "endTime": "03:00"}));
-        // 00:00 EDT = 04:00Z, 03:00 EST = 08:00Z: a four-hour window.
-        assert!(!r.is_off_duty(ts("2026-11-01T03:59:59Z"), &ny));
-        assert!(r.is_off_duty(ts("2026-11-01T04:00:00Z"), &ny));
-        assert!(
-            r.is_off_duty(ts("2026-11-01T06:30:00Z"), &ny),
-            "second 01:30"
-        );
-        assert!(r.is_off_duty(ts("2026-11-01T07:59:59Z"), &ny));
-        assert!(!r.is_off_duty(ts("2026-11-01T08:00:00Z"), &ny));
-        // A window ending inside the fold ends at its first occurrence (compatible).
-        let r = rule(json!({"mode": "Daily", "startTime": "00:30", "endTime": "01:30"}));
-        assert!(r.is_off_duty(ts("2026-11-01T05:00:00Z"), &ny), "01:00 EDT");
-        assert!(
-            !r.is_off_duty(ts("2026-11-01T05:30:00Z"), &ny),
-            "01:30 EDT ends the window"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-11-01T06:00:00Z"), &ny),
-            "01:00 EST is after the window"
-        );
-    }
-
-    // --- Records and views -----------------------------------------------------------------
-
-    #[test]
-    fn record_round_trip_every_mode() {
-        let cases = [
-            json!({"mode": "OneTime", "start": "2026-11-27T11:00:00+01:00", "end": "2026-11-28T10:00:00Z"}),
-            json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:05"}),
-            json!({"mode": "Weekly", "weekDay": "Sunday", "startTime": "00:00", "endTime": "23:59"}),
-            json!({"mode": "Monthly", "monthDay": 15, "startTime": "09:30", "endTime": "10:00"}),
-        ];
-        for case in cases {
-            let r = rule(case.clone());
-            let rec = r.to_record("sched-1".into());
-            assert_eq!(rec.schedule_id, "sched-1");
-            assert_eq!(rec.mode, r.mode());
-            assert_eq!(ScheduleRule::from_record(&rec), Some(r), "{case}");
-        }
-    }
-
-    #[test]
-    fn record_formats() {
-        let rec = rule(json!({"mode": "OneTime", "start": "2026-11-27T11:00:00+01:00", "end": "2026-11-28T10:00:00.250Z"}))
-            .to_record("a".into());
-        assert_eq!(rec.start.as_deref(), Some("2026-11-27T10:00:00Z"));
-        assert_eq!(rec.end.as_deref(), Some("2026-11-28T10:00:00.25Z"));
-        assert_eq!(
-            (rec.week_day, rec.month_day, rec.start_time, rec.end_time),
-            (None, None, None, None)
-        );
-
-        let rec = rule(json!({"mode": "Weekly", "weekDay": "Wednesday", "startTime": "07:05", "endTime": "00:00"}))
-            .to_record("b".into());
-        assert_eq!(
-            rec,
-            ScheduleRecord {
-                schedule_id: "b".into(),
-                mode: "Weekly".into(),
-                start: None,
-                end: None,
-                week_day: Some("Wednesday".into()),
-                month_day: None,
-                start_time: Some("07:05".into()),
-                end_time: Some("00:00".into()),
-            }
-        );
-
-        let rec = rule(
-            json!({"mode": "Monthly", "monthDay": 7, "startTime": "01:00", "endTime": "02:00"}),
-        )
-        .to_record("c".into());
-        assert_eq!(rec.month_day, Some(7));
-        assert_eq!(rec.week_day, None);
-    }
-
-    #[test]
-    fn from_record_refuses_garbage() {
-        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"}))
-            .to_record("x".into());
-        rec.mode = "Hourly".into();
-        assert_eq!(ScheduleRule::from_record(&rec), None);
-        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"}))
-            .to_record("x".into());
-        rec.start_time = Some("1am".into());
-        assert_eq!(ScheduleRule::from_record(&rec), None);
-        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"}))
-            .to_record("x".into());
-        rec.month_day = Some(40);
-        assert_eq!(ScheduleRule::from_record(&rec), None);
-    }
-
-    #[test]
-    fn view_has_every_field_with_nulls() {
-        let rec = rule(json!({"mode": "Weekly", "weekDay": "Friday", "startTime": "22:00", "endTime": "06:00"}))
-            .to_record("s1".into());
-        let view = serde_json::to_value(ScheduleView::from(&rec)).unwrap();
-        assert_eq!(
-            view,
-            json!({
-                "scheduleId": "s1", "mode": "Weekly", "start": null, "end": null,
-                "weekDay": "Friday", "monthDay": null, "startTime": "22:00", "endTime": "06:00"
-            })
-        );
-        let rec = rule(json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T12:00:00Z"}))
-            .to_record("s2".into());
-        let view = serde_json::to_value(ScheduleView::from(&rec)).unwrap();
-        assert_eq!(
-            view,
-            json!({
-                "scheduleId": "s2", "mode": "OneTime", "start": "2026-11-27T10:00:00Z",
-                "end": "2026-11-27T12:00:00Z", "weekDay": null, "monthDay": null,
-                "startTime": null, "endTime": null
-            })
-        );
     }
 
     #[test]
