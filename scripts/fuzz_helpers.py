@@ -39,9 +39,13 @@ if __name__ != "__main__":
           `endTime`), a rule between two fields that JSON Schema cannot state;
         - before an API user, SCIM token or schedule is created, the oldest is deleted at the
           limit (10 per operator, 10 per account, 20 per operator), which depends on what earlier
-          requests did;
+          requests did; never one of the real resources pass 2 pins the path ids to (FUZZ_PINNED);
         - `isActive: true` (without `mode`) is left out of a PATCH of a monitor that is in
-          Development now, which only the stored monitor tells."""
+          Development now, which only the stored monitor tells;
+        - in the stateful phase, an authorization on a monitor just created names a principal that
+          exists (the account administrator, or Everyone): a made-up `operatorId` or `groupId`
+          is a right 404 about that principal, which the resource-availability check would read
+          as the new monitor missing. The other phases keep sending made-up principals."""
         headers = case.headers or {}
         for name in list(headers):
             if name.lower() == "idempotency-key" and isinstance(headers[name], str) and IDEMPOTENCY_KEY.fullmatch(headers[name]):
@@ -57,6 +61,22 @@ if __name__ != "__main__":
             keep_development_inactive((case.path_parameters or {}).get("id"), case.body)
         if positive and case.method.upper() == "POST" and case.operation.path == "/operators/{id}/duty-schedules":
             make_room_for_schedule((case.path_parameters or {}).get("id"))
+        stateful = case.meta is not None and case.meta.phase.name == "stateful"
+        if positive and stateful and case.method.upper() == "POST" and case.operation.path == "/monitors/{id}/authorizations" and isinstance(case.body, dict):
+            name_a_real_principal(case.body)
+
+    real_principals = {}
+
+    def name_a_real_principal(body):
+        base, token = os.environ["FUZZ_BASE"], os.environ["FUZZ_TOKEN"]
+        if not real_principals:
+            operators = api(base, token, "GET", "/operators?limit=100")["items"]
+            groups = api(base, token, "GET", "/groups?limit=100")["items"]
+            real_principals["operatorId"] = next(o["operatorId"] for o in operators if o["isAccountAdministrator"])
+            real_principals["groupId"] = next(g["groupId"] for g in groups if g["isEveryone"])
+        for field in ("operatorId", "groupId"):
+            if isinstance(body.get(field), str):
+                body[field] = real_principals[field]
 
     def order_window(body):
         start, end = body.get("start"), body.get("end")
@@ -84,7 +104,7 @@ if __name__ != "__main__":
             groups[item.get("operatorId")].append(item[key])
         for ids in groups.values():
             if len(ids) >= 9:
-                delete(base, token, f"{path}/{ids[0]}")
+                delete(base, token, f"{path}/{oldest(ids)}")
 
     def make_room_for_schedule(operator):
         """At 19 schedules (the limit is 20 per operator), deletes the oldest."""
@@ -96,7 +116,12 @@ if __name__ != "__main__":
         except urllib.error.HTTPError:
             return
         if len(items) >= 19:
-            delete(base, token, f"/operators/{operator}/duty-schedules/{items[0]['scheduleId']}")
+            delete(base, token, f"/operators/{operator}/duty-schedules/{oldest([i['scheduleId'] for i in items])}")
+
+    def oldest(ids):
+        """The first of `ids` (oldest first) that no path of pass 2 is pinned to."""
+        pinned = set(os.environ.get("FUZZ_PINNED", "").split())
+        return next(i for i in ids if i not in pinned)
 
     def keep_development_inactive(monitor, body):
         """`isActive: true` alone cannot be valid for a monitor that is in Development now."""
@@ -181,6 +206,9 @@ def real_ids(base, token, base_config, out):
         with open(base_config) as base:
             f.write(base.read() + "\n")
         f.write("\n".join(lines))
+    # The hook never deletes these to make room (the stateful phase reads them back).
+    with open(out + ".pinned", "w") as f:
+        f.write(" ".join([op, group, schedule, monitor, authorization, api_user, scim_token]) + "\n")
     print(f"fuzz: real resources created; {pinned} paths pinned to them")
     for u in sorted(unknown):
         print(f"fuzz: no real id for {u} (left to the fuzzer)")

@@ -125,6 +125,12 @@ fn filters(now: jiff::Timestamp) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A page with no filter but the time range: the Queries of the table itself (five, one per
+/// source, strongly consistent) rather than of an index.
+fn served_by_the_table(query: &str) -> bool {
+    query.split('&').filter(|p| !p.is_empty()).all(|p| p.starts_with("from=") || p.starts_with("to="))
+}
+
 /// One page's cost: requests (the authorizer's GetItem included), read units, events answered.
 async fn page(b: &Bench, admin: &Auth, query: &str, limit: usize) -> (u64, f64, usize) {
     let sep = if query.is_empty() { "" } else { "&" };
@@ -234,8 +240,11 @@ pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let mut table = Table::new(&header_refs);
     let mut same_requests = true;
-    // The dearest page of each limit: the unfiltered one of the largest log (five full Queries of
-    // the table, strongly consistent). No filter may read more.
+    // The dearest page of each limit: one the table itself serves (no filter, or a time range
+    // only: five full Queries of the table, strongly consistent). A page an index serves may not
+    // read more. Both table pages count as the ceiling because they read the same number of
+    // events and differ only in those events' sizes (a digit more in an id moves a page of 100 by
+    // a unit or two), which says nothing about the key design.
     let mut ceiling = [0.0f64; 2];
     let mut dearest = [0.0f64; 2];
     for (label, query) in filters(now) {
@@ -254,10 +263,11 @@ pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>
                 cells.push(ratio(costs[costs.len() - 2], l));
             }
             let at = usize::from(limit == 100);
-            if query.is_empty() {
-                ceiling[at] = l.1;
+            if served_by_the_table(&query) {
+                ceiling[at] = ceiling[at].max(l.1);
+            } else {
+                dearest[at] = costs.iter().fold(dearest[at], |d, c| d.max(c.1));
             }
-            dearest[at] = costs.iter().fold(dearest[at], |d, c| d.max(c.1));
             same_requests &= costs.iter().all(|c| c.0 == costs[0].0);
             table.row(cells);
         }
@@ -266,7 +276,7 @@ pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>
     report.note("requests: every DynamoDB request of the call, the authorizer's (Bearer: one GetItem, 0.5 RCU) included; RCU: the read capacity units they consumed (ReturnConsumedCapacity=TOTAL, as the embedded DynamoDB bills them); items: events on the page. Each source's Query reads at most limit + 2 events: while a log holds fewer matching events than that, its pages read less; once every Query is full, the read units stop growing with the log.");
     report.budget("a page costs the same number of requests at every size of the log, for every filter and limit", same_requests, format!("sizes {sizes:?}"));
     report.budget(
-        "no page reads more than the unfiltered page of the largest log (five full Queries), at any size",
+        "no page an index serves reads more than a page of the table itself at the largest size (five full Queries), at any size",
         dearest[0] <= ceiling[0] && dearest[1] <= ceiling[1],
         format!("limit 25: dearest {:.1} RCU, ceiling {:.1}; limit 100: dearest {:.1}, ceiling {:.1}", dearest[0], ceiling[0], dearest[1], ceiling[1]),
     );

@@ -20,7 +20,7 @@ use crate::harness::{Auth, Bench, median, ms};
 use crate::report::{Report, Table};
 
 /// The function packages and their binaries.
-pub const FUNCTIONS: [(&str, &str); 8] = [
+pub const FUNCTIONS: [(&str, &str); 9] = [
     ("hub-operators", "operators"),
     ("hub-groups", "groups"),
     ("hub-summary", "hub-summary"),
@@ -28,6 +28,7 @@ pub const FUNCTIONS: [(&str, &str); 8] = [
     ("hub-api-users", "api-users"),
     ("hub-authorizer", "authorizer"),
     ("hub-maintenance", "maintenance"),
+    ("hub-scim", "scim"),
     ("hub-web", "web"),
 ];
 
@@ -89,7 +90,7 @@ fn answered(outcome: &Outcome, function: &str) -> Value {
 }
 
 /// The event each function gets, and how to tell it worked.
-fn event(binary: &str, account_id: &str, admin: &str, basic: &Auth) -> Value {
+fn event(binary: &str, account_id: &str, admin: &str, basic: &Auth, scim: &Auth) -> Value {
     let ctx = || Some(authorizer_context(account_id, admin, true));
     match binary {
         "operators" => http_event("GET", &format!("/operators/{admin}"), "", None, ctx()),
@@ -103,6 +104,12 @@ fn event(binary: &str, account_id: &str, admin: &str, basic: &Auth) -> Value {
             e["routeArn"] = json!("arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/operators");
             e["identitySource"] = json!([]);
             e["headers"]["authorization"] = json!(basic.header());
+            e
+        }
+        // The SCIM function checks its own bearer token (one read), then answers from constants.
+        "scim" => {
+            let mut e = http_event("GET", "/scim/v2/ServiceProviderConfig", "", None, None);
+            e["headers"]["authorization"] = json!(scim.header());
             e
         }
         // The page: no credentials, no database.
@@ -137,6 +144,7 @@ pub async fn run(report: &mut Report, starts: usize, invocations: usize, build: 
     let admin = Auth::Bearer(b.token(&account));
     let key = b.expect(&admin, Method::POST, "/api-users", Some(&json!({"description": "Authorizer"})), 201).await;
     let basic = Auth::Basic(key.str("username"), key.str("password"));
+    let scim = crate::scim::scim_token(&b, &admin).await;
     let env: Vec<(&str, String)> = vec![
         ("AWS_ACCESS_KEY_ID", "AKIDLOCALBENCH".into()),
         ("AWS_SECRET_ACCESS_KEY", "local-bench-secret".into()),
@@ -173,7 +181,7 @@ pub async fn run(report: &mut Report, starts: usize, invocations: usize, build: 
         }
         let path = target.join("release").join(binary);
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        let ev = event(binary, &account.account_id, &account.admin_operator_id, &basic);
+        let ev = event(binary, &account.account_id, &account.admin_operator_id, &basic, &scim);
         let mut inits = Vec::new();
         let mut firsts = Vec::new();
         let mut rss_init = 0;

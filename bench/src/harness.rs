@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
+use axum::body::Bytes;
 use futures::stream::{self, TryStreamExt};
+use http_body_util::Full;
 use hub_api::AppState;
 use hub_api::auth::{JwtConfig, sign_hs256};
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
@@ -31,6 +33,9 @@ pub struct Bench {
     pub probe: Probe,
     pub base: String,
     pub http: reqwest::Client,
+    /// One kept-alive HTTP/1.1 connection to the server, driven by the task that sends on it (see
+    /// [`Bench::timed_direct`]).
+    conn: tokio::sync::Mutex<Option<ClientConn>>,
     /// A plain SDK client on the same embedded DynamoDB, for direct calls.
     pub direct: aws_sdk_dynamodb::Client,
     pub direct_counter: RequestCounter,
@@ -93,12 +98,12 @@ impl Bench {
         let app = hub_local::app(state.clone());
         let served = app.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, served).await.expect("server runs");
+            axum::serve(hub_local::without_nagle(listener), served).await.expect("server runs");
         });
         let direct_counter = RequestCounter::default();
         let direct = direct_client(&dynamo.endpoint(), direct_counter.clone());
         let http = reqwest::Client::builder().pool_max_idle_per_host(8).build().expect("http client");
-        Bench { dynamo, state, counter, probe, base, http, direct, direct_counter, app, _server: server }
+        Bench { dynamo, state, counter, probe, base, http, conn: Default::default(), direct, direct_counter, app, _server: server }
     }
 
     pub fn table(&self) -> &str {
@@ -137,6 +142,43 @@ impl Bench {
         (Reply { status, body }, took)
     }
 
+    /// The same request as [`Bench::timed`] over one kept-alive HTTP/1.1 connection that this task
+    /// drives itself (hyper's client connection, `TCP_NODELAY`), timed until the whole body has
+    /// arrived. reqwest hands each request to its pool's connection task on another worker and the
+    /// answer back, two wake-ups between threads that belong to the client, not to the server.
+    pub async fn timed_direct(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (u16, Duration) {
+        let mut slot = self.conn.lock().await;
+        for attempt in 0..2 {
+            if slot.is_none() {
+                *slot = Some(ClientConn::open(&self.base).await);
+            }
+            let conn = slot.as_mut().expect("connected");
+            let mut req = http::Request::builder().method(method.as_str()).uri(path).header("host", &conn.host);
+            if let Some(auth) = auth {
+                req = req.header("authorization", auth.header());
+            }
+            let bytes = match body {
+                Some(b) => {
+                    req = req.header("content-type", "application/json");
+                    Bytes::from(serde_json::to_vec(b).expect("json"))
+                }
+                None => Bytes::new(),
+            };
+            let req = req.body(Full::new(bytes)).expect("request");
+            let started = Instant::now();
+            match conn.exchange(req).await {
+                Ok(status) => return (status, started.elapsed()),
+                // A kept-alive connection the server closed while idle: one new connection.
+                Err(e) if attempt == 0 => {
+                    eprintln!("  (bench connection closed: {e}; reconnecting)");
+                    *slot = None;
+                }
+                Err(e) => panic!("request reaches the server: {e}"),
+            }
+        }
+        unreachable!("the second attempt returns or panics")
+    }
+
     /// The same request handed to the app in process (no socket): the routers, middleware and
     /// handlers alone, without the local server's HTTP hop.
     pub async fn in_process(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (u16, Duration) {
@@ -162,6 +204,42 @@ impl Bench {
         let reply = self.call(auth, method.clone(), path, body).await;
         assert_eq!(reply.status, status, "{method} {path}: {}", reply.body);
         reply
+    }
+}
+
+/// A client HTTP/1.1 connection and the future that runs it; both are polled by the requesting
+/// task, so a request costs no hand-over to another task.
+struct ClientConn {
+    host: String,
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    connection: hyper::client::conn::http1::Connection<hyper_util::rt::TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
+}
+
+impl ClientConn {
+    async fn open(base: &str) -> ClientConn {
+        let host = base.trim_start_matches("http://").to_owned();
+        let tcp = tokio::net::TcpStream::connect(&host).await.expect("server reachable");
+        tcp.set_nodelay(true).expect("nodelay");
+        let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.expect("handshake");
+        ClientConn { host, sender, connection }
+    }
+
+    /// Sends `req` and reads the whole answer, running the connection meanwhile; the status.
+    async fn exchange(&mut self, req: http::Request<Full<Bytes>>) -> Result<u16, String> {
+        use http_body_util::BodyExt;
+        let ClientConn { sender, connection, .. } = self;
+        let exchange = async {
+            sender.ready().await.map_err(|e| e.to_string())?;
+            let response = sender.send_request(req).await.map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            response.into_body().collect().await.map_err(|e| e.to_string())?;
+            Ok(status)
+        };
+        tokio::select! {
+            biased;
+            done = exchange => done,
+            ended = connection => Err(format!("connection ended: {ended:?}")),
+        }
     }
 }
 
@@ -322,7 +400,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

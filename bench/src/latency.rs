@@ -294,6 +294,7 @@ pub async fn run(report: &mut Report, iterations: usize) {
         "ratio p50 (server)",
         "in-process p50 ms",
         "ratio p50 (in-process)",
+        "ratio p50 (server, via reqwest)",
         "server p90 / direct p90 ms",
         "budget ≤ 1.2 (server)",
     ]);
@@ -303,6 +304,7 @@ pub async fn run(report: &mut Report, iterations: usize) {
     let mut n = 0usize;
     for route in &routes {
         let mut server = Vec::with_capacity(iterations);
+        let mut reqwest = Vec::with_capacity(iterations);
         let mut in_process = Vec::with_capacity(iterations);
         let mut direct = Vec::with_capacity(iterations);
         let mut shape = String::new();
@@ -310,14 +312,22 @@ pub async fn run(report: &mut Report, iterations: usize) {
             n += 1;
             let body = route.body.as_ref().map(|f| f(n));
             b.probe.reset(true, false);
-            let (reply, took) = b.timed(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
-            assert_eq!(reply.status, route.status, "{}: {}", route.label, reply.body);
+            let (status, took) = b.timed_direct(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            assert_eq!(status, route.status, "{}", route.label);
             let seen = b.probe.take();
             assert!(seen.calls.iter().all(|c| c.ok), "{}: a DynamoDB call failed", route.label);
             let stages = stages_of(&seen.calls);
             let t = Instant::now();
             replay_stages(&b.direct, &stages, MIRROR_TABLE).await;
             let replayed = t.elapsed();
+            // The same request through reqwest (its pool's connection task), for comparison; its
+            // writes reach the mirror too (untimed).
+            n += 1;
+            let body = route.body.as_ref().map(|f| f(n));
+            b.probe.reset(true, false);
+            let (reply, via_reqwest) = b.timed(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            assert_eq!(reply.status, route.status, "{} (reqwest): {}", route.label, reply.body);
+            replay_stages(&b.direct, &stages_of(&b.probe.take().calls), MIRROR_TABLE).await;
             n += 1;
             let body = route.body.as_ref().map(|f| f(n));
             b.probe.reset(true, false);
@@ -327,6 +337,7 @@ pub async fn run(report: &mut Report, iterations: usize) {
             replay_stages(&b.direct, &stages_of(&b.probe.take().calls), MIRROR_TABLE).await;
             if i >= warmup {
                 server.push(took);
+                reqwest.push(via_reqwest);
                 direct.push(replayed);
                 in_process.push(inside);
             }
@@ -338,6 +349,7 @@ pub async fn run(report: &mut Report, iterations: usize) {
         let (s90, d90) = (percentile(&mut server, 0.9), percentile(&mut direct, 0.9));
         let ratio = s50.as_secs_f64() / d50.as_secs_f64();
         let ratio_in_process = p50.as_secs_f64() / d50.as_secs_f64();
+        let ratio_reqwest = median(&mut reqwest).as_secs_f64() / d50.as_secs_f64();
         if ratio > worst.0 {
             worst = (ratio, route.label);
         }
@@ -353,24 +365,28 @@ pub async fn run(report: &mut Report, iterations: usize) {
             format!("{ratio:.2}"),
             ms(p50),
             format!("{ratio_in_process:.2}"),
+            format!("{ratio_reqwest:.2}"),
             format!("{} / {}", ms(s90), ms(d90)),
             if ratio <= 1.2 { "met".into() } else { "MISSED".into() },
         ]);
     }
     // The floor: a request that makes no DynamoDB call at all (no credentials: 401 from the
     // authentication middleware, a problem+json body).
-    let (mut floor_server, mut floor_in_process) = (Vec::new(), Vec::new());
+    let (mut floor_server, mut floor_reqwest, mut floor_in_process) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..warmup + iterations {
-        let (reply, took) = b.timed(None, Method::GET, "/groups", None).await;
+        let (status, took) = b.timed_direct(None, Method::GET, "/groups", None).await;
+        assert_eq!(status, 401);
+        let (reply, via_reqwest) = b.timed(None, Method::GET, "/groups", None).await;
         assert_eq!(reply.status, 401);
         let (status, inside) = b.in_process(None, Method::GET, "/groups", None).await;
         assert_eq!(status, 401);
         if i >= warmup {
             floor_server.push(took);
+            floor_reqwest.push(via_reqwest);
             floor_in_process.push(inside);
         }
     }
-    let (floor_s, floor_p) = (median(&mut floor_server), median(&mut floor_in_process));
+    let (floor_s, floor_r, floor_p) = (median(&mut floor_server), median(&mut floor_reqwest), median(&mut floor_in_process));
     table.row(vec![
         "GET /groups without credentials (401)".into(),
         "none".into(),
@@ -380,16 +396,18 @@ pub async fn run(report: &mut Report, iterations: usize) {
         "–".into(),
         ms(floor_p),
         "–".into(),
+        "–".into(),
         format!("{} / –", ms(percentile(&mut floor_server, 0.9))),
         "–".into(),
     ]);
     report.table(table);
     report.note(format!(
-        "{iterations} measured requests per route after {warmup} warm-up ones; each HTTP request is followed by the same DynamoDB calls made directly with the SDK (same stages: calls that ran concurrently are replayed concurrently) on a copy of the account in a mirror table, then by the same request handed to the app in process (no socket); p50 = median"
+        "{iterations} measured requests per route after {warmup} warm-up ones; each HTTP request is followed by the same DynamoDB calls made directly with the SDK (same stages: calls that ran concurrently are replayed concurrently) on a copy of the account in a mirror table, then by the same request through reqwest, then by the same request handed to the app in process (no socket); p50 = median"
     ));
     report.note(format!(
-        "server = reqwest → axum over loopback, timed until the whole body has arrived; the last row is the floor of that path (HTTP, routing, the middleware, a problem+json body, no DynamoDB): {} ms through the server, {} ms in process",
+        "server = one kept-alive HTTP/1.1 connection (hyper's client connection, driven by the measuring task) → axum over loopback, timed until the whole body has arrived; \"via reqwest\" = the same request through reqwest's pool, whose connection task runs on another worker (the measure of runs before 2026-11-30); the last row is the floor of that path (HTTP, routing, the middleware, a problem+json body, no DynamoDB): {} ms through the server ({} ms via reqwest), {} ms in process",
         ms(floor_s),
+        ms(floor_r),
         ms(floor_p)
     ));
     report.budget("latency overhead ≤ 1.2 (median request ÷ median direct DynamoDB calls)", worst.0 <= 1.2, format!("worst {:.2} ({})", worst.0, worst.1));

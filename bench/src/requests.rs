@@ -48,6 +48,7 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     /// Sends one request, checks its status, and records what it cost under `label`.
+    #[allow(clippy::too_many_arguments)] // one measured request: every argument is part of what it is
     async fn measure(&mut self, auth: &Auth, label: &str, list: bool, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
         let b = self.b;
         // The authentication alone, as the Lambda authorizer runs it.
@@ -227,17 +228,17 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
 
     macro_rules! m {
         ($label:expr, $list:expr, $method:ident, $path:expr, $body:expr, $status:expr) => {
-            run.measure(&admin, $label, $list, Method::$method, &$path, $body, $status).await
+            run.measure(&admin, $label, $list, Method::$method, AsRef::<str>::as_ref(&$path), $body, $status).await
         };
     }
     // The hub and the account.
-    m!("GET /hub/summary", false, GET, "/hub/summary".to_owned(), None, 200);
-    m!("GET /account", false, GET, "/account".to_owned(), None, 200);
-    m!("PATCH /account", false, PATCH, "/account".to_owned(), Some(json!({"name": format!("Bench {size}")})), 200);
+    m!("GET /hub/summary", false, GET, "/hub/summary", None, 200);
+    m!("GET /account", false, GET, "/account", None, 200);
+    m!("PATCH /account", false, PATCH, "/account", Some(json!({"name": format!("Bench {size}")})), 200);
     // Operators.
-    m!("GET /operators", true, GET, "/operators".to_owned(), None, 200);
-    m!("GET /operators?q= (no match)", true, GET, "/operators?q=nobody-matches".to_owned(), None, 200);
-    m!("POST /operators", false, POST, "/operators".to_owned(), Some(json!({"email": format!("new{size}@bench.example"), "fullName": "Nina New"})), 201);
+    m!("GET /operators", true, GET, "/operators", None, 200);
+    m!("GET /operators?q= (no match)", true, GET, "/operators?q=nobody-matches", None, 200);
+    m!("POST /operators", false, POST, "/operators", Some(json!({"email": format!("new{size}@bench.example"), "fullName": "Nina New"})), 201);
     m!("GET /operators/{id}", false, GET, format!("/operators/{op_a}"), None, 200);
     m!("PATCH /operators/{id}", false, PATCH, format!("/operators/{op_a}"), Some(json!({"fullName": "Anna Renamed"})), 200);
     m!("PATCH /operators/{id} (disable)", false, PATCH, format!("/operators/{op_a}"), Some(json!({"isDisabled": true})), 200);
@@ -269,8 +270,8 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     m!("DELETE /operators/{id}/duty-schedules/{s}", false, DELETE, format!("/operators/{op_a}/duty-schedules/{s}"), None, 204);
     m!("DELETE /operators/{id}", false, DELETE, format!("/operators/{op_del}"), None, 204);
     // Groups.
-    m!("GET /groups", true, GET, "/groups".to_owned(), None, 200);
-    let g2 = m!("POST /groups", false, POST, "/groups".to_owned(), Some(json!({"description": "Day shift"})), 201)["groupId"].as_str().unwrap().to_owned();
+    m!("GET /groups", true, GET, "/groups", None, 200);
+    let g2 = m!("POST /groups", false, POST, "/groups", Some(json!({"description": "Day shift"})), 201)["groupId"].as_str().unwrap().to_owned();
     m!("GET /groups/{id}", false, GET, format!("/groups/{g}"), None, 200);
     m!("PATCH /groups/{id}", false, PATCH, format!("/groups/{g}"), Some(json!({"description": "Night owls"})), 200);
     m!("GET /groups/{id}/members", true, GET, format!("/groups/{g}/members"), None, 200);
@@ -282,9 +283,9 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     m!("POST /groups/{id}/duty (3 members)", false, POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": true})), 204);
     m!("DELETE /groups/{id}", false, DELETE, format!("/groups/{g2}"), None, 204);
     // Monitors.
-    m!("GET /monitors", true, GET, "/monitors".to_owned(), None, 200);
-    let m2 = m!("POST /monitors", false, POST, "/monitors".to_owned(), Some(json!({"name": "Login", "mode": "Staging"})), 201)["monitorId"].as_str().unwrap().to_owned();
-    m!("GET /monitors/permissions", true, GET, "/monitors/permissions".to_owned(), None, 200);
+    m!("GET /monitors", true, GET, "/monitors", None, 200);
+    let m2 = m!("POST /monitors", false, POST, "/monitors", Some(json!({"name": "Login", "mode": "Staging"})), 201)["monitorId"].as_str().unwrap().to_owned();
+    m!("GET /monitors/permissions", true, GET, "/monitors/permissions", None, 200);
     m!("GET /monitors/{id}", false, GET, format!("/monitors/{m}"), None, 200);
     m!("PATCH /monitors/{id}", false, PATCH, format!("/monitors/{m}"), Some(json!({"name": "Checkout EU"})), 200);
     m!("GET /monitors/{id}/authorizations", true, GET, format!("/monitors/{m}/authorizations"), None, 200);
@@ -300,8 +301,8 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     m!("DELETE /monitors/{id}/authorizations/{a}", false, DELETE, format!("/monitors/{m}/authorizations/{aid}"), None, 204);
     m!("DELETE /monitors/{id}", false, DELETE, format!("/monitors/{m2}"), None, 204);
     // API users.
-    m!("GET /api-users", true, GET, "/api-users".to_owned(), None, 200);
-    let u = m!("POST /api-users", false, POST, "/api-users".to_owned(), Some(json!({"description": "Nightly export", "operatorId": op_a})), 201)["apiUserId"]
+    m!("GET /api-users", true, GET, "/api-users", None, 200);
+    let u = m!("POST /api-users", false, POST, "/api-users", Some(json!({"description": "Nightly export", "operatorId": op_a})), 201)["apiUserId"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -309,11 +310,11 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     m!("PATCH /api-users/{id}", false, PATCH, format!("/api-users/{u}"), Some(json!({"description": "Weekly export"})), 200);
     m!("DELETE /api-users/{id}", false, DELETE, format!("/api-users/{u}"), None, 204);
     // SCIM tokens.
-    let st = m!("POST /scim-tokens", false, POST, "/scim-tokens".to_owned(), Some(json!({"description": "Okta"})), 201)["scimTokenId"]
+    let st = m!("POST /scim-tokens", false, POST, "/scim-tokens", Some(json!({"description": "Okta"})), 201)["scimTokenId"]
         .as_str()
         .unwrap()
         .to_owned();
-    m!("GET /scim-tokens", false, GET, "/scim-tokens".to_owned(), None, 200);
+    m!("GET /scim-tokens", false, GET, "/scim-tokens", None, 200);
     m!("DELETE /scim-tokens/{id}", false, DELETE, format!("/scim-tokens/{st}"), None, 204);
     // As an API user (Basic): the authorizer's request is an UpdateItem.
     run.measure(&basic, "GET /operators/{id} (Basic)", false, Method::GET, &format!("/operators/{op_a}"), None, 200).await;
@@ -420,7 +421,7 @@ pub async fn run(report: &mut Report, sizes: &[usize]) {
         table.row(cells);
     }
     report.table(table);
-    report.note(format!(
+    report.note(String::from(
         "RCU/WCU: capacity units the handler's requests consumed at the largest size, as the embedded DynamoDB computes DynamoDB's billing (ReturnConsumedCapacity=TOTAL: 4 KB per strongly consistent read unit, half for index reads, 1 KB per write unit, doubled in transactions, index writes included); the authorizer adds 1 RCU (Bearer: GetItem) or 1 WCU (Basic: UpdateItem) on top."
     ));
     report.budget(

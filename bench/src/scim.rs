@@ -21,7 +21,7 @@ fn encoded(filter: &str) -> String {
     filter.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
-async fn scim_token(b: &Bench, admin: &Auth) -> Auth {
+pub async fn scim_token(b: &Bench, admin: &Auth) -> Auth {
     let reply = b.call(admin, Method::POST, "/scim-tokens", Some(&json!({"description": "bench"}))).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     Auth::Bearer(reply.body["token"].as_str().expect("token").to_owned())

@@ -241,7 +241,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         // The replayable answer leaves the password out: it is never stored.
         let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, password_hash(&password), &roster, &event);
         let write = move |idem: Option<_>| async move { store.create_api_user(scope, record, &hash, roster, idem.as_ref(), event).await };
-        if let Some(replay) = idempotency.write(&state, &scope, &view, Some(&location), write).await? {
+        if let Some(replay) = idempotency.write(&state, scope, &view, Some(&location), write).await? {
             return Ok(Created::Replay(replay));
         }
         Ok(Created::New(view, password))

@@ -122,7 +122,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
         // The replayable answer leaves the token out: only its hash is kept.
         let (store, scope, record, hash, roster, event) = (&state.store, &scope, &record, scim_token_hash(&token), &roster, &event);
         let write = move |idem: Option<_>| async move { store.create_scim_token(scope, record, &hash, roster, idem.as_ref(), event).await };
-        if let Some(replay) = idempotency.write(&state, &scope, &view, Some(&location), write).await? {
+        if let Some(replay) = idempotency.write(&state, scope, &view, Some(&location), write).await? {
             return Ok(Created::Replay(replay));
         }
         Ok(Created::New(view, token))

@@ -196,7 +196,7 @@ pub async fn grant(
         let event = authorization_event(&state, &caller, &monitor, &add, true);
         let (store, scope, id, principal, keep, add, event) = (&state.store, &scope, &id, &principal, &keep, &add, &event);
         let write = move |idem: Option<_>| async move { store.grant_monitor_authorizations(scope, id, principal, keep, add, idem.as_ref(), event).await };
-        if let Some(replay) = idempotency.write(&state, &scope, &after, None, write).await? {
+        if let Some(replay) = idempotency.write(&state, scope, &after, None, write).await? {
             return Ok(replay);
         }
         Ok((StatusCode::CREATED, axum::Json(after)).into_response())

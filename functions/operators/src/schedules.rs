@@ -84,7 +84,7 @@ async fn change_schedules(
         let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
         let (store, scope, current, next, event) = (&state.store, &scope, &current, &next, &event);
         let write = move |record: Option<_>| async move { store.update_operator(scope, current, next, record.as_ref(), event).await };
-        Ok(match idempotency.write(state, &scope, &view, Some(&location), write).await? {
+        Ok(match idempotency.write(state, scope, &view, Some(&location), write).await? {
             Some(replay) => Written::Replayed(replay),
             None => Written::Schedule(view),
         })

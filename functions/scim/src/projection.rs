@@ -40,14 +40,14 @@ impl Projection {
                 out.insert(key, value);
                 continue;
             }
-            if self.excluded.iter().any(|e| *e == lower) {
+            if self.excluded.contains(&lower) {
                 continue;
             }
             if self.attributes.is_empty() {
                 out.insert(key, value);
                 continue;
             }
-            if self.attributes.iter().any(|a| *a == lower) {
+            if self.attributes.contains(&lower) {
                 out.insert(key, value);
                 continue;
             }

@@ -31,6 +31,18 @@ pub fn local_app(state: AppState, web: hub_web::WebConfig, dev_sign_in: Option<R
     hub_api::http::with_fallback(routers).layer(cors)
 }
 
+/// The listener the local server serves on: every accepted connection gets `TCP_NODELAY`, so that
+/// an answer leaves as soon as hyper writes it instead of waiting for the client's ACK of the
+/// previous segment (Nagle), as any production HTTP server does.
+pub fn without_nagle(listener: tokio::net::TcpListener) -> impl axum::serve::Listener<Addr = std::net::SocketAddr> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "TCP_NODELAY not set on an accepted connection");
+        }
+    })
+}
+
 fn api_routers(state: AppState) -> Router {
     Router::new()
         .merge(hub_operators::router(state.clone()))

@@ -232,48 +232,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(serde::Deserialize, Debug)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Body {
-        name: String,
-        n: Option<u8>,
-    }
-
-    #[test]
-    fn json_errors_are_classified() {
-        assert!(matches!(parse_json::<Body>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
-        assert!(matches!(parse_json::<Body>(b""), Err(ApiError::MalformedJson(_))));
-        assert!(matches!(parse_json::<Body>(b"nope"), Err(ApiError::MalformedJson(_))));
-        // A struct must come as an object, not as the array of its field values.
-        assert!(matches!(parse_json::<Body>(b"[\"a\", 1]"), Err(ApiError::Validation(_))));
-        match parse_json::<Body>(b"{\"name\":\"a\",\"n\":\"x\"}") {
-            Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "n"),
-            other => panic!("{other:?}"),
-        }
-        match parse_json::<Body>(b"{\"name\":\"a\",\"extra\":1}") {
-            Err(ApiError::Validation(e)) => assert!(e[0].message.contains("extra")),
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(parse_json::<Body>(b"{\"name\":\"a\"} {}"), Err(ApiError::MalformedJson(_))));
-        assert!(parse_json::<Body>(b"{\"name\":\"a\"} \n").is_ok());
-        let deep = "[".repeat(10_000);
-        assert!(matches!(parse_json::<Body>(deep.as_bytes()), Err(ApiError::MalformedJson(_))));
-    }
-
-    #[test]
-    fn content_types() {
-        assert!(is_json("application/json"));
-        assert!(is_json("Application/JSON; charset=utf-8"));
-        assert!(is_json("application/merge-patch+json"));
-        assert!(!is_json("text/plain"));
-    }
-}
-
 /// For PATCH fields that may be absent (leave as is), `null` (clear) or a value:
 /// `#[serde(default, deserialize_with = "double_option")] field: Option<Option<T>>`.
 pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -328,4 +286,46 @@ pub fn patch_nullable<T>(
 /// Every refusal collected in `errors` as one `validation_failed`; `Ok` when there is none.
 pub fn no_errors(errors: Vec<FieldError>) -> Result<(), ApiError> {
     if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        n: Option<u8>,
+    }
+
+    #[test]
+    fn json_errors_are_classified() {
+        assert!(matches!(parse_json::<Body>(b"{\"name\":"), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse_json::<Body>(b""), Err(ApiError::MalformedJson(_))));
+        assert!(matches!(parse_json::<Body>(b"nope"), Err(ApiError::MalformedJson(_))));
+        // A struct must come as an object, not as the array of its field values.
+        assert!(matches!(parse_json::<Body>(b"[\"a\", 1]"), Err(ApiError::Validation(_))));
+        match parse_json::<Body>(b"{\"name\":\"a\",\"n\":\"x\"}") {
+            Err(ApiError::Validation(e)) => assert_eq!(e[0].field, "n"),
+            other => panic!("{other:?}"),
+        }
+        match parse_json::<Body>(b"{\"name\":\"a\",\"extra\":1}") {
+            Err(ApiError::Validation(e)) => assert!(e[0].message.contains("extra")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse_json::<Body>(b"{\"name\":\"a\"} {}"), Err(ApiError::MalformedJson(_))));
+        assert!(parse_json::<Body>(b"{\"name\":\"a\"} \n").is_ok());
+        let deep = "[".repeat(10_000);
+        assert!(matches!(parse_json::<Body>(deep.as_bytes()), Err(ApiError::MalformedJson(_))));
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/merge-patch+json"));
+        assert!(!is_json("text/plain"));
+    }
 }

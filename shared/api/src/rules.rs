@@ -78,12 +78,11 @@ async fn refuse(state: &AppState, scope: &AccountScope, version: RuleVersion, se
 /// `account` was read before every other read of the checks.
 pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
     let mut lock = RulesLock::default();
-    if let Removal::Operator(op) = removal {
-        if op.is_disabled {
+    if let Removal::Operator(op) = removal
+        && op.is_disabled {
             // A disabled operator holds nothing; re-enabling it moves its version.
             return Ok(lock);
         }
-    }
     let relevant: Vec<(Permission, Conflict)> = PROTECTED
         .into_iter()
         .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))

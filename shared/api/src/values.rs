@@ -907,6 +907,28 @@ mod tests {
 
     // --- OpenAPI schemas -------------------------------------------------------------------
 
+    /// The timestamp pattern (schedules' `start`/`end`, the audit log's `from`/`to`) matches
+    /// exactly the calendar's days, 29 February of leap years included, in years 0000-9998.
+    #[test]
+    fn the_timestamp_pattern_is_the_calendar() {
+        let pattern = regex_lite::Regex::new(crate::schedule::RFC3339_PATTERN).expect("the pattern compiles");
+        for year in [0, 1, 1900, 1970, 2000, 2023, 2024, 2025, 2026, 2028, 2100, 2400, 9900, 9996, 9998, 9999] {
+            for month in 1..=12 {
+                for day in 1..=32 {
+                    let text = format!("{year:04}-{month:02}-{day:02}T10:00:00Z");
+                    let real = year <= 9998 && jiff::civil::Date::new(year, month, day).is_ok();
+                    assert_eq!(pattern.is_match(&text), real, "{text}");
+                }
+            }
+        }
+        for text in ["2024-02-29t23:59:59.123456789+14:00", "2026-11-27T10:00:00-05:30", "0000-01-01T00:00:00z"] {
+            assert!(pattern.is_match(text), "{text}");
+        }
+        for text in ["2026-11-27 10:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T10:00:00", "2026-11-27T10:00:00+24:00", "12026-01-01T00:00:00Z"] {
+            assert!(!pattern.is_match(text), "{text}");
+        }
+    }
+
     #[test]
     fn the_schema_character_classes_are_rusts() {
         let within = |ranges: &[(char, char)], c: char| ranges.iter().any(|&(a, b)| (a..=b).contains(&c));

@@ -331,11 +331,10 @@ impl Store {
             None => None,
         };
         // An action names its target type: a different target type matches nothing.
-        if let (Some(action), Some(tt)) = (&filter.action, &filter.target_type) {
-            if action_target_type(action).as_deref() != Some(tt.as_str()) {
+        if let (Some(action), Some(tt)) = (&filter.action, &filter.target_type)
+            && action_target_type(action).as_deref() != Some(tt.as_str()) {
                 return Ok(Page { items: Vec::new(), next_cursor: None });
             }
-        }
         let shape = KeyShape {
             actor: filter.actor_id.is_some(),
             target_type: filter.target_type.is_some() && filter.target_id.is_none() && filter.action.is_none(),
@@ -361,7 +360,7 @@ impl Store {
         if let (Some(tt), Some(_)) = (&filter.target_type, &filter.target_id) {
             events.retain(|e| &e.target.kind == tt);
         }
-        events.sort_by(|a, b| b.position().cmp(&a.position()));
+        events.sort_by_key(|e| std::cmp::Reverse(e.position()));
         let more = events.len() > limit;
         events.truncate(limit);
         let next_cursor = match (more, events.last()) {

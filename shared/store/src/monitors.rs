@@ -266,6 +266,7 @@ impl Store {
     /// read again and decide again), so that levels stay cumulative under concurrent grants and
     /// revokes. The monitor and the principal must exist (`Guard::ParentMissing`). With nothing to
     /// add, the same checks run (and the idempotency record is written) without changing anything.
+    #[allow(clippy::too_many_arguments)] // the grant's whole guarded write: what to keep, what to add, for whom, audited
     pub async fn grant_monitor_authorizations(
         &self,
         scope: &AccountScope,

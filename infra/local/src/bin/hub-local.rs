@@ -101,7 +101,7 @@ async fn run() -> Result<(), String> {
     // The page's address first: the one line a person needs.
     println!("User Management hub: {base}/  (open it in a browser; {page_sign_in})");
     let app = hub_local::local_app(state.clone(), web, dev_sign_in);
-    let server = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(startup::shutdown_signal()).await });
+    let server = tokio::spawn(async move { axum::serve(hub_local::without_nagle(listener), app).with_graceful_shutdown(startup::shutdown_signal()).await });
     tracing::info!(%local, "listening");
 
     // Seeded through the API on a private port, whichever way operators sign in here.

@@ -32,10 +32,11 @@ pub struct ScheduleInput {
 /// `HH:mm`, 00:00-23:59, as [`parse_hhmm`] reads it.
 const HHMM_PATTERN: &str = "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$";
 
-/// The shape [`parse_rfc3339`] checks, with calendar days (29 February left out: a pattern
-/// cannot tell leap years) and years up to 9998 (jiff's last instant is in 9999).
-pub const RFC3339_PATTERN: &str = "^(?:[0-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-\
+/// The shape [`parse_rfc3339`] checks, with calendar days (29 February in leap years: divisible
+/// by 4 and not by 100, or by 400) and years up to 9998 (jiff's last instant is in 9999).
+pub const RFC3339_PATTERN: &str = "^(?:(?:[0-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-\
 (?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))\
+|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)\
 [Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$";
 
 /// One object shape per mode: its own fields required, the others absent or null. What a

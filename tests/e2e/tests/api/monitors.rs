@@ -471,7 +471,7 @@ async fn the_overview_names_every_holder_per_level() {
 
     let api_row = &items[0];
     assert_eq!((api_row["monitorId"].as_str(), api_row["mode"].as_str(), api_row["isActive"].as_bool()), (Some(api.as_str()), Some("Staging"), Some(false)));
-    assert_eq!(named(&api_row["viewMonitorData"]["operators"]), [amy_n.clone()]);
+    assert_eq!(named(&api_row["viewMonitorData"]["operators"]), std::slice::from_ref(&amy_n));
     assert!(named(&api_row["viewMonitor"]["operators"]).is_empty());
     assert!(named(&api_row["editMonitor"]["groups"]).is_empty());
 
@@ -485,8 +485,8 @@ async fn the_overview_names_every_holder_per_level() {
     assert_eq!(named(&shop_row["viewMonitorData"]["operators"]), [amy_n.clone(), zed_n.clone()], "ordered by name");
     assert_eq!(named(&shop_row["viewMonitorData"]["groups"]), [admins_n.clone(), support_n.clone()]);
     assert_eq!(named(&shop_row["viewMonitor"]["operators"]), [amy_n.clone(), zed_n.clone()]);
-    assert_eq!(named(&shop_row["viewMonitor"]["groups"]), [admins_n.clone()]);
-    assert_eq!(named(&shop_row["editMonitor"]["operators"]), [zed_n.clone()]);
+    assert_eq!(named(&shop_row["viewMonitor"]["groups"]), std::slice::from_ref(&admins_n));
+    assert_eq!(named(&shop_row["editMonitor"]["operators"]), std::slice::from_ref(&zed_n));
     assert!(named(&shop_row["editMonitor"]["groups"]).is_empty());
 
     // Renames show at once; a deleted holder disappears.

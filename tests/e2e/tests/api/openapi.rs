@@ -41,6 +41,17 @@ fn the_document_lists_exactly_the_served_routes() {
     assert!(undocumented.is_empty() && unserved.is_empty(), "served but not documented: {undocumented:?}; documented but not served: {unserved:?}");
 }
 
+/// SCIM (`/scim/v2`) is its own protocol, with its own credentials and error schema: the
+/// document describes the hub's API only, and a client generated from it never sees SCIM.
+#[test]
+fn the_document_has_no_scim_paths() {
+    let doc = document();
+    let paths = doc["paths"].as_object().expect("the document has paths");
+    assert!(paths.keys().any(|p| p.starts_with("/scim-tokens")), "the SCIM tokens are part of the hub's API");
+    let scim: Vec<&String> = paths.keys().filter(|p| *p == "/scim" || p.starts_with("/scim/")).collect();
+    assert!(scim.is_empty(), "SCIM paths in the document: {scim:?}");
+}
+
 #[test]
 fn the_committed_document_is_the_generated_one() {
     let generated = hub_local::openapi::openapi_json();
