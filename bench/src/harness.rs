@@ -280,7 +280,7 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
         .map(|i| OperatorRecord {
             is_on_duty: i % 4 != 3,
             schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
-            ..OperatorRecord::new(hub_api::values::new_id(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
+            ..OperatorRecord::new(hub_api::values::new_id().into(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
         })
         .collect()
 }
@@ -318,7 +318,7 @@ pub async fn seed_operators_one_by_one(store: &Store, account: &ProvisionedAccou
         .try_for_each_concurrent(in_flight, |op| {
             let scope = scope.clone();
             async move {
-                let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: op.operator_id.clone(), name: Some(op.full_name.clone()) });
+                let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: op.operator_id.to_string(), name: Some(op.full_name.clone()) });
                 store.create_operator(&scope, op, &hub_api::rules::new_operator_grants(), None, &audit).await
             }
         })
@@ -350,7 +350,7 @@ pub async fn seed_api_users(
             users.push(BulkApiUser {
                 record: ApiUserRecord {
                     username: api_user_username(&account.account_id, &id).expect("uuid ids"),
-                    api_user_id: id,
+                    api_user_id: id.into(),
                     operator_id: owner.operator_id.clone(),
                     access_type: "Generic".into(),
                     description: format!("Script {i}"),

@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable};
+use hub_store::OperatorId;
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
@@ -123,7 +124,7 @@ pub async fn create(
         time_zone: time_zone.map(|t| t.as_str().to_owned()),
         default_dashboard,
         is_on_duty: input.is_on_duty.unwrap_or(true),
-        ..OperatorRecord::new(new_id(), email.as_str(), full_name.as_str(), &now)
+        ..OperatorRecord::new(OperatorId::new(new_id()), email.as_str(), full_name.as_str(), &now)
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
@@ -136,13 +137,13 @@ pub async fn create(
 }
 
 /// The operator named in the path, or 404.
-pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<OperatorRecord> {
+pub(crate) async fn load(state: &AppState, caller: &Caller, id: &OperatorId) -> ApiResult<OperatorRecord> {
     state.store.operator(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
 #[utoipa::path(get, path = "/operators/{id}", operation_id = "getOperator", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<OperatorId>) -> ApiResult<Response> {
     let scope = caller.scope();
     let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
     let view = OperatorView::new(op, state.clock.now(), &account_time_zone(&account.time_zone));
@@ -224,7 +225,7 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<OperatorId>,
     SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateOperator>,
@@ -244,7 +245,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/operators/{id}", operation_id = "deleteOperator", tag = "Operators",
     params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<OperatorId>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     hub_api::operators::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -254,7 +255,7 @@ pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>,
 pub async fn groups(
     State(state): State<AppState>,
     caller: Caller,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<OperatorId>,
     Query(params): Query<PageParams>,
 ) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;

@@ -378,6 +378,12 @@ impl ResourceId {
         &self.0
     }
 
+    /// The id as what it names (`OperatorId`, `GroupId`, ...): well formed, and typed from here
+    /// to the item.
+    pub fn into_id<T: From<String>>(self) -> T {
+        T::from(self.0)
+    }
+
     pub fn into_string(self) -> String {
         self.0
     }

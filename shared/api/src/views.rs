@@ -56,7 +56,7 @@ impl OperatorView {
     pub fn new(op: OperatorRecord, now: Timestamp, account_tz: &TimeZone) -> Self {
         let on_duty_now = on_duty_now(&op, now, account_tz);
         OperatorView {
-            operator_id: op.operator_id,
+            operator_id: op.operator_id.into_string(),
             email: op.email,
             full_name: op.full_name,
             mobile_phone: op.mobile_phone,
@@ -92,7 +92,7 @@ pub struct GroupView {
 impl From<GroupRecord> for GroupView {
     fn from(g: GroupRecord) -> Self {
         GroupView {
-            group_id: g.group_id,
+            group_id: g.group_id.into_string(),
             description: g.description,
             is_everyone: g.is_everyone,
             is_administrators: g.is_administrators,

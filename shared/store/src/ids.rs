@@ -4,6 +4,18 @@
 //! items and responses are unchanged, and they read as `&str` (`Deref`) wherever a string is
 //! wanted (keys, messages, views). Whether a string is a well-formed id is checked where it comes
 //! in (the path extractor, the request's validated values); these types only say what it names.
+//!
+//! ```compile_fail
+//! // An operator's id where a group's is expected does not compile.
+//! fn group(_: &hub_store::GroupId) {}
+//! group(&hub_store::OperatorId::new("0190a0b0-0000-7000-8000-000000000001"));
+//! ```
+//!
+//! ```
+//! // The same call with a group's id does.
+//! fn group(_: &hub_store::GroupId) {}
+//! group(&hub_store::GroupId::new("0190a0b0-0000-7000-8000-000000000001"));
+//! ```
 
 use serde::{Deserialize, Serialize};
 

@@ -5,6 +5,8 @@
 //! same prefix. Every key builder takes an [`AccountScope`], so code holding one account's scope
 //! cannot name another account's items: cross-account access is impossible by construction.
 
+use crate::ids::{GroupId, OperatorId};
+
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
 
@@ -289,8 +291,8 @@ impl AccountScope {
 /// Who holds a permission or a membership.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Principal {
-    Operator(String),
-    Group(String),
+    Operator(OperatorId),
+    Group(GroupId),
 }
 
 impl Principal {
@@ -302,9 +304,9 @@ impl Principal {
     }
     pub(crate) fn parse_key_part(part: &str) -> Option<Principal> {
         if let Some(id) = part.strip_prefix("OPERATOR#") {
-            Some(Principal::Operator(id.to_owned()))
+            Some(Principal::Operator(OperatorId::new(id)))
         } else {
-            part.strip_prefix("GROUP#").map(|id| Principal::Group(id.to_owned()))
+            part.strip_prefix("GROUP#").map(|id| Principal::Group(GroupId::new(id)))
         }
     }
 }

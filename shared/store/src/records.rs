@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 use crate::schedule_record::ScheduleRecord;
 
 /// The account item, with the hub's counters kept exact by writing every change to them in the
@@ -17,7 +18,7 @@ pub struct AccountRecord {
     /// The account type's default plus purchased extra operators.
     pub operator_limit: i64,
     pub extra_operators: i64,
-    pub admin_operator_id: String,
+    pub admin_operator_id: OperatorId,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
@@ -65,7 +66,7 @@ pub struct AccountRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorRecord {
-    pub operator_id: String,
+    pub operator_id: OperatorId,
     pub email: String,
     pub full_name: String,
     pub mobile_phone: Option<String>,
@@ -106,9 +107,9 @@ impl OperatorRecord {
     /// A new operator as every entry point creates one: Active, enabled, not an administrator, no
     /// optional setting, schedule, SCIM attribute or sign-in binding; version 1, created and
     /// updated at `now`. Callers override what differs with struct update syntax.
-    pub fn new(operator_id: impl Into<String>, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> Self {
+    pub fn new(operator_id: OperatorId, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> Self {
         Self {
-            operator_id: operator_id.into(),
+            operator_id,
             email: email.into(),
             full_name: full_name.into(),
             mobile_phone: None,
@@ -145,7 +146,7 @@ pub struct SignInBinding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduledOperatorRecord {
-    pub operator_id: String,
+    pub operator_id: OperatorId,
     pub is_on_duty: bool,
     #[serde(default)]
     pub schedules: Vec<ScheduleRecord>,
@@ -154,7 +155,7 @@ pub struct ScheduledOperatorRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupRecord {
-    pub group_id: String,
+    pub group_id: GroupId,
     pub description: String,
     pub is_everyone: bool,
     pub is_administrators: bool,
@@ -172,7 +173,7 @@ pub struct GroupRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MonitorRecord {
-    pub monitor_id: String,
+    pub monitor_id: MonitorId,
     pub name: String,
     pub mode: String,
     pub is_active: bool,
@@ -191,8 +192,8 @@ pub struct MonitorRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUserRecord {
-    pub api_user_id: String,
-    pub operator_id: String,
+    pub api_user_id: ApiUserId,
+    pub operator_id: OperatorId,
     /// Encodes the account id and the API user id, so that a Basic credential names its item.
     pub username: String,
     /// `Generic`, `MobileApp`, `TransactionRecorder` or `Grafana` (validated by the domain crate).
@@ -232,7 +233,7 @@ pub struct ApiUserRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimTokenRecord {
-    pub scim_token_id: String,
+    pub scim_token_id: ScimTokenId,
     pub description: String,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

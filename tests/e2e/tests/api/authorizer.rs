@@ -129,7 +129,7 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     );
     // The use was counted.
     let scope = hub_store::AccountScope::new(account);
-    let stored = env.state.store.api_user(&scope, &id).await.unwrap().unwrap();
+    let stored = env.state.store.api_user(&scope, &id.as_str().into()).await.unwrap().unwrap();
     assert_eq!(stored.usage.values().sum::<i64>(), 1);
     assert!(stored.last_used_at.is_some());
 
@@ -227,8 +227,8 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
     let admin_token = sign_hs256(SECRET, &env.account.account_id, &env.account.admin_operator_id, 600);
     // X, an operator with an API user.
     let now = "2026-11-30T10:00:00Z".to_owned();
-    let x = hub_store::records::OperatorRecord::new(hub_api::values::new_id(), "x@authorizer.example", "Xena", &now);
-    let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: x.operator_id.clone(), name: Some(x.full_name.clone()) });
+    let x = hub_store::records::OperatorRecord::new(hub_api::values::new_id().into(), "x@authorizer.example", "Xena", &now);
+    let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: x.operator_id.to_string(), name: Some(x.full_name.clone()) });
     env.state.store.create_operator(&scope, &x, &hub_api::rules::new_operator_grants(), None, &audit).await.unwrap();
     let request = Request::post("/api-users")
         .header("authorization", format!("Bearer {admin_token}"))

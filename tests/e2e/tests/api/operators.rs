@@ -384,11 +384,11 @@ async fn delete_cascades_leave_nothing_behind() {
     assert_eq!((after.operators_total, after.groups_empty, after.groups_total), (1, 2, 4));
     // No item of the operator is left in the account's partition.
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.all_group_ids_of(&scope, &id).await.unwrap().is_empty());
+    assert!(app.state.store.all_group_ids_of(&scope, &id.as_str().into()).await.unwrap().is_empty());
     let names = hub_api::rules::permission_names();
-    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone()), &names).await.unwrap().is_empty());
+    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names).await.unwrap().is_empty());
     assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
-    assert!(app.state.store.operator(&scope, &id).await.unwrap().is_none());
+    assert!(app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -550,7 +550,7 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     app.call(Method::PUT, &format!("/groups/{group}/members/{id}"), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let op = app.state.store.operator(&scope, &id).await.unwrap().unwrap();
+    let op = app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().unwrap();
     // Only the first step runs, as if the process died right after it.
     app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
@@ -563,7 +563,7 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
     assert_eq!(app.account_record(&app.account.account_id).await.groups_empty, 1);
     let names = hub_api::rules::permission_names();
-    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone()), &names).await.unwrap().is_empty());
+    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names).await.unwrap().is_empty());
     // Once finished, deleting again is simply not found.
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
 }
