@@ -74,7 +74,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     };
     let mut grants: Vec<(Principal, String)> = ADMINISTRATORS_GRANTS
         .iter()
-        .map(|p| (Principal::Group(GroupId::new(ADMINISTRATORS_GROUP_ID)), p.as_str().to_owned()))
+        .map(|p| (Principal::Group(GroupId::administrators()), p.as_str().to_owned()))
         .collect();
     grants.extend(ACCOUNT_ADMINISTRATOR_GRANTS.iter().map(|p| (Principal::Operator(admin_id.clone()), p.as_str().to_owned())));
     let new = NewAccount {

@@ -184,7 +184,7 @@ pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope,
         Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => *operator_id,
         _ => return Ok(lock),
     };
-    let administrators = GroupId::new(hub_store::ADMINISTRATORS_GROUP_ID);
+    let administrators = GroupId::administrators();
     let (members, disabled, pending) = tokio::try_join!(
         state.store.all_member_ids(scope, &administrators),
         state.store.disabled_operator_ids(scope),

@@ -32,7 +32,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::ids::{GroupId, OperatorId};
-use crate::keys::{AccountScope, EVERYONE_GROUP_ID, Key, PK, Principal, SK};
+use crate::keys::{AccountScope, Key, PK, Principal, SK};
 use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
 use crate::{MAX_API_USERS_PER_OPERATOR, Store};
 
@@ -111,7 +111,7 @@ impl Store {
         for op in operators {
             let mut tx = self.tx();
             crate::items::put_new_operator_items(&mut tx, scope, op)?;
-            crate::items::put_membership_items(&mut tx, scope, &GroupId::new(EVERYONE_GROUP_ID), &op.operator_id);
+            crate::items::put_membership_items(&mut tx, scope, &GroupId::everyone(), &op.operator_id);
             for permission in grants {
                 crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
             }
@@ -133,7 +133,7 @@ impl Store {
         );
         // Everyone always has the account administrator: never empty before or after.
         tx.update(
-            &scope.group(EVERYONE_GROUP_ID),
+            &scope.group(&GroupId::everyone()),
             "ADD #memberCount :total, #version :one",
             Some("attribute_exists(#PK)"),
             vec![(":total", n(added)), (":one", n(1))],
@@ -152,12 +152,12 @@ impl Store {
             return Ok(());
         }
         let mut ids = HashSet::new();
-        let mut by_owner: BTreeMap<&str, Vec<&ApiUserRecord>> = BTreeMap::new();
+        let mut by_owner: BTreeMap<&OperatorId, Vec<&ApiUserRecord>> = BTreeMap::new();
         for user in users {
             if !ids.insert(user.record.api_user_id.as_str()) {
                 return Err(StoreError::Guard(Guard::AlreadyExists));
             }
-            by_owner.entry(user.record.operator_id.as_str()).or_default().push(&user.record);
+            by_owner.entry(&user.record.operator_id).or_default().push(&user.record);
         }
         if by_owner.values().any(|owned| owned.len() > MAX_API_USERS_PER_OPERATOR) {
             return Err(internal(format!("bulk load: an operator owns at most {MAX_API_USERS_PER_OPERATOR} API users")));
@@ -165,13 +165,13 @@ impl Store {
         let account = self.bulk_account(scope).await?;
 
         // Owners exist, and their flag is the one copied on their API users.
-        let owner_ids: Vec<OperatorId> = by_owner.keys().map(|id| OperatorId::new(*id)).collect();
+        let owner_ids: Vec<OperatorId> = by_owner.keys().map(|id| (*id).clone()).collect();
         let owners = self.operators_by_ids(scope, &owner_ids).await?;
         if owners.len() != owner_ids.len() {
             return Err(StoreError::Guard(Guard::ParentMissing));
         }
         for owner in &owners {
-            if by_owner[owner.operator_id.as_str()].iter().any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled) {
+            if by_owner[&owner.operator_id].iter().any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled) {
                 return Err(StoreError::Guard(Guard::Version));
             }
         }
@@ -182,7 +182,7 @@ impl Store {
         }
         for (owner, owned) in &by_owner {
             let mut roster = key_item(&scope.api_user_roster(owner));
-            roster.insert("operatorId".into(), s(*owner));
+            roster.insert("operatorId".into(), s(owner.as_str()));
             roster.insert("apiUserIds".into(), AttributeValue::Ss(owned.iter().map(|u| u.api_user_id.to_string()).collect()));
             roster.insert("version".into(), n(1));
             items.push(roster);
@@ -284,7 +284,7 @@ fn counters_unchanged(account: &AccountRecord) -> (&'static str, Vec<(&'static s
 mod tests {
     use super::*;
     use crate::records::GroupRecord;
-    use crate::{ADMINISTRATORS_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
+    use crate::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
 
     const T: &str = "2026-01-01T00:00:00Z";
     /// What hub-api grants a new operator.

@@ -366,15 +366,15 @@ mod tests {
         let op = Principal::Operator("abc".into());
         let longer = Principal::Operator("abc-d".into());
         let prefix = scope.authorizations_of_prefix(&op);
-        assert!(scope.authorization_of(&op, "m1", "ViewMonitor").sk.starts_with(&prefix));
-        assert!(!scope.authorization_of(&longer, "m1", "ViewMonitor").sk.starts_with(&prefix));
-        assert!(!scope.authorization_of(&Principal::Group("abc".into()), "m1", "ViewMonitor").sk.starts_with(&prefix));
-        let on_m1 = scope.monitor_authorizations_prefix("m1");
-        assert!(scope.monitor_authorization("m1", "x").sk.starts_with(&on_m1));
-        assert!(!scope.monitor_authorization("m1-2", "x").sk.starts_with(&on_m1));
+        assert!(scope.authorization_of(&op, &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
+        assert!(!scope.authorization_of(&longer, &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
+        assert!(!scope.authorization_of(&Principal::Group("abc".into()), &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
+        let on_m1 = scope.monitor_authorizations_prefix(&"m1".into());
+        assert!(scope.monitor_authorization(&"m1".into(), "x").sk.starts_with(&on_m1));
+        assert!(!scope.monitor_authorization(&"m1-2".into(), "x").sk.starts_with(&on_m1));
         // Monitors, their authorizations and their pending markers never share a prefix.
-        assert!(!scope.monitor_pending_delete("m1").sk.starts_with("MONITOR#"));
-        assert!(!scope.monitor_authorization("m1", "x").sk.starts_with("MONITOR#"));
-        assert!(!scope.monitor_pending_delete("m1").sk.starts_with(scope.pending_delete_prefix()));
+        assert!(!scope.monitor_pending_delete(&"m1".into()).sk.starts_with("MONITOR#"));
+        assert!(!scope.monitor_authorization(&"m1".into(), "x").sk.starts_with("MONITOR#"));
+        assert!(!scope.monitor_pending_delete(&"m1".into()).sk.starts_with(scope.pending_delete_prefix()));
     }
 }

@@ -6,7 +6,7 @@ use crate::items::{counts_as_active, delete_membership_items, email_item, operat
 use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::db::{Filter, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
+use crate::keys::{AccountScope, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
 use crate::ids::{GroupId, OperatorId};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
@@ -119,10 +119,10 @@ impl Store {
         }
         change.apply(&mut tx, scope);
         put_new_operator_items(&mut tx, scope, op)?;
-        put_membership_items(&mut tx, scope, &GroupId::new(EVERYONE_GROUP_ID), &op.operator_id);
+        put_membership_items(&mut tx, scope, &GroupId::everyone(), &op.operator_id);
         // Everyone always has the account administrator, so it is never empty: no groupsEmpty change.
         tx.update(
-            &scope.group(EVERYONE_GROUP_ID),
+            &scope.group(&GroupId::everyone()),
             "ADD #memberCount :one, #version :one",
             Some("attribute_exists(#PK)"),
             vec![(":one", n(1))],
@@ -275,9 +275,9 @@ impl Store {
         let principal = Principal::Operator(op.operator_id.clone());
         put_pending(&mut tx, scope, &principal);
         if op.is_administrator {
-            delete_membership_items(&mut tx, scope, &GroupId::new(ADMINISTRATORS_GROUP_ID), &op.operator_id);
+            delete_membership_items(&mut tx, scope, &GroupId::administrators(), &op.operator_id);
             tx.update(
-                &scope.group(ADMINISTRATORS_GROUP_ID),
+                &scope.group(&GroupId::administrators()),
                 "ADD #memberCount :minusOne, #version :one",
                 Some("#memberCount > :one"),
                 vec![(":minusOne", n(-1)), (":one", n(1))],

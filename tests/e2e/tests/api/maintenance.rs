@@ -164,7 +164,7 @@ async fn drift_is_repaired_and_reported() {
 
     // Corrupt counters behind the API's back.
     corrupt(&app, &scope.account(), &[("operatorsTotal", 42), ("groupsEmpty", 0), ("apiUsersTotal", 9), ("productionMonitors", 3)]).await;
-    corrupt(&app, &scope.group(&team), &[("memberCount", 5)]).await;
+    corrupt(&app, &scope.group(&team.as_str().into()), &[("memberCount", 5)]).await;
     assert_eq!(app.call(Method::GET, &format!("/groups/{team}"), None).await.expect(200).body["memberCount"], 5);
 
     let captured = Captured::default();
