@@ -27,7 +27,7 @@ const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #crea
 /// The account's SCIM token ids as read at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScimTokenRoster {
-    pub ids: Vec<String>,
+    pub ids: Vec<ScimTokenId>,
     version: Option<i64>,
 }
 
@@ -35,7 +35,7 @@ impl Store {
     pub async fn scim_token_roster(&self, scope: &AccountScope) -> Result<ScimTokenRoster, StoreError> {
         let Some(item) = self.get(&scope.scim_token_roster()).await? else { return Ok(ScimTokenRoster::default()) };
         let mut ids = match item.get("scimTokenIds") {
-            Some(AttributeValue::Ss(ids)) => ids.clone(),
+            Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(ScimTokenId::new).collect(),
             _ => Vec::new(),
         };
         ids.sort();
