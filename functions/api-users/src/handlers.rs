@@ -31,7 +31,6 @@ use axum::response::{IntoResponse, Response};
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
-use hub_store::{ApiUserId, OperatorId};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
@@ -39,7 +38,7 @@ use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::ApiUserRecord;
-use hub_store::{ApiUserFilter, MAX_API_USERS_PER_OPERATOR};
+use hub_store::{ApiUserFilter, ApiUserId, MAX_API_USERS_PER_OPERATOR, OperatorId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

@@ -16,14 +16,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, PathIds};
-use hub_store::ScimTokenId;
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
 use hub_api::values::{CredentialDescription, new_id};
 use hub_api::AppState;
-use hub_store::MAX_SCIM_TOKENS_PER_ACCOUNT;
+use hub_store::{MAX_SCIM_TOKENS_PER_ACCOUNT, ScimTokenId};
 use hub_store::records::ScimTokenRecord;
 use serde::{Deserialize, Serialize};
 

@@ -5,13 +5,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, Conflict};
 use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
-use hub_store::GroupId;
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
 use hub_api::{AppState, Caller};
 use hub_store::records::GroupRecord;
+use hub_store::GroupId;
 use serde::Deserialize;
 
 pub(crate) use hub_api::groups::is_system_group;

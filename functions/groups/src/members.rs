@@ -5,12 +5,12 @@ use axum::http::StatusCode;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, JsonBody, PathIds, Query};
-use hub_store::{GroupId, OperatorId};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::views::OperatorView;
 use hub_api::{AppState, Caller};
+use hub_store::{GroupId, OperatorId};
 use serde::Deserialize;
 
 use crate::groups::load;

@@ -4,10 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, PathIds};
-use hub_store::GroupId;
 use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission};
 use hub_api::{AppState, Caller};
-use hub_store::Principal;
+use hub_store::{GroupId, Principal};
 use serde::Serialize;
 
 use crate::groups::load;

@@ -5,13 +5,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, PathIds, Query};
-use hub_store::MonitorId;
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::retry::retrying;
 use hub_api::values::{AuthorizationType, ResourceId, new_id};
 use hub_api::{AppState, Caller};
-use hub_store::{MonitorAuthorization, Principal};
+use hub_store::{MonitorAuthorization, MonitorId, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
-use hub_store::MonitorId;
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
@@ -13,6 +12,7 @@ use hub_api::values::{MonitorMode, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::MonitorRecord;
+use hub_store::MonitorId;
 use serde::{Deserialize, Serialize};
 
 

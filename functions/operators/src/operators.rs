@@ -3,7 +3,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable};
-use hub_store::OperatorId;
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
@@ -11,7 +10,7 @@ use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, n
 use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
-use hub_store::OperatorFilter;
+use hub_store::{OperatorFilter, OperatorId};
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -2,10 +2,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, PathIds};
-use hub_store::OperatorId;
 use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission, sort_permissions};
 use hub_api::{AppState, Caller};
-use hub_store::Principal;
+use hub_store::{OperatorId, Principal};
 use serde::Serialize;
 
 use crate::operators::load;

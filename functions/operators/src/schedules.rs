@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, SelfOrAdmin};
-use hub_store::OperatorId;
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
@@ -14,6 +13,7 @@ use hub_api::schedule::{ScheduleInput, ScheduleRule, ScheduleView};
 use hub_api::values::new_id;
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
+use hub_store::OperatorId;
 
 use crate::operators::load;
 

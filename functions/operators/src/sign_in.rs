@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, PathIds};
-use hub_store::OperatorId;
 use hub_api::AppState;
+use hub_store::OperatorId;
 
 #[utoipa::path(delete, path = "/operators/{id}/sign-in", operation_id = "resetOperatorSignIn", tag = "Operators",
     description = "Forgets the identity-provider subject (`iss` + `sub`) bound to the operator at its first sign-in. \

@@ -5,12 +5,12 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use hub_store::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 use serde::de::DeserializeOwned;
 
 use crate::caller::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::values::ResourceId;
-use hub_store::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 
 /// Request bodies are refused above this size.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
