@@ -6,7 +6,7 @@ use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query,
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
-use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, new_id};
+use hub_api::values::{CultureName, Email, EmailSchema, FullName, MobilePhone, TimeZoneName, new_id};
 use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
@@ -62,14 +62,14 @@ fn dashboard(value: &str) -> Result<String, String> {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateOperator {
     /// Required; unique in the account, case-insensitively.
-    #[schema(value_type = Email, required)]
+    #[schema(value_type = EmailSchema, required)]
     email: Option<String>,
     /// Required, 1-100 characters.
     #[schema(value_type = FullName, required)]
     full_name: Option<String>,
     #[schema(value_type = Option<MobilePhone>)]
     mobile_phone: Option<String>,
-    #[schema(value_type = Option<Email>)]
+    #[schema(value_type = Option<EmailSchema>)]
     backup_email: Option<String>,
     #[schema(value_type = Option<CultureName>)]
     culture_name: Option<String>,
@@ -118,7 +118,7 @@ pub async fn create(
     let now = state.clock.now_rfc3339();
     let record = OperatorRecord {
         mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
-        backup_email: backup_email.map(|e| e.as_str().to_owned()),
+        backup_email,
         culture_name: culture_name.map(|c| c.as_str().to_owned()),
         time_zone: time_zone.map(|t| t.as_str().to_owned()),
         default_dashboard,
@@ -154,7 +154,7 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateOperator {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Email, required = false)]
+    #[schema(value_type = EmailSchema, required = false)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = FullName, required = false)]
@@ -163,7 +163,7 @@ pub struct UpdateOperator {
     #[schema(value_type = Option<MobilePhone>)]
     mobile_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Email>)]
+    #[schema(value_type = Option<EmailSchema>)]
     backup_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<CultureName>)]
@@ -204,7 +204,7 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
         next.full_name = name.as_str().to_owned();
     }
     next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
-    next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e.as_str().to_owned());
+    next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e);
     next.culture_name = patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
     next.time_zone = patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
     next.default_dashboard = patch_nullable(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);

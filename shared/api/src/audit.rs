@@ -236,6 +236,7 @@ pub fn change(field: &str, old: impl Serialize, new: impl Serialize) -> AuditCha
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::Email;
 
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -289,7 +290,7 @@ mod tests {
         let op = OperatorRecord {
             external_id: Some("x".into()),
             mobile_phone: Some("+3212345678".into()),
-            backup_email: Some("b@example.com".into()),
+            backup_email: Email::parse("b@example.com").ok(),
             culture_name: Some("en-GB".into()),
             time_zone: Some("UTC".into()),
             default_dashboard: Some("d".into()),

@@ -275,14 +275,14 @@ where
 /// A PATCH field that may be cleared: absent keeps `current`, `null` clears it, a value is
 /// `parse`d and stored as `render` writes it; a refusal is pushed onto `errors` against `field`
 /// (and keeps `current`).
-pub fn patch_nullable<T>(
+pub fn patch_nullable<T, S: Clone>(
     errors: &mut Vec<FieldError>,
     field: &str,
-    current: &Option<String>,
+    current: &Option<S>,
     patch: &Option<Option<String>>,
     parse: impl Fn(&str) -> Result<T, String>,
-    render: impl Fn(T) -> String,
-) -> Option<String> {
+    render: impl Fn(T) -> S,
+) -> Option<S> {
     match patch {
         None => current.clone(),
         Some(None) => None,

@@ -77,52 +77,9 @@ fn has_control(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Email
 
-/// An email address as given (trimmed), checked for a plausible shape. Uniqueness comparisons
-/// use [`Email::normalized`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    pub const MAX_CHARS: usize = 254;
-    pub const MAX_LOCAL_CHARS: usize = 64;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err("must not be empty".into());
-        }
-        if value.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        let invalid = || String::from("must be a valid email address");
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid());
-        }
-        let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
-        if domain.contains('@') {
-            return Err(invalid());
-        }
-        if local.is_empty() || local.chars().count() > Self::MAX_LOCAL_CHARS {
-            return Err(invalid());
-        }
-        if !domain.contains('.') || domain.split('.').any(str::is_empty) {
-            return Err(invalid());
-        }
-        Ok(Email(value.to_owned()))
-    }
-
-    /// The address with its original casing.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Lowercased form, the key for case-insensitive uniqueness.
-    pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
-    }
-}
-
-string_value_impls!(Email);
+/// Lives in hub-store, whose operator record holds it (`backupEmail`); its schema is
+/// [`EmailSchema`].
+pub use hub_store::values::Email;
 
 // ---------------------------------------------------------------------------------------------
 // Short texts
@@ -483,7 +440,11 @@ impl utoipa::PartialSchema for GroupDescription {
 }
 named_schema!(GroupDescription, "GroupDescription");
 
-impl utoipa::PartialSchema for Email {
+/// The OpenAPI schema of [`Email`] (named `Email`): the type lives in hub-store, which does not
+/// describe itself.
+pub struct EmailSchema;
+
+impl utoipa::PartialSchema for EmailSchema {
     fn schema() -> RefOr<Schema> {
         let part = format!("[^@.{}{}]+", class(&WHITESPACE), class(&CONTROL));
         let local = format!("[^@{}{}]{{1,{}}}", class(&WHITESPACE), class(&CONTROL), Email::MAX_LOCAL_CHARS);
@@ -493,7 +454,7 @@ impl utoipa::PartialSchema for Email {
             .into()
     }
 }
-named_schema!(Email, "Email");
+named_schema!(EmailSchema, "Email");
 
 impl utoipa::PartialSchema for MobilePhone {
     fn schema() -> RefOr<Schema> {

@@ -37,6 +37,7 @@ mod scim_tokens;
 pub mod records;
 pub mod schedule_record;
 pub mod table;
+pub mod values;
 mod writes;
 
 pub use accounts::NewAccount;
