@@ -6,7 +6,7 @@ use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query,
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
-use hub_api::values::{CultureName, Email, EmailSchema, FullName, MobilePhone, TimeZoneName, new_id};
+use hub_api::values::{CultureName, Email, EmailSchema, FullName, MobilePhone, MobilePhoneSchema, TimeZoneName, new_id};
 use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
@@ -67,7 +67,7 @@ pub struct CreateOperator {
     /// Required, 1-100 characters.
     #[schema(value_type = FullName, required)]
     full_name: Option<String>,
-    #[schema(value_type = Option<MobilePhone>)]
+    #[schema(value_type = Option<MobilePhoneSchema>)]
     mobile_phone: Option<String>,
     #[schema(value_type = Option<EmailSchema>)]
     backup_email: Option<String>,
@@ -117,7 +117,7 @@ pub async fn create(
 
     let now = state.clock.now_rfc3339();
     let record = OperatorRecord {
-        mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
+        mobile_phone,
         backup_email,
         culture_name: culture_name.map(|c| c.as_str().to_owned()),
         time_zone: time_zone.map(|t| t.as_str().to_owned()),
@@ -160,7 +160,7 @@ pub struct UpdateOperator {
     #[schema(value_type = FullName, required = false)]
     full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<MobilePhone>)]
+    #[schema(value_type = Option<MobilePhoneSchema>)]
     mobile_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<EmailSchema>)]
@@ -203,7 +203,7 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     if let Some(name) = patch_field(&mut errors, "fullName", &patch.full_name, "is required and cannot be null", FullName::parse) {
         next.full_name = name.as_str().to_owned();
     }
-    next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
+    next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p);
     next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e);
     next.culture_name = patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
     next.time_zone = patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());

@@ -195,7 +195,6 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
         list.iter()
             .filter(|p| p.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("mobile")))
             .find_map(|p| p.get("value").and_then(Value::as_str).and_then(|v| MobilePhone::parse(v).ok()))
-            .map(|m| m.as_str().to_owned())
     });
 
     let mut next = match current {

@@ -289,7 +289,7 @@ mod tests {
         let now = "2026-11-30T10:00:00Z";
         let op = OperatorRecord {
             external_id: Some("x".into()),
-            mobile_phone: Some("+3212345678".into()),
+            mobile_phone: crate::values::MobilePhone::parse("+3212345678").ok(),
             backup_email: Email::parse("b@example.com").ok(),
             culture_name: Some("en-GB".into()),
             time_zone: Some("UTC".into()),

@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_store::records::{GroupRecord, OperatorRecord};
 use hub_store::schedule_record::ScheduleRecord;
-use hub_store::values::Email;
+use hub_store::values::{Email, MobilePhone};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -60,7 +60,7 @@ impl OperatorView {
             operator_id: op.operator_id.into_string(),
             email: op.email,
             full_name: op.full_name,
-            mobile_phone: op.mobile_phone,
+            mobile_phone: op.mobile_phone.map(MobilePhone::into_string),
             backup_email: op.backup_email.map(Email::into_string),
             culture_name: op.culture_name,
             time_zone: op.time_zone,

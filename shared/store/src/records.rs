@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 use crate::schedule_record::ScheduleRecord;
-use crate::values::Email;
+use crate::values::{Email, MobilePhone};
 
 /// The account item, with the hub's counters kept exact by writing every change to them in the
 /// same transaction as the change they count.
@@ -70,7 +70,7 @@ pub struct OperatorRecord {
     pub operator_id: OperatorId,
     pub email: String,
     pub full_name: String,
-    pub mobile_phone: Option<String>,
+    pub mobile_phone: Option<MobilePhone>,
     pub backup_email: Option<Email>,
     pub culture_name: Option<String>,
     pub time_zone: Option<String>,

@@ -4,9 +4,32 @@
 //! describes them in the OpenAPI document. Like the ids they serialise as the bare string; reading
 //! one back (from an item or a body) parses it again.
 
-use std::fmt;
+/// Implements `as_str`-based `Display`, `Serialize` (as the plain string) and `Deserialize`
+/// (through `parse`) for a type: the values here and hub-api's.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! string_value_impls {
+    ($ty:ty) => {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+                <$ty>::parse(&raw).map_err(::serde::de::Error::custom)
+            }
+        }
+    };
+}
 
 /// An email address as given (trimmed), checked for a plausible shape. Uniqueness comparisons
 /// use [`Email::normalized`].
@@ -57,21 +80,36 @@ impl Email {
     }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+string_value_impls!(Email);
+
+/// A phone number in E.164: `+` then 7-15 ASCII digits, the first not `0`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MobilePhone(String);
+
+impl MobilePhone {
+    pub const MIN_DIGITS: usize = 7;
+    pub const MAX_DIGITS: usize = 15;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let ok = input.strip_prefix('+').is_some_and(|digits| {
+            (Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !digits.starts_with('0')
+        });
+        if ok {
+            Ok(MobilePhone(input.to_owned()))
+        } else {
+            Err("must be in E.164 format: + followed by 7-15 digits".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 }
 
-impl Serialize for Email {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Email {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        Email::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+string_value_impls!(MobilePhone);
