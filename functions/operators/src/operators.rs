@@ -235,8 +235,7 @@ pub async fn update(
         caller.require_admin()?;
     }
     let scope = caller.scope();
-    let updated = hub_api::operators::update(&state, &scope, &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
-    let account = load_account(&state, &scope).await?;
+    let (updated, account) = hub_api::operators::update(&state, &scope, &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
     let view = OperatorView::new(updated, state.clock.now(), &account_time_zone(&account.time_zone));
     Ok(Versioned::ok(view.version, view).into_response())
 }

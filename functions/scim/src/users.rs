@@ -259,7 +259,7 @@ pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, 
     let now = state.clock.now_rfc3339();
     let scope = auth.0.scope();
     let cell = std::sync::Mutex::new(None);
-    let updated = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
+    let (updated, _) = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
         from_scim(&body, Some(current), &now).map_err(|e| stash(&cell, e))
     })
     .await
@@ -273,7 +273,7 @@ pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
     let now = state.clock.now_rfc3339();
     let scope = auth.0.scope();
     let cell = std::sync::Mutex::new(None);
-    let updated = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
+    let (updated, _) = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
         let Value::Object(mut resource) = to_scim(current, None, &base) else { unreachable!("a user is an object") };
         crate::patch::apply(&mut resource, &body).map_err(|e| stash(&cell, e))?;
         from_scim(&resource, Some(current), &now).map_err(|e| stash(&cell, e))

@@ -3,7 +3,7 @@
 //! the route, disabling and deleting are checked against the account's rule versions and
 //! committed holding what the checks found (`hub_store::RulesLock`).
 
-use hub_store::records::OperatorRecord;
+use hub_store::records::{AccountRecord, OperatorRecord};
 use hub_store::{AccountScope, AuditContext, OperatorId, Principal};
 
 use crate::error::{ApiError, ApiResult, Conflict};
@@ -22,7 +22,7 @@ pub async fn load(state: &AppState, scope: &AccountScope, id: &OperatorId) -> Ap
 /// hold. The write is guarded by the operator's version, which moves when it joins a group
 /// (Administrators included) or is enabled: an operator read as no administrator, or as holding
 /// no protected permission, cannot become one unseen.
-async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &OperatorRecord, account: &hub_store::records::AccountRecord) -> ApiResult<hub_store::RulesLock> {
+async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &OperatorRecord, account: &AccountRecord) -> ApiResult<hub_store::RulesLock> {
     check_removal(state, scope, &Removal::Operator(op), account).await
 }
 
@@ -31,7 +31,9 @@ async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &Ope
 /// (none for SCIM), which may not disable itself. Disabling is refused for the account
 /// administrator and when it would leave no enabled administrator or no holder of a protected
 /// permission; enabling is refused when the operators in use have reached the limit
-/// (`operator_limit_reached`). Returns the operator as written (or as read when nothing changed).
+/// (`operator_limit_reached`). Returns the operator as written (or as read when nothing changed)
+/// and the account as read for the change, whose time zone renders the operator: the caller need
+/// not read it again.
 pub async fn update<F>(
     state: &AppState,
     scope: &AccountScope,
@@ -40,7 +42,7 @@ pub async fn update<F>(
     id: &OperatorId,
     if_match: IfMatch,
     apply: F,
-) -> ApiResult<OperatorRecord>
+) -> ApiResult<(OperatorRecord, AccountRecord)>
 where
     F: Fn(&OperatorRecord) -> ApiResult<OperatorRecord>,
 {
@@ -54,7 +56,7 @@ where
         // representation read back unchanged) is a no-op: no write, no event.
         let changes = crate::audit::updated(&current, &next);
         if changes.is_empty() {
-            return Ok(current);
+            return Ok((current, account));
         }
         let disabling = next.is_disabled && !current.is_disabled;
         if disabling {
@@ -75,7 +77,7 @@ where
         };
         let event = crate::audit::event(audit, action, ("Operator", &next.operator_id, Some(&next.full_name)), changes);
         state.store.update_operator_with_rules(scope, &current, &next, None, rules.as_ref(), &event).await?;
-        Ok(next)
+        Ok((next, account))
     })
     .await
 }

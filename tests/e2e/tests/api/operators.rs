@@ -611,3 +611,22 @@ async fn schedule_creation_honours_idempotency_keys() {
         .await
         .expect_problem(422, "idempotency_key_reused");
 }
+
+/// A change reads the account once: the rule versions and the time zone that renders the answer
+/// come from the same read. A rename costs the authorizer's GetItem, the account, the operator,
+/// its API users' roster (their items carry the owner's name) and the transaction; a change
+/// that changes nothing stops before the roster and the write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_reads_the_account_once() {
+    let app = TestApp::start().await;
+    let id = app.create_operator("Read Once", "read.once@example.com").await;
+
+    app.requests.reset();
+    let renamed = app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": "Read Once Renamed"}))).await.expect(200);
+    assert_eq!(renamed.body["fullName"], "Read Once Renamed");
+    assert_eq!(app.requests.get(), 5, "authorizer, account, operator, API-user roster, transaction");
+
+    app.requests.reset();
+    app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": "Read Once Renamed"}))).await.expect(200);
+    assert_eq!(app.requests.get(), 3, "authorizer, account, operator: a no-op writes nothing");
+}
