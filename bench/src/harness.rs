@@ -280,7 +280,7 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
         .map(|i| OperatorRecord {
             is_on_duty: i % 4 != 3,
             schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
-            ..hub_api::rules::new_operator(hub_api::values::new_id(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
+            ..hub_api::rules::new_operator(hub_api::values::new_id().into(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
         })
         .collect()
 }
@@ -318,7 +318,7 @@ pub async fn seed_operators_one_by_one(store: &Store, account: &ProvisionedAccou
         .try_for_each_concurrent(in_flight, |op| {
             let scope = scope.clone();
             async move {
-                let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: op.operator_id.clone(), name: Some(op.full_name.clone()) });
+                let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: op.operator_id.to_string(), name: Some(op.full_name.clone()) });
                 store.create_operator(&scope, op, &hub_api::rules::new_operator_grants(), None, &audit).await
             }
         })
@@ -348,7 +348,7 @@ pub async fn seed_api_users(
             let active = now - jiff::SignedDuration::from_hours(24 * days_ago[i % days_ago.len()]);
             let at = active.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
             let username = api_user_username(&account.account_id, &id).expect("uuid ids");
-            users.push(BulkApiUser { record: ApiUserRecord::new(id, username, owner, "Generic", format!("Script {i}"), &at), password_hash: hash.clone() });
+            users.push(BulkApiUser { record: ApiUserRecord::new(id.into(), username, owner, "Generic", format!("Script {i}"), &at), password_hash: hash.clone() });
         }
     }
     let first = users.first().map(|u| (u.record.username.clone(), password.clone()));

@@ -217,7 +217,7 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     let op_a = post("/operators", json!({"email": format!("a{size}@bench.example"), "fullName": "Anna Fixture"})).await["operatorId"].as_str().unwrap().to_owned();
     let op_del = post("/operators", json!({"email": format!("del{size}@bench.example"), "fullName": "Dora Delete"})).await["operatorId"].as_str().unwrap().to_owned();
     let g = post("/groups", json!({"description": "Night shift"})).await["groupId"].as_str().unwrap().to_owned();
-    for member in [&op_a, &ops[0].operator_id, &ops[1].operator_id] {
+    for member in [op_a.as_str(), &ops[0].operator_id, &ops[1].operator_id] {
         b.expect(&admin, Method::PUT, &format!("/groups/{g}/members/{member}"), None, 204).await;
     }
     let m = post("/monitors", json!({"name": "Checkout", "mode": "Production"})).await["monitorId"].as_str().unwrap().to_owned();

@@ -39,7 +39,7 @@ use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::ApiUserRecord;
-use hub_store::ApiUserFilter;
+use hub_store::{ApiUserFilter, ApiUserId, OperatorId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -79,8 +79,8 @@ impl ApiUserView {
         ApiUserView {
             requests_last_30_days: requests_last_30_days(&user.usage, now),
             inactive: is_inactive(&user.last_active_at, now),
-            api_user_id: user.api_user_id,
-            operator_id: user.operator_id,
+            api_user_id: user.api_user_id.into_string(),
+            operator_id: user.operator_id.into_string(),
             operator_name,
             username: user.username,
             access_type: user.access_type,
@@ -124,7 +124,7 @@ pub struct ListParams {
 pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Response> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let operator_id = match params.operator_id.as_deref() {
-        Some(id) => Some(ResourceId::parse(id).map_err(|m| ApiError::field("operatorId", m))?.into_string()),
+        Some(id) => Some(ResourceId::parse(id).map_err(|m| ApiError::field("operatorId", m))?.into_id::<OperatorId>()),
         None => None,
     };
     // Administrators see all; others their own, and asking for someone else's is forbidden.
@@ -137,10 +137,10 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
     let filter = ApiUserFilter { operator_id, inactive_before: params.inactive.map(|inactive| (inactive, inactive_cutoff(now))) };
     let scope = caller.scope();
     let page = state.store.list_api_users(&scope, &filter, page).await?;
-    let mut owner_ids: Vec<String> = page.items.iter().map(|u| u.operator_id.clone()).collect();
+    let mut owner_ids: Vec<OperatorId> = page.items.iter().map(|u| u.operator_id.clone()).collect();
     owner_ids.sort();
     owner_ids.dedup();
-    let names: HashMap<String, String> =
+    let names: HashMap<OperatorId, String> =
         state.store.operators_by_ids(&scope, &owner_ids).await?.into_iter().map(|op| (op.operator_id, op.full_name)).collect();
     let collection = Collection::from_page(page, |u| {
         let name = names.get(&u.operator_id).cloned();
@@ -182,7 +182,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         None => Some(AccessType::default()),
     };
     let owner_id = match input.operator_id.as_deref() {
-        Some(id) => ResourceId::parse(id).map(ResourceId::into_string).map_err(|m| errors.push(FieldError::new("operatorId", m))).ok(),
+        Some(id) => ResourceId::parse(id).map(ResourceId::into_id::<OperatorId>).map_err(|m| errors.push(FieldError::new("operatorId", m))).ok(),
         None => Some(caller.operator_id.clone()),
     };
     let (Some(description), Some(access_type), Some(owner_id), true) = (description, access_type, owner_id, errors.is_empty()) else {
@@ -200,7 +200,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         if roster.len() >= MAX_API_USERS_PER_OPERATOR {
             return Err(ApiError::field("operatorId", format!("an operator may own at most {MAX_API_USERS_PER_OPERATOR} API users")));
         }
-        let api_user_id = new_id();
+        let api_user_id = ApiUserId::new(new_id());
         let username = api_user_username(&caller.account_id, &api_user_id)
             .ok_or_else(|| ApiError::Internal("the account id is not a UUID; no username can name it".into()))?;
         let password = new_api_user_password()?;
@@ -230,7 +230,7 @@ fn location(api_user_id: &str) -> String {
 
 /// The API user named in the path, if the caller may act on it: 404 when it does not exist (in
 /// this account), 403 when it belongs to another operator and the caller is not an administrator.
-async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<ApiUserRecord> {
+async fn load(state: &AppState, caller: &Caller, id: &ApiUserId) -> ApiResult<ApiUserRecord> {
     let user = state.store.api_user(&caller.scope(), id).await?.ok_or(ApiError::NotFound)?;
     caller.require_admin_or_self(&user.operator_id)?;
     Ok(user)
@@ -243,7 +243,7 @@ async fn view_of(state: &AppState, caller: &Caller, user: ApiUserRecord) -> ApiR
 
 #[utoipa::path(get, path = "/api-users/{id}", operation_id = "getApiUser", tag = "API users", params(("id" = String, Path, description = "API user id")),
     responses((status = 200, body = ApiUserView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<ApiUserId>) -> ApiResult<Response> {
     let user = load(&state, &caller, &id).await?;
     let view = view_of(&state, &caller, user).await?;
     Ok(Versioned::ok(view.version, view).into_response())
@@ -264,7 +264,7 @@ pub struct UpdateApiUser {
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<ApiUserId>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateApiUser>,
 ) -> ApiResult<Response> {
@@ -293,7 +293,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api-users/{id}", operation_id = "deleteApiUser", tag = "API users",
     params(("id" = String, Path, description = "API user id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted; its credentials stop working at once")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>, if_match: IfMatch) -> ApiResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<ApiUserId>, if_match: IfMatch) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     retrying(|| async {
         let user = load(&state, &caller, &id).await?;

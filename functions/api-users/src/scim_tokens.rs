@@ -22,6 +22,7 @@ use hub_api::rules::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
 use hub_api::values::{CredentialDescription, new_id};
 use hub_api::AppState;
+use hub_store::ScimTokenId;
 use hub_store::records::ScimTokenRecord;
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +41,7 @@ pub struct ScimTokenView {
 
 impl From<ScimTokenRecord> for ScimTokenView {
     fn from(r: ScimTokenRecord) -> Self {
-        ScimTokenView { scim_token_id: r.scim_token_id, description: r.description, created_at: r.created_at, last_used_at: r.last_used_at }
+        ScimTokenView { scim_token_id: r.scim_token_id.into_string(), description: r.description, created_at: r.created_at, last_used_at: r.last_used_at }
     }
 }
 
@@ -66,7 +67,7 @@ pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiRes
 #[utoipa::path(get, path = "/scim-tokens/{id}", operation_id = "getScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 200, description = "The SCIM token a create's `Location` names (never the secret)", body = ScimTokenView)))]
-pub async fn fetch(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin) -> ApiResult<Response> {
+pub async fn fetch(State(state): State<AppState>, PathIds(id): PathIds<ScimTokenId>, Admin(caller): Admin) -> ApiResult<Response> {
     let token = state.store.scim_token(&caller.scope(), &id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScimTokenView::from(token)).into_response())
 }
@@ -95,7 +96,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
             return Err(ApiError::field("description", format!("an account may have at most {MAX_SCIM_TOKENS_PER_ACCOUNT} SCIM tokens")));
         }
         let record = ScimTokenRecord {
-            scim_token_id: new_id(),
+            scim_token_id: ScimTokenId::new(new_id()),
             description: description.as_str().to_owned(),
             created_at: state.clock.now_rfc3339(),
             last_used_at: None,
@@ -123,7 +124,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 #[utoipa::path(delete, path = "/scim-tokens/{id}", operation_id = "deleteScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 204, description = "Deleted; refused from the next request")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<ScimTokenId>, Admin(caller): Admin) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     // Read first: the event names the token by its description.
     let record = state.store.scim_token(&scope, &id).await?.ok_or(ApiError::NotFound)?;

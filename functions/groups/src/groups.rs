@@ -11,12 +11,13 @@ use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
 use hub_api::{AppState, Caller};
 use hub_store::records::GroupRecord;
+use hub_store::GroupId;
 use serde::Deserialize;
 
 pub(crate) use hub_api::groups::is_system_group;
 
 /// The group named in the path, or 404.
-pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupRecord> {
+pub(crate) async fn load(state: &AppState, caller: &Caller, id: &GroupId) -> ApiResult<GroupRecord> {
     state.store.group(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
@@ -64,7 +65,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
-        group_id: new_id(),
+        group_id: GroupId::new(new_id()),
         description: description.as_str().to_owned(),
         is_everyone: false,
         is_administrators: false,
@@ -86,7 +87,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 
 #[utoipa::path(get, path = "/groups/{id}", operation_id = "getGroup", tag = "Groups", params(("id" = String, Path, description = "Group id")),
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<GroupId>) -> ApiResult<Response> {
     let view = GroupView::from(load(&state, &caller, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
@@ -106,7 +107,7 @@ pub struct UpdateGroup {
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<GroupId>,
     Admin(caller): Admin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateGroup>,
@@ -136,7 +137,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/groups/{id}", operation_id = "deleteGroup", tag = "Groups",
     params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<GroupId>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     hub_api::groups::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

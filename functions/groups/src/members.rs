@@ -10,6 +10,7 @@ use hub_api::provisioning::load_account;
 use hub_api::retry::retrying;
 use hub_api::views::OperatorView;
 use hub_api::{AppState, Caller};
+use hub_store::{GroupId, OperatorId};
 use serde::Deserialize;
 
 use crate::groups::load;
@@ -23,7 +24,7 @@ const DUTY_CONCURRENCY: usize = 8;
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<GroupId>,
     Query(params): Query<PageParams>,
 ) -> ApiResult<axum::Json<Collection<OperatorView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
@@ -44,7 +45,7 @@ pub async fn list(
     responses((status = 204, description = "A member (idempotent)")))]
 pub async fn add(
     State(state): State<AppState>,
-    PathIds((id, operator_id)): PathIds<(String, String)>,
+    PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
     hub_api::groups::add_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
@@ -56,7 +57,7 @@ pub async fn add(
     responses((status = 204, description = "Not a member (idempotent)")))]
 pub async fn remove(
     State(state): State<AppState>,
-    PathIds((id, operator_id)): PathIds<(String, String)>,
+    PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
     hub_api::groups::remove_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
@@ -74,7 +75,7 @@ pub struct DutyBody {
 #[utoipa::path(post, path = "/groups/{id}/duty", operation_id = "setGroupMembersDuty", tag = "Members", request_body = DutyBody,
     params(("id" = String, Path, description = "Group id")),
     responses((status = 204, description = "Every member's switch set")))]
-pub async fn set_duty(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, JsonBody(body): JsonBody<DutyBody>) -> ApiResult<StatusCode> {
+pub async fn set_duty(State(state): State<AppState>, PathIds(id): PathIds<GroupId>, Admin(caller): Admin, JsonBody(body): JsonBody<DutyBody>) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
     let member_ids = state.store.all_member_ids(&scope, &id).await?;

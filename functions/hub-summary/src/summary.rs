@@ -102,7 +102,7 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
             disabled: account.operators_total - account.operators_in_use,
             active_list: active
                 .into_iter()
-                .map(|op| ActiveOperator { operator_id: op.operator_id, full_name: op.full_name, email: op.email })
+                .map(|op| ActiveOperator { operator_id: op.operator_id.into_string(), full_name: op.full_name, email: op.email })
                 .collect(),
         },
         groups: GroupFigures { total: account.groups_total, empty: account.groups_empty },

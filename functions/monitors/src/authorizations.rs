@@ -10,7 +10,7 @@ use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::retry::retrying;
 use hub_api::values::{AuthorizationType, ResourceId, new_id};
 use hub_api::{AppState, Caller};
-use hub_store::{MonitorAuthorization, Principal};
+use hub_store::{MonitorAuthorization, MonitorId, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -35,8 +35,8 @@ pub struct AuthorizationView {
 impl From<MonitorAuthorization> for AuthorizationView {
     fn from(a: MonitorAuthorization) -> Self {
         let (operator_id, group_id) = match a.principal {
-            Principal::Operator(id) => (Some(id), None),
-            Principal::Group(id) => (None, Some(id)),
+            Principal::Operator(id) => (Some(id.into_string()), None),
+            Principal::Group(id) => (None, Some(id.into_string())),
         };
         AuthorizationView { authorization_id: a.authorization_id, authorization_type: a.authorization_type, operator_id, group_id }
     }
@@ -53,7 +53,7 @@ pub(crate) fn level_of(a: &MonitorAuthorization) -> ApiResult<AuthorizationType>
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<MonitorId>,
     Query(params): Query<PageParams>,
 ) -> ApiResult<axum::Json<Collection<AuthorizationView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
@@ -106,8 +106,8 @@ fn parse_grant(body: GrantBody) -> ApiResult<(AuthorizationType, Principal)> {
         ResourceId::parse(value).map(ResourceId::into_string).map_err(|m| errors.push(FieldError::new(field, m))).ok()
     };
     let principal = match (body.operator_id.as_deref(), body.group_id.as_deref()) {
-        (Some(op), None) => id("operatorId", op, &mut errors).map(Principal::Operator),
-        (None, Some(group)) => id("groupId", group, &mut errors).map(Principal::Group),
+        (Some(op), None) => id("operatorId", op, &mut errors).map(|id| Principal::Operator(id.into())),
+        (None, Some(group)) => id("groupId", group, &mut errors).map(|id| Principal::Group(id.into())),
         _ => {
             errors.push(FieldError::new("", "exactly one of operatorId and groupId is required"));
             None
@@ -136,8 +136,8 @@ fn authorization_event(state: &AppState, caller: &Caller, monitor: &hub_store::r
         .iter()
         .map(|a| {
             let (principal_type, principal_id) = match &a.principal {
-                Principal::Operator(id) => ("Operator", id),
-                Principal::Group(id) => ("Group", id),
+                Principal::Operator(id) => ("Operator", id.as_str()),
+                Principal::Group(id) => ("Group", id.as_str()),
             };
             let value = serde_json::json!({"authorizationId": a.authorization_id, "authorizationType": a.authorization_type, "principalType": principal_type, "principalId": principal_id});
             if granted {
@@ -159,7 +159,7 @@ fn authorization_event(state: &AppState, caller: &Caller, monitor: &hub_store::r
         body = Collection<AuthorizationView>)))]
 pub async fn grant(
     State(state): State<AppState>,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<MonitorId>,
     Admin(caller): Admin,
     key: IdempotencyKey,
     body: CreateBody<GrantBody>,
@@ -211,7 +211,7 @@ pub async fn grant(
     responses((status = 204, description = "Revoked, with every higher level the same principal held on the monitor")))]
 pub async fn revoke(
     State(state): State<AppState>,
-    PathIds((id, authorization_id)): PathIds<(String, String)>,
+    PathIds((id, authorization_id)): PathIds<(MonitorId, String)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
     let scope = caller.scope();

@@ -13,6 +13,7 @@ use hub_api::values::{MonitorMode, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::records::MonitorRecord;
+use hub_store::MonitorId;
 use serde::{Deserialize, Serialize};
 
 
@@ -34,7 +35,7 @@ pub struct MonitorView {
 impl From<MonitorRecord> for MonitorView {
     fn from(m: MonitorRecord) -> Self {
         MonitorView {
-            monitor_id: m.monitor_id,
+            monitor_id: m.monitor_id.into_string(),
             name: m.name,
             mode: m.mode,
             is_active: m.is_active,
@@ -66,7 +67,7 @@ fn check_mode_and_activity(mode: MonitorMode, is_active: bool) -> ApiResult<()> 
 }
 
 /// The monitor named in the path, or 404.
-pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<MonitorRecord> {
+pub(crate) async fn load(state: &AppState, caller: &Caller, id: &MonitorId) -> ApiResult<MonitorRecord> {
     state.store.monitor(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
@@ -171,7 +172,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 
     let now = state.clock.now_rfc3339();
     let record = MonitorRecord {
-        monitor_id: new_id(),
+        monitor_id: MonitorId::new(new_id()),
         name,
         mode: mode.as_str().to_owned(),
         is_active,
@@ -196,7 +197,7 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 
 #[utoipa::path(get, path = "/monitors/{id}", operation_id = "getMonitor", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<MonitorId>) -> ApiResult<Response> {
     let view = MonitorView::from(load(&state, &caller, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
@@ -257,7 +258,7 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<MonitorId>,
     Admin(caller): Admin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateMonitor>,
@@ -292,7 +293,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/monitors/{id}", operation_id = "deleteMonitor", tag = "Monitors",
     params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its authorizations")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<MonitorId>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     retrying(|| async {
         let Some(monitor) = state.store.monitor(&scope, &id).await? else {

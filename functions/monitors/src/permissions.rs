@@ -8,7 +8,7 @@ use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{AuthorizationType, MonitorMode};
 use hub_api::AppState;
-use hub_store::{MonitorAuthorization, Principal};
+use hub_store::{GroupId, MonitorAuthorization, MonitorId, OperatorId, Principal};
 use serde::{Deserialize, Serialize};
 
 use crate::authorizations::level_of;
@@ -68,7 +68,7 @@ pub async fn overview(State(state): State<AppState>, Admin(caller): Admin, Query
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
     let monitors = state.store.list_monitors_for_permissions(&scope, params.mode.map(|m| m.as_str()), page).await?;
-    let ids: Vec<String> = monitors.items.iter().map(|m| m.monitor_id.clone()).collect();
+    let ids: Vec<MonitorId> = monitors.items.iter().map(|m| m.monitor_id.clone()).collect();
     let authorizations = state.store.authorizations_of_monitors(&scope, &ids).await?;
 
     let mut operator_ids = BTreeSet::new();
@@ -79,14 +79,14 @@ pub async fn overview(State(state): State<AppState>, Admin(caller): Admin, Query
             Principal::Group(id) => group_ids.insert(id.clone()),
         };
     }
-    let operator_ids: Vec<String> = operator_ids.into_iter().collect();
-    let group_ids: Vec<String> = group_ids.into_iter().collect();
+    let operator_ids: Vec<OperatorId> = operator_ids.into_iter().collect();
+    let group_ids: Vec<GroupId> = group_ids.into_iter().collect();
     let (operators, groups) = tokio::try_join!(
         async { state.store.operators_by_ids(&scope, &operator_ids).await.map_err(ApiError::from) },
         async { state.store.groups_by_ids(&scope, &group_ids).await.map_err(ApiError::from) }
     )?;
-    let operator_names: HashMap<String, String> = operators.into_iter().map(|o| (o.operator_id, o.full_name)).collect();
-    let group_names: HashMap<String, String> = groups.into_iter().map(|g| (g.group_id, g.description)).collect();
+    let operator_names: HashMap<OperatorId, String> = operators.into_iter().map(|o| (o.operator_id, o.full_name)).collect();
+    let group_names: HashMap<GroupId, String> = groups.into_iter().map(|g| (g.group_id, g.description)).collect();
 
     let mut items = Vec::with_capacity(monitors.items.len());
     for (monitor, held) in monitors.items.into_iter().zip(authorizations) {
@@ -96,12 +96,12 @@ pub async fn overview(State(state): State<AppState>, Admin(caller): Admin, Query
             match &a.principal {
                 Principal::Operator(id) => {
                     if let Some(name) = operator_names.get(id) {
-                        slot.operators.push(Named { id: id.clone(), name: name.clone() });
+                        slot.operators.push(Named { id: id.to_string(), name: name.clone() });
                     }
                 }
                 Principal::Group(id) => {
                     if let Some(name) = group_names.get(id) {
-                        slot.groups.push(Named { id: id.clone(), name: name.clone() });
+                        slot.groups.push(Named { id: id.to_string(), name: name.clone() });
                     }
                 }
             }
@@ -112,7 +112,7 @@ pub async fn overview(State(state): State<AppState>, Admin(caller): Admin, Query
         }
         let [view_monitor_data, view_monitor, edit_monitor] = levels;
         items.push(MonitorPermissions {
-            monitor_id: monitor.monitor_id,
+            monitor_id: monitor.monitor_id.into_string(),
             name: monitor.name,
             mode: monitor.mode,
             is_active: monitor.is_active,

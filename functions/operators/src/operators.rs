@@ -6,11 +6,11 @@ use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query,
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
-use hub_api::values::{CultureName, Email, FullName, MobilePhone, TimeZoneName, new_id};
+use hub_api::values::{CultureName, Email, EmailSchema, FullName, MobilePhone, MobilePhoneSchema, TimeZoneName, new_id};
 use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
-use hub_store::OperatorFilter;
+use hub_store::{OperatorFilter, OperatorId};
 use serde::Deserialize;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -62,14 +62,14 @@ fn dashboard(value: &str) -> Result<String, String> {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateOperator {
     /// Required; unique in the account, case-insensitively.
-    #[schema(value_type = Email, required)]
+    #[schema(value_type = EmailSchema, required)]
     email: Option<String>,
     /// Required, 1-100 characters.
     #[schema(value_type = FullName, required)]
     full_name: Option<String>,
-    #[schema(value_type = Option<MobilePhone>)]
+    #[schema(value_type = Option<MobilePhoneSchema>)]
     mobile_phone: Option<String>,
-    #[schema(value_type = Option<Email>)]
+    #[schema(value_type = Option<EmailSchema>)]
     backup_email: Option<String>,
     #[schema(value_type = Option<CultureName>)]
     culture_name: Option<String>,
@@ -116,10 +116,10 @@ pub async fn create(
     };
 
     let now = state.clock.now_rfc3339();
-    let new = hub_api::rules::new_operator(new_id(), email.as_str(), full_name.as_str(), &now);
+    let new = hub_api::rules::new_operator(new_id().into(), email.as_str(), full_name.as_str(), &now);
     let record = OperatorRecord {
-        mobile_phone: mobile_phone.map(|p| p.as_str().to_owned()),
-        backup_email: backup_email.map(|e| e.as_str().to_owned()),
+        mobile_phone,
+        backup_email,
         culture_name: culture_name.map(|c| c.as_str().to_owned()),
         time_zone: time_zone.map(|t| t.as_str().to_owned()),
         default_dashboard,
@@ -137,13 +137,13 @@ pub async fn create(
 }
 
 /// The operator named in the path, or 404.
-pub(crate) async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<OperatorRecord> {
+pub(crate) async fn load(state: &AppState, caller: &Caller, id: &OperatorId) -> ApiResult<OperatorRecord> {
     state.store.operator(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
 
 #[utoipa::path(get, path = "/operators/{id}", operation_id = "getOperator", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<Response> {
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<OperatorId>) -> ApiResult<Response> {
     let scope = caller.scope();
     let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
     let view = OperatorView::new(op, state.clock.now(), &account_time_zone(&account.time_zone));
@@ -155,16 +155,16 @@ pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): P
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateOperator {
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Email, required = false)]
+    #[schema(value_type = EmailSchema, required = false)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = FullName, required = false)]
     full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<MobilePhone>)]
+    #[schema(value_type = Option<MobilePhoneSchema>)]
     mobile_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Email>)]
+    #[schema(value_type = Option<EmailSchema>)]
     backup_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<CultureName>)]
@@ -204,8 +204,8 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     if let Some(name) = patch_field(&mut errors, "fullName", &patch.full_name, "is required and cannot be null", FullName::parse) {
         next.full_name = name.as_str().to_owned();
     }
-    next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p.as_str().to_owned());
-    next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e.as_str().to_owned());
+    next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p);
+    next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e);
     next.culture_name = patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
     next.time_zone = patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
     next.default_dashboard = patch_nullable(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);
@@ -225,7 +225,7 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn update(
     State(state): State<AppState>,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<OperatorId>,
     SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateOperator>,
@@ -244,7 +244,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/operators/{id}", operation_id = "deleteOperator", tag = "Operators",
     params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<OperatorId>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     hub_api::operators::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -254,7 +254,7 @@ pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<String>,
 pub async fn groups(
     State(state): State<AppState>,
     caller: Caller,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<OperatorId>,
     Query(params): Query<PageParams>,
 ) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;

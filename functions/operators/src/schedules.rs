@@ -13,6 +13,7 @@ use hub_api::schedule::{ScheduleInput, ScheduleRule, ScheduleView};
 use hub_api::values::new_id;
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
+use hub_store::OperatorId;
 
 use crate::operators::load;
 
@@ -27,7 +28,7 @@ fn rule_of(input: &ScheduleInput) -> ApiResult<ScheduleRule> {
 
 #[utoipa::path(get, path = "/operators/{id}/duty-schedules", operation_id = "listDutySchedules", tag = "Off-duty schedules", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = Collection<ScheduleView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<String>) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
+pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<OperatorId>) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
     let op = load(&state, &caller, &id).await?;
     Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
 }
@@ -35,7 +36,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 #[utoipa::path(get, path = "/operators/{id}/duty-schedules/{scheduleId}", operation_id = "getDutySchedule", tag = "Off-duty schedules",
     params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id")),
     responses((status = 200, description = "The schedule a create's `Location` names", body = ScheduleView)))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds((id, schedule_id)): PathIds<(String, String)>) -> ApiResult<axum::Json<ScheduleView>> {
+pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds((id, schedule_id)): PathIds<(OperatorId, String)>) -> ApiResult<axum::Json<ScheduleView>> {
     let op = load(&state, &caller, &id).await?;
     let schedule = op.schedules.iter().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScheduleView::from(schedule)))
@@ -53,7 +54,7 @@ enum Written {
 async fn change_schedules(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &OperatorId,
     if_match: IfMatch,
     idempotency: Option<&Idempotency>,
     action: &str,
@@ -104,7 +105,7 @@ fn schedule(written: Written) -> ApiResult<ScheduleView> {
     responses((status = 201, body = ScheduleView, headers(("Location" = String)))))]
 pub async fn create(
     State(state): State<AppState>,
-    PathIds(id): PathIds<String>,
+    PathIds(id): PathIds<OperatorId>,
     SelfOrAdmin(caller): SelfOrAdmin,
     key: IdempotencyKey,
     body: CreateBody<ScheduleInput>,
@@ -143,7 +144,7 @@ pub async fn create(
     responses((status = 200, body = ScheduleView)))]
 pub async fn replace(
     State(state): State<AppState>,
-    PathIds((id, schedule_id)): PathIds<(String, String)>,
+    PathIds((id, schedule_id)): PathIds<(OperatorId, String)>,
     SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(input): JsonBody<ScheduleInput>,
@@ -163,7 +164,7 @@ pub async fn replace(
     responses((status = 204, description = "Removed")))]
 pub async fn remove(
     State(state): State<AppState>,
-    PathIds((id, schedule_id)): PathIds<(String, String)>,
+    PathIds((id, schedule_id)): PathIds<(OperatorId, String)>,
     SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {

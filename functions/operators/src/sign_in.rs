@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, PathIds};
 use hub_api::AppState;
+use hub_store::OperatorId;
 
 #[utoipa::path(delete, path = "/operators/{id}/sign-in", operation_id = "resetOperatorSignIn", tag = "Operators",
     description = "Forgets the identity-provider subject (`iss` + `sub`) bound to the operator at its first sign-in. \
@@ -14,7 +15,7 @@ use hub_api::AppState;
                    naming it then binds it again. Idempotent (204 when nothing is bound). Administrators only.",
     params(("id" = String, Path, description = "Operator id")),
     responses((status = 204, description = "The operator is no longer bound to a subject")))]
-pub async fn reset(State(state): State<AppState>, PathIds(id): PathIds<String>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn reset(State(state): State<AppState>, PathIds(id): PathIds<OperatorId>, Admin(caller): Admin) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     // Read first: 404 for no such operator, and the event names the operator.
     let op = state.store.operator(&scope, &id).await?.ok_or(ApiError::NotFound)?;

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
 use hub_api::values::{GroupDescription, new_id};
-use hub_store::AccountScope;
+use hub_store::{AccountScope, GroupId, OperatorId};
 use hub_store::records::GroupRecord;
 use serde_json::{Map, Value, json};
 
@@ -31,7 +31,7 @@ fn location(base: &Base, id: &str) -> String {
 }
 
 /// The SCIM representation of a group; `members` as `(id, name)` when read.
-pub fn to_scim(g: &GroupRecord, members: Option<Vec<(String, String)>>, base: &Base) -> Value {
+pub fn to_scim(g: &GroupRecord, members: Option<Vec<(OperatorId, String)>>, base: &Base) -> Value {
     let mut group = json!({
         "schemas": [GROUP_SCHEMA],
         "id": g.group_id,
@@ -58,7 +58,7 @@ pub fn to_scim(g: &GroupRecord, members: Option<Vec<(String, String)>>, base: &B
     group
 }
 
-async fn members_of(state: &AppState, scope: &AccountScope, group_id: &str) -> ScimResult<Vec<(String, String)>> {
+async fn members_of(state: &AppState, scope: &AccountScope, group_id: &GroupId) -> ScimResult<Vec<(OperatorId, String)>> {
     let ids = state.store.all_member_ids(scope, group_id).await.map_err(hub_api::ApiError::from)?;
     let mut named = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
@@ -76,7 +76,7 @@ fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
 struct Desired {
     description: GroupDescription,
     external_id: Option<String>,
-    members: Option<BTreeSet<String>>,
+    members: Option<BTreeSet<OperatorId>>,
 }
 
 fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
@@ -97,7 +97,7 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
             let mut ids = BTreeSet::new();
             for item in items {
                 let id = item.get("value").and_then(Value::as_str).ok_or_else(|| ScimError::invalid_value("members need a value"))?;
-                ids.insert(id.to_owned());
+                ids.insert(OperatorId::new(id));
             }
             Some(ids)
         }
@@ -107,8 +107,8 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
 }
 
 /// Makes the group's members exactly `wanted`, one hub operation per change.
-async fn set_members(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, group_id: &str, current: &BTreeSet<String>, wanted: &BTreeSet<String>) -> ScimResult<()> {
-    let added: Vec<String> = wanted.difference(current).cloned().collect();
+async fn set_members(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, group_id: &GroupId, current: &BTreeSet<OperatorId>, wanted: &BTreeSet<OperatorId>) -> ScimResult<()> {
+    let added: Vec<OperatorId> = wanted.difference(current).cloned().collect();
     match hub_api::groups::add_members(state, scope, audit, group_id, &added).await {
         Ok(()) => {}
         Err(hub_api::ApiError::NotFound) => return Err(ScimError::invalid_value("a member is not a user of this account")),
@@ -123,7 +123,7 @@ async fn set_members(state: &AppState, scope: &AccountScope, audit: &hub_store::
     Ok(())
 }
 
-async fn answer(state: &AppState, scope: &AccountScope, base: &Base, group_id: &str, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
+async fn answer(state: &AppState, scope: &AccountScope, base: &Base, group_id: &GroupId, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
     let g = hub_api::groups::load(state, scope, group_id).await?;
     let members = if projection.wants("members") { Some(members_of(state, scope, group_id).await?) } else { None };
     let tag = etag(g.version);
@@ -136,7 +136,7 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
     let scope = auth.0.scope();
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
-        group_id: new_id(),
+        group_id: GroupId::new(new_id()),
         description: wanted.description.as_str().to_owned(),
         is_everyone: false,
         is_administrators: false,
@@ -155,13 +155,13 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
     answer(&state, &scope, &base, &record.group_id, StatusCode::CREATED, &Projection::default()).await
 }
 
-pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
+pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<GroupId>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
     answer(&state, &auth.0.scope(), &base, &id, StatusCode::OK, &projection).await
 }
 
 /// Applies a desired state: name and externalId in one guarded write, then the members.
-async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, id: &str, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<String>>) -> ScimResult<()> {
+async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, id: &GroupId, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<OperatorId>>) -> ScimResult<()> {
     let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
     hub_api::groups::change(state, scope, audit, id, if_match, |g| Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })).await?;
     if let Some(members) = &wanted.members {
@@ -174,7 +174,7 @@ async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store
     Ok(())
 }
 
-pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<GroupId>, req: Request) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let mut wanted = desired(&body)?;
@@ -185,14 +185,14 @@ pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, 
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
-pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<GroupId>, req: Request) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let scope = auth.0.scope();
     let current = hub_api::groups::load(&state, &scope, &id).await?;
     if_match.check(current.version)?;
     let members = members_of(&state, &scope, &id).await?;
-    let current_ids: BTreeSet<String> = members.iter().map(|(id, _)| id.clone()).collect();
+    let current_ids: BTreeSet<OperatorId> = members.iter().map(|(id, _)| id.clone()).collect();
     let Value::Object(mut resource) = to_scim(&current, Some(members), &base) else { unreachable!("a group is an object") };
     crate::patch::apply(&mut resource, &body)?;
     let mut wanted = desired(&resource)?;
@@ -204,7 +204,7 @@ pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
-pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<String>, req: Request) -> ScimResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<GroupId>, req: Request) -> ScimResult<StatusCode> {
     hub_api::groups::delete(&state, &auth.0.scope(), &auth.audit(&state), &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -247,7 +247,7 @@ pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &List
             let text = |c: &Eq| c.value.as_str().map(str::to_owned);
             let first = &clauses[0];
             let id = match (first.attribute.as_str(), text(first)) {
-                ("id", Some(v)) => Some(v),
+                ("id", Some(v)) => Some(GroupId::new(v)),
                 ("displayname", Some(v)) => store.group_id_by_name(&scope, &v).await.map_err(api)?,
                 ("externalid", Some(v)) => store.group_id_by_external_id(&scope, &v).await.map_err(api)?,
                 _ => return Err(ScimError::invalid_filter("compare with a string")),

@@ -19,6 +19,7 @@ use axum::response::Response;
 use hub_api::AppState;
 use hub_api::values::{CultureName, FullName, MobilePhone, TimeZoneName, new_id};
 use hub_store::records::OperatorRecord;
+use hub_store::{GroupId, OperatorId};
 use serde_json::{Map, Value, json};
 
 use crate::discovery::USER_SCHEMA;
@@ -44,7 +45,7 @@ fn default_phones(op: &OperatorRecord) -> Option<Value> {
 }
 
 /// The SCIM representation of an operator; `groups` when read.
-pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(String, String)>>, base: &Base) -> Value {
+pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base: &Base) -> Value {
     let extra = blob(op);
     let mut user = json!({
         "schemas": [USER_SCHEMA],
@@ -194,12 +195,11 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
         list.iter()
             .filter(|p| p.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("mobile")))
             .find_map(|p| p.get("value").and_then(Value::as_str).and_then(|v| MobilePhone::parse(v).ok()))
-            .map(|m| m.as_str().to_owned())
     });
 
     let mut next = match current {
         Some(c) => c.clone(),
-        None => hub_api::rules::new_operator(new_id(), String::new(), String::new(), now),
+        None => hub_api::rules::new_operator(new_id().into(), String::new(), String::new(), now),
     };
     next.email = email;
     next.full_name = full_name.as_str().to_owned();
@@ -227,7 +227,7 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
 }
 
 /// The groups of an operator as `(id, name)`.
-async fn groups_of(state: &AppState, scope: &hub_store::AccountScope, operator_id: &str) -> ScimResult<Vec<(String, String)>> {
+async fn groups_of(state: &AppState, scope: &hub_store::AccountScope, operator_id: &OperatorId) -> ScimResult<Vec<(GroupId, String)>> {
     let ids = state.store.all_group_ids_of(scope, operator_id).await.map_err(hub_api::ApiError::from)?;
     let groups = state.store.groups_by_ids(scope, &ids).await.map_err(hub_api::ApiError::from)?;
     Ok(groups.into_iter().map(|g| (g.group_id, g.description)).collect())
@@ -247,13 +247,13 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
     answer(&state, &auth, &base, record, StatusCode::CREATED, &Projection::default()).await
 }
 
-pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
+pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<OperatorId>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
     let op = hub_api::operators::load(&state, &auth.0.scope(), &id).await?;
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
     answer(&state, &auth, &base, op, StatusCode::OK, &projection).await
 }
 
-pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<OperatorId>, req: Request) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let now = state.clock.now_rfc3339();
@@ -267,7 +267,7 @@ pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, 
     answer(&state, &auth, &base, updated, StatusCode::OK, &Projection::default()).await
 }
 
-pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<String>, req: Request) -> ScimResult<Response> {
+pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<OperatorId>, req: Request) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let now = state.clock.now_rfc3339();
@@ -298,7 +298,7 @@ pub(crate) fn unstash(cell: &std::sync::Mutex<Option<ScimError>>, e: hub_api::Ap
     }
 }
 
-pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<String>, req: Request) -> ScimResult<StatusCode> {
+pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<OperatorId>, req: Request) -> ScimResult<StatusCode> {
     hub_api::operators::delete(&state, &auth.0.scope(), &auth.audit(&state), None, &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -368,7 +368,7 @@ pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &List
                 _ => None,
             });
             let candidates: Vec<OperatorRecord> = match anchor {
-                Some(("id", id)) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
+                Some(("id", id)) => store.operator(&scope, &OperatorId::new(id)).await.map_err(api)?.into_iter().collect(),
                 Some(("email", email)) => match store.operator_id_by_email(&scope, &email).await.map_err(api)? {
                     Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
                     None => Vec::new(),

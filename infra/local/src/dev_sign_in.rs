@@ -95,7 +95,7 @@ async fn list(State(dev): State<DevSignIn>) -> Response {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SignInBody {
     account_id: String,
-    operator_id: String,
+    operator_id: hub_store::OperatorId,
 }
 
 async fn sign_in(State(dev): State<DevSignIn>, body: Result<Json<SignInBody>, axum::extract::rejection::JsonRejection>) -> Response {

@@ -159,9 +159,9 @@ pub fn caller_context(state: &AppState, caller: &Caller) -> AuditContext {
     let source = if caller.api_user_id.is_some() { AuditSource::Api } else { AuditSource::Web };
     let actor = AuditActor {
         kind: "Operator".into(),
-        id: caller.operator_id.clone(),
+        id: caller.operator_id.to_string(),
         name: caller.name.clone(),
-        api_user_id: caller.api_user_id.clone(),
+        api_user_id: caller.api_user_id.as_ref().map(ToString::to_string),
         api_user_name: caller.api_user_name.clone(),
     };
     let request_id = if caller.request_id.is_empty() { new_id() } else { caller.request_id.clone() };
@@ -170,7 +170,7 @@ pub fn caller_context(state: &AppState, caller: &Caller) -> AuditContext {
 
 /// The request of a SCIM token.
 pub fn scim_context(state: &AppState, caller: &ScimCaller, request_id: String) -> AuditContext {
-    let actor = AuditActor { kind: "ScimToken".into(), id: caller.scim_token_id.clone(), name: None, api_user_id: None, api_user_name: None };
+    let actor = AuditActor { kind: "ScimToken".into(), id: caller.scim_token_id.to_string(), name: None, api_user_id: None, api_user_name: None };
     context(state, request_id, AuditSource::Scim, actor)
 }
 
@@ -236,6 +236,7 @@ pub fn change(field: &str, old: impl Serialize, new: impl Serialize) -> AuditCha
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::Email;
 
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -288,16 +289,16 @@ mod tests {
         let now = "2026-11-30T10:00:00Z";
         let op = OperatorRecord {
             external_id: Some("x".into()),
-            mobile_phone: Some("+3212345678".into()),
-            backup_email: Some("b@example.com".into()),
+            mobile_phone: crate::values::MobilePhone::parse("+3212345678").ok(),
+            backup_email: Email::parse("b@example.com").ok(),
             culture_name: Some("en-GB".into()),
             time_zone: Some("UTC".into()),
             default_dashboard: Some("d".into()),
-            ..crate::rules::new_operator("o", "a@example.com", "A", now)
+            ..crate::rules::new_operator("o".into(), "a@example.com", "A", now)
         };
         check(&op);
         check(&GroupRecord { group_id: "g".into(), description: "G".into(), is_everyone: false, is_administrators: false, member_count: 0, external_id: Some("x".into()), created_at: now.into(), updated_at: now.into(), version: 1 });
-        check(&ApiUserRecord { last_used_at: Some(now.into()), ..ApiUserRecord::new("u", "hub_x", &op, "Generic", "d", now) });
+        check(&ApiUserRecord { last_used_at: Some(now.into()), ..ApiUserRecord::new("u".into(), "hub_x", &op, "Generic", "d", now) });
         check(&MonitorRecord { monitor_id: "m".into(), name: "M".into(), mode: "Production".into(), is_active: true, created_at: now.into(), updated_at: now.into(), version: 1 });
         check(&ScimTokenRecord { scim_token_id: "t".into(), description: "T".into(), created_at: now.into(), last_used_at: Some(now.into()) });
         let schedule = ScheduleRecord {
@@ -316,7 +317,7 @@ mod tests {
     #[test]
     fn echoed_scim_attributes_are_fields_compared_as_values() {
         let now = "2026-11-30T10:00:00Z";
-        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..crate::rules::new_operator("o", "a@example.com", "Ada", now) };
+        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..crate::rules::new_operator("o".into(), "a@example.com", "Ada", now) };
         let same = OperatorRecord { scim: Some(r#"{"name":{"familyName":"L","givenName":"Ada"}}"#.into()), ..a.clone() };
         assert!(updated(&a, &same).is_empty());
         let other = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Grace","familyName":"L"}}"#.into()), ..a.clone() };

@@ -30,7 +30,7 @@ use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use hub_store::records::{OperatorRecord, SignInBinding};
-use hub_store::{AccountScope, Store};
+use hub_store::{AccountScope, ApiUserId, OperatorId, Store};
 use lambda_http::request::RequestContext;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -45,9 +45,9 @@ use crate::throttle::FailedAttempts;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub account_id: String,
-    pub operator_id: String,
+    pub operator_id: OperatorId,
     /// Set when the request came with an API user's Basic credentials.
-    pub api_user_id: Option<String>,
+    pub api_user_id: Option<ApiUserId>,
     /// Member of Administrators, read fresh for this request.
     pub is_administrator: bool,
     /// The operator's name: read to authenticate (Bearer), or the owner's name as the API
@@ -69,8 +69,8 @@ impl Caller {
     }
 
     /// Administrators, or the operator acting on itself.
-    pub fn require_admin_or_self(&self, operator_id: &str) -> Result<(), ApiError> {
-        if self.is_administrator || self.operator_id == operator_id { Ok(()) } else { Err(ApiError::Forbidden) }
+    pub fn require_admin_or_self(&self, operator_id: &OperatorId) -> Result<(), ApiError> {
+        if self.is_administrator || &self.operator_id == operator_id { Ok(()) } else { Err(ApiError::Forbidden) }
     }
 }
 
@@ -122,7 +122,7 @@ impl Authenticator {
             return Err(ApiError::Unauthenticated);
         }
         let scope = AccountScope::new(&claims.account_id);
-        let operator = state.store.operator(&scope, &claims.operator_id).await?.ok_or(ApiError::Unauthenticated)?;
+        let operator = state.store.operator(&scope, &OperatorId::new(claims.operator_id.as_str())).await?.ok_or(ApiError::Unauthenticated)?;
         if operator.is_disabled {
             return Err(ApiError::Unauthenticated);
         }
@@ -155,6 +155,7 @@ struct Backing<'a> {
 /// is refused before any request.
 async fn api_user(state: &Backing<'_>, failures: &FailedAttempts, username: &str, password: &str) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
+    let api_user_id = ApiUserId::new(api_user_id);
     if !is_password_shaped(password) {
         return Err(ApiError::Unauthenticated);
     }
@@ -335,8 +336,8 @@ impl AuthorizerContext {
     pub fn caller(caller: &Caller) -> Self {
         AuthorizerContext {
             account_id: Some(caller.account_id.clone()),
-            operator_id: Some(caller.operator_id.clone()),
-            api_user_id: caller.api_user_id.clone(),
+            operator_id: Some(caller.operator_id.to_string()),
+            api_user_id: caller.api_user_id.as_ref().map(ApiUserId::to_string),
             is_administrator: Some(caller.is_administrator),
             operator_name: caller.name.clone(),
             api_user_name: caller.api_user_name.clone(),
@@ -381,8 +382,8 @@ impl AuthorizerContext {
         };
         Some(Ok(Caller {
             account_id: text("accountId")?,
-            operator_id: text("operatorId")?,
-            api_user_id: text("apiUserId"),
+            operator_id: OperatorId::new(text("operatorId")?),
+            api_user_id: text("apiUserId").map(ApiUserId::new),
             is_administrator,
             name: text("operatorName"),
             api_user_name: text("apiUserName"),

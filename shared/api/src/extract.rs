@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
+use hub_store::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 use serde::de::DeserializeOwned;
 
 use crate::caller::Caller;
@@ -99,7 +100,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// Path ids: anything that is not a well-formed id cannot name a resource, so it is 404.
+/// Path ids: anything that is not a well-formed id cannot name a resource, so it is 404. Ids
+/// are typed from here to the item: `PathIds<GroupId>`, `PathIds<(OperatorId, String)>`.
 pub struct PathIds<T>(pub T);
 
 /// Types made of path segments that must each be a [`ResourceId`].
@@ -107,9 +109,20 @@ pub trait FromPathSegments: Sized {
     fn from_segments(segments: Vec<String>) -> Option<Self>;
 }
 
-impl FromPathSegments for String {
+/// One well-formed path segment: a typed id, or a `String` for what has no id type (a
+/// permission's or a schedule's name in the path).
+pub trait PathSegment: From<String> {}
+
+impl PathSegment for String {}
+impl PathSegment for OperatorId {}
+impl PathSegment for GroupId {}
+impl PathSegment for MonitorId {}
+impl PathSegment for ApiUserId {}
+impl PathSegment for ScimTokenId {}
+
+impl<T: PathSegment> FromPathSegments for T {
     fn from_segments(mut segments: Vec<String>) -> Option<Self> {
-        (segments.len() == 1).then(|| segments.remove(0))
+        (segments.len() == 1).then(|| T::from(segments.remove(0)))
     }
 }
 
@@ -119,10 +132,10 @@ impl FromPathSegments for Vec<String> {
     }
 }
 
-impl FromPathSegments for (String, String) {
+impl<A: PathSegment, B: PathSegment> FromPathSegments for (A, B) {
     fn from_segments(segments: Vec<String>) -> Option<Self> {
         let [a, b]: [String; 2] = segments.try_into().ok()?;
-        Some((a, b))
+        Some((a.into(), b.into()))
     }
 }
 
@@ -173,7 +186,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SelfOrAdmin {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let PathIds(ids) = PathIds::<Vec<String>>::from_request_parts(parts, state).await?;
         let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_admin_or_self(ids.first().ok_or(ApiError::NotFound)?)?;
+        caller.require_admin_or_self(&OperatorId::new(ids.into_iter().next().ok_or(ApiError::NotFound)?))?;
         Ok(SelfOrAdmin(caller))
     }
 }
@@ -262,14 +275,14 @@ where
 /// A PATCH field that may be cleared: absent keeps `current`, `null` clears it, a value is
 /// `parse`d and stored as `render` writes it; a refusal is pushed onto `errors` against `field`
 /// (and keeps `current`).
-pub fn patch_nullable<T>(
+pub fn patch_nullable<T, S: Clone>(
     errors: &mut Vec<FieldError>,
     field: &str,
-    current: &Option<String>,
+    current: &Option<S>,
     patch: &Option<Option<String>>,
     parse: impl Fn(&str) -> Result<T, String>,
-    render: impl Fn(T) -> String,
-) -> Option<String> {
+    render: impl Fn(T) -> S,
+) -> Option<S> {
     match patch {
         None => current.clone(),
         Some(None) => None,
@@ -319,6 +332,32 @@ mod tests {
         assert!(parse_json::<Body>(b"{\"name\":\"a\"} \n").is_ok());
         let deep = "[".repeat(10_000);
         assert!(matches!(parse_json::<Body>(deep.as_bytes()), Err(ApiError::MalformedJson(_))));
+    }
+
+    /// Path segments become the typed ids the handler names; a segment that is not a well-formed
+    /// id is 404, whatever its type.
+    #[tokio::test]
+    async fn path_ids_are_typed_and_malformed_ones_are_not_found() {
+        use axum::response::IntoResponse;
+        use tower::ServiceExt;
+
+        async fn member(PathIds((group, operator)): PathIds<(GroupId, OperatorId)>) -> String {
+            format!("{}/{}", group.as_str(), operator.as_str())
+        }
+        let app = axum::Router::new().route("/groups/{id}/members/{operatorId}", axum::routing::get(member));
+        let call = |uri: &str| {
+            let app = app.clone();
+            let request = axum::http::Request::get(uri).body(axum::body::Body::empty()).unwrap();
+            async move { app.oneshot(request).await.unwrap() }
+        };
+        let ok = call("/groups/g-1/members/o_2").await;
+        assert_eq!(ok.status(), axum::http::StatusCode::OK);
+        let body = axum::body::to_bytes(ok.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"g-1/o_2");
+        let not_found = ApiError::NotFound.into_response().status();
+        for bad in ["/groups/a.b/members/o", "/groups/g/members/%20", &format!("/groups/g/members/{}", "x".repeat(65))] {
+            assert_eq!(call(bad).await.status(), not_found, "{bad}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! checks found (`hub_store::RulesLock`).
 
 use hub_store::records::GroupRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, AuditContext, EVERYONE_GROUP_ID, Guard, Principal, StoreError};
+use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, AuditContext, EVERYONE_GROUP_ID, GroupId, Guard, OperatorId, Principal, StoreError};
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
@@ -20,13 +20,13 @@ pub fn is_system_group(group_id: &str) -> bool {
 }
 
 /// The group, or 404.
-pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult<GroupRecord> {
+pub async fn load(state: &AppState, scope: &AccountScope, id: &GroupId) -> ApiResult<GroupRecord> {
     state.store.group(scope, id).await?.ok_or(ApiError::NotFound)
 }
 
 /// Reads the group, applies `apply` and writes the result guarded by the version read (its name
 /// and `externalId` are what may change), retrying on fresh data; system groups keep their names.
-pub async fn change<F>(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
+pub async fn change<F>(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &GroupId, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
 where
     F: Fn(&GroupRecord) -> ApiResult<GroupRecord>,
 {
@@ -53,7 +53,7 @@ where
 
 /// Deletes a group with its memberships, grants and monitor authorizations, unless it is a
 /// system group or the last holder of a protected permission goes with it.
-pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &str, if_match: IfMatch) -> ApiResult<()> {
+pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &GroupId, if_match: IfMatch) -> ApiResult<()> {
     if is_system_group(id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -63,7 +63,7 @@ pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext
         let account = load_account(state, scope).await?;
         let Some(group) = state.store.group(scope, id).await? else {
             // A delete that died half-way is finished by its retry.
-            let pending = Principal::Group(id.to_owned());
+            let pending = Principal::Group(id.clone());
             return if state.store.finish_delete_if_pending(scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
         };
         if_match.check(group.version)?;
@@ -75,14 +75,14 @@ pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext
     .await
 }
 
-async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &str) -> ApiResult<()> {
+async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &OperatorId) -> ApiResult<()> {
     state.store.operator(scope, operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
 }
 
 /// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
 /// was added, `Ok(false)` when it already was a member.
 /// The event of a membership change, on the group.
-fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &str, added: bool) -> hub_store::Audit {
+fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &OperatorId, added: bool) -> hub_store::Audit {
     let (action, change) = if added {
         ("group.memberAdded", crate::audit::change("member", serde_json::Value::Null, operator_id))
     } else {
@@ -91,7 +91,7 @@ fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &str, ad
     crate::audit::event(audit, action, ("Group", &group.group_id, Some(&group.description)), vec![change])
 }
 
-pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &GroupId, operator_id: &OperatorId) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -115,7 +115,7 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditCon
 /// `hub_store::MAX_MEMBERS_PER_ADD` per transaction, as an identity provider pushes a group.
 /// `NotFound` when the group or one of the operators does not exist (nothing of that batch is
 /// added).
-pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_ids: &[String]) -> ApiResult<()> {
+pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &GroupId, operator_ids: &[OperatorId]) -> ApiResult<()> {
     if group_id == EVERYONE_GROUP_ID {
         // Everyone has every operator: only a request naming a non-member changes something.
         let present = state.store.members_among(scope, group_id, operator_ids).await?;
@@ -131,7 +131,7 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditCo
         retrying(|| async {
             let group = load(state, scope, group_id).await?;
             let present = state.store.members_among(scope, group_id, chunk).await?;
-            let mut missing: Vec<String> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
+            let mut missing: Vec<OperatorId> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
             missing.sort();
             missing.dedup();
             // One event for the batch, a change per member added.
@@ -152,7 +152,7 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditCo
 /// Removes an operator from a group (idempotent), refusing Everyone, the last enabled
 /// administrator and the last holders of the protected permissions. `Ok(false)` when it was not
 /// a member.
-pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &str, operator_id: &str) -> ApiResult<bool> {
+pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &GroupId, operator_id: &OperatorId) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }

@@ -4,7 +4,7 @@
 //! committed holding what the checks found (`hub_store::RulesLock`).
 
 use hub_store::records::{AccountRecord, OperatorRecord};
-use hub_store::{AccountScope, AuditContext, Principal};
+use hub_store::{AccountScope, AuditContext, OperatorId, Principal};
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
@@ -14,7 +14,7 @@ use crate::rules::{Removal, check_removal, permission_names};
 use crate::state::AppState;
 
 /// The operator, or 404.
-pub async fn load(state: &AppState, scope: &AccountScope, id: &str) -> ApiResult<OperatorRecord> {
+pub async fn load(state: &AppState, scope: &AccountScope, id: &OperatorId) -> ApiResult<OperatorRecord> {
     state.store.operator(scope, id).await?.ok_or(ApiError::NotFound)
 }
 
@@ -38,8 +38,8 @@ pub async fn update<F>(
     state: &AppState,
     scope: &AccountScope,
     audit: &AuditContext,
-    actor: Option<&str>,
-    id: &str,
+    actor: Option<&OperatorId>,
+    id: &OperatorId,
     if_match: IfMatch,
     apply: F,
 ) -> ApiResult<(OperatorRecord, AccountRecord)>
@@ -60,7 +60,7 @@ where
         }
         let disabling = next.is_disabled && !current.is_disabled;
         if disabling {
-            if actor == Some(current.operator_id.as_str()) {
+            if actor == Some(&current.operator_id) {
                 return Err(ApiError::Conflict(Conflict::CannotDisableSelf));
             }
             if current.is_account_administrator {
@@ -86,15 +86,15 @@ where
 /// itself; the account administrator, the last enabled administrator and the last holders of
 /// the protected permissions cannot be deleted. A delete that died half-way is finished by its
 /// retry.
-pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, actor: Option<&str>, id: &str, if_match: IfMatch) -> ApiResult<()> {
+pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, actor: Option<&OperatorId>, id: &OperatorId, if_match: IfMatch) -> ApiResult<()> {
     let names = permission_names();
     retrying(|| async {
         let Some(op) = state.store.operator(scope, id).await? else {
-            let pending = Principal::Operator(id.to_owned());
+            let pending = Principal::Operator(id.clone());
             return if state.store.finish_delete_if_pending(scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
         };
         if_match.check(op.version)?;
-        if actor == Some(op.operator_id.as_str()) {
+        if actor == Some(&op.operator_id) {
             return Err(ApiError::Conflict(Conflict::CannotDeleteSelf));
         }
         if op.is_account_administrator {

@@ -2,7 +2,7 @@
 //! two system groups and the initial grants, in one transaction.
 
 use hub_store::records::{AccountRecord, GroupRecord, OperatorRecord};
-use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, NewAccount, Principal};
+use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, GroupId, NewAccount, OperatorId, Principal};
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
@@ -60,9 +60,9 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
 
     let now = state.clock.now_rfc3339();
     let account_id = new_id();
-    let admin_id = new_id();
+    let admin_id = OperatorId::new(new_id());
     let group = |id: &str, description: &str| GroupRecord {
-        group_id: id.to_owned(),
+        group_id: GroupId::new(id),
         description: description.to_owned(),
         is_everyone: id == EVERYONE_GROUP_ID,
         is_administrators: id == ADMINISTRATORS_GROUP_ID,
@@ -74,7 +74,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     };
     let mut grants: Vec<(Principal, String)> = ADMINISTRATORS_GRANTS
         .iter()
-        .map(|p| (Principal::Group(ADMINISTRATORS_GROUP_ID.to_owned()), p.as_str().to_owned()))
+        .map(|p| (Principal::Group(GroupId::administrators()), p.as_str().to_owned()))
         .collect();
     grants.extend(ACCOUNT_ADMINISTRATOR_GRANTS.iter().map(|p| (Principal::Operator(admin_id.clone()), p.as_str().to_owned())));
     let new = NewAccount {
@@ -121,7 +121,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     let context = crate::audit::system_context(state, hub_store::AuditSource::Provisioning, "hubctl");
     let event = crate::audit::event(&context, "account.created", ("Account", &new.account.account_id, Some(&new.account.name)), changes);
     state.store.create_account(&new, &event).await?;
-    Ok(ProvisionedAccount { account_id, admin_operator_id: admin_id })
+    Ok(ProvisionedAccount { account_id, admin_operator_id: admin_id.into_string() })
 }
 
 /// The caller's account; it exists for every authenticated caller unless it was removed.

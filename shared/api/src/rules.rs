@@ -16,7 +16,7 @@
 //! group moves.) See ARCHITECTURE.md, "Invariants".
 
 use hub_store::records::{AccountRecord, MonitorRecord, OperatorRecord};
-use hub_store::{AccountScope, PageRequest, Principal, RuleVersion, RulesLock};
+use hub_store::{AccountScope, GroupId, OperatorId, PageRequest, Principal, RuleVersion, RulesLock};
 
 use crate::error::{ApiResult, ApiError, Conflict};
 use crate::state::AppState;
@@ -42,9 +42,9 @@ pub fn new_operator_grants() -> Vec<&'static str> {
 /// Everyone), no optional setting, schedule, SCIM attribute or sign-in binding; version 1,
 /// created and updated at `now`. Callers override what the request says otherwise with struct
 /// update syntax.
-pub fn new_operator(operator_id: impl Into<String>, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> OperatorRecord {
+pub fn new_operator(operator_id: OperatorId, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> OperatorRecord {
     OperatorRecord {
-        operator_id: operator_id.into(),
+        operator_id,
         email: email.into(),
         full_name: full_name.into(),
         mobile_phone: None,
@@ -100,8 +100,8 @@ const MAX_ABSENT_GROUPS: usize = 19;
 pub enum Removal<'a> {
     /// A delete or a disabling of the operator, as read (its `version` guards the write).
     Operator(&'a OperatorRecord),
-    Group(&'a str),
-    Membership { group_id: &'a str, operator_id: &'a str },
+    Group(&'a GroupId),
+    Membership { group_id: &'a GroupId, operator_id: &'a OperatorId },
     Grant { principal: &'a Principal, permission: Permission },
 }
 
@@ -159,14 +159,14 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
                 Removal::Operator(op) => {
                     let own = lock.grant_absent(Principal::Operator(op.operator_id.clone()), permission.as_str());
                     // A group whose delete is finishing can be granted nothing any more.
-                    let groups: Vec<&String> = groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
+                    let groups: Vec<&GroupId> = groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
                     if groups.len() <= MAX_ABSENT_GROUPS {
                         groups.into_iter().fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission.as_str()))
                     } else {
                         own.watch(grants_version, grants_version.of(account))
                     }
                 }
-                Removal::Group(id) | Removal::Membership { group_id: id, .. } => lock.grant_absent(Principal::Group((*id).to_owned()), permission.as_str()),
+                Removal::Group(id) | Removal::Membership { group_id: id, .. } => lock.grant_absent(Principal::Group((*id).clone()), permission.as_str()),
                 Removal::Grant { .. } => lock,
             };
             continue;
@@ -181,29 +181,30 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
 
 async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &hub_store::Holders, removal: &Removal<'_>) -> ApiResult<bool> {
     let excluded_operator = match removal {
-        Removal::Operator(op) => Some(op.operator_id.as_str()),
+        Removal::Operator(op) => Some(&op.operator_id),
         _ => None,
     };
     let excluded_group = match removal {
         Removal::Group(id) => Some(*id),
-        Removal::Grant { principal: Principal::Group(id), .. } => Some(id.as_str()),
+        Removal::Grant { principal: Principal::Group(id), .. } => Some(id),
         _ => None,
     };
     let revoked_from = match removal {
-        Removal::Grant { principal: Principal::Operator(id), .. } => Some(id.as_str()),
+        Removal::Grant { principal: Principal::Operator(id), .. } => Some(id),
         _ => None,
     };
-    let operator_counts =
-        |id: &str| Some(id) != excluded_operator && !holders.pending_operators.contains(id) && !holders.disabled_operators.contains(id);
-    if holders.operators.iter().any(|id| operator_counts(id) && Some(id.as_str()) != revoked_from) {
+    let operator_counts = |id: &OperatorId| {
+        Some(id) != excluded_operator && !holders.pending_operators.contains(id) && !holders.disabled_operators.contains(id)
+    };
+    if holders.operators.iter().any(|id| operator_counts(id) && Some(id) != revoked_from) {
         return Ok(true);
     }
-    for group_id in holders.groups.iter().filter(|g| Some(g.as_str()) != excluded_group) {
+    for group_id in holders.groups.iter().filter(|g| Some(*g) != excluded_group) {
         let mut cursor: Option<String> = None;
         loop {
             let page = state.store.member_ids(scope, group_id, PageRequest { limit: 100, cursor: cursor.as_deref() }).await?;
             let found = page.items.iter().any(|member| {
-                let membership_removed = matches!(removal, Removal::Membership { group_id: g, operator_id: o } if g == group_id && o == member);
+                let membership_removed = matches!(removal, Removal::Membership { group_id: g, operator_id: o } if *g == group_id && *o == member);
                 operator_counts(member) && !membership_removed
             });
             if found {
@@ -227,12 +228,13 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &h
 pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
     let lock = RulesLock::default();
     let removed = match removal {
-        Removal::Operator(op) if op.is_administrator && !op.is_disabled => op.operator_id.as_str(),
+        Removal::Operator(op) if op.is_administrator && !op.is_disabled => &op.operator_id,
         Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => *operator_id,
         _ => return Ok(lock),
     };
+    let administrators = GroupId::administrators();
     let (members, disabled, pending) = tokio::try_join!(
-        state.store.all_member_ids(scope, hub_store::ADMINISTRATORS_GROUP_ID),
+        state.store.all_member_ids(scope, &administrators),
         state.store.disabled_operator_ids(scope),
         state.store.pending_deletes(scope),
     )?;
@@ -273,10 +275,10 @@ async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Pr
 /// The event of a grant or a revoke: on the operator or group, the permission as the change.
 fn permission_event(audit: &hub_store::AuditContext, principal: &Principal, name: &str, permission: Permission, granted: bool) -> hub_store::Audit {
     let (kind, id, verb) = match (principal, granted) {
-        (Principal::Operator(id), true) => ("Operator", id, "operator.permissionGranted"),
-        (Principal::Operator(id), false) => ("Operator", id, "operator.permissionRevoked"),
-        (Principal::Group(id), true) => ("Group", id, "group.permissionGranted"),
-        (Principal::Group(id), false) => ("Group", id, "group.permissionRevoked"),
+        (Principal::Operator(id), true) => ("Operator", id.as_str(), "operator.permissionGranted"),
+        (Principal::Operator(id), false) => ("Operator", id.as_str(), "operator.permissionRevoked"),
+        (Principal::Group(id), true) => ("Group", id.as_str(), "group.permissionGranted"),
+        (Principal::Group(id), false) => ("Group", id.as_str(), "group.permissionRevoked"),
     };
     let change = if granted {
         crate::audit::change("permission", serde_json::Value::Null, permission.as_str())

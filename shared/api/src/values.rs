@@ -4,34 +4,7 @@
 //! checked. `parse` returns a short human message (no field name, no input echo) that the
 //! HTTP layer puts into a problem+json `errors[].message`.
 
-use std::fmt;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// Implements `as_str`-based `Display`, `Serialize` (as the plain string) and `Deserialize`
-/// (through `parse`) for a type.
-macro_rules! string_value_impls {
-    ($ty:ty) => {
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $ty {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = String::deserialize(deserializer)?;
-                <$ty>::parse(&raw).map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
+use hub_store::string_value_impls;
 
 /// Defines a closed set of names as a `Copy` enum with `ALL`, `as_str`, `parse` (exact,
 /// case-sensitive) and the string impls above.
@@ -77,52 +50,9 @@ fn has_control(s: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Email
 
-/// An email address as given (trimmed), checked for a plausible shape. Uniqueness comparisons
-/// use [`Email::normalized`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    pub const MAX_CHARS: usize = 254;
-    pub const MAX_LOCAL_CHARS: usize = 64;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err("must not be empty".into());
-        }
-        if value.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
-        }
-        let invalid = || String::from("must be a valid email address");
-        if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid());
-        }
-        let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
-        if domain.contains('@') {
-            return Err(invalid());
-        }
-        if local.is_empty() || local.chars().count() > Self::MAX_LOCAL_CHARS {
-            return Err(invalid());
-        }
-        if !domain.contains('.') || domain.split('.').any(str::is_empty) {
-            return Err(invalid());
-        }
-        Ok(Email(value.to_owned()))
-    }
-
-    /// The address with its original casing.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Lowercased form, the key for case-insensitive uniqueness.
-    pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
-    }
-}
-
-string_value_impls!(Email);
+/// Lives in hub-store, whose operator record holds it (`backupEmail`); its schema is
+/// [`EmailSchema`].
+pub use hub_store::values::Email;
 
 // ---------------------------------------------------------------------------------------------
 // Short texts
@@ -200,33 +130,9 @@ string_value_impls!(CredentialDescription);
 // ---------------------------------------------------------------------------------------------
 // Mobile phone
 
-/// A phone number in E.164: `+` then 7-15 ASCII digits, the first not `0`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MobilePhone(String);
-
-impl MobilePhone {
-    pub const MIN_DIGITS: usize = 7;
-    pub const MAX_DIGITS: usize = 15;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let ok = input.strip_prefix('+').is_some_and(|digits| {
-            (Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&digits.len())
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && !digits.starts_with('0')
-        });
-        if ok {
-            Ok(MobilePhone(input.to_owned()))
-        } else {
-            Err("must be in E.164 format: + followed by 7-15 digits".into())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-string_value_impls!(MobilePhone);
+/// Lives in hub-store, whose operator record holds it (`mobilePhone`); its schema is
+/// [`MobilePhoneSchema`].
+pub use hub_store::values::MobilePhone;
 
 // ---------------------------------------------------------------------------------------------
 // Culture name
@@ -378,6 +284,12 @@ impl ResourceId {
         &self.0
     }
 
+    /// The id as what it names (`OperatorId`, `GroupId`, ...): well formed, and typed from here
+    /// to the item.
+    pub fn into_id<T: From<String>>(self) -> T {
+        T::from(self.0)
+    }
+
     pub fn into_string(self) -> String {
         self.0
     }
@@ -477,7 +389,11 @@ impl utoipa::PartialSchema for GroupDescription {
 }
 named_schema!(GroupDescription, "GroupDescription");
 
-impl utoipa::PartialSchema for Email {
+/// The OpenAPI schema of [`Email`] (named `Email`): the type lives in hub-store, which does not
+/// describe itself.
+pub struct EmailSchema;
+
+impl utoipa::PartialSchema for EmailSchema {
     fn schema() -> RefOr<Schema> {
         let part = format!("[^@.{}{}]+", class(&WHITESPACE), class(&CONTROL));
         let local = format!("[^@{}{}]{{1,{}}}", class(&WHITESPACE), class(&CONTROL), Email::MAX_LOCAL_CHARS);
@@ -487,16 +403,19 @@ impl utoipa::PartialSchema for Email {
             .into()
     }
 }
-named_schema!(Email, "Email");
+named_schema!(EmailSchema, "Email");
 
-impl utoipa::PartialSchema for MobilePhone {
+/// The OpenAPI schema of [`MobilePhone`] (named `MobilePhone`).
+pub struct MobilePhoneSchema;
+
+impl utoipa::PartialSchema for MobilePhoneSchema {
     fn schema() -> RefOr<Schema> {
         string_schema("E.164: `+`, then 7-15 digits, the first not 0.")
             .pattern(Some(format!("^\\+[1-9][0-9]{{{},{}}}$", MobilePhone::MIN_DIGITS - 1, MobilePhone::MAX_DIGITS - 1)))
             .into()
     }
 }
-named_schema!(MobilePhone, "MobilePhone");
+named_schema!(MobilePhoneSchema, "MobilePhone");
 
 impl utoipa::PartialSchema for TimeZoneName {
     fn schema() -> RefOr<Schema> {
@@ -944,7 +863,7 @@ mod tests {
         let short = json(<FullName as utoipa::PartialSchema>::schema());
         assert_eq!(short["maxLength"], 100);
         assert_eq!(short["pattern"], "^[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,98}[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F])?$");
-        assert_eq!(json(<MobilePhone as utoipa::PartialSchema>::schema())["pattern"], "^\\+[1-9][0-9]{6,14}$");
+        assert_eq!(json(<MobilePhoneSchema as utoipa::PartialSchema>::schema())["pattern"], "^\\+[1-9][0-9]{6,14}$");
         assert_eq!(json(<ResourceId as utoipa::PartialSchema>::schema())["pattern"], "^[A-Za-z0-9_-]{1,64}$");
         let permissions = json(<Permission as utoipa::PartialSchema>::schema());
         assert_eq!(permissions["enum"].as_array().unwrap().len(), Permission::ALL.len());

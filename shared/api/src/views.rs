@@ -4,6 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_store::records::{GroupRecord, OperatorRecord};
 use hub_store::schedule_record::ScheduleRecord;
+use hub_store::values::{Email, MobilePhone};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -56,11 +57,11 @@ impl OperatorView {
     pub fn new(op: OperatorRecord, now: Timestamp, account_tz: &TimeZone) -> Self {
         let on_duty_now = on_duty_now(&op, now, account_tz);
         OperatorView {
-            operator_id: op.operator_id,
+            operator_id: op.operator_id.into_string(),
             email: op.email,
             full_name: op.full_name,
-            mobile_phone: op.mobile_phone,
-            backup_email: op.backup_email,
+            mobile_phone: op.mobile_phone.map(MobilePhone::into_string),
+            backup_email: op.backup_email.map(Email::into_string),
             culture_name: op.culture_name,
             time_zone: op.time_zone,
             default_dashboard: op.default_dashboard,
@@ -92,7 +93,7 @@ pub struct GroupView {
 impl From<GroupRecord> for GroupView {
     fn from(g: GroupRecord) -> Self {
         GroupView {
-            group_id: g.group_id,
+            group_id: g.group_id.into_string(),
             description: g.description,
             is_everyone: g.is_everyone,
             is_administrators: g.is_administrators,

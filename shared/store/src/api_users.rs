@@ -32,6 +32,7 @@ use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, PK};
+use crate::ids::{ApiUserId, OperatorId};
 use crate::records::{ApiUserRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -43,7 +44,7 @@ const CASCADE_ATTEMPTS: usize = 20;
 /// Filters of the API user list.
 #[derive(Debug, Clone, Default)]
 pub struct ApiUserFilter {
-    pub operator_id: Option<String>,
+    pub operator_id: Option<OperatorId>,
     /// `Some((true, cutoff))`: only API users whose last activity is before `cutoff` (RFC 3339
     /// UTC, which sorts as text); `Some((false, cutoff))`: only the others.
     pub inactive_before: Option<(bool, String)>,
@@ -59,7 +60,7 @@ pub(crate) const API_USER_ATTRIBUTES: &str = "#PK, #SK, #apiUserId, #operatorId,
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUserAuth {
-    pub operator_id: String,
+    pub operator_id: OperatorId,
     pub owner_is_administrator: bool,
     /// `None` for an item written before owner names were kept (stored as `""` by the
     /// authentication that found it missing).
@@ -98,7 +99,7 @@ impl OwnerApiUsers {
 
     /// Deletes the roster and every API user in `tx`, each guarded by what was read, and returns
     /// the counter change to add to the transaction's account update.
-    pub(crate) fn delete(&self, tx: &mut Tx, scope: &AccountScope, operator_id: &str, change: AccountChange) -> AccountChange {
+    pub(crate) fn delete(&self, tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId, change: AccountChange) -> AccountChange {
         let (condition, values) = self.roster.condition();
         let roster_key = scope.api_user_roster(operator_id);
         if self.roster.version.is_some() {
@@ -121,15 +122,15 @@ impl OwnerApiUsers {
 }
 
 impl Store {
-    pub async fn api_user(&self, scope: &AccountScope, api_user_id: &str) -> Result<Option<ApiUserRecord>, StoreError> {
+    pub async fn api_user(&self, scope: &AccountScope, api_user_id: &ApiUserId) -> Result<Option<ApiUserRecord>, StoreError> {
         self.get_projected(&scope.api_user(api_user_id), Some(API_USER_ATTRIBUTES)).await?.map(decode).transpose()
     }
 
     /// The ids of an operator's API users (one strongly consistent GetItem).
-    pub async fn api_user_roster(&self, scope: &AccountScope, operator_id: &str) -> Result<ApiUserRoster, StoreError> {
+    pub async fn api_user_roster(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<ApiUserRoster, StoreError> {
         let Some(item) = self.get(&scope.api_user_roster(operator_id)).await? else { return Ok(ApiUserRoster::default()) };
         let mut ids = match item.get("apiUserIds") {
-            Some(AttributeValue::Ss(ids)) => ids.clone(),
+            Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(ApiUserId::new).collect(),
             _ => Vec::new(),
         };
         ids.sort();
@@ -138,7 +139,7 @@ impl Store {
     }
 
     /// The roster of an operator and its API user items.
-    pub(crate) async fn owner_api_users(&self, scope: &AccountScope, operator_id: &str) -> Result<OwnerApiUsers, StoreError> {
+    pub(crate) async fn owner_api_users(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<OwnerApiUsers, StoreError> {
         let roster = self.api_user_roster(scope, operator_id).await?;
         // A few reads (the domain crate bounds the roster), at once.
         let items = try_join_all(roster.ids.iter().map(|id| self.api_user(scope, id))).await?;
@@ -196,7 +197,7 @@ impl Store {
         tx.put(api_user_item(scope, record, password_hash)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         let (condition, mut values) = roster.condition();
         values.push((":operatorId", s(&record.operator_id)));
-        values.push((":ids", AttributeValue::Ss(vec![record.api_user_id.clone()])));
+        values.push((":ids", AttributeValue::Ss(vec![record.api_user_id.to_string()])));
         values.push((":one", n(1)));
         tx.update(
             &scope.api_user_roster(&record.operator_id),
@@ -255,7 +256,7 @@ impl Store {
             &scope.api_user_roster(&record.operator_id),
             "DELETE #apiUserIds :ids ADD #version :one",
             None,
-            vec![(":ids", AttributeValue::Ss(vec![record.api_user_id.clone()])), (":one", n(1))],
+            vec![(":ids", AttributeValue::Ss(vec![record.api_user_id.to_string()])), (":one", n(1))],
             None,
         );
         AccountChange::default()
@@ -279,7 +280,7 @@ impl Store {
     pub async fn authenticate_api_user(
         &self,
         scope: &AccountScope,
-        api_user_id: &str,
+        api_user_id: &ApiUserId,
         password_hash: &str,
         now: &str,
         day: &str,
@@ -328,7 +329,7 @@ impl Store {
     /// Removes every API user of a deleted operator (part of finishing its delete). The first
     /// step of the operator delete already removed them with the operator; this finds nothing
     /// then, and stays correct if anything was left.
-    pub(crate) async fn delete_api_users_of(&self, scope: &AccountScope, operator_id: &str) -> Result<(), StoreError> {
+    pub(crate) async fn delete_api_users_of(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<(), StoreError> {
         for _ in 0..CASCADE_ATTEMPTS {
             let owned = self.owner_api_users(scope, operator_id).await?;
             if owned.is_empty() {
@@ -358,7 +359,7 @@ mod tests {
         let record = ApiUserRecord {
             last_used_at: Some("t".into()),
             usage: [("d20261127".to_owned(), 1)].into_iter().collect(),
-            ..ApiUserRecord::new("u", "hub_x", &owner, "Generic", "d", "t")
+            ..ApiUserRecord::new("u".into(), "hub_x", &owner, "Generic", "d", "t")
         };
         let item = api_user_item(&AccountScope::new("a"), &record, "hash").unwrap();
         let projected: Vec<&str> = API_USER_ATTRIBUTES.split(',').map(|a| a.trim().trim_start_matches('#')).collect();

@@ -31,7 +31,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
-use crate::keys::{AccountScope, EVERYONE_GROUP_ID, Key, PK, Principal, SK};
+use crate::ids::{GroupId, OperatorId};
+use crate::keys::{AccountScope, Key, PK, Principal, SK};
 use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
 use crate::Store;
 
@@ -110,7 +111,7 @@ impl Store {
         for op in operators {
             let mut tx = self.tx();
             crate::items::put_new_operator_items(&mut tx, scope, op)?;
-            crate::items::put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
+            crate::items::put_membership_items(&mut tx, scope, &GroupId::everyone(), &op.operator_id);
             for permission in grants {
                 crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
             }
@@ -132,7 +133,7 @@ impl Store {
         );
         // Everyone always has the account administrator: never empty before or after.
         tx.update(
-            &scope.group(EVERYONE_GROUP_ID),
+            &scope.group(&GroupId::everyone()),
             "ADD #memberCount :total, #version :one",
             Some("attribute_exists(#PK)"),
             vec![(":total", n(added)), (":one", n(1))],
@@ -151,12 +152,12 @@ impl Store {
             return Ok(());
         }
         let mut ids = HashSet::new();
-        let mut by_owner: BTreeMap<&str, Vec<&ApiUserRecord>> = BTreeMap::new();
+        let mut by_owner: BTreeMap<&OperatorId, Vec<&ApiUserRecord>> = BTreeMap::new();
         for user in users {
             if !ids.insert(user.record.api_user_id.as_str()) {
                 return Err(StoreError::Guard(Guard::AlreadyExists));
             }
-            by_owner.entry(user.record.operator_id.as_str()).or_default().push(&user.record);
+            by_owner.entry(&user.record.operator_id).or_default().push(&user.record);
         }
         if by_owner.values().any(|owned| owned.len() > per_owner) {
             return Err(internal(format!("bulk load: an operator owns at most {per_owner} API users")));
@@ -164,13 +165,13 @@ impl Store {
         let account = self.bulk_account(scope).await?;
 
         // Owners exist, and their flag is the one copied on their API users.
-        let owner_ids: Vec<String> = by_owner.keys().map(|id| (*id).to_owned()).collect();
+        let owner_ids: Vec<OperatorId> = by_owner.keys().map(|id| (*id).clone()).collect();
         let owners = self.operators_by_ids(scope, &owner_ids).await?;
         if owners.len() != owner_ids.len() {
             return Err(StoreError::Guard(Guard::ParentMissing));
         }
         for owner in &owners {
-            if by_owner[owner.operator_id.as_str()].iter().any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled) {
+            if by_owner[&owner.operator_id].iter().any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled) {
                 return Err(StoreError::Guard(Guard::Version));
             }
         }
@@ -181,8 +182,8 @@ impl Store {
         }
         for (owner, owned) in &by_owner {
             let mut roster = key_item(&scope.api_user_roster(owner));
-            roster.insert("operatorId".into(), s(*owner));
-            roster.insert("apiUserIds".into(), AttributeValue::Ss(owned.iter().map(|u| u.api_user_id.clone()).collect()));
+            roster.insert("operatorId".into(), s(owner.as_str()));
+            roster.insert("apiUserIds".into(), AttributeValue::Ss(owned.iter().map(|u| u.api_user_id.to_string()).collect()));
             roster.insert("version".into(), n(1));
             items.push(roster);
         }
@@ -284,7 +285,7 @@ mod tests {
     use super::*;
     use crate::records::GroupRecord;
     use crate::records::testing::operator;
-    use crate::{ADMINISTRATORS_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
+    use crate::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
 
     const T: &str = "2026-01-01T00:00:00Z";
     /// What hub-api grants a new operator.
@@ -301,7 +302,7 @@ mod tests {
     fn api_user(id: &str, owner: &str, inactive: bool) -> BulkApiUser {
         let owner = operator(owner, &format!("{owner}@example.com"), true, false);
         BulkApiUser {
-            record: ApiUserRecord { inactive, ..ApiUserRecord::new(id, format!("hub_{id}"), &owner, "Generic", format!("key {id}"), T) },
+            record: ApiUserRecord { inactive, ..ApiUserRecord::new(id.into(), format!("hub_{id}"), &owner, "Generic", format!("key {id}"), T) },
             password_hash: format!("hash-{id}"),
         }
     }
@@ -382,12 +383,12 @@ mod tests {
         // Exactly what a real create writes: a real create next to them is counted the same way,
         // and the bulk operators are found by the routes' reads.
         let real = operator("real", "real@example.com", true, false);
-        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", crate::AuditTarget { kind: "Operator".into(), id: real.operator_id.clone(), name: Some(real.full_name.clone()) });
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", crate::AuditTarget { kind: "Operator".into(), id: real.operator_id.to_string(), name: Some(real.full_name.clone()) });
         store.create_operator(&scope, &real, GRANTS, None, &audit).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!(counters.operators_total, 62);
-        assert_eq!(store.operator(&scope, "op007").await.unwrap().unwrap(), ops[7]);
-        assert_eq!(store.all_group_ids_of(&scope, "op007").await.unwrap(), [EVERYONE_GROUP_ID]);
+        assert_eq!(store.operator(&scope, &"op007".into()).await.unwrap().unwrap(), ops[7]);
+        assert_eq!(store.all_group_ids_of(&scope, &"op007".into()).await.unwrap(), [EVERYONE_GROUP_ID]);
         assert!(store.grants_of(&scope, &Principal::Operator("op007".into()), &["AccountAccess"]).await.unwrap().contains(&"AccountAccess".to_owned()));
         assert_eq!(store.first_active_operators(&scope, 5).await.unwrap().len(), 5);
     }
@@ -410,7 +411,7 @@ mod tests {
         assert!(store.bulk_create_operators(&scope, &[operator("x", "x@example.com", true, true)], GRANTS).await.is_err());
         // Nothing of the refused loads was written.
         assert_eq!(assert_exact(&store, &scope).await.operators_total, 2);
-        assert!(store.operator(&scope, "m0").await.unwrap().is_none());
+        assert!(store.operator(&scope, &"m0".into()).await.unwrap().is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,15 +423,15 @@ mod tests {
         store.bulk_create_api_users(&scope, &users, PER_OWNER).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.api_users_total, counters.api_users_inactive), (30, 8));
-        let roster = store.api_user_roster(&scope, "o1").await.unwrap();
+        let roster = store.api_user_roster(&scope, &"o1".into()).await.unwrap();
         assert_eq!(roster.len(), 10);
         // The password hash is where authentication compares it; a wrong one is refused.
-        let auth = store.authenticate_api_user(&scope, "u01", "hash-u01", T, "d20260101").await.unwrap().unwrap();
+        let auth = store.authenticate_api_user(&scope, &"u01".into(), "hash-u01", T, "d20260101").await.unwrap().unwrap();
         assert_eq!(auth.operator_id, "o1");
-        assert!(store.authenticate_api_user(&scope, "u01", "nope", T, "d20260101").await.unwrap().is_none());
+        assert!(store.authenticate_api_user(&scope, &"u01".into(), "nope", T, "d20260101").await.unwrap().is_none());
         // A real delete of a bulk API user keeps the counters exact.
-        let record = store.api_user(&scope, "u04").await.unwrap().unwrap();
-        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "apiUser.deleted", crate::AuditTarget { kind: "ApiUser".into(), id: record.api_user_id.clone(), name: None });
+        let record = store.api_user(&scope, &"u04".into()).await.unwrap().unwrap();
+        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "apiUser.deleted", crate::AuditTarget { kind: "ApiUser".into(), id: record.api_user_id.to_string(), name: None });
         store.delete_api_user(&scope, &record, &audit).await.unwrap();
         assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use crate::items::put_grant_item;
 use crate::writes::{AccountChange, RuleVersion, RulesLock};
 use crate::error::{Guard, StoreError};
+use crate::ids::{GroupId, OperatorId};
 use crate::keys::{AccountScope, Principal};
 use crate::Store;
 
@@ -18,14 +19,14 @@ fn principal_key(scope: &AccountScope, principal: &Principal) -> crate::keys::Ke
 /// Who holds a permission, directly or through a group, as read at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Holders {
-    pub operators: BTreeSet<String>,
-    pub groups: BTreeSet<String>,
+    pub operators: BTreeSet<OperatorId>,
+    pub groups: BTreeSet<GroupId>,
     /// Operators whose delete is still finishing: their memberships do not count.
-    pub pending_operators: BTreeSet<String>,
+    pub pending_operators: BTreeSet<OperatorId>,
     /// Groups whose delete is still finishing: they hold nothing, and can be granted nothing.
-    pub pending_groups: BTreeSet<String>,
+    pub pending_groups: BTreeSet<GroupId>,
     /// Disabled operators: they hold nothing for the rules, directly or through groups.
-    pub disabled_operators: BTreeSet<String>,
+    pub disabled_operators: BTreeSet<OperatorId>,
 }
 
 impl Store {
@@ -92,14 +93,14 @@ impl Store {
             self.pending_deletes(scope),
             self.disabled_operator_ids(scope)
         )?;
-        let pending_operators: BTreeSet<String> = pending
+        let pending_operators: BTreeSet<OperatorId> = pending
             .iter()
             .filter_map(|p| match p {
                 Principal::Operator(id) => Some(id.clone()),
                 Principal::Group(_) => None,
             })
             .collect();
-        let pending_groups: BTreeSet<String> = pending
+        let pending_groups: BTreeSet<GroupId> = pending
             .iter()
             .filter_map(|p| match p {
                 Principal::Group(id) => Some(id.clone()),

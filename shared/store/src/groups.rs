@@ -7,6 +7,7 @@ use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::db::{Filter, Item, Tx, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index};
+use crate::ids::{GroupId, OperatorId};
 use crate::records::{GroupRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -16,7 +17,7 @@ pub const MAX_MEMBERS_PER_ADD: usize = 30;
 
 /// The operator's part of a join: it must exist, and its `version` moves (see
 /// [`Store::add_member`]).
-fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
+fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
     tx.update(&scope.operator(operator_id), "ADD #version :one", Some("attribute_exists(#PK)"), vec![(":one", n(1))], Some(Guard::ParentMissing));
 }
 
@@ -25,14 +26,14 @@ fn string_attr(item: &Item, name: &str) -> Option<String> {
 }
 
 impl Store {
-    pub async fn group(&self, scope: &AccountScope, group_id: &str) -> Result<Option<GroupRecord>, StoreError> {
+    pub async fn group(&self, scope: &AccountScope, group_id: &GroupId) -> Result<Option<GroupRecord>, StoreError> {
         self.get(&scope.group(group_id)).await?.map(decode).transpose()
     }
 
     /// The groups with these ids that exist, in the order of `ids`.
-    pub async fn groups_by_ids(&self, scope: &AccountScope, ids: &[String]) -> Result<Vec<GroupRecord>, StoreError> {
+    pub async fn groups_by_ids(&self, scope: &AccountScope, ids: &[GroupId]) -> Result<Vec<GroupRecord>, StoreError> {
         let items = self.batch_get(ids.iter().map(|id| scope.group(id)).collect()).await?;
-        let mut by_id: HashMap<String, GroupRecord> = HashMap::new();
+        let mut by_id: HashMap<GroupId, GroupRecord> = HashMap::new();
         for item in items {
             let g: GroupRecord = decode(item)?;
             by_id.insert(g.group_id.clone(), g);
@@ -140,7 +141,7 @@ impl Store {
         self.commit(tx).await
     }
 
-    pub async fn is_member(&self, scope: &AccountScope, group_id: &str, operator_id: &str) -> Result<bool, StoreError> {
+    pub async fn is_member(&self, scope: &AccountScope, group_id: &GroupId, operator_id: &OperatorId) -> Result<bool, StoreError> {
         Ok(self.get(&scope.member(group_id, operator_id)).await?.is_some())
     }
 
@@ -148,7 +149,7 @@ impl Store {
     /// exact). Joining Administrators also flags the operator as administrator. Every
     /// join moves the operator's `version`: a removal of the operator that found it holding no
     /// protected permission (through its groups) then starts again.
-    pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &OperatorId, audit: &crate::Audit) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
@@ -173,18 +174,18 @@ impl Store {
     }
 
     /// Which of `group_ids` the operator is a member of (batched reads).
-    pub async fn groups_among(&self, scope: &AccountScope, operator_id: &str, group_ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+    pub async fn groups_among(&self, scope: &AccountScope, operator_id: &OperatorId, group_ids: &[GroupId]) -> Result<std::collections::HashSet<GroupId>, StoreError> {
         if group_ids.is_empty() {
             return Ok(Default::default());
         }
         let items = self.batch_get(group_ids.iter().map(|g| scope.member(g, operator_id)).collect()).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).collect())
+        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).map(GroupId::new).collect())
     }
 
     /// Which of `operator_ids` are members of the group (batched reads).
-    pub async fn members_among(&self, scope: &AccountScope, group_id: &str, operator_ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+    pub async fn members_among(&self, scope: &AccountScope, group_id: &GroupId, operator_ids: &[OperatorId]) -> Result<std::collections::HashSet<OperatorId>, StoreError> {
         let items = self.batch_get(operator_ids.iter().map(|id| scope.member(group_id, id)).collect()).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).collect())
+        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
@@ -193,7 +194,7 @@ impl Store {
     /// of the batch (one event listing every member added): 3 × 30 + 3 = 93 actions at most, under
     /// DynamoDB's 100. Not for Administrators, whose members' flags change too
     /// ([`Store::add_member`]).
-    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[String], audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[OperatorId], audit: &crate::Audit) -> Result<(), StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
             return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
         }
@@ -219,7 +220,7 @@ impl Store {
         &self,
         scope: &AccountScope,
         group: &GroupRecord,
-        operator_id: &str,
+        operator_id: &OperatorId,
         rules: &RulesLock,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
@@ -260,7 +261,7 @@ impl Store {
 
     /// The operator's API users when `group` is Administrators: their `ownerIsAdministrator`
     /// changes in the same transaction as the membership (guarded by the roster read here).
-    async fn administrator_api_users(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &str) -> Result<ApiUserRoster, StoreError> {
+    async fn administrator_api_users(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &OperatorId) -> Result<ApiUserRoster, StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             self.api_user_roster(scope, operator_id).await
         } else {
@@ -269,7 +270,7 @@ impl Store {
     }
 
     /// One page of the ids of a group's members, in id order.
-    pub async fn member_ids(&self, scope: &AccountScope, group_id: &str, page: PageRequest<'_>) -> Result<Page<String>, StoreError> {
+    pub async fn member_ids(&self, scope: &AccountScope, group_id: &GroupId, page: PageRequest<'_>) -> Result<Page<OperatorId>, StoreError> {
         let spec = QuerySpec {
             list: format!("members:{group_id}"),
             index: None,
@@ -278,11 +279,11 @@ impl Store {
             filter: None,
             page,
         };
-        Ok(self.query_page(scope, spec).await?.map(|item| string_attr(&item, "operatorId").unwrap_or_default()))
+        Ok(self.query_page(scope, spec).await?.map(|item| OperatorId::new(string_attr(&item, "operatorId").unwrap_or_default())))
     }
 
     /// One page of the ids of the groups an operator belongs to, in id order.
-    pub async fn group_ids_of(&self, scope: &AccountScope, operator_id: &str, page: PageRequest<'_>) -> Result<Page<String>, StoreError> {
+    pub async fn group_ids_of(&self, scope: &AccountScope, operator_id: &OperatorId, page: PageRequest<'_>) -> Result<Page<GroupId>, StoreError> {
         let spec = QuerySpec {
             list: format!("groupsOf:{operator_id}"),
             index: None,
@@ -291,18 +292,18 @@ impl Store {
             filter: None,
             page,
         };
-        Ok(self.query_page(scope, spec).await?.map(|item| string_attr(&item, "groupId").unwrap_or_default()))
+        Ok(self.query_page(scope, spec).await?.map(|item| GroupId::new(string_attr(&item, "groupId").unwrap_or_default())))
     }
 
     /// Every group id an operator belongs to.
-    pub async fn all_group_ids_of(&self, scope: &AccountScope, operator_id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn all_group_ids_of(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<Vec<GroupId>, StoreError> {
         let items = self.query_all(scope, &scope.member_of_prefix(operator_id)).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).collect())
+        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).map(GroupId::new).collect())
     }
 
     /// Every member id of a group.
-    pub async fn all_member_ids(&self, scope: &AccountScope, group_id: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn all_member_ids(&self, scope: &AccountScope, group_id: &GroupId) -> Result<Vec<OperatorId>, StoreError> {
         let items = self.query_all(scope, &scope.members_prefix(group_id)).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).collect())
+        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
     }
 }

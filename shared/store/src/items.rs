@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::db::{Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
+use crate::ids::{ApiUserId, GroupId, OperatorId};
 use crate::records::{GroupRecord, OperatorRecord};
 
 // Operators.
@@ -69,7 +70,7 @@ pub(crate) fn put_external_id(tx: &mut Tx, key: Key, id_attribute: &str, id: &st
     tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::ExternalIdTaken));
 }
 
-pub(crate) fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &str) {
+pub(crate) fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
     let mut item = key_item(&scope.disabled(operator_id));
     item.insert("operatorId".into(), s(operator_id));
     tx.put(item, None, vec![], None);
@@ -111,7 +112,7 @@ pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRe
     Ok(())
 }
 
-pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
+pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &GroupId, operator_id: &OperatorId) {
     let mut member = key_item(&scope.member(group_id, operator_id));
     member.insert("operatorId".into(), s(operator_id));
     member.insert("groupId".into(), s(group_id));
@@ -137,7 +138,7 @@ pub(crate) fn member_count_guard(member_count: i64, adding: bool) -> (&'static s
     }
 }
 
-pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &str, operator_id: &str) {
+pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &GroupId, operator_id: &OperatorId) {
     tx.delete(&scope.member(group_id, operator_id), None, vec![], None);
     tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
 }
@@ -155,8 +156,8 @@ pub(crate) fn put_grant_item(tx: &mut Tx, scope: &AccountScope, principal: &Prin
 pub(crate) fn put_pending(tx: &mut Tx, scope: &AccountScope, principal: &Principal) {
     let mut item = key_item(&scope.pending_delete(principal));
     let (kind, id) = match principal {
-        Principal::Operator(id) => ("operator", id),
-        Principal::Group(id) => ("group", id),
+        Principal::Operator(id) => ("operator", id.as_str()),
+        Principal::Group(id) => ("group", id.as_str()),
     };
     item.insert("kind".into(), s(kind));
     item.insert("id".into(), s(id));
@@ -168,7 +169,7 @@ pub(crate) fn put_pending(tx: &mut Tx, scope: &AccountScope, principal: &Princip
 /// The ids of one operator's API users, as read at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApiUserRoster {
-    pub ids: Vec<String>,
+    pub ids: Vec<ApiUserId>,
     /// `None` when the roster item does not exist (the operator never had an API user).
     pub(crate) version: Option<i64>,
 }
@@ -192,7 +193,7 @@ impl ApiUserRoster {
 
 /// Guards `roster` in `tx` and sets the owner's administrator flag on each of its API users: part
 /// of every change of the operator's membership of Administrators.
-pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, is_administrator: bool) {
+pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId, roster: &ApiUserRoster, is_administrator: bool) {
     let (condition, values) = roster.condition();
     tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
     for id in &roster.ids {
@@ -223,7 +224,7 @@ impl OwnerCopy<'_> {
 
 /// Guards `roster` in `tx` and writes `copy` on each of its API users (one update per item, as a
 /// transaction takes one action per item).
-pub(crate) fn set_owner_copy(tx: &mut Tx, scope: &AccountScope, operator_id: &str, roster: &ApiUserRoster, copy: &OwnerCopy<'_>) {
+pub(crate) fn set_owner_copy(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId, roster: &ApiUserRoster, copy: &OwnerCopy<'_>) {
     let (condition, values) = roster.condition();
     tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
     let mut sets = Vec::new();

@@ -5,6 +5,8 @@
 //! same prefix. Every key builder takes an [`AccountScope`], so code holding one account's scope
 //! cannot name another account's items: cross-account access is impossible by construction.
 
+use crate::ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
+
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
 
@@ -122,7 +124,7 @@ impl AccountScope {
         self.key("ACCOUNT".into())
     }
 
-    pub fn operator(&self, operator_id: &str) -> Key {
+    pub fn operator(&self, operator_id: &OperatorId) -> Key {
         self.key(format!("OPERATOR#{operator_id}"))
     }
     /// Reserves an email, lowercased, for one operator: makes uniqueness a conditional put.
@@ -132,7 +134,7 @@ impl AccountScope {
     /// Marks a disabled operator, written and removed in the same transaction as its
     /// `isDisabled` flag: the set of disabled operators is one strongly consistent Query, which
     /// the last-holder and last-administrator checks read to leave them out.
-    pub fn disabled(&self, operator_id: &str) -> Key {
+    pub fn disabled(&self, operator_id: &OperatorId) -> Key {
         self.key(format!("DISABLED#{operator_id}"))
     }
     pub fn disabled_prefix(&self) -> &'static str {
@@ -148,7 +150,7 @@ impl AccountScope {
         format!("{}#SCHEDULED", self.partition)
     }
 
-    pub fn group(&self, group_id: &str) -> Key {
+    pub fn group(&self, group_id: &GroupId) -> Key {
         self.key(format!("GROUP#{group_id}"))
     }
     /// Reserves a group description, lowercased.
@@ -161,16 +163,16 @@ impl AccountScope {
 
     /// A membership is two items written together: one listed under the group, one under the
     /// operator, so that both directions are a single Query.
-    pub fn member(&self, group_id: &str, operator_id: &str) -> Key {
+    pub fn member(&self, group_id: &GroupId, operator_id: &OperatorId) -> Key {
         self.key(format!("MEMBER#{group_id}#{operator_id}"))
     }
-    pub fn members_prefix(&self, group_id: &str) -> String {
+    pub fn members_prefix(&self, group_id: &GroupId) -> String {
         format!("MEMBER#{group_id}#")
     }
-    pub fn member_of(&self, operator_id: &str, group_id: &str) -> Key {
+    pub fn member_of(&self, operator_id: &OperatorId, group_id: &GroupId) -> Key {
         self.key(format!("MEMBEROF#{operator_id}#{group_id}"))
     }
-    pub fn member_of_prefix(&self, operator_id: &str) -> String {
+    pub fn member_of_prefix(&self, operator_id: &OperatorId) -> String {
         format!("MEMBEROF#{operator_id}#")
     }
 
@@ -193,7 +195,7 @@ impl AccountScope {
     }
 
     /// An API user of the account.
-    pub fn api_user(&self, api_user_id: &str) -> Key {
+    pub fn api_user(&self, api_user_id: &ApiUserId) -> Key {
         self.key(format!("APIUSER#{api_user_id}"))
     }
     pub fn api_users_prefix(&self) -> &'static str {
@@ -202,12 +204,12 @@ impl AccountScope {
     /// The ids of one operator's API users (a string set) and a `version` that moves with every
     /// change: the index the operator delete and the Administrators membership changes read, and
     /// guard, to reach every API user of the operator in their transaction.
-    pub fn api_user_roster(&self, operator_id: &str) -> Key {
+    pub fn api_user_roster(&self, operator_id: &OperatorId) -> Key {
         self.key(format!("APIUSERSOF#{operator_id}"))
     }
 
     /// A SCIM token of the account (`tokenHash`, never read back).
-    pub fn scim_token(&self, scim_token_id: &str) -> Key {
+    pub fn scim_token(&self, scim_token_id: &ScimTokenId) -> Key {
         self.key(format!("SCIMTOKEN#{scim_token_id}"))
     }
     pub fn scim_tokens_prefix(&self) -> &'static str {
@@ -229,7 +231,7 @@ impl AccountScope {
     }
 
     /// A registered monitor.
-    pub fn monitor(&self, monitor_id: &str) -> Key {
+    pub fn monitor(&self, monitor_id: &MonitorId) -> Key {
         self.key(format!("MONITOR#{monitor_id}"))
     }
     pub fn monitors_by_name(&self) -> String {
@@ -239,26 +241,26 @@ impl AccountScope {
     /// One authorization level held on a monitor, listed under the monitor and keyed by its
     /// `authorizationId`, so that the monitor's list is one Query and the item behind
     /// `/monitors/{id}/authorizations/{authorizationId}` is one GetItem.
-    pub fn monitor_authorization(&self, monitor_id: &str, authorization_id: &str) -> Key {
+    pub fn monitor_authorization(&self, monitor_id: &MonitorId, authorization_id: &str) -> Key {
         self.key(format!("MONAUTH#{monitor_id}#{authorization_id}"))
     }
-    pub fn monitor_authorizations_prefix(&self, monitor_id: &str) -> String {
+    pub fn monitor_authorizations_prefix(&self, monitor_id: &MonitorId) -> String {
         format!("MONAUTH#{monitor_id}#")
     }
     /// The same authorization listed under its holder, keyed by monitor and level: it makes "this
     /// principal holds this level on this monitor" unique (a conditional put) and lists a
     /// principal's authorizations with one Query (for the delete cascade).
-    pub fn authorization_of(&self, principal: &Principal, monitor_id: &str, level: &str) -> Key {
+    pub fn authorization_of(&self, principal: &Principal, monitor_id: &MonitorId, level: &str) -> Key {
         self.key(format!("AUTHOF#{}#{monitor_id}#{level}", principal.key_part()))
     }
     pub fn authorizations_of_prefix(&self, principal: &Principal) -> String {
         format!("AUTHOF#{}#", principal.key_part())
     }
-    pub fn authorizations_of_on_prefix(&self, principal: &Principal, monitor_id: &str) -> String {
+    pub fn authorizations_of_on_prefix(&self, principal: &Principal, monitor_id: &MonitorId) -> String {
         format!("AUTHOF#{}#{monitor_id}#", principal.key_part())
     }
     /// Marks a monitor whose delete was committed but whose authorizations may still exist.
-    pub fn monitor_pending_delete(&self, monitor_id: &str) -> Key {
+    pub fn monitor_pending_delete(&self, monitor_id: &MonitorId) -> Key {
         self.key(format!("MONITORPENDING#{monitor_id}"))
     }
     pub fn monitor_pending_delete_prefix(&self) -> &'static str {
@@ -289,8 +291,8 @@ impl AccountScope {
 /// Who holds a permission or a membership.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Principal {
-    Operator(String),
-    Group(String),
+    Operator(OperatorId),
+    Group(GroupId),
 }
 
 impl Principal {
@@ -302,9 +304,9 @@ impl Principal {
     }
     pub(crate) fn parse_key_part(part: &str) -> Option<Principal> {
         if let Some(id) = part.strip_prefix("OPERATOR#") {
-            Some(Principal::Operator(id.to_owned()))
+            Some(Principal::Operator(OperatorId::new(id)))
         } else {
-            part.strip_prefix("GROUP#").map(|id| Principal::Group(id.to_owned()))
+            part.strip_prefix("GROUP#").map(|id| Principal::Group(GroupId::new(id)))
         }
     }
 }
@@ -312,6 +314,18 @@ impl Principal {
 /// The fixed ids of the two system groups that every account has.
 pub const EVERYONE_GROUP_ID: &str = "everyone";
 pub const ADMINISTRATORS_GROUP_ID: &str = "administrators";
+
+impl GroupId {
+    /// Everyone's id ([`EVERYONE_GROUP_ID`]).
+    pub fn everyone() -> Self {
+        GroupId::new(EVERYONE_GROUP_ID)
+    }
+
+    /// Administrators' id ([`ADMINISTRATORS_GROUP_ID`]).
+    pub fn administrators() -> Self {
+        GroupId::new(ADMINISTRATORS_GROUP_ID)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -321,7 +335,7 @@ mod tests {
     fn keys_of_two_accounts_never_collide() {
         let a = AccountScope::new("a1");
         let b = AccountScope::new("a2");
-        assert_ne!(a.operator("x"), b.operator("x"));
+        assert_ne!(a.operator(&"x".into()), b.operator(&"x".into()));
         assert_ne!(a.operators_by_name(), b.operators_by_name());
         assert!(a.grant("Administrator", &Principal::Group("g".into())).pk.starts_with("ACCOUNT#a1"));
     }
@@ -330,19 +344,19 @@ mod tests {
     fn recount_prefixes_match_only_their_own_kind() {
         let a = AccountScope::new("a1");
         let kinds = [
-            (a.operators_prefix(), a.operator("o").sk),
-            (a.groups_prefix(), a.group("g").sk),
-            (a.all_members_prefix(), a.member("g", "o").sk),
-            (a.monitors_prefix(), a.monitor("m").sk),
-            (a.api_users_prefix(), a.api_user("u").sk),
+            (a.operators_prefix(), a.operator(&"o".into()).sk),
+            (a.groups_prefix(), a.group(&"g".into()).sk),
+            (a.all_members_prefix(), a.member(&"g".into(), &"o".into()).sk),
+            (a.monitors_prefix(), a.monitor(&"m".into()).sk),
+            (a.api_users_prefix(), a.api_user(&"u".into()).sk),
         ];
         let others = [
             a.email("x@y").sk,
             a.group_name("n").sk,
-            a.member_of("o", "g").sk,
-            a.monitor_pending_delete("m").sk,
-            a.api_user_roster("o").sk,
-            a.disabled("o").sk,
+            a.member_of(&"o".into(), &"g".into()).sk,
+            a.monitor_pending_delete(&"m".into()).sk,
+            a.api_user_roster(&"o".into()).sk,
+            a.disabled(&"o".into()).sk,
             a.account().sk,
         ];
         for (prefix, own) in &kinds {

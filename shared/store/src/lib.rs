@@ -25,6 +25,7 @@ mod error;
 mod grants;
 mod groups;
 mod idempotency;
+pub mod ids;
 mod items;
 mod lookups;
 mod maintenance;
@@ -36,6 +37,7 @@ mod scim_tokens;
 pub mod records;
 pub mod schedule_record;
 pub mod table;
+pub mod values;
 mod writes;
 
 pub use accounts::NewAccount;
@@ -51,6 +53,7 @@ pub use bulk::BulkApiUser;
 pub use client::StoreConfig;
 pub use counter::RequestCounter;
 pub use cursor::InvalidCursor;
+pub use ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 pub use db::{Page, PageRequest, Store};
 pub(crate) use db::QuerySpec;
 #[cfg(feature = "embedded")]

@@ -5,6 +5,7 @@
 
 use crate::db::Item;
 use crate::error::StoreError;
+use crate::ids::{GroupId, OperatorId};
 use crate::keys::{AccountScope, Index, Key};
 use crate::records::{GroupRecord, OperatorRecord, decode};
 use crate::{PageRequest, QuerySpec, Store};
@@ -15,23 +16,23 @@ impl Store {
     }
 
     /// The operator holding this email (case-insensitively): one GetItem of its reservation.
-    pub async fn operator_id_by_email(&self, scope: &AccountScope, email: &str) -> Result<Option<String>, StoreError> {
-        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await
+    pub async fn operator_id_by_email(&self, scope: &AccountScope, email: &str) -> Result<Option<OperatorId>, StoreError> {
+        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await.map(|id| id.map(OperatorId::new))
     }
 
     /// The operator a SCIM client gave this `externalId`: one GetItem.
-    pub async fn operator_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<String>, StoreError> {
-        self.id_at(&scope.operator_external_id(external_id), "operatorId").await
+    pub async fn operator_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<OperatorId>, StoreError> {
+        self.id_at(&scope.operator_external_id(external_id), "operatorId").await.map(|id| id.map(OperatorId::new))
     }
 
     /// The group with this description (case-insensitively): one GetItem of its reservation.
-    pub async fn group_id_by_name(&self, scope: &AccountScope, description: &str) -> Result<Option<String>, StoreError> {
-        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await
+    pub async fn group_id_by_name(&self, scope: &AccountScope, description: &str) -> Result<Option<GroupId>, StoreError> {
+        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await.map(|id| id.map(GroupId::new))
     }
 
     /// The group a SCIM client gave this `externalId`: one GetItem.
-    pub async fn group_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<String>, StoreError> {
-        self.id_at(&scope.group_external_id(external_id), "groupId").await
+    pub async fn group_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<GroupId>, StoreError> {
+        self.id_at(&scope.group_external_id(external_id), "groupId").await.map(|id| id.map(GroupId::new))
     }
 
     /// Operators whose name is `name` (case-insensitively): a Query of the name index on the

@@ -16,6 +16,7 @@ use crate::items::counts_as_active;
 use crate::writes::{AccountChange, Counter};
 use crate::db::{n, s};
 use crate::error::{Guard, StoreError};
+use crate::ids::GroupId;
 use crate::keys::AccountScope;
 use crate::monitors::CountsAsProduction;
 use crate::records::{AccountRecord, GroupRecord, MonitorRecord, OperatorRecord, decode};
@@ -43,7 +44,7 @@ pub struct CounterRepair {
     /// `memberCount` of a group.
     pub counter: String,
     #[serde(skip_serializing_if = "Option::is_none", rename = "groupId")]
-    pub group_id: Option<String>,
+    pub group_id: Option<GroupId>,
     pub old: i64,
     pub new: i64,
 }
@@ -93,7 +94,7 @@ impl HubCounters {
 /// A group's stored `memberCount` beside the number of its membership items.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupCount {
-    pub group_id: String,
+    pub group_id: GroupId,
     pub stored: i64,
     pub actual: i64,
     /// The group's version when it was read, before its members were counted.
@@ -208,7 +209,7 @@ impl Store {
         let mut group_counts = Vec::new();
         for item in groups {
             let g: GroupRecord = decode(item)?;
-            let actual = member_counts.get(&g.group_id).copied().unwrap_or(0);
+            let actual = member_counts.get(g.group_id.as_str()).copied().unwrap_or(0);
             counters.groups_total += 1;
             counters.groups_empty += i64::from(actual == 0);
             group_counts.push(GroupCount { group_id: g.group_id, stored: g.member_count, actual, version: g.version });

@@ -26,6 +26,7 @@ use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
+use crate::ids::{GroupId, MonitorId, OperatorId};
 use crate::records::{MonitorRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -41,7 +42,7 @@ const AUTHORIZATION_READS_IN_FLIGHT: usize = 8;
 pub struct MonitorAuthorization {
     /// Server-generated, path-safe (`[A-Za-z0-9_-]`).
     pub authorization_id: String,
-    pub monitor_id: String,
+    pub monitor_id: MonitorId,
     /// `ViewMonitorData`, `ViewMonitor` or `EditMonitor`.
     pub authorization_type: String,
     pub principal: Principal,
@@ -78,13 +79,13 @@ fn authorization_attributes(a: &MonitorAuthorization) -> Item {
 fn authorization_from(item: &Item) -> Result<MonitorAuthorization, StoreError> {
     let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
     let principal = match (text("operatorId"), text("groupId")) {
-        (Some(id), None) => Principal::Operator(id),
-        (None, Some(id)) => Principal::Group(id),
+        (Some(id), None) => Principal::Operator(OperatorId::new(id)),
+        (None, Some(id)) => Principal::Group(GroupId::new(id)),
         _ => return Err(StoreError::Internal("monitor authorization without exactly one principal".into())),
     };
     match (text("authorizationId"), text("monitorId"), text("authorizationType")) {
         (Some(authorization_id), Some(monitor_id), Some(authorization_type)) => {
-            Ok(MonitorAuthorization { authorization_id, monitor_id, authorization_type, principal })
+            Ok(MonitorAuthorization { authorization_id, monitor_id: MonitorId::new(monitor_id), authorization_type, principal })
         }
         _ => Err(StoreError::Internal("monitor authorization item is incomplete".into())),
     }
@@ -99,7 +100,7 @@ fn authorization_keys(scope: &AccountScope, a: &MonitorAuthorization) -> [Key; 2
 }
 
 impl Store {
-    pub async fn monitor(&self, scope: &AccountScope, monitor_id: &str) -> Result<Option<MonitorRecord>, StoreError> {
+    pub async fn monitor(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<Option<MonitorRecord>, StoreError> {
         self.get(&scope.monitor(monitor_id)).await?.map(decode).transpose()
     }
 
@@ -179,14 +180,14 @@ impl Store {
     }
 
     /// Removes every authorization of a deleted monitor (idempotent), then its pending marker.
-    pub async fn finish_monitor_delete(&self, scope: &AccountScope, monitor_id: &str) -> Result<(), StoreError> {
+    pub async fn finish_monitor_delete(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<(), StoreError> {
         let authorizations = self.all_monitor_authorizations(scope, monitor_id).await?;
         self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(scope, a)).collect()).await?;
         self.delete_keys(vec![scope.monitor_pending_delete(monitor_id)]).await
     }
 
     /// Finishes the delete of a monitor if one is pending; `Ok(false)` when there is none.
-    pub async fn finish_monitor_delete_if_pending(&self, scope: &AccountScope, monitor_id: &str) -> Result<bool, StoreError> {
+    pub async fn finish_monitor_delete_if_pending(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<bool, StoreError> {
         if self.get(&scope.monitor_pending_delete(monitor_id)).await?.is_none() {
             return Ok(false);
         }
@@ -198,7 +199,7 @@ impl Store {
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
         let markers = self.query_all(scope, scope.monitor_pending_delete_prefix()).await?;
-        let ids: Vec<String> = markers.iter().filter_map(|i| i.get("monitorId").and_then(|v| v.as_s().ok()).cloned()).collect();
+        let ids: Vec<MonitorId> = markers.iter().filter_map(|i| i.get("monitorId").and_then(|v| v.as_s().ok()).cloned()).map(MonitorId::new).collect();
         for id in &ids {
             self.finish_monitor_delete(scope, id).await?;
         }
@@ -209,7 +210,7 @@ impl Store {
     pub async fn monitor_authorizations(
         &self,
         scope: &AccountScope,
-        monitor_id: &str,
+        monitor_id: &MonitorId,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorAuthorization>, StoreError> {
         let spec = QuerySpec {
@@ -225,14 +226,14 @@ impl Store {
     }
 
     /// Every authorization on a monitor.
-    pub async fn all_monitor_authorizations(&self, scope: &AccountScope, monitor_id: &str) -> Result<Vec<MonitorAuthorization>, StoreError> {
+    pub async fn all_monitor_authorizations(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<Vec<MonitorAuthorization>, StoreError> {
         let items = self.query_all(scope, &scope.monitor_authorizations_prefix(monitor_id)).await?;
         items.iter().map(authorization_from).collect()
     }
 
     /// Every authorization on each of `monitor_ids` (one Query per monitor, a few at a time), in
     /// the order of `monitor_ids`.
-    pub async fn authorizations_of_monitors(&self, scope: &AccountScope, monitor_ids: &[String]) -> Result<Vec<Vec<MonitorAuthorization>>, StoreError> {
+    pub async fn authorizations_of_monitors(&self, scope: &AccountScope, monitor_ids: &[MonitorId]) -> Result<Vec<Vec<MonitorAuthorization>>, StoreError> {
         stream::iter(monitor_ids.to_vec())
             .map(|id| async move { self.all_monitor_authorizations(scope, &id).await })
             .buffered(AUTHORIZATION_READS_IN_FLIGHT)
@@ -244,7 +245,7 @@ impl Store {
     pub async fn monitor_authorization(
         &self,
         scope: &AccountScope,
-        monitor_id: &str,
+        monitor_id: &MonitorId,
         authorization_id: &str,
     ) -> Result<Option<MonitorAuthorization>, StoreError> {
         self.get(&scope.monitor_authorization(monitor_id, authorization_id)).await?.as_ref().map(authorization_from).transpose()
@@ -254,7 +255,7 @@ impl Store {
     pub async fn authorizations_on_monitor(
         &self,
         scope: &AccountScope,
-        monitor_id: &str,
+        monitor_id: &MonitorId,
         principal: &Principal,
     ) -> Result<Vec<MonitorAuthorization>, StoreError> {
         let items = self.query_all(scope, &scope.authorizations_of_on_prefix(principal, monitor_id)).await?;
@@ -270,7 +271,7 @@ impl Store {
     pub async fn grant_monitor_authorizations(
         &self,
         scope: &AccountScope,
-        monitor_id: &str,
+        monitor_id: &MonitorId,
         principal: &Principal,
         keep: &[MonitorAuthorization],
         add: &[MonitorAuthorization],
@@ -291,7 +292,7 @@ impl Store {
             tx.check(&scope.authorization_of(principal, monitor_id, &held.authorization_type), "attribute_exists(#PK)", vec![], Guard::Version);
         }
         for new in add {
-            debug_assert!(new.monitor_id == monitor_id && &new.principal == principal);
+            debug_assert!(&new.monitor_id == monitor_id && &new.principal == principal);
             let [on_monitor, of_principal] = authorization_keys(scope, new);
             for key in [on_monitor, of_principal] {
                 let mut item = authorization_attributes(new);
@@ -308,7 +309,7 @@ impl Store {
     pub async fn revoke_monitor_authorizations(
         &self,
         scope: &AccountScope,
-        monitor_id: &str,
+        monitor_id: &MonitorId,
         principal: &Principal,
         remove: &[MonitorAuthorization],
         absent_levels: &[&str],
@@ -365,15 +366,15 @@ mod tests {
         let op = Principal::Operator("abc".into());
         let longer = Principal::Operator("abc-d".into());
         let prefix = scope.authorizations_of_prefix(&op);
-        assert!(scope.authorization_of(&op, "m1", "ViewMonitor").sk.starts_with(&prefix));
-        assert!(!scope.authorization_of(&longer, "m1", "ViewMonitor").sk.starts_with(&prefix));
-        assert!(!scope.authorization_of(&Principal::Group("abc".into()), "m1", "ViewMonitor").sk.starts_with(&prefix));
-        let on_m1 = scope.monitor_authorizations_prefix("m1");
-        assert!(scope.monitor_authorization("m1", "x").sk.starts_with(&on_m1));
-        assert!(!scope.monitor_authorization("m1-2", "x").sk.starts_with(&on_m1));
+        assert!(scope.authorization_of(&op, &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
+        assert!(!scope.authorization_of(&longer, &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
+        assert!(!scope.authorization_of(&Principal::Group("abc".into()), &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
+        let on_m1 = scope.monitor_authorizations_prefix(&"m1".into());
+        assert!(scope.monitor_authorization(&"m1".into(), "x").sk.starts_with(&on_m1));
+        assert!(!scope.monitor_authorization(&"m1-2".into(), "x").sk.starts_with(&on_m1));
         // Monitors, their authorizations and their pending markers never share a prefix.
-        assert!(!scope.monitor_pending_delete("m1").sk.starts_with("MONITOR#"));
-        assert!(!scope.monitor_authorization("m1", "x").sk.starts_with("MONITOR#"));
-        assert!(!scope.monitor_pending_delete("m1").sk.starts_with(scope.pending_delete_prefix()));
+        assert!(!scope.monitor_pending_delete(&"m1".into()).sk.starts_with("MONITOR#"));
+        assert!(!scope.monitor_authorization(&"m1".into(), "x").sk.starts_with("MONITOR#"));
+        assert!(!scope.monitor_pending_delete(&"m1".into()).sk.starts_with(scope.pending_delete_prefix()));
     }
 }

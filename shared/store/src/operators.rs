@@ -6,7 +6,8 @@ use crate::items::{counts_as_active, delete_membership_items, email_item, operat
 use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::db::{Filter, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
+use crate::keys::{AccountScope, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
+use crate::ids::{GroupId, OperatorId};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -22,14 +23,14 @@ pub struct OperatorFilter {
 }
 
 impl Store {
-    pub async fn operator(&self, scope: &AccountScope, operator_id: &str) -> Result<Option<OperatorRecord>, StoreError> {
+    pub async fn operator(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<Option<OperatorRecord>, StoreError> {
         self.get(&scope.operator(operator_id)).await?.map(decode).transpose()
     }
 
     /// The operators with these ids that exist, in the order of `ids`.
-    pub async fn operators_by_ids(&self, scope: &AccountScope, ids: &[String]) -> Result<Vec<OperatorRecord>, StoreError> {
+    pub async fn operators_by_ids(&self, scope: &AccountScope, ids: &[OperatorId]) -> Result<Vec<OperatorRecord>, StoreError> {
         let items = self.batch_get(ids.iter().map(|id| scope.operator(id)).collect()).await?;
-        let mut by_id: HashMap<String, OperatorRecord> = HashMap::new();
+        let mut by_id: HashMap<OperatorId, OperatorRecord> = HashMap::new();
         for item in items {
             let op: OperatorRecord = decode(item)?;
             by_id.insert(op.operator_id.clone(), op);
@@ -118,10 +119,10 @@ impl Store {
         }
         change.apply(&mut tx, scope);
         put_new_operator_items(&mut tx, scope, op)?;
-        put_membership_items(&mut tx, scope, EVERYONE_GROUP_ID, &op.operator_id);
+        put_membership_items(&mut tx, scope, &GroupId::everyone(), &op.operator_id);
         // Everyone always has the account administrator, so it is never empty: no groupsEmpty change.
         tx.update(
-            &scope.group(EVERYONE_GROUP_ID),
+            &scope.group(&GroupId::everyone()),
             "ADD #memberCount :one, #version :one",
             Some("attribute_exists(#PK)"),
             vec![(":one", n(1))],
@@ -224,9 +225,9 @@ impl Store {
 
     /// The ids of the account's disabled operators (one strongly consistent Query of their
     /// markers).
-    pub async fn disabled_operator_ids(&self, scope: &AccountScope) -> Result<std::collections::BTreeSet<String>, StoreError> {
+    pub async fn disabled_operator_ids(&self, scope: &AccountScope) -> Result<std::collections::BTreeSet<OperatorId>, StoreError> {
         let items = self.query_all(scope, scope.disabled_prefix()).await?;
-        Ok(items.iter().filter_map(|i| i.get("operatorId").and_then(|v| v.as_s().ok()).cloned()).collect())
+        Ok(items.iter().filter_map(|i| i.get("operatorId").and_then(|v| v.as_s().ok()).cloned()).map(OperatorId::new).collect())
     }
 
     /// Deletes an operator. The first transaction removes the operator, its email, its
@@ -274,9 +275,9 @@ impl Store {
         let principal = Principal::Operator(op.operator_id.clone());
         put_pending(&mut tx, scope, &principal);
         if op.is_administrator {
-            delete_membership_items(&mut tx, scope, ADMINISTRATORS_GROUP_ID, &op.operator_id);
+            delete_membership_items(&mut tx, scope, &GroupId::administrators(), &op.operator_id);
             tx.update(
-                &scope.group(ADMINISTRATORS_GROUP_ID),
+                &scope.group(&GroupId::administrators()),
                 "ADD #memberCount :minusOne, #version :one",
                 Some("#memberCount > :one"),
                 vec![(":minusOne", n(-1)), (":one", n(1))],
@@ -296,7 +297,7 @@ impl Store {
     /// UpdateItem, which moves `version` so that a writer replacing the item on the version it
     /// read cannot drop the binding. `Ok(false)` when the condition failed (a binding is already
     /// there, or the operator is gone): read the operator again to see which.
-    pub async fn bind_operator_sign_in(&self, scope: &AccountScope, operator_id: &str, binding: &SignInBinding) -> Result<bool, StoreError> {
+    pub async fn bind_operator_sign_in(&self, scope: &AccountScope, operator_id: &OperatorId, binding: &SignInBinding) -> Result<bool, StoreError> {
         let value = aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(binding)?);
         self.update_sign_in(scope, operator_id, "SET #signIn = :binding ADD #version :one", "attribute_exists(#PK) AND attribute_not_exists(#signIn)", Some(value))
             .await
@@ -307,7 +308,7 @@ impl Store {
     ///
     /// One transaction with its audit event: when nothing is bound (or the operator is gone) the
     /// condition cancels both, and the answer is `false`.
-    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &str, audit: &crate::Audit) -> Result<bool, StoreError> {
+    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &OperatorId, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         tx.update(
             &scope.operator(operator_id),
@@ -327,7 +328,7 @@ impl Store {
     async fn update_sign_in(
         &self,
         scope: &AccountScope,
-        operator_id: &str,
+        operator_id: &OperatorId,
         update: &str,
         condition: &str,
         binding: Option<aws_sdk_dynamodb::types::AttributeValue>,

@@ -9,6 +9,7 @@ use crate::writes::{AccountChange, Counter};
 use crate::db::n;
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
+use crate::ids::{GroupId, OperatorId};
 use crate::records::GroupRecord;
 use crate::Store;
 
@@ -27,8 +28,8 @@ impl Store {
             .filter_map(|i| {
                 let id = i.get("id")?.as_s().ok()?.clone();
                 match i.get("kind")?.as_s().ok()?.as_str() {
-                    "operator" => Some(Principal::Operator(id)),
-                    "group" => Some(Principal::Group(id)),
+                    "operator" => Some(Principal::Operator(OperatorId::new(id))),
+                    "group" => Some(Principal::Group(GroupId::new(id))),
                     _ => None,
                 }
             })
@@ -89,15 +90,15 @@ impl Store {
     /// Removes a deleted operator from its groups, keeping member counts and the empty-groups
     /// counter exact (each membership item must still exist, and each group be as empty or not as
     /// read: `groups::member_count_guard`).
-    async fn remove_operator_memberships(&self, scope: &AccountScope, operator_id: &str) -> Result<(), StoreError> {
+    async fn remove_operator_memberships(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<(), StoreError> {
         let mut failures = 0;
         while failures < MAX_ATTEMPTS {
             let group_ids = self.all_group_ids_of(scope, operator_id).await?;
             if group_ids.is_empty() {
                 return Ok(());
             }
-            let chunk: Vec<String> = group_ids.into_iter().take(MEMBERSHIPS_PER_TX).collect();
-            let groups: HashMap<String, GroupRecord> =
+            let chunk: Vec<GroupId> = group_ids.into_iter().take(MEMBERSHIPS_PER_TX).collect();
+            let groups: HashMap<GroupId, GroupRecord> =
                 self.groups_by_ids(scope, &chunk).await?.into_iter().map(|g| (g.group_id.clone(), g)).collect();
             let mut tx = self.tx();
             let mut became_empty = 0;

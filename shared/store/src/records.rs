@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 use crate::schedule_record::ScheduleRecord;
+use crate::values::{Email, MobilePhone};
 
 /// The account item, with the hub's counters kept exact by writing every change to them in the
 /// same transaction as the change they count.
@@ -17,7 +19,7 @@ pub struct AccountRecord {
     /// The account type's default plus purchased extra operators.
     pub operator_limit: i64,
     pub extra_operators: i64,
-    pub admin_operator_id: String,
+    pub admin_operator_id: OperatorId,
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
@@ -66,11 +68,11 @@ pub struct AccountRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorRecord {
-    pub operator_id: String,
+    pub operator_id: OperatorId,
     pub email: String,
     pub full_name: String,
-    pub mobile_phone: Option<String>,
-    pub backup_email: Option<String>,
+    pub mobile_phone: Option<MobilePhone>,
+    pub backup_email: Option<Email>,
     pub culture_name: Option<String>,
     pub time_zone: Option<String>,
     pub default_dashboard: Option<String>,
@@ -117,7 +119,7 @@ pub struct SignInBinding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduledOperatorRecord {
-    pub operator_id: String,
+    pub operator_id: OperatorId,
     pub is_on_duty: bool,
     #[serde(default)]
     pub schedules: Vec<ScheduleRecord>,
@@ -126,7 +128,7 @@ pub struct ScheduledOperatorRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupRecord {
-    pub group_id: String,
+    pub group_id: GroupId,
     pub description: String,
     pub is_everyone: bool,
     pub is_administrators: bool,
@@ -144,7 +146,7 @@ pub struct GroupRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MonitorRecord {
-    pub monitor_id: String,
+    pub monitor_id: MonitorId,
     pub name: String,
     pub mode: String,
     pub is_active: bool,
@@ -163,8 +165,8 @@ pub struct MonitorRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUserRecord {
-    pub api_user_id: String,
-    pub operator_id: String,
+    pub api_user_id: ApiUserId,
+    pub operator_id: OperatorId,
     /// Encodes the account id and the API user id, so that a Basic credential names its item.
     pub username: String,
     /// `Generic`, `MobileApp`, `TransactionRecorder` or `Grafana` (validated by the domain crate).
@@ -205,7 +207,7 @@ impl ApiUserRecord {
     /// `lastUsedAt`, an empty `usage`, which the authentication's update counts in), last active
     /// at its creation and so not inactive; version 1.
     pub fn new(
-        api_user_id: impl Into<String>,
+        api_user_id: ApiUserId,
         username: impl Into<String>,
         owner: &OperatorRecord,
         access_type: impl Into<String>,
@@ -213,7 +215,7 @@ impl ApiUserRecord {
         now: &str,
     ) -> Self {
         ApiUserRecord {
-            api_user_id: api_user_id.into(),
+            api_user_id,
             operator_id: owner.operator_id.clone(),
             username: username.into(),
             access_type: access_type.into(),
@@ -236,7 +238,7 @@ impl ApiUserRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScimTokenRecord {
-    pub scim_token_id: String,
+    pub scim_token_id: ScimTokenId,
     pub description: String,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,6 +16,7 @@ use crate::writes::IdempotencyWrite;
 use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::keys::{AccountScope, PK};
+use crate::ids::ScimTokenId;
 use crate::records::{ScimTokenRecord, decode};
 use crate::Store;
 
@@ -24,7 +25,7 @@ const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #crea
 /// The account's SCIM token ids as read at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScimTokenRoster {
-    pub ids: Vec<String>,
+    pub ids: Vec<ScimTokenId>,
     version: Option<i64>,
 }
 
@@ -32,7 +33,7 @@ impl Store {
     pub async fn scim_token_roster(&self, scope: &AccountScope) -> Result<ScimTokenRoster, StoreError> {
         let Some(item) = self.get(&scope.scim_token_roster()).await? else { return Ok(ScimTokenRoster::default()) };
         let mut ids = match item.get("scimTokenIds") {
-            Some(AttributeValue::Ss(ids)) => ids.clone(),
+            Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(ScimTokenId::new).collect(),
             _ => Vec::new(),
         };
         ids.sort();
@@ -46,7 +47,7 @@ impl Store {
         items.into_iter().map(decode).collect()
     }
 
-    pub async fn scim_token(&self, scope: &AccountScope, id: &str) -> Result<Option<ScimTokenRecord>, StoreError> {
+    pub async fn scim_token(&self, scope: &AccountScope, id: &ScimTokenId) -> Result<Option<ScimTokenRecord>, StoreError> {
         self.get_projected(&scope.scim_token(id), Some(SCIM_TOKEN_ATTRIBUTES)).await?.map(decode).transpose()
     }
 
@@ -73,14 +74,14 @@ impl Store {
             None => ("attribute_not_exists(#PK)", vec![]),
             Some(v) => ("#version = :seen", vec![(":seen", n(v))]),
         };
-        values.push((":ids", AttributeValue::Ss(vec![record.scim_token_id.clone()])));
+        values.push((":ids", AttributeValue::Ss(vec![record.scim_token_id.to_string()])));
         values.push((":one", n(1)));
         tx.update(&scope.scim_token_roster(), "ADD #scimTokenIds :ids, #version :one", Some(condition), values, Some(Guard::Version));
         self.commit(tx).await
     }
 
     /// Deletes a token: it is refused from the next request on. `Ok(false)` when it did not exist.
-    pub async fn delete_scim_token(&self, scope: &AccountScope, id: &str, audit: &crate::Audit) -> Result<bool, StoreError> {
+    pub async fn delete_scim_token(&self, scope: &AccountScope, id: &ScimTokenId, audit: &crate::Audit) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.scim_token(id), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         audit.apply(&mut tx, scope)?;
@@ -88,7 +89,7 @@ impl Store {
             &scope.scim_token_roster(),
             "DELETE #scimTokenIds :ids ADD #version :one",
             None,
-            vec![(":ids", AttributeValue::Ss(vec![id.to_owned()])), (":one", n(1))],
+            vec![(":ids", AttributeValue::Ss(vec![id.to_string()])), (":one", n(1))],
             None,
         );
         match self.commit(tx).await {
@@ -101,7 +102,7 @@ impl Store {
     /// Authenticates a SCIM request in one round trip: an UpdateItem of the token's item that
     /// succeeds only if it exists and holds `token_hash`, and sets `lastUsedAt`. `false` for an
     /// unknown (or deleted) token and a wrong secret alike.
-    pub async fn authenticate_scim_token(&self, scope: &AccountScope, id: &str, token_hash: &str, now: &str) -> Result<bool, StoreError> {
+    pub async fn authenticate_scim_token(&self, scope: &AccountScope, id: &ScimTokenId, token_hash: &str, now: &str) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()

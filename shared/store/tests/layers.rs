@@ -5,6 +5,7 @@ use std::path::Path;
 
 /// Lowest first; ARCHITECTURE.md lists the same.
 const LAYERS: &[hub_layers::Layer<'_>] = &[
+    ("ids and values", &["ids", "values"]),
     ("foundation", &["error", "keys", "schedule_record", "counter", "embedded"]),
     ("records", &["records"]),
     ("client", &["client", "cursor"]),

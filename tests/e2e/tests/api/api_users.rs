@@ -102,7 +102,7 @@ async fn create_read_update_delete_keeps_counters_exact() {
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!((account.api_users_total, account.api_users_inactive), (0, 0));
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.api_user_roster(&scope, &app.account.admin_operator_id).await.unwrap().is_empty());
+    assert!(app.state.store.api_user_roster(&scope, &app.account.admin_operator_id.as_str().into()).await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,8 +189,8 @@ async fn basic_authentication_through_the_local_server() {
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!((account.api_users_total, account.api_users_inactive), (0, 0));
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.api_user(&scope, &user.id).await.unwrap().is_none());
-    assert!(app.state.store.api_user_roster(&scope, &owner).await.unwrap().is_empty());
+    assert!(app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().is_none());
+    assert!(app.state.store.api_user_roster(&scope, &owner.as_str().into()).await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,7 +204,7 @@ async fn the_first_step_of_an_operator_delete_removes_its_api_users() {
     }))
     .await;
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let op = app.state.store.operator(&scope, &owner).await.unwrap().unwrap();
+    let op = app.state.store.operator(&scope, &owner.as_str().into()).await.unwrap().unwrap();
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!(account.api_users_total, 3);
     // Only the first, atomic step, as if the process died right after it.

@@ -86,7 +86,7 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     );
     // The use was counted.
     let scope = hub_store::AccountScope::new(account);
-    let stored = app.state.store.api_user(&scope, &id).await.unwrap().unwrap();
+    let stored = app.state.store.api_user(&scope, &id.as_str().into()).await.unwrap().unwrap();
     assert_eq!(stored.usage.values().sum::<i64>(), 1);
     assert!(stored.last_used_at.is_some());
 
@@ -190,7 +190,7 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
 
     let set = |disabled: bool| {
         let state = app.state.clone();
-        let (scope, id) = (scope.clone(), x.clone());
+        let (scope, id) = (scope.clone(), hub_store::OperatorId::from(x.as_str()));
         async move {
             hub_api::operators::update(&state, &scope, &hub_api::audit::system_context(&state, hub_store::AuditSource::Provisioning, "test"), None, &id, hub_api::extract::IfMatch(None), |op| {
                 Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() })

@@ -615,13 +615,13 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
     let everyone_before = app.call(Method::GET, "/groups/everyone", None).await.expect(200).body["memberCount"].as_i64().unwrap();
 
     // The first step of the delete, as the API runs it.
-    let op = app.state.store.operator(&scope, &doomed).await.unwrap().unwrap();
+    let op = app.state.store.operator(&scope, &doomed.as_str().into()).await.unwrap().unwrap();
     app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
 
     // A: its first read of the groups hangs for longer than one SDK attempt.
     proxy.inject(Some("BatchGetItem"), Fault::Hang(std::time::Duration::from_secs(2)), Some(1));
     let names = hub_api::rules::permission_names();
-    let principal = Principal::Operator(doomed.clone());
+    let principal = Principal::Operator(doomed.clone().into());
     let finisher_a = {
         let (store, scope, principal, names) = (app.state.store.clone(), scope.clone(), principal.clone(), names.clone());
         tokio::spawn(async move { store.finish_delete(&scope, &principal, &names).await })

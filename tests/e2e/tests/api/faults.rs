@@ -420,7 +420,7 @@ async fn a_multi_step_delete_cut_short_by_an_outage_is_finished_by_its_retry() {
     proxy.heal();
     let scope = AccountScope::new(&app.account.account_id);
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
-    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Operator(id.clone())]);
+    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Operator(id.clone().into())]);
     // The retry finishes it.
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect(204);
     assert_eq!(app.call(Method::GET, &format!("/groups/{g}"), None).await.expect(200).body["memberCount"], 0);
@@ -443,16 +443,16 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
         app.call(Method::PUT, &format!("/groups/{g}/members/{m}"), None).await.expect(204);
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
-    let group = app.state.store.group(&scope, &g).await.unwrap().unwrap();
+    let group = app.state.store.group(&scope, &g.as_str().into()).await.unwrap().unwrap();
     app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted")).await.unwrap();
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
-    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone())]);
+    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone().into())]);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
     for m in &members {
         let groups = app.list_all(&app.admin_token, &format!("/operators/{m}/groups")).await;
         assert!(groups.iter().all(|x| x["groupId"] != g.as_str()), "membership of the deleted group left: {groups:?}");
     }
-    assert!(app.state.store.grants_of(&scope, &Principal::Group(g.clone()), &names).await.unwrap().is_empty());
+    assert!(app.state.store.grants_of(&scope, &Principal::Group(g.clone().into()), &names).await.unwrap().is_empty());
     assert_consistent(&app).await;
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
 
@@ -465,9 +465,9 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     }
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
-    let record = app.state.store.operator(&scope, &op).await.unwrap().unwrap();
+    let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
     app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
-    let group = app.state.store.group(&scope, &g2).await.unwrap().unwrap();
+    let group = app.state.store.group(&scope, &g2.as_str().into()).await.unwrap().unwrap();
     app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted")).await.unwrap();
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
     let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
@@ -476,8 +476,8 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     assert_eq!(app.state.store.finish_pending_deletes(&scope, &names).await.unwrap(), 0);
     let admins = app.call(Method::GET, "/groups/administrators", None).await.expect(200);
     assert_eq!(admins.body["memberCount"], 1);
-    assert!(app.state.store.grants_of(&scope, &Principal::Operator(op.clone()), &names).await.unwrap().is_empty());
-    assert!(app.state.store.all_group_ids_of(&scope, &members[0]).await.unwrap().iter().all(|x| *x != g2));
+    assert!(app.state.store.grants_of(&scope, &Principal::Operator(op.clone().into()), &names).await.unwrap().is_empty());
+    assert!(app.state.store.all_group_ids_of(&scope, &members[0].as_str().into()).await.unwrap().iter().all(|x| x.as_str() != g2));
     assert_consistent(&app).await;
     // The email of the deleted operator is free again.
     app.create_operator("Crashed Op Again", "crashed@example.com").await;

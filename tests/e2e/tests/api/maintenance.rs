@@ -84,7 +84,7 @@ async fn inactivity_is_recomputed_against_now_in_the_past_and_the_future() {
     let scope = AccountScope::new(&id);
     let flags = || async {
         let s = &app.state.store;
-        (s.api_user(&scope, &early.id).await.unwrap().unwrap().inactive, s.api_user(&scope, &late.id).await.unwrap().unwrap().inactive)
+        (s.api_user(&scope, &early.id.as_str().into()).await.unwrap().unwrap().inactive, s.api_user(&scope, &late.id.as_str().into()).await.unwrap().unwrap().inactive)
     };
 
     // 35 days after the first was created: only it is stale.
@@ -138,11 +138,11 @@ async fn usage_older_than_the_window_is_pruned_but_never_a_day_inside_it() {
     crate::api_users::basic_at(&app, &old, &user, Method::GET, "/operators", None).await.expect(200);
     crate::api_users::basic_at(&app, &app.base, &user, Method::GET, "/operators", None).await.expect(200);
     let scope = AccountScope::new(&id);
-    assert_eq!(app.state.store.api_user(&scope, &user.id).await.unwrap().unwrap().usage.len(), 2);
+    assert_eq!(app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().unwrap().usage.len(), 2);
     // A `now` far in the future prunes relative to the real clock: today's count stays.
     let report = run(&app.state, now + days(400), Some(&id)).await;
     assert_eq!(report.accounts[0].api_users.pruned_days, 1);
-    let usage = app.state.store.api_user(&scope, &user.id).await.unwrap().unwrap().usage;
+    let usage = app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().unwrap().usage;
     assert_eq!(usage.into_iter().collect::<Vec<_>>(), [(hub_api::caller::usage_day(now), 1)]);
     let seen = app.call(Method::GET, &format!("/api-users/{}", user.id), None).await.expect(200);
     assert_eq!(seen.body["requestsLast30Days"], 1);
@@ -164,7 +164,7 @@ async fn drift_is_repaired_and_reported() {
 
     // Corrupt counters behind the API's back.
     corrupt(&app, &scope.account(), &[("operatorsTotal", 42), ("groupsEmpty", 0), ("apiUsersTotal", 9), ("productionMonitors", 3)]).await;
-    corrupt(&app, &scope.group(&team), &[("memberCount", 5)]).await;
+    corrupt(&app, &scope.group(&team.as_str().into()), &[("memberCount", 5)]).await;
     assert_eq!(app.call(Method::GET, &format!("/groups/{team}"), None).await.expect(200).body["memberCount"], 5);
 
     let captured = Captured::default();
@@ -263,7 +263,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     let group = app.create_group("Lonely").await;
     app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
     let scope = AccountScope::new(&id);
-    let record = app.state.store.operator(&scope, &op).await.unwrap().unwrap();
+    let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
     app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
 
     let report = run(&app.state, app.state.clock.now(), Some(&id)).await;

@@ -55,6 +55,34 @@ async fn create_read_update_delete_keeps_counters_exact() {
     app.create_operator("Bob Again", "bob@example.com").await;
 }
 
+/// The backup email is stored as the validated `Email` it was parsed into (trimmed, casing kept)
+/// and read back from the item: on create, on a PATCH that replaces it, and cleared with null; a
+/// malformed one is refused and keeps what was stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backup_email_is_stored_as_parsed_and_read_back() {
+    let app = TestApp::start().await;
+    let created = app
+        .call(Method::POST, "/operators", Some(json!({"email": "carla@example.com", "fullName": "Carla", "backupEmail": "  Carla.Home@Example.org "})))
+        .await
+        .expect(201);
+    let id = created.str("operatorId");
+    assert_eq!(created.body["backupEmail"], "Carla.Home@Example.org");
+    let fetched = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200);
+    assert_eq!(fetched.body["backupEmail"], "Carla.Home@Example.org");
+    let scope = hub_store::AccountScope::new(&app.account.account_id);
+    let stored = app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().unwrap();
+    assert_eq!(stored.backup_email.as_ref().map(|e| e.as_str()), Some("Carla.Home@Example.org"));
+
+    let path = format!("/operators/{id}");
+    app.call(Method::PATCH, &path, Some(json!({"backupEmail": "no-at-sign"}))).await.expect_problem(400, "validation_failed");
+    let replaced = app.call(Method::PATCH, &path, Some(json!({"backupEmail": "c@example.net"}))).await.expect(200);
+    assert_eq!(replaced.body["backupEmail"], "c@example.net");
+    assert_eq!(app.call(Method::GET, &path, None).await.expect(200).body["backupEmail"], "c@example.net");
+    let cleared = app.call(Method::PATCH, &path, Some(json!({"backupEmail": null}))).await.expect(200);
+    assert_eq!(cleared.body["backupEmail"], serde_json::Value::Null);
+    assert_eq!(app.call(Method::GET, &path, None).await.expect(200).body["backupEmail"], serde_json::Value::Null);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_is_unique_case_insensitively() {
     let app = TestApp::start().await;
@@ -384,11 +412,11 @@ async fn delete_cascades_leave_nothing_behind() {
     assert_eq!((after.operators_total, after.groups_empty, after.groups_total), (1, 2, 4));
     // No item of the operator is left in the account's partition.
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.all_group_ids_of(&scope, &id).await.unwrap().is_empty());
+    assert!(app.state.store.all_group_ids_of(&scope, &id.as_str().into()).await.unwrap().is_empty());
     let names = hub_api::rules::permission_names();
-    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone()), &names).await.unwrap().is_empty());
+    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names).await.unwrap().is_empty());
     assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
-    assert!(app.state.store.operator(&scope, &id).await.unwrap().is_none());
+    assert!(app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -550,7 +578,7 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     app.call(Method::PUT, &format!("/groups/{group}/members/{id}"), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let op = app.state.store.operator(&scope, &id).await.unwrap().unwrap();
+    let op = app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().unwrap();
     // Only the first step runs, as if the process died right after it.
     app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
@@ -563,7 +591,7 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
     assert_eq!(app.account_record(&app.account.account_id).await.groups_empty, 1);
     let names = hub_api::rules::permission_names();
-    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone()), &names).await.unwrap().is_empty());
+    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names).await.unwrap().is_empty());
     // Once finished, deleting again is simply not found.
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
 }

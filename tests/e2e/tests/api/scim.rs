@@ -351,7 +351,7 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let mut keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["createdAt", "description", "lastUsedAt", "scimTokenId"]);
-    let raw = app.state.store.scim_token(&AccountScope::new(&app.account.account_id), item["scimTokenId"].as_str().unwrap()).await.unwrap().unwrap();
+    let raw = app.state.store.scim_token(&AccountScope::new(&app.account.account_id), &item["scimTokenId"].as_str().unwrap().into()).await.unwrap().unwrap();
     assert_eq!(raw.description, "Identity provider");
     app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None).await.expect(204);
     expect_scim_error(&scim(&app, &a_token, Method::GET, "/Users", None).await, 401, None);
@@ -395,7 +395,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
         let operators: Vec<_> = (0..size)
             .map(|i| {
                 let now = "2026-11-30T10:00:00Z".to_owned();
-                hub_api::rules::new_operator(hub_api::values::new_id(), format!("op{i:05}@size{size}.example"), format!("Operator {i:05}"), &now)
+                hub_api::rules::new_operator(hub_api::values::new_id().into(), format!("op{i:05}@size{size}.example"), format!("Operator {i:05}"), &now)
             })
             .collect();
         app.state.store.bulk_create_operators(&scope, &operators, &hub_api::rules::new_operator_grants()).await.unwrap();

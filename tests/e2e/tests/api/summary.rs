@@ -319,7 +319,7 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
     OperatorRecord {
         is_on_duty,
         schedules,
-        ..hub_api::rules::new_operator(hub_api::values::new_id(), format!("bulk{i:05}@example.com"), format!("Bulk Operator {i:05}"), &rfc3339(now))
+        ..hub_api::rules::new_operator(hub_api::values::new_id().into(), format!("bulk{i:05}@example.com"), format!("Bulk Operator {i:05}"), &rfc3339(now))
     }
 }
 
@@ -336,7 +336,7 @@ async fn create_operators(app: &TestApp, account_id: &str, n: usize) {
             let record = operator_record(i, i % 7 != 0, i % 50 == 1);
             let mut attempts = 0;
             loop {
-                let audit = hub_store::Audit::provisioning(&hub_api::audit::event_time(jiff::Timestamp::now()), "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: record.operator_id.clone(), name: Some(record.full_name.clone()) });
+                let audit = hub_store::Audit::provisioning(&hub_api::audit::event_time(jiff::Timestamp::now()), "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: record.operator_id.to_string(), name: Some(record.full_name.clone()) });
                 match store.create_operator(scope, &record, &hub_api::rules::new_operator_grants(), None, &audit).await {
                     Err(e) if e.is_retryable() && attempts < 50 => {
                         attempts += 1;
