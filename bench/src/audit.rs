@@ -10,7 +10,9 @@
 use std::time::Instant;
 
 use hub_api::audit::{ACTIONS, event_time};
-use hub_store::{AccountScope, Audit, AuditActor, AuditChange, AuditContext, AuditSource, AuditTarget, action_target_type};
+use hub_store::{
+    AccountScope, Audit, AuditActor, AuditChange, AuditContext, AuditSource, AuditTarget, action_target_type,
+};
 use reqwest::Method;
 use serde_json::json;
 
@@ -45,12 +47,26 @@ fn event(i: usize, total: usize, now: jiff::Timestamp) -> Audit {
     let ctx = AuditContext {
         request_id: format!("bench-request-{i}"),
         source,
-        actor: AuditActor { kind: "Operator".into(), id: actor_id((h >> 37) as usize), name: Some(format!("Bench Actor {}", (h >> 37) as usize % ACTORS)), api_user_id: None, api_user_name: None },
+        actor: AuditActor {
+            kind: "Operator".into(),
+            id: actor_id((h >> 37) as usize),
+            name: Some(format!("Bench Actor {}", (h >> 37) as usize % ACTORS)),
+            api_user_id: None,
+            api_user_name: None,
+        },
         at,
         expires_at: now.as_second() + 400 * 24 * 3600,
     };
-    let target = AuditTarget { kind: kind.clone(), id: target_id(&kind, (h >> 43) as usize), name: Some(format!("Bench {kind} {}", (h >> 43) as usize % TARGETS)) };
-    let changes = vec![AuditChange { field: "description".into(), old: json!(format!("before {i}")), new: json!(format!("after {i}")) }];
+    let target = AuditTarget {
+        kind: kind.clone(),
+        id: target_id(&kind, (h >> 43) as usize),
+        name: Some(format!("Bench {kind} {}", (h >> 43) as usize % TARGETS)),
+    };
+    let changes = vec![AuditChange {
+        field: "description".into(),
+        old: json!(format!("before {i}")),
+        new: json!(format!("after {i}")),
+    }];
     Audit::new(&ctx, format!("{:032x}", (i as u128) << 64 | h as u128), action, target, changes)
 }
 
@@ -85,7 +101,13 @@ impl SeedLimit<'_> {
 
 /// Seeds up to `total` events into `scope`, oldest first (the last one newest, at `now`); returns
 /// the events written, the events per second and, if it stopped early, why.
-async fn seed(b: &Bench, scope: &AccountScope, total: usize, now: jiff::Timestamp, limit: &SeedLimit<'_>) -> (usize, f64, Option<String>) {
+async fn seed(
+    b: &Bench,
+    scope: &AccountScope,
+    total: usize,
+    now: jiff::Timestamp,
+    limit: &SeedLimit<'_>,
+) -> (usize, f64, Option<String>) {
     let started = Instant::now();
     let mut done = 0;
     let mut stopped = None;
@@ -99,8 +121,17 @@ async fn seed(b: &Bench, scope: &AccountScope, total: usize, now: jiff::Timestam
         b.state.store.bulk_import_audit_events(&b.dynamo, scope, &events).await.expect("audit events seeded");
         done += n;
         if total > CHUNK {
-            let disk = limit.file.and_then(|f| std::fs::metadata(f).ok()).map(|m| format!(", database file {:.2} GB", m.len() as f64 / 1e9)).unwrap_or_default();
-            eprintln!("audit: {} / {} events seeded ({:.0} per second{disk})", thousands(done), thousands(total), done as f64 / started.elapsed().as_secs_f64());
+            let disk = limit
+                .file
+                .and_then(|f| std::fs::metadata(f).ok())
+                .map(|m| format!(", database file {:.2} GB", m.len() as f64 / 1e9))
+                .unwrap_or_default();
+            eprintln!(
+                "audit: {} / {} events seeded ({:.0} per second{disk})",
+                thousands(done),
+                thousands(total),
+                done as f64 / started.elapsed().as_secs_f64()
+            );
         }
     }
     (done, done as f64 / started.elapsed().as_secs_f64(), stopped)
@@ -147,7 +178,11 @@ async fn page(b: &Bench, admin: &Auth, query: &str, limit: usize) -> (u64, f64, 
 
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The CSV export of the whole log, read chunk by chunk as a client does: rows, requests, and the
@@ -197,7 +232,8 @@ impl Drop for DatabaseFile {
 pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>) {
     report.section("7. Audit log: requests and read units per page, by size of the log");
     let largest = sizes.iter().copied().max().unwrap_or(0);
-    let file = (largest > IN_MEMORY_EVENTS).then(|| DatabaseFile(std::env::temp_dir().join(format!("hub-bench-audit-{}.sqlite", std::process::id()))));
+    let file = (largest > IN_MEMORY_EVENTS)
+        .then(|| DatabaseFile(std::env::temp_dir().join(format!("hub-bench-audit-{}.sqlite", std::process::id()))));
     let b = match &file {
         Some(file) => {
             report.note(format!("the embedded DynamoDB keeps this part's table in the SQLite file {} (removed afterwards), not in memory", file.0.display()));
@@ -206,7 +242,10 @@ pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>
         None => Bench::start().await,
     };
     let now = jiff::Timestamp::now();
-    let limit = SeedLimit { until: seed_minutes.map(|m| Instant::now() + std::time::Duration::from_secs(m * 60)), file: file.as_ref().map(|f| f.0.as_path()) };
+    let limit = SeedLimit {
+        until: seed_minutes.map(|m| Instant::now() + std::time::Duration::from_secs(m * 60)),
+        file: file.as_ref().map(|f| f.0.as_path()),
+    };
     let seeding = Instant::now();
     let mut accounts = Vec::new();
     let mut rates = Vec::new();
@@ -224,7 +263,11 @@ pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>
     }
     let sizes = &reached[..];
     let (first, last) = (sizes[0], sizes[sizes.len() - 1]);
-    let disk = file.as_ref().and_then(|f| std::fs::metadata(&f.0).ok()).map(|m| format!("; database file {:.2} GB", m.len() as f64 / 1e9)).unwrap_or_default();
+    let disk = file
+        .as_ref()
+        .and_then(|f| std::fs::metadata(&f.0).ok())
+        .map(|m| format!("; database file {:.2} GB", m.len() as f64 / 1e9))
+        .unwrap_or_default();
     report.note(format!(
         "events seeded per account: {} (plus the few of provisioning), with the embedded database's bulk import, {:.0} events per second at the largest size, {:.0} s in all{disk}",
         sizes.iter().map(|s| thousands(*s)).collect::<Vec<_>>().join(", "),
@@ -256,7 +299,9 @@ pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>
                 cells.push(format!("{requests} / {units:.1} / {items}"));
                 costs.push((requests, units, items));
             }
-            let ratio = |a: (u64, f64, usize), z: (u64, f64, usize)| format!("{:.2} / {:.2}", z.0 as f64 / a.0 as f64, z.1 / a.1);
+            let ratio = |a: (u64, f64, usize), z: (u64, f64, usize)| {
+                format!("{:.2} / {:.2}", z.0 as f64 / a.0 as f64, z.1 / a.1)
+            };
             let l = costs[costs.len() - 1];
             cells.push(ratio(costs[0], l));
             if sizes.len() > 2 {
@@ -274,17 +319,29 @@ pub async fn run(report: &mut Report, sizes: &[usize], seed_minutes: Option<u64>
     }
     report.table(table);
     report.note("requests: every DynamoDB request of the call, the authorizer's (Bearer: one GetItem, 0.5 RCU) included; RCU: the read capacity units they consumed (ReturnConsumedCapacity=TOTAL, as the embedded DynamoDB bills them); items: events on the page. Each source's Query reads at most limit + 2 events: while a log holds fewer matching events than that, its pages read less; once every Query is full, the read units stop growing with the log.");
-    report.budget("a page costs the same number of requests at every size of the log, for every filter and limit", same_requests, format!("sizes {sizes:?}"));
+    report.budget(
+        "a page costs the same number of requests at every size of the log, for every filter and limit",
+        same_requests,
+        format!("sizes {sizes:?}"),
+    );
     report.budget(
         "no page an index serves reads more than a page of the table itself at the largest size (five full Queries), at any size",
         dearest[0] <= ceiling[0] && dearest[1] <= ceiling[1],
         format!("limit 25: dearest {:.1} RCU, ceiling {:.1}; limit 100: dearest {:.1}, ceiling {:.1}", dearest[0], ceiling[0], dearest[1], ceiling[1]),
     );
 
-    let mut table = Table::new(&["CSV export (whole log)", "rows", "MiB", "DynamoDB requests", "seconds", "peak RSS growth (MiB)"]);
+    let mut table =
+        Table::new(&["CSV export (whole log)", "rows", "MiB", "DynamoDB requests", "seconds", "peak RSS growth (MiB)"]);
     for (size, admin) in sizes.iter().zip(&accounts).filter(|(size, _)| **size <= IN_MEMORY_EVENTS) {
         let (rows, bytes, requests, growth, seconds) = export(&b, admin).await;
-        table.row(vec![format!("{} events", thousands(*size)), thousands(rows), format!("{:.1}", bytes as f64 / 1_048_576.0), thousands(requests as usize), format!("{seconds:.1}"), format!("{:.1}", growth as f64 / 1024.0)]);
+        table.row(vec![
+            format!("{} events", thousands(*size)),
+            thousands(rows),
+            format!("{:.1}", bytes as f64 / 1_048_576.0),
+            thousands(requests as usize),
+            format!("{seconds:.1}"),
+            format!("{:.1}", growth as f64 / 1024.0),
+        ]);
     }
     report.table(table);
     report.note("peak RSS growth: the largest resident memory of the whole process (server and embedded DynamoDB) seen while the body streams, minus what it was before; the export reads one page of 100 events at a time.");

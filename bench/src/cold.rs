@@ -128,7 +128,9 @@ fn event(binary: &str, account_id: &str, admin: &str, basic: &Auth, scim: &Auth)
 fn check(binary: &str, response: &Value) {
     match binary {
         "authorizer" => assert!(response["context"]["accountId"].is_string(), "authorizer refused: {response}"),
-        "maintenance" => assert!(response["accountsChecked"].as_u64().is_some_and(|n| n >= 1), "maintenance: {response}"),
+        "maintenance" => {
+            assert!(response["accountsChecked"].as_u64().is_some_and(|n| n >= 1), "maintenance: {response}")
+        }
         _ => assert_eq!(response["statusCode"], 200, "{binary}: {response}"),
     }
 }
@@ -178,7 +180,8 @@ pub async fn run(report: &mut Report, starts: usize, invocations: usize, build: 
     ]);
     let (mut worst_init, mut worst_rss) = ((Duration::ZERO, ""), (0u64, ""));
     // `HUB_BENCH_FUNCTIONS=operators,authorizer` measures only those.
-    let only: Option<Vec<String>> = std::env::var("HUB_BENCH_FUNCTIONS").ok().map(|v| v.split(',').map(str::to_owned).collect());
+    let only: Option<Vec<String>> =
+        std::env::var("HUB_BENCH_FUNCTIONS").ok().map(|v| v.split(',').map(str::to_owned).collect());
     for (_, binary) in FUNCTIONS {
         if only.as_ref().is_some_and(|o| !o.iter().any(|b| b == binary)) {
             continue;
@@ -248,7 +251,11 @@ pub async fn run(report: &mut Report, starts: usize, invocations: usize, build: 
     report.note(format!(
         "{starts} cold starts per function (p50 and max of init), first response measured from exec over those plus one more process, which then answered {invocations} invocations in all; warm = one invocation through the Runtime API, DynamoDB call(s) included"
     ));
-    report.budget("init (exec → first `next` poll) ≤ 30 ms", worst_init.0 <= Duration::from_millis(30), format!("worst p50 {} ms ({})", ms(worst_init.0), worst_init.1));
+    report.budget(
+        "init (exec → first `next` poll) ≤ 30 ms",
+        worst_init.0 <= Duration::from_millis(30),
+        format!("worst p50 {} ms ({})", ms(worst_init.0), worst_init.1),
+    );
     report.budget(
         &format!("max RSS after {invocations} invocations ≤ 32 MB"),
         worst_rss.0 <= 32 * 1024,

@@ -103,7 +103,19 @@ impl Bench {
         let direct_counter = RequestCounter::default();
         let direct = direct_client(&dynamo.endpoint(), direct_counter.clone());
         let http = reqwest::Client::builder().pool_max_idle_per_host(8).build().expect("http client");
-        Bench { dynamo, state, counter, probe, base, http, conn: Default::default(), direct, direct_counter, app, _server: server }
+        Bench {
+            dynamo,
+            state,
+            counter,
+            probe,
+            base,
+            http,
+            conn: Default::default(),
+            direct,
+            direct_counter,
+            app,
+            _server: server,
+        }
     }
 
     pub fn table(&self) -> &str {
@@ -125,7 +137,13 @@ impl Bench {
 
     /// A request as a client sends it, timed until its whole body has arrived (its JSON is not
     /// parsed: that is the client's work, not the server's).
-    pub async fn timed(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (Reply, Duration) {
+    pub async fn timed(
+        &self,
+        auth: Option<&Auth>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (Reply, Duration) {
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(auth) = auth {
             req = req.header("authorization", auth.header());
@@ -138,7 +156,11 @@ impl Bench {
         let status = response.status().as_u16();
         let bytes = response.bytes().await.expect("body");
         let took = started.elapsed();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
         (Reply { status, body }, took)
     }
 
@@ -146,7 +168,13 @@ impl Bench {
     /// drives itself (hyper's client connection, `TCP_NODELAY`), timed until the whole body has
     /// arrived. reqwest hands each request to its pool's connection task on another worker and the
     /// answer back, two wake-ups between threads that belong to the client, not to the server.
-    pub async fn timed_direct(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (u16, Duration) {
+    pub async fn timed_direct(
+        &self,
+        auth: Option<&Auth>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Duration) {
         let mut slot = self.conn.lock().await;
         for attempt in 0..2 {
             if slot.is_none() {
@@ -181,14 +209,22 @@ impl Bench {
 
     /// The same request handed to the app in process (no socket): the routers, middleware and
     /// handlers alone, without the local server's HTTP hop.
-    pub async fn in_process(&self, auth: Option<&Auth>, method: Method, path: &str, body: Option<&Value>) -> (u16, Duration) {
+    pub async fn in_process(
+        &self,
+        auth: Option<&Auth>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Duration) {
         use tower::ServiceExt;
         let mut req = axum::http::Request::builder().method(method.as_str()).uri(path);
         if let Some(auth) = auth {
             req = req.header("authorization", auth.header());
         }
         let req = match body {
-            Some(b) => req.header("content-type", "application/json").body(axum::body::Body::from(serde_json::to_vec(b).expect("json"))),
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(serde_json::to_vec(b).expect("json"))),
             None => req.body(axum::body::Body::empty()),
         }
         .expect("request");
@@ -220,7 +256,8 @@ impl ClientConn {
         let host = base.trim_start_matches("http://").to_owned();
         let tcp = tokio::net::TcpStream::connect(&host).await.expect("server reachable");
         tcp.set_nodelay(true).expect("nodelay");
-        let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.expect("handshake");
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await.expect("handshake");
         ClientConn { host, sender, connection }
     }
 
@@ -255,7 +292,9 @@ impl Auth {
         use base64::Engine;
         match self {
             Auth::Bearer(t) => format!("Bearer {t}"),
-            Auth::Basic(u, p) => format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))),
+            Auth::Basic(u, p) => {
+                format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
+            }
         }
     }
 }
@@ -266,8 +305,14 @@ pub fn now_rfc3339() -> String {
 
 /// Deterministic pseudo-random names, so that operators spread over the name index.
 pub fn name(i: usize) -> String {
-    const FIRST: [&str; 16] = ["Ada", "Bert", "Carla", "Dirk", "Eva", "Femke", "Gijs", "Hanna", "Ivo", "Joke", "Kees", "Lotte", "Mark", "Noor", "Olaf", "Pien"];
-    const LAST: [&str; 16] = ["Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Vos", "Peters", "Hendriks", "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits"];
+    const FIRST: [&str; 16] = [
+        "Ada", "Bert", "Carla", "Dirk", "Eva", "Femke", "Gijs", "Hanna", "Ivo", "Joke", "Kees", "Lotte", "Mark",
+        "Noor", "Olaf", "Pien",
+    ];
+    const LAST: [&str; 16] = [
+        "Jansen", "de Vries", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Vos", "Peters", "Hendriks",
+        "Dekker", "Brouwer", "de Wit", "Dijkstra", "Smits",
+    ];
     let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     format!("{} {} {i}", FIRST[(h >> 20) as usize % 16], LAST[(h >> 40) as usize % 16])
 }
@@ -279,8 +324,17 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
     (0..count)
         .map(|i| OperatorRecord {
             is_on_duty: i % 4 != 3,
-            schedules: if scheduled_every > 0 && i % scheduled_every == 0 { vec![daily_schedule()] } else { Vec::new() },
-            ..hub_api::rules::new_operator(hub_api::values::new_id().into(), format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]), name(i), &now)
+            schedules: if scheduled_every > 0 && i % scheduled_every == 0 {
+                vec![daily_schedule()]
+            } else {
+                Vec::new()
+            },
+            ..hub_api::rules::new_operator(
+                hub_api::values::new_id().into(),
+                format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]),
+                name(i),
+                &now,
+            )
         })
         .collect()
 }
@@ -300,25 +354,45 @@ fn daily_schedule() -> ScheduleRecord {
 
 /// Seeds operators through the benchmark-only bulk loader, in loads of `chunk`; returns them and
 /// the time it took.
-pub async fn seed_operators(store: &Store, account: &ProvisionedAccount, ops: Vec<OperatorRecord>) -> (Vec<OperatorRecord>, Duration) {
+pub async fn seed_operators(
+    store: &Store,
+    account: &ProvisionedAccount,
+    ops: Vec<OperatorRecord>,
+) -> (Vec<OperatorRecord>, Duration) {
     let scope = AccountScope::new(&account.account_id);
     let started = Instant::now();
     for load in ops.chunks(5_000) {
-        store.bulk_create_operators(&scope, load, &hub_api::rules::new_operator_grants()).await.expect("bulk operators");
+        store
+            .bulk_create_operators(&scope, load, &hub_api::rules::new_operator_grants())
+            .await
+            .expect("bulk operators");
     }
     (ops, started.elapsed())
 }
 
 /// Seeds the same operators one `create_operator` transaction each (what `POST /operators`
 /// commits), `in_flight` at once; returns the time it took.
-pub async fn seed_operators_one_by_one(store: &Store, account: &ProvisionedAccount, ops: &[OperatorRecord], in_flight: usize) -> Duration {
+pub async fn seed_operators_one_by_one(
+    store: &Store,
+    account: &ProvisionedAccount,
+    ops: &[OperatorRecord],
+    in_flight: usize,
+) -> Duration {
     let scope = AccountScope::new(&account.account_id);
     let started = Instant::now();
     stream::iter(ops.iter().map(Ok::<_, hub_store::StoreError>))
         .try_for_each_concurrent(in_flight, |op| {
             let scope = scope.clone();
             async move {
-                let audit = hub_store::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: op.operator_id.to_string(), name: Some(op.full_name.clone()) });
+                let audit = hub_store::Audit::provisioning(
+                    "2026-11-30T10:00:00.000Z",
+                    "operator.created",
+                    hub_store::AuditTarget {
+                        kind: "Operator".into(),
+                        id: op.operator_id.to_string(),
+                        name: Some(op.full_name.clone()),
+                    },
+                );
                 store.create_operator(&scope, op, &hub_api::rules::new_operator_grants(), None, &audit).await
             }
         })
@@ -348,14 +422,20 @@ pub async fn seed_api_users(
             let active = now - jiff::SignedDuration::from_hours(24 * days_ago[i % days_ago.len()]);
             let at = active.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
             let username = api_user_username(&account.account_id, &id).expect("uuid ids");
-            users.push(BulkApiUser { record: ApiUserRecord::new(id.into(), username, owner, "Generic", format!("Script {i}"), &at), password_hash: hash.clone() });
+            users.push(BulkApiUser {
+                record: ApiUserRecord::new(id.into(), username, owner, "Generic", format!("Script {i}"), &at),
+                password_hash: hash.clone(),
+            });
         }
     }
     let first = users.first().map(|u| (u.record.username.clone(), password.clone()));
     let count = users.len();
     let started = Instant::now();
     for load in users.chunks(20_000) {
-        store.bulk_create_api_users(&scope, load, hub_api::rules::MAX_API_USERS_PER_OPERATOR).await.expect("bulk API users");
+        store
+            .bulk_create_api_users(&scope, load, hub_api::rules::MAX_API_USERS_PER_OPERATOR)
+            .await
+            .expect("bulk API users");
     }
     (first, count, started.elapsed())
 }
@@ -394,7 +474,12 @@ pub fn thousands(n: usize) -> String {
 /// The machine, for the report.
 pub fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(str::trim).unwrap_or("unknown");
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(str::trim)
+        .unwrap_or("unknown");
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
     let mem_kb: u64 = meminfo
         .lines()
@@ -403,5 +488,10 @@ pub fn machine() -> String {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-    format!("{cores} cores ({model}), {:.1} GiB memory, {} {}", mem_kb as f64 / 1024.0 / 1024.0, std::env::consts::OS, std::env::consts::ARCH)
+    format!(
+        "{cores} cores ({model}), {:.1} GiB memory, {} {}",
+        mem_kb as f64 / 1024.0 / 1024.0,
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }

@@ -68,7 +68,12 @@ async fn replay(client: &Client, call: &Recorded, table: &str) -> Result<(), Str
             .map(drop)
             .map_err(|e| err(e.into())),
         Recorded::BatchGetItem(i) => {
-            let items = i.request_items.unwrap_or_default().into_values().next().map(|k| HashMap::from([(table.to_owned(), k)]));
+            let items = i
+                .request_items
+                .unwrap_or_default()
+                .into_values()
+                .next()
+                .map(|k| HashMap::from([(table.to_owned(), k)]));
             client
                 .batch_get_item()
                 .set_request_items(items)
@@ -151,7 +156,12 @@ async fn replay(client: &Client, call: &Recorded, table: &str) -> Result<(), Str
             .map(drop)
             .map_err(|e| err(e.into())),
         Recorded::BatchWriteItem(i) => {
-            let items = i.request_items.unwrap_or_default().into_values().next().map(|w| HashMap::from([(table.to_owned(), w)]));
+            let items = i
+                .request_items
+                .unwrap_or_default()
+                .into_values()
+                .next()
+                .map(|w| HashMap::from([(table.to_owned(), w)]));
             client.batch_write_item().set_request_items(items).send().await.map(drop).map_err(|e| err(e.into()))
         }
         Recorded::Other => Err("a call the benchmark cannot replay".into()),
@@ -212,7 +222,11 @@ async fn copy_partition(client: &Client, from: &str, to: &str, account_id: &str)
         for chunk in items.chunks(25) {
             let mut pending: Vec<WriteRequest> = chunk
                 .iter()
-                .map(|item| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item.clone())).build().expect("item")).build())
+                .map(|item| {
+                    WriteRequest::builder()
+                        .put_request(PutRequest::builder().set_item(Some(item.clone())).build().expect("item"))
+                        .build()
+                })
                 .collect();
             while !pending.is_empty() {
                 let out = client.batch_write_item().request_items(to, pending).send().await.expect("mirror write");
@@ -245,24 +259,59 @@ pub async fn run(report: &mut Report, iterations: usize) {
     let admin = Auth::Bearer(b.token(&account));
     seed_operators(&b.state.store, &account, operators(999, 20)).await;
     let op_a = b
-        .expect(&admin, Method::POST, "/operators", Some(&json!({"email": "anna@bench.example", "fullName": "Anna Fixture"})), 201)
+        .expect(
+            &admin,
+            Method::POST,
+            "/operators",
+            Some(&json!({"email": "anna@bench.example", "fullName": "Anna Fixture"})),
+            201,
+        )
         .await
         .str("operatorId");
-    let g = b.expect(&admin, Method::POST, "/groups", Some(&json!({"description": "Night shift"})), 201).await.str("groupId");
+    let g = b
+        .expect(&admin, Method::POST, "/groups", Some(&json!({"description": "Night shift"})), 201)
+        .await
+        .str("groupId");
     b.expect(&admin, Method::PUT, &format!("/groups/{g}/members/{op_a}"), None, 204).await;
-    let key = b.expect(&admin, Method::POST, "/api-users", Some(&json!({"description": "Deploy", "operatorId": op_a})), 201).await;
+    let key = b
+        .expect(&admin, Method::POST, "/api-users", Some(&json!({"description": "Deploy", "operatorId": op_a})), 201)
+        .await;
     let basic = Auth::Basic(key.str("username"), key.str("password"));
 
     // The mirror: the same table definition, a copy of the account.
-    let mirror = Store::connect(&StoreConfig { table_name: MIRROR_TABLE.into(), ..StoreConfig::local(b.dynamo.endpoint()) }).await.expect("mirror store");
+    let mirror =
+        Store::connect(&StoreConfig { table_name: MIRROR_TABLE.into(), ..StoreConfig::local(b.dynamo.endpoint()) })
+            .await
+            .expect("mirror store");
     mirror.create_table_if_missing().await.expect("mirror table");
     let copied = copy_partition(&b.direct, b.table(), MIRROR_TABLE, &account.account_id).await;
     report.note(format!("account of 1,000 operators (50 with schedules), {copied} items, copied to the mirror table"));
 
     let routes = vec![
-        Route { label: "GET /hub/summary", auth: admin.clone(), method: Method::GET, path: "/hub/summary".into(), body: None, status: 200 },
-        Route { label: "GET /operators", auth: admin.clone(), method: Method::GET, path: "/operators".into(), body: None, status: 200 },
-        Route { label: "GET /operators/{id}", auth: admin.clone(), method: Method::GET, path: format!("/operators/{op_a}"), body: None, status: 200 },
+        Route {
+            label: "GET /hub/summary",
+            auth: admin.clone(),
+            method: Method::GET,
+            path: "/hub/summary".into(),
+            body: None,
+            status: 200,
+        },
+        Route {
+            label: "GET /operators",
+            auth: admin.clone(),
+            method: Method::GET,
+            path: "/operators".into(),
+            body: None,
+            status: 200,
+        },
+        Route {
+            label: "GET /operators/{id}",
+            auth: admin.clone(),
+            method: Method::GET,
+            path: format!("/operators/{op_a}"),
+            body: None,
+            status: 200,
+        },
         Route {
             label: "PATCH /operators/{id}",
             auth: admin.clone(),
@@ -276,13 +325,43 @@ pub async fn run(report: &mut Report, iterations: usize) {
             auth: admin.clone(),
             method: Method::POST,
             path: "/operators".into(),
-            body: Some(Box::new(|i| json!({"email": format!("lat{i}@bench.example"), "fullName": format!("Latency {i}")}))),
+            body: Some(Box::new(
+                |i| json!({"email": format!("lat{i}@bench.example"), "fullName": format!("Latency {i}")}),
+            )),
             status: 201,
         },
-        Route { label: "GET /groups", auth: admin.clone(), method: Method::GET, path: "/groups".into(), body: None, status: 200 },
-        Route { label: "GET /groups/{id}/members", auth: admin.clone(), method: Method::GET, path: format!("/groups/{g}/members"), body: None, status: 200 },
-        Route { label: "GET /api-users", auth: admin.clone(), method: Method::GET, path: "/api-users".into(), body: None, status: 200 },
-        Route { label: "GET /operators/{id} (Basic)", auth: basic.clone(), method: Method::GET, path: format!("/operators/{op_a}"), body: None, status: 200 },
+        Route {
+            label: "GET /groups",
+            auth: admin.clone(),
+            method: Method::GET,
+            path: "/groups".into(),
+            body: None,
+            status: 200,
+        },
+        Route {
+            label: "GET /groups/{id}/members",
+            auth: admin.clone(),
+            method: Method::GET,
+            path: format!("/groups/{g}/members"),
+            body: None,
+            status: 200,
+        },
+        Route {
+            label: "GET /api-users",
+            auth: admin.clone(),
+            method: Method::GET,
+            path: "/api-users".into(),
+            body: None,
+            status: 200,
+        },
+        Route {
+            label: "GET /operators/{id} (Basic)",
+            auth: basic.clone(),
+            method: Method::GET,
+            path: format!("/operators/{op_a}"),
+            body: None,
+            status: 200,
+        },
     ];
 
     let mut table = Table::new(&[
@@ -312,7 +391,8 @@ pub async fn run(report: &mut Report, iterations: usize) {
             n += 1;
             let body = route.body.as_ref().map(|f| f(n));
             b.probe.reset(true, false);
-            let (status, took) = b.timed_direct(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            let (status, took) =
+                b.timed_direct(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
             assert_eq!(status, route.status, "{}", route.label);
             let seen = b.probe.take();
             assert!(seen.calls.iter().all(|c| c.ok), "{}: a DynamoDB call failed", route.label);
@@ -325,13 +405,15 @@ pub async fn run(report: &mut Report, iterations: usize) {
             n += 1;
             let body = route.body.as_ref().map(|f| f(n));
             b.probe.reset(true, false);
-            let (reply, via_reqwest) = b.timed(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            let (reply, via_reqwest) =
+                b.timed(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
             assert_eq!(reply.status, route.status, "{} (reqwest): {}", route.label, reply.body);
             replay_stages(&b.direct, &stages_of(&b.probe.take().calls), MIRROR_TABLE).await;
             n += 1;
             let body = route.body.as_ref().map(|f| f(n));
             b.probe.reset(true, false);
-            let (status, inside) = b.in_process(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            let (status, inside) =
+                b.in_process(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
             assert_eq!(status, route.status, "{} (in process)", route.label);
             // Its writes reach the mirror too (untimed), so that the next replay's conditions hold there.
             replay_stages(&b.direct, &stages_of(&b.probe.take().calls), MIRROR_TABLE).await;
@@ -386,7 +468,8 @@ pub async fn run(report: &mut Report, iterations: usize) {
             floor_in_process.push(inside);
         }
     }
-    let (floor_s, floor_r, floor_p) = (median(&mut floor_server), median(&mut floor_reqwest), median(&mut floor_in_process));
+    let (floor_s, floor_r, floor_p) =
+        (median(&mut floor_server), median(&mut floor_reqwest), median(&mut floor_in_process));
     table.row(vec![
         "GET /groups without credentials (401)".into(),
         "none".into(),
@@ -410,7 +493,14 @@ pub async fn run(report: &mut Report, iterations: usize) {
         ms(floor_r),
         ms(floor_p)
     ));
-    report.budget("latency overhead ≤ 1.2 (median request ÷ median direct DynamoDB calls)", worst.0 <= 1.2, format!("worst {:.2} ({})", worst.0, worst.1));
-    report.note(format!("in process (the app without the server's socket), worst ratio {:.2} ({})", worst_in_process.0, worst_in_process.1));
+    report.budget(
+        "latency overhead ≤ 1.2 (median request ÷ median direct DynamoDB calls)",
+        worst.0 <= 1.2,
+        format!("worst {:.2} ({})", worst.0, worst.1),
+    );
+    report.note(format!(
+        "in process (the app without the server's socket), worst ratio {:.2} ({})",
+        worst_in_process.0, worst_in_process.1
+    ));
     report.note(format!("part 2 took {:.0} s", started.elapsed().as_secs_f64()));
 }

@@ -77,7 +77,8 @@ enum Part {
 
 fn main() {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     let mut report = report::Report::default();
     report.line("# hub-bench");
     report.line("");
@@ -103,7 +104,8 @@ fn main() {
     }
     runtime.block_on(async {
         if wants(Part::Maintenance) {
-            let (big, accounts): (usize, &[usize]) = if cli.quick { (10_000, &[1, 10, 100]) } else { (100_000, &[1, 10, 100, 1_000]) };
+            let (big, accounts): (usize, &[usize]) =
+                if cli.quick { (10_000, &[1, 10, 100]) } else { (100_000, &[1, 10, 100, 1_000]) };
             maintenance::run(&mut report, big, accounts).await;
         }
         if wants(Part::Scim) {

@@ -22,7 +22,8 @@ pub async fn run(report: &mut Report, big: usize, account_counts: &[usize]) {
         let (owners, took_ops) = seed_operators(&b.state.store, &account, operators(owners_needed, 0)).await;
         // Last activity 1, 5, 10, 20 or 45 days ago: a fifth are past the 30-day line and become
         // inactive in the first run; the second run finds nothing to change.
-        let (_, count, took_users) = seed_api_users(&b.state.store, &account, &owners, big / owners_needed, &[1, 5, 10, 20, 45]).await;
+        let (_, count, took_users) =
+            seed_api_users(&b.state.store, &account, &owners, big / owners_needed, &[1, 5, 10, 20, 45]).await;
         report.note(format!(
             "seeded {} operators in {:.1} s and {} API users in {:.1} s with the bulk loader ({:.0} API users/s)",
             thousands(owners.len()),
@@ -49,7 +50,8 @@ pub async fn run(report: &mut Report, big: usize, account_counts: &[usize]) {
                 thousands(b.counter.get() as usize),
             ]);
         }
-        let record = b.state.store.account(&AccountScope::new(&account.account_id)).await.expect("read").expect("account");
+        let record =
+            b.state.store.account(&AccountScope::new(&account.account_id)).await.expect("read").expect("account");
         assert_eq!(record.api_users_inactive as usize, count / 5, "the job counted the inactive API users");
         report.subsection(&format!("One account with {} API users", thousands(count)));
         report.table(table);

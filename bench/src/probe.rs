@@ -108,7 +108,10 @@ impl Seen {
                 _ => out.push((call.input.name().to_owned(), 1)),
             }
         }
-        out.iter().map(|(name, n)| if *n > 1 { format!("{name}×{n}") } else { name.clone() }).collect::<Vec<_>>().join(" + ")
+        out.iter()
+            .map(|(name, n)| if *n > 1 { format!("{name}×{n}") } else { name.clone() })
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 }
 
@@ -125,7 +128,11 @@ impl Probe {
 
     pub fn take(&self) -> Seen {
         let mut s = self.lock();
-        Seen { calls: std::mem::take(&mut s.calls), read_units: std::mem::take(&mut s.read_units), write_units: std::mem::take(&mut s.write_units) }
+        Seen {
+            calls: std::mem::take(&mut s.calls),
+            read_units: std::mem::take(&mut s.read_units),
+            write_units: std::mem::take(&mut s.write_units),
+        }
     }
 }
 

@@ -49,7 +49,16 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     /// Sends one request, checks its status, and records what it cost under `label`.
     #[allow(clippy::too_many_arguments)] // one measured request: every argument is part of what it is
-    async fn measure(&mut self, auth: &Auth, label: &str, list: bool, method: Method, path: &str, body: Option<Value>, status: u16) -> Value {
+    async fn measure(
+        &mut self,
+        auth: &Auth,
+        label: &str,
+        list: bool,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
         let b = self.b;
         // The authentication alone, as the Lambda authorizer runs it.
         b.counter.reset();
@@ -64,9 +73,16 @@ impl<'a> Run<'a> {
         let total = b.counter.get();
         let seen = b.probe.take();
         assert_eq!(reply.status, status, "{label}: {method} {path}: {}", reply.body);
-        assert!(total >= auth_requests && seen.calls.len() as u64 == total, "{label}: {total} requests, {} calls", seen.calls.len());
-        let handler_calls = crate::probe::Seen { calls: seen.calls[auth_requests as usize..].to_vec(), ..Default::default() };
-        let auth_units: (f64, f64) = seen.calls[..auth_requests as usize].iter().fold((0.0, 0.0), |(r, w), c| (r + c.read_units, w + c.write_units));
+        assert!(
+            total >= auth_requests && seen.calls.len() as u64 == total,
+            "{label}: {total} requests, {} calls",
+            seen.calls.len()
+        );
+        let handler_calls =
+            crate::probe::Seen { calls: seen.calls[auth_requests as usize..].to_vec(), ..Default::default() };
+        let auth_units: (f64, f64) = seen.calls[..auth_requests as usize]
+            .iter()
+            .fold((0.0, 0.0), |(r, w), c| (r + c.read_units, w + c.write_units));
         let cost = Cost {
             auth: auth_requests,
             auth_ops: auth_seen.ops(),
@@ -177,10 +193,16 @@ async fn naive_summary(b: &Bench, account_id: &str) -> (u64, f64, i64) {
     // The figures themselves, so that the work is the real one.
     let total = ops.0.len() as i64;
     let _active = ops.0.iter().filter(|i| matches!(i.get("isOnDuty"), Some(AttributeValue::Bool(true)))).count();
-    let non_empty: std::collections::HashSet<_> = members.0.iter().filter_map(|i| i.get("groupId").and_then(|v| v.as_s().ok())).collect();
+    let non_empty: std::collections::HashSet<_> =
+        members.0.iter().filter_map(|i| i.get("groupId").and_then(|v| v.as_s().ok())).collect();
     let _empty = groups.0.len().saturating_sub(non_empty.len());
-    let _inactive = api_users.0.iter().filter(|i| matches!(i.get("inactive"), Some(AttributeValue::Bool(true)))).count();
-    let _production = monitors.0.iter().filter(|i| i.get("mode").and_then(|v| v.as_s().ok()).is_some_and(|m| m == "Production")).count();
+    let _inactive =
+        api_users.0.iter().filter(|i| matches!(i.get("inactive"), Some(AttributeValue::Bool(true)))).count();
+    let _production = monitors
+        .0
+        .iter()
+        .filter(|i| i.get("mode").and_then(|v| v.as_s().ok()).is_some_and(|m| m == "Production"))
+        .count();
     let units = ops.1 + groups.1 + members.1 + api_users.1 + monitors.1 + acc + active + scheduled;
     (b.direct_counter.get(), units, total)
 }
@@ -214,17 +236,33 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
         let path = path.to_owned();
         async move { b.expect(&admin, Method::POST, &path, Some(&body), 201).await.body }
     };
-    let op_a = post("/operators", json!({"email": format!("a{size}@bench.example"), "fullName": "Anna Fixture"})).await["operatorId"].as_str().unwrap().to_owned();
-    let op_del = post("/operators", json!({"email": format!("del{size}@bench.example"), "fullName": "Dora Delete"})).await["operatorId"].as_str().unwrap().to_owned();
+    let op_a = post("/operators", json!({"email": format!("a{size}@bench.example"), "fullName": "Anna Fixture"})).await
+        ["operatorId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let op_del = post("/operators", json!({"email": format!("del{size}@bench.example"), "fullName": "Dora Delete"}))
+        .await["operatorId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let g = post("/groups", json!({"description": "Night shift"})).await["groupId"].as_str().unwrap().to_owned();
     for member in [op_a.as_str(), &ops[0].operator_id, &ops[1].operator_id] {
         b.expect(&admin, Method::PUT, &format!("/groups/{g}/members/{member}"), None, 204).await;
     }
-    let m = post("/monitors", json!({"name": "Checkout", "mode": "Production"})).await["monitorId"].as_str().unwrap().to_owned();
-    post(&format!("/monitors/{m}/authorizations"), json!({"authorizationType": "ViewMonitor", "operatorId": op_a})).await;
+    let m = post("/monitors", json!({"name": "Checkout", "mode": "Production"})).await["monitorId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(&format!("/monitors/{m}/authorizations"), json!({"authorizationType": "ViewMonitor", "operatorId": op_a}))
+        .await;
     let key = post("/api-users", json!({"description": "Deploy script", "operatorId": op_a})).await;
     let basic = Auth::Basic(key["username"].as_str().unwrap().to_owned(), key["password"].as_str().unwrap().to_owned());
-    post(&format!("/operators/{op_a}/duty-schedules"), json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"})).await;
+    post(
+        &format!("/operators/{op_a}/duty-schedules"),
+        json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"}),
+    )
+    .await;
 
     macro_rules! m {
         ($label:expr, $list:expr, $method:ident, $path:expr, $body:expr, $status:expr) => {
@@ -238,15 +276,57 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     // Operators.
     m!("GET /operators", true, GET, "/operators", None, 200);
     m!("GET /operators?q= (no match)", true, GET, "/operators?q=nobody-matches", None, 200);
-    m!("POST /operators", false, POST, "/operators", Some(json!({"email": format!("new{size}@bench.example"), "fullName": "Nina New"})), 201);
+    m!(
+        "POST /operators",
+        false,
+        POST,
+        "/operators",
+        Some(json!({"email": format!("new{size}@bench.example"), "fullName": "Nina New"})),
+        201
+    );
     m!("GET /operators/{id}", false, GET, format!("/operators/{op_a}"), None, 200);
-    m!("PATCH /operators/{id}", false, PATCH, format!("/operators/{op_a}"), Some(json!({"fullName": "Anna Renamed"})), 200);
-    m!("PATCH /operators/{id} (disable)", false, PATCH, format!("/operators/{op_a}"), Some(json!({"isDisabled": true})), 200);
-    m!("PATCH /operators/{id} (enable)", false, PATCH, format!("/operators/{op_a}"), Some(json!({"isDisabled": false})), 200);
+    m!(
+        "PATCH /operators/{id}",
+        false,
+        PATCH,
+        format!("/operators/{op_a}"),
+        Some(json!({"fullName": "Anna Renamed"})),
+        200
+    );
+    m!(
+        "PATCH /operators/{id} (disable)",
+        false,
+        PATCH,
+        format!("/operators/{op_a}"),
+        Some(json!({"isDisabled": true})),
+        200
+    );
+    m!(
+        "PATCH /operators/{id} (enable)",
+        false,
+        PATCH,
+        format!("/operators/{op_a}"),
+        Some(json!({"isDisabled": false})),
+        200
+    );
     m!("GET /operators/{id}/groups", true, GET, format!("/operators/{op_a}/groups"), None, 200);
     m!("GET /operators/{id}/permissions", false, GET, format!("/operators/{op_a}/permissions"), None, 200);
-    m!("PUT /operators/{id}/permissions/{p}", false, PUT, format!("/operators/{op_a}/permissions/ShareDashboards"), None, 204);
-    m!("DELETE /operators/{id}/permissions/{p}", false, DELETE, format!("/operators/{op_a}/permissions/ShareDashboards"), None, 204);
+    m!(
+        "PUT /operators/{id}/permissions/{p}",
+        false,
+        PUT,
+        format!("/operators/{op_a}/permissions/ShareDashboards"),
+        None,
+        204
+    );
+    m!(
+        "DELETE /operators/{id}/permissions/{p}",
+        false,
+        DELETE,
+        format!("/operators/{op_a}/permissions/ShareDashboards"),
+        None,
+        204
+    );
     m!("GET /operators/{id}/duty-schedules", false, GET, format!("/operators/{op_a}/duty-schedules"), None, 200);
     let s = m!(
         "POST /operators/{id}/duty-schedules",
@@ -267,20 +347,51 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
         Some(json!({"mode": "Weekly", "weekDay": "Saturday", "startTime": "00:00", "endTime": "23:59"})),
         200
     );
-    m!("DELETE /operators/{id}/duty-schedules/{s}", false, DELETE, format!("/operators/{op_a}/duty-schedules/{s}"), None, 204);
+    m!(
+        "DELETE /operators/{id}/duty-schedules/{s}",
+        false,
+        DELETE,
+        format!("/operators/{op_a}/duty-schedules/{s}"),
+        None,
+        204
+    );
     m!("DELETE /operators/{id}", false, DELETE, format!("/operators/{op_del}"), None, 204);
     // Groups.
     m!("GET /groups", true, GET, "/groups", None, 200);
-    let g2 = m!("POST /groups", false, POST, "/groups", Some(json!({"description": "Day shift"})), 201)["groupId"].as_str().unwrap().to_owned();
+    let g2 = m!("POST /groups", false, POST, "/groups", Some(json!({"description": "Day shift"})), 201)["groupId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     m!("GET /groups/{id}", false, GET, format!("/groups/{g}"), None, 200);
     m!("PATCH /groups/{id}", false, PATCH, format!("/groups/{g}"), Some(json!({"description": "Night owls"})), 200);
     m!("GET /groups/{id}/members", true, GET, format!("/groups/{g}/members"), None, 200);
     m!("PUT /groups/{id}/members/{op}", false, PUT, format!("/groups/{g}/members/{}", ops[2].operator_id), None, 204);
-    m!("DELETE /groups/{id}/members/{op}", false, DELETE, format!("/groups/{g}/members/{}", ops[2].operator_id), None, 204);
+    m!(
+        "DELETE /groups/{id}/members/{op}",
+        false,
+        DELETE,
+        format!("/groups/{g}/members/{}", ops[2].operator_id),
+        None,
+        204
+    );
     m!("GET /groups/{id}/permissions", false, GET, format!("/groups/{g}/permissions"), None, 200);
     m!("PUT /groups/{id}/permissions/{p}", false, PUT, format!("/groups/{g}/permissions/ShareDashboards"), None, 204);
-    m!("DELETE /groups/{id}/permissions/{p}", false, DELETE, format!("/groups/{g}/permissions/ShareDashboards"), None, 204);
-    m!("POST /groups/{id}/duty (3 members)", false, POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": true})), 204);
+    m!(
+        "DELETE /groups/{id}/permissions/{p}",
+        false,
+        DELETE,
+        format!("/groups/{g}/permissions/ShareDashboards"),
+        None,
+        204
+    );
+    m!(
+        "POST /groups/{id}/duty (3 members)",
+        false,
+        POST,
+        format!("/groups/{g}/duty"),
+        Some(json!({"isOnDuty": true})),
+        204
+    );
     m!("DELETE /groups/{id}", false, DELETE, format!("/groups/{g2}"), None, 204);
     // Monitors.
     m!("GET /monitors", true, GET, "/monitors", None, 200);
@@ -297,33 +408,67 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
         Some(json!({"authorizationType": "EditMonitor", "groupId": g})),
         201
     );
-    let aid = granted["items"].as_array().and_then(|a| a.last()).and_then(|a| a["authorizationId"].as_str()).expect("an authorization").to_owned();
-    m!("DELETE /monitors/{id}/authorizations/{a}", false, DELETE, format!("/monitors/{m}/authorizations/{aid}"), None, 204);
+    let aid = granted["items"]
+        .as_array()
+        .and_then(|a| a.last())
+        .and_then(|a| a["authorizationId"].as_str())
+        .expect("an authorization")
+        .to_owned();
+    m!(
+        "DELETE /monitors/{id}/authorizations/{a}",
+        false,
+        DELETE,
+        format!("/monitors/{m}/authorizations/{aid}"),
+        None,
+        204
+    );
     m!("DELETE /monitors/{id}", false, DELETE, format!("/monitors/{m2}"), None, 204);
     // API users.
     m!("GET /api-users", true, GET, "/api-users", None, 200);
-    let u = m!("POST /api-users", false, POST, "/api-users", Some(json!({"description": "Nightly export", "operatorId": op_a})), 201)["apiUserId"]
+    let u = m!(
+        "POST /api-users",
+        false,
+        POST,
+        "/api-users",
+        Some(json!({"description": "Nightly export", "operatorId": op_a})),
+        201
+    )["apiUserId"]
         .as_str()
         .unwrap()
         .to_owned();
     m!("GET /api-users/{id}", false, GET, format!("/api-users/{u}"), None, 200);
-    m!("PATCH /api-users/{id}", false, PATCH, format!("/api-users/{u}"), Some(json!({"description": "Weekly export"})), 200);
+    m!(
+        "PATCH /api-users/{id}",
+        false,
+        PATCH,
+        format!("/api-users/{u}"),
+        Some(json!({"description": "Weekly export"})),
+        200
+    );
     m!("DELETE /api-users/{id}", false, DELETE, format!("/api-users/{u}"), None, 204);
     // SCIM tokens.
-    let st = m!("POST /scim-tokens", false, POST, "/scim-tokens", Some(json!({"description": "Okta"})), 201)["scimTokenId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let st =
+        m!("POST /scim-tokens", false, POST, "/scim-tokens", Some(json!({"description": "Okta"})), 201)["scimTokenId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     m!("GET /scim-tokens", false, GET, "/scim-tokens", None, 200);
     m!("DELETE /scim-tokens/{id}", false, DELETE, format!("/scim-tokens/{st}"), None, 204);
     // As an API user (Basic): the authorizer's request is an UpdateItem.
-    run.measure(&basic, "GET /operators/{id} (Basic)", false, Method::GET, &format!("/operators/{op_a}"), None, 200).await;
+    run.measure(&basic, "GET /operators/{id} (Basic)", false, Method::GET, &format!("/operators/{op_a}"), None, 200)
+        .await;
     run.measure(&basic, "GET /hub/summary (Basic)", false, Method::GET, "/hub/summary", None, 200).await;
     (account, ops)
 }
 
 /// The summary, counted (through the server) and naive (directly), `times` each.
-async fn summary_vs_naive(b: &Bench, account: &ProvisionedAccount, label: String, table: &mut Table, times: usize) -> u64 {
+async fn summary_vs_naive(
+    b: &Bench,
+    account: &ProvisionedAccount,
+    label: String,
+    table: &mut Table,
+    times: usize,
+) -> u64 {
     let admin = Auth::Bearer(b.token(account));
     let mut counted = Vec::new();
     let mut naive = Vec::new();
@@ -341,7 +486,13 @@ async fn summary_vs_naive(b: &Bench, account: &ProvisionedAccount, label: String
         naive_cost = naive_summary(b, &account.account_id).await;
         naive.push(t.elapsed());
     }
-    let stored = b.state.store.account(&hub_store::AccountScope::new(&account.account_id)).await.expect("read").expect("account");
+    let stored = b
+        .state
+        .store
+        .account(&hub_store::AccountScope::new(&account.account_id))
+        .await
+        .expect("read")
+        .expect("account");
     assert_eq!(naive_cost.2, stored.operators_total, "the naive count agrees with the counter");
     let (c, n): (Duration, Duration) = (median(&mut counted), median(&mut naive));
     table.row(vec![
@@ -382,7 +533,8 @@ pub async fn run(report: &mut Report, sizes: &[usize]) {
     let largest = *sizes.iter().max().expect("a size");
     let account = b.account(largest).await;
     seed_operators(&b.state.store, &account, operators(largest - 1, 1)).await;
-    let requests = summary_vs_naive(&b, &account, format!("{} (all scheduled)", thousands(largest)), &mut naive, 5).await;
+    let requests =
+        summary_vs_naive(&b, &account, format!("{} (all scheduled)", thousands(largest)), &mut naive, 5).await;
     report.note(format!(
         "with every one of {} operators scheduled the summary makes {requests} requests: the scheduled-operators Query pages past 1 MB",
         thousands(largest)
@@ -407,7 +559,10 @@ pub async fn run(report: &mut Report, sizes: &[usize]) {
         if label == "GET /hub/summary" {
             let ok = row.costs.iter().all(|c| c.handler <= 3 && c.auth <= 1);
             verdict = format!("{verdict}; ≤ 3 + 1: {}", if ok { "met" } else { "MISSED" });
-            summary_budget = Some((ok, row.costs.iter().map(|c| format!("{} + {}", c.auth, c.handler)).collect::<Vec<_>>().join(", ")));
+            summary_budget = Some((
+                ok,
+                row.costs.iter().map(|c| format!("{} + {}", c.auth, c.handler)).collect::<Vec<_>>().join(", "),
+            ));
         }
         let last = row.costs.last().expect("measured");
         let mut cells = vec![label.clone(), format!("{} ({})", first.auth, first.auth_ops)];
@@ -430,7 +585,11 @@ pub async fn run(report: &mut Report, sizes: &[usize]) {
         if missed.is_empty() { "met for every route".to_owned() } else { format!("differs for {}", missed.join(", ")) },
     );
     if let Some((ok, counts)) = summary_budget {
-        report.budget("hub summary ≤ 3 handler requests + 1 authorizer request", ok, format!("authorizer + handler at each size: {counts}"));
+        report.budget(
+            "hub summary ≤ 3 handler requests + 1 authorizer request",
+            ok,
+            format!("authorizer + handler at each size: {counts}"),
+        );
     }
     report.subsection(&format!("Cost per million requests in AWS, account of {} operators", thousands(largest)));
     let mut costs = Table::new(&[

@@ -18,7 +18,16 @@ const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 fn encoded(filter: &str) -> String {
-    filter.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    filter
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 pub async fn scim_token(b: &Bench, admin: &Auth) -> Auth {
@@ -55,14 +64,46 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
         let admin = Auth::Bearer(b.token(&account));
         seed_operators(&b.state.store, &account, operators(size - 1, 20)).await;
         let token = scim_token(&b, &admin).await;
-        b.call(&token, Method::POST, "/scim/v2/Groups", Some(&json!({"schemas": [GROUP], "displayName": "Bench group"}))).await;
+        b.call(
+            &token,
+            Method::POST,
+            "/scim/v2/Groups",
+            Some(&json!({"schemas": [GROUP], "displayName": "Bench group"})),
+        )
+        .await;
         let mut col = Vec::new();
-        let (c, created) = cost(&b, &token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "needle@bench.example", "externalId": "needle", "active": true})), 201).await;
+        let (c, created) = cost(
+            &b,
+            &token,
+            Method::POST,
+            "/Users",
+            Some(
+                json!({"schemas": [USER], "userName": "needle@bench.example", "externalId": "needle", "active": true}),
+            ),
+            201,
+        )
+        .await;
         let id = created["id"].as_str().expect("id").to_owned();
-        for f in [r#"userName eq "needle@bench.example""#, r#"emails.value eq "needle@bench.example""#, r#"externalId eq "needle""#, r#"userName eq "absent@bench.example""#] {
+        for f in [
+            r#"userName eq "needle@bench.example""#,
+            r#"emails.value eq "needle@bench.example""#,
+            r#"externalId eq "needle""#,
+            r#"userName eq "absent@bench.example""#,
+        ] {
             col.push(cost(&b, &token, Method::GET, &format!("/Users?filter={}", encoded(f)), None, 200).await.0);
         }
-        col.push(cost(&b, &token, Method::GET, &format!("/Groups?excludedAttributes=members&filter={}", encoded(r#"displayName eq "Bench group""#)), None, 200).await.0);
+        col.push(
+            cost(
+                &b,
+                &token,
+                Method::GET,
+                &format!("/Groups?excludedAttributes=members&filter={}", encoded(r#"displayName eq "Bench group""#)),
+                None,
+                200,
+            )
+            .await
+            .0,
+        );
         col.push(cost(&b, &token, Method::GET, &format!("/Users/{id}"), None, 200).await.0);
         col.push(c);
         let off = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]});
@@ -82,7 +123,11 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
     }
     report.table(table);
     let lookups_constant = columns.windows(2).all(|w| w[0][..5] == w[1][..5]);
-    report.budget("lookups by userName / emails.value / externalId / displayName cost the same at every size", lookups_constant, format!("{:?}", columns.iter().map(|c| c[..5].to_vec()).collect::<Vec<_>>()));
+    report.budget(
+        "lookups by userName / emails.value / externalId / displayName cost the same at every size",
+        lookups_constant,
+        format!("{:?}", columns.iter().map(|c| c[..5].to_vec()).collect::<Vec<_>>()),
+    );
 
     // The first push.
     let account = b.account(push_users).await;
@@ -113,8 +158,16 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
     futures::future::join_all((0..push_groups).map(|g| {
         let (b, token, ids) = (&b, &token, &ids);
         async move {
-            let list: Vec<Value> = ids.iter().skip(g * 97 % ids.len().max(1)).take(members).map(|id| json!({"value": id})).collect();
-            let reply = b.call(token, Method::POST, "/scim/v2/Groups", Some(&json!({"schemas": [GROUP], "displayName": format!("Push {g}"), "members": list}))).await;
+            let list: Vec<Value> =
+                ids.iter().skip(g * 97 % ids.len().max(1)).take(members).map(|id| json!({"value": id})).collect();
+            let reply = b
+                .call(
+                    token,
+                    Method::POST,
+                    "/scim/v2/Groups",
+                    Some(&json!({"schemas": [GROUP], "displayName": format!("Push {g}"), "members": list})),
+                )
+                .await;
             assert_eq!(reply.status, 201, "{}", reply.body);
         }
     }))
@@ -125,7 +178,14 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
     let stored = HubCounters::stored(&b.state.store.account(&scope).await.expect("read").expect("account"));
     let recount = b.state.store.recount(&scope, hub_api::rules::is_production_monitor).await.expect("recount");
     let exact = stored == recount.counters && recount.groups.iter().all(|g| g.stored == g.actual);
-    let mut table = Table::new(&["first push (8 connections)", "count", "seconds", "per second", "DynamoDB requests", "requests each"]);
+    let mut table = Table::new(&[
+        "first push (8 connections)",
+        "count",
+        "seconds",
+        "per second",
+        "DynamoDB requests",
+        "requests each",
+    ]);
     table.row(vec![
         "POST /Users".into(),
         thousands(push_users),
@@ -143,5 +203,12 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
         format!("{:.1}", group_requests as f64 / push_groups as f64),
     ]);
     report.table(table);
-    report.budget("first push: every answer 2xx, counters equal a recount", exact, format!("operators {} in use {}, groups {}", stored.operators_total, stored.operators_in_use, stored.groups_total));
+    report.budget(
+        "first push: every answer 2xx, counters equal a recount",
+        exact,
+        format!(
+            "operators {} in use {}, groups {}",
+            stored.operators_total, stored.operators_in_use, stored.groups_total
+        ),
+    );
 }

@@ -36,7 +36,9 @@ pub fn run(report: &mut Report, build: bool) {
     let script = root.join("scripts").join("build-lambdas");
     // cargo-lambda builds into the workspace's target directory unless told otherwise; keep its
     // release artefacts apart from the debug ones everybody else uses.
-    let target = std::env::var("HUB_LAMBDA_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target").join("lambda-build"));
+    let target = std::env::var("HUB_LAMBDA_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target").join("lambda-build"));
     if build {
         let mut command = if script.is_file() {
             let mut c = Command::new("bash");
@@ -54,7 +56,9 @@ pub fn run(report: &mut Report, build: bool) {
         let shown = format!("CARGO_TARGET_DIR={} {:?}", target.display(), command);
         let status = command.status();
         match status {
-            Ok(s) if s.success() => report.note(format!("built with {shown} ({:.0} s)", started.elapsed().as_secs_f64())),
+            Ok(s) if s.success() => {
+                report.note(format!("built with {shown} ({:.0} s)", started.elapsed().as_secs_f64()))
+            }
             Ok(s) => {
                 report.budget("package size ≤ 3 MB per zip", false, format!("the build failed ({s}): {shown}"));
                 return;
@@ -65,7 +69,8 @@ pub fn run(report: &mut Report, build: bool) {
             }
         }
     }
-    let mut table = Table::new(&["function", "bootstrap.zip MiB", "bytes", "bootstrap (unzipped) MiB", "budget ≤ 3 MiB"]);
+    let mut table =
+        Table::new(&["function", "bootstrap.zip MiB", "bytes", "bootstrap (unzipped) MiB", "budget ≤ 3 MiB"]);
     let mut worst = (0u64, "");
     let mut missing = Vec::new();
     for (_, binary) in FUNCTIONS {
@@ -75,7 +80,9 @@ pub fn run(report: &mut Report, build: bool) {
             continue;
         };
         // The binary the zip holds, as cargo built it for the arm64 target.
-        let unzipped = std::fs::metadata(target.join("aarch64-unknown-linux-gnu").join("release").join(binary)).map(|m| m.len()).ok();
+        let unzipped = std::fs::metadata(target.join("aarch64-unknown-linux-gnu").join("release").join(binary))
+            .map(|m| m.len())
+            .ok();
         let bytes = meta.len();
         if bytes > worst.0 {
             worst = (bytes, binary);
@@ -90,9 +97,17 @@ pub fn run(report: &mut Report, build: bool) {
     }
     report.table(table);
     if !missing.is_empty() {
-        report.budget("package size ≤ 3 MB per zip", false, format!("no zip for {} under {}", missing.join(", "), target.join("lambda").display()));
+        report.budget(
+            "package size ≤ 3 MB per zip",
+            false,
+            format!("no zip for {} under {}", missing.join(", "), target.join("lambda").display()),
+        );
         return;
     }
-    report.budget("package size ≤ 3 MB per zip", worst.0 <= BUDGET_BYTES, format!("largest {} MB ({})", mb(worst.0), worst.1));
+    report.budget(
+        "package size ≤ 3 MB per zip",
+        worst.0 <= BUDGET_BYTES,
+        format!("largest {} MB ({})", mb(worst.0), worst.1),
+    );
     report.note(format!("part 4 took {:.0} s", started.elapsed().as_secs_f64()));
 }

@@ -45,7 +45,12 @@ use serde::{Deserialize, Serialize};
 
 use hub_api::activity::{inactive_cutoff, is_inactive, requests_last_30_days};
 
-hub_api::string_enum_schema!(AccessTypeSchema, "AccessType", AccessType::ALL.map(|t| t.as_str()), "What an API user is used for; `Generic` when a create leaves it out.");
+hub_api::string_enum_schema!(
+    AccessTypeSchema,
+    "AccessType",
+    AccessType::ALL.map(|t| t.as_str()),
+    "What an API user is used for; `Generic` when a create leaves it out."
+);
 
 /// The API user resource.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -121,7 +126,11 @@ pub struct ListParams {
 /// Administrators see every API user, others their own.
 #[utoipa::path(get, path = "/api-users", operation_id = "listApiUsers", tag = "API users", params(ListParams),
     responses((status = 200, description = "API users in creation order", body = Collection<ApiUserView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Response> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let operator_id = match params.operator_id.as_deref() {
         Some(id) => Some(ResourceId::parse(id).map_err(|m| ApiError::field("operatorId", m))?.into_id::<OperatorId>()),
@@ -134,14 +143,22 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): 
         other => other,
     };
     let now = state.clock.now();
-    let filter = ApiUserFilter { operator_id, inactive_before: params.inactive.map(|inactive| (inactive, inactive_cutoff(now))) };
+    let filter = ApiUserFilter {
+        operator_id,
+        inactive_before: params.inactive.map(|inactive| (inactive, inactive_cutoff(now))),
+    };
     let scope = caller.scope();
     let page = state.store.list_api_users(&scope, &filter, page).await?;
     let mut owner_ids: Vec<OperatorId> = page.items.iter().map(|u| u.operator_id.clone()).collect();
     owner_ids.sort();
     owner_ids.dedup();
-    let names: HashMap<OperatorId, String> =
-        state.store.operators_by_ids(&scope, &owner_ids).await?.into_iter().map(|op| (op.operator_id, op.full_name)).collect();
+    let names: HashMap<OperatorId, String> = state
+        .store
+        .operators_by_ids(&scope, &owner_ids)
+        .await?
+        .into_iter()
+        .map(|op| (op.operator_id, op.full_name))
+        .collect();
     let collection = Collection::from_page(page, |u| {
         let name = names.get(&u.operator_id).cloned();
         ApiUserView::new(u, name, now)
@@ -167,7 +184,12 @@ pub struct CreateApiUser {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `password`) for 24 h")),
     responses((status = 201, description = "Created; the body holds the password this once", body = CreatedView,
         headers(("Location" = String), ("ETag" = String), ("Cache-Control" = String, description = "`no-store`")))))]
-pub async fn create(State(state): State<AppState>, caller: Caller, key: IdempotencyKey, body: CreateBody<CreateApiUser>) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: CreateBody<CreateApiUser>,
+) -> ApiResult<Response> {
     let input = body.value;
     let mut errors = Vec::new();
     let description = match input.description.as_deref() {
@@ -182,29 +204,44 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
         None => Some(AccessType::default()),
     };
     let owner_id = match input.operator_id.as_deref() {
-        Some(id) => ResourceId::parse(id).map(ResourceId::into_id::<OperatorId>).map_err(|m| errors.push(FieldError::new("operatorId", m))).ok(),
+        Some(id) => ResourceId::parse(id)
+            .map(ResourceId::into_id::<OperatorId>)
+            .map_err(|m| errors.push(FieldError::new("operatorId", m)))
+            .ok(),
         None => Some(caller.operator_id.clone()),
     };
-    let (Some(description), Some(access_type), Some(owner_id), true) = (description, access_type, owner_id, errors.is_empty()) else {
+    let (Some(description), Some(access_type), Some(owner_id), true) =
+        (description, access_type, owner_id, errors.is_empty())
+    else {
         return Err(ApiError::Validation(errors));
     };
     caller.require_admin_or_self(&owner_id)?;
 
     let scope = caller.scope();
     idempotency::create_with_secret(&state, &caller, "POST /api-users", key, body.fingerprint, || async {
-        let (owner, roster) = tokio::try_join!(
-            async { state.store.operator(&scope, &owner_id).await.map_err(ApiError::from) },
-            async { state.store.api_user_roster(&scope, &owner_id).await.map_err(ApiError::from) }
-        )?;
+        let (owner, roster) =
+            tokio::try_join!(async { state.store.operator(&scope, &owner_id).await.map_err(ApiError::from) }, async {
+                state.store.api_user_roster(&scope, &owner_id).await.map_err(ApiError::from)
+            })?;
         let owner = owner.ok_or(ApiError::NotFound)?;
         if roster.len() >= MAX_API_USERS_PER_OPERATOR {
-            return Err(ApiError::field("operatorId", format!("an operator may own at most {MAX_API_USERS_PER_OPERATOR} API users")));
+            return Err(ApiError::field(
+                "operatorId",
+                format!("an operator may own at most {MAX_API_USERS_PER_OPERATOR} API users"),
+            ));
         }
         let api_user_id = ApiUserId::new(new_id());
         let username = api_user_username(&caller.account_id, &api_user_id)
             .ok_or_else(|| ApiError::Internal("the account id is not a UUID; no username can name it".into()))?;
         let password = new_api_user_password()?;
-        let record = ApiUserRecord::new(api_user_id, username, &owner, access_type.as_str(), description.as_str(), &state.clock.now_rfc3339());
+        let record = ApiUserRecord::new(
+            api_user_id,
+            username,
+            &owner,
+            access_type.as_str(),
+            description.as_str(),
+            &state.clock.now_rfc3339(),
+        );
         let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
@@ -218,7 +255,9 @@ pub async fn create(State(state): State<AppState>, caller: Caller, key: Idempote
             location: location(&record.api_user_id),
             version: Some(view.version),
             answer: CreatedView { view, password },
-            write: move |idem: Option<_>| async move { store.create_api_user(scope, &record, &hash, &roster, idem.as_ref(), &event).await },
+            write: move |idem: Option<_>| async move {
+                store.create_api_user(scope, &record, &hash, &roster, idem.as_ref(), &event).await
+            },
         })
     })
     .await
@@ -243,7 +282,11 @@ async fn view_of(state: &AppState, caller: &Caller, user: ApiUserRecord) -> ApiR
 
 #[utoipa::path(get, path = "/api-users/{id}", operation_id = "getApiUser", tag = "API users", params(("id" = String, Path, description = "API user id")),
     responses((status = 200, body = ApiUserView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<ApiUserId>) -> ApiResult<Response> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<ApiUserId>,
+) -> ApiResult<Response> {
     let user = load(&state, &caller, &id).await?;
     let view = view_of(&state, &caller, user).await?;
     Ok(Versioned::ok(view.version, view).into_response())
@@ -269,18 +312,31 @@ pub async fn update(
     JsonBody(patch): JsonBody<UpdateApiUser>,
 ) -> ApiResult<Response> {
     let mut errors = Vec::new();
-    let description = patch_field(&mut errors, "description", &patch.description, "is required and cannot be null", CredentialDescription::parse);
+    let description = patch_field(
+        &mut errors,
+        "description",
+        &patch.description,
+        "is required and cannot be null",
+        CredentialDescription::parse,
+    );
     no_errors(errors)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
         let mut user = load(&state, &caller, &id).await?;
         if_match.check(user.version)?;
-        let Some(description) = description.as_ref().filter(|d| d.as_str() != user.description) else { return Ok(user) };
+        let Some(description) = description.as_ref().filter(|d| d.as_str() != user.description) else {
+            return Ok(user);
+        };
         let mut next = user.clone();
         next.description = description.as_str().to_owned();
         next.version += 1;
         let changes = vec![hub_api::audit::change("description", &user.description, &next.description)];
-        let event = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "apiUser.updated", ("ApiUser", &next.api_user_id, Some(&next.description)), changes);
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "apiUser.updated",
+            ("ApiUser", &next.api_user_id, Some(&next.description)),
+            changes,
+        );
         state.store.update_api_user_description(&scope, &user, description.as_str(), &event).await?;
         user = next;
         Ok(user)
@@ -293,7 +349,12 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api-users/{id}", operation_id = "deleteApiUser", tag = "API users",
     params(("id" = String, Path, description = "API user id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted; its credentials stop working at once")))]
-pub async fn remove(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<ApiUserId>, if_match: IfMatch) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<ApiUserId>,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     retrying(|| async {
         let user = load(&state, &caller, &id).await?;

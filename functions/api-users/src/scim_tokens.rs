@@ -14,6 +14,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hub_api::AppState;
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, PathIds};
 use hub_api::idempotency::{self, CreateBody, SecretCreate};
@@ -21,7 +22,6 @@ use hub_api::lists::Collection;
 use hub_api::rules::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
 use hub_api::values::{CredentialDescription, new_id};
-use hub_api::AppState;
 use hub_store::ScimTokenId;
 use hub_store::records::ScimTokenRecord;
 use serde::{Deserialize, Serialize};
@@ -41,7 +41,12 @@ pub struct ScimTokenView {
 
 impl From<ScimTokenRecord> for ScimTokenView {
     fn from(r: ScimTokenRecord) -> Self {
-        ScimTokenView { scim_token_id: r.scim_token_id.into_string(), description: r.description, created_at: r.created_at, last_used_at: r.last_used_at }
+        ScimTokenView {
+            scim_token_id: r.scim_token_id.into_string(),
+            description: r.description,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        }
     }
 }
 
@@ -67,7 +72,11 @@ pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiRes
 #[utoipa::path(get, path = "/scim-tokens/{id}", operation_id = "getScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 200, description = "The SCIM token a create's `Location` names (never the secret)", body = ScimTokenView)))]
-pub async fn fetch(State(state): State<AppState>, PathIds(id): PathIds<ScimTokenId>, Admin(caller): Admin) -> ApiResult<Response> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    PathIds(id): PathIds<ScimTokenId>,
+    Admin(caller): Admin,
+) -> ApiResult<Response> {
     let token = state.store.scim_token(&caller.scope(), &id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScimTokenView::from(token)).into_response())
 }
@@ -84,16 +93,25 @@ pub struct CreateScimToken {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `token`) for 24 h")),
     responses((status = 201, description = "Created; the body holds the token this once", body = CreatedView,
         headers(("Location" = String), ("Cache-Control" = String, description = "`no-store`")))))]
-pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateScimToken>) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    key: IdempotencyKey,
+    body: CreateBody<CreateScimToken>,
+) -> ApiResult<Response> {
     let description = match body.value.description.as_deref() {
-        Some(d) => CredentialDescription::parse(d).map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
+        Some(d) => CredentialDescription::parse(d)
+            .map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
         None => return Err(ApiError::field("description", "is required")),
     };
     let scope = caller.scope();
     idempotency::create_with_secret(&state, &caller, "POST /scim-tokens", key, body.fingerprint, || async {
         let roster = state.store.scim_token_roster(&scope).await?;
         if roster.ids.len() >= MAX_SCIM_TOKENS_PER_ACCOUNT {
-            return Err(ApiError::field("description", format!("an account may have at most {MAX_SCIM_TOKENS_PER_ACCOUNT} SCIM tokens")));
+            return Err(ApiError::field(
+                "description",
+                format!("an account may have at most {MAX_SCIM_TOKENS_PER_ACCOUNT} SCIM tokens"),
+            ));
         }
         let record = ScimTokenRecord {
             scim_token_id: ScimTokenId::new(new_id()),
@@ -115,7 +133,9 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
             location: format!("/scim-tokens/{}", record.scim_token_id),
             version: None,
             answer: CreatedView { view, token },
-            write: move |idem: Option<_>| async move { store.create_scim_token(scope, &record, &hash, &roster, idem.as_ref(), &event).await },
+            write: move |idem: Option<_>| async move {
+                store.create_scim_token(scope, &record, &hash, &roster, idem.as_ref(), &event).await
+            },
         })
     })
     .await
@@ -124,7 +144,11 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 #[utoipa::path(delete, path = "/scim-tokens/{id}", operation_id = "deleteScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 204, description = "Deleted; refused from the next request")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<ScimTokenId>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    PathIds(id): PathIds<ScimTokenId>,
+    Admin(caller): Admin,
+) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     // Read first: the event names the token by its description.
     let record = state.store.scim_token(&scope, &id).await?.ok_or(ApiError::NotFound)?;
@@ -134,5 +158,9 @@ pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<ScimToke
         ("ScimToken", &record.scim_token_id, Some(&record.description)),
         hub_api::audit::deleted(&record),
     );
-    if state.store.delete_scim_token(&scope, &id, &event).await? { Ok(StatusCode::NO_CONTENT) } else { Err(ApiError::NotFound) }
+    if state.store.delete_scim_token(&scope, &id, &event).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }

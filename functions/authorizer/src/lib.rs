@@ -30,7 +30,9 @@
 use hub_api::AppState;
 use hub_api::caller::AuthorizerContext;
 use hub_api::error::ApiError;
-use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
+};
 use lambda_runtime::LambdaEvent;
 
 /// The event API Gateway sends (payload format 2.0).
@@ -66,7 +68,9 @@ pub async fn authorize(state: &AppState, request: &AuthorizerRequest) -> Authori
 }
 
 /// The Lambda entry point: what `main` hands the runtime.
-pub async fn handler(state: &AppState, event: LambdaEvent<AuthorizerRequest>) -> Result<AuthorizerResponse, lambda_runtime::Error> {
+pub async fn handler(
+    state: &AppState,
+    event: LambdaEvent<AuthorizerRequest>,
+) -> Result<AuthorizerResponse, lambda_runtime::Error> {
     Ok(authorize(state, &event.payload).await)
 }
-

@@ -4,14 +4,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, Conflict};
-use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::extract::{
+    Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field,
+};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
 use hub_api::{AppState, Caller};
-use hub_store::records::GroupRecord;
 use hub_store::GroupId;
+use hub_store::records::GroupRecord;
 use serde::Deserialize;
 
 pub(crate) use hub_api::groups::is_system_group;
@@ -20,7 +22,6 @@ pub(crate) use hub_api::groups::is_system_group;
 pub(crate) async fn load(state: &AppState, caller: &Caller, id: &GroupId) -> ApiResult<GroupRecord> {
     state.store.group(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
 }
-
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -35,7 +36,11 @@ pub struct ListParams {
 
 #[utoipa::path(get, path = "/groups", operation_id = "listGroups", tag = "Groups", params(ListParams),
     responses((status = 200, description = "Groups ordered by description", body = Collection<GroupView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<GroupView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let page = state.store.list_groups(&caller.scope(), params.is_empty, page).await?;
     Ok(axum::Json(Collection::from_page(page, GroupView::from)))
@@ -60,7 +65,12 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Created, without members", body = GroupView,
         headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateGroup>) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    key: IdempotencyKey,
+    body: CreateBody<CreateGroup>,
+) -> ApiResult<Response> {
     let description = description(body.value.description.as_deref())?;
 
     let now = state.clock.now_rfc3339();
@@ -77,7 +87,12 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
     };
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
-    let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
+    let audit = hub_api::audit::event(
+        &hub_api::audit::caller_context(&state, &caller),
+        "group.created",
+        ("Group", &record.group_id, Some(&record.description)),
+        hub_api::audit::created(&record),
+    );
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /groups", key, body.fingerprint, created, |idem| async move {
         store.create_group(&scope, &record, idem.as_ref(), &audit).await
@@ -87,7 +102,11 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 
 #[utoipa::path(get, path = "/groups/{id}", operation_id = "getGroup", tag = "Groups", params(("id" = String, Path, description = "Group id")),
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<GroupId>) -> ApiResult<Response> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<GroupId>,
+) -> ApiResult<Response> {
     let view = GroupView::from(load(&state, &caller, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
@@ -113,7 +132,8 @@ pub async fn update(
     JsonBody(patch): JsonBody<UpdateGroup>,
 ) -> ApiResult<Response> {
     let mut errors = Vec::new();
-    let description = patch_field(&mut errors, "description", &patch.description, "must not be null", GroupDescription::parse);
+    let description =
+        patch_field(&mut errors, "description", &patch.description, "must not be null", GroupDescription::parse);
     no_errors(errors)?;
     // The only changeable field of a group is its name, which the system groups keep.
     if is_system_group(&id) {
@@ -121,8 +141,17 @@ pub async fn update(
     }
     let updated = match &description {
         Some(description) => {
-            let rename = |g: &GroupRecord| Ok(GroupRecord { description: description.as_str().to_owned(), ..g.clone() });
-            hub_api::groups::change(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match, rename).await?
+            let rename =
+                |g: &GroupRecord| Ok(GroupRecord { description: description.as_str().to_owned(), ..g.clone() });
+            hub_api::groups::change(
+                &state,
+                &caller.scope(),
+                &hub_api::audit::caller_context(&state, &caller),
+                &id,
+                if_match,
+                rename,
+            )
+            .await?
         }
         None => {
             let current = load(&state, &caller, &id).await?;
@@ -137,7 +166,13 @@ pub async fn update(
 #[utoipa::path(delete, path = "/groups/{id}", operation_id = "deleteGroup", tag = "Groups",
     params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<GroupId>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
-    hub_api::groups::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match).await?;
+pub async fn remove(
+    State(state): State<AppState>,
+    PathIds(id): PathIds<GroupId>,
+    Admin(caller): Admin,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
+    hub_api::groups::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

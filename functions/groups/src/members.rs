@@ -48,7 +48,14 @@ pub async fn add(
     PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::add_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
+    hub_api::groups::add_member(
+        &state,
+        &caller.scope(),
+        &hub_api::audit::caller_context(&state, &caller),
+        &id,
+        &operator_id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -60,7 +67,14 @@ pub async fn remove(
     PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::remove_member(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, &operator_id).await?;
+    hub_api::groups::remove_member(
+        &state,
+        &caller.scope(),
+        &hub_api::audit::caller_context(&state, &caller),
+        &id,
+        &operator_id,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -75,7 +89,12 @@ pub struct DutyBody {
 #[utoipa::path(post, path = "/groups/{id}/duty", operation_id = "setGroupMembersDuty", tag = "Members", request_body = DutyBody,
     params(("id" = String, Path, description = "Group id")),
     responses((status = 204, description = "Every member's switch set")))]
-pub async fn set_duty(State(state): State<AppState>, PathIds(id): PathIds<GroupId>, Admin(caller): Admin, JsonBody(body): JsonBody<DutyBody>) -> ApiResult<StatusCode> {
+pub async fn set_duty(
+    State(state): State<AppState>,
+    PathIds(id): PathIds<GroupId>,
+    Admin(caller): Admin,
+    JsonBody(body): JsonBody<DutyBody>,
+) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
     let member_ids = state.store.all_member_ids(&scope, &id).await?;
@@ -92,7 +111,12 @@ pub async fn set_duty(State(state): State<AppState>, PathIds(id): PathIds<GroupI
                 next.is_on_duty = body.is_on_duty;
                 next.version = current.version + 1;
                 next.updated_at = state.clock.now_rfc3339();
-                let event = hub_api::audit::event(audit, "operator.updated", ("Operator", &next.operator_id, Some(&next.full_name)), hub_api::audit::updated(&current, &next));
+                let event = hub_api::audit::event(
+                    audit,
+                    "operator.updated",
+                    ("Operator", &next.operator_id, Some(&next.full_name)),
+                    hub_api::audit::updated(&current, &next),
+                );
                 state.store.update_operator(scope, &current, &next, None, &event).await?;
                 Ok(())
             })

@@ -19,7 +19,11 @@ pub struct GroupPermissions {
 
 #[utoipa::path(get, path = "/groups/{id}/permissions", operation_id = "listGroupPermissions", tag = "Group permissions", params(("id" = String, Path, description = "Group id")),
     responses((status = 200, body = GroupPermissions)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<GroupId>) -> ApiResult<axum::Json<GroupPermissions>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<GroupId>,
+) -> ApiResult<axum::Json<GroupPermissions>> {
     load(&state, &caller, &id).await?;
     let direct = state.store.grants_of(&caller.scope(), &Principal::Group(id), &permission_names()).await?;
     Ok(axum::Json(GroupPermissions { direct }))
@@ -28,17 +32,39 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 #[utoipa::path(put, path = "/groups/{id}/permissions/{permission}", operation_id = "grantGroupPermission", tag = "Group permissions",
     params(("id" = String, Path, description = "Group id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Granted (idempotent)")))]
-pub async fn grant(State(state): State<AppState>, PathIds((id, permission)): PathIds<(GroupId, String)>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn grant(
+    State(state): State<AppState>,
+    PathIds((id, permission)): PathIds<(GroupId, String)>,
+    Admin(caller): Admin,
+) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
-    grant_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Group(id), permission).await?;
+    grant_permission(
+        &state,
+        &caller.scope(),
+        &hub_api::audit::caller_context(&state, &caller),
+        &Principal::Group(id),
+        permission,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(delete, path = "/groups/{id}/permissions/{permission}", operation_id = "revokeGroupPermission", tag = "Group permissions",
     params(("id" = String, Path, description = "Group id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Revoked (idempotent)")))]
-pub async fn revoke(State(state): State<AppState>, PathIds((id, permission)): PathIds<(GroupId, String)>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    PathIds((id, permission)): PathIds<(GroupId, String)>,
+    Admin(caller): Admin,
+) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
-    revoke_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Group(id), permission).await?;
+    revoke_permission(
+        &state,
+        &caller.scope(),
+        &hub_api::audit::caller_context(&state, &caller),
+        &Principal::Group(id),
+        permission,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,8 +13,12 @@ use hub_store::AccountSettings;
 use hub_store::records::AccountRecord;
 use serde::{Deserialize, Serialize};
 
-
-hub_api::string_enum_schema!(AccountTypeSchema, "AccountType", AccountType::ALL.map(|t| t.as_str()), "The account's type; each has a configured default operator limit.");
+hub_api::string_enum_schema!(
+    AccountTypeSchema,
+    "AccountType",
+    AccountType::ALL.map(|t| t.as_str()),
+    "The account's type; each has a configured default operator limit."
+);
 
 /// `{accountId, name, accountType, timeZone, operatorLimit, operatorsInUse, createdAt}`, plus
 /// `updatedAt` and the `version` that `If-Match` refers to.
@@ -92,10 +96,16 @@ fn account_name(input: &str) -> Result<String, String> {
 #[utoipa::path(patch, path = "/account", operation_id = "updateAccount", tag = "Account", request_body = UpdateAccount,
     params(("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = AccountView, headers(("ETag" = String)))))]
-pub async fn update(State(state): State<AppState>, Admin(caller): Admin, if_match: IfMatch, JsonBody(patch): JsonBody<UpdateAccount>) -> ApiResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    if_match: IfMatch,
+    JsonBody(patch): JsonBody<UpdateAccount>,
+) -> ApiResult<Response> {
     let mut errors = Vec::new();
     let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", account_name);
-    let time_zone = patch_field(&mut errors, "timeZone", &patch.time_zone, "is required and cannot be null", TimeZoneName::parse);
+    let time_zone =
+        patch_field(&mut errors, "timeZone", &patch.time_zone, "is required and cannot be null", TimeZoneName::parse);
     no_errors(errors)?;
     let scope = caller.scope();
     let updated = retrying(|| async {
@@ -113,7 +123,11 @@ pub async fn update(State(state): State<AppState>, Admin(caller): Admin, if_matc
         }
         next.updated_at = state.clock.now_rfc3339();
         next.version = current.version + 1;
-        let settings = AccountSettings { name: next.name.clone(), time_zone: next.time_zone.clone(), updated_at: next.updated_at.clone() };
+        let settings = AccountSettings {
+            name: next.name.clone(),
+            time_zone: next.time_zone.clone(),
+            updated_at: next.updated_at.clone(),
+        };
         let event = hub_api::audit::event(
             &hub_api::audit::caller_context(&state, &caller),
             "account.updated",

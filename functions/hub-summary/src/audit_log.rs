@@ -8,17 +8,32 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
+use hub_api::AppState;
 use hub_api::audit::{ACTIONS, TARGET_TYPES, event_time};
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
-use hub_api::AppState;
 use hub_store::{AccountScope, AuditEvent, AuditFilter, AuditSource, Page, Store};
 use serde::{Deserialize, Serialize};
 
-hub_api::string_enum_schema!(AuditActionSchema, "AuditAction", ACTIONS, "What an audit event records: `<targetType>.<verb>`.");
-hub_api::string_enum_schema!(AuditTargetTypeSchema, "AuditTargetType", TARGET_TYPES, "The kind of resource an audit event is about.");
-hub_api::string_enum_schema!(AuditSourceSchema, "AuditSource", AuditSource::ALL.map(|s| s.as_str()), "Where a change came from: `Web` (Bearer), `Api` (Basic), `Scim`, `Maintenance`, `Provisioning` (`hubctl`).");
+hub_api::string_enum_schema!(
+    AuditActionSchema,
+    "AuditAction",
+    ACTIONS,
+    "What an audit event records: `<targetType>.<verb>`."
+);
+hub_api::string_enum_schema!(
+    AuditTargetTypeSchema,
+    "AuditTargetType",
+    TARGET_TYPES,
+    "The kind of resource an audit event is about."
+);
+hub_api::string_enum_schema!(
+    AuditSourceSchema,
+    "AuditSource",
+    AuditSource::ALL.map(|s| s.as_str()),
+    "Where a change came from: `Web` (Bearer), `Api` (Basic), `Scim`, `Maintenance`, `Provisioning` (`hubctl`)."
+);
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -123,7 +138,13 @@ impl From<AuditEvent> for EventView {
             at: e.at,
             request_id: e.request_id,
             source: e.source.as_str().to_owned(),
-            actor: ActorView { kind: e.actor.kind, id: e.actor.id, name: e.actor.name, api_user_id: e.actor.api_user_id, api_user_name: e.actor.api_user_name },
+            actor: ActorView {
+                kind: e.actor.kind,
+                id: e.actor.id,
+                name: e.actor.name,
+                api_user_id: e.actor.api_user_id,
+                api_user_name: e.actor.api_user_name,
+            },
             action: e.action,
             target: TargetView { kind: e.target.kind, id: e.target.id, name: e.target.name },
             changes: e.changes.into_iter().map(|c| ChangeView { field: c.field, old: c.old, new: c.new }).collect(),
@@ -142,7 +163,11 @@ fn bound_schema() -> utoipa::openapi::Object {
 fn bound(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
     value
         .filter(|v| !v.is_empty())
-        .map(|v| v.parse::<jiff::Timestamp>().map(event_time).map_err(|_| ApiError::field(field, "must be an RFC 3339 date-time")))
+        .map(|v| {
+            v.parse::<jiff::Timestamp>()
+                .map(event_time)
+                .map_err(|_| ApiError::field(field, "must be an RFC 3339 date-time"))
+        })
         .transpose()
 }
 
@@ -161,7 +186,9 @@ fn text(field: &str, value: Option<String>, allowed: Option<&[&str]>) -> Result<
 
 fn filter(params: &mut AuditParams) -> Result<AuditFilter, ApiError> {
     let source = match params.source.take().filter(|s| !s.is_empty()) {
-        Some(s) => Some(AuditSource::parse(&s).ok_or_else(|| ApiError::field("source", "is not one of the documented values"))?),
+        Some(s) => Some(
+            AuditSource::parse(&s).ok_or_else(|| ApiError::field("source", "is not one of the documented values"))?,
+        ),
         None => None,
     };
     Ok(AuditFilter {
@@ -176,10 +203,9 @@ fn filter(params: &mut AuditParams) -> Result<AuditFilter, ApiError> {
 }
 
 fn wants_csv(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.split(',').any(|part| part.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("text/csv")))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| {
+        accept.split(',').any(|part| part.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("text/csv"))
+    })
 }
 
 #[utoipa::path(get, path = "/audit-log", operation_id = "listAuditEvents", tag = "Audit log", params(AuditParams),
@@ -189,7 +215,13 @@ Where responses are capped (behind API Gateway: 6 MB), a CSV answer that would e
             body = Collection<EventView>, content_type = "application/json",
             headers(("Link" = String, description = "CSV only, when more events follow: `</audit-log?…&cursor=…>; rel=\"next\"` (the same filters)"))),
         (status = 403, description = "Administrators only")))]
-pub async fn list(State(state): State<AppState>, Admin(caller): Admin, headers: HeaderMap, uri: Uri, Query(mut params): Query<AuditParams>) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(mut params): Query<AuditParams>,
+) -> ApiResult<Response> {
     let filter = filter(&mut params)?;
     let scope = caller.scope();
     if wants_csv(&headers) {
@@ -227,7 +259,8 @@ pub const CSV_COLUMNS: [&str; 14] = [
 /// `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`; a value with a comma, a quote
 /// or a line break is quoted.
 pub fn csv_cell(value: &str) -> String {
-    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
+    let neutral =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
     if neutral.contains([',', '"', '\n', '\r']) { format!("\"{}\"", neutral.replace('"', "\"\"")) } else { neutral }
 }
 
@@ -362,13 +395,18 @@ async fn csv_export_within(
     };
     let mut response = csv_response(Body::from(body));
     if let Some(cursor) = next {
-        let kept: Vec<&str> = uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("cursor=")).collect();
+        let kept: Vec<&str> =
+            uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty() && !p.starts_with("cursor=")).collect();
         let mut query = kept.join("&");
         if !query.is_empty() {
             query.push('&');
         }
         let link = format!("<{}?{query}cursor={cursor}>; rel=\"next\"", uri.path());
-        response.headers_mut().insert(header::LINK, HeaderValue::from_str(&link).map_err(|_| ApiError::Internal("the export's Link is not a header value".into()))?);
+        response.headers_mut().insert(
+            header::LINK,
+            HeaderValue::from_str(&link)
+                .map_err(|_| ApiError::Internal("the export's Link is not a header value".into()))?,
+        );
     }
     Ok(response)
 }

@@ -102,7 +102,11 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
             disabled: account.operators_total - account.operators_in_use,
             active_list: active
                 .into_iter()
-                .map(|op| ActiveOperator { operator_id: op.operator_id.into_string(), full_name: op.full_name, email: op.email })
+                .map(|op| ActiveOperator {
+                    operator_id: op.operator_id.into_string(),
+                    full_name: op.full_name,
+                    email: op.email,
+                })
                 .collect(),
         },
         groups: GroupFigures { total: account.groups_total, empty: account.groups_empty },
@@ -120,6 +124,7 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
 /// schedules can be off duty, so only they are looked at. The scheduled index is eventually
 /// consistent while the counter is exact, so the result is kept within `0..=active`.
 fn on_duty(active: i64, scheduled: &[ScheduledOperatorRecord], now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> i64 {
-    let off_now = scheduled.iter().filter(|op| op.is_on_duty && in_off_duty_window(&op.schedules, now, tz)).count() as i64;
+    let off_now =
+        scheduled.iter().filter(|op| op.is_on_duty && in_off_duty_window(&op.schedules, now, tz)).count() as i64;
     (active - off_now).clamp(0, active.max(0))
 }

@@ -19,9 +19,9 @@
 
 use futures::stream::{self, StreamExt};
 use hub_api::AppState;
+use hub_api::activity::{first_counted_day, inactive_cutoff};
 use hub_api::clock::format_timestamp;
 use hub_api::rules::permission_names;
-use hub_api::activity::{first_counted_day, inactive_cutoff};
 use hub_store::{AccountScope, ActivityRefresh, CounterRepair, HubCounters, PageRequest, StoreError};
 use jiff::Timestamp;
 use lambda_runtime::LambdaEvent;
@@ -147,7 +147,11 @@ pub async fn run(state: &AppState, now: Timestamp, only_account: Option<&str>) -
     }
     let mut cursor: Option<String> = None;
     loop {
-        let page = match state.store.list_account_ids(PageRequest { limit: ACCOUNTS_PER_PAGE, cursor: cursor.as_deref() }).await {
+        let page = match state
+            .store
+            .list_account_ids(PageRequest { limit: ACCOUNTS_PER_PAGE, cursor: cursor.as_deref() })
+            .await
+        {
             Ok(page) => page,
             Err(e) => {
                 tracing::error!(error = %e, "maintenance: cannot list the accounts");
@@ -155,8 +159,11 @@ pub async fn run(state: &AppState, now: Timestamp, only_account: Option<&str>) -
                 return report;
             }
         };
-        let done: Vec<AccountReport> =
-            stream::iter(page.items.iter()).map(|id| maintain(state, id, now)).buffer_unordered(ACCOUNTS_IN_FLIGHT).collect().await;
+        let done: Vec<AccountReport> = stream::iter(page.items.iter())
+            .map(|id| maintain(state, id, now))
+            .buffer_unordered(ACCOUNTS_IN_FLIGHT)
+            .collect()
+            .await;
         for account in done {
             report.record(account, false);
         }
@@ -175,7 +182,8 @@ async fn maintain(state: &AppState, account_id: &str, now: Timestamp) -> Account
         report.error = Some(e.to_string());
     }
     let repairs = serde_json::to_string(&report.repairs).unwrap_or_default();
-    let outcome = serde_json::to_value(report.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+    let outcome =
+        serde_json::to_value(report.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     if report.outcome == Outcome::Failed {
         tracing::error!(
             account_id,
@@ -199,7 +207,12 @@ async fn maintain(state: &AppState, account_id: &str, now: Timestamp) -> Account
     report
 }
 
-async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, report: &mut AccountReport) -> Result<(), StoreError> {
+async fn maintain_account(
+    state: &AppState,
+    account_id: &str,
+    now: Timestamp,
+    report: &mut AccountReport,
+) -> Result<(), StoreError> {
     let store = &state.store;
     let scope = AccountScope::new(account_id);
     if store.account(&scope).await?.is_none() {
@@ -212,9 +225,15 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
     let context = hub_api::audit::system_context(state, hub_store::AuditSource::Maintenance, "maintenance");
     let activity_event = |user: &hub_store::records::ApiUserRecord, inactive: bool| {
         let changes = vec![hub_api::audit::change("inactive", !inactive, inactive)];
-        hub_api::audit::event(&context, "apiUser.inactivityRecomputed", ("ApiUser", &user.api_user_id, Some(&user.description)), changes)
+        hub_api::audit::event(
+            &context,
+            "apiUser.inactivityRecomputed",
+            ("ApiUser", &user.api_user_id, Some(&user.description)),
+            changes,
+        )
     };
-    report.api_users = store.refresh_api_user_activity(&scope, &inactive_cutoff(now), &prune_before, &activity_event).await?;
+    report.api_users =
+        store.refresh_api_user_activity(&scope, &inactive_cutoff(now), &prune_before, &activity_event).await?;
 
     let computed_at = format_timestamp(now);
     for _ in 0..RECOUNT_ATTEMPTS {
@@ -227,7 +246,8 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
         let recount = store.recount(&scope, hub_api::rules::is_production_monitor).await?;
         for group in recount.groups.iter().filter(|g| g.stored != g.actual) {
             let changes = vec![hub_api::audit::change("memberCount", group.stored, group.actual)];
-            let event = hub_api::audit::event(&context, "group.memberCountRepaired", ("Group", &group.group_id, None), changes);
+            let event =
+                hub_api::audit::event(&context, "group.memberCountRepaired", ("Group", &group.group_id, None), changes);
             if store.repair_member_count(&scope, group, &event).await? {
                 report.repairs.push(CounterRepair {
                     counter: "memberCount".into(),
@@ -242,9 +262,17 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
         let drift = HubCounters::stored(&account).drift(&recount.counters);
         let event = (!drift.is_empty()).then(|| {
             let changes = drift.iter().map(|d| hub_api::audit::change(&d.counter, d.old, d.new)).collect();
-            hub_api::audit::event(&context, "account.countersRepaired", ("Account", account_id, Some(&account.name)), changes)
+            hub_api::audit::event(
+                &context,
+                "account.countersRepaired",
+                ("Account", account_id, Some(&account.name)),
+                changes,
+            )
         });
-        if store.write_counters(&scope, account.counters_version, &recount.counters, &computed_at, event.as_ref()).await? {
+        if store
+            .write_counters(&scope, account.counters_version, &recount.counters, &computed_at, event.as_ref())
+            .await?
+        {
             report.repairs.extend(drift);
             report.outcome = if report.repairs.is_empty() { Outcome::Clean } else { Outcome::Repaired };
             return Ok(());
@@ -258,7 +286,9 @@ async fn maintain_account(state: &AppState, account_id: &str, now: Timestamp, re
 /// Parses the time to recompute against (`hubctl recompute --now`): RFC 3339 with an offset,
 /// e.g. `2026-11-27T10:00:00Z`.
 pub fn parse_now(text: &str) -> Result<Timestamp, String> {
-    text.trim().parse::<Timestamp>().map_err(|_| format!("`{text}` is not an RFC 3339 time such as 2026-11-27T10:00:00Z"))
+    text.trim()
+        .parse::<Timestamp>()
+        .map_err(|_| format!("`{text}` is not an RFC 3339 time such as 2026-11-27T10:00:00Z"))
 }
 
 /// The EventBridge scheduled event (`detail-type: Scheduled Event`); only read for the log.
@@ -278,7 +308,12 @@ pub struct ScheduledEvent {
 /// invocation, so that Lambda retries it; the job is safe to retry.
 pub async fn handler(state: &AppState, event: LambdaEvent<ScheduledEvent>) -> Result<Report, lambda_runtime::Error> {
     let ScheduledEvent { id, detail_type, time } = event.payload;
-    tracing::info!(event_id = id.as_deref().unwrap_or(""), detail_type = detail_type.as_deref().unwrap_or(""), scheduled_at = time.as_deref().unwrap_or(""), "maintenance: run starts");
+    tracing::info!(
+        event_id = id.as_deref().unwrap_or(""),
+        detail_type = detail_type.as_deref().unwrap_or(""),
+        scheduled_at = time.as_deref().unwrap_or(""),
+        "maintenance: run starts"
+    );
     let report = run(state, state.clock.now(), None).await;
     tracing::info!(
         accounts_checked = report.accounts_checked,

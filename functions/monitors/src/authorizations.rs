@@ -16,7 +16,12 @@ use serde_json::Value;
 
 use crate::monitors::load;
 
-hub_api::string_enum_schema!(LevelSchema, "AuthorizationType", AuthorizationType::ALL.map(|l| l.as_str()), "An authorization level on a monitor, lowest first; levels are cumulative.");
+hub_api::string_enum_schema!(
+    LevelSchema,
+    "AuthorizationType",
+    AuthorizationType::ALL.map(|l| l.as_str()),
+    "An authorization level on a monitor, lowest first; levels are cumulative."
+);
 
 /// `{authorizationId, authorizationType, operatorId, groupId}`: exactly one of the last two is
 /// set, the other is null.
@@ -38,13 +43,19 @@ impl From<MonitorAuthorization> for AuthorizationView {
             Principal::Operator(id) => (Some(id.into_string()), None),
             Principal::Group(id) => (None, Some(id.into_string())),
         };
-        AuthorizationView { authorization_id: a.authorization_id, authorization_type: a.authorization_type, operator_id, group_id }
+        AuthorizationView {
+            authorization_id: a.authorization_id,
+            authorization_type: a.authorization_type,
+            operator_id,
+            group_id,
+        }
     }
 }
 
 /// The level of a stored authorization (always one of the three; anything else is a bug).
 pub(crate) fn level_of(a: &MonitorAuthorization) -> ApiResult<AuthorizationType> {
-    AuthorizationType::parse(&a.authorization_type).map_err(|_| ApiError::Internal(format!("stored authorization type {:?}", a.authorization_type)))
+    AuthorizationType::parse(&a.authorization_type)
+        .map_err(|_| ApiError::Internal(format!("stored authorization type {:?}", a.authorization_type)))
 }
 
 /// `GET /monitors/{id}/authorizations`: every level held by anyone, in the order of granting.
@@ -131,7 +142,13 @@ fn views(mut authorizations: Vec<MonitorAuthorization>) -> ApiResult<Collection<
 
 /// The event of a grant or a revoke on a monitor: one change per authorization level added or
 /// removed (`{authorizationId, authorizationType, principalType, principalId}`).
-fn authorization_event(state: &AppState, caller: &Caller, monitor: &hub_store::records::MonitorRecord, changed: &[MonitorAuthorization], granted: bool) -> hub_store::Audit {
+fn authorization_event(
+    state: &AppState,
+    caller: &Caller,
+    monitor: &hub_store::records::MonitorRecord,
+    changed: &[MonitorAuthorization],
+    granted: bool,
+) -> hub_store::Audit {
     let changes = changed
         .iter()
         .map(|a| {
@@ -148,7 +165,12 @@ fn authorization_event(state: &AppState, caller: &Caller, monitor: &hub_store::r
         })
         .collect();
     let action = if granted { "monitor.authorizationGranted" } else { "monitor.authorizationRevoked" };
-    hub_api::audit::event(&hub_api::audit::caller_context(state, caller), action, ("Monitor", &monitor.monitor_id, Some(&monitor.name)), changes)
+    hub_api::audit::event(
+        &hub_api::audit::caller_context(state, caller),
+        action,
+        ("Monitor", &monitor.monitor_id, Some(&monitor.name)),
+        changes,
+    )
 }
 
 /// `POST /monitors/{id}/authorizations`: grants the level and every lower one the principal does
@@ -194,8 +216,11 @@ pub async fn grant(
         }
         let after = views(held.iter().chain(&add).cloned().collect())?;
         let event = authorization_event(&state, &caller, &monitor, &add, true);
-        let (store, scope, id, principal, keep, add, event) = (&state.store, &scope, &id, &principal, &keep, &add, &event);
-        let write = move |idem: Option<_>| async move { store.grant_monitor_authorizations(scope, id, principal, keep, add, idem.as_ref(), event).await };
+        let (store, scope, id, principal, keep, add, event) =
+            (&state.store, &scope, &id, &principal, &keep, &add, &event);
+        let write = move |idem: Option<_>| async move {
+            store.grant_monitor_authorizations(scope, id, principal, keep, add, idem.as_ref(), event).await
+        };
         if let Some(replay) = idempotency.write(&state, scope, &after, None, write).await? {
             return Ok(replay);
         }
@@ -255,7 +280,8 @@ mod tests {
 
     #[test]
     fn grant_bodies_name_exactly_one_principal() {
-        let (level, principal) = parse_grant(body(serde_json::json!({"authorizationType": "ViewMonitor", "groupId": "g1"}))).unwrap();
+        let (level, principal) =
+            parse_grant(body(serde_json::json!({"authorizationType": "ViewMonitor", "groupId": "g1"}))).unwrap();
         assert_eq!((level, principal), (AuthorizationType::ViewMonitor, Principal::Group("g1".into())));
         for bad in [
             serde_json::json!({"authorizationType": "ViewMonitor"}),

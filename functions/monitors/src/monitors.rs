@@ -4,7 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::extract::{
+    Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field,
+};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
@@ -12,12 +14,16 @@ use hub_api::rules::is_production_monitor;
 use hub_api::values::{MonitorMode, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
-use hub_store::records::MonitorRecord;
 use hub_store::MonitorId;
+use hub_store::records::MonitorRecord;
 use serde::{Deserialize, Serialize};
 
-
-hub_api::string_enum_schema!(ModeSchema, "MonitorMode", MonitorMode::ALL.map(|m| m.as_str()), "A monitor's mode; `Production` when a create leaves it out.");
+hub_api::string_enum_schema!(
+    ModeSchema,
+    "MonitorMode",
+    MonitorMode::ALL.map(|m| m.as_str()),
+    "A monitor's mode; `Production` when a create leaves it out."
+);
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -86,7 +92,11 @@ pub struct ListParams {
 /// `GET /monitors?mode=&limit=&cursor=`: ordered by name, case-insensitively.
 #[utoipa::path(get, path = "/monitors", operation_id = "listMonitors", tag = "Monitors", params(ListParams),
     responses((status = 200, description = "Monitors ordered by name, case-insensitively", body = Collection<MonitorView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<MonitorView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> ApiResult<axum::Json<Collection<MonitorView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let mode = params.mode.map(|m| m.as_str());
     let page = state.store.list_monitors(&caller.scope(), mode, page).await?;
@@ -107,7 +117,8 @@ pub struct CreateMonitor {
 /// The two shapes of a monitor's fields: in `Development` it cannot be active; in the other modes
 /// (`Production` when `mode` is left out) `isActive` is free. `required` lists what a create needs.
 fn monitor_fields(description: &str, required: &[&str], development_needs_inactive: bool) -> serde_json::Value {
-    let others: Vec<&str> = MonitorMode::ALL.iter().filter(|m| **m != MonitorMode::Development).map(|m| m.as_str()).collect();
+    let others: Vec<&str> =
+        MonitorMode::ALL.iter().filter(|m| **m != MonitorMode::Development).map(|m| m.as_str()).collect();
     let shape = |mode: serde_json::Value, is_active: serde_json::Value, mode_required: bool| {
         let mut required: Vec<&str> = required.to_vec();
         if mode_required {
@@ -140,17 +151,27 @@ fn monitor_fields(description: &str, required: &[&str], development_needs_inacti
     })
 }
 
-hub_api::json_schema!(CreateMonitor, "CreateMonitor", [hub_api::values::ShortText], monitor_fields(
-    "`name` (1-100 characters); `mode` (default `Production`); `isActive` (default `true`, except in `Development`, \
+hub_api::json_schema!(
+    CreateMonitor,
+    "CreateMonitor",
+    [hub_api::values::ShortText],
+    monitor_fields(
+        "`name` (1-100 characters); `mode` (default `Production`); `isActive` (default `true`, except in `Development`, \
      where it defaults to `false` and cannot be `true`). No field can be null.",
-    &["name"],
-    false,
-));
+        &["name"],
+        false,
+    )
+);
 
 #[utoipa::path(post, path = "/monitors", operation_id = "createMonitor", tag = "Monitors", request_body = CreateMonitor,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Registered", body = MonitorView, headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: IdempotencyKey, body: CreateBody<CreateMonitor>) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    key: IdempotencyKey,
+    body: CreateBody<CreateMonitor>,
+) -> ApiResult<Response> {
     let input = body.value;
     let mut errors = Vec::new();
     let name = match input.name {
@@ -161,7 +182,8 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
         }
     };
     // A mode left out is the default one.
-    let mode = patch_field(&mut errors, "mode", &input.mode, "must not be null", MonitorMode::parse).unwrap_or_default();
+    let mode =
+        patch_field(&mut errors, "mode", &input.mode, "must not be null", MonitorMode::parse).unwrap_or_default();
     let is_active = patch_field(&mut errors, "isActive", &input.is_active, "must be true or false", |a: &bool| Ok(*a));
     let (Some(name), true) = (name, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
@@ -197,7 +219,11 @@ pub async fn create(State(state): State<AppState>, Admin(caller): Admin, key: Id
 
 #[utoipa::path(get, path = "/monitors/{id}", operation_id = "getMonitor", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<MonitorId>) -> ApiResult<Response> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<MonitorId>,
+) -> ApiResult<Response> {
     let view = MonitorView::from(load(&state, &caller, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
@@ -213,12 +239,17 @@ pub struct UpdateMonitor {
     is_active: Option<Option<bool>>,
 }
 
-hub_api::json_schema!(UpdateMonitor, "UpdateMonitor", [hub_api::values::ShortText], monitor_fields(
-    "`mode: Development` comes with `\"isActive\": false` (moving an active monitor there needs it), and a `Development` \
+hub_api::json_schema!(
+    UpdateMonitor,
+    "UpdateMonitor",
+    [hub_api::values::ShortText],
+    monitor_fields(
+        "`mode: Development` comes with `\"isActive\": false` (moving an active monitor there needs it), and a `Development` \
      monitor cannot be made active. No field can be null.",
-    &[],
-    true,
-));
+        &[],
+        true,
+    )
+);
 
 /// The validated fields of a PATCH; `None` keeps the current value.
 struct MonitorChanges {
@@ -248,7 +279,8 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
     if let Some(active) = changes.is_active {
         next.is_active = active;
     }
-    let mode = MonitorMode::parse(&next.mode).map_err(|_| ApiError::Internal(format!("stored monitor mode {:?}", next.mode)))?;
+    let mode = MonitorMode::parse(&next.mode)
+        .map_err(|_| ApiError::Internal(format!("stored monitor mode {:?}", next.mode)))?;
     check_mode_and_activity(mode, next.is_active)?;
     Ok(next)
 }
@@ -293,11 +325,20 @@ pub async fn update(
 #[utoipa::path(delete, path = "/monitors/{id}", operation_id = "deleteMonitor", tag = "Monitors",
     params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its authorizations")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<MonitorId>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    PathIds(id): PathIds<MonitorId>,
+    Admin(caller): Admin,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     retrying(|| async {
         let Some(monitor) = state.store.monitor(&scope, &id).await? else {
-            return if state.store.finish_monitor_delete_if_pending(&scope, &id).await? { Ok(()) } else { Err(ApiError::NotFound) };
+            return if state.store.finish_monitor_delete_if_pending(&scope, &id).await? {
+                Ok(())
+            } else {
+                Err(ApiError::NotFound)
+            };
         };
         if_match.check(monitor.version)?;
         let event = hub_api::audit::event(

@@ -3,11 +3,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use axum::extract::State;
+use hub_api::AppState;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{AuthorizationType, MonitorMode};
-use hub_api::AppState;
 use hub_store::{GroupId, MonitorAuthorization, MonitorId, OperatorId, Principal};
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,11 @@ fn sort_by_name(list: &mut [Named]) {
 #[utoipa::path(get, path = "/monitors/permissions", operation_id = "listMonitorPermissions", tag = "Monitor authorizations", params(Params),
     responses((status = 200, description = "Per monitor (paged and ordered like `GET /monitors`), who holds each level, each list ordered by name",
         body = Collection<MonitorPermissions>)))]
-pub async fn overview(State(state): State<AppState>, Admin(caller): Admin, Query(params): Query<Params>) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
+pub async fn overview(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Query(params): Query<Params>,
+) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
     let monitors = state.store.list_monitors_for_permissions(&scope, params.mode.map(|m| m.as_str()), page).await?;
@@ -85,7 +89,8 @@ pub async fn overview(State(state): State<AppState>, Admin(caller): Admin, Query
         async { state.store.operators_by_ids(&scope, &operator_ids).await.map_err(ApiError::from) },
         async { state.store.groups_by_ids(&scope, &group_ids).await.map_err(ApiError::from) }
     )?;
-    let operator_names: HashMap<OperatorId, String> = operators.into_iter().map(|o| (o.operator_id, o.full_name)).collect();
+    let operator_names: HashMap<OperatorId, String> =
+        operators.into_iter().map(|o| (o.operator_id, o.full_name)).collect();
     let group_names: HashMap<GroupId, String> = groups.into_iter().map(|g| (g.group_id, g.description)).collect();
 
     let mut items = Vec::with_capacity(monitors.items.len());

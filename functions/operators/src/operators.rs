@@ -2,11 +2,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable};
+use hub_api::extract::{
+    Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field,
+    patch_nullable,
+};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::provisioning::load_account;
-use hub_api::values::{CultureName, Email, EmailSchema, FullName, MobilePhone, MobilePhoneSchema, TimeZoneName, new_id};
+use hub_api::values::{
+    CultureName, Email, EmailSchema, FullName, MobilePhone, MobilePhoneSchema, TimeZoneName, new_id,
+};
 use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
@@ -29,24 +34,32 @@ pub struct ListParams {
 
 #[utoipa::path(get, path = "/operators", operation_id = "listOperators", tag = "Operators", params(ListParams),
     responses((status = 200, description = "Operators ordered by fullName", body = Collection<OperatorView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Response> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     if params.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::field("q", "must be at most 100 characters"));
     }
     let scope = caller.scope();
     let filter = OperatorFilter { q: params.q, is_on_duty: params.is_on_duty, is_disabled: params.is_disabled };
-    let (account, page) = tokio::try_join!(
-        async { load_account(&state, &scope).await },
-        async { state.store.list_operators(&scope, &filter, page).await.map_err(ApiError::from) }
-    )?;
+    let (account, page) = tokio::try_join!(async { load_account(&state, &scope).await }, async {
+        state.store.list_operators(&scope, &filter, page).await.map_err(ApiError::from)
+    })?;
     let tz = account_time_zone(&account.time_zone);
     let now = state.clock.now();
     Ok(axum::Json(Collection::from_page(page, |op| OperatorView::new(op, now, &tz))).into_response())
 }
 
 /// Optional text fields shared by create and update.
-fn optional<T>(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+fn optional<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
     value.and_then(|v| parse(v).map_err(|m| errors.push(FieldError::new(field, m))).ok())
 }
 
@@ -128,7 +141,12 @@ pub async fn create(
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
-    let audit = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
+    let audit = hub_api::audit::event(
+        &hub_api::audit::caller_context(&state, &caller),
+        "operator.created",
+        ("Operator", &record.operator_id, Some(&record.full_name)),
+        hub_api::audit::created(&record),
+    );
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /operators", key, body.fingerprint, created, |idem| async move {
         store.create_operator(&scope, &record, &hub_api::rules::new_operator_grants(), idem.as_ref(), &audit).await
@@ -143,7 +161,11 @@ pub(crate) async fn load(state: &AppState, caller: &Caller, id: &OperatorId) -> 
 
 #[utoipa::path(get, path = "/operators/{id}", operation_id = "getOperator", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<OperatorId>) -> ApiResult<Response> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<OperatorId>,
+) -> ApiResult<Response> {
     let scope = caller.scope();
     let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
     let view = OperatorView::new(op, state.clock.now(), &account_time_zone(&account.time_zone));
@@ -198,17 +220,35 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
         errors.push(FieldError::new("isAccountAdministrator", "is read-only"));
     }
     let mut next = op.clone();
-    if let Some(email) = patch_field(&mut errors, "email", &patch.email, "is required and cannot be null", Email::parse) {
+    if let Some(email) = patch_field(&mut errors, "email", &patch.email, "is required and cannot be null", Email::parse)
+    {
         next.email = email.as_str().to_owned();
     }
-    if let Some(name) = patch_field(&mut errors, "fullName", &patch.full_name, "is required and cannot be null", FullName::parse) {
+    if let Some(name) =
+        patch_field(&mut errors, "fullName", &patch.full_name, "is required and cannot be null", FullName::parse)
+    {
         next.full_name = name.as_str().to_owned();
     }
-    next.mobile_phone = patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p);
-    next.backup_email = patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e);
-    next.culture_name = patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c.as_str().to_owned());
-    next.time_zone = patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t.as_str().to_owned());
-    next.default_dashboard = patch_nullable(&mut errors, "defaultDashboard", &op.default_dashboard, &patch.default_dashboard, dashboard, |d| d);
+    next.mobile_phone =
+        patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p);
+    next.backup_email =
+        patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e);
+    next.culture_name =
+        patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| {
+            c.as_str().to_owned()
+        });
+    next.time_zone =
+        patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| {
+            t.as_str().to_owned()
+        });
+    next.default_dashboard = patch_nullable(
+        &mut errors,
+        "defaultDashboard",
+        &op.default_dashboard,
+        &patch.default_dashboard,
+        dashboard,
+        |d| d,
+    );
     let flag = |b: &bool| Ok(*b);
     if let Some(on) = patch_field(&mut errors, "isOnDuty", &patch.is_on_duty, "must be true or false", flag) {
         next.is_on_duty = on;
@@ -236,7 +276,16 @@ pub async fn update(
         caller.require_admin()?;
     }
     let scope = caller.scope();
-    let (updated, account) = hub_api::operators::update(&state, &scope, &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match, |current| apply_patch(current, &patch)).await?;
+    let (updated, account) = hub_api::operators::update(
+        &state,
+        &scope,
+        &hub_api::audit::caller_context(&state, &caller),
+        Some(&caller.operator_id),
+        &id,
+        if_match,
+        |current| apply_patch(current, &patch),
+    )
+    .await?;
     let view = OperatorView::new(updated, state.clock.now(), &account_time_zone(&account.time_zone));
     Ok(Versioned::ok(view.version, view).into_response())
 }
@@ -244,8 +293,21 @@ pub async fn update(
 #[utoipa::path(delete, path = "/operators/{id}", operation_id = "deleteOperator", tag = "Operators",
     params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
-pub async fn remove(State(state): State<AppState>, PathIds(id): PathIds<OperatorId>, Admin(caller): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
-    hub_api::operators::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), Some(&caller.operator_id), &id, if_match).await?;
+pub async fn remove(
+    State(state): State<AppState>,
+    PathIds(id): PathIds<OperatorId>,
+    Admin(caller): Admin,
+    if_match: IfMatch,
+) -> ApiResult<StatusCode> {
+    hub_api::operators::delete(
+        &state,
+        &caller.scope(),
+        &hub_api::audit::caller_context(&state, &caller),
+        Some(&caller.operator_id),
+        &id,
+        if_match,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -262,5 +324,8 @@ pub async fn groups(
     load(&state, &caller, &id).await?;
     let ids = state.store.group_ids_of(&scope, &id, page).await?;
     let groups = state.store.groups_by_ids(&scope, &ids.items).await?;
-    Ok(axum::Json(Collection { items: groups.into_iter().map(GroupView::from).collect(), next_cursor: ids.next_cursor }))
+    Ok(axum::Json(Collection {
+        items: groups.into_iter().map(GroupView::from).collect(),
+        next_cursor: ids.next_cursor,
+    }))
 }

@@ -18,7 +18,11 @@ pub struct OperatorPermissions {
 
 #[utoipa::path(get, path = "/operators/{id}/permissions", operation_id = "getOperatorPermissions", tag = "Permissions", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorPermissions)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<OperatorId>) -> ApiResult<axum::Json<OperatorPermissions>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<OperatorId>,
+) -> ApiResult<axum::Json<OperatorPermissions>> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
     let names = permission_names();
@@ -34,17 +38,39 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 #[utoipa::path(put, path = "/operators/{id}/permissions/{permission}", operation_id = "grantOperatorPermission", tag = "Permissions",
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Granted (idempotent)")))]
-pub async fn grant(State(state): State<AppState>, PathIds((id, permission)): PathIds<(OperatorId, String)>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn grant(
+    State(state): State<AppState>,
+    PathIds((id, permission)): PathIds<(OperatorId, String)>,
+    Admin(caller): Admin,
+) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
-    grant_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Operator(id), permission).await?;
+    grant_permission(
+        &state,
+        &caller.scope(),
+        &hub_api::audit::caller_context(&state, &caller),
+        &Principal::Operator(id),
+        permission,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(delete, path = "/operators/{id}/permissions/{permission}", operation_id = "revokeOperatorPermission", tag = "Permissions",
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Revoked (idempotent)")))]
-pub async fn revoke(State(state): State<AppState>, PathIds((id, permission)): PathIds<(OperatorId, String)>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    PathIds((id, permission)): PathIds<(OperatorId, String)>,
+    Admin(caller): Admin,
+) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
-    revoke_permission(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &Principal::Operator(id), permission).await?;
+    revoke_permission(
+        &state,
+        &caller.scope(),
+        &hub_api::audit::caller_context(&state, &caller),
+        &Principal::Operator(id),
+        permission,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

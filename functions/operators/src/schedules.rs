@@ -12,8 +12,8 @@ use hub_api::retry::retrying;
 use hub_api::schedule::{ScheduleInput, ScheduleRule, ScheduleView};
 use hub_api::values::new_id;
 use hub_api::{AppState, Caller};
-use hub_store::records::OperatorRecord;
 use hub_store::OperatorId;
+use hub_store::records::OperatorRecord;
 
 use crate::operators::load;
 
@@ -28,7 +28,11 @@ fn rule_of(input: &ScheduleInput) -> ApiResult<ScheduleRule> {
 
 #[utoipa::path(get, path = "/operators/{id}/duty-schedules", operation_id = "listDutySchedules", tag = "Off-duty schedules", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = Collection<ScheduleView>)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): PathIds<OperatorId>) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds(id): PathIds<OperatorId>,
+) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
     let op = load(&state, &caller, &id).await?;
     Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
 }
@@ -36,7 +40,11 @@ pub async fn list(State(state): State<AppState>, caller: Caller, PathIds(id): Pa
 #[utoipa::path(get, path = "/operators/{id}/duty-schedules/{scheduleId}", operation_id = "getDutySchedule", tag = "Off-duty schedules",
     params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id")),
     responses((status = 200, description = "The schedule a create's `Location` names", body = ScheduleView)))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller, PathIds((id, schedule_id)): PathIds<(OperatorId, String)>) -> ApiResult<axum::Json<ScheduleView>> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathIds((id, schedule_id)): PathIds<(OperatorId, String)>,
+) -> ApiResult<axum::Json<ScheduleView>> {
     let op = load(&state, &caller, &id).await?;
     let schedule = op.schedules.iter().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScheduleView::from(schedule)))
@@ -84,7 +92,9 @@ async fn change_schedules(
         };
         let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
         let (store, scope, current, next, event) = (&state.store, &scope, &current, &next, &event);
-        let write = move |record: Option<_>| async move { store.update_operator(scope, current, next, record.as_ref(), event).await };
+        let write = move |record: Option<_>| async move {
+            store.update_operator(scope, current, next, record.as_ref(), event).await
+        };
         Ok(match idempotency.write(state, scope, &view, Some(&location), write).await? {
             Some(replay) => Written::Replayed(replay),
             None => Written::Schedule(view),
@@ -117,16 +127,20 @@ pub async fn create(
         return Ok(replay);
     }
     let schedule_id = new_id();
-    let written = change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), "dutySchedule.created", |op| {
-        if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
-            return Err(ApiError::field("schedules", format!("an operator has at most {MAX_SCHEDULES_PER_OPERATOR} off-duty schedules")));
-        }
-        let record = rule.to_record(schedule_id.clone());
-        let view = ScheduleView::from(&record);
-        op.schedules.push(record);
-        Ok(view)
-    })
-    .await?;
+    let written =
+        change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), "dutySchedule.created", |op| {
+            if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
+                return Err(ApiError::field(
+                    "schedules",
+                    format!("an operator has at most {MAX_SCHEDULES_PER_OPERATOR} off-duty schedules"),
+                ));
+            }
+            let record = rule.to_record(schedule_id.clone());
+            let view = ScheduleView::from(&record);
+            op.schedules.push(record);
+            Ok(view)
+        })
+        .await?;
     let view = match written {
         Written::Schedule(view) => view,
         Written::Replayed(replay) => return Ok(replay),

@@ -4,9 +4,9 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use hub_api::AppState;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, PathIds};
-use hub_api::AppState;
 use hub_store::OperatorId;
 
 #[utoipa::path(delete, path = "/operators/{id}/sign-in", operation_id = "resetOperatorSignIn", tag = "Operators",
@@ -15,13 +15,22 @@ use hub_store::OperatorId;
                    naming it then binds it again. Idempotent (204 when nothing is bound). Administrators only.",
     params(("id" = String, Path, description = "Operator id")),
     responses((status = 204, description = "The operator is no longer bound to a subject")))]
-pub async fn reset(State(state): State<AppState>, PathIds(id): PathIds<OperatorId>, Admin(caller): Admin) -> ApiResult<StatusCode> {
+pub async fn reset(
+    State(state): State<AppState>,
+    PathIds(id): PathIds<OperatorId>,
+    Admin(caller): Admin,
+) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     // Read first: 404 for no such operator, and the event names the operator.
     let op = state.store.operator(&scope, &id).await?.ok_or(ApiError::NotFound)?;
     if op.sign_in.is_some() {
         let change = hub_api::audit::change("signInBound", true, false);
-        let event = hub_api::audit::event(&hub_api::audit::caller_context(&state, &caller), "operator.signInReset", ("Operator", &op.operator_id, Some(&op.full_name)), vec![change]);
+        let event = hub_api::audit::event(
+            &hub_api::audit::caller_context(&state, &caller),
+            "operator.signInReset",
+            ("Operator", &op.operator_id, Some(&op.full_name)),
+            vec![change],
+        );
         // `false`: reset meanwhile by another request, or the operator deleted: nothing to do.
         state.store.reset_operator_sign_in(&scope, &id, &event).await?;
     }

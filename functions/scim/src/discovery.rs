@@ -21,7 +21,8 @@ const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 pub const MAX_COUNT: usize = 100;
 
 /// Example time zones offered as canonical values (any IANA name is accepted).
-pub const TIME_ZONES: [&str; 6] = ["Europe/Amsterdam", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "UTC"];
+pub const TIME_ZONES: [&str; 6] =
+    ["Europe/Amsterdam", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "UTC"];
 
 fn attr(name: &str, kind: &str, description: &str) -> Value {
     json!({
@@ -93,7 +94,10 @@ fn group_schema() -> Value {
 
 fn schema_resource(base: &Base, schema: Value) -> Value {
     let id = schema["id"].as_str().unwrap_or_default().to_owned();
-    with(schema, json!({"schemas": [SCHEMA_SCHEMA], "meta": {"resourceType": "Schema", "location": base.url(&format!("/Schemas/{id}"))}}))
+    with(
+        schema,
+        json!({"schemas": [SCHEMA_SCHEMA], "meta": {"resourceType": "Schema", "location": base.url(&format!("/Schemas/{id}"))}}),
+    )
 }
 
 fn resource_type(base: &Base, name: &str, endpoint: &str, schema: &str) -> Value {
@@ -127,7 +131,10 @@ pub async fn service_provider_config(base: Base) -> axum::response::Response {
 }
 
 pub async fn resource_types(base: Base) -> axum::response::Response {
-    scim_json(list(vec![resource_type(&base, "User", "/Users", USER_SCHEMA), resource_type(&base, "Group", "/Groups", GROUP_SCHEMA)]))
+    scim_json(list(vec![
+        resource_type(&base, "User", "/Users", USER_SCHEMA),
+        resource_type(&base, "Group", "/Groups", GROUP_SCHEMA),
+    ]))
 }
 
 pub async fn resource_type_by_id(base: Base, Path(id): Path<String>) -> ScimResult<axum::response::Response> {

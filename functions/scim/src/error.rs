@@ -50,7 +50,8 @@ impl From<ApiError> for ScimError {
     fn from(e: ApiError) -> Self {
         match &e {
             ApiError::Validation(errors) => {
-                let detail = errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
+                let detail =
+                    errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
                 ScimError::invalid_value(detail)
             }
             ApiError::MalformedJson(_) => ScimError::invalid_syntax("The body is not a JSON object."),
@@ -59,7 +60,11 @@ impl From<ApiError> for ScimError {
             }
             ApiError::Conflict(Conflict::SystemGroupImmutable) => ScimError::mutability(conflict_detail(&e)),
             ApiError::Conflict(_) => ScimError::new(StatusCode::CONFLICT, None, conflict_detail(&e)),
-            ApiError::VersionConflict => ScimError::new(StatusCode::PRECONDITION_FAILED, None, "The resource changed: its version does not match If-Match."),
+            ApiError::VersionConflict => ScimError::new(
+                StatusCode::PRECONDITION_FAILED,
+                None,
+                "The resource changed: its version does not match If-Match.",
+            ),
             ApiError::NotFound | ApiError::InvalidCursor => ScimError::not_found(),
             other => ScimError::new(other.status(), None, status_detail(other)),
         }
@@ -90,7 +95,8 @@ impl IntoResponse for ScimError {
         if self.status.is_server_error() && self.status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(status = %self.status, "scim request failed");
         }
-        let mut body = json!({"schemas": [ERROR_SCHEMA], "status": self.status.as_u16().to_string(), "detail": self.detail});
+        let mut body =
+            json!({"schemas": [ERROR_SCHEMA], "status": self.status.as_u16().to_string(), "detail": self.detail});
         if let Some(t) = self.scim_type {
             body["scimType"] = json!(t);
         }

@@ -27,7 +27,9 @@ pub fn parse(filter: &str) -> ScimResult<Vec<Eq>> {
         }
         let (word, after) = split_word(rest);
         if !word.eq_ignore_ascii_case("and") {
-            return Err(ScimError::invalid_filter(format!("only `eq` comparisons joined by `and` are supported, not `{word}`")));
+            return Err(ScimError::invalid_filter(format!(
+                "only `eq` comparisons joined by `and` are supported, not `{word}`"
+            )));
         }
         rest = after.trim_start();
     }
@@ -52,7 +54,8 @@ fn parse_clause(s: &str) -> ScimResult<(Eq, &str)> {
         if inner.len() != 1 {
             return Err(ScimError::invalid_filter("one comparison inside [ ] is supported"));
         }
-        let clause = Eq { attribute: format!("{}.{}", normalize(outer), inner[0].attribute), value: inner[0].value.clone() };
+        let clause =
+            Eq { attribute: format!("{}.{}", normalize(outer), inner[0].attribute), value: inner[0].value.clone() };
         return Ok((clause, &s[close + 1..]));
     }
     let (op, rest) = split_word(rest.trim_start());
@@ -73,7 +76,8 @@ fn literal(s: &str) -> ScimResult<(Value, &str)> {
             match bytes[i] {
                 b'\\' => i += 2,
                 b'"' => {
-                    let value: Value = serde_json::from_str(&s[..=i]).map_err(|_| ScimError::invalid_filter("malformed string"))?;
+                    let value: Value =
+                        serde_json::from_str(&s[..=i]).map_err(|_| ScimError::invalid_filter("malformed string"))?;
                     return Ok((value, &s[i + 1..]));
                 }
                 _ => i += 1,
@@ -83,7 +87,8 @@ fn literal(s: &str) -> ScimResult<(Value, &str)> {
     }
     let (word, _) = split_word(s);
     let word = word.trim_end_matches(']');
-    let value: Value = serde_json::from_str(&word.to_ascii_lowercase()).map_err(|_| ScimError::invalid_filter(format!("`{word}` is not a value")))?;
+    let value: Value = serde_json::from_str(&word.to_ascii_lowercase())
+        .map_err(|_| ScimError::invalid_filter(format!("`{word}` is not a value")))?;
     Ok((value, &s[word.len()..]))
 }
 
@@ -105,7 +110,10 @@ mod tests {
 
     #[test]
     fn eq_clauses_joined_by_and() {
-        assert_eq!(parse(r#"userName eq "ada@example.com""#).unwrap(), vec![Eq { attribute: "username".into(), value: json!("ada@example.com") }]);
+        assert_eq!(
+            parse(r#"userName eq "ada@example.com""#).unwrap(),
+            vec![Eq { attribute: "username".into(), value: json!("ada@example.com") }]
+        );
         let both = parse(r#"externalId EQ "x \"1\"" and emails[type eq "work"] AND active eq true"#).unwrap();
         assert_eq!(both.len(), 3);
         assert_eq!(both[0].value, json!("x \"1\""));
@@ -113,7 +121,14 @@ mod tests {
         assert_eq!(both[2], Eq { attribute: "active".into(), value: json!(true) });
         let urn = parse(r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a""#).unwrap();
         assert_eq!(urn[0].attribute, "username");
-        for bad in ["", "userName", r#"userName co "a""#, r#"userName eq "a" or displayName eq "b""#, r#"userName eq "a"#, "userName eq nope"] {
+        for bad in [
+            "",
+            "userName",
+            r#"userName co "a""#,
+            r#"userName eq "a" or displayName eq "b""#,
+            r#"userName eq "a"#,
+            "userName eq nope",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

@@ -15,15 +15,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
 use hub_api::values::{GroupDescription, new_id};
-use hub_store::{AccountScope, GroupId, OperatorId};
 use hub_store::records::GroupRecord;
+use hub_store::{AccountScope, GroupId, OperatorId};
 use serde_json::{Map, Value, json};
 
 use crate::discovery::GROUP_SCHEMA;
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
-use crate::projection::Projection;
 use crate::list::{ListParams, Listed, ReadParams};
+use crate::projection::Projection;
 use crate::{Base, ScimAuth, etag, if_match, json_body, scim_response};
 
 fn location(base: &Base, id: &str) -> String {
@@ -58,7 +58,11 @@ pub fn to_scim(g: &GroupRecord, members: Option<Vec<(OperatorId, String)>>, base
     group
 }
 
-async fn members_of(state: &AppState, scope: &AccountScope, group_id: &GroupId) -> ScimResult<Vec<(OperatorId, String)>> {
+async fn members_of(
+    state: &AppState,
+    scope: &AccountScope,
+    group_id: &GroupId,
+) -> ScimResult<Vec<(OperatorId, String)>> {
     let ids = state.store.all_member_ids(scope, group_id).await.map_err(hub_api::ApiError::from)?;
     let mut named = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
@@ -69,7 +73,10 @@ async fn members_of(state: &AppState, scope: &AccountScope, group_id: &GroupId) 
 }
 
 fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    body.iter().find(|(k, _)| filter::normalize(k) == name.to_ascii_lowercase()).map(|(_, v)| v).filter(|v| !v.is_null())
+    body.iter()
+        .find(|(k, _)| filter::normalize(k) == name.to_ascii_lowercase())
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
 }
 
 /// What a body says: the name, the externalId and (when present) the member ids.
@@ -85,7 +92,8 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
         Some(_) => return Err(ScimError::invalid_value("displayName must be a string")),
         None => return Err(ScimError::invalid_value("displayName is required")),
     };
-    let description = GroupDescription::parse(&name).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
+    let description =
+        GroupDescription::parse(&name).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
     let external_id = match field(body, "externalId") {
         None => None,
         Some(Value::String(x)) if !x.is_empty() && x.chars().count() <= 255 => Some(x.clone()),
@@ -96,7 +104,10 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
         Some(Value::Array(items)) => {
             let mut ids = BTreeSet::new();
             for item in items {
-                let id = item.get("value").and_then(Value::as_str).ok_or_else(|| ScimError::invalid_value("members need a value"))?;
+                let id = item
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| ScimError::invalid_value("members need a value"))?;
                 ids.insert(OperatorId::new(id));
             }
             Some(ids)
@@ -107,11 +118,20 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
 }
 
 /// Makes the group's members exactly `wanted`, one hub operation per change.
-async fn set_members(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, group_id: &GroupId, current: &BTreeSet<OperatorId>, wanted: &BTreeSet<OperatorId>) -> ScimResult<()> {
+async fn set_members(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &hub_store::AuditContext,
+    group_id: &GroupId,
+    current: &BTreeSet<OperatorId>,
+    wanted: &BTreeSet<OperatorId>,
+) -> ScimResult<()> {
     let added: Vec<OperatorId> = wanted.difference(current).cloned().collect();
     match hub_api::groups::add_members(state, scope, audit, group_id, &added).await {
         Ok(()) => {}
-        Err(hub_api::ApiError::NotFound) => return Err(ScimError::invalid_value("a member is not a user of this account")),
+        Err(hub_api::ApiError::NotFound) => {
+            return Err(ScimError::invalid_value("a member is not a user of this account"));
+        }
         Err(e) => return Err(e.into()),
     }
     for id in current.difference(wanted) {
@@ -123,7 +143,14 @@ async fn set_members(state: &AppState, scope: &AccountScope, audit: &hub_store::
     Ok(())
 }
 
-async fn answer(state: &AppState, scope: &AccountScope, base: &Base, group_id: &GroupId, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
+async fn answer(
+    state: &AppState,
+    scope: &AccountScope,
+    base: &Base,
+    group_id: &GroupId,
+    status: StatusCode,
+    projection: &Projection,
+) -> ScimResult<Response> {
     let g = hub_api::groups::load(state, scope, group_id).await?;
     let members = if projection.wants("members") { Some(members_of(state, scope, group_id).await?) } else { None };
     let tag = etag(g.version);
@@ -147,7 +174,12 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
         version: 1,
     };
     let audit_context = auth.audit(&state);
-    let audit = hub_api::audit::event(&audit_context, "group.created", ("Group", &record.group_id, Some(&record.description)), hub_api::audit::created(&record));
+    let audit = hub_api::audit::event(
+        &audit_context,
+        "group.created",
+        ("Group", &record.group_id, Some(&record.description)),
+        hub_api::audit::created(&record),
+    );
     state.store.create_group(&scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     if let Some(members) = &wanted.members {
         set_members(&state, &scope, &audit_context, &record.group_id, &BTreeSet::new(), members).await?;
@@ -155,15 +187,32 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
     answer(&state, &scope, &base, &record.group_id, StatusCode::CREATED, &Projection::default()).await
 }
 
-pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<GroupId>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    Path(id): Path<GroupId>,
+    Query(params): Query<ReadParams>,
+) -> ScimResult<Response> {
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
     answer(&state, &auth.0.scope(), &base, &id, StatusCode::OK, &projection).await
 }
 
 /// Applies a desired state: name and externalId in one guarded write, then the members.
-async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, id: &GroupId, if_match: hub_api::extract::IfMatch, wanted: Desired, current_members: Option<BTreeSet<OperatorId>>) -> ScimResult<()> {
+async fn apply_desired(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &hub_store::AuditContext,
+    id: &GroupId,
+    if_match: hub_api::extract::IfMatch,
+    wanted: Desired,
+    current_members: Option<BTreeSet<OperatorId>>,
+) -> ScimResult<()> {
     let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
-    hub_api::groups::change(state, scope, audit, id, if_match, |g| Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })).await?;
+    hub_api::groups::change(state, scope, audit, id, if_match, |g| {
+        Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })
+    })
+    .await?;
     if let Some(members) = &wanted.members {
         let current = match current_members {
             Some(c) => c,
@@ -174,7 +223,13 @@ async fn apply_desired(state: &AppState, scope: &AccountScope, audit: &hub_store
     Ok(())
 }
 
-pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<GroupId>, req: Request) -> ScimResult<Response> {
+pub async fn replace(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    Path(id): Path<GroupId>,
+    req: Request,
+) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let mut wanted = desired(&body)?;
@@ -185,7 +240,13 @@ pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, 
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
-pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<GroupId>, req: Request) -> ScimResult<Response> {
+pub async fn patch(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    Path(id): Path<GroupId>,
+    req: Request,
+) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let scope = auth.0.scope();
@@ -193,18 +254,34 @@ pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Pa
     if_match.check(current.version)?;
     let members = members_of(&state, &scope, &id).await?;
     let current_ids: BTreeSet<OperatorId> = members.iter().map(|(id, _)| id.clone()).collect();
-    let Value::Object(mut resource) = to_scim(&current, Some(members), &base) else { unreachable!("a group is an object") };
+    let Value::Object(mut resource) = to_scim(&current, Some(members), &base) else {
+        unreachable!("a group is an object")
+    };
     crate::patch::apply(&mut resource, &body)?;
     let mut wanted = desired(&resource)?;
     if wanted.members.is_none() {
         // Every member removed.
         wanted.members = Some(BTreeSet::new());
     }
-    apply_desired(&state, &scope, &auth.audit(&state), &id, hub_api::extract::IfMatch(Some(current.version)), wanted, Some(current_ids)).await?;
+    apply_desired(
+        &state,
+        &scope,
+        &auth.audit(&state),
+        &id,
+        hub_api::extract::IfMatch(Some(current.version)),
+        wanted,
+        Some(current_ids),
+    )
+    .await?;
     answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
 }
 
-pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<GroupId>, req: Request) -> ScimResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    Path(id): Path<GroupId>,
+    req: Request,
+) -> ScimResult<StatusCode> {
     hub_api::groups::delete(&state, &auth.0.scope(), &auth.audit(&state), &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -222,13 +299,27 @@ fn satisfies(g: &GroupRecord, clause: &Eq) -> bool {
 pub struct Groups;
 
 impl Listed for Groups {
-    fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
+    fn query(
+        state: &AppState,
+        auth: &ScimAuth,
+        base: &Base,
+        params: &ListParams,
+        start: usize,
+        count: usize,
+    ) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
         query(state, auth, base, params, start, count)
     }
 }
 
 /// The matching resources' total and the window `start` (1-based), `count` of them.
-pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> ScimResult<(usize, Vec<Value>)> {
+pub async fn query(
+    state: &AppState,
+    auth: &ScimAuth,
+    base: &Base,
+    params: &ListParams,
+    start: usize,
+    count: usize,
+) -> ScimResult<(usize, Vec<Value>)> {
     let (state, base) = (state.clone(), base.clone());
     let projection = Projection::new(params.attributes(), params.excluded_attributes());
     let scope = auth.0.scope();
@@ -241,7 +332,9 @@ pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &List
         }
         Some(f) => {
             let clauses = filter::parse(f)?;
-            if let Some(bad) = clauses.iter().find(|c| !["id", "displayname", "externalid"].contains(&c.attribute.as_str())) {
+            if let Some(bad) =
+                clauses.iter().find(|c| !["id", "displayname", "externalid"].contains(&c.attribute.as_str()))
+            {
                 return Err(ScimError::invalid_filter(format!("filtering on {} is not supported", bad.attribute)));
             }
             let text = |c: &Eq| c.value.as_str().map(str::to_owned);
@@ -256,13 +349,15 @@ pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &List
                 Some(id) => store.group(&scope, &id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
                 None => Vec::new(),
             };
-            let matching: Vec<GroupRecord> = candidates.into_iter().filter(|g| clauses.iter().all(|c| satisfies(g, c))).collect();
+            let matching: Vec<GroupRecord> =
+                candidates.into_iter().filter(|g| clauses.iter().all(|c| satisfies(g, c))).collect();
             (matching.len(), matching.into_iter().skip(start - 1).take(count).collect())
         }
     };
     let mut resources = Vec::with_capacity(page.len());
     for g in page {
-        let members = if projection.wants("members") { Some(members_of(&state, &scope, &g.group_id).await?) } else { None };
+        let members =
+            if projection.wants("members") { Some(members_of(&state, &scope, &g.group_id).await?) } else { None };
         resources.push(projection.apply(to_scim(&g, members, &base)));
     }
     Ok((total, resources))

@@ -55,7 +55,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Base {
             Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.domain_name.clone(),
             _ => None,
         };
-        let host = parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| !h.is_empty()).map(str::to_owned);
+        let host =
+            parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| !h.is_empty()).map(str::to_owned);
         let host = host.or(domain).unwrap_or_else(|| "localhost".to_owned());
         let scheme = match parts.headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) {
             Some(p) if p == "https" || p == "http" => p,
@@ -71,8 +72,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ScimAuth {
     type Rejection = ScimError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_else(hub_api::values::new_id);
-        parts.extensions.get::<ScimCaller>().cloned().map(|c| ScimAuth(c, request_id)).ok_or_else(|| ScimError::from(hub_api::ApiError::Unauthenticated))
+        let request_id =
+            parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_else(hub_api::values::new_id);
+        parts
+            .extensions
+            .get::<ScimCaller>()
+            .cloned()
+            .map(|c| ScimAuth(c, request_id))
+            .ok_or_else(|| ScimError::from(hub_api::ApiError::Unauthenticated))
     }
 }
 
@@ -141,7 +148,12 @@ async fn deadline(req: Request, next: Next) -> Response {
 
 /// `POST /.search` at the root (RFC 7644 §3.4.3): Users, then Groups, as one list. A filter
 /// that one resource type cannot be filtered by matches none of that type.
-async fn search_everything(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+async fn search_everything(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    req: Request,
+) -> ScimResult<Response> {
     let body = json_body(req).await?;
     let params = list::ListParams::from_search(&body)?;
     let (start, count) = list::paging(params.start_index(), params.count())?;
@@ -196,7 +208,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Reads a JSON object body (SCIM or plain JSON media type, at most 64 KiB).
 pub(crate) async fn json_body(req: Request) -> ScimResult<serde_json::Map<String, Value>> {
-    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024).await.map_err(|_| ScimError::from(hub_api::ApiError::PayloadTooLarge))?;
+    let bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
+        .await
+        .map_err(|_| ScimError::from(hub_api::ApiError::PayloadTooLarge))?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(ScimError::invalid_syntax("The body must be a JSON object.")),
@@ -205,12 +219,15 @@ pub(crate) async fn json_body(req: Request) -> ScimResult<serde_json::Map<String
 
 /// The `If-Match` of a request (`W/"3"`, `"3"` or `*`).
 pub(crate) fn if_match(req: &Request) -> hub_api::extract::IfMatch {
-    let Some(value) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else { return hub_api::extract::IfMatch(None) };
+    let Some(value) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return hub_api::extract::IfMatch(None);
+    };
     let value = value.trim();
     if value == "*" {
         return hub_api::extract::IfMatch(None);
     }
     let tag = value.strip_prefix("W/").unwrap_or(value);
-    let version = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i64>().ok()).unwrap_or(-1);
+    let version =
+        tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i64>().ok()).unwrap_or(-1);
     hub_api::extract::IfMatch(Some(version))
 }

@@ -28,13 +28,17 @@ pub struct ListParams {
 impl ListParams {
     /// The parameters of a `POST .search` body (RFC 7644 §3.4.3).
     pub fn from_search(body: &Map<String, Value>) -> ScimResult<Self> {
-        let get = |name: &str| body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).filter(|v| !v.is_null());
+        let get = |name: &str| {
+            body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).filter(|v| !v.is_null())
+        };
         let text = |name: &str| -> ScimResult<Option<String>> {
             match get(name) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),
                 Some(Value::Number(n)) => Ok(Some(n.to_string())),
-                Some(Value::Array(items)) => Ok(Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","))),
+                Some(Value::Array(items)) => {
+                    Ok(Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")))
+                }
                 Some(_) => Err(ScimError::invalid_value(format!("{name} has the wrong type"))),
             }
         };
@@ -73,7 +77,8 @@ pub struct ReadParams {
 
 pub fn paging(start_index: Option<&str>, count: Option<&str>) -> ScimResult<(usize, usize)> {
     let parse = |name: &str, v: Option<&str>| -> ScimResult<Option<i64>> {
-        v.map(|s| s.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer")))).transpose()
+        v.map(|s| s.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer"))))
+            .transpose()
     };
     let start = parse("startIndex", start_index)?.unwrap_or(1).max(1) as usize;
     let count = parse("count", count)?.unwrap_or(MAX_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize;
@@ -88,16 +93,33 @@ pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Respo
 /// A resource type that can be listed: the matching resources' total and the window `start`
 /// (1-based), `count` of them.
 pub trait Listed {
-    fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send;
+    fn query(
+        state: &AppState,
+        auth: &ScimAuth,
+        base: &Base,
+        params: &ListParams,
+        start: usize,
+        count: usize,
+    ) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send;
 }
 
 /// `GET /<Resources>?filter=&startIndex=&count=&attributes=&excludedAttributes=`.
-pub async fn list<R: Listed>(State(state): State<AppState>, auth: ScimAuth, base: Base, Query(params): Query<ListParams>) -> ScimResult<Response> {
+pub async fn list<R: Listed>(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    Query(params): Query<ListParams>,
+) -> ScimResult<Response> {
     list_with::<R>(state, auth, base, params).await
 }
 
 /// `POST /<Resources>/.search` with the same parameters in a JSON body.
-pub async fn search<R: Listed>(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+pub async fn search<R: Listed>(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    req: Request,
+) -> ScimResult<Response> {
     let body = json_body(req).await?;
     list_with::<R>(state, auth, base, ListParams::from_search(&body)?).await
 }

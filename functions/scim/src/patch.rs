@@ -11,8 +11,26 @@ use crate::filter::{self, Eq};
 /// The canonical spelling of every attribute and sub-attribute name this server knows, so that a
 /// path written in any case lands on the attribute the resource holds.
 const NAMES: [&str; 20] = [
-    "userName", "displayName", "name", "emails", "phoneNumbers", "timezone", "locale", "active", "externalId", "members", "groups",
-    "formatted", "givenName", "familyName", "value", "type", "primary", "display", "$ref", "id",
+    "userName",
+    "displayName",
+    "name",
+    "emails",
+    "phoneNumbers",
+    "timezone",
+    "locale",
+    "active",
+    "externalId",
+    "members",
+    "groups",
+    "formatted",
+    "givenName",
+    "familyName",
+    "value",
+    "type",
+    "primary",
+    "display",
+    "$ref",
+    "id",
 ];
 
 fn canonical(name: &str) -> String {
@@ -71,7 +89,8 @@ fn parse_path(path: &str) -> ScimResult<Target> {
 fn matches(element: &Value, clauses: &[Eq]) -> bool {
     clauses.iter().all(|c| {
         let key = canonical(&c.attribute);
-        let found = element.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&key)).map(|(_, v)| v));
+        let found =
+            element.as_object().and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(&key)).map(|(_, v)| v));
         match (found, &c.value) {
             (Some(Value::String(a)), Value::String(b)) => a.eq_ignore_ascii_case(b),
             (Some(a), b) => a == b,
@@ -101,13 +120,16 @@ pub fn apply(resource: &mut Map<String, Value>, body: &Map<String, Value>) -> Sc
         .and_then(|(_, v)| v.as_array())
         .ok_or_else(|| ScimError::invalid_syntax("Operations must be an array"))?;
     for operation in operations {
-        let operation = operation.as_object().ok_or_else(|| ScimError::invalid_syntax("an operation must be an object"))?;
+        let operation =
+            operation.as_object().ok_or_else(|| ScimError::invalid_syntax("an operation must be an object"))?;
         let get = |name: &str| operation.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
         let op = match get("op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
             Some("add") => Op::Add,
             Some("replace") => Op::Replace,
             Some("remove") => Op::Remove,
-            other => return Err(ScimError::invalid_syntax(format!("op must be add, replace or remove, not {other:?}"))),
+            other => {
+                return Err(ScimError::invalid_syntax(format!("op must be add, replace or remove, not {other:?}")));
+            }
         };
         let value = get("value").cloned().map(canonical_value);
         match get("path").and_then(Value::as_str) {
@@ -195,7 +217,9 @@ fn apply_one(resource: &mut Map<String, Value>, op: Op, target: &Target, value: 
         },
         (None, Some(sub)) => {
             let entry = resource.entry(attribute.clone()).or_insert_with(|| Value::Object(Map::new()));
-            let Value::Object(obj) = entry else { return Err(ScimError::invalid_path(format!("{attribute} has no sub-attributes"))) };
+            let Value::Object(obj) = entry else {
+                return Err(ScimError::invalid_path(format!("{attribute} has no sub-attributes")));
+            };
             match op {
                 Op::Remove => {
                     obj.remove(sub);
@@ -207,7 +231,9 @@ fn apply_one(resource: &mut Map<String, Value>, op: Op, target: &Target, value: 
         }
         (Some(clauses), sub) => {
             let entry = resource.entry(attribute.clone()).or_insert_with(|| Value::Array(Vec::new()));
-            let Value::Array(items) = entry else { return Err(ScimError::invalid_path(format!("{attribute} is not multi-valued"))) };
+            let Value::Array(items) = entry else {
+                return Err(ScimError::invalid_path(format!("{attribute} is not multi-valued")));
+            };
             let any = items.iter().any(|i| matches(i, clauses));
             match (op, sub) {
                 (Op::Remove, None) => items.retain(|i| !matches(i, clauses)),
@@ -219,7 +245,9 @@ fn apply_one(resource: &mut Map<String, Value>, op: Op, target: &Target, value: 
                     }
                 }
                 (_, None) => {
-                    let Some(Value::Object(new)) = value else { return Err(ScimError::invalid_value("the value must be an object")) };
+                    let Some(Value::Object(new)) = value else {
+                        return Err(ScimError::invalid_value("the value must be an object"));
+                    };
                     if !any && op == Op::Replace {
                         return Err(ScimError::no_target(format!("nothing in {attribute} matches the filter")));
                     }
@@ -289,9 +317,17 @@ mod tests {
         let r = patch(user.clone(), json!([{"op": "Replace", "path": "active", "value": "False"}])).unwrap();
         assert_eq!(r["active"], "False");
         // Entra ID: a filtered path that creates the element it names.
-        let r = patch(user.clone(), json!([{"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+31201234567"}])).unwrap();
+        let r = patch(
+            user.clone(),
+            json!([{"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+31201234567"}]),
+        )
+        .unwrap();
         assert_eq!(r["phoneNumbers"], json!([{"type": "mobile", "value": "+31201234567"}]));
-        let r = patch(user.clone(), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "b@x.com"}])).unwrap();
+        let r = patch(
+            user.clone(),
+            json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "b@x.com"}]),
+        )
+        .unwrap();
         assert_eq!(r["emails"][0]["value"], "b@x.com");
         let r = patch(user.clone(), json!([{"op": "replace", "path": "name.givenName", "value": "Ada"}])).unwrap();
         assert_eq!(r["name"], json!({"givenName": "Ada"}));
@@ -299,13 +335,30 @@ mod tests {
         let group = json!({"displayName": "G", "members": [{"value": "1"}, {"value": "2"}, {"value": "3"}]});
         let r = patch(group.clone(), json!([{"op": "remove", "path": "members[value eq \"2\"]"}])).unwrap();
         assert_eq!(r["members"], json!([{"value": "1"}, {"value": "3"}]));
-        let r = patch(group.clone(), json!([{"op": "Remove", "path": "members", "value": [{"value": "1"}, {"value": "3"}]}])).unwrap();
+        let r = patch(
+            group.clone(),
+            json!([{"op": "Remove", "path": "members", "value": [{"value": "1"}, {"value": "3"}]}]),
+        )
+        .unwrap();
         assert_eq!(r["members"], json!([{"value": "2"}]));
-        let r = patch(group.clone(), json!([{"op": "add", "path": "members", "value": [{"value": "3"}, {"value": "4"}]}])).unwrap();
+        let r =
+            patch(group.clone(), json!([{"op": "add", "path": "members", "value": [{"value": "3"}, {"value": "4"}]}]))
+                .unwrap();
         assert_eq!(r["members"].as_array().unwrap().len(), 4);
         // Refusals.
-        assert_eq!(patch(user.clone(), json!([{"op": "add", "path": "groups", "value": []}])).unwrap_err().scim_type, Some("mutability"));
-        assert_eq!(patch(user.clone(), json!([{"op": "move", "path": "active"}])).unwrap_err().scim_type, Some("invalidSyntax"));
-        assert_eq!(patch(user, json!([{"op": "replace", "path": "emails[type eq \"home\"]", "value": {"value": "c@x.com"}}])).unwrap_err().scim_type, Some("noTarget"));
+        assert_eq!(
+            patch(user.clone(), json!([{"op": "add", "path": "groups", "value": []}])).unwrap_err().scim_type,
+            Some("mutability")
+        );
+        assert_eq!(
+            patch(user.clone(), json!([{"op": "move", "path": "active"}])).unwrap_err().scim_type,
+            Some("invalidSyntax")
+        );
+        assert_eq!(
+            patch(user, json!([{"op": "replace", "path": "emails[type eq \"home\"]", "value": {"value": "c@x.com"}}]))
+                .unwrap_err()
+                .scim_type,
+            Some("noTarget")
+        );
     }
 }

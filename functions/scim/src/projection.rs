@@ -58,7 +58,12 @@ impl Projection {
             }
             let keep = |v: &Value| -> Value {
                 match v {
-                    Value::Object(o) => Value::Object(o.iter().filter(|(k, _)| subs.contains(&k.to_ascii_lowercase().as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()),
+                    Value::Object(o) => Value::Object(
+                        o.iter()
+                            .filter(|(k, _)| subs.contains(&k.to_ascii_lowercase().as_str()))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    ),
                     other => other.clone(),
                 }
             };

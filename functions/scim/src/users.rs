@@ -37,7 +37,11 @@ fn location(base: &Base, id: &str) -> String {
 }
 
 fn blob(op: &OperatorRecord) -> Map<String, Value> {
-    op.scim.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()).and_then(|v| v.as_object().cloned()).unwrap_or_default()
+    op.scim
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default()
 }
 
 fn default_phones(op: &OperatorRecord) -> Option<Value> {
@@ -67,7 +71,12 @@ pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base
     if let Some(emails) = extra.get("emails").filter(|e| e.as_array().is_some_and(|a| !a.is_empty())) {
         user["emails"] = emails.clone();
     }
-    if let Some(phones) = extra.get("phoneNumbers").cloned().or_else(|| default_phones(op)).filter(|p| p.as_array().is_some_and(|a| !a.is_empty())) {
+    if let Some(phones) = extra
+        .get("phoneNumbers")
+        .cloned()
+        .or_else(|| default_phones(op))
+        .filter(|p| p.as_array().is_some_and(|a| !a.is_empty()))
+    {
         user["phoneNumbers"] = phones;
     }
     if let Some(tz) = &op.time_zone {
@@ -94,7 +103,10 @@ pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base
 
 /// Case-insensitive attribute lookup (SCIM attribute names are case-insensitive).
 fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name) || filter::normalize(k) == name.to_ascii_lowercase()).map(|(_, v)| v).filter(|v| !v.is_null())
+    body.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name) || filter::normalize(k) == name.to_ascii_lowercase())
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
 }
 
 fn string(body: &Map<String, Value>, name: &str) -> ScimResult<Option<String>> {
@@ -168,16 +180,29 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
         Some(Value::Object(o)) => Some(o.clone()),
         Some(_) => return Err(ScimError::invalid_value("name must be an object")),
     };
-    let name_text = |key: &str| name.as_ref().and_then(|n| n.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))).and_then(|(_, v)| v.as_str()).map(str::to_owned);
+    let name_text = |key: &str| {
+        name.as_ref()
+            .and_then(|n| n.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_owned)
+    };
     let given_family = match (name_text("givenName"), name_text("familyName")) {
         (Some(g), Some(f)) => Some(format!("{g} {f}")),
         (g, f) => g.or(f),
     };
-    let display = string(body, "displayName")?.or_else(|| name_text("formatted")).or(given_family).unwrap_or_else(|| email.chars().take(100).collect());
+    let display = string(body, "displayName")?
+        .or_else(|| name_text("formatted"))
+        .or(given_family)
+        .unwrap_or_else(|| email.chars().take(100).collect());
     let full_name = FullName::parse(&display).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
     let time_zone = match string(body, "timezone")? {
         None => None,
-        Some(tz) => Some(TimeZoneName::parse(&tz).map_err(|m| ScimError::invalid_value(format!("timezone {m}")))?.as_str().to_owned()),
+        Some(tz) => Some(
+            TimeZoneName::parse(&tz)
+                .map_err(|m| ScimError::invalid_value(format!("timezone {m}")))?
+                .as_str()
+                .to_owned(),
+        ),
     };
     let locale = string(body, "locale")?;
     let culture_name = locale.as_deref().and_then(|l| CultureName::parse(l).ok()).map(|c| c.as_str().to_owned());
@@ -186,7 +211,9 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
         Some(v) => boolean(v, "active")?,
     };
     let external_id = match string(body, "externalId")? {
-        Some(x) if x.is_empty() || x.chars().count() > 255 => return Err(ScimError::invalid_value("externalId must be 1-255 characters")),
+        Some(x) if x.is_empty() || x.chars().count() > 255 => {
+            return Err(ScimError::invalid_value("externalId must be 1-255 characters"));
+        }
         other => other,
     };
     let emails = multi(body, "emails")?;
@@ -227,14 +254,26 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
 }
 
 /// The groups of an operator as `(id, name)`.
-async fn groups_of(state: &AppState, scope: &hub_store::AccountScope, operator_id: &OperatorId) -> ScimResult<Vec<(GroupId, String)>> {
+async fn groups_of(
+    state: &AppState,
+    scope: &hub_store::AccountScope,
+    operator_id: &OperatorId,
+) -> ScimResult<Vec<(GroupId, String)>> {
     let ids = state.store.all_group_ids_of(scope, operator_id).await.map_err(hub_api::ApiError::from)?;
     let groups = state.store.groups_by_ids(scope, &ids).await.map_err(hub_api::ApiError::from)?;
     Ok(groups.into_iter().map(|g| (g.group_id, g.description)).collect())
 }
 
-async fn answer(state: &AppState, auth: &ScimAuth, base: &Base, op: OperatorRecord, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
-    let groups = if projection.wants("groups") { Some(groups_of(state, &auth.0.scope(), &op.operator_id).await?) } else { None };
+async fn answer(
+    state: &AppState,
+    auth: &ScimAuth,
+    base: &Base,
+    op: OperatorRecord,
+    status: StatusCode,
+    projection: &Projection,
+) -> ScimResult<Response> {
+    let groups =
+        if projection.wants("groups") { Some(groups_of(state, &auth.0.scope(), &op.operator_id).await?) } else { None };
     let tag = etag(op.version);
     Ok(scim_response(status, projection.apply(to_scim(&op, groups, base)), Some(&tag)))
 }
@@ -242,44 +281,75 @@ async fn answer(state: &AppState, auth: &ScimAuth, base: &Base, op: OperatorReco
 pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
     let body = json_body(req).await?;
     let record = from_scim(&body, None, &state.clock.now_rfc3339())?;
-    let audit = hub_api::audit::event(&auth.audit(&state), "operator.created", ("Operator", &record.operator_id, Some(&record.full_name)), hub_api::audit::created(&record));
-    state.store.create_operator(&auth.0.scope(), &record, &hub_api::rules::new_operator_grants(), None, &audit).await.map_err(hub_api::ApiError::from)?;
+    let audit = hub_api::audit::event(
+        &auth.audit(&state),
+        "operator.created",
+        ("Operator", &record.operator_id, Some(&record.full_name)),
+        hub_api::audit::created(&record),
+    );
+    state
+        .store
+        .create_operator(&auth.0.scope(), &record, &hub_api::rules::new_operator_grants(), None, &audit)
+        .await
+        .map_err(hub_api::ApiError::from)?;
     answer(&state, &auth, &base, record, StatusCode::CREATED, &Projection::default()).await
 }
 
-pub async fn fetch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<OperatorId>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    Path(id): Path<OperatorId>,
+    Query(params): Query<ReadParams>,
+) -> ScimResult<Response> {
     let op = hub_api::operators::load(&state, &auth.0.scope(), &id).await?;
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
     answer(&state, &auth, &base, op, StatusCode::OK, &projection).await
 }
 
-pub async fn replace(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<OperatorId>, req: Request) -> ScimResult<Response> {
+pub async fn replace(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    Path(id): Path<OperatorId>,
+    req: Request,
+) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let now = state.clock.now_rfc3339();
     let scope = auth.0.scope();
     let cell = std::sync::Mutex::new(None);
-    let (updated, _) = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
-        from_scim(&body, Some(current), &now).map_err(|e| stash(&cell, e))
-    })
-    .await
-    .map_err(|e| unstash(&cell, e))?;
+    let (updated, _) =
+        hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
+            from_scim(&body, Some(current), &now).map_err(|e| stash(&cell, e))
+        })
+        .await
+        .map_err(|e| unstash(&cell, e))?;
     answer(&state, &auth, &base, updated, StatusCode::OK, &Projection::default()).await
 }
 
-pub async fn patch(State(state): State<AppState>, auth: ScimAuth, base: Base, Path(id): Path<OperatorId>, req: Request) -> ScimResult<Response> {
+pub async fn patch(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    base: Base,
+    Path(id): Path<OperatorId>,
+    req: Request,
+) -> ScimResult<Response> {
     let if_match = if_match(&req);
     let body = json_body(req).await?;
     let now = state.clock.now_rfc3339();
     let scope = auth.0.scope();
     let cell = std::sync::Mutex::new(None);
-    let (updated, _) = hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
-        let Value::Object(mut resource) = to_scim(current, None, &base) else { unreachable!("a user is an object") };
-        crate::patch::apply(&mut resource, &body).map_err(|e| stash(&cell, e))?;
-        from_scim(&resource, Some(current), &now).map_err(|e| stash(&cell, e))
-    })
-    .await
-    .map_err(|e| unstash(&cell, e))?;
+    let (updated, _) =
+        hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
+            let Value::Object(mut resource) = to_scim(current, None, &base) else {
+                unreachable!("a user is an object")
+            };
+            crate::patch::apply(&mut resource, &body).map_err(|e| stash(&cell, e))?;
+            from_scim(&resource, Some(current), &now).map_err(|e| stash(&cell, e))
+        })
+        .await
+        .map_err(|e| unstash(&cell, e))?;
     answer(&state, &auth, &base, updated, StatusCode::OK, &Projection::default()).await
 }
 
@@ -298,7 +368,12 @@ pub(crate) fn unstash(cell: &std::sync::Mutex<Option<ScimError>>, e: hub_api::Ap
     }
 }
 
-pub async fn remove(State(state): State<AppState>, auth: ScimAuth, Path(id): Path<OperatorId>, req: Request) -> ScimResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: ScimAuth,
+    Path(id): Path<OperatorId>,
+    req: Request,
+) -> ScimResult<StatusCode> {
     hub_api::operators::delete(&state, &auth.0.scope(), &auth.audit(&state), None, &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -317,7 +392,10 @@ fn satisfies(op: &OperatorRecord, clause: &Eq, base: &Base) -> bool {
         // The login counts as an email address, as the lookup by email reservation finds it.
         "emails.value" | "emails" => {
             let user = to_scim(op, None, base);
-            text(&op.email) || user["emails"].as_array().is_some_and(|emails| emails.iter().any(|e| e["value"].as_str().is_some_and(text)))
+            text(&op.email)
+                || user["emails"]
+                    .as_array()
+                    .is_some_and(|emails| emails.iter().any(|e| e["value"].as_str().is_some_and(text)))
         }
         "emails.type" => {
             let user = to_scim(op, None, base);
@@ -328,19 +406,34 @@ fn satisfies(op: &OperatorRecord, clause: &Eq, base: &Base) -> bool {
 }
 
 /// The attributes a filter may name.
-const FILTERABLE: [&str; 8] = ["id", "username", "externalid", "displayname", "active", "emails.value", "emails", "emails.type"];
+const FILTERABLE: [&str; 8] =
+    ["id", "username", "externalid", "displayname", "active", "emails.value", "emails", "emails.type"];
 
 /// `/Users` as a list (`GET /Users`, `POST /Users/.search`).
 pub struct Users;
 
 impl Listed for Users {
-    fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
+    fn query(
+        state: &AppState,
+        auth: &ScimAuth,
+        base: &Base,
+        params: &ListParams,
+        start: usize,
+        count: usize,
+    ) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
         query(state, auth, base, params, start, count)
     }
 }
 
 /// The matching resources' total and the window `start` (1-based), `count` of them.
-pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &ListParams, start: usize, count: usize) -> ScimResult<(usize, Vec<Value>)> {
+pub async fn query(
+    state: &AppState,
+    auth: &ScimAuth,
+    base: &Base,
+    params: &ListParams,
+    start: usize,
+    count: usize,
+) -> ScimResult<(usize, Vec<Value>)> {
     let (state, base) = (state.clone(), base.clone());
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
     // Groups cost a Query per user: on lists only when asked for by name.
@@ -368,21 +461,30 @@ pub async fn query(state: &AppState, auth: &ScimAuth, base: &Base, params: &List
                 _ => None,
             });
             let candidates: Vec<OperatorRecord> = match anchor {
-                Some(("id", id)) => store.operator(&scope, &OperatorId::new(id)).await.map_err(api)?.into_iter().collect(),
+                Some(("id", id)) => {
+                    store.operator(&scope, &OperatorId::new(id)).await.map_err(api)?.into_iter().collect()
+                }
                 Some(("email", email)) => match store.operator_id_by_email(&scope, &email).await.map_err(api)? {
                     Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
                     None => Vec::new(),
                 },
-                Some((_, external_id)) => match store.operator_id_by_external_id(&scope, &external_id).await.map_err(api)? {
-                    Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
-                    None => Vec::new(),
-                },
+                Some((_, external_id)) => {
+                    match store.operator_id_by_external_id(&scope, &external_id).await.map_err(api)? {
+                        Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
+                        None => Vec::new(),
+                    }
+                }
                 None => match clauses.iter().find(|c| c.attribute == "displayname").and_then(text) {
                     Some(name) => store.operators_named(&scope, &name).await.map_err(api)?,
-                    None => return Err(ScimError::invalid_filter("a filter needs userName, emails.value, externalId, displayName or id")),
+                    None => {
+                        return Err(ScimError::invalid_filter(
+                            "a filter needs userName, emails.value, externalId, displayName or id",
+                        ));
+                    }
                 },
             };
-            let matching: Vec<OperatorRecord> = candidates.into_iter().filter(|op| clauses.iter().all(|c| satisfies(op, c, &base))).collect();
+            let matching: Vec<OperatorRecord> =
+                candidates.into_iter().filter(|op| clauses.iter().all(|c| satisfies(op, c, &base))).collect();
             let total = matching.len();
             (total, matching.into_iter().skip(start - 1).take(count).collect())
         }

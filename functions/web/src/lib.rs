@@ -126,7 +126,9 @@ pub fn router(config: WebConfig) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
-        .method_not_allowed_fallback(|| async { problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "The page is read with GET.") })
+        .method_not_allowed_fallback(|| async {
+            problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "The page is read with GET.")
+        })
         .with_state(Arc::new(render(&config)))
 }
 
@@ -141,8 +143,12 @@ fn render(config: &WebConfig) -> Page {
     assert!(template.contains(CONFIG_PLACEHOLDER), "index.html has the configuration placeholder");
     // JSON inside <script>: `<`, `>` and `&` escaped so that no value can close the element.
     let json = config.document().to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
-    let html = template.replace(CONFIG_PLACEHOLDER, &format!(r#"<script type="application/json" id="hub-config">{json}</script>"#));
-    let etag = format!("\"{:016x}\"", html.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)));
+    let html = template
+        .replace(CONFIG_PLACEHOLDER, &format!(r#"<script type="application/json" id="hub-config">{json}</script>"#));
+    let etag = format!(
+        "\"{:016x}\"",
+        html.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    );
     // Scripts and styles only from this origin (no inline script, no CDN); the API on the same
     // origin; the identity provider's discovery document and token endpoint (which may live on
     // another host than the issuer, hence https:).
@@ -247,9 +253,15 @@ mod tests {
     #[test]
     fn configuration_from_the_environment() {
         assert_eq!(WebConfig::from_lookup(|_| None).sign_in, SignIn::NotConfigured);
-        assert_eq!(WebConfig::from_lookup(|n| (n == "HUB_OIDC_ISSUER").then(|| "https://x".into())).sign_in, SignIn::NotConfigured);
+        assert_eq!(
+            WebConfig::from_lookup(|n| (n == "HUB_OIDC_ISSUER").then(|| "https://x".into())).sign_in,
+            SignIn::NotConfigured
+        );
         let SignIn::Oidc { issuer, client_id, scope, token } = oidc().sign_in else { panic!("oidc") };
-        assert_eq!((issuer.as_str(), client_id.as_str(), scope.as_str(), token), ("https://id.example.com/tenant", "hub-web</script>", DEFAULT_OIDC_SCOPE, OidcToken::IdToken));
+        assert_eq!(
+            (issuer.as_str(), client_id.as_str(), scope.as_str(), token),
+            ("https://id.example.com/tenant", "hub-web</script>", DEFAULT_OIDC_SCOPE, OidcToken::IdToken)
+        );
         assert_eq!(oidc().idp_origin().as_deref(), Some("https://id.example.com"));
     }
 

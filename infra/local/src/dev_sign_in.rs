@@ -32,9 +32,12 @@ struct DevSignIn {
 
 /// The routes; `default_*` is what the page preselects (the demo administrator).
 pub fn router(state: AppState, secret: String, default_account_id: String, default_operator_id: String) -> Router {
-    Router::new()
-        .route("/dev/sign-in", get(list).post(sign_in))
-        .with_state(DevSignIn { state, secret, default_account_id, default_operator_id })
+    Router::new().route("/dev/sign-in", get(list).post(sign_in)).with_state(DevSignIn {
+        state,
+        secret,
+        default_account_id,
+        default_operator_id,
+    })
 }
 
 fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
@@ -73,7 +76,10 @@ async fn list(State(dev): State<DevSignIn>) -> Response {
             Ok(None) => continue,
             Err(e) => return unavailable(e),
         };
-        let operators = match store.list_operators(&scope, &OperatorFilter::default(), PageRequest { limit: LIST_LIMIT, cursor: None }).await {
+        let operators = match store
+            .list_operators(&scope, &OperatorFilter::default(), PageRequest { limit: LIST_LIMIT, cursor: None })
+            .await
+        {
             Ok(page) => page.items,
             Err(e) => return unavailable(e),
         };
@@ -98,7 +104,10 @@ struct SignInBody {
     operator_id: hub_store::OperatorId,
 }
 
-async fn sign_in(State(dev): State<DevSignIn>, body: Result<Json<SignInBody>, axum::extract::rejection::JsonRejection>) -> Response {
+async fn sign_in(
+    State(dev): State<DevSignIn>,
+    body: Result<Json<SignInBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
     let Ok(Json(body)) = body else {
         return problem(StatusCode::BAD_REQUEST, "validation_failed", "Send {\"accountId\", \"operatorId\"} as JSON.");
     };

@@ -50,7 +50,10 @@ pub fn openapi_document() -> OpenApi {
         if let (Some(ours), Some(theirs)) = (&doc.components, &part.components) {
             for (name, schema) in &theirs.schemas {
                 if let Some(existing) = ours.schemas.get(name) {
-                    assert!(existing == schema, "schema {name} of {function} differs from another function's schema of that name");
+                    assert!(
+                        existing == schema,
+                        "schema {name} of {function} differs from another function's schema of that name"
+                    );
                 }
             }
         }

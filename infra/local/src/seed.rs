@@ -69,7 +69,8 @@ pub async fn ensure_demo_account(state: &AppState, dir: &Path) -> Result<DemoAcc
             .await
             .map_err(|e| format!("cannot read the demo account from DynamoDB: {e}"))?;
         if existing.is_some() {
-            let account = ProvisionedAccount { account_id: marker.account_id, admin_operator_id: marker.admin_operator_id };
+            let account =
+                ProvisionedAccount { account_id: marker.account_id, admin_operator_id: marker.admin_operator_id };
             return Ok(DemoAccount { account, created: false });
         }
         tracing::info!(account_id = %marker.account_id, "the demo account of .local/demo.json is not in this table; provisioning a new one");
@@ -78,7 +79,8 @@ pub async fn ensure_demo_account(state: &AppState, dir: &Path) -> Result<DemoAcc
         ApiError::Validation(errors) => format!("invalid demo account: {errors:?}"),
         other => format!("cannot provision the demo account: {other}"),
     })?;
-    let marker = DemoMarker { account_id: account.account_id.clone(), admin_operator_id: account.admin_operator_id.clone() };
+    let marker =
+        DemoMarker { account_id: account.account_id.clone(), admin_operator_id: account.admin_operator_id.clone() };
     write_json(&marker_path, &marker).map_err(|e| format!("cannot write {}: {e}", marker_path.display()))?;
     tracing::info!(account_id = %account.account_id, "provisioned the demo account");
     Ok(DemoAccount { account, created: true })
@@ -106,7 +108,13 @@ struct Step {
     creates: Option<&'static str>,
 }
 
-const fn step(key: &'static str, method: Method, path: &'static str, body: Option<&'static str>, creates: Option<&'static str>) -> Step {
+const fn step(
+    key: &'static str,
+    method: Method,
+    path: &'static str,
+    body: Option<&'static str>,
+    creates: Option<&'static str>,
+) -> Step {
     Step { key, method, path, body, creates }
 }
 
@@ -115,10 +123,28 @@ fn plan() -> Vec<Step> {
     let op = Some("operatorId");
     let group = Some("groupId");
     vec![
-        step("op:grace", M::POST, "/operators", Some(r#"{"email":"grace@demo.example","fullName":"Grace Hopper"}"#), op),
+        step(
+            "op:grace",
+            M::POST,
+            "/operators",
+            Some(r#"{"email":"grace@demo.example","fullName":"Grace Hopper"}"#),
+            op,
+        ),
         step("op:alan", M::POST, "/operators", Some(r#"{"email":"alan@demo.example","fullName":"Alan Turing"}"#), op),
-        step("op:katherine", M::POST, "/operators", Some(r#"{"email":"katherine@demo.example","fullName":"Katherine Johnson"}"#), op),
-        step("op:edsger", M::POST, "/operators", Some(r#"{"email":"edsger@demo.example","fullName":"Edsger Dijkstra"}"#), op),
+        step(
+            "op:katherine",
+            M::POST,
+            "/operators",
+            Some(r#"{"email":"katherine@demo.example","fullName":"Katherine Johnson"}"#),
+            op,
+        ),
+        step(
+            "op:edsger",
+            M::POST,
+            "/operators",
+            Some(r#"{"email":"edsger@demo.example","fullName":"Edsger Dijkstra"}"#),
+            op,
+        ),
         step("group:oncall", M::POST, "/groups", Some(r#"{"description":"On-call engineers"}"#), group),
         step("group:finance", M::POST, "/groups", Some(r#"{"description":"Finance"}"#), group),
         // Left without members: the hub points out empty groups.
@@ -127,8 +153,20 @@ fn plan() -> Vec<Step> {
         step("member:oncall:alan", M::PUT, "/groups/{group:oncall}/members/{op:alan}", None, None),
         step("member:finance:katherine", M::PUT, "/groups/{group:finance}/members/{op:katherine}", None, None),
         step("member:administrators:grace", M::PUT, "/groups/{group:administrators}/members/{op:grace}", None, None),
-        step("grant:finance:FinancialOperator", M::PUT, "/groups/{group:finance}/permissions/FinancialOperator", None, None),
-        step("grant:oncall:CreateAlertDefinition", M::PUT, "/groups/{group:oncall}/permissions/CreateAlertDefinition", None, None),
+        step(
+            "grant:finance:FinancialOperator",
+            M::PUT,
+            "/groups/{group:finance}/permissions/FinancialOperator",
+            None,
+            None,
+        ),
+        step(
+            "grant:oncall:CreateAlertDefinition",
+            M::PUT,
+            "/groups/{group:oncall}/permissions/CreateAlertDefinition",
+            None,
+            None,
+        ),
         step("grant:alan:TechnicalContact", M::PUT, "/operators/{op:alan}/permissions/TechnicalContact", None, None),
         step(
             "schedule:grace:daily",
@@ -153,8 +191,20 @@ fn plan() -> Vec<Step> {
         ),
         // The "Active" switch off: signs in, gets no alerts.
         step("inactive:edsger", M::PATCH, "/operators/{op:edsger}", Some(r#"{"isOnDuty":false}"#), None),
-        step("monitor:homepage", M::POST, "/monitors", Some(r#"{"name":"Homepage","mode":"Production"}"#), Some("monitorId")),
-        step("monitor:checkout", M::POST, "/monitors", Some(r#"{"name":"Checkout flow","mode":"Staging"}"#), Some("monitorId")),
+        step(
+            "monitor:homepage",
+            M::POST,
+            "/monitors",
+            Some(r#"{"name":"Homepage","mode":"Production"}"#),
+            Some("monitorId"),
+        ),
+        step(
+            "monitor:checkout",
+            M::POST,
+            "/monitors",
+            Some(r#"{"name":"Checkout flow","mode":"Staging"}"#),
+            Some("monitorId"),
+        ),
         step(
             "authorization:homepage:support",
             M::POST,
@@ -200,7 +250,8 @@ pub async fn seed_demo_data_privately(state: &AppState, dir: &Path, account: &Pr
             return SeedReport::default();
         }
     };
-    let jwt = JwtConfig { hs256_secret: Some(secret.clone()), deployment: Deployment::HubLocal, ..JwtConfig::default() };
+    let jwt =
+        JwtConfig { hs256_secret: Some(secret.clone()), deployment: Deployment::HubLocal, ..JwtConfig::default() };
     let private = AppState::new(state.store.clone(), jwt, (*state.config).clone(), state.clock.clone());
     let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
         Ok(listener) => listener,
@@ -235,10 +286,9 @@ pub async fn seed_demo_data_privately(state: &AppState, dir: &Path, account: &Pr
 /// `token`. Never fails: problems are logged and retried on the next start.
 pub async fn seed_demo_data(base: &str, token: &str, dir: &Path, account_id: &str) -> SeedReport {
     let state_path = dir.join(SEED_STATE);
-    let mut state = read_json::<SeedState>(&state_path).filter(|s| s.account_id == account_id).unwrap_or_else(|| SeedState {
-        account_id: account_id.to_owned(),
-        ..SeedState::default()
-    });
+    let mut state = read_json::<SeedState>(&state_path)
+        .filter(|s| s.account_id == account_id)
+        .unwrap_or_else(|| SeedState { account_id: account_id.to_owned(), ..SeedState::default() });
     state.ids.insert("group:administrators".into(), ADMINISTRATORS_GROUP_ID.into());
 
     let http = match reqwest::Client::builder().timeout(Duration::from_secs(10)).build() {
@@ -386,12 +436,18 @@ mod tests {
         let mut ids = BTreeMap::new();
         ids.insert("op:grace".to_owned(), "o-1".to_owned());
         ids.insert("group:oncall".to_owned(), "g-1".to_owned());
-        assert_eq!(resolve("/groups/{group:oncall}/members/{op:grace}", &ids).as_deref(), Some("/groups/g-1/members/o-1"));
+        assert_eq!(
+            resolve("/groups/{group:oncall}/members/{op:grace}", &ids).as_deref(),
+            Some("/groups/g-1/members/o-1")
+        );
         assert_eq!(
             resolve(r#"{"operatorId":"{op:grace}","description":"x"}"#, &ids).as_deref(),
             Some(r#"{"operatorId":"o-1","description":"x"}"#)
         );
-        assert_eq!(resolve(r#"{"mode":"Daily","startTime":"22:00"}"#, &ids).as_deref(), Some(r#"{"mode":"Daily","startTime":"22:00"}"#));
+        assert_eq!(
+            resolve(r#"{"mode":"Daily","startTime":"22:00"}"#, &ids).as_deref(),
+            Some(r#"{"mode":"Daily","startTime":"22:00"}"#)
+        );
         assert_eq!(resolve("/operators/{op:alan}", &ids), None);
     }
 

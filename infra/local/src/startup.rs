@@ -178,18 +178,32 @@ mod tests {
 
     #[test]
     fn local_sign_in_is_hs256_by_default_and_the_identity_provider_with_a_jwks() {
-        let env = |vars: &'static [(&'static str, &'static str)]| move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        };
         let (config, sign_in) = local_jwt_config_from(env(&[])).unwrap();
         assert_eq!(sign_in, LocalSignIn::Hs256(LOCAL_JWT_SECRET.into(), true));
         assert_eq!((config.hs256_secret.as_deref(), config.deployment), (Some(LOCAL_JWT_SECRET), Deployment::HubLocal));
         // A stand-in identity provider on loopback: HS256 off, issuer and audience required.
-        let idp = [("HUB_JWKS_URL", "http://127.0.0.1:9999/jwks"), ("HUB_JWT_ISSUER", "http://127.0.0.1:9999"), ("HUB_JWT_AUDIENCE", "hub")];
+        let idp = [
+            ("HUB_JWKS_URL", "http://127.0.0.1:9999/jwks"),
+            ("HUB_JWT_ISSUER", "http://127.0.0.1:9999"),
+            ("HUB_JWT_AUDIENCE", "hub"),
+        ];
         let (config, sign_in) = local_jwt_config_from(env(Box::leak(Box::new(idp)))).unwrap();
         assert_eq!((sign_in, config.hs256_secret), (LocalSignIn::IdentityProvider, None));
-        assert!(local_jwt_config_from(env(&[("HUB_JWKS_URL", "http://127.0.0.1:9999/jwks")])).unwrap_err().contains("HUB_JWT_ISSUER"));
+        assert!(
+            local_jwt_config_from(env(&[("HUB_JWKS_URL", "http://127.0.0.1:9999/jwks")]))
+                .unwrap_err()
+                .contains("HUB_JWT_ISSUER")
+        );
         // Both at once, or a short secret: refused.
         let both = [("HUB_JWT_SECRET", LOCAL_JWT_SECRET), idp[0], idp[1], idp[2]];
         assert!(local_jwt_config_from(env(Box::leak(Box::new(both)))).is_err());
-        assert!(local_jwt_config_from(env(&[("HUB_JWT_SECRET", "local-dev-secret-change-me")])).unwrap_err().contains("32 bytes"));
+        assert!(
+            local_jwt_config_from(env(&[("HUB_JWT_SECRET", "local-dev-secret-change-me")]))
+                .unwrap_err()
+                .contains("32 bytes")
+        );
     }
 }

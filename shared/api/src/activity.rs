@@ -49,11 +49,17 @@ mod tests {
 
     #[test]
     fn the_window_is_today_and_the_29_days_before() {
-        let usage: BTreeMap<String, i64> =
-            [("d20261027", 100), ("d20261028", 1), ("d20261115", 2), ("d20261126", 4), ("d20261127", 8), ("d20261128", 16)]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
+        let usage: BTreeMap<String, i64> = [
+            ("d20261027", 100),
+            ("d20261028", 1),
+            ("d20261115", 2),
+            ("d20261126", 4),
+            ("d20261127", 8),
+            ("d20261128", 16),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
         let now = at("2026-11-26T12:00:00Z");
         assert_eq!(first_counted_day(now), "d20261028");
         assert_eq!(requests_last_30_days(&usage, now), 1 + 2 + 4);

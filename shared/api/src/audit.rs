@@ -101,13 +101,15 @@ impl Audited for OperatorRecord {
 
 impl Audited for GroupRecord {
     /// The group resource, and the SCIM group's `externalId`.
-    const FIELDS: &'static [&'static str] = &["groupId", "description", "isEveryone", "isAdministrators", "memberCount", "createdAt", "externalId"];
+    const FIELDS: &'static [&'static str] =
+        &["groupId", "description", "isEveryone", "isAdministrators", "memberCount", "createdAt", "externalId"];
 }
 
 impl Audited for ApiUserRecord {
     /// The API user resource but its `username` (half of the credential pair) and what is
     /// derived at read time (`operatorName`, `requestsLast30Days`).
-    const FIELDS: &'static [&'static str] = &["apiUserId", "operatorId", "accessType", "description", "createdAt", "lastUsedAt", "inactive"];
+    const FIELDS: &'static [&'static str] =
+        &["apiUserId", "operatorId", "accessType", "description", "createdAt", "lastUsedAt", "inactive"];
 }
 
 impl Audited for MonitorRecord {
@@ -115,11 +117,13 @@ impl Audited for MonitorRecord {
 }
 
 impl Audited for AccountRecord {
-    const FIELDS: &'static [&'static str] = &["accountId", "name", "accountType", "timeZone", "operatorLimit", "operatorsInUse", "createdAt"];
+    const FIELDS: &'static [&'static str] =
+        &["accountId", "name", "accountType", "timeZone", "operatorLimit", "operatorsInUse", "createdAt"];
 }
 
 impl Audited for ScheduleRecord {
-    const FIELDS: &'static [&'static str] = &["scheduleId", "mode", "start", "end", "weekDay", "monthDay", "startTime", "endTime"];
+    const FIELDS: &'static [&'static str] =
+        &["scheduleId", "mode", "start", "end", "weekDay", "monthDay", "startTime", "endTime"];
 }
 
 impl Audited for ScimTokenRecord {
@@ -170,20 +174,38 @@ pub fn caller_context(state: &AppState, caller: &Caller) -> AuditContext {
 
 /// The request of a SCIM token.
 pub fn scim_context(state: &AppState, caller: &ScimCaller, request_id: String) -> AuditContext {
-    let actor = AuditActor { kind: "ScimToken".into(), id: caller.scim_token_id.to_string(), name: None, api_user_id: None, api_user_name: None };
+    let actor = AuditActor {
+        kind: "ScimToken".into(),
+        id: caller.scim_token_id.to_string(),
+        name: None,
+        api_user_id: None,
+        api_user_name: None,
+    };
     context(state, request_id, AuditSource::Scim, actor)
 }
 
 /// A change the system makes on its own: the maintenance job, `hubctl`.
 pub fn system_context(state: &AppState, source: AuditSource, name: &str) -> AuditContext {
-    let actor = AuditActor { kind: "System".into(), id: "system".into(), name: Some(name.to_owned()), api_user_id: None, api_user_name: None };
+    let actor = AuditActor {
+        kind: "System".into(),
+        id: "system".into(),
+        name: Some(name.to_owned()),
+        api_user_id: None,
+        api_user_name: None,
+    };
     context(state, new_id(), source, actor)
 }
 
 /// One event of `ctx`'s request.
 pub fn event(ctx: &AuditContext, action: &str, target: (&str, &str, Option<&str>), changes: Vec<AuditChange>) -> Audit {
     let (kind, id, name) = target;
-    Audit::new(ctx, new_id(), action, AuditTarget { kind: kind.into(), id: id.into(), name: name.map(str::to_owned) }, changes)
+    Audit::new(
+        ctx,
+        new_id(),
+        action,
+        AuditTarget { kind: kind.into(), id: id.into(), name: name.map(str::to_owned) },
+        changes,
+    )
 }
 
 fn fields<T: Audited>(value: &T) -> serde_json::Map<String, Value> {
@@ -215,7 +237,11 @@ pub fn updated<T: Audited>(old: &T, new: &T) -> Vec<AuditChange> {
             (o != n).then_some(AuditChange { field, old: o, new: n })
         })
         .collect();
-    changes.extend(new.into_iter().filter(|(_, v)| !v.is_null()).map(|(field, n)| AuditChange { field, old: Value::Null, new: n }));
+    changes.extend(new.into_iter().filter(|(_, v)| !v.is_null()).map(|(field, n)| AuditChange {
+        field,
+        old: Value::Null,
+        new: n,
+    }));
     changes
 }
 
@@ -230,7 +256,11 @@ pub fn deleted<T: Audited>(value: &T) -> Vec<AuditChange> {
 
 /// One changed field.
 pub fn change(field: &str, old: impl Serialize, new: impl Serialize) -> AuditChange {
-    AuditChange { field: field.to_owned(), old: serde_json::to_value(old).unwrap_or(Value::Null), new: serde_json::to_value(new).unwrap_or(Value::Null) }
+    AuditChange {
+        field: field.to_owned(),
+        old: serde_json::to_value(old).unwrap_or(Value::Null),
+        new: serde_json::to_value(new).unwrap_or(Value::Null),
+    }
 }
 
 #[cfg(test)]
@@ -282,7 +312,20 @@ mod tests {
             for field in T::FIELDS {
                 assert!(map.contains_key(*field), "{field} is not a field of {}", std::any::type_name::<T>());
             }
-            for never in ["passwordHash", "tokenHash", "username", "signIn", "version", "updatedAt", "usage", "ownerIsAdministrator", "ownerIsDisabled", "lastActiveAt", "scim", "schedules"] {
+            for never in [
+                "passwordHash",
+                "tokenHash",
+                "username",
+                "signIn",
+                "version",
+                "updatedAt",
+                "usage",
+                "ownerIsAdministrator",
+                "ownerIsDisabled",
+                "lastActiveAt",
+                "scim",
+                "schedules",
+            ] {
                 assert!(!T::FIELDS.contains(&never), "{never} listed for {}", std::any::type_name::<T>());
             }
         }
@@ -297,10 +340,36 @@ mod tests {
             ..crate::rules::new_operator("o".into(), "a@example.com", "A", now)
         };
         check(&op);
-        check(&GroupRecord { group_id: "g".into(), description: "G".into(), is_everyone: false, is_administrators: false, member_count: 0, external_id: Some("x".into()), created_at: now.into(), updated_at: now.into(), version: 1 });
-        check(&ApiUserRecord { last_used_at: Some(now.into()), ..ApiUserRecord::new("u".into(), "hub_x", &op, "Generic", "d", now) });
-        check(&MonitorRecord { monitor_id: "m".into(), name: "M".into(), mode: "Production".into(), is_active: true, created_at: now.into(), updated_at: now.into(), version: 1 });
-        check(&ScimTokenRecord { scim_token_id: "t".into(), description: "T".into(), created_at: now.into(), last_used_at: Some(now.into()) });
+        check(&GroupRecord {
+            group_id: "g".into(),
+            description: "G".into(),
+            is_everyone: false,
+            is_administrators: false,
+            member_count: 0,
+            external_id: Some("x".into()),
+            created_at: now.into(),
+            updated_at: now.into(),
+            version: 1,
+        });
+        check(&ApiUserRecord {
+            last_used_at: Some(now.into()),
+            ..ApiUserRecord::new("u".into(), "hub_x", &op, "Generic", "d", now)
+        });
+        check(&MonitorRecord {
+            monitor_id: "m".into(),
+            name: "M".into(),
+            mode: "Production".into(),
+            is_active: true,
+            created_at: now.into(),
+            updated_at: now.into(),
+            version: 1,
+        });
+        check(&ScimTokenRecord {
+            scim_token_id: "t".into(),
+            description: "T".into(),
+            created_at: now.into(),
+            last_used_at: Some(now.into()),
+        });
         let schedule = ScheduleRecord {
             schedule_id: "s".into(),
             mode: "Monthly".into(),
@@ -317,10 +386,15 @@ mod tests {
     #[test]
     fn echoed_scim_attributes_are_fields_compared_as_values() {
         let now = "2026-11-30T10:00:00Z";
-        let a = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()), ..crate::rules::new_operator("o".into(), "a@example.com", "Ada", now) };
-        let same = OperatorRecord { scim: Some(r#"{"name":{"familyName":"L","givenName":"Ada"}}"#.into()), ..a.clone() };
+        let a = OperatorRecord {
+            scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()),
+            ..crate::rules::new_operator("o".into(), "a@example.com", "Ada", now)
+        };
+        let same =
+            OperatorRecord { scim: Some(r#"{"name":{"familyName":"L","givenName":"Ada"}}"#.into()), ..a.clone() };
         assert!(updated(&a, &same).is_empty());
-        let other = OperatorRecord { scim: Some(r#"{"name":{"givenName":"Grace","familyName":"L"}}"#.into()), ..a.clone() };
+        let other =
+            OperatorRecord { scim: Some(r#"{"name":{"givenName":"Grace","familyName":"L"}}"#.into()), ..a.clone() };
         let changes = updated(&a, &other);
         assert_eq!(changes.len(), 1);
         assert_eq!((changes[0].field.as_str(), &changes[0].new["givenName"]), ("name", &Value::from("Grace")));

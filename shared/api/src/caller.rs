@@ -31,8 +31,8 @@ use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use hub_store::records::{OperatorRecord, SignInBinding};
 use hub_store::{AccountScope, ApiUserId, OperatorId, Store};
-use lambda_http::request::RequestContext;
 use jiff::Timestamp;
+use lambda_http::request::RequestContext;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -99,7 +99,12 @@ impl Authenticator {
     /// Authenticates an `Authorization` header value. Missing, malformed, expired or unknown
     /// credentials are [`ApiError::Unauthenticated`]; an unreachable database or JWKS is
     /// [`ApiError::ServiceUnavailable`]. `clock` dates an API user's use and a first sign-in.
-    pub async fn authenticate(&self, store: &Store, clock: &Clock, authorization: Option<&str>) -> Result<Caller, ApiError> {
+    pub async fn authenticate(
+        &self,
+        store: &Store,
+        clock: &Clock,
+        authorization: Option<&str>,
+    ) -> Result<Caller, ApiError> {
         let header = authorization.ok_or(ApiError::Unauthenticated)?;
         let state = Backing { store, clock };
         if let Some(token) = bearer_token(header) {
@@ -122,12 +127,18 @@ impl Authenticator {
             return Err(ApiError::Unauthenticated);
         }
         let scope = AccountScope::new(&claims.account_id);
-        let operator = state.store.operator(&scope, &OperatorId::new(claims.operator_id.as_str())).await?.ok_or(ApiError::Unauthenticated)?;
+        let operator = state
+            .store
+            .operator(&scope, &OperatorId::new(claims.operator_id.as_str()))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
         if operator.is_disabled {
             return Err(ApiError::Unauthenticated);
         }
         let operator = match &claims.subject {
-            Some(subject) => signed_in_subject(state, &scope, operator, claims.issuer.as_deref().unwrap_or(""), subject).await?,
+            Some(subject) => {
+                signed_in_subject(state, &scope, operator, claims.issuer.as_deref().unwrap_or(""), subject).await?
+            }
             // HS256 tokens of local runs and tests (`hubctl token`) name no subject.
             None => operator,
         };
@@ -153,7 +164,12 @@ struct Backing<'a> {
 /// the use. Unknown user, deleted user (or deleted owner, whose API users go in the same
 /// transaction), an API user of a disabled owner and wrong password are indistinguishable. A username past its failed attempts
 /// is refused before any request.
-async fn api_user(state: &Backing<'_>, failures: &FailedAttempts, username: &str, password: &str) -> Result<Caller, ApiError> {
+async fn api_user(
+    state: &Backing<'_>,
+    failures: &FailedAttempts,
+    username: &str,
+    password: &str,
+) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
     let api_user_id = ApiUserId::new(api_user_id);
     if !is_password_shaped(password) {
@@ -165,7 +181,8 @@ async fn api_user(state: &Backing<'_>, failures: &FailedAttempts, username: &str
     }
     let scope = AccountScope::new(&account_id);
     let hash = password_hash(password);
-    let auth = state.store.authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now)).await?;
+    let auth =
+        state.store.authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now)).await?;
     let Some(auth) = auth else {
         failures.record_failure(username, now);
         return Err(ApiError::Unauthenticated);
@@ -190,7 +207,8 @@ async fn signed_in_subject(
     issuer: &str,
     subject: &str,
 ) -> Result<OperatorRecord, ApiError> {
-    let is_bound_to = |op: &OperatorRecord| op.sign_in.as_ref().is_some_and(|b| b.issuer == issuer && b.subject == subject);
+    let is_bound_to =
+        |op: &OperatorRecord| op.sign_in.as_ref().is_some_and(|b| b.issuer == issuer && b.subject == subject);
     if is_bound_to(&operator) {
         return Ok(operator);
     }
@@ -198,7 +216,8 @@ async fn signed_in_subject(
         tracing::warn!(account_id = %scope.account_id(), operator_id = %operator.operator_id, "a token for an operator bound to another identity-provider subject was refused");
         return Err(ApiError::Unauthenticated);
     }
-    let binding = SignInBinding { issuer: issuer.to_owned(), subject: subject.to_owned(), bound_at: state.clock.now_rfc3339() };
+    let binding =
+        SignInBinding { issuer: issuer.to_owned(), subject: subject.to_owned(), bound_at: state.clock.now_rfc3339() };
     if state.store.bind_operator_sign_in(scope, &operator.operator_id, &binding).await? {
         tracing::info!(account_id = %scope.account_id(), operator_id = %operator.operator_id, "first sign-in: the operator is bound to its identity-provider subject");
         return Ok(OperatorRecord { sign_in: Some(binding), version: operator.version + 1, ..operator });
@@ -270,8 +289,10 @@ pub fn usage_day(t: Timestamp) -> String {
 }
 
 /// Base64 as senders write it, with or without padding.
-const BASIC: GeneralPurpose =
-    GeneralPurpose::new(&base64::alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+const BASIC: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// The username and password of an `Authorization: Basic <base64(username:password)>` value:
 /// case-insensitive scheme, surrounding whitespace ignored. `None` for any other scheme or a
@@ -368,13 +389,18 @@ impl AuthorizerContext {
             return Some(Err(match refusal.as_str() {
                 Some(REFUSAL_UNAVAILABLE) => ApiError::ServiceUnavailable,
                 Some(REFUSAL_TOO_MANY) => {
-                    let retry_after = fields.get("retryAfter").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
-                    ApiError::TooManyRequests { retry_after: retry_after.unwrap_or(crate::throttle::WINDOW_SECONDS as u64).clamp(1, 3600) }
+                    let retry_after =
+                        fields.get("retryAfter").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+                    ApiError::TooManyRequests {
+                        retry_after: retry_after.unwrap_or(crate::throttle::WINDOW_SECONDS as u64).clamp(1, 3600),
+                    }
                 }
                 _ => ApiError::Unauthenticated,
             }));
         }
-        let text = |name: &str| fields.get(name).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let text = |name: &str| {
+            fields.get(name).and_then(serde_json::Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
+        };
         let is_administrator = match fields.get("isAdministrator") {
             Some(serde_json::Value::Bool(b)) => *b,
             Some(serde_json::Value::String(s)) => s == "true",
@@ -439,7 +465,9 @@ mod tests {
         assert_eq!(basic_credentials(&value), Some(("hub_user".into(), "pass:word".into())));
         let unpadded = format!("basic  {} ", general_purpose::STANDARD_NO_PAD.encode("u:p"));
         assert_eq!(basic_credentials(&unpadded), Some(("u".into(), "p".into())));
-        for bad in ["Basic", "Basic ", "Basic !!!", "Bearer abc", "Basic dXNlcg==", &format!("Basic {}", "A".repeat(600))] {
+        for bad in
+            ["Basic", "Basic ", "Basic !!!", "Bearer abc", "Basic dXNlcg==", &format!("Basic {}", "A".repeat(600))]
+        {
             assert_eq!(basic_credentials(bad), None, "{bad}");
         }
     }
@@ -454,14 +482,26 @@ mod tests {
 
     #[test]
     fn authorizer_context_uses_the_keys_the_functions_read() {
-        let caller = Caller { account_id: "a".into(), operator_id: "o".into(), api_user_id: Some("u".into()), is_administrator: true, name: None, api_user_name: None, request_id: String::new() };
+        let caller = Caller {
+            account_id: "a".into(),
+            operator_id: "o".into(),
+            api_user_id: Some("u".into()),
+            is_administrator: true,
+            name: None,
+            api_user_name: None,
+            request_id: String::new(),
+        };
         let json = serde_json::to_value(AuthorizerContext::caller(&caller)).unwrap();
-        assert_eq!(json, serde_json::json!({"accountId": "a", "operatorId": "o", "apiUserId": "u", "isAdministrator": true}));
+        assert_eq!(
+            json,
+            serde_json::json!({"accountId": "a", "operatorId": "o", "apiUserId": "u", "isAdministrator": true})
+        );
         let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::Unauthenticated)).unwrap();
         assert_eq!(json, serde_json::json!({"refusal": "unauthenticated"}));
         let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::ServiceUnavailable)).unwrap();
         assert_eq!(json, serde_json::json!({"refusal": "service_unavailable"}));
-        let json = serde_json::to_value(AuthorizerContext::refusal(&ApiError::TooManyRequests { retry_after: 17 })).unwrap();
+        let json =
+            serde_json::to_value(AuthorizerContext::refusal(&ApiError::TooManyRequests { retry_after: 17 })).unwrap();
         assert_eq!(json, serde_json::json!({"refusal": "too_many_requests", "retryAfter": 17}));
     }
 }

@@ -41,10 +41,15 @@ impl HubConfig {
                 _ => return Err(format!("HUB_AUDIT_RETENTION_DAYS: `{v}` is not a number of days (1-36500)")),
             },
         };
-        let response_byte_budget = match std::env::var("HUB_RESPONSE_BYTE_BUDGET").ok().filter(|v| !v.trim().is_empty()) {
+        let response_byte_budget = match std::env::var("HUB_RESPONSE_BYTE_BUDGET").ok().filter(|v| !v.trim().is_empty())
+        {
             Some(v) => match v.trim().parse::<usize>() {
                 Ok(bytes) if (1_024..=LAMBDA_RESPONSE_BYTE_BUDGET).contains(&bytes) => Some(bytes),
-                _ => return Err(format!("HUB_RESPONSE_BYTE_BUDGET: `{v}` is not a number of bytes (1024-{LAMBDA_RESPONSE_BYTE_BUDGET})")),
+                _ => {
+                    return Err(format!(
+                        "HUB_RESPONSE_BYTE_BUDGET: `{v}` is not a number of bytes (1024-{LAMBDA_RESPONSE_BYTE_BUDGET})"
+                    ));
+                }
             },
             None => std::env::var_os("AWS_LAMBDA_RUNTIME_API").map(|_| LAMBDA_RESPONSE_BYTE_BUDGET),
         };
@@ -75,7 +80,8 @@ impl Default for HubConfig {
 fn parse_limits(spec: &str) -> Result<BTreeMap<String, i64>, String> {
     let mut limits = BTreeMap::new();
     for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, limit) = pair.split_once('=').ok_or_else(|| format!("HUB_OPERATOR_LIMITS: `{pair}` is not Type=N"))?;
+        let (name, limit) =
+            pair.split_once('=').ok_or_else(|| format!("HUB_OPERATOR_LIMITS: `{pair}` is not Type=N"))?;
         let account_type = AccountType::parse(name.trim()).map_err(|e| format!("HUB_OPERATOR_LIMITS: {e}"))?;
         let limit: i64 = limit.trim().parse().map_err(|_| format!("HUB_OPERATOR_LIMITS: `{limit}` is not a number"))?;
         if limit < 1 {

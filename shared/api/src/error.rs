@@ -72,7 +72,9 @@ impl Conflict {
             Conflict::LastAdministrator => "The Administrators group must keep at least one enabled member.",
             Conflict::LastFinancialOperator => "The account must keep at least one operator holding FinancialOperator.",
             Conflict::LastTechnicalContact => "The account must keep at least one operator holding TechnicalContact.",
-            Conflict::PermissionNotAssignable => "Administrator is held only through membership of the Administrators group.",
+            Conflict::PermissionNotAssignable => {
+                "Administrator is held only through membership of the Administrators group."
+            }
             Conflict::GroupNameTaken => "Another group of this account already has this description.",
             Conflict::SystemGroupImmutable => "The Everyone and Administrators groups cannot be changed this way.",
             Conflict::ExternalIdTaken => "Another resource of this account already has this externalId.",
@@ -180,7 +182,9 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => {
                 "Too many failed attempts with these credentials; retry after the time in Retry-After.".into()
             }
-            ApiError::ServiceUnavailable | ApiError::Retry => "The service is temporarily unavailable; retry later.".into(),
+            ApiError::ServiceUnavailable | ApiError::Retry => {
+                "The service is temporarily unavailable; retry later.".into()
+            }
             ApiError::Internal(_) => "An unexpected error occurred.".into(),
         }
     }
@@ -228,7 +232,10 @@ impl IntoResponse for ApiError {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         match self {
             ApiError::Unauthenticated => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="hub", Basic realm="hub""#));
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer realm="hub", Basic realm="hub""#),
+                );
             }
             ApiError::ServiceUnavailable | ApiError::Retry => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
@@ -258,7 +265,9 @@ impl From<StoreError> for ApiError {
             StoreError::Guard(Guard::ExternalIdTaken) => ApiError::Conflict(Conflict::ExternalIdTaken),
             StoreError::Guard(Guard::LastAdministrator) => ApiError::Conflict(Conflict::LastAdministrator),
             StoreError::Guard(Guard::ParentMissing) => ApiError::NotFound,
-            StoreError::Guard(g @ (Guard::AlreadyExists | Guard::IdempotencyKey)) => ApiError::Internal(format!("unhandled guard {g:?}")),
+            StoreError::Guard(g @ (Guard::AlreadyExists | Guard::IdempotencyKey)) => {
+                ApiError::Internal(format!("unhandled guard {g:?}"))
+            }
             StoreError::Internal(detail) => ApiError::Internal(detail),
         }
     }

@@ -61,7 +61,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
+        if let Some(len) = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
             && len > MAX_BODY_BYTES
         {
             return Err(ApiError::PayloadTooLarge);
@@ -95,7 +99,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
         serde_path_to_error::deserialize::<_, T>(de).map(Query).map_err(|err| {
             let field = err.path().to_string();
-            ApiError::Validation(vec![FieldError::new(if field == "." { String::new() } else { field }, err.into_inner().to_string())])
+            ApiError::Validation(vec![FieldError::new(
+                if field == "." { String::new() } else { field },
+                err.into_inner().to_string(),
+            )])
         })
     }
 }
@@ -143,9 +150,10 @@ impl<S: Send + Sync, T: FromPathSegments> FromRequestParts<S> for PathIds<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(params) = axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::NotFound)?;
+        let axum::extract::Path(params) =
+            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NotFound)?;
         let mut segments = Vec::with_capacity(params.len());
         for (_, value) in params {
             ResourceId::parse(&value).map_err(|_| ApiError::NotFound)?;
@@ -258,7 +266,13 @@ where
 /// A PATCH field that cannot be cleared (read with [`double_option`]): absent keeps (`None`),
 /// a value is `parse`d, `null` is refused with `if_null`; a refusal is pushed onto `errors`
 /// against `field` (and gives `None`), so that one answer lists every invalid field.
-pub fn patch_field<P: ?Sized, V, T>(errors: &mut Vec<FieldError>, field: &str, patch: &Option<Option<V>>, if_null: &str, parse: impl FnOnce(&P) -> Result<T, String>) -> Option<T>
+pub fn patch_field<P: ?Sized, V, T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    patch: &Option<Option<V>>,
+    if_null: &str,
+    parse: impl FnOnce(&P) -> Result<T, String>,
+) -> Option<T>
 where
     V: std::borrow::Borrow<P>,
 {
@@ -355,7 +369,8 @@ mod tests {
         let body = axum::body::to_bytes(ok.into_body(), 1024).await.unwrap();
         assert_eq!(&body[..], b"g-1/o_2");
         let not_found = ApiError::NotFound.into_response().status();
-        for bad in ["/groups/a.b/members/o", "/groups/g/members/%20", &format!("/groups/g/members/{}", "x".repeat(65))] {
+        for bad in ["/groups/a.b/members/o", "/groups/g/members/%20", &format!("/groups/g/members/{}", "x".repeat(65))]
+        {
             assert_eq!(call(bad).await.status(), not_found, "{bad}");
         }
     }

@@ -5,7 +5,10 @@
 //! checks found (`hub_store::RulesLock`).
 
 use hub_store::records::GroupRecord;
-use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope, AuditContext, EVERYONE_GROUP_ID, GroupId, Guard, OperatorId, Principal, StoreError};
+use hub_store::{
+    ADMINISTRATORS_GROUP_ID, AccountScope, AuditContext, EVERYONE_GROUP_ID, GroupId, Guard, OperatorId, Principal,
+    StoreError,
+};
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
@@ -26,7 +29,14 @@ pub async fn load(state: &AppState, scope: &AccountScope, id: &GroupId) -> ApiRe
 
 /// Reads the group, applies `apply` and writes the result guarded by the version read (its name
 /// and `externalId` are what may change), retrying on fresh data; system groups keep their names.
-pub async fn change<F>(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &GroupId, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
+pub async fn change<F>(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &AuditContext,
+    id: &GroupId,
+    if_match: IfMatch,
+    apply: F,
+) -> ApiResult<GroupRecord>
 where
     F: Fn(&GroupRecord) -> ApiResult<GroupRecord>,
 {
@@ -44,7 +54,8 @@ where
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        let event = crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), changes);
+        let event =
+            crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), changes);
         state.store.update_group(scope, &current, &next, &event).await?;
         Ok(next)
     })
@@ -53,7 +64,13 @@ where
 
 /// Deletes a group with its memberships, grants and monitor authorizations, unless it is a
 /// system group or the last holder of a protected permission goes with it.
-pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, id: &GroupId, if_match: IfMatch) -> ApiResult<()> {
+pub async fn delete(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &AuditContext,
+    id: &GroupId,
+    if_match: IfMatch,
+) -> ApiResult<()> {
     if is_system_group(id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -64,11 +81,20 @@ pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext
         let Some(group) = state.store.group(scope, id).await? else {
             // A delete that died half-way is finished by its retry.
             let pending = Principal::Group(id.clone());
-            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
+            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? {
+                Ok(())
+            } else {
+                Err(ApiError::NotFound)
+            };
         };
         if_match.check(group.version)?;
         let rules = check_removal(state, scope, &Removal::Group(&group.group_id), &account).await?;
-        let event = crate::audit::event(audit, "group.deleted", ("Group", &group.group_id, Some(&group.description)), crate::audit::deleted(&group));
+        let event = crate::audit::event(
+            audit,
+            "group.deleted",
+            ("Group", &group.group_id, Some(&group.description)),
+            crate::audit::deleted(&group),
+        );
         state.store.delete_group(scope, &group, &rules, &names, &event).await?;
         Ok(())
     })
@@ -91,7 +117,13 @@ fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &Operato
     crate::audit::event(audit, action, ("Group", &group.group_id, Some(&group.description)), vec![change])
 }
 
-pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &GroupId, operator_id: &OperatorId) -> ApiResult<bool> {
+pub async fn add_member(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &AuditContext,
+    group_id: &GroupId,
+    operator_id: &OperatorId,
+) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -101,7 +133,8 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditCon
         if state.store.is_member(scope, group_id, operator_id).await? {
             return Ok(false);
         }
-        match state.store.add_member(scope, &group, operator_id, &member_event(audit, &group, operator_id, true)).await {
+        match state.store.add_member(scope, &group, operator_id, &member_event(audit, &group, operator_id, true)).await
+        {
             Ok(()) => Ok(true),
             // A concurrent request added it first: read again, and find it there.
             Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
@@ -115,11 +148,21 @@ pub async fn add_member(state: &AppState, scope: &AccountScope, audit: &AuditCon
 /// `hub_store::MAX_MEMBERS_PER_ADD` per transaction, as an identity provider pushes a group.
 /// `NotFound` when the group or one of the operators does not exist (nothing of that batch is
 /// added).
-pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &GroupId, operator_ids: &[OperatorId]) -> ApiResult<()> {
+pub async fn add_members(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &AuditContext,
+    group_id: &GroupId,
+    operator_ids: &[OperatorId],
+) -> ApiResult<()> {
     if group_id == EVERYONE_GROUP_ID {
         // Everyone has every operator: only a request naming a non-member changes something.
         let present = state.store.members_among(scope, group_id, operator_ids).await?;
-        return if operator_ids.iter().all(|id| present.contains(id)) { Ok(()) } else { Err(ApiError::Conflict(Conflict::SystemGroupImmutable)) };
+        return if operator_ids.iter().all(|id| present.contains(id)) {
+            Ok(())
+        } else {
+            Err(ApiError::Conflict(Conflict::SystemGroupImmutable))
+        };
     }
     if group_id == ADMINISTRATORS_GROUP_ID {
         for id in operator_ids {
@@ -135,8 +178,14 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditCo
             missing.sort();
             missing.dedup();
             // One event for the batch, a change per member added.
-            let changes = missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
-            let event = crate::audit::event(audit, "group.memberAdded", ("Group", &group.group_id, Some(&group.description)), changes);
+            let changes =
+                missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
+            let event = crate::audit::event(
+                audit,
+                "group.memberAdded",
+                ("Group", &group.group_id, Some(&group.description)),
+                changes,
+            );
             match state.store.add_members(scope, &group, &missing, &event).await {
                 Ok(()) => Ok(()),
                 // A concurrent request added one of them first: read again.
@@ -152,7 +201,13 @@ pub async fn add_members(state: &AppState, scope: &AccountScope, audit: &AuditCo
 /// Removes an operator from a group (idempotent), refusing Everyone, the last enabled
 /// administrator and the last holders of the protected permissions. `Ok(false)` when it was not
 /// a member.
-pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &AuditContext, group_id: &GroupId, operator_id: &OperatorId) -> ApiResult<bool> {
+pub async fn remove_member(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &AuditContext,
+    group_id: &GroupId,
+    operator_id: &OperatorId,
+) -> ApiResult<bool> {
     if group_id == EVERYONE_GROUP_ID {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
@@ -166,7 +221,10 @@ pub async fn remove_member(state: &AppState, scope: &AccountScope, audit: &Audit
         // The last enabled administrator is kept by `check_removal` (and the store's guard on
         // Administrators' member count): the rule lives there, once.
         let rules = check_removal(state, scope, &Removal::Membership { group_id, operator_id }, &account).await?;
-        state.store.remove_member(scope, &group, operator_id, &rules, &member_event(audit, &group, operator_id, false)).await?;
+        state
+            .store
+            .remove_member(scope, &group, operator_id, &rules, &member_event(audit, &group, operator_id, false))
+            .await?;
         Ok(true)
     })
     .await

@@ -5,8 +5,8 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hub_store::{AccountScope, Guard, IdempotencyWrite, StoreError};
 use hub_store::records::IdempotencyRecord;
+use hub_store::{AccountScope, Guard, IdempotencyWrite, StoreError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -70,7 +70,13 @@ impl Idempotency {
     }
 
     /// The record to write with the creation, if the request carried a key.
-    pub fn record(&self, state: &AppState, status: StatusCode, body: &impl Serialize, location: Option<&str>) -> ApiResult<Option<IdempotencyWrite>> {
+    pub fn record(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        body: &impl Serialize,
+        location: Option<&str>,
+    ) -> ApiResult<Option<IdempotencyWrite>> {
         let Some(key) = &self.key else { return Ok(None) };
         let now = state.clock.now().as_second();
         Ok(Some(IdempotencyWrite {
@@ -89,7 +95,12 @@ impl Idempotency {
 
     /// Maps the outcome of the creating write: when a concurrent request with the same key won,
     /// answer as it did.
-    pub async fn settle(&self, state: &AppState, scope: &AccountScope, result: Result<(), StoreError>) -> ApiResult<Option<Response>> {
+    pub async fn settle(
+        &self,
+        state: &AppState,
+        scope: &AccountScope,
+        result: Result<(), StoreError>,
+    ) -> ApiResult<Option<Response>> {
         match result {
             Ok(()) => Ok(None),
             Err(StoreError::Guard(Guard::IdempotencyKey)) => match self.replay(state, scope).await? {

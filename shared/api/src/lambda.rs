@@ -24,7 +24,8 @@ pub const SECRET_SAFE_DIRECTIVES: [(&str, LevelFilter); 4] = [
 /// every function's zip (BENCHMARKS.md).
 pub fn secret_safe_filter(spec: &str) -> Targets {
     let filter: Targets = spec.parse().unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO));
-    let enables_trace = filter.default_level() == Some(LevelFilter::TRACE) || filter.iter().any(|(_, level)| level == LevelFilter::TRACE);
+    let enables_trace = filter.default_level() == Some(LevelFilter::TRACE)
+        || filter.iter().any(|(_, level)| level == LevelFilter::TRACE);
     if !enables_trace {
         return filter;
     }
@@ -37,7 +38,9 @@ pub fn init_tracing() {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let spec = set("RUST_LOG").or_else(|| set("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase())).unwrap_or_else(|| "info".into());
+    let spec = set("RUST_LOG")
+        .or_else(|| set("AWS_LAMBDA_LOG_LEVEL").map(|l| l.to_lowercase()))
+        .unwrap_or_else(|| "info".into());
     let json = tracing_subscriber::fmt::layer().json().with_target(false).without_time().with_current_span(false);
     let _ = tracing_subscriber::registry().with(json).with(secret_safe_filter(&spec)).try_init();
 }
@@ -65,7 +68,9 @@ async fn report_init_error(reason: &str) {
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(body.to_string().into());
     let posted = match request {
-        Ok(request) => crate::outbound::send(request, true, 64 * 1024, std::time::Duration::from_secs(2)).await.map(drop),
+        Ok(request) => {
+            crate::outbound::send(request, true, 64 * 1024, std::time::Duration::from_secs(2)).await.map(drop)
+        }
         Err(_) => Err(crate::outbound::OutboundError::InvalidUrl),
     };
     if let Err(e) = posted {
@@ -89,10 +94,18 @@ mod tests {
     fn the_secret_safe_filter_caps_without_raising() {
         use tracing::Level;
         // Below TRACE nothing can log a raw event or item: the spec stays as it is.
-        for (spec, max) in [("info", LevelFilter::INFO), ("warn", LevelFilter::WARN), ("debug", LevelFilter::DEBUG), ("off", LevelFilter::OFF)] {
+        for (spec, max) in [
+            ("info", LevelFilter::INFO),
+            ("warn", LevelFilter::WARN),
+            ("debug", LevelFilter::DEBUG),
+            ("off", LevelFilter::OFF),
+        ] {
             let filter = secret_safe_filter(spec);
             assert_eq!(filter.default_level(), Some(max), "{spec}");
-            assert!(!filter.would_enable("aws_smithy_runtime::client", &Level::DEBUG) || max >= LevelFilter::DEBUG, "{spec} raised the SDK");
+            assert!(
+                !filter.would_enable("aws_smithy_runtime::client", &Level::DEBUG) || max >= LevelFilter::DEBUG,
+                "{spec} raised the SDK"
+            );
         }
         // With TRACE, the libraries that would log secrets at TRACE are held at DEBUG.
         let trace = secret_safe_filter("trace");

@@ -52,11 +52,16 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
     components.schemas.insert("ProblemField".into(), ProblemField::schema());
     let problem = ResponseBuilder::new()
         .description("An error, as RFC 9457 problem details with the contract's `code`.")
-        .content("application/problem+json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).build())
+        .content(
+            "application/problem+json",
+            ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).build(),
+        )
         .build();
     // Every route takes an API user's Basic credentials, so every route can answer this.
     let retry_after = utoipa::openapi::HeaderBuilder::new()
-        .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer).minimum(Some(1)))
+        .schema(
+            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer).minimum(Some(1)),
+        )
         .description(Some("Seconds until the API user's next attempt is considered."))
         .build();
     let too_many = ResponseBuilder::new()
@@ -69,10 +74,9 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
         .build();
     components.responses.insert("TooManyRequests".into(), RefOr::T(too_many));
     let too_many = RefOr::Ref(utoipa::openapi::Ref::new("#/components/responses/TooManyRequests"));
-    for (name, schema) in [
-        ("Permission", crate::values::Permission::schema()),
-        ("ResourceId", crate::values::ResourceId::schema()),
-    ] {
+    for (name, schema) in
+        [("Permission", crate::values::Permission::schema()), ("ResourceId", crate::values::ResourceId::schema())]
+    {
         components.schemas.insert(name.into(), schema);
     }
     link_created_resources(&mut doc);
@@ -113,9 +117,9 @@ fn link_created_resources(doc: &mut OpenApi) {
         .flat_map(|(path, item)| {
             // Only the read: with links to the writes too, the stateful phase deleted what it
             // had created and then reported it missing.
-            [("Get", "GET", &item.get)]
-                .into_iter()
-                .filter_map(move |(name, method, op)| Some((path.clone(), name, method, op.as_ref()?.operation_id.clone()?)))
+            [("Get", "GET", &item.get)].into_iter().filter_map(move |(name, method, op)| {
+                Some((path.clone(), name, method, op.as_ref()?.operation_id.clone()?))
+            })
         })
         .collect();
     for (path, item) in doc.paths.paths.iter_mut() {
@@ -125,14 +129,18 @@ fn link_created_resources(doc: &mut OpenApi) {
             continue;
         }
         let read = reads.iter().find(|(p, _)| {
-            p.strip_prefix(path.as_str()).and_then(|rest| rest.strip_prefix("/{")).is_some_and(|rest| rest.ends_with('}') && !rest.contains('/'))
+            p.strip_prefix(path.as_str())
+                .and_then(|rest| rest.strip_prefix("/{"))
+                .is_some_and(|rest| rest.ends_with('}') && !rest.contains('/'))
         });
         let Some((read_path, _)) = read else {
             panic!("POST {path} answers 201 with a Location, but no GET reads {path}/{{id}}")
         };
         let param = read_path.rsplit_once("/{").map(|(_, p)| p.trim_end_matches('}')).unwrap_or_default();
         let field = if param == "id" { created_id_field(path) } else { param.to_owned() };
-        for (name, method, operation_id) in resource_operations.iter().filter(|(p, ..)| p == read_path).map(|(_, n, m, id)| (n, m, id)) {
+        for (name, method, operation_id) in
+            resource_operations.iter().filter(|(p, ..)| p == read_path).map(|(_, n, m, id)| (n, m, id))
+        {
             let mut link = utoipa::openapi::link::LinkBuilder::new()
                 .operation_id(operation_id.clone())
                 .description(format!("The created resource, as `Location` names it: `{method} {read_path}`"))
@@ -196,7 +204,13 @@ fn uniform_parameter(parameter: &utoipa::openapi::path::Parameter) -> Option<Ref
 pub fn operations_of(doc: &OpenApi) -> Vec<(String, String)> {
     let mut all = Vec::new();
     for (path, item) in &doc.paths.paths {
-        for (method, op) in [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("PATCH", &item.patch), ("DELETE", &item.delete)] {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ] {
             if op.is_some() {
                 all.push((method.to_owned(), path.clone()));
             }

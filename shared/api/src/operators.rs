@@ -22,7 +22,12 @@ pub async fn load(state: &AppState, scope: &AccountScope, id: &OperatorId) -> Ap
 /// hold. The write is guarded by the operator's version, which moves when it joins a group
 /// (Administrators included) or is enabled: an operator read as no administrator, or as holding
 /// no protected permission, cannot become one unseen.
-async fn check_operator_removal(state: &AppState, scope: &AccountScope, op: &OperatorRecord, account: &AccountRecord) -> ApiResult<hub_store::RulesLock> {
+async fn check_operator_removal(
+    state: &AppState,
+    scope: &AccountScope,
+    op: &OperatorRecord,
+    account: &AccountRecord,
+) -> ApiResult<hub_store::RulesLock> {
     check_removal(state, scope, &Removal::Operator(op), account).await
 }
 
@@ -67,7 +72,8 @@ where
                 return Err(ApiError::Conflict(Conflict::CannotDisableAccountAdministrator));
             }
         }
-        let rules = if disabling { Some(check_operator_removal(state, scope, &current, &account).await?) } else { None };
+        let rules =
+            if disabling { Some(check_operator_removal(state, scope, &current, &account).await?) } else { None };
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
         let action = match (disabling, current.is_disabled && !next.is_disabled) {
@@ -86,12 +92,23 @@ where
 /// itself; the account administrator, the last enabled administrator and the last holders of
 /// the protected permissions cannot be deleted. A delete that died half-way is finished by its
 /// retry.
-pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext, actor: Option<&OperatorId>, id: &OperatorId, if_match: IfMatch) -> ApiResult<()> {
+pub async fn delete(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &AuditContext,
+    actor: Option<&OperatorId>,
+    id: &OperatorId,
+    if_match: IfMatch,
+) -> ApiResult<()> {
     let names = permission_names();
     retrying(|| async {
         let Some(op) = state.store.operator(scope, id).await? else {
             let pending = Principal::Operator(id.clone());
-            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? { Ok(()) } else { Err(ApiError::NotFound) };
+            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? {
+                Ok(())
+            } else {
+                Err(ApiError::NotFound)
+            };
         };
         if_match.check(op.version)?;
         if actor == Some(&op.operator_id) {
@@ -103,7 +120,12 @@ pub async fn delete(state: &AppState, scope: &AccountScope, audit: &AuditContext
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let rules = check_operator_removal(state, scope, &op, &account).await?;
-        let event = crate::audit::event(audit, "operator.deleted", ("Operator", &op.operator_id, Some(&op.full_name)), crate::audit::deleted(&op));
+        let event = crate::audit::event(
+            audit,
+            "operator.deleted",
+            ("Operator", &op.operator_id, Some(&op.full_name)),
+            crate::audit::deleted(&op),
+        );
         state.store.delete_operator(scope, &op, &rules, &names, &event).await?;
         Ok(())
     })

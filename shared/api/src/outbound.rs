@@ -53,12 +53,9 @@ pub async fn send(
     max_body: usize,
     timeout: Duration,
 ) -> Result<Response, OutboundError> {
-    tokio::time::timeout(
-        timeout,
-        exchange(request, allow_plain_http, max_body, native_roots_tls),
-    )
-    .await
-    .map_err(|_| OutboundError::Timeout)?
+    tokio::time::timeout(timeout, exchange(request, allow_plain_http, max_body, native_roots_tls))
+        .await
+        .map_err(|_| OutboundError::Timeout)?
 }
 
 async fn exchange(
@@ -78,38 +75,22 @@ async fn exchange(
         .authority()
         .filter(|a| !a.as_str().contains('@') && !a.host().is_empty())
         .ok_or(OutboundError::InvalidUrl)?;
-    let host = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
+    let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_owned();
     let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
-    let host_header =
-        HeaderValue::from_str(authority.as_str()).map_err(|_| OutboundError::InvalidUrl)?;
+    let host_header = HeaderValue::from_str(authority.as_str()).map_err(|_| OutboundError::InvalidUrl)?;
     request.headers_mut().insert(header::HOST, host_header);
-    request
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    *request.uri_mut() = uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .parse::<Uri>()
-        .map_err(|_| OutboundError::InvalidUrl)?;
+    request.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    *request.uri_mut() =
+        uri.path_and_query().map_or("/", |p| p.as_str()).parse::<Uri>().map_err(|_| OutboundError::InvalidUrl)?;
 
-    let tcp = TcpStream::connect((host.as_str(), port))
-        .await
-        .map_err(|_| OutboundError::Connect)?;
+    let tcp = TcpStream::connect((host.as_str(), port)).await.map_err(|_| OutboundError::Connect)?;
     let _ = tcp.set_nodelay(true);
     if !https {
         return over(tcp, request, max_body).await;
     }
     let config = tls().ok_or(OutboundError::Tls)?;
-    let name =
-        rustls::pki_types::ServerName::try_from(host).map_err(|_| OutboundError::InvalidUrl)?;
-    let stream = tokio_rustls::TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .map_err(|_| OutboundError::Tls)?;
+    let name = rustls::pki_types::ServerName::try_from(host).map_err(|_| OutboundError::InvalidUrl)?;
+    let stream = tokio_rustls::TlsConnector::from(config).connect(name, tcp).await.map_err(|_| OutboundError::Tls)?;
     over(stream, request, max_body).await
 }
 
@@ -126,38 +107,21 @@ async fn over<T>(io: T, request: Request<Bytes>, max_body: usize) -> Result<Resp
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
-        .await
-        .map_err(|_| OutboundError::Exchange)?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|_| OutboundError::Exchange)?;
     let _connection = AbortOnDrop(tokio::spawn(async move {
         let _ = connection.await;
     }));
-    let response = sender
-        .send_request(request.map(Full::new))
-        .await
-        .map_err(|_| OutboundError::Exchange)?;
+    let response = sender.send_request(request.map(Full::new)).await.map_err(|_| OutboundError::Exchange)?;
     let status = response.status();
-    let declared = response
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = response.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_body as u64) {
         return Err(OutboundError::TooLarge);
     }
-    let body = Limited::new(response.into_body(), max_body)
-        .collect()
-        .await
-        .map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                OutboundError::TooLarge
-            } else {
-                OutboundError::Exchange
-            }
-        })?;
-    Ok(Response {
-        status,
-        body: body.to_bytes(),
-    })
+    let body = Limited::new(response.into_body(), max_body).collect().await.map_err(|e| {
+        if e.is::<http_body_util::LengthLimitError>() { OutboundError::TooLarge } else { OutboundError::Exchange }
+    })?;
+    Ok(Response { status, body: body.to_bytes() })
 }
 
 /// rustls on aws-lc trusting the operating system's roots, built at the first https request;
@@ -167,12 +131,9 @@ fn native_roots_tls() -> Option<Arc<rustls::ClientConfig>> {
     CONFIG
         .get_or_init(|| {
             let mut roots = rustls::RootCertStore::empty();
-            let (added, _) =
-                roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            let (added, _) = roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
             if added == 0 {
-                tracing::error!(
-                    "no trusted root certificates found on this system: https requests will fail"
-                );
+                tracing::error!("no trusted root certificates found on this system: https requests will fail");
                 return None;
             }
             tls_config(roots)
@@ -209,14 +170,8 @@ mod tests {
     const SECOND: Duration = Duration::from_secs(1);
 
     /// Why `request` gets no answer.
-    async fn refusal(
-        request: Request<Bytes>,
-        allow_plain_http: bool,
-        max_body: usize,
-    ) -> OutboundError {
-        send(request, allow_plain_http, max_body, SECOND)
-            .await
-            .unwrap_err()
+    async fn refusal(request: Request<Bytes>, allow_plain_http: bool, max_body: usize) -> OutboundError {
+        send(request, allow_plain_http, max_body, SECOND).await.unwrap_err()
     }
 
     #[tokio::test]
@@ -225,82 +180,42 @@ mod tests {
         let app = axum::Router::new()
             .route("/small", route_get(|| async { "x".repeat(100) }))
             .route("/big", route_get(|| async { "x".repeat(10_000) }))
-            .route(
-                "/moved",
-                route_get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/small")]) }),
-            )
+            .route("/moved", route_get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/small")]) }))
             .route(
                 "/echo",
                 post(|headers: http::HeaderMap, body: Bytes| async move {
-                    format!(
-                        "{} {}",
-                        headers.get(header::HOST).unwrap().to_str().unwrap(),
-                        body.len()
-                    )
+                    format!("{} {}", headers.get(header::HOST).unwrap().to_str().unwrap(), body.len())
                 }),
             );
         let base = serve(app).await;
-        let small = send(get(&format!("{base}/small")), true, 100, SECOND)
-            .await
-            .unwrap();
+        let small = send(get(&format!("{base}/small")), true, 100, SECOND).await.unwrap();
         assert_eq!((small.status, small.body.len()), (StatusCode::OK, 100));
-        assert_eq!(
-            refusal(get(&format!("{base}/small")), true, 99).await,
-            OutboundError::TooLarge
-        );
-        assert_eq!(
-            refusal(get(&format!("{base}/big")), true, 1_000).await,
-            OutboundError::TooLarge
-        );
-        let moved = send(get(&format!("{base}/moved")), true, 100, SECOND)
-            .await
-            .unwrap();
+        assert_eq!(refusal(get(&format!("{base}/small")), true, 99).await, OutboundError::TooLarge);
+        assert_eq!(refusal(get(&format!("{base}/big")), true, 1_000).await, OutboundError::TooLarge);
+        let moved = send(get(&format!("{base}/moved")), true, 100, SECOND).await.unwrap();
         assert_eq!((moved.status, moved.body.len()), (StatusCode::FOUND, 0));
-        let post = Request::post(format!("{base}/echo?q=1"))
-            .body(Bytes::from_static(b"12345"))
-            .unwrap();
+        let post = Request::post(format!("{base}/echo?q=1")).body(Bytes::from_static(b"12345")).unwrap();
         let echoed = send(post, true, 100, SECOND).await.unwrap();
-        assert_eq!(
-            echoed.body,
-            format!("{} 5", base.trim_start_matches("http://")).as_bytes()
-        );
+        assert_eq!(echoed.body, format!("{} 5", base.trim_start_matches("http://")).as_bytes());
     }
 
     #[tokio::test]
     async fn plain_http_user_information_and_unreachable_hosts_are_refused() {
-        let base =
-            serve(axum::Router::new().route("/", axum::routing::get(|| async { "ok" }))).await;
-        assert_eq!(
-            refusal(get(&base), false, 100).await,
-            OutboundError::PlainHttp
-        );
+        let base = serve(axum::Router::new().route("/", axum::routing::get(|| async { "ok" }))).await;
+        assert_eq!(refusal(get(&base), false, 100).await, OutboundError::PlainHttp);
         let addr = base.trim_start_matches("http://");
-        assert_eq!(
-            refusal(get(&format!("http://user@{addr}/")), true, 100).await,
-            OutboundError::InvalidUrl
-        );
-        assert_eq!(
-            refusal(get("/relative"), true, 100).await,
-            OutboundError::InvalidUrl
-        );
+        assert_eq!(refusal(get(&format!("http://user@{addr}/")), true, 100).await, OutboundError::InvalidUrl);
+        assert_eq!(refusal(get("/relative"), true, 100).await, OutboundError::InvalidUrl);
         // A listener that was closed: nothing answers on its port.
-        let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap()
-            .local_addr()
-            .unwrap();
-        assert_eq!(
-            refusal(get(&format!("http://{closed}/")), true, 100).await,
-            OutboundError::Connect
-        );
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+        assert_eq!(refusal(get(&format!("http://{closed}/")), true, 100).await, OutboundError::Connect);
     }
 
     #[tokio::test]
     async fn https_refuses_a_server_whose_certificate_no_trusted_root_signed() {
         // A TLS server would need a certificate; a plain-http one fails the handshake the same
         // way an untrusted one does: no connection is ever used without a verified handshake.
-        let base =
-            serve(axum::Router::new().route("/", axum::routing::get(|| async { "ok" }))).await;
+        let base = serve(axum::Router::new().route("/", axum::routing::get(|| async { "ok" }))).await;
         let https = base.replace("http://", "https://");
         assert_eq!(refusal(get(&https), false, 100).await, OutboundError::Tls);
         // With no roots at all, nothing is attempted.

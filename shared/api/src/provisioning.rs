@@ -41,16 +41,19 @@ pub const ACCOUNT_ADMINISTRATOR_GRANTS: [Permission; 2] = [Permission::AccountAc
 pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiResult<ProvisionedAccount> {
     let mut errors = Vec::new();
     let name = FullName::parse(&request.name).map_err(|m| errors.push(FieldError::new("name", m))).ok();
-    let account_type = AccountType::parse(&request.account_type).map_err(|m| errors.push(FieldError::new("type", m))).ok();
+    let account_type =
+        AccountType::parse(&request.account_type).map_err(|m| errors.push(FieldError::new("type", m))).ok();
     let email = Email::parse(&request.admin_email).map_err(|m| errors.push(FieldError::new("adminEmail", m))).ok();
-    let admin_name = FullName::parse(&request.admin_name).map_err(|m| errors.push(FieldError::new("adminName", m))).ok();
+    let admin_name =
+        FullName::parse(&request.admin_name).map_err(|m| errors.push(FieldError::new("adminName", m))).ok();
     let time_zone = TimeZoneName::parse(request.time_zone.as_deref().unwrap_or("UTC"))
         .map_err(|m| errors.push(FieldError::new("timeZone", m)))
         .ok();
     if request.extra_operators < 0 {
         errors.push(FieldError::new("extraOperators", "must not be negative"));
     }
-    let (Some(name), Some(account_type), Some(email), Some(admin_name), Some(time_zone)) = (name, account_type, email, admin_name, time_zone)
+    let (Some(name), Some(account_type), Some(email), Some(admin_name), Some(time_zone)) =
+        (name, account_type, email, admin_name, time_zone)
     else {
         return Err(ApiError::Validation(errors));
     };
@@ -76,7 +79,9 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
         .iter()
         .map(|p| (Principal::Group(GroupId::administrators()), p.as_str().to_owned()))
         .collect();
-    grants.extend(ACCOUNT_ADMINISTRATOR_GRANTS.iter().map(|p| (Principal::Operator(admin_id.clone()), p.as_str().to_owned())));
+    grants.extend(
+        ACCOUNT_ADMINISTRATOR_GRANTS.iter().map(|p| (Principal::Operator(admin_id.clone()), p.as_str().to_owned())),
+    );
     let new = NewAccount {
         account: AccountRecord {
             account_id: account_id.clone(),
@@ -119,7 +124,12 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     let mut changes = crate::audit::created(&new.account);
     changes.push(crate::audit::change("administrator", serde_json::Value::Null, serde_json::json!({"operatorId": new.admin.operator_id, "email": new.admin.email, "fullName": new.admin.full_name})));
     let context = crate::audit::system_context(state, hub_store::AuditSource::Provisioning, "hubctl");
-    let event = crate::audit::event(&context, "account.created", ("Account", &new.account.account_id, Some(&new.account.name)), changes);
+    let event = crate::audit::event(
+        &context,
+        "account.created",
+        ("Account", &new.account.account_id, Some(&new.account.name)),
+        changes,
+    );
     state.store.create_account(&new, &event).await?;
     Ok(ProvisionedAccount { account_id, admin_operator_id: admin_id.into_string() })
 }

@@ -36,7 +36,9 @@ impl Ord for MethodKey {
 async fn refuse_query_string(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
     match req.uri().query() {
-        Some(q) if !q.is_empty() => crate::error::ApiError::field("query", "this route takes no query parameters").into_response(),
+        Some(q) if !q.is_empty() => {
+            crate::error::ApiError::field("query", "this route takes no query parameters").into_response()
+        }
         _ => next.run(req).await,
     }
 }

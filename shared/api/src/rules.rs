@@ -18,7 +18,7 @@
 use hub_store::records::{AccountRecord, MonitorRecord, OperatorRecord};
 use hub_store::{AccountScope, GroupId, OperatorId, PageRequest, Principal, RuleVersion, RulesLock};
 
-use crate::error::{ApiResult, ApiError, Conflict};
+use crate::error::{ApiError, ApiResult, Conflict};
 use crate::state::AppState;
 use crate::values::{MonitorMode, Permission};
 
@@ -42,7 +42,12 @@ pub fn new_operator_grants() -> Vec<&'static str> {
 /// Everyone), no optional setting, schedule, SCIM attribute or sign-in binding; version 1,
 /// created and updated at `now`. Callers override what the request says otherwise with struct
 /// update syntax.
-pub fn new_operator(operator_id: OperatorId, email: impl Into<String>, full_name: impl Into<String>, now: &str) -> OperatorRecord {
+pub fn new_operator(
+    operator_id: OperatorId,
+    email: impl Into<String>,
+    full_name: impl Into<String>,
+    now: &str,
+) -> OperatorRecord {
     OperatorRecord {
         operator_id,
         email: email.into(),
@@ -84,8 +89,12 @@ pub fn is_production_monitor(monitor: &MonitorRecord) -> bool {
 /// move. `None` for a permission no rule protects.
 pub fn rule_versions(permission: Permission) -> Option<(RuleVersion, RuleVersion)> {
     match permission {
-        Permission::FinancialOperator => Some((RuleVersion::FinancialOperatorHolders, RuleVersion::FinancialOperatorGrants)),
-        Permission::TechnicalContact => Some((RuleVersion::TechnicalContactHolders, RuleVersion::TechnicalContactGrants)),
+        Permission::FinancialOperator => {
+            Some((RuleVersion::FinancialOperatorHolders, RuleVersion::FinancialOperatorGrants))
+        }
+        Permission::TechnicalContact => {
+            Some((RuleVersion::TechnicalContactHolders, RuleVersion::TechnicalContactGrants))
+        }
         _ => None,
     }
 }
@@ -101,14 +110,26 @@ pub enum Removal<'a> {
     /// A delete or a disabling of the operator, as read (its `version` guards the write).
     Operator(&'a OperatorRecord),
     Group(&'a GroupId),
-    Membership { group_id: &'a GroupId, operator_id: &'a OperatorId },
-    Grant { principal: &'a Principal, permission: Permission },
+    Membership {
+        group_id: &'a GroupId,
+        operator_id: &'a OperatorId,
+    },
+    Grant {
+        principal: &'a Principal,
+        permission: Permission,
+    },
 }
 
 /// A refusal, confirmed against the rule's version as read before the checks: when it moved,
 /// another removal committed in between and the decision is made again on fresh data (a refusal
 /// never comes from a mix of two states).
-async fn refuse(state: &AppState, scope: &AccountScope, version: RuleVersion, seen: &AccountRecord, conflict: Conflict) -> ApiError {
+async fn refuse(
+    state: &AppState,
+    scope: &AccountScope,
+    version: RuleVersion,
+    seen: &AccountRecord,
+    conflict: Conflict,
+) -> ApiError {
     // The account is read from the store here, not with `provisioning::load_account`:
     // provisioning builds on this module's rules.
     match state.store.account(scope).await {
@@ -124,13 +145,19 @@ async fn refuse(state: &AppState, scope: &AccountScope, version: RuleVersion, se
 /// the permission's holders version (taken) when the principal removed holds it; when it does
 /// not, the grants it could hold it through, which must still be absent (see the module's notes).
 /// `account` was read before every other read of the checks.
-pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
+pub async fn check_protected_holders(
+    state: &AppState,
+    scope: &AccountScope,
+    removal: &Removal<'_>,
+    account: &AccountRecord,
+) -> ApiResult<RulesLock> {
     let mut lock = RulesLock::default();
     if let Removal::Operator(op) = removal
-        && op.is_disabled {
-            // A disabled operator holds nothing; re-enabling it moves its version.
-            return Ok(lock);
-        }
+        && op.is_disabled
+    {
+        // A disabled operator holds nothing; re-enabling it moves its version.
+        return Ok(lock);
+    }
     let relevant: Vec<(Permission, Conflict)> = PROTECTED
         .into_iter()
         .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
@@ -147,7 +174,10 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
         let (holders_version, grants_version) = rule_versions(permission).expect("a protected permission");
         let holds = match removal {
             Removal::Grant { .. } => true,
-            Removal::Operator(op) => holders.operators.contains(&op.operator_id) || groups_of_operator.iter().any(|g| holders.groups.contains(g)),
+            Removal::Operator(op) => {
+                holders.operators.contains(&op.operator_id)
+                    || groups_of_operator.iter().any(|g| holders.groups.contains(g))
+            }
             Removal::Group(id) | Removal::Membership { group_id: id, .. } => holders.groups.contains(*id),
         };
         if !holds {
@@ -159,14 +189,19 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
                 Removal::Operator(op) => {
                     let own = lock.grant_absent(Principal::Operator(op.operator_id.clone()), permission.as_str());
                     // A group whose delete is finishing can be granted nothing any more.
-                    let groups: Vec<&GroupId> = groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
+                    let groups: Vec<&GroupId> =
+                        groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
                     if groups.len() <= MAX_ABSENT_GROUPS {
-                        groups.into_iter().fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission.as_str()))
+                        groups
+                            .into_iter()
+                            .fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission.as_str()))
                     } else {
                         own.watch(grants_version, grants_version.of(account))
                     }
                 }
-                Removal::Group(id) | Removal::Membership { group_id: id, .. } => lock.grant_absent(Principal::Group((*id).clone()), permission.as_str()),
+                Removal::Group(id) | Removal::Membership { group_id: id, .. } => {
+                    lock.grant_absent(Principal::Group((*id).clone()), permission.as_str())
+                }
                 Removal::Grant { .. } => lock,
             };
             continue;
@@ -179,7 +214,12 @@ pub async fn check_protected_holders(state: &AppState, scope: &AccountScope, rem
     Ok(lock)
 }
 
-async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &hub_store::Holders, removal: &Removal<'_>) -> ApiResult<bool> {
+async fn someone_holds_after(
+    state: &AppState,
+    scope: &AccountScope,
+    holders: &hub_store::Holders,
+    removal: &Removal<'_>,
+) -> ApiResult<bool> {
     let excluded_operator = match removal {
         Removal::Operator(op) => Some(&op.operator_id),
         _ => None,
@@ -194,7 +234,9 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &h
         _ => None,
     };
     let operator_counts = |id: &OperatorId| {
-        Some(id) != excluded_operator && !holders.pending_operators.contains(id) && !holders.disabled_operators.contains(id)
+        Some(id) != excluded_operator
+            && !holders.pending_operators.contains(id)
+            && !holders.disabled_operators.contains(id)
     };
     if holders.operators.iter().any(|id| operator_counts(id) && Some(id) != revoked_from) {
         return Ok(true);
@@ -202,7 +244,8 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &h
     for group_id in holders.groups.iter().filter(|g| Some(*g) != excluded_group) {
         let mut cursor: Option<String> = None;
         loop {
-            let page = state.store.member_ids(scope, group_id, PageRequest { limit: 100, cursor: cursor.as_deref() }).await?;
+            let page =
+                state.store.member_ids(scope, group_id, PageRequest { limit: 100, cursor: cursor.as_deref() }).await?;
             let found = page.items.iter().any(|member| {
                 let membership_removed = matches!(removal, Removal::Membership { group_id: g, operator_id: o } if *g == group_id && *o == member);
                 operator_counts(member) && !membership_removed
@@ -225,11 +268,18 @@ async fn someone_holds_after(state: &AppState, scope: &AccountScope, holders: &h
 /// of Administrators is checked, and it then takes the Administrators version; any other removal
 /// of an operator is guarded by the operator's `version`, which joining Administrators or being
 /// enabled moves, so it cannot become an enabled administrator unseen.
-pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
+pub async fn check_administrator_remains(
+    state: &AppState,
+    scope: &AccountScope,
+    removal: &Removal<'_>,
+    account: &AccountRecord,
+) -> ApiResult<RulesLock> {
     let lock = RulesLock::default();
     let removed = match removal {
         Removal::Operator(op) if op.is_administrator && !op.is_disabled => &op.operator_id,
-        Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => *operator_id,
+        Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => {
+            *operator_id
+        }
         _ => return Ok(lock),
     };
     let administrators = GroupId::administrators();
@@ -242,9 +292,9 @@ pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope,
     if !members.iter().any(|id| id == removed) {
         return Ok(lock);
     }
-    let remains = members.iter().any(|id| {
-        id != removed && !disabled.contains(id) && !pending.contains(&Principal::Operator(id.clone()))
-    });
+    let remains = members
+        .iter()
+        .any(|id| id != removed && !disabled.contains(id) && !pending.contains(&Principal::Operator(id.clone())));
     if remains {
         return Ok(lock.take(version, version.of(account)));
     }
@@ -254,7 +304,12 @@ pub async fn check_administrator_remains(state: &AppState, scope: &AccountScope,
 /// Every rule a removal must keep: an enabled administrator, and a holder of each protected
 /// permission (both checked at once). Returns the rule versions its write must hold; `account`
 /// is the account item read before the other reads of the change.
-pub async fn check_removal(state: &AppState, scope: &AccountScope, removal: &Removal<'_>, account: &AccountRecord) -> ApiResult<RulesLock> {
+pub async fn check_removal(
+    state: &AppState,
+    scope: &AccountScope,
+    removal: &Removal<'_>,
+    account: &AccountRecord,
+) -> ApiResult<RulesLock> {
     let (administrators, holders) = tokio::join!(
         check_administrator_remains(state, scope, removal, account),
         check_protected_holders(state, scope, removal, account),
@@ -273,7 +328,13 @@ async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Pr
 }
 
 /// The event of a grant or a revoke: on the operator or group, the permission as the change.
-fn permission_event(audit: &hub_store::AuditContext, principal: &Principal, name: &str, permission: Permission, granted: bool) -> hub_store::Audit {
+fn permission_event(
+    audit: &hub_store::AuditContext,
+    principal: &Principal,
+    name: &str,
+    permission: Permission,
+    granted: bool,
+) -> hub_store::Audit {
     let (kind, id, verb) = match (principal, granted) {
         (Principal::Operator(id), true) => ("Operator", id.as_str(), "operator.permissionGranted"),
         (Principal::Operator(id), false) => ("Operator", id.as_str(), "operator.permissionRevoked"),
@@ -290,7 +351,13 @@ fn permission_event(audit: &hub_store::AuditContext, principal: &Principal, name
 
 /// Grants a system-wide permission to an operator or a group (idempotent; the store checks in the
 /// same transaction that the principal still exists).
-pub async fn grant_permission(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, principal: &Principal, permission: Permission) -> ApiResult<()> {
+pub async fn grant_permission(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &hub_store::AuditContext,
+    principal: &Principal,
+    permission: Permission,
+) -> ApiResult<()> {
     let name = principal_exists(state, scope, principal).await?;
     let event = permission_event(audit, principal, &name, permission, true);
     // A grant of a protected permission to a group moves its grants version (see the module's
@@ -307,7 +374,13 @@ pub async fn grant_permission(state: &AppState, scope: &AccountScope, audit: &hu
 /// TechnicalContact away; retried when another removal of the same permission's holders wins
 /// the race. Other permissions are revoked without a rule version, so they never queue on the
 /// account item.
-pub async fn revoke_permission(state: &AppState, scope: &AccountScope, audit: &hub_store::AuditContext, principal: &Principal, permission: Permission) -> ApiResult<()> {
+pub async fn revoke_permission(
+    state: &AppState,
+    scope: &AccountScope,
+    audit: &hub_store::AuditContext,
+    principal: &Principal,
+    permission: Permission,
+) -> ApiResult<()> {
     if !PROTECTED.iter().any(|(p, _)| *p == permission) {
         let name = principal_exists(state, scope, principal).await?;
         let event = permission_event(audit, principal, &name, permission, false);

@@ -40,8 +40,10 @@ impl ScimCaller {
 
 /// A fresh token for this account and token id (both UUIDs, as issued by this server).
 pub fn new_scim_token(account_id: &str, scim_token_id: &str) -> Result<String, ApiError> {
-    let account = uuid::Uuid::parse_str(account_id).map_err(|_| ApiError::Internal("account id is not a UUID".into()))?;
-    let token = uuid::Uuid::parse_str(scim_token_id).map_err(|_| ApiError::Internal("token id is not a UUID".into()))?;
+    let account =
+        uuid::Uuid::parse_str(account_id).map_err(|_| ApiError::Internal("account id is not a UUID".into()))?;
+    let token =
+        uuid::Uuid::parse_str(scim_token_id).map_err(|_| ApiError::Internal("token id is not a UUID".into()))?;
     let mut bytes = [0u8; 32 + SECRET_BYTES];
     bytes[..16].copy_from_slice(account.as_bytes());
     bytes[16..32].copy_from_slice(token.as_bytes());

@@ -23,7 +23,10 @@ impl AppState {
 
     /// Authenticates an `Authorization` header value with this state's store and clock (see
     /// [`Authenticator::authenticate`]).
-    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<crate::caller::Caller, crate::error::ApiError> {
+    pub async fn authenticate(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<crate::caller::Caller, crate::error::ApiError> {
         self.authn.authenticate(&self.store, &self.clock, authorization).await
     }
 

@@ -45,7 +45,8 @@ impl FailedAttempts {
         let now = now.as_second();
         let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let window = windows.get(username)?;
-        (window.open_at(now) && window.failures >= MAX_FAILURES).then(|| (window.started + WINDOW_SECONDS - now).max(1) as u64)
+        (window.open_at(now) && window.failures >= MAX_FAILURES)
+            .then(|| (window.started + WINDOW_SECONDS - now).max(1) as u64)
     }
 
     /// Counts one failed attempt of `username` at `now`.

@@ -169,9 +169,7 @@ impl TimeZoneName {
     /// The time zone itself. The name was found in the bundled database when parsed, so the
     /// UTC fallback is unreachable in practice.
     pub fn time_zone(&self) -> jiff::tz::TimeZone {
-        jiff::tz::db()
-            .get(&self.0)
-            .unwrap_or(jiff::tz::TimeZone::UTC)
+        jiff::tz::db().get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 }
 
@@ -250,10 +248,7 @@ string_enum! {
 impl AuthorizationType {
     /// This level and every lower one, lowest first: what granting `self` grants.
     pub fn and_lower(self) -> Vec<AuthorizationType> {
-        Self::ALL
-            .into_iter()
-            .filter(|level| *level <= self)
-            .collect()
+        Self::ALL.into_iter().filter(|level| *level <= self).collect()
     }
 }
 
@@ -270,14 +265,8 @@ impl ResourceId {
 
     pub fn parse(input: &str) -> Result<Self, String> {
         let ok = (1..=Self::MAX_CHARS).contains(&input.len())
-            && input
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if ok {
-            Ok(ResourceId(input.to_owned()))
-        } else {
-            Err("is not a valid id".into())
-        }
+            && input.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if ok { Ok(ResourceId(input.to_owned())) } else { Err("is not a valid id".into()) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -311,13 +300,21 @@ pub fn new_id() -> String {
 // the descriptions say. Patterns are ECMA-262 regexes that Python's `re` reads the same way
 // (explicit classes, no `\s`, `\d` or `\w`, whose meanings differ between the two).
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// What `char::is_whitespace` (and so `str::trim`) takes: Unicode White_Space.
 pub const WHITESPACE: [(char, char); 10] = [
-    ('\u{9}', '\u{d}'), (' ', ' '), ('\u{85}', '\u{85}'), ('\u{a0}', '\u{a0}'), ('\u{1680}', '\u{1680}'),
-    ('\u{2000}', '\u{200a}'), ('\u{2028}', '\u{2029}'), ('\u{202f}', '\u{202f}'), ('\u{205f}', '\u{205f}'), ('\u{3000}', '\u{3000}'),
+    ('\u{9}', '\u{d}'),
+    (' ', ' '),
+    ('\u{85}', '\u{85}'),
+    ('\u{a0}', '\u{a0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200a}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202f}', '\u{202f}'),
+    ('\u{205f}', '\u{205f}'),
+    ('\u{3000}', '\u{3000}'),
 ];
 /// What `char::is_control` takes: Unicode Cc.
 pub const CONTROL: [(char, char); 2] = [('\u{0}', '\u{1f}'), ('\u{7f}', '\u{9f}')];
@@ -327,7 +324,11 @@ pub const CONTROL: [(char, char); 2] = [('\u{0}', '\u{1f}'), ('\u{7f}', '\u{9f}'
 fn class(ranges: &[(char, char)]) -> String {
     ranges
         .iter()
-        .map(|&(a, b)| if a == b { format!("\\u{:04X}", a as u32) } else { format!("\\u{:04X}-\\u{:04X}", a as u32, b as u32) })
+        .map(
+            |&(a, b)| {
+                if a == b { format!("\\u{:04X}", a as u32) } else { format!("\\u{:04X}-\\u{:04X}", a as u32, b as u32) }
+            },
+        )
         .collect()
 }
 
@@ -359,7 +360,11 @@ fn short_text_pattern() -> String {
 }
 
 fn short_text_schema(description: &str) -> RefOr<Schema> {
-    string_schema(description).min_length(Some(1)).max_length(Some(SHORT_TEXT_MAX_CHARS)).pattern(Some(short_text_pattern())).into()
+    string_schema(description)
+        .min_length(Some(1))
+        .max_length(Some(SHORT_TEXT_MAX_CHARS))
+        .pattern(Some(short_text_pattern()))
+        .into()
 }
 
 /// A short text: a name or a description.
@@ -374,7 +379,9 @@ named_schema!(ShortText, "ShortText");
 
 impl utoipa::PartialSchema for FullName {
     fn schema() -> RefOr<Schema> {
-        short_text_schema("An operator's full name: 1-100 characters, no control characters (surrounding whitespace is trimmed).")
+        short_text_schema(
+            "An operator's full name: 1-100 characters, no control characters (surrounding whitespace is trimmed).",
+        )
     }
 }
 named_schema!(FullName, "FullName");
@@ -411,7 +418,11 @@ pub struct MobilePhoneSchema;
 impl utoipa::PartialSchema for MobilePhoneSchema {
     fn schema() -> RefOr<Schema> {
         string_schema("E.164: `+`, then 7-15 digits, the first not 0.")
-            .pattern(Some(format!("^\\+[1-9][0-9]{{{},{}}}$", MobilePhone::MIN_DIGITS - 1, MobilePhone::MAX_DIGITS - 1)))
+            .pattern(Some(format!(
+                "^\\+[1-9][0-9]{{{},{}}}$",
+                MobilePhone::MIN_DIGITS - 1,
+                MobilePhone::MAX_DIGITS - 1
+            )))
             .into()
     }
 }
@@ -419,17 +430,22 @@ named_schema!(MobilePhoneSchema, "MobilePhone");
 
 impl utoipa::PartialSchema for TimeZoneName {
     fn schema() -> RefOr<Schema> {
-        let names: Vec<String> = jiff::tz::TimeZoneDatabase::bundled().available().map(|n| n.as_str().to_owned()).collect();
-        string_schema("An IANA time zone name (the names of the bundled time zone database).").enum_values(Some(names)).into()
+        let names: Vec<String> =
+            jiff::tz::TimeZoneDatabase::bundled().available().map(|n| n.as_str().to_owned()).collect();
+        string_schema("An IANA time zone name (the names of the bundled time zone database).")
+            .enum_values(Some(names))
+            .into()
     }
 }
 named_schema!(TimeZoneName, "TimeZoneName");
 
 impl utoipa::PartialSchema for ResourceId {
     fn schema() -> RefOr<Schema> {
-        string_schema("An id issued by the server (1-64 characters of `A-Z a-z 0-9 _ -`); any other id names no resource.")
-            .pattern(Some(format!("^[A-Za-z0-9_-]{{1,{}}}$", ResourceId::MAX_CHARS)))
-            .into()
+        string_schema(
+            "An id issued by the server (1-64 characters of `A-Z a-z 0-9 _ -`); any other id names no resource.",
+        )
+        .pattern(Some(format!("^[A-Za-z0-9_-]{{1,{}}}$", ResourceId::MAX_CHARS)))
+        .into()
     }
 }
 named_schema!(ResourceId, "ResourceId");
@@ -509,10 +525,7 @@ mod tests {
         assert!(Email::parse(&ok).is_ok());
         let too_long = format!("ab@{domain_ok}");
         assert_eq!(too_long.chars().count(), 255);
-        assert_eq!(
-            Email::parse(&too_long).unwrap_err(),
-            "must be at most 254 characters"
-        );
+        assert_eq!(Email::parse(&too_long).unwrap_err(), "must be at most 254 characters");
         // Counted in characters, not bytes.
         let unicode = format!("é@{}.com", "é".repeat(200));
         assert!(unicode.len() > 254 && unicode.chars().count() <= 254);
@@ -532,21 +545,12 @@ mod tests {
 
     #[test]
     fn full_name_bounds_count_characters() {
-        assert_eq!(
-            FullName::parse("  Jane Doe  ").unwrap().as_str(),
-            "Jane Doe"
-        );
+        assert_eq!(FullName::parse("  Jane Doe  ").unwrap().as_str(), "Jane Doe");
         assert!(FullName::parse("x").is_ok());
         assert!(FullName::parse(&"x".repeat(100)).is_ok());
-        assert_eq!(
-            FullName::parse(&"x".repeat(101)).unwrap_err(),
-            "must be 1-100 characters"
-        );
+        assert_eq!(FullName::parse(&"x".repeat(101)).unwrap_err(), "must be 1-100 characters");
         assert_eq!(FullName::parse("").unwrap_err(), "must be 1-100 characters");
-        assert_eq!(
-            FullName::parse("   ").unwrap_err(),
-            "must be 1-100 characters"
-        );
+        assert_eq!(FullName::parse("   ").unwrap_err(), "must be 1-100 characters");
         // 100 multi-byte characters (300 bytes) is still 100 characters.
         let wide = "é".repeat(50) + &"日".repeat(50);
         assert!(wide.len() > 100);
@@ -568,10 +572,7 @@ mod tests {
         let g = GroupDescription::parse(" Night Shift ").unwrap();
         assert_eq!(g.as_str(), "Night Shift");
         assert_eq!(g.normalized(), "night shift");
-        assert_eq!(
-            serde_json::to_value(&g).unwrap(),
-            serde_json::json!("Night Shift")
-        );
+        assert_eq!(serde_json::to_value(&g).unwrap(), serde_json::json!("Night Shift"));
         assert!(GroupDescription::parse(&"g".repeat(101)).is_err());
         assert!(GroupDescription::parse("").is_err());
     }
@@ -589,10 +590,7 @@ mod tests {
 
     #[test]
     fn mobile_phone_is_e164() {
-        assert_eq!(
-            MobilePhone::parse("+31612345678").unwrap().as_str(),
-            "+31612345678"
-        );
+        assert_eq!(MobilePhone::parse("+31612345678").unwrap().as_str(), "+31612345678");
         assert!(MobilePhone::parse("+1234567").is_ok()); // 7 digits
         assert!(MobilePhone::parse("+123456789012345").is_ok()); // 15 digits
         for bad in [
@@ -608,10 +606,7 @@ mod tests {
             "+٣١٦١٢٣٤٥٦٧٨", // non-ASCII digits
             "++31612345678",
         ] {
-            assert!(
-                MobilePhone::parse(bad).is_err(),
-                "{bad:?} should be rejected"
-            );
+            assert!(MobilePhone::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 
@@ -629,10 +624,7 @@ mod tests {
         for (value, text) in pairs {
             assert_eq!(value.as_str(), text);
             assert_eq!(CultureName::parse(text).unwrap(), value);
-            assert_eq!(
-                serde_json::to_value(value).unwrap(),
-                serde_json::json!(text)
-            );
+            assert_eq!(serde_json::to_value(value).unwrap(), serde_json::json!(text));
         }
         for bad in ["en-us", "EN-US", "en_US", "en", "es-ES", ""] {
             assert!(CultureName::parse(bad).is_err(), "{bad:?}");
@@ -648,13 +640,7 @@ mod tests {
         assert_eq!(tz.time_zone().iana_name(), Some("Europe/Amsterdam"));
         assert!(TimeZoneName::parse("UTC").is_ok());
         assert!(TimeZoneName::parse("America/New_York").is_ok());
-        for bad in [
-            "",
-            "Mars/Olympus_Mons",
-            "Europe/Amsterdamm",
-            "+01:00",
-            "../etc/passwd",
-        ] {
+        for bad in ["", "Mars/Olympus_Mons", "Europe/Amsterdamm", "+01:00", "../etc/passwd"] {
             assert!(TimeZoneName::parse(bad).is_err(), "{bad:?}");
         }
         assert!(TimeZoneName::parse(&"A".repeat(65)).is_err());
@@ -700,10 +686,7 @@ mod tests {
         assert!(Permission::parse("administrator").is_err());
         assert!(Permission::parse("Root").is_err());
         assert!(serde_json::from_str::<Permission>("\"Root\"").is_err());
-        let mut sorted = [
-            Permission::ManageMonitorTemplates,
-            Permission::AccountAccess,
-        ];
+        let mut sorted = [Permission::ManageMonitorTemplates, Permission::AccountAccess];
         sorted.sort();
         assert_eq!(sorted[0], Permission::AccountAccess);
     }
@@ -711,16 +694,7 @@ mod tests {
     #[test]
     fn account_type_vocabulary() {
         let names: Vec<&str> = AccountType::ALL.iter().map(|t| t.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "Starter",
-                "Premium",
-                "Professional",
-                "Business",
-                "Enterprise"
-            ]
-        );
+        assert_eq!(names, ["Starter", "Premium", "Professional", "Business", "Enterprise"]);
         for t in AccountType::ALL {
             assert_eq!(AccountType::parse(t.as_str()), Ok(t));
             let back: AccountType = serde_json::from_value(serde_json::json!(t.as_str())).unwrap();
@@ -733,16 +707,10 @@ mod tests {
     fn access_type_vocabulary_and_default() {
         assert_eq!(AccessType::default(), AccessType::Generic);
         let names: Vec<&str> = AccessType::ALL.iter().map(|t| t.as_str()).collect();
-        assert_eq!(
-            names,
-            ["Generic", "MobileApp", "TransactionRecorder", "Grafana"]
-        );
+        assert_eq!(names, ["Generic", "MobileApp", "TransactionRecorder", "Grafana"]);
         for t in AccessType::ALL {
             assert_eq!(AccessType::parse(t.as_str()), Ok(t));
-            assert_eq!(
-                serde_json::to_value(t).unwrap(),
-                serde_json::json!(t.as_str())
-            );
+            assert_eq!(serde_json::to_value(t).unwrap(), serde_json::json!(t.as_str()));
         }
         assert!(AccessType::parse("Mobile").is_err());
     }
@@ -768,26 +736,17 @@ mod tests {
         assert!(ViewMonitorData < ViewMonitor && ViewMonitor < EditMonitor);
         assert_eq!(ViewMonitorData.and_lower(), vec![ViewMonitorData]);
         assert_eq!(ViewMonitor.and_lower(), vec![ViewMonitorData, ViewMonitor]);
-        assert_eq!(
-            EditMonitor.and_lower(),
-            vec![ViewMonitorData, ViewMonitor, EditMonitor]
-        );
+        assert_eq!(EditMonitor.and_lower(), vec![ViewMonitorData, ViewMonitor, EditMonitor]);
         assert_eq!(AuthorizationType::parse("EditMonitor"), Ok(EditMonitor));
         assert!(AuthorizationType::parse("Edit").is_err());
-        assert_eq!(
-            serde_json::to_value(ViewMonitor).unwrap(),
-            serde_json::json!("ViewMonitor")
-        );
+        assert_eq!(serde_json::to_value(ViewMonitor).unwrap(), serde_json::json!("ViewMonitor"));
     }
 
     // --- Ids -------------------------------------------------------------------------------
 
     #[test]
     fn resource_id_charset_and_length() {
-        assert_eq!(
-            ResourceId::parse("abc-DEF_123").unwrap().as_str(),
-            "abc-DEF_123"
-        );
+        assert_eq!(ResourceId::parse("abc-DEF_123").unwrap().as_str(), "abc-DEF_123");
         assert!(ResourceId::parse(&"a".repeat(64)).is_ok());
         for bad in [
             String::new(),
@@ -812,10 +771,7 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(a.matches('-').count(), 4);
         assert_eq!(&a[14..15], "7", "version nibble");
-        assert!(
-            a.chars()
-                .all(|c| c == '-' || c.is_ascii_digit() || c.is_ascii_lowercase())
-        );
+        assert!(a.chars().all(|c| c == '-' || c.is_ascii_digit() || c.is_ascii_lowercase()));
         let parsed = uuid::Uuid::parse_str(&a).unwrap();
         assert_eq!(parsed.get_version_num(), 7);
         std::thread::sleep(std::time::Duration::from_millis(2));
@@ -843,7 +799,13 @@ mod tests {
         for text in ["2024-02-29t23:59:59.123456789+14:00", "2026-11-27T10:00:00-05:30", "0000-01-01T00:00:00z"] {
             assert!(pattern.is_match(text), "{text}");
         }
-        for text in ["2026-11-27 10:00:00Z", "2026-11-27T24:00:00Z", "2026-11-27T10:00:00", "2026-11-27T10:00:00+24:00", "12026-01-01T00:00:00Z"] {
+        for text in [
+            "2026-11-27 10:00:00Z",
+            "2026-11-27T24:00:00Z",
+            "2026-11-27T10:00:00",
+            "2026-11-27T10:00:00+24:00",
+            "12026-01-01T00:00:00Z",
+        ] {
             assert!(!pattern.is_match(text), "{text}");
         }
     }
@@ -859,10 +821,14 @@ mod tests {
 
     #[test]
     fn schemas_are_built_from_the_parsers_constants() {
-        let json = |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| serde_json::to_value(schema).unwrap();
+        let json =
+            |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| serde_json::to_value(schema).unwrap();
         let short = json(<FullName as utoipa::PartialSchema>::schema());
         assert_eq!(short["maxLength"], 100);
-        assert_eq!(short["pattern"], "^[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,98}[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F])?$");
+        assert_eq!(
+            short["pattern"],
+            "^[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,98}[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F])?$"
+        );
         assert_eq!(json(<MobilePhoneSchema as utoipa::PartialSchema>::schema())["pattern"], "^\\+[1-9][0-9]{6,14}$");
         assert_eq!(json(<ResourceId as utoipa::PartialSchema>::schema())["pattern"], "^[A-Za-z0-9_-]{1,64}$");
         let permissions = json(<Permission as utoipa::PartialSchema>::schema());

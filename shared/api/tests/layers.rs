@@ -5,28 +5,12 @@ use std::path::Path;
 
 /// hub-api's layers, lowest first (ARCHITECTURE.md, "hub-api's layers").
 const LAYERS: &[hub_layers::Layer<'_>] = &[
-    (
-        "values",
-        &[
-            "values", "clock", "config", "throttle", "schedule", "openapi", "outbound",
-        ],
-    ),
+    ("values", &["values", "clock", "config", "throttle", "schedule", "openapi", "outbound"]),
     ("errors and shapes", &["error", "retry", "lists", "views"]),
     ("authentication", &["auth", "caller"]),
     ("state", &["state"]),
     ("extractors", &["extract", "idempotency"]),
-    (
-        "operations",
-        &[
-            "activity",
-            "audit",
-            "scim_token",
-            "provisioning",
-            "rules",
-            "operators",
-            "groups",
-        ],
-    ),
+    ("operations", &["activity", "audit", "scim_token", "provisioning", "rules", "operators", "groups"]),
     ("entry", &["http", "routes", "lambda"]),
 ];
 
@@ -56,14 +40,9 @@ fn the_parts_of_schedule_keep_their_layers() {
 
 #[test]
 fn architecture_md_names_every_module_of_hub_api() {
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md"),
-    )
-    .unwrap();
-    let section = doc
-        .split("### hub-api's layers")
-        .nth(1)
-        .expect("ARCHITECTURE.md has a section \"### hub-api's layers\"");
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md")).unwrap();
+    let section =
+        doc.split("### hub-api's layers").nth(1).expect("ARCHITECTURE.md has a section \"### hub-api's layers\"");
     let section = section.split("\n## ").next().unwrap_or(section);
     for (layer, modules) in LAYERS.iter().chain(SCHEDULE_LAYERS) {
         for m in *modules {

@@ -24,9 +24,7 @@ pub fn module_references(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         .map(|f| src.join(f))
         .find(|p| p.exists())
         .expect("a lib.rs, main.rs or mod.rs");
-    let reexports = reexports(&clean(
-        &std::fs::read_to_string(&root).expect("the crate root"),
-    ));
+    let reexports = reexports(&clean(&std::fs::read_to_string(&root).expect("the crate root")));
     let mut refs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (module, depth, path) in files {
         let text = clean(&std::fs::read_to_string(&path).expect("a source file"));
@@ -60,14 +58,10 @@ pub fn violations(src: &Path, layers: &[Layer<'_>]) -> Vec<String> {
     for (i, (name, modules)) in layers.iter().enumerate() {
         for m in *modules {
             if layer_of.insert(m, i).is_some() {
-                problems.push(format!(
-                    "module `{m}` is listed in two layers (again in `{name}`)"
-                ));
+                problems.push(format!("module `{m}` is listed in two layers (again in `{name}`)"));
             }
             if !refs.contains_key(*m) {
-                problems.push(format!(
-                    "layer `{name}` lists `{m}`, which is not a module of the crate"
-                ));
+                problems.push(format!("layer `{name}` lists `{m}`, which is not a module of the crate"));
             }
         }
     }
@@ -88,10 +82,7 @@ pub fn violations(src: &Path, layers: &[Layer<'_>]) -> Vec<String> {
         }
     }
     for cycle in cycles(&refs) {
-        problems.push(format!(
-            "modules refer to each other in a loop: {}",
-            cycle.join(" → ")
-        ));
+        problems.push(format!("modules refer to each other in a loop: {}", cycle.join(" → ")));
     }
     problems
 }
@@ -119,8 +110,7 @@ pub fn cycles(refs: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     for v in refs.keys() {
         visit(v, refs, &mut seen, &mut order);
     }
-    let mut reversed: BTreeMap<String, BTreeSet<String>> =
-        refs.keys().map(|k| (k.clone(), BTreeSet::new())).collect();
+    let mut reversed: BTreeMap<String, BTreeSet<String>> = refs.keys().map(|k| (k.clone(), BTreeSet::new())).collect();
     for (v, targets) in refs {
         for w in targets {
             reversed.entry(w.clone()).or_default().insert(v.clone());
@@ -140,10 +130,8 @@ pub fn cycles(refs: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 }
 
 fn collect(src: &Path, dir: &Path, out: &mut Vec<(String, usize, std::path::PathBuf)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("a source directory")
-        .map(|e| e.expect("an entry").path())
-        .collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(dir).expect("a source directory").map(|e| e.expect("an entry").path()).collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -154,20 +142,13 @@ fn collect(src: &Path, dir: &Path, out: &mut Vec<(String, usize, std::path::Path
             continue;
         }
         let relative = path.strip_prefix(src).expect("below src");
-        let parts: Vec<String> = relative
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
+        let parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
         if parts.len() == 1 && ["lib.rs", "main.rs", "mod.rs"].contains(&parts[0].as_str()) {
             continue;
         }
         let module = parts[0].trim_end_matches(".rs").to_owned();
         // `src/a.rs` and `src/a/mod.rs` are the module itself; deeper files are its children.
-        let depth = if parts.len() == 1 || (parts.len() == 2 && parts[1] == "mod.rs") {
-            1
-        } else {
-            parts.len()
-        };
+        let depth = if parts.len() == 1 || (parts.len() == 2 && parts[1] == "mod.rs") { 1 } else { parts.len() };
         out.push((module, depth, path));
     }
 }
@@ -179,19 +160,11 @@ fn reexports(root: &str) -> BTreeMap<String, String> {
         let Some(rest) = statement.trim().strip_prefix("pub use ") else {
             continue;
         };
-        let rest = rest
-            .trim()
-            .trim_start_matches("crate::")
-            .trim_start_matches("self::");
+        let rest = rest.trim().trim_start_matches("crate::").trim_start_matches("self::");
         let Some((module, names)) = rest.split_once("::") else {
             continue;
         };
-        for name in names
-            .trim()
-            .trim_start_matches('{')
-            .trim_end_matches('}')
-            .split(',')
-        {
+        for name in names.trim().trim_start_matches('{').trim_end_matches('}').split(',') {
             let name = name.split(" as ").last().unwrap_or("").trim();
             if !name.is_empty() {
                 map.insert(name.to_owned(), module.trim().to_owned());
@@ -225,20 +198,13 @@ fn referenced(text: &str, prefix: &str) -> BTreeSet<String> {
                 }
             }
             for item in items {
-                let name: String = item
-                    .trim_start()
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
+                let name: String = item.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                 if !name.is_empty() {
                     names.insert(name);
                 }
             }
         } else {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
             if !name.is_empty() {
                 names.insert(name);
             }
@@ -281,14 +247,11 @@ fn strip_comments_and_literals(source: &str) -> String {
                 }
             }
             out.push(' ');
-        } else if (c == 'r' || (c == 'b' && next == Some('r')))
-            && !out.chars().next_back().is_some_and(ident)
-            && {
-                let start = if c == 'b' { i + 2 } else { i + 1 };
-                let hashes = chars[start..].iter().take_while(|&&h| h == '#').count();
-                chars.get(start + hashes) == Some(&'"')
-            }
-        {
+        } else if (c == 'r' || (c == 'b' && next == Some('r'))) && !out.chars().next_back().is_some_and(ident) && {
+            let start = if c == 'b' { i + 2 } else { i + 1 };
+            let hashes = chars[start..].iter().take_while(|&&h| h == '#').count();
+            chars.get(start + hashes) == Some(&'"')
+        } {
             // A raw string: r"..", r#".."#, br"..".
             let start = if c == 'b' { i + 2 } else { i + 1 };
             let hashes = chars[start..].iter().take_while(|&&h| h == '#').count();
@@ -297,14 +260,7 @@ fn strip_comments_and_literals(source: &str) -> String {
                 if i >= chars.len() {
                     break;
                 }
-                if chars[i] == '"'
-                    && chars[i + 1..]
-                        .iter()
-                        .take(hashes)
-                        .filter(|&&h| h == '#')
-                        .count()
-                        == hashes
-                {
+                if chars[i] == '"' && chars[i + 1..].iter().take(hashes).filter(|&&h| h == '#').count() == hashes {
                     i += 1 + hashes;
                     break;
                 }
@@ -386,20 +342,14 @@ mod tests {
         let src = dir.join("src");
         std::fs::create_dir_all(src.join("c")).unwrap();
         let write = |name: &str, text: &str| std::fs::write(src.join(name), text).unwrap();
-        write(
-            "lib.rs",
-            "pub mod a;\npub mod b;\npub mod c;\npub use c::{Thing, Other as O};\n",
-        );
+        write("lib.rs", "pub mod a;\npub mod b;\npub mod c;\npub use c::{Thing, Other as O};\n");
         write(
             "a.rs",
             "// crate::b in a comment\nconst S: &str = \"crate::b\";\nconst R: &str = r#\"crate::b\"#;\nconst Q: char = '\"';\n#[cfg(test)]\nmod tests { use crate::b; }\npub fn f() {}\n",
         );
         write("b.rs", "use crate::{a::f, c::{self}};\nuse super::Thing;\n");
         write("c/mod.rs", "mod inner;\n");
-        write(
-            "c/inner.rs",
-            "fn g<'a>(x: &'a str) -> &'a str { crate::b::h(); x }\n",
-        );
+        write("c/inner.rs", "fn g<'a>(x: &'a str) -> &'a str { crate::b::h(); x }\n");
         let refs = super::module_references(&src);
         let names = |m: &str| refs[m].iter().cloned().collect::<Vec<_>>();
         assert_eq!(names("a"), Vec::<String>::new());
@@ -411,15 +361,9 @@ mod tests {
             vec!["modules refer to each other in a loop: b → c"]
         );
         let upward = super::violations(&src, &[("low", &["a", "c"]), ("high", &["b"])]);
-        assert!(
-            upward.contains(&"`c` (layer `low`) uses `b` of the higher layer `high`".to_owned()),
-            "{upward:?}"
-        );
+        assert!(upward.contains(&"`c` (layer `low`) uses `b` of the higher layer `high`".to_owned()), "{upward:?}");
         let unplaced = super::violations(&src, &[("all", &["a", "b"])]);
-        assert!(
-            unplaced.iter().any(|p| p.contains("`c` is in no layer")),
-            "{unplaced:?}"
-        );
+        assert!(unplaced.iter().any(|p| p.contains("`c` is in no layer")), "{unplaced:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -17,7 +17,13 @@ impl Store {
     /// Sets the account's name and time zone if its `version` is still `seen_version`, moving the
     /// version on. An update of these attributes only: the counters, which other writes change
     /// concurrently, are never rewritten from a stale read.
-    pub async fn update_account_settings(&self, scope: &AccountScope, seen_version: i64, settings: &AccountSettings, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn update_account_settings(
+        &self,
+        scope: &AccountScope,
+        seen_version: i64,
+        settings: &AccountSettings,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         tx.update(

@@ -3,8 +3,8 @@
 
 use crate::db::{Item, key_item, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{ACCOUNTS_LIST, AccountScope, Index, Principal};
 use crate::items::{put_grant_item, put_membership_items, put_new_group_items, put_new_operator_items};
+use crate::keys::{ACCOUNTS_LIST, AccountScope, Index, Principal};
 use crate::records::{AccountRecord, GroupRecord, OperatorRecord, decode};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -57,11 +57,7 @@ impl Store {
             page,
         };
         let page = self.query_page(&scope, spec).await?;
-        let ids = page
-            .items
-            .iter()
-            .filter_map(|i| i.get("accountId").and_then(|v| v.as_s().ok()).cloned())
-            .collect();
+        let ids = page.items.iter().filter_map(|i| i.get("accountId").and_then(|v| v.as_s().ok()).cloned()).collect();
         Ok(Page { items: ids, next_cursor: page.next_cursor })
     }
 }

@@ -23,17 +23,16 @@
 //! in its own transaction; a delete is guarded by the flag it read, so the two never drift apart
 //! under a concurrent recompute.
 
-
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
-use crate::items::{ApiUserRoster, flag_condition};
-use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{AccountScope, PK};
 use crate::ids::{ApiUserId, OperatorId};
+use crate::items::{ApiUserRoster, flag_condition};
+use crate::keys::{AccountScope, PK};
 use crate::records::{ApiUserRecord, decode};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Attempts of a usage update that collides with a transaction on the same item.
@@ -78,7 +77,11 @@ fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D
 
 /// The item of a new API user: the record (its `usage` an empty map, which the usage update
 /// addresses one day inside), the password's hash and the keys.
-pub(crate) fn api_user_item(scope: &AccountScope, record: &ApiUserRecord, password_hash: &str) -> Result<Item, StoreError> {
+pub(crate) fn api_user_item(
+    scope: &AccountScope,
+    record: &ApiUserRecord,
+    password_hash: &str,
+) -> Result<Item, StoreError> {
     let mut item: Item = serde_dynamo::to_item(record)?;
     item.insert("passwordHash".into(), s(password_hash));
     item.extend(key_item(&scope.api_user(&record.api_user_id)));
@@ -99,7 +102,13 @@ impl OwnerApiUsers {
 
     /// Deletes the roster and every API user in `tx`, each guarded by what was read, and returns
     /// the counter change to add to the transaction's account update.
-    pub(crate) fn delete(&self, tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId, change: AccountChange) -> AccountChange {
+    pub(crate) fn delete(
+        &self,
+        tx: &mut Tx,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+        change: AccountChange,
+    ) -> AccountChange {
         let (condition, values) = self.roster.condition();
         let roster_key = scope.api_user_roster(operator_id);
         if self.roster.version.is_some() {
@@ -122,13 +131,23 @@ impl OwnerApiUsers {
 }
 
 impl Store {
-    pub async fn api_user(&self, scope: &AccountScope, api_user_id: &ApiUserId) -> Result<Option<ApiUserRecord>, StoreError> {
+    pub async fn api_user(
+        &self,
+        scope: &AccountScope,
+        api_user_id: &ApiUserId,
+    ) -> Result<Option<ApiUserRecord>, StoreError> {
         self.get_projected(&scope.api_user(api_user_id), Some(API_USER_ATTRIBUTES)).await?.map(decode).transpose()
     }
 
     /// The ids of an operator's API users (one strongly consistent GetItem).
-    pub async fn api_user_roster(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<ApiUserRoster, StoreError> {
-        let Some(item) = self.get(&scope.api_user_roster(operator_id)).await? else { return Ok(ApiUserRoster::default()) };
+    pub async fn api_user_roster(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+    ) -> Result<ApiUserRoster, StoreError> {
+        let Some(item) = self.get(&scope.api_user_roster(operator_id)).await? else {
+            return Ok(ApiUserRoster::default());
+        };
         let mut ids = match item.get("apiUserIds") {
             Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(ApiUserId::new).collect(),
             _ => Vec::new(),
@@ -139,7 +158,11 @@ impl Store {
     }
 
     /// The roster of an operator and its API user items.
-    pub(crate) async fn owner_api_users(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<OwnerApiUsers, StoreError> {
+    pub(crate) async fn owner_api_users(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+    ) -> Result<OwnerApiUsers, StoreError> {
         let roster = self.api_user_roster(scope, operator_id).await?;
         // A few reads (the domain crate bounds the roster), at once.
         let items = try_join_all(roster.ids.iter().map(|id| self.api_user(scope, id))).await?;
@@ -147,7 +170,12 @@ impl Store {
     }
 
     /// API users in creation order (their ids are time-ordered).
-    pub async fn list_api_users(&self, scope: &AccountScope, filter: &ApiUserFilter, page: PageRequest<'_>) -> Result<Page<ApiUserRecord>, StoreError> {
+    pub async fn list_api_users(
+        &self,
+        scope: &AccountScope,
+        filter: &ApiUserFilter,
+        page: PageRequest<'_>,
+    ) -> Result<Page<ApiUserRecord>, StoreError> {
         let mut clauses = Vec::new();
         let mut values = Vec::new();
         if let Some(operator_id) = &filter.operator_id {
@@ -194,7 +222,12 @@ impl Store {
             idem.apply(&mut tx, scope)?;
         }
         audit.apply(&mut tx, scope)?;
-        tx.put(api_user_item(scope, record, password_hash)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.put(
+            api_user_item(scope, record, password_hash)?,
+            Some("attribute_not_exists(#PK)"),
+            vec![],
+            Some(Guard::AlreadyExists),
+        );
         let (condition, mut values) = roster.condition();
         values.push((":operatorId", s(&record.operator_id)));
         values.push((":ids", AttributeValue::Ss(vec![record.api_user_id.to_string()])));
@@ -226,7 +259,13 @@ impl Store {
 
     /// Changes the description of `current` if nobody changed it since it was read. An update,
     /// not a put, so that usage counted meanwhile is kept.
-    pub async fn update_api_user_description(&self, scope: &AccountScope, current: &ApiUserRecord, description: &str, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn update_api_user_description(
+        &self,
+        scope: &AccountScope,
+        current: &ApiUserRecord,
+        description: &str,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         tx.update(
@@ -241,7 +280,12 @@ impl Store {
 
     /// Deletes an API user as read: its item (credentials stop working with this commit), its
     /// place in the owner's roster and its counts.
-    pub async fn delete_api_user(&self, scope: &AccountScope, record: &ApiUserRecord, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn delete_api_user(
+        &self,
+        scope: &AccountScope,
+        record: &ApiUserRecord,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         tx.delete(
@@ -329,7 +373,11 @@ impl Store {
     /// Removes every API user of a deleted operator (part of finishing its delete). The first
     /// step of the operator delete already removed them with the operator; this finds nothing
     /// then, and stays correct if anything was left.
-    pub(crate) async fn delete_api_users_of(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<(), StoreError> {
+    pub(crate) async fn delete_api_users_of(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+    ) -> Result<(), StoreError> {
         for _ in 0..CASCADE_ATTEMPTS {
             let owned = self.owner_api_users(scope, operator_id).await?;
             if owned.is_empty() {

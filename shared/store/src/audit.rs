@@ -34,7 +34,8 @@ pub enum AuditSource {
 }
 
 impl AuditSource {
-    pub const ALL: [AuditSource; 5] = [AuditSource::Web, AuditSource::Api, AuditSource::Scim, AuditSource::Maintenance, AuditSource::Provisioning];
+    pub const ALL: [AuditSource; 5] =
+        [AuditSource::Web, AuditSource::Api, AuditSource::Scim, AuditSource::Maintenance, AuditSource::Provisioning];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -115,7 +116,13 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// The event of one change made in `ctx`'s request.
-    pub fn new(ctx: &AuditContext, event_id: String, action: impl Into<String>, target: AuditTarget, changes: Vec<AuditChange>) -> Self {
+    pub fn new(
+        ctx: &AuditContext,
+        event_id: String,
+        action: impl Into<String>,
+        target: AuditTarget,
+        changes: Vec<AuditChange>,
+    ) -> Self {
         AuditEvent {
             event_id,
             at: ctx.at.clone(),
@@ -179,11 +186,17 @@ const INDEX_SHAPES: [KeyShape; 9] = [
     KeyShape { actor: true, target_type: false, target_id: true, action: true },
 ];
 
-
 /// Sort-key prefix of event items in the account partition.
 const EVENT_PREFIX: &str = "AUDIT#";
 
-fn partition_value(scope: &AccountScope, shape: KeyShape, actor: &str, target_type: &str, target_id: &str, action: &str) -> String {
+fn partition_value(
+    scope: &AccountScope,
+    shape: KeyShape,
+    actor: &str,
+    target_type: &str,
+    target_id: &str,
+    action: &str,
+) -> String {
     let mut key = format!("{}#AUDIT", scope.partition());
     if shape.actor {
         key.push_str(&format!("#A={actor}"));
@@ -209,13 +222,15 @@ fn event_item(scope: &AccountScope, event: &AuditEvent, expires_at: i64) -> Resu
         actor: event.actor.clone(),
         action: event.action.clone(),
         target: event.target.clone(),
-        changes: serde_json::to_string(&event.changes).map_err(|e| StoreError::Internal(format!("audit changes: {e}")))?,
+        changes: serde_json::to_string(&event.changes)
+            .map_err(|e| StoreError::Internal(format!("audit changes: {e}")))?,
     };
     let mut item: Item = serde_dynamo::to_item(&record)?;
     let sort = format!("{}#{}", event.source.as_str(), event.position());
     item.extend(key_item(&crate::keys::Key { pk: scope.partition().to_owned(), sk: format!("{EVENT_PREFIX}{sort}") }));
     for (shape, (_, hash, range)) in INDEX_SHAPES.iter().zip(AUDIT_INDEXES) {
-        let value = partition_value(scope, *shape, &event.actor.id, &event.target.kind, &event.target.id, &event.action);
+        let value =
+            partition_value(scope, *shape, &event.actor.id, &event.target.kind, &event.target.id, &event.action);
         item.insert(hash.into(), s(value));
         item.insert(range.into(), s(&sort));
     }
@@ -233,7 +248,8 @@ fn decode_event(item: Item) -> Result<AuditEvent, StoreError> {
         actor: record.actor,
         action: record.action,
         target: record.target,
-        changes: serde_json::from_str(&record.changes).map_err(|e| StoreError::Internal(format!("audit changes: {e}")))?,
+        changes: serde_json::from_str(&record.changes)
+            .map_err(|e| StoreError::Internal(format!("audit changes: {e}")))?,
     })
 }
 
@@ -246,7 +262,13 @@ pub struct Audit {
 }
 
 impl Audit {
-    pub fn new(ctx: &AuditContext, event_id: String, action: impl Into<String>, target: AuditTarget, changes: Vec<AuditChange>) -> Self {
+    pub fn new(
+        ctx: &AuditContext,
+        event_id: String,
+        action: impl Into<String>,
+        target: AuditTarget,
+        changes: Vec<AuditChange>,
+    ) -> Self {
         Audit { event: AuditEvent::new(ctx, event_id, action, target, changes), expires_at: ctx.expires_at }
     }
 
@@ -259,7 +281,13 @@ impl Audit {
         let ctx = AuditContext {
             request_id: event_id.clone(),
             source: AuditSource::Provisioning,
-            actor: AuditActor { kind: "System".into(), id: "system".into(), name: Some("fixture".into()), api_user_id: None, api_user_name: None },
+            actor: AuditActor {
+                kind: "System".into(),
+                id: "system".into(),
+                name: Some("fixture".into()),
+                api_user_id: None,
+                api_user_name: None,
+            },
             at: at.to_owned(),
             expires_at: 0,
         };
@@ -268,7 +296,12 @@ impl Audit {
 
     /// Puts the event into `tx`; the id is fresh, so the condition only guards against reuse.
     pub(crate) fn apply(&self, tx: &mut Tx, scope: &AccountScope) -> Result<(), StoreError> {
-        tx.put(event_item(scope, &self.event, self.expires_at)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.put(
+            event_item(scope, &self.event, self.expires_at)?,
+            Some("attribute_not_exists(#PK)"),
+            vec![],
+            Some(Guard::AlreadyExists),
+        );
         Ok(())
     }
 }
@@ -332,9 +365,10 @@ impl Store {
         };
         // An action names its target type: a different target type matches nothing.
         if let (Some(action), Some(tt)) = (&filter.action, &filter.target_type)
-            && action_target_type(action).as_deref() != Some(tt.as_str()) {
-                return Ok(Page { items: Vec::new(), next_cursor: None });
-            }
+            && action_target_type(action).as_deref() != Some(tt.as_str())
+        {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
         let shape = KeyShape {
             actor: filter.actor_id.is_some(),
             target_type: filter.target_type.is_some() && filter.target_id.is_none() && filter.action.is_none(),
@@ -342,7 +376,14 @@ impl Store {
             action: filter.action.is_some(),
         };
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        let hash_value = partition_value(scope, shape, &o(&filter.actor_id), &o(&filter.target_type), &o(&filter.target_id), &o(&filter.action));
+        let hash_value = partition_value(
+            scope,
+            shape,
+            &o(&filter.actor_id),
+            &o(&filter.target_type),
+            &o(&filter.target_id),
+            &o(&filter.action),
+        );
         let source = if shape == (KeyShape { actor: false, target_type: false, target_id: false, action: false }) {
             Source { index: None, hash_value: scope.partition().to_owned(), sort_prefix: EVENT_PREFIX }
         } else {
@@ -364,7 +405,9 @@ impl Store {
         let more = events.len() > limit;
         events.truncate(limit);
         let next_cursor = match (more, events.last()) {
-            (true, Some(last)) => Some(self.cursors.encode(scope, &list, BTreeMap::from([("pos".to_owned(), last.position())]))),
+            (true, Some(last)) => {
+                Some(self.cursors.encode(scope, &list, BTreeMap::from([("pos".to_owned(), last.position())])))
+            }
             _ => None,
         };
         Ok(Page { items: events, next_cursor })
@@ -441,21 +484,37 @@ mod tests {
         let ctx = AuditContext {
             request_id: "r".into(),
             source: AuditSource::Api,
-            actor: AuditActor { kind: "Operator".into(), id: "o".into(), name: Some("O".into()), api_user_id: Some("u".into()), api_user_name: Some("U".into()) },
+            actor: AuditActor {
+                kind: "Operator".into(),
+                id: "o".into(),
+                name: Some("O".into()),
+                api_user_id: Some("u".into()),
+                api_user_name: Some("U".into()),
+            },
             at: "2026-11-30T10:00:00.000Z".into(),
             expires_at: 1,
         };
         let target = AuditTarget { kind: "Operator".into(), id: "t".into(), name: None };
-        let changes = vec![AuditChange { field: "fullName".into(), old: serde_json::json!("a"), new: serde_json::json!("b") }];
+        let changes =
+            vec![AuditChange { field: "fullName".into(), old: serde_json::json!("a"), new: serde_json::json!("b") }];
         let event = AuditEvent::new(&ctx, "e".into(), "operator.updated", target, changes);
         let item = event_item(&AccountScope::new("acc"), &event, 1).unwrap();
         let mut projected: Vec<&str> = crate::keys::AUDIT_PROJECTED.to_vec();
         projected.sort_unstable();
-        let mut fields: Vec<&str> = item.keys().map(String::as_str).filter(|k| !k.starts_with("GSI") && ![crate::keys::PK, crate::keys::SK, crate::table::TTL_ATTRIBUTE].contains(k)).collect();
+        let mut fields: Vec<&str> = item
+            .keys()
+            .map(String::as_str)
+            .filter(|k| {
+                !k.starts_with("GSI") && ![crate::keys::PK, crate::keys::SK, crate::table::TTL_ATTRIBUTE].contains(k)
+            })
+            .collect();
         fields.sort_unstable();
         assert_eq!(fields, projected);
         // A projected item decodes into the same event.
-        let entry: Item = item.into_iter().filter(|(k, _)| crate::keys::AUDIT_PROJECTED.contains(&k.as_str()) || k.starts_with("GSI4")).collect();
+        let entry: Item = item
+            .into_iter()
+            .filter(|(k, _)| crate::keys::AUDIT_PROJECTED.contains(&k.as_str()) || k.starts_with("GSI4"))
+            .collect();
         assert_eq!(decode_event(entry).unwrap(), event);
     }
 }

@@ -29,12 +29,12 @@ use futures::stream::{self, TryStreamExt};
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
+use crate::Store;
 use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::ids::{GroupId, OperatorId};
 use crate::keys::{AccountScope, Key, PK, Principal, SK};
 use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
-use crate::Store;
 
 /// Items per BatchWriteItem (DynamoDB's limit).
 const BATCH_ITEMS: usize = 25;
@@ -72,7 +72,11 @@ impl Store {
         probe: aws_sdk_dynamodb::config::SharedInterceptor,
     ) -> Result<Store, String> {
         Ok(Store {
-            client: crate::client::build_client(config, vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe]).await?,
+            client: crate::client::build_client(
+                config,
+                vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe],
+            )
+            .await?,
             table: std::sync::Arc::from(config.table_name.as_str()),
             cursors: crate::cursor::CursorCodec::new(&config.cursor_secret),
         })
@@ -84,7 +88,12 @@ impl Store {
     /// of Administrators is a transaction's business), duplicates and existing keys, and a load
     /// past the operator limit.
     #[doc(hidden)]
-    pub async fn bulk_create_operators(&self, scope: &AccountScope, operators: &[OperatorRecord], grants: &[&str]) -> Result<(), StoreError> {
+    pub async fn bulk_create_operators(
+        &self,
+        scope: &AccountScope,
+        operators: &[OperatorRecord],
+        grants: &[&str],
+    ) -> Result<(), StoreError> {
         if operators.is_empty() {
             return Ok(());
         }
@@ -115,7 +124,9 @@ impl Store {
             for permission in grants {
                 crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
             }
-            items.extend(tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?);
+            items.extend(
+                tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?,
+            );
         }
         self.refuse_existing(&items).await?;
         self.batch_put(items).await?;
@@ -147,7 +158,12 @@ impl Store {
     /// owner must exist with the administrator flag copied on its API users, must have no API
     /// user yet, and gets at most `per_owner` (the domain crate's limit, as the route checks it).
     #[doc(hidden)]
-    pub async fn bulk_create_api_users(&self, scope: &AccountScope, users: &[BulkApiUser], per_owner: usize) -> Result<(), StoreError> {
+    pub async fn bulk_create_api_users(
+        &self,
+        scope: &AccountScope,
+        users: &[BulkApiUser],
+        per_owner: usize,
+    ) -> Result<(), StoreError> {
         if users.is_empty() {
             return Ok(());
         }
@@ -171,7 +187,10 @@ impl Store {
             return Err(StoreError::Guard(Guard::ParentMissing));
         }
         for owner in &owners {
-            if by_owner[&owner.operator_id].iter().any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled) {
+            if by_owner[&owner.operator_id]
+                .iter()
+                .any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled)
+            {
                 return Err(StoreError::Guard(Guard::Version));
             }
         }
@@ -183,7 +202,10 @@ impl Store {
         for (owner, owned) in &by_owner {
             let mut roster = key_item(&scope.api_user_roster(owner));
             roster.insert("operatorId".into(), s(owner.as_str()));
-            roster.insert("apiUserIds".into(), AttributeValue::Ss(owned.iter().map(|u| u.api_user_id.to_string()).collect()));
+            roster.insert(
+                "apiUserIds".into(),
+                AttributeValue::Ss(owned.iter().map(|u| u.api_user_id.to_string()).collect()),
+            );
             roster.insert("version".into(), n(1));
             items.push(roster);
         }
@@ -212,7 +234,10 @@ impl Store {
     /// Refuses the load if any of the items' keys exists ([`Guard::EmailTaken`] when only email
     /// reservations do, [`Guard::AlreadyExists`] otherwise).
     async fn refuse_existing(&self, items: &[Item]) -> Result<(), StoreError> {
-        let keys: Vec<Key> = items.iter().map(|i| key_of(i).ok_or_else(|| internal("bulk load: item without key"))).collect::<Result<_, _>>()?;
+        let keys: Vec<Key> = items
+            .iter()
+            .map(|i| key_of(i).ok_or_else(|| internal("bulk load: item without key")))
+            .collect::<Result<_, _>>()?;
         let unique: HashSet<&Key> = keys.iter().collect();
         if unique.len() != keys.len() {
             return Err(StoreError::Guard(Guard::AlreadyExists));
@@ -245,7 +270,10 @@ impl Store {
         let mut pending: Vec<WriteRequest> = batch
             .into_iter()
             .map(|item| {
-                let put = PutRequest::builder().set_item(Some(item)).build().map_err(|e| internal(format!("request build: {e}")))?;
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(|e| internal(format!("request build: {e}")))?;
                 Ok(WriteRequest::builder().put_request(put).build())
             })
             .collect::<Result<_, StoreError>>()?;
@@ -302,7 +330,10 @@ mod tests {
     fn api_user(id: &str, owner: &str, inactive: bool) -> BulkApiUser {
         let owner = operator(owner, &format!("{owner}@example.com"), true, false);
         BulkApiUser {
-            record: ApiUserRecord { inactive, ..ApiUserRecord::new(id.into(), format!("hub_{id}"), &owner, "Generic", format!("key {id}"), T) },
+            record: ApiUserRecord {
+                inactive,
+                ..ApiUserRecord::new(id.into(), format!("hub_{id}"), &owner, "Generic", format!("key {id}"), T)
+            },
             password_hash: format!("hash-{id}"),
         }
     }
@@ -357,7 +388,11 @@ mod tests {
             administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),
             grants: vec![(Principal::Operator("admin".into()), "AccountAccess".into())],
         };
-        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "account.created", crate::AuditTarget { kind: "Account".into(), id: new.account.account_id.clone(), name: None });
+        let audit = crate::Audit::provisioning(
+            "2026-11-30T10:00:00.000Z",
+            "account.created",
+            crate::AuditTarget { kind: "Account".into(), id: new.account.account_id.clone(), name: None },
+        );
         store.create_account(&new, &audit).await.unwrap();
         (dynamo, store, AccountScope::new("acc"))
     }
@@ -376,20 +411,35 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bulk_operators_are_the_items_of_real_creates_and_counted_once() {
         let (_db, store, scope) = account(100).await;
-        let ops: Vec<_> = (0..60).map(|i| operator(&format!("op{i:03}"), &format!("Op{i}@Example.com"), i % 3 != 0, false)).collect();
+        let ops: Vec<_> =
+            (0..60).map(|i| operator(&format!("op{i:03}"), &format!("Op{i}@Example.com"), i % 3 != 0, false)).collect();
         store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.operators_total, counters.operators_active), (61, 41));
         // Exactly what a real create writes: a real create next to them is counted the same way,
         // and the bulk operators are found by the routes' reads.
         let real = operator("real", "real@example.com", true, false);
-        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "operator.created", crate::AuditTarget { kind: "Operator".into(), id: real.operator_id.to_string(), name: Some(real.full_name.clone()) });
+        let audit = crate::Audit::provisioning(
+            "2026-11-30T10:00:00.000Z",
+            "operator.created",
+            crate::AuditTarget {
+                kind: "Operator".into(),
+                id: real.operator_id.to_string(),
+                name: Some(real.full_name.clone()),
+            },
+        );
         store.create_operator(&scope, &real, GRANTS, None, &audit).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!(counters.operators_total, 62);
         assert_eq!(store.operator(&scope, &"op007".into()).await.unwrap().unwrap(), ops[7]);
         assert_eq!(store.all_group_ids_of(&scope, &"op007".into()).await.unwrap(), [EVERYONE_GROUP_ID]);
-        assert!(store.grants_of(&scope, &Principal::Operator("op007".into()), &["AccountAccess"]).await.unwrap().contains(&"AccountAccess".to_owned()));
+        assert!(
+            store
+                .grants_of(&scope, &Principal::Operator("op007".into()), &["AccountAccess"])
+                .await
+                .unwrap()
+                .contains(&"AccountAccess".to_owned())
+        );
         assert_eq!(store.first_active_operators(&scope, 5).await.unwrap().len(), 5);
     }
 
@@ -401,14 +451,26 @@ mod tests {
         // The same id again, an email taken (case-insensitively), duplicates within the load.
         let again = store.bulk_create_operators(&scope, &ok, GRANTS).await.unwrap_err();
         assert!(matches!(again, StoreError::Guard(Guard::AlreadyExists)), "{again:?}");
-        let taken = store.bulk_create_operators(&scope, &[operator("b", "A@EXAMPLE.com", true, false)], GRANTS).await.unwrap_err();
+        let taken = store
+            .bulk_create_operators(&scope, &[operator("b", "A@EXAMPLE.com", true, false)], GRANTS)
+            .await
+            .unwrap_err();
         assert!(matches!(taken, StoreError::Guard(Guard::EmailTaken)), "{taken:?}");
         let twice = [operator("c", "c@example.com", true, false), operator("d", "C@example.com", true, false)];
-        assert!(matches!(store.bulk_create_operators(&scope, &twice, GRANTS).await, Err(StoreError::Guard(Guard::EmailTaken))));
+        assert!(matches!(
+            store.bulk_create_operators(&scope, &twice, GRANTS).await,
+            Err(StoreError::Guard(Guard::EmailTaken))
+        ));
         // The limit: 2 used of 10, 9 more is one too many.
-        let many: Vec<_> = (0..9).map(|i| operator(&format!("m{i}"), &format!("m{i}@example.com"), true, false)).collect();
-        assert!(matches!(store.bulk_create_operators(&scope, &many, GRANTS).await, Err(StoreError::Guard(Guard::OperatorLimit))));
-        assert!(store.bulk_create_operators(&scope, &[operator("x", "x@example.com", true, true)], GRANTS).await.is_err());
+        let many: Vec<_> =
+            (0..9).map(|i| operator(&format!("m{i}"), &format!("m{i}@example.com"), true, false)).collect();
+        assert!(matches!(
+            store.bulk_create_operators(&scope, &many, GRANTS).await,
+            Err(StoreError::Guard(Guard::OperatorLimit))
+        ));
+        assert!(
+            store.bulk_create_operators(&scope, &[operator("x", "x@example.com", true, true)], GRANTS).await.is_err()
+        );
         // Nothing of the refused loads was written.
         assert_eq!(assert_exact(&store, &scope).await.operators_total, 2);
         assert!(store.operator(&scope, &"m0".into()).await.unwrap().is_none());
@@ -417,32 +479,48 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bulk_api_users_fill_rosters_and_counters() {
         let (_db, store, scope) = account(100).await;
-        let ops: Vec<_> = (0..5).map(|i| operator(&format!("o{i}"), &format!("o{i}@example.com"), true, false)).collect();
+        let ops: Vec<_> =
+            (0..5).map(|i| operator(&format!("o{i}"), &format!("o{i}@example.com"), true, false)).collect();
         store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
-        let users: Vec<_> = (0..30).map(|i| api_user(&format!("u{i:02}"), &format!("o{}", i % 3), i % 4 == 0)).collect();
+        let users: Vec<_> =
+            (0..30).map(|i| api_user(&format!("u{i:02}"), &format!("o{}", i % 3), i % 4 == 0)).collect();
         store.bulk_create_api_users(&scope, &users, PER_OWNER).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.api_users_total, counters.api_users_inactive), (30, 8));
         let roster = store.api_user_roster(&scope, &"o1".into()).await.unwrap();
         assert_eq!(roster.len(), 10);
         // The password hash is where authentication compares it; a wrong one is refused.
-        let auth = store.authenticate_api_user(&scope, &"u01".into(), "hash-u01", T, "d20260101").await.unwrap().unwrap();
+        let auth =
+            store.authenticate_api_user(&scope, &"u01".into(), "hash-u01", T, "d20260101").await.unwrap().unwrap();
         assert_eq!(auth.operator_id, "o1");
         assert!(store.authenticate_api_user(&scope, &"u01".into(), "nope", T, "d20260101").await.unwrap().is_none());
         // A real delete of a bulk API user keeps the counters exact.
         let record = store.api_user(&scope, &"u04".into()).await.unwrap().unwrap();
-        let audit = crate::Audit::provisioning("2026-11-30T10:00:00.000Z", "apiUser.deleted", crate::AuditTarget { kind: "ApiUser".into(), id: record.api_user_id.to_string(), name: None });
+        let audit = crate::Audit::provisioning(
+            "2026-11-30T10:00:00.000Z",
+            "apiUser.deleted",
+            crate::AuditTarget { kind: "ApiUser".into(), id: record.api_user_id.to_string(), name: None },
+        );
         store.delete_api_user(&scope, &record, &audit).await.unwrap();
         assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
 
         // Refused: an owner that already has API users, an unknown owner, an eleventh, a wrong flag.
-        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)], PER_OWNER).await, Err(StoreError::Guard(Guard::AlreadyExists))));
-        assert!(matches!(store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)], PER_OWNER).await, Err(StoreError::Guard(Guard::ParentMissing))));
+        assert!(matches!(
+            store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)], PER_OWNER).await,
+            Err(StoreError::Guard(Guard::AlreadyExists))
+        ));
+        assert!(matches!(
+            store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)], PER_OWNER).await,
+            Err(StoreError::Guard(Guard::ParentMissing))
+        ));
         let eleven: Vec<_> = (0..11).map(|i| api_user(&format!("w{i}"), "o3", false)).collect();
         assert!(store.bulk_create_api_users(&scope, &eleven, PER_OWNER).await.is_err());
         let mut flagged = api_user("z", "o4", false);
         flagged.record.owner_is_administrator = true;
-        assert!(matches!(store.bulk_create_api_users(&scope, &[flagged], PER_OWNER).await, Err(StoreError::Guard(Guard::Version))));
+        assert!(matches!(
+            store.bulk_create_api_users(&scope, &[flagged], PER_OWNER).await,
+            Err(StoreError::Guard(Guard::Version))
+        ));
         assert_eq!(assert_exact(&store, &scope).await.api_users_total, 29);
     }
 }
@@ -463,7 +541,12 @@ impl Store {
     /// since the log has no counter or other aggregate to keep honest. `dynamo` must be the
     /// database this store's client talks to.
     #[doc(hidden)]
-    pub async fn bulk_import_audit_events(&self, dynamo: &crate::EmbeddedDynamo, scope: &AccountScope, events: &[crate::Audit]) -> Result<(), StoreError> {
+    pub async fn bulk_import_audit_events(
+        &self,
+        dynamo: &crate::EmbeddedDynamo,
+        scope: &AccountScope,
+        events: &[crate::Audit],
+    ) -> Result<(), StoreError> {
         let mut ids = HashSet::new();
         let mut items = Vec::with_capacity(events.len());
         for audit in events {
@@ -473,7 +556,13 @@ impl Store {
             let mut tx = self.tx();
             audit.apply(&mut tx, scope)?;
             for item in tx.into_put_items().ok_or_else(|| internal("bulk load: an audit event's item is not a put"))? {
-                items.push(item.iter().map(|(name, value)| Ok((name.clone(), embedded_value(value)?))).collect::<Result<dynoxide::Item, StoreError>>()?);
+                items.push(
+                    item.iter().map(|(name, value)| Ok((name.clone(), embedded_value(value)?))).collect::<Result<
+                        dynoxide::Item,
+                        StoreError,
+                    >>(
+                    )?,
+                );
             }
         }
         let db = dynamo.db.clone();
@@ -503,7 +592,9 @@ fn embedded_value(value: &AttributeValue) -> Result<dynoxide::AttributeValue, St
         AttributeValue::B(v) => E::B(v.as_ref().to_vec()),
         AttributeValue::Bs(v) => E::BS(v.iter().map(|b| b.as_ref().to_vec()).collect()),
         AttributeValue::L(v) => E::L(v.iter().map(embedded_value).collect::<Result<_, _>>()?),
-        AttributeValue::M(v) => E::M(v.iter().map(|(k, v)| Ok((k.clone(), embedded_value(v)?))).collect::<Result<_, StoreError>>()?),
+        AttributeValue::M(v) => {
+            E::M(v.iter().map(|(k, v)| Ok((k.clone(), embedded_value(v)?))).collect::<Result<_, StoreError>>()?)
+        }
         _ => return Err(internal("bulk import: an attribute type the embedded database does not know")),
     })
 }

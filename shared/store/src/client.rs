@@ -94,7 +94,11 @@ pub(crate) async fn build_client(
                 .region(Region::new(std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into())))
                 .credentials_provider(local_credentials());
             // A plain-HTTP endpoint (the embedded DynamoDB, DynamoDB Local) needs no trusted roots.
-            if endpoint.starts_with("http://") { builder.http_client(https_client(TrustStore::empty())?) } else { builder }
+            if endpoint.starts_with("http://") {
+                builder.http_client(https_client(TrustStore::empty())?)
+            } else {
+                builder
+            }
         }
         None => match LambdaEnvironment::read() {
             Some(lambda) => lambda.config()?,
@@ -136,7 +140,10 @@ fn https_client(roots: TrustStore) -> Result<aws_sdk_dynamodb::config::SharedHtt
         .with_trust_store(roots.with_native_roots(false))
         .build()
         .map_err(|e| format!("cannot set up TLS for DynamoDB: {e}"))?;
-    Ok(aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls).build_https())
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(tls)
+        .build_https())
 }
 
 /// What Lambda puts in a function's environment: the region and the execution role's session
@@ -167,7 +174,11 @@ impl LambdaEnvironment {
             "lambda-environment",
         );
         let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
-        Some(LambdaEnvironment { region, credentials, endpoint: var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| var("AWS_ENDPOINT_URL")) })
+        Some(LambdaEnvironment {
+            region,
+            credentials,
+            endpoint: var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| var("AWS_ENDPOINT_URL")),
+        })
     }
 
     fn config(self) -> Result<aws_sdk_dynamodb::config::Builder, String> {
@@ -201,7 +212,11 @@ mod tests {
     #[cfg(not(feature = "aws-default-chain"))]
     #[tokio::test]
     async fn no_endpoint_and_no_lambda_environment_is_an_error_naming_what_to_set() {
-        let config = StoreConfig { table_name: DEFAULT_TABLE_NAME.into(), endpoint: None, cursor_secret: DEV_CURSOR_SECRET.to_vec() };
+        let config = StoreConfig {
+            table_name: DEFAULT_TABLE_NAME.into(),
+            endpoint: None,
+            cursor_secret: DEV_CURSOR_SECRET.to_vec(),
+        };
         let error = build_client(&config, vec![]).await.err().expect("no client can be built");
         assert!(error.contains("no DYNAMODB_ENDPOINT") && error.contains("aws-default-chain"), "{error}");
     }
@@ -228,7 +243,9 @@ mod tests {
         for missing in ["AWS_LAMBDA_FUNCTION_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] {
             assert!(LambdaEnvironment::from_vars(without(missing)).is_none(), "{missing}");
         }
-        let endpoint = LambdaEnvironment::from_vars(|k| if k == "AWS_ENDPOINT_URL_DYNAMODB" { Some("http://127.0.0.1:8000".into()) } else { lambda_vars(k) });
+        let endpoint = LambdaEnvironment::from_vars(|k| {
+            if k == "AWS_ENDPOINT_URL_DYNAMODB" { Some("http://127.0.0.1:8000".into()) } else { lambda_vars(k) }
+        });
         assert_eq!(endpoint.unwrap().endpoint.as_deref(), Some("http://127.0.0.1:8000"));
     }
 
@@ -247,11 +264,15 @@ mod tests {
             move |k: &str| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
         };
         // Inside Lambda without a key (or with a blank one): no configuration, no built-in key.
-        for vars in [&[("AWS_LAMBDA_FUNCTION_NAME", "hub-operators")][..], &[("AWS_LAMBDA_FUNCTION_NAME", "hub-operators"), ("HUB_CURSOR_SECRET", " ")]] {
+        for vars in [
+            &[("AWS_LAMBDA_FUNCTION_NAME", "hub-operators")][..],
+            &[("AWS_LAMBDA_FUNCTION_NAME", "hub-operators"), ("HUB_CURSOR_SECRET", " ")],
+        ] {
             let err = StoreConfig::from_lookup(env(vars)).unwrap_err();
             assert!(err.contains("HUB_CURSOR_SECRET"), "{err}");
         }
-        let short = StoreConfig::from_lookup(env(&[("AWS_LAMBDA_FUNCTION_NAME", "f"), ("HUB_CURSOR_SECRET", "too-short")]));
+        let short =
+            StoreConfig::from_lookup(env(&[("AWS_LAMBDA_FUNCTION_NAME", "f"), ("HUB_CURSOR_SECRET", "too-short")]));
         assert!(short.unwrap_err().contains("32 bytes"));
         let key = "k".repeat(48);
         let lambda = StoreConfig::from_lookup(|k| match k {

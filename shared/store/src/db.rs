@@ -128,7 +128,13 @@ const CONFLICT_RETRIES: u64 = 3;
 pub(crate) const MAX_TX_ACTIONS: usize = 100;
 
 impl Tx {
-    pub(crate) fn put(&mut self, item: Item, condition: Option<&str>, values: Vec<(&'static str, AttributeValue)>, guard: Option<Guard>) {
+    pub(crate) fn put(
+        &mut self,
+        item: Item,
+        condition: Option<&str>,
+        values: Vec<(&'static str, AttributeValue)>,
+        guard: Option<Guard>,
+    ) {
         let names = condition.map(|c| names_of(&[c])).unwrap_or_default();
         let put = Put::builder()
             .table_name(&*self.table)
@@ -142,7 +148,13 @@ impl Tx {
         self.guards.push(guard);
     }
 
-    pub(crate) fn delete(&mut self, key: &Key, condition: Option<&str>, values: Vec<(&'static str, AttributeValue)>, guard: Option<Guard>) {
+    pub(crate) fn delete(
+        &mut self,
+        key: &Key,
+        condition: Option<&str>,
+        values: Vec<(&'static str, AttributeValue)>,
+        guard: Option<Guard>,
+    ) {
         let names = condition.map(|c| names_of(&[c])).unwrap_or_default();
         let delete = Delete::builder()
             .table_name(&*self.table)
@@ -187,7 +199,13 @@ impl Tx {
         self.actions.into_iter().map(|a| a.put.map(|p| p.item)).collect()
     }
 
-    pub(crate) fn check(&mut self, key: &Key, condition: &str, values: Vec<(&'static str, AttributeValue)>, guard: Guard) {
+    pub(crate) fn check(
+        &mut self,
+        key: &Key,
+        condition: &str,
+        values: Vec<(&'static str, AttributeValue)>,
+        guard: Guard,
+    ) {
         let check = ConditionCheck::builder()
             .table_name(&*self.table)
             .set_key(Some(key_item(key)))
@@ -216,7 +234,11 @@ impl Store {
 
     async fn build(config: &StoreConfig, counter: Option<RequestCounter>) -> Result<Store, String> {
         Ok(Store {
-            client: crate::client::build_client(config, counter.map(aws_sdk_dynamodb::config::SharedInterceptor::new).into_iter().collect()).await?,
+            client: crate::client::build_client(
+                config,
+                counter.map(aws_sdk_dynamodb::config::SharedInterceptor::new).into_iter().collect(),
+            )
+            .await?,
             table: Arc::from(config.table_name.as_str()),
             cursors: CursorCodec::new(&config.cursor_secret),
         })
@@ -255,7 +277,11 @@ impl Store {
     /// Sends a conditional UpdateItem built by `send` (which is called again for each attempt).
     /// `Ok(None)` when its condition failed; a collision with a transaction on the item is tried
     /// again shortly, `attempts` times in all, before it is reported as contention.
-    pub(crate) async fn conditional_update<F, Fut>(&self, attempts: u64, send: F) -> Result<Option<UpdateItemOutput>, StoreError>
+    pub(crate) async fn conditional_update<F, Fut>(
+        &self,
+        attempts: u64,
+        send: F,
+    ) -> Result<Option<UpdateItemOutput>, StoreError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<UpdateItemOutput, aws_sdk_dynamodb::error::SdkError<UpdateItemError>>>,
@@ -265,9 +291,13 @@ impl Store {
             attempt += 1;
             match send().await {
                 Ok(out) => return Ok(Some(out)),
-                Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => return Ok(None),
+                Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                    return Ok(None);
+                }
                 Err(e) => match classify(e) {
-                    StoreError::Contention if attempt < attempts => tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await,
+                    StoreError::Contention if attempt < attempts => {
+                        tokio::time::sleep(std::time::Duration::from_millis(5 * attempt)).await
+                    }
                     other => return Err(other),
                 },
             }
@@ -336,22 +366,18 @@ impl Store {
                 if rounds > 8 {
                     return Err(StoreError::Unavailable);
                 }
-                let request = KeysAndAttributes::builder().set_keys(Some(pending)).consistent_read(true).build().map_err(build_err)?;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&*self.table, request)
-                    .send()
-                    .await
-                    .map_err(classify)?;
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(pending))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(build_err)?;
+                let out =
+                    self.client.batch_get_item().request_items(&*self.table, request).send().await.map_err(classify)?;
                 if let Some(mut responses) = out.responses {
                     found.extend(responses.remove(&*self.table).unwrap_or_default());
                 }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&*self.table))
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
+                pending =
+                    out.unprocessed_keys.and_then(|mut u| u.remove(&*self.table)).map(|k| k.keys).unwrap_or_default();
             }
         }
         Ok(found)
@@ -477,7 +503,12 @@ impl Store {
     /// Every entry of an index partition, in DynamoDB's own pages (up to 1 MB each, no item
     /// limit), with only the attributes of `projection`. For whole-partition reads where the
     /// number of requests should depend on bytes, not on items.
-    pub(crate) async fn query_index_all(&self, index: Index, hash_value: &str, projection: &str) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn query_index_all(
+        &self,
+        index: Index,
+        hash_value: &str,
+        projection: &str,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut names = names_of(&[projection]);
         names.insert("#h".to_owned(), index.hash_key().to_owned());
         let query = self
@@ -493,7 +524,12 @@ impl Store {
     }
 
     /// [`Store::query_all`] returning only the attributes of `projection`.
-    pub(crate) async fn query_all_projected(&self, scope: &AccountScope, sk_prefix: &str, projection: Option<&str>) -> Result<Vec<Item>, StoreError> {
+    pub(crate) async fn query_all_projected(
+        &self,
+        scope: &AccountScope,
+        sk_prefix: &str,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut names = HashMap::from([("#PK".to_owned(), PK.to_owned()), ("#SK".to_owned(), SK.to_owned())]);
         if let Some(p) = projection {
             names.extend(names_of(&[p]));

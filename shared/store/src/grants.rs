@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::items::put_grant_item;
-use crate::writes::{AccountChange, RuleVersion, RulesLock};
+use crate::Store;
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
+use crate::items::put_grant_item;
 use crate::keys::{AccountScope, Principal};
-use crate::Store;
+use crate::writes::{AccountChange, RuleVersion, RulesLock};
 
 fn principal_key(scope: &AccountScope, principal: &Principal) -> crate::keys::Key {
     match principal {
@@ -31,13 +31,16 @@ pub struct Holders {
 
 impl Store {
     /// Which of `candidates` the principal holds directly (one batched read).
-    pub async fn grants_of(&self, scope: &AccountScope, principal: &Principal, candidates: &[&str]) -> Result<Vec<String>, StoreError> {
+    pub async fn grants_of(
+        &self,
+        scope: &AccountScope,
+        principal: &Principal,
+        candidates: &[&str],
+    ) -> Result<Vec<String>, StoreError> {
         let keys = candidates.iter().map(|p| scope.grant(p, principal)).collect();
         let items = self.batch_get(keys).await?;
-        let mut held: Vec<String> = items
-            .iter()
-            .filter_map(|i| i.get("permission").and_then(|v| v.as_s().ok()).cloned())
-            .collect();
+        let mut held: Vec<String> =
+            items.iter().filter_map(|i| i.get("permission").and_then(|v| v.as_s().ok()).cloned()).collect();
         held.sort_by_key(|p| candidates.iter().position(|c| c == p));
         Ok(held)
     }
@@ -46,7 +49,14 @@ impl Store {
     /// audit event with it, is then cancelled). The principal must exist. `moves` is the grants
     /// version of a protected permission, moved in the same transaction (an operator removal that
     /// watches it then starts again).
-    pub async fn grant(&self, scope: &AccountScope, principal: &Principal, permission: &str, moves: Option<RuleVersion>, audit: &crate::Audit) -> Result<bool, StoreError> {
+    pub async fn grant(
+        &self,
+        scope: &AccountScope,
+        principal: &Principal,
+        permission: &str,
+        moves: Option<RuleVersion>,
+        audit: &crate::Audit,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         put_grant_item(&mut tx, scope, principal, permission);
         audit.apply(&mut tx, scope)?;
@@ -64,10 +74,22 @@ impl Store {
     /// Revokes a permission; `Ok(false)` when it was not held. For a permission the rules protect,
     /// the caller has checked them and the revoke commits under `rules` (the permission's holders
     /// version); other permissions (an empty lock) are revoked without touching the account item.
-    pub async fn revoke(&self, scope: &AccountScope, principal: &Principal, permission: &str, rules: &RulesLock, audit: &crate::Audit) -> Result<bool, StoreError> {
+    pub async fn revoke(
+        &self,
+        scope: &AccountScope,
+        principal: &Principal,
+        permission: &str,
+        rules: &RulesLock,
+        audit: &crate::Audit,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
-        tx.delete(&scope.grant(permission, principal), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.delete(
+            &scope.grant(permission, principal),
+            Some("attribute_exists(#PK)"),
+            vec![],
+            Some(Guard::AlreadyExists),
+        );
         AccountChange::default().rules_lock(rules).apply(&mut tx, scope);
         match self.commit(tx).await {
             Ok(()) => Ok(true),

@@ -2,13 +2,16 @@
 
 use std::collections::HashMap;
 
-use crate::items::{ApiUserRoster, group_item, group_name_item, member_count_guard, put_external_id, put_membership_items, put_new_group_items, put_pending, set_owner_flag};
-use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::db::{Filter, Item, Tx, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index};
 use crate::ids::{GroupId, OperatorId};
+use crate::items::{
+    ApiUserRoster, group_item, group_name_item, member_count_guard, put_external_id, put_membership_items,
+    put_new_group_items, put_pending, set_owner_flag,
+};
+use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index};
 use crate::records::{GroupRecord, decode};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Members added by one [`Store::add_members`] transaction: three actions each (two membership
@@ -18,7 +21,13 @@ pub const MAX_MEMBERS_PER_ADD: usize = 30;
 /// The operator's part of a join: it must exist, and its `version` moves (see
 /// [`Store::add_member`]).
 fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
-    tx.update(&scope.operator(operator_id), "ADD #version :one", Some("attribute_exists(#PK)"), vec![(":one", n(1))], Some(Guard::ParentMissing));
+    tx.update(
+        &scope.operator(operator_id),
+        "ADD #version :one",
+        Some("attribute_exists(#PK)"),
+        vec![(":one", n(1))],
+        Some(Guard::ParentMissing),
+    );
 }
 
 fn string_attr(item: &Item, name: &str) -> Option<String> {
@@ -84,10 +93,21 @@ impl Store {
 
     /// Replaces `old` by `new` (a rename) if nobody changed it in between, moving the name
     /// reservation with it.
-    pub async fn update_group(&self, scope: &AccountScope, old: &GroupRecord, new: &GroupRecord, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn update_group(
+        &self,
+        scope: &AccountScope,
+        old: &GroupRecord,
+        new: &GroupRecord,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
-        tx.put(group_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
+        tx.put(
+            group_item(scope, new)?,
+            Some("#version = :seen"),
+            vec![(":seen", n(old.version))],
+            Some(Guard::Version),
+        );
         if old.description.to_lowercase() != new.description.to_lowercase() {
             tx.delete(
                 &scope.group_name(&old.description.to_lowercase()),
@@ -123,10 +143,21 @@ impl Store {
     }
 
     /// The first, atomic step of [`Store::delete_group`], with the delete's one audit event.
-    pub async fn begin_group_delete(&self, scope: &AccountScope, g: &GroupRecord, rules: &RulesLock, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn begin_group_delete(
+        &self,
+        scope: &AccountScope,
+        g: &GroupRecord,
+        rules: &RulesLock,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
-        tx.delete(&scope.group(&g.group_id), Some("#version = :seen"), vec![(":seen", n(g.version))], Some(Guard::Version));
+        tx.delete(
+            &scope.group(&g.group_id),
+            Some("#version = :seen"),
+            vec![(":seen", n(g.version))],
+            Some(Guard::Version),
+        );
         tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
         if let Some(external_id) = &g.external_id {
             tx.delete(&scope.group_external_id(external_id), None, vec![], None);
@@ -141,7 +172,12 @@ impl Store {
         self.commit(tx).await
     }
 
-    pub async fn is_member(&self, scope: &AccountScope, group_id: &GroupId, operator_id: &OperatorId) -> Result<bool, StoreError> {
+    pub async fn is_member(
+        &self,
+        scope: &AccountScope,
+        group_id: &GroupId,
+        operator_id: &OperatorId,
+    ) -> Result<bool, StoreError> {
         Ok(self.get(&scope.member(group_id, operator_id)).await?.is_some())
     }
 
@@ -149,14 +185,26 @@ impl Store {
     /// exact). Joining Administrators also flags the operator as administrator. Every
     /// join moves the operator's `version`: a removal of the operator that found it holding no
     /// protected permission (through its groups) then starts again.
-    pub async fn add_member(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &OperatorId, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn add_member(
+        &self,
+        scope: &AccountScope,
+        group: &GroupRecord,
+        operator_id: &OperatorId,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         put_membership_items(&mut tx, scope, &group.group_id, operator_id);
         let (condition, mut values) = member_count_guard(group.member_count, true);
         values.push((":one", n(1)));
-        tx.update(&scope.group(&group.group_id), "ADD #memberCount :one, #version :one", Some(condition), values, Some(Guard::Version));
+        tx.update(
+            &scope.group(&group.group_id),
+            "ADD #memberCount :one, #version :one",
+            Some(condition),
+            values,
+            Some(Guard::Version),
+        );
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             tx.update(
@@ -174,7 +222,12 @@ impl Store {
     }
 
     /// Which of `group_ids` the operator is a member of (batched reads).
-    pub async fn groups_among(&self, scope: &AccountScope, operator_id: &OperatorId, group_ids: &[GroupId]) -> Result<std::collections::HashSet<GroupId>, StoreError> {
+    pub async fn groups_among(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+        group_ids: &[GroupId],
+    ) -> Result<std::collections::HashSet<GroupId>, StoreError> {
         if group_ids.is_empty() {
             return Ok(Default::default());
         }
@@ -183,7 +236,12 @@ impl Store {
     }
 
     /// Which of `operator_ids` are members of the group (batched reads).
-    pub async fn members_among(&self, scope: &AccountScope, group_id: &GroupId, operator_ids: &[OperatorId]) -> Result<std::collections::HashSet<OperatorId>, StoreError> {
+    pub async fn members_among(
+        &self,
+        scope: &AccountScope,
+        group_id: &GroupId,
+        operator_ids: &[OperatorId],
+    ) -> Result<std::collections::HashSet<OperatorId>, StoreError> {
         let items = self.batch_get(operator_ids.iter().map(|id| scope.member(group_id, id)).collect()).await?;
         Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
     }
@@ -194,7 +252,13 @@ impl Store {
     /// of the batch (one event listing every member added): 3 × 30 + 3 = 93 actions at most, under
     /// DynamoDB's 100. Not for Administrators, whose members' flags change too
     /// ([`Store::add_member`]).
-    pub async fn add_members(&self, scope: &AccountScope, group: &GroupRecord, operator_ids: &[OperatorId], audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn add_members(
+        &self,
+        scope: &AccountScope,
+        group: &GroupRecord,
+        operator_ids: &[OperatorId],
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
             return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
         }
@@ -209,7 +273,13 @@ impl Store {
         }
         let (condition, mut values) = member_count_guard(group.member_count, true);
         values.extend([(":added", n(operator_ids.len() as i64)), (":one", n(1))]);
-        tx.update(&scope.group(&group.group_id), "ADD #memberCount :added, #version :one", Some(condition), values, Some(Guard::Version));
+        tx.update(
+            &scope.group(&group.group_id),
+            "ADD #memberCount :added, #version :one",
+            Some(condition),
+            values,
+            Some(Guard::Version),
+        );
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         self.commit(tx).await
     }
@@ -227,7 +297,12 @@ impl Store {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
-        tx.delete(&scope.member(&group.group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
+        tx.delete(
+            &scope.member(&group.group_id, operator_id),
+            Some("attribute_exists(#PK)"),
+            vec![],
+            Some(Guard::Version),
+        );
         tx.delete(&scope.member_of(operator_id, &group.group_id), None, vec![], None);
         let (count_condition, mut values) = member_count_guard(group.member_count, false);
         let mut condition = count_condition.to_owned();
@@ -261,7 +336,12 @@ impl Store {
 
     /// The operator's API users when `group` is Administrators: their `ownerIsAdministrator`
     /// changes in the same transaction as the membership (guarded by the roster read here).
-    async fn administrator_api_users(&self, scope: &AccountScope, group: &GroupRecord, operator_id: &OperatorId) -> Result<ApiUserRoster, StoreError> {
+    async fn administrator_api_users(
+        &self,
+        scope: &AccountScope,
+        group: &GroupRecord,
+        operator_id: &OperatorId,
+    ) -> Result<ApiUserRoster, StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             self.api_user_roster(scope, operator_id).await
         } else {
@@ -270,7 +350,12 @@ impl Store {
     }
 
     /// One page of the ids of a group's members, in id order.
-    pub async fn member_ids(&self, scope: &AccountScope, group_id: &GroupId, page: PageRequest<'_>) -> Result<Page<OperatorId>, StoreError> {
+    pub async fn member_ids(
+        &self,
+        scope: &AccountScope,
+        group_id: &GroupId,
+        page: PageRequest<'_>,
+    ) -> Result<Page<OperatorId>, StoreError> {
         let spec = QuerySpec {
             list: format!("members:{group_id}"),
             index: None,
@@ -279,11 +364,19 @@ impl Store {
             filter: None,
             page,
         };
-        Ok(self.query_page(scope, spec).await?.map(|item| OperatorId::new(string_attr(&item, "operatorId").unwrap_or_default())))
+        Ok(self
+            .query_page(scope, spec)
+            .await?
+            .map(|item| OperatorId::new(string_attr(&item, "operatorId").unwrap_or_default())))
     }
 
     /// One page of the ids of the groups an operator belongs to, in id order.
-    pub async fn group_ids_of(&self, scope: &AccountScope, operator_id: &OperatorId, page: PageRequest<'_>) -> Result<Page<GroupId>, StoreError> {
+    pub async fn group_ids_of(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+        page: PageRequest<'_>,
+    ) -> Result<Page<GroupId>, StoreError> {
         let spec = QuerySpec {
             list: format!("groupsOf:{operator_id}"),
             index: None,
@@ -292,17 +385,28 @@ impl Store {
             filter: None,
             page,
         };
-        Ok(self.query_page(scope, spec).await?.map(|item| GroupId::new(string_attr(&item, "groupId").unwrap_or_default())))
+        Ok(self
+            .query_page(scope, spec)
+            .await?
+            .map(|item| GroupId::new(string_attr(&item, "groupId").unwrap_or_default())))
     }
 
     /// Every group id an operator belongs to.
-    pub async fn all_group_ids_of(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<Vec<GroupId>, StoreError> {
+    pub async fn all_group_ids_of(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+    ) -> Result<Vec<GroupId>, StoreError> {
         let items = self.query_all(scope, &scope.member_of_prefix(operator_id)).await?;
         Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).map(GroupId::new).collect())
     }
 
     /// Every member id of a group.
-    pub async fn all_member_ids(&self, scope: &AccountScope, group_id: &GroupId) -> Result<Vec<OperatorId>, StoreError> {
+    pub async fn all_member_ids(
+        &self,
+        scope: &AccountScope,
+        group_id: &GroupId,
+    ) -> Result<Vec<OperatorId>, StoreError> {
         let items = self.query_all(scope, &scope.members_prefix(group_id)).await?;
         Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
     }

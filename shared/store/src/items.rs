@@ -8,8 +8,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::db::{Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::ids::{ApiUserId, GroupId, OperatorId};
+use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::{GroupRecord, OperatorRecord};
 
 // Operators.
@@ -78,7 +78,11 @@ pub(crate) fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id
 
 /// The condition that an item's boolean `attribute` is `value` (a missing attribute reads as
 /// false, as serde reads it).
-pub(crate) fn flag_condition(attribute: &str, placeholder: &'static str, value: bool) -> (String, Vec<(&'static str, AttributeValue)>) {
+pub(crate) fn flag_condition(
+    attribute: &str,
+    placeholder: &'static str,
+    value: bool,
+) -> (String, Vec<(&'static str, AttributeValue)>) {
     let v = AttributeValue::Bool(value);
     if value {
         (format!("#{attribute} = {placeholder}"), vec![(placeholder, v)])
@@ -129,7 +133,10 @@ pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: 
 /// the member count exact, so the group's `version` (which every membership change still moves)
 /// need not be unchanged: membership changes of one group no longer wait for each other, which
 /// matters most for Everyone (every create and every delete changes it).
-pub(crate) fn member_count_guard(member_count: i64, adding: bool) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+pub(crate) fn member_count_guard(
+    member_count: i64,
+    adding: bool,
+) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
     let threshold = if adding { 0 } else { 1 };
     if member_count > threshold {
         ("#memberCount > :threshold", vec![(":threshold", n(threshold))])
@@ -193,7 +200,13 @@ impl ApiUserRoster {
 
 /// Guards `roster` in `tx` and sets the owner's administrator flag on each of its API users: part
 /// of every change of the operator's membership of Administrators.
-pub(crate) fn set_owner_flag(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId, roster: &ApiUserRoster, is_administrator: bool) {
+pub(crate) fn set_owner_flag(
+    tx: &mut Tx,
+    scope: &AccountScope,
+    operator_id: &OperatorId,
+    roster: &ApiUserRoster,
+    is_administrator: bool,
+) {
     let (condition, values) = roster.condition();
     tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
     for id in &roster.ids {
@@ -224,7 +237,13 @@ impl OwnerCopy<'_> {
 
 /// Guards `roster` in `tx` and writes `copy` on each of its API users (one update per item, as a
 /// transaction takes one action per item).
-pub(crate) fn set_owner_copy(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId, roster: &ApiUserRoster, copy: &OwnerCopy<'_>) {
+pub(crate) fn set_owner_copy(
+    tx: &mut Tx,
+    scope: &AccountScope,
+    operator_id: &OperatorId,
+    roster: &ApiUserRoster,
+    copy: &OwnerCopy<'_>,
+) {
     let (condition, values) = roster.condition();
     tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
     let mut sets = Vec::new();
@@ -238,6 +257,12 @@ pub(crate) fn set_owner_copy(tx: &mut Tx, scope: &AccountScope, operator_id: &Op
         values.push((":ownerName", s(name)));
     }
     for id in &roster.ids {
-        tx.update(&scope.api_user(id), &format!("SET {}", sets.join(", ")), Some("attribute_exists(#PK)"), values.clone(), Some(Guard::Version));
+        tx.update(
+            &scope.api_user(id),
+            &format!("SET {}", sets.join(", ")),
+            Some("attribute_exists(#PK)"),
+            values.clone(),
+            Some(Guard::Version),
+        );
     }
 }

@@ -9,10 +9,10 @@
 //!   transaction, and counters on the account item change in the same transaction as what they
 //!   count.
 
-mod accounts;
-mod audit;
 mod account_updates;
+mod accounts;
 mod api_users;
+mod audit;
 #[cfg(feature = "bulk")]
 mod bulk;
 mod client;
@@ -27,25 +27,25 @@ mod groups;
 mod idempotency;
 pub mod ids;
 mod items;
+pub mod keys;
 mod lookups;
 mod maintenance;
 mod monitors;
-pub mod keys;
 mod operators;
 mod pending;
-mod scim_tokens;
 pub mod records;
 pub mod schedule_record;
+mod scim_tokens;
 pub mod table;
 pub mod values;
 mod writes;
 
-pub use accounts::NewAccount;
-pub use writes::{IdempotencyWrite, RuleVersion, RulesLock};
-pub use audit::{Audit, AuditActor, AuditChange, AuditContext, AuditEvent, AuditFilter, AuditSource, AuditTarget, action_target_type};
-pub use api_users::{ApiUserAuth, ApiUserFilter};
-pub use items::ApiUserRoster;
 pub use account_updates::AccountSettings;
+pub use accounts::NewAccount;
+pub use api_users::{ApiUserAuth, ApiUserFilter};
+pub use audit::{
+    Audit, AuditActor, AuditChange, AuditContext, AuditEvent, AuditFilter, AuditSource, AuditTarget, action_target_type,
+};
 /// Benchmark and test seeding (feature `bulk`); see `bulk.rs`.
 #[cfg(feature = "bulk")]
 #[doc(hidden)]
@@ -53,16 +53,18 @@ pub use bulk::BulkApiUser;
 pub use client::StoreConfig;
 pub use counter::RequestCounter;
 pub use cursor::InvalidCursor;
-pub use ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
-pub use db::{Page, PageRequest, Store};
 pub(crate) use db::QuerySpec;
+pub use db::{Page, PageRequest, Store};
 #[cfg(feature = "embedded")]
 pub use embedded::EmbeddedDynamo;
 pub use error::{Guard, StoreError};
 pub use grants::Holders;
-pub use maintenance::{ActivityRefresh, CounterRepair, GroupCount, HubCounters, Recount};
-pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
-pub use monitors::{CountsAsProduction, MonitorAuthorization};
 pub use groups::MAX_MEMBERS_PER_ADD;
+pub use ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
+pub use items::ApiUserRoster;
+pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
+pub use maintenance::{ActivityRefresh, CounterRepair, GroupCount, HubCounters, Recount};
+pub use monitors::{CountsAsProduction, MonitorAuthorization};
 pub use operators::OperatorFilter;
 pub use scim_tokens::ScimTokenRoster;
+pub use writes::{IdempotencyWrite, RuleVersion, RulesLock};

@@ -16,22 +16,38 @@ impl Store {
     }
 
     /// The operator holding this email (case-insensitively): one GetItem of its reservation.
-    pub async fn operator_id_by_email(&self, scope: &AccountScope, email: &str) -> Result<Option<OperatorId>, StoreError> {
+    pub async fn operator_id_by_email(
+        &self,
+        scope: &AccountScope,
+        email: &str,
+    ) -> Result<Option<OperatorId>, StoreError> {
         self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await.map(|id| id.map(OperatorId::new))
     }
 
     /// The operator a SCIM client gave this `externalId`: one GetItem.
-    pub async fn operator_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<OperatorId>, StoreError> {
+    pub async fn operator_id_by_external_id(
+        &self,
+        scope: &AccountScope,
+        external_id: &str,
+    ) -> Result<Option<OperatorId>, StoreError> {
         self.id_at(&scope.operator_external_id(external_id), "operatorId").await.map(|id| id.map(OperatorId::new))
     }
 
     /// The group with this description (case-insensitively): one GetItem of its reservation.
-    pub async fn group_id_by_name(&self, scope: &AccountScope, description: &str) -> Result<Option<GroupId>, StoreError> {
+    pub async fn group_id_by_name(
+        &self,
+        scope: &AccountScope,
+        description: &str,
+    ) -> Result<Option<GroupId>, StoreError> {
         self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await.map(|id| id.map(GroupId::new))
     }
 
     /// The group a SCIM client gave this `externalId`: one GetItem.
-    pub async fn group_id_by_external_id(&self, scope: &AccountScope, external_id: &str) -> Result<Option<GroupId>, StoreError> {
+    pub async fn group_id_by_external_id(
+        &self,
+        scope: &AccountScope,
+        external_id: &str,
+    ) -> Result<Option<GroupId>, StoreError> {
         self.id_at(&scope.group_external_id(external_id), "groupId").await.map(|id| id.map(GroupId::new))
     }
 
@@ -51,18 +67,34 @@ impl Store {
     }
 
     /// Operators in id (creation) order, skipping the first `skip` and returning at most `take`.
-    pub async fn operators_window(&self, scope: &AccountScope, skip: usize, take: usize) -> Result<Vec<OperatorRecord>, StoreError> {
+    pub async fn operators_window(
+        &self,
+        scope: &AccountScope,
+        skip: usize,
+        take: usize,
+    ) -> Result<Vec<OperatorRecord>, StoreError> {
         let items = self.window(scope, scope.operators_prefix(), skip, take).await?;
         items.into_iter().map(decode).collect()
     }
 
     /// Groups in id order, skipping the first `skip` and returning at most `take`.
-    pub async fn groups_window(&self, scope: &AccountScope, skip: usize, take: usize) -> Result<Vec<GroupRecord>, StoreError> {
+    pub async fn groups_window(
+        &self,
+        scope: &AccountScope,
+        skip: usize,
+        take: usize,
+    ) -> Result<Vec<GroupRecord>, StoreError> {
         let items = self.window(scope, scope.groups_prefix(), skip, take).await?;
         items.into_iter().map(decode).collect()
     }
 
-    async fn window(&self, scope: &AccountScope, prefix: &str, skip: usize, take: usize) -> Result<Vec<Item>, StoreError> {
+    async fn window(
+        &self,
+        scope: &AccountScope,
+        prefix: &str,
+        skip: usize,
+        take: usize,
+    ) -> Result<Vec<Item>, StoreError> {
         if take == 0 {
             return Ok(Vec::new());
         }

@@ -12,15 +12,15 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
-use crate::items::counts_as_active;
-use crate::writes::{AccountChange, Counter};
+use crate::Store;
 use crate::db::{n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::GroupId;
+use crate::items::counts_as_active;
 use crate::keys::AccountScope;
 use crate::monitors::CountsAsProduction;
 use crate::records::{AccountRecord, GroupRecord, MonitorRecord, OperatorRecord, decode};
-use crate::Store;
+use crate::writes::{AccountChange, Counter};
 
 /// The hub's counters on the account item, as stored or as recounted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -86,7 +86,12 @@ impl HubCounters {
             .iter()
             .zip(recounted.named())
             .filter(|((_, _, old), (_, _, new))| old != new)
-            .map(|((counter, _, old), (_, _, new))| CounterRepair { counter: (*counter).to_owned(), group_id: None, old: *old, new })
+            .map(|((counter, _, old), (_, _, new))| CounterRepair {
+                counter: (*counter).to_owned(),
+                group_id: None,
+                old: *old,
+                new,
+            })
             .collect()
     }
 }
@@ -141,7 +146,8 @@ impl Store {
         let mut outcome = ActivityRefresh::default();
         for user in self.all_api_users(scope).await? {
             let inactive = user.last_active_at.as_str() < cutoff;
-            let stale: Vec<&String> = user.usage.keys().filter(|day| day.as_str() < first_day_kept && is_usage_key(day)).collect();
+            let stale: Vec<&String> =
+                user.usage.keys().filter(|day| day.as_str() < first_day_kept && is_usage_key(day)).collect();
             if inactive == user.inactive && stale.is_empty() {
                 continue;
             }
@@ -158,7 +164,9 @@ impl Store {
                     condition.push_str(" AND #lastActiveAt < :cutoff");
                     values.push((":cutoff", s(cutoff)));
                 }
-                AccountChange::default().add(Counter::ApiUsersInactive, if inactive { 1 } else { -1 }).apply(&mut tx, scope);
+                AccountChange::default()
+                    .add(Counter::ApiUsersInactive, if inactive { 1 } else { -1 })
+                    .apply(&mut tx, scope);
                 audit(&user, inactive).apply(&mut tx, scope)?;
             }
             if !stale.is_empty() {
@@ -166,7 +174,13 @@ impl Store {
                 update.push_str("REMOVE ");
                 update.push_str(&removes.join(", "));
             }
-            tx.update(&scope.api_user(&user.api_user_id), update.trim(), Some(&condition), values, Some(Guard::Version));
+            tx.update(
+                &scope.api_user(&user.api_user_id),
+                update.trim(),
+                Some(&condition),
+                values,
+                Some(Guard::Version),
+            );
             match self.commit(tx).await {
                 Ok(()) => {
                     if inactive != user.inactive {
@@ -228,7 +242,12 @@ impl Store {
 
     /// Sets a group's `memberCount` to the recounted value if the group has not changed since it
     /// was read; `Ok(false)` when it has (the next run looks again).
-    pub async fn repair_member_count(&self, scope: &AccountScope, group: &GroupCount, audit: &crate::Audit) -> Result<bool, StoreError> {
+    pub async fn repair_member_count(
+        &self,
+        scope: &AccountScope,
+        group: &GroupCount,
+        audit: &crate::Audit,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
         tx.update(
@@ -256,7 +275,8 @@ impl Store {
         let named = counters.named();
         let sets: Vec<String> = named.iter().map(|(c, placeholder, _)| format!("#{c} = {placeholder}")).collect();
         let update = format!("SET {}, #inactiveComputedAt = :computedAt ADD #countersVersion :one", sets.join(", "));
-        let mut values: Vec<(&'static str, AttributeValue)> = named.iter().map(|(_, placeholder, v)| (*placeholder, n(*v))).collect();
+        let mut values: Vec<(&'static str, AttributeValue)> =
+            named.iter().map(|(_, placeholder, v)| (*placeholder, n(*v))).collect();
         values.push((":computedAt", s(inactive_computed_at)));
         values.push((":one", n(1)));
         values.push((":seen", n(seen_counters_version)));
@@ -296,7 +316,8 @@ mod tests {
     #[test]
     fn drift_lists_only_counters_that_differ() {
         let stored = HubCounters { operators_total: 3, groups_empty: 1, ..HubCounters::default() };
-        let recounted = HubCounters { operators_total: 3, groups_empty: 2, api_users_inactive: 1, ..HubCounters::default() };
+        let recounted =
+            HubCounters { operators_total: 3, groups_empty: 2, api_users_inactive: 1, ..HubCounters::default() };
         let drift = stored.drift(&recounted);
         let names: Vec<(&str, i64, i64)> = drift.iter().map(|r| (r.counter.as_str(), r.old, r.new)).collect();
         assert_eq!(names, [("groupsEmpty", 1, 2), ("apiUsersInactive", 0, 1)]);

@@ -22,12 +22,12 @@
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::db::{Filter, Item, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::ids::{GroupId, MonitorId, OperatorId};
+use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::{MonitorRecord, decode};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Whether `productionMonitors` counts a monitor: the domain crate's rule, given to every write
@@ -84,9 +84,12 @@ fn authorization_from(item: &Item) -> Result<MonitorAuthorization, StoreError> {
         _ => return Err(StoreError::Internal("monitor authorization without exactly one principal".into())),
     };
     match (text("authorizationId"), text("monitorId"), text("authorizationType")) {
-        (Some(authorization_id), Some(monitor_id), Some(authorization_type)) => {
-            Ok(MonitorAuthorization { authorization_id, monitor_id: MonitorId::new(monitor_id), authorization_type, principal })
-        }
+        (Some(authorization_id), Some(monitor_id), Some(authorization_type)) => Ok(MonitorAuthorization {
+            authorization_id,
+            monitor_id: MonitorId::new(monitor_id),
+            authorization_type,
+            principal,
+        }),
         _ => Err(StoreError::Internal("monitor authorization item is incomplete".into())),
     }
 }
@@ -100,12 +103,21 @@ fn authorization_keys(scope: &AccountScope, a: &MonitorAuthorization) -> [Key; 2
 }
 
 impl Store {
-    pub async fn monitor(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<Option<MonitorRecord>, StoreError> {
+    pub async fn monitor(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &MonitorId,
+    ) -> Result<Option<MonitorRecord>, StoreError> {
         self.get(&scope.monitor(monitor_id)).await?.map(decode).transpose()
     }
 
     /// Monitors ordered by name (case-insensitively), optionally only those in `mode`.
-    pub async fn list_monitors(&self, scope: &AccountScope, mode: Option<&str>, page: PageRequest<'_>) -> Result<Page<MonitorRecord>, StoreError> {
+    pub async fn list_monitors(
+        &self,
+        scope: &AccountScope,
+        mode: Option<&str>,
+        page: PageRequest<'_>,
+    ) -> Result<Page<MonitorRecord>, StoreError> {
         self.monitors_page(scope, "monitors", mode, page).await
     }
 
@@ -119,7 +131,13 @@ impl Store {
         self.monitors_page(scope, "monitors:permissions", mode, page).await
     }
 
-    async fn monitors_page(&self, scope: &AccountScope, list: &str, mode: Option<&str>, page: PageRequest<'_>) -> Result<Page<MonitorRecord>, StoreError> {
+    async fn monitors_page(
+        &self,
+        scope: &AccountScope,
+        list: &str,
+        mode: Option<&str>,
+        page: PageRequest<'_>,
+    ) -> Result<Page<MonitorRecord>, StoreError> {
         let filter = mode.map(|m| Filter { expression: "#mode = :mode".into(), values: vec![(":mode", s(m))] });
         let spec = QuerySpec {
             list: list.into(),
@@ -135,31 +153,61 @@ impl Store {
 
     /// Registers a monitor, counted in the same transaction (in `productionMonitors` if
     /// `production` says so).
-    pub async fn create_monitor(&self, scope: &AccountScope, m: &MonitorRecord, production: CountsAsProduction, idempotency: Option<&IdempotencyWrite>, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn create_monitor(
+        &self,
+        scope: &AccountScope,
+        m: &MonitorRecord,
+        production: CountsAsProduction,
+        idempotency: Option<&IdempotencyWrite>,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         // First, so that a concurrent retry with the same key is reported as such.
         if let Some(idem) = idempotency {
             idem.apply(&mut tx, scope)?;
         }
         audit.apply(&mut tx, scope)?;
-        AccountChange::default().add(Counter::MonitorsTotal, 1).add(Counter::ProductionMonitors, i64::from(production(m))).apply(&mut tx, scope);
+        AccountChange::default()
+            .add(Counter::MonitorsTotal, 1)
+            .add(Counter::ProductionMonitors, i64::from(production(m)))
+            .apply(&mut tx, scope);
         tx.put(monitor_item(scope, m)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         self.commit(tx).await
     }
 
     /// Replaces `old` by `new` if nobody changed it in between, moving `productionMonitors` when
     /// `production` counts one and not the other.
-    pub async fn update_monitor(&self, scope: &AccountScope, old: &MonitorRecord, new: &MonitorRecord, production: CountsAsProduction, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn update_monitor(
+        &self,
+        scope: &AccountScope,
+        old: &MonitorRecord,
+        new: &MonitorRecord,
+        production: CountsAsProduction,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
-        tx.put(monitor_item(scope, new)?, Some("#version = :seen"), vec![(":seen", n(old.version))], Some(Guard::Version));
-        AccountChange::default().add(Counter::ProductionMonitors, i64::from(production(new)) - i64::from(production(old))).apply(&mut tx, scope);
+        tx.put(
+            monitor_item(scope, new)?,
+            Some("#version = :seen"),
+            vec![(":seen", n(old.version))],
+            Some(Guard::Version),
+        );
+        AccountChange::default()
+            .add(Counter::ProductionMonitors, i64::from(production(new)) - i64::from(production(old)))
+            .apply(&mut tx, scope);
         self.commit(tx).await
     }
 
     /// Deletes a monitor as read (its version guards the delete and the counters), then its
     /// authorizations.
-    pub async fn delete_monitor(&self, scope: &AccountScope, m: &MonitorRecord, production: CountsAsProduction, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn delete_monitor(
+        &self,
+        scope: &AccountScope,
+        m: &MonitorRecord,
+        production: CountsAsProduction,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         self.begin_monitor_delete(scope, m, production, audit).await?;
         self.finish_monitor_delete(scope, &m.monitor_id).await
     }
@@ -168,11 +216,25 @@ impl Store {
     /// marker. From then on no authorization can be granted on it (grants check that the monitor
     /// exists in their transaction), so the authorizations that are left are exactly those to
     /// remove.
-    pub async fn begin_monitor_delete(&self, scope: &AccountScope, m: &MonitorRecord, production: CountsAsProduction, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn begin_monitor_delete(
+        &self,
+        scope: &AccountScope,
+        m: &MonitorRecord,
+        production: CountsAsProduction,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         audit.apply(&mut tx, scope)?;
-        tx.delete(&scope.monitor(&m.monitor_id), Some("#version = :seen"), vec![(":seen", n(m.version))], Some(Guard::Version));
-        AccountChange::default().add(Counter::MonitorsTotal, -1).add(Counter::ProductionMonitors, -i64::from(production(m))).apply(&mut tx, scope);
+        tx.delete(
+            &scope.monitor(&m.monitor_id),
+            Some("#version = :seen"),
+            vec![(":seen", n(m.version))],
+            Some(Guard::Version),
+        );
+        AccountChange::default()
+            .add(Counter::MonitorsTotal, -1)
+            .add(Counter::ProductionMonitors, -i64::from(production(m)))
+            .apply(&mut tx, scope);
         let mut marker = key_item(&scope.monitor_pending_delete(&m.monitor_id));
         marker.insert("monitorId".into(), s(&m.monitor_id));
         tx.put(marker, None, vec![], None);
@@ -187,7 +249,11 @@ impl Store {
     }
 
     /// Finishes the delete of a monitor if one is pending; `Ok(false)` when there is none.
-    pub async fn finish_monitor_delete_if_pending(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<bool, StoreError> {
+    pub async fn finish_monitor_delete_if_pending(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &MonitorId,
+    ) -> Result<bool, StoreError> {
         if self.get(&scope.monitor_pending_delete(monitor_id)).await?.is_none() {
             return Ok(false);
         }
@@ -199,7 +265,11 @@ impl Store {
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
         let markers = self.query_all(scope, scope.monitor_pending_delete_prefix()).await?;
-        let ids: Vec<MonitorId> = markers.iter().filter_map(|i| i.get("monitorId").and_then(|v| v.as_s().ok()).cloned()).map(MonitorId::new).collect();
+        let ids: Vec<MonitorId> = markers
+            .iter()
+            .filter_map(|i| i.get("monitorId").and_then(|v| v.as_s().ok()).cloned())
+            .map(MonitorId::new)
+            .collect();
         for id in &ids {
             self.finish_monitor_delete(scope, id).await?;
         }
@@ -222,18 +292,29 @@ impl Store {
             page,
         };
         let page = self.query_page(scope, spec).await?;
-        Ok(Page { items: page.items.iter().map(authorization_from).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+        Ok(Page {
+            items: page.items.iter().map(authorization_from).collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor,
+        })
     }
 
     /// Every authorization on a monitor.
-    pub async fn all_monitor_authorizations(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<Vec<MonitorAuthorization>, StoreError> {
+    pub async fn all_monitor_authorizations(
+        &self,
+        scope: &AccountScope,
+        monitor_id: &MonitorId,
+    ) -> Result<Vec<MonitorAuthorization>, StoreError> {
         let items = self.query_all(scope, &scope.monitor_authorizations_prefix(monitor_id)).await?;
         items.iter().map(authorization_from).collect()
     }
 
     /// Every authorization on each of `monitor_ids` (one Query per monitor, a few at a time), in
     /// the order of `monitor_ids`.
-    pub async fn authorizations_of_monitors(&self, scope: &AccountScope, monitor_ids: &[MonitorId]) -> Result<Vec<Vec<MonitorAuthorization>>, StoreError> {
+    pub async fn authorizations_of_monitors(
+        &self,
+        scope: &AccountScope,
+        monitor_ids: &[MonitorId],
+    ) -> Result<Vec<Vec<MonitorAuthorization>>, StoreError> {
         stream::iter(monitor_ids.to_vec())
             .map(|id| async move { self.all_monitor_authorizations(scope, &id).await })
             .buffered(AUTHORIZATION_READS_IN_FLIGHT)
@@ -248,7 +329,11 @@ impl Store {
         monitor_id: &MonitorId,
         authorization_id: &str,
     ) -> Result<Option<MonitorAuthorization>, StoreError> {
-        self.get(&scope.monitor_authorization(monitor_id, authorization_id)).await?.as_ref().map(authorization_from).transpose()
+        self.get(&scope.monitor_authorization(monitor_id, authorization_id))
+            .await?
+            .as_ref()
+            .map(authorization_from)
+            .transpose()
     }
 
     /// The levels `principal` holds on `monitor_id` (one strongly consistent Query).
@@ -289,7 +374,12 @@ impl Store {
         tx.check(&scope.monitor(monitor_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         for held in keep {
-            tx.check(&scope.authorization_of(principal, monitor_id, &held.authorization_type), "attribute_exists(#PK)", vec![], Guard::Version);
+            tx.check(
+                &scope.authorization_of(principal, monitor_id, &held.authorization_type),
+                "attribute_exists(#PK)",
+                vec![],
+                Guard::Version,
+            );
         }
         for new in add {
             debug_assert!(&new.monitor_id == monitor_id && &new.principal == principal);
@@ -325,7 +415,12 @@ impl Store {
             tx.delete(&of_principal, None, vec![], None);
         }
         for level in absent_levels {
-            tx.check(&scope.authorization_of(principal, monitor_id, level), "attribute_not_exists(#PK)", vec![], Guard::Version);
+            tx.check(
+                &scope.authorization_of(principal, monitor_id, level),
+                "attribute_not_exists(#PK)",
+                vec![],
+                Guard::Version,
+            );
         }
         self.commit(tx).await
     }
@@ -333,7 +428,11 @@ impl Store {
     /// Removes every monitor authorization of a deleted operator or group (part of finishing its
     /// delete). Grants check in their transaction that the principal exists, so once its item is
     /// gone nothing new can appear here.
-    pub(crate) async fn delete_monitor_authorizations_of(&self, scope: &AccountScope, principal: &Principal) -> Result<(), StoreError> {
+    pub(crate) async fn delete_monitor_authorizations_of(
+        &self,
+        scope: &AccountScope,
+        principal: &Principal,
+    ) -> Result<(), StoreError> {
         let items = self.query_all(scope, &scope.authorizations_of_prefix(principal)).await?;
         let mut keys = Vec::with_capacity(items.len() * 2);
         for item in &items {
@@ -368,7 +467,12 @@ mod tests {
         let prefix = scope.authorizations_of_prefix(&op);
         assert!(scope.authorization_of(&op, &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
         assert!(!scope.authorization_of(&longer, &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
-        assert!(!scope.authorization_of(&Principal::Group("abc".into()), &"m1".into(), "ViewMonitor").sk.starts_with(&prefix));
+        assert!(
+            !scope
+                .authorization_of(&Principal::Group("abc".into()), &"m1".into(), "ViewMonitor")
+                .sk
+                .starts_with(&prefix)
+        );
         let on_m1 = scope.monitor_authorizations_prefix(&"m1".into());
         assert!(scope.monitor_authorization(&"m1".into(), "x").sk.starts_with(&on_m1));
         assert!(!scope.monitor_authorization(&"m1-2".into(), "x").sk.starts_with(&on_m1));

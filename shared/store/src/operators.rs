@@ -2,13 +2,16 @@
 
 use std::collections::HashMap;
 
-use crate::items::{counts_as_active, delete_membership_items, email_item, operator_item, put_disabled_marker, put_external_id, put_grant_item, put_membership_items, put_new_operator_items, put_pending, set_owner_copy, OwnerCopy};
-use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::db::{Filter, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::keys::{AccountScope, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
 use crate::ids::{GroupId, OperatorId};
+use crate::items::{
+    OwnerCopy, counts_as_active, delete_membership_items, email_item, operator_item, put_disabled_marker,
+    put_external_id, put_grant_item, put_membership_items, put_new_operator_items, put_pending, set_owner_copy,
+};
+use crate::keys::{AccountScope, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
+use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Filters of the operator list.
@@ -23,12 +26,20 @@ pub struct OperatorFilter {
 }
 
 impl Store {
-    pub async fn operator(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<Option<OperatorRecord>, StoreError> {
+    pub async fn operator(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+    ) -> Result<Option<OperatorRecord>, StoreError> {
         self.get(&scope.operator(operator_id)).await?.map(decode).transpose()
     }
 
     /// The operators with these ids that exist, in the order of `ids`.
-    pub async fn operators_by_ids(&self, scope: &AccountScope, ids: &[OperatorId]) -> Result<Vec<OperatorRecord>, StoreError> {
+    pub async fn operators_by_ids(
+        &self,
+        scope: &AccountScope,
+        ids: &[OperatorId],
+    ) -> Result<Vec<OperatorRecord>, StoreError> {
         let items = self.batch_get(ids.iter().map(|id| scope.operator(id)).collect()).await?;
         let mut by_id: HashMap<OperatorId, OperatorRecord> = HashMap::new();
         for item in items {
@@ -80,7 +91,11 @@ impl Store {
     }
 
     /// Up to `limit` active operators ordered by name: one Query on the sparse active index.
-    pub async fn first_active_operators(&self, scope: &AccountScope, limit: usize) -> Result<Vec<OperatorRecord>, StoreError> {
+    pub async fn first_active_operators(
+        &self,
+        scope: &AccountScope,
+        limit: usize,
+    ) -> Result<Vec<OperatorRecord>, StoreError> {
         let filter = OperatorFilter { q: None, is_on_duty: Some(true), is_disabled: None };
         Ok(self.list_operators(scope, &filter, PageRequest { limit, cursor: None }).await?.items)
     }
@@ -169,7 +184,9 @@ impl Store {
         let disabling = new.is_disabled && !old.is_disabled;
         let enabling = old.is_disabled && !new.is_disabled;
         if disabling && rules.is_none() {
-            return Err(StoreError::Internal("disabling an operator needs the rule checks it was checked against".into()));
+            return Err(StoreError::Internal(
+                "disabling an operator needs the rule checks it was checked against".into(),
+            ));
         }
         // What its API users carry of it: the disabled flag and the name.
         let copy = OwnerCopy {
@@ -206,7 +223,9 @@ impl Store {
         }
         let active_delta = i64::from(counts_as_active(new)) - i64::from(counts_as_active(old));
         let in_use_delta = i64::from(!new.is_disabled) - i64::from(!old.is_disabled);
-        let mut change = AccountChange::default().add(Counter::OperatorsActive, active_delta).add(Counter::OperatorsInUse, in_use_delta);
+        let mut change = AccountChange::default()
+            .add(Counter::OperatorsActive, active_delta)
+            .add(Counter::OperatorsInUse, in_use_delta);
         if enabling {
             change = change.enforce_operator_limit();
             tx.delete(&scope.disabled(&old.operator_id), None, vec![], None);
@@ -225,9 +244,16 @@ impl Store {
 
     /// The ids of the account's disabled operators (one strongly consistent Query of their
     /// markers).
-    pub async fn disabled_operator_ids(&self, scope: &AccountScope) -> Result<std::collections::BTreeSet<OperatorId>, StoreError> {
+    pub async fn disabled_operator_ids(
+        &self,
+        scope: &AccountScope,
+    ) -> Result<std::collections::BTreeSet<OperatorId>, StoreError> {
         let items = self.query_all(scope, scope.disabled_prefix()).await?;
-        Ok(items.iter().filter_map(|i| i.get("operatorId").and_then(|v| v.as_s().ok()).cloned()).map(OperatorId::new).collect())
+        Ok(items
+            .iter()
+            .filter_map(|i| i.get("operatorId").and_then(|v| v.as_s().ok()).cloned())
+            .map(OperatorId::new)
+            .collect())
     }
 
     /// Deletes an operator. The first transaction removes the operator, its email, its
@@ -255,10 +281,21 @@ impl Store {
     ///
     /// The delete's audit event is written here, with the user-visible change: the later steps
     /// (and a retry or the maintenance job finishing them) write none, so it is written once.
-    pub async fn begin_operator_delete(&self, scope: &AccountScope, op: &OperatorRecord, rules: &RulesLock, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn begin_operator_delete(
+        &self,
+        scope: &AccountScope,
+        op: &OperatorRecord,
+        rules: &RulesLock,
+        audit: &crate::Audit,
+    ) -> Result<(), StoreError> {
         let api_users = self.owner_api_users(scope, &op.operator_id).await?;
         let mut tx = self.tx();
-        tx.delete(&scope.operator(&op.operator_id), Some("#version = :seen"), vec![(":seen", n(op.version))], Some(Guard::Version));
+        tx.delete(
+            &scope.operator(&op.operator_id),
+            Some("#version = :seen"),
+            vec![(":seen", n(op.version))],
+            Some(Guard::Version),
+        );
         tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
         if op.is_disabled {
             tx.delete(&scope.disabled(&op.operator_id), None, vec![], None);
@@ -297,10 +334,21 @@ impl Store {
     /// UpdateItem, which moves `version` so that a writer replacing the item on the version it
     /// read cannot drop the binding. `Ok(false)` when the condition failed (a binding is already
     /// there, or the operator is gone): read the operator again to see which.
-    pub async fn bind_operator_sign_in(&self, scope: &AccountScope, operator_id: &OperatorId, binding: &SignInBinding) -> Result<bool, StoreError> {
+    pub async fn bind_operator_sign_in(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+        binding: &SignInBinding,
+    ) -> Result<bool, StoreError> {
         let value = aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(binding)?);
-        self.update_sign_in(scope, operator_id, "SET #signIn = :binding ADD #version :one", "attribute_exists(#PK) AND attribute_not_exists(#signIn)", Some(value))
-            .await
+        self.update_sign_in(
+            scope,
+            operator_id,
+            "SET #signIn = :binding ADD #version :one",
+            "attribute_exists(#PK) AND attribute_not_exists(#signIn)",
+            Some(value),
+        )
+        .await
     }
 
     /// Removes the operator's sign-in binding, so that the next token naming it binds again.
@@ -308,7 +356,12 @@ impl Store {
     ///
     /// One transaction with its audit event: when nothing is bound (or the operator is gone) the
     /// condition cancels both, and the answer is `false`.
-    pub async fn reset_operator_sign_in(&self, scope: &AccountScope, operator_id: &OperatorId, audit: &crate::Audit) -> Result<bool, StoreError> {
+    pub async fn reset_operator_sign_in(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+        audit: &crate::Audit,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         tx.update(
             &scope.operator(operator_id),

@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
-use crate::items::{delete_membership_items, member_count_guard};
-use crate::writes::{AccountChange, Counter};
+use crate::Store;
 use crate::db::n;
 use crate::error::{Guard, StoreError};
-use crate::keys::{AccountScope, Principal};
 use crate::ids::{GroupId, OperatorId};
+use crate::items::{delete_membership_items, member_count_guard};
+use crate::keys::{AccountScope, Principal};
 use crate::records::GroupRecord;
-use crate::Store;
+use crate::writes::{AccountChange, Counter};
 
 /// Memberships removed per transaction: two deletes and one group update each, plus the account.
 const MEMBERSHIPS_PER_TX: usize = 30;
@@ -37,7 +37,11 @@ impl Store {
     }
 
     /// Finishes every pending delete of the account; returns how many it finished.
-    pub async fn finish_pending_deletes(&self, scope: &AccountScope, permission_names: &[&str]) -> Result<usize, StoreError> {
+    pub async fn finish_pending_deletes(
+        &self,
+        scope: &AccountScope,
+        permission_names: &[&str],
+    ) -> Result<usize, StoreError> {
         let pending = self.pending_deletes(scope).await?;
         for principal in &pending {
             self.finish_delete(scope, principal, permission_names).await?;
@@ -46,7 +50,12 @@ impl Store {
     }
 
     /// Finishes the delete of `principal` if one is pending; `Ok(false)` when there is none.
-    pub async fn finish_delete_if_pending(&self, scope: &AccountScope, principal: &Principal, permission_names: &[&str]) -> Result<bool, StoreError> {
+    pub async fn finish_delete_if_pending(
+        &self,
+        scope: &AccountScope,
+        principal: &Principal,
+        permission_names: &[&str],
+    ) -> Result<bool, StoreError> {
         if self.get(&scope.pending_delete(principal)).await?.is_none() {
             return Ok(false);
         }
@@ -56,12 +65,18 @@ impl Store {
 
     /// Removes everything that hung off a deleted operator or group (idempotent), then its
     /// pending marker.
-    pub async fn finish_delete(&self, scope: &AccountScope, principal: &Principal, permission_names: &[&str]) -> Result<(), StoreError> {
+    pub async fn finish_delete(
+        &self,
+        scope: &AccountScope,
+        principal: &Principal,
+        permission_names: &[&str],
+    ) -> Result<(), StoreError> {
         match principal {
             Principal::Operator(id) => self.remove_operator_memberships(scope, id).await?,
             Principal::Group(id) => {
                 let members = self.all_member_ids(scope, id).await?;
-                let keys: Vec<_> = members.iter().flat_map(|op| [scope.member(id, op), scope.member_of(op, id)]).collect();
+                let keys: Vec<_> =
+                    members.iter().flat_map(|op| [scope.member(id, op), scope.member_of(op, id)]).collect();
                 self.delete_keys(keys).await?;
             }
         }
@@ -90,7 +105,11 @@ impl Store {
     /// Removes a deleted operator from its groups, keeping member counts and the empty-groups
     /// counter exact (each membership item must still exist, and each group be as empty or not as
     /// read: `groups::member_count_guard`).
-    async fn remove_operator_memberships(&self, scope: &AccountScope, operator_id: &OperatorId) -> Result<(), StoreError> {
+    async fn remove_operator_memberships(
+        &self,
+        scope: &AccountScope,
+        operator_id: &OperatorId,
+    ) -> Result<(), StoreError> {
         let mut failures = 0;
         while failures < MAX_ATTEMPTS {
             let group_ids = self.all_group_ids_of(scope, operator_id).await?;
@@ -112,11 +131,22 @@ impl Store {
                 // concurrent finisher of the same delete (a retried DELETE, the maintenance
                 // job) or a member removal may have taken it, and its count, in between. The
                 // group's version alone does not tell: it moved before the group was read.
-                tx.delete(&scope.member(group_id, operator_id), Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
+                tx.delete(
+                    &scope.member(group_id, operator_id),
+                    Some("attribute_exists(#PK)"),
+                    vec![],
+                    Some(Guard::Version),
+                );
                 tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
                 let (condition, mut values) = member_count_guard(g.member_count, false);
                 values.extend([(":minusOne", n(-1)), (":one", n(1))]);
-                tx.update(&scope.group(group_id), "ADD #memberCount :minusOne, #version :one", Some(condition), values, Some(Guard::Version));
+                tx.update(
+                    &scope.group(group_id),
+                    "ADD #memberCount :minusOne, #version :one",
+                    Some(condition),
+                    values,
+                    Some(Guard::Version),
+                );
                 became_empty += i64::from(g.member_count == 1);
             }
             AccountChange::default().add(Counter::GroupsEmpty, became_empty).apply(&mut tx, scope);

@@ -12,13 +12,13 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use crate::writes::IdempotencyWrite;
+use crate::Store;
 use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
-use crate::keys::{AccountScope, PK};
 use crate::ids::ScimTokenId;
+use crate::keys::{AccountScope, PK};
 use crate::records::{ScimTokenRecord, decode};
-use crate::Store;
+use crate::writes::IdempotencyWrite;
 
 const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #createdAt, #lastUsedAt";
 
@@ -47,7 +47,11 @@ impl Store {
         items.into_iter().map(decode).collect()
     }
 
-    pub async fn scim_token(&self, scope: &AccountScope, id: &ScimTokenId) -> Result<Option<ScimTokenRecord>, StoreError> {
+    pub async fn scim_token(
+        &self,
+        scope: &AccountScope,
+        id: &ScimTokenId,
+    ) -> Result<Option<ScimTokenRecord>, StoreError> {
         self.get_projected(&scope.scim_token(id), Some(SCIM_TOKEN_ATTRIBUTES)).await?.map(decode).transpose()
     }
 
@@ -76,12 +80,23 @@ impl Store {
         };
         values.push((":ids", AttributeValue::Ss(vec![record.scim_token_id.to_string()])));
         values.push((":one", n(1)));
-        tx.update(&scope.scim_token_roster(), "ADD #scimTokenIds :ids, #version :one", Some(condition), values, Some(Guard::Version));
+        tx.update(
+            &scope.scim_token_roster(),
+            "ADD #scimTokenIds :ids, #version :one",
+            Some(condition),
+            values,
+            Some(Guard::Version),
+        );
         self.commit(tx).await
     }
 
     /// Deletes a token: it is refused from the next request on. `Ok(false)` when it did not exist.
-    pub async fn delete_scim_token(&self, scope: &AccountScope, id: &ScimTokenId, audit: &crate::Audit) -> Result<bool, StoreError> {
+    pub async fn delete_scim_token(
+        &self,
+        scope: &AccountScope,
+        id: &ScimTokenId,
+        audit: &crate::Audit,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
         tx.delete(&scope.scim_token(id), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
         audit.apply(&mut tx, scope)?;
@@ -102,7 +117,13 @@ impl Store {
     /// Authenticates a SCIM request in one round trip: an UpdateItem of the token's item that
     /// succeeds only if it exists and holds `token_hash`, and sets `lastUsedAt`. `false` for an
     /// unknown (or deleted) token and a wrong secret alike.
-    pub async fn authenticate_scim_token(&self, scope: &AccountScope, id: &ScimTokenId, token_hash: &str, now: &str) -> Result<bool, StoreError> {
+    pub async fn authenticate_scim_token(
+        &self,
+        scope: &AccountScope,
+        id: &ScimTokenId,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
@@ -120,7 +141,9 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => Ok(false),
+            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
+                Ok(false)
+            }
             Err(e) => Err(classify(e)),
         }
     }

@@ -76,7 +76,11 @@ impl Store {
             .string_attributes
             .iter()
             .map(|a| {
-                AttributeDefinition::builder().attribute_name(*a).attribute_type(ScalarAttributeType::S).build().expect("complete")
+                AttributeDefinition::builder()
+                    .attribute_name(*a)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("complete")
             })
             .collect();
         let indexes = def
@@ -114,9 +118,19 @@ impl Store {
                 return Err(crate::error::classify(e));
             }
         }
-        let ttl = TimeToLiveSpecification::builder().attribute_name(def.ttl_attribute).enabled(true).build().expect("complete");
+        let ttl = TimeToLiveSpecification::builder()
+            .attribute_name(def.ttl_attribute)
+            .enabled(true)
+            .build()
+            .expect("complete");
         // TTL is a convenience here (readers check expiry themselves); an emulator without it is fine.
-        let _ = self.client.update_time_to_live().table_name(self.table_name()).time_to_live_specification(ttl).send().await;
+        let _ = self
+            .client
+            .update_time_to_live()
+            .table_name(self.table_name())
+            .time_to_live_specification(ttl)
+            .send()
+            .await;
         Ok(())
     }
 }

@@ -215,7 +215,11 @@ impl AccountChange {
         for (principal, permission) in &self.rules.absent {
             tx.check(&scope.grant(permission, principal), "attribute_not_exists(#PK)", vec![], Guard::RulesChanged);
         }
-        if self.deltas.is_empty() && self.rules.entries.is_empty() && self.moved.is_empty() && !self.enforce_operator_limit {
+        if self.deltas.is_empty()
+            && self.rules.entries.is_empty()
+            && self.moved.is_empty()
+            && !self.enforce_operator_limit
+        {
             return;
         }
         let mut values: Vec<(&'static str, AttributeValue)> = Vec::new();
@@ -245,7 +249,9 @@ impl AccountChange {
             values.push((seen_placeholder, n(seen)));
             // An account item written before this version existed reads as 0.
             if seen == 0 {
-                condition.push_str(&format!(" AND (attribute_not_exists(#{attribute}) OR #{attribute} = {seen_placeholder})"));
+                condition.push_str(&format!(
+                    " AND (attribute_not_exists(#{attribute}) OR #{attribute} = {seen_placeholder})"
+                ));
             } else {
                 condition.push_str(&format!(" AND #{attribute} = {seen_placeholder}"));
             }

@@ -171,7 +171,12 @@ impl FaultProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("proxy binds");
         let addr = listener.local_addr().expect("proxy address");
         let running = serve(listener, inner.clone());
-        FaultProxy { inner, addr, running: tokio::sync::Mutex::new(Some(running)), blackhole: tokio::sync::Mutex::new(None) }
+        FaultProxy {
+            inner,
+            addr,
+            running: tokio::sync::Mutex::new(Some(running)),
+            blackhole: tokio::sync::Mutex::new(None),
+        }
     }
 
     pub fn endpoint(&self) -> String {
@@ -191,7 +196,12 @@ impl FaultProxy {
     /// Like [`FaultProxy::inject`], but the first `skip` matching requests pass untouched (to hit
     /// the second step of a multi-step operation, say).
     pub fn inject_after(&self, operation: Option<&str>, skip: u64, fault: Fault, times: Option<u64>) {
-        self.inner.plan.lock().unwrap().push(Rule { operation: operation.map(str::to_owned), skip, fault, remaining: times });
+        self.inner.plan.lock().unwrap().push(Rule {
+            operation: operation.map(str::to_owned),
+            skip,
+            fault,
+            remaining: times,
+        });
     }
 
     /// The next `n` requests, whatever their operation, are throttled.
@@ -341,7 +351,13 @@ fn cancelled(code: &str, body: &[u8]) -> Response {
     )
 }
 
-async fn handle(State(inner): State<Arc<Inner>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(inner): State<Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let operation = operation_of(&headers);
     let fault = inner.take_fault(&operation);
     if let Some(fault) = &fault {
@@ -408,7 +424,9 @@ impl TestApp {
         let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
         let proxy = FaultProxy::start(dynamo.endpoint()).await;
         let requests = RequestCounter::default();
-        let store = Store::connect_counted(&StoreConfig::local(proxy.endpoint()), requests.clone()).await.expect("a store for the proxy");
+        let store = Store::connect_counted(&StoreConfig::local(proxy.endpoint()), requests.clone())
+            .await
+            .expect("a store for the proxy");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());
@@ -420,7 +438,16 @@ impl TestApp {
         });
         let account = provision(&state, "Business", 0).await;
         let admin_token = sign_hs256(SECRET, &account.account_id, &account.admin_operator_id, 3600);
-        let app = TestApp { base, state, http: reqwest::Client::new(), account, admin_token, requests, dynamo, _server: server };
+        let app = TestApp {
+            base,
+            state,
+            http: reqwest::Client::new(),
+            account,
+            admin_token,
+            requests,
+            dynamo,
+            _server: server,
+        };
         (app, proxy)
     }
 }

@@ -2,11 +2,11 @@
 //! client, the whole API served over real HTTP on another loopback port, and helpers to provision
 //! accounts and mint tokens.
 
+use hub_api::AppState;
 use hub_api::auth::{JwtConfig, sign_hs256};
 use hub_api::clock::Clock;
 use hub_api::config::HubConfig;
 use hub_api::provisioning::{AccountRequest, ProvisionedAccount, create_account};
-use hub_api::AppState;
 use hub_store::{EmbeddedDynamo, RequestCounter, Store, StoreConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -74,7 +74,9 @@ impl TestApp {
     pub async fn start_with(config: HubConfig) -> TestApp {
         let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
         let requests = RequestCounter::default();
-        let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone()).await.expect("a store for the embedded DynamoDB");
+        let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone())
+            .await
+            .expect("a store for the embedded DynamoDB");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());
@@ -158,7 +160,14 @@ impl TestApp {
         self.http.request(method, format!("{}{}", self.base, path)).basic_auth(username, Some(password))
     }
 
-    pub async fn call_basic(&self, username: &str, password: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+    pub async fn call_basic(
+        &self,
+        username: &str,
+        password: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = self.req_basic(username, password, method, path);
         if let Some(body) = body {
             req = req.json(&body);
@@ -201,7 +210,11 @@ pub async fn send(req: reqwest::RequestBuilder) -> Reply {
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.expect("body");
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
     Reply { status, headers, body }
 }
 

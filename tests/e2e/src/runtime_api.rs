@@ -67,17 +67,25 @@ async fn next(State(shared): State<Shared>) -> Response {
     let Some(pending) = pending else { return std::future::pending().await };
     let mut headers = HeaderMap::new();
     headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&pending.id).expect("ascii id"));
-    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default() + Duration::from_secs(30);
+    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+        + Duration::from_secs(30);
     headers.insert("lambda-runtime-deadline-ms", HeaderValue::from(deadline.as_millis() as u64));
     headers.insert(
         "lambda-runtime-invoked-function-arn",
         HeaderValue::from_static("arn:aws:lambda:us-east-1:123456789012:function:local"),
     );
-    headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0"));
+    headers.insert(
+        "lambda-runtime-trace-id",
+        HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0"),
+    );
     (StatusCode::OK, headers, serde_json::to_vec(&pending.event).unwrap_or_default()).into_response()
 }
 
-async fn respond(State(shared): State<Shared>, UrlPath((id, kind)): UrlPath<(String, String)>, body: Bytes) -> StatusCode {
+async fn respond(
+    State(shared): State<Shared>,
+    UrlPath((id, kind)): UrlPath<(String, String)>,
+    body: Bytes,
+) -> StatusCode {
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::String(String::from_utf8_lossy(&body).into()));
     let outcome = if kind == "response" { Outcome::Response(value) } else { Outcome::Error(value) };
     if let Some(waiter) = shared.waiting.lock().await.remove(&id) {
@@ -94,7 +102,11 @@ async fn init_error(State(shared): State<Shared>, body: Bytes) -> StatusCode {
 impl LocalLambda {
     /// Starts the Runtime API on loopback and the function binary against it.
     pub async fn start(binary: &Path, env: &[(&str, String)]) -> LocalLambda {
-        assert!(binary.exists(), "{} is missing: build the functions first (`cargo build --workspace --bins`; ./scripts/test does)", binary.display());
+        assert!(
+            binary.exists(),
+            "{} is missing: build the functions first (`cargo build --workspace --bins`; ./scripts/test does)",
+            binary.display()
+        );
         let (sender, receiver) = mpsc::channel(64);
         let shared = Shared {
             queue: Arc::new(Mutex::new(receiver)),
@@ -200,7 +212,8 @@ impl LocalLambda {
 /// An API Gateway HTTP API (payload 2.0) event, made from the SAM CLI sample with the method,
 /// path, query, headers, body and the Lambda authorizer's context replaced.
 pub fn http_event(method: &str, path: &str, query: &str, body: Option<&Value>, authorizer: Option<Value>) -> Value {
-    let mut event: Value = serde_json::from_str(include_str!("../fixtures/http-api-proxy.json")).expect("fixture parses");
+    let mut event: Value =
+        serde_json::from_str(include_str!("../fixtures/http-api-proxy.json")).expect("fixture parses");
     event["routeKey"] = Value::String("$default".into());
     event["rawPath"] = Value::String(path.into());
     event["rawQueryString"] = Value::String(query.into());

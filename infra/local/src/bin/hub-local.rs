@@ -101,7 +101,9 @@ async fn run() -> Result<(), String> {
     // The page's address first: the one line a person needs.
     println!("User Management hub: {base}/  (open it in a browser; {page_sign_in})");
     let app = hub_local::local_app(state.clone(), web, dev_sign_in);
-    let server = tokio::spawn(async move { axum::serve(hub_local::without_nagle(listener), app).with_graceful_shutdown(startup::shutdown_signal()).await });
+    let server = tokio::spawn(async move {
+        axum::serve(hub_local::without_nagle(listener), app).with_graceful_shutdown(startup::shutdown_signal()).await
+    });
     tracing::info!(%local, "listening");
 
     // Seeded through the API on a private port, whichever way operators sign in here.
@@ -136,7 +138,11 @@ fn print_banner(
         (done, total) => format!(
             "{done} of {total} steps ({} wait for routes not implemented yet{}; retried on the next start)",
             report.waiting,
-            if report.failed > 0 { format!(", {} failed: see the warnings above", report.failed) } else { String::new() }
+            if report.failed > 0 {
+                format!(", {} failed: see the warnings above", report.failed)
+            } else {
+                String::new()
+            }
         ),
     };
     let fresh = if demo.created { "new" } else { "reused from .local/demo.json" };
@@ -160,17 +166,25 @@ fn print_banner(
             println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/operators");
             println!();
             if *default_secret {
-                println!("Tokens are signed with the published development HUB_JWT_SECRET (only hub-local accepts it);");
+                println!(
+                    "Tokens are signed with the published development HUB_JWT_SECRET (only hub-local accepts it);"
+                );
                 println!("for hubctl in another shell:");
                 println!("  export HUB_JWT_SECRET={}", startup::LOCAL_JWT_SECRET);
             } else {
                 println!("Tokens are signed with HUB_JWT_SECRET from the environment.");
             }
-            println!("  cargo run -q --bin hubctl -- token --account {} --operator {}", account.account_id, account.admin_operator_id);
+            println!(
+                "  cargo run -q --bin hubctl -- token --account {} --operator {}",
+                account.account_id, account.admin_operator_id
+            );
         }
         LocalSignIn::IdentityProvider => {
             println!("Operators sign in with the identity provider of HUB_JWKS_URL (HS256 tokens are off);");
-            println!("its tokens carry account_id = {} and operator_id = {} for Ada Admin.", account.account_id, account.admin_operator_id);
+            println!(
+                "its tokens carry account_id = {} and operator_id = {} for Ada Admin.",
+                account.account_id, account.admin_operator_id
+            );
         }
     }
     println!();

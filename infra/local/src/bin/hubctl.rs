@@ -198,7 +198,9 @@ async fn create(args: CreateArgs, aws: bool) -> Result<(), Failure> {
     let account = match create_account(&state, &request).await {
         Ok(account) => account,
         Err(ApiError::Validation(errors)) => {
-            return Err(Failure::Usage(errors.iter().map(|e| format!("{}: {}", flag_of(&e.field), e.message)).collect()));
+            return Err(Failure::Usage(
+                errors.iter().map(|e| format!("{}: {}", flag_of(&e.field), e.message)).collect(),
+            ));
         }
         Err(ApiError::ServiceUnavailable | ApiError::Retry) => return Err(unreachable(&endpoint)),
         Err(e) => {
@@ -240,7 +242,10 @@ async fn recompute(args: RecomputeArgs, aws: bool) -> Result<(), Failure> {
         return Err(unreachable(&endpoint));
     }
     if report.failed() {
-        return Err(Failure::Failed(format!("{} account(s) could not be maintained; see the report", report.accounts_failed)));
+        return Err(Failure::Failed(format!(
+            "{} account(s) could not be maintained; see the report",
+            report.accounts_failed
+        )));
     }
     Ok(())
 }
@@ -282,12 +287,29 @@ mod tests {
     #[test]
     fn account_create_parses_the_contract_flags() {
         let cli = Cli::try_parse_from([
-            "hubctl", "account", "create", "--name", "Acme", "--type", "Premium", "--admin-email", "a@acme.example",
-            "--admin-name", "Ann", "--extra-operators", "2", "--json",
+            "hubctl",
+            "account",
+            "create",
+            "--name",
+            "Acme",
+            "--type",
+            "Premium",
+            "--admin-email",
+            "a@acme.example",
+            "--admin-name",
+            "Ann",
+            "--extra-operators",
+            "2",
+            "--json",
         ])
         .unwrap();
-        let Command::Account { command: AccountCommand::Create(args) } = cli.command else { panic!("not account create") };
-        assert_eq!((args.name.as_str(), args.account_type.as_str(), args.extra_operators, args.json), ("Acme", "Premium", 2, true));
+        let Command::Account { command: AccountCommand::Create(args) } = cli.command else {
+            panic!("not account create")
+        };
+        assert_eq!(
+            (args.name.as_str(), args.account_type.as_str(), args.extra_operators, args.json),
+            ("Acme", "Premium", 2, true)
+        );
         assert_eq!(args.time_zone, None);
     }
 
@@ -296,7 +318,8 @@ mod tests {
         let cli = Cli::try_parse_from(["hubctl", "recompute"]).unwrap();
         let Command::Recompute(args) = cli.command else { panic!("not recompute") };
         assert_eq!((args.account, args.now), (None, None));
-        let cli = Cli::try_parse_from(["hubctl", "recompute", "--account", "a", "--now", "2026-11-27T10:00:00Z"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["hubctl", "recompute", "--account", "a", "--now", "2026-11-27T10:00:00Z"]).unwrap();
         let Command::Recompute(args) = cli.command else { panic!("not recompute") };
         assert_eq!((args.account.as_deref(), args.now.as_deref()), (Some("a"), Some("2026-11-27T10:00:00Z")));
         assert!(hub_maintenance::parse_now("2026-11-27T10:00:00Z").is_ok());

@@ -152,7 +152,10 @@ impl JwksSource {
             Err(reason) => {
                 let kept = self.trusted_keys();
                 if kept.is_none() && self.read(|s| s.keys.is_some()) {
-                    tracing::error!(reason, "JWKS fetch failed and the cached keys are older than the trust limit: tokens are refused");
+                    tracing::error!(
+                        reason,
+                        "JWKS fetch failed and the cached keys are older than the trust limit: tokens are refused"
+                    );
                 } else {
                     tracing::warn!(reason, "JWKS fetch failed");
                 }
@@ -168,10 +171,12 @@ impl JwksSource {
             .header(http::header::ACCEPT, "application/json")
             .body(Default::default())
             .map_err(|_| "request failed")?;
-        let response = crate::outbound::send(request, self.plain_http_allowed, MAX_JWKS_BYTES, FETCH_TIMEOUT).await.map_err(|e| match e {
-            crate::outbound::OutboundError::TooLarge => "document too large",
-            _ => "request failed",
-        })?;
+        let response = crate::outbound::send(request, self.plain_http_allowed, MAX_JWKS_BYTES, FETCH_TIMEOUT)
+            .await
+            .map_err(|e| match e {
+                crate::outbound::OutboundError::TooLarge => "document too large",
+                _ => "request failed",
+            })?;
         if response.status.is_redirection() {
             return Err("redirected (redirects are not followed)");
         }
@@ -186,21 +191,14 @@ impl JwksSource {
 /// the others (other key types, encryption keys, entries this crate cannot read).
 pub(super) fn parse_jwks(body: &[u8]) -> Result<Vec<JwkKey>, &'static str> {
     let doc: serde_json::Value = serde_json::from_slice(body).map_err(|_| "not JSON")?;
-    let entries = doc
-        .get("keys")
-        .and_then(serde_json::Value::as_array)
-        .ok_or("no keys array")?;
+    let entries = doc.get("keys").and_then(serde_json::Value::as_array).ok_or("no keys array")?;
     Ok(entries
         .iter()
         .filter_map(|entry| {
             let jwk: Jwk = serde_json::from_value(entry.clone()).ok()?;
             let alg = signing_alg(&jwk)?;
             let key = DecodingKey::from_jwk(&jwk).ok()?;
-            Some(JwkKey {
-                kid: jwk.common.key_id.clone(),
-                alg,
-                key,
-            })
+            Some(JwkKey { kid: jwk.common.key_id.clone(), alg, key })
         })
         .collect())
 }
@@ -208,12 +206,7 @@ pub(super) fn parse_jwks(body: &[u8]) -> Result<Vec<JwkKey>, &'static str> {
 /// The algorithm a JWK may verify: RS256 for RSA keys, ES256 for P-256 keys; `None` for
 /// anything else, or when the JWK's own `alg`/`use` say otherwise.
 fn signing_alg(jwk: &Jwk) -> Option<Algorithm> {
-    if jwk
-        .common
-        .public_key_use
-        .as_ref()
-        .is_some_and(|u| *u != PublicKeyUse::Signature)
-    {
+    if jwk.common.public_key_use.as_ref().is_some_and(|u| *u != PublicKeyUse::Signature) {
         return None;
     }
     let by_type = match &jwk.algorithm {
@@ -237,15 +230,8 @@ mod tests {
     fn parse_keeps_only_signing_rs256_and_es256_keys() {
         let fixture = include_str!("../../tests/fixtures/jwks.json");
         let keys = parse_jwks(fixture.as_bytes()).unwrap();
-        let summary: Vec<(Option<&str>, Algorithm)> =
-            keys.iter().map(|k| (k.kid.as_deref(), k.alg)).collect();
-        assert_eq!(
-            summary,
-            [
-                (Some("test-rsa-1"), Algorithm::RS256),
-                (Some("test-ec-1"), Algorithm::ES256)
-            ]
-        );
+        let summary: Vec<(Option<&str>, Algorithm)> = keys.iter().map(|k| (k.kid.as_deref(), k.alg)).collect();
+        assert_eq!(summary, [(Some("test-rsa-1"), Algorithm::RS256), (Some("test-ec-1"), Algorithm::ES256)]);
 
         let mut doc: serde_json::Value = serde_json::from_str(fixture).unwrap();
         let rsa = doc["keys"][0].clone();

@@ -87,10 +87,7 @@ pub struct JwtConfig {
 impl fmt::Debug for JwtConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtConfig")
-            .field(
-                "hs256_secret",
-                &self.hs256_secret.as_ref().map(|_| "<redacted>"),
-            )
+            .field("hs256_secret", &self.hs256_secret.as_ref().map(|_| "<redacted>"))
             .field("jwks_url", &self.jwks_url)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
@@ -105,7 +102,9 @@ impl fmt::Debug for JwtConfig {
 pub fn jwks_url_allowed(url: &str, deployment: Deployment) -> Result<(), String> {
     let parsed: http::Uri = url.parse().map_err(|_| "HUB_JWKS_URL is not a URL".to_owned())?;
     let host = parsed.authority().filter(|a| !a.as_str().contains('@') && !a.host().is_empty()).map(|a| a.host());
-    let Some(host) = host else { return Err("HUB_JWKS_URL is not an https:// URL with a host (and no user information)".into()) };
+    let Some(host) = host else {
+        return Err("HUB_JWKS_URL is not an https:// URL with a host (and no user information)".into());
+    };
     match parsed.scheme_str() {
         Some("https") => Ok(()),
         Some("http") if deployment != Deployment::Lambda && is_loopback(host) => Ok(()),
@@ -166,7 +165,9 @@ impl JwtConfig {
         if self.deployment == Deployment::Lambda {
             Some("HUB_JWT_SECRET is set inside AWS Lambda: HS256 tokens are a local mode only")
         } else if self.jwks_url.is_some() {
-            Some("HUB_JWT_SECRET and HUB_JWKS_URL are both set: HS256 is a local mode only, never beside an identity provider")
+            Some(
+                "HUB_JWT_SECRET and HUB_JWKS_URL are both set: HS256 is a local mode only, never beside an identity provider",
+            )
         } else if secret.len() < MIN_SECRET_BYTES {
             Some("HUB_JWT_SECRET is shorter than 32 bytes")
         } else if secret == LOCAL_DEV_SECRET && self.deployment != Deployment::HubLocal {
@@ -308,9 +309,7 @@ fn read_header(token: &str) -> Result<RawHeader, AuthError> {
     else {
         return Err(AuthError::Malformed);
     };
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .map_err(|_| AuthError::Malformed)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).map_err(|_| AuthError::Malformed)?;
     let header: RawHeader = serde_json::from_slice(&bytes).map_err(|_| AuthError::Malformed)?;
     if header.crit.is_some() {
         // We implement no JWS extensions, so any critical one must be refused (RFC 7515 4.1.11).
@@ -355,14 +354,7 @@ impl JwtVerifier {
                 }
             },
         };
-        JwtVerifier {
-            inner: Arc::new(Inner {
-                hs256,
-                jwks,
-                issuer: config.issuer,
-                audience: config.audience,
-            }),
-        }
+        JwtVerifier { inner: Arc::new(Inner { hs256, jwks, issuer: config.issuer, audience: config.audience }) }
     }
 
     /// Verifies a compact JWS (without the `Bearer ` prefix) and returns its identity.
@@ -374,19 +366,11 @@ impl JwtVerifier {
         let header = read_header(token)?;
         match header.alg.as_str() {
             "HS256" => {
-                let key = self
-                    .inner
-                    .hs256
-                    .as_ref()
-                    .ok_or(AuthError::UnsupportedAlgorithm)?;
+                let key = self.inner.hs256.as_ref().ok_or(AuthError::UnsupportedAlgorithm)?;
                 self.decode(token, key, Algorithm::HS256)
             }
             "RS256" | "ES256" => {
-                let alg = if header.alg == "RS256" {
-                    Algorithm::RS256
-                } else {
-                    Algorithm::ES256
-                };
+                let alg = if header.alg == "RS256" { Algorithm::RS256 } else { Algorithm::ES256 };
                 let source = match &self.inner.jwks {
                     Jwks::On(source) => source,
                     Jwks::Refused => return Err(AuthError::JwksUnavailable),
@@ -398,8 +382,7 @@ impl JwtVerifier {
                     return result;
                 }
                 let keys = source.refresh_for_unknown_kid(&keys).await?;
-                self.try_keys(token, alg, kid, &keys)
-                    .unwrap_or(Err(AuthError::UnknownKey))
+                self.try_keys(token, alg, kid, &keys).unwrap_or(Err(AuthError::UnknownKey))
             }
             _ => Err(AuthError::UnsupportedAlgorithm),
         }
@@ -413,10 +396,8 @@ impl JwtVerifier {
         kid: Option<&str>,
         keys: &KeySet,
     ) -> Option<Result<Claims, AuthError>> {
-        let mut candidates = keys
-            .iter()
-            .filter(|k| k.alg == alg && (kid.is_none() || k.kid.as_deref() == kid))
-            .peekable();
+        let mut candidates =
+            keys.iter().filter(|k| k.alg == alg && (kid.is_none() || k.kid.as_deref() == kid)).peekable();
         candidates.peek()?;
         for candidate in candidates {
             match self.decode(token, &candidate.key, alg) {
@@ -454,28 +435,15 @@ impl JwtVerifier {
     }
 
     fn decode(&self, token: &str, key: &DecodingKey, alg: Algorithm) -> Result<Claims, AuthError> {
-        let data = jsonwebtoken::decode::<RawClaims>(token, key, &self.validation(alg))
-            .map_err(map_jwt_error)?;
-        let RawClaims {
-            account_id,
-            operator_id,
-            exp,
-            iss,
-            sub,
-        } = data.claims;
+        let data = jsonwebtoken::decode::<RawClaims>(token, key, &self.validation(alg)).map_err(map_jwt_error)?;
+        let RawClaims { account_id, operator_id, exp, iss, sub } = data.claims;
         if !valid_id_claim(&account_id) || !valid_id_claim(&operator_id) {
             return Err(AuthError::ClaimsInvalid);
         }
         if sub.as_deref().is_some_and(|s| !valid_id_claim(s)) || iss.as_deref().is_some_and(|s| s.len() > 1024) {
             return Err(AuthError::ClaimsInvalid);
         }
-        Ok(Claims {
-            account_id,
-            operator_id,
-            exp,
-            issuer: iss,
-            subject: sub,
-        })
+        Ok(Claims { account_id, operator_id, exp, issuer: iss, subject: sub })
     }
 }
 
@@ -489,12 +457,8 @@ pub fn sign_hs256(secret: &str, account_id: &str, operator_id: &str, ttl_seconds
         "iat": now,
         "exp": now.saturating_add(ttl_seconds),
     });
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("HS256 signing cannot fail")
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .expect("HS256 signing cannot fail")
 }
 
 /// The token of an `Authorization: Bearer <token>` header value: case-insensitive scheme,
@@ -532,9 +496,7 @@ mod tests {
 
     fn pem_der(pem: &str) -> Vec<u8> {
         let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .unwrap()
+        base64::engine::general_purpose::STANDARD.decode(body).unwrap()
     }
 
     fn rsa_key() -> EncodingKey {
@@ -587,12 +549,7 @@ mod tests {
     }
 
     fn hs(claims: &Value) -> String {
-        sign(
-            Algorithm::HS256,
-            None,
-            claims,
-            &EncodingKey::from_secret(SECRET.as_bytes()),
-        )
+        sign(Algorithm::HS256, None, claims, &EncodingKey::from_secret(SECRET.as_bytes()))
     }
 
     fn b64(bytes: &[u8]) -> String {
@@ -600,10 +557,7 @@ mod tests {
     }
 
     fn hs_verifier() -> JwtVerifier {
-        JwtVerifier::new(JwtConfig {
-            hs256_secret: Some(SECRET.into()),
-            ..Default::default()
-        })
+        JwtVerifier::new(JwtConfig { hs256_secret: Some(SECRET.into()), ..Default::default() })
     }
 
     /// A JWKS endpoint on 127.0.0.1 that counts its hits and serves whatever `doc` holds.
@@ -632,20 +586,14 @@ mod tests {
                 )
                 .route(
                     "/moved",
-                    axum::routing::get(|| async {
-                        (StatusCode::FOUND, [(axum::http::header::LOCATION, "/jwks")])
-                    }),
+                    axum::routing::get(|| async { (StatusCode::FOUND, [(axum::http::header::LOCATION, "/jwks")]) }),
                 );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             tokio::spawn(async move {
                 axum::serve(listener, app).await.unwrap();
             });
-            JwksServer {
-                url: format!("http://{addr}/jwks"),
-                hits,
-                doc,
-            }
+            JwksServer { url: format!("http://{addr}/jwks"), hits, doc }
         }
 
         fn hits(&self) -> usize {
@@ -689,9 +637,7 @@ mod tests {
         assert!((claims.exp - (now() + 600)).abs() <= 2);
         // iat is set too.
         let payload: Value = serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(token.split('.').nth(1).unwrap())
-                .unwrap(),
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap(),
         )
         .unwrap();
         assert!((payload["iat"].as_i64().unwrap() - now()).abs() <= 2);
@@ -702,26 +648,17 @@ mod tests {
     #[tokio::test]
     async fn hs256_wrong_secret() {
         let token = sign_hs256("another-secret", "acc-1", "op-1", 600);
-        assert_eq!(
-            hs_verifier().verify(&token).await,
-            Err(AuthError::InvalidSignature)
-        );
+        assert_eq!(hs_verifier().verify(&token).await, Err(AuthError::InvalidSignature));
     }
 
     #[tokio::test]
     async fn tampered_payload_is_refused() {
         let token = sign_hs256(SECRET, "acc-1", "op-1", 600);
         let parts: Vec<&str> = token.split('.').collect();
-        let forged_payload = b64(
-            json!({"account_id": "acc-2", "operator_id": "op-1", "exp": now() + 600})
-                .to_string()
-                .as_bytes(),
-        );
+        let forged_payload =
+            b64(json!({"account_id": "acc-2", "operator_id": "op-1", "exp": now() + 600}).to_string().as_bytes());
         let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
-        assert_eq!(
-            hs_verifier().verify(&forged).await,
-            Err(AuthError::InvalidSignature)
-        );
+        assert_eq!(hs_verifier().verify(&forged).await, Err(AuthError::InvalidSignature));
     }
 
     #[tokio::test]
@@ -731,14 +668,9 @@ mod tests {
         claims["exp"] = json!(now() - 120);
         assert_eq!(v.verify(&hs(&claims)).await, Err(AuthError::Expired));
         claims["exp"] = json!(now() - 10);
-        assert!(
-            v.verify(&hs(&claims)).await.is_ok(),
-            "within the 30 s leeway"
-        );
+        assert!(v.verify(&hs(&claims)).await.is_ok(), "within the 30 s leeway");
         assert_eq!(
-            v.verify(&sign_hs256(SECRET, "a", "o", 0))
-                .await
-                .map(|c| c.account_id),
+            v.verify(&sign_hs256(SECRET, "a", "o", 0)).await.map(|c| c.account_id),
             Ok("a".to_string()),
             "ttl 0 is still within leeway"
         );
@@ -750,11 +682,7 @@ mod tests {
         for drop in ["account_id", "operator_id", "exp"] {
             let mut claims = good_claims();
             claims.as_object_mut().unwrap().remove(drop);
-            assert_eq!(
-                v.verify(&hs(&claims)).await,
-                Err(AuthError::ClaimsInvalid),
-                "without {drop}"
-            );
+            assert_eq!(v.verify(&hs(&claims)).await, Err(AuthError::ClaimsInvalid), "without {drop}");
         }
         for (field, value) in [
             ("account_id", json!("")),
@@ -765,19 +693,11 @@ mod tests {
         ] {
             let mut claims = good_claims();
             claims[field] = value.clone();
-            assert_eq!(
-                v.verify(&hs(&claims)).await,
-                Err(AuthError::ClaimsInvalid),
-                "{field}={value}"
-            );
+            assert_eq!(v.verify(&hs(&claims)).await, Err(AuthError::ClaimsInvalid), "{field}={value}");
         }
         let mut claims = good_claims();
         claims["nbf"] = json!(now() + 3600);
-        assert_eq!(
-            v.verify(&hs(&claims)).await,
-            Err(AuthError::ClaimsInvalid),
-            "not yet valid"
-        );
+        assert_eq!(v.verify(&hs(&claims)).await, Err(AuthError::ClaimsInvalid), "not yet valid");
     }
 
     #[tokio::test]
@@ -793,12 +713,7 @@ mod tests {
             );
         }
         // A real HS512 token under the right secret is still refused.
-        let hs512 = sign(
-            Algorithm::HS512,
-            None,
-            &good_claims(),
-            &EncodingKey::from_secret(SECRET.as_bytes()),
-        );
+        let hs512 = sign(Algorithm::HS512, None, &good_claims(), &EncodingKey::from_secret(SECRET.as_bytes()));
         assert_eq!(v.verify(&hs512).await, Err(AuthError::UnsupportedAlgorithm));
     }
 
@@ -807,14 +722,7 @@ mod tests {
         let v = hs_verifier();
         assert_eq!(v.verify("").await, Err(AuthError::Missing));
         assert_eq!(v.verify("   ").await, Err(AuthError::Missing));
-        for bad in [
-            "abc",
-            "a.b",
-            "a.b.c.d",
-            "!!!.e30.",
-            "e30.e30.",
-            "bm90IGpzb24.e30.",
-        ] {
+        for bad in ["abc", "a.b", "a.b.c.d", "!!!.e30.", "e30.e30.", "bm90IGpzb24.e30."] {
             assert_eq!(v.verify(bad).await, Err(AuthError::Malformed), "{bad}");
         }
         // Payload not base64/JSON under a valid signature.
@@ -822,10 +730,7 @@ mod tests {
         assert!(v.verify(&format!("{header}.%%%.abc")).await.is_err());
         // Unknown critical header extensions are refused.
         let crit = b64(br#"{"alg":"HS256","crit":["exp"]}"#);
-        assert_eq!(
-            v.verify(&format!("{crit}.e30.abc")).await,
-            Err(AuthError::Malformed)
-        );
+        assert_eq!(v.verify(&format!("{crit}.e30.abc")).await, Err(AuthError::Malformed));
     }
 
     #[tokio::test]
@@ -835,20 +740,11 @@ mod tests {
         assert_eq!(v.verify(&token).await, Err(AuthError::UnsupportedAlgorithm));
         // Also when only a JWKS is configured: no fetch is made for an HS256 token.
         let server = JwksServer::start(full_jwks()).await;
-        assert_eq!(
-            server.verifier().verify(&token).await,
-            Err(AuthError::UnsupportedAlgorithm)
-        );
+        assert_eq!(server.verifier().verify(&token).await, Err(AuthError::UnsupportedAlgorithm));
         assert_eq!(server.hits(), 0);
         // An empty secret counts as unset.
-        let v = JwtVerifier::new(JwtConfig {
-            hs256_secret: Some(String::new()),
-            ..Default::default()
-        });
-        assert_eq!(
-            v.verify(&sign_hs256("", "a", "o", 600)).await,
-            Err(AuthError::UnsupportedAlgorithm)
-        );
+        let v = JwtVerifier::new(JwtConfig { hs256_secret: Some(String::new()), ..Default::default() });
+        assert_eq!(v.verify(&sign_hs256("", "a", "o", 600)).await, Err(AuthError::UnsupportedAlgorithm));
     }
 
     #[tokio::test]
@@ -871,19 +767,8 @@ mod tests {
             }
             hs(&c)
         };
-        assert!(
-            v.verify(&with(Some("https://idp.example"), Some(json!("hub-api"))))
-                .await
-                .is_ok()
-        );
-        assert!(
-            v.verify(&with(
-                Some("https://idp.example"),
-                Some(json!(["other", "hub-api"]))
-            ))
-            .await
-            .is_ok()
-        );
+        assert!(v.verify(&with(Some("https://idp.example"), Some(json!("hub-api")))).await.is_ok());
+        assert!(v.verify(&with(Some("https://idp.example"), Some(json!(["other", "hub-api"])))).await.is_ok());
         for token in [
             with(Some("https://evil.example"), Some(json!("hub-api"))),
             with(None, Some(json!("hub-api"))),
@@ -895,12 +780,7 @@ mod tests {
         }
         // Not configured: not checked, whatever the token says.
         let plain = hs_verifier();
-        assert!(
-            plain
-                .verify(&with(Some("https://anyone"), Some(json!("anything"))))
-                .await
-                .is_ok()
-        );
+        assert!(plain.verify(&with(Some("https://anyone"), Some(json!("anything")))).await.is_ok());
         assert!(plain.verify(&with(None, None)).await.is_ok());
     }
 
@@ -910,18 +790,8 @@ mod tests {
     async fn rs256_and_es256_verified_against_jwks() {
         let server = JwksServer::start(full_jwks()).await;
         let v = server.verifier();
-        let rs = sign(
-            Algorithm::RS256,
-            Some("test-rsa-1"),
-            &good_claims(),
-            &rsa_key(),
-        );
-        let es = sign(
-            Algorithm::ES256,
-            Some("test-ec-1"),
-            &good_claims(),
-            &ec_key(),
-        );
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let es = sign(Algorithm::ES256, Some("test-ec-1"), &good_claims(), &ec_key());
         assert_eq!(v.verify(&rs).await.unwrap().operator_id, "op-1");
         assert_eq!(v.verify(&es).await.unwrap().account_id, "acc-1");
         // Without kid: every key of the algorithm is tried.
@@ -946,11 +816,7 @@ mod tests {
         let forged = format!(
             "{}.{}.{}",
             parts[0],
-            b64(
-                json!({"account_id": "x", "operator_id": "y", "exp": now() + 60})
-                    .to_string()
-                    .as_bytes()
-            ),
+            b64(json!({"account_id": "x", "operator_id": "y", "exp": now() + 60}).to_string().as_bytes()),
             parts[2]
         );
         assert_eq!(v.verify(&forged).await, Err(AuthError::InvalidSignature));
@@ -961,73 +827,38 @@ mod tests {
         let server = JwksServer::start(full_jwks()).await;
         let v = server.verifier();
         // An RS256 token naming the EC key: that key cannot verify RS256.
-        let rs = sign(
-            Algorithm::RS256,
-            Some("test-ec-1"),
-            &good_claims(),
-            &rsa_key(),
-        );
+        let rs = sign(Algorithm::RS256, Some("test-ec-1"), &good_claims(), &rsa_key());
         assert_eq!(v.verify(&rs).await, Err(AuthError::UnknownKey));
         // Signed by a key that is not in the set, under a known kid.
-        let other = sign(
-            Algorithm::HS256,
-            None,
-            &good_claims(),
-            &EncodingKey::from_secret(b"x"),
-        );
+        let other = sign(Algorithm::HS256, None, &good_claims(), &EncodingKey::from_secret(b"x"));
         let parts: Vec<&str> = other.split('.').collect();
         let header = b64(br#"{"alg":"ES256","kid":"test-ec-1"}"#);
         let fake = format!("{header}.{}.{}", parts[1], parts[2]);
         assert_eq!(v.verify(&fake).await, Err(AuthError::InvalidSignature));
         // Algorithm confusion: an HS256 token whose "secret" is the public JWKS is refused
         // because HS256 is off.
-        let confused = sign(
-            Algorithm::HS256,
-            Some("test-rsa-1"),
-            &good_claims(),
-            &EncodingKey::from_secret(JWKS.as_bytes()),
-        );
-        assert_eq!(
-            v.verify(&confused).await,
-            Err(AuthError::UnsupportedAlgorithm)
-        );
+        let confused =
+            sign(Algorithm::HS256, Some("test-rsa-1"), &good_claims(), &EncodingKey::from_secret(JWKS.as_bytes()));
+        assert_eq!(v.verify(&confused).await, Err(AuthError::UnsupportedAlgorithm));
     }
 
     #[tokio::test]
     async fn rs256_refused_without_jwks() {
-        let rs = sign(
-            Algorithm::RS256,
-            Some("test-rsa-1"),
-            &good_claims(),
-            &rsa_key(),
-        );
-        assert_eq!(
-            hs_verifier().verify(&rs).await,
-            Err(AuthError::UnsupportedAlgorithm)
-        );
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        assert_eq!(hs_verifier().verify(&rs).await, Err(AuthError::UnsupportedAlgorithm));
     }
 
     #[tokio::test]
     async fn unknown_kid_triggers_one_refetch() {
         let server = JwksServer::start(jwks_with(&["test-rsa-1"])).await;
         let v = server.verifier();
-        let rs = sign(
-            Algorithm::RS256,
-            Some("test-rsa-1"),
-            &good_claims(),
-            &rsa_key(),
-        );
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
         assert!(v.verify(&rs).await.is_ok());
         assert_eq!(server.hits(), 1);
 
         // The provider rotates in a new key; a token using it causes one refetch.
         server.set(StatusCode::OK, full_jwks());
-        let es = sign(
-            Algorithm::ES256,
-            Some("test-ec-1"),
-            &good_claims(),
-            &ec_key(),
-        );
+        let es = sign(Algorithm::ES256, Some("test-ec-1"), &good_claims(), &ec_key());
         assert!(v.verify(&es).await.is_ok());
         assert_eq!(server.hits(), 2);
 
@@ -1064,22 +895,14 @@ mod tests {
         let server = JwksServer::start(json!({"error": "boom"})).await;
         server.set(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "boom"}));
         let v = server.verifier();
-        let rs = sign(
-            Algorithm::RS256,
-            Some("test-rsa-1"),
-            &good_claims(),
-            &rsa_key(),
-        );
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
         assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
         assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
         assert_eq!(server.hits(), 1);
 
         // Not a JWKS document.
         let server = JwksServer::start(json!({"hello": "world"})).await;
-        assert_eq!(
-            server.verifier().verify(&rs).await,
-            Err(AuthError::JwksUnavailable)
-        );
+        assert_eq!(server.verifier().verify(&rs).await, Err(AuthError::JwksUnavailable));
 
         // Nobody listening.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1093,12 +916,7 @@ mod tests {
     async fn cached_keys_survive_a_failed_refetch() {
         let server = JwksServer::start(full_jwks()).await;
         let v = server.verifier();
-        let rs = sign(
-            Algorithm::RS256,
-            Some("test-rsa-1"),
-            &good_claims(),
-            &rsa_key(),
-        );
+        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
         assert!(v.verify(&rs).await.is_ok());
         server.set(StatusCode::SERVICE_UNAVAILABLE, json!({}));
         let ghost = sign(Algorithm::RS256, Some("ghost"), &good_claims(), &rsa_key());
@@ -1132,11 +950,7 @@ mod tests {
             ("HUB_JWT_ISSUER", ""),
             ("HUB_JWT_AUDIENCE", "hub"),
         ];
-        let config = JwtConfig::from_lookup(|name| {
-            vars.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        });
+        let config = JwtConfig::from_lookup(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()));
         assert_eq!(
             config,
             JwtConfig {
@@ -1202,14 +1016,20 @@ mod tests {
         let short = "x".repeat(MIN_SECRET_BYTES - 1);
         let short_token = sign_hs256(&short, "acc-1", "op-1", 600);
         assert!(config(Deployment::Local, &short).check().unwrap_err().contains("32 bytes"));
-        assert_eq!(JwtVerifier::new(config(Deployment::Local, &short)).verify(&short_token).await, Err(AuthError::UnsupportedAlgorithm));
+        assert_eq!(
+            JwtVerifier::new(config(Deployment::Local, &short)).verify(&short_token).await,
+            Err(AuthError::UnsupportedAlgorithm)
+        );
         assert!(config(Deployment::Local, &"x".repeat(MIN_SECRET_BYTES)).check().is_ok());
 
         // The published development secret: hub-local only.
         let dev_token = sign_hs256(LOCAL_DEV_SECRET, "acc-1", "op-1", 600);
         assert!(LOCAL_DEV_SECRET.len() >= MIN_SECRET_BYTES);
         assert!(config(Deployment::Local, LOCAL_DEV_SECRET).check().unwrap_err().contains("development secret"));
-        assert_eq!(JwtVerifier::new(config(Deployment::Local, LOCAL_DEV_SECRET)).verify(&dev_token).await, Err(AuthError::UnsupportedAlgorithm));
+        assert_eq!(
+            JwtVerifier::new(config(Deployment::Local, LOCAL_DEV_SECRET)).verify(&dev_token).await,
+            Err(AuthError::UnsupportedAlgorithm)
+        );
         assert!(config(Deployment::HubLocal, LOCAL_DEV_SECRET).check().is_ok());
         assert!(JwtVerifier::new(config(Deployment::HubLocal, LOCAL_DEV_SECRET)).verify(&dev_token).await.is_ok());
         assert!(config(Deployment::Lambda, LOCAL_DEV_SECRET).check().is_err());
@@ -1264,11 +1084,23 @@ mod tests {
         use Deployment::*;
         for deployment in [Local, HubLocal, Lambda] {
             assert!(jwks_url_allowed("https://idp.example/.well-known/jwks.json", deployment).is_ok());
-            for refused in ["http://idp.example/jwks", "http://10.0.0.1/jwks", "ftp://idp.example/jwks", "file:///etc/jwks.json", "not a url"] {
+            for refused in [
+                "http://idp.example/jwks",
+                "http://10.0.0.1/jwks",
+                "ftp://idp.example/jwks",
+                "file:///etc/jwks.json",
+                "not a url",
+            ] {
                 assert!(jwks_url_allowed(refused, deployment).is_err(), "{refused} in {deployment:?}");
             }
         }
-        for loopback in ["http://127.0.0.1:9000/jwks", "http://localhost:9000/jwks", "http://LOCALHOST/jwks", "http://[::1]:9000/jwks", "http://127.0.0.2/jwks"] {
+        for loopback in [
+            "http://127.0.0.1:9000/jwks",
+            "http://localhost:9000/jwks",
+            "http://LOCALHOST/jwks",
+            "http://[::1]:9000/jwks",
+            "http://127.0.0.2/jwks",
+        ] {
             assert!(jwks_url_allowed(loopback, Local).is_ok(), "{loopback}");
             assert!(jwks_url_allowed(loopback, HubLocal).is_ok(), "{loopback}");
             assert!(jwks_url_allowed(loopback, Lambda).unwrap_err().contains("Lambda"), "{loopback}");

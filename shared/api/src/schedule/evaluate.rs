@@ -17,10 +17,9 @@ impl DailyWindow {
         } else {
             day
         };
-        let (Ok(start), Ok(end)) = (
-            tz.to_timestamp(day.to_datetime(self.start)),
-            tz.to_timestamp(end_day.to_datetime(self.end)),
-        ) else {
+        let (Ok(start), Ok(end)) =
+            (tz.to_timestamp(day.to_datetime(self.start)), tz.to_timestamp(end_day.to_datetime(self.end)))
+        else {
             return false;
         };
         start <= now && now < end
@@ -34,9 +33,7 @@ impl ScheduleRule {
             ScheduleRule::OneTime { .. } => false,
             ScheduleRule::Daily { .. } => true,
             ScheduleRule::Weekly { week_day, .. } => day.weekday() == *week_day,
-            ScheduleRule::Monthly { month_day, .. } => {
-                i16::from(day.day()) == i16::from(*month_day)
-            }
+            ScheduleRule::Monthly { month_day, .. } => i16::from(day.day()) == i16::from(*month_day),
         }
     }
 
@@ -69,14 +66,8 @@ mod tests {
         let utc = TimeZone::UTC;
         assert!(r.is_off_duty(ts("2026-03-10T23:00:00Z"), &utc));
         assert!(r.is_off_duty(ts("2026-03-11T03:00:00Z"), &utc));
-        assert!(
-            r.is_off_duty(ts("2026-03-11T22:00:00Z"), &utc),
-            "start is inclusive"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-03-11T06:00:00Z"), &utc),
-            "end is exclusive"
-        );
+        assert!(r.is_off_duty(ts("2026-03-11T22:00:00Z"), &utc), "start is inclusive");
+        assert!(!r.is_off_duty(ts("2026-03-11T06:00:00Z"), &utc), "end is exclusive");
         assert!(r.is_off_duty(ts("2026-03-11T05:59:59Z"), &utc));
         assert!(!r.is_off_duty(ts("2026-03-11T12:00:00Z"), &utc));
         assert!(!r.is_off_duty(ts("2026-03-11T21:59:59Z"), &utc));
@@ -96,61 +87,34 @@ mod tests {
     #[test]
     fn weekly_overnight_window_covers_next_morning() {
         // 2026-03-13 is a Friday.
-        let r = rule(
-            json!({"mode": "Weekly", "weekDay": "Friday", "startTime": "22:00", "endTime": "06:00"}),
-        );
+        let r = rule(json!({"mode": "Weekly", "weekDay": "Friday", "startTime": "22:00", "endTime": "06:00"}));
         let utc = TimeZone::UTC;
         assert!(!r.is_off_duty(ts("2026-03-13T21:00:00Z"), &utc));
         assert!(r.is_off_duty(ts("2026-03-13T22:30:00Z"), &utc));
-        assert!(
-            r.is_off_duty(ts("2026-03-14T03:00:00Z"), &utc),
-            "Saturday 03:00"
-        );
+        assert!(r.is_off_duty(ts("2026-03-14T03:00:00Z"), &utc), "Saturday 03:00");
         assert!(!r.is_off_duty(ts("2026-03-14T06:00:00Z"), &utc));
-        assert!(
-            !r.is_off_duty(ts("2026-03-14T22:30:00Z"), &utc),
-            "Saturday night is not Friday"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-03-13T03:00:00Z"), &utc),
-            "Friday 03:00 belongs to Thursday"
-        );
-        assert!(
-            r.is_off_duty(ts("2026-03-20T23:00:00Z"), &utc),
-            "next Friday"
-        );
+        assert!(!r.is_off_duty(ts("2026-03-14T22:30:00Z"), &utc), "Saturday night is not Friday");
+        assert!(!r.is_off_duty(ts("2026-03-13T03:00:00Z"), &utc), "Friday 03:00 belongs to Thursday");
+        assert!(r.is_off_duty(ts("2026-03-20T23:00:00Z"), &utc), "next Friday");
     }
 
     #[test]
     fn monthly_day_31_skips_short_months() {
-        let r = rule(
-            json!({"mode": "Monthly", "monthDay": 31, "startTime": "10:00", "endTime": "12:00"}),
-        );
+        let r = rule(json!({"mode": "Monthly", "monthDay": 31, "startTime": "10:00", "endTime": "12:00"}));
         let utc = TimeZone::UTC;
         assert!(r.is_off_duty(ts("2026-03-31T11:00:00Z"), &utc));
-        assert!(
-            !r.is_off_duty(ts("2026-04-30T11:00:00Z"), &utc),
-            "April has no 31st"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-05-01T11:00:00Z"), &utc),
-            "no spill-over to the 1st"
-        );
+        assert!(!r.is_off_duty(ts("2026-04-30T11:00:00Z"), &utc), "April has no 31st");
+        assert!(!r.is_off_duty(ts("2026-05-01T11:00:00Z"), &utc), "no spill-over to the 1st");
         assert!(!r.is_off_duty(ts("2026-02-28T11:00:00Z"), &utc));
         assert!(r.is_off_duty(ts("2026-05-31T10:00:00Z"), &utc));
     }
 
     #[test]
     fn monthly_overnight_window_runs_into_next_month() {
-        let r = rule(
-            json!({"mode": "Monthly", "monthDay": 31, "startTime": "23:00", "endTime": "02:00"}),
-        );
+        let r = rule(json!({"mode": "Monthly", "monthDay": 31, "startTime": "23:00", "endTime": "02:00"}));
         let utc = TimeZone::UTC;
         assert!(r.is_off_duty(ts("2026-03-31T23:30:00Z"), &utc));
-        assert!(
-            r.is_off_duty(ts("2026-04-01T01:00:00Z"), &utc),
-            "01:00 on the 1st of April"
-        );
+        assert!(r.is_off_duty(ts("2026-04-01T01:00:00Z"), &utc), "01:00 on the 1st of April");
         assert!(!r.is_off_duty(ts("2026-04-01T02:00:00Z"), &utc));
         // April 30 -> May 1: no window started on the 31st of April.
         assert!(!r.is_off_duty(ts("2026-05-01T01:00:00Z"), &utc));
@@ -180,9 +144,7 @@ mod tests {
     #[test]
     fn weekday_is_taken_in_the_account_time_zone() {
         // Saturday 2026-03-14 01:00 in Amsterdam is still Friday 20:00 in New York.
-        let r = rule(
-            json!({"mode": "Weekly", "weekDay": "Saturday", "startTime": "00:00", "endTime": "08:00"}),
-        );
+        let r = rule(json!({"mode": "Weekly", "weekDay": "Saturday", "startTime": "00:00", "endTime": "08:00"}));
         let now = ts("2026-03-14T00:00:00Z");
         assert!(r.is_off_duty(now, &tz("Europe/Amsterdam")));
         assert!(!r.is_off_duty(now, &tz("America/New_York")));
@@ -190,9 +152,7 @@ mod tests {
 
     #[test]
     fn one_time_is_absolute() {
-        let r = rule(
-            json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T12:00:00Z"}),
-        );
+        let r = rule(json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T12:00:00Z"}));
         for zone in ["UTC", "Europe/Amsterdam", "Pacific/Kiritimati"] {
             let z = tz(zone);
             assert!(!r.is_off_duty(ts("2026-11-27T09:59:59Z"), &z));
@@ -229,22 +189,13 @@ mod tests {
         // 00:00 EDT = 04:00Z, 03:00 EST = 08:00Z: a four-hour window.
         assert!(!r.is_off_duty(ts("2026-11-01T03:59:59Z"), &ny));
         assert!(r.is_off_duty(ts("2026-11-01T04:00:00Z"), &ny));
-        assert!(
-            r.is_off_duty(ts("2026-11-01T06:30:00Z"), &ny),
-            "second 01:30"
-        );
+        assert!(r.is_off_duty(ts("2026-11-01T06:30:00Z"), &ny), "second 01:30");
         assert!(r.is_off_duty(ts("2026-11-01T07:59:59Z"), &ny));
         assert!(!r.is_off_duty(ts("2026-11-01T08:00:00Z"), &ny));
         // A window ending inside the fold ends at its first occurrence (compatible).
         let r = rule(json!({"mode": "Daily", "startTime": "00:30", "endTime": "01:30"}));
         assert!(r.is_off_duty(ts("2026-11-01T05:00:00Z"), &ny), "01:00 EDT");
-        assert!(
-            !r.is_off_duty(ts("2026-11-01T05:30:00Z"), &ny),
-            "01:30 EDT ends the window"
-        );
-        assert!(
-            !r.is_off_duty(ts("2026-11-01T06:00:00Z"), &ny),
-            "01:00 EST is after the window"
-        );
+        assert!(!r.is_off_duty(ts("2026-11-01T05:30:00Z"), &ny), "01:30 EDT ends the window");
+        assert!(!r.is_off_duty(ts("2026-11-01T06:00:00Z"), &ny), "01:00 EST is after the window");
     }
 }

@@ -44,11 +44,19 @@ pub const RFC3339_PATTERN: &str = "^(?:(?:[0-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0
 /// and `startTime` and `endTime` differ.
 fn schedule_input_schema() -> serde_json::Value {
     use serde_json::json;
-    let timestamp = json!({"type": "string", "pattern": RFC3339_PATTERN, "description": "RFC 3339 with `Z` or an offset"});
+    let timestamp =
+        json!({"type": "string", "pattern": RFC3339_PATTERN, "description": "RFC 3339 with `Z` or an offset"});
     let time = json!({"type": "string", "pattern": HHMM_PATTERN, "description": "`HH:mm`; `endTime` before `startTime` runs past midnight; the two differ"});
     let week_day = json!({"type": "string", "enum": WEEKDAYS.iter().map(|(name, _)| *name).collect::<Vec<_>>()});
     let month_day = json!({"type": "integer", "minimum": 1, "maximum": 31, "description": "A month without that day has no window"});
-    let fields = [("start", &timestamp), ("end", &timestamp), ("weekDay", &week_day), ("monthDay", &month_day), ("startTime", &time), ("endTime", &time)];
+    let fields = [
+        ("start", &timestamp),
+        ("end", &timestamp),
+        ("weekDay", &week_day),
+        ("monthDay", &month_day),
+        ("startTime", &time),
+        ("endTime", &time),
+    ];
     let shape = |mode: &str, own: &[&str]| {
         let mut properties = serde_json::Map::new();
         properties.insert("mode".into(), json!({"type": "string", "enum": [mode]}));
@@ -82,9 +90,7 @@ fn parse_weekday(input: &str) -> Result<Weekday, String> {
         .iter()
         .find(|(name, _)| *name == input)
         .map(|(_, d)| *d)
-        .ok_or_else(|| {
-            "must be one of Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday".into()
-        })
+        .ok_or_else(|| "must be one of Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday".into())
 }
 
 /// Strict `HH:mm`, 00:00-23:59.
@@ -95,11 +101,7 @@ fn parse_hhmm(input: &str) -> Result<Time, String> {
         return Err(message());
     }
     let digit = |i: usize| -> Result<i8, String> {
-        if b[i].is_ascii_digit() {
-            Ok((b[i] - b'0') as i8)
-        } else {
-            Err(message())
-        }
+        if b[i].is_ascii_digit() { Ok((b[i] - b'0') as i8) } else { Err(message()) }
     };
     let hour = digit(0)? * 10 + digit(1)?;
     let minute = digit(3)? * 10 + digit(4)?;
@@ -113,14 +115,9 @@ fn parse_hhmm(input: &str) -> Result<Time, String> {
 /// The shape is checked here (jiff alone would also take Temporal extensions such as
 /// `[Europe/Paris]` suffixes); jiff then checks the calendar values.
 fn parse_rfc3339(input: &str) -> Result<Timestamp, String> {
-    let message = || {
-        String::from("must be an RFC 3339 timestamp with Z or an offset, e.g. 2026-11-27T10:00:00Z")
-    };
+    let message = || String::from("must be an RFC 3339 timestamp with Z or an offset, e.g. 2026-11-27T10:00:00Z");
     let b = input.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        b.get(range.clone())
-            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
-    };
+    let digits = |range: std::ops::Range<usize>| b.get(range.clone()).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     let head_ok = b.len() >= 20
         && digits(0..4)
         && b[4] == b'-'
@@ -159,7 +156,6 @@ fn parse_rfc3339(input: &str) -> Result<Timestamp, String> {
     input.parse::<Timestamp>().map_err(|_| message())
 }
 
-
 fn parse_month_day(value: &serde_json::Value) -> Result<u8, String> {
     // An integer in JSON, as JSON Schema's `integer` counts them: `8.0` is 8.
     let whole = value.as_f64().filter(|f| f.fract() == 0.0 && (1.0..=31.0).contains(f)).map(|f| f as u64);
@@ -178,11 +174,8 @@ impl ScheduleRule {
         let mode = match input.mode.as_deref() {
             Some(m) if MODES.contains(&m) => m,
             other => {
-                let message = if other.is_none() {
-                    "is required"
-                } else {
-                    "must be one of OneTime, Daily, Weekly, Monthly"
-                };
+                let message =
+                    if other.is_none() { "is required" } else { "must be one of OneTime, Daily, Weekly, Monthly" };
                 errors.push(("mode".into(), message.into()));
                 return Err(errors);
             }
@@ -206,11 +199,7 @@ impl ScheduleRule {
         }
 
         // Values: each present field of the mode is parsed; failures are recorded.
-        fn value<T>(
-            errors: &mut FieldErrors,
-            field: &str,
-            raw: Option<Result<T, String>>,
-        ) -> Option<T> {
+        fn value<T>(errors: &mut FieldErrors, field: &str, raw: Option<Result<T, String>>) -> Option<T> {
             match raw? {
                 Ok(v) => Some(v),
                 Err(message) => {
@@ -221,16 +210,10 @@ impl ScheduleRule {
         }
 
         let rule = if mode == "OneTime" {
-            let start = value(
-                &mut errors,
-                "start",
-                input.start.as_deref().map(parse_rfc3339),
-            );
+            let start = value(&mut errors, "start", input.start.as_deref().map(parse_rfc3339));
             let end = value(&mut errors, "end", input.end.as_deref().map(parse_rfc3339));
             match (start, end) {
-                (Some(start), Some(end)) if start < end => {
-                    Some(ScheduleRule::OneTime { start, end })
-                }
+                (Some(start), Some(end)) if start < end => Some(ScheduleRule::OneTime { start, end }),
                 (Some(_), Some(_)) => {
                     errors.push(("end".into(), "must be after start".into()));
                     None
@@ -238,16 +221,8 @@ impl ScheduleRule {
                 _ => None,
             }
         } else {
-            let start = value(
-                &mut errors,
-                "startTime",
-                input.start_time.as_deref().map(parse_hhmm),
-            );
-            let end = value(
-                &mut errors,
-                "endTime",
-                input.end_time.as_deref().map(parse_hhmm),
-            );
+            let start = value(&mut errors, "startTime", input.start_time.as_deref().map(parse_hhmm));
+            let end = value(&mut errors, "endTime", input.end_time.as_deref().map(parse_hhmm));
             let window = match (start, end) {
                 (Some(start), Some(end)) if start == end => {
                     errors.push(("endTime".into(), "startTime and endTime must differ".into()));
@@ -288,25 +263,15 @@ mod tests {
         );
         assert!(r.is_err());
         // snake_case names are unknown too.
-        let r = serde_json::from_value::<ScheduleInput>(
-            json!({"mode": "Daily", "start_time": "01:00"}),
-        );
+        let r = serde_json::from_value::<ScheduleInput>(json!({"mode": "Daily", "start_time": "01:00"}));
         assert!(r.is_err());
     }
 
     #[test]
     fn mode_is_required_and_closed() {
-        assert_eq!(
-            errors(json!({})),
-            vec![("mode".to_string(), "is required".to_string())]
-        );
+        assert_eq!(errors(json!({})), vec![("mode".to_string(), "is required".to_string())]);
         assert_eq!(fields(&errors(json!({"mode": null}))), ["mode"]);
-        assert_eq!(
-            fields(&errors(
-                json!({"mode": "daily", "startTime": "01:00", "endTime": "02:00"})
-            )),
-            ["mode"]
-        );
+        assert_eq!(fields(&errors(json!({"mode": "daily", "startTime": "01:00", "endTime": "02:00"}))), ["mode"]);
         assert_eq!(fields(&errors(json!({"mode": "Yearly"}))), ["mode"]);
     }
 
@@ -314,45 +279,25 @@ mod tests {
 
     #[test]
     fn one_time_valid() {
-        let r = rule(
-            json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T12:30:00+01:00"}),
-        );
-        assert_eq!(
-            r,
-            ScheduleRule::OneTime {
-                start: ts("2026-11-27T10:00:00Z"),
-                end: ts("2026-11-27T11:30:00Z")
-            }
-        );
+        let r = rule(json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T12:30:00+01:00"}));
+        assert_eq!(r, ScheduleRule::OneTime { start: ts("2026-11-27T10:00:00Z"), end: ts("2026-11-27T11:30:00Z") });
         assert_eq!(r.mode(), "OneTime");
         // Nulls for foreign fields are fine.
         rule(
             json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-28T10:00:00Z", "weekDay": null, "monthDay": null, "startTime": null, "endTime": null}),
         );
         // Fractions and lowercase separators are RFC 3339 too.
-        rule(
-            json!({"mode": "OneTime", "start": "2026-11-27t10:00:00.5z", "end": "2026-11-27T10:00:01-00:00"}),
-        );
+        rule(json!({"mode": "OneTime", "start": "2026-11-27t10:00:00.5z", "end": "2026-11-27T10:00:01-00:00"}));
     }
 
     #[test]
     fn one_time_invalid() {
         // Missing both.
-        assert_eq!(
-            fields(&errors(json!({"mode": "OneTime"}))),
-            ["start", "end"]
-        );
+        assert_eq!(fields(&errors(json!({"mode": "OneTime"}))), ["start", "end"]);
         // End not after start.
-        let e = errors(
-            json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T10:00:00Z"}),
-        );
-        assert_eq!(
-            e,
-            vec![("end".to_string(), "must be after start".to_string())]
-        );
-        let e = errors(
-            json!({"mode": "OneTime", "start": "2026-11-27T11:00:00+01:00", "end": "2026-11-27T09:59:59Z"}),
-        );
+        let e = errors(json!({"mode": "OneTime", "start": "2026-11-27T10:00:00Z", "end": "2026-11-27T10:00:00Z"}));
+        assert_eq!(e, vec![("end".to_string(), "must be after start".to_string())]);
+        let e = errors(json!({"mode": "OneTime", "start": "2026-11-27T11:00:00+01:00", "end": "2026-11-27T09:59:59Z"}));
         assert_eq!(fields(&e), ["end"]);
         // Not RFC 3339 with an offset.
         for bad in [
@@ -391,38 +336,18 @@ mod tests {
     fn daily_valid_and_invalid() {
         assert_eq!(
             rule(json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:30"})),
-            ScheduleRule::Daily {
-                window: DailyWindow {
-                    start: hm(22, 0),
-                    end: hm(6, 30)
-                }
-            }
+            ScheduleRule::Daily { window: DailyWindow { start: hm(22, 0), end: hm(6, 30) } }
         );
         rule(json!({"mode": "Daily", "startTime": "00:00", "endTime": "23:59"}));
 
-        assert_eq!(
-            fields(&errors(json!({"mode": "Daily"}))),
-            ["startTime", "endTime"]
-        );
-        assert_eq!(
-            fields(&errors(json!({"mode": "Daily", "startTime": "09:00"}))),
-            ["endTime"]
-        );
-        for bad in [
-            "9:00", "09:0", "24:00", "23:60", "09:00:00", "0900", "ab:cd", "+9:00", " 9:00",
-            "09h00", "",
-        ] {
+        assert_eq!(fields(&errors(json!({"mode": "Daily"}))), ["startTime", "endTime"]);
+        assert_eq!(fields(&errors(json!({"mode": "Daily", "startTime": "09:00"}))), ["endTime"]);
+        for bad in ["9:00", "09:0", "24:00", "23:60", "09:00:00", "0900", "ab:cd", "+9:00", " 9:00", "09h00", ""] {
             let e = errors(json!({"mode": "Daily", "startTime": bad, "endTime": "10:00"}));
             assert_eq!(fields(&e), ["startTime"], "{bad:?}");
         }
         let e = errors(json!({"mode": "Daily", "startTime": "08:00", "endTime": "08:00"}));
-        assert_eq!(
-            e,
-            vec![(
-                "endTime".to_string(),
-                "startTime and endTime must differ".to_string()
-            )]
-        );
+        assert_eq!(e, vec![("endTime".to_string(), "startTime and endTime must differ".to_string())]);
     }
 
     #[test]
@@ -431,9 +356,7 @@ mod tests {
             json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00", "start": "2026-11-27T10:00:00Z", "weekDay": "Monday"}),
         );
         assert_eq!(fields(&e), ["start", "weekDay"]);
-        let e = errors(
-            json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00", "monthDay": 1, "end": "x"}),
-        );
+        let e = errors(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00", "monthDay": 1, "end": "x"}));
         assert_eq!(fields(&e), ["end", "monthDay"]);
     }
 
@@ -442,33 +365,16 @@ mod tests {
     #[test]
     fn weekly_valid_and_invalid() {
         assert_eq!(
-            rule(
-                json!({"mode": "Weekly", "weekDay": "Friday", "startTime": "22:00", "endTime": "06:00"})
-            ),
-            ScheduleRule::Weekly {
-                week_day: Weekday::Friday,
-                window: DailyWindow {
-                    start: hm(22, 0),
-                    end: hm(6, 0)
-                }
-            }
+            rule(json!({"mode": "Weekly", "weekDay": "Friday", "startTime": "22:00", "endTime": "06:00"})),
+            ScheduleRule::Weekly { week_day: Weekday::Friday, window: DailyWindow { start: hm(22, 0), end: hm(6, 0) } }
         );
         for (name, day) in WEEKDAYS {
-            let r = rule(
-                json!({"mode": "Weekly", "weekDay": name, "startTime": "01:00", "endTime": "02:00"}),
-            );
+            let r = rule(json!({"mode": "Weekly", "weekDay": name, "startTime": "01:00", "endTime": "02:00"}));
             assert!(matches!(r, ScheduleRule::Weekly { week_day, .. } if week_day == day));
         }
-        assert_eq!(
-            fields(&errors(
-                json!({"mode": "Weekly", "startTime": "01:00", "endTime": "02:00"})
-            )),
-            ["weekDay"]
-        );
+        assert_eq!(fields(&errors(json!({"mode": "Weekly", "startTime": "01:00", "endTime": "02:00"}))), ["weekDay"]);
         for bad in ["friday", "Fri", "FRIDAY", "5", ""] {
-            let e = errors(
-                json!({"mode": "Weekly", "weekDay": bad, "startTime": "01:00", "endTime": "02:00"}),
-            );
+            let e = errors(json!({"mode": "Weekly", "weekDay": bad, "startTime": "01:00", "endTime": "02:00"}));
             assert_eq!(fields(&e), ["weekDay"], "{bad:?}");
         }
         // Several problems at once are all reported.
@@ -483,39 +389,15 @@ mod tests {
     #[test]
     fn monthly_valid_and_invalid() {
         assert_eq!(
-            rule(
-                json!({"mode": "Monthly", "monthDay": 31, "startTime": "23:00", "endTime": "02:00"})
-            ),
-            ScheduleRule::Monthly {
-                month_day: 31,
-                window: DailyWindow {
-                    start: hm(23, 0),
-                    end: hm(2, 0)
-                }
-            }
+            rule(json!({"mode": "Monthly", "monthDay": 31, "startTime": "23:00", "endTime": "02:00"})),
+            ScheduleRule::Monthly { month_day: 31, window: DailyWindow { start: hm(23, 0), end: hm(2, 0) } }
         );
         rule(json!({"mode": "Monthly", "monthDay": 1, "startTime": "00:00", "endTime": "01:00"}));
-        for bad in [
-            json!(0),
-            json!(32),
-            json!(-1),
-            json!(1.5),
-            json!(31.5),
-            json!("15"),
-            json!(true),
-            json!([1]),
-        ] {
-            let e = errors(
-                json!({"mode": "Monthly", "monthDay": bad, "startTime": "01:00", "endTime": "02:00"}),
-            );
+        for bad in [json!(0), json!(32), json!(-1), json!(1.5), json!(31.5), json!("15"), json!(true), json!([1])] {
+            let e = errors(json!({"mode": "Monthly", "monthDay": bad, "startTime": "01:00", "endTime": "02:00"}));
             assert_eq!(fields(&e), ["monthDay"], "{bad}");
         }
-        assert_eq!(
-            fields(&errors(
-                json!({"mode": "Monthly", "startTime": "01:00", "endTime": "02:00"})
-            )),
-            ["monthDay"]
-        );
+        assert_eq!(fields(&errors(json!({"mode": "Monthly", "startTime": "01:00", "endTime": "02:00"}))), ["monthDay"]);
         let e = errors(
             json!({"mode": "Monthly", "monthDay": 3, "weekDay": "Monday", "startTime": "01:00", "endTime": "02:00"}),
         );
@@ -525,7 +407,9 @@ mod tests {
     #[test]
     fn a_month_day_is_any_json_integer() {
         let monthly = |day: serde_json::Value| {
-            ScheduleRule::from_input(&input(serde_json::json!({"mode": "Monthly", "monthDay": day, "startTime": "01:00", "endTime": "02:00"})))
+            ScheduleRule::from_input(&input(
+                serde_json::json!({"mode": "Monthly", "monthDay": day, "startTime": "01:00", "endTime": "02:00"}),
+            ))
         };
         assert!(monthly(serde_json::json!(8.0)).is_ok());
         assert!(monthly(serde_json::json!(8)).is_ok());

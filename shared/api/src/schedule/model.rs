@@ -14,21 +14,10 @@ pub struct DailyWindow {
 /// A validated off-duty schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScheduleRule {
-    OneTime {
-        start: Timestamp,
-        end: Timestamp,
-    },
-    Daily {
-        window: DailyWindow,
-    },
-    Weekly {
-        week_day: Weekday,
-        window: DailyWindow,
-    },
-    Monthly {
-        month_day: u8,
-        window: DailyWindow,
-    },
+    OneTime { start: Timestamp, end: Timestamp },
+    Daily { window: DailyWindow },
+    Weekly { week_day: Weekday, window: DailyWindow },
+    Monthly { month_day: u8, window: DailyWindow },
 }
 
 /// The weekdays by their wire names.

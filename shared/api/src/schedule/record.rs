@@ -8,11 +8,7 @@ use super::input::ScheduleInput;
 use super::model::{ScheduleRule, WEEKDAYS};
 
 fn weekday_name(day: Weekday) -> &'static str {
-    WEEKDAYS
-        .iter()
-        .find(|(_, d)| *d == day)
-        .map(|(name, _)| *name)
-        .unwrap_or("Monday")
+    WEEKDAYS.iter().find(|(_, d)| *d == day).map(|(name, _)| *name).unwrap_or("Monday")
 }
 
 fn format_hhmm(t: Time) -> String {
@@ -109,14 +105,12 @@ mod tests {
 
     #[test]
     fn record_formats() {
-        let rec = rule(json!({"mode": "OneTime", "start": "2026-11-27T11:00:00+01:00", "end": "2026-11-28T10:00:00.250Z"}))
-            .to_record("a".into());
+        let rec =
+            rule(json!({"mode": "OneTime", "start": "2026-11-27T11:00:00+01:00", "end": "2026-11-28T10:00:00.250Z"}))
+                .to_record("a".into());
         assert_eq!(rec.start.as_deref(), Some("2026-11-27T10:00:00Z"));
         assert_eq!(rec.end.as_deref(), Some("2026-11-28T10:00:00.25Z"));
-        assert_eq!(
-            (rec.week_day, rec.month_day, rec.start_time, rec.end_time),
-            (None, None, None, None)
-        );
+        assert_eq!((rec.week_day, rec.month_day, rec.start_time, rec.end_time), (None, None, None, None));
 
         let rec = rule(json!({"mode": "Weekly", "weekDay": "Wednesday", "startTime": "07:05", "endTime": "00:00"}))
             .to_record("b".into());
@@ -134,26 +128,21 @@ mod tests {
             }
         );
 
-        let rec = rule(
-            json!({"mode": "Monthly", "monthDay": 7, "startTime": "01:00", "endTime": "02:00"}),
-        )
-        .to_record("c".into());
+        let rec = rule(json!({"mode": "Monthly", "monthDay": 7, "startTime": "01:00", "endTime": "02:00"}))
+            .to_record("c".into());
         assert_eq!(rec.month_day, Some(7));
         assert_eq!(rec.week_day, None);
     }
 
     #[test]
     fn from_record_refuses_garbage() {
-        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"}))
-            .to_record("x".into());
+        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"})).to_record("x".into());
         rec.mode = "Hourly".into();
         assert_eq!(ScheduleRule::from_record(&rec), None);
-        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"}))
-            .to_record("x".into());
+        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"})).to_record("x".into());
         rec.start_time = Some("1am".into());
         assert_eq!(ScheduleRule::from_record(&rec), None);
-        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"}))
-            .to_record("x".into());
+        let mut rec = rule(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"})).to_record("x".into());
         rec.month_day = Some(40);
         assert_eq!(ScheduleRule::from_record(&rec), None);
     }

@@ -18,7 +18,13 @@ pub(crate) struct Credentials {
 }
 
 /// Creates an API user with `token` (for the caller itself when `owner` is `None`).
-pub(crate) async fn create_api_user_at(app: &TestApp, base: &str, token: &str, owner: Option<&str>, description: &str) -> Credentials {
+pub(crate) async fn create_api_user_at(
+    app: &TestApp,
+    base: &str,
+    token: &str,
+    owner: Option<&str>,
+    description: &str,
+) -> Credentials {
     let mut body = json!({"description": description});
     if let Some(owner) = owner {
         body["operatorId"] = json!(owner);
@@ -32,7 +38,14 @@ pub(crate) async fn create_api_user(app: &TestApp, token: &str, owner: Option<&s
 }
 
 /// A request with Basic credentials to the server at `base`.
-pub(crate) async fn basic_at(app: &TestApp, base: &str, who: &Credentials, method: Method, path: &str, body: Option<Value>) -> Reply {
+pub(crate) async fn basic_at(
+    app: &TestApp,
+    base: &str,
+    who: &Credentials,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
     let mut req = app.http.request(method, format!("{base}{path}")).basic_auth(&who.username, Some(&who.password));
     if let Some(body) = body {
         req = req.json(&body);
@@ -85,16 +98,33 @@ async fn create_read_update_delete_keeps_counters_exact() {
     assert_eq!(listed.items(), &vec![expected]);
 
     // Only the description can change.
-    let patched = app.call(Method::PATCH, &format!("/api-users/{id}"), Some(json!({"description": "Nightly deploy"}))).await.expect(200);
-    assert_eq!((patched.body["description"].as_str(), patched.body["version"].as_i64()), (Some("Nightly deploy"), Some(2)));
+    let patched = app
+        .call(Method::PATCH, &format!("/api-users/{id}"), Some(json!({"description": "Nightly deploy"})))
+        .await
+        .expect(200);
+    assert_eq!(
+        (patched.body["description"].as_str(), patched.body["version"].as_i64()),
+        (Some("Nightly deploy"), Some(2))
+    );
     assert_eq!(patched.header("etag"), Some("\"2\""));
-    for bad in [json!({"accessType": "Grafana"}), json!({"username": "mine"}), json!({"description": ""}), json!({"description": null})] {
+    for bad in [
+        json!({"accessType": "Grafana"}),
+        json!({"username": "mine"}),
+        json!({"description": ""}),
+        json!({"description": null}),
+    ] {
         app.call(Method::PATCH, &format!("/api-users/{id}"), Some(bad)).await.expect_problem(400, "validation_failed");
     }
-    send(app.req(Method::PATCH, &format!("/api-users/{id}")).header("if-match", "\"1\"").json(&json!({"description": "x"})))
+    send(
+        app.req(Method::PATCH, &format!("/api-users/{id}"))
+            .header("if-match", "\"1\"")
+            .json(&json!({"description": "x"})),
+    )
+    .await
+    .expect_problem(412, "version_conflict");
+    send(app.req(Method::DELETE, &format!("/api-users/{id}")).header("if-match", "\"1\""))
         .await
         .expect_problem(412, "version_conflict");
-    send(app.req(Method::DELETE, &format!("/api-users/{id}")).header("if-match", "\"1\"")).await.expect_problem(412, "version_conflict");
 
     app.call(Method::DELETE, &format!("/api-users/{id}"), None).await.expect(204);
     app.call(Method::GET, &format!("/api-users/{id}"), None).await.expect_problem(404, "not_found");
@@ -102,18 +132,36 @@ async fn create_read_update_delete_keeps_counters_exact() {
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!((account.api_users_total, account.api_users_inactive), (0, 0));
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.api_user_roster(&scope, &app.account.admin_operator_id.as_str().into()).await.unwrap().is_empty());
+    assert!(
+        app.state
+            .store
+            .api_user_roster(&scope, &app.account.admin_operator_id.as_str().into())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creation_is_validated() {
     let app = TestApp::start().await;
     app.call(Method::POST, "/api-users", Some(json!({}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "accessType": "Mobile"}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "password": "mine"}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "bad id!"}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "no-such-operator"}))).await.expect_problem(404, "not_found");
-    let grafana = app.call(Method::POST, "/api-users", Some(json!({"description": "Dashboards", "accessType": "Grafana"}))).await.expect(201);
+    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "accessType": "Mobile"})))
+        .await
+        .expect_problem(400, "validation_failed");
+    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "password": "mine"})))
+        .await
+        .expect_problem(400, "validation_failed");
+    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "bad id!"})))
+        .await
+        .expect_problem(400, "validation_failed");
+    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "no-such-operator"})))
+        .await
+        .expect_problem(404, "not_found");
+    let grafana = app
+        .call(Method::POST, "/api-users", Some(json!({"description": "Dashboards", "accessType": "Grafana"})))
+        .await
+        .expect(201);
     assert_eq!(grafana.body["accessType"], "Grafana");
     app.call(Method::GET, "/api-users?limit=0", None).await.expect_problem(400, "validation_failed");
     app.call(Method::GET, "/api-users?cursor=forged", None).await.expect_problem(400, "invalid_cursor");
@@ -125,7 +173,9 @@ async fn creation_is_validated() {
     for method in [Method::GET, Method::DELETE] {
         app.call_as(&token, method, &format!("/api-users/{id}"), None).await.expect_problem(404, "not_found");
     }
-    app.call_as(&token, Method::PATCH, &format!("/api-users/{id}"), Some(json!({"description": "Mine"}))).await.expect_problem(404, "not_found");
+    app.call_as(&token, Method::PATCH, &format!("/api-users/{id}"), Some(json!({"description": "Mine"})))
+        .await
+        .expect_problem(404, "not_found");
     assert!(app.list_all(&token, "/api-users").await.is_empty());
 }
 
@@ -171,7 +221,8 @@ async fn basic_authentication_through_the_local_server() {
         format!("Basic {}", b64(&format!("someone:{}", user.password))),
         format!("Digest {}", b64(&format!("{}:{}", user.username, user.password))),
     ] {
-        let reply = send(app.http.get(format!("{}/operators", app.base)).header("authorization", header.as_str())).await;
+        let reply =
+            send(app.http.get(format!("{}/operators", app.base)).header("authorization", header.as_str())).await;
         reply.expect_problem(401, "unauthenticated");
     }
 
@@ -208,7 +259,11 @@ async fn the_first_step_of_an_operator_delete_removes_its_api_users() {
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!(account.api_users_total, 3);
     // Only the first, atomic step, as if the process died right after it.
-    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
+        .await
+        .unwrap();
     for user in &users {
         basic(&app, user, Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
     }
@@ -234,29 +289,51 @@ async fn an_api_user_acts_with_exactly_its_owners_rights() {
     // Reads are fine; administrator routes are 403; personal settings of the owner are allowed.
     basic(&app, &user, Method::GET, "/operators", None).await.expect(200);
     basic(&app, &user, Method::GET, "/groups", None).await.expect(200);
-    basic(&app, &user, Method::POST, "/operators", Some(json!({"email": "x@example.com", "fullName": "X"}))).await.expect_problem(403, "forbidden");
-    basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Mine"}))).await.expect_problem(403, "forbidden");
-    basic(&app, &user, Method::PUT, &format!("/groups/administrators/members/{mia}"), None).await.expect_problem(403, "forbidden");
+    basic(&app, &user, Method::POST, "/operators", Some(json!({"email": "x@example.com", "fullName": "X"})))
+        .await
+        .expect_problem(403, "forbidden");
+    basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Mine"})))
+        .await
+        .expect_problem(403, "forbidden");
+    basic(&app, &user, Method::PUT, &format!("/groups/administrators/members/{mia}"), None)
+        .await
+        .expect_problem(403, "forbidden");
     basic(&app, &user, Method::DELETE, &format!("/operators/{other}"), None).await.expect_problem(403, "forbidden");
-    basic(&app, &user, Method::PATCH, &format!("/operators/{other}"), Some(json!({"fullName": "Hacked"}))).await.expect_problem(403, "forbidden");
-    basic(&app, &user, Method::PATCH, &format!("/operators/{mia}"), Some(json!({"timeZone": "Europe/Paris"}))).await.expect(200);
+    basic(&app, &user, Method::PATCH, &format!("/operators/{other}"), Some(json!({"fullName": "Hacked"})))
+        .await
+        .expect_problem(403, "forbidden");
+    basic(&app, &user, Method::PATCH, &format!("/operators/{mia}"), Some(json!({"timeZone": "Europe/Paris"})))
+        .await
+        .expect(200);
     // Its owner's API users only.
     let listed = basic(&app, &user, Method::GET, "/api-users", None).await.expect(200);
     assert_eq!(listed.items().iter().map(|u| u["apiUserId"].as_str().unwrap()).collect::<Vec<_>>(), [user.id.as_str()]);
-    basic(&app, &user, Method::GET, &format!("/api-users?operatorId={}", app.account.admin_operator_id), None).await.expect_problem(403, "forbidden");
-    basic(&app, &user, Method::GET, &format!("/api-users/{}", admins_user.id), None).await.expect_problem(403, "forbidden");
-    basic(&app, &user, Method::DELETE, &format!("/api-users/{}", admins_user.id), None).await.expect_problem(403, "forbidden");
-    let sibling = basic(&app, &user, Method::POST, "/api-users", Some(json!({"description": "Created by a script"}))).await.expect(201);
+    basic(&app, &user, Method::GET, &format!("/api-users?operatorId={}", app.account.admin_operator_id), None)
+        .await
+        .expect_problem(403, "forbidden");
+    basic(&app, &user, Method::GET, &format!("/api-users/{}", admins_user.id), None)
+        .await
+        .expect_problem(403, "forbidden");
+    basic(&app, &user, Method::DELETE, &format!("/api-users/{}", admins_user.id), None)
+        .await
+        .expect_problem(403, "forbidden");
+    let sibling = basic(&app, &user, Method::POST, "/api-users", Some(json!({"description": "Created by a script"})))
+        .await
+        .expect(201);
     assert_eq!(sibling.body["operatorId"], mia.as_str());
     // The administrator's API user is an administrator.
-    basic(&app, &admins_user, Method::POST, "/groups", Some(json!({"description": "Made by a script"}))).await.expect(201);
+    basic(&app, &admins_user, Method::POST, "/groups", Some(json!({"description": "Made by a script"})))
+        .await
+        .expect(201);
 
     // Joining Administrators makes the owner's API users administrators on the next request;
     // leaving takes it away just as fast.
     app.call(Method::PUT, &format!("/groups/administrators/members/{mia}"), None).await.expect(204);
     basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Now allowed"}))).await.expect(201);
     app.call(Method::DELETE, &format!("/groups/administrators/members/{mia}"), None).await.expect(204);
-    basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Not any more"}))).await.expect_problem(403, "forbidden");
+    basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Not any more"})))
+        .await
+        .expect_problem(403, "forbidden");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,7 +397,10 @@ async fn the_30_day_window_slides_with_the_clock() {
         basic_at(&app, &day10, &user, Method::GET, "/operators", None).await.expect(200);
     }
     let seen = read_at(day10.clone()).await;
-    assert_eq!((seen["requestsLast30Days"].as_i64(), seen["lastUsedAt"].as_str()), (Some(5), Some("2026-03-12T12:00:00Z")));
+    assert_eq!(
+        (seen["requestsLast30Days"].as_i64(), seen["lastUsedAt"].as_str()),
+        (Some(5), Some("2026-03-12T12:00:00Z"))
+    );
     assert_eq!(seen["createdAt"], "2026-03-02T12:00:00Z");
     // Day 29: the window still starts on day 0; day 30: day 0 has left it.
     assert_eq!(read_at(server(29).await).await["requestsLast30Days"], 5);
@@ -334,7 +414,13 @@ async fn the_30_day_window_slides_with_the_clock() {
     assert_eq!(read_at(later.clone()).await["inactive"], true);
     let listed = |base: String, query: &'static str| {
         let app = &app;
-        async move { send(app.http.get(format!("{base}/api-users?{query}")).bearer_auth(&app.admin_token)).await.expect(200).items().len() }
+        async move {
+            send(app.http.get(format!("{base}/api-users?{query}")).bearer_auth(&app.admin_token))
+                .await
+                .expect(200)
+                .items()
+                .len()
+        }
     };
     assert_eq!((listed(later.clone(), "inactive=true").await, listed(later.clone(), "inactive=false").await), (1, 0));
     assert_eq!((listed(day40.clone(), "inactive=true").await, listed(day40.clone(), "inactive=false").await), (0, 1));
@@ -350,26 +436,42 @@ async fn at_most_ten_per_operator_even_when_creates_race() {
     let replies = futures::future::join_all((0..15).map(|i| {
         let app = &app;
         let owner = owner.clone();
-        async move { app.call(Method::POST, "/api-users", Some(json!({"operatorId": owner, "description": format!("Racer {i}")}))).await }
+        async move {
+            app.call(
+                Method::POST,
+                "/api-users",
+                Some(json!({"operatorId": owner, "description": format!("Racer {i}")})),
+            )
+            .await
+        }
     }))
     .await;
     let created = replies.iter().filter(|r| r.status == 201).count();
     let refused = replies.iter().filter(|r| r.status == 400 && r.code() == "validation_failed").count();
-    assert_eq!((created, refused), (10, 5), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    assert_eq!(
+        (created, refused),
+        (10, 5),
+        "{:?}",
+        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+    );
     assert_eq!(app.list_all(&app.admin_token, &format!("/api-users?operatorId={owner}&limit=3")).await.len(), 10);
     assert_eq!(app.account_record(&app.account.account_id).await.api_users_total, 10);
     // Deleting one frees a place.
     let first = replies.iter().find(|r| r.status == 201).unwrap().str("apiUserId");
     app.call(Method::DELETE, &format!("/api-users/{first}"), None).await.expect(204);
-    app.call(Method::POST, "/api-users", Some(json!({"operatorId": owner, "description": "Eleventh"}))).await.expect(201);
+    app.call(Method::POST, "/api-users", Some(json!({"operatorId": owner, "description": "Eleventh"})))
+        .await
+        .expect(201);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotent_retry_creates_one_and_never_replays_the_password() {
     let app = TestApp::start().await;
     let body = json!({"description": "Once"});
-    let first = send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
-    let again = send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
+    let first =
+        send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
+    let again =
+        send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.header("location"), first.header("location"));
     let mut expected = first.body.clone();
@@ -448,10 +550,24 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
     let user = create_api_user(&app, &app.admin_token, None, "Logged?").await;
     let other = create_api_user(&app, &app.admin_token, None, "Deleted").await;
     let mut responses = Vec::new();
-    for (method, path) in [(Method::GET, "/operators".to_owned()), (Method::GET, format!("/api-users/{}", user.id)), (Method::GET, "/api-users".to_owned())] {
+    for (method, path) in [
+        (Method::GET, "/operators".to_owned()),
+        (Method::GET, format!("/api-users/{}", user.id)),
+        (Method::GET, "/api-users".to_owned()),
+    ] {
         responses.push(basic(&app, &user, method, &path, None).await.expect(200));
     }
-    responses.push(basic(&app, &user, Method::PATCH, &format!("/api-users/{}", user.id), Some(json!({"description": "Still not logged"}))).await.expect(200));
+    responses.push(
+        basic(
+            &app,
+            &user,
+            Method::PATCH,
+            &format!("/api-users/{}", user.id),
+            Some(json!({"description": "Still not logged"})),
+        )
+        .await
+        .expect(200),
+    );
     let mut wrong = user.clone();
     wrong.password = format!("{}{}", &user.password[..42], if user.password.ends_with('x') { 'y' } else { 'x' });
     responses.push(basic(&app, &wrong, Method::GET, "/operators", None).await.expect(401));
@@ -462,7 +578,8 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
     let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(logs.contains("capture starts") && logs.contains("capture ends"));
     assert!(logs.contains("UpdateItem"), "the SDK's logs were not captured");
-    let header = |c: &Credentials| base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.username, c.password));
+    let header =
+        |c: &Credentials| base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.username, c.password));
     let hash = |c: &Credentials| hub_api::caller::password_hash(&c.password);
     let secrets = [
         ("password", user.password.clone()),
@@ -475,7 +592,11 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
         ("wrong Basic header", header(&wrong)),
     ];
     for (name, secret) in &secrets {
-        let leaks: Vec<String> = logs.lines().filter(|l| l.contains(secret.as_str())).map(|l| l.replace(secret.as_str(), "<SECRET>")).collect();
+        let leaks: Vec<String> = logs
+            .lines()
+            .filter(|l| l.contains(secret.as_str()))
+            .map(|l| l.replace(secret.as_str(), "<SECRET>"))
+            .collect();
         assert!(leaks.is_empty(), "the {name} appears in the logs:\n{}", leaks.join("\n"));
         for reply in &responses {
             let text = format!("{:?} {}", reply.headers, reply.body);
@@ -523,7 +644,9 @@ async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions
         }
         event
     };
-    let basic_header = |c: &Credentials| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.username, c.password)));
+    let basic_header = |c: &Credentials| {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.username, c.password)))
+    };
     let answer = match authorizer.invoke(authorizer_request(Some(basic_header(&user)))).await {
         Outcome::Response(answer) => answer,
         other => panic!("the authorizer failed: {other:?}"),
@@ -542,7 +665,8 @@ async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions
         other => panic!("the function failed: {other:?}"),
     };
     let path = format!("/api-users/{}", user.id);
-    let (status, _, body) = response(function.invoke(http_event("GET", &path, "", None, Some(answer["context"].clone()))).await);
+    let (status, _, body) =
+        response(function.invoke(http_event("GET", &path, "", None, Some(answer["context"].clone()))).await);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["requestsLast30Days"], 1, "the authorizer counted the request");
 
@@ -554,7 +678,8 @@ async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions
         other => panic!("the authorizer failed: {other:?}"),
     };
     assert_eq!(refused, json!({"isAuthorized": true, "context": {"refusal": "unauthenticated"}}));
-    let (status, headers, body) = response(function.invoke(http_event("GET", &path, "", None, Some(refused["context"].clone()))).await);
+    let (status, headers, body) =
+        response(function.invoke(http_event("GET", &path, "", None, Some(refused["context"].clone()))).await);
     assert_eq!((status, body["code"].as_str()), (401, Some("unauthenticated")));
     assert!(headers["www-authenticate"].as_str().is_some_and(|h| h.contains("Basic")));
     // Deleted: refused at the next request.
@@ -578,7 +703,8 @@ async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions
     assert_eq!(limited["context"]["refusal"], "too_many_requests", "{limited}");
     let retry_after = limited["context"]["retryAfter"].as_u64().expect("retryAfter");
     assert!((1..=60).contains(&retry_after), "{limited}");
-    let (status, headers, body) = response(function.invoke(http_event("GET", &path, "", None, Some(limited["context"].clone()))).await);
+    let (status, headers, body) =
+        response(function.invoke(http_event("GET", &path, "", None, Some(limited["context"].clone()))).await);
     assert_eq!((status, body["code"].as_str()), (429, Some("too_many_requests")));
     assert_eq!(headers["retry-after"], retry_after.to_string());
 }

@@ -95,7 +95,10 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     let answer = invoke(&app.state, authorizer_event(Some(&format!("Bearer {token}")))).await;
     assert_eq!(app.requests.get(), 1, "one DynamoDB request");
     // The operator's name rides along for the audit log's actor.
-    assert_eq!(answer, json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "isAdministrator": true, "operatorName": "Ada Admin"}}));
+    assert_eq!(
+        answer,
+        json!({"isAuthorized": true, "context": {"accountId": account, "operatorId": admin, "isAdministrator": true, "operatorName": "Ada Admin"}})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,7 +109,13 @@ async fn refusals_are_handed_on_and_answered_by_the_function() {
     let wrong = format!("{}{}", &password[..42], if password.ends_with('A') { 'B' } else { 'A' });
     let stranger = hub_api::caller::api_user_username(&app.account.account_id, &hub_api::values::new_id()).unwrap();
     let forged = sign_hs256("another-secret", &app.account.account_id, &app.account.admin_operator_id, 600);
-    for header in [None, Some(basic(&username, &wrong)), Some(basic(&stranger, &password)), Some(format!("Bearer {forged}")), Some("Negotiate abc".into())] {
+    for header in [
+        None,
+        Some(basic(&username, &wrong)),
+        Some(basic(&stranger, &password)),
+        Some(format!("Bearer {forged}")),
+        Some("Negotiate abc".into()),
+    ] {
         assert_eq!(invoke(&app.state, authorizer_event(header.as_deref())).await, unauthenticated, "{header:?}");
     }
     // Deleted: refused at once.
@@ -192,9 +201,15 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
         let state = app.state.clone();
         let (scope, id) = (scope.clone(), hub_store::OperatorId::from(x.as_str()));
         async move {
-            hub_api::operators::update(&state, &scope, &hub_api::audit::system_context(&state, hub_store::AuditSource::Provisioning, "test"), None, &id, hub_api::extract::IfMatch(None), |op| {
-                Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() })
-            })
+            hub_api::operators::update(
+                &state,
+                &scope,
+                &hub_api::audit::system_context(&state, hub_store::AuditSource::Provisioning, "test"),
+                None,
+                &id,
+                hub_api::extract::IfMatch(None),
+                |op| Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() }),
+            )
             .await
             .unwrap()
         }

@@ -47,7 +47,8 @@ const CLIENTS: usize = 16;
 const OPERATIONS: usize = 1_000;
 /// Operators, groups and monitors there before the clients start.
 const INITIAL: usize = 10;
-const PERMISSIONS: [&str; 5] = ["FinancialOperator", "TechnicalContact", "AllowInfra", "ShareDashboards", "CreateIntegration"];
+const PERMISSIONS: [&str; 5] =
+    ["FinancialOperator", "TechnicalContact", "AllowInfra", "ShareDashboards", "CreateIntegration"];
 
 /// xorshift64: small, deterministic, good enough to pick operations.
 struct Rng(u64);
@@ -118,7 +119,14 @@ fn ops_monitors(p: &mut Pool) -> &mut Vec<String> {
     &mut p.monitors
 }
 
-fn op(kind: &'static str, method: Method, path: String, body: Option<Value>, allowed: &'static [u16], on_success: Effect) -> Option<Op> {
+fn op(
+    kind: &'static str,
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    allowed: &'static [u16],
+    on_success: Effect,
+) -> Option<Op> {
     Some(Op { kind, method, path, body, allowed, on_success })
 }
 
@@ -141,21 +149,49 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         ),
         8..=12 => {
             let o = operator?;
-            op("delete operator", Method::DELETE, format!("/operators/{o}"), None, &[204, 404, 409], Effect::Deleted(ops_operators, o))
+            op(
+                "delete operator",
+                Method::DELETE,
+                format!("/operators/{o}"),
+                None,
+                &[204, 404, 409],
+                Effect::Deleted(ops_operators, o),
+            )
         }
         13..=17 => {
             let o = operator?;
             let on = rng.chance(50);
-            op("Active switch", Method::PATCH, format!("/operators/{o}"), Some(json!({"isOnDuty": on})), &[200, 404], Effect::None)
+            op(
+                "Active switch",
+                Method::PATCH,
+                format!("/operators/{o}"),
+                Some(json!({"isOnDuty": on})),
+                &[200, 404],
+                Effect::None,
+            )
         }
         18..=19 => {
             let o = operator?;
             // 409: the last enabled administrator or holder of a protected permission.
-            op("disable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": true})), &[200, 404, 409], Effect::None)
+            op(
+                "disable operator",
+                Method::PATCH,
+                format!("/operators/{o}"),
+                Some(json!({"isDisabled": true})),
+                &[200, 404, 409],
+                Effect::None,
+            )
         }
         20..=21 => {
             let o = operator?;
-            op("enable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": false})), &[200, 404], Effect::None)
+            op(
+                "enable operator",
+                Method::PATCH,
+                format!("/operators/{o}"),
+                Some(json!({"isDisabled": false})),
+                &[200, 404],
+                Effect::None,
+            )
         }
         22..=27 => op(
             "create group",
@@ -167,7 +203,14 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         ),
         28..=31 => {
             let g = group?;
-            op("delete group", Method::DELETE, format!("/groups/{g}"), None, &[204, 404], Effect::Deleted(ops_groups, g))
+            op(
+                "delete group",
+                Method::DELETE,
+                format!("/groups/{g}"),
+                None,
+                &[204, 404],
+                Effect::Deleted(ops_groups, g),
+            )
         }
         32..=43 => {
             let (g, o) = (group?, operator?);
@@ -175,7 +218,14 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         }
         44..=51 => {
             let (g, o) = (group?, operator?);
-            op("remove member", Method::DELETE, format!("/groups/{g}/members/{o}"), None, &[204, 404, 409], Effect::None)
+            op(
+                "remove member",
+                Method::DELETE,
+                format!("/groups/{g}/members/{o}"),
+                None,
+                &[204, 404, 409],
+                Effect::None,
+            )
         }
         52..=54 => {
             let o = operator?;
@@ -186,23 +236,58 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         55..=58 => {
             let g = group?;
             let on = rng.chance(50);
-            op("group duty", Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": on})), &[204, 404], Effect::None)
+            op(
+                "group duty",
+                Method::POST,
+                format!("/groups/{g}/duty"),
+                Some(json!({"isOnDuty": on})),
+                &[204, 404],
+                Effect::None,
+            )
         }
         59..=63 => {
             let o = operator?;
-            op("grant to operator", Method::PUT, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404], Effect::None)
+            op(
+                "grant to operator",
+                Method::PUT,
+                format!("/operators/{o}/permissions/{permission}"),
+                None,
+                &[204, 404],
+                Effect::None,
+            )
         }
         64..=66 => {
             let o = operator?;
-            op("revoke from operator", Method::DELETE, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
+            op(
+                "revoke from operator",
+                Method::DELETE,
+                format!("/operators/{o}/permissions/{permission}"),
+                None,
+                &[204, 404, 409],
+                Effect::None,
+            )
         }
         67..=70 => {
             let g = group?;
-            op("grant to group", Method::PUT, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404], Effect::None)
+            op(
+                "grant to group",
+                Method::PUT,
+                format!("/groups/{g}/permissions/{permission}"),
+                None,
+                &[204, 404],
+                Effect::None,
+            )
         }
         71..=72 => {
             let g = group?;
-            op("revoke from group", Method::DELETE, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
+            op(
+                "revoke from group",
+                Method::DELETE,
+                format!("/groups/{g}/permissions/{permission}"),
+                None,
+                &[204, 404, 409],
+                Effect::None,
+            )
         }
         73..=78 => {
             let o = operator?;
@@ -218,7 +303,14 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         }
         79..=82 => {
             let u = api_user?;
-            op("delete API user", Method::DELETE, format!("/api-users/{u}"), None, &[204, 404], Effect::Deleted(ops_api_users, u))
+            op(
+                "delete API user",
+                Method::DELETE,
+                format!("/api-users/{u}"),
+                None,
+                &[204, 404],
+                Effect::Deleted(ops_api_users, u),
+            )
         }
         83..=87 => {
             let mode = ["Development", "Staging", "Production", "Production"][rng.below(4)];
@@ -233,20 +325,45 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         }
         88..=90 => {
             let m = monitor?;
-            op("delete monitor", Method::DELETE, format!("/monitors/{m}"), None, &[204, 404], Effect::Deleted(ops_monitors, m))
+            op(
+                "delete monitor",
+                Method::DELETE,
+                format!("/monitors/{m}"),
+                None,
+                &[204, 404],
+                Effect::Deleted(ops_monitors, m),
+            )
         }
         91..=94 => {
             let m = monitor?;
             // 400: a Development monitor cannot be active, and moving it out of Development is
             // fine; moving an active one into Development is refused.
             let mode = ["Staging", "Production", "Development"][rng.below(3)];
-            op("monitor mode", Method::PATCH, format!("/monitors/{m}"), Some(json!({"mode": mode})), &[200, 400, 404], Effect::None)
+            op(
+                "monitor mode",
+                Method::PATCH,
+                format!("/monitors/{m}"),
+                Some(json!({"mode": mode})),
+                &[200, 400, 404],
+                Effect::None,
+            )
         }
         _ => {
             let m = monitor?;
             let level = ["ViewMonitorData", "ViewMonitor", "EditMonitor"][rng.below(3)];
-            let body = if rng.chance(50) { json!({"authorizationType": level, "operatorId": operator?}) } else { json!({"authorizationType": level, "groupId": group?}) };
-            op("authorize on monitor", Method::POST, format!("/monitors/{m}/authorizations"), Some(body), &[201, 404], Effect::None)
+            let body = if rng.chance(50) {
+                json!({"authorizationType": level, "operatorId": operator?})
+            } else {
+                json!({"authorizationType": level, "groupId": group?})
+            };
+            op(
+                "authorize on monitor",
+                Method::POST,
+                format!("/monitors/{m}/authorizations"),
+                Some(body),
+                &[201, 404],
+                Effect::None,
+            )
         }
     }
 }
@@ -315,20 +432,28 @@ async fn client(app: &TestApp, who: &Who, seed: u64, operations: usize, pool: &M
 fn seeds() -> Vec<u64> {
     let parse = |s: &str| {
         let s = s.trim();
-        s.strip_prefix("0x").map(|h| u64::from_str_radix(h, 16)).unwrap_or_else(|| s.parse()).expect("a seed is a number")
+        s.strip_prefix("0x")
+            .map(|h| u64::from_str_radix(h, 16))
+            .unwrap_or_else(|| s.parse())
+            .expect("a seed is a number")
     };
     for name in ["HUB_CONCURRENCY_SEEDS", "HUB_CONCURRENCY_SEED"] {
         if let Ok(list) = std::env::var(name)
-            && !list.trim().is_empty() {
-                return list.split(',').filter(|s| !s.trim().is_empty()).map(parse).collect();
-            }
+            && !list.trim().is_empty()
+        {
+            return list.split(',').filter(|s| !s.trim().is_empty()).map(parse).collect();
+        }
     }
     vec![SEED]
 }
 
 /// How many copies of each seed run at once (`HUB_CONCURRENCY_COPIES`, default 1).
 fn copies() -> usize {
-    std::env::var("HUB_CONCURRENCY_COPIES").ok().filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().expect("HUB_CONCURRENCY_COPIES is a number")).unwrap_or(1)
+    std::env::var("HUB_CONCURRENCY_COPIES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().expect("HUB_CONCURRENCY_COPIES is a number"))
+        .unwrap_or(1)
 }
 
 /// The nearest-rank percentile of sorted durations.
@@ -360,7 +485,13 @@ async fn a_thousand_random_operations_from_sixteen_clients_leave_every_counter_e
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     for (kind, took) in &mut all {
         took.sort();
-        println!("| {kind} | {} | {:.0} | {:.0} | {:.0} |", took.len(), ms(percentile(took, 50)), ms(percentile(took, 99)), ms(took[took.len() - 1]));
+        println!(
+            "| {kind} | {} | {:.0} | {:.0} | {:.0} |",
+            took.len(),
+            ms(percentile(took, 50)),
+            ms(percentile(took, 99)),
+            ms(took[took.len() - 1])
+        );
     }
 }
 
@@ -377,9 +508,24 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
 
     let pool = Mutex::new(Pool::default());
     for i in 0..INITIAL {
-        let o = call(&app, &admin, Method::POST, "/operators", Some(&json!({"email": format!("seed{i}@example.com"), "fullName": format!("Seed {i}")}))).await.expect(201).str("operatorId");
-        let g = call(&app, &admin, Method::POST, "/groups", Some(&json!({"description": format!("Seed {i}")}))).await.expect(201).str("groupId");
-        let m = call(&app, &admin, Method::POST, "/monitors", Some(&json!({"name": format!("Seed {i}")}))).await.expect(201).str("monitorId");
+        let o = call(
+            &app,
+            &admin,
+            Method::POST,
+            "/operators",
+            Some(&json!({"email": format!("seed{i}@example.com"), "fullName": format!("Seed {i}")})),
+        )
+        .await
+        .expect(201)
+        .str("operatorId");
+        let g = call(&app, &admin, Method::POST, "/groups", Some(&json!({"description": format!("Seed {i}")})))
+            .await
+            .expect(201)
+            .str("groupId");
+        let m = call(&app, &admin, Method::POST, "/monitors", Some(&json!({"name": format!("Seed {i}")})))
+            .await
+            .expect(201)
+            .str("monitorId");
         let mut p = pool.lock().unwrap();
         p.operators.push(o);
         p.groups.push(g);
@@ -388,7 +534,12 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
 
     // What the balances of the audit log start from.
     let start_world = world(&app, &token).await;
-    let before: BTreeSet<String> = app.list_all(&token, "/audit-log?limit=100").await.iter().map(|e| e["eventId"].as_str().unwrap().to_owned()).collect();
+    let before: BTreeSet<String> = app
+        .list_all(&token, "/audit-log?limit=100")
+        .await
+        .iter()
+        .map(|e| e["eventId"].as_str().unwrap().to_owned())
+        .collect();
 
     let started = Instant::now();
     let clients = (0..CLIENTS).map(|i| {
@@ -421,7 +572,12 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
         println!("  {kind:22} slowest {slowest:>9.1?}  {statuses:?}");
     }
     assert_eq!(total, OPERATIONS);
-    assert!(unexpected.is_empty(), "seed {seed:#x} copy {copy}: {} unexpected answers:\n{}", unexpected.len(), unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "seed {seed:#x} copy {copy}: {} unexpected answers:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
 
     // The recount, through the list endpoints. Every difference is collected, the maintenance
     // job runs, and then the test reports all of it at once.
@@ -443,7 +599,8 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
     // step had committed, writes none).
     let mut logged = BTreeMap::new();
     for action in ["operator.created", "operator.deleted", "group.created", "group.deleted"] {
-        logged.insert(action, app.list_all(&token, &format!("/audit-log?action={action}&limit=100")).await.len() as i64);
+        logged
+            .insert(action, app.list_all(&token, &format!("/audit-log?action={action}&limit=100")).await.len() as i64);
     }
     let answered_201 = |kind: &str| tally.get(kind).and_then(|s| s.get(&201)).copied().unwrap_or(0) as i64;
     let operators_created = INITIAL as i64 + answered_201("create operator");
@@ -459,9 +616,16 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
     check(logged == expected_events, format!("audit events {logged:?}, expected {expected_events:?}"));
     // The writes whose no-ops answer like changes: never more events than successes, and every
     // event a real change (the balances; RELIABILITY.md). The others: exactly one per success.
-    let run: Vec<Value> = app.list_all(&token, "/audit-log?limit=100").await.into_iter().filter(|e| !before.contains(e["eventId"].as_str().unwrap())).collect();
+    let run: Vec<Value> = app
+        .list_all(&token, "/audit-log?limit=100")
+        .await
+        .into_iter()
+        .filter(|e| !before.contains(e["eventId"].as_str().unwrap()))
+        .collect();
     let logged = |action: &str| run.iter().filter(|e| e["action"] == action).count() as i64;
-    let answered = |kinds: &[&str], status: u16| kinds.iter().map(|k| tally.get(k).and_then(|s| s.get(&status)).copied().unwrap_or(0) as i64).sum::<i64>();
+    let answered = |kinds: &[&str], status: u16| {
+        kinds.iter().map(|k| tally.get(k).and_then(|s| s.get(&status)).copied().unwrap_or(0) as i64).sum::<i64>()
+    };
     for (action, kinds, status) in [
         ("group.memberAdded", &["add member", "add administrator"][..], 204),
         ("group.memberRemoved", &["remove member", "remove administrator"][..], 204),
@@ -474,13 +638,44 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
         ("operator.disabled", &["disable operator"][..], 200),
         ("operator.enabled", &["enable operator"][..], 200),
     ] {
-        check(logged(action) <= answered(kinds, status), format!("{} {action} events, but {kinds:?} answered {status} {} times", logged(action), answered(kinds, status)));
+        check(
+            logged(action) <= answered(kinds, status),
+            format!(
+                "{} {action} events, but {kinds:?} answered {status} {} times",
+                logged(action),
+                answered(kinds, status)
+            ),
+        );
     }
-    check(logged("apiUser.created") == answered(&["create API user"], 201), format!("{} apiUser.created events for {} created", logged("apiUser.created"), answered(&["create API user"], 201)));
-    check(logged("apiUser.deleted") == answered(&["delete API user"], 204), format!("{} apiUser.deleted events for {} deleted", logged("apiUser.deleted"), answered(&["delete API user"], 204)));
-    check(logged("monitor.created") == answered(&["create monitor"], 201), format!("{} monitor.created events for {} created", logged("monitor.created"), answered(&["create monitor"], 201)));
+    check(
+        logged("apiUser.created") == answered(&["create API user"], 201),
+        format!(
+            "{} apiUser.created events for {} created",
+            logged("apiUser.created"),
+            answered(&["create API user"], 201)
+        ),
+    );
+    check(
+        logged("apiUser.deleted") == answered(&["delete API user"], 204),
+        format!(
+            "{} apiUser.deleted events for {} deleted",
+            logged("apiUser.deleted"),
+            answered(&["delete API user"], 204)
+        ),
+    );
+    check(
+        logged("monitor.created") == answered(&["create monitor"], 201),
+        format!(
+            "{} monitor.created events for {} created",
+            logged("monitor.created"),
+            answered(&["create monitor"], 201)
+        ),
+    );
     let monitors_gone = INITIAL as i64 + answered(&["create monitor"], 201) - monitors.len() as i64;
-    check(logged("monitor.deleted") == monitors_gone, format!("{} monitor.deleted events for {monitors_gone} monitors gone", logged("monitor.deleted")));
+    check(
+        logged("monitor.deleted") == monitors_gone,
+        format!("{} monitor.deleted events for {monitors_gone} monitors gone", logged("monitor.deleted")),
+    );
     let end_world = world(&app, &token).await;
     for problem in balance_problems(&start_world, &end_world, &run) {
         check(false, format!("audit log: {problem}"));
@@ -510,7 +705,9 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
     ];
     check(
         stored == recount,
-        format!("counters (operators, in use, active, groups, empty, API users, inactive, monitors, production): stored {stored:?}, recounted {recount:?}"),
+        format!(
+            "counters (operators, in use, active, groups, empty, API users, inactive, monitors, production): stored {stored:?}, recounted {recount:?}"
+        ),
     );
 
     let operator_ids: BTreeSet<&str> = operators.iter().map(|o| o["operatorId"].as_str().unwrap()).collect();
@@ -525,7 +722,10 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
         );
         for m in members {
             let member = m["operatorId"].as_str().unwrap().to_owned();
-            check(operator_ids.contains(member.as_str()), format!("group {id} lists {member}, which is not in /operators"));
+            check(
+                operator_ids.contains(member.as_str()),
+                format!("group {id} lists {member}, which is not in /operators"),
+            );
             from_groups.insert((id.to_owned(), member));
         }
     }
@@ -536,7 +736,12 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
         for g in app.list_all(&token, &format!("/operators/{id}/groups?limit=100")).await {
             from_operators.insert((g["groupId"].as_str().unwrap().to_owned(), id.to_owned()));
         }
-        let effective = app.call_as(&token, Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200).body["effective"].clone();
+        let effective = app
+            .call_as(&token, Method::GET, &format!("/operators/{id}/permissions"), None)
+            .await
+            .expect(200)
+            .body["effective"]
+            .clone();
         let enabled = o["isDisabled"] == false;
         financial += usize::from(enabled && effective.as_array().unwrap().contains(&json!("FinancialOperator")));
         technical += usize::from(enabled && effective.as_array().unwrap().contains(&json!("TechnicalContact")));
@@ -544,19 +749,34 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
             enabled_administrators += 1;
         }
         let is_member = from_groups.contains(&("administrators".to_owned(), id.to_owned()));
-        check(o["isAdministrator"] == is_member, format!("operator {id}: isAdministrator {} but member of Administrators: {is_member}", o["isAdministrator"]));
+        check(
+            o["isAdministrator"] == is_member,
+            format!(
+                "operator {id}: isAdministrator {} but member of Administrators: {is_member}",
+                o["isAdministrator"]
+            ),
+        );
     }
     let only_groups: Vec<_> = from_groups.difference(&from_operators).collect();
     let only_operators: Vec<_> = from_operators.difference(&from_groups).collect();
-    check(only_groups.is_empty() && only_operators.is_empty(), format!("memberships only seen from the groups {only_groups:?}, only from the operators {only_operators:?}"));
+    check(
+        only_groups.is_empty() && only_operators.is_empty(),
+        format!("memberships only seen from the groups {only_groups:?}, only from the operators {only_operators:?}"),
+    );
     let everyone = from_groups.iter().filter(|(g, _)| g == "everyone").count();
     check(everyone == operators.len(), format!("{everyone} members of Everyone, {} operators", operators.len()));
     // The account administrator is not in the pool: it is never disabled or deleted, but it may
     // have left Administrators.
     check(enabled_administrators >= 1, "Administrators has no enabled member".into());
-    check(financial >= 1 && technical >= 1, format!("holders left: FinancialOperator {financial}, TechnicalContact {technical}"));
+    check(
+        financial >= 1 && technical >= 1,
+        format!("holders left: FinancialOperator {financial}, TechnicalContact {technical}"),
+    );
     for u in &api_users {
-        check(operator_ids.contains(u["operatorId"].as_str().unwrap()), format!("an API user of a deleted operator: {u}"));
+        check(
+            operator_ids.contains(u["operatorId"].as_str().unwrap()),
+            format!("an API user of a deleted operator: {u}"),
+        );
     }
     let mut authorizations = 0;
     for m in &monitors {
@@ -578,9 +798,15 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
     // The maintenance job agrees: nothing to repair, nothing to finish.
     let report = hub_maintenance::run(&app.state, app.state.clock.now(), Some(&account_id)).await;
     let mine = report.accounts.first();
-    let clean = !report.failed() && mine.is_some_and(|a| a.outcome == Outcome::Clean && a.repairs.is_empty() && a.finished_deletes == 0);
+    let clean = !report.failed()
+        && mine.is_some_and(|a| a.outcome == Outcome::Clean && a.repairs.is_empty() && a.finished_deletes == 0);
     check(clean, format!("the maintenance job: {report:?}"));
-    assert!(problems.is_empty(), "seed {seed:#x}: {} inconsistencies after the run:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "seed {seed:#x}: {} inconsistencies after the run:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     println!(
         "concurrency: seed {seed:#x} copy {copy}: after the run {} operators, {} groups, {} memberships, {} API users, {} monitors, {} authorizations; \
          recount and maintenance agree ({:.1?})",
@@ -612,18 +838,24 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
     let doomed = app.create_operator("Doomed Dora", "dora@example.com").await;
     let group = app.create_group("Dora's team").await;
     app.call(Method::PUT, &format!("/groups/{group}/members/{doomed}"), None).await.expect(204);
-    let everyone_before = app.call(Method::GET, "/groups/everyone", None).await.expect(200).body["memberCount"].as_i64().unwrap();
+    let everyone_before =
+        app.call(Method::GET, "/groups/everyone", None).await.expect(200).body["memberCount"].as_i64().unwrap();
 
     // The first step of the delete, as the API runs it.
     let op = app.state.store.operator(&scope, &doomed.as_str().into()).await.unwrap().unwrap();
-    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
+        .await
+        .unwrap();
 
     // A: its first read of the groups hangs for longer than one SDK attempt.
     proxy.inject(Some("BatchGetItem"), Fault::Hang(std::time::Duration::from_secs(2)), Some(1));
     let names = hub_api::rules::permission_names();
     let principal = Principal::Operator(doomed.clone().into());
     let finisher_a = {
-        let (store, scope, principal, names) = (app.state.store.clone(), scope.clone(), principal.clone(), names.clone());
+        let (store, scope, principal, names) =
+            (app.state.store.clone(), scope.clone(), principal.clone(), names.clone());
         tokio::spawn(async move { store.finish_delete(&scope, &principal, &names).await })
     };
     // Bounded: A reaches the hanging read within 5 s.
@@ -639,7 +871,8 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
 
     let team = app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200);
     assert_eq!(team.body["memberCount"], 0, "Dora's team after both finishers");
-    let everyone = app.call(Method::GET, "/groups/everyone", None).await.expect(200).body["memberCount"].as_i64().unwrap();
+    let everyone =
+        app.call(Method::GET, "/groups/everyone", None).await.expect(200).body["memberCount"].as_i64().unwrap();
     assert_eq!(everyone, everyone_before - 1, "Everyone after both finishers");
     let record = app.account_record(&account_id).await;
     let groups = app.list_all(&app.admin_token, "/groups").await;
@@ -663,9 +896,15 @@ async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
 
     let (app, proxy) = TestApp::start_behind_proxy().await;
     let admin = app.account.admin_operator_id.clone();
-    for (round, (becomes_holder, removal)) in [("direct grant", "delete"), ("group grant", "delete"), ("join", "delete"), ("direct grant", "disable"), ("join", "disable")]
-        .into_iter()
-        .enumerate()
+    for (round, (becomes_holder, removal)) in [
+        ("direct grant", "delete"),
+        ("group grant", "delete"),
+        ("join", "delete"),
+        ("direct grant", "disable"),
+        ("join", "disable"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let x = app.create_operator(&format!("X {round}"), &format!("x{round}@example.com")).await;
         let y = app.create_operator(&format!("Y {round}"), &format!("y{round}@example.com")).await;
@@ -675,7 +914,9 @@ async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
         app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
         match becomes_holder {
             "group grant" => app.call(Method::PUT, &format!("/groups/{group}/members/{x}"), None).await.expect(204),
-            "join" => app.call(Method::PUT, &format!("/groups/{group}/permissions/TechnicalContact"), None).await.expect(204),
+            "join" => {
+                app.call(Method::PUT, &format!("/groups/{group}/permissions/TechnicalContact"), None).await.expect(204)
+            }
             _ => app.call(Method::PUT, &format!("/operators/{x}/permissions/AllowInfra"), None).await.expect(204),
         };
 
@@ -700,8 +941,14 @@ async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
             match becomes_holder {
-                "direct grant" => app.call(Method::PUT, &format!("/operators/{x}/permissions/TechnicalContact"), None).await.expect(204),
-                "group grant" => app.call(Method::PUT, &format!("/groups/{group}/permissions/TechnicalContact"), None).await.expect(204),
+                "direct grant" => app
+                    .call(Method::PUT, &format!("/operators/{x}/permissions/TechnicalContact"), None)
+                    .await
+                    .expect(204),
+                "group grant" => app
+                    .call(Method::PUT, &format!("/groups/{group}/permissions/TechnicalContact"), None)
+                    .await
+                    .expect(204),
                 _ => app.call(Method::PUT, &format!("/groups/{group}/members/{x}"), None).await.expect(204),
             };
             app.call(Method::DELETE, &format!("/operators/{y}/permissions/TechnicalContact"), None).await
@@ -712,7 +959,9 @@ async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
         assert_eq!(removed.code(), "last_technical_contact", "round {round}");
         let x_now = app.call(Method::GET, &format!("/operators/{x}"), None).await.expect(200).body;
         assert_eq!(x_now["isDisabled"], false, "round {round}");
-        let effective = app.call(Method::GET, &format!("/operators/{x}/permissions"), None).await.expect(200).body["effective"].clone();
+        let effective =
+            app.call(Method::GET, &format!("/operators/{x}/permissions"), None).await.expect(200).body["effective"]
+                .clone();
         assert!(effective.as_array().unwrap().contains(&json!("TechnicalContact")), "round {round}: {effective}");
         // Back to the account administrator as the holder for the next round.
         app.call(Method::PUT, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
@@ -736,17 +985,30 @@ struct World {
 
 /// The ids a fact or value key names after its kind: deleting one of them takes it away.
 fn key_ids(key: &str) -> Vec<&str> {
-    key.split(' ').skip(1).filter(|p| !PERMISSIONS.contains(p) && !["ViewMonitorData", "ViewMonitor", "EditMonitor"].contains(p)).collect()
+    key.split(' ')
+        .skip(1)
+        .filter(|p| !PERMISSIONS.contains(p) && !["ViewMonitorData", "ViewMonitor", "EditMonitor"].contains(p))
+        .collect()
 }
 
 async fn world(app: &TestApp, token: &str) -> World {
     let mut w = World::default();
-    let direct = |body: &Value| body["direct"].as_array().unwrap().iter().filter_map(|p| p.as_str().map(str::to_owned)).filter(|p| PERMISSIONS.contains(&p.as_str())).collect::<Vec<_>>();
+    let direct = |body: &Value| {
+        body["direct"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .filter(|p| PERMISSIONS.contains(&p.as_str()))
+            .collect::<Vec<_>>()
+    };
     for o in app.list_all(token, "/operators?limit=100").await {
         let id = o["operatorId"].as_str().unwrap();
         w.values.insert(format!("isOnDuty {id}"), o["isOnDuty"].clone());
         w.values.insert(format!("isDisabled {id}"), o["isDisabled"].clone());
-        for p in direct(&app.call_as(token, Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200).body) {
+        for p in direct(
+            &app.call_as(token, Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200).body,
+        ) {
             w.facts.insert(format!("grant {id} {p}"));
         }
     }
@@ -758,7 +1020,9 @@ async fn world(app: &TestApp, token: &str) -> World {
         for m in app.list_all(token, &format!("/groups/{id}/members?limit=100")).await {
             w.facts.insert(format!("member {id} {}", m["operatorId"].as_str().unwrap()));
         }
-        for p in direct(&app.call_as(token, Method::GET, &format!("/groups/{id}/permissions"), None).await.expect(200).body) {
+        for p in
+            direct(&app.call_as(token, Method::GET, &format!("/groups/{id}/permissions"), None).await.expect(200).body)
+        {
             w.facts.insert(format!("grant {id} {p}"));
         }
     }
@@ -795,21 +1059,39 @@ fn balance_problems(start: &World, end: &World, run: &[Value]) -> Vec<String> {
         let changes = e["changes"].as_array().unwrap();
         let mut fact = |key: String, delta: i64| *facts.entry(key).or_default() += delta;
         match action {
-            "group.memberAdded" => changes.iter().for_each(|c| fact(format!("member {target} {}", c["new"].as_str().unwrap()), 1)),
-            "group.memberRemoved" => changes.iter().for_each(|c| fact(format!("member {target} {}", c["old"].as_str().unwrap()), -1)),
-            "operator.permissionGranted" | "group.permissionGranted" => changes.iter().for_each(|c| fact(format!("grant {target} {}", c["new"].as_str().unwrap()), 1)),
-            "operator.permissionRevoked" | "group.permissionRevoked" => changes.iter().for_each(|c| fact(format!("grant {target} {}", c["old"].as_str().unwrap()), -1)),
+            "group.memberAdded" => {
+                changes.iter().for_each(|c| fact(format!("member {target} {}", c["new"].as_str().unwrap()), 1))
+            }
+            "group.memberRemoved" => {
+                changes.iter().for_each(|c| fact(format!("member {target} {}", c["old"].as_str().unwrap()), -1))
+            }
+            "operator.permissionGranted" | "group.permissionGranted" => {
+                changes.iter().for_each(|c| fact(format!("grant {target} {}", c["new"].as_str().unwrap()), 1))
+            }
+            "operator.permissionRevoked" | "group.permissionRevoked" => {
+                changes.iter().for_each(|c| fact(format!("grant {target} {}", c["old"].as_str().unwrap()), -1))
+            }
             "monitor.authorizationGranted" | "monitor.authorizationRevoked" => {
                 for c in changes {
                     let (side, delta) = if action.ends_with("Granted") { ("new", 1) } else { ("old", -1) };
-                    fact(format!("auth {target} {} {}", c[side]["principalId"].as_str().unwrap(), c[side]["authorizationType"].as_str().unwrap()), delta);
+                    fact(
+                        format!(
+                            "auth {target} {} {}",
+                            c[side]["principalId"].as_str().unwrap(),
+                            c[side]["authorizationType"].as_str().unwrap()
+                        ),
+                        delta,
+                    );
                 }
             }
             "operator.deleted" | "group.deleted" | "monitor.deleted" => {
                 deleted.insert(target.to_owned());
             }
             "operator.created" | "monitor.created" => {
-                for c in changes.iter().filter(|c| ["isOnDuty", "isDisabled", "mode"].contains(&c["field"].as_str().unwrap())) {
+                for c in changes
+                    .iter()
+                    .filter(|c| ["isOnDuty", "isDisabled", "mode"].contains(&c["field"].as_str().unwrap()))
+                {
                     first.insert(format!("{} {target}", c["field"].as_str().unwrap()), c["new"].clone());
                 }
             }
@@ -817,7 +1099,10 @@ fn balance_problems(start: &World, end: &World, run: &[Value]) -> Vec<String> {
                 if changes.is_empty() {
                     problems.push(format!("an update that changed nothing was logged: {e}"));
                 }
-                for c in changes.iter().filter(|c| ["isOnDuty", "isDisabled", "mode"].contains(&c["field"].as_str().unwrap())) {
+                for c in changes
+                    .iter()
+                    .filter(|c| ["isOnDuty", "isDisabled", "mode"].contains(&c["field"].as_str().unwrap()))
+                {
                     if c["old"] == c["new"] {
                         problems.push(format!("a change from a value to itself was logged: {e}"));
                     }
@@ -837,7 +1122,11 @@ fn balance_problems(start: &World, end: &World, run: &[Value]) -> Vec<String> {
         let now = i64::from(end.facts.contains(key));
         let ok = if gone(key) { (0..=1).contains(&before_delete) && now == 0 } else { before_delete == now };
         if !ok {
-            problems.push(format!("{key}: held {} before, {:+} by its events, {now} after", i64::from(start.facts.contains(key)), facts.get(key).copied().unwrap_or(0)));
+            problems.push(format!(
+                "{key}: held {} before, {:+} by its events, {now} after",
+                i64::from(start.facts.contains(key)),
+                facts.get(key).copied().unwrap_or(0)
+            ));
         }
     }
     let none = BTreeMap::new();
@@ -856,7 +1145,8 @@ fn balance_problems(start: &World, end: &World, run: &[Value]) -> Vec<String> {
             None => gone(key) && ends.len() == 1 && at[ends[0]] == 1,
         };
         if !last_ok {
-            problems.push(format!("{key}: from {from} the logged changes {m:?} do not lead to {:?}", end.values.get(key)));
+            problems
+                .push(format!("{key}: from {from} the logged changes {m:?} do not lead to {:?}", end.values.get(key)));
         }
     }
     problems

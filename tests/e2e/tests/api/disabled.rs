@@ -34,20 +34,29 @@ async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_ena
     let x = app.create_operator("Xena Disabled", "xena@example.com").await;
     let x_token = app.token(&app.account.account_id, &x);
     // X's API user, created by X, and one the administrator creates for X.
-    let own = app.call_as(&x_token, Method::POST, "/api-users", Some(json!({"description": "X's script"}))).await.expect(201);
+    let own =
+        app.call_as(&x_token, Method::POST, "/api-users", Some(json!({"description": "X's script"}))).await.expect(201);
     let (username, password) = (own.str("username"), own.str("password"));
     app.call_as(&x_token, Method::GET, "/hub/summary", None).await.expect(200);
     app.call_basic(&username, &password, Method::GET, "/hub/summary", None).await.expect(200);
 
     let disabled = set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
-    assert_eq!((disabled.body["isDisabled"].as_bool(), disabled.body["onDutyNow"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(
+        (disabled.body["isDisabled"].as_bool(), disabled.body["onDutyNow"].as_bool()),
+        (Some(true), Some(false))
+    );
     assert_eq!(disabled.body["isOnDuty"], true, "the switch is kept for when it comes back");
     // From the very next request: the token and the API user are refused.
     app.call_as(&x_token, Method::GET, "/hub/summary", None).await.expect_problem(401, "unauthenticated");
-    app.call_basic(&username, &password, Method::GET, "/hub/summary", None).await.expect_problem(401, "unauthenticated");
+    app.call_basic(&username, &password, Method::GET, "/hub/summary", None)
+        .await
+        .expect_problem(401, "unauthenticated");
     // An API user created for a disabled operator does not work either.
-    let later = app.call(Method::POST, "/api-users", Some(json!({"description": "For X", "operatorId": x}))).await.expect(201);
-    app.call_basic(&later.str("username"), &later.str("password"), Method::GET, "/account", None).await.expect_problem(401, "unauthenticated");
+    let later =
+        app.call(Method::POST, "/api-users", Some(json!({"description": "For X", "operatorId": x}))).await.expect(201);
+    app.call_basic(&later.str("username"), &later.str("password"), Method::GET, "/account", None)
+        .await
+        .expect_problem(401, "unauthenticated");
     let used = app.call(Method::GET, &format!("/api-users/{}", own.str("apiUserId")), None).await.expect(200);
     assert_eq!(used.body["requestsLast30Days"], 1, "refused requests are not counted as use");
 
@@ -75,7 +84,10 @@ async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_ena
     app.call_basic(&username, &password, Method::GET, "/hub/summary", None).await.expect(200);
     app.call_basic(&later.str("username"), &later.str("password"), Method::GET, "/account", None).await.expect(200);
     let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
-    assert_eq!((summary["operators"]["disabled"].as_i64(), summary["operators"]["active"].as_i64()), (Some(0), Some(2)));
+    assert_eq!(
+        (summary["operators"]["disabled"].as_i64(), summary["operators"]["active"].as_i64()),
+        (Some(0), Some(2))
+    );
     assert_eq!(summary["operatorQuota"]["used"], 2);
     let counters = assert_counters_exact(&app, &app.account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use, counters.operators_active), (2, 2, 2));
@@ -123,10 +135,17 @@ async fn who_may_be_disabled_and_by_whom() {
     set_disabled(&app, &m_token, &x, true).await.expect_problem(403, "forbidden");
     set_disabled(&app, &x_token, &x, true).await.expect_problem(409, "cannot_disable_self");
     set_disabled(&app, &x_token, &admin, true).await.expect_problem(409, "cannot_disable_account_administrator");
-    app.call(Method::PATCH, &format!("/operators/{m}"), Some(json!({"isDisabled": null}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::PATCH, &format!("/operators/{m}"), Some(json!({"isDisabled": "yes"}))).await.expect_problem(400, "validation_failed");
+    app.call(Method::PATCH, &format!("/operators/{m}"), Some(json!({"isDisabled": null})))
+        .await
+        .expect_problem(400, "validation_failed");
+    app.call(Method::PATCH, &format!("/operators/{m}"), Some(json!({"isDisabled": "yes"})))
+        .await
+        .expect_problem(400, "validation_failed");
     // If-Match is honoured.
-    let stale = app.req(Method::PATCH, &format!("/operators/{m}")).header("if-match", "\"99\"").json(&json!({"isDisabled": true}));
+    let stale = app
+        .req(Method::PATCH, &format!("/operators/{m}"))
+        .header("if-match", "\"99\"")
+        .json(&json!({"isDisabled": true}));
     hub_e2e::send(stale).await.expect_problem(412, "version_conflict");
 
     // A disabled administrator does not count: with X disabled, the account administrator is the
@@ -135,7 +154,9 @@ async fn who_may_be_disabled_and_by_whom() {
     let m_admin_token = app.token(&app.account.account_id, &m);
     set_disabled(&app, &m_admin_token, &x, true).await.expect(200);
     app.call_as(&m_admin_token, Method::DELETE, &format!("/groups/administrators/members/{m}"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/groups/administrators/members/{admin}"), None).await.expect_problem(409, "last_administrator");
+    app.call(Method::DELETE, &format!("/groups/administrators/members/{admin}"), None)
+        .await
+        .expect_problem(409, "last_administrator");
     // Deleting the disabled administrator takes no enabled one away.
     app.call(Method::DELETE, &format!("/operators/{x}"), None).await.expect(204);
     assert_counters_exact(&app, &app.account.account_id).await;
@@ -154,7 +175,9 @@ async fn disabled_operators_hold_nothing_for_the_last_holder_rules() {
     app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
     set_disabled(&app, &app.admin_token, &y, true).await.expect(200);
     // Y is disabled: X is the last holder, by revoke and by disabling alike.
-    app.call(Method::DELETE, &format!("/operators/{x}/permissions/TechnicalContact"), None).await.expect_problem(409, "last_technical_contact");
+    app.call(Method::DELETE, &format!("/operators/{x}/permissions/TechnicalContact"), None)
+        .await
+        .expect_problem(409, "last_technical_contact");
     set_disabled(&app, &app.admin_token, &x, true).await.expect_problem(409, "last_technical_contact");
     set_disabled(&app, &app.admin_token, &y, false).await.expect(200);
     set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
@@ -177,7 +200,15 @@ async fn re_enabling_respects_the_operator_limit() {
     let token = app.token(&account.account_id, &account.admin_operator_id);
     let create = |i: usize| {
         let (app, token) = (&app, &token);
-        async move { app.call_as(token, Method::POST, "/operators", Some(json!({"email": format!("p{i}@example.com"), "fullName": format!("P {i}")}))).await }
+        async move {
+            app.call_as(
+                token,
+                Method::POST,
+                "/operators",
+                Some(json!({"email": format!("p{i}@example.com"), "fullName": format!("P {i}")})),
+            )
+            .await
+        }
     };
     let mut ids = Vec::new();
     for i in 0..3 {
@@ -204,14 +235,28 @@ async fn racing_re_enables_never_overshoot_the_limit() {
     let token = app.token(&account.account_id, &account.admin_operator_id);
     let mut ids = Vec::new();
     for i in 0..9 {
-        let reply = app.call_as(&token, Method::POST, "/operators", Some(json!({"email": format!("r{i}@example.com"), "fullName": format!("R {i}")}))).await;
+        let reply = app
+            .call_as(
+                &token,
+                Method::POST,
+                "/operators",
+                Some(json!({"email": format!("r{i}@example.com"), "fullName": format!("R {i}")})),
+            )
+            .await;
         ids.push(reply.expect(201).str("operatorId"));
     }
     for id in &ids {
         set_disabled(&app, &token, id, true).await.expect(200);
     }
     for i in 0..7 {
-        app.call_as(&token, Method::POST, "/operators", Some(json!({"email": format!("n{i}@example.com"), "fullName": format!("N {i}")}))).await.expect(201);
+        app.call_as(
+            &token,
+            Method::POST,
+            "/operators",
+            Some(json!({"email": format!("n{i}@example.com"), "fullName": format!("N {i}")})),
+        )
+        .await
+        .expect(201);
     }
     // 8 in use, room for 2: nine enables race.
     let replies = futures::future::join_all(ids.iter().map(|id| set_disabled(&app, &token, id, false))).await;
@@ -236,7 +281,10 @@ async fn the_last_holder_survives_racing_disables_and_revokes() {
             app.call(Method::PUT, &format!("/operators/{id}/permissions/TechnicalContact"), None).await.expect(204);
         }
         app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
-        let (revoke_x, revoke_y) = (format!("/operators/{x}/permissions/TechnicalContact"), format!("/operators/{y}/permissions/TechnicalContact"));
+        let (revoke_x, revoke_y) = (
+            format!("/operators/{x}/permissions/TechnicalContact"),
+            format!("/operators/{y}/permissions/TechnicalContact"),
+        );
         let (a, b, c, d) = tokio::join!(
             set_disabled(&app, &app.admin_token, &x, true),
             set_disabled(&app, &app.admin_token, &y, true),
@@ -279,9 +327,14 @@ async fn an_enabled_administrator_survives_a_disable_racing_a_removal() {
         }
         let x_token = app.token(&app.account.account_id, &x);
         let y_token = app.token(&app.account.account_id, &y);
-        app.call_as(&x_token, Method::DELETE, &format!("/groups/administrators/members/{admin}"), None).await.expect(204);
+        app.call_as(&x_token, Method::DELETE, &format!("/groups/administrators/members/{admin}"), None)
+            .await
+            .expect(204);
         let remove_x = format!("/groups/administrators/members/{x}");
-        let (disable, remove) = tokio::join!(set_disabled(&app, &x_token, &y, true), app.call_as(&y_token, Method::DELETE, &remove_x, None));
+        let (disable, remove) = tokio::join!(
+            set_disabled(&app, &x_token, &y, true),
+            app.call_as(&y_token, Method::DELETE, &remove_x, None)
+        );
         // Y's removal either lost the rules (409) or came after Y was disabled (401).
         let outcomes = (disable.status.as_u16(), remove.status.as_u16());
         assert!(
@@ -293,13 +346,17 @@ async fn an_enabled_administrator_survives_a_disable_racing_a_removal() {
             remove.body
         );
         let members = app.list_all(&x_token, "/groups/administrators/members").await;
-        let members = if members.is_empty() { app.list_all(&y_token, "/groups/administrators/members").await } else { members };
+        let members =
+            if members.is_empty() { app.list_all(&y_token, "/groups/administrators/members").await } else { members };
         let enabled = members.iter().filter(|m| m["isDisabled"] == false).count();
         assert_eq!(enabled, 1, "round {round}: {members:?}");
         // Back to the account administrator alone for the next round.
-        let survivor = members.iter().find(|m| m["isDisabled"] == false).unwrap()["operatorId"].as_str().unwrap().to_owned();
+        let survivor =
+            members.iter().find(|m| m["isDisabled"] == false).unwrap()["operatorId"].as_str().unwrap().to_owned();
         let survivor_token = app.token(&app.account.account_id, &survivor);
-        app.call_as(&survivor_token, Method::PUT, &format!("/groups/administrators/members/{admin}"), None).await.expect(204);
+        app.call_as(&survivor_token, Method::PUT, &format!("/groups/administrators/members/{admin}"), None)
+            .await
+            .expect(204);
         for id in [&x, &y] {
             app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect(204);
         }

@@ -32,7 +32,13 @@ async fn an_operator_is_bound_to_the_first_subject_that_signs_in_as_it_until_an_
     let alice = idp.token(account, admin, "alice@idp");
     let grace_token = idp.token(account, &grace, "grace@idp");
     call(&app, &base, &grace_token, Method::GET, "/operators").await.expect(200);
-    let stored = app.state.store.operator(&hub_store::AccountScope::new(account), &grace.as_str().into()).await.unwrap().unwrap();
+    let stored = app
+        .state
+        .store
+        .operator(&hub_store::AccountScope::new(account), &grace.as_str().into())
+        .await
+        .unwrap()
+        .unwrap();
     let binding = stored.sign_in.expect("bound at the first sign-in");
     assert_eq!((binding.issuer.as_str(), binding.subject.as_str()), (idp.issuer.as_str(), "grace@idp"));
     assert_eq!(stored.version, before + 1, "the binding moves the version, so writers that replace the item keep it");
@@ -56,17 +62,32 @@ async fn an_operator_is_bound_to_the_first_subject_that_signs_in_as_it_until_an_
     call(&app, &base, &grace_token, Method::GET, "/operators").await.expect(200);
 
     // Only administrators reset a binding.
-    call(&app, &base, &grace_token, Method::DELETE, &format!("/operators/{grace}/sign-in")).await.expect_problem(403, "forbidden");
+    call(&app, &base, &grace_token, Method::DELETE, &format!("/operators/{grace}/sign-in"))
+        .await
+        .expect_problem(403, "forbidden");
     call(&app, &base, &alice, Method::DELETE, &format!("/operators/{grace}/sign-in")).await.expect(204);
-    assert!(app.state.store.operator(&hub_store::AccountScope::new(account), &grace.as_str().into()).await.unwrap().unwrap().sign_in.is_none());
+    assert!(
+        app.state
+            .store
+            .operator(&hub_store::AccountScope::new(account), &grace.as_str().into())
+            .await
+            .unwrap()
+            .unwrap()
+            .sign_in
+            .is_none()
+    );
     // Idempotent; an unknown operator is 404.
     call(&app, &base, &alice, Method::DELETE, &format!("/operators/{grace}/sign-in")).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{}/sign-in", hub_api::values::new_id()), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/operators/{}/sign-in", hub_api::values::new_id()), None)
+        .await
+        .expect_problem(404, "not_found");
     // The next subject to sign in is bound; the old one is now the stranger.
     call(&app, &base, &mallory, Method::GET, "/operators").await.expect(200);
     call(&app, &base, &grace_token, Method::GET, "/operators").await.expect_problem(401, "unauthenticated");
     // The administrator itself was bound at its first request too.
-    call(&app, &base, &idp.token(account, admin, "someone-else"), Method::GET, "/operators").await.expect_problem(401, "unauthenticated");
+    call(&app, &base, &idp.token(account, admin, "someone-else"), Method::GET, "/operators")
+        .await
+        .expect_problem(401, "unauthenticated");
 }
 
 #[tokio::test]
@@ -81,7 +102,13 @@ async fn concurrent_first_sign_ins_bind_exactly_one_subject() {
         async move { call(app, base, &token, Method::GET, "/operators").await.status.as_u16() }
     }))
     .await;
-    let stored = app.state.store.operator(&hub_store::AccountScope::new(&app.account.account_id), &op.as_str().into()).await.unwrap().unwrap();
+    let stored = app
+        .state
+        .store
+        .operator(&hub_store::AccountScope::new(&app.account.account_id), &op.as_str().into())
+        .await
+        .unwrap()
+        .unwrap();
     let winner = stored.sign_in.expect("bound").subject;
     for (i, status) in replies.iter().enumerate() {
         let expected = if format!("subject-{}", i % 2) == winner { 200 } else { 401 };
@@ -132,7 +159,13 @@ async fn the_authorizer_binds_and_refuses_subjects_the_same_way() {
         serde_json::to_value(&first.context).unwrap(),
         json!({"accountId": app.account.account_id, "operatorId": op, "isAdministrator": false, "operatorName": "Behind Gateway"})
     );
-    let bound = app.state.store.operator(&hub_store::AccountScope::new(&app.account.account_id), &op.as_str().into()).await.unwrap().unwrap();
+    let bound = app
+        .state
+        .store
+        .operator(&hub_store::AccountScope::new(&app.account.account_id), &op.as_str().into())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(bound.sign_in.map(|b| b.subject).as_deref(), Some("sub-1"));
     let other = hub_authorizer::authorize(&state, &request(&idp.token(&app.account.account_id, &op, "sub-2"))).await;
     assert!(other.is_authorized);
@@ -148,7 +181,11 @@ async fn a_burst_of_bad_basic_passwords_gets_429_without_dynamodb_requests_then_
     // The server's clock, moved by the test (no sleeping).
     let now = Arc::new(AtomicI64::new(jiff::Timestamp::now().as_second()));
     let clock_now = now.clone();
-    let base = app.serve_with_clock(Clock::from_fn(move || jiff::Timestamp::from_second(clock_now.load(Ordering::SeqCst)).unwrap())).await;
+    let base = app
+        .serve_with_clock(Clock::from_fn(move || {
+            jiff::Timestamp::from_second(clock_now.load(Ordering::SeqCst)).unwrap()
+        }))
+        .await;
     let basic = |password: &str| send(app.http.get(format!("{base}/operators")).basic_auth(&username, Some(password)));
 
     for _ in 0..hub_api::throttle::MAX_FAILURES {
@@ -164,7 +201,9 @@ async fn a_burst_of_bad_basic_passwords_gets_429_without_dynamodb_requests_then_
     assert_eq!(app.requests.get(), 0, "a refused attempt reached DynamoDB");
     // Other API users are not affected.
     let other = app.call(Method::POST, "/api-users", Some(json!({"description": "Other"}))).await.expect(201);
-    send(app.http.get(format!("{base}/operators")).basic_auth(other.str("username"), Some(other.str("password")))).await.expect(200);
+    send(app.http.get(format!("{base}/operators")).basic_auth(other.str("username"), Some(other.str("password"))))
+        .await
+        .expect(200);
     // After the window: the good password works, and a wrong one is an ordinary 401 again.
     now.fetch_add(16, Ordering::SeqCst);
     basic(&password).await.expect(200);
@@ -188,8 +227,11 @@ fn lambda_env(app: &TestApp, extra: &[(&'static str, &str)]) -> Vec<(&'static st
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn functions_refuse_to_start_with_an_unsafe_configuration() {
     let app = TestApp::start().await;
-    let idp: [(&'static str, &str); 3] =
-        [("HUB_JWKS_URL", "https://idp.example/.well-known/jwks.json"), ("HUB_JWT_ISSUER", "https://idp.example/"), ("HUB_JWT_AUDIENCE", "hub")];
+    let idp: [(&'static str, &str); 3] = [
+        ("HUB_JWKS_URL", "https://idp.example/.well-known/jwks.json"),
+        ("HUB_JWT_ISSUER", "https://idp.example/"),
+        ("HUB_JWT_AUDIENCE", "hub"),
+    ];
     type Case<'a> = (&'a str, Vec<(&'static str, &'a str)>, &'a str);
     let cases: Vec<Case> = vec![
         ("operators", vec![idp[0]], "HUB_JWT_ISSUER and HUB_JWT_AUDIENCE"),
@@ -205,10 +247,14 @@ async fn functions_refuse_to_start_with_an_unsafe_configuration() {
         let mut lambda = LocalLambda::start(&binary(function, "debug"), &lambda_env(&app, &extra)).await;
         let (status, init_error, logs) = lambda.exited().await;
         assert!(!status.success(), "{function} {extra:?} started");
-        let init_error = init_error.unwrap_or_else(|| panic!("{function} {extra:?}: no init error reported; logs: {logs}"));
+        let init_error =
+            init_error.unwrap_or_else(|| panic!("{function} {extra:?}: no init error reported; logs: {logs}"));
         assert_eq!(init_error["errorType"], "Runtime.ConfigError");
         assert!(init_error["errorMessage"].as_str().unwrap().contains(reason), "{function} {extra:?}: {init_error}");
-        let line = logs.lines().find(|l| l.contains("refusing to start")).unwrap_or_else(|| panic!("{function}: no log line in {logs}"));
+        let line = logs
+            .lines()
+            .find(|l| l.contains("refusing to start"))
+            .unwrap_or_else(|| panic!("{function}: no log line in {logs}"));
         let line: Value = serde_json::from_str(line).expect("a JSON log line");
         assert_eq!(line["level"], "ERROR");
         assert!(line["fields"]["reason"].as_str().unwrap().contains(reason), "{line}");
@@ -232,8 +278,12 @@ async fn no_function_logs_the_raw_event_or_its_authorization_header_at_trace() {
     let token = app.token(&app.account.account_id, &app.account.admin_operator_id);
     let signature = token.rsplit('.').next().unwrap().to_owned();
     let basic = base64::engine::general_purpose::STANDARD.encode("hub_someone:a-password-nobody-may-log-0123456789ab");
-    let levels: [&[(&'static str, &str)]; 2] = [&[("RUST_LOG", "trace")], &[("RUST_LOG", ""), ("AWS_LAMBDA_LOG_LEVEL", "TRACE")]];
-    for (function, level) in ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer"].into_iter().flat_map(|f| levels.map(|l| (f, l))) {
+    let levels: [&[(&'static str, &str)]; 2] =
+        [&[("RUST_LOG", "trace")], &[("RUST_LOG", ""), ("AWS_LAMBDA_LOG_LEVEL", "TRACE")]];
+    for (function, level) in ["operators", "groups", "hub-summary", "monitors", "api-users", "authorizer"]
+        .into_iter()
+        .flat_map(|f| levels.map(|l| (f, l)))
+    {
         let env = lambda_env(&app, level);
         let mut lambda = LocalLambda::start(&binary(function, "debug"), &env).await;
         for authorization in [format!("Bearer {token}"), format!("Basic {basic}")] {
@@ -254,7 +304,10 @@ async fn no_function_logs_the_raw_event_or_its_authorization_header_at_trace() {
             }
         }
         let logs = lambda.stop().await;
-        assert!(logs.contains("\"level\":\"TRACE\""), "{function} {level:?} did not log at TRACE, so the test proves nothing:\n{logs}");
+        assert!(
+            logs.contains("\"level\":\"TRACE\""),
+            "{function} {level:?} did not log at TRACE, so the test proves nothing:\n{logs}"
+        );
         for secret in [token.as_str(), signature.as_str(), basic.as_str()] {
             let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(secret)).collect();
             assert!(leaks.is_empty(), "{function} logged credentials:\n{}", leaks.join("\n"));
@@ -298,14 +351,19 @@ async fn hub_local_runs_and_seeds_with_only_an_identity_provider() {
     };
     tokio::time::timeout(std::time::Duration::from_secs(60), read).await.expect("the banner within 60 s");
     let field = |name: &str| {
-        let line = banner.iter().find(|l| l.trim_start().starts_with(name)).unwrap_or_else(|| panic!("no {name} in {banner:?}"));
+        let line = banner
+            .iter()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in {banner:?}"));
         line.trim_start()[name.len()..].split_whitespace().next().unwrap().to_owned()
     };
     let (base, account, admin) = (field("API"), field("Account"), field("Admin"));
     assert!(banner.iter().any(|l| l.contains("Demo data  complete")), "{banner:?}");
     assert!(!banner.iter().any(|l| l.contains("export TOKEN=")), "no HS256 token is printed: {banner:?}");
     let http = reqwest::Client::new();
-    let operators = send(http.get(format!("{base}/operators")).bearer_auth(idp.token(&account, &admin, "ada@idp"))).await.expect(200);
+    let operators = send(http.get(format!("{base}/operators")).bearer_auth(idp.token(&account, &admin, "ada@idp")))
+        .await
+        .expect(200);
     assert!(operators.items().len() >= 5, "the demo operators: {}", operators.body);
     let dev = hub_api::auth::sign_hs256(hub_api::auth::LOCAL_DEV_SECRET, &account, &admin, 600);
     send(http.get(format!("{base}/operators")).bearer_auth(dev)).await.expect_problem(401, "unauthenticated");

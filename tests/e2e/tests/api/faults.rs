@@ -87,7 +87,10 @@ fn operator_body(email: &str) -> Value {
 
 /// Whether an operator with this email is listed.
 async fn listed(app: &TestApp, email: &str) -> bool {
-    app.list_all(&app.admin_token, "/operators").await.iter().any(|o| o["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email)))
+    app.list_all(&app.admin_token, "/operators")
+        .await
+        .iter()
+        .any(|o| o["email"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(email)))
 }
 
 /// After a create whose outcome the client may not know, creating the same email again must
@@ -134,7 +137,11 @@ async fn unreachable_dynamodb_is_503_with_retry_after_within_the_deadline() {
     for (method, path, body) in [cases[0].clone(), cases[1].clone()] {
         app.requests.reset();
         let (reply, took) = timed(app.call(method.clone(), &path, body)).await;
-        eprintln!("blackholed ({queued} queued): {method} {path} -> {} in {took:?} after {} SDK attempts", reply.status, app.requests.get());
+        eprintln!(
+            "blackholed ({queued} queued): {method} {path} -> {} in {took:?} after {} SDK attempts",
+            reply.status,
+            app.requests.get()
+        );
         assert_unavailable(&format!("blackholed {method} {path}"), &reply, took);
     }
     proxy.resume().await;
@@ -241,7 +248,14 @@ async fn sustained_throttling_is_503_and_brief_throttling_is_absorbed() {
 /// Runs a request with `conflicts` TransactionConflict cancellations injected on the next
 /// transactions. Returns the reply (a 503 is checked here: Retry-After, deadline) and how many
 /// transactions the proxy saw.
-async fn with_conflicts(app: &TestApp, proxy: &FaultProxy, conflicts: u64, method: Method, path: &str, body: Option<Value>) -> (Reply, u64) {
+async fn with_conflicts(
+    app: &TestApp,
+    proxy: &FaultProxy,
+    conflicts: u64,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (Reply, u64) {
     proxy.heal();
     proxy.reset_counts();
     proxy.conflict_next_transactions(conflicts);
@@ -275,26 +289,36 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
 
     // Creates: success or 503, and afterwards the email agrees with the operator's existence.
     for (n, email) in [(1, "c1@example.com"), (30, "c30@example.com")] {
-        let (reply, attempts) = with_conflicts(&app, &proxy, n, Method::POST, "/operators", Some(operator_body(email))).await;
-        assert!([201, 503].contains(&reply.status.as_u16()), "create after {n} conflicts: {:?} {}", reply.status, reply.body);
+        let (reply, attempts) =
+            with_conflicts(&app, &proxy, n, Method::POST, "/operators", Some(operator_body(email))).await;
+        assert!(
+            [201, 503].contains(&reply.status.as_u16()),
+            "create after {n} conflicts: {:?} {}",
+            reply.status,
+            reply.body
+        );
         assert!(attempts >= 1);
         assert_email_state_agrees(&app, email).await;
         assert_consistent(&app).await;
     }
-    let (reply, _) = with_conflicts(&app, &proxy, 1, Method::POST, "/groups", Some(json!({"description": "Conflicted twice"}))).await;
+    let (reply, _) =
+        with_conflicts(&app, &proxy, 1, Method::POST, "/groups", Some(json!({"description": "Conflicted twice"})))
+            .await;
     assert!([201, 503].contains(&reply.status.as_u16()), "{:?} {}", reply.status, reply.body);
     assert_consistent(&app).await;
 
     // Memberships: retried until they apply.
     let member = app.create_operator("Member", "member@example.com").await;
-    let (reply, attempts) = with_conflicts(&app, &proxy, 3, Method::PUT, &format!("/groups/{g}/members/{member}"), None).await;
+    let (reply, attempts) =
+        with_conflicts(&app, &proxy, 3, Method::PUT, &format!("/groups/{g}/members/{member}"), None).await;
     reply.expect(204);
     assert!(attempts >= 4, "the add was retried: {attempts} attempts");
     assert_consistent(&app).await;
 
     // Deletes: every step of the delete is retried, the first (remove the operator, release its
     // email, count, mark pending) and the later ones (memberships, grants, the marker).
-    let (reply, attempts) = with_conflicts(&app, &proxy, 3, Method::DELETE, &format!("/operators/{member}"), None).await;
+    let (reply, attempts) =
+        with_conflicts(&app, &proxy, 3, Method::DELETE, &format!("/operators/{member}"), None).await;
     reply.expect(204);
     assert!(attempts >= 4, "the delete was retried: {attempts} attempts");
     assert_consistent(&app).await;
@@ -349,10 +373,12 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creates_retry_a_transaction_conflict() {
     let (app, proxy) = TestApp::start_behind_proxy().await;
-    let (reply, attempts) = with_conflicts(&app, &proxy, 1, Method::POST, "/operators", Some(operator_body("retry@example.com"))).await;
+    let (reply, attempts) =
+        with_conflicts(&app, &proxy, 1, Method::POST, "/operators", Some(operator_body("retry@example.com"))).await;
     reply.expect(201);
     assert_eq!(attempts, 2);
-    let (reply, attempts) = with_conflicts(&app, &proxy, 1, Method::POST, "/groups", Some(json!({"description": "Retried"}))).await;
+    let (reply, attempts) =
+        with_conflicts(&app, &proxy, 1, Method::POST, "/groups", Some(json!({"description": "Retried"}))).await;
     reply.expect(201);
     assert_eq!(attempts, 2);
     assert_consistent(&app).await;
@@ -373,11 +399,16 @@ async fn a_response_lost_after_the_write_applied_is_retried_idempotently() {
             request = request.header("idempotency-key", key);
         }
         let (reply, took) = timed(send(request)).await;
-        eprintln!("response lost once, key {key:?}: POST /operators -> {} in {took:?}; proxy: {}", reply.status, proxy.counts());
+        eprintln!(
+            "response lost once, key {key:?}: POST /operators -> {} in {took:?}; proxy: {}",
+            reply.status,
+            proxy.counts()
+        );
         reply.expect(201);
         assert!(took < DEADLINE, "{took:?}");
         assert_eq!(proxy.counts().forwarded("TransactWriteItems"), 2, "the SDK repeated the transaction");
-        let same_email: Vec<Value> = app.list_all(&app.admin_token, "/operators").await.into_iter().filter(|o| o["email"] == email).collect();
+        let same_email: Vec<Value> =
+            app.list_all(&app.admin_token, "/operators").await.into_iter().filter(|o| o["email"] == email).collect();
         assert_eq!(same_email.len(), 1);
         assert_consistent(&app).await;
         // The repeated transaction applied once, its event with it.
@@ -390,13 +421,20 @@ async fn a_response_lost_after_the_write_applied_is_retried_idempotently() {
     proxy.reset_counts();
     proxy.inject(Some("TransactWriteItems"), Fault::LoseResponse(Duration::from_secs(3)), None);
     let body = operator_body("applied@example.com");
-    let (first, took) = timed(send(app.req(Method::POST, "/operators").header("idempotency-key", "lost-2").json(&body))).await;
+    let (first, took) =
+        timed(send(app.req(Method::POST, "/operators").header("idempotency-key", "lost-2").json(&body))).await;
     eprintln!("every response lost: POST /operators -> {} in {took:?}; proxy: {}", first.status, proxy.counts());
     assert_unavailable("every response lost", &first, took);
     proxy.heal();
-    let retried = send(app.req(Method::POST, "/operators").header("idempotency-key", "lost-2").json(&body)).await.expect(201);
+    let retried =
+        send(app.req(Method::POST, "/operators").header("idempotency-key", "lost-2").json(&body)).await.expect(201);
     assert_eq!(retried.header("idempotent-replayed"), Some("true"));
-    let listed: Vec<Value> = app.list_all(&app.admin_token, "/operators").await.into_iter().filter(|o| o["email"] == "applied@example.com").collect();
+    let listed: Vec<Value> = app
+        .list_all(&app.admin_token, "/operators")
+        .await
+        .into_iter()
+        .filter(|o| o["email"] == "applied@example.com")
+        .collect();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["operatorId"], retried.body["operatorId"]);
     assert_consistent(&app).await;
@@ -438,13 +476,18 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
 
     // A group whose delete died after its first step: DELETE /groups/{id} again finishes it.
     let g = app.create_group("Crashed Group").await;
-    let members = [app.create_operator("M One", "m1@example.com").await, app.create_operator("M Two", "m2@example.com").await];
+    let members =
+        [app.create_operator("M One", "m1@example.com").await, app.create_operator("M Two", "m2@example.com").await];
     for m in &members {
         app.call(Method::PUT, &format!("/groups/{g}/members/{m}"), None).await.expect(204);
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
     let group = app.state.store.group(&scope, &g.as_str().into()).await.unwrap().unwrap();
-    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted"))
+        .await
+        .unwrap();
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone().into())]);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
@@ -466,9 +509,22 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
     let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
-    app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_operator_delete(
+            &scope,
+            &record,
+            &hub_store::RulesLock::default(),
+            &crate::fixture_event("operator.deleted"),
+        )
+        .await
+        .unwrap();
     let group = app.state.store.group(&scope, &g2.as_str().into()).await.unwrap().unwrap();
-    app.state.store.begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted"))
+        .await
+        .unwrap();
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
     let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
     assert_eq!(finished, 2);
@@ -476,8 +532,18 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     assert_eq!(app.state.store.finish_pending_deletes(&scope, &names).await.unwrap(), 0);
     let admins = app.call(Method::GET, "/groups/administrators", None).await.expect(200);
     assert_eq!(admins.body["memberCount"], 1);
-    assert!(app.state.store.grants_of(&scope, &Principal::Operator(op.clone().into()), &names).await.unwrap().is_empty());
-    assert!(app.state.store.all_group_ids_of(&scope, &members[0].as_str().into()).await.unwrap().iter().all(|x| x.as_str() != g2));
+    assert!(
+        app.state.store.grants_of(&scope, &Principal::Operator(op.clone().into()), &names).await.unwrap().is_empty()
+    );
+    assert!(
+        app.state
+            .store
+            .all_group_ids_of(&scope, &members[0].as_str().into())
+            .await
+            .unwrap()
+            .iter()
+            .all(|x| x.as_str() != g2)
+    );
     assert_consistent(&app).await;
     // The email of the deleted operator is free again.
     app.create_operator("Crashed Op Again", "crashed@example.com").await;

@@ -66,7 +66,8 @@ async fn create_read_list_rename_delete_keep_counters_exact() {
     assert_eq!(field(listed.items(), "description"), ["Administrators", "alpha team", "Everyone", "Night Shift"]);
     assert_eq!(listed.body["nextCursor"], Value::Null);
 
-    let renamed = app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Day Shift"}))).await.expect(200);
+    let renamed =
+        app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Day Shift"}))).await.expect(200);
     assert_eq!(renamed.body["description"], "Day Shift");
     assert_eq!(renamed.body["version"], 2);
     assert_eq!(renamed.header("etag"), Some("\"2\""));
@@ -78,7 +79,8 @@ async fn create_read_list_rename_delete_keep_counters_exact() {
     // A PATCH without changes changes nothing.
     let same = app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({}))).await.expect(200);
     assert_eq!(same.body["version"], 2);
-    let same = app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Day Shift"}))).await.expect(200);
+    let same =
+        app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Day Shift"}))).await.expect(200);
     assert_eq!(same.body["version"], 2);
 
     // The old name is free again.
@@ -88,7 +90,9 @@ async fn create_read_list_rename_delete_keep_counters_exact() {
     app.call(Method::DELETE, &format!("/groups/{id}"), None).await.expect(204);
     app.call(Method::GET, &format!("/groups/{id}"), None).await.expect_problem(404, "not_found");
     app.call(Method::DELETE, &format!("/groups/{id}"), None).await.expect_problem(404, "not_found");
-    app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Gone"}))).await.expect_problem(404, "not_found");
+    app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Gone"})))
+        .await
+        .expect_problem(404, "not_found");
     assert_eq!(group_counters(&app).await, (4, 2));
     // Its name is free too.
     let again = app.create_group("Day Shift").await;
@@ -108,19 +112,28 @@ async fn descriptions_are_unique_case_insensitively() {
     let ops = app.create_group("Ops").await;
     let dev = app.create_group("Dev").await;
     for taken in ["ops", "OPS", " Ops ", "everyone", "ADMINISTRATORS"] {
-        app.call(Method::POST, "/groups", Some(json!({"description": taken}))).await.expect_problem(409, "group_name_taken");
+        app.call(Method::POST, "/groups", Some(json!({"description": taken})))
+            .await
+            .expect_problem(409, "group_name_taken");
     }
     assert_eq!(group_counters(&app).await, (4, 2));
 
-    app.call(Method::PATCH, &format!("/groups/{dev}"), Some(json!({"description": "oPs"}))).await.expect_problem(409, "group_name_taken");
-    app.call(Method::PATCH, &format!("/groups/{dev}"), Some(json!({"description": "Everyone"}))).await.expect_problem(409, "group_name_taken");
+    app.call(Method::PATCH, &format!("/groups/{dev}"), Some(json!({"description": "oPs"})))
+        .await
+        .expect_problem(409, "group_name_taken");
+    app.call(Method::PATCH, &format!("/groups/{dev}"), Some(json!({"description": "Everyone"})))
+        .await
+        .expect_problem(409, "group_name_taken");
     let dev_now = group(&app, &dev).await;
     assert_eq!((dev_now.body["description"].as_str(), dev_now.body["version"].as_i64()), (Some("Dev"), Some(1)));
 
     // Changing only the case of its own name is allowed, and keeps the name reserved.
-    let renamed = app.call(Method::PATCH, &format!("/groups/{ops}"), Some(json!({"description": "OPS"}))).await.expect(200);
+    let renamed =
+        app.call(Method::PATCH, &format!("/groups/{ops}"), Some(json!({"description": "OPS"}))).await.expect(200);
     assert_eq!((renamed.body["description"].as_str(), renamed.body["version"].as_i64()), (Some("OPS"), Some(2)));
-    app.call(Method::POST, "/groups", Some(json!({"description": "ops"}))).await.expect_problem(409, "group_name_taken");
+    app.call(Method::POST, "/groups", Some(json!({"description": "ops"})))
+        .await
+        .expect_problem(409, "group_name_taken");
     assert_eq!(group_counters(&app).await, (4, 2));
 }
 
@@ -131,19 +144,33 @@ async fn system_groups_are_immutable() {
     let op = app.create_operator("Olga Ops", "olga@example.com").await;
 
     let everyone = group(&app, "everyone").await;
-    assert_eq!((everyone.body["isEveryone"].as_bool(), everyone.body["isAdministrators"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(
+        (everyone.body["isEveryone"].as_bool(), everyone.body["isAdministrators"].as_bool()),
+        (Some(true), Some(false))
+    );
     assert_eq!(everyone.body["memberCount"], 2);
     let administrators = group(&app, "administrators").await;
-    assert_eq!((administrators.body["isEveryone"].as_bool(), administrators.body["isAdministrators"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(
+        (administrators.body["isEveryone"].as_bool(), administrators.body["isAdministrators"].as_bool()),
+        (Some(false), Some(true))
+    );
     assert_eq!(administrators.body["memberCount"], 1);
 
     for id in ["everyone", "administrators"] {
-        app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Renamed"}))).await.expect_problem(409, "system_group_immutable");
+        app.call(Method::PATCH, &format!("/groups/{id}"), Some(json!({"description": "Renamed"})))
+            .await
+            .expect_problem(409, "system_group_immutable");
         app.call(Method::DELETE, &format!("/groups/{id}"), None).await.expect_problem(409, "system_group_immutable");
     }
-    app.call(Method::PUT, &format!("/groups/everyone/members/{op}"), None).await.expect_problem(409, "system_group_immutable");
-    app.call(Method::DELETE, &format!("/groups/everyone/members/{op}"), None).await.expect_problem(409, "system_group_immutable");
-    app.call(Method::DELETE, &format!("/groups/everyone/members/{admin}"), None).await.expect_problem(409, "system_group_immutable");
+    app.call(Method::PUT, &format!("/groups/everyone/members/{op}"), None)
+        .await
+        .expect_problem(409, "system_group_immutable");
+    app.call(Method::DELETE, &format!("/groups/everyone/members/{op}"), None)
+        .await
+        .expect_problem(409, "system_group_immutable");
+    app.call(Method::DELETE, &format!("/groups/everyone/members/{admin}"), None)
+        .await
+        .expect_problem(409, "system_group_immutable");
 
     assert_eq!(group(&app, "everyone").await.body, everyone.body);
     assert_eq!(group(&app, "administrators").await.body, administrators.body);
@@ -178,10 +205,16 @@ async fn membership_is_idempotent_and_counts_stay_exact() {
     assert_eq!(members.body["nextCursor"], Value::Null);
 
     // Unknown group or operator, or ids that cannot be ids.
-    app.call(Method::PUT, &format!("/groups/{g}/members/no-such-operator"), None).await.expect_problem(404, "not_found");
+    app.call(Method::PUT, &format!("/groups/{g}/members/no-such-operator"), None)
+        .await
+        .expect_problem(404, "not_found");
     app.call(Method::PUT, &format!("/groups/no-such-group/members/{op}"), None).await.expect_problem(404, "not_found");
-    app.call(Method::DELETE, &format!("/groups/{g}/members/no-such-operator"), None).await.expect_problem(404, "not_found");
-    app.call(Method::DELETE, &format!("/groups/no-such-group/members/{op}"), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/groups/{g}/members/no-such-operator"), None)
+        .await
+        .expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/groups/no-such-group/members/{op}"), None)
+        .await
+        .expect_problem(404, "not_found");
     app.call(Method::PUT, &format!("/groups/{g}/members/bad.id"), None).await.expect_problem(404, "not_found");
     app.call(Method::GET, "/groups/no-such-group/members", None).await.expect_problem(404, "not_found");
     assert_eq!(group(&app, &g).await.body, after.body);
@@ -213,7 +246,10 @@ async fn membership_is_idempotent_and_counts_stay_exact() {
     assert_eq!(paged_ids.len(), 6);
     assert_eq!(paged_ids.iter().cloned().collect::<BTreeSet<_>>(), ops[1..].iter().cloned().collect::<BTreeSet<_>>());
     let everyone = app.list_all(&app.admin_token, "/groups/everyone/members?limit=3").await;
-    assert_eq!(field(&everyone, "operatorId").into_iter().collect::<BTreeSet<_>>(), ops.iter().cloned().collect::<BTreeSet<_>>());
+    assert_eq!(
+        field(&everyone, "operatorId").into_iter().collect::<BTreeSet<_>>(),
+        ops.iter().cloned().collect::<BTreeSet<_>>()
+    );
     assert_eq!(group(&app, "everyone").await.body["memberCount"], 7);
 }
 
@@ -222,31 +258,42 @@ async fn administrators_membership_is_what_makes_an_administrator() {
     let app = TestApp::start().await;
     let admin = app.account.admin_operator_id.clone();
     // The only administrator cannot leave.
-    app.call(Method::DELETE, &format!("/groups/administrators/members/{admin}"), None).await.expect_problem(409, "last_administrator");
+    app.call(Method::DELETE, &format!("/groups/administrators/members/{admin}"), None)
+        .await
+        .expect_problem(409, "last_administrator");
 
     let x = app.create_operator("Xavier", "xavier@example.com").await;
     let x_token = app.token(&app.account.account_id, &x);
-    app.call_as(&x_token, Method::POST, "/groups", Some(json!({"description": "By X"}))).await.expect_problem(403, "forbidden");
+    app.call_as(&x_token, Method::POST, "/groups", Some(json!({"description": "By X"})))
+        .await
+        .expect_problem(403, "forbidden");
 
     add_member(&app, "administrators", &x).await;
     let fetched = app.call(Method::GET, &format!("/operators/{x}"), None).await.expect(200);
     assert_eq!(fetched.body["isAdministrator"], true);
     assert_eq!(group(&app, "administrators").await.body["memberCount"], 2);
     let members = app.list_all(&app.admin_token, "/groups/administrators/members").await;
-    assert_eq!(field(&members, "operatorId").into_iter().collect::<BTreeSet<_>>(), BTreeSet::from([admin.clone(), x.clone()]));
+    assert_eq!(
+        field(&members, "operatorId").into_iter().collect::<BTreeSet<_>>(),
+        BTreeSet::from([admin.clone(), x.clone()])
+    );
     app.call_as(&x_token, Method::POST, "/groups", Some(json!({"description": "By X"}))).await.expect(201);
     let perms = app.call(Method::GET, &format!("/operators/{x}/permissions"), None).await.expect(200);
     assert!(perms.body["effective"].as_array().unwrap().contains(&json!("Administrator")), "{}", perms.body);
 
     app.call(Method::DELETE, &format!("/groups/administrators/members/{x}"), None).await.expect(204);
     // The right is gone on the very next request.
-    app.call_as(&x_token, Method::POST, "/groups", Some(json!({"description": "By X again"}))).await.expect_problem(403, "forbidden");
+    app.call_as(&x_token, Method::POST, "/groups", Some(json!({"description": "By X again"})))
+        .await
+        .expect_problem(403, "forbidden");
     let fetched = app.call(Method::GET, &format!("/operators/{x}"), None).await.expect(200);
     assert_eq!(fetched.body["isAdministrator"], false);
     assert_eq!(group(&app, "administrators").await.body["memberCount"], 1);
 
     // X promotes itself back? No: it is not an administrator any more.
-    app.call_as(&x_token, Method::PUT, &format!("/groups/administrators/members/{x}"), None).await.expect_problem(403, "forbidden");
+    app.call_as(&x_token, Method::PUT, &format!("/groups/administrators/members/{x}"), None)
+        .await
+        .expect_problem(403, "forbidden");
 
     // An administrator may leave Administrators while someone else stays.
     add_member(&app, "administrators", &x).await;
@@ -281,7 +328,9 @@ async fn group_permissions_are_granted_revoked_and_validated() {
         app.call(method.clone(), "/groups/administrators/permissions/Administrator", None)
             .await
             .expect_problem(409, "permission_not_assignable");
-        app.call(method.clone(), "/groups/no-such-group/permissions/AllowInfra", None).await.expect_problem(404, "not_found");
+        app.call(method.clone(), "/groups/no-such-group/permissions/AllowInfra", None)
+            .await
+            .expect_problem(404, "not_found");
     }
     app.call(Method::GET, "/groups/no-such-group/permissions", None).await.expect_problem(404, "not_found");
 
@@ -328,7 +377,9 @@ async fn protected_permissions_keep_a_holder() {
     add_member(&app, &g, &tech).await;
     app.call(Method::PUT, &format!("/groups/{g}/permissions/TechnicalContact"), None).await.expect(204);
     app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/groups/{g}/members/{tech}"), None).await.expect_problem(409, "last_technical_contact");
+    app.call(Method::DELETE, &format!("/groups/{g}/members/{tech}"), None)
+        .await
+        .expect_problem(409, "last_technical_contact");
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect_problem(409, "last_technical_contact");
     app.call(Method::DELETE, &format!("/groups/{g}/permissions/TechnicalContact"), None)
         .await
@@ -339,7 +390,9 @@ async fn protected_permissions_keep_a_holder() {
     let other = app.create_operator("Tara Tech", "tara@example.com").await;
     add_member(&app, &g, &other).await;
     app.call(Method::DELETE, &format!("/groups/{g}/members/{tech}"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/groups/{g}/members/{other}"), None).await.expect_problem(409, "last_technical_contact");
+    app.call(Method::DELETE, &format!("/groups/{g}/members/{other}"), None)
+        .await
+        .expect_problem(409, "last_technical_contact");
     // Once someone holds it directly, the group can go.
     app.call(Method::PUT, &format!("/operators/{tech}/permissions/TechnicalContact"), None).await.expect(204);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
@@ -362,7 +415,10 @@ async fn deleting_a_group_removes_its_memberships_and_grants() {
 
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
     assert_eq!(group_counters(&app).await, (4, 1));
-    assert_eq!(groups_of(&app, &a).await.into_iter().collect::<BTreeSet<_>>(), BTreeSet::from(["everyone".to_owned(), h.clone()]));
+    assert_eq!(
+        groups_of(&app, &a).await.into_iter().collect::<BTreeSet<_>>(),
+        BTreeSet::from(["everyone".to_owned(), h.clone()])
+    );
     assert_eq!(groups_of(&app, &b).await, ["everyone"]);
     let perms = app.call(Method::GET, &format!("/operators/{a}/permissions"), None).await.expect(200);
     assert_eq!(perms.body["effective"], json!(["AccountAccess"]));
@@ -375,7 +431,10 @@ async fn deleting_a_group_removes_its_memberships_and_grants() {
     // The name is free and nothing of the old group hangs on to the new one.
     let reborn = app.create_group("doomed").await;
     assert_eq!(app.call(Method::GET, &format!("/groups/{reborn}/members"), None).await.expect(200).items().len(), 0);
-    assert_eq!(app.call(Method::GET, &format!("/groups/{reborn}/permissions"), None).await.expect(200).body, json!({"direct": []}));
+    assert_eq!(
+        app.call(Method::GET, &format!("/groups/{reborn}/permissions"), None).await.expect(200).body,
+        json!({"direct": []})
+    );
     assert_eq!(group_counters(&app).await, (5, 2));
 
     app.call(Method::DELETE, &format!("/groups/{empty}"), None).await.expect(204);
@@ -403,7 +462,14 @@ async fn is_empty_filters_and_list_parameters_are_validated() {
     assert_eq!(field(&small_pages, "description"), ["Administrators", "Everyone", "Full"]);
     assert_eq!(group_counters(&app).await, (5, 2));
 
-    for bad in ["/groups?isEmpty=maybe", "/groups?limit=0", "/groups?limit=101", "/groups?limit=x", "/groups?color=red", "/groups/everyone/members?limit=0"] {
+    for bad in [
+        "/groups?isEmpty=maybe",
+        "/groups?limit=0",
+        "/groups?limit=101",
+        "/groups?limit=x",
+        "/groups?color=red",
+        "/groups/everyone/members?limit=0",
+    ] {
         app.call(Method::GET, bad, None).await.expect_problem(400, "validation_failed");
     }
     app.call(Method::GET, "/groups?limit=100", None).await.expect(200);
@@ -456,11 +522,15 @@ async fn paging_visits_every_group_once_and_cursors_are_bound_to_their_list() {
     }
     let admins = app.call(Method::GET, "/groups/administrators/members?limit=2", None).await.expect(200);
     let members_cursor = admins.str("nextCursor");
-    app.call(Method::GET, &format!("/groups/administrators/members?limit=2&cursor={members_cursor}"), None).await.expect(200);
+    app.call(Method::GET, &format!("/groups/administrators/members?limit=2&cursor={members_cursor}"), None)
+        .await
+        .expect(200);
     app.call(Method::GET, &format!("/groups/everyone/members?cursor={members_cursor}"), None)
         .await
         .expect_problem(400, "invalid_cursor");
-    app.call(Method::GET, &format!("/groups?cursor={members_cursor}"), None).await.expect_problem(400, "invalid_cursor");
+    app.call(Method::GET, &format!("/groups?cursor={members_cursor}"), None)
+        .await
+        .expect_problem(400, "invalid_cursor");
     // Another account cannot use this account's cursor.
     let other = app.provision("Premium", 0).await;
     let other_token = app.token(&other.account_id, &other.admin_operator_id);
@@ -502,7 +572,13 @@ async fn non_administrators_read_but_never_write() {
     let not_json = app.req_as(&token, Method::POST, "/groups").header("content-type", "text/plain").body("hi");
     send(not_json).await.expect_problem(403, "forbidden");
 
-    for path in ["/groups".to_owned(), format!("/groups/{g}"), format!("/groups/{g}/members"), format!("/groups/{g}/permissions"), "/groups/administrators/members".to_owned()] {
+    for path in [
+        "/groups".to_owned(),
+        format!("/groups/{g}"),
+        format!("/groups/{g}/members"),
+        format!("/groups/{g}/permissions"),
+        "/groups/administrators/members".to_owned(),
+    ] {
         app.call_as(&token, Method::GET, &path, None).await.expect(200);
     }
     assert_eq!(app.call_as(&token, Method::GET, &format!("/groups/{g}"), None).await.body, before.body);
@@ -517,7 +593,9 @@ async fn if_match_guards_patch_and_delete() {
     let app = TestApp::start().await;
     let g = app.create_group("Versioned").await;
     let patch = |etag: &'static str, description: &'static str| {
-        app.req(Method::PATCH, &format!("/groups/{g}")).header("if-match", etag).json(&json!({"description": description}))
+        app.req(Method::PATCH, &format!("/groups/{g}"))
+            .header("if-match", etag)
+            .json(&json!({"description": description}))
     };
     send(patch("\"7\"", "Stale")).await.expect_problem(412, "version_conflict");
     send(patch("garbage", "Stale")).await.expect_problem(412, "version_conflict");
@@ -566,7 +644,10 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let x = app.create_operator("Xena", "xena@example.com").await;
     add_member(&app, "administrators", &x).await;
     let x_token = app.token(&app.account.account_id, &x);
-    let other = app.req_as(&x_token, Method::POST, "/groups").header("idempotency-key", "key-1").json(&json!({"description": "Xena's"}));
+    let other = app
+        .req_as(&x_token, Method::POST, "/groups")
+        .header("idempotency-key", "key-1")
+        .json(&json!({"description": "Xena's"}));
     let created = send(other).await.expect(201);
     assert_ne!(created.str("groupId"), first.str("groupId"));
     assert_eq!(group_counters(&app).await, (5, 3));
@@ -595,13 +676,19 @@ async fn duty_switches_every_member_and_keeps_the_active_counter_exact() {
     assert_eq!(app.call(Method::GET, &format!("/operators/{outsider}"), None).await.expect(200).body["isOnDuty"], true);
     assert_eq!(operators_active(&app).await, 2);
     let listed_active = app.list_all(&app.admin_token, "/operators?isOnDuty=true").await;
-    assert_eq!(field(&listed_active, "operatorId").into_iter().collect::<BTreeSet<_>>(), BTreeSet::from([app.account.admin_operator_id.clone(), outsider.clone()]));
+    assert_eq!(
+        field(&listed_active, "operatorId").into_iter().collect::<BTreeSet<_>>(),
+        BTreeSet::from([app.account.admin_operator_id.clone(), outsider.clone()])
+    );
     let version_of = |reply: Reply| reply.body["version"].as_i64().unwrap();
     let before = version_of(app.call(Method::GET, &format!("/operators/{}", members[1]), None).await.expect(200));
 
     // Already off: nothing changes.
     app.call(Method::POST, &format!("/groups/{g}/duty"), Some(json!({"isOnDuty": false}))).await.expect(204);
-    assert_eq!(version_of(app.call(Method::GET, &format!("/operators/{}", members[1]), None).await.expect(200)), before);
+    assert_eq!(
+        version_of(app.call(Method::GET, &format!("/operators/{}", members[1]), None).await.expect(200)),
+        before
+    );
     assert_eq!(operators_active(&app).await, 2);
 
     // A deleted member is simply not there any more.
@@ -617,10 +704,18 @@ async fn duty_switches_every_member_and_keeps_the_active_counter_exact() {
     app.call(Method::POST, "/groups/everyone/duty", Some(json!({"isOnDuty": true}))).await.expect(204);
     assert_eq!(operators_active(&app).await, 13);
 
-    for bad in [json!({}), json!({"isOnDuty": "yes"}), json!({"isOnDuty": null}), json!({"isOnDuty": true, "extra": 1}), json!([true])] {
+    for bad in [
+        json!({}),
+        json!({"isOnDuty": "yes"}),
+        json!({"isOnDuty": null}),
+        json!({"isOnDuty": true, "extra": 1}),
+        json!([true]),
+    ] {
         app.call(Method::POST, &format!("/groups/{g}/duty"), Some(bad)).await.expect_problem(400, "validation_failed");
     }
-    app.call(Method::POST, "/groups/no-such-group/duty", Some(json!({"isOnDuty": true}))).await.expect_problem(404, "not_found");
+    app.call(Method::POST, "/groups/no-such-group/duty", Some(json!({"isOnDuty": true})))
+        .await
+        .expect_problem(404, "not_found");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -654,7 +749,10 @@ async fn another_accounts_ids_are_not_found() {
     let theirs = app.list_all(&token, "/groups").await;
     assert_eq!(field(&theirs, "groupId"), ["administrators", "everyone"]);
     let home = group(&app, &g).await;
-    assert_eq!((home.body["description"].as_str(), home.body["memberCount"].as_i64(), home.body["version"].as_i64()), (Some("Home group"), Some(1), Some(2)));
+    assert_eq!(
+        (home.body["description"].as_str(), home.body["memberCount"].as_i64(), home.body["version"].as_i64()),
+        (Some("Home group"), Some(1), Some(2))
+    );
     assert_eq!(app.call(Method::GET, &format!("/operators/{op}"), None).await.expect(200).body["isOnDuty"], true);
     assert_eq!(group_counters(&app).await, (3, 0));
     let theirs = app.account_record(&other.account_id).await;
@@ -678,7 +776,8 @@ async fn racing_removals_never_empty_administrators() {
         let token = app.token(&app.account.account_id, &member);
         let app = &app;
         async move {
-            let reply = app.call_as(&token, Method::DELETE, &format!("/groups/administrators/members/{member}"), None).await;
+            let reply =
+                app.call_as(&token, Method::DELETE, &format!("/groups/administrators/members/{member}"), None).await;
             (member, reply)
         }
     });
@@ -739,7 +838,10 @@ async fn racing_removals_of_other_members_keep_the_count_exact() {
     assert_eq!(group(&app, &g).await.body["memberCount"], 0);
     assert_eq!(group_counters(&app).await, (3, 1));
     for id in &members {
-        assert_eq!(app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body["isAdministrator"], false);
+        assert_eq!(
+            app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body["isAdministrator"],
+            false
+        );
         assert_eq!(groups_of(&app, id).await, ["everyone"]);
     }
 
@@ -763,31 +865,58 @@ async fn malformed_requests_are_problems() {
     let raw = |method: Method, path: &str, content_type: &str, body: &'static str| {
         app.req(method, path).header("content-type", content_type).body(body)
     };
-    for (method, path) in [(Method::POST, "/groups".to_owned()), (Method::PATCH, format!("/groups/{g}")), (Method::POST, format!("/groups/{g}/duty"))] {
-        send(raw(method.clone(), &path, "application/json", "{\"description\":")).await.expect_problem(400, "malformed_json");
+    for (method, path) in [
+        (Method::POST, "/groups".to_owned()),
+        (Method::PATCH, format!("/groups/{g}")),
+        (Method::POST, format!("/groups/{g}/duty")),
+    ] {
+        send(raw(method.clone(), &path, "application/json", "{\"description\":"))
+            .await
+            .expect_problem(400, "malformed_json");
         send(raw(method.clone(), &path, "application/json", "")).await.expect_problem(400, "malformed_json");
-        send(raw(method.clone(), &path, "text/plain", "{\"description\": \"x\"}")).await.expect_problem(415, "unsupported_media_type");
+        send(raw(method.clone(), &path, "text/plain", "{\"description\": \"x\"}"))
+            .await
+            .expect_problem(415, "unsupported_media_type");
         send(app.req(method.clone(), &path)).await.expect_problem(400, "malformed_json");
         // The server answers 413 without reading the body and then closes the connection, so
         // this request must not hand its connection back to the client's pool.
         let too_big = format!("{{\"description\": \"{}\"}}", "x".repeat(70 * 1024));
-        send(app.req(method.clone(), &path).header("content-type", "application/json").header("connection", "close").body(too_big))
-            .await
-            .expect_problem(413, "payload_too_large");
+        send(
+            app.req(method.clone(), &path)
+                .header("content-type", "application/json")
+                .header("connection", "close")
+                .body(too_big),
+        )
+        .await
+        .expect_problem(413, "payload_too_large");
     }
 
-    let wrong_type = app.call(Method::POST, "/groups", Some(json!({"description": 5}))).await.expect_problem(400, "validation_failed");
+    let wrong_type = app
+        .call(Method::POST, "/groups", Some(json!({"description": 5})))
+        .await
+        .expect_problem(400, "validation_failed");
     assert_eq!(wrong_type.body["errors"][0]["field"], "description");
-    let unknown = app.call(Method::POST, "/groups", Some(json!({"description": "x", "color": "red"}))).await.expect_problem(400, "validation_failed");
+    let unknown = app
+        .call(Method::POST, "/groups", Some(json!({"description": "x", "color": "red"})))
+        .await
+        .expect_problem(400, "validation_failed");
     assert!(unknown.body["errors"][0]["message"].as_str().unwrap().contains("color"), "{}", unknown.body);
     let missing = app.call(Method::POST, "/groups", Some(json!({}))).await.expect_problem(400, "validation_failed");
     assert_eq!(missing.body["errors"][0]["field"], "description");
     for bad in [json!(""), json!("   "), json!("x".repeat(101)), json!("tab\tinside"), json!(null)] {
-        app.call(Method::POST, "/groups", Some(json!({"description": bad}))).await.expect_problem(400, "validation_failed");
-        app.call(Method::PATCH, &format!("/groups/{g}"), Some(json!({"description": bad}))).await.expect_problem(400, "validation_failed");
+        app.call(Method::POST, "/groups", Some(json!({"description": bad})))
+            .await
+            .expect_problem(400, "validation_failed");
+        app.call(Method::PATCH, &format!("/groups/{g}"), Some(json!({"description": bad})))
+            .await
+            .expect_problem(400, "validation_failed");
     }
-    app.call(Method::PATCH, &format!("/groups/{g}"), Some(json!({"description": "y", "isEveryone": true}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::PATCH, &format!("/groups/{g}"), Some(json!({"memberCount": 3}))).await.expect_problem(400, "validation_failed");
+    app.call(Method::PATCH, &format!("/groups/{g}"), Some(json!({"description": "y", "isEveryone": true})))
+        .await
+        .expect_problem(400, "validation_failed");
+    app.call(Method::PATCH, &format!("/groups/{g}"), Some(json!({"memberCount": 3})))
+        .await
+        .expect_problem(400, "validation_failed");
     app.call(Method::POST, "/groups", Some(json!(["description"]))).await.expect_problem(400, "validation_failed");
     let longest = app.call(Method::POST, "/groups", Some(json!({"description": "é".repeat(100)}))).await.expect(201);
     assert_eq!(longest.body["description"].as_str().unwrap().chars().count(), 100);

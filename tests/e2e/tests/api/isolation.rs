@@ -51,7 +51,10 @@ async fn another_accounts_credentials_never_reach_this_accounts_data() {
     // The second account: Enterprise, so that a fresh set of resources per route fits its limit.
     let b = app.provision("Enterprise", 0).await;
     let b_token = Who::Bearer(app.token(&b.account_id, &b.admin_operator_id));
-    let b_user = crate::matrix::call(&app, &b_token, Method::POST, "/api-users", Some(&json!({"description": "B's script"}))).await.expect(201);
+    let b_user =
+        crate::matrix::call(&app, &b_token, Method::POST, "/api-users", Some(&json!({"description": "B's script"})))
+            .await
+            .expect(201);
     let b_basic = Who::Basic { username: b_user.str("username"), password: b_user.str("password") };
     let b_shared = fixture(&app, &b_token).await;
     let callers = [b_token.clone(), b_basic];
@@ -89,7 +92,14 @@ async fn another_accounts_credentials_never_reach_this_accounts_data() {
                     let request = build(route, &template, &|_| unreachable!());
                     let reply = request.send(&app, who).await;
                     requests += 1;
-                    assert!(ok(&reply), "{name} as B's {}: {} → {} {}", who.kind(), request.describe(), reply.status, reply.body);
+                    assert!(
+                        ok(&reply),
+                        "{name} as B's {}: {} → {} {}",
+                        who.kind(),
+                        request.describe(),
+                        reply.status,
+                        reply.body
+                    );
                     assert_no_leak(&reply, &foreign, &name);
                     own += 1;
                     continue;
@@ -151,7 +161,11 @@ async fn another_accounts_credentials_never_reach_this_accounts_data() {
     }
 
     // Lists filtered by the first account's ids find nothing.
-    for path in [format!("/api-users?operatorId={}", a.operator), format!("/operators?q={}", a.operator), "/groups?isEmpty=false".to_owned()] {
+    for path in [
+        format!("/api-users?operatorId={}", a.operator),
+        format!("/operators?q={}", a.operator),
+        "/groups?isEmpty=false".to_owned(),
+    ] {
         for who in &callers {
             let reply = crate::matrix::call(&app, who, Method::GET, &path, None).await.expect(200);
             requests += 1;

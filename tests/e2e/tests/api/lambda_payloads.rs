@@ -33,21 +33,38 @@ async fn operators_function_serves_http_api_events() {
     let mut lambda = function(&app, "operators").await;
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
 
-    let create = http_event("POST", "/operators", "", Some(&json!({"email": "lambda@example.com", "fullName": "Lambda Lou"})), Some(admin.clone()));
+    let create = http_event(
+        "POST",
+        "/operators",
+        "",
+        Some(&json!({"email": "lambda@example.com", "fullName": "Lambda Lou"})),
+        Some(admin.clone()),
+    );
     let (status, headers, body) = response(lambda.invoke(create).await);
     assert_eq!(status, 201, "{body}");
     let id = body["operatorId"].as_str().unwrap().to_owned();
     assert_eq!(headers["location"], format!("/operators/{id}"));
     assert_eq!(headers["etag"], "\"1\"");
 
-    let (status, _, body) = response(lambda.invoke(http_event("GET", "/operators", "limit=1", None, Some(admin.clone()))).await);
+    let (status, _, body) =
+        response(lambda.invoke(http_event("GET", "/operators", "limit=1", None, Some(admin.clone()))).await);
     assert_eq!(status, 200);
     assert_eq!(body["items"].as_array().unwrap().len(), 1);
     assert!(body["nextCursor"].is_string());
 
     // The authorizer's verdict is what the function trusts: a non-administrator context is 403.
     let member = authorizer_context(&app.account.account_id, &id, false);
-    let (status, headers, body) = response(lambda.invoke(http_event("DELETE", &format!("/operators/{}", app.account.admin_operator_id), "", None, Some(member))).await);
+    let (status, headers, body) = response(
+        lambda
+            .invoke(http_event(
+                "DELETE",
+                &format!("/operators/{}", app.account.admin_operator_id),
+                "",
+                None,
+                Some(member),
+            ))
+            .await,
+    );
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
     assert_eq!(headers["content-type"], "application/problem+json");
 
@@ -58,7 +75,8 @@ async fn operators_function_serves_http_api_events() {
 
     let (status, _, body) = response(lambda.invoke(http_event("GET", "/nowhere", "", None, Some(admin.clone()))).await);
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
-    let (status, _, body) = response(lambda.invoke(http_event("GET", "/operators", "limit=500", None, Some(admin))).await);
+    let (status, _, body) =
+        response(lambda.invoke(http_event("GET", "/operators", "limit=500", None, Some(admin))).await);
     assert_eq!((status, body["code"].as_str()), (400, Some("validation_failed")));
 }
 
@@ -67,11 +85,16 @@ async fn groups_function_serves_http_api_events() {
     let app = TestApp::start().await;
     let mut lambda = function(&app, "groups").await;
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
-    let (status, _, body) = response(lambda.invoke(http_event("POST", "/groups", "", Some(&json!({"description": "On call"})), Some(admin.clone()))).await);
+    let (status, _, body) = response(
+        lambda
+            .invoke(http_event("POST", "/groups", "", Some(&json!({"description": "On call"})), Some(admin.clone())))
+            .await,
+    );
     assert_eq!(status, 201, "{body}");
     let (status, _, body) = response(lambda.invoke(http_event("GET", "/groups", "", None, Some(admin))).await);
     assert_eq!(status, 200);
-    let names: Vec<&str> = body["items"].as_array().unwrap().iter().map(|g| g["description"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        body["items"].as_array().unwrap().iter().map(|g| g["description"].as_str().unwrap()).collect();
     assert_eq!(names, ["Administrators", "Everyone", "On call"]);
 }
 
@@ -80,16 +103,36 @@ async fn monitors_function_serves_http_api_events() {
     let app = TestApp::start().await;
     let mut lambda = function(&app, "monitors").await;
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
-    let (status, headers, body) =
-        response(lambda.invoke(http_event("POST", "/monitors", "", Some(&json!({"name": "Checkout", "mode": "Production"})), Some(admin.clone()))).await);
+    let (status, headers, body) = response(
+        lambda
+            .invoke(http_event(
+                "POST",
+                "/monitors",
+                "",
+                Some(&json!({"name": "Checkout", "mode": "Production"})),
+                Some(admin.clone()),
+            ))
+            .await,
+    );
     assert_eq!(status, 201, "{body}");
     let id = body["monitorId"].as_str().unwrap().to_owned();
     assert_eq!(headers["location"], format!("/monitors/{id}"));
     let grant = json!({"authorizationType": "EditMonitor", "operatorId": app.account.admin_operator_id});
-    let (status, _, body) = response(lambda.invoke(http_event("POST", &format!("/monitors/{id}/authorizations"), "", Some(&grant), Some(admin.clone()))).await);
+    let (status, _, body) = response(
+        lambda
+            .invoke(http_event(
+                "POST",
+                &format!("/monitors/{id}/authorizations"),
+                "",
+                Some(&grant),
+                Some(admin.clone()),
+            ))
+            .await,
+    );
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["items"].as_array().unwrap().len(), 3, "EditMonitor brings the two lower levels");
-    let (status, _, body) = response(lambda.invoke(http_event("GET", "/monitors", "mode=Production", None, Some(admin))).await);
+    let (status, _, body) =
+        response(lambda.invoke(http_event("GET", "/monitors", "mode=Production", None, Some(admin))).await);
     assert_eq!(status, 200);
     assert_eq!(body["items"][0]["name"], "Checkout");
 }
@@ -100,11 +143,14 @@ async fn hub_summary_function_serves_http_api_events() {
     app.create_operator("Summer Sam", "sam@example.com").await;
     let mut lambda = function(&app, "hub-summary").await;
     let member = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, false);
-    let (status, _, body) = response(lambda.invoke(http_event("GET", "/hub/summary", "", None, Some(member.clone()))).await);
+    let (status, _, body) =
+        response(lambda.invoke(http_event("GET", "/hub/summary", "", None, Some(member.clone()))).await);
     assert_eq!(status, 200, "{body}");
     assert_eq!((body["operators"]["total"].as_i64(), body["operatorQuota"]["used"].as_i64()), (Some(2), Some(2)));
     // PATCH /account is for administrators: the authorizer's verdict decides.
-    let (status, _, body) = response(lambda.invoke(http_event("PATCH", "/account", "", Some(&json!({"name": "Renamed"})), Some(member))).await);
+    let (status, _, body) = response(
+        lambda.invoke(http_event("PATCH", "/account", "", Some(&json!({"name": "Renamed"})), Some(member))).await,
+    );
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
 }
 
@@ -132,16 +178,22 @@ async fn web_function_serves_the_page_from_http_api_events() {
     assert_eq!(headers["referrer-policy"], "no-referrer");
 
     // GET /assets/{proxy+}: the modules and the style sheet; anything else is a 404 problem.
-    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/assets/views/hub.js", "", None, None)).await);
+    let (status, headers, body) =
+        response(lambda.invoke(http_event("GET", "/assets/views/hub.js", "", None, None)).await);
     assert_eq!((status, headers["content-type"].as_str()), (200, Some("text/javascript; charset=utf-8")));
     assert!(body.as_str().expect("JS text").contains("/hub/summary"));
     let (status, headers, _) = response(lambda.invoke(http_event("GET", "/assets/styles.css", "", None, None)).await);
     assert_eq!((status, headers["content-type"].as_str()), (200, Some("text/css; charset=utf-8")));
-    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/assets/missing.js", "", None, None)).await);
+    let (status, headers, body) =
+        response(lambda.invoke(http_event("GET", "/assets/missing.js", "", None, None)).await);
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
     assert_eq!(headers["content-type"], "application/problem+json");
     // No development sign-in in any Lambda function.
-    let (status, _, body) = response(lambda.invoke(http_event("POST", "/dev/sign-in", "", Some(&json!({"accountId": "a", "operatorId": "o"})), None)).await);
+    let (status, _, body) = response(
+        lambda
+            .invoke(http_event("POST", "/dev/sign-in", "", Some(&json!({"accountId": "a", "operatorId": "o"})), None))
+            .await,
+    );
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
 }
 
@@ -151,7 +203,11 @@ async fn web_function_serves_the_page_from_http_api_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scim_function_serves_http_api_events_with_its_own_token_check() {
     let app = TestApp::start().await;
-    let token = app.call(reqwest::Method::POST, "/scim-tokens", Some(json!({"description": "Lambda"}))).await.expect(201).str("token");
+    let token = app
+        .call(reqwest::Method::POST, "/scim-tokens", Some(json!({"description": "Lambda"})))
+        .await
+        .expect(201)
+        .str("token");
     let mut lambda = function(&app, "scim").await;
     let with_token = |mut event: Value| {
         event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
@@ -159,17 +215,23 @@ async fn scim_function_serves_http_api_events_with_its_own_token_check() {
         event
     };
     let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "lambda@scim.example", "externalId": "lambda-1"});
-    let (status, headers, body) = response(lambda.invoke(with_token(http_event("POST", "/scim/v2/Users", "", Some(&user), None))).await);
+    let (status, headers, body) =
+        response(lambda.invoke(with_token(http_event("POST", "/scim/v2/Users", "", Some(&user), None))).await);
     assert_eq!(status, 201, "{body}");
     assert_eq!(headers["content-type"], "application/scim+json");
     let location = body["meta"]["location"].as_str().unwrap();
-    assert_eq!(location, format!("https://id.execute-api.us-east-1.amazonaws.com/scim/v2/Users/{}", body["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("https://id.execute-api.us-east-1.amazonaws.com/scim/v2/Users/{}", body["id"].as_str().unwrap())
+    );
     let query = "filter=externalId%20eq%20%22lambda-1%22";
-    let (status, _, body) = response(lambda.invoke(with_token(http_event("GET", "/scim/v2/Users", query, None, None))).await);
+    let (status, _, body) =
+        response(lambda.invoke(with_token(http_event("GET", "/scim/v2/Users", query, None, None))).await);
     assert_eq!((status, body["totalResults"].as_u64()), (200, Some(1)), "{body}");
 
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
-    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/scim/v2/Users", "", None, Some(admin))).await);
+    let (status, headers, body) =
+        response(lambda.invoke(http_event("GET", "/scim/v2/Users", "", None, Some(admin))).await);
     assert_eq!((status, body["scimType"].as_str(), body["status"].as_str()), (401, None, Some("401")), "{body}");
     assert!(headers["www-authenticate"].is_string());
 }
@@ -207,7 +269,10 @@ async fn hub_summary_function_caps_the_csv_export_and_links_the_rest() {
         rows += body.matches("\r\n").count() - 1;
         parts += 1;
         let Some(link) = r["headers"]["link"].as_str() else { break };
-        let next = link.strip_prefix("</audit-log?").and_then(|l| l.strip_suffix(">; rel=\"next\"")).unwrap_or_else(|| panic!("{link}"));
+        let next = link
+            .strip_prefix("</audit-log?")
+            .and_then(|l| l.strip_suffix(">; rel=\"next\""))
+            .unwrap_or_else(|| panic!("{link}"));
         query = next.to_owned();
         assert!(parts < 30, "the links go on");
     }

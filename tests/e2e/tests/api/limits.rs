@@ -10,7 +10,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const KIB: usize = 1024;
 
 /// Sends `request`, checks the problem, and that it cost at most the authentication read.
-async fn refused_cheaply(app: &TestApp, what: &str, request: reqwest::RequestBuilder, status: u16, code: &str) -> Reply {
+async fn refused_cheaply(
+    app: &TestApp,
+    what: &str,
+    request: reqwest::RequestBuilder,
+    status: u16,
+    code: &str,
+) -> Reply {
     app.requests.reset();
     let reply = send(request).await;
     let dynamo = app.requests.get();
@@ -41,7 +47,13 @@ async fn raw_chunked(app: &TestApp, path: &str, chunks: Vec<Vec<u8>>) -> (u16, S
 /// A request written on a raw connection while its answer is read, so that a server that answers
 /// and closes before reading the whole body is seen answering (an HTTP client would report the
 /// broken pipe of its unfinished write instead).
-async fn raw_post(app: &TestApp, method: &str, path: &str, framing: &str, body: Vec<u8>) -> (u16, String, serde_json::Value) {
+async fn raw_post(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    framing: &str,
+    body: Vec<u8>,
+) -> (u16, String, serde_json::Value) {
     let addr = app.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let head = format!(
@@ -62,7 +74,9 @@ async fn raw_post(app: &TestApp, method: &str, path: &str, framing: &str, body: 
         let _ = read.read_to_end(&mut answer).await;
         answer
     };
-    let ((), answer) = tokio::time::timeout(Duration::from_secs(10), async { tokio::join!(writing, reading) }).await.expect("the server answers");
+    let ((), answer) = tokio::time::timeout(Duration::from_secs(10), async { tokio::join!(writing, reading) })
+        .await
+        .expect("the server answers");
     let text = String::from_utf8_lossy(&answer).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status: {head}"));
@@ -79,26 +93,37 @@ async fn oversized_bodies_are_413_with_or_without_content_length() {
     let app = TestApp::start().await;
     let id = app.create_operator("Limit Lou", "lou@example.com").await;
     let big = format!("{{\"email\":\"a@b.co\",\"fullName\":\"{}\"}}", "x".repeat(70 * KIB));
-    for (method, path) in [("POST", "/operators".to_owned()), ("PATCH", format!("/operators/{id}")), ("POST", "/groups".to_owned())] {
+    for (method, path) in
+        [("POST", "/operators".to_owned()), ("PATCH", format!("/operators/{id}")), ("POST", "/groups".to_owned())]
+    {
         // The server answers without reading the body and closes the connection.
         app.requests.reset();
-        let (status, head, body) = raw_post(&app, method, &path, &format!("Content-Length: {}", big.len()), big.clone().into_bytes()).await;
+        let (status, head, body) =
+            raw_post(&app, method, &path, &format!("Content-Length: {}", big.len()), big.clone().into_bytes()).await;
         assert_eq!((status, body["code"].as_str()), (413, Some("payload_too_large")), "{method} {path}: {head}");
         assert!(head.contains("connection: close"), "{head}");
         assert!(app.requests.get() <= 1, "{method} {path} made {} DynamoDB requests", app.requests.get());
     }
     // A Content-Length far beyond the limit is refused before any byte of the body is sent.
     app.requests.reset();
-    let (status, head, body) = raw_post(&app, "POST", "/operators", &format!("Content-Length: {}", 4 * KIB * KIB), Vec::new()).await;
+    let (status, head, body) =
+        raw_post(&app, "POST", "/operators", &format!("Content-Length: {}", 4 * KIB * KIB), Vec::new()).await;
     assert_eq!((status, body["code"].as_str()), (413, Some("payload_too_large")), "{head}");
     assert!(app.requests.get() <= 1);
 
     // Chunked: no Content-Length, the limit is found while reading.
     for size in [65 * KIB, 1024 * KIB] {
         app.requests.reset();
-        let chunks = std::iter::once(b"{\"email\":\"a@b.co\",\"fullName\":\"".to_vec()).chain((0..size / (16 * KIB)).map(|_| vec![b'x'; 16 * KIB])).collect();
+        let chunks = std::iter::once(b"{\"email\":\"a@b.co\",\"fullName\":\"".to_vec())
+            .chain((0..size / (16 * KIB)).map(|_| vec![b'x'; 16 * KIB]))
+            .collect();
         let (status, head, body) = raw_chunked(&app, "/operators", chunks).await;
-        eprintln!("POST chunked {} KiB: {status} {} with {} DynamoDB request(s)", size / KIB, body["code"], app.requests.get());
+        eprintln!(
+            "POST chunked {} KiB: {status} {} with {} DynamoDB request(s)",
+            size / KIB,
+            body["code"],
+            app.requests.get()
+        );
         assert_eq!((status, body["code"].as_str()), (413, Some("payload_too_large")), "{head}");
         assert!(head.contains("content-type: application/problem+json"), "{head}");
         assert!(app.requests.get() <= 1);
@@ -108,7 +133,8 @@ async fn oversized_bodies_are_413_with_or_without_content_length() {
     let exact = format!("{prefix}{}\"}}", "x".repeat(64 * KIB - prefix.len() - 2));
     assert_eq!(exact.len(), 64 * KIB);
     refused_cheaply(&app, "POST exactly 64 KiB", json_post(&app, "/operators", exact), 400, "validation_failed").await;
-    let (status, _, body) = raw_chunked(&app, "/groups", vec![b"{\"description\":\"Chunked".to_vec(), b" but small\"}".to_vec()]).await;
+    let (status, _, body) =
+        raw_chunked(&app, "/groups", vec![b"{\"description\":\"Chunked".to_vec(), b" but small\"}".to_vec()]).await;
     assert_eq!((status, body["description"].as_str()), (201, Some("Chunked but small")));
 }
 
@@ -116,23 +142,42 @@ async fn oversized_bodies_are_413_with_or_without_content_length() {
 async fn deep_huge_and_broken_json_is_400() {
     let app = TestApp::start().await;
     let deep_arrays = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    refused_cheaply(&app, "10,000 nested arrays", json_post(&app, "/operators", deep_arrays), 400, "malformed_json").await;
+    refused_cheaply(&app, "10,000 nested arrays", json_post(&app, "/operators", deep_arrays), 400, "malformed_json")
+        .await;
     let deep_objects = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
-    refused_cheaply(&app, "10,000 nested objects", json_post(&app, "/groups", deep_objects), 400, "malformed_json").await;
+    refused_cheaply(&app, "10,000 nested objects", json_post(&app, "/groups", deep_objects), 400, "malformed_json")
+        .await;
     let unclosed = "[".repeat(60 * KIB);
-    refused_cheaply(&app, "60 KiB of unclosed arrays", json_post(&app, "/operators", unclosed), 400, "malformed_json").await;
+    refused_cheaply(&app, "60 KiB of unclosed arrays", json_post(&app, "/operators", unclosed), 400, "malformed_json")
+        .await;
 
     // About 60 KiB of array elements, as the document and as a field.
     let elements = vec!["1"; 30 * KIB].join(",");
     let array = format!("[{elements}]");
     assert!(array.len() > 59 * KIB && array.len() < 64 * KIB);
-    refused_cheaply(&app, "60 KiB array document", json_post(&app, "/operators", array.clone()), 400, "validation_failed").await;
-    refused_cheaply(&app, "60 KiB array document (groups)", json_post(&app, "/groups", array), 400, "validation_failed").await;
+    refused_cheaply(
+        &app,
+        "60 KiB array document",
+        json_post(&app, "/operators", array.clone()),
+        400,
+        "validation_failed",
+    )
+    .await;
+    refused_cheaply(
+        &app,
+        "60 KiB array document (groups)",
+        json_post(&app, "/groups", array),
+        400,
+        "validation_failed",
+    )
+    .await;
     let in_field = format!("{{\"email\":\"a@b.co\",\"fullName\":\"X\",\"mobilePhone\":[{elements}]}}");
-    refused_cheaply(&app, "60 KiB array in a field", json_post(&app, "/operators", in_field), 400, "validation_failed").await;
+    refused_cheaply(&app, "60 KiB array in a field", json_post(&app, "/operators", in_field), 400, "validation_failed")
+        .await;
     let many_keys: Vec<String> = (0..5000).map(|i| format!("\"k{i}\":0")).collect();
     let many_keys = format!("{{{}}}", many_keys.join(","));
-    refused_cheaply(&app, "5,000 unknown keys", json_post(&app, "/operators", many_keys), 400, "validation_failed").await;
+    refused_cheaply(&app, "5,000 unknown keys", json_post(&app, "/operators", many_keys), 400, "validation_failed")
+        .await;
     let long_string = format!("{{\"email\":\"a@b.co\",\"fullName\":\"{}\"}}", "é".repeat(30 * KIB));
     refused_cheaply(&app, "60 KiB string", json_post(&app, "/operators", long_string), 400, "validation_failed").await;
 
@@ -140,10 +185,32 @@ async fn deep_huge_and_broken_json_is_400() {
     let mut in_string = b"{\"email\":\"a@b.co\",\"fullName\":\"Bad ".to_vec();
     in_string.extend([0xC3, 0x28, 0xFF]);
     in_string.extend(b"\"}");
-    refused_cheaply(&app, "invalid UTF-8 in a string", json_post(&app, "/operators", in_string), 400, "malformed_json").await;
-    refused_cheaply(&app, "invalid UTF-8 outside strings", json_post(&app, "/groups", vec![0xFE, 0xFF, b'{', b'}']), 400, "malformed_json").await;
-    refused_cheaply(&app, "a byte-order mark", json_post(&app, "/groups", b"\xEF\xBB\xBF{\"description\":\"BOM\"}".to_vec()), 400, "malformed_json").await;
-    refused_cheaply(&app, "trailing garbage", json_post(&app, "/groups", "{\"description\":\"x\"} {}"), 400, "malformed_json").await;
+    refused_cheaply(&app, "invalid UTF-8 in a string", json_post(&app, "/operators", in_string), 400, "malformed_json")
+        .await;
+    refused_cheaply(
+        &app,
+        "invalid UTF-8 outside strings",
+        json_post(&app, "/groups", vec![0xFE, 0xFF, b'{', b'}']),
+        400,
+        "malformed_json",
+    )
+    .await;
+    refused_cheaply(
+        &app,
+        "a byte-order mark",
+        json_post(&app, "/groups", b"\xEF\xBB\xBF{\"description\":\"BOM\"}".to_vec()),
+        400,
+        "malformed_json",
+    )
+    .await;
+    refused_cheaply(
+        &app,
+        "trailing garbage",
+        json_post(&app, "/groups", "{\"description\":\"x\"} {}"),
+        400,
+        "malformed_json",
+    )
+    .await;
 }
 
 /// JSON has no charset but UTF-8 (RFC 8259 §8.1), so a `charset` parameter does not change what
@@ -152,15 +219,22 @@ async fn deep_huge_and_broken_json_is_400() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn charset_parameters_do_not_change_json() {
     let app = TestApp::start().await;
-    let latin1 = |body: Vec<u8>| app.req(Method::POST, "/groups").header("content-type", "application/json; charset=latin1").body(body);
+    let latin1 = |body: Vec<u8>| {
+        app.req(Method::POST, "/groups").header("content-type", "application/json; charset=latin1").body(body)
+    };
     send(latin1(b"{\"description\":\"Plain ASCII\"}".to_vec())).await.expect(201);
     let mut accented = b"{\"description\":\"Caf".to_vec();
     accented.push(0xE9); // "é" in Latin-1
     accented.extend(b"\"}");
     refused_cheaply(&app, "Latin-1 bytes under charset=latin1", latin1(accented), 400, "malformed_json").await;
-    let utf8 = app.req(Method::POST, "/groups").header("content-type", "application/json; charset=utf-8").body("{\"description\":\"Café\"}");
+    let utf8 = app
+        .req(Method::POST, "/groups")
+        .header("content-type", "application/json; charset=utf-8")
+        .body("{\"description\":\"Café\"}");
     assert_eq!(send(utf8).await.expect(201).body["description"], "Café");
-    for media in ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"] {
+    for media in
+        ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"]
+    {
         let request = app.req(Method::POST, "/groups").header("content-type", media).body("{\"description\":\"x\"}");
         refused_cheaply(&app, media, request, 415, "unsupported_media_type").await;
     }
@@ -178,7 +252,14 @@ async fn long_ids_and_query_strings_are_refused() {
         (Method::PUT, format!("/groups/{long_id}/members/{long_id}")),
         (Method::GET, format!("/operators/{}", "%41".repeat(3_333))),
     ] {
-        refused_cheaply(&app, &format!("{method} 10,000-character id"), app.req(method.clone(), &path), 404, "not_found").await;
+        refused_cheaply(
+            &app,
+            &format!("{method} 10,000-character id"),
+            app.req(method.clone(), &path),
+            404,
+            "not_found",
+        )
+        .await;
     }
     let patch = app.req(Method::PATCH, &format!("/operators/{long_id}")).json(&serde_json::json!({"fullName": "X"}));
     refused_cheaply(&app, "PATCH 10,000-character id", patch, 404, "not_found").await;
@@ -208,6 +289,13 @@ async fn unknown_query_parameters_on_single_resources_are_refused() {
         (Method::GET, "/groups/everyone?x=1".to_owned()),
         (Method::DELETE, format!("/operators/{id}?force=true")),
     ] {
-        refused_cheaply(&app, &format!("{method} {path:.40}"), app.req(method.clone(), &path), 400, "validation_failed").await;
+        refused_cheaply(
+            &app,
+            &format!("{method} {path:.40}"),
+            app.req(method.clone(), &path),
+            400,
+            "validation_failed",
+        )
+        .await;
     }
 }

@@ -84,7 +84,10 @@ async fn inactivity_is_recomputed_against_now_in_the_past_and_the_future() {
     let scope = AccountScope::new(&id);
     let flags = || async {
         let s = &app.state.store;
-        (s.api_user(&scope, &early.id.as_str().into()).await.unwrap().unwrap().inactive, s.api_user(&scope, &late.id.as_str().into()).await.unwrap().unwrap().inactive)
+        (
+            s.api_user(&scope, &early.id.as_str().into()).await.unwrap().unwrap().inactive,
+            s.api_user(&scope, &late.id.as_str().into()).await.unwrap().unwrap().inactive,
+        )
     };
 
     // 35 days after the first was created: only it is stale.
@@ -106,12 +109,18 @@ async fn inactivity_is_recomputed_against_now_in_the_past_and_the_future() {
     let report = run(&app.state, t0 + days(10), Some(&id)).await;
     assert_eq!(report.accounts[0].api_users.became_active, 2);
     let account = app.account_record(&id).await;
-    assert_eq!((account.api_users_inactive, account.inactive_computed_at.as_deref()), (0, Some("2026-01-15T09:00:00Z")));
+    assert_eq!(
+        (account.api_users_inactive, account.inactive_computed_at.as_deref()),
+        (0, Some("2026-01-15T09:00:00Z"))
+    );
     assert_eq!(flags().await, (false, false));
     // Each flag change is an event of the maintenance job: early inactive, late inactive, both
     // active again (newest first below).
     let logged = app.list_all(&app.admin_token, "/audit-log?action=apiUser.inactivityRecomputed").await;
-    let seen: Vec<(String, Value)> = logged.iter().map(|e| (e["target"]["id"].as_str().unwrap().to_owned(), e["changes"][0]["new"].clone())).collect();
+    let seen: Vec<(String, Value)> = logged
+        .iter()
+        .map(|e| (e["target"]["id"].as_str().unwrap().to_owned(), e["changes"][0]["new"].clone()))
+        .collect();
     assert_eq!(seen.len(), 4, "{logged:#?}");
     assert!(logged.iter().all(|e| e["source"] == "Maintenance" && e["changes"][0]["field"] == "inactive"));
     assert_eq!(seen[2..], [(late.id.clone(), json!(true)), (early.id.clone(), json!(true))]);
@@ -152,7 +161,10 @@ async fn usage_older_than_the_window_is_pruned_but_never_a_day_inside_it() {
 async fn drift_is_repaired_and_reported() {
     let app = TestApp::start().await;
     let id = app.account.account_id.clone();
-    let ops: Vec<String> = vec![app.create_operator("Dora Drift", "dora@example.com").await, app.create_operator("Dirk Drift", "dirk@example.com").await];
+    let ops: Vec<String> = vec![
+        app.create_operator("Dora Drift", "dora@example.com").await,
+        app.create_operator("Dirk Drift", "dirk@example.com").await,
+    ];
     app.call(Method::PATCH, &format!("/operators/{}", ops[1]), Some(json!({"isOnDuty": false}))).await.expect(200);
     let team = app.create_group("Team").await;
     app.create_group("Nobody").await;
@@ -163,13 +175,20 @@ async fn drift_is_repaired_and_reported() {
     let scope = AccountScope::new(&id);
 
     // Corrupt counters behind the API's back.
-    corrupt(&app, &scope.account(), &[("operatorsTotal", 42), ("groupsEmpty", 0), ("apiUsersTotal", 9), ("productionMonitors", 3)]).await;
+    corrupt(
+        &app,
+        &scope.account(),
+        &[("operatorsTotal", 42), ("groupsEmpty", 0), ("apiUsersTotal", 9), ("productionMonitors", 3)],
+    )
+    .await;
     corrupt(&app, &scope.group(&team.as_str().into()), &[("memberCount", 5)]).await;
     assert_eq!(app.call(Method::GET, &format!("/groups/{team}"), None).await.expect(200).body["memberCount"], 5);
 
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing::Dispatch::new(tracing_subscriber::fmt().json().with_ansi(false).with_writer(move || writer.clone()).finish());
+    let subscriber = tracing::Dispatch::new(
+        tracing_subscriber::fmt().json().with_ansi(false).with_writer(move || writer.clone()).finish(),
+    );
     let now = app.state.clock.now();
     let report = run(&app.state, now, Some(&id)).with_subscriber(subscriber).await;
 
@@ -194,7 +213,11 @@ async fn drift_is_repaired_and_reported() {
     assert_eq!(repairs, expected);
     assert_eq!((report.accounts_checked, report.accounts_repaired), (1, 1));
     let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
-    let lines: Vec<Value> = logs.lines().filter_map(|l| serde_json::from_str(l).ok()).filter(|l: &Value| l["fields"]["message"] == "maintenance: account checked").collect();
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|l: &Value| l["fields"]["message"] == "maintenance: account checked")
+        .collect();
     assert_eq!(lines.len(), 1, "{logs}");
     let fields = &lines[0]["fields"];
     assert_eq!((fields["account_id"].as_str(), fields["outcome"].as_str()), (Some(id.as_str()), Some("repaired")));
@@ -208,7 +231,8 @@ async fn drift_is_repaired_and_reported() {
     assert!(logged.iter().all(|e| e["actor"]["type"] == "System"));
     assert_eq!(logged[1]["changes"], json!([{"field": "memberCount", "old": 5, "new": 1}]));
     assert_eq!(logged[0]["target"]["id"], id.as_str());
-    let mut fields: Vec<&str> = logged[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> =
+        logged[0]["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, ["apiUsersTotal", "groupsEmpty", "operatorsTotal", "productionMonitors"]);
 
@@ -233,7 +257,8 @@ async fn two_runs_at_once_over_every_account_repair_each_drift_once() {
         expected.push(counters(&record));
         // Every account but the first drifts.
         if i > 0 {
-            corrupt(&app, &AccountScope::new(id).account(), &[("groupsTotal", 10 + i as i64), ("operatorsActive", -1)]).await;
+            corrupt(&app, &AccountScope::new(id).account(), &[("groupsTotal", 10 + i as i64), ("operatorsActive", -1)])
+                .await;
         }
     }
     let now = app.state.clock.now();
@@ -242,14 +267,20 @@ async fn two_runs_at_once_over_every_account_repair_each_drift_once() {
         assert!(!report.failed(), "{report:?}");
         assert_eq!(report.accounts_checked, accounts.len());
     }
-    assert_eq!(a.accounts_repaired + b.accounts_repaired, accounts.len() - 1, "each drift repaired exactly once: {a:?} {b:?}");
+    assert_eq!(
+        a.accounts_repaired + b.accounts_repaired,
+        accounts.len() - 1,
+        "each drift repaired exactly once: {a:?} {b:?}"
+    );
     for (id, expected) in accounts.iter().zip(&expected) {
         assert_eq!(&counters(&app.account_record(id).await), expected);
     }
     // A repaired account is in the report's list, with what was repaired; the clean one is only
     // there when a write of one run lost a race with the other's (and then as clean).
     let listed: Vec<_> = a.accounts.iter().chain(&b.accounts).collect();
-    assert!(accounts[1..].iter().all(|id| listed.iter().any(|r| &r.account_id == id && r.outcome == Outcome::Repaired && r.repairs.len() == 2)));
+    assert!(accounts[1..].iter().all(|id| {
+        listed.iter().any(|r| &r.account_id == id && r.outcome == Outcome::Repaired && r.repairs.len() == 2)
+    }));
     for clean in listed.iter().filter(|r| r.account_id == accounts[0]) {
         assert!(clean.outcome == Outcome::Clean && clean.repairs.is_empty() && clean.lost_races > 0, "{clean:?}");
     }
@@ -264,7 +295,16 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
     let scope = AccountScope::new(&id);
     let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
-    app.state.store.begin_operator_delete(&scope, &record, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_operator_delete(
+            &scope,
+            &record,
+            &hub_store::RulesLock::default(),
+            &crate::fixture_event("operator.deleted"),
+        )
+        .await
+        .unwrap();
 
     let report = run(&app.state, app.state.clock.now(), Some(&id)).await;
     assert_eq!((report.accounts[0].finished_deletes, report.accounts[0].outcome), (1, Outcome::Clean));
@@ -299,7 +339,10 @@ async fn the_maintenance_binary_runs_on_the_scheduled_event() {
         other => panic!("the job failed: {other:?}"),
     };
     assert_eq!((report["accountsChecked"].as_u64(), report["accountsRepaired"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(report["accounts"][0]["repairs"], json!([{"counter": "groupsTotal", "old": 77, "new": before.groups_total}]));
+    assert_eq!(
+        report["accounts"][0]["repairs"],
+        json!([{"counter": "groupsTotal", "old": 77, "new": before.groups_total}])
+    );
     assert_eq!(counters(&app.account_record(&id).await), counters(&before));
 }
 
@@ -323,7 +366,13 @@ async fn disabled_operators_are_recounted() {
     let quiet = tracing_subscriber::fmt().with_writer(std::io::sink).finish();
     let report = run(&app.state, app.state.clock.now(), Some(&id)).with_subscriber(quiet).await;
     let repairs = serde_json::to_value(&report.accounts[0].repairs).unwrap();
-    assert_eq!(repairs, json!([{"counter": "operatorsInUse", "old": 3, "new": 2}, {"counter": "operatorsActive", "old": 3, "new": 2}]));
+    assert_eq!(
+        repairs,
+        json!([{"counter": "operatorsInUse", "old": 3, "new": 2}, {"counter": "operatorsActive", "old": 3, "new": 2}])
+    );
     let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
-    assert_eq!((summary["operators"]["disabled"].as_i64(), summary["operatorQuota"]["used"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(
+        (summary["operators"]["disabled"].as_i64(), summary["operatorQuota"]["used"].as_i64()),
+        (Some(1), Some(2))
+    );
 }

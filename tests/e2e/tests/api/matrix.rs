@@ -90,7 +90,9 @@ fn slot_of(path: &str, index: usize, segments: &[&str]) -> Slot {
             Some("monitors") => Slot::Id(Kind::Monitor),
             Some("api-users") => Slot::Id(Kind::ApiUser),
             Some("scim-tokens") => Slot::Id(Kind::ScimToken),
-            other => panic!("{path}: the matrix does not know what {{id}} after {other:?} names; extend matrix::slot_of"),
+            other => {
+                panic!("{path}: the matrix does not know what {{id}} after {other:?} names; extend matrix::slot_of")
+            }
         },
         "{operatorId}" => Slot::Id(Kind::Operator),
         "{scheduleId}" => Slot::Id(Kind::Schedule),
@@ -168,25 +170,42 @@ impl Ids {
         }
     }
     pub(crate) fn all(&self) -> Vec<&str> {
-        vec![&self.operator, &self.group, &self.monitor, &self.api_user, &self.schedule, &self.authorization, &self.scim_token]
+        vec![
+            &self.operator,
+            &self.group,
+            &self.monitor,
+            &self.api_user,
+            &self.schedule,
+            &self.authorization,
+            &self.scim_token,
+        ]
     }
 }
 
 /// Creates a fresh [`Ids`] set with an administrator's credentials.
 pub(crate) async fn fixture(app: &TestApp, admin: &Who) -> Ids {
     let n = hub_api::values::new_id();
-    let post = |path: String, body: Value| async move { call(app, admin, Method::POST, &path, Some(&body)).await.expect(201) };
+    let post =
+        |path: String, body: Value| async move { call(app, admin, Method::POST, &path, Some(&body)).await.expect(201) };
     let put = |path: String| async move { call(app, admin, Method::PUT, &path, None).await.expect(204) };
-    let operator = post("/operators".into(), json!({"email": format!("fixture-{n}@example.com"), "fullName": format!("Fixture {n}")}))
-        .await
-        .str("operatorId");
+    let operator = post(
+        "/operators".into(),
+        json!({"email": format!("fixture-{n}@example.com"), "fullName": format!("Fixture {n}")}),
+    )
+    .await
+    .str("operatorId");
     let group = post("/groups".into(), json!({"description": format!("Fixture {n}")})).await.str("groupId");
     put(format!("/groups/{group}/members/{operator}")).await;
     put(format!("/groups/{group}/permissions/{PERMISSION}")).await;
     put(format!("/operators/{operator}/permissions/{PERMISSION}")).await;
     let schedule = post(format!("/operators/{operator}/duty-schedules"), far_window(2099)).await.str("scheduleId");
-    let monitor = post("/monitors".into(), json!({"name": format!("Fixture {n}"), "mode": "Staging"})).await.str("monitorId");
-    let granted = post(format!("/monitors/{monitor}/authorizations"), json!({"authorizationType": "ViewMonitor", "operatorId": operator})).await;
+    let monitor =
+        post("/monitors".into(), json!({"name": format!("Fixture {n}"), "mode": "Staging"})).await.str("monitorId");
+    let granted = post(
+        format!("/monitors/{monitor}/authorizations"),
+        json!({"authorizationType": "ViewMonitor", "operatorId": operator}),
+    )
+    .await;
     let authorization = granted
         .items()
         .iter()
@@ -194,7 +213,9 @@ pub(crate) async fn fixture(app: &TestApp, admin: &Who) -> Ids {
         .and_then(|a| a["authorizationId"].as_str())
         .unwrap_or_else(|| panic!("no ViewMonitor authorization in {}", granted.body))
         .to_owned();
-    let api_user = post("/api-users".into(), json!({"description": format!("Fixture {n}"), "operatorId": operator})).await.str("apiUserId");
+    let api_user = post("/api-users".into(), json!({"description": format!("Fixture {n}"), "operatorId": operator}))
+        .await
+        .str("apiUserId");
     // Keep the account under its bound of SCIM tokens: earlier fixtures' tokens are not needed.
     let tokens = call(app, admin, Method::GET, "/scim-tokens", None).await.expect(200);
     if tokens.items().len() >= hub_api::rules::MAX_SCIM_TOKENS_PER_ACCOUNT - 1 {
@@ -203,7 +224,8 @@ pub(crate) async fn fixture(app: &TestApp, admin: &Who) -> Ids {
             call(app, admin, Method::DELETE, &format!("/scim-tokens/{id}"), None).await.expect(204);
         }
     }
-    let scim_token = post("/scim-tokens".into(), json!({"description": format!("Fixture {n}")})).await.str("scimTokenId");
+    let scim_token =
+        post("/scim-tokens".into(), json!({"description": format!("Fixture {n}")})).await.str("scimTokenId");
     Ids { operator, group, monitor, api_user, schedule, authorization, scim_token }
 }
 
@@ -335,19 +357,30 @@ pub(crate) async fn snapshot(app: &TestApp, account_id: &str, token: &str, skip_
     let skip: Vec<String> = skip_api_users.iter().map(|id| format!("APIUSER#{id}")).collect();
     let items = partition(app, account_id, &skip).await;
     let mut views = BTreeMap::new();
-    let get = |path: String| async move { (path.clone(), app.call_as(token, Method::GET, &path, None).await.expect(200).body) };
+    let get = |path: String| async move {
+        (path.clone(), app.call_as(token, Method::GET, &path, None).await.expect(200).body)
+    };
     let list = |path: String| async move { (path.clone(), Value::Array(app.list_all(token, &path).await)) };
     for path in ["/account", "/hub/summary", "/scim-tokens"] {
         let (k, v) = get(path.into()).await;
         views.insert(k, v);
     }
     let mut ids: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (collection, id_field) in [("/operators", "operatorId"), ("/groups", "groupId"), ("/monitors", "monitorId"), ("/api-users", "apiUserId")] {
+    for (collection, id_field) in
+        [("/operators", "operatorId"), ("/groups", "groupId"), ("/monitors", "monitorId"), ("/api-users", "apiUserId")]
+    {
         let (k, v) = list(collection.into()).await;
-        let mut found: Vec<String> = v.as_array().unwrap().iter().map(|i| i[id_field].as_str().unwrap().to_owned()).collect();
+        let mut found: Vec<String> =
+            v.as_array().unwrap().iter().map(|i| i[id_field].as_str().unwrap().to_owned()).collect();
         if collection == "/api-users" {
             found.retain(|id| !skip_api_users.contains(&id.as_str()));
-            let kept: Vec<Value> = v.as_array().unwrap().iter().filter(|i| !skip_api_users.contains(&i["apiUserId"].as_str().unwrap())).cloned().collect();
+            let kept: Vec<Value> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|i| !skip_api_users.contains(&i["apiUserId"].as_str().unwrap()))
+                .cloned()
+                .collect();
             views.insert(k, Value::Array(kept));
         } else {
             views.insert(k, v);
@@ -390,7 +423,11 @@ pub(crate) fn assert_unchanged(before: &Snapshot, after: &Snapshot, what: &str) 
     for (b, a) in before.items.iter().zip(&after.items) {
         assert_eq!(b, a, "{what}: an item of the partition changed");
     }
-    assert_eq!(before.views.keys().collect::<Vec<_>>(), after.views.keys().collect::<Vec<_>>(), "{what}: the set of resources changed");
+    assert_eq!(
+        before.views.keys().collect::<Vec<_>>(),
+        after.views.keys().collect::<Vec<_>>(),
+        "{what}: the set of resources changed"
+    );
     for (path, view) in &before.views {
         assert_eq!(Some(view), after.views.get(path), "{what}: GET {path} changed");
     }

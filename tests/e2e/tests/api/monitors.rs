@@ -72,7 +72,10 @@ async fn create_read_update_delete_with_mode_rules_keeps_counters_exact() {
     assert_eq!(fetched.header("etag"), Some("\"1\""));
 
     // Development: inactive by default, never active.
-    let dev = app.call(Method::POST, "/monitors", Some(json!({"name": "Dev check", "mode": "Development"}))).await.expect(201);
+    let dev = app
+        .call(Method::POST, "/monitors", Some(json!({"name": "Dev check", "mode": "Development"})))
+        .await
+        .expect(201);
     assert_eq!((dev.body["mode"].as_str(), dev.body["isActive"].as_bool()), (Some("Development"), Some(false)));
     let refused = app
         .call(Method::POST, "/monitors", Some(json!({"name": "Active dev", "mode": "Development", "isActive": true})))
@@ -84,8 +87,14 @@ async fn create_read_update_delete_with_mode_rules_keeps_counters_exact() {
     assert_counters_match_lists(&app).await;
 
     // Mode changes move productionMonitors.
-    let promoted = app.call(Method::PATCH, &format!("/monitors/{staging}"), Some(json!({"mode": "Production", "isActive": true}))).await.expect(200);
-    assert_eq!((promoted.body["mode"].as_str(), promoted.body["isActive"].as_bool(), promoted.body["version"].as_i64()), (Some("Production"), Some(true), Some(2)));
+    let promoted = app
+        .call(Method::PATCH, &format!("/monitors/{staging}"), Some(json!({"mode": "Production", "isActive": true})))
+        .await
+        .expect(200);
+    assert_eq!(
+        (promoted.body["mode"].as_str(), promoted.body["isActive"].as_bool(), promoted.body["version"].as_i64()),
+        (Some("Production"), Some(true), Some(2))
+    );
     assert_eq!(promoted.header("etag"), Some("\"2\""));
     assert_eq!(monitor_counters(&app, &account).await, (3, 2));
     // An active monitor cannot move to Development without being deactivated in the same change.
@@ -98,9 +107,12 @@ async fn create_read_update_delete_with_mode_rules_keeps_counters_exact() {
         .expect(200);
     assert_eq!(demoted.body["version"], 3);
     assert_eq!(monitor_counters(&app, &account).await, (3, 1));
-    app.call(Method::PATCH, &format!("/monitors/{staging}"), Some(json!({"isActive": true}))).await.expect_problem(400, "validation_failed");
+    app.call(Method::PATCH, &format!("/monitors/{staging}"), Some(json!({"isActive": true})))
+        .await
+        .expect_problem(400, "validation_failed");
     // A rename keeps the counters; an empty change keeps the version.
-    let renamed = app.call(Method::PATCH, &format!("/monitors/{id}"), Some(json!({"name": "Home page"}))).await.expect(200);
+    let renamed =
+        app.call(Method::PATCH, &format!("/monitors/{id}"), Some(json!({"name": "Home page"}))).await.expect(200);
     assert_eq!((renamed.body["name"].as_str(), renamed.body["version"].as_i64()), (Some("Home page"), Some(2)));
     let same = app.call(Method::PATCH, &format!("/monitors/{id}"), Some(json!({}))).await.expect(200);
     assert_eq!(same.body["version"], 2);
@@ -120,7 +132,8 @@ async fn validation_and_malformed_requests() {
         .call(Method::POST, "/monitors", Some(json!({"name": "", "mode": "Prod", "isActive": null})))
         .await
         .expect_problem(400, "validation_failed");
-    let mut fields: Vec<&str> = reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> =
+        reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, ["isActive", "mode", "name"]);
     for bad in [
@@ -134,10 +147,19 @@ async fn validation_and_malformed_requests() {
     ] {
         app.call(Method::POST, "/monitors", Some(bad)).await.expect_problem(400, "validation_failed");
     }
-    send(app.req(Method::POST, "/monitors").header("content-type", "application/json").body("{\"name\":")).await.expect_problem(400, "malformed_json");
-    send(app.req(Method::POST, "/monitors").header("content-type", "text/plain").body("{}")).await.expect_problem(415, "unsupported_media_type");
+    send(app.req(Method::POST, "/monitors").header("content-type", "application/json").body("{\"name\":"))
+        .await
+        .expect_problem(400, "malformed_json");
+    send(app.req(Method::POST, "/monitors").header("content-type", "text/plain").body("{}"))
+        .await
+        .expect_problem(415, "unsupported_media_type");
     let id = create_monitor(&app, json!({"name": "Valid"})).await;
-    for bad in [json!({"name": null}), json!({"mode": null}), json!({"isActive": "yes"}), json!({"createdAt": "2020-01-01T00:00:00Z"})] {
+    for bad in [
+        json!({"name": null}),
+        json!({"mode": null}),
+        json!({"isActive": "yes"}),
+        json!({"createdAt": "2020-01-01T00:00:00Z"}),
+    ] {
         app.call(Method::PATCH, &format!("/monitors/{id}"), Some(bad)).await.expect_problem(400, "validation_failed");
     }
     app.call(Method::GET, "/monitors?mode=Live", None).await.expect_problem(400, "validation_failed");
@@ -171,10 +193,15 @@ async fn etag_and_if_match() {
     let app = TestApp::start().await;
     let id = create_monitor(&app, json!({"name": "Guarded"})).await;
     let path = format!("/monitors/{id}");
-    send(app.req(Method::PATCH, &path).header("if-match", "\"7\"").json(&json!({"name": "G2"}))).await.expect_problem(412, "version_conflict");
-    let ok = send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"name": "G2"}))).await.expect(200);
+    send(app.req(Method::PATCH, &path).header("if-match", "\"7\"").json(&json!({"name": "G2"})))
+        .await
+        .expect_problem(412, "version_conflict");
+    let ok =
+        send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"name": "G2"}))).await.expect(200);
     assert_eq!(ok.header("etag"), Some("\"2\""));
-    send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"name": "G3"}))).await.expect_problem(412, "version_conflict");
+    send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"name": "G3"})))
+        .await
+        .expect_problem(412, "version_conflict");
     send(app.req(Method::DELETE, &path).header("if-match", "\"1\"")).await.expect_problem(412, "version_conflict");
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 1));
     send(app.req(Method::DELETE, &path).header("if-match", "\"2\"")).await.expect(204);
@@ -203,8 +230,15 @@ async fn idempotency_key_replays_and_refuses_reuse() {
         .expect_problem(422, "idempotency_key_reused");
     // Concurrent retries with one key register exactly one monitor.
     let body = json!({"name": "Racing"});
-    let replies = futures::future::join_all((0..8).map(|_| send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-2").json(&body)))).await;
-    assert!(replies.iter().all(|r| r.status == 201), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    let replies = futures::future::join_all(
+        (0..8).map(|_| send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-2").json(&body))),
+    )
+    .await;
+    assert!(
+        replies.iter().all(|r| r.status == 201),
+        "{:?}",
+        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+    );
     let ids: BTreeSet<_> = replies.iter().map(|r| r.str("monitorId")).collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (2, 1));
@@ -217,16 +251,21 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let first = send(app.req(Method::POST, &path).header("idempotency-key", "g-1").json(&body)).await.expect(201);
     let again = send(app.req(Method::POST, &path).header("idempotency-key", "g-1").json(&body)).await.expect(201);
     assert_eq!(first.body, again.body);
-    send(app.req(Method::POST, &path).header("idempotency-key", "g-1").json(&json!({"authorizationType": "EditMonitor", "operatorId": op})))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    send(
+        app.req(Method::POST, &path)
+            .header("idempotency-key", "g-1")
+            .json(&json!({"authorizationType": "EditMonitor", "operatorId": op})),
+    )
+    .await
+    .expect_problem(422, "idempotency_key_reused");
     assert_eq!(authorizations(&app, &monitor).await.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paging_orders_by_name_and_binds_cursors_to_their_list() {
     let app = TestApp::start().await;
-    let names = ["zulu", "Yankee", "x-ray", "Whiskey", "victor", "Uniform", "tango", "Sierra", "romeo", "Quebec", "papa"];
+    let names =
+        ["zulu", "Yankee", "x-ray", "Whiskey", "victor", "Uniform", "tango", "Sierra", "romeo", "Quebec", "papa"];
     for (i, name) in names.iter().enumerate() {
         let mode = ["Production", "Staging", "Development"][i % 3];
         create_monitor(&app, json!({"name": name, "mode": mode})).await;
@@ -248,11 +287,15 @@ async fn paging_orders_by_name_and_binds_cursors_to_their_list() {
     assert_eq!(first.items().len(), 4);
     let cursor = first.str("nextCursor");
     app.call(Method::GET, &format!("/monitors?limit=4&cursor={cursor}"), None).await.expect(200);
-    app.call(Method::GET, &format!("/monitors/permissions?cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
+    app.call(Method::GET, &format!("/monitors/permissions?cursor={cursor}"), None)
+        .await
+        .expect_problem(400, "invalid_cursor");
     app.call(Method::GET, &format!("/operators?cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
     let other = app.provision("Business", 0).await;
     let other_token = app.token(&other.account_id, &other.admin_operator_id);
-    app.call_as(&other_token, Method::GET, &format!("/monitors?cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
+    app.call_as(&other_token, Method::GET, &format!("/monitors?cursor={cursor}"), None)
+        .await
+        .expect_problem(400, "invalid_cursor");
     let overview = app.list_all(&app.admin_token, "/monitors/permissions?limit=3").await;
     assert_eq!(overview.iter().map(|m| m["name"].as_str().unwrap()).collect::<Vec<_>>(), expected);
     let overview_dev = app.list_all(&app.admin_token, "/monitors/permissions?mode=Development&limit=2").await;
@@ -273,16 +316,29 @@ async fn another_accounts_monitors_are_not_found_and_never_listed() {
         (Method::PATCH, format!("/monitors/{id}"), Some(json!({"name": "Owned"}))),
         (Method::DELETE, format!("/monitors/{id}"), None),
         (Method::GET, format!("/monitors/{id}/authorizations"), None),
-        (Method::POST, format!("/monitors/{id}/authorizations"), Some(json!({"authorizationType": "EditMonitor", "groupId": "everyone"}))),
+        (
+            Method::POST,
+            format!("/monitors/{id}/authorizations"),
+            Some(json!({"authorizationType": "EditMonitor", "groupId": "everyone"})),
+        ),
         (Method::DELETE, format!("/monitors/{id}/authorizations/{authorization}"), None),
     ] {
         app.call_as(&token, method, &path, body).await.expect_problem(404, "not_found");
     }
     // Its own monitor cannot be granted to this account's operator or group either.
-    let theirs = app.call_as(&token, Method::POST, "/monitors", Some(json!({"name": "Theirs"}))).await.expect(201).str("monitorId");
-    app.call_as(&token, Method::POST, &format!("/monitors/{theirs}/authorizations"), Some(json!({"authorizationType": "ViewMonitor", "operatorId": op})))
+    let theirs = app
+        .call_as(&token, Method::POST, "/monitors", Some(json!({"name": "Theirs"})))
         .await
-        .expect_problem(404, "not_found");
+        .expect(201)
+        .str("monitorId");
+    app.call_as(
+        &token,
+        Method::POST,
+        &format!("/monitors/{theirs}/authorizations"),
+        Some(json!({"authorizationType": "ViewMonitor", "operatorId": op})),
+    )
+    .await
+    .expect_problem(404, "not_found");
     assert!(app.list_all(&token, &format!("/monitors/{theirs}/authorizations")).await.is_empty());
     assert_eq!(app.list_all(&token, "/monitors").await.len(), 1);
     assert_eq!(app.list_all(&token, "/monitors/permissions").await.len(), 1);
@@ -313,7 +369,11 @@ async fn non_administrators_read_but_never_write() {
         (Method::PATCH, format!("/monitors/{id}"), Some(json!({"name": "Hacked"}))),
         (Method::PATCH, format!("/monitors/{id}"), Some(json!({"bogus": true}))),
         (Method::DELETE, format!("/monitors/{id}"), None),
-        (Method::POST, format!("/monitors/{id}/authorizations"), Some(json!({"authorizationType": "EditMonitor", "operatorId": me}))),
+        (
+            Method::POST,
+            format!("/monitors/{id}/authorizations"),
+            Some(json!({"authorizationType": "EditMonitor", "operatorId": me})),
+        ),
         (Method::DELETE, format!("/monitors/{id}/authorizations/{authorization}"), None),
     ] {
         app.call_as(&token, method, &path, body).await.expect_problem(403, "forbidden");
@@ -330,7 +390,8 @@ async fn authorizations_are_cumulative_both_ways() {
     let night = app.create_group("Night shift").await;
 
     // EditMonitor brings the two levels below it.
-    let reply = grant(&app, &monitor, json!({"authorizationType": "EditMonitor", "operatorId": olga})).await.expect(201);
+    let reply =
+        grant(&app, &monitor, json!({"authorizationType": "EditMonitor", "operatorId": olga})).await.expect(201);
     let types: Vec<&str> = reply.items().iter().map(|a| a["authorizationType"].as_str().unwrap()).collect();
     assert_eq!(types, ["ViewMonitorData", "ViewMonitor", "EditMonitor"], "lowest level first");
     assert_eq!(reply.body["nextCursor"], Value::Null);
@@ -338,20 +399,27 @@ async fn authorizations_are_cumulative_both_ways() {
         assert_eq!(a["operatorId"], olga.as_str());
         assert_eq!(a["groupId"], Value::Null);
         let id = a["authorizationId"].as_str().unwrap();
-        assert!(!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(
+            !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
     }
     // Granting a level already held changes nothing.
-    let again = grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "operatorId": olga})).await.expect(201);
+    let again =
+        grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "operatorId": olga})).await.expect(201);
     assert_eq!(again.body, reply.body);
     assert_eq!(authorizations(&app, &monitor).await.len(), 3);
 
     // A group gets ViewMonitor and ViewMonitorData; then EditMonitor adds only the missing level.
-    let group_reply = grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "groupId": night})).await.expect(201);
+    let group_reply =
+        grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "groupId": night})).await.expect(201);
     assert_eq!(held(group_reply.items()), pairs(&[("ViewMonitorData", &night), ("ViewMonitor", &night)]));
-    let before: BTreeSet<String> = group_reply.items().iter().map(|a| a["authorizationId"].as_str().unwrap().to_owned()).collect();
-    let upgraded = grant(&app, &monitor, json!({"authorizationType": "EditMonitor", "groupId": night})).await.expect(201);
+    let before: BTreeSet<String> =
+        group_reply.items().iter().map(|a| a["authorizationId"].as_str().unwrap().to_owned()).collect();
+    let upgraded =
+        grant(&app, &monitor, json!({"authorizationType": "EditMonitor", "groupId": night})).await.expect(201);
     assert_eq!(upgraded.items().len(), 3);
-    let after: BTreeSet<String> = upgraded.items().iter().map(|a| a["authorizationId"].as_str().unwrap().to_owned()).collect();
+    let after: BTreeSet<String> =
+        upgraded.items().iter().map(|a| a["authorizationId"].as_str().unwrap().to_owned()).collect();
     assert!(before.is_subset(&after), "the levels already held keep their ids");
     assert_eq!(upgraded.items()[0]["groupId"], night.as_str());
     assert_eq!(upgraded.items()[0]["operatorId"], Value::Null);
@@ -379,11 +447,18 @@ async fn authorizations_are_cumulative_both_ways() {
     };
     let view = id_of(&listed, &olga, "ViewMonitor");
     app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/{view}"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/{view}"), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/{view}"), None)
+        .await
+        .expect_problem(404, "not_found");
     let listed = authorizations(&app, &monitor).await;
     assert_eq!(
         held(&listed),
-        pairs(&[("ViewMonitorData", &olga), ("ViewMonitorData", &night), ("ViewMonitor", &night), ("EditMonitor", &night)])
+        pairs(&[
+            ("ViewMonitorData", &olga),
+            ("ViewMonitorData", &night),
+            ("ViewMonitor", &night),
+            ("EditMonitor", &night)
+        ])
     );
     // Revoking the top level leaves the lower ones.
     let edit = id_of(&listed, &night, "EditMonitor");
@@ -395,17 +470,28 @@ async fn authorizations_are_cumulative_both_ways() {
     assert_eq!(held(&authorizations(&app, &monitor).await), pairs(&[("ViewMonitorData", &olga)]));
 
     // Unknown principals, monitors and authorizations are not found.
-    grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "operatorId": "no-such-operator"})).await.expect_problem(404, "not_found");
-    grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "groupId": "no-such-group"})).await.expect_problem(404, "not_found");
-    grant(&app, "no-such-monitor", json!({"authorizationType": "ViewMonitor", "groupId": night})).await.expect_problem(404, "not_found");
+    grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "operatorId": "no-such-operator"}))
+        .await
+        .expect_problem(404, "not_found");
+    grant(&app, &monitor, json!({"authorizationType": "ViewMonitor", "groupId": "no-such-group"}))
+        .await
+        .expect_problem(404, "not_found");
+    grant(&app, "no-such-monitor", json!({"authorizationType": "ViewMonitor", "groupId": night}))
+        .await
+        .expect_problem(404, "not_found");
     app.call(Method::GET, "/monitors/no-such-monitor/authorizations", None).await.expect_problem(404, "not_found");
-    app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/no-such-authorization"), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/no-such-authorization"), None)
+        .await
+        .expect_problem(404, "not_found");
     // An authorization id is only found under its own monitor.
     let other = create_monitor(&app, json!({"name": "Other"})).await;
     let remaining = id_of(&authorizations(&app, &monitor).await, &olga, "ViewMonitorData");
-    app.call(Method::DELETE, &format!("/monitors/{other}/authorizations/{remaining}"), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/monitors/{other}/authorizations/{remaining}"), None)
+        .await
+        .expect_problem(404, "not_found");
     // System groups can hold authorizations too.
-    let everyone = grant(&app, &other, json!({"authorizationType": "ViewMonitorData", "groupId": "everyone"})).await.expect(201);
+    let everyone =
+        grant(&app, &other, json!({"authorizationType": "ViewMonitorData", "groupId": "everyone"})).await.expect(201);
     assert_eq!(held(everyone.items()), pairs(&[("ViewMonitorData", "everyone")]));
 }
 
@@ -415,28 +501,55 @@ async fn racing_grants_and_revokes_keep_levels_cumulative() {
     let monitor = create_monitor(&app, json!({"name": "Contended"})).await;
     let op = app.create_operator("Race Rob", "rob@example.com").await;
     for round in 0..3 {
-        let granted = grant(&app, &monitor, json!({"authorizationType": "ViewMonitorData", "operatorId": op})).await.expect(201);
+        let granted =
+            grant(&app, &monitor, json!({"authorizationType": "ViewMonitorData", "operatorId": op})).await.expect(201);
         let lowest = granted.items()[0]["authorizationId"].as_str().unwrap().to_owned();
         // Upgrades race with the revoke of the lowest level, which takes every higher level with it.
-        let mut calls: Vec<(Method, String, Option<Value>)> = vec![(Method::DELETE, format!("/monitors/{monitor}/authorizations/{lowest}"), None)];
+        let mut calls: Vec<(Method, String, Option<Value>)> =
+            vec![(Method::DELETE, format!("/monitors/{monitor}/authorizations/{lowest}"), None)];
         for level in ["ViewMonitor", "EditMonitor", "ViewMonitor", "EditMonitor"] {
-            calls.push((Method::POST, format!("/monitors/{monitor}/authorizations"), Some(json!({"authorizationType": level, "operatorId": op}))));
+            calls.push((
+                Method::POST,
+                format!("/monitors/{monitor}/authorizations"),
+                Some(json!({"authorizationType": level, "operatorId": op})),
+            ));
         }
         let replies = futures::future::join_all(calls.into_iter().map(|(m, p, b)| {
             let app = &app;
             async move { app.call(m, &p, b).await }
         }))
         .await;
-        assert!(replies.iter().all(|r| [201, 204].contains(&r.status.as_u16())), "round {round}: {:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
-        let levels: BTreeSet<String> = authorizations(&app, &monitor).await.iter().map(|a| a["authorizationType"].as_str().unwrap().to_owned()).collect();
-        let contiguous = [vec![], vec!["ViewMonitorData"], vec!["ViewMonitorData", "ViewMonitor"], vec!["ViewMonitorData", "ViewMonitor", "EditMonitor"]];
+        assert!(
+            replies.iter().all(|r| [201, 204].contains(&r.status.as_u16())),
+            "round {round}: {:?}",
+            replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+        );
+        let levels: BTreeSet<String> = authorizations(&app, &monitor)
+            .await
+            .iter()
+            .map(|a| a["authorizationType"].as_str().unwrap().to_owned())
+            .collect();
+        let contiguous = [
+            vec![],
+            vec!["ViewMonitorData"],
+            vec!["ViewMonitorData", "ViewMonitor"],
+            vec!["ViewMonitorData", "ViewMonitor", "EditMonitor"],
+        ];
         assert!(
             contiguous.iter().any(|c| c.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>() == levels),
             "round {round}: levels are not cumulative: {levels:?}"
         );
         // Start the next round from nothing.
-        if let Some(a) = authorizations(&app, &monitor).await.iter().find(|a| a["authorizationType"] == "ViewMonitorData") {
-            app.call(Method::DELETE, &format!("/monitors/{monitor}/authorizations/{}", a["authorizationId"].as_str().unwrap()), None).await.expect(204);
+        if let Some(a) =
+            authorizations(&app, &monitor).await.iter().find(|a| a["authorizationType"] == "ViewMonitorData")
+        {
+            app.call(
+                Method::DELETE,
+                &format!("/monitors/{monitor}/authorizations/{}", a["authorizationId"].as_str().unwrap()),
+                None,
+            )
+            .await
+            .expect(204);
         }
         assert!(authorizations(&app, &monitor).await.is_empty());
     }
@@ -462,7 +575,11 @@ async fn the_overview_names_every_holder_per_level() {
     let items = overview.items();
     assert_eq!(items.iter().map(|m| m["name"].as_str().unwrap()).collect::<Vec<_>>(), ["API", "Bare", "Shop"]);
     let named = |list: &Value| -> Vec<(String, String)> {
-        list.as_array().unwrap().iter().map(|n| (n["id"].as_str().unwrap().to_owned(), n["name"].as_str().unwrap().to_owned())).collect()
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["id"].as_str().unwrap().to_owned(), n["name"].as_str().unwrap().to_owned()))
+            .collect()
     };
     let amy_n = (amy.clone(), "Amy Adams".to_owned());
     let zed_n = (zed.clone(), "zed Zimmer".to_owned());
@@ -470,7 +587,10 @@ async fn the_overview_names_every_holder_per_level() {
     let admins_n = ("administrators".to_owned(), "Administrators".to_owned());
 
     let api_row = &items[0];
-    assert_eq!((api_row["monitorId"].as_str(), api_row["mode"].as_str(), api_row["isActive"].as_bool()), (Some(api.as_str()), Some("Staging"), Some(false)));
+    assert_eq!(
+        (api_row["monitorId"].as_str(), api_row["mode"].as_str(), api_row["isActive"].as_bool()),
+        (Some(api.as_str()), Some("Staging"), Some(false))
+    );
     assert_eq!(named(&api_row["viewMonitorData"]["operators"]), std::slice::from_ref(&amy_n));
     assert!(named(&api_row["viewMonitor"]["operators"]).is_empty());
     assert!(named(&api_row["editMonitor"]["groups"]).is_empty());
@@ -518,19 +638,55 @@ async fn deletes_cascade_to_authorizations() {
     // Deleting an operator removes its authorizations on every monitor, under both keys.
     app.call(Method::DELETE, &format!("/operators/{carl}"), None).await.expect(204);
     for m in [&m1, &m2] {
-        assert_eq!(held(&authorizations(&app, m).await), pairs(&[("ViewMonitorData", &dora), ("ViewMonitor", &dora), ("ViewMonitorData", &team)]));
-        assert!(app.state.store.authorizations_on_monitor(&scope, &m.as_str().into(), &hub_store::Principal::Operator(carl.clone().into())).await.unwrap().is_empty());
+        assert_eq!(
+            held(&authorizations(&app, m).await),
+            pairs(&[("ViewMonitorData", &dora), ("ViewMonitor", &dora), ("ViewMonitorData", &team)])
+        );
+        assert!(
+            app.state
+                .store
+                .authorizations_on_monitor(
+                    &scope,
+                    &m.as_str().into(),
+                    &hub_store::Principal::Operator(carl.clone().into())
+                )
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
     // Deleting a group too.
     app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect(204);
     for m in [&m1, &m2] {
         assert_eq!(held(&authorizations(&app, m).await), pairs(&[("ViewMonitorData", &dora), ("ViewMonitor", &dora)]));
-        assert!(app.state.store.authorizations_on_monitor(&scope, &m.as_str().into(), &hub_store::Principal::Group(team.clone().into())).await.unwrap().is_empty());
+        assert!(
+            app.state
+                .store
+                .authorizations_on_monitor(
+                    &scope,
+                    &m.as_str().into(),
+                    &hub_store::Principal::Group(team.clone().into())
+                )
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
     // Deleting a monitor removes its authorizations, also from under their holders.
     app.call(Method::DELETE, &format!("/monitors/{m1}"), None).await.expect(204);
     assert!(app.state.store.all_monitor_authorizations(&scope, &m1.as_str().into()).await.unwrap().is_empty());
-    assert!(app.state.store.authorizations_on_monitor(&scope, &m1.as_str().into(), &hub_store::Principal::Operator(dora.clone().into())).await.unwrap().is_empty());
+    assert!(
+        app.state
+            .store
+            .authorizations_on_monitor(
+                &scope,
+                &m1.as_str().into(),
+                &hub_store::Principal::Operator(dora.clone().into())
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(authorizations(&app, &m2).await.len(), 2);
     // Deleting the last holder after its monitor leaves nothing behind.
     app.call(Method::DELETE, &format!("/operators/{dora}"), None).await.expect(204);
@@ -561,17 +717,35 @@ async fn a_monitor_with_many_authorizations_and_a_half_done_delete_are_cleaned_u
     app.call(Method::DELETE, &format!("/monitors/{big}"), None).await.expect(204);
     assert!(app.state.store.all_monitor_authorizations(&scope, &big.as_str().into()).await.unwrap().is_empty());
     for g in &groups {
-        assert!(app.state.store.authorizations_on_monitor(&scope, &big.as_str().into(), &hub_store::Principal::Group(g.clone().into())).await.unwrap().is_empty());
+        assert!(
+            app.state
+                .store
+                .authorizations_on_monitor(&scope, &big.as_str().into(), &hub_store::Principal::Group(g.clone().into()))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     // Only the first step of a delete runs, as if the process died right after it.
     let half = create_monitor(&app, json!({"name": "Half"})).await;
     grant(&app, &half, json!({"authorizationType": "EditMonitor", "groupId": groups[0]})).await.expect(201);
     let record = app.state.store.monitor(&scope, &half.as_str().into()).await.unwrap().unwrap();
-    app.state.store.begin_monitor_delete(&scope, &record, hub_api::rules::is_production_monitor, &crate::fixture_event("monitor.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_monitor_delete(
+            &scope,
+            &record,
+            hub_api::rules::is_production_monitor,
+            &crate::fixture_event("monitor.deleted"),
+        )
+        .await
+        .unwrap();
     app.call(Method::GET, &format!("/monitors/{half}"), None).await.expect_problem(404, "not_found");
     app.call(Method::GET, &format!("/monitors/{half}/authorizations"), None).await.expect_problem(404, "not_found");
-    grant(&app, &half, json!({"authorizationType": "EditMonitor", "groupId": groups[1]})).await.expect_problem(404, "not_found");
+    grant(&app, &half, json!({"authorizationType": "EditMonitor", "groupId": groups[1]}))
+        .await
+        .expect_problem(404, "not_found");
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (0, 0));
     assert_eq!(app.state.store.all_monitor_authorizations(&scope, &half.as_str().into()).await.unwrap().len(), 3);
     // Its retry finishes it.
@@ -582,8 +756,28 @@ async fn a_monitor_with_many_authorizations_and_a_half_done_delete_are_cleaned_u
     let third = create_monitor(&app, json!({"name": "Third"})).await;
     grant(&app, &third, json!({"authorizationType": "ViewMonitor", "groupId": groups[2]})).await.expect(201);
     let record = app.state.store.monitor(&scope, &third.as_str().into()).await.unwrap().unwrap();
-    app.state.store.begin_monitor_delete(&scope, &record, hub_api::rules::is_production_monitor, &crate::fixture_event("monitor.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_monitor_delete(
+            &scope,
+            &record,
+            hub_api::rules::is_production_monitor,
+            &crate::fixture_event("monitor.deleted"),
+        )
+        .await
+        .unwrap();
     assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 1);
-    assert!(app.state.store.authorizations_on_monitor(&scope, &third.as_str().into(), &hub_store::Principal::Group(groups[2].clone().into())).await.unwrap().is_empty());
+    assert!(
+        app.state
+            .store
+            .authorizations_on_monitor(
+                &scope,
+                &third.as_str().into(),
+                &hub_store::Principal::Group(groups[2].clone().into())
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 0);
 }

@@ -22,11 +22,17 @@ fn document() -> Value {
 
 /// Every route the functions' routers serve, as `(METHOD, path)`.
 fn served_routes() -> BTreeSet<(String, String)> {
-    [hub_operators::routes(), hub_groups::routes(), hub_summary::routes(), hub_monitors::routes(), hub_api_users::routes()]
-        .iter()
-        .flat_map(|routes| routes.table())
-        .map(|route| (route.method.as_str().to_owned(), route.path.to_owned()))
-        .collect()
+    [
+        hub_operators::routes(),
+        hub_groups::routes(),
+        hub_summary::routes(),
+        hub_monitors::routes(),
+        hub_api_users::routes(),
+    ]
+    .iter()
+    .flat_map(|routes| routes.table())
+    .map(|route| (route.method.as_str().to_owned(), route.path.to_owned()))
+    .collect()
 }
 
 #[test]
@@ -38,7 +44,10 @@ fn the_document_lists_exactly_the_served_routes() {
     assert!(served.remove(&("GET".to_owned(), "/openapi.json".to_owned())), "hub-summary serves GET /openapi.json");
     let undocumented: Vec<_> = served.difference(&documented).collect();
     let unserved: Vec<_> = documented.difference(&served).collect();
-    assert!(undocumented.is_empty() && unserved.is_empty(), "served but not documented: {undocumented:?}; documented but not served: {unserved:?}");
+    assert!(
+        undocumented.is_empty() && unserved.is_empty(),
+        "served but not documented: {undocumented:?}; documented but not served: {unserved:?}"
+    );
 }
 
 /// SCIM (`/scim/v2`) is its own protocol, with its own credentials and error schema: the
@@ -78,7 +87,8 @@ fn every_operation_has_the_problem_response_and_needs_credentials() {
     assert_eq!(schemes["basicAuth"], json!({"type": "http", "scheme": "basic"}));
     let mut count = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
-        let declared_in_path: BTreeSet<&str> = path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
+        let declared_in_path: BTreeSet<&str> =
+            path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
         for (method, op) in item.as_object().expect("path item") {
             count += 1;
             let here = format!("{} {path}", method.to_uppercase());
@@ -89,7 +99,8 @@ fn every_operation_has_the_problem_response_and_needs_credentials() {
             );
             assert_eq!(op["security"], json!([{"bearerAuth": []}, {"basicAuth": []}]), "{here}: credentials");
             assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{here}: a tag");
-            let successes: Vec<&String> = op["responses"].as_object().unwrap().keys().filter(|k| k.starts_with('2')).collect();
+            let successes: Vec<&String> =
+                op["responses"].as_object().unwrap().keys().filter(|k| k.starts_with('2')).collect();
             assert_eq!(successes.len(), 1, "{here}: one success response");
             // Every `{name}` of the path is a path parameter, and only those are.
             let params = op["parameters"].as_array().cloned().unwrap_or_default();
@@ -139,12 +150,19 @@ fn collect_refs<'a>(value: &'a Value, refs: &mut Vec<&'a str>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_is_served_without_credentials() {
-    let app = TestApp::start_with(hub_api::config::HubConfig { cors_origins: vec!["https://hub.example.com".into()], ..Default::default() }).await;
-    let reply = send(app.http.get(format!("{}/openapi.json", app.base)).header("origin", "https://hub.example.com")).await.expect(200);
+    let app = TestApp::start_with(hub_api::config::HubConfig {
+        cors_origins: vec!["https://hub.example.com".into()],
+        ..Default::default()
+    })
+    .await;
+    let reply = send(app.http.get(format!("{}/openapi.json", app.base)).header("origin", "https://hub.example.com"))
+        .await
+        .expect(200);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert_eq!(reply.header("access-control-allow-origin"), Some("https://hub.example.com"));
     assert_eq!(reply.body["openapi"], "3.1.0");
-    let committed: Value = serde_json::from_str(&std::fs::read_to_string(COMMITTED).expect("openapi.json")).expect("JSON");
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(COMMITTED).expect("openapi.json")).expect("JSON");
     assert!(reply.body == committed, "the served document is the committed openapi.json");
     // Only GET, and only that path, is public.
     let reply = send(app.http.post(format!("{}/openapi.json", app.base))).await;
@@ -164,11 +182,14 @@ async fn the_hub_summary_function_serves_the_document() {
         ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
     ];
     let mut lambda = LocalLambda::start(&binary("hub-summary", "debug"), &env).await;
-    let Outcome::Response(r) = lambda.invoke(http_event("GET", "/openapi.json", "", None, None)).await else { panic!("the function failed") };
+    let Outcome::Response(r) = lambda.invoke(http_event("GET", "/openapi.json", "", None, None)).await else {
+        panic!("the function failed")
+    };
     assert_eq!(r["statusCode"], 200, "{r}");
     assert_eq!(r["headers"]["content-type"], "application/json");
     let body: Value = serde_json::from_str(r["body"].as_str().expect("body")).expect("JSON");
-    let committed: Value = serde_json::from_str(&std::fs::read_to_string(COMMITTED).expect("openapi.json")).expect("JSON");
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(COMMITTED).expect("openapi.json")).expect("JSON");
     assert!(body == committed, "the function serves the committed openapi.json");
 }
 
@@ -183,7 +204,17 @@ struct Validator<'a> {
     doc: &'a Value,
 }
 
-const ANNOTATIONS: [&str; 9] = ["description", "title", "default", "examples", "example", "deprecated", "readOnly", "writeOnly", "contentMediaType"];
+const ANNOTATIONS: [&str; 9] = [
+    "description",
+    "title",
+    "default",
+    "examples",
+    "example",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "contentMediaType",
+];
 
 impl Validator<'_> {
     fn resolve(&self, reference: &str) -> &Value {
@@ -411,16 +442,27 @@ fn check(doc: &Value, method: &str, path: &str, reply: &Reply) {
     let headers = response["headers"].as_object().cloned().unwrap_or_default();
     for name in ["ETag", "Location"] {
         let sent = reply.header(name).is_some();
-        assert_eq!(headers.contains_key(name), sent, "{here}: {name} documented: {}, sent: {sent}", headers.contains_key(name));
+        assert_eq!(
+            headers.contains_key(name),
+            sent,
+            "{here}: {name} documented: {}, sent: {sent}",
+            headers.contains_key(name)
+        );
     }
     match response["content"].as_object() {
         None => assert!(reply.body.is_null(), "{here}: an undocumented body {}", reply.body),
         Some(content) => {
             let media_type = reply.header("content-type").expect("content-type");
-            let schema = &content.get(media_type).unwrap_or_else(|| panic!("{here}: {media_type} is not documented"))["schema"];
+            let schema =
+                &content.get(media_type).unwrap_or_else(|| panic!("{here}: {media_type} is not documented"))["schema"];
             let mut errors = Vec::new();
             Validator { doc }.validate(schema, &reply.body, "", &BTreeSet::new(), &mut errors);
-            assert!(errors.is_empty(), "{here}: the body does not match its schema:\n{}\n{}", errors.join("\n"), reply.body);
+            assert!(
+                errors.is_empty(),
+                "{here}: the body does not match its schema:\n{}\n{}",
+                errors.join("\n"),
+                reply.body
+            );
         }
     }
 }
@@ -436,49 +478,138 @@ async fn real_responses_match_the_documented_schemas() {
         "backupEmail": "ann@home.example.com", "cultureName": "nl-NL", "timeZone": "Europe/Amsterdam", "defaultDashboard": "Ops"}))).await.expect(201);
     check(&doc, "POST", "/operators", &reply);
     let ann = reply.str("operatorId");
-    let reply = call(Method::POST, "/operators".into(), Some(json!({"email": "bob@example.com", "fullName": "Bob"}))).await.expect(201);
+    let reply = call(Method::POST, "/operators".into(), Some(json!({"email": "bob@example.com", "fullName": "Bob"})))
+        .await
+        .expect(201);
     check(&doc, "POST", "/operators", &reply);
     let bob = reply.str("operatorId");
     check(&doc, "GET", "/operators/{id}", &call(Method::GET, format!("/operators/{bob}"), None).await.expect(200));
-    check(&doc, "PATCH", "/operators/{id}", &call(Method::PATCH, format!("/operators/{bob}"), Some(json!({"mobilePhone": null}))).await.expect(200));
+    check(
+        &doc,
+        "PATCH",
+        "/operators/{id}",
+        &call(Method::PATCH, format!("/operators/{bob}"), Some(json!({"mobilePhone": null}))).await.expect(200),
+    );
     check(&doc, "GET", "/operators", &call(Method::GET, "/operators?limit=1".into(), None).await.expect(200));
-    check(&doc, "GET", "/operators/{id}/groups", &call(Method::GET, format!("/operators/{ann}/groups"), None).await.expect(200));
-    check(&doc, "GET", "/operators/{id}/permissions", &call(Method::GET, format!("/operators/{ann}/permissions"), None).await.expect(200));
-    check(&doc, "PUT", "/operators/{id}/permissions/{permission}", &call(Method::PUT, format!("/operators/{ann}/permissions/ShareDashboards"), None).await.expect(204));
-    let reply = call(Method::POST, format!("/operators/{ann}/duty-schedules"), Some(json!({"mode": "Weekly", "weekDay": "Monday", "startTime": "22:00", "endTime": "06:00"}))).await.expect(201);
+    check(
+        &doc,
+        "GET",
+        "/operators/{id}/groups",
+        &call(Method::GET, format!("/operators/{ann}/groups"), None).await.expect(200),
+    );
+    check(
+        &doc,
+        "GET",
+        "/operators/{id}/permissions",
+        &call(Method::GET, format!("/operators/{ann}/permissions"), None).await.expect(200),
+    );
+    check(
+        &doc,
+        "PUT",
+        "/operators/{id}/permissions/{permission}",
+        &call(Method::PUT, format!("/operators/{ann}/permissions/ShareDashboards"), None).await.expect(204),
+    );
+    let reply = call(
+        Method::POST,
+        format!("/operators/{ann}/duty-schedules"),
+        Some(json!({"mode": "Weekly", "weekDay": "Monday", "startTime": "22:00", "endTime": "06:00"})),
+    )
+    .await
+    .expect(201);
     check(&doc, "POST", "/operators/{id}/duty-schedules", &reply);
     let schedule = reply.str("scheduleId");
-    check(&doc, "PUT", "/operators/{id}/duty-schedules/{scheduleId}",
-        &call(Method::PUT, format!("/operators/{ann}/duty-schedules/{schedule}"), Some(json!({"mode": "Monthly", "monthDay": 31, "startTime": "00:00", "endTime": "01:00"}))).await.expect(200));
-    check(&doc, "GET", "/operators/{id}/duty-schedules", &call(Method::GET, format!("/operators/{ann}/duty-schedules"), None).await.expect(200));
+    check(
+        &doc,
+        "PUT",
+        "/operators/{id}/duty-schedules/{scheduleId}",
+        &call(
+            Method::PUT,
+            format!("/operators/{ann}/duty-schedules/{schedule}"),
+            Some(json!({"mode": "Monthly", "monthDay": 31, "startTime": "00:00", "endTime": "01:00"})),
+        )
+        .await
+        .expect(200),
+    );
+    check(
+        &doc,
+        "GET",
+        "/operators/{id}/duty-schedules",
+        &call(Method::GET, format!("/operators/{ann}/duty-schedules"), None).await.expect(200),
+    );
 
     // Groups.
     let reply = call(Method::POST, "/groups".into(), Some(json!({"description": "Night shift"}))).await.expect(201);
     check(&doc, "POST", "/groups", &reply);
     let group = reply.str("groupId");
-    check(&doc, "PUT", "/groups/{id}/members/{operatorId}", &call(Method::PUT, format!("/groups/{group}/members/{ann}"), None).await.expect(204));
+    check(
+        &doc,
+        "PUT",
+        "/groups/{id}/members/{operatorId}",
+        &call(Method::PUT, format!("/groups/{group}/members/{ann}"), None).await.expect(204),
+    );
     check(&doc, "GET", "/groups", &call(Method::GET, "/groups".into(), None).await.expect(200));
     check(&doc, "GET", "/groups/{id}", &call(Method::GET, format!("/groups/{group}"), None).await.expect(200));
-    check(&doc, "PATCH", "/groups/{id}", &call(Method::PATCH, format!("/groups/{group}"), Some(json!({"description": "Nights"}))).await.expect(200));
-    check(&doc, "GET", "/groups/{id}/members", &call(Method::GET, format!("/groups/{group}/members"), None).await.expect(200));
-    check(&doc, "GET", "/groups/{id}/permissions", &call(Method::GET, "/groups/administrators/permissions".into(), None).await.expect(200));
-    check(&doc, "PUT", "/groups/{id}/permissions/{permission}", &call(Method::PUT, format!("/groups/{group}/permissions/AllowInfra"), None).await.expect(204));
-    check(&doc, "DELETE", "/groups/{id}/permissions/{permission}", &call(Method::DELETE, format!("/groups/{group}/permissions/AllowInfra"), None).await.expect(204));
-    check(&doc, "POST", "/groups/{id}/duty", &call(Method::POST, format!("/groups/{group}/duty"), Some(json!({"isOnDuty": false}))).await.expect(204));
+    check(
+        &doc,
+        "PATCH",
+        "/groups/{id}",
+        &call(Method::PATCH, format!("/groups/{group}"), Some(json!({"description": "Nights"}))).await.expect(200),
+    );
+    check(
+        &doc,
+        "GET",
+        "/groups/{id}/members",
+        &call(Method::GET, format!("/groups/{group}/members"), None).await.expect(200),
+    );
+    check(
+        &doc,
+        "GET",
+        "/groups/{id}/permissions",
+        &call(Method::GET, "/groups/administrators/permissions".into(), None).await.expect(200),
+    );
+    check(
+        &doc,
+        "PUT",
+        "/groups/{id}/permissions/{permission}",
+        &call(Method::PUT, format!("/groups/{group}/permissions/AllowInfra"), None).await.expect(204),
+    );
+    check(
+        &doc,
+        "DELETE",
+        "/groups/{id}/permissions/{permission}",
+        &call(Method::DELETE, format!("/groups/{group}/permissions/AllowInfra"), None).await.expect(204),
+    );
+    check(
+        &doc,
+        "POST",
+        "/groups/{id}/duty",
+        &call(Method::POST, format!("/groups/{group}/duty"), Some(json!({"isOnDuty": false}))).await.expect(204),
+    );
 
     // The account and the hub summary (before and after the scheduled job's first run).
     check(&doc, "GET", "/hub/summary", &call(Method::GET, "/hub/summary".into(), None).await.expect(200));
     check(&doc, "GET", "/account", &call(Method::GET, "/account".into(), None).await.expect(200));
     // The audit log of everything above: strings, booleans, numbers, objects and nulls as values.
     check(&doc, "GET", "/audit-log", &call(Method::GET, "/audit-log?limit=100".into(), None).await.expect(200));
-    check(&doc, "PATCH", "/account", &call(Method::PATCH, "/account".into(), Some(json!({"timeZone": "UTC"}))).await.expect(200));
+    check(
+        &doc,
+        "PATCH",
+        "/account",
+        &call(Method::PATCH, "/account".into(), Some(json!({"timeZone": "UTC"}))).await.expect(200),
+    );
 
     // Monitors and their authorizations.
-    let reply = call(Method::POST, "/monitors".into(), Some(json!({"name": "Checkout", "mode": "Staging"}))).await.expect(201);
+    let reply =
+        call(Method::POST, "/monitors".into(), Some(json!({"name": "Checkout", "mode": "Staging"}))).await.expect(201);
     check(&doc, "POST", "/monitors", &reply);
     let monitor = reply.str("monitorId");
     check(&doc, "GET", "/monitors/{id}", &call(Method::GET, format!("/monitors/{monitor}"), None).await.expect(200));
-    check(&doc, "PATCH", "/monitors/{id}", &call(Method::PATCH, format!("/monitors/{monitor}"), Some(json!({"mode": "Production"}))).await.expect(200));
+    check(
+        &doc,
+        "PATCH",
+        "/monitors/{id}",
+        &call(Method::PATCH, format!("/monitors/{monitor}"), Some(json!({"mode": "Production"}))).await.expect(200),
+    );
     check(&doc, "GET", "/monitors", &call(Method::GET, "/monitors?mode=Production".into(), None).await.expect(200));
     let grant = async |principal: Value| {
         let mut body = json!({"authorizationType": "ViewMonitor"});
@@ -489,10 +620,24 @@ async fn real_responses_match_the_documented_schemas() {
     let reply = grant(json!({"groupId": group})).await.expect(201);
     check(&doc, "POST", "/monitors/{id}/authorizations", &reply);
     let authorization = reply.items()[1]["authorizationId"].as_str().unwrap().to_owned();
-    check(&doc, "GET", "/monitors/{id}/authorizations", &call(Method::GET, format!("/monitors/{monitor}/authorizations"), None).await.expect(200));
-    check(&doc, "GET", "/monitors/permissions", &call(Method::GET, "/monitors/permissions".into(), None).await.expect(200));
-    check(&doc, "DELETE", "/monitors/{id}/authorizations/{authorizationId}",
-        &call(Method::DELETE, format!("/monitors/{monitor}/authorizations/{authorization}"), None).await.expect(204));
+    check(
+        &doc,
+        "GET",
+        "/monitors/{id}/authorizations",
+        &call(Method::GET, format!("/monitors/{monitor}/authorizations"), None).await.expect(200),
+    );
+    check(
+        &doc,
+        "GET",
+        "/monitors/permissions",
+        &call(Method::GET, "/monitors/permissions".into(), None).await.expect(200),
+    );
+    check(
+        &doc,
+        "DELETE",
+        "/monitors/{id}/authorizations/{authorizationId}",
+        &call(Method::DELETE, format!("/monitors/{monitor}/authorizations/{authorization}"), None).await.expect(204),
+    );
 
     // API users: the create answer has the password; a replay has not.
     let create = json!({"description": "CI", "operatorId": ann, "accessType": "Grafana"});
@@ -504,7 +649,12 @@ async fn real_responses_match_the_documented_schemas() {
     let replay = send(replayable("k1")).await.expect(201);
     assert!(replay.body.get("password").is_none());
     check(&doc, "GET", "/api-users/{id}", &call(Method::GET, format!("/api-users/{user}"), None).await.expect(200));
-    check(&doc, "PATCH", "/api-users/{id}", &call(Method::PATCH, format!("/api-users/{user}"), Some(json!({"description": "CI runner"}))).await.expect(200));
+    check(
+        &doc,
+        "PATCH",
+        "/api-users/{id}",
+        &call(Method::PATCH, format!("/api-users/{user}"), Some(json!({"description": "CI runner"}))).await.expect(200),
+    );
     check(&doc, "GET", "/api-users", &call(Method::GET, "/api-users".into(), None).await.expect(200));
 
     // The scheduled job's first run sets `inactiveComputedAt`.
@@ -513,18 +663,67 @@ async fn real_responses_match_the_documented_schemas() {
     check(&doc, "GET", "/hub/summary", &call(Method::GET, "/hub/summary".into(), None).await.expect(200));
 
     // Problems, with and without `errors`.
-    check(&doc, "GET", "/groups/{id}", &call(Method::GET, "/groups/nope".into(), None).await.expect_problem(404, "not_found"));
-    check(&doc, "POST", "/operators", &call(Method::POST, "/operators".into(), Some(json!({"email": "x"}))).await.expect_problem(400, "validation_failed"));
-    check(&doc, "PATCH", "/account", &send(app.req(Method::PATCH, "/account").header("if-match", "\"99\"").json(&json!({"name": "X"}))).await.expect_problem(412, "version_conflict"));
+    check(
+        &doc,
+        "GET",
+        "/groups/{id}",
+        &call(Method::GET, "/groups/nope".into(), None).await.expect_problem(404, "not_found"),
+    );
+    check(
+        &doc,
+        "POST",
+        "/operators",
+        &call(Method::POST, "/operators".into(), Some(json!({"email": "x"})))
+            .await
+            .expect_problem(400, "validation_failed"),
+    );
+    check(
+        &doc,
+        "PATCH",
+        "/account",
+        &send(app.req(Method::PATCH, "/account").header("if-match", "\"99\"").json(&json!({"name": "X"})))
+            .await
+            .expect_problem(412, "version_conflict"),
+    );
 
     // Deletes last.
-    check(&doc, "DELETE", "/operators/{id}/duty-schedules/{scheduleId}", &call(Method::DELETE, format!("/operators/{ann}/duty-schedules/{schedule}"), None).await.expect(204));
-    check(&doc, "DELETE", "/operators/{id}/permissions/{permission}", &call(Method::DELETE, format!("/operators/{ann}/permissions/ShareDashboards"), None).await.expect(204));
-    check(&doc, "DELETE", "/groups/{id}/members/{operatorId}", &call(Method::DELETE, format!("/groups/{group}/members/{ann}"), None).await.expect(204));
-    check(&doc, "DELETE", "/api-users/{id}", &call(Method::DELETE, format!("/api-users/{user}"), None).await.expect(204));
-    check(&doc, "DELETE", "/monitors/{id}", &call(Method::DELETE, format!("/monitors/{monitor}"), None).await.expect(204));
+    check(
+        &doc,
+        "DELETE",
+        "/operators/{id}/duty-schedules/{scheduleId}",
+        &call(Method::DELETE, format!("/operators/{ann}/duty-schedules/{schedule}"), None).await.expect(204),
+    );
+    check(
+        &doc,
+        "DELETE",
+        "/operators/{id}/permissions/{permission}",
+        &call(Method::DELETE, format!("/operators/{ann}/permissions/ShareDashboards"), None).await.expect(204),
+    );
+    check(
+        &doc,
+        "DELETE",
+        "/groups/{id}/members/{operatorId}",
+        &call(Method::DELETE, format!("/groups/{group}/members/{ann}"), None).await.expect(204),
+    );
+    check(
+        &doc,
+        "DELETE",
+        "/api-users/{id}",
+        &call(Method::DELETE, format!("/api-users/{user}"), None).await.expect(204),
+    );
+    check(
+        &doc,
+        "DELETE",
+        "/monitors/{id}",
+        &call(Method::DELETE, format!("/monitors/{monitor}"), None).await.expect(204),
+    );
     check(&doc, "DELETE", "/groups/{id}", &call(Method::DELETE, format!("/groups/{group}"), None).await.expect(204));
-    check(&doc, "DELETE", "/operators/{id}", &call(Method::DELETE, format!("/operators/{bob}"), None).await.expect(204));
+    check(
+        &doc,
+        "DELETE",
+        "/operators/{id}",
+        &call(Method::DELETE, format!("/operators/{bob}"), None).await.expect(204),
+    );
 }
 
 /// Every `201` with a `Location` names a resource that a `GET` answers: the one the document's
@@ -534,23 +733,37 @@ async fn real_responses_match_the_documented_schemas() {
 async fn every_created_resource_is_read_back_at_its_location() {
     let app = TestApp::start().await;
     let doc = document();
-    let operator = app.call(Method::POST, "/operators", Some(json!({"email": "lee@example.com", "fullName": "Lee"}))).await.expect(201).str("operatorId");
+    let operator = app
+        .call(Method::POST, "/operators", Some(json!({"email": "lee@example.com", "fullName": "Lee"})))
+        .await
+        .expect(201)
+        .str("operatorId");
     let creates = [
         ("/operators", "/operators".to_owned(), json!({"email": "max@example.com", "fullName": "Max"})),
         ("/groups", "/groups".to_owned(), json!({"description": "Nights"})),
         ("/monitors", "/monitors".to_owned(), json!({"name": "Checkout"})),
         ("/api-users", "/api-users".to_owned(), json!({"description": "CI"})),
         ("/scim-tokens", "/scim-tokens".to_owned(), json!({"description": "Okta"})),
-        ("/operators/{id}/duty-schedules", format!("/operators/{operator}/duty-schedules"), json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"})),
+        (
+            "/operators/{id}/duty-schedules",
+            format!("/operators/{operator}/duty-schedules"),
+            json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"}),
+        ),
     ];
     let operation = |id: &str| {
-        doc["paths"].as_object().unwrap().iter().find_map(|(path, item)| (item["get"]["operationId"] == id).then(|| path.clone())).expect("the linked operation")
+        doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find_map(|(path, item)| (item["get"]["operationId"] == id).then(|| path.clone()))
+            .expect("the linked operation")
     };
     for (template, path, body) in &creates {
         let reply = app.call(Method::POST, path, Some(body.clone())).await.expect(201);
         let location = reply.header("location").unwrap_or_else(|| panic!("POST {template}: no Location")).to_owned();
         let link = &doc["paths"][template]["post"]["responses"]["201"]["links"]["GetCreated"];
-        let read_template = operation(link["operationId"].as_str().unwrap_or_else(|| panic!("POST {template}: no link")));
+        let read_template =
+            operation(link["operationId"].as_str().unwrap_or_else(|| panic!("POST {template}: no link")));
         let mut url = read_template.clone();
         for (name, expression) in link["parameters"].as_object().unwrap() {
             let expression = expression.as_str().unwrap();
@@ -566,6 +779,11 @@ async fn every_created_resource_is_read_back_at_its_location() {
         check(&doc, "GET", &read_template, &read);
     }
     // These are all the creates that send a Location.
-    let with_location = doc["paths"].as_object().unwrap().iter().filter(|(_, item)| item["post"]["responses"]["201"]["headers"]["Location"].is_object()).count();
+    let with_location = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, item)| item["post"]["responses"]["201"]["headers"]["Location"].is_object())
+        .count();
     assert_eq!(with_location, creates.len());
 }

@@ -9,7 +9,11 @@ use serde_json::json;
 async fn create_read_update_delete_keeps_counters_exact() {
     let app = TestApp::start().await;
     let created = app
-        .call(Method::POST, "/operators", Some(json!({"email": "Bob@Example.com", "fullName": "Bob Builder", "mobilePhone": "+31612345678"})))
+        .call(
+            Method::POST,
+            "/operators",
+            Some(json!({"email": "Bob@Example.com", "fullName": "Bob Builder", "mobilePhone": "+31612345678"})),
+        )
         .await
         .expect(201);
     let id = created.str("operatorId");
@@ -34,7 +38,11 @@ async fn create_read_update_delete_keeps_counters_exact() {
     assert_eq!(fetched.body, created.body);
 
     let updated = app
-        .call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"isOnDuty": false, "mobilePhone": null, "cultureName": "nl-NL"})))
+        .call(
+            Method::PATCH,
+            &format!("/operators/{id}"),
+            Some(json!({"isOnDuty": false, "mobilePhone": null, "cultureName": "nl-NL"})),
+        )
         .await
         .expect(200);
     assert_eq!(updated.body["isOnDuty"], false);
@@ -62,7 +70,13 @@ async fn create_read_update_delete_keeps_counters_exact() {
 async fn the_backup_email_is_stored_as_parsed_and_read_back() {
     let app = TestApp::start().await;
     let created = app
-        .call(Method::POST, "/operators", Some(json!({"email": "carla@example.com", "fullName": "Carla", "backupEmail": "  Carla.Home@Example.org "})))
+        .call(
+            Method::POST,
+            "/operators",
+            Some(
+                json!({"email": "carla@example.com", "fullName": "Carla", "backupEmail": "  Carla.Home@Example.org "}),
+            ),
+        )
         .await
         .expect(201);
     let id = created.str("operatorId");
@@ -74,7 +88,9 @@ async fn the_backup_email_is_stored_as_parsed_and_read_back() {
     assert_eq!(stored.backup_email.as_ref().map(|e| e.as_str()), Some("Carla.Home@Example.org"));
 
     let path = format!("/operators/{id}");
-    app.call(Method::PATCH, &path, Some(json!({"backupEmail": "no-at-sign"}))).await.expect_problem(400, "validation_failed");
+    app.call(Method::PATCH, &path, Some(json!({"backupEmail": "no-at-sign"})))
+        .await
+        .expect_problem(400, "validation_failed");
     let replaced = app.call(Method::PATCH, &path, Some(json!({"backupEmail": "c@example.net"}))).await.expect(200);
     assert_eq!(replaced.body["backupEmail"], "c@example.net");
     assert_eq!(app.call(Method::GET, &path, None).await.expect(200).body["backupEmail"], "c@example.net");
@@ -95,7 +111,9 @@ async fn email_is_unique_case_insensitively() {
         .await
         .expect_problem(409, "email_taken");
     // Changing only the case of one's own email is fine.
-    app.call(Method::PATCH, &format!("/operators/{dave}"), Some(json!({"email": "DAVE@example.com"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/operators/{dave}"), Some(json!({"email": "DAVE@example.com"})))
+        .await
+        .expect(200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,14 +127,19 @@ async fn validation_reports_every_field() {
         )
         .await
         .expect_problem(400, "validation_failed");
-    let mut fields: Vec<&str> = reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let mut fields: Vec<&str> =
+        reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, ["cultureName", "email", "fullName", "mobilePhone", "timeZone"]);
-    app.call(Method::POST, "/operators", Some(json!({"fullName": "No Email"}))).await.expect_problem(400, "validation_failed");
+    app.call(Method::POST, "/operators", Some(json!({"fullName": "No Email"})))
+        .await
+        .expect_problem(400, "validation_failed");
     app.call(Method::POST, "/operators", Some(json!({"email": "a@b.co", "fullName": "X", "isAdministrator": true})))
         .await
         .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/operators", Some(json!({"email": 5, "fullName": "X"}))).await.expect_problem(400, "validation_failed");
+    app.call(Method::POST, "/operators", Some(json!({"email": 5, "fullName": "X"})))
+        .await
+        .expect_problem(400, "validation_failed");
     let id = app.create_operator("Eve", "eve@example.com").await;
     app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"isAdministrator": true})))
         .await
@@ -137,11 +160,17 @@ async fn malformed_requests_are_problems_never_500() {
     send(post("[1,2]", "application/json")).await.expect_problem(400, "validation_failed");
     send(post("{\"email\": \"a@b.co\"}", "text/plain")).await.expect_problem(415, "unsupported_media_type");
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
-    send(app.req(Method::POST, "/operators").header("content-type", "application/json").body(deep)).await.expect_problem(400, "malformed_json");
+    send(app.req(Method::POST, "/operators").header("content-type", "application/json").body(deep))
+        .await
+        .expect_problem(400, "malformed_json");
     let huge = format!("{{\"email\":\"a@b.co\",\"fullName\":\"{}\"}}", "x".repeat(70 * 1024));
-    send(app.req(Method::POST, "/operators").header("content-type", "application/json").body(huge)).await.expect_problem(413, "payload_too_large");
+    send(app.req(Method::POST, "/operators").header("content-type", "application/json").body(huge))
+        .await
+        .expect_problem(413, "payload_too_large");
     // Strange path ids are simply not found.
-    for path in ["/operators/%00", "/operators/..%2F..", "/operators/%F0%9F%92%A9", &format!("/operators/{}", "a".repeat(300))] {
+    for path in
+        ["/operators/%00", "/operators/..%2F..", "/operators/%F0%9F%92%A9", &format!("/operators/{}", "a".repeat(300))]
+    {
         app.call(Method::GET, path, None).await.expect_problem(404, "not_found");
     }
     app.call(Method::GET, "/operators?limit=0", None).await.expect_problem(400, "validation_failed");
@@ -152,7 +181,9 @@ async fn malformed_requests_are_problems_never_500() {
     app.call(Method::GET, "/nowhere", None).await.expect_problem(404, "not_found");
     app.call(Method::PUT, "/operators", None).await.expect_problem(405, "method_not_allowed");
     let id = app.create_operator("Frank", "frank@example.com").await;
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/NotAPermission"), None).await.expect_problem(400, "validation_failed");
+    app.call(Method::PUT, &format!("/operators/{id}/permissions/NotAPermission"), None)
+        .await
+        .expect_problem(400, "validation_failed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,10 +192,12 @@ async fn authentication_is_required_and_verified() {
     let anonymous = send(app.http.get(format!("{}/operators", app.base))).await.expect_problem(401, "unauthenticated");
     assert!(anonymous.header("www-authenticate").is_some());
     app.call_as("garbage", Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
-    let expired = hub_api::auth::sign_hs256(hub_e2e::SECRET, &app.account.account_id, &app.account.admin_operator_id, 0);
+    let expired =
+        hub_api::auth::sign_hs256(hub_e2e::SECRET, &app.account.account_id, &app.account.admin_operator_id, 0);
     // `exp` equal to now is inside the leeway; forge one clearly in the past.
     let _ = expired;
-    let wrong_secret = hub_api::auth::sign_hs256("another-secret", &app.account.account_id, &app.account.admin_operator_id, 3600);
+    let wrong_secret =
+        hub_api::auth::sign_hs256("another-secret", &app.account.account_id, &app.account.admin_operator_id, 3600);
     app.call_as(&wrong_secret, Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
     // A token for an operator that no longer exists is refused at once.
     let gone = app.create_operator("Gone Soon", "gone@example.com").await;
@@ -192,9 +225,14 @@ async fn non_administrators_read_and_manage_only_their_personal_settings() {
     app.call_as(&token, Method::PATCH, &format!("/operators/{other}"), Some(json!({"fullName": "Hacked"})))
         .await
         .expect_problem(403, "forbidden");
-    app.call_as(&token, Method::PATCH, &format!("/operators/{me}"), Some(json!({"fullName": "Mia M.", "timeZone": "Europe/Paris"})))
-        .await
-        .expect(200);
+    app.call_as(
+        &token,
+        Method::PATCH,
+        &format!("/operators/{me}"),
+        Some(json!({"fullName": "Mia M.", "timeZone": "Europe/Paris"})),
+    )
+    .await
+    .expect(200);
     app.call_as(&token, Method::PATCH, &format!("/operators/{me}"), Some(json!({"isOnDuty": false})))
         .await
         .expect_problem(403, "forbidden");
@@ -202,12 +240,20 @@ async fn non_administrators_read_and_manage_only_their_personal_settings() {
         .await
         .expect_problem(403, "forbidden");
     app.call_as(&token, Method::DELETE, &format!("/operators/{other}"), None).await.expect_problem(403, "forbidden");
-    app.call_as(&token, Method::PUT, &format!("/operators/{me}/permissions/AllowInfra"), None).await.expect_problem(403, "forbidden");
-    app.call_as(&token, Method::DELETE, &format!("/operators/{me}/permissions/AccountAccess"), None).await.expect_problem(403, "forbidden");
+    app.call_as(&token, Method::PUT, &format!("/operators/{me}/permissions/AllowInfra"), None)
+        .await
+        .expect_problem(403, "forbidden");
+    app.call_as(&token, Method::DELETE, &format!("/operators/{me}/permissions/AccountAccess"), None)
+        .await
+        .expect_problem(403, "forbidden");
     // Own schedules are self-service, others' are not.
     let daily = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
-    app.call_as(&token, Method::POST, &format!("/operators/{me}/duty-schedules"), Some(daily.clone())).await.expect(201);
-    app.call_as(&token, Method::POST, &format!("/operators/{other}/duty-schedules"), Some(daily)).await.expect_problem(403, "forbidden");
+    app.call_as(&token, Method::POST, &format!("/operators/{me}/duty-schedules"), Some(daily.clone()))
+        .await
+        .expect(201);
+    app.call_as(&token, Method::POST, &format!("/operators/{other}/duty-schedules"), Some(daily))
+        .await
+        .expect_problem(403, "forbidden");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,7 +267,9 @@ async fn delete_rules_protect_self_account_administrator_and_holders() {
     app.call_as(&sam, Method::DELETE, &format!("/operators/{admin}"), None)
         .await
         .expect_problem(409, "cannot_delete_account_administrator");
-    app.call_as(&sam, Method::DELETE, &format!("/operators/{second_admin}"), None).await.expect_problem(409, "cannot_delete_self");
+    app.call_as(&sam, Method::DELETE, &format!("/operators/{second_admin}"), None)
+        .await
+        .expect_problem(409, "cannot_delete_self");
 
     // TechnicalContact is held only by the account administrator; give it to Tina, revoke it
     // from the administrator; then Tina is the last holder and cannot be deleted.
@@ -274,8 +322,13 @@ async fn the_operator_limit_holds_when_fifty_creates_race() {
         let token = token.clone();
         let app = &app;
         async move {
-            app.call_as(&token, Method::POST, "/operators", Some(json!({"email": format!("racer{i}@example.com"), "fullName": format!("Racer {i}")})))
-                .await
+            app.call_as(
+                &token,
+                Method::POST,
+                "/operators",
+                Some(json!({"email": format!("racer{i}@example.com"), "fullName": format!("Racer {i}")})),
+            )
+            .await
         }
     });
     let replies = futures::future::join_all(creates).await;
@@ -296,9 +349,14 @@ async fn extra_operators_raise_the_limit() {
     let premium = app.provision("Premium", 2).await;
     let token = app.token(&premium.account_id, &premium.admin_operator_id);
     for i in 0..5 {
-        app.call_as(&token, Method::POST, "/operators", Some(json!({"email": format!("p{i}@example.com"), "fullName": format!("P {i}")})))
-            .await
-            .expect(201);
+        app.call_as(
+            &token,
+            Method::POST,
+            "/operators",
+            Some(json!({"email": format!("p{i}@example.com"), "fullName": format!("P {i}")})),
+        )
+        .await
+        .expect(201);
     }
     app.call_as(&token, Method::POST, "/operators", Some(json!({"email": "p6@example.com", "fullName": "P 6"})))
         .await
@@ -324,18 +382,32 @@ async fn last_administrator_survives_racing_removals() {
         let token = app.token(&app.account.account_id, actor);
         everyone.iter().filter(move |t| *t != actor).map(move |target| (token.clone(), target.clone()))
     });
-    let replies = futures::future::join_all(attempts.map(|(token, target)| {
-        let app = &app;
-        async move { app.call_as(&token, Method::DELETE, &format!("/groups/administrators/members/{target}"), None).await }
-    }))
-    .await;
-    assert!(replies.iter().all(|r| [204, 403, 409].contains(&r.status.as_u16())), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    let replies =
+        futures::future::join_all(attempts.map(|(token, target)| {
+            let app = &app;
+            async move {
+                app.call_as(&token, Method::DELETE, &format!("/groups/administrators/members/{target}"), None).await
+            }
+        }))
+        .await;
+    assert!(
+        replies.iter().all(|r| [204, 403, 409].contains(&r.status.as_u16())),
+        "{:?}",
+        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+    );
     let admins_group = app.call(Method::GET, "/groups/administrators", None).await;
     let members = app.list_all(&app.admin_token, "/groups/administrators/members").await;
     // Someone may have removed the account administrator too; read with the remaining admin.
-    let remaining = if admins_group.status == 200 { admins_group.body["memberCount"].as_i64().unwrap() } else { members.len() as i64 };
+    let remaining = if admins_group.status == 200 {
+        admins_group.body["memberCount"].as_i64().unwrap()
+    } else {
+        members.len() as i64
+    };
     assert!(remaining >= 1);
-    let token = app.token(&app.account.account_id, members.first().map(|m| m["operatorId"].as_str().unwrap()).unwrap_or(&app.account.admin_operator_id));
+    let token = app.token(
+        &app.account.account_id,
+        members.first().map(|m| m["operatorId"].as_str().unwrap()).unwrap_or(&app.account.admin_operator_id),
+    );
     let members = app.list_all(&token, "/groups/administrators/members").await;
     assert_eq!(members.len(), 1, "exactly one administrator is left");
     let group = app.call_as(&token, Method::GET, "/groups/administrators", None).await.expect(200);
@@ -355,10 +427,8 @@ async fn last_financial_operator_survives_racing_revokes() {
     for id in &holders {
         app.call(Method::PUT, &format!("/operators/{id}/permissions/FinancialOperator"), None).await.expect(204);
     }
-    let mut removals: Vec<(Method, String)> = holders
-        .iter()
-        .map(|id| (Method::DELETE, format!("/operators/{id}/permissions/FinancialOperator")))
-        .collect();
+    let mut removals: Vec<(Method, String)> =
+        holders.iter().map(|id| (Method::DELETE, format!("/operators/{id}/permissions/FinancialOperator"))).collect();
     removals.push((Method::DELETE, "/groups/administrators/permissions/FinancialOperator".into()));
     removals.extend(holders.iter().take(3).map(|id| (Method::DELETE, format!("/operators/{id}"))));
     let replies = futures::future::join_all(removals.into_iter().map(|(m, p)| {
@@ -367,7 +437,11 @@ async fn last_financial_operator_survives_racing_revokes() {
     }))
     .await;
     // 404: a revoke that lost the race with the delete of the same operator.
-    assert!(replies.iter().all(|r| [204, 404, 409].contains(&r.status.as_u16())), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    assert!(
+        replies.iter().all(|r| [204, 404, 409].contains(&r.status.as_u16())),
+        "{:?}",
+        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+    );
     assert!(replies.iter().any(|r| r.status == 409 && r.code() == "last_financial_operator"));
     // Exactly one effective holder is left.
     let operators = app.list_all(&app.admin_token, "/operators").await;
@@ -393,9 +467,13 @@ async fn delete_cascades_leave_nothing_behind() {
     }
     app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{id}/permissions/ShareDashboards"), None).await.expect(204);
-    app.call(Method::POST, &format!("/operators/{id}/duty-schedules"), Some(json!({"mode": "Weekly", "weekDay": "Sunday", "startTime": "00:00", "endTime": "23:59"})))
-        .await
-        .expect(201);
+    app.call(
+        Method::POST,
+        &format!("/operators/{id}/duty-schedules"),
+        Some(json!({"mode": "Weekly", "weekDay": "Sunday", "startTime": "00:00", "endTime": "23:59"})),
+    )
+    .await
+    .expect(201);
     let before = app.account_record(&app.account.account_id).await;
     assert_eq!(before.groups_empty, 0);
 
@@ -414,7 +492,14 @@ async fn delete_cascades_leave_nothing_behind() {
     let scope = hub_store::AccountScope::new(&app.account.account_id);
     assert!(app.state.store.all_group_ids_of(&scope, &id.as_str().into()).await.unwrap().is_empty());
     let names = hub_api::rules::permission_names();
-    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names).await.unwrap().is_empty());
+    assert!(
+        app.state
+            .store
+            .grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
     assert!(app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().is_none());
 }
@@ -424,11 +509,16 @@ async fn etag_and_if_match() {
     let app = TestApp::start().await;
     let id = app.create_operator("Ivy", "ivy@example.com").await;
     let path = format!("/operators/{id}");
-    let stale = send(app.req(Method::PATCH, &path).header("if-match", "\"7\"").json(&json!({"fullName": "Ivy 2"}))).await;
+    let stale =
+        send(app.req(Method::PATCH, &path).header("if-match", "\"7\"").json(&json!({"fullName": "Ivy 2"}))).await;
     stale.expect_problem(412, "version_conflict");
-    let ok = send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"fullName": "Ivy 2"}))).await.expect(200);
+    let ok = send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"fullName": "Ivy 2"})))
+        .await
+        .expect(200);
     assert_eq!(ok.header("etag"), Some("\"2\""));
-    send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"fullName": "Ivy 3"}))).await.expect_problem(412, "version_conflict");
+    send(app.req(Method::PATCH, &path).header("if-match", "\"1\"").json(&json!({"fullName": "Ivy 3"})))
+        .await
+        .expect_problem(412, "version_conflict");
     send(app.req(Method::DELETE, &path).header("if-match", "\"1\"")).await.expect_problem(412, "version_conflict");
     send(app.req(Method::DELETE, &path).header("if-match", "\"2\"")).await.expect(204);
 }
@@ -437,7 +527,8 @@ async fn etag_and_if_match() {
 async fn idempotency_key_replays_and_refuses_reuse() {
     let app = TestApp::start().await;
     let body = json!({"email": "once@example.com", "fullName": "Only Once"});
-    let first = send(app.req(Method::POST, "/operators").header("idempotency-key", "k-1").json(&body)).await.expect(201);
+    let first =
+        send(app.req(Method::POST, "/operators").header("idempotency-key", "k-1").json(&body)).await.expect(201);
     // Same content, other key order: the same request.
     let again = send(
         app.req(Method::POST, "/operators")
@@ -450,14 +541,27 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     assert_eq!(first.body, again.body);
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 2);
-    send(app.req(Method::POST, "/operators").header("idempotency-key", "k-1").json(&json!({"email": "twice@example.com", "fullName": "Twice"})))
+    send(
+        app.req(Method::POST, "/operators")
+            .header("idempotency-key", "k-1")
+            .json(&json!({"email": "twice@example.com", "fullName": "Twice"})),
+    )
+    .await
+    .expect_problem(422, "idempotency_key_reused");
+    send(app.req(Method::POST, "/operators").header("idempotency-key", "").json(&body))
         .await
-        .expect_problem(422, "idempotency_key_reused");
-    send(app.req(Method::POST, "/operators").header("idempotency-key", "").json(&body)).await.expect_problem(400, "validation_failed");
+        .expect_problem(400, "validation_failed");
     // Concurrent retries with one key create exactly one operator.
     let body = json!({"email": "racing@example.com", "fullName": "Racing Key"});
-    let replies = futures::future::join_all((0..10).map(|_| send(app.req(Method::POST, "/operators").header("idempotency-key", "k-2").json(&body)))).await;
-    assert!(replies.iter().all(|r| r.status == 201), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    let replies = futures::future::join_all(
+        (0..10).map(|_| send(app.req(Method::POST, "/operators").header("idempotency-key", "k-2").json(&body))),
+    )
+    .await;
+    assert!(
+        replies.iter().all(|r| r.status == 201),
+        "{:?}",
+        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+    );
     let ids: std::collections::BTreeSet<_> = replies.iter().map(|r| r.str("operatorId")).collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 3);
@@ -485,7 +589,9 @@ async fn paging_and_search() {
     app.call(Method::GET, &format!("/groups?cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
     let other = app.provision("Business", 0).await;
     let other_token = app.token(&other.account_id, &other.admin_operator_id);
-    app.call_as(&other_token, Method::GET, &format!("/operators?cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
+    app.call_as(&other_token, Method::GET, &format!("/operators?cursor={cursor}"), None)
+        .await
+        .expect_problem(400, "invalid_cursor");
     let mut tampered = cursor.clone();
     tampered.replace_range(3..4, if &cursor[3..4] == "A" { "B" } else { "A" });
     app.call(Method::GET, &format!("/operators?cursor={tampered}"), None).await.expect_problem(400, "invalid_cursor");
@@ -519,12 +625,19 @@ async fn another_accounts_ids_are_not_found() {
         (Method::PUT, format!("/operators/{id}/permissions/AllowInfra"), None),
         (Method::DELETE, format!("/operators/{id}/permissions/AccountAccess"), None),
         (Method::GET, format!("/operators/{id}/duty-schedules"), None),
-        (Method::POST, format!("/operators/{id}/duty-schedules"), Some(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"}))),
+        (
+            Method::POST,
+            format!("/operators/{id}/duty-schedules"),
+            Some(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"})),
+        ),
     ] {
         app.call_as(&token, method, &path, body).await.expect_problem(404, "not_found");
     }
     let unchanged = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200);
-    assert_eq!((unchanged.body["fullName"].as_str(), unchanged.body["version"].as_i64()), (Some("Private Pete"), Some(1)));
+    assert_eq!(
+        (unchanged.body["fullName"].as_str(), unchanged.body["version"].as_i64()),
+        (Some("Private Pete"), Some(1))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -548,7 +661,8 @@ async fn off_duty_schedules_are_validated_and_drive_on_duty_now() {
     let now = jiff::Timestamp::now();
     let start = (now - jiff::SignedDuration::from_hours(1)).strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let end = (now + jiff::SignedDuration::from_hours(1)).strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let created = app.call(Method::POST, &path, Some(json!({"mode": "OneTime", "start": start, "end": end}))).await.expect(201);
+    let created =
+        app.call(Method::POST, &path, Some(json!({"mode": "OneTime", "start": start, "end": end}))).await.expect(201);
     let schedule_id = created.str("scheduleId");
     assert_eq!(created.body["mode"], "OneTime");
     assert_eq!(created.body["startTime"], serde_json::Value::Null);
@@ -556,7 +670,11 @@ async fn off_duty_schedules_are_validated_and_drive_on_duty_now() {
     assert_eq!((op.body["isOnDuty"].as_bool(), op.body["onDutyNow"].as_bool()), (Some(true), Some(false)));
     // Move the window into the past: on duty again.
     let replaced = app
-        .call(Method::PUT, &format!("{path}/{schedule_id}"), Some(json!({"mode": "OneTime", "start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"})))
+        .call(
+            Method::PUT,
+            &format!("{path}/{schedule_id}"),
+            Some(json!({"mode": "OneTime", "start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"})),
+        )
         .await
         .expect(200);
     assert_eq!(replaced.body["scheduleId"], schedule_id);
@@ -580,7 +698,11 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     let scope = hub_store::AccountScope::new(&app.account.account_id);
     let op = app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().unwrap();
     // Only the first step runs, as if the process died right after it.
-    app.state.store.begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted")).await.unwrap();
+    app.state
+        .store
+        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
+        .await
+        .unwrap();
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 1);
     // The group still counts the member until the delete finishes.
@@ -591,7 +713,14 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
     assert_eq!(app.account_record(&app.account.account_id).await.groups_empty, 1);
     let names = hub_api::rules::permission_names();
-    assert!(app.state.store.grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names).await.unwrap().is_empty());
+    assert!(
+        app.state
+            .store
+            .grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Once finished, deleting again is simply not found.
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
 }
@@ -602,14 +731,25 @@ async fn schedule_creation_honours_idempotency_keys() {
     let id = app.create_operator("Kim Key", "kim@example.com").await;
     let path = format!("/operators/{id}/duty-schedules");
     let body = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
-    let replies = futures::future::join_all((0..5).map(|_| send(app.req(Method::POST, &path).header("idempotency-key", "night").json(&body)))).await;
-    assert!(replies.iter().all(|r| r.status == 201), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    let replies = futures::future::join_all(
+        (0..5).map(|_| send(app.req(Method::POST, &path).header("idempotency-key", "night").json(&body))),
+    )
+    .await;
+    assert!(
+        replies.iter().all(|r| r.status == 201),
+        "{:?}",
+        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+    );
     let ids: std::collections::BTreeSet<String> = replies.iter().map(|r| r.str("scheduleId")).collect();
     assert_eq!(ids.len(), 1, "one schedule, replayed to every retry");
     assert_eq!(app.call(Method::GET, &path, None).await.expect(200).items().len(), 1);
-    send(app.req(Method::POST, &path).header("idempotency-key", "night").json(&json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"})))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    send(
+        app.req(Method::POST, &path)
+            .header("idempotency-key", "night")
+            .json(&json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"})),
+    )
+    .await
+    .expect_problem(422, "idempotency_key_reused");
 }
 
 /// A change reads the account once: the rule versions and the time zone that renders the answer
@@ -622,11 +762,16 @@ async fn a_change_reads_the_account_once() {
     let id = app.create_operator("Read Once", "read.once@example.com").await;
 
     app.requests.reset();
-    let renamed = app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": "Read Once Renamed"}))).await.expect(200);
+    let renamed = app
+        .call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": "Read Once Renamed"})))
+        .await
+        .expect(200);
     assert_eq!(renamed.body["fullName"], "Read Once Renamed");
     assert_eq!(app.requests.get(), 5, "authorizer, account, operator, API-user roster, transaction");
 
     app.requests.reset();
-    app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": "Read Once Renamed"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": "Read Once Renamed"})))
+        .await
+        .expect(200);
     assert_eq!(app.requests.get(), 3, "authorizer, account, operator: a no-op writes nothing");
 }

@@ -23,7 +23,9 @@ use hub_e2e::TestApp;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::matrix::{Ids, Kind, Request, Who, body_templates, build, call, every_route, fixture, kinds_of, label, ok, snapshot};
+use crate::matrix::{
+    Ids, Kind, Request, Who, body_templates, build, call, every_route, fixture, kinds_of, label, ok, snapshot,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Access {
@@ -38,7 +40,9 @@ enum Access {
 /// Who may call a route, as API.md says.
 fn access(route: &Route) -> Access {
     match (route.method.as_str(), route.path) {
-        ("GET", "/monitors/permissions" | "/audit-log") | (_, "/scim-tokens") | (_, "/scim-tokens/{id}") => Access::Admin,
+        ("GET", "/monitors/permissions" | "/audit-log") | (_, "/scim-tokens") | (_, "/scim-tokens/{id}") => {
+            Access::Admin
+        }
         ("PATCH", "/operators/{id}")
         | ("POST", "/operators/{id}/duty-schedules")
         | ("PUT" | "DELETE", "/operators/{id}/duty-schedules/{scheduleId}")
@@ -66,15 +70,28 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
     let account = app.provision("Enterprise", 0).await;
     let admin_token = app.token(&account.account_id, &account.admin_operator_id);
     let admin = Who::Bearer(admin_token.clone());
-    let admins_user = call(&app, &admin, Method::POST, "/api-users", Some(&json!({"description": "Admin's script"}))).await.expect(201);
+    let admins_user = call(&app, &admin, Method::POST, "/api-users", Some(&json!({"description": "Admin's script"})))
+        .await
+        .expect(201);
     let admin_basic = Who::Basic { username: admins_user.str("username"), password: admins_user.str("password") };
 
     // Somebody else's resources (operator O with its group, schedule, API user, monitor grant).
     let other: Ids = fixture(&app, &admin).await;
     // The caller: M, an operator that is not an administrator, and M's own API user.
-    let me = call(&app, &admin, Method::POST, "/operators", Some(&json!({"email": "mia@example.com", "fullName": "Mia Member"}))).await.expect(201).str("operatorId");
+    let me = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/operators",
+        Some(&json!({"email": "mia@example.com", "fullName": "Mia Member"})),
+    )
+    .await
+    .expect(201)
+    .str("operatorId");
     let me_token = Who::Bearer(app.token(&account.account_id, &me));
-    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Mia's script"}))).await.expect(201);
+    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Mia's script"})))
+        .await
+        .expect(201);
     let me_basic = Who::Basic { username: my_user.str("username"), password: my_user.str("password") };
     let my_user_id = my_user.str("apiUserId");
     let callers = [me_token.clone(), me_basic];
@@ -93,7 +110,14 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
                 let request = for_someone_else(build(route, &template, &|k| other.get(k).to_owned()), &other.operator);
                 let reply = request.send(&app, who).await;
                 if rule == Access::Anyone {
-                    assert!(ok(&reply), "{name} as M's {}: {} → {} {}", who.kind(), request.describe(), reply.status, reply.body);
+                    assert!(
+                        ok(&reply),
+                        "{name} as M's {}: {} → {} {}",
+                        who.kind(),
+                        request.describe(),
+                        reply.status,
+                        reply.body
+                    );
                     reads += 1;
                 } else {
                     assert_eq!(
@@ -116,8 +140,14 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
     }
     // Personal settings only: the Active switch and the email are the administrators'.
     for who in &callers {
-        for body in [json!({"isOnDuty": false}), json!({"email": "mia2@example.com"}), json!({"fullName": "Mia", "isOnDuty": true})] {
-            call(&app, who, Method::PATCH, &format!("/operators/{me}"), Some(&body)).await.expect_problem(403, "forbidden");
+        for body in [
+            json!({"isOnDuty": false}),
+            json!({"email": "mia2@example.com"}),
+            json!({"fullName": "Mia", "isOnDuty": true}),
+        ] {
+            call(&app, who, Method::PATCH, &format!("/operators/{me}"), Some(&body))
+                .await
+                .expect_problem(403, "forbidden");
             refused += 1;
         }
     }
@@ -135,25 +165,50 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
                         Kind::Operator => {}
                         Kind::Schedule => {
                             let window = json!({"mode": "OneTime", "start": "2096-01-01T00:00:00Z", "end": "2096-01-02T00:00:00Z"});
-                            mine.schedule = call(&app, &admin, Method::POST, &format!("/operators/{me}/duty-schedules"), Some(&window)).await.expect(201).str("scheduleId");
+                            mine.schedule = call(
+                                &app,
+                                &admin,
+                                Method::POST,
+                                &format!("/operators/{me}/duty-schedules"),
+                                Some(&window),
+                            )
+                            .await
+                            .expect(201)
+                            .str("scheduleId");
                         }
                         Kind::ApiUser => {
                             let body = json!({"description": "Mine", "operatorId": me});
-                            mine.api_user = call(&app, &admin, Method::POST, "/api-users", Some(&body)).await.expect(201).str("apiUserId");
+                            mine.api_user = call(&app, &admin, Method::POST, "/api-users", Some(&body))
+                                .await
+                                .expect(201)
+                                .str("apiUserId");
                         }
                         other => panic!("{name}: a self-service route naming a {other:?}: say whose it is in roles.rs"),
                     }
                 }
                 let request = build(route, &template, &|k| mine.get(k).to_owned());
                 let reply = request.send(&app, who).await;
-                assert!(ok(&reply), "{name} as M's {} on M's own: {} → {} {}", who.kind(), request.describe(), reply.status, reply.body);
+                assert!(
+                    ok(&reply),
+                    "{name} as M's {} on M's own: {} → {} {}",
+                    who.kind(),
+                    request.describe(),
+                    reply.status,
+                    reply.body
+                );
                 if request.method == Method::GET && request.path == "/api-users" {
-                    assert!(reply.items().iter().all(|u| u["operatorId"] == me.as_str()), "M's list shows others' API users: {}", reply.body);
+                    assert!(
+                        reply.items().iter().all(|u| u["operatorId"] == me.as_str()),
+                        "M's list shows others' API users: {}",
+                        reply.body
+                    );
                 }
                 allowed += 1;
                 // Keep M under the per-operator bound of API users.
                 let created = reply.body.get("apiUserId").and_then(Value::as_str).map(str::to_owned);
-                for id in [created, (mine.api_user != other.api_user).then(|| mine.api_user.clone())].into_iter().flatten() {
+                for id in
+                    [created, (mine.api_user != other.api_user).then(|| mine.api_user.clone())].into_iter().flatten()
+                {
                     if id != my_user_id {
                         let gone = call(&app, &admin, Method::DELETE, &format!("/api-users/{id}"), None).await;
                         assert!([204, 404].contains(&gone.status.as_u16()), "{}", gone.body);
@@ -170,7 +225,13 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
         let fresh = fixture(&app, &admin).await;
         let request = build(route, template, &|k| fresh.get(k).to_owned());
         let reply = request.send(&app, &admin_basic).await;
-        assert!(ok(&reply), "{name}: the administrator's control {} → {} {}", request.describe(), reply.status, reply.body);
+        assert!(
+            ok(&reply),
+            "{name}: the administrator's control {} → {} {}",
+            request.describe(),
+            reply.status,
+            reply.body
+        );
         controls += 1;
     }
 
@@ -202,9 +263,20 @@ async fn non_administrators_are_refused_before_their_body_is_read() {
     let account = app.provision("Enterprise", 0).await;
     let admin = Who::Bearer(app.token(&account.account_id, &account.admin_operator_id));
     let other: Ids = fixture(&app, &admin).await;
-    let me = call(&app, &admin, Method::POST, "/operators", Some(&json!({"email": "nia@example.com", "fullName": "Nia Member"}))).await.expect(201).str("operatorId");
+    let me = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/operators",
+        Some(&json!({"email": "nia@example.com", "fullName": "Nia Member"})),
+    )
+    .await
+    .expect(201)
+    .str("operatorId");
     let me_token = Who::Bearer(app.token(&account.account_id, &me));
-    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Nia's script"}))).await.expect(201);
+    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Nia's script"})))
+        .await
+        .expect(201);
     let me_basic = Who::Basic { username: my_user.str("username"), password: my_user.str("password") };
     let bodies: [(&str, &str); 5] = [
         ("application/json", "{\"fullName\": "),
@@ -214,7 +286,8 @@ async fn non_administrators_are_refused_before_their_body_is_read() {
         ("text/plain", "hello"),
     ];
     let send = |who: &Who, method: Method, path: String, content_type: &'static str, body: &'static str| {
-        let mut req = app.http.request(method, format!("{}{}", app.base, path)).header("content-type", content_type).body(body);
+        let mut req =
+            app.http.request(method, format!("{}{}", app.base, path)).header("content-type", content_type).body(body);
         req = match who {
             Who::Bearer(token) => req.bearer_auth(token),
             Who::Basic { username, password } => req.basic_auth(username, Some(password)),
@@ -247,11 +320,18 @@ async fn non_administrators_are_refused_before_their_body_is_read() {
             }
             if body_templates(&route.method, route.path).iter().any(Option::is_some) {
                 let reply = send(&admin, route.method.clone(), path.clone(), content_type, body).await;
-                assert!([400, 415].contains(&reply.status.as_u16()), "{name}: the administrator's control with {content_type} {body:?} → {} {}", reply.status, reply.body);
+                assert!(
+                    [400, 415].contains(&reply.status.as_u16()),
+                    "{name}: the administrator's control with {content_type} {body:?} → {} {}",
+                    reply.status,
+                    reply.body
+                );
                 controls += 1;
             }
         }
     }
     assert!(refused >= 150, "the matrix looks empty: {refused} refusals");
-    println!("role before body: {refused} × 403 with invalid bodies, {controls} administrator controls answered by the body's validation");
+    println!(
+        "role before body: {refused} × 403 with invalid bodies, {controls} administrator controls answered by the body's validation"
+    );
 }

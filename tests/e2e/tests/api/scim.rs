@@ -18,7 +18,10 @@ const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// A SCIM token of the account whose administrator `admin_token` is.
 pub(crate) async fn scim_token(app: &TestApp, admin_token: &str) -> String {
-    app.call_as(admin_token, Method::POST, "/scim-tokens", Some(json!({"description": "Identity provider"}))).await.expect(201).str("token")
+    app.call_as(admin_token, Method::POST, "/scim-tokens", Some(json!({"description": "Identity provider"})))
+        .await
+        .expect(201)
+        .str("token")
 }
 
 pub(crate) async fn scim(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
@@ -43,7 +46,8 @@ fn expect_scim_error(reply: &Reply, status: u16, scim_type: Option<&str>) {
 
 async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
     let stored = HubCounters::stored(&app.account_record(account_id).await);
-    let recount = app.state.store.recount(&AccountScope::new(account_id), hub_api::rules::is_production_monitor).await.unwrap();
+    let recount =
+        app.state.store.recount(&AccountScope::new(account_id), hub_api::rules::is_production_monitor).await.unwrap();
     assert_eq!(stored, recount.counters, "stored counters vs a recount");
     for g in &recount.groups {
         assert_eq!(g.stored, g.actual, "memberCount of {}", g.group_id);
@@ -68,27 +72,49 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     let token = scim_token(&app, &app.admin_token).await;
 
     // Okta first looks the user up by userName, then creates it.
-    let found = scim(&app, &token, Method::GET, &format!("/Users?filter={}&startIndex=1&count=100", filter(r#"userName eq "grace@example.com""#)), None).await.expect(200);
-    assert_eq!((found.body["totalResults"].as_u64(), found.body["Resources"].as_array().map(Vec::len)), (Some(0), Some(0)));
-    let created = scim(&app, &token, Method::POST, "/Users", Some(json!({
-        "schemas": [USER],
-        "userName": "grace@example.com",
-        "name": {"givenName": "Grace", "familyName": "Hopper"},
-        "emails": [{"primary": true, "value": "grace@example.com", "type": "work"}],
-        "displayName": "Grace Hopper",
-        "locale": "en-US",
-        "externalId": "00u1okta",
-        "groups": [],
-        "password": "ignored-by-the-hub",
-        "active": true
-    }))).await.expect(201);
+    let found = scim(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/Users?filter={}&startIndex=1&count=100", filter(r#"userName eq "grace@example.com""#)),
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        (found.body["totalResults"].as_u64(), found.body["Resources"].as_array().map(Vec::len)),
+        (Some(0), Some(0))
+    );
+    let created = scim(
+        &app,
+        &token,
+        Method::POST,
+        "/Users",
+        Some(json!({
+            "schemas": [USER],
+            "userName": "grace@example.com",
+            "name": {"givenName": "Grace", "familyName": "Hopper"},
+            "emails": [{"primary": true, "value": "grace@example.com", "type": "work"}],
+            "displayName": "Grace Hopper",
+            "locale": "en-US",
+            "externalId": "00u1okta",
+            "groups": [],
+            "password": "ignored-by-the-hub",
+            "active": true
+        })),
+    )
+    .await
+    .expect(201);
     let id = created.str("id");
     assert_eq!(created.header("location"), created.body["meta"]["location"].as_str());
     assert_eq!(created.header("etag"), Some("W/\"1\""));
     assert_eq!(created.body["userName"], "grace@example.com");
     assert_eq!(created.body["active"], true);
     let op = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body;
-    assert_eq!((op["email"].as_str(), op["fullName"].as_str(), op["cultureName"].as_str()), (Some("grace@example.com"), Some("Grace Hopper"), Some("en-US")));
+    assert_eq!(
+        (op["email"].as_str(), op["fullName"].as_str(), op["cultureName"].as_str()),
+        (Some("grace@example.com"), Some("Grace Hopper"), Some("en-US"))
+    );
 
     // Profile update: Okta replaces the whole user.
     let put = scim(&app, &token, Method::PUT, &format!("/Users/{id}"), Some(json!({
@@ -97,38 +123,93 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
         "emails": [{"primary": true, "value": "grace@example.com", "type": "work"}], "externalId": "00u1okta", "active": true
     }))).await.expect(200);
     assert_eq!(put.body["displayName"], "Grace Brewster Hopper");
-    assert_eq!(app.call(Method::GET, &format!("/operators/{id}"), None).await.body["fullName"], "Grace Brewster Hopper");
+    assert_eq!(
+        app.call(Method::GET, &format!("/operators/{id}"), None).await.body["fullName"],
+        "Grace Brewster Hopper"
+    );
 
     // Deactivation: replace without a path.
-    let off = scim(&app, &token, Method::PATCH, &format!("/Users/{id}"), Some(patch(json!([{"op": "replace", "value": {"active": false}}])))).await.expect(200);
+    let off = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(patch(json!([{"op": "replace", "value": {"active": false}}]))),
+    )
+    .await
+    .expect(200);
     assert_eq!(off.body["active"], false);
     let op = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body;
     assert_eq!(op["isDisabled"], true, "deactivated, not deleted");
     let summary = app.call(Method::GET, "/hub/summary", None).await.body;
     assert_eq!((summary["operators"]["total"].as_i64(), summary["operators"]["disabled"].as_i64()), (Some(2), Some(1)));
     // Reactivation.
-    let on = scim(&app, &token, Method::PATCH, &format!("/Users/{id}"), Some(patch(json!([{"op": "replace", "value": {"active": true}}])))).await.expect(200);
+    let on = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(patch(json!([{"op": "replace", "value": {"active": true}}]))),
+    )
+    .await
+    .expect(200);
     assert_eq!(on.body["active"], true);
 
     // Group push: create, add members, rename (Okta repeats the id), remove a member, delete.
     let other = scim(&app, &token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "alan@example.com", "name": {"givenName": "Alan", "familyName": "Turing"}, "active": true}))).await.expect(201).str("id");
-    let group = scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Engineering", "members": []}))).await.expect(201);
+    let group = scim(
+        &app,
+        &token,
+        Method::POST,
+        "/Groups",
+        Some(json!({"schemas": [GROUP], "displayName": "Engineering", "members": []})),
+    )
+    .await
+    .expect(201);
     let gid = group.str("id");
     scim(&app, &token, Method::PATCH, &format!("/Groups/{gid}"), Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": id, "display": "grace@example.com"}, {"value": other, "display": "alan@example.com"}]}])))).await.expect(200);
-    scim(&app, &token, Method::PATCH, &format!("/Groups/{gid}"), Some(patch(json!([{"op": "replace", "value": {"id": gid, "displayName": "Engineering EU"}}])))).await.expect(200);
-    scim(&app, &token, Method::PATCH, &format!("/Groups/{gid}"), Some(patch(json!([{"op": "remove", "path": format!("members[value eq \"{other}\"]")}])))).await.expect(200);
+    scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Groups/{gid}"),
+        Some(patch(json!([{"op": "replace", "value": {"id": gid, "displayName": "Engineering EU"}}]))),
+    )
+    .await
+    .expect(200);
+    scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Groups/{gid}"),
+        Some(patch(json!([{"op": "remove", "path": format!("members[value eq \"{other}\"]")}]))),
+    )
+    .await
+    .expect(200);
     let hub_group = app.call(Method::GET, &format!("/groups/{gid}"), None).await.expect(200).body;
-    assert_eq!((hub_group["description"].as_str(), hub_group["memberCount"].as_i64()), (Some("Engineering EU"), Some(1)));
+    assert_eq!(
+        (hub_group["description"].as_str(), hub_group["memberCount"].as_i64()),
+        (Some("Engineering EU"), Some(1))
+    );
     let members = app.list_all(&app.admin_token, &format!("/groups/{gid}/members")).await;
     assert_eq!(members.iter().map(|m| m["operatorId"].as_str().unwrap()).collect::<Vec<_>>(), vec![id.as_str()]);
     let user = scim(&app, &token, Method::GET, &format!("/Users/{id}"), None).await.expect(200);
-    let groups: Vec<&str> = user.body["groups"].as_array().unwrap().iter().map(|g| g["display"].as_str().unwrap()).collect();
+    let groups: Vec<&str> =
+        user.body["groups"].as_array().unwrap().iter().map(|g| g["display"].as_str().unwrap()).collect();
     assert!(groups.contains(&"Engineering EU") && groups.contains(&"Everyone"), "{groups:?}");
     scim(&app, &token, Method::DELETE, &format!("/Groups/{gid}"), None).await.expect(204);
     app.call(Method::GET, &format!("/groups/{gid}"), None).await.expect_problem(404, "not_found");
 
     // Deprovisioning is a deactivation: the operator stays, disabled.
-    scim(&app, &token, Method::PATCH, &format!("/Users/{id}"), Some(patch(json!([{"op": "replace", "value": {"active": false}}])))).await.expect(200);
+    scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(patch(json!([{"op": "replace", "value": {"active": false}}]))),
+    )
+    .await
+    .expect(200);
     assert_eq!(app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body["isDisabled"], true);
     assert_counters_exact(&app, &app.account.account_id).await;
 }
@@ -138,26 +219,45 @@ async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group(
     let app = TestApp::start().await;
     let token = scim_token(&app, &app.admin_token).await;
     // Entra ID's probe: a filter on a random attribute value, expecting an empty list.
-    let probe = scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"userName eq "non-existent-user-7c3c""#)), None).await.expect(200);
+    let probe = scim(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/Users?filter={}", filter(r#"userName eq "non-existent-user-7c3c""#)),
+        None,
+    )
+    .await
+    .expect(200);
     assert_eq!(probe.body["totalResults"], 0);
-    let created = scim(&app, &token, Method::POST, "/Users", Some(json!({
-        "schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-        "externalId": "ada.entra",
-        "userName": "ada@contoso.example",
-        "active": true,
-        "addresses": [{"primary": true, "type": "work", "country": "NL"}],
-        "displayName": "Ada Lovelace",
-        "emails": [{"primary": true, "type": "work", "value": "ada@contoso.example"}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": "Ada Lovelace", "familyName": "Lovelace", "givenName": "Ada"},
-        "phoneNumbers": [{"type": "mobile", "value": "+31612345678"}],
-        "roles": [],
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Engines"}
-    }))).await.expect(201);
+    let created = scim(
+        &app,
+        &token,
+        Method::POST,
+        "/Users",
+        Some(json!({
+            "schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            "externalId": "ada.entra",
+            "userName": "ada@contoso.example",
+            "active": true,
+            "addresses": [{"primary": true, "type": "work", "country": "NL"}],
+            "displayName": "Ada Lovelace",
+            "emails": [{"primary": true, "type": "work", "value": "ada@contoso.example"}],
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "Ada Lovelace", "familyName": "Lovelace", "givenName": "Ada"},
+            "phoneNumbers": [{"type": "mobile", "value": "+31612345678"}],
+            "roles": [],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Engines"}
+        })),
+    )
+    .await
+    .expect(201);
     let id = created.str("id");
     assert_eq!(app.call(Method::GET, &format!("/operators/{id}"), None).await.body["mobilePhone"], "+31612345678");
     // Entra ID finds users by externalId too.
-    let by_external = scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"externalId eq "ada.entra""#)), None).await.expect(200);
+    let by_external =
+        scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"externalId eq "ada.entra""#)), None)
+            .await
+            .expect(200);
     assert_eq!(by_external.body["Resources"][0]["id"], id.as_str());
 
     // Attribute updates: capitalised ops, paths with value filters.
@@ -174,26 +274,89 @@ async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group(
     assert_eq!((op["fullName"].as_str(), op["mobilePhone"].as_str()), (Some("Augusta Ada King"), Some("+31687654321")));
 
     // Disable and enable with Entra ID's string booleans.
-    let off = scim(&app, &token, Method::PATCH, &format!("/Users/{id}"), Some(patch(json!([{"op": "Replace", "path": "active", "value": "False"}])))).await.expect(200);
+    let off = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(patch(json!([{"op": "Replace", "path": "active", "value": "False"}]))),
+    )
+    .await
+    .expect(200);
     assert_eq!(off.body["active"], false);
     let filtered = app.list_all(&app.admin_token, "/operators?isDisabled=true").await;
     assert_eq!(filtered.len(), 1);
-    let on = scim(&app, &token, Method::PATCH, &format!("/Users/{id}"), Some(patch(json!([{"op": "Replace", "path": "active", "value": "True"}])))).await.expect(200);
+    let on = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(patch(json!([{"op": "Replace", "path": "active", "value": "True"}]))),
+    )
+    .await
+    .expect(200);
     assert_eq!(on.body["active"], true);
-    let bad = scim(&app, &token, Method::PATCH, &format!("/Users/{id}"), Some(patch(json!([{"op": "Replace", "path": "active", "value": "maybe"}])))).await;
+    let bad = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(patch(json!([{"op": "Replace", "path": "active", "value": "maybe"}]))),
+    )
+    .await;
     expect_scim_error(&bad, 400, Some("invalidValue"));
 
     // Group: looked up by name without members, created, members added and removed by value.
     let second = scim(&app, &token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "charles@contoso.example", "displayName": "Charles Babbage", "active": true}))).await.expect(201).str("id");
-    let none = scim(&app, &token, Method::GET, &format!("/Groups?excludedAttributes=members&filter={}", filter(r#"displayName eq "Analysts""#)), None).await.expect(200);
+    let none = scim(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/Groups?excludedAttributes=members&filter={}", filter(r#"displayName eq "Analysts""#)),
+        None,
+    )
+    .await
+    .expect(200);
     assert_eq!(none.body["totalResults"], 0);
-    let gid = scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "externalId": "grp-analysts", "displayName": "Analysts", "members": []}))).await.expect(201).str("id");
-    scim(&app, &token, Method::PATCH, &format!("/Groups/{gid}"), Some(patch(json!([{"op": "Add", "path": "members", "value": [{"value": id}, {"value": second}]}])))).await.expect(200);
-    scim(&app, &token, Method::PATCH, &format!("/Groups/{gid}"), Some(patch(json!([{"op": "Remove", "path": "members", "value": [{"value": id}]}])))).await.expect(200);
-    let read = scim(&app, &token, Method::GET, &format!("/Groups/{gid}?excludedAttributes=members"), None).await.expect(200);
+    let gid = scim(
+        &app,
+        &token,
+        Method::POST,
+        "/Groups",
+        Some(json!({"schemas": [GROUP], "externalId": "grp-analysts", "displayName": "Analysts", "members": []})),
+    )
+    .await
+    .expect(201)
+    .str("id");
+    scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Groups/{gid}"),
+        Some(patch(json!([{"op": "Add", "path": "members", "value": [{"value": id}, {"value": second}]}]))),
+    )
+    .await
+    .expect(200);
+    scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Groups/{gid}"),
+        Some(patch(json!([{"op": "Remove", "path": "members", "value": [{"value": id}]}]))),
+    )
+    .await
+    .expect(200);
+    let read =
+        scim(&app, &token, Method::GET, &format!("/Groups/{gid}?excludedAttributes=members"), None).await.expect(200);
     assert!(read.body.get("members").is_none() && read.body["displayName"] == "Analysts");
-    let full = scim(&app, &token, Method::GET, &format!("/Groups?filter={}", filter(r#"externalId eq "grp-analysts""#)), None).await.expect(200);
-    assert_eq!(full.body["Resources"][0]["members"], json!([{"value": second, "$ref": format!("{}/scim/v2/Users/{second}", app.base), "type": "User"}]));
+    let full =
+        scim(&app, &token, Method::GET, &format!("/Groups?filter={}", filter(r#"externalId eq "grp-analysts""#)), None)
+            .await
+            .expect(200);
+    assert_eq!(
+        full.body["Resources"][0]["members"],
+        json!([{"value": second, "$ref": format!("{}/scim/v2/Users/{second}", app.base), "type": "User"}])
+    );
 
     // Deletion (after Entra ID's soft-delete period) deletes the operator and its memberships.
     scim(&app, &token, Method::DELETE, &format!("/Users/{second}"), None).await.expect(204);
@@ -216,9 +379,24 @@ async fn every_hub_rule_holds_through_scim() {
     }
     // The quota: a fifth operator is refused; a disabled one frees a place; re-enabling is refused.
     expect_scim_error(&scim(&app, &token, Method::POST, "/Users", Some(user(3))).await, 409, None);
-    scim(&app, &token, Method::PATCH, &format!("/Users/{}", ids[0]), Some(patch(json!([{"op": "replace", "path": "active", "value": false}])))).await.expect(200);
+    scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{}", ids[0]),
+        Some(patch(json!([{"op": "replace", "path": "active", "value": false}]))),
+    )
+    .await
+    .expect(200);
     let fourth = scim(&app, &token, Method::POST, "/Users", Some(user(3))).await.expect(201).str("id");
-    let refused = scim(&app, &token, Method::PATCH, &format!("/Users/{}", ids[0]), Some(patch(json!([{"op": "replace", "path": "active", "value": true}])))).await;
+    let refused = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{}", ids[0]),
+        Some(patch(json!([{"op": "replace", "path": "active", "value": true}]))),
+    )
+    .await;
     expect_scim_error(&refused, 409, None);
     assert!(refused.body["detail"].as_str().unwrap().contains("operator_limit_reached"));
     // A disabled user can be created without using the quota.
@@ -229,21 +407,46 @@ async fn every_hub_rule_holds_through_scim() {
     // Uniqueness: userName (case-insensitively), externalId, group names.
     let mut same = user(7);
     same["userName"] = json!("U1@Premium.Example");
-    scim(&app, &token, Method::PATCH, &format!("/Users/{fourth}"), Some(patch(json!([{"op": "replace", "path": "active", "value": false}])))).await.expect(200);
+    scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{fourth}"),
+        Some(patch(json!([{"op": "replace", "path": "active", "value": false}]))),
+    )
+    .await
+    .expect(200);
     expect_scim_error(&scim(&app, &token, Method::POST, "/Users", Some(same)).await, 409, Some("uniqueness"));
     let mut same_external = user(8);
     same_external["externalId"] = json!("ext-1");
     expect_scim_error(&scim(&app, &token, Method::POST, "/Users", Some(same_external)).await, 409, Some("uniqueness"));
-    scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Ops"}))).await.expect(201);
-    expect_scim_error(&scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "OPS"}))).await, 409, Some("uniqueness"));
+    scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Ops"})))
+        .await
+        .expect(201);
+    expect_scim_error(
+        &scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "OPS"}))).await,
+        409,
+        Some("uniqueness"),
+    );
 
     // System groups.
     let leave = patch(json!([{"op": "remove", "path": format!("members[value eq \"{}\"]", ids[1])}]));
-    expect_scim_error(&scim(&app, &token, Method::PATCH, "/Groups/everyone", Some(leave)).await, 400, Some("mutability"));
+    expect_scim_error(
+        &scim(&app, &token, Method::PATCH, "/Groups/everyone", Some(leave)).await,
+        400,
+        Some("mutability"),
+    );
     // Adding a member it already has changes nothing.
     let again = patch(json!([{"op": "add", "path": "members", "value": [{"value": ids[1]}]}]));
     scim(&app, &token, Method::PATCH, "/Groups/everyone", Some(again)).await.expect(200);
-    let renamed = scim(&app, &token, Method::PATCH, "/Groups/administrators", Some(patch(json!([{"op": "replace", "path": "displayName", "value": "Admins"}])))).await;
+    let renamed = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        "/Groups/administrators",
+        Some(patch(json!([{"op": "replace", "path": "displayName", "value": "Admins"}]))),
+    )
+    .await;
     expect_scim_error(&renamed, 400, Some("mutability"));
     expect_scim_error(&scim(&app, &token, Method::DELETE, "/Groups/everyone", None).await, 400, Some("mutability"));
     let members = app.list_all(&admin_token, "/groups/everyone/members").await;
@@ -251,11 +454,25 @@ async fn every_hub_rule_holds_through_scim() {
 
     // The account administrator: not disabled, not deleted; the last enabled administrator stays.
     let admin = &account.admin_operator_id;
-    let off = scim(&app, &token, Method::PATCH, &format!("/Users/{admin}"), Some(patch(json!([{"op": "replace", "path": "active", "value": false}])))).await;
+    let off = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        &format!("/Users/{admin}"),
+        Some(patch(json!([{"op": "replace", "path": "active", "value": false}]))),
+    )
+    .await;
     expect_scim_error(&off, 409, None);
     assert!(off.body["detail"].as_str().unwrap().contains("cannot_disable_account_administrator"));
     expect_scim_error(&scim(&app, &token, Method::DELETE, &format!("/Users/{admin}"), None).await, 409, None);
-    let last = scim(&app, &token, Method::PATCH, "/Groups/administrators", Some(patch(json!([{"op": "remove", "path": format!("members[value eq \"{admin}\"]")}])))).await;
+    let last = scim(
+        &app,
+        &token,
+        Method::PATCH,
+        "/Groups/administrators",
+        Some(patch(json!([{"op": "remove", "path": format!("members[value eq \"{admin}\"]")}]))),
+    )
+    .await;
     expect_scim_error(&last, 409, None);
     assert!(last.body["detail"].as_str().unwrap().contains("last_administrator"));
 
@@ -263,28 +480,71 @@ async fn every_hub_rule_holds_through_scim() {
     let read = scim(&app, &token, Method::GET, &format!("/Users/{}", ids[1]), None).await.expect(200);
     let tag = read.header("etag").unwrap().to_owned();
     assert_eq!(read.body["meta"]["version"], tag.as_str());
-    let stale = app.http.put(format!("{}/scim/v2/Users/{}", app.base, ids[1])).bearer_auth(&token).header("if-match", "W/\"99\"").json(&user(1));
+    let stale = app
+        .http
+        .put(format!("{}/scim/v2/Users/{}", app.base, ids[1]))
+        .bearer_auth(&token)
+        .header("if-match", "W/\"99\"")
+        .json(&user(1));
     expect_scim_error(&send(stale).await, 412, None);
-    let fresh = app.http.put(format!("{}/scim/v2/Users/{}", app.base, ids[1])).bearer_auth(&token).header("if-match", &tag).json(&user(1));
+    let fresh = app
+        .http
+        .put(format!("{}/scim/v2/Users/{}", app.base, ids[1]))
+        .bearer_auth(&token)
+        .header("if-match", &tag)
+        .json(&user(1));
     send(fresh).await.expect(200);
 
     // Filters and paging.
     let all = scim(&app, &token, Method::GET, "/Users?startIndex=2&count=2", None).await.expect(200);
-    assert_eq!((all.body["totalResults"].as_u64(), all.body["itemsPerPage"].as_u64(), all.body["startIndex"].as_u64()), (Some(6), Some(2), Some(2)));
-    let both = scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"userName eq "u2@premium.example" and externalId eq "ext-2""#)), None).await.expect(200);
+    assert_eq!(
+        (all.body["totalResults"].as_u64(), all.body["itemsPerPage"].as_u64(), all.body["startIndex"].as_u64()),
+        (Some(6), Some(2), Some(2))
+    );
+    let both = scim(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/Users?filter={}", filter(r#"userName eq "u2@premium.example" and externalId eq "ext-2""#)),
+        None,
+    )
+    .await
+    .expect(200);
     assert_eq!(both.body["totalResults"], 1);
-    let neither = scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"userName eq "u2@premium.example" and externalId eq "ext-1""#)), None).await.expect(200);
+    let neither = scim(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/Users?filter={}", filter(r#"userName eq "u2@premium.example" and externalId eq "ext-1""#)),
+        None,
+    )
+    .await
+    .expect(200);
     assert_eq!(neither.body["totalResults"], 0);
-    expect_scim_error(&scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"userName co "u""#)), None).await, 400, Some("invalidFilter"));
-    let projected = scim(&app, &token, Method::GET, &format!("/Users/{}?attributes=userName", ids[1]), None).await.expect(200);
+    expect_scim_error(
+        &scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"userName co "u""#)), None).await,
+        400,
+        Some("invalidFilter"),
+    );
+    let projected =
+        scim(&app, &token, Method::GET, &format!("/Users/{}?attributes=userName", ids[1]), None).await.expect(200);
     let mut keys: Vec<&str> = projected.body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["id", "schemas", "userName"]);
     // Searching both resource types at once: users first, then groups.
     let both = scim(&app, &token, Method::POST, "/.search", Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName eq \"Ops\""}))).await.expect(200);
-    assert_eq!((both.body["totalResults"].as_u64(), both.body["Resources"][0]["meta"]["resourceType"].as_str()), (Some(1), Some("Group")));
-    let everything = scim(&app, &token, Method::POST, "/.search", Some(json!({"startIndex": 6, "count": 3}))).await.expect(200);
-    let kinds: Vec<&str> = everything.body["Resources"].as_array().unwrap().iter().map(|r| r["meta"]["resourceType"].as_str().unwrap()).collect();
+    assert_eq!(
+        (both.body["totalResults"].as_u64(), both.body["Resources"][0]["meta"]["resourceType"].as_str()),
+        (Some(1), Some("Group"))
+    );
+    let everything =
+        scim(&app, &token, Method::POST, "/.search", Some(json!({"startIndex": 6, "count": 3}))).await.expect(200);
+    let kinds: Vec<&str> = everything.body["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["meta"]["resourceType"].as_str().unwrap())
+        .collect();
     assert_eq!((everything.body["totalResults"].as_u64(), kinds), (Some(6 + 3), vec!["User", "Group", "Group"]));
     assert_counters_exact(&app, &account.account_id).await;
 }
@@ -296,42 +556,88 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let b = app.provision("Business", 0).await;
     let b_admin = app.token(&b.account_id, &b.admin_operator_id);
     let b_token = scim_token(&app, &b_admin).await;
-    let b_user = scim(&app, &b_token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"}))).await.expect(201).str("id");
-    let b_group = scim(&app, &b_token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "B team", "externalId": "shared-grp"}))).await.expect(201).str("id");
+    let b_user = scim(
+        &app,
+        &b_token,
+        Method::POST,
+        "/Users",
+        Some(json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"})),
+    )
+    .await
+    .expect(201)
+    .str("id");
+    let b_group = scim(
+        &app,
+        &b_token,
+        Method::POST,
+        "/Groups",
+        Some(json!({"schemas": [GROUP], "displayName": "B team", "externalId": "shared-grp"})),
+    )
+    .await
+    .expect(201)
+    .str("id");
 
     // A's token never reaches B: every route with B's ids is 404, lookups find nothing.
     for (method, path, body) in [
         (Method::GET, format!("/Users/{b_user}"), None),
         (Method::PUT, format!("/Users/{b_user}"), Some(json!({"schemas": [USER], "userName": "x@a.example"}))),
-        (Method::PATCH, format!("/Users/{b_user}"), Some(patch(json!([{"op": "replace", "path": "active", "value": false}])))),
+        (
+            Method::PATCH,
+            format!("/Users/{b_user}"),
+            Some(patch(json!([{"op": "replace", "path": "active", "value": false}]))),
+        ),
         (Method::DELETE, format!("/Users/{b_user}"), None),
         (Method::GET, format!("/Groups/{b_group}"), None),
         (Method::PUT, format!("/Groups/{b_group}"), Some(json!({"schemas": [GROUP], "displayName": "Taken over"}))),
-        (Method::PATCH, format!("/Groups/{b_group}"), Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": b_user}]}])))),
+        (
+            Method::PATCH,
+            format!("/Groups/{b_group}"),
+            Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": b_user}]}]))),
+        ),
         (Method::DELETE, format!("/Groups/{b_group}"), None),
     ] {
         let reply = scim(&app, &a_token, method.clone(), &path, body).await;
         expect_scim_error(&reply, 404, None);
     }
     // A's own group cannot take B's user as a member.
-    let a_group = scim(&app, &a_token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "A team"}))).await.expect(201).str("id");
-    let foreign_member = scim(&app, &a_token, Method::PATCH, &format!("/Groups/{a_group}"), Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": b_user}]}])))).await;
+    let a_group =
+        scim(&app, &a_token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "A team"})))
+            .await
+            .expect(201)
+            .str("id");
+    let foreign_member = scim(
+        &app,
+        &a_token,
+        Method::PATCH,
+        &format!("/Groups/{a_group}"),
+        Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": b_user}]}]))),
+    )
+    .await;
     expect_scim_error(&foreign_member, 400, Some("invalidValue"));
     for f in [r#"userName eq "b@b.example""#, r#"externalId eq "shared-ext""#, &format!(r#"id eq "{b_user}""#)] {
         let reply = scim(&app, &a_token, Method::GET, &format!("/Users?filter={}", filter(f)), None).await.expect(200);
         assert_eq!(reply.body["totalResults"], 0, "{f}");
     }
-    let groups = scim(&app, &a_token, Method::GET, &format!("/Groups?filter={}", filter(r#"displayName eq "B team""#)), None).await.expect(200);
+    let groups =
+        scim(&app, &a_token, Method::GET, &format!("/Groups?filter={}", filter(r#"displayName eq "B team""#)), None)
+            .await
+            .expect(200);
     assert_eq!(groups.body["totalResults"], 0);
     let listed = scim(&app, &a_token, Method::GET, "/Users", None).await.expect(200);
     assert!(listed.body["Resources"].as_array().unwrap().iter().all(|u| u["id"] != b_user.as_str()));
     // B's data is untouched.
-    assert_eq!(app.call_as(&b_admin, Method::GET, &format!("/groups/{b_group}"), None).await.expect(200).body["description"], "B team");
+    assert_eq!(
+        app.call_as(&b_admin, Method::GET, &format!("/groups/{b_group}"), None).await.expect(200).body["description"],
+        "B team"
+    );
 
     // Token kinds are not interchangeable.
     expect_scim_error(&scim(&app, &app.admin_token, Method::GET, "/Users", None).await, 401, None);
     let api_user = app.call(Method::POST, "/api-users", Some(json!({"description": "script"}))).await.expect(201);
-    let basic = app.http.get(format!("{}/scim/v2/Users", app.base)).basic_auth(api_user.str("username"), Some(api_user.str("password")));
+    let basic = app
+        .http
+        .get(format!("{}/scim/v2/Users", app.base))
+        .basic_auth(api_user.str("username"), Some(api_user.str("password")));
     let reply = send(basic).await;
     expect_scim_error(&reply, 401, None);
     assert!(reply.header("www-authenticate").is_some());
@@ -351,29 +657,49 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let mut keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["createdAt", "description", "lastUsedAt", "scimTokenId"]);
-    let raw = app.state.store.scim_token(&AccountScope::new(&app.account.account_id), &item["scimTokenId"].as_str().unwrap().into()).await.unwrap().unwrap();
+    let raw = app
+        .state
+        .store
+        .scim_token(&AccountScope::new(&app.account.account_id), &item["scimTokenId"].as_str().unwrap().into())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(raw.description, "Identity provider");
-    app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None)
+        .await
+        .expect(204);
     expect_scim_error(&scim(&app, &a_token, Method::GET, "/Users", None).await, 401, None);
-    app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None).await.expect_problem(404, "not_found");
+    app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None)
+        .await
+        .expect_problem(404, "not_found");
     // Non-administrators cannot manage them.
     let member = app.create_operator("Mo Member", "mo@example.com").await;
     let member_token = app.token(&app.account.account_id, &member);
     app.call_as(&member_token, Method::GET, "/scim-tokens", None).await.expect_problem(403, "forbidden");
-    app.call_as(&member_token, Method::POST, "/scim-tokens", Some(json!({"description": "x"}))).await.expect_problem(403, "forbidden");
+    app.call_as(&member_token, Method::POST, "/scim-tokens", Some(json!({"description": "x"})))
+        .await
+        .expect_problem(403, "forbidden");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_most_ten_scim_tokens_even_when_creates_race() {
     let app = TestApp::start().await;
-    let replies = futures::future::join_all((0..14).map(|i| {
-        let app = &app;
-        async move { app.call(Method::POST, "/scim-tokens", Some(json!({"description": format!("Provider {i}")}))).await }
-    }))
-    .await;
+    let replies =
+        futures::future::join_all((0..14).map(|i| {
+            let app = &app;
+            async move {
+                app.call(Method::POST, "/scim-tokens", Some(json!({"description": format!("Provider {i}")}))).await
+            }
+        }))
+        .await;
     let created = replies.iter().filter(|r| r.status == 201).count();
     let refused = replies.iter().filter(|r| r.status == 400 && r.code() == "validation_failed").count();
-    assert_eq!((created, refused), (10, 4), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    assert_eq!(
+        (created, refused),
+        (10, 4),
+        "{:?}",
+        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
+    );
     assert_eq!(app.call(Method::GET, "/scim-tokens", None).await.expect(200).items().len(), 10);
     // Every created token works.
     for r in replies.iter().filter(|r| r.status == 201) {
@@ -395,15 +721,38 @@ async fn lookups_cost_a_constant_number_of_requests() {
         let operators: Vec<_> = (0..size)
             .map(|i| {
                 let now = "2026-11-30T10:00:00Z".to_owned();
-                hub_api::rules::new_operator(hub_api::values::new_id().into(), format!("op{i:05}@size{size}.example"), format!("Operator {i:05}"), &now)
+                hub_api::rules::new_operator(
+                    hub_api::values::new_id().into(),
+                    format!("op{i:05}@size{size}.example"),
+                    format!("Operator {i:05}"),
+                    &now,
+                )
             })
             .collect();
-        app.state.store.bulk_create_operators(&scope, &operators, &hub_api::rules::new_operator_grants()).await.unwrap();
-        scim(&app, &token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "needle@example.com", "externalId": "needle"}))).await.expect(201);
+        app.state
+            .store
+            .bulk_create_operators(&scope, &operators, &hub_api::rules::new_operator_grants())
+            .await
+            .unwrap();
+        scim(
+            &app,
+            &token,
+            Method::POST,
+            "/Users",
+            Some(json!({"schemas": [USER], "userName": "needle@example.com", "externalId": "needle"})),
+        )
+        .await
+        .expect(201);
         let mut row = Vec::new();
-        for f in [r#"userName eq "needle@example.com""#, r#"emails.value eq "needle@example.com""#, r#"externalId eq "needle""#, r#"userName eq "absent@example.com""#] {
+        for f in [
+            r#"userName eq "needle@example.com""#,
+            r#"emails.value eq "needle@example.com""#,
+            r#"externalId eq "needle""#,
+            r#"userName eq "absent@example.com""#,
+        ] {
             app.requests.reset();
-            let reply = scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(f)), None).await.expect(200);
+            let reply =
+                scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(f)), None).await.expect(200);
             row.push(app.requests.get());
             assert_eq!(reply.body["totalResults"], u64::from(!f.contains("absent")), "{f}");
         }
@@ -449,15 +798,28 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
         let (app, token, ids) = (&app, &token, &ids);
         async move {
             let members: Vec<Value> = ids.iter().skip(g * 97).take(MEMBERS).map(|id| json!({"value": id})).collect();
-            let reply = scim(app, token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": format!("Push group {g}"), "members": members}))).await;
+            let reply = scim(
+                app,
+                token,
+                Method::POST,
+                "/Groups",
+                Some(json!({"schemas": [GROUP], "displayName": format!("Push group {g}"), "members": members})),
+            )
+            .await;
             assert_eq!(reply.status, 201, "{}", reply.body);
             assert_eq!(reply.body["members"].as_array().map(Vec::len), Some(MEMBERS));
         }
     }))
     .await;
-    println!("first push: {USERS} users in {users_took:.2?}, {GROUPS} groups x {MEMBERS} in {:.2?}", groups_started.elapsed());
+    println!(
+        "first push: {USERS} users in {users_took:.2?}, {GROUPS} groups x {MEMBERS} in {:.2?}",
+        groups_started.elapsed()
+    );
     let counters = assert_counters_exact(&app, &account.account_id).await;
-    assert_eq!((counters.operators_total, counters.operators_in_use, counters.groups_total), (USERS as i64 + 1, USERS as i64 + 1, GROUPS as i64 + 2));
+    assert_eq!(
+        (counters.operators_total, counters.operators_in_use, counters.groups_total),
+        (USERS as i64 + 1, USERS as i64 + 1, GROUPS as i64 + 2)
+    );
 }
 
 /// `POST /scim-tokens` is a create: an `Idempotency-Key` replay answers the first body without the
@@ -467,15 +829,23 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
 async fn a_scim_token_is_shown_once_even_when_its_create_is_replayed() {
     let app = TestApp::start().await;
     let body = json!({"description": "Okta"});
-    let first = send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
+    let first =
+        send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
     assert_eq!(first.header("cache-control"), Some("no-store"));
     assert!(first.str("token").starts_with("scim_"));
     let id = first.str("scimTokenId");
     assert_eq!(first.header("location"), Some(format!("/scim-tokens/{id}").as_str()));
-    let replay = send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
+    let replay =
+        send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
     assert_eq!(replay.str("scimTokenId"), id);
     assert!(replay.body.get("token").is_none(), "{}", replay.body);
-    send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&json!({"description": "Entra"}))).await.expect_problem(422, "idempotency_key_reused");
+    send(
+        app.req(Method::POST, "/scim-tokens")
+            .header("idempotency-key", "token-1")
+            .json(&json!({"description": "Entra"})),
+    )
+    .await
+    .expect_problem(422, "idempotency_key_reused");
     assert_eq!(app.call(Method::GET, "/scim-tokens", None).await.expect(200).items().len(), 1);
     for bad in [json!({}), json!({"description": ""}), json!({"description": "x", "token": "mine"})] {
         app.call(Method::POST, "/scim-tokens", Some(bad)).await.expect_problem(400, "validation_failed");

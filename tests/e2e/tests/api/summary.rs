@@ -46,11 +46,17 @@ async fn assert_summary_matches_recount(app: &TestApp, token: &str) -> Value {
     assert_eq!(summary["accountId"], account["accountId"]);
     assert_eq!(summary["accountType"], account["accountType"]);
     assert_eq!(summary["operators"]["total"], operators.len() as i64, "operators.total: {summary}");
-    assert_eq!(summary["operators"]["active"], count(&operators, |o| o["isOnDuty"] == true), "operators.active: {summary}");
+    assert_eq!(
+        summary["operators"]["active"],
+        count(&operators, |o| o["isOnDuty"] == true),
+        "operators.active: {summary}"
+    );
     assert_eq!(summary["operators"]["active"], active.len() as i64);
     // The first 10 active operators by name (case-insensitively; equal names by id).
     let mut expected: Vec<&Value> = operators.iter().filter(|o| o["isOnDuty"] == true).collect();
-    expected.sort_by_key(|o| (o["fullName"].as_str().unwrap().to_lowercase(), o["operatorId"].as_str().unwrap().to_owned()));
+    expected.sort_by_key(|o| {
+        (o["fullName"].as_str().unwrap().to_lowercase(), o["operatorId"].as_str().unwrap().to_owned())
+    });
     let expected: Vec<Value> = expected
         .iter()
         .take(10)
@@ -104,7 +110,10 @@ async fn a_new_accounts_summary_and_its_shape() {
     let other = app.provision("Premium", 3).await;
     let other_token = app.token(&other.account_id, &other.admin_operator_id);
     let theirs = assert_summary_matches_recount(&app, &other_token).await;
-    assert_eq!((theirs["accountId"].as_str(), theirs["accountType"].as_str()), (Some(other.account_id.as_str()), Some("Premium")));
+    assert_eq!(
+        (theirs["accountId"].as_str(), theirs["accountType"].as_str()),
+        (Some(other.account_id.as_str()), Some("Premium"))
+    );
     assert_eq!((theirs["operators"]["total"].as_i64(), theirs["operatorQuota"]["limit"].as_i64()), (Some(1), Some(7)));
     send(app.http.get(format!("{}/hub/summary", app.base))).await.expect_problem(401, "unauthenticated");
     app.call(Method::POST, "/hub/summary", None).await.expect_problem(405, "method_not_allowed");
@@ -156,12 +165,25 @@ async fn figures_agree_with_the_lists_after_every_kind_of_write() {
     // Monitors: created in every mode, mode changes both ways, deleted.
     let mut monitors = Vec::new();
     for (name, mode) in [("Shop", "Production"), ("API", "Production"), ("Beta", "Staging"), ("Lab", "Development")] {
-        monitors.push(app.call(Method::POST, "/monitors", Some(json!({"name": name, "mode": mode}))).await.expect(201).str("monitorId"));
+        monitors.push(
+            app.call(Method::POST, "/monitors", Some(json!({"name": name, "mode": mode})))
+                .await
+                .expect(201)
+                .str("monitorId"),
+        );
     }
     assert_eq!(check().await["productionMonitors"], 2);
-    app.call(Method::PATCH, &format!("/monitors/{}", monitors[2]), Some(json!({"mode": "Production"}))).await.expect(200);
+    app.call(Method::PATCH, &format!("/monitors/{}", monitors[2]), Some(json!({"mode": "Production"})))
+        .await
+        .expect(200);
     assert_eq!(check().await["productionMonitors"], 3);
-    app.call(Method::PATCH, &format!("/monitors/{}", monitors[0]), Some(json!({"mode": "Development", "isActive": false}))).await.expect(200);
+    app.call(
+        Method::PATCH,
+        &format!("/monitors/{}", monitors[0]),
+        Some(json!({"mode": "Development", "isActive": false})),
+    )
+    .await
+    .expect(200);
     assert_eq!(check().await["productionMonitors"], 2);
     app.call(Method::DELETE, &format!("/monitors/{}", monitors[1]), None).await.expect(204);
     app.call(Method::DELETE, &format!("/monitors/{}", monitors[3]), None).await.expect(204);
@@ -174,9 +196,13 @@ async fn figures_agree_with_the_lists_after_every_kind_of_write() {
     app.call(Method::POST, &schedules(&ids[7]), Some(window_around_now())).await.expect(201);
     assert_eq!(check().await["onDuty"].as_i64().unwrap(), before - 1);
     app.call(Method::POST, &schedules(&ids[1]), Some(window_around_now())).await.expect(201);
-    app.call(Method::POST, &schedules(&ids[8]), Some(json!({"mode": "OneTime", "start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"})))
-        .await
-        .expect(201);
+    app.call(
+        Method::POST,
+        &schedules(&ids[8]),
+        Some(json!({"mode": "OneTime", "start": "2020-01-01T00:00:00Z", "end": "2020-01-02T00:00:00Z"})),
+    )
+    .await
+    .expect(201);
     let s = check().await;
     assert_eq!(s["onDuty"].as_i64().unwrap(), before - 1);
     assert_eq!(s["operators"]["active"].as_i64().unwrap(), before, "off duty now is still active");
@@ -202,15 +228,25 @@ async fn figures_agree_with_the_lists_after_every_kind_of_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_active_list_is_the_first_ten_active_operators_by_name() {
     let app = TestApp::start().await;
-    let names = ["xena", "Walt", "vic", "Uma", "tess", "Sam", "rik", "Quin", "pam", "Otto", "nora", "Mark", "lou", "Kim"];
+    let names =
+        ["xena", "Walt", "vic", "Uma", "tess", "Sam", "rik", "Quin", "pam", "Otto", "nora", "Mark", "lou", "Kim"];
     for (i, name) in names.iter().enumerate() {
         let on = !matches!(i, 2 | 7);
-        app.call(Method::POST, "/operators", Some(json!({"email": format!("{}@example.com", name.to_lowercase()), "fullName": name, "isOnDuty": on})))
-            .await
-            .expect(201);
+        app.call(
+            Method::POST,
+            "/operators",
+            Some(json!({"email": format!("{}@example.com", name.to_lowercase()), "fullName": name, "isOnDuty": on})),
+        )
+        .await
+        .expect(201);
     }
     let summary = assert_summary_matches_recount(&app, &app.admin_token).await;
-    let listed: Vec<&str> = summary["operators"]["activeList"].as_array().unwrap().iter().map(|o| o["fullName"].as_str().unwrap()).collect();
+    let listed: Vec<&str> = summary["operators"]["activeList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["fullName"].as_str().unwrap())
+        .collect();
     assert_eq!(listed, ["Ada Admin", "Kim", "lou", "Mark", "nora", "Otto", "pam", "rik", "Sam", "tess"]);
     assert_eq!(summary["operators"]["active"], 13);
 }
@@ -249,22 +285,39 @@ async fn the_account_is_read_by_anyone_and_changed_by_administrators() {
         assert!(account.body[field].is_string(), "{field} in {}", account.body);
     }
 
-    let updated = app.call(Method::PATCH, "/account", Some(json!({"name": "  Acme Corp ", "timeZone": "America/Chicago"}))).await.expect(200);
-    assert_eq!((updated.body["name"].as_str(), updated.body["timeZone"].as_str()), (Some("Acme Corp"), Some("America/Chicago")));
+    let updated = app
+        .call(Method::PATCH, "/account", Some(json!({"name": "  Acme Corp ", "timeZone": "America/Chicago"})))
+        .await
+        .expect(200);
+    assert_eq!(
+        (updated.body["name"].as_str(), updated.body["timeZone"].as_str()),
+        (Some("Acme Corp"), Some("America/Chicago"))
+    );
     assert_eq!(updated.body["version"], 2);
     assert_eq!(updated.header("etag"), Some("\"2\""));
     let fetched = app.call(Method::GET, "/account", None).await.expect(200);
     assert_eq!(fetched.body, updated.body);
     // The same values again change nothing.
-    assert_eq!(app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Corp"}))).await.expect(200).body["version"], 2);
+    assert_eq!(
+        app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Corp"}))).await.expect(200).body["version"],
+        2
+    );
 
     // If-Match.
-    send(app.req(Method::PATCH, "/account").header("if-match", "\"1\"").json(&json!({"name": "Stale"}))).await.expect_problem(412, "version_conflict");
-    send(app.req(Method::PATCH, "/account").header("if-match", "\"2\"").json(&json!({"name": "Fresh"}))).await.expect(200);
+    send(app.req(Method::PATCH, "/account").header("if-match", "\"1\"").json(&json!({"name": "Stale"})))
+        .await
+        .expect_problem(412, "version_conflict");
+    send(app.req(Method::PATCH, "/account").header("if-match", "\"2\"").json(&json!({"name": "Fresh"})))
+        .await
+        .expect(200);
 
     // Validation: every field reported; read-only and unknown fields refused.
-    let reply = app.call(Method::PATCH, "/account", Some(json!({"name": "", "timeZone": "Mars/Olympus"}))).await.expect_problem(400, "validation_failed");
-    let mut fields: Vec<&str> = reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let reply = app
+        .call(Method::PATCH, "/account", Some(json!({"name": "", "timeZone": "Mars/Olympus"})))
+        .await
+        .expect_problem(400, "validation_failed");
+    let mut fields: Vec<&str> =
+        reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, ["name", "timeZone"]);
     for bad in [
@@ -278,14 +331,18 @@ async fn the_account_is_read_by_anyone_and_changed_by_administrators() {
     ] {
         app.call(Method::PATCH, "/account", Some(bad)).await.expect_problem(400, "validation_failed");
     }
-    send(app.req(Method::PATCH, "/account").header("content-type", "application/json").body("{")).await.expect_problem(400, "malformed_json");
+    send(app.req(Method::PATCH, "/account").header("content-type", "application/json").body("{"))
+        .await
+        .expect_problem(400, "malformed_json");
 
     // Other operators read it but cannot change it (refused before the body is looked at).
     let member = app.create_operator("Mo Member", "mo@example.com").await;
     let token = app.token(&app.account.account_id, &member);
     let seen = app.call_as(&token, Method::GET, "/account", None).await.expect(200);
     assert_eq!((seen.body["name"].as_str(), seen.body["operatorsInUse"].as_i64()), (Some("Fresh"), Some(2)));
-    app.call_as(&token, Method::PATCH, "/account", Some(json!({"name": "Mine"}))).await.expect_problem(403, "forbidden");
+    app.call_as(&token, Method::PATCH, "/account", Some(json!({"name": "Mine"})))
+        .await
+        .expect_problem(403, "forbidden");
     app.call_as(&token, Method::PATCH, "/account", Some(json!({"bogus": 1}))).await.expect_problem(403, "forbidden");
     app.call(Method::DELETE, "/account", None).await.expect_problem(405, "method_not_allowed");
 
@@ -296,7 +353,10 @@ async fn the_account_is_read_by_anyone_and_changed_by_administrators() {
     let other = app.provision("Starter", 0).await;
     let other_token = app.token(&other.account_id, &other.admin_operator_id);
     let theirs = app.call_as(&other_token, Method::GET, "/account", None).await.expect(200);
-    assert_eq!((theirs.body["accountId"].as_str(), theirs.body["version"].as_i64()), (Some(other.account_id.as_str()), Some(1)));
+    assert_eq!(
+        (theirs.body["accountId"].as_str(), theirs.body["version"].as_i64()),
+        (Some(other.account_id.as_str()), Some(1))
+    );
 }
 
 /// An operator record as the operators function would create it.
@@ -319,7 +379,12 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
     OperatorRecord {
         is_on_duty,
         schedules,
-        ..hub_api::rules::new_operator(hub_api::values::new_id().into(), format!("bulk{i:05}@example.com"), format!("Bulk Operator {i:05}"), &rfc3339(now))
+        ..hub_api::rules::new_operator(
+            hub_api::values::new_id().into(),
+            format!("bulk{i:05}@example.com"),
+            format!("Bulk Operator {i:05}"),
+            &rfc3339(now),
+        )
     }
 }
 
@@ -336,8 +401,17 @@ async fn create_operators(app: &TestApp, account_id: &str, n: usize) {
             let record = operator_record(i, i % 7 != 0, i % 50 == 1);
             let mut attempts = 0;
             loop {
-                let audit = hub_store::Audit::provisioning(&hub_api::audit::event_time(jiff::Timestamp::now()), "operator.created", hub_store::AuditTarget { kind: "Operator".into(), id: record.operator_id.to_string(), name: Some(record.full_name.clone()) });
-                match store.create_operator(scope, &record, &hub_api::rules::new_operator_grants(), None, &audit).await {
+                let audit = hub_store::Audit::provisioning(
+                    &hub_api::audit::event_time(jiff::Timestamp::now()),
+                    "operator.created",
+                    hub_store::AuditTarget {
+                        kind: "Operator".into(),
+                        id: record.operator_id.to_string(),
+                        name: Some(record.full_name.clone()),
+                    },
+                );
+                match store.create_operator(scope, &record, &hub_api::rules::new_operator_grants(), None, &audit).await
+                {
                     Err(e) if e.is_retryable() && attempts < 50 => {
                         attempts += 1;
                         tokio::time::sleep(std::time::Duration::from_millis(1 + attempts)).await;
@@ -369,8 +443,12 @@ async fn the_summary_costs_the_same_requests_at_any_size() {
     for i in 0..9 {
         small_ids.push(app.create_operator(&format!("Small {i}"), &format!("small{i}@example.com")).await);
     }
-    app.call(Method::POST, &format!("/operators/{}/duty-schedules", small_ids[0]), Some(window_around_now())).await.expect(201);
-    app.call(Method::PATCH, &format!("/operators/{}", small_ids[1]), Some(json!({"isOnDuty": false}))).await.expect(200);
+    app.call(Method::POST, &format!("/operators/{}/duty-schedules", small_ids[0]), Some(window_around_now()))
+        .await
+        .expect(201);
+    app.call(Method::PATCH, &format!("/operators/{}", small_ids[1]), Some(json!({"isOnDuty": false})))
+        .await
+        .expect(200);
     app.create_group("Small group").await;
     app.call(Method::POST, "/monitors", Some(json!({"name": "Small monitor"}))).await.expect(201);
     let (small_requests, small) = summary_requests(&app, &small_token).await;
@@ -384,11 +462,20 @@ async fn the_summary_costs_the_same_requests_at_any_size() {
     create_operators(&app, &large.account_id, 2000).await;
     eprintln!("2,000 operators created in {:?}", started.elapsed());
     for i in 0..5 {
-        app.call_as(&large_token, Method::POST, "/groups", Some(json!({"description": format!("Large group {i}")}))).await.expect(201);
+        app.call_as(&large_token, Method::POST, "/groups", Some(json!({"description": format!("Large group {i}")})))
+            .await
+            .expect(201);
     }
     for i in 0..30 {
         let mode = if i % 3 == 0 { "Staging" } else { "Production" };
-        app.call_as(&large_token, Method::POST, "/monitors", Some(json!({"name": format!("Large monitor {i:02}"), "mode": mode}))).await.expect(201);
+        app.call_as(
+            &large_token,
+            Method::POST,
+            "/monitors",
+            Some(json!({"name": format!("Large monitor {i:02}"), "mode": mode})),
+        )
+        .await
+        .expect(201);
     }
     let (large_requests, large_summary) = summary_requests(&app, &large_token).await;
 

@@ -8,7 +8,8 @@ use serde_yaml::Value;
 
 fn template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
-    serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml is readable")).expect("template.yaml is plain YAML")
+    serde_yaml::from_str(&std::fs::read_to_string(path).expect("template.yaml is readable"))
+        .expect("template.yaml is plain YAML")
 }
 
 fn text(v: &Value) -> String {
@@ -80,19 +81,31 @@ fn the_table_is_the_store_definition() {
         .iter()
         .map(|a| (text(&a["AttributeName"]), text(&a["AttributeType"])))
         .collect();
-    let expected: BTreeSet<(String, String)> = def.string_attributes.iter().map(|a| (a.to_string(), "S".to_owned())).collect();
+    let expected: BTreeSet<(String, String)> =
+        def.string_attributes.iter().map(|a| (a.to_string(), "S".to_owned())).collect();
     assert_eq!(attributes, expected);
     let keys = |schema: &Value| -> Vec<(String, String)> {
-        schema.as_sequence().expect("key schema").iter().map(|k| (text(&k["AttributeName"]), text(&k["KeyType"]))).collect()
+        schema
+            .as_sequence()
+            .expect("key schema")
+            .iter()
+            .map(|k| (text(&k["AttributeName"]), text(&k["KeyType"])))
+            .collect()
     };
-    assert_eq!(keys(&table["KeySchema"]), [(def.hash_key.to_owned(), "HASH".to_owned()), (def.range_key.to_owned(), "RANGE".to_owned())]);
+    assert_eq!(
+        keys(&table["KeySchema"]),
+        [(def.hash_key.to_owned(), "HASH".to_owned()), (def.range_key.to_owned(), "RANGE".to_owned())]
+    );
     type IndexShape = (String, Vec<(String, String)>, String, Vec<String>);
     let indexes: Vec<IndexShape> = table["GlobalSecondaryIndexes"]
         .as_sequence()
         .expect("indexes")
         .iter()
         .map(|i| {
-            let projected = i["Projection"]["NonKeyAttributes"].as_sequence().map(|a| a.iter().map(text).collect()).unwrap_or_default();
+            let projected = i["Projection"]["NonKeyAttributes"]
+                .as_sequence()
+                .map(|a| a.iter().map(text).collect())
+                .unwrap_or_default();
             (text(&i["IndexName"]), keys(&i["KeySchema"]), text(&i["Projection"]["ProjectionType"]), projected)
         })
         .collect();
@@ -136,7 +149,10 @@ fn functions_and_the_authorizer_are_deployed_as_designed() {
         })
         .collect();
     let expected: BTreeSet<String> =
-        ["operators", "groups", "hub-summary", "monitors", "api-users", "scim", "authorizer", "maintenance", "web"].iter().map(|s| s.to_string()).collect();
+        ["operators", "groups", "hub-summary", "monitors", "api-users", "scim", "authorizer", "maintenance", "web"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     assert_eq!(binaries, expected);
 
     let auth = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
@@ -163,9 +179,12 @@ fn the_web_page_function_has_no_data_access_and_takes_its_sign_in_from_parameter
     let web = &template["Resources"]["WebFunction"]["Properties"];
     assert!(web["Policies"].is_null(), "the page function needs no permissions beyond its logs");
     let vars = &web["Environment"]["Variables"];
-    for (var, parameter) in
-        [("HUB_OIDC_ISSUER", "WebOidcIssuer"), ("HUB_OIDC_CLIENT_ID", "WebOidcClientId"), ("HUB_OIDC_SCOPE", "WebOidcScope"), ("HUB_OIDC_TOKEN", "WebOidcToken")]
-    {
+    for (var, parameter) in [
+        ("HUB_OIDC_ISSUER", "WebOidcIssuer"),
+        ("HUB_OIDC_CLIENT_ID", "WebOidcClientId"),
+        ("HUB_OIDC_SCOPE", "WebOidcScope"),
+        ("HUB_OIDC_TOKEN", "WebOidcToken"),
+    ] {
         assert_eq!(vars[var]["Ref"], parameter, "{var}");
         assert!(!template["Parameters"][parameter].is_null(), "{parameter}");
     }
@@ -217,14 +236,21 @@ fn the_identity_edge_is_closed_and_throttled() {
     assert!(pattern.starts_with("^https://"), "JwksUrl: {pattern}");
 
     let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
-    for (variable, parameter) in [("HUB_JWKS_URL", "JwksUrl"), ("HUB_JWT_ISSUER", "JwtIssuer"), ("HUB_JWT_AUDIENCE", "JwtAudience")] {
+    for (variable, parameter) in
+        [("HUB_JWKS_URL", "JwksUrl"), ("HUB_JWT_ISSUER", "JwtIssuer"), ("HUB_JWT_AUDIENCE", "JwtAudience")]
+    {
         assert_eq!(variables[variable]["Ref"], parameter, "{variable}");
     }
     assert!(variables["HUB_JWT_SECRET"].is_null(), "HS256 is a local mode only: no HUB_JWT_SECRET in the template");
-    assert!(text(&variables["HUB_CURSOR_SECRET"]["Fn::Sub"]).contains("CursorSecret"), "the cursor key comes from the generated secret");
+    assert!(
+        text(&variables["HUB_CURSOR_SECRET"]["Fn::Sub"]).contains("CursorSecret"),
+        "the cursor key comes from the generated secret"
+    );
 
     let api = &template["Resources"]["HttpApi"]["Properties"];
-    for (setting, parameter) in [("ThrottlingRateLimit", "ThrottlingRateLimit"), ("ThrottlingBurstLimit", "ThrottlingBurstLimit")] {
+    for (setting, parameter) in
+        [("ThrottlingRateLimit", "ThrottlingRateLimit"), ("ThrottlingBurstLimit", "ThrottlingBurstLimit")]
+    {
         assert_eq!(api["DefaultRouteSettings"][setting]["Ref"], parameter, "{setting}");
         assert!(parameters[parameter]["Default"].as_u64().is_some_and(|v| v > 0), "{parameter}");
     }

@@ -50,23 +50,32 @@ async fn the_development_sign_in_lists_local_operators_and_signs_in_exactly_the_
     assert_eq!(accounts[0]["accountId"], app.account.account_id.as_str(), "the default account comes first");
     let ids: Vec<&str> = accounts.iter().map(|a| a["accountId"].as_str().unwrap()).collect();
     assert!(ids.contains(&other.account_id.as_str()));
-    let names: Vec<&str> = accounts[0]["operators"].as_array().unwrap().iter().map(|o| o["fullName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        accounts[0]["operators"].as_array().unwrap().iter().map(|o| o["fullName"].as_str().unwrap()).collect();
     assert!(names.contains(&"Grace Hopper"), "{names:?}");
 
     // A token for Grace: the API sees Grace (not an administrator).
-    let signed = send(app.http.post(format!("{base}/dev/sign-in")).json(&json!({"accountId": app.account.account_id, "operatorId": grace})))
-        .await
-        .expect(200);
+    let signed = send(
+        app.http
+            .post(format!("{base}/dev/sign-in"))
+            .json(&json!({"accountId": app.account.account_id, "operatorId": grace})),
+    )
+    .await
+    .expect(200);
     let token = signed.str("token");
     assert!(signed.body["expiresAt"].as_u64().is_some());
     let me = app.call_as(&token, Method::GET, &format!("/operators/{grace}"), None).await.expect(200);
     assert_eq!(me.body["isAdministrator"], false);
-    app.call_as(&token, Method::POST, "/groups", Some(json!({"description": "Nope"}))).await.expect_problem(403, "forbidden");
+    app.call_as(&token, Method::POST, "/groups", Some(json!({"description": "Nope"})))
+        .await
+        .expect_problem(403, "forbidden");
 
     // An operator of another account, or no such operator: refused.
-    send(app.http.post(format!("{base}/dev/sign-in")).json(&json!({"accountId": other.account_id, "operatorId": grace})))
-        .await
-        .expect_problem(404, "not_found");
+    send(
+        app.http.post(format!("{base}/dev/sign-in")).json(&json!({"accountId": other.account_id, "operatorId": grace})),
+    )
+    .await
+    .expect_problem(404, "not_found");
     send(app.http.post(format!("{base}/dev/sign-in")).json(&json!({"accountId": app.account.account_id})))
         .await
         .expect_problem(400, "validation_failed");
@@ -75,7 +84,13 @@ async fn the_development_sign_in_lists_local_operators_and_signs_in_exactly_the_
 #[test]
 fn the_api_alone_has_no_development_sign_in() {
     // `hub_local::app` is what the functions' routers make together: no page, no sign-in route.
-    let routes = [hub_operators::routes(), hub_groups::routes(), hub_summary::routes(), hub_monitors::routes(), hub_api_users::routes()];
+    let routes = [
+        hub_operators::routes(),
+        hub_groups::routes(),
+        hub_summary::routes(),
+        hub_monitors::routes(),
+        hub_api_users::routes(),
+    ];
     for table in routes {
         assert!(table.table().iter().all(|r| !r.path.starts_with("/dev")), "a function routes /dev");
     }
