@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hub_api::audit::caller_context;
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
@@ -244,7 +245,7 @@ pub async fn create(
         );
         let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "apiUser.created",
             ("ApiUser", &record.api_user_id, Some(&record.description)),
             hub_api::audit::created(&record),
@@ -332,7 +333,7 @@ pub async fn update(
         next.version += 1;
         let changes = vec![hub_api::audit::change("description", &user.description, &next.description)];
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "apiUser.updated",
             ("ApiUser", &next.api_user_id, Some(&next.description)),
             changes,
@@ -360,7 +361,7 @@ pub async fn remove(
         let user = load(&state, &caller, &id).await?;
         if_match.check(user.version)?;
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "apiUser.deleted",
             ("ApiUser", &user.api_user_id, Some(&user.description)),
             hub_api::audit::deleted(&user),

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::AppState;
+use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, PathIds};
 use hub_api::idempotency::{self, CreateBody, SecretCreate};
@@ -122,7 +123,7 @@ pub async fn create(
         let token = new_scim_token(&caller.account_id, &record.scim_token_id)?;
         let view = ScimTokenView::from(record.clone());
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "scimToken.created",
             ("ScimToken", &record.scim_token_id, Some(&record.description)),
             hub_api::audit::created(&record),
@@ -153,7 +154,7 @@ pub async fn remove(
     // Read first: the event names the token by its description.
     let record = state.store.scim_token(&scope, &id).await?.ok_or(ApiError::NotFound)?;
     let event = hub_api::audit::event(
-        &hub_api::audit::caller_context(&state, &caller),
+        &caller_context(&state, &caller),
         "scimToken.deleted",
         ("ScimToken", &record.scim_token_id, Some(&record.description)),
         hub_api::audit::deleted(&record),

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, Conflict};
 use hub_api::extract::{
     Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field,
@@ -88,7 +89,7 @@ pub async fn create(
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
     let audit = hub_api::audit::event(
-        &hub_api::audit::caller_context(&state, &caller),
+        &caller_context(&state, &caller),
         "group.created",
         ("Group", &record.group_id, Some(&record.description)),
         hub_api::audit::created(&record),
@@ -143,15 +144,8 @@ pub async fn update(
         Some(description) => {
             let rename =
                 |g: &GroupRecord| Ok(GroupRecord { description: description.as_str().to_owned(), ..g.clone() });
-            hub_api::groups::change(
-                &state,
-                &caller.scope(),
-                &hub_api::audit::caller_context(&state, &caller),
-                &id,
-                if_match,
-                rename,
-            )
-            .await?
+            hub_api::groups::change(&state, &caller.scope(), &caller_context(&state, &caller), &id, if_match, rename)
+                .await?
         }
         None => {
             let current = load(&state, &caller, &id).await?;
@@ -172,7 +166,6 @@ pub async fn remove(
     Admin(caller): Admin,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::delete(&state, &caller.scope(), &hub_api::audit::caller_context(&state, &caller), &id, if_match)
-        .await?;
+    hub_api::groups::delete(&state, &caller.scope(), &caller_context(&state, &caller), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

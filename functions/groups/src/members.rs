@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use hub_api::audit::caller_context;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, JsonBody, PathIds, Query};
 use hub_api::lists::{Collection, PageParams, page_request};
@@ -48,14 +49,7 @@ pub async fn add(
     PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::add_member(
-        &state,
-        &caller.scope(),
-        &hub_api::audit::caller_context(&state, &caller),
-        &id,
-        &operator_id,
-    )
-    .await?;
+    hub_api::groups::add_member(&state, &caller.scope(), &caller_context(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -67,14 +61,8 @@ pub async fn remove(
     PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::remove_member(
-        &state,
-        &caller.scope(),
-        &hub_api::audit::caller_context(&state, &caller),
-        &id,
-        &operator_id,
-    )
-    .await?;
+    hub_api::groups::remove_member(&state, &caller.scope(), &caller_context(&state, &caller), &id, &operator_id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -98,7 +86,7 @@ pub async fn set_duty(
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
     let member_ids = state.store.all_member_ids(&scope, &id).await?;
-    let audit = &hub_api::audit::caller_context(&state, &caller);
+    let audit = &caller_context(&state, &caller);
     let (state, scope) = (&state, &scope);
     stream::iter(member_ids)
         .map(|operator_id| async move {

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use hub_api::audit::caller_context;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, IfMatch, JsonBody, double_option, no_errors, patch_field};
 use hub_api::provisioning::load_account;
@@ -129,7 +130,7 @@ pub async fn update(
             updated_at: next.updated_at.clone(),
         };
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "account.updated",
             ("Account", &next.account_id, Some(&next.name)),
             hub_api::audit::updated(&current, &next),

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, PathIds, Query};
 use hub_api::idempotency::{CreateBody, Idempotency};
@@ -166,7 +167,7 @@ fn authorization_event(
         .collect();
     let action = if granted { "monitor.authorizationGranted" } else { "monitor.authorizationRevoked" };
     hub_api::audit::event(
-        &hub_api::audit::caller_context(state, caller),
+        &caller_context(state, caller),
         action,
         ("Monitor", &monitor.monitor_id, Some(&monitor.name)),
         changes,

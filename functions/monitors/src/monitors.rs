@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{
     Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field,
@@ -205,7 +206,7 @@ pub async fn create(
     let location = format!("/monitors/{}", record.monitor_id);
     let view = MonitorView::from(record.clone());
     let event = hub_api::audit::event(
-        &hub_api::audit::caller_context(&state, &caller),
+        &caller_context(&state, &caller),
         "monitor.created",
         ("Monitor", &record.monitor_id, Some(&record.name)),
         hub_api::audit::created(&record),
@@ -307,7 +308,7 @@ pub async fn update(
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "monitor.updated",
             ("Monitor", &next.monitor_id, Some(&next.name)),
             hub_api::audit::updated(&current, &next),
@@ -342,7 +343,7 @@ pub async fn remove(
         };
         if_match.check(monitor.version)?;
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "monitor.deleted",
             ("Monitor", &monitor.monitor_id, Some(&monitor.name)),
             hub_api::audit::deleted(&monitor),

@@ -1,6 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{
     Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field,
@@ -142,7 +143,7 @@ pub async fn create(
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
     let audit = hub_api::audit::event(
-        &hub_api::audit::caller_context(&state, &caller),
+        &caller_context(&state, &caller),
         "operator.created",
         ("Operator", &record.operator_id, Some(&record.full_name)),
         hub_api::audit::created(&record),
@@ -279,7 +280,7 @@ pub async fn update(
     let (updated, account) = hub_api::operators::update(
         &state,
         &scope,
-        &hub_api::audit::caller_context(&state, &caller),
+        &caller_context(&state, &caller),
         Some(&caller.operator_id),
         &id,
         if_match,
@@ -302,7 +303,7 @@ pub async fn remove(
     hub_api::operators::delete(
         &state,
         &caller.scope(),
-        &hub_api::audit::caller_context(&state, &caller),
+        &caller_context(&state, &caller),
         Some(&caller.operator_id),
         &id,
         if_match,

@@ -1,5 +1,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
+use hub_api::audit::caller_context;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, PathIds};
 use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission, sort_permissions};
@@ -44,14 +45,8 @@ pub async fn grant(
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
-    grant_permission(
-        &state,
-        &caller.scope(),
-        &hub_api::audit::caller_context(&state, &caller),
-        &Principal::Operator(id),
-        permission,
-    )
-    .await?;
+    grant_permission(&state, &caller.scope(), &caller_context(&state, &caller), &Principal::Operator(id), permission)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -64,13 +59,7 @@ pub async fn revoke(
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
     let permission = assignable_permission(&permission)?;
-    revoke_permission(
-        &state,
-        &caller.scope(),
-        &hub_api::audit::caller_context(&state, &caller),
-        &Principal::Operator(id),
-        permission,
-    )
-    .await?;
+    revoke_permission(&state, &caller.scope(), &caller_context(&state, &caller), &Principal::Operator(id), permission)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

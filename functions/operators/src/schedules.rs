@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, SelfOrAdmin};
 use hub_api::idempotency::{CreateBody, Idempotency};
@@ -69,7 +70,7 @@ async fn change_schedules(
     change: impl Fn(&mut OperatorRecord) -> ApiResult<ScheduleView>,
 ) -> ApiResult<Written> {
     let scope = caller.scope();
-    let audit = hub_api::audit::caller_context(state, caller);
+    let audit = caller_context(state, caller);
     retrying(|| async {
         let current = load(state, caller, id).await?;
         if_match.check(current.version)?;

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::AppState;
+use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, PathIds};
 use hub_store::OperatorId;
@@ -26,7 +27,7 @@ pub async fn reset(
     if op.sign_in.is_some() {
         let change = hub_api::audit::change("signInBound", true, false);
         let event = hub_api::audit::event(
-            &hub_api::audit::caller_context(&state, &caller),
+            &caller_context(&state, &caller),
             "operator.signInReset",
             ("Operator", &op.operator_id, Some(&op.full_name)),
             vec![change],

@@ -131,6 +131,8 @@ fn op(
 }
 
 /// Draws the next operation. `None` when its targets do not exist (yet); the client draws again.
+// One operation per line, as a table: rustfmt would spread each over eight.
+#[rustfmt::skip]
 fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
     let (operator, group, api_user, monitor) = {
         let p = pool.lock().unwrap();
@@ -149,49 +151,21 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         ),
         8..=12 => {
             let o = operator?;
-            op(
-                "delete operator",
-                Method::DELETE,
-                format!("/operators/{o}"),
-                None,
-                &[204, 404, 409],
-                Effect::Deleted(ops_operators, o),
-            )
+            op("delete operator", Method::DELETE, format!("/operators/{o}"), None, &[204, 404, 409], Effect::Deleted(ops_operators, o))
         }
         13..=17 => {
             let o = operator?;
             let on = rng.chance(50);
-            op(
-                "Active switch",
-                Method::PATCH,
-                format!("/operators/{o}"),
-                Some(json!({"isOnDuty": on})),
-                &[200, 404],
-                Effect::None,
-            )
+            op("Active switch", Method::PATCH, format!("/operators/{o}"), Some(json!({"isOnDuty": on})), &[200, 404], Effect::None)
         }
         18..=19 => {
             let o = operator?;
             // 409: the last enabled administrator or holder of a protected permission.
-            op(
-                "disable operator",
-                Method::PATCH,
-                format!("/operators/{o}"),
-                Some(json!({"isDisabled": true})),
-                &[200, 404, 409],
-                Effect::None,
-            )
+            op("disable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": true})), &[200, 404, 409], Effect::None)
         }
         20..=21 => {
             let o = operator?;
-            op(
-                "enable operator",
-                Method::PATCH,
-                format!("/operators/{o}"),
-                Some(json!({"isDisabled": false})),
-                &[200, 404],
-                Effect::None,
-            )
+            op("enable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": false})), &[200, 404], Effect::None)
         }
         22..=27 => op(
             "create group",
@@ -203,14 +177,7 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         ),
         28..=31 => {
             let g = group?;
-            op(
-                "delete group",
-                Method::DELETE,
-                format!("/groups/{g}"),
-                None,
-                &[204, 404],
-                Effect::Deleted(ops_groups, g),
-            )
+            op("delete group", Method::DELETE, format!("/groups/{g}"), None, &[204, 404], Effect::Deleted(ops_groups, g))
         }
         32..=43 => {
             let (g, o) = (group?, operator?);
@@ -218,14 +185,7 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         }
         44..=51 => {
             let (g, o) = (group?, operator?);
-            op(
-                "remove member",
-                Method::DELETE,
-                format!("/groups/{g}/members/{o}"),
-                None,
-                &[204, 404, 409],
-                Effect::None,
-            )
+            op("remove member", Method::DELETE, format!("/groups/{g}/members/{o}"), None, &[204, 404, 409], Effect::None)
         }
         52..=54 => {
             let o = operator?;
@@ -236,58 +196,23 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         55..=58 => {
             let g = group?;
             let on = rng.chance(50);
-            op(
-                "group duty",
-                Method::POST,
-                format!("/groups/{g}/duty"),
-                Some(json!({"isOnDuty": on})),
-                &[204, 404],
-                Effect::None,
-            )
+            op("group duty", Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": on})), &[204, 404], Effect::None)
         }
         59..=63 => {
             let o = operator?;
-            op(
-                "grant to operator",
-                Method::PUT,
-                format!("/operators/{o}/permissions/{permission}"),
-                None,
-                &[204, 404],
-                Effect::None,
-            )
+            op("grant to operator", Method::PUT, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404], Effect::None)
         }
         64..=66 => {
             let o = operator?;
-            op(
-                "revoke from operator",
-                Method::DELETE,
-                format!("/operators/{o}/permissions/{permission}"),
-                None,
-                &[204, 404, 409],
-                Effect::None,
-            )
+            op("revoke from operator", Method::DELETE, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
         }
         67..=70 => {
             let g = group?;
-            op(
-                "grant to group",
-                Method::PUT,
-                format!("/groups/{g}/permissions/{permission}"),
-                None,
-                &[204, 404],
-                Effect::None,
-            )
+            op("grant to group", Method::PUT, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404], Effect::None)
         }
         71..=72 => {
             let g = group?;
-            op(
-                "revoke from group",
-                Method::DELETE,
-                format!("/groups/{g}/permissions/{permission}"),
-                None,
-                &[204, 404, 409],
-                Effect::None,
-            )
+            op("revoke from group", Method::DELETE, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
         }
         73..=78 => {
             let o = operator?;
@@ -303,14 +228,7 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         }
         79..=82 => {
             let u = api_user?;
-            op(
-                "delete API user",
-                Method::DELETE,
-                format!("/api-users/{u}"),
-                None,
-                &[204, 404],
-                Effect::Deleted(ops_api_users, u),
-            )
+            op("delete API user", Method::DELETE, format!("/api-users/{u}"), None, &[204, 404], Effect::Deleted(ops_api_users, u))
         }
         83..=87 => {
             let mode = ["Development", "Staging", "Production", "Production"][rng.below(4)];
@@ -325,45 +243,20 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         }
         88..=90 => {
             let m = monitor?;
-            op(
-                "delete monitor",
-                Method::DELETE,
-                format!("/monitors/{m}"),
-                None,
-                &[204, 404],
-                Effect::Deleted(ops_monitors, m),
-            )
+            op("delete monitor", Method::DELETE, format!("/monitors/{m}"), None, &[204, 404], Effect::Deleted(ops_monitors, m))
         }
         91..=94 => {
             let m = monitor?;
             // 400: a Development monitor cannot be active, and moving it out of Development is
             // fine; moving an active one into Development is refused.
             let mode = ["Staging", "Production", "Development"][rng.below(3)];
-            op(
-                "monitor mode",
-                Method::PATCH,
-                format!("/monitors/{m}"),
-                Some(json!({"mode": mode})),
-                &[200, 400, 404],
-                Effect::None,
-            )
+            op("monitor mode", Method::PATCH, format!("/monitors/{m}"), Some(json!({"mode": mode})), &[200, 400, 404], Effect::None)
         }
         _ => {
             let m = monitor?;
             let level = ["ViewMonitorData", "ViewMonitor", "EditMonitor"][rng.below(3)];
-            let body = if rng.chance(50) {
-                json!({"authorizationType": level, "operatorId": operator?})
-            } else {
-                json!({"authorizationType": level, "groupId": group?})
-            };
-            op(
-                "authorize on monitor",
-                Method::POST,
-                format!("/monitors/{m}/authorizations"),
-                Some(body),
-                &[201, 404],
-                Effect::None,
-            )
+            let body = if rng.chance(50) { json!({"authorizationType": level, "operatorId": operator?}) } else { json!({"authorizationType": level, "groupId": group?}) };
+            op("authorize on monitor", Method::POST, format!("/monitors/{m}/authorizations"), Some(body), &[201, 404], Effect::None)
         }
     }
 }
