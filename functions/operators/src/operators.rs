@@ -9,7 +9,7 @@ use hub_api::extract::{
 };
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
-use hub_api::provisioning::load_account;
+use hub_api::rules::load_account;
 use hub_api::values::{
     CultureName, Email, EmailSchema, FullName, MobilePhone, MobilePhoneSchema, TimeZoneName, new_id,
 };

@@ -327,7 +327,7 @@ pub async fn query(
     let api = hub_api::ApiError::from;
     let (total, page) = match params.filter().filter(|f| !f.trim().is_empty()) {
         None => {
-            let account = hub_api::provisioning::load_account(&state, &scope).await?;
+            let account = hub_api::rules::load_account(&state, &scope).await?;
             (account.groups_total.max(0) as usize, store.groups_window(&scope, start - 1, count).await.map_err(api)?)
         }
         Some(f) => {

@@ -8,9 +8,8 @@ use hub_store::{AccountScope, AuditContext, OperatorId, Principal};
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
-use crate::provisioning::load_account;
 use crate::retry::retrying;
-use crate::rules::{Removal, check_removal, permission_names};
+use crate::rules::{Removal, check_removal, load_account, permission_names};
 use crate::state::AppState;
 
 /// The operator, or 404.

@@ -133,8 +133,3 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     state.store.create_account(&new, &event).await?;
     Ok(ProvisionedAccount { account_id, admin_operator_id: admin_id.into_string() })
 }
-
-/// The caller's account; it exists for every authenticated caller unless it was removed.
-pub async fn load_account(state: &AppState, scope: &hub_store::AccountScope) -> ApiResult<AccountRecord> {
-    state.store.account(scope).await?.ok_or(ApiError::NotFound)
-}

@@ -22,6 +22,13 @@ use crate::error::{ApiError, ApiResult, Conflict};
 use crate::state::AppState;
 use crate::values::{MonitorMode, Permission};
 
+/// The caller's account; it exists for every authenticated caller unless it was removed. Here,
+/// below provisioning and the operator and group operations, because every rule check starts by
+/// reading it (the rule versions) and they all build on this module.
+pub async fn load_account(state: &AppState, scope: &AccountScope) -> ApiResult<AccountRecord> {
+    state.store.account(scope).await?.ok_or(ApiError::NotFound)
+}
+
 /// The permissions that must always keep a holder, with the conflict naming each.
 pub const PROTECTED: [(Permission, Conflict); 2] = [
     (Permission::FinancialOperator, Conflict::LastFinancialOperator),
@@ -130,13 +137,10 @@ async fn refuse(
     seen: &AccountRecord,
     conflict: Conflict,
 ) -> ApiError {
-    // The account is read from the store here, not with `provisioning::load_account`:
-    // provisioning builds on this module's rules.
-    match state.store.account(scope).await {
-        Ok(Some(account)) if version.of(&account) == version.of(seen) => ApiError::Conflict(conflict),
-        Ok(Some(_)) => ApiError::Retry,
-        Ok(None) => ApiError::NotFound,
-        Err(e) => e.into(),
+    match load_account(state, scope).await {
+        Ok(account) if version.of(&account) == version.of(seen) => ApiError::Conflict(conflict),
+        Ok(_) => ApiError::Retry,
+        Err(e) => e,
     }
 }
 
@@ -389,7 +393,7 @@ pub async fn revoke_permission(
     }
     crate::retry::retrying(|| async {
         // The rule versions are read before the state the checks look at.
-        let account = state.store.account(scope).await?.ok_or(ApiError::NotFound)?;
+        let account = load_account(state, scope).await?;
         let name = principal_exists(state, scope, principal).await?;
         let lock = check_protected_holders(state, scope, &Removal::Grant { principal, permission }, &account).await?;
         let event = permission_event(audit, principal, &name, permission, false);
