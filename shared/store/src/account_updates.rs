@@ -24,8 +24,7 @@ impl Store {
         settings: &AccountSettings,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         tx.update(
             &scope.account(),
             "SET #name = :name, #timeZone = :timeZone, #updatedAt = :updatedAt ADD #version :one",

@@ -1,11 +1,11 @@
 //! The account item: provisioning (one transaction with the first administrator, the system
 //! groups, their memberships and grants) and reads.
 
-use crate::db::{Item, key_item, s};
+use crate::db::{Item, key_item, s, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::items::{put_grant_item, put_membership_items, put_new_group_items, put_new_operator_items};
 use crate::keys::{ACCOUNTS_LIST, AccountScope, Index, Principal};
-use crate::records::{AccountRecord, GroupRecord, OperatorRecord, decode};
+use crate::records::{AccountRecord, GroupRecord, OperatorRecord};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Everything a new account starts with, built by the domain layer.
@@ -20,7 +20,7 @@ pub struct NewAccount {
 
 impl Store {
     pub async fn account(&self, scope: &AccountScope) -> Result<Option<AccountRecord>, StoreError> {
-        self.get(&scope.account()).await?.map(decode).transpose()
+        self.record(&scope.account(), None).await
     }
 
     /// Provisions an account in one transaction: the account item, its administrator, the two
@@ -48,16 +48,9 @@ impl Store {
     /// One page of the ids of all accounts (for the maintenance job; never a table scan).
     pub async fn list_account_ids(&self, page: PageRequest<'_>) -> Result<Page<String>, StoreError> {
         let scope = AccountScope::new("*");
-        let spec = QuerySpec {
-            list: "accounts".into(),
-            index: Some(Index::ByName),
-            hash_value: ACCOUNTS_LIST.into(),
-            sk_prefix: None,
-            filter: None,
-            page,
-        };
+        let spec = QuerySpec::on_index(Index::ByName, "accounts".into(), ACCOUNTS_LIST.into(), None, page);
         let page = self.query_page(&scope, spec).await?;
-        let ids = page.items.iter().filter_map(|i| i.get("accountId").and_then(|v| v.as_s().ok()).cloned()).collect();
+        let ids = page.items.iter().filter_map(|i| string_attr(i, "accountId")).collect();
         Ok(Page { items: ids, next_cursor: page.next_cursor })
     }
 }

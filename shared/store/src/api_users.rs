@@ -29,7 +29,7 @@ use futures::future::try_join_all;
 use crate::db::{Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{ApiUserId, OperatorId};
-use crate::items::{ApiUserRoster, flag_condition};
+use crate::items::{ApiUserRoster, Roster, flag_condition};
 use crate::keys::{AccountScope, PK};
 use crate::records::{ApiUserRecord, decode};
 use crate::writes::{AccountChange, Counter, IdempotencyWrite};
@@ -136,7 +136,7 @@ impl Store {
         scope: &AccountScope,
         api_user_id: &ApiUserId,
     ) -> Result<Option<ApiUserRecord>, StoreError> {
-        self.get_projected(&scope.api_user(api_user_id), Some(API_USER_ATTRIBUTES)).await?.map(decode).transpose()
+        self.record(&scope.api_user(api_user_id), Some(API_USER_ATTRIBUTES)).await
     }
 
     /// The ids of an operator's API users (one strongly consistent GetItem).
@@ -145,16 +145,7 @@ impl Store {
         scope: &AccountScope,
         operator_id: &OperatorId,
     ) -> Result<ApiUserRoster, StoreError> {
-        let Some(item) = self.get(&scope.api_user_roster(operator_id)).await? else {
-            return Ok(ApiUserRoster::default());
-        };
-        let mut ids = match item.get("apiUserIds") {
-            Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(ApiUserId::new).collect(),
-            _ => Vec::new(),
-        };
-        ids.sort();
-        let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok(ApiUserRoster { ids, version: Some(version) })
+        Ok(Roster::from_item(self.get(&scope.api_user_roster(operator_id)).await?, "apiUserIds"))
     }
 
     /// The roster of an operator and its API user items.
@@ -188,15 +179,10 @@ impl Store {
         }
         let filter = (!clauses.is_empty()).then(|| Filter { expression: clauses.join(" AND "), values });
         let spec = QuerySpec {
-            list: "apiUsers".into(),
-            index: None,
-            hash_value: scope.partition().to_owned(),
-            sk_prefix: Some(scope.api_users_prefix().to_owned()),
             filter,
-            page,
+            ..QuerySpec::under(scope, "apiUsers".into(), scope.api_users_prefix().to_owned(), page)
         };
-        let page = self.query_page_projected(scope, spec, Some(API_USER_ATTRIBUTES)).await?;
-        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+        self.query_records(scope, spec, Some(API_USER_ATTRIBUTES)).await
     }
 
     /// Every API user of the account (the maintenance job's walk).
@@ -217,10 +203,7 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
-        }
+        let mut tx = self.idempotent_tx(scope, idempotency)?;
         audit.apply(&mut tx, scope)?;
         tx.put(
             api_user_item(scope, record, password_hash)?,
@@ -266,8 +249,7 @@ impl Store {
         description: &str,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         tx.update(
             &scope.api_user(&current.api_user_id),
             "SET #description = :description ADD #version :one",
@@ -286,8 +268,7 @@ impl Store {
         record: &ApiUserRecord,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         tx.delete(
             &scope.api_user(&record.api_user_id),
             Some("#version = :seen AND #inactive = :wasInactive"),

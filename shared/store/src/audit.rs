@@ -115,26 +115,6 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// The event of one change made in `ctx`'s request.
-    pub fn new(
-        ctx: &AuditContext,
-        event_id: String,
-        action: impl Into<String>,
-        target: AuditTarget,
-        changes: Vec<AuditChange>,
-    ) -> Self {
-        AuditEvent {
-            event_id,
-            at: ctx.at.clone(),
-            request_id: ctx.request_id.clone(),
-            source: ctx.source,
-            actor: ctx.actor.clone(),
-            action: action.into(),
-            target,
-            changes,
-        }
-    }
-
     /// Where the event sits in time order: `<at>#<eventId>` (the cursor's position).
     fn position(&self) -> String {
         format!("{}#{}", self.at, self.event_id)
@@ -262,6 +242,7 @@ pub struct Audit {
 }
 
 impl Audit {
+    /// The event of one change made in `ctx`'s request, kept as long as `ctx` says.
     pub fn new(
         ctx: &AuditContext,
         event_id: String,
@@ -269,7 +250,17 @@ impl Audit {
         target: AuditTarget,
         changes: Vec<AuditChange>,
     ) -> Self {
-        Audit { event: AuditEvent::new(ctx, event_id, action, target, changes), expires_at: ctx.expires_at }
+        let event = AuditEvent {
+            event_id,
+            at: ctx.at.clone(),
+            request_id: ctx.request_id.clone(),
+            source: ctx.source,
+            actor: ctx.actor.clone(),
+            action: action.into(),
+            target,
+            changes,
+        };
+        Audit { event, expires_at: ctx.expires_at }
     }
 
     /// A `Provisioning` event of the system dated `at`, made outside any request (fixtures of
@@ -303,6 +294,15 @@ impl Audit {
             Some(Guard::AlreadyExists),
         );
         Ok(())
+    }
+}
+
+impl Store {
+    /// A transaction that starts with the change's audit event.
+    pub(crate) fn audited_tx(&self, scope: &AccountScope, audit: &Audit) -> Result<Tx, StoreError> {
+        let mut tx = self.tx();
+        audit.apply(&mut tx, scope)?;
+        Ok(tx)
     }
 }
 
@@ -497,7 +497,7 @@ mod tests {
         let target = AuditTarget { kind: "Operator".into(), id: "t".into(), name: None };
         let changes =
             vec![AuditChange { field: "fullName".into(), old: serde_json::json!("a"), new: serde_json::json!("b") }];
-        let event = AuditEvent::new(&ctx, "e".into(), "operator.updated", target, changes);
+        let event = Audit::new(&ctx, "e".into(), "operator.updated", target, changes).event;
         let item = event_item(&AccountScope::new("acc"), &event, 1).unwrap();
         let mut projected: Vec<&str> = crate::keys::AUDIT_PROJECTED.to_vec();
         projected.sort_unstable();

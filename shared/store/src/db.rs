@@ -2,6 +2,7 @@
 //! reads, paged queries with signed cursors, batch reads and guarded transactions.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
@@ -11,10 +12,12 @@ use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, Select, TransactWriteItem, Update,
 };
+use serde::de::DeserializeOwned;
 
 use crate::cursor::CursorCodec;
 use crate::error::{Guard, StoreError, classify};
 use crate::keys::{AccountScope, Index, Key, PK, SK};
+use crate::records::decode;
 use crate::{RequestCounter, StoreConfig};
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -69,6 +72,31 @@ pub(crate) struct QuerySpec<'a> {
     pub page: PageRequest<'a>,
 }
 
+impl<'a> QuerySpec<'a> {
+    /// The list of the account partition's items whose sort key starts with `prefix`.
+    pub(crate) fn under(scope: &AccountScope, list: String, prefix: String, page: PageRequest<'a>) -> Self {
+        QuerySpec {
+            list,
+            index: None,
+            hash_value: scope.partition().to_owned(),
+            sk_prefix: Some(prefix),
+            filter: None,
+            page,
+        }
+    }
+
+    /// The list of the whole partition `hash_value` of `index`, in its sort key order.
+    pub(crate) fn on_index(
+        index: Index,
+        list: String,
+        hash_value: String,
+        filter: Option<Filter>,
+        page: PageRequest<'a>,
+    ) -> Self {
+        QuerySpec { list, index: Some(index), hash_value, sk_prefix: None, filter, page }
+    }
+}
+
 /// A filtered query stops after this many DynamoDB calls and returns what it has with a cursor,
 /// so that one request never walks a huge partition.
 const MAX_CALLS_PER_PAGE: usize = 5;
@@ -82,6 +110,11 @@ pub(crate) fn n(v: i64) -> AttributeValue {
 
 pub(crate) fn key_item(key: &Key) -> Item {
     HashMap::from([(PK.to_owned(), s(&key.pk)), (SK.to_owned(), s(&key.sk))])
+}
+
+/// The string attribute `name` of an item, if it has one.
+pub(crate) fn string_attr(item: &Item, name: &str) -> Option<String> {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned()
 }
 
 /// Every `#name` in an expression stands for the attribute `name`.
@@ -217,6 +250,18 @@ impl Tx {
         self.actions.push(TransactWriteItem::builder().condition_check(check).build());
         self.guards.push(Some(guard));
     }
+
+    /// Puts `item` over the one read at version `seen`, provided nobody changed it since
+    /// (`Guard::Version` otherwise).
+    pub(crate) fn put_versioned(&mut self, item: Item, seen: i64) {
+        self.put(item, Some("#version = :seen"), vec![(":seen", n(seen))], Some(Guard::Version));
+    }
+
+    /// Deletes the item read at version `seen`, provided nobody changed it since (`Guard::Version`
+    /// otherwise).
+    pub(crate) fn delete_versioned(&mut self, key: &Key, seen: i64) {
+        self.delete(key, Some("#version = :seen"), vec![(":seen", n(seen))], Some(Guard::Version));
+    }
 }
 
 impl Store {
@@ -271,6 +316,15 @@ impl Store {
                 }
                 other => return other,
             }
+        }
+    }
+
+    /// Commits a transaction whose `refused` guard means "nothing to do": `Ok(false)` then.
+    pub(crate) async fn commit_unless(&self, tx: Tx, refused: Guard) -> Result<bool, StoreError> {
+        match self.commit(tx).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Guard(guard)) if guard == refused => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -351,6 +405,30 @@ impl Store {
         Ok(out.item)
     }
 
+    /// The record at `key` (read with `projection`, see [`Store::get_projected`]), if it exists.
+    pub(crate) async fn record<T: DeserializeOwned>(
+        &self,
+        key: &Key,
+        projection: Option<&str>,
+    ) -> Result<Option<T>, StoreError> {
+        self.get_projected(key, projection).await?.map(decode).transpose()
+    }
+
+    /// The records at `keys` that exist, in the order of `ids` (`id_of` tells a record's id).
+    pub(crate) async fn records_in_order<T: DeserializeOwned, I: Eq + Hash + Clone>(
+        &self,
+        keys: Vec<Key>,
+        ids: &[I],
+        id_of: impl Fn(&T) -> &I,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut by_id: HashMap<I, T> = HashMap::new();
+        for item in self.batch_get(keys).await? {
+            let record: T = decode(item)?;
+            by_id.insert(id_of(&record).clone(), record);
+        }
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
     /// Reads many items by key, in request-sized chunks, following up unprocessed keys. Missing
     /// items are simply absent from the result; order is not kept.
     pub(crate) async fn batch_get(&self, keys: Vec<Key>) -> Result<Vec<Item>, StoreError> {
@@ -387,6 +465,17 @@ impl Store {
     /// `next_cursor` is `None` only at the end of the list.
     pub(crate) async fn query_page(&self, scope: &AccountScope, spec: QuerySpec<'_>) -> Result<Page<Item>, StoreError> {
         self.query_page_projected(scope, spec, None).await
+    }
+
+    /// [`Store::query_page_projected`] with its items decoded into records.
+    pub(crate) async fn query_records<T: DeserializeOwned>(
+        &self,
+        scope: &AccountScope,
+        spec: QuerySpec<'_>,
+        projection: Option<&str>,
+    ) -> Result<Page<T>, StoreError> {
+        let page = self.query_page_projected(scope, spec, projection).await?;
+        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
     }
 
     /// [`Store::query_page`] returning only the attributes of `projection` (which must include

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::Store;
+use crate::db::string_attr;
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::put_grant_item;
@@ -39,8 +40,7 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let keys = candidates.iter().map(|p| scope.grant(p, principal)).collect();
         let items = self.batch_get(keys).await?;
-        let mut held: Vec<String> =
-            items.iter().filter_map(|i| i.get("permission").and_then(|v| v.as_s().ok()).cloned()).collect();
+        let mut held: Vec<String> = items.iter().filter_map(|i| string_attr(i, "permission")).collect();
         held.sort_by_key(|p| candidates.iter().position(|c| c == p));
         Ok(held)
     }
@@ -64,11 +64,7 @@ impl Store {
         if let Some(version) = moves {
             AccountChange::default().move_rule_version(version).apply(&mut tx, scope);
         }
-        match self.commit(tx).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.commit_unless(tx, Guard::AlreadyExists).await
     }
 
     /// Revokes a permission; `Ok(false)` when it was not held. For a permission the rules protect,
@@ -82,8 +78,7 @@ impl Store {
         rules: &RulesLock,
         audit: &crate::Audit,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         tx.delete(
             &scope.grant(permission, principal),
             Some("attribute_exists(#PK)"),
@@ -91,11 +86,7 @@ impl Store {
             Some(Guard::AlreadyExists),
         );
         AccountChange::default().rules_lock(rules).apply(&mut tx, scope);
-        match self.commit(tx).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.commit_unless(tx, Guard::AlreadyExists).await
     }
 
     /// Everyone holding `permission`: direct holders and the groups granted it (strongly
@@ -115,20 +106,13 @@ impl Store {
             self.pending_deletes(scope),
             self.disabled_operator_ids(scope)
         )?;
-        let pending_operators: BTreeSet<OperatorId> = pending
-            .iter()
-            .filter_map(|p| match p {
-                Principal::Operator(id) => Some(id.clone()),
-                Principal::Group(_) => None,
-            })
-            .collect();
-        let pending_groups: BTreeSet<GroupId> = pending
-            .iter()
-            .filter_map(|p| match p {
-                Principal::Group(id) => Some(id.clone()),
-                Principal::Operator(_) => None,
-            })
-            .collect();
+        let (mut pending_operators, mut pending_groups) = (BTreeSet::new(), BTreeSet::new());
+        for principal in &pending {
+            match principal {
+                Principal::Operator(id) => pending_operators.insert(id.clone()),
+                Principal::Group(id) => pending_groups.insert(id.clone()),
+            };
+        }
         let mut all = Vec::with_capacity(permissions.len());
         for (prefix, items) in prefixes.iter().zip(grants) {
             let mut holders = Holders {

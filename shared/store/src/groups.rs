@@ -1,16 +1,14 @@
 //! Operator groups and memberships.
 
-use std::collections::HashMap;
-
-use crate::db::{Filter, Item, Tx, n, s};
+use crate::db::{Filter, Item, Tx, n, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
-    ApiUserRoster, group_item, group_name_item, member_count_guard, put_external_id, put_membership_items,
+    ApiUserRoster, group_item, member_count_guard, move_external_id, move_reservation, put_membership_items,
     put_new_group_items, put_pending, set_owner_flag,
 };
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index};
-use crate::records::{GroupRecord, decode};
+use crate::records::GroupRecord;
 use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -30,24 +28,38 @@ fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
     );
 }
 
-fn string_attr(item: &Item, name: &str) -> Option<String> {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned()
+/// The ids membership items hold in `attribute` (`operatorId` or `groupId`).
+fn ids_in(items: Vec<Item>, attribute: &str) -> impl Iterator<Item = String> {
+    items.into_iter().filter_map(move |item| string_attr(&item, attribute))
+}
+
+/// An operator joining (`is_administrator`) or leaving Administrators: its flag, moving its
+/// `version`, and the copy its API users carry (`api_users`, the roster read before).
+fn set_administrator(
+    tx: &mut Tx,
+    scope: &AccountScope,
+    operator_id: &OperatorId,
+    api_users: &ApiUserRoster,
+    is_administrator: bool,
+) {
+    tx.update(
+        &scope.operator(operator_id),
+        "SET #isAdministrator = :isAdministrator ADD #version :one",
+        Some("attribute_exists(#PK)"),
+        vec![(":isAdministrator", aws_sdk_dynamodb::types::AttributeValue::Bool(is_administrator)), (":one", n(1))],
+        Some(Guard::ParentMissing),
+    );
+    set_owner_flag(tx, scope, operator_id, api_users, is_administrator);
 }
 
 impl Store {
     pub async fn group(&self, scope: &AccountScope, group_id: &GroupId) -> Result<Option<GroupRecord>, StoreError> {
-        self.get(&scope.group(group_id)).await?.map(decode).transpose()
+        self.record(&scope.group(group_id), None).await
     }
 
     /// The groups with these ids that exist, in the order of `ids`.
     pub async fn groups_by_ids(&self, scope: &AccountScope, ids: &[GroupId]) -> Result<Vec<GroupRecord>, StoreError> {
-        let items = self.batch_get(ids.iter().map(|id| scope.group(id)).collect()).await?;
-        let mut by_id: HashMap<GroupId, GroupRecord> = HashMap::new();
-        for item in items {
-            let g: GroupRecord = decode(item)?;
-            by_id.insert(g.group_id.clone(), g);
-        }
-        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+        self.records_in_order(ids.iter().map(|id| scope.group(id)).collect(), ids, |g: &GroupRecord| &g.group_id).await
     }
 
     /// Groups ordered by description; `is_empty` filters on having members.
@@ -61,16 +73,8 @@ impl Store {
             expression: if empty { "#memberCount = :zero".into() } else { "#memberCount > :zero".into() },
             values: vec![(":zero", n(0))],
         });
-        let spec = QuerySpec {
-            list: "groups".into(),
-            index: Some(Index::ByName),
-            hash_value: scope.groups_by_name(),
-            sk_prefix: None,
-            filter,
-            page,
-        };
-        let page = self.query_page(scope, spec).await?;
-        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+        let spec = QuerySpec::on_index(Index::ByName, "groups".into(), scope.groups_by_name(), filter, page);
+        self.query_records(scope, spec, None).await
     }
 
     pub async fn create_group(
@@ -80,11 +84,7 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        // First, so that a concurrent retry with the same key is reported as such.
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
-        }
+        let mut tx = self.idempotent_tx(scope, idempotency)?;
         AccountChange::default().add(Counter::GroupsTotal, 1).add(Counter::GroupsEmpty, 1).apply(&mut tx, scope);
         put_new_group_items(&mut tx, scope, g)?;
         audit.apply(&mut tx, scope)?;
@@ -100,31 +100,15 @@ impl Store {
         new: &GroupRecord,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
-        tx.put(
-            group_item(scope, new)?,
-            Some("#version = :seen"),
-            vec![(":seen", n(old.version))],
-            Some(Guard::Version),
-        );
-        if old.description.to_lowercase() != new.description.to_lowercase() {
-            tx.delete(
-                &scope.group_name(&old.description.to_lowercase()),
-                Some("#groupId = :id"),
-                vec![(":id", s(&old.group_id))],
-                Some(Guard::Version),
-            );
-            tx.put(group_name_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
+        let mut tx = self.audited_tx(scope, audit)?;
+        tx.put_versioned(group_item(scope, new)?, old.version);
+        let (old_name, new_name) = (old.description.to_lowercase(), new.description.to_lowercase());
+        if old_name != new_name {
+            let (from, to) = (scope.group_name(&old_name), scope.group_name(&new_name));
+            move_reservation(&mut tx, &from, &to, "groupId", &old.group_id, Guard::GroupNameTaken);
         }
-        if old.external_id != new.external_id {
-            if let Some(old_id) = &old.external_id {
-                tx.delete(&scope.group_external_id(old_id), None, vec![], None);
-            }
-            if let Some(new_id) = &new.external_id {
-                put_external_id(&mut tx, scope.group_external_id(new_id), "groupId", &new.group_id);
-            }
-        }
+        let external_ids = (old.external_id.as_deref(), new.external_id.as_deref());
+        move_external_id(&mut tx, scope, AccountScope::group_external_id, external_ids, "groupId", &new.group_id);
         self.commit(tx).await
     }
 
@@ -150,14 +134,8 @@ impl Store {
         rules: &RulesLock,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
-        tx.delete(
-            &scope.group(&g.group_id),
-            Some("#version = :seen"),
-            vec![(":seen", n(g.version))],
-            Some(Guard::Version),
-        );
+        let mut tx = self.audited_tx(scope, audit)?;
+        tx.delete_versioned(&scope.group(&g.group_id), g.version);
         tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
         if let Some(external_id) = &g.external_id {
             tx.delete(&scope.group_external_id(external_id), None, vec![], None);
@@ -193,8 +171,7 @@ impl Store {
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         put_membership_items(&mut tx, scope, &group.group_id, operator_id);
         let (condition, mut values) = member_count_guard(group.member_count, true);
         values.push((":one", n(1)));
@@ -207,14 +184,7 @@ impl Store {
         );
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
-            tx.update(
-                &scope.operator(operator_id),
-                "SET #isAdministrator = :yes ADD #version :one",
-                Some("attribute_exists(#PK)"),
-                vec![(":yes", aws_sdk_dynamodb::types::AttributeValue::Bool(true)), (":one", n(1))],
-                Some(Guard::ParentMissing),
-            );
-            set_owner_flag(&mut tx, scope, operator_id, &api_users, true);
+            set_administrator(&mut tx, scope, operator_id, &api_users, true);
         } else {
             join_operator(&mut tx, scope, operator_id);
         }
@@ -232,7 +202,7 @@ impl Store {
             return Ok(Default::default());
         }
         let items = self.batch_get(group_ids.iter().map(|g| scope.member(g, operator_id)).collect()).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).map(GroupId::new).collect())
+        Ok(ids_in(items, "groupId").map(GroupId::new).collect())
     }
 
     /// Which of `operator_ids` are members of the group (batched reads).
@@ -243,7 +213,7 @@ impl Store {
         operator_ids: &[OperatorId],
     ) -> Result<std::collections::HashSet<OperatorId>, StoreError> {
         let items = self.batch_get(operator_ids.iter().map(|id| scope.member(group_id, id)).collect()).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
+        Ok(ids_in(items, "operatorId").map(OperatorId::new).collect())
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
@@ -265,8 +235,7 @@ impl Store {
         if operator_ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         for id in operator_ids {
             put_membership_items(&mut tx, scope, &group.group_id, id);
             join_operator(&mut tx, scope, id);
@@ -295,8 +264,7 @@ impl Store {
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         tx.delete(
             &scope.member(&group.group_id, operator_id),
             Some("attribute_exists(#PK)"),
@@ -322,14 +290,7 @@ impl Store {
             .rules_lock(rules)
             .apply(&mut tx, scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
-            tx.update(
-                &scope.operator(operator_id),
-                "SET #isAdministrator = :no ADD #version :one",
-                Some("attribute_exists(#PK)"),
-                vec![(":no", aws_sdk_dynamodb::types::AttributeValue::Bool(false)), (":one", n(1))],
-                Some(Guard::ParentMissing),
-            );
-            set_owner_flag(&mut tx, scope, operator_id, &api_users, false);
+            set_administrator(&mut tx, scope, operator_id, &api_users, false);
         }
         self.commit(tx).await
     }
@@ -356,18 +317,8 @@ impl Store {
         group_id: &GroupId,
         page: PageRequest<'_>,
     ) -> Result<Page<OperatorId>, StoreError> {
-        let spec = QuerySpec {
-            list: format!("members:{group_id}"),
-            index: None,
-            hash_value: scope.partition().to_owned(),
-            sk_prefix: Some(scope.members_prefix(group_id)),
-            filter: None,
-            page,
-        };
-        Ok(self
-            .query_page(scope, spec)
-            .await?
-            .map(|item| OperatorId::new(string_attr(&item, "operatorId").unwrap_or_default())))
+        let spec = QuerySpec::under(scope, format!("members:{group_id}"), scope.members_prefix(group_id), page);
+        Ok(self.id_page(scope, spec, "operatorId").await?.map(OperatorId::new))
     }
 
     /// One page of the ids of the groups an operator belongs to, in id order.
@@ -377,18 +328,9 @@ impl Store {
         operator_id: &OperatorId,
         page: PageRequest<'_>,
     ) -> Result<Page<GroupId>, StoreError> {
-        let spec = QuerySpec {
-            list: format!("groupsOf:{operator_id}"),
-            index: None,
-            hash_value: scope.partition().to_owned(),
-            sk_prefix: Some(scope.member_of_prefix(operator_id)),
-            filter: None,
-            page,
-        };
-        Ok(self
-            .query_page(scope, spec)
-            .await?
-            .map(|item| GroupId::new(string_attr(&item, "groupId").unwrap_or_default())))
+        let spec =
+            QuerySpec::under(scope, format!("groupsOf:{operator_id}"), scope.member_of_prefix(operator_id), page);
+        Ok(self.id_page(scope, spec, "groupId").await?.map(GroupId::new))
     }
 
     /// Every group id an operator belongs to.
@@ -398,7 +340,7 @@ impl Store {
         operator_id: &OperatorId,
     ) -> Result<Vec<GroupId>, StoreError> {
         let items = self.query_all(scope, &scope.member_of_prefix(operator_id)).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "groupId")).map(GroupId::new).collect())
+        Ok(ids_in(items, "groupId").map(GroupId::new).collect())
     }
 
     /// Every member id of a group.
@@ -408,6 +350,16 @@ impl Store {
         group_id: &GroupId,
     ) -> Result<Vec<OperatorId>, StoreError> {
         let items = self.query_all(scope, &scope.members_prefix(group_id)).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
+        Ok(ids_in(items, "operatorId").map(OperatorId::new).collect())
+    }
+
+    /// One page of the membership items of `spec`, as the ids they hold in `attribute`.
+    async fn id_page(
+        &self,
+        scope: &AccountScope,
+        spec: QuerySpec<'_>,
+        attribute: &str,
+    ) -> Result<Page<String>, StoreError> {
+        Ok(self.query_page(scope, spec).await?.map(|item| string_attr(&item, attribute).unwrap_or_default()))
     }
 }

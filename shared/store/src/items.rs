@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::db::{Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
-use crate::ids::{ApiUserId, GroupId, OperatorId};
+use crate::ids::{ApiUserId, GroupId, OperatorId, ScimTokenId};
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::{GroupRecord, OperatorRecord};
 
@@ -44,9 +44,7 @@ pub(crate) fn operator_item(scope: &AccountScope, op: &OperatorRecord) -> Result
 }
 
 pub(crate) fn email_item(scope: &AccountScope, op: &OperatorRecord) -> Item {
-    let mut item = key_item(&scope.email(&op.email.to_lowercase()));
-    item.insert("operatorId".into(), s(&op.operator_id));
-    item
+    reservation_item(&scope.email(&op.email.to_lowercase()), "operatorId", &op.operator_id)
 }
 
 /// The items of a new operator (without counters): the operator, its email reservation, its
@@ -65,15 +63,55 @@ pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &Ope
 
 /// Reserves a SCIM `externalId` for one operator or group (the lookup `externalId eq` reads).
 pub(crate) fn put_external_id(tx: &mut Tx, key: Key, id_attribute: &str, id: &str) {
-    let mut item = key_item(&key);
-    item.insert(id_attribute.into(), s(id));
-    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::ExternalIdTaken));
+    tx.put(
+        reservation_item(&key, id_attribute, id),
+        Some("attribute_not_exists(#PK)"),
+        vec![],
+        Some(Guard::ExternalIdTaken),
+    );
 }
 
 pub(crate) fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
-    let mut item = key_item(&scope.disabled(operator_id));
-    item.insert("operatorId".into(), s(operator_id));
-    tx.put(item, None, vec![], None);
+    tx.put(reservation_item(&scope.disabled(operator_id), "operatorId", operator_id), None, vec![], None);
+}
+
+/// An item that only names what it belongs to (`id_attribute` = `id`): the unique reservations
+/// (emails, group names, `externalId`s) and the markers.
+pub(crate) fn reservation_item(key: &Key, id_attribute: &str, id: &str) -> Item {
+    let mut item = key_item(key);
+    item.insert(id_attribute.into(), s(id));
+    item
+}
+
+/// Moves a unique reservation (an email, a group name) of the item whose `id_attribute` is `id`
+/// from `old` to `new`: the old one is deleted if it is still that item's (`Guard::Version`
+/// otherwise), the new one put if free (`taken` otherwise).
+pub(crate) fn move_reservation(tx: &mut Tx, old: &Key, new: &Key, id_attribute: &str, id: &str, taken: Guard) {
+    let owned = format!("#{id_attribute} = :id");
+    tx.delete(old, Some(&owned), vec![(":id", s(id))], Some(Guard::Version));
+    tx.put(reservation_item(new, id_attribute, id), Some("attribute_not_exists(#PK)"), vec![], Some(taken));
+}
+
+/// Moves the reservation of a SCIM `externalId` (`key_of` is its key) of the item whose
+/// `id_attribute` is `id` when it changes from `old` to `new`: the old one is deleted, the new
+/// one put if free.
+pub(crate) fn move_external_id(
+    tx: &mut Tx,
+    scope: &AccountScope,
+    key_of: fn(&AccountScope, &str) -> Key,
+    (old, new): (Option<&str>, Option<&str>),
+    id_attribute: &str,
+    id: &str,
+) {
+    if old == new {
+        return;
+    }
+    if let Some(old) = old {
+        tx.delete(&key_of(scope, old), None, vec![], None);
+    }
+    if let Some(new) = new {
+        put_external_id(tx, key_of(scope, new), id_attribute, id);
+    }
 }
 
 /// The condition that an item's boolean `attribute` is `value` (a missing attribute reads as
@@ -102,9 +140,7 @@ pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, 
 }
 
 pub(crate) fn group_name_item(scope: &AccountScope, g: &GroupRecord) -> Item {
-    let mut item = key_item(&scope.group_name(&g.description.to_lowercase()));
-    item.insert("groupId".into(), s(&g.group_id));
-    item
+    reservation_item(&scope.group_name(&g.description.to_lowercase()), "groupId", &g.group_id)
 }
 
 pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRecord) -> Result<(), StoreError> {
@@ -173,15 +209,43 @@ pub(crate) fn put_pending(tx: &mut Tx, scope: &AccountScope, principal: &Princip
 
 // API users of an operator.
 
-/// The ids of one operator's API users, as read at one moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApiUserRoster {
-    pub ids: Vec<ApiUserId>,
-    /// `None` when the roster item does not exist (the operator never had an API user).
+/// The ids a roster item lists (one operator's API users, the account's SCIM tokens), as read at
+/// one moment; writes that must not exceed a bound guard it with [`Roster::condition`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster<I> {
+    pub ids: Vec<I>,
+    /// `None` when the roster item does not exist (nothing was ever listed).
     pub(crate) version: Option<i64>,
 }
 
-impl ApiUserRoster {
+/// The ids of one operator's API users.
+pub type ApiUserRoster = Roster<ApiUserId>;
+
+/// The account's SCIM token ids.
+pub type ScimTokenRoster = Roster<ScimTokenId>;
+
+impl<I> Default for Roster<I> {
+    fn default() -> Self {
+        Roster { ids: Vec::new(), version: None }
+    }
+}
+
+impl<I: From<String> + Ord> Roster<I> {
+    /// The roster held by `item` (its string set `ids_attribute` and its `version`), empty when
+    /// there is no item.
+    pub(crate) fn from_item(item: Option<Item>, ids_attribute: &str) -> Self {
+        let Some(item) = item else { return Roster::default() };
+        let mut ids: Vec<I> = match item.get(ids_attribute) {
+            Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(I::from).collect(),
+            _ => Vec::new(),
+        };
+        ids.sort();
+        let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+        Roster { ids, version: Some(version) }
+    }
+}
+
+impl<I> Roster<I> {
     pub fn len(&self) -> usize {
         self.ids.len()
     }

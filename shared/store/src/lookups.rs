@@ -3,7 +3,7 @@
 //! `externalId`, operators by exact name (the name index), and a window of a whole list for
 //! `startIndex` paging.
 
-use crate::db::Item;
+use crate::db::{Item, string_attr};
 use crate::error::StoreError;
 use crate::ids::{GroupId, OperatorId};
 use crate::keys::{AccountScope, Index, Key};
@@ -12,7 +12,7 @@ use crate::{PageRequest, QuerySpec, Store};
 
 impl Store {
     async fn id_at(&self, key: &Key, attribute: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.get(key).await?.and_then(|i| i.get(attribute).and_then(|v| v.as_s().ok()).cloned()))
+        Ok(self.get(key).await?.and_then(|i| string_attr(&i, attribute)))
     }
 
     /// The operator holding this email (case-insensitively): one GetItem of its reservation.
@@ -103,14 +103,12 @@ impl Store {
         let list = format!("window:{prefix}");
         loop {
             let want = (skip + take - items.len()).min(100);
-            let spec = QuerySpec {
-                list: list.clone(),
-                index: None,
-                hash_value: scope.partition().to_owned(),
-                sk_prefix: Some(prefix.to_owned()),
-                filter: None,
-                page: PageRequest { limit: want, cursor: cursor.as_deref() },
-            };
+            let spec = QuerySpec::under(
+                scope,
+                list.clone(),
+                prefix.to_owned(),
+                PageRequest { limit: want, cursor: cursor.as_deref() },
+            );
             let page = self.query_page(scope, spec).await?;
             items.extend(page.items);
             match page.next_cursor {

@@ -248,8 +248,7 @@ impl Store {
         group: &GroupCount,
         audit: &crate::Audit,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.audited_tx(scope, audit)?;
         tx.update(
             &scope.group(&group.group_id),
             "SET #memberCount = :actual ADD #version :one",

@@ -22,11 +22,12 @@
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::db::{Filter, Item, key_item, n, s};
+use crate::db::{Filter, Item, key_item, s, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, MonitorId, OperatorId};
+use crate::items::reservation_item;
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
-use crate::records::{MonitorRecord, decode};
+use crate::records::MonitorRecord;
 use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -77,7 +78,7 @@ fn authorization_attributes(a: &MonitorAuthorization) -> Item {
 }
 
 fn authorization_from(item: &Item) -> Result<MonitorAuthorization, StoreError> {
-    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let text = |name: &str| string_attr(item, name);
     let principal = match (text("operatorId"), text("groupId")) {
         (Some(id), None) => Principal::Operator(OperatorId::new(id)),
         (None, Some(id)) => Principal::Group(GroupId::new(id)),
@@ -108,7 +109,7 @@ impl Store {
         scope: &AccountScope,
         monitor_id: &MonitorId,
     ) -> Result<Option<MonitorRecord>, StoreError> {
-        self.get(&scope.monitor(monitor_id)).await?.map(decode).transpose()
+        self.record(&scope.monitor(monitor_id), None).await
     }
 
     /// Monitors ordered by name (case-insensitively), optionally only those in `mode`.
@@ -139,16 +140,8 @@ impl Store {
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorRecord>, StoreError> {
         let filter = mode.map(|m| Filter { expression: "#mode = :mode".into(), values: vec![(":mode", s(m))] });
-        let spec = QuerySpec {
-            list: list.into(),
-            index: Some(Index::ByName),
-            hash_value: scope.monitors_by_name(),
-            sk_prefix: None,
-            filter,
-            page,
-        };
-        let page = self.query_page(scope, spec).await?;
-        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+        let spec = QuerySpec::on_index(Index::ByName, list.into(), scope.monitors_by_name(), filter, page);
+        self.query_records(scope, spec, None).await
     }
 
     /// Registers a monitor, counted in the same transaction (in `productionMonitors` if
@@ -161,11 +154,7 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        // First, so that a concurrent retry with the same key is reported as such.
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
-        }
+        let mut tx = self.idempotent_tx(scope, idempotency)?;
         audit.apply(&mut tx, scope)?;
         AccountChange::default()
             .add(Counter::MonitorsTotal, 1)
@@ -185,14 +174,8 @@ impl Store {
         production: CountsAsProduction,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
-        tx.put(
-            monitor_item(scope, new)?,
-            Some("#version = :seen"),
-            vec![(":seen", n(old.version))],
-            Some(Guard::Version),
-        );
+        let mut tx = self.audited_tx(scope, audit)?;
+        tx.put_versioned(monitor_item(scope, new)?, old.version);
         AccountChange::default()
             .add(Counter::ProductionMonitors, i64::from(production(new)) - i64::from(production(old)))
             .apply(&mut tx, scope);
@@ -223,21 +206,18 @@ impl Store {
         production: CountsAsProduction,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
-        tx.delete(
-            &scope.monitor(&m.monitor_id),
-            Some("#version = :seen"),
-            vec![(":seen", n(m.version))],
-            Some(Guard::Version),
-        );
+        let mut tx = self.audited_tx(scope, audit)?;
+        tx.delete_versioned(&scope.monitor(&m.monitor_id), m.version);
         AccountChange::default()
             .add(Counter::MonitorsTotal, -1)
             .add(Counter::ProductionMonitors, -i64::from(production(m)))
             .apply(&mut tx, scope);
-        let mut marker = key_item(&scope.monitor_pending_delete(&m.monitor_id));
-        marker.insert("monitorId".into(), s(&m.monitor_id));
-        tx.put(marker, None, vec![], None);
+        tx.put(
+            reservation_item(&scope.monitor_pending_delete(&m.monitor_id), "monitorId", &m.monitor_id),
+            None,
+            vec![],
+            None,
+        );
         self.commit(tx).await
     }
 
@@ -265,11 +245,8 @@ impl Store {
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
         let markers = self.query_all(scope, scope.monitor_pending_delete_prefix()).await?;
-        let ids: Vec<MonitorId> = markers
-            .iter()
-            .filter_map(|i| i.get("monitorId").and_then(|v| v.as_s().ok()).cloned())
-            .map(MonitorId::new)
-            .collect();
+        let ids: Vec<MonitorId> =
+            markers.iter().filter_map(|i| string_attr(i, "monitorId")).map(MonitorId::new).collect();
         for id in &ids {
             self.finish_monitor_delete(scope, id).await?;
         }
@@ -283,14 +260,8 @@ impl Store {
         monitor_id: &MonitorId,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorAuthorization>, StoreError> {
-        let spec = QuerySpec {
-            list: format!("monitorAuthorizations:{monitor_id}"),
-            index: None,
-            hash_value: scope.partition().to_owned(),
-            sk_prefix: Some(scope.monitor_authorizations_prefix(monitor_id)),
-            filter: None,
-            page,
-        };
+        let list = format!("monitorAuthorizations:{monitor_id}");
+        let spec = QuerySpec::under(scope, list, scope.monitor_authorizations_prefix(monitor_id), page);
         let page = self.query_page(scope, spec).await?;
         Ok(Page {
             items: page.items.iter().map(authorization_from).collect::<Result<_, _>>()?,
@@ -363,10 +334,7 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
-        }
+        let mut tx = self.idempotent_tx(scope, idempotency)?;
         // Nothing to add changes nothing: no event.
         if !add.is_empty() {
             audit.apply(&mut tx, scope)?;

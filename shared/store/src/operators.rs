@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 
-use crate::db::{Filter, key_item, n, s};
+use crate::db::{Filter, key_item, n, s, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
-    OwnerCopy, counts_as_active, delete_membership_items, email_item, operator_item, put_disabled_marker,
-    put_external_id, put_grant_item, put_membership_items, put_new_operator_items, put_pending, set_owner_copy,
+    OwnerCopy, counts_as_active, delete_membership_items, move_external_id, move_reservation, operator_item,
+    put_disabled_marker, put_grant_item, put_membership_items, put_new_operator_items, put_pending, set_owner_copy,
 };
 use crate::keys::{AccountScope, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
@@ -31,7 +31,7 @@ impl Store {
         scope: &AccountScope,
         operator_id: &OperatorId,
     ) -> Result<Option<OperatorRecord>, StoreError> {
-        self.get(&scope.operator(operator_id)).await?.map(decode).transpose()
+        self.record(&scope.operator(operator_id), None).await
     }
 
     /// The operators with these ids that exist, in the order of `ids`.
@@ -40,13 +40,8 @@ impl Store {
         scope: &AccountScope,
         ids: &[OperatorId],
     ) -> Result<Vec<OperatorRecord>, StoreError> {
-        let items = self.batch_get(ids.iter().map(|id| scope.operator(id)).collect()).await?;
-        let mut by_id: HashMap<OperatorId, OperatorRecord> = HashMap::new();
-        for item in items {
-            let op: OperatorRecord = decode(item)?;
-            by_id.insert(op.operator_id.clone(), op);
-        }
-        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+        let keys = ids.iter().map(|id| scope.operator(id)).collect();
+        self.records_in_order(keys, ids, |op: &OperatorRecord| &op.operator_id).await
     }
 
     /// Operators ordered by name.
@@ -85,9 +80,7 @@ impl Store {
             values.push((":disabled", aws_sdk_dynamodb::types::AttributeValue::Bool(disabled)));
         }
         let filter = (!clauses.is_empty()).then(|| Filter { expression: clauses.join(" AND "), values });
-        let spec = QuerySpec { list, index: Some(index), hash_value, sk_prefix: None, filter, page };
-        let page = self.query_page(scope, spec).await?;
-        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+        self.query_records(scope, QuerySpec::on_index(index, list, hash_value, filter, page), None).await
     }
 
     /// Up to `limit` active operators ordered by name: one Query on the sparse active index.
@@ -119,12 +112,7 @@ impl Store {
         idempotency: Option<&IdempotencyWrite>,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.tx();
-        // First, so that a concurrent retry with the same key is reported as such rather than as
-        // the email it also reserves.
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
-        }
+        let mut tx = self.idempotent_tx(scope, idempotency)?;
         let mut change = AccountChange::default()
             .add(Counter::OperatorsTotal, 1)
             .add(Counter::OperatorsInUse, i64::from(!op.is_disabled))
@@ -194,33 +182,22 @@ impl Store {
             name: (old.full_name != new.full_name).then_some(new.full_name.as_str()),
         };
         let roster = if copy.is_empty() { None } else { Some(self.api_user_roster(scope, &old.operator_id).await?) };
-        let mut tx = self.tx();
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
+        let mut tx = self.idempotent_tx(scope, idempotency)?;
+        tx.put_versioned(operator_item(scope, new)?, old.version);
+        let (old_email, new_email) = (old.email.to_lowercase(), new.email.to_lowercase());
+        if old_email != new_email {
+            let (from, to) = (scope.email(&old_email), scope.email(&new_email));
+            move_reservation(&mut tx, &from, &to, "operatorId", &old.operator_id, Guard::EmailTaken);
         }
-        tx.put(
-            operator_item(scope, new)?,
-            Some("#version = :seen"),
-            vec![(":seen", n(old.version))],
-            Some(Guard::Version),
+        let external_ids = (old.external_id.as_deref(), new.external_id.as_deref());
+        move_external_id(
+            &mut tx,
+            scope,
+            AccountScope::operator_external_id,
+            external_ids,
+            "operatorId",
+            &new.operator_id,
         );
-        if old.email.to_lowercase() != new.email.to_lowercase() {
-            tx.delete(
-                &scope.email(&old.email.to_lowercase()),
-                Some("#operatorId = :id"),
-                vec![(":id", s(&old.operator_id))],
-                Some(Guard::Version),
-            );
-            tx.put(email_item(scope, new), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
-        }
-        if old.external_id != new.external_id {
-            if let Some(old_id) = &old.external_id {
-                tx.delete(&scope.operator_external_id(old_id), None, vec![], None);
-            }
-            if let Some(new_id) = &new.external_id {
-                put_external_id(&mut tx, scope.operator_external_id(new_id), "operatorId", &new.operator_id);
-            }
-        }
         let active_delta = i64::from(counts_as_active(new)) - i64::from(counts_as_active(old));
         let in_use_delta = i64::from(!new.is_disabled) - i64::from(!old.is_disabled);
         let mut change = AccountChange::default()
@@ -249,11 +226,7 @@ impl Store {
         scope: &AccountScope,
     ) -> Result<std::collections::BTreeSet<OperatorId>, StoreError> {
         let items = self.query_all(scope, scope.disabled_prefix()).await?;
-        Ok(items
-            .iter()
-            .filter_map(|i| i.get("operatorId").and_then(|v| v.as_s().ok()).cloned())
-            .map(OperatorId::new)
-            .collect())
+        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
     }
 
     /// Deletes an operator. The first transaction removes the operator, its email, its
@@ -290,12 +263,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let api_users = self.owner_api_users(scope, &op.operator_id).await?;
         let mut tx = self.tx();
-        tx.delete(
-            &scope.operator(&op.operator_id),
-            Some("#version = :seen"),
-            vec![(":seen", n(op.version))],
-            Some(Guard::Version),
-        );
+        tx.delete_versioned(&scope.operator(&op.operator_id), op.version);
         tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
         if op.is_disabled {
             tx.delete(&scope.disabled(&op.operator_id), None, vec![], None);
@@ -371,11 +339,7 @@ impl Store {
             Some(Guard::ParentMissing),
         );
         audit.apply(&mut tx, scope)?;
-        match self.commit(tx).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Guard(Guard::ParentMissing)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.commit_unless(tx, Guard::ParentMissing).await
     }
 
     async fn update_sign_in(

@@ -16,29 +16,16 @@ use crate::Store;
 use crate::db::{Item, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::ids::ScimTokenId;
+use crate::items::{Roster, ScimTokenRoster};
 use crate::keys::{AccountScope, PK};
 use crate::records::{ScimTokenRecord, decode};
 use crate::writes::IdempotencyWrite;
 
 const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #createdAt, #lastUsedAt";
 
-/// The account's SCIM token ids as read at one moment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ScimTokenRoster {
-    pub ids: Vec<ScimTokenId>,
-    version: Option<i64>,
-}
-
 impl Store {
     pub async fn scim_token_roster(&self, scope: &AccountScope) -> Result<ScimTokenRoster, StoreError> {
-        let Some(item) = self.get(&scope.scim_token_roster()).await? else { return Ok(ScimTokenRoster::default()) };
-        let mut ids = match item.get("scimTokenIds") {
-            Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(ScimTokenId::new).collect(),
-            _ => Vec::new(),
-        };
-        ids.sort();
-        let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
-        Ok(ScimTokenRoster { ids, version: Some(version) })
+        Ok(Roster::from_item(self.get(&scope.scim_token_roster()).await?, "scimTokenIds"))
     }
 
     /// Every SCIM token of the account (a few: the domain crate bounds them), oldest first.
@@ -52,7 +39,7 @@ impl Store {
         scope: &AccountScope,
         id: &ScimTokenId,
     ) -> Result<Option<ScimTokenRecord>, StoreError> {
-        self.get_projected(&scope.scim_token(id), Some(SCIM_TOKEN_ATTRIBUTES)).await?.map(decode).transpose()
+        self.record(&scope.scim_token(id), Some(SCIM_TOKEN_ATTRIBUTES)).await
     }
 
     /// Creates a token if the roster is still as read (`roster`).
@@ -68,16 +55,10 @@ impl Store {
         let mut item: Item = serde_dynamo::to_item(record)?;
         item.insert("tokenHash".into(), s(token_hash));
         item.extend(key_item(&scope.scim_token(&record.scim_token_id)));
-        let mut tx = self.tx();
-        if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
-        }
+        let mut tx = self.idempotent_tx(scope, idempotency)?;
         audit.apply(&mut tx, scope)?;
         tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-        let (condition, mut values) = match roster.version {
-            None => ("attribute_not_exists(#PK)", vec![]),
-            Some(v) => ("#version = :seen", vec![(":seen", n(v))]),
-        };
+        let (condition, mut values) = roster.condition();
         values.push((":ids", AttributeValue::Ss(vec![record.scim_token_id.to_string()])));
         values.push((":one", n(1)));
         tx.update(
@@ -107,11 +88,7 @@ impl Store {
             vec![(":ids", AttributeValue::Ss(vec![id.to_string()])), (":one", n(1))],
             None,
         );
-        match self.commit(tx).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Guard(Guard::AlreadyExists)) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.commit_unless(tx, Guard::AlreadyExists).await
     }
 
     /// Authenticates a SCIM request in one round trip: an UpdateItem of the token's item that

@@ -5,6 +5,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::Store;
 use crate::db::{Item, Tx, key_item, n};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
@@ -313,5 +314,22 @@ impl IdempotencyWrite {
             Some(Guard::IdempotencyKey),
         );
         Ok(())
+    }
+}
+
+impl Store {
+    /// A transaction that starts with the idempotency record of the request, if it has one:
+    /// first, so that a concurrent retry with the same key is reported as such rather than as
+    /// whatever else the write reserves.
+    pub(crate) fn idempotent_tx(
+        &self,
+        scope: &AccountScope,
+        idempotency: Option<&IdempotencyWrite>,
+    ) -> Result<Tx, StoreError> {
+        let mut tx = self.tx();
+        if let Some(idem) = idempotency {
+            idem.apply(&mut tx, scope)?;
+        }
+        Ok(tx)
     }
 }
