@@ -84,32 +84,12 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     );
     let new = NewAccount {
         account: AccountRecord {
-            account_id: account_id.clone(),
             name: name.as_str().to_owned(),
             account_type: account_type.as_str().to_owned(),
             time_zone: time_zone.as_str().to_owned(),
             operator_limit: state.config.operator_limit(account_type) + request.extra_operators,
             extra_operators: request.extra_operators,
-            admin_operator_id: admin_id.clone(),
-            created_at: now.clone(),
-            updated_at: now.clone(),
-            version: 1,
-            operators_total: 1,
-            operators_in_use: 1,
-            operators_active: 1,
-            groups_total: 2,
-            groups_empty: 0,
-            api_users_total: 0,
-            api_users_inactive: 0,
-            monitors_total: 0,
-            production_monitors: 0,
-            inactive_computed_at: None,
-            counters_version: 0,
-            administrators_version: 0,
-            financial_operator_holders_version: 0,
-            technical_contact_holders_version: 0,
-            financial_operator_grants_version: 0,
-            technical_contact_grants_version: 0,
+            ..AccountRecord::opened(account_id.clone(), admin_id.clone(), &now)
         },
         admin: OperatorRecord {
             is_administrator: true,

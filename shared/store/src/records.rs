@@ -64,6 +64,44 @@ pub struct AccountRecord {
     pub technical_contact_grants_version: i64,
 }
 
+impl AccountRecord {
+    /// A new account's item as `create_account` writes it with its first items: the administrator
+    /// `admin_operator_id` its one operator (in use, active), Everyone and Administrators its two
+    /// groups (neither empty), every other counter and every rule version at zero, created `at`.
+    /// The caller sets the account's own settings (name, type, time zone, operator limit, extra
+    /// operators), left empty here.
+    pub fn opened(account_id: String, admin_operator_id: OperatorId, at: &str) -> AccountRecord {
+        AccountRecord {
+            account_id,
+            name: String::new(),
+            account_type: String::new(),
+            time_zone: String::new(),
+            operator_limit: 0,
+            extra_operators: 0,
+            admin_operator_id,
+            created_at: at.to_owned(),
+            updated_at: at.to_owned(),
+            version: 1,
+            operators_total: 1,
+            operators_in_use: 1,
+            operators_active: 1,
+            groups_total: 2,
+            groups_empty: 0,
+            api_users_total: 0,
+            api_users_inactive: 0,
+            monitors_total: 0,
+            production_monitors: 0,
+            inactive_computed_at: None,
+            counters_version: 0,
+            administrators_version: 0,
+            financial_operator_holders_version: 0,
+            technical_contact_holders_version: 0,
+            financial_operator_grants_version: 0,
+            technical_contact_grants_version: 0,
+        }
+    }
+}
+
 /// An operator. What a new one starts with is the domain crate's rule, not the store's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
