@@ -13,7 +13,7 @@ use hub_store::{
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
-use crate::rules::{Removal, check_removal, load_account, permission_names};
+use crate::rules::{Removal, check_removal, finish_pending_delete, load_account, permission_names};
 use crate::state::AppState;
 
 /// Everyone and Administrators: their names and (for Everyone) memberships are fixed.
@@ -78,13 +78,7 @@ pub async fn delete(
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let Some(group) = state.store.group(scope, id).await? else {
-            // A delete that died half-way is finished by its retry.
-            let pending = Principal::Group(id.clone());
-            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? {
-                Ok(())
-            } else {
-                Err(ApiError::NotFound)
-            };
+            return finish_pending_delete(state, scope, Principal::Group(id.clone()), &names).await;
         };
         if_match.check(group.version)?;
         let rules = check_removal(state, scope, &Removal::Group(&group.group_id), &account).await?;
@@ -104,8 +98,6 @@ async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &
     state.store.operator(scope, operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
 }
 
-/// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
-/// was added, `Ok(false)` when it already was a member.
 /// The event of a membership change, on the group.
 fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &OperatorId, added: bool) -> hub_store::Audit {
     let (action, change) = if added {
@@ -116,6 +108,8 @@ fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &Operato
     crate::audit::event(audit, action, ("Group", &group.group_id, Some(&group.description)), vec![change])
 }
 
+/// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
+/// was added, `Ok(false)` when it already was a member.
 pub async fn add_member(
     state: &AppState,
     scope: &AccountScope,

@@ -9,7 +9,7 @@ use hub_store::{AccountScope, AuditContext, OperatorId, Principal};
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
-use crate::rules::{Removal, check_removal, load_account, permission_names};
+use crate::rules::{Removal, check_removal, finish_pending_delete, load_account, permission_names};
 use crate::state::AppState;
 
 /// The operator, or 404.
@@ -102,12 +102,7 @@ pub async fn delete(
     let names = permission_names();
     retrying(|| async {
         let Some(op) = state.store.operator(scope, id).await? else {
-            let pending = Principal::Operator(id.clone());
-            return if state.store.finish_delete_if_pending(scope, &pending, &names).await? {
-                Ok(())
-            } else {
-                Err(ApiError::NotFound)
-            };
+            return finish_pending_delete(state, scope, Principal::Operator(id.clone()), &names).await;
         };
         if_match.check(op.version)?;
         if actor == Some(&op.operator_id) {

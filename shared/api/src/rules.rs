@@ -408,6 +408,17 @@ pub fn permission_names() -> Vec<&'static str> {
     Permission::ALL.iter().map(|p| p.as_str()).collect()
 }
 
+/// The answer to a delete of an operator or a group that is not there: if its delete died half-way
+/// (its pending marker is left), the retry finishes it; otherwise `NotFound`.
+pub async fn finish_pending_delete(
+    state: &AppState,
+    scope: &AccountScope,
+    principal: Principal,
+    names: &[&str],
+) -> ApiResult<()> {
+    if state.store.finish_delete_if_pending(scope, &principal, names).await? { Ok(()) } else { Err(ApiError::NotFound) }
+}
+
 /// Parses a permission from a path: unknown names are `validation_failed`; `Administrator`
 /// cannot be granted or revoked directly.
 pub fn assignable_permission(name: &str) -> ApiResult<Permission> {
