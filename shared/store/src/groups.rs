@@ -4,8 +4,8 @@ use crate::db::{Filter, Item, Tx, n, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
-    ApiUserRoster, group_item, member_count_guard, move_external_id, move_reservation, put_membership_items,
-    put_new_group_items, put_pending, set_owner_flag,
+    ApiUserRoster, Reserved, group_item, member_count_guard, put_membership_items, put_new_group_items, put_pending,
+    set_owner_flag,
 };
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index};
 use crate::records::GroupRecord;
@@ -102,13 +102,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.audited_tx(scope, audit)?;
         tx.put_versioned(group_item(scope, new)?, old.version);
-        let (old_name, new_name) = (old.description.to_lowercase(), new.description.to_lowercase());
-        if old_name != new_name {
-            let (from, to) = (scope.group_name(&old_name), scope.group_name(&new_name));
-            move_reservation(&mut tx, &from, &to, "groupId", &old.group_id, Guard::GroupNameTaken);
-        }
         let external_ids = (old.external_id.as_deref(), new.external_id.as_deref());
-        move_external_id(&mut tx, scope, AccountScope::group_external_id, external_ids, "groupId", &new.group_id);
+        Reserved::group(&old.group_id).move_to(&mut tx, scope, (&old.description, &new.description), external_ids);
         self.commit(tx).await
     }
 

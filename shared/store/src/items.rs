@@ -83,34 +83,69 @@ pub(crate) fn reservation_item(key: &Key, id_attribute: &str, id: &str) -> Item 
     item
 }
 
-/// Moves a unique reservation (an email, a group name) of the item whose `id_attribute` is `id`
-/// from `old` to `new`: the old one is deleted if it is still that item's (`Guard::Version`
-/// otherwise), the new one put if free (`taken` otherwise).
-pub(crate) fn move_reservation(tx: &mut Tx, old: &Key, new: &Key, id_attribute: &str, id: &str, taken: Guard) {
-    let owned = format!("#{id_attribute} = :id");
-    tx.delete(old, Some(&owned), vec![(":id", s(id))], Some(Guard::Version));
-    tx.put(reservation_item(new, id_attribute, id), Some("attribute_not_exists(#PK)"), vec![], Some(taken));
+/// What an operator or a group reserves besides its item, each reservation an item naming it
+/// (`id_attribute` = `id`): a unique name (the operator's email, the group's description,
+/// lowercased) and its SCIM `externalId`.
+pub(crate) struct Reserved<'a> {
+    id_attribute: &'static str,
+    id: &'a str,
+    name_key: fn(&AccountScope, &str) -> Key,
+    name_taken: Guard,
+    external_id_key: fn(&AccountScope, &str) -> Key,
 }
 
-/// Moves the reservation of a SCIM `externalId` (`key_of` is its key) of the item whose
-/// `id_attribute` is `id` when it changes from `old` to `new`: the old one is deleted, the new
-/// one put if free.
-pub(crate) fn move_external_id(
-    tx: &mut Tx,
-    scope: &AccountScope,
-    key_of: fn(&AccountScope, &str) -> Key,
-    (old, new): (Option<&str>, Option<&str>),
-    id_attribute: &str,
-    id: &str,
-) {
-    if old == new {
-        return;
+impl<'a> Reserved<'a> {
+    pub(crate) fn operator(id: &'a OperatorId) -> Self {
+        Reserved {
+            id_attribute: "operatorId",
+            id: id.as_str(),
+            name_key: AccountScope::email,
+            name_taken: Guard::EmailTaken,
+            external_id_key: AccountScope::operator_external_id,
+        }
     }
-    if let Some(old) = old {
-        tx.delete(&key_of(scope, old), None, vec![], None);
+
+    pub(crate) fn group(id: &'a GroupId) -> Self {
+        Reserved {
+            id_attribute: "groupId",
+            id: id.as_str(),
+            name_key: AccountScope::group_name,
+            name_taken: Guard::GroupNameTaken,
+            external_id_key: AccountScope::group_external_id,
+        }
     }
-    if let Some(new) = new {
-        put_external_id(tx, key_of(scope, new), id_attribute, id);
+
+    /// Moves the reservations from the name and `externalId` held (`old`) to the new ones (`new`),
+    /// where they change: the old name is deleted if it is still this item's (`Guard::Version`
+    /// otherwise), the old `externalId` deleted; the new ones are put if free (`name_taken`,
+    /// `Guard::ExternalIdTaken` otherwise).
+    pub(crate) fn move_to(
+        &self,
+        tx: &mut Tx,
+        scope: &AccountScope,
+        (old_name, new_name): (&str, &str),
+        (old_external_id, new_external_id): (Option<&str>, Option<&str>),
+    ) {
+        let (old_name, new_name) = (old_name.to_lowercase(), new_name.to_lowercase());
+        if old_name != new_name {
+            let owned = format!("#{} = :id", self.id_attribute);
+            tx.delete(
+                &(self.name_key)(scope, &old_name),
+                Some(&owned),
+                vec![(":id", s(self.id))],
+                Some(Guard::Version),
+            );
+            let new = reservation_item(&(self.name_key)(scope, &new_name), self.id_attribute, self.id);
+            tx.put(new, Some("attribute_not_exists(#PK)"), vec![], Some(self.name_taken));
+        }
+        if old_external_id != new_external_id {
+            if let Some(old) = old_external_id {
+                tx.delete(&(self.external_id_key)(scope, old), None, vec![], None);
+            }
+            if let Some(new) = new_external_id {
+                put_external_id(tx, (self.external_id_key)(scope, new), self.id_attribute, self.id);
+            }
+        }
     }
 }
 

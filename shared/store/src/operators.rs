@@ -6,8 +6,8 @@ use crate::db::{Filter, key_item, n, s, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
-    OwnerCopy, counts_as_active, delete_membership_items, move_external_id, move_reservation, operator_item,
-    put_disabled_marker, put_grant_item, put_membership_items, put_new_operator_items, put_pending, set_owner_copy,
+    OwnerCopy, Reserved, counts_as_active, delete_membership_items, operator_item, put_disabled_marker, put_grant_item,
+    put_membership_items, put_new_operator_items, put_pending, set_owner_copy,
 };
 use crate::keys::{AccountScope, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
@@ -184,20 +184,8 @@ impl Store {
         let roster = if copy.is_empty() { None } else { Some(self.api_user_roster(scope, &old.operator_id).await?) };
         let mut tx = self.idempotent_tx(scope, idempotency)?;
         tx.put_versioned(operator_item(scope, new)?, old.version);
-        let (old_email, new_email) = (old.email.to_lowercase(), new.email.to_lowercase());
-        if old_email != new_email {
-            let (from, to) = (scope.email(&old_email), scope.email(&new_email));
-            move_reservation(&mut tx, &from, &to, "operatorId", &old.operator_id, Guard::EmailTaken);
-        }
         let external_ids = (old.external_id.as_deref(), new.external_id.as_deref());
-        move_external_id(
-            &mut tx,
-            scope,
-            AccountScope::operator_external_id,
-            external_ids,
-            "operatorId",
-            &new.operator_id,
-        );
+        Reserved::operator(&old.operator_id).move_to(&mut tx, scope, (&old.email, &new.email), external_ids);
         let active_delta = i64::from(counts_as_active(new)) - i64::from(counts_as_active(old));
         let in_use_delta = i64::from(!new.is_disabled) - i64::from(!old.is_disabled);
         let mut change = AccountChange::default()
