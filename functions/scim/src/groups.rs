@@ -279,15 +279,13 @@ pub struct Groups;
 impl Listed for Groups {
     async fn query(list: &ListRequest<'_>, window: Window) -> ScimResult<(usize, Vec<Value>)> {
         let ListRequest { state, auth, base, params } = *list;
-        let projection = Projection::new(params.attributes(), params.excluded_attributes());
+        let projection = list.projection();
         let scope = auth.0.scope();
         let store = &state.store;
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {
             None => {
-                let account = hub_api::rules::load_account(state, &scope).await?;
-                let page = store.groups_window(&scope, window.start - 1, window.count).await.map_err(api)?;
-                (account.groups_total.max(0) as usize, page)
+                list.unfiltered(&scope, window, |a| a.groups_total, |s, n| store.groups_window(&scope, s, n)).await?
             }
             Some(f) => {
                 let clauses = list::clauses(f, &["id", "displayname", "externalid"])?;

@@ -8,12 +8,15 @@ use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
+use hub_store::records::AccountRecord;
+use hub_store::{AccountScope, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::discovery::{LIST_SCHEMA, MAX_COUNT};
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
+use crate::projection::Projection;
 use crate::{Base, ScimAuth, json_body, scim_response};
 
 #[derive(Debug, Deserialize, Default)]
@@ -116,6 +119,30 @@ pub struct ListRequest<'a> {
     pub auth: &'a ScimAuth,
     pub base: &'a Base,
     pub params: &'a ListParams,
+}
+
+impl ListRequest<'_> {
+    /// The attributes the answer keeps (`attributes`, `excludedAttributes`).
+    pub fn projection(&self) -> Projection {
+        Projection::new(self.params.attributes(), self.params.excluded_attributes())
+    }
+
+    /// A list without a filter: the account's counter of the resource type (`total`) and the
+    /// window of the store's list (`page(skip, count)`).
+    pub async fn unfiltered<T, Fut>(
+        &self,
+        scope: &AccountScope,
+        window: Window,
+        total: impl FnOnce(&AccountRecord) -> i64,
+        page: impl FnOnce(usize, usize) -> Fut,
+    ) -> ScimResult<(usize, Vec<T>)>
+    where
+        Fut: Future<Output = Result<Vec<T>, StoreError>>,
+    {
+        let account = hub_api::rules::load_account(self.state, scope).await?;
+        let page = page(window.start - 1, window.count).await.map_err(hub_api::ApiError::from)?;
+        Ok((total(&account).max(0) as usize, page))
+    }
 }
 
 /// A resource type that can be listed: the matching resources' total and the window of them.

@@ -412,7 +412,7 @@ pub struct Users;
 impl Listed for Users {
     async fn query(list: &ListRequest<'_>, window: Window) -> ScimResult<(usize, Vec<Value>)> {
         let ListRequest { state, auth, base, params } = *list;
-        let projection = Projection::new(params.attributes(), params.excluded_attributes());
+        let projection = list.projection();
         // Groups cost a Query per user: on lists only when asked for by name.
         let with_groups = params.attributes().is_some_and(|a| a.to_ascii_lowercase().contains("groups"));
         let scope = auth.0.scope();
@@ -420,9 +420,8 @@ impl Listed for Users {
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {
             None => {
-                let account = hub_api::rules::load_account(state, &scope).await?;
-                let page = store.operators_window(&scope, window.start - 1, window.count).await.map_err(api)?;
-                (account.operators_total.max(0) as usize, page)
+                list.unfiltered(&scope, window, |a| a.operators_total, |s, n| store.operators_window(&scope, s, n))
+                    .await?
             }
             Some(f) => {
                 let clauses = list::clauses(f, &FILTERABLE)?;
