@@ -23,7 +23,7 @@ use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, scim_response};
+use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, meta, scim_response};
 
 fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Groups/{id}"))
@@ -35,13 +35,7 @@ pub fn to_scim(g: &GroupRecord, members: Option<Vec<(OperatorId, String)>>, base
         "schemas": [GROUP_SCHEMA],
         "id": g.group_id,
         "displayName": g.description,
-        "meta": {
-            "resourceType": "Group",
-            "created": g.created_at,
-            "lastModified": g.updated_at,
-            "version": etag(g.version),
-            "location": location(base, &g.group_id),
-        },
+        "meta": meta("Group", &g.created_at, &g.updated_at, g.version, location(base, &g.group_id)),
     });
     if let Some(x) = &g.external_id {
         group["externalId"] = json!(x);

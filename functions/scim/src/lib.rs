@@ -121,6 +121,18 @@ pub fn scim_response(status: StatusCode, body: Value, etag: Option<&str>) -> Res
     response
 }
 
+/// A resource's `meta` (RFC 7643 §3.1): its type, when it was created and last modified, its
+/// version (the ETag) and its location.
+pub fn meta(resource_type: &str, created: &str, last_modified: &str, version: i64, location: String) -> Value {
+    serde_json::json!({
+        "resourceType": resource_type,
+        "created": created,
+        "lastModified": last_modified,
+        "version": etag(version),
+        "location": location,
+    })
+}
+
 /// `W/"<version>"`: the ETag and `meta.version` of a resource.
 pub fn etag(version: i64) -> String {
     format!("W/\"{version}\"")

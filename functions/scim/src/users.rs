@@ -25,7 +25,7 @@ use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, scim_response};
+use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, meta, scim_response};
 
 /// The most `emails` or `phoneNumbers` one user may carry.
 const MAX_VALUES: usize = 10;
@@ -55,13 +55,7 @@ pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base
         "userName": op.email,
         "displayName": op.full_name,
         "active": !op.is_disabled,
-        "meta": {
-            "resourceType": "User",
-            "created": op.created_at,
-            "lastModified": op.updated_at,
-            "version": etag(op.version),
-            "location": location(base, &op.operator_id),
-        },
+        "meta": meta("User", &op.created_at, &op.updated_at, op.version, location(base, &op.operator_id)),
     });
     if let Some(name) = extra.get("name").filter(|n| n.as_object().is_some_and(|o| !o.is_empty())) {
         user["name"] = name.clone();
