@@ -55,6 +55,23 @@ export function newId(prefix) {
 }
 
 /**
+ * A titled form: a panel (or a subpanel, inside another panel) named by its heading (h2, h3 in a
+ * subpanel), its fields in one fieldset whose legend repeats the title for screen readers, and
+ * `after` (what the form shows once it is sent) below them.
+ * @param {{ titleId: string, title: string, subpanel?: boolean, attrs?: Attrs, fieldset?: Attrs, after?: Child }} spec
+ * @param {...(Child | Child[])} fields the fieldset's content
+ * @returns {HTMLFormElement}
+ */
+export function formPanel({ titleId, title, subpanel = false, attrs = {}, fieldset = {}, after }, ...fields) {
+  return h('form', { class: subpanel ? 'subpanel' : 'panel', 'aria-labelledby': titleId, novalidate: true, ...attrs },
+    h(subpanel ? 'h3' : 'h2', { id: titleId }, title),
+    h('fieldset', fieldset,
+      h('legend', { class: 'visually-hidden' }, title),
+      ...fields),
+    after);
+}
+
+/**
  * A labelled field: the label, the control, an optional hint and the place of its error.
  * @param {string} label
  * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} control with a `name`

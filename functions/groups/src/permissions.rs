@@ -2,10 +2,10 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use hub_api::audit::caller_context;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, PathIds};
-use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission};
+use hub_api::permission_routes::{PermissionChange, change_permission};
+use hub_api::rules::permission_names;
 use hub_api::{AppState, Caller};
 use hub_store::{GroupId, Principal};
 use serde::Serialize;
@@ -38,10 +38,7 @@ pub async fn grant(
     PathIds((id, permission)): PathIds<(GroupId, String)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    let permission = assignable_permission(&permission)?;
-    grant_permission(&state, &caller.scope(), &caller_context(&state, &caller), &Principal::Group(id), permission)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    change_permission(&state, &caller, Principal::Group(id), &permission, PermissionChange::Grant).await
 }
 
 #[utoipa::path(delete, path = "/groups/{id}/permissions/{permission}", operation_id = "revokeGroupPermission", tag = "Group permissions",
@@ -52,8 +49,5 @@ pub async fn revoke(
     PathIds((id, permission)): PathIds<(GroupId, String)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    let permission = assignable_permission(&permission)?;
-    revoke_permission(&state, &caller.scope(), &caller_context(&state, &caller), &Principal::Group(id), permission)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    change_permission(&state, &caller, Principal::Group(id), &permission, PermissionChange::Revoke).await
 }

@@ -82,14 +82,7 @@ pub struct UpdateAccount {
 
 /// An account's name: 1-100 characters after trimming, no control characters.
 fn account_name(input: &str) -> Result<String, String> {
-    let value = input.trim();
-    if !(1..=100).contains(&value.chars().count()) {
-        return Err("must be 1-100 characters".into());
-    }
-    if value.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(value.to_owned())
+    hub_api::values::parse_short_text(input)
 }
 
 /// `PATCH /account` (administrators): `name` and `timeZone` (an IANA name; it drives off-duty

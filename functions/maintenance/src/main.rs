@@ -3,12 +3,7 @@
 // The runtime's service stack around the handler's future is deep.
 #![recursion_limit = "256"]
 
-use lambda_runtime::service_fn;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    hub_api::lambda::init_tracing();
-    let state = hub_api::lambda::state_or_init_error().await?;
-    let state = &state;
-    lambda_runtime::run(service_fn(move |event| hub_maintenance::handler(state, event))).await
+    hub_api::lambda_events::serve(hub_maintenance::handler).await
 }

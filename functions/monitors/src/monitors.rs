@@ -55,14 +55,7 @@ impl From<MonitorRecord> for MonitorView {
 
 /// A monitor's name: 1-100 characters after trimming, no control characters.
 pub(crate) fn monitor_name(input: &str) -> Result<String, String> {
-    let value = input.trim();
-    if !(1..=100).contains(&value.chars().count()) {
-        return Err("must be 1-100 characters".into());
-    }
-    if value.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(value.to_owned())
+    hub_api::values::parse_short_text(input)
 }
 
 /// The rule between the two: a Development monitor never runs, so it cannot be active.
@@ -104,9 +97,10 @@ pub async fn list(
     Ok(axum::Json(Collection::from_page(page, MonitorView::from)))
 }
 
+/// The fields a create and a PATCH send (none can be null); each body has its own schema.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CreateMonitor {
+pub struct MonitorFields {
     #[serde(default, deserialize_with = "double_option")]
     name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -114,6 +108,10 @@ pub struct CreateMonitor {
     #[serde(default, deserialize_with = "double_option")]
     is_active: Option<Option<bool>>,
 }
+
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct CreateMonitor(MonitorFields);
 
 /// The two shapes of a monitor's fields: in `Development` it cannot be active; in the other modes
 /// (`Production` when `mode` is left out) `isActive` is free. `required` lists what a create needs.
@@ -173,7 +171,7 @@ pub async fn create(
     key: IdempotencyKey,
     body: CreateBody<CreateMonitor>,
 ) -> ApiResult<Response> {
-    let input = body.value;
+    let CreateMonitor(input) = body.value;
     let mut errors = Vec::new();
     let name = match input.name {
         Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
@@ -230,15 +228,8 @@ pub async fn fetch(
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct UpdateMonitor {
-    #[serde(default, deserialize_with = "double_option")]
-    name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    mode: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    is_active: Option<Option<bool>>,
-}
+#[serde(transparent)]
+pub struct UpdateMonitor(MonitorFields);
 
 hub_api::json_schema!(
     UpdateMonitor,
@@ -259,7 +250,7 @@ struct MonitorChanges {
     is_active: Option<bool>,
 }
 
-fn parse_changes(patch: UpdateMonitor) -> ApiResult<MonitorChanges> {
+fn parse_changes(UpdateMonitor(patch): UpdateMonitor) -> ApiResult<MonitorChanges> {
     let mut errors = Vec::new();
     let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", monitor_name);
     let mode = patch_field(&mut errors, "mode", &patch.mode, "must not be null", MonitorMode::parse);

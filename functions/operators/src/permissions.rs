@@ -1,9 +1,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use hub_api::audit::caller_context;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, PathIds};
-use hub_api::rules::{assignable_permission, grant_permission, permission_names, revoke_permission, sort_permissions};
+use hub_api::permission_routes::{PermissionChange, change_permission};
+use hub_api::rules::{permission_names, sort_permissions};
 use hub_api::{AppState, Caller};
 use hub_store::{OperatorId, Principal};
 use serde::Serialize;
@@ -44,10 +44,7 @@ pub async fn grant(
     PathIds((id, permission)): PathIds<(OperatorId, String)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    let permission = assignable_permission(&permission)?;
-    grant_permission(&state, &caller.scope(), &caller_context(&state, &caller), &Principal::Operator(id), permission)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    change_permission(&state, &caller, Principal::Operator(id), &permission, PermissionChange::Grant).await
 }
 
 #[utoipa::path(delete, path = "/operators/{id}/permissions/{permission}", operation_id = "revokeOperatorPermission", tag = "Permissions",
@@ -58,8 +55,5 @@ pub async fn revoke(
     PathIds((id, permission)): PathIds<(OperatorId, String)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    let permission = assignable_permission(&permission)?;
-    revoke_permission(&state, &caller.scope(), &caller_context(&state, &caller), &Principal::Operator(id), permission)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    change_permission(&state, &caller, Principal::Operator(id), &permission, PermissionChange::Revoke).await
 }

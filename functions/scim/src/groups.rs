@@ -8,7 +8,6 @@
 //! member that does not exist is 400 `invalidValue`.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
@@ -22,9 +21,9 @@ use serde_json::{Map, Value, json};
 use crate::discovery::GROUP_SCHEMA;
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
-use crate::list::{ListParams, Listed, ReadParams};
+use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, ScimAuth, etag, if_match, json_body, scim_response};
+use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, meta, scim_response};
 
 fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Groups/{id}"))
@@ -36,13 +35,7 @@ pub fn to_scim(g: &GroupRecord, members: Option<Vec<(OperatorId, String)>>, base
         "schemas": [GROUP_SCHEMA],
         "id": g.group_id,
         "displayName": g.description,
-        "meta": {
-            "resourceType": "Group",
-            "created": g.created_at,
-            "lastModified": g.updated_at,
-            "version": etag(g.version),
-            "location": location(base, &g.group_id),
-        },
+        "meta": meta("Group", &g.created_at, &g.updated_at, g.version, location(base, &g.group_id)),
     });
     if let Some(x) = &g.external_id {
         group["externalId"] = json!(x);
@@ -198,29 +191,29 @@ pub async fn fetch(
     answer(&state, &auth.0.scope(), &base, &id, StatusCode::OK, &projection).await
 }
 
-/// Applies a desired state: name and externalId in one guarded write, then the members.
-async fn apply_desired(
+/// Writes a desired state (a PUT's body, a PATCH's result), in which no members listed means
+/// none: name and externalId in one guarded write, then the members; answers with the group.
+async fn write_desired(
     state: &AppState,
-    scope: &AccountScope,
-    audit: &hub_store::AuditContext,
+    auth: &ScimAuth,
+    base: &Base,
     id: &GroupId,
     if_match: hub_api::extract::IfMatch,
     wanted: Desired,
     current_members: Option<BTreeSet<OperatorId>>,
-) -> ScimResult<()> {
+) -> ScimResult<Response> {
+    let (scope, audit) = (auth.0.scope(), auth.audit(state));
     let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
-    hub_api::groups::change(state, scope, audit, id, if_match, |g| {
+    hub_api::groups::change(state, &scope, &audit, id, if_match, |g| {
         Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })
     })
     .await?;
-    if let Some(members) = &wanted.members {
-        let current = match current_members {
-            Some(c) => c,
-            None => state.store.all_member_ids(scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
-        };
-        set_members(state, scope, audit, id, &current, members).await?;
-    }
-    Ok(())
+    let current = match current_members {
+        Some(c) => c,
+        None => state.store.all_member_ids(&scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
+    };
+    set_members(state, &scope, &audit, id, &current, &wanted.members.unwrap_or_default()).await?;
+    answer(state, &scope, base, id, StatusCode::OK, &Projection::default()).await
 }
 
 pub async fn replace(
@@ -230,14 +223,8 @@ pub async fn replace(
     Path(id): Path<GroupId>,
     req: Request,
 ) -> ScimResult<Response> {
-    let if_match = if_match(&req);
-    let body = json_body(req).await?;
-    let mut wanted = desired(&body)?;
-    // A PUT replaces: no members listed means none.
-    wanted.members.get_or_insert_with(BTreeSet::new);
-    let scope = auth.0.scope();
-    apply_desired(&state, &scope, &auth.audit(&state), &id, if_match, wanted, None).await?;
-    answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
+    let (if_match, body) = conditional_body(req).await?;
+    write_desired(&state, &auth, &base, &id, if_match, desired(&body)?, None).await
 }
 
 pub async fn patch(
@@ -247,8 +234,7 @@ pub async fn patch(
     Path(id): Path<GroupId>,
     req: Request,
 ) -> ScimResult<Response> {
-    let if_match = if_match(&req);
-    let body = json_body(req).await?;
+    let (if_match, body) = conditional_body(req).await?;
     let scope = auth.0.scope();
     let current = hub_api::groups::load(&state, &scope, &id).await?;
     if_match.check(current.version)?;
@@ -258,22 +244,8 @@ pub async fn patch(
         unreachable!("a group is an object")
     };
     crate::patch::apply(&mut resource, &body)?;
-    let mut wanted = desired(&resource)?;
-    if wanted.members.is_none() {
-        // Every member removed.
-        wanted.members = Some(BTreeSet::new());
-    }
-    apply_desired(
-        &state,
-        &scope,
-        &auth.audit(&state),
-        &id,
-        hub_api::extract::IfMatch(Some(current.version)),
-        wanted,
-        Some(current_ids),
-    )
-    .await?;
-    answer(&state, &scope, &base, &id, StatusCode::OK, &Projection::default()).await
+    let version = hub_api::extract::IfMatch(Some(current.version));
+    write_desired(&state, &auth, &base, &id, version, desired(&resource)?, Some(current_ids)).await
 }
 
 pub async fn remove(
@@ -299,66 +271,39 @@ fn satisfies(g: &GroupRecord, clause: &Eq) -> bool {
 pub struct Groups;
 
 impl Listed for Groups {
-    fn query(
-        state: &AppState,
-        auth: &ScimAuth,
-        base: &Base,
-        params: &ListParams,
-        start: usize,
-        count: usize,
-    ) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
-        query(state, auth, base, params, start, count)
-    }
-}
-
-/// The matching resources' total and the window `start` (1-based), `count` of them.
-pub async fn query(
-    state: &AppState,
-    auth: &ScimAuth,
-    base: &Base,
-    params: &ListParams,
-    start: usize,
-    count: usize,
-) -> ScimResult<(usize, Vec<Value>)> {
-    let (state, base) = (state.clone(), base.clone());
-    let projection = Projection::new(params.attributes(), params.excluded_attributes());
-    let scope = auth.0.scope();
-    let store = &state.store;
-    let api = hub_api::ApiError::from;
-    let (total, page) = match params.filter().filter(|f| !f.trim().is_empty()) {
-        None => {
-            let account = hub_api::rules::load_account(&state, &scope).await?;
-            (account.groups_total.max(0) as usize, store.groups_window(&scope, start - 1, count).await.map_err(api)?)
-        }
-        Some(f) => {
-            let clauses = filter::parse(f)?;
-            if let Some(bad) =
-                clauses.iter().find(|c| !["id", "displayname", "externalid"].contains(&c.attribute.as_str()))
-            {
-                return Err(ScimError::invalid_filter(format!("filtering on {} is not supported", bad.attribute)));
+    async fn query(list: &ListRequest<'_>, window: Window) -> ScimResult<(usize, Vec<Value>)> {
+        let ListRequest { state, auth, base, params } = *list;
+        let projection = list.projection();
+        let scope = auth.0.scope();
+        let store = &state.store;
+        let api = hub_api::ApiError::from;
+        let (total, page) = match params.filter() {
+            None => {
+                list.unfiltered(&scope, window, |a| a.groups_total, |s, n| store.groups_window(&scope, s, n)).await?
             }
-            let text = |c: &Eq| c.value.as_str().map(str::to_owned);
-            let first = &clauses[0];
-            let id = match (first.attribute.as_str(), text(first)) {
-                ("id", Some(v)) => Some(GroupId::new(v)),
-                ("displayname", Some(v)) => store.group_id_by_name(&scope, &v).await.map_err(api)?,
-                ("externalid", Some(v)) => store.group_id_by_external_id(&scope, &v).await.map_err(api)?,
-                _ => return Err(ScimError::invalid_filter("compare with a string")),
-            };
-            let candidates = match id {
-                Some(id) => store.group(&scope, &id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
-                None => Vec::new(),
-            };
-            let matching: Vec<GroupRecord> =
-                candidates.into_iter().filter(|g| clauses.iter().all(|c| satisfies(g, c))).collect();
-            (matching.len(), matching.into_iter().skip(start - 1).take(count).collect())
+            Some(f) => {
+                let clauses = list::clauses(f, &["id", "displayname", "externalid"])?;
+                let text = |c: &Eq| c.value.as_str().map(str::to_owned);
+                let first = &clauses[0];
+                let id = match (first.attribute.as_str(), text(first)) {
+                    ("id", Some(v)) => Some(GroupId::new(v)),
+                    ("displayname", Some(v)) => store.group_id_by_name(&scope, &v).await.map_err(api)?,
+                    ("externalid", Some(v)) => store.group_id_by_external_id(&scope, &v).await.map_err(api)?,
+                    _ => return Err(ScimError::invalid_filter("compare with a string")),
+                };
+                let candidates = match id {
+                    Some(id) => store.group(&scope, &id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
+                    None => Vec::new(),
+                };
+                window.of(candidates.into_iter().filter(|g| clauses.iter().all(|c| satisfies(g, c))).collect())
+            }
+        };
+        let mut resources = Vec::with_capacity(page.len());
+        for g in page {
+            let members =
+                if projection.wants("members") { Some(members_of(state, &scope, &g.group_id).await?) } else { None };
+            resources.push(projection.apply(to_scim(&g, members, base)));
         }
-    };
-    let mut resources = Vec::with_capacity(page.len());
-    for g in page {
-        let members =
-            if projection.wants("members") { Some(members_of(&state, &scope, &g.group_id).await?) } else { None };
-        resources.push(projection.apply(to_scim(&g, members, &base)));
+        Ok((total, resources))
     }
-    Ok((total, resources))
 }

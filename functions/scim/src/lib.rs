@@ -31,6 +31,8 @@ use hub_api::AppState;
 use hub_api::scim_token::ScimCaller;
 use serde_json::Value;
 
+use crate::list::{ListRequest, Listed, Window};
+
 pub use error::{ScimError, ScimResult};
 
 /// Where this API lives, under every host it is reached by.
@@ -119,6 +121,18 @@ pub fn scim_response(status: StatusCode, body: Value, etag: Option<&str>) -> Res
     response
 }
 
+/// A resource's `meta` (RFC 7643 §3.1): its type, when it was created and last modified, its
+/// version (the ETag) and its location.
+pub fn meta(resource_type: &str, created: &str, last_modified: &str, version: i64, location: String) -> Value {
+    serde_json::json!({
+        "resourceType": resource_type,
+        "created": created,
+        "lastModified": last_modified,
+        "version": etag(version),
+        "location": location,
+    })
+}
+
 /// `W/"<version>"`: the ETag and `meta.version` of a resource.
 pub fn etag(version: i64) -> String {
     format!("W/\"{version}\"")
@@ -154,24 +168,24 @@ async fn search_everything(
     base: Base,
     req: Request,
 ) -> ScimResult<Response> {
-    let body = json_body(req).await?;
-    let params = list::ListParams::from_search(&body)?;
-    let (start, count) = list::paging(params.start_index(), params.count())?;
+    let params = list::search_params(req).await?;
+    let Window { start, count } = params.window()?;
+    let list = ListRequest { state: &state, auth: &auth, base: &base, params: &params };
     // Totals first (a window of nothing), then the window across both lists.
-    let users_total = users::query(&state, &auth, &base, &params, 1, 0).await;
-    let groups_total = groups::query(&state, &auth, &base, &params, 1, 0).await;
+    let users_total = users::Users::query(&list, Window::TOTAL_ONLY).await;
+    let groups_total = groups::Groups::query(&list, Window::TOTAL_ONLY).await;
     let (users_total, groups_total) = match (users_total, groups_total) {
         (Err(e), Err(_)) => return Err(e),
         (u, g) => (u.map(|(t, _)| t).unwrap_or(0), g.map(|(t, _)| t).unwrap_or(0)),
     };
     let mut resources = Vec::new();
     if start <= users_total && count > 0 {
-        resources.extend(users::query(&state, &auth, &base, &params, start, count).await?.1);
+        resources.extend(users::Users::query(&list, Window { start, count }).await?.1);
     }
     let left = count - resources.len();
     if left > 0 && groups_total > 0 {
         let group_start = start.saturating_sub(users_total).max(1);
-        resources.extend(groups::query(&state, &auth, &base, &params, group_start, left).await?.1);
+        resources.extend(groups::Groups::query(&list, Window { start: group_start, count: left }).await?.1);
     }
     Ok(list::list_response(users_total + groups_total, start, resources))
 }
@@ -215,6 +229,14 @@ pub(crate) async fn json_body(req: Request) -> ScimResult<serde_json::Map<String
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(ScimError::invalid_syntax("The body must be a JSON object.")),
     }
+}
+
+/// The `If-Match` and the JSON object body of a PUT or a PATCH.
+pub(crate) async fn conditional_body(
+    req: Request,
+) -> ScimResult<(hub_api::extract::IfMatch, serde_json::Map<String, Value>)> {
+    let if_match = if_match(&req);
+    Ok((if_match, json_body(req).await?))
 }
 
 /// The `If-Match` of a request (`W/"3"`, `"3"` or `*`).

@@ -8,11 +8,15 @@ use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
+use hub_store::records::AccountRecord;
+use hub_store::{AccountScope, StoreError};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::discovery::{LIST_SCHEMA, MAX_COUNT};
 use crate::error::{ScimError, ScimResult};
+use crate::filter::{self, Eq};
+use crate::projection::Projection;
 use crate::{Base, ScimAuth, json_body, scim_response};
 
 #[derive(Debug, Deserialize, Default)]
@@ -51,20 +55,20 @@ impl ListParams {
         })
     }
 
+    /// The filter, unless absent or blank.
     pub fn filter(&self) -> Option<&str> {
-        self.filter.as_deref()
-    }
-    pub fn start_index(&self) -> Option<&str> {
-        self.start_index.as_deref()
-    }
-    pub fn count(&self) -> Option<&str> {
-        self.count.as_deref()
+        self.filter.as_deref().filter(|f| !f.trim().is_empty())
     }
     pub fn attributes(&self) -> Option<&str> {
         self.attributes.as_deref()
     }
     pub fn excluded_attributes(&self) -> Option<&str> {
         self.excluded_attributes.as_deref()
+    }
+
+    /// The window asked for by `startIndex` and `count`.
+    pub fn window(&self) -> ScimResult<Window> {
+        paging(self.start_index.as_deref(), self.count.as_deref())
     }
 }
 
@@ -75,14 +79,33 @@ pub struct ReadParams {
     pub(crate) excluded_attributes: Option<String>,
 }
 
-pub fn paging(start_index: Option<&str>, count: Option<&str>) -> ScimResult<(usize, usize)> {
+/// A window of a list: `count` resources from the `start`th (1-based).
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub start: usize,
+    pub count: usize,
+}
+
+impl Window {
+    /// A window of nothing, for a list's total alone.
+    pub const TOTAL_ONLY: Window = Window { start: 1, count: 0 };
+
+    /// The window of `matching`, and how many there are.
+    pub fn of<T>(self, matching: Vec<T>) -> (usize, Vec<T>) {
+        (matching.len(), matching.into_iter().skip(self.start - 1).take(self.count).collect())
+    }
+}
+
+/// `startIndex` (1-based, below 1 means 1) and `count` (0 to [`MAX_COUNT`], default
+/// [`MAX_COUNT`]); as RFC 7644 §3.4.2.4 says, out-of-range values are adjusted, not refused.
+fn paging(start_index: Option<&str>, count: Option<&str>) -> ScimResult<Window> {
     let parse = |name: &str, v: Option<&str>| -> ScimResult<Option<i64>> {
         v.map(|s| s.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer"))))
             .transpose()
     };
     let start = parse("startIndex", start_index)?.unwrap_or(1).max(1) as usize;
     let count = parse("count", count)?.unwrap_or(MAX_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize;
-    Ok((start, count))
+    Ok(Window { start, count })
 }
 
 pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Response {
@@ -90,17 +113,50 @@ pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Respo
     scim_response(StatusCode::OK, body, None)
 }
 
-/// A resource type that can be listed: the matching resources' total and the window `start`
-/// (1-based), `count` of them.
+/// A list request: who asks, the base URL of the answer, and the list's parameters.
+pub struct ListRequest<'a> {
+    pub state: &'a AppState,
+    pub auth: &'a ScimAuth,
+    pub base: &'a Base,
+    pub params: &'a ListParams,
+}
+
+impl ListRequest<'_> {
+    /// The attributes the answer keeps (`attributes`, `excludedAttributes`).
+    pub fn projection(&self) -> Projection {
+        Projection::new(self.params.attributes(), self.params.excluded_attributes())
+    }
+
+    /// A list without a filter: the account's counter of the resource type (`total`) and the
+    /// window of the store's list (`page(skip, count)`).
+    pub async fn unfiltered<T, Fut>(
+        &self,
+        scope: &AccountScope,
+        window: Window,
+        total: impl FnOnce(&AccountRecord) -> i64,
+        page: impl FnOnce(usize, usize) -> Fut,
+    ) -> ScimResult<(usize, Vec<T>)>
+    where
+        Fut: Future<Output = Result<Vec<T>, StoreError>>,
+    {
+        let account = hub_api::rules::load_account(self.state, scope).await?;
+        let page = page(window.start - 1, window.count).await.map_err(hub_api::ApiError::from)?;
+        Ok((total(&account).max(0) as usize, page))
+    }
+}
+
+/// A resource type that can be listed: the matching resources' total and the window of them.
 pub trait Listed {
-    fn query(
-        state: &AppState,
-        auth: &ScimAuth,
-        base: &Base,
-        params: &ListParams,
-        start: usize,
-        count: usize,
-    ) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send;
+    fn query(list: &ListRequest<'_>, window: Window) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send;
+}
+
+/// The clauses of a filter, refused when one names an attribute outside `filterable`.
+pub fn clauses(filter: &str, filterable: &[&str]) -> ScimResult<Vec<Eq>> {
+    let clauses = filter::parse(filter)?;
+    if let Some(bad) = clauses.iter().find(|c| !filterable.contains(&c.attribute.as_str())) {
+        return Err(ScimError::invalid_filter(format!("filtering on {} is not supported", bad.attribute)));
+    }
+    Ok(clauses)
 }
 
 /// `GET /<Resources>?filter=&startIndex=&count=&attributes=&excludedAttributes=`.
@@ -120,12 +176,17 @@ pub async fn search<R: Listed>(
     base: Base,
     req: Request,
 ) -> ScimResult<Response> {
-    let body = json_body(req).await?;
-    list_with::<R>(state, auth, base, ListParams::from_search(&body)?).await
+    list_with::<R>(state, auth, base, search_params(req).await?).await
+}
+
+/// The parameters of a `POST .search` request.
+pub async fn search_params(req: Request) -> ScimResult<ListParams> {
+    ListParams::from_search(&json_body(req).await?)
 }
 
 async fn list_with<R: Listed>(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
-    let (start, count) = paging(params.start_index(), params.count())?;
-    let (total, resources) = R::query(&state, &auth, &base, &params, start, count).await?;
-    Ok(list_response(total, start, resources))
+    let window = params.window()?;
+    let list = ListRequest { state: &state, auth: &auth, base: &base, params: &params };
+    let (total, resources) = R::query(&list, window).await?;
+    Ok(list_response(total, window.start, resources))
 }

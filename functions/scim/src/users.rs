@@ -11,8 +11,6 @@
 //! `groups` (read-only) is on single-user answers, and on lists that ask for it with
 //! `attributes=groups` (it costs a Query per user).
 
-use std::future::Future;
-
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -25,9 +23,9 @@ use serde_json::{Map, Value, json};
 use crate::discovery::USER_SCHEMA;
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
-use crate::list::{ListParams, Listed, ReadParams};
+use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, ScimAuth, etag, if_match, json_body, scim_response};
+use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, meta, scim_response};
 
 /// The most `emails` or `phoneNumbers` one user may carry.
 const MAX_VALUES: usize = 10;
@@ -57,13 +55,7 @@ pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base
         "userName": op.email,
         "displayName": op.full_name,
         "active": !op.is_disabled,
-        "meta": {
-            "resourceType": "User",
-            "created": op.created_at,
-            "lastModified": op.updated_at,
-            "version": etag(op.version),
-            "location": location(base, &op.operator_id),
-        },
+        "meta": meta("User", &op.created_at, &op.updated_at, op.version, location(base, &op.operator_id)),
     });
     if let Some(name) = extra.get("name").filter(|n| n.as_object().is_some_and(|o| !o.is_empty())) {
         user["name"] = name.clone();
@@ -314,18 +306,7 @@ pub async fn replace(
     Path(id): Path<OperatorId>,
     req: Request,
 ) -> ScimResult<Response> {
-    let if_match = if_match(&req);
-    let body = json_body(req).await?;
-    let now = state.clock.now_rfc3339();
-    let scope = auth.0.scope();
-    let cell = std::sync::Mutex::new(None);
-    let (updated, _) =
-        hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
-            from_scim(&body, Some(current), &now).map_err(|e| stash(&cell, e))
-        })
-        .await
-        .map_err(|e| unstash(&cell, e))?;
-    answer(&state, &auth, &base, updated, StatusCode::OK, &Projection::default()).await
+    update(&state, &auth, &base, &id, req, |current, body, now| from_scim(body, Some(current), now)).await
 }
 
 pub async fn patch(
@@ -335,22 +316,34 @@ pub async fn patch(
     Path(id): Path<OperatorId>,
     req: Request,
 ) -> ScimResult<Response> {
-    let if_match = if_match(&req);
-    let body = json_body(req).await?;
+    update(&state, &auth, &base, &id, req, |current, body, now| {
+        let Value::Object(mut resource) = to_scim(current, None, &base) else { unreachable!("a user is an object") };
+        crate::patch::apply(&mut resource, body)?;
+        from_scim(&resource, Some(current), now)
+    })
+    .await
+}
+
+/// A PUT or a PATCH: the user `next` makes of the current one, the request's body and the time,
+/// written through the hub's own operator update (its rules, `If-Match`, retries).
+async fn update(
+    state: &AppState,
+    auth: &ScimAuth,
+    base: &Base,
+    id: &OperatorId,
+    req: Request,
+    next: impl Fn(&OperatorRecord, &Map<String, Value>, &str) -> ScimResult<OperatorRecord>,
+) -> ScimResult<Response> {
+    let (if_match, body) = conditional_body(req).await?;
     let now = state.clock.now_rfc3339();
-    let scope = auth.0.scope();
     let cell = std::sync::Mutex::new(None);
     let (updated, _) =
-        hub_api::operators::update(&state, &scope, &auth.audit(&state), None, &id, if_match, |current| {
-            let Value::Object(mut resource) = to_scim(current, None, &base) else {
-                unreachable!("a user is an object")
-            };
-            crate::patch::apply(&mut resource, &body).map_err(|e| stash(&cell, e))?;
-            from_scim(&resource, Some(current), &now).map_err(|e| stash(&cell, e))
+        hub_api::operators::update(state, &auth.0.scope(), &auth.audit(state), None, id, if_match, |current| {
+            next(current, &body, &now).map_err(|e| stash(&cell, e))
         })
         .await
         .map_err(|e| unstash(&cell, e))?;
-    answer(&state, &auth, &base, updated, StatusCode::OK, &Projection::default()).await
+    answer(state, auth, base, updated, StatusCode::OK, &Projection::default()).await
 }
 
 /// A SCIM error raised inside a shared hub operation travels out of it as a validation error
@@ -378,8 +371,6 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `startIndex` (1-based, below 1 means 1) and `count` (0 to [`MAX_COUNT`], default
-/// [`MAX_COUNT`]); as RFC 7644 §3.4.2.4 says, out-of-range values are adjusted, not refused.
 /// Whether `op` satisfies one filter clause.
 fn satisfies(op: &OperatorRecord, clause: &Eq, base: &Base) -> bool {
     let text = |v: &str| clause.value.as_str().is_some_and(|c| c.eq_ignore_ascii_case(v));
@@ -413,86 +404,58 @@ const FILTERABLE: [&str; 8] =
 pub struct Users;
 
 impl Listed for Users {
-    fn query(
-        state: &AppState,
-        auth: &ScimAuth,
-        base: &Base,
-        params: &ListParams,
-        start: usize,
-        count: usize,
-    ) -> impl Future<Output = ScimResult<(usize, Vec<Value>)>> + Send {
-        query(state, auth, base, params, start, count)
-    }
-}
-
-/// The matching resources' total and the window `start` (1-based), `count` of them.
-pub async fn query(
-    state: &AppState,
-    auth: &ScimAuth,
-    base: &Base,
-    params: &ListParams,
-    start: usize,
-    count: usize,
-) -> ScimResult<(usize, Vec<Value>)> {
-    let (state, base) = (state.clone(), base.clone());
-    let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
-    // Groups cost a Query per user: on lists only when asked for by name.
-    let with_groups = params.attributes.as_deref().is_some_and(|a| a.to_ascii_lowercase().contains("groups"));
-    let scope = auth.0.scope();
-    let store = &state.store;
-    let api = hub_api::ApiError::from;
-    let (total, page) = match params.filter.as_deref().filter(|f| !f.trim().is_empty()) {
-        None => {
-            let account = hub_api::rules::load_account(&state, &scope).await?;
-            let page = store.operators_window(&scope, start - 1, count).await.map_err(api)?;
-            (account.operators_total.max(0) as usize, page)
-        }
-        Some(f) => {
-            let clauses = filter::parse(f)?;
-            if let Some(bad) = clauses.iter().find(|c| !FILTERABLE.contains(&c.attribute.as_str())) {
-                return Err(ScimError::invalid_filter(format!("filtering on {} is not supported", bad.attribute)));
+    async fn query(list: &ListRequest<'_>, window: Window) -> ScimResult<(usize, Vec<Value>)> {
+        let ListRequest { state, auth, base, params } = *list;
+        let projection = list.projection();
+        // Groups cost a Query per user: on lists only when asked for by name.
+        let with_groups = params.attributes().is_some_and(|a| a.to_ascii_lowercase().contains("groups"));
+        let scope = auth.0.scope();
+        let store = &state.store;
+        let api = hub_api::ApiError::from;
+        let (total, page) = match params.filter() {
+            None => {
+                list.unfiltered(&scope, window, |a| a.operators_total, |s, n| store.operators_window(&scope, s, n))
+                    .await?
             }
-            // One clause with a constant-cost lookup picks the candidates; the others are checked.
-            let text = |c: &Eq| c.value.as_str().map(str::to_owned);
-            let anchor = clauses.iter().find_map(|c| match c.attribute.as_str() {
-                "id" => text(c).map(|v| ("id", v)),
-                "username" | "emails.value" | "emails" => text(c).map(|v| ("email", v)),
-                "externalid" => text(c).map(|v| ("externalId", v)),
-                _ => None,
-            });
-            let candidates: Vec<OperatorRecord> = match anchor {
-                Some(("id", id)) => {
-                    store.operator(&scope, &OperatorId::new(id)).await.map_err(api)?.into_iter().collect()
-                }
-                Some(("email", email)) => match store.operator_id_by_email(&scope, &email).await.map_err(api)? {
-                    Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
-                    None => Vec::new(),
-                },
-                Some((_, external_id)) => {
-                    match store.operator_id_by_external_id(&scope, &external_id).await.map_err(api)? {
-                        Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
-                        None => Vec::new(),
+            Some(f) => {
+                let clauses = list::clauses(f, &FILTERABLE)?;
+                // One clause with a constant-cost lookup picks the candidates; the others are checked.
+                let text = |c: &Eq| c.value.as_str().map(str::to_owned);
+                let anchor = clauses.iter().find_map(|c| match c.attribute.as_str() {
+                    "id" => text(c).map(|v| ("id", v)),
+                    "username" | "emails.value" | "emails" => text(c).map(|v| ("email", v)),
+                    "externalid" => text(c).map(|v| ("externalId", v)),
+                    _ => None,
+                });
+                let candidates: Vec<OperatorRecord> = match anchor {
+                    Some((kind, value)) => {
+                        let id = match kind {
+                            "id" => Some(OperatorId::new(value)),
+                            "email" => store.operator_id_by_email(&scope, &value).await.map_err(api)?,
+                            _ => store.operator_id_by_external_id(&scope, &value).await.map_err(api)?,
+                        };
+                        match id {
+                            Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
+                            None => Vec::new(),
+                        }
                     }
-                }
-                None => match clauses.iter().find(|c| c.attribute == "displayname").and_then(text) {
-                    Some(name) => store.operators_named(&scope, &name).await.map_err(api)?,
-                    None => {
-                        return Err(ScimError::invalid_filter(
-                            "a filter needs userName, emails.value, externalId, displayName or id",
-                        ));
-                    }
-                },
-            };
-            let matching: Vec<OperatorRecord> =
-                candidates.into_iter().filter(|op| clauses.iter().all(|c| satisfies(op, c, &base))).collect();
-            let total = matching.len();
-            (total, matching.into_iter().skip(start - 1).take(count).collect())
+                    None => match clauses.iter().find(|c| c.attribute == "displayname").and_then(text) {
+                        Some(name) => store.operators_named(&scope, &name).await.map_err(api)?,
+                        None => {
+                            return Err(ScimError::invalid_filter(
+                                "a filter needs userName, emails.value, externalId, displayName or id",
+                            ));
+                        }
+                    },
+                };
+                window.of(candidates.into_iter().filter(|op| clauses.iter().all(|c| satisfies(op, c, base))).collect())
+            }
+        };
+        let mut resources = Vec::with_capacity(page.len());
+        for op in page {
+            let groups = if with_groups { Some(groups_of(state, &scope, &op.operator_id).await?) } else { None };
+            resources.push(projection.apply(to_scim(&op, groups, base)));
         }
-    };
-    let mut resources = Vec::with_capacity(page.len());
-    for op in page {
-        let groups = if with_groups { Some(groups_of(&state, &scope, &op.operator_id).await?) } else { None };
-        resources.push(projection.apply(to_scim(&op, groups, &base)));
+        Ok((total, resources))
     }
-    Ok((total, resources))
 }

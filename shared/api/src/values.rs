@@ -60,7 +60,8 @@ pub use hub_store::values::Email;
 /// The most characters a short text (a name, a description) may have, after trimming.
 pub const SHORT_TEXT_MAX_CHARS: usize = 100;
 
-fn parse_short_text(input: &str) -> Result<String, String> {
+/// A short text (a name, a description): 1-100 characters after trimming, no control characters.
+pub fn parse_short_text(input: &str) -> Result<String, String> {
     let value = input.trim();
     let len = value.chars().count();
     if !(1..=SHORT_TEXT_MAX_CHARS).contains(&len) {

@@ -10,8 +10,11 @@ const LAYERS: &[hub_layers::Layer<'_>] = &[
     ("authentication", &["auth", "caller"]),
     ("state", &["state"]),
     ("extractors", &["extract", "idempotency"]),
-    ("operations", &["activity", "audit", "scim_token", "provisioning", "rules", "operators", "groups"]),
-    ("entry", &["http", "routes", "lambda"]),
+    (
+        "operations",
+        &["activity", "audit", "scim_token", "provisioning", "rules", "operators", "groups", "permission_routes"],
+    ),
+    ("entry", &["http", "routes", "lambda", "lambda_events"]),
 ];
 
 /// Fails with every violation when the modules under `dir` (below the crate) leave `layers`.

@@ -1,8 +1,8 @@
 // The account: its name and time zone (administrators), type and operator quota.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, field, input, flash, formatDateTime, confirmDialog, announce, notice } from '../dom.js';
-import { onSubmit, attempt, timeZoneList, readOnlyNote, changedFields } from './common.js';
+import { h, formPanel, field, input, flash, formatDateTime, announce, notice } from '../dom.js';
+import { confirmedButton, onSubmit, timeZoneList, readOnlyNote, changedFields } from './common.js';
 
 export const title = () => 'Account';
 
@@ -12,15 +12,12 @@ export async function render(ctx) {
   // SCIM tokens are administrators' business only (the route refuses others).
   const scimTokens = admin ? (await call('get', '/scim-tokens')).data.items : null;
   const reload = () => void ctx.refresh();
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'account-settings-title', novalidate: true },
-    h('h2', { id: 'account-settings-title' }, 'Settings'),
-    h('fieldset', { disabled: !admin },
-      h('legend', { class: 'visually-hidden' }, 'Settings'),
-      h('div', { class: 'grid' },
-        field('Name', input('name', account.name, { id: 'account-name' })),
-        field('Time zone', input('timeZone', account.timeZone, { id: 'account-timeZone', list: 'time-zones' }), 'Off-duty schedules and “on duty now” follow this time zone.')),
-      timeZoneList(),
-      admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'account-save' }, 'Save account')) : null));
+  const form = formPanel({ titleId: 'account-settings-title', title: 'Settings', fieldset: { disabled: !admin } },
+    h('div', { class: 'grid' },
+      field('Name', input('name', account.name, { id: 'account-name' })),
+      field('Time zone', input('timeZone', account.timeZone, { id: 'account-timeZone', list: 'time-zones' }), 'Off-duty schedules and “on duty now” follow this time zone.')),
+    timeZoneList(),
+    admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'account-save' }, 'Save account')) : null);
   if (admin) {
     onSubmit(form, async (data) => {
       const body = changedFields(account, { name: String(data.get('name') ?? '').trim(), timeZone: /** @type {import('../../types/client').Schemas['TimeZoneName']} */ (String(data.get('timeZone') ?? '').trim()) });
@@ -51,13 +48,9 @@ function scimSection(ctx, tokens) {
   const reload = () => void ctx.refresh();
   const problems = h('div', { 'aria-live': 'polite' });
   const result = h('div');
-  const form = h('form', { class: 'subpanel', 'aria-labelledby': 'new-scim-token-title', novalidate: true, autocomplete: 'off' },
-    h('h3', { id: 'new-scim-token-title' }, 'New SCIM token'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'New SCIM token'),
-      field('Description', input('description', '', { id: 'new-scim-token-description' }), 'The identity provider that uses it, e.g. “Okta”'),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-scim-token-submit' }, 'Create SCIM token'))),
-    result);
+  const form = formPanel({ titleId: 'new-scim-token-title', title: 'New SCIM token', subpanel: true, attrs: { autocomplete: 'off' }, after: result },
+    field('Description', input('description', '', { id: 'new-scim-token-description' }), 'The identity provider that uses it, e.g. “Okta”'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-scim-token-submit' }, 'Create SCIM token')));
   onSubmit(form, async (data) => {
     const body = { description: String(data.get('description') ?? '').trim() };
     const { data: created } = await call('post', '/scim-tokens', { body, idempotencyKey: idempotencyKey(form, body) });
@@ -85,17 +78,19 @@ function scimSection(ctx, tokens) {
             h('td', {}, t.description),
             h('td', {}, formatDateTime(t.createdAt, 'UTC')),
             h('td', {}, t.lastUsedAt ? formatDateTime(t.lastUsedAt, 'UTC') : 'Never'),
-            h('td', {}, h('button', {
-              type: 'button', class: 'secondary small', 'aria-label': `Delete SCIM token ${t.description}`,
-              onclick: async () => {
-                if (!(await confirmDialog(`Delete the SCIM token “${t.description}”? The identity provider using it is refused from its next request.`, 'Delete token'))) return;
-                await attempt(problems, async () => {
-                  await call('delete', '/scim-tokens/{id}', { path: { id: t.scimTokenId } });
-                  flash('SCIM token deleted.');
-                  await ctx.refresh();
-                }, reload);
+            h('td', {}, confirmedButton({
+              attrs: { class: 'secondary small', 'aria-label': `Delete SCIM token ${t.description}` },
+              label: 'Delete',
+              question: `Delete the SCIM token “${t.description}”? The identity provider using it is refused from its next request.`,
+              confirmLabel: 'Delete token',
+              problems,
+              reload,
+              action: async () => {
+                await call('delete', '/scim-tokens/{id}', { path: { id: t.scimTokenId } });
+                flash('SCIM token deleted.');
+                await ctx.refresh();
               },
-            }, 'Delete'))))))
+            }))))))
       : h('p', { class: 'empty' }, 'No SCIM tokens.'),
     form);
 }

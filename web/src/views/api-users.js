@@ -2,8 +2,8 @@
 // once (kept only in this view's DOM: never in storage, the address or the history), delete.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, field, input, select, flash, confirmDialog, formatDateTime, announce, notice } from '../dom.js';
-import { pager, withQuery, onSubmit, attempt, operatorPicker, badge } from './common.js';
+import { h, formPanel, field, input, select, flash, formatDateTime, announce, notice } from '../dom.js';
+import { confirmedButton, pager, withQuery, onSubmit, operatorPicker, badge } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -57,17 +57,19 @@ export async function render(ctx) {
             h('td', {}, u.accessType),
             h('td', {}, u.lastUsedAt ? formatDateTime(u.lastUsedAt, 'UTC') : 'Never'),
             h('td', {}, String(u.requestsLast30Days)),
-            h('td', {}, h('button', {
-              type: 'button', class: 'secondary small', 'aria-label': `Delete API user ${u.description || u.username}`,
-              onclick: async () => {
-                if (!(await confirmDialog(`Delete the API user “${u.description || u.username}”? Scripts using it stop working at once.`, 'Delete API user'))) return;
-                await attempt(problems, async () => {
-                  await call('delete', '/api-users/{id}', { path: { id: u.apiUserId } });
-                  flash('API user deleted.');
-                  await ctx.refresh();
-                }, reload);
+            h('td', {}, confirmedButton({
+              attrs: { class: 'secondary small', 'aria-label': `Delete API user ${u.description || u.username}` },
+              label: 'Delete',
+              question: `Delete the API user “${u.description || u.username}”? Scripts using it stop working at once.`,
+              confirmLabel: 'Delete API user',
+              problems,
+              reload,
+              action: async () => {
+                await call('delete', '/api-users/{id}', { path: { id: u.apiUserId } });
+                flash('API user deleted.');
+                await ctx.refresh();
               },
-            }, 'Delete'))))))
+            }))))))
       : h('p', { class: 'empty' }, inactive ? 'No inactive API users.' : 'No API users.'),
     pager('#/api-users', ctx.params, nextCursor),
     createForm(admin, me));
@@ -80,16 +82,12 @@ export async function render(ctx) {
 function createForm(admin, me) {
   const meId = me.operatorId;
   const result = h('div', { id: 'new-api-user-result' });
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'new-api-user-title', novalidate: true, autocomplete: 'off' },
-    h('h2', { id: 'new-api-user-title' }, 'New API user'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'New API user'),
-      h('div', { class: 'grid' },
-        field('Description', input('description', '', { id: 'new-api-user-description', required: true }), 'What uses it, e.g. “Deploy script”'),
-        field('Access type', select('accessType', ACCESS_TYPES, 'Generic', { id: 'new-api-user-access' })),
-        admin ? operatorPicker({ id: 'new-api-user-owner', label: 'Owner (it acts with its owner’s rights)', name: 'operatorId', selected: meId, leading: [[meId, `${me.fullName} (you)`]] }) : null),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-api-user-submit' }, 'Create API user'))),
-    result);
+  const form = formPanel({ titleId: 'new-api-user-title', title: 'New API user', attrs: { autocomplete: 'off' }, after: result },
+    h('div', { class: 'grid' },
+      field('Description', input('description', '', { id: 'new-api-user-description', required: true }), 'What uses it, e.g. “Deploy script”'),
+      field('Access type', select('accessType', ACCESS_TYPES, 'Generic', { id: 'new-api-user-access' })),
+      admin ? operatorPicker({ id: 'new-api-user-owner', label: 'Owner (it acts with its owner’s rights)', name: 'operatorId', selected: meId, leading: [[meId, `${me.fullName} (you)`]] }) : null),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-api-user-submit' }, 'Create API user')));
   onSubmit(form, async (data) => {
     /** @type {Schemas['CreateApiUser']} */
     const body = {

@@ -2,7 +2,7 @@
 // is shown.
 
 import { ApiProblem, call, forgetIdempotencyKey } from '../api.js';
-import { h, notice, showFormProblem, announce } from '../dom.js';
+import { h, notice, showFormProblem, announce, confirmDialog } from '../dom.js';
 
 /** The system-wide permissions, in the contract's order. */
 export const PERMISSIONS = /** @type {const} */ ([
@@ -181,6 +181,54 @@ export async function attempt(place, action, reload) {
     place.replaceChildren(refusal(e, reload));
     announce(e instanceof Error ? e.message : String(e));
   }
+}
+
+/**
+ * A resource's delete panel: what goes with it (`note`), then a button that asks first and runs
+ * `remove`; a refusal appears above the button.
+ * @param {{ titleId: string, note?: string, buttonId: string, label: string, question: string, confirmLabel: string, remove: () => Promise<void>, reload: () => void }} spec
+ */
+export function dangerZone({ titleId, note, buttonId, label, question, confirmLabel, remove, reload }) {
+  const problems = h('div', { 'aria-live': 'polite' });
+  return h('section', { class: 'panel danger-zone', 'aria-labelledby': titleId },
+    h('h2', { id: titleId }, 'Delete'),
+    note ? h('p', {}, note) : null,
+    problems,
+    confirmedButton({ attrs: { class: 'danger', id: buttonId }, label, question, confirmLabel, problems, action: remove, reload }));
+}
+
+/**
+ * A button that asks `question` first, then runs `action`; a refusal appears in `problems`.
+ * @param {{ attrs: import('../dom.js').Attrs, label: string, question: string, confirmLabel: string, problems: HTMLElement, action: () => Promise<void>, reload: () => void }} spec
+ */
+export function confirmedButton({ attrs, label, question, confirmLabel, problems, action, reload }) {
+  return h('button', {
+    type: 'button', ...attrs,
+    onclick: async () => {
+      if (!(await confirmDialog(question, confirmLabel))) return;
+      await attempt(problems, action, reload);
+    },
+  }, label);
+}
+
+/**
+ * A permission's checkbox: changing it grants (checked) or revokes through `change`; a refusal
+ * appears in `problems` and puts the box back as it was.
+ * @param {HTMLInputElement} box
+ * @param {HTMLElement} problems
+ * @param {(granted: boolean) => Promise<void>} change
+ * @param {() => void} reload
+ */
+export function grantOnChange(box, problems, change, reload) {
+  box.addEventListener('change', () => void attempt(problems, async () => {
+    try {
+      await change(box.checked);
+    } catch (e) {
+      box.checked = !box.checked;
+      throw e;
+    }
+  }, reload));
+  return box;
 }
 
 /**

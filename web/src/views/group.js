@@ -2,8 +2,8 @@
 // on or off duty.
 
 import { call } from '../api.js';
-import { h, field, input, checkbox, flash, confirmDialog } from '../dom.js';
-import { PERMISSIONS, onSubmit, attempt, operatorPicker, badge, readOnlyNote, pager } from './common.js';
+import { h, formPanel, field, input, checkbox, flash } from '../dom.js';
+import { PERMISSIONS, dangerZone, onSubmit, attempt, grantOnChange, operatorPicker, badge, readOnlyNote, pager } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -39,12 +39,9 @@ export async function render(ctx) {
  * @param {() => void} reload
  */
 function renameForm(ctx, group, reload) {
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'rename-title', novalidate: true },
-    h('h2', { id: 'rename-title' }, 'Name'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'Name'),
-      field('Group name', input('description', group.description, { id: 'group-name', required: true })),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'group-rename' }, 'Rename'))));
+  const form = formPanel({ titleId: 'rename-title', title: 'Name' },
+    field('Group name', input('description', group.description, { id: 'group-name', required: true })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'group-rename' }, 'Rename')));
   onSubmit(form, async (data) => {
     const description = String(data.get('description') ?? '').trim();
     await call('patch', '/groups/{id}', { path: { id: group.groupId }, body: { description }, ifMatch: group.version });
@@ -119,17 +116,11 @@ function permissionSection(group, permissions, admin, reload) {
       if (!admin || p === 'Administrator') {
         return h('li', { 'data-permission': p }, `${p}: ${direct.has(p) ? 'granted' : 'not granted'}`);
       }
-      const box = checkbox(`perm-${p}`, direct.has(p), { id: `group-perm-${p}` });
-      box.addEventListener('change', () => void attempt(problems, async () => {
-        const path = { id: group.groupId, permission: p };
-        try {
-          if (box.checked) await call('put', '/groups/{id}/permissions/{permission}', { path });
-          else await call('delete', '/groups/{id}/permissions/{permission}', { path });
-        } catch (e) {
-          box.checked = !box.checked;
-          throw e;
-        }
-      }, reload));
+      const path = { id: group.groupId, permission: p };
+      const box = grantOnChange(checkbox(`perm-${p}`, direct.has(p), { id: `group-perm-${p}` }), problems, async (granted) => {
+        if (granted) await call('put', '/groups/{id}/permissions/{permission}', { path });
+        else await call('delete', '/groups/{id}/permissions/{permission}', { path });
+      }, reload);
       return h('li', { 'data-permission': p, class: 'check' }, box, h('label', { for: box.id }, p));
     })));
 }
@@ -161,20 +152,18 @@ function dutySection(ctx, group, reload) {
  * @param {() => void} reload
  */
 function deleteSection(ctx, group, reload) {
-  const problems = h('div', { 'aria-live': 'polite' });
-  return h('section', { class: 'panel danger-zone', 'aria-labelledby': 'group-delete-title' },
-    h('h2', { id: 'group-delete-title' }, 'Delete'),
-    h('p', {}, 'Deleting a group removes its memberships, permissions and monitor authorizations; the operators stay.'),
-    problems,
-    h('button', {
-      type: 'button', class: 'danger', id: 'group-delete',
-      onclick: async () => {
-        if (!(await confirmDialog(`Delete the group ${group.description}?`, 'Delete group'))) return;
-        await attempt(problems, async () => {
-          await call('delete', '/groups/{id}', { path: { id: group.groupId }, ifMatch: group.version });
-          flash(`Group ${group.description} deleted.`);
-          ctx.go('#/groups');
-        }, reload);
-      },
-    }, `Delete ${group.description}`));
+  return dangerZone({
+    titleId: 'group-delete-title',
+    note: 'Deleting a group removes its memberships, permissions and monitor authorizations; the operators stay.',
+    buttonId: 'group-delete',
+    label: `Delete ${group.description}`,
+    question: `Delete the group ${group.description}?`,
+    confirmLabel: 'Delete group',
+    reload,
+    remove: async () => {
+      await call('delete', '/groups/{id}', { path: { id: group.groupId }, ifMatch: group.version });
+      flash(`Group ${group.description} deleted.`);
+      ctx.go('#/groups');
+    },
+  });
 }

@@ -2,7 +2,7 @@
 // group.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, field, input, flash } from '../dom.js';
+import { h, formPanel, field, input, flash } from '../dom.js';
 import { pager, onSubmit, badge, readOnlyNote } from './common.js';
 
 export const title = () => 'Groups';
@@ -37,12 +37,9 @@ export async function render(ctx) {
 
 /** @param {import('../app.js').Ctx} ctx */
 function createForm(ctx) {
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'new-group-title', novalidate: true },
-    h('h2', { id: 'new-group-title' }, 'New group'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'New group'),
-      field('Name', input('description', '', { required: true, autocomplete: 'off', id: 'new-group-name' })),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-group-submit' }, 'Create group'))));
+  const form = formPanel({ titleId: 'new-group-title', title: 'New group' },
+    field('Name', input('description', '', { required: true, autocomplete: 'off', id: 'new-group-name' })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-group-submit' }, 'Create group')));
   onSubmit(form, async (data) => {
     const description = String(data.get('description') ?? '').trim();
     const { data: created } = await call('post', '/groups', { body: { description }, idempotencyKey: idempotencyKey(form, description) });

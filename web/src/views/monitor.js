@@ -2,8 +2,8 @@
 // (levels are cumulative: a higher level includes the lower ones), grant and revoke, delete.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, field, input, checkbox, select, flash, confirmDialog } from '../dom.js';
-import { onSubmit, attempt, operatorPicker, allGroups, readOnlyNote, badge, changedFields } from './common.js';
+import { h, formPanel, field, input, checkbox, select, flash } from '../dom.js';
+import { dangerZone, onSubmit, attempt, operatorPicker, allGroups, readOnlyNote, badge, changedFields } from './common.js';
 import { MODES } from './monitors.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -48,15 +48,12 @@ export async function render(ctx) {
  * @param {() => void} reload
  */
 function settings(ctx, monitor, admin, reload) {
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'monitor-settings-title', novalidate: true },
-    h('h2', { id: 'monitor-settings-title' }, 'Settings'),
-    h('fieldset', { disabled: !admin },
-      h('legend', { class: 'visually-hidden' }, 'Settings'),
-      h('div', { class: 'grid' },
-        field('Name', input('name', monitor.name, { id: 'monitor-name' })),
-        field('Mode', select('mode', MODES, monitor.mode, { id: 'monitor-mode' }), 'Only Production monitors count on the hub.'),
-        field('Active', checkbox('isActive', monitor.isActive, { id: 'monitor-active' }), 'Not possible in Development.')),
-      admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'monitor-save' }, 'Save monitor')) : null));
+  const form = formPanel({ titleId: 'monitor-settings-title', title: 'Settings', fieldset: { disabled: !admin } },
+    h('div', { class: 'grid' },
+      field('Name', input('name', monitor.name, { id: 'monitor-name' })),
+      field('Mode', select('mode', MODES, monitor.mode, { id: 'monitor-mode' }), 'Only Production monitors count on the hub.'),
+      field('Active', checkbox('isActive', monitor.isActive, { id: 'monitor-active' }), 'Not possible in Development.')),
+    admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'monitor-save' }, 'Save monitor')) : null);
   if (admin) {
     onSubmit(form, async (data) => {
       const body = /** @type {Schemas['UpdateMonitor']} */ (changedFields(monitor, { name: String(data.get('name') ?? '').trim(), mode: /** @type {Schemas['MonitorMode']} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null }));
@@ -116,14 +113,11 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin, rel
           h('tbody', {}, rows))
       : h('p', { class: 'empty' }, 'No one is authorized on this monitor.'));
   if (admin) {
-    const form = h('form', { class: 'subpanel', 'aria-labelledby': 'grant-title', novalidate: true },
-      h('h3', { id: 'grant-title' }, 'Grant'),
-      h('fieldset', {},
-        h('legend', { class: 'visually-hidden' }, 'Grant'),
-        h('div', { class: 'grid' },
-          operatorPicker({ id: 'grant-principal', label: 'Operator or group', name: 'principal', groups: groups.map((g) => [g.groupId, g.description]) }),
-          field('Level', select('authorizationType', LEVELS, 'ViewMonitor', { id: 'grant-level' }))),
-        h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'grant-submit' }, 'Grant'))));
+    const form = formPanel({ titleId: 'grant-title', title: 'Grant', subpanel: true },
+      h('div', { class: 'grid' },
+        operatorPicker({ id: 'grant-principal', label: 'Operator or group', name: 'principal', groups: groups.map((g) => [g.groupId, g.description]) }),
+        field('Level', select('authorizationType', LEVELS, 'ViewMonitor', { id: 'grant-level' }))),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'grant-submit' }, 'Grant')));
     onSubmit(form, async (data) => {
       const [kind, principalId] = String(data.get('principal') ?? '').split(':');
       const authorizationType = /** @type {Schemas['AuthorizationType']} */ (String(data.get('authorizationType')));
@@ -143,19 +137,17 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin, rel
  * @param {() => void} reload
  */
 function deleteSection(ctx, monitor, reload) {
-  const problems = h('div', { 'aria-live': 'polite' });
-  return h('section', { class: 'panel danger-zone', 'aria-labelledby': 'monitor-delete-title' },
-    h('h2', { id: 'monitor-delete-title' }, 'Delete'),
-    problems,
-    h('button', {
-      type: 'button', class: 'danger', id: 'monitor-delete',
-      onclick: async () => {
-        if (!(await confirmDialog(`Delete the monitor ${monitor.name} and its authorizations?`, 'Delete monitor'))) return;
-        await attempt(problems, async () => {
-          await call('delete', '/monitors/{id}', { path: { id: monitor.monitorId }, ifMatch: monitor.version });
-          flash(`Monitor ${monitor.name} deleted.`);
-          ctx.go('#/monitors');
-        }, reload);
-      },
-    }, `Delete ${monitor.name}`));
+  return dangerZone({
+    titleId: 'monitor-delete-title',
+    buttonId: 'monitor-delete',
+    label: `Delete ${monitor.name}`,
+    question: `Delete the monitor ${monitor.name} and its authorizations?`,
+    confirmLabel: 'Delete monitor',
+    reload,
+    remove: async () => {
+      await call('delete', '/monitors/{id}', { path: { id: monitor.monitorId }, ifMatch: monitor.version });
+      flash(`Monitor ${monitor.name} deleted.`);
+      ctx.go('#/monitors');
+    },
+  });
 }

@@ -1,7 +1,7 @@
 // Monitors: the list (by mode), paging, and (administrators) a new monitor.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, field, input, checkbox, select, flash } from '../dom.js';
+import { h, formPanel, field, input, checkbox, select, flash } from '../dom.js';
 import { pager, withQuery, onSubmit, badge, readOnlyNote } from './common.js';
 
 export const title = () => 'Monitors';
@@ -44,15 +44,12 @@ export async function render(ctx) {
 
 /** @param {import('../app.js').Ctx} ctx */
 function createForm(ctx) {
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'new-monitor-title', novalidate: true },
-    h('h2', { id: 'new-monitor-title' }, 'New monitor'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'New monitor'),
-      h('div', { class: 'grid' },
-        field('Name', input('name', '', { id: 'new-monitor-name', required: true, autocomplete: 'off' })),
-        field('Mode', select('mode', MODES, 'Production', { id: 'new-monitor-mode' })),
-        field('Active', checkbox('isActive', false, { id: 'new-monitor-active' }), 'Not possible in Development.')),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-monitor-submit' }, 'Create monitor'))));
+  const form = formPanel({ titleId: 'new-monitor-title', title: 'New monitor' },
+    h('div', { class: 'grid' },
+      field('Name', input('name', '', { id: 'new-monitor-name', required: true, autocomplete: 'off' })),
+      field('Mode', select('mode', MODES, 'Production', { id: 'new-monitor-mode' })),
+      field('Active', checkbox('isActive', false, { id: 'new-monitor-active' }), 'Not possible in Development.')),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-monitor-submit' }, 'Create monitor')));
   onSubmit(form, async (data) => {
     /** @type {import('../../types/client').Schemas['CreateMonitor']} */
     const body = { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null };

@@ -2,8 +2,8 @@
 // permissions direct and effective, off-duty schedules in the account time zone, delete.
 
 import { call } from '../api.js';
-import { h, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce } from '../dom.js';
-import { PERMISSIONS, CULTURES, timeZoneList, onSubmit, attempt, allGroups, badge, readOnlyNote, yesNo, changedFields } from './common.js';
+import { h, formPanel, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce } from '../dom.js';
+import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, attempt, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields } from './common.js';
 
 /** @typedef {import('../../types/client').Operator} Operator */
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -53,23 +53,20 @@ export async function render(ctx) {
 function settings(ctx, op, admin, self, reload) {
   const personal = admin || self;
   const ro = (/** @type {boolean} */ editable) => (editable ? {} : { readonly: true, 'aria-readonly': 'true' });
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'settings-title', novalidate: true, id: 'operator-settings' },
-    h('h2', { id: 'settings-title' }, 'Settings'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'Settings'),
-      h('div', { class: 'grid' },
-        field('Full name', input('fullName', op.fullName, { id: 'op-fullName', ...ro(personal) })),
-        field('Email', input('email', op.email, { type: 'email', id: 'op-email', ...ro(admin) })),
-        field('Mobile phone', input('mobilePhone', op.mobilePhone, { type: 'tel', id: 'op-mobilePhone', ...ro(personal) }), 'E.164, e.g. +31612345678'),
-        field('Backup email', input('backupEmail', op.backupEmail, { type: 'email', id: 'op-backupEmail', ...ro(personal) })),
-        field('Language', select('cultureName', CULTURES, op.cultureName, { id: 'op-cultureName', disabled: !personal })),
-        field('Time zone', input('timeZone', op.timeZone, { id: 'op-timeZone', list: 'time-zones', ...ro(personal) }), 'IANA name, e.g. Europe/Amsterdam; empty for the account’s'),
-        field('Default dashboard', input('defaultDashboard', op.defaultDashboard, { id: 'op-defaultDashboard', ...ro(personal) })),
-        field('Active', checkbox('isOnDuty', op.isOnDuty, { id: 'op-isOnDuty', disabled: !admin }), 'The Active switch: off means never on duty.'),
-        op.isDisabled === undefined ? null : field('Disabled', checkbox('isDisabled', op.isDisabled, { id: 'op-isDisabled', disabled: !admin }), 'A disabled operator cannot sign in and does not count towards the quota.')),
-      personal ? timeZoneList() : null,
-      h('p', { class: 'muted' }, `Version ${op.version}, updated ${formatDateTime(op.updatedAt, 'UTC')} UTC`),
-      personal ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'op-save' }, 'Save settings')) : null));
+  const form = formPanel({ titleId: 'settings-title', title: 'Settings', attrs: { id: 'operator-settings' } },
+    h('div', { class: 'grid' },
+      field('Full name', input('fullName', op.fullName, { id: 'op-fullName', ...ro(personal) })),
+      field('Email', input('email', op.email, { type: 'email', id: 'op-email', ...ro(admin) })),
+      field('Mobile phone', input('mobilePhone', op.mobilePhone, { type: 'tel', id: 'op-mobilePhone', ...ro(personal) }), 'E.164, e.g. +31612345678'),
+      field('Backup email', input('backupEmail', op.backupEmail, { type: 'email', id: 'op-backupEmail', ...ro(personal) })),
+      field('Language', select('cultureName', CULTURES, op.cultureName, { id: 'op-cultureName', disabled: !personal })),
+      field('Time zone', input('timeZone', op.timeZone, { id: 'op-timeZone', list: 'time-zones', ...ro(personal) }), 'IANA name, e.g. Europe/Amsterdam; empty for the account’s'),
+      field('Default dashboard', input('defaultDashboard', op.defaultDashboard, { id: 'op-defaultDashboard', ...ro(personal) })),
+      field('Active', checkbox('isOnDuty', op.isOnDuty, { id: 'op-isOnDuty', disabled: !admin }), 'The Active switch: off means never on duty.'),
+      op.isDisabled === undefined ? null : field('Disabled', checkbox('isDisabled', op.isDisabled, { id: 'op-isDisabled', disabled: !admin }), 'A disabled operator cannot sign in and does not count towards the quota.')),
+    personal ? timeZoneList() : null,
+    h('p', { class: 'muted' }, `Version ${op.version}, updated ${formatDateTime(op.updatedAt, 'UTC')} UTC`),
+    personal ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'op-save' }, 'Save settings')) : null);
   if (personal) {
     onSubmit(form, async (data) => {
       const text = (/** @type {string} */ name) => String(data.get(name) ?? '').trim();
@@ -166,21 +163,13 @@ function permissionSection(op, permissions, admin, reload) {
   const rows = PERMISSIONS.map((p) => {
     const assignable = admin && p !== 'Administrator';
     const cell = assignable
-      ? (() => {
-          const box = checkbox(`direct-${p}`, direct.has(p), { id: `perm-${p}`, 'aria-label': `${p}: granted directly` });
-          box.addEventListener('change', () => void attempt(problems, async () => {
-            const path = { id: op.operatorId, permission: p };
-            try {
-              if (box.checked) await call('put', '/operators/{id}/permissions/{permission}', { path });
-              else await call('delete', '/operators/{id}/permissions/{permission}', { path });
-            } catch (e) {
-              box.checked = !box.checked;
-              throw e;
-            }
-            reload();
-          }, reload));
-          return box;
-        })()
+      ? grantOnChange(checkbox(`direct-${p}`, direct.has(p), { id: `perm-${p}`, 'aria-label': `${p}: granted directly` }), problems, async (granted) => {
+          const path = { id: op.operatorId, permission: p };
+          if (granted) await call('put', '/operators/{id}/permissions/{permission}', { path });
+          else await call('delete', '/operators/{id}/permissions/{permission}', { path });
+          // The effective permissions change with it.
+          reload();
+        }, reload)
       : yesNo(direct.has(p));
     return h('tr', { 'data-permission': p },
       h('th', { scope: 'row' }, p),
@@ -270,21 +259,18 @@ function scheduleSection(op, schedules, timeZone, editable, reload) {
 /** @param {string} timeZone */
 function scheduleForm(timeZone) {
   const mode = select('mode', [['OneTime', 'Once'], ['Daily', 'Daily'], ['Weekly', 'Weekly'], ['Monthly', 'Monthly']], 'Daily', { id: 'schedule-mode' });
-  const form = h('form', { class: 'subpanel', 'aria-labelledby': 'schedule-form-title', novalidate: true, id: 'schedule-form' },
-    h('h3', { id: 'schedule-form-title' }, 'Off-duty window'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'Off-duty window'),
-      h('div', { class: 'grid' },
-        field('Repeats', mode),
-        h('div', { 'data-modes': 'OneTime', class: 'pair' },
-          field(`Starts (${timeZone})`, input('start', '', { type: 'datetime-local', id: 'schedule-start' })),
-          field(`Ends (${timeZone})`, input('end', '', { type: 'datetime-local', id: 'schedule-end' }))),
-        h('div', { 'data-modes': 'Weekly' }, field('Day of the week', select('weekDay', WEEK_DAYS.map((d) => [d, d]), 'Monday', { id: 'schedule-weekDay' }))),
-        h('div', { 'data-modes': 'Monthly' }, field('Day of the month', input('monthDay', '1', { type: 'number', min: 1, max: 31, id: 'schedule-monthDay' }))),
-        h('div', { 'data-modes': 'Daily Weekly Monthly', class: 'pair' },
-          field(`From (${timeZone})`, input('startTime', '', { type: 'time', id: 'schedule-startTime' })),
-          field(`Until (${timeZone})`, input('endTime', '', { type: 'time', id: 'schedule-endTime' })))),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'schedule-submit' }, 'Add window'))));
+  const form = formPanel({ titleId: 'schedule-form-title', title: 'Off-duty window', subpanel: true, attrs: { id: 'schedule-form' } },
+    h('div', { class: 'grid' },
+      field('Repeats', mode),
+      h('div', { 'data-modes': 'OneTime', class: 'pair' },
+        field(`Starts (${timeZone})`, input('start', '', { type: 'datetime-local', id: 'schedule-start' })),
+        field(`Ends (${timeZone})`, input('end', '', { type: 'datetime-local', id: 'schedule-end' }))),
+      h('div', { 'data-modes': 'Weekly' }, field('Day of the week', select('weekDay', WEEK_DAYS.map((d) => [d, d]), 'Monday', { id: 'schedule-weekDay' }))),
+      h('div', { 'data-modes': 'Monthly' }, field('Day of the month', input('monthDay', '1', { type: 'number', min: 1, max: 31, id: 'schedule-monthDay' }))),
+      h('div', { 'data-modes': 'Daily Weekly Monthly', class: 'pair' },
+        field(`From (${timeZone})`, input('startTime', '', { type: 'time', id: 'schedule-startTime' })),
+        field(`Until (${timeZone})`, input('endTime', '', { type: 'time', id: 'schedule-endTime' })))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'schedule-submit' }, 'Add window')));
   mode.addEventListener('change', () => showMode(form));
   showMode(form);
   return form;
@@ -371,20 +357,18 @@ function signInSection(op, reload) {
  * @param {() => void} reload
  */
 function deleteSection(ctx, op, reload) {
-  const problems = h('div', { 'aria-live': 'polite' });
-  return h('section', { class: 'panel danger-zone', 'aria-labelledby': 'delete-title' },
-    h('h2', { id: 'delete-title' }, 'Delete'),
-    h('p', {}, 'Deleting an operator removes its memberships, permissions, off-duty schedules, API users and monitor authorizations.'),
-    problems,
-    h('button', {
-      type: 'button', class: 'danger', id: 'op-delete',
-      onclick: async () => {
-        if (!(await confirmDialog(`Delete ${op.fullName}? This cannot be undone.`, 'Delete operator'))) return;
-        await attempt(problems, async () => {
-          await call('delete', '/operators/{id}', { path: { id: op.operatorId }, ifMatch: op.version });
-          flash(`${op.fullName} deleted.`);
-          ctx.go('#/operators');
-        }, reload);
-      },
-    }, `Delete ${op.fullName}`));
+  return dangerZone({
+    titleId: 'delete-title',
+    note: 'Deleting an operator removes its memberships, permissions, off-duty schedules, API users and monitor authorizations.',
+    buttonId: 'op-delete',
+    label: `Delete ${op.fullName}`,
+    question: `Delete ${op.fullName}? This cannot be undone.`,
+    confirmLabel: 'Delete operator',
+    reload,
+    remove: async () => {
+      await call('delete', '/operators/{id}', { path: { id: op.operatorId }, ifMatch: op.version });
+      flash(`${op.fullName} deleted.`);
+      ctx.go('#/operators');
+    },
+  });
 }

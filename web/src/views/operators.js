@@ -1,7 +1,7 @@
 // Operators: search (q), the Active filter, paging, and (administrators) a new operator.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, field, input, flash } from '../dom.js';
+import { h, formPanel, field, input, flash } from '../dom.js';
 import { pager, withQuery, onSubmit, badge, readOnlyNote } from './common.js';
 
 export const title = () => 'Operators';
@@ -53,14 +53,11 @@ export async function render(ctx) {
 
 /** @param {import('../app.js').Ctx} ctx */
 function createForm(ctx) {
-  const form = h('form', { class: 'panel', 'aria-labelledby': 'new-operator-title', novalidate: true },
-    h('h2', { id: 'new-operator-title' }, 'New operator'),
-    h('fieldset', {},
-      h('legend', { class: 'visually-hidden' }, 'New operator'),
-      h('div', { class: 'grid' },
-        field('Full name', input('fullName', '', { required: true, autocomplete: 'off', id: 'new-operator-name' })),
-        field('Email', input('email', '', { type: 'email', required: true, autocomplete: 'off', id: 'new-operator-email' }))),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-operator-submit' }, 'Add operator'))));
+  const form = formPanel({ titleId: 'new-operator-title', title: 'New operator' },
+    h('div', { class: 'grid' },
+      field('Full name', input('fullName', '', { required: true, autocomplete: 'off', id: 'new-operator-name' })),
+      field('Email', input('email', '', { type: 'email', required: true, autocomplete: 'off', id: 'new-operator-email' }))),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-operator-submit' }, 'Add operator')));
   onSubmit(form, async (data) => {
     const body = { fullName: String(data.get('fullName') ?? ''), email: String(data.get('email') ?? '') };
     const { data: created } = await call('post', '/operators', { body, idempotencyKey: idempotencyKey(form, body) });
