@@ -73,19 +73,21 @@ impl TestApp {
 
     pub async fn start_with(config: HubConfig) -> TestApp {
         let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
+        let endpoint = dynamo.endpoint();
+        Self::start_on(dynamo, &endpoint, config).await
+    }
+
+    /// The server over a new table reached at `endpoint` (the embedded DynamoDB's own, or a proxy
+    /// in front of it), with the first account provisioned through it.
+    pub(crate) async fn start_on(dynamo: EmbeddedDynamo, endpoint: &str, config: HubConfig) -> TestApp {
         let requests = RequestCounter::default();
-        let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone())
+        let store = Store::connect_counted(&StoreConfig::local(endpoint), requests.clone())
             .await
             .expect("a store for the embedded DynamoDB");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let app = hub_local::app(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server runs");
-        });
+        let (base, server) = serve(state.clone()).await;
         let account = provision(&state, "Business", 0).await;
         let admin_token = sign_hs256(SECRET, &account.account_id, &account.admin_operator_id, 3600);
         TestApp { base, state, http: reqwest::Client::new(), account, admin_token, requests, dynamo, _server: server }
@@ -190,19 +192,24 @@ impl TestApp {
     }
 
     async fn serve_state(&self, state: AppState) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let app = hub_local::app(state);
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server runs");
-        });
-        base
+        serve(state).await.0
     }
 
     /// The account item's counters as stored.
     pub async fn account_record(&self, account_id: &str) -> hub_store::records::AccountRecord {
         self.state.store.account(&hub_store::AccountScope::new(account_id)).await.unwrap().unwrap()
     }
+}
+
+/// The whole API over `state`, served on a new loopback port; its base URL and the server's task.
+async fn serve(state: AppState) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = hub_local::app(state);
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("server runs");
+    });
+    (base, server)
 }
 
 pub async fn send(req: reqwest::RequestBuilder) -> Reply {
