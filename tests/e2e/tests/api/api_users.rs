@@ -9,6 +9,8 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::Captured;
+
 /// An API user's credentials and id, as the 201 answer gave them.
 #[derive(Debug, Clone)]
 pub(crate) struct Credentials {
@@ -255,15 +257,10 @@ async fn the_first_step_of_an_operator_delete_removes_its_api_users() {
     }))
     .await;
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let op = app.state.store.operator(&scope, &owner.as_str().into()).await.unwrap().unwrap();
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!(account.api_users_total, 3);
     // Only the first, atomic step, as if the process died right after it.
-    app.state
-        .store
-        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &owner).await;
     for user in &users {
         basic(&app, user, Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
     }
@@ -509,20 +506,6 @@ async fn lists_filter_by_owner_and_page() {
     assert_eq!(app.list_all(&app.admin_token, "/api-users?inactive=false").await.len(), 7);
 }
 
-/// Where the capturing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Every log line of a Basic-auth run (the server, the HTTP layers, the AWS SDK, at TRACE) is
 /// captured: neither a password, nor its hash, nor the Basic header appears, and no response but
 /// the 201 of a create carries the password. A current-thread runtime runs everything on this
@@ -575,7 +558,7 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
     responses.push(basic(&app, &other, Method::GET, "/operators", None).await.expect(401));
     tracing::info!("capture ends");
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("capture starts") && logs.contains("capture ends"));
     assert!(logs.contains("UpdateItem"), "the SDK's logs were not captured");
     let header =

@@ -735,12 +735,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
         app.call(Method::GET, "/groups/everyone", None).await.expect(200).body["memberCount"].as_i64().unwrap();
 
     // The first step of the delete, as the API runs it.
-    let op = app.state.store.operator(&scope, &doomed.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &doomed).await;
 
     // A: its first read of the groups hangs for longer than one SDK attempt.
     proxy.inject(Some("BatchGetItem"), Fault::Hang(std::time::Duration::from_secs(2)), Some(1));

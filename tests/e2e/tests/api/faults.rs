@@ -482,12 +482,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
         app.call(Method::PUT, &format!("/groups/{g}/members/{m}"), None).await.expect(204);
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
-    let group = app.state.store.group(&scope, &g.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted"))
-        .await
-        .unwrap();
+    crate::begin_group_delete_only(&app, &scope, &g).await;
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone().into())]);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
@@ -508,23 +503,8 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     }
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
-    let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_operator_delete(
-            &scope,
-            &record,
-            &hub_store::RulesLock::default(),
-            &crate::fixture_event("operator.deleted"),
-        )
-        .await
-        .unwrap();
-    let group = app.state.store.group(&scope, &g2.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted"))
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &op).await;
+    crate::begin_group_delete_only(&app, &scope, &g2).await;
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
     let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
     assert_eq!(finished, 2);

@@ -3,8 +3,6 @@
 //! in the future, drift repair of counters corrupted directly in DynamoDB, two runs at once, and
 //! interrupted deletes.
 
-use std::sync::{Arc, Mutex};
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use hub_api::clock::Clock;
 use hub_e2e::TestApp;
@@ -16,18 +14,7 @@ use serde_json::{Value, json};
 use tracing::instrument::WithSubscriber;
 
 use crate::api_users::{at, create_api_user_at, days};
-
-/// A plain SDK client on the test's table, to change items behind the API's back.
-fn raw_client(app: &TestApp) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(app.dynamo.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "e2e"))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
+use crate::{Captured, raw_client};
 
 /// Sets number attributes of an item directly in DynamoDB.
 async fn corrupt(app: &TestApp, key: &Key, values: &[(&str, i64)]) {
@@ -57,19 +44,6 @@ fn counters(a: &hub_store::records::AccountRecord) -> [i64; 8] {
         a.monitors_total,
         a.production_monitors,
     ]
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,7 +186,7 @@ async fn drift_is_repaired_and_reported() {
     ]);
     assert_eq!(repairs, expected);
     assert_eq!((report.accounts_checked, report.accounts_repaired), (1, 1));
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     let lines: Vec<Value> = logs
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -294,17 +268,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     let group = app.create_group("Lonely").await;
     app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
     let scope = AccountScope::new(&id);
-    let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_operator_delete(
-            &scope,
-            &record,
-            &hub_store::RulesLock::default(),
-            &crate::fixture_event("operator.deleted"),
-        )
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &op).await;
 
     let report = run(&app.state, app.state.clock.now(), Some(&id)).await;
     assert_eq!((report.accounts[0].finished_deletes, report.accounts[0].outcome), (1, Outcome::Clean));

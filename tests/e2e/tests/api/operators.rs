@@ -696,13 +696,8 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     app.call(Method::PUT, &format!("/groups/{group}/members/{id}"), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let op = app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().unwrap();
     // Only the first step runs, as if the process died right after it.
-    app.state
-        .store
-        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &id).await;
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 1);
     // The group still counts the member until the delete finishes.
