@@ -122,6 +122,20 @@ impl TestApp {
         send(req).await
     }
 
+    /// Each request (without a body, as the administrator) answers the problem `status` `code`; a
+    /// failure names the request.
+    pub async fn expect_problem_each(
+        &self,
+        requests: impl IntoIterator<Item = (Method, String)>,
+        status: u16,
+        code: &str,
+    ) {
+        for (method, path) in requests {
+            let reply = self.call(method.clone(), &path, None).await;
+            assert_eq!((reply.status.as_u16(), reply.code()), (status, code), "{method} {path}: {}", reply.body);
+        }
+    }
+
     /// Creates an operator as the administrator; returns its id.
     pub async fn create_operator(&self, name: &str, email: &str) -> String {
         self.call(Method::POST, "/operators", Some(serde_json::json!({"email": email, "fullName": name})))
@@ -199,6 +213,13 @@ impl TestApp {
     pub async fn account_record(&self, account_id: &str) -> hub_store::records::AccountRecord {
         self.state.store.account(&hub_store::AccountScope::new(account_id)).await.unwrap().unwrap()
     }
+
+    /// An operator of the first account as stored (with what the API does not show, such as its
+    /// sign-in binding).
+    pub async fn operator_record(&self, operator_id: &str) -> hub_store::records::OperatorRecord {
+        let scope = hub_store::AccountScope::new(&self.account.account_id);
+        self.state.store.operator(&scope, &operator_id.into()).await.unwrap().unwrap()
+    }
 }
 
 /// The whole API over `state`, served on a new loopback port; its base URL and the server's task.
@@ -210,6 +231,18 @@ async fn serve(state: AppState) -> (String, tokio::task::JoinHandle<()>) {
         axum::serve(listener, app).await.expect("server runs");
     });
     (base, server)
+}
+
+/// Every reply's status and body: what a failure about a batch of concurrent requests shows.
+pub fn outcomes(replies: &[Reply]) -> Vec<(StatusCode, &Value)> {
+    replies.iter().map(|r| (r.status, &r.body)).collect()
+}
+
+/// Every reply of a batch answered one of `statuses`; the failure message (after `context`)
+/// lists every reply.
+#[track_caller]
+pub fn assert_answered(replies: &[Reply], statuses: &[u16], context: &str) {
+    assert!(replies.iter().all(|r| statuses.contains(&r.status.as_u16())), "{context}{:?}", outcomes(replies));
 }
 
 pub async fn send(req: reqwest::RequestBuilder) -> Reply {

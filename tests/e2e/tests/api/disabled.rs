@@ -262,7 +262,7 @@ async fn racing_re_enables_never_overshoot_the_limit() {
     let replies = futures::future::join_all(ids.iter().map(|id| set_disabled(&app, &token, id, false))).await;
     let ok = replies.iter().filter(|r| r.status == 200).count();
     let refused = replies.iter().filter(|r| r.status == 409 && r.code() == "operator_limit_reached").count();
-    assert_eq!((ok, refused), (2, 7), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    assert_eq!((ok, refused), (2, 7), "{:?}", hub_e2e::outcomes(&replies));
     let counters = assert_counters_exact(&app, &account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use), (17, 10));
 }

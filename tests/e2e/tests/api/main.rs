@@ -87,3 +87,19 @@ pub(crate) async fn begin_monitor_delete_only(app: &hub_e2e::TestApp, scope: &hu
     let event = fixture_event("monitor.deleted");
     app.state.store.begin_monitor_delete(scope, &record, hub_api::rules::is_production_monitor, &event).await.unwrap();
 }
+
+/// `count` operators created at once by the administrator, the i-th named `{name} {i}` with the
+/// email `{local}{i}@example.com`; their ids, in that order.
+pub(crate) async fn create_operators_at_once(
+    app: &hub_e2e::TestApp,
+    count: usize,
+    name: &str,
+    local: &str,
+) -> Vec<String> {
+    futures::future::join_all(
+        (0..count).map(|i| async move {
+            app.create_operator(&format!("{name} {i}"), &format!("{local}{i}@example.com")).await
+        }),
+    )
+    .await
+}

@@ -246,11 +246,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
         (0..8).map(|_| send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-2").json(&body))),
     )
     .await;
-    assert!(
-        replies.iter().all(|r| r.status == 201),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    hub_e2e::assert_answered(&replies, &[201], "");
     let ids: BTreeSet<_> = replies.iter().map(|r| r.str("monitorId")).collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (2, 1));
@@ -531,11 +527,7 @@ async fn racing_grants_and_revokes_keep_levels_cumulative() {
             async move { app.call(m, &p, b).await }
         }))
         .await;
-        assert!(
-            replies.iter().all(|r| [201, 204].contains(&r.status.as_u16())),
-            "round {round}: {:?}",
-            replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-        );
+        hub_e2e::assert_answered(&replies, &[201, 204], &format!("round {round}: "));
         let levels: BTreeSet<String> = authorizations(&app, &monitor)
             .await
             .iter()

@@ -366,11 +366,7 @@ async fn extra_operators_raise_the_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn last_administrator_survives_racing_removals() {
     let app = TestApp::start().await;
-    let admins: Vec<String> = futures::future::join_all((0..4).map(|i| {
-        let app = &app;
-        async move { app.create_operator(&format!("Admin {i}"), &format!("a{i}@example.com")).await }
-    }))
-    .await;
+    let admins = crate::create_operators_at_once(&app, 4, "Admin", "a").await;
     for id in &admins {
         app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
     }
@@ -390,11 +386,7 @@ async fn last_administrator_survives_racing_removals() {
             }
         }))
         .await;
-    assert!(
-        replies.iter().all(|r| [204, 403, 409].contains(&r.status.as_u16())),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    hub_e2e::assert_answered(&replies, &[204, 403, 409], "");
     let admins_group = app.call(Method::GET, "/groups/administrators", None).await;
     let members = app.list_all(&app.admin_token, "/groups/administrators/members").await;
     // Someone may have removed the account administrator too; read with the remaining admin.
@@ -419,11 +411,7 @@ async fn last_administrator_survives_racing_removals() {
 async fn last_financial_operator_survives_racing_revokes() {
     let app = TestApp::start().await;
     // FinancialOperator: through Administrators (the account administrator) and directly by 6 others.
-    let holders: Vec<String> = futures::future::join_all((0..6).map(|i| {
-        let app = &app;
-        async move { app.create_operator(&format!("Fin {i}"), &format!("f{i}@example.com")).await }
-    }))
-    .await;
+    let holders = crate::create_operators_at_once(&app, 6, "Fin", "f").await;
     for id in &holders {
         app.call(Method::PUT, &format!("/operators/{id}/permissions/FinancialOperator"), None).await.expect(204);
     }
@@ -437,11 +425,7 @@ async fn last_financial_operator_survives_racing_revokes() {
     }))
     .await;
     // 404: a revoke that lost the race with the delete of the same operator.
-    assert!(
-        replies.iter().all(|r| [204, 404, 409].contains(&r.status.as_u16())),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    hub_e2e::assert_answered(&replies, &[204, 404, 409], "");
     assert!(replies.iter().any(|r| r.status == 409 && r.code() == "last_financial_operator"));
     // Exactly one effective holder is left.
     let operators = app.list_all(&app.admin_token, "/operators").await;
@@ -557,11 +541,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
         (0..10).map(|_| send(app.req(Method::POST, "/operators").header("idempotency-key", "k-2").json(&body))),
     )
     .await;
-    assert!(
-        replies.iter().all(|r| r.status == 201),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    hub_e2e::assert_answered(&replies, &[201], "");
     let ids: std::collections::BTreeSet<_> = replies.iter().map(|r| r.str("operatorId")).collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 3);
@@ -730,11 +710,7 @@ async fn schedule_creation_honours_idempotency_keys() {
         (0..5).map(|_| send(app.req(Method::POST, &path).header("idempotency-key", "night").json(&body))),
     )
     .await;
-    assert!(
-        replies.iter().all(|r| r.status == 201),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    hub_e2e::assert_answered(&replies, &[201], "");
     let ids: std::collections::BTreeSet<String> = replies.iter().map(|r| r.str("scheduleId")).collect();
     assert_eq!(ids.len(), 1, "one schedule, replayed to every retry");
     assert_eq!(app.call(Method::GET, &path, None).await.expect(200).items().len(), 1);
