@@ -136,12 +136,24 @@ impl TestApp {
         }
     }
 
+    /// `POST path` as the administrator with the JSON `body` and an `Idempotency-Key`.
+    pub async fn post_keyed(&self, path: &str, key: &str, body: &Value) -> Reply {
+        send(self.req(Method::POST, path).header("idempotency-key", key).json(body)).await
+    }
+
     /// Creates an operator as the administrator; returns its id.
     pub async fn create_operator(&self, name: &str, email: &str) -> String {
         self.call(Method::POST, "/operators", Some(serde_json::json!({"email": email, "fullName": name})))
             .await
             .expect(201)
             .str("operatorId")
+    }
+
+    /// `POST /operators` with `token` for the i-th of a numbered series (`{name} {i}`,
+    /// `{local}{i}@example.com`); the reply, unchecked (quota tests expect refusals).
+    pub async fn post_numbered_operator(&self, token: &str, name: &str, local: &str, i: usize) -> Reply {
+        let body = serde_json::json!({"email": format!("{local}{i}@example.com"), "fullName": format!("{name} {i}")});
+        self.call_as(token, Method::POST, "/operators", Some(body)).await
     }
 
     /// Creates a group as the administrator; returns its id.

@@ -460,17 +460,15 @@ async fn at_most_ten_per_operator_even_when_creates_race() {
 async fn an_idempotent_retry_creates_one_and_never_replays_the_password() {
     let app = TestApp::start().await;
     let body = json!({"description": "Once"});
-    let first =
-        send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
-    let again =
-        send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
+    let first = app.post_keyed("/api-users", "api-1", &body).await.expect(201);
+    let again = app.post_keyed("/api-users", "api-1", &body).await.expect(201);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.header("location"), first.header("location"));
     let mut expected = first.body.clone();
     expected.as_object_mut().unwrap().remove("password");
     assert_eq!(again.body, expected);
     assert_eq!(app.account_record(&app.account.account_id).await.api_users_total, 1);
-    send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&json!({"description": "Other"})))
+    app.post_keyed("/api-users", "api-1", &json!({"description": "Other"}))
         .await
         .expect_problem(422, "idempotency_key_reused");
 }

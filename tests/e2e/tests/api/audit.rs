@@ -45,13 +45,7 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
         .expect_problem(409, "email_taken");
     // Replayed: one event for the first answer only.
     for _ in 0..2 {
-        send(
-            app.req(Method::POST, "/groups")
-                .header("idempotency-key", "k-1")
-                .json(&json!({"description": "Night shift"})),
-        )
-        .await
-        .expect(201);
+        app.post_keyed("/groups", "k-1", &json!({"description": "Night shift"})).await.expect(201);
     }
     // Api: an API user acts with its owner's rights.
     let ops = basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"})))

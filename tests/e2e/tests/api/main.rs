@@ -96,10 +96,20 @@ pub(crate) async fn create_operators_at_once(
     name: &str,
     local: &str,
 ) -> Vec<String> {
-    futures::future::join_all(
-        (0..count).map(|i| async move {
-            app.create_operator(&format!("{name} {i}"), &format!("{local}{i}@example.com")).await
-        }),
-    )
-    .await
+    let create = |i| async move { app.post_numbered_operator(&app.admin_token, name, local, i).await };
+    futures::future::join_all((0..count).map(create))
+        .await
+        .into_iter()
+        .map(|r| r.expect(201).str("operatorId"))
+        .collect()
+}
+
+/// Whether `principal` still holds a permission grant item in the account (read from the store).
+pub(crate) async fn holds_grants(
+    app: &hub_e2e::TestApp,
+    scope: &hub_store::AccountScope,
+    principal: hub_store::Principal,
+) -> bool {
+    let names = hub_api::rules::permission_names();
+    !app.state.store.grants_of(scope, &principal, &names).await.unwrap().is_empty()
 }

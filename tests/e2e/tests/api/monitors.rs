@@ -224,7 +224,7 @@ async fn etag_and_if_match() {
 async fn idempotency_key_replays_and_refuses_reuse() {
     let app = TestApp::start().await;
     let body = json!({"name": "Once", "mode": "Staging"});
-    let first = send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-1").json(&body)).await.expect(201);
+    let first = app.post_keyed("/monitors", "m-1", &body).await.expect(201);
     let again = send(
         app.req(Method::POST, "/monitors")
             .header("idempotency-key", "m-1")
@@ -237,15 +237,10 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 0));
-    send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-1").json(&json!({"name": "Twice"})))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed("/monitors", "m-1", &json!({"name": "Twice"})).await.expect_problem(422, "idempotency_key_reused");
     // Concurrent retries with one key register exactly one monitor.
     let body = json!({"name": "Racing"});
-    let replies = futures::future::join_all(
-        (0..8).map(|_| send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-2").json(&body))),
-    )
-    .await;
+    let replies = futures::future::join_all((0..8).map(|_| app.post_keyed("/monitors", "m-2", &body))).await;
     hub_e2e::assert_answered(&replies, &[201], "");
     let ids: BTreeSet<_> = replies.iter().map(|r| r.str("monitorId")).collect();
     assert_eq!(ids.len(), 1);
@@ -256,16 +251,12 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let op = app.create_operator("Ida Empotent", "ida@example.com").await;
     let path = format!("/monitors/{monitor}/authorizations");
     let body = json!({"authorizationType": "ViewMonitor", "operatorId": op});
-    let first = send(app.req(Method::POST, &path).header("idempotency-key", "g-1").json(&body)).await.expect(201);
-    let again = send(app.req(Method::POST, &path).header("idempotency-key", "g-1").json(&body)).await.expect(201);
+    let first = app.post_keyed(&path, "g-1", &body).await.expect(201);
+    let again = app.post_keyed(&path, "g-1", &body).await.expect(201);
     assert_eq!(first.body, again.body);
-    send(
-        app.req(Method::POST, &path)
-            .header("idempotency-key", "g-1")
-            .json(&json!({"authorizationType": "EditMonitor", "operatorId": op})),
-    )
-    .await
-    .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed(&path, "g-1", &json!({"authorizationType": "EditMonitor", "operatorId": op}))
+        .await
+        .expect_problem(422, "idempotency_key_reused");
     assert_eq!(authorizations(&app, &monitor).await.len(), 2);
 }
 

@@ -692,23 +692,17 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
 async fn a_scim_token_is_shown_once_even_when_its_create_is_replayed() {
     let app = TestApp::start().await;
     let body = json!({"description": "Okta"});
-    let first =
-        send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
+    let first = app.post_keyed("/scim-tokens", "token-1", &body).await.expect(201);
     assert_eq!(first.header("cache-control"), Some("no-store"));
     assert!(first.str("token").starts_with("scim_"));
     let id = first.str("scimTokenId");
     assert_eq!(first.header("location"), Some(format!("/scim-tokens/{id}").as_str()));
-    let replay =
-        send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
+    let replay = app.post_keyed("/scim-tokens", "token-1", &body).await.expect(201);
     assert_eq!(replay.str("scimTokenId"), id);
     assert!(replay.body.get("token").is_none(), "{}", replay.body);
-    send(
-        app.req(Method::POST, "/scim-tokens")
-            .header("idempotency-key", "token-1")
-            .json(&json!({"description": "Entra"})),
-    )
-    .await
-    .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed("/scim-tokens", "token-1", &json!({"description": "Entra"}))
+        .await
+        .expect_problem(422, "idempotency_key_reused");
     assert_eq!(app.call(Method::GET, "/scim-tokens", None).await.expect(200).items().len(), 1);
     for bad in [json!({}), json!({"description": ""}), json!({"description": "x", "token": "mine"})] {
         app.call(Method::POST, "/scim-tokens", Some(bad)).await.expect_problem(400, "validation_failed");
