@@ -587,17 +587,11 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
 /// context in `requestContext.authorizer.lambda` and no credentials of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions() {
-    use hub_e2e::runtime_api::{LocalLambda, Outcome, binary, http_event};
+    use hub_e2e::runtime_api::{Outcome, http_event};
     let app = TestApp::start().await;
     let user = create_api_user(&app, &app.admin_token, None, "Through API Gateway").await;
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-    ];
-    let mut authorizer = LocalLambda::start(&binary("authorizer", "debug"), &env).await;
-    let mut function = LocalLambda::start(&binary("api-users", "debug"), &env).await;
+    let mut authorizer = app.start_function("authorizer").await;
+    let mut function = app.start_function("api-users").await;
     let authorizer_request = |authorization: Option<String>| {
         let mut event = json!({
             "version": "2.0",

@@ -6,7 +6,7 @@ use hub_e2e::{TestApp, send};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api_users::{basic_at, create_api_user};
+use crate::api_users::{basic, create_api_user};
 use crate::scim::{scim, scim_token};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -48,7 +48,7 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
         app.post_keyed("/groups", "k-1", &json!({"description": "Night shift"})).await.expect(201);
     }
     // Api: an API user acts with its owner's rights.
-    let ops = basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"})))
+    let ops = basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"})))
         .await
         .expect(201)
         .str("groupId");
@@ -173,7 +173,7 @@ async fn the_log_is_for_administrators_of_its_own_account() {
         .await
         .expect_problem(403, "forbidden");
     let bot = create_api_user(&app, &member_token, None, "Member's script").await;
-    basic_at(&app, &app.base, &bot, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
+    basic(&app, &bot, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
 
     let b = app.provision("Business", 0).await;
     let b_admin = app.token(&b.account_id, &b.admin_operator_id);
@@ -887,7 +887,7 @@ async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
     let last_event = || async { events(&app, &app.admin_token, "limit=1").await.into_iter().next().unwrap() };
 
-    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"}))).await.expect(201);
+    basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"}))).await.expect(201);
     let e = last_event().await;
     assert_eq!(e["source"], "Api");
     assert_eq!(
@@ -902,7 +902,7 @@ async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"})))
         .await
         .expect(200);
-    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 2"}))).await.expect(201);
+    basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 2"}))).await.expect(201);
     let e = last_event().await;
     assert_eq!(
         (e["actor"]["name"].as_str(), e["actor"]["apiUserName"].as_str()),
@@ -913,38 +913,24 @@ async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     // Renamed by the identity provider: the same.
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "Ada King"}]});
     idp.patch(&format!("/Users/{admin}"), patch).await.expect(200);
-    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 3"}))).await.expect(201);
+    basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 3"}))).await.expect(201);
     assert_eq!(last_event().await["actor"]["name"], "Ada King");
 
     // The owner of another operator's API user: its name, not the caller's.
     let kim = app.create_operator("Kim Koder", "kim@example.com").await;
     let kims = create_api_user(&app, &app.token(&app.account.account_id, &kim), None, "Kim's script").await;
-    basic_at(
-        &app,
-        &app.base,
-        &kims,
-        Method::PATCH,
-        &format!("/operators/{kim}"),
-        Some(json!({"fullName": "Kim Coder"})),
-    )
-    .await
-    .expect(200);
+    basic(&app, &kims, Method::PATCH, &format!("/operators/{kim}"), Some(json!({"fullName": "Kim Coder"})))
+        .await
+        .expect(200);
     let e = last_event().await;
     // The rename's own event is made before it commits: it names the owner as it was.
     assert_eq!(
         (e["actor"]["id"].as_str(), e["actor"]["name"].as_str(), e["actor"]["apiUserName"].as_str()),
         (Some(kim.as_str()), Some("Kim Koder"), Some("Kim's script"))
     );
-    basic_at(
-        &app,
-        &app.base,
-        &kims,
-        Method::PATCH,
-        &format!("/operators/{kim}"),
-        Some(json!({"mobilePhone": "+3212345678"})),
-    )
-    .await
-    .expect(200);
+    basic(&app, &kims, Method::PATCH, &format!("/operators/{kim}"), Some(json!({"mobilePhone": "+3212345678"})))
+        .await
+        .expect(200);
     assert_eq!(last_event().await["actor"]["name"], "Kim Coder");
 }
 

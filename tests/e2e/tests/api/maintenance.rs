@@ -119,7 +119,7 @@ async fn usage_older_than_the_window_is_pruned_but_never_a_day_inside_it() {
     let old = app.serve_with_clock(Clock::fixed(now - days(45))).await;
     let user = create_api_user_at(&app, &old, &app.admin_token, None, "Pruned").await;
     crate::api_users::basic_at(&app, &old, &user, Method::GET, "/operators", None).await.expect(200);
-    crate::api_users::basic_at(&app, &app.base, &user, Method::GET, "/operators", None).await.expect(200);
+    crate::api_users::basic(&app, &user, Method::GET, "/operators", None).await.expect(200);
     let scope = AccountScope::new(&id);
     assert_eq!(app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().unwrap().usage.len(), 2);
     // A `now` far in the future prunes relative to the real clock: today's count stays.
@@ -285,18 +285,12 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
 /// with the EventBridge scheduled event as the SAM CLI prints it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_maintenance_binary_runs_on_the_scheduled_event() {
-    use hub_e2e::runtime_api::{LocalLambda, Outcome, binary};
+    use hub_e2e::runtime_api::Outcome;
     let app = TestApp::start().await;
     let id = app.account.account_id.clone();
     let before = app.account_record(&id).await;
     corrupt(&app, &AccountScope::new(&id).account(), &[("groupsTotal", 77)]).await;
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-    ];
-    let mut lambda = LocalLambda::start(&binary("maintenance", "debug"), &env).await;
+    let mut lambda = app.start_function("maintenance").await;
     let event: Value = serde_json::from_str(include_str!("../../fixtures/scheduled-event.json")).unwrap();
     let report = match lambda.invoke(event).await {
         Outcome::Response(report) => report,

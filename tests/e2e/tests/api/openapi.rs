@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use hub_e2e::runtime_api::{LocalLambda, Outcome, binary, http_event};
+use hub_e2e::runtime_api::{Outcome, http_event};
 use hub_e2e::{Reply, TestApp, send};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -175,13 +175,7 @@ async fn the_document_is_served_without_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_summary_function_serves_the_document() {
     let app = TestApp::start().await;
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-    ];
-    let mut lambda = LocalLambda::start(&binary("hub-summary", "debug"), &env).await;
+    let mut lambda = app.start_function("hub-summary").await;
     let Outcome::Response(r) = lambda.invoke(http_event("GET", "/openapi.json", "", None, None)).await else {
         panic!("the function failed")
     };

@@ -646,9 +646,7 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
         async move {
             let mut ids = Vec::new();
             for i in (c..USERS).step_by(8) {
-                let body = json!({"schemas": [USER], "userName": format!("user{i:04}@push.example"), "externalId": format!("push-{i}"),
-                    "name": {"givenName": "User", "familyName": format!("{i:04}")}, "emails": [{"value": format!("user{i:04}@push.example"), "primary": true, "type": "work"}], "active": true});
-                let reply = scim(app, token).post("/Users", body).await;
+                let reply = scim(app, token).post("/Users", hub_e2e::pushed_scim_user(i)).await;
                 assert_eq!(reply.status, 201, "{}", reply.body);
                 ids.push(reply.str("id"));
             }
