@@ -97,20 +97,6 @@ impl TestApp {
         sign_hs256(SECRET, account_id, operator_id, 3600)
     }
 
-    /// The i-th user of an identity provider's first push, as Okta sends it (the SCIM test and the
-    /// benchmark push the same users).
-    pub fn pushed_scim_user(i: usize) -> Value {
-        let email = format!("user{i:05}@push.example");
-        serde_json::json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-            "userName": email,
-            "externalId": format!("push-{i}"),
-            "name": {"givenName": "User", "familyName": format!("{i:05}")},
-            "emails": [{"value": email, "primary": true, "type": "work"}],
-            "active": true
-        })
-    }
-
     pub async fn provision(&self, account_type: &str, extra: i64) -> ProvisionedAccount {
         provision(&self.state, account_type, extra).await
     }
