@@ -136,6 +136,20 @@ impl TestApp {
         }
     }
 
+    /// Each body sent to `method path` as the administrator answers its problem `(status, code)`;
+    /// a failure names the body.
+    pub async fn expect_problem_each_body<'a>(
+        &self,
+        method: Method,
+        path: &str,
+        cases: impl IntoIterator<Item = (Value, u16, &'a str)>,
+    ) {
+        for (body, status, code) in cases {
+            let reply = self.call(method.clone(), path, Some(body.clone())).await;
+            assert_eq!((reply.status.as_u16(), reply.code()), (status, code), "{method} {path} {body}: {}", reply.body);
+        }
+    }
+
     /// `POST path` as the administrator with the JSON `body` and an `Idempotency-Key`.
     pub async fn post_keyed(&self, path: &str, key: &str, body: &Value) -> Reply {
         send(self.req(Method::POST, path).header("idempotency-key", key).json(body)).await

@@ -147,19 +147,14 @@ async fn create_read_update_delete_keeps_counters_exact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creation_is_validated() {
     let app = TestApp::start().await;
-    app.call(Method::POST, "/api-users", Some(json!({}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "accessType": "Mobile"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "password": "mine"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "bad id!"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "no-such-operator"})))
-        .await
-        .expect_problem(404, "not_found");
+    let refused = [
+        (json!({}), 400, "validation_failed"),
+        (json!({"description": "x", "accessType": "Mobile"}), 400, "validation_failed"),
+        (json!({"description": "x", "password": "mine"}), 400, "validation_failed"),
+        (json!({"description": "x", "operatorId": "bad id!"}), 400, "validation_failed"),
+        (json!({"description": "x", "operatorId": "no-such-operator"}), 404, "not_found"),
+    ];
+    app.expect_problem_each_body(Method::POST, "/api-users", refused).await;
     let grafana = app
         .call(Method::POST, "/api-users", Some(json!({"description": "Dashboards", "accessType": "Grafana"})))
         .await

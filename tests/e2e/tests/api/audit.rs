@@ -54,11 +54,9 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
         .str("groupId");
     // Scim: a SCIM token.
     let ada = idp
-        .post("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace"}))
-        .await
-        .expect(201)
-        .str("id");
-    let crew = idp.post("/Groups", json!({"schemas": [GROUP], "displayName": "Crew"})).await.expect(201).str("id");
+        .create("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace"}))
+        .await;
+    let crew = idp.create("/Groups", json!({"schemas": [GROUP], "displayName": "Crew"})).await;
     // Refused by SCIM (the userName is taken): no event.
     let taken =
         idp.post("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Two"})).await;
@@ -648,9 +646,9 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     let user = json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace", "externalId": "ada-1",
         "name": {"givenName": "Ada", "familyName": "Lovelace"}, "emails": [{"value": "ada@example.com", "primary": true, "type": "work"}],
         "phoneNumbers": [{"value": "+3212345678", "type": "mobile"}], "active": true});
-    let ada = idp.post("/Users", user.clone()).await.expect(201).str("id");
+    let ada = idp.create("/Users", user.clone()).await;
     let crew = json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1", "members": [{"value": ada}]});
-    let crew_id = idp.post("/Groups", crew.clone()).await.expect(201).str("id");
+    let crew_id = idp.create("/Groups", crew.clone()).await;
     let versions = [
         version_of(&app, &format!("/operators/{grace}")).await,
         version_of(&app, &format!("/operators/{ada}")).await,
@@ -769,15 +767,8 @@ async fn events_list_only_the_fields_the_contract_shows() {
         .await
         .expect(201)
         .str("scimTokenId");
-    let ada = idp.post("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "externalId": "ada-1", "name": {"givenName": "Ada"}}))
-        .await
-        .expect(201)
-        .str("id");
-    let crew = idp
-        .post("/Groups", json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1"}))
-        .await
-        .expect(201)
-        .str("id");
+    let ada = idp.create("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "externalId": "ada-1", "name": {"givenName": "Ada"}})).await;
+    let crew = idp.create("/Groups", json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1"})).await;
     for path in [
         format!("/api-users/{}", bot.id),
         format!("/monitors/{monitor}"),

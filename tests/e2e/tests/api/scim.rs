@@ -52,6 +52,10 @@ impl Scim<'_> {
     pub(crate) async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(Method::POST, path, Some(body)).await
     }
+    /// A `POST` that creates: answers 201; the new resource's id.
+    pub(crate) async fn create(&self, path: &str, body: Value) -> String {
+        self.post(path, body).await.expect(201).str("id")
+    }
     pub(crate) async fn put(&self, path: &str, body: Value) -> Reply {
         self.send(Method::PUT, path, Some(body)).await
     }
@@ -171,7 +175,7 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     assert_eq!(on.body["active"], true);
 
     // Group push: create, add members, rename (Okta repeats the id), remove a member, delete.
-    let other = idp.post("/Users", json!({"schemas": [USER], "userName": "alan@example.com", "name": {"givenName": "Alan", "familyName": "Turing"}, "active": true})).await.expect(201).str("id");
+    let other = idp.create("/Users", json!({"schemas": [USER], "userName": "alan@example.com", "name": {"givenName": "Alan", "familyName": "Turing"}, "active": true})).await;
     let group =
         idp.post("/Groups", json!({"schemas": [GROUP], "displayName": "Engineering", "members": []})).await.expect(201);
     let gid = group.str("id");
@@ -273,20 +277,18 @@ async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group(
     expect_scim_error(&bad, 400, Some("invalidValue"));
 
     // Group: looked up by name without members, created, members added and removed by value.
-    let second = idp.post("/Users", json!({"schemas": [USER], "userName": "charles@contoso.example", "displayName": "Charles Babbage", "active": true})).await.expect(201).str("id");
+    let second = idp.create("/Users", json!({"schemas": [USER], "userName": "charles@contoso.example", "displayName": "Charles Babbage", "active": true})).await;
     let none = idp
         .get(&format!("/Groups?excludedAttributes=members&filter={}", filter(r#"displayName eq "Analysts""#)))
         .await
         .expect(200);
     assert_eq!(none.body["totalResults"], 0);
     let gid = idp
-        .post(
+        .create(
             "/Groups",
             json!({"schemas": [GROUP], "externalId": "grp-analysts", "displayName": "Analysts", "members": []}),
         )
-        .await
-        .expect(201)
-        .str("id");
+        .await;
     idp.patch(
         &format!("/Groups/{gid}"),
         patch(json!([{"op": "Add", "path": "members", "value": [{"value": id}, {"value": second}]}])),
@@ -322,14 +324,14 @@ async fn every_hub_rule_holds_through_scim() {
 
     let mut ids = Vec::new();
     for n in 0..3 {
-        ids.push(idp.post("/Users", user(n)).await.expect(201).str("id"));
+        ids.push(idp.create("/Users", user(n)).await);
     }
     // The quota: a fifth operator is refused; a disabled one frees a place; re-enabling is refused.
     expect_scim_error(&idp.post("/Users", user(3)).await, 409, None);
     idp.patch(&format!("/Users/{}", ids[0]), patch(json!([{"op": "replace", "path": "active", "value": false}])))
         .await
         .expect(200);
-    let fourth = idp.post("/Users", user(3)).await.expect(201).str("id");
+    let fourth = idp.create("/Users", user(3)).await;
     let refused = idp
         .patch(&format!("/Users/{}", ids[0]), patch(json!([{"op": "replace", "path": "active", "value": true}])))
         .await;
@@ -448,15 +450,11 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let b_admin = app.token(&b.account_id, &b.admin_operator_id);
     let b_token = scim_token(&app, &b_admin).await;
     let b_user = scim(&app, &b_token)
-        .post("/Users", json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"}))
-        .await
-        .expect(201)
-        .str("id");
+        .create("/Users", json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"}))
+        .await;
     let b_group = scim(&app, &b_token)
-        .post("/Groups", json!({"schemas": [GROUP], "displayName": "B team", "externalId": "shared-grp"}))
-        .await
-        .expect(201)
-        .str("id");
+        .create("/Groups", json!({"schemas": [GROUP], "displayName": "B team", "externalId": "shared-grp"}))
+        .await;
 
     // A's token never reaches B: every route with B's ids is 404, lookups find nothing.
     for (method, path, body) in [
@@ -481,11 +479,7 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
         expect_scim_error(&reply, 404, None);
     }
     // A's own group cannot take B's user as a member.
-    let a_group = scim(&app, &a_token)
-        .post("/Groups", json!({"schemas": [GROUP], "displayName": "A team"}))
-        .await
-        .expect(201)
-        .str("id");
+    let a_group = scim(&app, &a_token).create("/Groups", json!({"schemas": [GROUP], "displayName": "A team"})).await;
     let foreign_member = scim(&app, &a_token)
         .patch(
             &format!("/Groups/{a_group}"),
