@@ -132,27 +132,16 @@ impl Bench {
     }
 
     pub async fn call(&self, auth: &Auth, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        self.timed(Some(auth), method, path, body).await.0
+        self.timed(&Request { auth: Some(auth), method, path, body }).await.0
     }
 
     /// A request as a client sends it, timed until its whole body has arrived (its JSON is not
     /// parsed: that is the client's work, not the server's).
-    pub async fn timed(
-        &self,
-        auth: Option<&Auth>,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> (Reply, Duration) {
-        let mut req = self.http.request(method, format!("{}{}", self.base, path));
-        if let Some(auth) = auth {
-            req = req.header("authorization", auth.header());
-        }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
+    pub async fn timed(&self, request: &Request<'_>) -> (Reply, Duration) {
+        let req = reqwest::Request::try_from(request.to_http::<Vec<u8>>(&format!("{}{}", self.base, request.path)))
+            .expect("request");
         let started = Instant::now();
-        let response = req.send().await.expect("request reaches the server");
+        let response = self.http.execute(req).await.expect("request reaches the server");
         let status = response.status().as_u16();
         let bytes = response.bytes().await.expect("body");
         let took = started.elapsed();
@@ -168,31 +157,15 @@ impl Bench {
     /// drives itself (hyper's client connection, `TCP_NODELAY`), timed until the whole body has
     /// arrived. reqwest hands each request to its pool's connection task on another worker and the
     /// answer back, two wake-ups between threads that belong to the client, not to the server.
-    pub async fn timed_direct(
-        &self,
-        auth: Option<&Auth>,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> (u16, Duration) {
+    pub async fn timed_direct(&self, request: &Request<'_>) -> (u16, Duration) {
         let mut slot = self.conn.lock().await;
         for attempt in 0..2 {
             if slot.is_none() {
                 *slot = Some(ClientConn::open(&self.base).await);
             }
             let conn = slot.as_mut().expect("connected");
-            let mut req = http::Request::builder().method(method.as_str()).uri(path).header("host", &conn.host);
-            if let Some(auth) = auth {
-                req = req.header("authorization", auth.header());
-            }
-            let bytes = match body {
-                Some(b) => {
-                    req = req.header("content-type", "application/json");
-                    Bytes::from(serde_json::to_vec(b).expect("json"))
-                }
-                None => Bytes::new(),
-            };
-            let req = req.body(Full::new(bytes)).expect("request");
+            let mut req: http::Request<Full<Bytes>> = request.to_http(request.path);
+            req.headers_mut().insert("host", conn.host.parse().expect("host header"));
             let started = Instant::now();
             match conn.exchange(req).await {
                 Ok(status) => return (status, started.elapsed()),
@@ -209,25 +182,9 @@ impl Bench {
 
     /// The same request handed to the app in process (no socket): the routers, middleware and
     /// handlers alone, without the local server's HTTP hop.
-    pub async fn in_process(
-        &self,
-        auth: Option<&Auth>,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> (u16, Duration) {
+    pub async fn in_process(&self, request: &Request<'_>) -> (u16, Duration) {
         use tower::ServiceExt;
-        let mut req = axum::http::Request::builder().method(method.as_str()).uri(path);
-        if let Some(auth) = auth {
-            req = req.header("authorization", auth.header());
-        }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(serde_json::to_vec(b).expect("json"))),
-            None => req.body(axum::body::Body::empty()),
-        }
-        .expect("request");
+        let req: http::Request<axum::body::Body> = request.to_http(request.path);
         let started = Instant::now();
         let response = self.app.clone().oneshot(req).await.expect("infallible");
         let status = response.status().as_u16();
@@ -277,6 +234,35 @@ impl ClientConn {
             done = exchange => done,
             ended = connection => Err(format!("connection ended: {ended:?}")),
         }
+    }
+}
+
+/// One request as the benchmark sends it: its credentials (none: anonymous), method, path and
+/// JSON body. [`Bench::timed`], [`Bench::timed_direct`] and [`Bench::in_process`] send the same
+/// request, built here once for each of their clients.
+pub struct Request<'a> {
+    pub auth: Option<&'a Auth>,
+    pub method: Method,
+    pub path: &'a str,
+    pub body: Option<&'a Value>,
+}
+
+impl Request<'_> {
+    /// The request to `uri` (a whole URL, or the path alone on a connection of its own), with its
+    /// `authorization` header and its body serialised as JSON.
+    fn to_http<B: From<Vec<u8>> + Default>(&self, uri: &str) -> http::Request<B> {
+        let mut req = http::Request::builder().method(self.method.as_str()).uri(uri);
+        if let Some(auth) = self.auth {
+            req = req.header("authorization", auth.header());
+        }
+        let body = match self.body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                B::from(serde_json::to_vec(b).expect("json"))
+            }
+            None => B::default(),
+        };
+        req.body(body).expect("request")
     }
 }
 

@@ -21,67 +21,71 @@ use hub_store::{Store, StoreConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::harness::{Auth, Bench, median, ms, operators, percentile, seed_operators};
+use crate::harness::{Auth, Bench, Request, median, ms, operators, percentile, seed_operators};
 use crate::probe::{Call, Recorded};
 use crate::report::{Report, Table};
 
 pub const MIRROR_TABLE: &str = "hub-bench-mirror";
 
+/// A replayed call's outcome, its output dropped.
+fn sent<T, E: Into<aws_sdk_dynamodb::Error>>(result: Result<T, E>) -> Result<(), String> {
+    result.map(drop).map_err(|e| e.into().to_string())
+}
+
+/// A batch call's request items (of the one table the store uses) for `table` instead.
+fn on_table<V>(items: Option<HashMap<String, V>>, table: &str) -> Option<HashMap<String, V>> {
+    items.unwrap_or_default().into_values().next().map(|v| HashMap::from([(table.to_owned(), v)]))
+}
+
 /// Sends one recorded call to `table` instead of the one it was made for.
 async fn replay(client: &Client, call: &Recorded, table: &str) -> Result<(), String> {
-    let err = |e: aws_sdk_dynamodb::Error| e.to_string();
     match call.clone() {
-        Recorded::GetItem(i) => client
-            .get_item()
-            .table_name(table)
-            .set_key(i.key)
-            .set_attributes_to_get(i.attributes_to_get)
-            .set_consistent_read(i.consistent_read)
-            .set_return_consumed_capacity(i.return_consumed_capacity)
-            .set_projection_expression(i.projection_expression)
-            .set_expression_attribute_names(i.expression_attribute_names)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| err(e.into())),
-        Recorded::Query(i) => client
-            .query()
-            .table_name(table)
-            .set_index_name(i.index_name)
-            .set_select(i.select)
-            .set_attributes_to_get(i.attributes_to_get)
-            .set_limit(i.limit)
-            .set_consistent_read(i.consistent_read)
-            .set_key_conditions(i.key_conditions)
-            .set_query_filter(i.query_filter)
-            .set_conditional_operator(i.conditional_operator)
-            .set_scan_index_forward(i.scan_index_forward)
-            .set_exclusive_start_key(i.exclusive_start_key)
-            .set_return_consumed_capacity(i.return_consumed_capacity)
-            .set_projection_expression(i.projection_expression)
-            .set_filter_expression(i.filter_expression)
-            .set_key_condition_expression(i.key_condition_expression)
-            .set_expression_attribute_names(i.expression_attribute_names)
-            .set_expression_attribute_values(i.expression_attribute_values)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| err(e.into())),
-        Recorded::BatchGetItem(i) => {
-            let items = i
-                .request_items
-                .unwrap_or_default()
-                .into_values()
-                .next()
-                .map(|k| HashMap::from([(table.to_owned(), k)]));
+        Recorded::GetItem(i) => sent(
             client
-                .batch_get_item()
-                .set_request_items(items)
+                .get_item()
+                .table_name(table)
+                .set_key(i.key)
+                .set_attributes_to_get(i.attributes_to_get)
+                .set_consistent_read(i.consistent_read)
                 .set_return_consumed_capacity(i.return_consumed_capacity)
+                .set_projection_expression(i.projection_expression)
+                .set_expression_attribute_names(i.expression_attribute_names)
                 .send()
-                .await
-                .map(drop)
-                .map_err(|e| err(e.into()))
+                .await,
+        ),
+        Recorded::Query(i) => sent(
+            client
+                .query()
+                .table_name(table)
+                .set_index_name(i.index_name)
+                .set_select(i.select)
+                .set_attributes_to_get(i.attributes_to_get)
+                .set_limit(i.limit)
+                .set_consistent_read(i.consistent_read)
+                .set_key_conditions(i.key_conditions)
+                .set_query_filter(i.query_filter)
+                .set_conditional_operator(i.conditional_operator)
+                .set_scan_index_forward(i.scan_index_forward)
+                .set_exclusive_start_key(i.exclusive_start_key)
+                .set_return_consumed_capacity(i.return_consumed_capacity)
+                .set_projection_expression(i.projection_expression)
+                .set_filter_expression(i.filter_expression)
+                .set_key_condition_expression(i.key_condition_expression)
+                .set_expression_attribute_names(i.expression_attribute_names)
+                .set_expression_attribute_values(i.expression_attribute_values)
+                .send()
+                .await,
+        ),
+        Recorded::BatchGetItem(i) => {
+            let items = on_table(i.request_items, table);
+            sent(
+                client
+                    .batch_get_item()
+                    .set_request_items(items)
+                    .set_return_consumed_capacity(i.return_consumed_capacity)
+                    .send()
+                    .await,
+            )
         }
         Recorded::TransactWriteItems(i) => {
             let items: Vec<TransactWriteItem> = i
@@ -104,65 +108,59 @@ async fn replay(client: &Client, call: &Recorded, table: &str) -> Result<(), Str
                     a
                 })
                 .collect();
+            sent(
+                client
+                    .transact_write_items()
+                    .set_transact_items(Some(items))
+                    .set_return_consumed_capacity(i.return_consumed_capacity)
+                    .set_return_item_collection_metrics(i.return_item_collection_metrics)
+                    .send()
+                    .await,
+            )
+        }
+        Recorded::UpdateItem(i) => sent(
             client
-                .transact_write_items()
-                .set_transact_items(Some(items))
+                .update_item()
+                .table_name(table)
+                .set_key(i.key)
+                .set_attribute_updates(i.attribute_updates)
+                .set_expected(i.expected)
+                .set_conditional_operator(i.conditional_operator)
+                .set_return_values(i.return_values)
                 .set_return_consumed_capacity(i.return_consumed_capacity)
                 .set_return_item_collection_metrics(i.return_item_collection_metrics)
+                .set_update_expression(i.update_expression)
+                .set_condition_expression(i.condition_expression)
+                .set_expression_attribute_names(i.expression_attribute_names)
+                .set_expression_attribute_values(i.expression_attribute_values)
+                .set_return_values_on_condition_check_failure(i.return_values_on_condition_check_failure)
                 .send()
-                .await
-                .map(drop)
-                .map_err(|e| err(e.into()))
-        }
-        Recorded::UpdateItem(i) => client
-            .update_item()
-            .table_name(table)
-            .set_key(i.key)
-            .set_attribute_updates(i.attribute_updates)
-            .set_expected(i.expected)
-            .set_conditional_operator(i.conditional_operator)
-            .set_return_values(i.return_values)
-            .set_return_consumed_capacity(i.return_consumed_capacity)
-            .set_return_item_collection_metrics(i.return_item_collection_metrics)
-            .set_update_expression(i.update_expression)
-            .set_condition_expression(i.condition_expression)
-            .set_expression_attribute_names(i.expression_attribute_names)
-            .set_expression_attribute_values(i.expression_attribute_values)
-            .set_return_values_on_condition_check_failure(i.return_values_on_condition_check_failure)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| err(e.into())),
-        Recorded::PutItem(i) => client
-            .put_item()
-            .table_name(table)
-            .set_item(i.item)
-            .set_condition_expression(i.condition_expression)
-            .set_expression_attribute_names(i.expression_attribute_names)
-            .set_expression_attribute_values(i.expression_attribute_values)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| err(e.into())),
-        Recorded::DeleteItem(i) => client
-            .delete_item()
-            .table_name(table)
-            .set_key(i.key)
-            .set_condition_expression(i.condition_expression)
-            .set_expression_attribute_names(i.expression_attribute_names)
-            .set_expression_attribute_values(i.expression_attribute_values)
-            .send()
-            .await
-            .map(drop)
-            .map_err(|e| err(e.into())),
+                .await,
+        ),
+        Recorded::PutItem(i) => sent(
+            client
+                .put_item()
+                .table_name(table)
+                .set_item(i.item)
+                .set_condition_expression(i.condition_expression)
+                .set_expression_attribute_names(i.expression_attribute_names)
+                .set_expression_attribute_values(i.expression_attribute_values)
+                .send()
+                .await,
+        ),
+        Recorded::DeleteItem(i) => sent(
+            client
+                .delete_item()
+                .table_name(table)
+                .set_key(i.key)
+                .set_condition_expression(i.condition_expression)
+                .set_expression_attribute_names(i.expression_attribute_names)
+                .set_expression_attribute_values(i.expression_attribute_values)
+                .send()
+                .await,
+        ),
         Recorded::BatchWriteItem(i) => {
-            let items = i
-                .request_items
-                .unwrap_or_default()
-                .into_values()
-                .next()
-                .map(|w| HashMap::from([(table.to_owned(), w)]));
-            client.batch_write_item().set_request_items(items).send().await.map(drop).map_err(|e| err(e.into()))
+            sent(client.batch_write_item().set_request_items(on_table(i.request_items, table)).send().await)
         }
         Recorded::Other => Err("a call the benchmark cannot replay".into()),
     }
@@ -251,6 +249,30 @@ struct Route {
     status: u16,
 }
 
+impl Route {
+    /// A `GET` that answers 200.
+    fn get(label: &'static str, auth: &Auth, path: impl Into<String>) -> Route {
+        Route { label, auth: auth.clone(), method: Method::GET, path: path.into(), body: None, status: 200 }
+    }
+
+    /// A request whose i-th body is `body(i)`.
+    fn with_body(
+        label: &'static str,
+        auth: &Auth,
+        method: Method,
+        path: impl Into<String>,
+        status: u16,
+        body: impl Fn(usize) -> Value + 'static,
+    ) -> Route {
+        Route { label, auth: auth.clone(), method, path: path.into(), body: Some(Box::new(body)), status }
+    }
+
+    /// The request as the harness sends it, with `body`.
+    fn request<'a>(&'a self, body: Option<&'a Value>) -> Request<'a> {
+        Request { auth: Some(&self.auth), method: self.method.clone(), path: &self.path, body }
+    }
+}
+
 pub async fn run(report: &mut Report, iterations: usize) {
     report.section("2. Latency overhead: request through the local server ÷ its DynamoDB calls made directly");
     let started = Instant::now();
@@ -288,80 +310,29 @@ pub async fn run(report: &mut Report, iterations: usize) {
     report.note(format!("account of 1,000 operators (50 with schedules), {copied} items, copied to the mirror table"));
 
     let routes = vec![
-        Route {
-            label: "GET /hub/summary",
-            auth: admin.clone(),
-            method: Method::GET,
-            path: "/hub/summary".into(),
-            body: None,
-            status: 200,
-        },
-        Route {
-            label: "GET /operators",
-            auth: admin.clone(),
-            method: Method::GET,
-            path: "/operators".into(),
-            body: None,
-            status: 200,
-        },
-        Route {
-            label: "GET /operators/{id}",
-            auth: admin.clone(),
-            method: Method::GET,
-            path: format!("/operators/{op_a}"),
-            body: None,
-            status: 200,
-        },
-        Route {
-            label: "PATCH /operators/{id}",
-            auth: admin.clone(),
-            method: Method::PATCH,
-            path: format!("/operators/{op_a}"),
-            body: Some(Box::new(|i| json!({"fullName": if i % 2 == 0 { "Anna Even" } else { "Anna Odd" }}))),
-            status: 200,
-        },
-        Route {
-            label: "POST /operators",
-            auth: admin.clone(),
-            method: Method::POST,
-            path: "/operators".into(),
-            body: Some(Box::new(
-                |i| json!({"email": format!("lat{i}@bench.example"), "fullName": format!("Latency {i}")}),
-            )),
-            status: 201,
-        },
-        Route {
-            label: "GET /groups",
-            auth: admin.clone(),
-            method: Method::GET,
-            path: "/groups".into(),
-            body: None,
-            status: 200,
-        },
-        Route {
-            label: "GET /groups/{id}/members",
-            auth: admin.clone(),
-            method: Method::GET,
-            path: format!("/groups/{g}/members"),
-            body: None,
-            status: 200,
-        },
-        Route {
-            label: "GET /api-users",
-            auth: admin.clone(),
-            method: Method::GET,
-            path: "/api-users".into(),
-            body: None,
-            status: 200,
-        },
-        Route {
-            label: "GET /operators/{id} (Basic)",
-            auth: basic.clone(),
-            method: Method::GET,
-            path: format!("/operators/{op_a}"),
-            body: None,
-            status: 200,
-        },
+        Route::get("GET /hub/summary", &admin, "/hub/summary"),
+        Route::get("GET /operators", &admin, "/operators"),
+        Route::get("GET /operators/{id}", &admin, format!("/operators/{op_a}")),
+        Route::with_body(
+            "PATCH /operators/{id}",
+            &admin,
+            Method::PATCH,
+            format!("/operators/{op_a}"),
+            200,
+            |i| json!({"fullName": if i % 2 == 0 { "Anna Even" } else { "Anna Odd" }}),
+        ),
+        Route::with_body(
+            "POST /operators",
+            &admin,
+            Method::POST,
+            "/operators",
+            201,
+            |i| json!({"email": format!("lat{i}@bench.example"), "fullName": format!("Latency {i}")}),
+        ),
+        Route::get("GET /groups", &admin, "/groups"),
+        Route::get("GET /groups/{id}/members", &admin, format!("/groups/{g}/members")),
+        Route::get("GET /api-users", &admin, "/api-users"),
+        Route::get("GET /operators/{id} (Basic)", &basic, format!("/operators/{op_a}")),
     ];
 
     let mut table = Table::new(&[
@@ -380,7 +351,12 @@ pub async fn run(report: &mut Report, iterations: usize) {
     let mut worst: (f64, &str) = (0.0, "");
     let mut worst_in_process: (f64, &str) = (0.0, "");
     let warmup = (iterations / 10).max(5);
+    // Every request of the run gets a body of its own (the n-th request's), so that writes differ.
     let mut n = 0usize;
+    let mut next_body = |route: &Route| {
+        n += 1;
+        route.body.as_ref().map(|f| f(n))
+    };
     for route in &routes {
         let mut server = Vec::with_capacity(iterations);
         let mut reqwest = Vec::with_capacity(iterations);
@@ -388,11 +364,9 @@ pub async fn run(report: &mut Report, iterations: usize) {
         let mut direct = Vec::with_capacity(iterations);
         let mut shape = String::new();
         for i in 0..warmup + iterations {
-            n += 1;
-            let body = route.body.as_ref().map(|f| f(n));
+            let body = next_body(route);
             b.probe.reset(true, false);
-            let (status, took) =
-                b.timed_direct(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            let (status, took) = b.timed_direct(&route.request(body.as_ref())).await;
             assert_eq!(status, route.status, "{}", route.label);
             let seen = b.probe.take();
             assert!(seen.calls.iter().all(|c| c.ok), "{}: a DynamoDB call failed", route.label);
@@ -402,18 +376,14 @@ pub async fn run(report: &mut Report, iterations: usize) {
             let replayed = t.elapsed();
             // The same request through reqwest (its pool's connection task), for comparison; its
             // writes reach the mirror too (untimed).
-            n += 1;
-            let body = route.body.as_ref().map(|f| f(n));
+            let body = next_body(route);
             b.probe.reset(true, false);
-            let (reply, via_reqwest) =
-                b.timed(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            let (reply, via_reqwest) = b.timed(&route.request(body.as_ref())).await;
             assert_eq!(reply.status, route.status, "{} (reqwest): {}", route.label, reply.body);
             replay_stages(&b.direct, &stages_of(&b.probe.take().calls), MIRROR_TABLE).await;
-            n += 1;
-            let body = route.body.as_ref().map(|f| f(n));
+            let body = next_body(route);
             b.probe.reset(true, false);
-            let (status, inside) =
-                b.in_process(Some(&route.auth), route.method.clone(), &route.path, body.as_ref()).await;
+            let (status, inside) = b.in_process(&route.request(body.as_ref())).await;
             assert_eq!(status, route.status, "{} (in process)", route.label);
             // Its writes reach the mirror too (untimed), so that the next replay's conditions hold there.
             replay_stages(&b.direct, &stages_of(&b.probe.take().calls), MIRROR_TABLE).await;
@@ -455,12 +425,13 @@ pub async fn run(report: &mut Report, iterations: usize) {
     // The floor: a request that makes no DynamoDB call at all (no credentials: 401 from the
     // authentication middleware, a problem+json body).
     let (mut floor_server, mut floor_reqwest, mut floor_in_process) = (Vec::new(), Vec::new(), Vec::new());
+    let anonymous = Request { auth: None, method: Method::GET, path: "/groups", body: None };
     for i in 0..warmup + iterations {
-        let (status, took) = b.timed_direct(None, Method::GET, "/groups", None).await;
+        let (status, took) = b.timed_direct(&anonymous).await;
         assert_eq!(status, 401);
-        let (reply, via_reqwest) = b.timed(None, Method::GET, "/groups", None).await;
+        let (reply, via_reqwest) = b.timed(&anonymous).await;
         assert_eq!(reply.status, 401);
-        let (status, inside) = b.in_process(None, Method::GET, "/groups", None).await;
+        let (status, inside) = b.in_process(&anonymous).await;
         assert_eq!(status, 401);
         if i >= warmup {
             floor_server.push(took);

@@ -158,24 +158,24 @@ fn record_of(input: &Input, full: bool) -> Recorded {
 }
 
 fn ask_for_capacity(input: &mut Input) {
-    let total = Some(ReturnConsumedCapacity::Total);
-    if let Some(i) = input.downcast_mut::<GetItemInput>() {
-        i.return_consumed_capacity = total;
-    } else if let Some(i) = input.downcast_mut::<QueryInput>() {
-        i.return_consumed_capacity = total;
-    } else if let Some(i) = input.downcast_mut::<BatchGetItemInput>() {
-        i.return_consumed_capacity = total;
-    } else if let Some(i) = input.downcast_mut::<TransactWriteItemsInput>() {
-        i.return_consumed_capacity = total;
-    } else if let Some(i) = input.downcast_mut::<UpdateItemInput>() {
-        i.return_consumed_capacity = total;
-    } else if let Some(i) = input.downcast_mut::<BatchWriteItemInput>() {
-        i.return_consumed_capacity = total;
-    } else if let Some(i) = input.downcast_mut::<PutItemInput>() {
-        i.return_consumed_capacity = total;
-    } else if let Some(i) = input.downcast_mut::<DeleteItemInput>() {
-        i.return_consumed_capacity = total;
+    macro_rules! ask {
+        ($($ty:ty),*) => {
+            $(if let Some(i) = input.downcast_mut::<$ty>() {
+                i.return_consumed_capacity = Some(ReturnConsumedCapacity::Total);
+                return;
+            })*
+        };
     }
+    ask!(
+        GetItemInput,
+        QueryInput,
+        BatchGetItemInput,
+        TransactWriteItemsInput,
+        UpdateItemInput,
+        BatchWriteItemInput,
+        PutItemInput,
+        DeleteItemInput
+    );
 }
 
 fn units(c: &ConsumedCapacity) -> f64 {

@@ -140,8 +140,7 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
         async move {
             let mut ids = Vec::new();
             for i in (c..push_users).step_by(8) {
-                let body = json!({"schemas": [USER], "userName": format!("user{i:05}@push.example"), "externalId": format!("push-{i}"),
-                    "name": {"givenName": "User", "familyName": format!("{i:05}")}, "emails": [{"value": format!("user{i:05}@push.example"), "primary": true, "type": "work"}], "active": true});
+                let body = hub_e2e::pushed_scim_user(i);
                 let reply = b.call(token, Method::POST, "/scim/v2/Users", Some(&body)).await;
                 assert_eq!(reply.status, 201, "{}", reply.body);
                 ids.push(reply.body["id"].as_str().expect("id").to_owned());

@@ -23,13 +23,10 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use hub_api::AppState;
-use hub_api::auth::{JwtConfig, sign_hs256};
-use hub_api::clock::Clock;
 use hub_api::config::HubConfig;
-use hub_store::{EmbeddedDynamo, RequestCounter, Store, StoreConfig};
+use hub_store::EmbeddedDynamo;
 
-use crate::{SECRET, TestApp, provision};
+use crate::TestApp;
 
 const AMZ_JSON: &str = "application/x-amz-json-1.0";
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
@@ -423,31 +420,6 @@ impl TestApp {
     pub async fn start_behind_proxy_with(config: HubConfig) -> (TestApp, FaultProxy) {
         let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
         let proxy = FaultProxy::start(dynamo.endpoint()).await;
-        let requests = RequestCounter::default();
-        let store = Store::connect_counted(&StoreConfig::local(proxy.endpoint()), requests.clone())
-            .await
-            .expect("a store for the proxy");
-        store.create_table_if_missing().await.expect("table created");
-        let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
-        let state = AppState::new(store, jwt, config, Clock::system());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let app = hub_local::app(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server runs");
-        });
-        let account = provision(&state, "Business", 0).await;
-        let admin_token = sign_hs256(SECRET, &account.account_id, &account.admin_operator_id, 3600);
-        let app = TestApp {
-            base,
-            state,
-            http: reqwest::Client::new(),
-            account,
-            admin_token,
-            requests,
-            dynamo,
-            _server: server,
-        };
-        (app, proxy)
+        (TestApp::start_on(dynamo, &proxy.endpoint(), config).await, proxy)
     }
 }

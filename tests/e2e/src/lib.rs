@@ -73,19 +73,21 @@ impl TestApp {
 
     pub async fn start_with(config: HubConfig) -> TestApp {
         let dynamo = EmbeddedDynamo::in_memory().await.expect("embedded DynamoDB starts");
+        let endpoint = dynamo.endpoint();
+        Self::start_on(dynamo, &endpoint, config).await
+    }
+
+    /// The server over a new table reached at `endpoint` (the embedded DynamoDB's own, or a proxy
+    /// in front of it), with the first account provisioned through it.
+    pub(crate) async fn start_on(dynamo: EmbeddedDynamo, endpoint: &str, config: HubConfig) -> TestApp {
         let requests = RequestCounter::default();
-        let store = Store::connect_counted(&StoreConfig::local(dynamo.endpoint()), requests.clone())
+        let store = Store::connect_counted(&StoreConfig::local(endpoint), requests.clone())
             .await
             .expect("a store for the embedded DynamoDB");
         store.create_table_if_missing().await.expect("table created");
         let jwt = JwtConfig { hs256_secret: Some(SECRET.into()), ..JwtConfig::default() };
         let state = AppState::new(store, jwt, config, Clock::system());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let app = hub_local::app(state.clone());
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server runs");
-        });
+        let (base, server) = serve(state.clone()).await;
         let account = provision(&state, "Business", 0).await;
         let admin_token = sign_hs256(SECRET, &account.account_id, &account.admin_operator_id, 3600);
         TestApp { base, state, http: reqwest::Client::new(), account, admin_token, requests, dynamo, _server: server }
@@ -120,12 +122,52 @@ impl TestApp {
         send(req).await
     }
 
+    /// Each request (without a body, as the administrator) answers the problem `status` `code`; a
+    /// failure names the request.
+    pub async fn expect_problem_each(
+        &self,
+        requests: impl IntoIterator<Item = (Method, String)>,
+        status: u16,
+        code: &str,
+    ) {
+        for (method, path) in requests {
+            let reply = self.call(method.clone(), &path, None).await;
+            assert_eq!((reply.status.as_u16(), reply.code()), (status, code), "{method} {path}: {}", reply.body);
+        }
+    }
+
+    /// Each body sent to `method path` as the administrator answers its problem `(status, code)`;
+    /// a failure names the body.
+    pub async fn expect_problem_each_body<'a>(
+        &self,
+        method: Method,
+        path: &str,
+        cases: impl IntoIterator<Item = (Value, u16, &'a str)>,
+    ) {
+        for (body, status, code) in cases {
+            let reply = self.call(method.clone(), path, Some(body.clone())).await;
+            assert_eq!((reply.status.as_u16(), reply.code()), (status, code), "{method} {path} {body}: {}", reply.body);
+        }
+    }
+
+    /// `POST path` as the administrator with the JSON `body` and an `Idempotency-Key`.
+    pub async fn post_keyed(&self, path: &str, key: &str, body: &Value) -> Reply {
+        send(self.req(Method::POST, path).header("idempotency-key", key).json(body)).await
+    }
+
     /// Creates an operator as the administrator; returns its id.
     pub async fn create_operator(&self, name: &str, email: &str) -> String {
         self.call(Method::POST, "/operators", Some(serde_json::json!({"email": email, "fullName": name})))
             .await
             .expect(201)
             .str("operatorId")
+    }
+
+    /// `POST /operators` with `token` for the i-th of a numbered series (`{name} {i}`,
+    /// `{local}{i}@example.com`); the reply, unchecked (quota tests expect refusals).
+    pub async fn post_numbered_operator(&self, token: &str, name: &str, local: &str, i: usize) -> Reply {
+        let body = serde_json::json!({"email": format!("{local}{i}@example.com"), "fullName": format!("{name} {i}")});
+        self.call_as(token, Method::POST, "/operators", Some(body)).await
     }
 
     /// Creates a group as the administrator; returns its id.
@@ -190,19 +232,43 @@ impl TestApp {
     }
 
     async fn serve_state(&self, state: AppState) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let app = hub_local::app(state);
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("server runs");
-        });
-        base
+        serve(state).await.0
     }
 
     /// The account item's counters as stored.
     pub async fn account_record(&self, account_id: &str) -> hub_store::records::AccountRecord {
         self.state.store.account(&hub_store::AccountScope::new(account_id)).await.unwrap().unwrap()
     }
+
+    /// An operator of the first account as stored (with what the API does not show, such as its
+    /// sign-in binding).
+    pub async fn operator_record(&self, operator_id: &str) -> hub_store::records::OperatorRecord {
+        let scope = hub_store::AccountScope::new(&self.account.account_id);
+        self.state.store.operator(&scope, &operator_id.into()).await.unwrap().unwrap()
+    }
+}
+
+/// The whole API over `state`, served on a new loopback port; its base URL and the server's task.
+async fn serve(state: AppState) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = hub_local::app(state);
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("server runs");
+    });
+    (base, server)
+}
+
+/// Every reply's status and body: what a failure about a batch of concurrent requests shows.
+pub fn outcomes(replies: &[Reply]) -> Vec<(StatusCode, &Value)> {
+    replies.iter().map(|r| (r.status, &r.body)).collect()
+}
+
+/// Every reply of a batch answered one of `statuses`; the failure message (after `context`)
+/// lists every reply.
+#[track_caller]
+pub fn assert_answered(replies: &[Reply], statuses: &[u16], context: &str) {
+    assert!(replies.iter().all(|r| statuses.contains(&r.status.as_u16())), "{context}{:?}", outcomes(replies));
 }
 
 pub async fn send(req: reqwest::RequestBuilder) -> Reply {
@@ -216,6 +282,20 @@ pub async fn send(req: reqwest::RequestBuilder) -> Reply {
         serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
     };
     Reply { status, headers, body }
+}
+
+/// The i-th user of an identity provider's first push, as Okta sends it (the SCIM test and the
+/// benchmark push the same users).
+pub fn pushed_scim_user(i: usize) -> Value {
+    let email = format!("user{i:05}@push.example");
+    serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": email,
+        "externalId": format!("push-{i}"),
+        "name": {"givenName": "User", "familyName": format!("{i:05}")},
+        "emails": [{"value": email, "primary": true, "type": "work"}],
+        "active": true
+    })
 }
 
 pub async fn provision(state: &AppState, account_type: &str, extra: i64) -> ProvisionedAccount {

@@ -258,3 +258,21 @@ fn form_pairs(query: &str) -> Vec<(String, String)> {
 pub fn authorizer_context(account_id: &str, operator_id: &str, is_administrator: bool) -> Value {
     serde_json::json!({"accountId": account_id, "operatorId": operator_id, "isAdministrator": is_administrator})
 }
+
+impl crate::TestApp {
+    /// The environment a function's real binary needs to reach this test's table.
+    pub fn function_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DYNAMODB_ENDPOINT", self.dynamo.endpoint()),
+            ("HUB_TABLE_NAME", self.state.store.table_name().to_owned()),
+            ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+        ]
+    }
+
+    /// The function `name`'s real binary (debug build) under a local Lambda Runtime API, on this
+    /// test's table.
+    pub async fn start_function(&self, name: &str) -> LocalLambda {
+        LocalLambda::start(&binary(name, "debug"), &self.function_env()).await
+    }
+}

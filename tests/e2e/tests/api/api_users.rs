@@ -9,6 +9,8 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::Captured;
+
 /// An API user's credentials and id, as the 201 answer gave them.
 #[derive(Debug, Clone)]
 pub(crate) struct Credentials {
@@ -145,19 +147,14 @@ async fn create_read_update_delete_keeps_counters_exact() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creation_is_validated() {
     let app = TestApp::start().await;
-    app.call(Method::POST, "/api-users", Some(json!({}))).await.expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "accessType": "Mobile"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "password": "mine"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "bad id!"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/api-users", Some(json!({"description": "x", "operatorId": "no-such-operator"})))
-        .await
-        .expect_problem(404, "not_found");
+    let refused = [
+        (json!({}), 400, "validation_failed"),
+        (json!({"description": "x", "accessType": "Mobile"}), 400, "validation_failed"),
+        (json!({"description": "x", "password": "mine"}), 400, "validation_failed"),
+        (json!({"description": "x", "operatorId": "bad id!"}), 400, "validation_failed"),
+        (json!({"description": "x", "operatorId": "no-such-operator"}), 404, "not_found"),
+    ];
+    app.expect_problem_each_body(Method::POST, "/api-users", refused).await;
     let grafana = app
         .call(Method::POST, "/api-users", Some(json!({"description": "Dashboards", "accessType": "Grafana"})))
         .await
@@ -255,15 +252,10 @@ async fn the_first_step_of_an_operator_delete_removes_its_api_users() {
     }))
     .await;
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let op = app.state.store.operator(&scope, &owner.as_str().into()).await.unwrap().unwrap();
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!(account.api_users_total, 3);
     // Only the first, atomic step, as if the process died right after it.
-    app.state
-        .store
-        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &owner).await;
     for user in &users {
         basic(&app, user, Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
     }
@@ -448,12 +440,7 @@ async fn at_most_ten_per_operator_even_when_creates_race() {
     .await;
     let created = replies.iter().filter(|r| r.status == 201).count();
     let refused = replies.iter().filter(|r| r.status == 400 && r.code() == "validation_failed").count();
-    assert_eq!(
-        (created, refused),
-        (10, 5),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    assert_eq!((created, refused), (10, 5), "{:?}", hub_e2e::outcomes(&replies));
     assert_eq!(app.list_all(&app.admin_token, &format!("/api-users?operatorId={owner}&limit=3")).await.len(), 10);
     assert_eq!(app.account_record(&app.account.account_id).await.api_users_total, 10);
     // Deleting one frees a place.
@@ -468,17 +455,15 @@ async fn at_most_ten_per_operator_even_when_creates_race() {
 async fn an_idempotent_retry_creates_one_and_never_replays_the_password() {
     let app = TestApp::start().await;
     let body = json!({"description": "Once"});
-    let first =
-        send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
-    let again =
-        send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&body)).await.expect(201);
+    let first = app.post_keyed("/api-users", "api-1", &body).await.expect(201);
+    let again = app.post_keyed("/api-users", "api-1", &body).await.expect(201);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(again.header("location"), first.header("location"));
     let mut expected = first.body.clone();
     expected.as_object_mut().unwrap().remove("password");
     assert_eq!(again.body, expected);
     assert_eq!(app.account_record(&app.account.account_id).await.api_users_total, 1);
-    send(app.req(Method::POST, "/api-users").header("idempotency-key", "api-1").json(&json!({"description": "Other"})))
+    app.post_keyed("/api-users", "api-1", &json!({"description": "Other"}))
         .await
         .expect_problem(422, "idempotency_key_reused");
 }
@@ -507,20 +492,6 @@ async fn lists_filter_by_owner_and_page() {
     app.call_as(&bert, Method::GET, &format!("/api-users?operatorId={a}"), None).await.expect_problem(403, "forbidden");
     assert_eq!(app.list_all(&app.admin_token, "/api-users?inactive=true").await.len(), 0);
     assert_eq!(app.list_all(&app.admin_token, "/api-users?inactive=false").await.len(), 7);
-}
-
-/// Where the capturing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Every log line of a Basic-auth run (the server, the HTTP layers, the AWS SDK, at TRACE) is
@@ -575,7 +546,7 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
     responses.push(basic(&app, &other, Method::GET, "/operators", None).await.expect(401));
     tracing::info!("capture ends");
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(logs.contains("capture starts") && logs.contains("capture ends"));
     assert!(logs.contains("UpdateItem"), "the SDK's logs were not captured");
     let header =
@@ -611,17 +582,11 @@ async fn passwords_hashes_and_basic_headers_never_reach_the_logs() {
 /// context in `requestContext.authorizer.lambda` and no credentials of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authorizer_binary_authorizes_api_gateway_requests_for_the_functions() {
-    use hub_e2e::runtime_api::{LocalLambda, Outcome, binary, http_event};
+    use hub_e2e::runtime_api::{Outcome, http_event};
     let app = TestApp::start().await;
     let user = create_api_user(&app, &app.admin_token, None, "Through API Gateway").await;
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-    ];
-    let mut authorizer = LocalLambda::start(&binary("authorizer", "debug"), &env).await;
-    let mut function = LocalLambda::start(&binary("api-users", "debug"), &env).await;
+    let mut authorizer = app.start_function("authorizer").await;
+    let mut function = app.start_function("api-users").await;
     let authorizer_request = |authorization: Option<String>| {
         let mut event = json!({
             "version": "2.0",

@@ -6,7 +6,7 @@ use hub_e2e::{TestApp, send};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api_users::{basic_at, create_api_user};
+use crate::api_users::{basic, create_api_user};
 use crate::scim::{scim, scim_token};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -34,6 +34,7 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
     // the log is read as the difference from here on.
     let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
     let scim_token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &scim_token);
     let before = events(&app, &app.admin_token, "").await.len();
 
     // Web: an administrator's token.
@@ -44,44 +45,21 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
         .expect_problem(409, "email_taken");
     // Replayed: one event for the first answer only.
     for _ in 0..2 {
-        send(
-            app.req(Method::POST, "/groups")
-                .header("idempotency-key", "k-1")
-                .json(&json!({"description": "Night shift"})),
-        )
-        .await
-        .expect(201);
+        app.post_keyed("/groups", "k-1", &json!({"description": "Night shift"})).await.expect(201);
     }
     // Api: an API user acts with its owner's rights.
-    let ops = basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"})))
+    let ops = basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"})))
         .await
         .expect(201)
         .str("groupId");
     // Scim: a SCIM token.
-    let ada = scim(
-        &app,
-        &scim_token,
-        Method::POST,
-        "/Users",
-        Some(json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace"})),
-    )
-    .await
-    .expect(201)
-    .str("id");
-    let crew =
-        scim(&app, &scim_token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Crew"})))
-            .await
-            .expect(201)
-            .str("id");
+    let ada = idp
+        .create("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace"}))
+        .await;
+    let crew = idp.create("/Groups", json!({"schemas": [GROUP], "displayName": "Crew"})).await;
     // Refused by SCIM (the userName is taken): no event.
-    let taken = scim(
-        &app,
-        &scim_token,
-        Method::POST,
-        "/Users",
-        Some(json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Two"})),
-    )
-    .await;
+    let taken =
+        idp.post("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Two"})).await;
     assert_eq!(taken.status.as_u16(), 409);
 
     let all = events(&app, &app.admin_token, "").await;
@@ -193,7 +171,7 @@ async fn the_log_is_for_administrators_of_its_own_account() {
         .await
         .expect_problem(403, "forbidden");
     let bot = create_api_user(&app, &member_token, None, "Member's script").await;
-    basic_at(&app, &app.base, &bot, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
+    basic(&app, &bot, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
 
     let b = app.provision("Business", 0).await;
     let b_admin = app.token(&b.account_id, &b.admin_operator_id);
@@ -328,6 +306,7 @@ async fn the_csv_export_reads_back_to_the_same_events_with_formulas_neutralised(
 async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
     let app = TestApp::start().await;
     let scim_token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &scim_token);
     let grace = app.create_operator("Grace", "grace@example.com").await;
     let team = app.create_group("Team").await;
     let start = events(&app, &app.admin_token, "").await.len();
@@ -366,7 +345,7 @@ async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
     app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
     // SCIM renames the group.
     let put = json!({"schemas": [GROUP], "displayName": "The A Team"});
-    scim(&app, &scim_token, Method::PUT, &format!("/Groups/{team}"), Some(put)).await.expect(200);
+    idp.put(&format!("/Groups/{team}"), put).await.expect(200);
     // Deletes: one event each, and a retried delete adds none.
     app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect(204);
     app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect_problem(404, "not_found");
@@ -423,6 +402,7 @@ async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
 async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
     let app = TestApp::start().await;
     let scim_token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &scim_token);
     let kim = app.create_operator("Kim", "kim@example.com").await;
     let lee = app.create_operator("Lee", "lee@example.com").await;
     let team = app.create_group("Team").await;
@@ -446,7 +426,7 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
         .expect_problem(409, "system_group_immutable");
     // SCIM sets the members: two added in one transaction, one event listing both.
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "add", "path": "members", "value": [{"value": kim}, {"value": lee}]}]});
-    scim(&app, &scim_token, Method::PATCH, &format!("/Groups/{team}"), Some(patch)).await;
+    idp.patch(&format!("/Groups/{team}"), patch).await;
 
     let all = events(&app, &app.admin_token, "").await;
     let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
@@ -648,6 +628,7 @@ async fn version_of(app: &TestApp, path: &str) -> i64 {
 async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     let app = TestApp::start().await;
     let scim_token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &scim_token);
     let grace = app.create_operator("Grace", "grace@example.com").await;
     let team = app.create_group("Team").await;
     app.call(Method::PUT, &format!("/groups/{team}/members/{grace}"), None).await.expect(204);
@@ -665,9 +646,9 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     let user = json!({"schemas": [USER], "userName": "ada@example.com", "displayName": "Ada Lovelace", "externalId": "ada-1",
         "name": {"givenName": "Ada", "familyName": "Lovelace"}, "emails": [{"value": "ada@example.com", "primary": true, "type": "work"}],
         "phoneNumbers": [{"value": "+3212345678", "type": "mobile"}], "active": true});
-    let ada = scim(&app, &scim_token, Method::POST, "/Users", Some(user.clone())).await.expect(201).str("id");
+    let ada = idp.create("/Users", user.clone()).await;
     let crew = json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1", "members": [{"value": ada}]});
-    let crew_id = scim(&app, &scim_token, Method::POST, "/Groups", Some(crew.clone())).await.expect(201).str("id");
+    let crew_id = idp.create("/Groups", crew.clone()).await;
     let versions = [
         version_of(&app, &format!("/operators/{grace}")).await,
         version_of(&app, &format!("/operators/{ada}")).await,
@@ -697,45 +678,27 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     app.call(Method::POST, &format!("/groups/{team}/duty"), Some(json!({"isOnDuty": true}))).await.expect(204);
     // SCIM: a PUT of the resource as it is, and PATCHes that set what is already there, as
     // Okta and Entra ID send them.
-    scim(&app, &scim_token, Method::PUT, &format!("/Users/{ada}"), Some(user)).await.expect(200);
+    idp.put(&format!("/Users/{ada}"), user).await.expect(200);
     let patch = |ops: Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
-    scim(
-        &app,
-        &scim_token,
-        Method::PATCH,
+    idp.patch(&format!("/Users/{ada}"), patch(json!([{"op": "replace", "path": "active", "value": true}])))
+        .await
+        .expect(200);
+    idp.patch(
         &format!("/Users/{ada}"),
-        Some(patch(json!([{"op": "replace", "path": "active", "value": true}]))),
+        patch(json!([{"op": "replace", "value": {"displayName": "Ada Lovelace", "name.givenName": "Ada"}}])),
     )
     .await
     .expect(200);
-    scim(
-        &app,
-        &scim_token,
-        Method::PATCH,
-        &format!("/Users/{ada}"),
-        Some(patch(json!([{"op": "replace", "value": {"displayName": "Ada Lovelace", "name.givenName": "Ada"}}]))),
-    )
-    .await
-    .expect(200);
-    scim(&app, &scim_token, Method::PUT, &format!("/Groups/{crew_id}"), Some(crew)).await.expect(200);
-    scim(
-        &app,
-        &scim_token,
-        Method::PATCH,
+    idp.put(&format!("/Groups/{crew_id}"), crew).await.expect(200);
+    idp.patch(
         &format!("/Groups/{crew_id}"),
-        Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": ada}]}]))),
+        patch(json!([{"op": "add", "path": "members", "value": [{"value": ada}]}])),
     )
     .await
     .expect(200);
-    scim(
-        &app,
-        &scim_token,
-        Method::PATCH,
-        &format!("/Groups/{crew_id}"),
-        Some(patch(json!([{"op": "replace", "path": "displayName", "value": "Crew"}]))),
-    )
-    .await
-    .expect(200);
+    idp.patch(&format!("/Groups/{crew_id}"), patch(json!([{"op": "replace", "path": "displayName", "value": "Crew"}])))
+        .await
+        .expect(200);
 
     let after = events(&app, &app.admin_token, "").await;
     assert_eq!(after.len(), before.len(), "no-ops wrote events: {:#?}", &after[..after.len() - before.len()]);
@@ -749,12 +712,9 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     assert_eq!(now, versions, "a no-op wrote its resource");
 
     // A SCIM change of an attribute kept only as sent is a change, and lists it.
-    scim(
-        &app,
-        &scim_token,
-        Method::PATCH,
+    idp.patch(
         &format!("/Users/{ada}"),
-        Some(patch(json!([{"op": "replace", "path": "name.givenName", "value": "Augusta"}]))),
+        patch(json!([{"op": "replace", "path": "name.givenName", "value": "Augusta"}])),
     )
     .await
     .expect(200);
@@ -774,6 +734,7 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
 async fn events_list_only_the_fields_the_contract_shows() {
     let app = TestApp::start().await;
     let scim_token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &scim_token);
     let grace = app.create_operator("Grace", "grace@example.com").await;
     app.call(
         Method::PATCH,
@@ -806,20 +767,8 @@ async fn events_list_only_the_fields_the_contract_shows() {
         .await
         .expect(201)
         .str("scimTokenId");
-    let ada = scim(&app, &scim_token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "ada@example.com", "externalId": "ada-1", "name": {"givenName": "Ada"}})))
-        .await
-        .expect(201)
-        .str("id");
-    let crew = scim(
-        &app,
-        &scim_token,
-        Method::POST,
-        "/Groups",
-        Some(json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1"})),
-    )
-    .await
-    .expect(201)
-    .str("id");
+    let ada = idp.create("/Users", json!({"schemas": [USER], "userName": "ada@example.com", "externalId": "ada-1", "name": {"givenName": "Ada"}})).await;
+    let crew = idp.create("/Groups", json!({"schemas": [GROUP], "displayName": "Crew", "externalId": "crew-1"})).await;
     for path in [
         format!("/api-users/{}", bot.id),
         format!("/monitors/{monitor}"),
@@ -829,8 +778,8 @@ async fn events_list_only_the_fields_the_contract_shows() {
     ] {
         app.call(Method::DELETE, &path, None).await.expect(204);
     }
-    scim(&app, &scim_token, Method::DELETE, &format!("/Users/{ada}"), None).await.expect(204);
-    scim(&app, &scim_token, Method::DELETE, &format!("/Groups/{crew}"), None).await.expect(204);
+    idp.delete(&format!("/Users/{ada}")).await.expect(204);
+    idp.delete(&format!("/Groups/{crew}")).await.expect(204);
 
     let doc: Value = serde_json::from_str(&hub_local::openapi::openapi_json()).unwrap();
     let properties = |schema: &str| -> Vec<String> {
@@ -924,11 +873,12 @@ async fn events_list_only_the_fields_the_contract_shows() {
 async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     let app = TestApp::start().await;
     let scim_token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &scim_token);
     let admin = app.account.admin_operator_id.clone();
     let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
     let last_event = || async { events(&app, &app.admin_token, "limit=1").await.into_iter().next().unwrap() };
 
-    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"}))).await.expect(201);
+    basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops"}))).await.expect(201);
     let e = last_event().await;
     assert_eq!(e["source"], "Api");
     assert_eq!(
@@ -943,7 +893,7 @@ async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"})))
         .await
         .expect(200);
-    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 2"}))).await.expect(201);
+    basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 2"}))).await.expect(201);
     let e = last_event().await;
     assert_eq!(
         (e["actor"]["name"].as_str(), e["actor"]["apiUserName"].as_str()),
@@ -953,39 +903,25 @@ async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
 
     // Renamed by the identity provider: the same.
     let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "displayName", "value": "Ada King"}]});
-    scim(&app, &scim_token, Method::PATCH, &format!("/Users/{admin}"), Some(patch)).await.expect(200);
-    basic_at(&app, &app.base, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 3"}))).await.expect(201);
+    idp.patch(&format!("/Users/{admin}"), patch).await.expect(200);
+    basic(&app, &bot, Method::POST, "/groups", Some(json!({"description": "Ops 3"}))).await.expect(201);
     assert_eq!(last_event().await["actor"]["name"], "Ada King");
 
     // The owner of another operator's API user: its name, not the caller's.
     let kim = app.create_operator("Kim Koder", "kim@example.com").await;
     let kims = create_api_user(&app, &app.token(&app.account.account_id, &kim), None, "Kim's script").await;
-    basic_at(
-        &app,
-        &app.base,
-        &kims,
-        Method::PATCH,
-        &format!("/operators/{kim}"),
-        Some(json!({"fullName": "Kim Coder"})),
-    )
-    .await
-    .expect(200);
+    basic(&app, &kims, Method::PATCH, &format!("/operators/{kim}"), Some(json!({"fullName": "Kim Coder"})))
+        .await
+        .expect(200);
     let e = last_event().await;
     // The rename's own event is made before it commits: it names the owner as it was.
     assert_eq!(
         (e["actor"]["id"].as_str(), e["actor"]["name"].as_str(), e["actor"]["apiUserName"].as_str()),
         (Some(kim.as_str()), Some("Kim Koder"), Some("Kim's script"))
     );
-    basic_at(
-        &app,
-        &app.base,
-        &kims,
-        Method::PATCH,
-        &format!("/operators/{kim}"),
-        Some(json!({"mobilePhone": "+3212345678"})),
-    )
-    .await
-    .expect(200);
+    basic(&app, &kims, Method::PATCH, &format!("/operators/{kim}"), Some(json!({"mobilePhone": "+3212345678"})))
+        .await
+        .expect(200);
     assert_eq!(last_event().await["actor"]["name"], "Kim Coder");
 }
 

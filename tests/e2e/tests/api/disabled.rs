@@ -109,15 +109,20 @@ async fn a_disabled_operator_with_an_off_duty_window_is_not_counted_twice() {
     let now = jiff::Timestamp::now();
     let window = json!({"mode": "OneTime", "start": (now - jiff::SignedDuration::from_hours(1)).to_string(), "end": (now + jiff::SignedDuration::from_hours(1)).to_string()});
     app.call(Method::POST, &format!("/operators/{y}/duty-schedules"), Some(window)).await.expect(201);
-    let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
-    assert_eq!((summary["operators"]["active"].as_i64(), summary["onDuty"].as_i64()), (Some(2), Some(1)));
+    // The summary's active operators and those on duty now, with the whole summary.
+    let active_and_on_duty = || async {
+        let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
+        ((summary["operators"]["active"].as_i64(), summary["onDuty"].as_i64()), summary)
+    };
+    let (counts, summary) = active_and_on_duty().await;
+    assert_eq!(counts, (Some(2), Some(1)), "{summary}");
     set_disabled(&app, &app.admin_token, &y, true).await.expect(200);
-    let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
-    assert_eq!((summary["operators"]["active"].as_i64(), summary["onDuty"].as_i64()), (Some(1), Some(1)), "{summary}");
+    let (counts, summary) = active_and_on_duty().await;
+    assert_eq!(counts, (Some(1), Some(1)), "{summary}");
     assert!(app.state.store.scheduled_operators(&AccountScope::new(&app.account.account_id)).await.unwrap().is_empty());
     set_disabled(&app, &app.admin_token, &y, false).await.expect(200);
-    let summary = app.call(Method::GET, "/hub/summary", None).await.expect(200).body;
-    assert_eq!((summary["operators"]["active"].as_i64(), summary["onDuty"].as_i64()), (Some(2), Some(1)));
+    let (counts, summary) = active_and_on_duty().await;
+    assert_eq!(counts, (Some(2), Some(1)), "{summary}");
     assert_counters_exact(&app, &app.account.account_id).await;
 }
 
@@ -198,18 +203,7 @@ async fn re_enabling_respects_the_operator_limit() {
     // Premium: 4 operators.
     let account = app.provision("Premium", 0).await;
     let token = app.token(&account.account_id, &account.admin_operator_id);
-    let create = |i: usize| {
-        let (app, token) = (&app, &token);
-        async move {
-            app.call_as(
-                token,
-                Method::POST,
-                "/operators",
-                Some(json!({"email": format!("p{i}@example.com"), "fullName": format!("P {i}")})),
-            )
-            .await
-        }
-    };
+    let create = |i: usize| app.post_numbered_operator(&token, "P", "p", i);
     let mut ids = Vec::new();
     for i in 0..3 {
         ids.push(create(i).await.expect(201).str("operatorId"));
@@ -235,34 +229,19 @@ async fn racing_re_enables_never_overshoot_the_limit() {
     let token = app.token(&account.account_id, &account.admin_operator_id);
     let mut ids = Vec::new();
     for i in 0..9 {
-        let reply = app
-            .call_as(
-                &token,
-                Method::POST,
-                "/operators",
-                Some(json!({"email": format!("r{i}@example.com"), "fullName": format!("R {i}")})),
-            )
-            .await;
-        ids.push(reply.expect(201).str("operatorId"));
+        ids.push(app.post_numbered_operator(&token, "R", "r", i).await.expect(201).str("operatorId"));
     }
     for id in &ids {
         set_disabled(&app, &token, id, true).await.expect(200);
     }
     for i in 0..7 {
-        app.call_as(
-            &token,
-            Method::POST,
-            "/operators",
-            Some(json!({"email": format!("n{i}@example.com"), "fullName": format!("N {i}")})),
-        )
-        .await
-        .expect(201);
+        app.post_numbered_operator(&token, "N", "n", i).await.expect(201);
     }
     // 8 in use, room for 2: nine enables race.
     let replies = futures::future::join_all(ids.iter().map(|id| set_disabled(&app, &token, id, false))).await;
     let ok = replies.iter().filter(|r| r.status == 200).count();
     let refused = replies.iter().filter(|r| r.status == 409 && r.code() == "operator_limit_reached").count();
-    assert_eq!((ok, refused), (2, 7), "{:?}", replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>());
+    assert_eq!((ok, refused), (2, 7), "{:?}", hub_e2e::outcomes(&replies));
     let counters = assert_counters_exact(&app, &account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use), (17, 10));
 }

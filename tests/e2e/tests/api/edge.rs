@@ -32,13 +32,7 @@ async fn an_operator_is_bound_to_the_first_subject_that_signs_in_as_it_until_an_
     let alice = idp.token(account, admin, "alice@idp");
     let grace_token = idp.token(account, &grace, "grace@idp");
     call(&app, &base, &grace_token, Method::GET, "/operators").await.expect(200);
-    let stored = app
-        .state
-        .store
-        .operator(&hub_store::AccountScope::new(account), &grace.as_str().into())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.operator_record(&grace).await;
     let binding = stored.sign_in.expect("bound at the first sign-in");
     assert_eq!((binding.issuer.as_str(), binding.subject.as_str()), (idp.issuer.as_str(), "grace@idp"));
     assert_eq!(stored.version, before + 1, "the binding moves the version, so writers that replace the item keep it");
@@ -66,16 +60,7 @@ async fn an_operator_is_bound_to_the_first_subject_that_signs_in_as_it_until_an_
         .await
         .expect_problem(403, "forbidden");
     call(&app, &base, &alice, Method::DELETE, &format!("/operators/{grace}/sign-in")).await.expect(204);
-    assert!(
-        app.state
-            .store
-            .operator(&hub_store::AccountScope::new(account), &grace.as_str().into())
-            .await
-            .unwrap()
-            .unwrap()
-            .sign_in
-            .is_none()
-    );
+    assert!(app.operator_record(&grace).await.sign_in.is_none());
     // Idempotent; an unknown operator is 404.
     call(&app, &base, &alice, Method::DELETE, &format!("/operators/{grace}/sign-in")).await.expect(204);
     app.call(Method::DELETE, &format!("/operators/{}/sign-in", hub_api::values::new_id()), None)
@@ -102,13 +87,7 @@ async fn concurrent_first_sign_ins_bind_exactly_one_subject() {
         async move { call(app, base, &token, Method::GET, "/operators").await.status.as_u16() }
     }))
     .await;
-    let stored = app
-        .state
-        .store
-        .operator(&hub_store::AccountScope::new(&app.account.account_id), &op.as_str().into())
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.operator_record(&op).await;
     let winner = stored.sign_in.expect("bound").subject;
     for (i, status) in replies.iter().enumerate() {
         let expected = if format!("subject-{}", i % 2) == winner { 200 } else { 401 };
@@ -159,13 +138,7 @@ async fn the_authorizer_binds_and_refuses_subjects_the_same_way() {
         serde_json::to_value(&first.context).unwrap(),
         json!({"accountId": app.account.account_id, "operatorId": op, "isAdministrator": false, "operatorName": "Behind Gateway"})
     );
-    let bound = app
-        .state
-        .store
-        .operator(&hub_store::AccountScope::new(&app.account.account_id), &op.as_str().into())
-        .await
-        .unwrap()
-        .unwrap();
+    let bound = app.operator_record(&op).await;
     assert_eq!(bound.sign_in.map(|b| b.subject).as_deref(), Some("sub-1"));
     let other = hub_authorizer::authorize(&state, &request(&idp.token(&app.account.account_id, &op, "sub-2"))).await;
     assert!(other.is_authorized);

@@ -421,13 +421,11 @@ async fn a_response_lost_after_the_write_applied_is_retried_idempotently() {
     proxy.reset_counts();
     proxy.inject(Some("TransactWriteItems"), Fault::LoseResponse(Duration::from_secs(3)), None);
     let body = operator_body("applied@example.com");
-    let (first, took) =
-        timed(send(app.req(Method::POST, "/operators").header("idempotency-key", "lost-2").json(&body))).await;
+    let (first, took) = timed(app.post_keyed("/operators", "lost-2", &body)).await;
     eprintln!("every response lost: POST /operators -> {} in {took:?}; proxy: {}", first.status, proxy.counts());
     assert_unavailable("every response lost", &first, took);
     proxy.heal();
-    let retried =
-        send(app.req(Method::POST, "/operators").header("idempotency-key", "lost-2").json(&body)).await.expect(201);
+    let retried = app.post_keyed("/operators", "lost-2", &body).await.expect(201);
     assert_eq!(retried.header("idempotent-replayed"), Some("true"));
     let listed: Vec<Value> = app
         .list_all(&app.admin_token, "/operators")
@@ -482,12 +480,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
         app.call(Method::PUT, &format!("/groups/{g}/members/{m}"), None).await.expect(204);
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
-    let group = app.state.store.group(&scope, &g.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted"))
-        .await
-        .unwrap();
+    crate::begin_group_delete_only(&app, &scope, &g).await;
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone().into())]);
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
@@ -495,7 +488,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
         let groups = app.list_all(&app.admin_token, &format!("/operators/{m}/groups")).await;
         assert!(groups.iter().all(|x| x["groupId"] != g.as_str()), "membership of the deleted group left: {groups:?}");
     }
-    assert!(app.state.store.grants_of(&scope, &Principal::Group(g.clone().into()), &names).await.unwrap().is_empty());
+    assert!(!crate::holds_grants(&app, &scope, Principal::Group(g.clone().into())).await);
     assert_consistent(&app).await;
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
 
@@ -508,23 +501,8 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     }
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
-    let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_operator_delete(
-            &scope,
-            &record,
-            &hub_store::RulesLock::default(),
-            &crate::fixture_event("operator.deleted"),
-        )
-        .await
-        .unwrap();
-    let group = app.state.store.group(&scope, &g2.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_group_delete(&scope, &group, &hub_store::RulesLock::default(), &crate::fixture_event("group.deleted"))
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &op).await;
+    crate::begin_group_delete_only(&app, &scope, &g2).await;
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
     let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
     assert_eq!(finished, 2);
@@ -532,9 +510,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     assert_eq!(app.state.store.finish_pending_deletes(&scope, &names).await.unwrap(), 0);
     let admins = app.call(Method::GET, "/groups/administrators", None).await.expect(200);
     assert_eq!(admins.body["memberCount"], 1);
-    assert!(
-        app.state.store.grants_of(&scope, &Principal::Operator(op.clone().into()), &names).await.unwrap().is_empty()
-    );
+    assert!(!crate::holds_grants(&app, &scope, Principal::Operator(op.clone().into())).await);
     assert!(
         app.state
             .store

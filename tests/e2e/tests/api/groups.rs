@@ -162,15 +162,12 @@ async fn system_groups_are_immutable() {
             .expect_problem(409, "system_group_immutable");
         app.call(Method::DELETE, &format!("/groups/{id}"), None).await.expect_problem(409, "system_group_immutable");
     }
-    app.call(Method::PUT, &format!("/groups/everyone/members/{op}"), None)
-        .await
-        .expect_problem(409, "system_group_immutable");
-    app.call(Method::DELETE, &format!("/groups/everyone/members/{op}"), None)
-        .await
-        .expect_problem(409, "system_group_immutable");
-    app.call(Method::DELETE, &format!("/groups/everyone/members/{admin}"), None)
-        .await
-        .expect_problem(409, "system_group_immutable");
+    let everyones_members = [
+        (Method::PUT, format!("/groups/everyone/members/{op}")),
+        (Method::DELETE, format!("/groups/everyone/members/{op}")),
+        (Method::DELETE, format!("/groups/everyone/members/{admin}")),
+    ];
+    app.expect_problem_each(everyones_members, 409, "system_group_immutable").await;
 
     assert_eq!(group(&app, "everyone").await.body, everyone.body);
     assert_eq!(group(&app, "administrators").await.body, administrators.body);
@@ -205,18 +202,15 @@ async fn membership_is_idempotent_and_counts_stay_exact() {
     assert_eq!(members.body["nextCursor"], Value::Null);
 
     // Unknown group or operator, or ids that cannot be ids.
-    app.call(Method::PUT, &format!("/groups/{g}/members/no-such-operator"), None)
-        .await
-        .expect_problem(404, "not_found");
-    app.call(Method::PUT, &format!("/groups/no-such-group/members/{op}"), None).await.expect_problem(404, "not_found");
-    app.call(Method::DELETE, &format!("/groups/{g}/members/no-such-operator"), None)
-        .await
-        .expect_problem(404, "not_found");
-    app.call(Method::DELETE, &format!("/groups/no-such-group/members/{op}"), None)
-        .await
-        .expect_problem(404, "not_found");
-    app.call(Method::PUT, &format!("/groups/{g}/members/bad.id"), None).await.expect_problem(404, "not_found");
-    app.call(Method::GET, "/groups/no-such-group/members", None).await.expect_problem(404, "not_found");
+    let unknown = [
+        (Method::PUT, format!("/groups/{g}/members/no-such-operator")),
+        (Method::PUT, format!("/groups/no-such-group/members/{op}")),
+        (Method::DELETE, format!("/groups/{g}/members/no-such-operator")),
+        (Method::DELETE, format!("/groups/no-such-group/members/{op}")),
+        (Method::PUT, format!("/groups/{g}/members/bad.id")),
+        (Method::GET, "/groups/no-such-group/members".to_owned()),
+    ];
+    app.expect_problem_each(unknown, 404, "not_found").await;
     assert_eq!(group(&app, &g).await.body, after.body);
 
     app.call(Method::DELETE, &format!("/groups/{g}/members/{op}"), None).await.expect(204);

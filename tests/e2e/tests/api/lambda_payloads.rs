@@ -6,16 +6,6 @@ use hub_e2e::TestApp;
 use hub_e2e::runtime_api::{LocalLambda, Outcome, authorizer_context, binary, http_event};
 use serde_json::{Value, json};
 
-async fn function(app: &TestApp, name: &str) -> LocalLambda {
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-    ];
-    LocalLambda::start(&binary(name, "debug"), &env).await
-}
-
 /// The HTTP API response (payload 2.0): status, headers and the JSON body.
 fn response(outcome: Outcome) -> (u16, Value, Value) {
     let Outcome::Response(r) = outcome else { panic!("function failed: {outcome:?}") };
@@ -30,7 +20,7 @@ fn response(outcome: Outcome) -> (u16, Value, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_function_serves_http_api_events() {
     let app = TestApp::start().await;
-    let mut lambda = function(&app, "operators").await;
+    let mut lambda = app.start_function("operators").await;
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
 
     let create = http_event(
@@ -83,7 +73,7 @@ async fn operators_function_serves_http_api_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_function_serves_http_api_events() {
     let app = TestApp::start().await;
-    let mut lambda = function(&app, "groups").await;
+    let mut lambda = app.start_function("groups").await;
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
     let (status, _, body) = response(
         lambda
@@ -101,7 +91,7 @@ async fn groups_function_serves_http_api_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitors_function_serves_http_api_events() {
     let app = TestApp::start().await;
-    let mut lambda = function(&app, "monitors").await;
+    let mut lambda = app.start_function("monitors").await;
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
     let (status, headers, body) = response(
         lambda
@@ -141,7 +131,7 @@ async fn monitors_function_serves_http_api_events() {
 async fn hub_summary_function_serves_http_api_events() {
     let app = TestApp::start().await;
     app.create_operator("Summer Sam", "sam@example.com").await;
-    let mut lambda = function(&app, "hub-summary").await;
+    let mut lambda = app.start_function("hub-summary").await;
     let member = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, false);
     let (status, _, body) =
         response(lambda.invoke(http_event("GET", "/hub/summary", "", None, Some(member.clone()))).await);
@@ -208,7 +198,7 @@ async fn scim_function_serves_http_api_events_with_its_own_token_check() {
         .await
         .expect(201)
         .str("token");
-    let mut lambda = function(&app, "scim").await;
+    let mut lambda = app.start_function("scim").await;
     let with_token = |mut event: Value| {
         event["headers"]["authorization"] = Value::String(format!("Bearer {token}"));
         event["headers"]["content-type"] = Value::String("application/scim+json".into());
@@ -247,13 +237,8 @@ async fn hub_summary_function_caps_the_csv_export_and_links_the_rest() {
         app.create_group(&format!("Group \"{i:02}\"")).await;
     }
     let expected = app.list_all(&app.admin_token, "/audit-log?limit=100").await.len();
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-        ("HUB_RESPONSE_BYTE_BUDGET", BUDGET.to_string()),
-    ];
+    let mut env = app.function_env();
+    env.push(("HUB_RESPONSE_BYTE_BUDGET", BUDGET.to_string()));
     let mut lambda = LocalLambda::start(&binary("hub-summary", "debug"), &env).await;
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
     let (mut query, mut rows, mut parts) = (String::new(), 0, 0);

@@ -32,3 +32,84 @@ pub(crate) fn fixture_event(action: &str) -> hub_store::Audit {
     };
     hub_store::Audit::provisioning(&hub_api::audit::event_time(jiff::Timestamp::now()), action, target)
 }
+
+/// A plain SDK client on the test's embedded DynamoDB, to read or change items behind the API's
+/// back.
+pub(crate) fn raw_client(app: &hub_e2e::TestApp) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(app.dynamo.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "e2e"))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// Where a capturing tracing subscriber writes: one shared, growing buffer.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Everything written so far.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Only the first step of an operator's delete runs, as if the process died right after it.
+pub(crate) async fn begin_operator_delete_only(app: &hub_e2e::TestApp, scope: &hub_store::AccountScope, id: &str) {
+    let record = app.state.store.operator(scope, &id.into()).await.unwrap().unwrap();
+    let (lock, event) = (hub_store::RulesLock::default(), fixture_event("operator.deleted"));
+    app.state.store.begin_operator_delete(scope, &record, &lock, &event).await.unwrap();
+}
+
+/// Only the first step of a group's delete runs, as if the process died right after it.
+pub(crate) async fn begin_group_delete_only(app: &hub_e2e::TestApp, scope: &hub_store::AccountScope, id: &str) {
+    let record = app.state.store.group(scope, &id.into()).await.unwrap().unwrap();
+    let (lock, event) = (hub_store::RulesLock::default(), fixture_event("group.deleted"));
+    app.state.store.begin_group_delete(scope, &record, &lock, &event).await.unwrap();
+}
+
+/// Only the first step of a monitor's delete runs, as if the process died right after it.
+pub(crate) async fn begin_monitor_delete_only(app: &hub_e2e::TestApp, scope: &hub_store::AccountScope, id: &str) {
+    let record = app.state.store.monitor(scope, &id.into()).await.unwrap().unwrap();
+    let event = fixture_event("monitor.deleted");
+    app.state.store.begin_monitor_delete(scope, &record, hub_api::rules::is_production_monitor, &event).await.unwrap();
+}
+
+/// `count` operators created at once by the administrator, the i-th named `{name} {i}` with the
+/// email `{local}{i}@example.com`; their ids, in that order.
+pub(crate) async fn create_operators_at_once(
+    app: &hub_e2e::TestApp,
+    count: usize,
+    name: &str,
+    local: &str,
+) -> Vec<String> {
+    let create = |i| async move { app.post_numbered_operator(&app.admin_token, name, local, i).await };
+    futures::future::join_all((0..count).map(create))
+        .await
+        .into_iter()
+        .map(|r| r.expect(201).str("operatorId"))
+        .collect()
+}
+
+/// Whether `principal` still holds a permission grant item in the account (read from the store).
+pub(crate) async fn holds_grants(
+    app: &hub_e2e::TestApp,
+    scope: &hub_store::AccountScope,
+    principal: hub_store::Principal,
+) -> bool {
+    let names = hub_api::rules::permission_names();
+    !app.state.store.grants_of(scope, &principal, &names).await.unwrap().is_empty()
+}

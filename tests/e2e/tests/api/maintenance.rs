@@ -3,8 +3,6 @@
 //! in the future, drift repair of counters corrupted directly in DynamoDB, two runs at once, and
 //! interrupted deletes.
 
-use std::sync::{Arc, Mutex};
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use hub_api::clock::Clock;
 use hub_e2e::TestApp;
@@ -16,18 +14,7 @@ use serde_json::{Value, json};
 use tracing::instrument::WithSubscriber;
 
 use crate::api_users::{at, create_api_user_at, days};
-
-/// A plain SDK client on the test's table, to change items behind the API's back.
-fn raw_client(app: &TestApp) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(app.dynamo.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "e2e"))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
+use crate::{Captured, raw_client};
 
 /// Sets number attributes of an item directly in DynamoDB.
 async fn corrupt(app: &TestApp, key: &Key, values: &[(&str, i64)]) {
@@ -57,19 +44,6 @@ fn counters(a: &hub_store::records::AccountRecord) -> [i64; 8] {
         a.monitors_total,
         a.production_monitors,
     ]
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,7 +119,7 @@ async fn usage_older_than_the_window_is_pruned_but_never_a_day_inside_it() {
     let old = app.serve_with_clock(Clock::fixed(now - days(45))).await;
     let user = create_api_user_at(&app, &old, &app.admin_token, None, "Pruned").await;
     crate::api_users::basic_at(&app, &old, &user, Method::GET, "/operators", None).await.expect(200);
-    crate::api_users::basic_at(&app, &app.base, &user, Method::GET, "/operators", None).await.expect(200);
+    crate::api_users::basic(&app, &user, Method::GET, "/operators", None).await.expect(200);
     let scope = AccountScope::new(&id);
     assert_eq!(app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().unwrap().usage.len(), 2);
     // A `now` far in the future prunes relative to the real clock: today's count stays.
@@ -212,7 +186,7 @@ async fn drift_is_repaired_and_reported() {
     ]);
     assert_eq!(repairs, expected);
     assert_eq!((report.accounts_checked, report.accounts_repaired), (1, 1));
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     let lines: Vec<Value> = logs
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
@@ -294,17 +268,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     let group = app.create_group("Lonely").await;
     app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
     let scope = AccountScope::new(&id);
-    let record = app.state.store.operator(&scope, &op.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_operator_delete(
-            &scope,
-            &record,
-            &hub_store::RulesLock::default(),
-            &crate::fixture_event("operator.deleted"),
-        )
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &op).await;
 
     let report = run(&app.state, app.state.clock.now(), Some(&id)).await;
     assert_eq!((report.accounts[0].finished_deletes, report.accounts[0].outcome), (1, Outcome::Clean));
@@ -321,18 +285,12 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
 /// with the EventBridge scheduled event as the SAM CLI prints it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_maintenance_binary_runs_on_the_scheduled_event() {
-    use hub_e2e::runtime_api::{LocalLambda, Outcome, binary};
+    use hub_e2e::runtime_api::Outcome;
     let app = TestApp::start().await;
     let id = app.account.account_id.clone();
     let before = app.account_record(&id).await;
     corrupt(&app, &AccountScope::new(&id).account(), &[("groupsTotal", 77)]).await;
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-    ];
-    let mut lambda = LocalLambda::start(&binary("maintenance", "debug"), &env).await;
+    let mut lambda = app.start_function("maintenance").await;
     let event: Value = serde_json::from_str(include_str!("../../fixtures/scheduled-event.json")).unwrap();
     let report = match lambda.invoke(event).await {
         Outcome::Response(report) => report,

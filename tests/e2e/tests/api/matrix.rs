@@ -15,6 +15,8 @@ use hub_e2e::{Reply, TestApp, send};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::raw_client;
+
 /// Every route of every HTTP function, with the function's name.
 pub(crate) fn every_route() -> Vec<(&'static str, Route)> {
     let tables = [
@@ -310,17 +312,6 @@ pub(crate) struct Snapshot {
     pub record: hub_store::records::AccountRecord,
     pub items: Vec<HashMap<String, AttributeValue>>,
     pub views: BTreeMap<String, Value>,
-}
-
-fn raw_client(app: &TestApp) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(app.dynamo.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "e2e"))
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 /// Every item of the account's partition, in key order, without the items whose sort key is in

@@ -49,6 +49,18 @@ async fn authorizations(app: &TestApp, monitor: &str) -> Vec<Value> {
     app.list_all(&app.admin_token, &format!("/monitors/{monitor}/authorizations?limit=2")).await
 }
 
+/// How many authorization items are stored under the monitor's own key (read from the store).
+async fn stored_authorizations(app: &TestApp, monitor: &str) -> usize {
+    let scope = hub_store::AccountScope::new(&app.account.account_id);
+    app.state.store.all_monitor_authorizations(&scope, &monitor.into()).await.unwrap().len()
+}
+
+/// Whether `principal` still holds an authorization item on `monitor` under the holder's key.
+async fn holds_any(app: &TestApp, monitor: &str, principal: hub_store::Principal) -> bool {
+    let scope = hub_store::AccountScope::new(&app.account.account_id);
+    !app.state.store.authorizations_on_monitor(&scope, &monitor.into(), &principal).await.unwrap().is_empty()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_read_update_delete_with_mode_rules_keeps_counters_exact() {
     let app = TestApp::start().await;
@@ -212,7 +224,7 @@ async fn etag_and_if_match() {
 async fn idempotency_key_replays_and_refuses_reuse() {
     let app = TestApp::start().await;
     let body = json!({"name": "Once", "mode": "Staging"});
-    let first = send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-1").json(&body)).await.expect(201);
+    let first = app.post_keyed("/monitors", "m-1", &body).await.expect(201);
     let again = send(
         app.req(Method::POST, "/monitors")
             .header("idempotency-key", "m-1")
@@ -225,20 +237,11 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 0));
-    send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-1").json(&json!({"name": "Twice"})))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed("/monitors", "m-1", &json!({"name": "Twice"})).await.expect_problem(422, "idempotency_key_reused");
     // Concurrent retries with one key register exactly one monitor.
     let body = json!({"name": "Racing"});
-    let replies = futures::future::join_all(
-        (0..8).map(|_| send(app.req(Method::POST, "/monitors").header("idempotency-key", "m-2").json(&body))),
-    )
-    .await;
-    assert!(
-        replies.iter().all(|r| r.status == 201),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    let replies = futures::future::join_all((0..8).map(|_| app.post_keyed("/monitors", "m-2", &body))).await;
+    hub_e2e::assert_answered(&replies, &[201], "");
     let ids: BTreeSet<_> = replies.iter().map(|r| r.str("monitorId")).collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (2, 1));
@@ -248,16 +251,12 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let op = app.create_operator("Ida Empotent", "ida@example.com").await;
     let path = format!("/monitors/{monitor}/authorizations");
     let body = json!({"authorizationType": "ViewMonitor", "operatorId": op});
-    let first = send(app.req(Method::POST, &path).header("idempotency-key", "g-1").json(&body)).await.expect(201);
-    let again = send(app.req(Method::POST, &path).header("idempotency-key", "g-1").json(&body)).await.expect(201);
+    let first = app.post_keyed(&path, "g-1", &body).await.expect(201);
+    let again = app.post_keyed(&path, "g-1", &body).await.expect(201);
     assert_eq!(first.body, again.body);
-    send(
-        app.req(Method::POST, &path)
-            .header("idempotency-key", "g-1")
-            .json(&json!({"authorizationType": "EditMonitor", "operatorId": op})),
-    )
-    .await
-    .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed(&path, "g-1", &json!({"authorizationType": "EditMonitor", "operatorId": op}))
+        .await
+        .expect_problem(422, "idempotency_key_reused");
     assert_eq!(authorizations(&app, &monitor).await.len(), 2);
 }
 
@@ -519,11 +518,7 @@ async fn racing_grants_and_revokes_keep_levels_cumulative() {
             async move { app.call(m, &p, b).await }
         }))
         .await;
-        assert!(
-            replies.iter().all(|r| [201, 204].contains(&r.status.as_u16())),
-            "round {round}: {:?}",
-            replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-        );
+        hub_e2e::assert_answered(&replies, &[201, 204], &format!("round {round}: "));
         let levels: BTreeSet<String> = authorizations(&app, &monitor)
             .await
             .iter()
@@ -642,55 +637,22 @@ async fn deletes_cascade_to_authorizations() {
             held(&authorizations(&app, m).await),
             pairs(&[("ViewMonitorData", &dora), ("ViewMonitor", &dora), ("ViewMonitorData", &team)])
         );
-        assert!(
-            app.state
-                .store
-                .authorizations_on_monitor(
-                    &scope,
-                    &m.as_str().into(),
-                    &hub_store::Principal::Operator(carl.clone().into())
-                )
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(!holds_any(&app, m, hub_store::Principal::Operator(carl.clone().into())).await);
     }
     // Deleting a group too.
     app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect(204);
     for m in [&m1, &m2] {
         assert_eq!(held(&authorizations(&app, m).await), pairs(&[("ViewMonitorData", &dora), ("ViewMonitor", &dora)]));
-        assert!(
-            app.state
-                .store
-                .authorizations_on_monitor(
-                    &scope,
-                    &m.as_str().into(),
-                    &hub_store::Principal::Group(team.clone().into())
-                )
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(!holds_any(&app, m, hub_store::Principal::Group(team.clone().into())).await);
     }
     // Deleting a monitor removes its authorizations, also from under their holders.
     app.call(Method::DELETE, &format!("/monitors/{m1}"), None).await.expect(204);
-    assert!(app.state.store.all_monitor_authorizations(&scope, &m1.as_str().into()).await.unwrap().is_empty());
-    assert!(
-        app.state
-            .store
-            .authorizations_on_monitor(
-                &scope,
-                &m1.as_str().into(),
-                &hub_store::Principal::Operator(dora.clone().into())
-            )
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(stored_authorizations(&app, &m1).await, 0);
+    assert!(!holds_any(&app, &m1, hub_store::Principal::Operator(dora.clone().into())).await);
     assert_eq!(authorizations(&app, &m2).await.len(), 2);
     // Deleting the last holder after its monitor leaves nothing behind.
     app.call(Method::DELETE, &format!("/operators/{dora}"), None).await.expect(204);
-    assert!(app.state.store.all_monitor_authorizations(&scope, &m2.as_str().into()).await.unwrap().is_empty());
+    assert_eq!(stored_authorizations(&app, &m2).await, 0);
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 0));
     assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
     assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 0);
@@ -715,69 +677,31 @@ async fn a_monitor_with_many_authorizations_and_a_half_done_delete_are_cleaned_u
     .await;
     assert_eq!(authorizations(&app, &big).await.len(), 60);
     app.call(Method::DELETE, &format!("/monitors/{big}"), None).await.expect(204);
-    assert!(app.state.store.all_monitor_authorizations(&scope, &big.as_str().into()).await.unwrap().is_empty());
+    assert_eq!(stored_authorizations(&app, &big).await, 0);
     for g in &groups {
-        assert!(
-            app.state
-                .store
-                .authorizations_on_monitor(&scope, &big.as_str().into(), &hub_store::Principal::Group(g.clone().into()))
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(!holds_any(&app, &big, hub_store::Principal::Group(g.clone().into())).await);
     }
 
     // Only the first step of a delete runs, as if the process died right after it.
     let half = create_monitor(&app, json!({"name": "Half"})).await;
     grant(&app, &half, json!({"authorizationType": "EditMonitor", "groupId": groups[0]})).await.expect(201);
-    let record = app.state.store.monitor(&scope, &half.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_monitor_delete(
-            &scope,
-            &record,
-            hub_api::rules::is_production_monitor,
-            &crate::fixture_event("monitor.deleted"),
-        )
-        .await
-        .unwrap();
+    crate::begin_monitor_delete_only(&app, &scope, &half).await;
     app.call(Method::GET, &format!("/monitors/{half}"), None).await.expect_problem(404, "not_found");
     app.call(Method::GET, &format!("/monitors/{half}/authorizations"), None).await.expect_problem(404, "not_found");
     grant(&app, &half, json!({"authorizationType": "EditMonitor", "groupId": groups[1]}))
         .await
         .expect_problem(404, "not_found");
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (0, 0));
-    assert_eq!(app.state.store.all_monitor_authorizations(&scope, &half.as_str().into()).await.unwrap().len(), 3);
+    assert_eq!(stored_authorizations(&app, &half).await, 3);
     // Its retry finishes it.
     app.call(Method::DELETE, &format!("/monitors/{half}"), None).await.expect(204);
-    assert!(app.state.store.all_monitor_authorizations(&scope, &half.as_str().into()).await.unwrap().is_empty());
+    assert_eq!(stored_authorizations(&app, &half).await, 0);
     app.call(Method::DELETE, &format!("/monitors/{half}"), None).await.expect_problem(404, "not_found");
     // And the maintenance entry point finishes any that nobody retried.
     let third = create_monitor(&app, json!({"name": "Third"})).await;
     grant(&app, &third, json!({"authorizationType": "ViewMonitor", "groupId": groups[2]})).await.expect(201);
-    let record = app.state.store.monitor(&scope, &third.as_str().into()).await.unwrap().unwrap();
-    app.state
-        .store
-        .begin_monitor_delete(
-            &scope,
-            &record,
-            hub_api::rules::is_production_monitor,
-            &crate::fixture_event("monitor.deleted"),
-        )
-        .await
-        .unwrap();
+    crate::begin_monitor_delete_only(&app, &scope, &third).await;
     assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 1);
-    assert!(
-        app.state
-            .store
-            .authorizations_on_monitor(
-                &scope,
-                &third.as_str().into(),
-                &hub_store::Principal::Group(groups[2].clone().into())
-            )
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!holds_any(&app, &third, hub_store::Principal::Group(groups[2].clone().into())).await);
     assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 0);
 }

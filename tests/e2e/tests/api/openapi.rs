@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use hub_e2e::runtime_api::{LocalLambda, Outcome, binary, http_event};
+use hub_e2e::runtime_api::{Outcome, http_event};
 use hub_e2e::{Reply, TestApp, send};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -175,13 +175,7 @@ async fn the_document_is_served_without_credentials() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_summary_function_serves_the_document() {
     let app = TestApp::start().await;
-    let env = [
-        ("DYNAMODB_ENDPOINT", app.dynamo.endpoint()),
-        ("HUB_TABLE_NAME", app.state.store.table_name().to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-    ];
-    let mut lambda = LocalLambda::start(&binary("hub-summary", "debug"), &env).await;
+    let mut lambda = app.start_function("hub-summary").await;
     let Outcome::Response(r) = lambda.invoke(http_event("GET", "/openapi.json", "", None, None)).await else {
         panic!("the function failed")
     };
@@ -472,145 +466,90 @@ async fn real_responses_match_the_documented_schemas() {
     let app = TestApp::start().await;
     let doc = document();
     let call = async |method: Method, path: String, body: Option<Value>| app.call(method, &path, body).await;
+    // A request to `route` ("METHOD /template") that answers `status`, its answer checked against
+    // what the document says of that route.
+    let exercise = async |route: &str, path: String, body: Option<Value>, status: u16| {
+        let (method, template) = route.split_once(' ').expect("METHOD /path");
+        let reply = call(method.parse().expect("a method"), path, body).await.expect(status);
+        check(&doc, method, template, &reply);
+        reply
+    };
 
     // Operators: a full one and one with every optional field null.
-    let reply = call(Method::POST, "/operators".into(), Some(json!({"email": "ann@example.com", "fullName": "Ann", "mobilePhone": "+31612345678",
-        "backupEmail": "ann@home.example.com", "cultureName": "nl-NL", "timeZone": "Europe/Amsterdam", "defaultDashboard": "Ops"}))).await.expect(201);
-    check(&doc, "POST", "/operators", &reply);
+    let reply = exercise("POST /operators", "/operators".into(), Some(json!({"email": "ann@example.com", "fullName": "Ann", "mobilePhone": "+31612345678",
+        "backupEmail": "ann@home.example.com", "cultureName": "nl-NL", "timeZone": "Europe/Amsterdam", "defaultDashboard": "Ops"})), 201).await;
     let ann = reply.str("operatorId");
-    let reply = call(Method::POST, "/operators".into(), Some(json!({"email": "bob@example.com", "fullName": "Bob"})))
-        .await
-        .expect(201);
-    check(&doc, "POST", "/operators", &reply);
+    let reply = exercise(
+        "POST /operators",
+        "/operators".into(),
+        Some(json!({"email": "bob@example.com", "fullName": "Bob"})),
+        201,
+    )
+    .await;
     let bob = reply.str("operatorId");
-    check(&doc, "GET", "/operators/{id}", &call(Method::GET, format!("/operators/{bob}"), None).await.expect(200));
-    check(
-        &doc,
-        "PATCH",
-        "/operators/{id}",
-        &call(Method::PATCH, format!("/operators/{bob}"), Some(json!({"mobilePhone": null}))).await.expect(200),
-    );
-    check(&doc, "GET", "/operators", &call(Method::GET, "/operators?limit=1".into(), None).await.expect(200));
-    check(
-        &doc,
-        "GET",
-        "/operators/{id}/groups",
-        &call(Method::GET, format!("/operators/{ann}/groups"), None).await.expect(200),
-    );
-    check(
-        &doc,
-        "GET",
-        "/operators/{id}/permissions",
-        &call(Method::GET, format!("/operators/{ann}/permissions"), None).await.expect(200),
-    );
-    check(
-        &doc,
-        "PUT",
-        "/operators/{id}/permissions/{permission}",
-        &call(Method::PUT, format!("/operators/{ann}/permissions/ShareDashboards"), None).await.expect(204),
-    );
-    let reply = call(
-        Method::POST,
+    exercise("GET /operators/{id}", format!("/operators/{bob}"), None, 200).await;
+    exercise("PATCH /operators/{id}", format!("/operators/{bob}"), Some(json!({"mobilePhone": null})), 200).await;
+    exercise("GET /operators", "/operators?limit=1".into(), None, 200).await;
+    exercise("GET /operators/{id}/groups", format!("/operators/{ann}/groups"), None, 200).await;
+    exercise("GET /operators/{id}/permissions", format!("/operators/{ann}/permissions"), None, 200).await;
+    exercise(
+        "PUT /operators/{id}/permissions/{permission}",
+        format!("/operators/{ann}/permissions/ShareDashboards"),
+        None,
+        204,
+    )
+    .await;
+    let reply = exercise(
+        "POST /operators/{id}/duty-schedules",
         format!("/operators/{ann}/duty-schedules"),
         Some(json!({"mode": "Weekly", "weekDay": "Monday", "startTime": "22:00", "endTime": "06:00"})),
+        201,
     )
-    .await
-    .expect(201);
-    check(&doc, "POST", "/operators/{id}/duty-schedules", &reply);
+    .await;
     let schedule = reply.str("scheduleId");
-    check(
-        &doc,
-        "PUT",
-        "/operators/{id}/duty-schedules/{scheduleId}",
-        &call(
-            Method::PUT,
-            format!("/operators/{ann}/duty-schedules/{schedule}"),
-            Some(json!({"mode": "Monthly", "monthDay": 31, "startTime": "00:00", "endTime": "01:00"})),
-        )
-        .await
-        .expect(200),
-    );
-    check(
-        &doc,
-        "GET",
-        "/operators/{id}/duty-schedules",
-        &call(Method::GET, format!("/operators/{ann}/duty-schedules"), None).await.expect(200),
-    );
+    exercise(
+        "PUT /operators/{id}/duty-schedules/{scheduleId}",
+        format!("/operators/{ann}/duty-schedules/{schedule}"),
+        Some(json!({"mode": "Monthly", "monthDay": 31, "startTime": "00:00", "endTime": "01:00"})),
+        200,
+    )
+    .await;
+    exercise("GET /operators/{id}/duty-schedules", format!("/operators/{ann}/duty-schedules"), None, 200).await;
 
     // Groups.
-    let reply = call(Method::POST, "/groups".into(), Some(json!({"description": "Night shift"}))).await.expect(201);
-    check(&doc, "POST", "/groups", &reply);
+    let reply = exercise("POST /groups", "/groups".into(), Some(json!({"description": "Night shift"})), 201).await;
     let group = reply.str("groupId");
-    check(
-        &doc,
-        "PUT",
-        "/groups/{id}/members/{operatorId}",
-        &call(Method::PUT, format!("/groups/{group}/members/{ann}"), None).await.expect(204),
-    );
-    check(&doc, "GET", "/groups", &call(Method::GET, "/groups".into(), None).await.expect(200));
-    check(&doc, "GET", "/groups/{id}", &call(Method::GET, format!("/groups/{group}"), None).await.expect(200));
-    check(
-        &doc,
-        "PATCH",
-        "/groups/{id}",
-        &call(Method::PATCH, format!("/groups/{group}"), Some(json!({"description": "Nights"}))).await.expect(200),
-    );
-    check(
-        &doc,
-        "GET",
-        "/groups/{id}/members",
-        &call(Method::GET, format!("/groups/{group}/members"), None).await.expect(200),
-    );
-    check(
-        &doc,
-        "GET",
-        "/groups/{id}/permissions",
-        &call(Method::GET, "/groups/administrators/permissions".into(), None).await.expect(200),
-    );
-    check(
-        &doc,
-        "PUT",
-        "/groups/{id}/permissions/{permission}",
-        &call(Method::PUT, format!("/groups/{group}/permissions/AllowInfra"), None).await.expect(204),
-    );
-    check(
-        &doc,
-        "DELETE",
-        "/groups/{id}/permissions/{permission}",
-        &call(Method::DELETE, format!("/groups/{group}/permissions/AllowInfra"), None).await.expect(204),
-    );
-    check(
-        &doc,
-        "POST",
-        "/groups/{id}/duty",
-        &call(Method::POST, format!("/groups/{group}/duty"), Some(json!({"isOnDuty": false}))).await.expect(204),
-    );
+    exercise("PUT /groups/{id}/members/{operatorId}", format!("/groups/{group}/members/{ann}"), None, 204).await;
+    exercise("GET /groups", "/groups".into(), None, 200).await;
+    exercise("GET /groups/{id}", format!("/groups/{group}"), None, 200).await;
+    exercise("PATCH /groups/{id}", format!("/groups/{group}"), Some(json!({"description": "Nights"})), 200).await;
+    exercise("GET /groups/{id}/members", format!("/groups/{group}/members"), None, 200).await;
+    exercise("GET /groups/{id}/permissions", "/groups/administrators/permissions".into(), None, 200).await;
+    exercise("PUT /groups/{id}/permissions/{permission}", format!("/groups/{group}/permissions/AllowInfra"), None, 204)
+        .await;
+    exercise(
+        "DELETE /groups/{id}/permissions/{permission}",
+        format!("/groups/{group}/permissions/AllowInfra"),
+        None,
+        204,
+    )
+    .await;
+    exercise("POST /groups/{id}/duty", format!("/groups/{group}/duty"), Some(json!({"isOnDuty": false})), 204).await;
 
     // The account and the hub summary (before and after the scheduled job's first run).
-    check(&doc, "GET", "/hub/summary", &call(Method::GET, "/hub/summary".into(), None).await.expect(200));
-    check(&doc, "GET", "/account", &call(Method::GET, "/account".into(), None).await.expect(200));
+    exercise("GET /hub/summary", "/hub/summary".into(), None, 200).await;
+    exercise("GET /account", "/account".into(), None, 200).await;
     // The audit log of everything above: strings, booleans, numbers, objects and nulls as values.
-    check(&doc, "GET", "/audit-log", &call(Method::GET, "/audit-log?limit=100".into(), None).await.expect(200));
-    check(
-        &doc,
-        "PATCH",
-        "/account",
-        &call(Method::PATCH, "/account".into(), Some(json!({"timeZone": "UTC"}))).await.expect(200),
-    );
+    exercise("GET /audit-log", "/audit-log?limit=100".into(), None, 200).await;
+    exercise("PATCH /account", "/account".into(), Some(json!({"timeZone": "UTC"})), 200).await;
 
     // Monitors and their authorizations.
     let reply =
-        call(Method::POST, "/monitors".into(), Some(json!({"name": "Checkout", "mode": "Staging"}))).await.expect(201);
-    check(&doc, "POST", "/monitors", &reply);
+        exercise("POST /monitors", "/monitors".into(), Some(json!({"name": "Checkout", "mode": "Staging"})), 201).await;
     let monitor = reply.str("monitorId");
-    check(&doc, "GET", "/monitors/{id}", &call(Method::GET, format!("/monitors/{monitor}"), None).await.expect(200));
-    check(
-        &doc,
-        "PATCH",
-        "/monitors/{id}",
-        &call(Method::PATCH, format!("/monitors/{monitor}"), Some(json!({"mode": "Production"}))).await.expect(200),
-    );
-    check(&doc, "GET", "/monitors", &call(Method::GET, "/monitors?mode=Production".into(), None).await.expect(200));
+    exercise("GET /monitors/{id}", format!("/monitors/{monitor}"), None, 200).await;
+    exercise("PATCH /monitors/{id}", format!("/monitors/{monitor}"), Some(json!({"mode": "Production"})), 200).await;
+    exercise("GET /monitors", "/monitors?mode=Production".into(), None, 200).await;
     let grant = async |principal: Value| {
         let mut body = json!({"authorizationType": "ViewMonitor"});
         body.as_object_mut().unwrap().extend(principal.as_object().unwrap().clone());
@@ -620,24 +559,15 @@ async fn real_responses_match_the_documented_schemas() {
     let reply = grant(json!({"groupId": group})).await.expect(201);
     check(&doc, "POST", "/monitors/{id}/authorizations", &reply);
     let authorization = reply.items()[1]["authorizationId"].as_str().unwrap().to_owned();
-    check(
-        &doc,
-        "GET",
-        "/monitors/{id}/authorizations",
-        &call(Method::GET, format!("/monitors/{monitor}/authorizations"), None).await.expect(200),
-    );
-    check(
-        &doc,
-        "GET",
-        "/monitors/permissions",
-        &call(Method::GET, "/monitors/permissions".into(), None).await.expect(200),
-    );
-    check(
-        &doc,
-        "DELETE",
-        "/monitors/{id}/authorizations/{authorizationId}",
-        &call(Method::DELETE, format!("/monitors/{monitor}/authorizations/{authorization}"), None).await.expect(204),
-    );
+    exercise("GET /monitors/{id}/authorizations", format!("/monitors/{monitor}/authorizations"), None, 200).await;
+    exercise("GET /monitors/permissions", "/monitors/permissions".into(), None, 200).await;
+    exercise(
+        "DELETE /monitors/{id}/authorizations/{authorizationId}",
+        format!("/monitors/{monitor}/authorizations/{authorization}"),
+        None,
+        204,
+    )
+    .await;
 
     // API users: the create answer has the password; a replay has not.
     let create = json!({"description": "CI", "operatorId": ann, "accessType": "Grafana"});
@@ -648,19 +578,15 @@ async fn real_responses_match_the_documented_schemas() {
     let user = reply.str("apiUserId");
     let replay = send(replayable("k1")).await.expect(201);
     assert!(replay.body.get("password").is_none());
-    check(&doc, "GET", "/api-users/{id}", &call(Method::GET, format!("/api-users/{user}"), None).await.expect(200));
-    check(
-        &doc,
-        "PATCH",
-        "/api-users/{id}",
-        &call(Method::PATCH, format!("/api-users/{user}"), Some(json!({"description": "CI runner"}))).await.expect(200),
-    );
-    check(&doc, "GET", "/api-users", &call(Method::GET, "/api-users".into(), None).await.expect(200));
+    exercise("GET /api-users/{id}", format!("/api-users/{user}"), None, 200).await;
+    exercise("PATCH /api-users/{id}", format!("/api-users/{user}"), Some(json!({"description": "CI runner"})), 200)
+        .await;
+    exercise("GET /api-users", "/api-users".into(), None, 200).await;
 
     // The scheduled job's first run sets `inactiveComputedAt`.
     let report = hub_maintenance::run(&app.state, app.state.clock.now(), Some(&app.account.account_id)).await;
     assert!(!report.failed(), "maintenance ran");
-    check(&doc, "GET", "/hub/summary", &call(Method::GET, "/hub/summary".into(), None).await.expect(200));
+    exercise("GET /hub/summary", "/hub/summary".into(), None, 200).await;
 
     // Problems, with and without `errors`.
     check(
@@ -687,43 +613,25 @@ async fn real_responses_match_the_documented_schemas() {
     );
 
     // Deletes last.
-    check(
-        &doc,
-        "DELETE",
-        "/operators/{id}/duty-schedules/{scheduleId}",
-        &call(Method::DELETE, format!("/operators/{ann}/duty-schedules/{schedule}"), None).await.expect(204),
-    );
-    check(
-        &doc,
-        "DELETE",
-        "/operators/{id}/permissions/{permission}",
-        &call(Method::DELETE, format!("/operators/{ann}/permissions/ShareDashboards"), None).await.expect(204),
-    );
-    check(
-        &doc,
-        "DELETE",
-        "/groups/{id}/members/{operatorId}",
-        &call(Method::DELETE, format!("/groups/{group}/members/{ann}"), None).await.expect(204),
-    );
-    check(
-        &doc,
-        "DELETE",
-        "/api-users/{id}",
-        &call(Method::DELETE, format!("/api-users/{user}"), None).await.expect(204),
-    );
-    check(
-        &doc,
-        "DELETE",
-        "/monitors/{id}",
-        &call(Method::DELETE, format!("/monitors/{monitor}"), None).await.expect(204),
-    );
-    check(&doc, "DELETE", "/groups/{id}", &call(Method::DELETE, format!("/groups/{group}"), None).await.expect(204));
-    check(
-        &doc,
-        "DELETE",
-        "/operators/{id}",
-        &call(Method::DELETE, format!("/operators/{bob}"), None).await.expect(204),
-    );
+    exercise(
+        "DELETE /operators/{id}/duty-schedules/{scheduleId}",
+        format!("/operators/{ann}/duty-schedules/{schedule}"),
+        None,
+        204,
+    )
+    .await;
+    exercise(
+        "DELETE /operators/{id}/permissions/{permission}",
+        format!("/operators/{ann}/permissions/ShareDashboards"),
+        None,
+        204,
+    )
+    .await;
+    exercise("DELETE /groups/{id}/members/{operatorId}", format!("/groups/{group}/members/{ann}"), None, 204).await;
+    exercise("DELETE /api-users/{id}", format!("/api-users/{user}"), None, 204).await;
+    exercise("DELETE /monitors/{id}", format!("/monitors/{monitor}"), None, 204).await;
+    exercise("DELETE /groups/{id}", format!("/groups/{group}"), None, 204).await;
+    exercise("DELETE /operators/{id}", format!("/operators/{bob}"), None, 204).await;
 }
 
 /// Every `201` with a `Location` names a resource that a `GET` answers: the one the document's

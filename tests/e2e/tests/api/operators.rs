@@ -318,19 +318,7 @@ async fn the_operator_limit_holds_when_fifty_creates_race() {
     let app = TestApp::start().await;
     let premium = app.provision("Premium", 0).await; // limit 4, the administrator uses one
     let token = app.token(&premium.account_id, &premium.admin_operator_id);
-    let creates = (0..50).map(|i| {
-        let token = token.clone();
-        let app = &app;
-        async move {
-            app.call_as(
-                &token,
-                Method::POST,
-                "/operators",
-                Some(json!({"email": format!("racer{i}@example.com"), "fullName": format!("Racer {i}")})),
-            )
-            .await
-        }
-    });
+    let creates = (0..50).map(|i| app.post_numbered_operator(&token, "Racer", "racer", i));
     let replies = futures::future::join_all(creates).await;
     let created = replies.iter().filter(|r| r.status == 201).count();
     let refused = replies.iter().filter(|r| r.status == 409 && r.code() == "operator_limit_reached").count();
@@ -349,28 +337,15 @@ async fn extra_operators_raise_the_limit() {
     let premium = app.provision("Premium", 2).await;
     let token = app.token(&premium.account_id, &premium.admin_operator_id);
     for i in 0..5 {
-        app.call_as(
-            &token,
-            Method::POST,
-            "/operators",
-            Some(json!({"email": format!("p{i}@example.com"), "fullName": format!("P {i}")})),
-        )
-        .await
-        .expect(201);
+        app.post_numbered_operator(&token, "P", "p", i).await.expect(201);
     }
-    app.call_as(&token, Method::POST, "/operators", Some(json!({"email": "p6@example.com", "fullName": "P 6"})))
-        .await
-        .expect_problem(409, "operator_limit_reached");
+    app.post_numbered_operator(&token, "P", "p", 6).await.expect_problem(409, "operator_limit_reached");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn last_administrator_survives_racing_removals() {
     let app = TestApp::start().await;
-    let admins: Vec<String> = futures::future::join_all((0..4).map(|i| {
-        let app = &app;
-        async move { app.create_operator(&format!("Admin {i}"), &format!("a{i}@example.com")).await }
-    }))
-    .await;
+    let admins = crate::create_operators_at_once(&app, 4, "Admin", "a").await;
     for id in &admins {
         app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
     }
@@ -390,11 +365,7 @@ async fn last_administrator_survives_racing_removals() {
             }
         }))
         .await;
-    assert!(
-        replies.iter().all(|r| [204, 403, 409].contains(&r.status.as_u16())),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    hub_e2e::assert_answered(&replies, &[204, 403, 409], "");
     let admins_group = app.call(Method::GET, "/groups/administrators", None).await;
     let members = app.list_all(&app.admin_token, "/groups/administrators/members").await;
     // Someone may have removed the account administrator too; read with the remaining admin.
@@ -419,11 +390,7 @@ async fn last_administrator_survives_racing_removals() {
 async fn last_financial_operator_survives_racing_revokes() {
     let app = TestApp::start().await;
     // FinancialOperator: through Administrators (the account administrator) and directly by 6 others.
-    let holders: Vec<String> = futures::future::join_all((0..6).map(|i| {
-        let app = &app;
-        async move { app.create_operator(&format!("Fin {i}"), &format!("f{i}@example.com")).await }
-    }))
-    .await;
+    let holders = crate::create_operators_at_once(&app, 6, "Fin", "f").await;
     for id in &holders {
         app.call(Method::PUT, &format!("/operators/{id}/permissions/FinancialOperator"), None).await.expect(204);
     }
@@ -437,11 +404,7 @@ async fn last_financial_operator_survives_racing_revokes() {
     }))
     .await;
     // 404: a revoke that lost the race with the delete of the same operator.
-    assert!(
-        replies.iter().all(|r| [204, 404, 409].contains(&r.status.as_u16())),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    hub_e2e::assert_answered(&replies, &[204, 404, 409], "");
     assert!(replies.iter().any(|r| r.status == 409 && r.code() == "last_financial_operator"));
     // Exactly one effective holder is left.
     let operators = app.list_all(&app.admin_token, "/operators").await;
@@ -491,15 +454,7 @@ async fn delete_cascades_leave_nothing_behind() {
     // No item of the operator is left in the account's partition.
     let scope = hub_store::AccountScope::new(&app.account.account_id);
     assert!(app.state.store.all_group_ids_of(&scope, &id.as_str().into()).await.unwrap().is_empty());
-    let names = hub_api::rules::permission_names();
-    assert!(
-        app.state
-            .store
-            .grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!crate::holds_grants(&app, &scope, hub_store::Principal::Operator(id.clone().into())).await);
     assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
     assert!(app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().is_none());
 }
@@ -527,8 +482,7 @@ async fn etag_and_if_match() {
 async fn idempotency_key_replays_and_refuses_reuse() {
     let app = TestApp::start().await;
     let body = json!({"email": "once@example.com", "fullName": "Only Once"});
-    let first =
-        send(app.req(Method::POST, "/operators").header("idempotency-key", "k-1").json(&body)).await.expect(201);
+    let first = app.post_keyed("/operators", "k-1", &body).await.expect(201);
     // Same content, other key order: the same request.
     let again = send(
         app.req(Method::POST, "/operators")
@@ -541,27 +495,14 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     assert_eq!(first.body, again.body);
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 2);
-    send(
-        app.req(Method::POST, "/operators")
-            .header("idempotency-key", "k-1")
-            .json(&json!({"email": "twice@example.com", "fullName": "Twice"})),
-    )
-    .await
-    .expect_problem(422, "idempotency_key_reused");
-    send(app.req(Method::POST, "/operators").header("idempotency-key", "").json(&body))
+    app.post_keyed("/operators", "k-1", &json!({"email": "twice@example.com", "fullName": "Twice"}))
         .await
-        .expect_problem(400, "validation_failed");
+        .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed("/operators", "", &body).await.expect_problem(400, "validation_failed");
     // Concurrent retries with one key create exactly one operator.
     let body = json!({"email": "racing@example.com", "fullName": "Racing Key"});
-    let replies = futures::future::join_all(
-        (0..10).map(|_| send(app.req(Method::POST, "/operators").header("idempotency-key", "k-2").json(&body))),
-    )
-    .await;
-    assert!(
-        replies.iter().all(|r| r.status == 201),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    let replies = futures::future::join_all((0..10).map(|_| app.post_keyed("/operators", "k-2", &body))).await;
+    hub_e2e::assert_answered(&replies, &[201], "");
     let ids: std::collections::BTreeSet<_> = replies.iter().map(|r| r.str("operatorId")).collect();
     assert_eq!(ids.len(), 1);
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 3);
@@ -696,13 +637,8 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     app.call(Method::PUT, &format!("/groups/{group}/members/{id}"), None).await.expect(204);
     app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let op = app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().unwrap();
     // Only the first step runs, as if the process died right after it.
-    app.state
-        .store
-        .begin_operator_delete(&scope, &op, &hub_store::RulesLock::default(), &crate::fixture_event("operator.deleted"))
-        .await
-        .unwrap();
+    crate::begin_operator_delete_only(&app, &scope, &id).await;
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 1);
     // The group still counts the member until the delete finishes.
@@ -712,15 +648,7 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
     assert_eq!(app.account_record(&app.account.account_id).await.groups_empty, 1);
-    let names = hub_api::rules::permission_names();
-    assert!(
-        app.state
-            .store
-            .grants_of(&scope, &hub_store::Principal::Operator(id.clone().into()), &names)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(!crate::holds_grants(&app, &scope, hub_store::Principal::Operator(id.clone().into())).await);
     // Once finished, deleting again is simply not found.
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
 }
@@ -731,25 +659,14 @@ async fn schedule_creation_honours_idempotency_keys() {
     let id = app.create_operator("Kim Key", "kim@example.com").await;
     let path = format!("/operators/{id}/duty-schedules");
     let body = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
-    let replies = futures::future::join_all(
-        (0..5).map(|_| send(app.req(Method::POST, &path).header("idempotency-key", "night").json(&body))),
-    )
-    .await;
-    assert!(
-        replies.iter().all(|r| r.status == 201),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    let replies = futures::future::join_all((0..5).map(|_| app.post_keyed(&path, "night", &body))).await;
+    hub_e2e::assert_answered(&replies, &[201], "");
     let ids: std::collections::BTreeSet<String> = replies.iter().map(|r| r.str("scheduleId")).collect();
     assert_eq!(ids.len(), 1, "one schedule, replayed to every retry");
     assert_eq!(app.call(Method::GET, &path, None).await.expect(200).items().len(), 1);
-    send(
-        app.req(Method::POST, &path)
-            .header("idempotency-key", "night")
-            .json(&json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"})),
-    )
-    .await
-    .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed(&path, "night", &json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"}))
+        .await
+        .expect_problem(422, "idempotency_key_reused");
 }
 
 /// A change reads the account once: the rule versions and the time zone that renders the answer

@@ -62,6 +62,27 @@ fn for_someone_else(request: Request, other: &str) -> Request {
     }
 }
 
+/// The caller of the matrix: an operator that is not an administrator, with its token and its own
+/// API user.
+struct Member {
+    id: String,
+    token: Who,
+    basic: Who,
+    api_user_id: String,
+}
+
+/// Creates `{name} Member` (`{name}@example.com`, lower-cased) as `admin`, and its API user
+/// (`{name}'s script`) with its own token.
+async fn member(app: &TestApp, account_id: &str, admin: &Who, name: &str) -> Member {
+    let body = json!({"email": format!("{}@example.com", name.to_lowercase()), "fullName": format!("{name} Member")});
+    let id = call(app, admin, Method::POST, "/operators", Some(&body)).await.expect(201).str("operatorId");
+    let token = Who::Bearer(app.token(account_id, &id));
+    let body = json!({"description": format!("{name}'s script")});
+    let user = call(app, &token, Method::POST, "/api-users", Some(&body)).await.expect(201);
+    let basic = Who::Basic { username: user.str("username"), password: user.str("password") };
+    Member { id, token, basic, api_user_id: user.str("apiUserId") }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_administrators_are_refused_every_write_but_their_own_settings() {
     let started = Instant::now();
@@ -78,22 +99,8 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
     // Somebody else's resources (operator O with its group, schedule, API user, monitor grant).
     let other: Ids = fixture(&app, &admin).await;
     // The caller: M, an operator that is not an administrator, and M's own API user.
-    let me = call(
-        &app,
-        &admin,
-        Method::POST,
-        "/operators",
-        Some(&json!({"email": "mia@example.com", "fullName": "Mia Member"})),
-    )
-    .await
-    .expect(201)
-    .str("operatorId");
-    let me_token = Who::Bearer(app.token(&account.account_id, &me));
-    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Mia's script"})))
-        .await
-        .expect(201);
-    let me_basic = Who::Basic { username: my_user.str("username"), password: my_user.str("password") };
-    let my_user_id = my_user.str("apiUserId");
+    let Member { id: me, token: me_token, basic: me_basic, api_user_id: my_user_id } =
+        member(&app, &account.account_id, &admin, "Mia").await;
     let callers = [me_token.clone(), me_basic];
 
     // 1. Refusals and reads, on somebody else's resources: nothing changes.
@@ -263,21 +270,7 @@ async fn non_administrators_are_refused_before_their_body_is_read() {
     let account = app.provision("Enterprise", 0).await;
     let admin = Who::Bearer(app.token(&account.account_id, &account.admin_operator_id));
     let other: Ids = fixture(&app, &admin).await;
-    let me = call(
-        &app,
-        &admin,
-        Method::POST,
-        "/operators",
-        Some(&json!({"email": "nia@example.com", "fullName": "Nia Member"})),
-    )
-    .await
-    .expect(201)
-    .str("operatorId");
-    let me_token = Who::Bearer(app.token(&account.account_id, &me));
-    let my_user = call(&app, &me_token, Method::POST, "/api-users", Some(&json!({"description": "Nia's script"})))
-        .await
-        .expect(201);
-    let me_basic = Who::Basic { username: my_user.str("username"), password: my_user.str("password") };
+    let Member { token: me_token, basic: me_basic, .. } = member(&app, &account.account_id, &admin, "Nia").await;
     let bodies: [(&str, &str); 5] = [
         ("application/json", "{\"fullName\": "),
         ("application/json", "[1, 2]"),

@@ -24,12 +24,47 @@ pub(crate) async fn scim_token(app: &TestApp, admin_token: &str) -> String {
         .str("token")
 }
 
-pub(crate) async fn scim(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
-    let mut req = app.http.request(method, format!("{}/scim/v2{path}", app.base)).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.header("content-type", "application/scim+json").body(body.to_string());
+/// Requests to `/scim/v2` with a SCIM token, as an identity provider sends them.
+pub(crate) struct Scim<'a> {
+    app: &'a TestApp,
+    token: &'a str,
+}
+
+pub(crate) fn scim<'a>(app: &'a TestApp, token: &'a str) -> Scim<'a> {
+    Scim { app, token }
+}
+
+impl Scim<'_> {
+    pub(crate) async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self.app.http.request(method, format!("{}/scim/v2{path}", self.app.base)).bearer_auth(self.token);
+        if let Some(body) = body {
+            req = req.header("content-type", "application/scim+json").body(body.to_string());
+        }
+        send(req).await
     }
-    send(req).await
+    pub(crate) async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+    /// `GET {resources}?filter=` with `expression` percent-encoded.
+    pub(crate) async fn filter(&self, resources: &str, expression: &str) -> Reply {
+        self.get(&format!("{resources}?filter={}", filter(expression))).await
+    }
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(body)).await
+    }
+    /// A `POST` that creates: answers 201; the new resource's id.
+    pub(crate) async fn create(&self, path: &str, body: Value) -> String {
+        self.post(path, body).await.expect(201).str("id")
+    }
+    pub(crate) async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+    pub(crate) async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+    pub(crate) async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None).await
+    }
 }
 
 fn patch(ops: Value) -> Value {
@@ -70,41 +105,35 @@ fn filter(expression: &str) -> String {
 async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     let app = TestApp::start().await;
     let token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &token);
 
     // Okta first looks the user up by userName, then creates it.
-    let found = scim(
-        &app,
-        &token,
-        Method::GET,
-        &format!("/Users?filter={}&startIndex=1&count=100", filter(r#"userName eq "grace@example.com""#)),
-        None,
-    )
-    .await
-    .expect(200);
+    let found = idp
+        .get(&format!("/Users?filter={}&startIndex=1&count=100", filter(r#"userName eq "grace@example.com""#)))
+        .await
+        .expect(200);
     assert_eq!(
         (found.body["totalResults"].as_u64(), found.body["Resources"].as_array().map(Vec::len)),
         (Some(0), Some(0))
     );
-    let created = scim(
-        &app,
-        &token,
-        Method::POST,
-        "/Users",
-        Some(json!({
-            "schemas": [USER],
-            "userName": "grace@example.com",
-            "name": {"givenName": "Grace", "familyName": "Hopper"},
-            "emails": [{"primary": true, "value": "grace@example.com", "type": "work"}],
-            "displayName": "Grace Hopper",
-            "locale": "en-US",
-            "externalId": "00u1okta",
-            "groups": [],
-            "password": "ignored-by-the-hub",
-            "active": true
-        })),
-    )
-    .await
-    .expect(201);
+    let created = idp
+        .post(
+            "/Users",
+            json!({
+                "schemas": [USER],
+                "userName": "grace@example.com",
+                "name": {"givenName": "Grace", "familyName": "Hopper"},
+                "emails": [{"primary": true, "value": "grace@example.com", "type": "work"}],
+                "displayName": "Grace Hopper",
+                "locale": "en-US",
+                "externalId": "00u1okta",
+                "groups": [],
+                "password": "ignored-by-the-hub",
+                "active": true
+            }),
+        )
+        .await
+        .expect(201);
     let id = created.str("id");
     assert_eq!(created.header("location"), created.body["meta"]["location"].as_str());
     assert_eq!(created.header("etag"), Some("W/\"1\""));
@@ -117,11 +146,11 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     );
 
     // Profile update: Okta replaces the whole user.
-    let put = scim(&app, &token, Method::PUT, &format!("/Users/{id}"), Some(json!({
+    let put = idp.put(&format!("/Users/{id}"), json!({
         "schemas": [USER], "id": id, "userName": "grace@example.com",
         "name": {"givenName": "Grace", "familyName": "Brewster Hopper"}, "displayName": "Grace Brewster Hopper",
         "emails": [{"primary": true, "value": "grace@example.com", "type": "work"}], "externalId": "00u1okta", "active": true
-    }))).await.expect(200);
+    })).await.expect(200);
     assert_eq!(put.body["displayName"], "Grace Brewster Hopper");
     assert_eq!(
         app.call(Method::GET, &format!("/operators/{id}"), None).await.body["fullName"],
@@ -129,60 +158,37 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     );
 
     // Deactivation: replace without a path.
-    let off = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{id}"),
-        Some(patch(json!([{"op": "replace", "value": {"active": false}}]))),
-    )
-    .await
-    .expect(200);
+    let off = idp
+        .patch(&format!("/Users/{id}"), patch(json!([{"op": "replace", "value": {"active": false}}])))
+        .await
+        .expect(200);
     assert_eq!(off.body["active"], false);
     let op = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body;
     assert_eq!(op["isDisabled"], true, "deactivated, not deleted");
     let summary = app.call(Method::GET, "/hub/summary", None).await.body;
     assert_eq!((summary["operators"]["total"].as_i64(), summary["operators"]["disabled"].as_i64()), (Some(2), Some(1)));
     // Reactivation.
-    let on = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{id}"),
-        Some(patch(json!([{"op": "replace", "value": {"active": true}}]))),
-    )
-    .await
-    .expect(200);
+    let on = idp
+        .patch(&format!("/Users/{id}"), patch(json!([{"op": "replace", "value": {"active": true}}])))
+        .await
+        .expect(200);
     assert_eq!(on.body["active"], true);
 
     // Group push: create, add members, rename (Okta repeats the id), remove a member, delete.
-    let other = scim(&app, &token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "alan@example.com", "name": {"givenName": "Alan", "familyName": "Turing"}, "active": true}))).await.expect(201).str("id");
-    let group = scim(
-        &app,
-        &token,
-        Method::POST,
-        "/Groups",
-        Some(json!({"schemas": [GROUP], "displayName": "Engineering", "members": []})),
-    )
-    .await
-    .expect(201);
+    let other = idp.create("/Users", json!({"schemas": [USER], "userName": "alan@example.com", "name": {"givenName": "Alan", "familyName": "Turing"}, "active": true})).await;
+    let group =
+        idp.post("/Groups", json!({"schemas": [GROUP], "displayName": "Engineering", "members": []})).await.expect(201);
     let gid = group.str("id");
-    scim(&app, &token, Method::PATCH, &format!("/Groups/{gid}"), Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": id, "display": "grace@example.com"}, {"value": other, "display": "alan@example.com"}]}])))).await.expect(200);
-    scim(
-        &app,
-        &token,
-        Method::PATCH,
+    idp.patch(&format!("/Groups/{gid}"), patch(json!([{"op": "add", "path": "members", "value": [{"value": id, "display": "grace@example.com"}, {"value": other, "display": "alan@example.com"}]}]))).await.expect(200);
+    idp.patch(
         &format!("/Groups/{gid}"),
-        Some(patch(json!([{"op": "replace", "value": {"id": gid, "displayName": "Engineering EU"}}]))),
+        patch(json!([{"op": "replace", "value": {"id": gid, "displayName": "Engineering EU"}}])),
     )
     .await
     .expect(200);
-    scim(
-        &app,
-        &token,
-        Method::PATCH,
+    idp.patch(
         &format!("/Groups/{gid}"),
-        Some(patch(json!([{"op": "remove", "path": format!("members[value eq \"{other}\"]")}]))),
+        patch(json!([{"op": "remove", "path": format!("members[value eq \"{other}\"]")}])),
     )
     .await
     .expect(200);
@@ -193,23 +199,15 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     );
     let members = app.list_all(&app.admin_token, &format!("/groups/{gid}/members")).await;
     assert_eq!(members.iter().map(|m| m["operatorId"].as_str().unwrap()).collect::<Vec<_>>(), vec![id.as_str()]);
-    let user = scim(&app, &token, Method::GET, &format!("/Users/{id}"), None).await.expect(200);
+    let user = idp.get(&format!("/Users/{id}")).await.expect(200);
     let groups: Vec<&str> =
         user.body["groups"].as_array().unwrap().iter().map(|g| g["display"].as_str().unwrap()).collect();
     assert!(groups.contains(&"Engineering EU") && groups.contains(&"Everyone"), "{groups:?}");
-    scim(&app, &token, Method::DELETE, &format!("/Groups/{gid}"), None).await.expect(204);
+    idp.delete(&format!("/Groups/{gid}")).await.expect(204);
     app.call(Method::GET, &format!("/groups/{gid}"), None).await.expect_problem(404, "not_found");
 
     // Deprovisioning is a deactivation: the operator stays, disabled.
-    scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{id}"),
-        Some(patch(json!([{"op": "replace", "value": {"active": false}}]))),
-    )
-    .await
-    .expect(200);
+    idp.patch(&format!("/Users/{id}"), patch(json!([{"op": "replace", "value": {"active": false}}]))).await.expect(200);
     assert_eq!(app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body["isDisabled"], true);
     assert_counters_exact(&app, &app.account.account_id).await;
 }
@@ -218,149 +216,99 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
 async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group() {
     let app = TestApp::start().await;
     let token = scim_token(&app, &app.admin_token).await;
+    let idp = scim(&app, &token);
     // Entra ID's probe: a filter on a random attribute value, expecting an empty list.
-    let probe = scim(
-        &app,
-        &token,
-        Method::GET,
-        &format!("/Users?filter={}", filter(r#"userName eq "non-existent-user-7c3c""#)),
-        None,
-    )
-    .await
-    .expect(200);
+    let probe = idp.filter("/Users", r#"userName eq "non-existent-user-7c3c""#).await.expect(200);
     assert_eq!(probe.body["totalResults"], 0);
-    let created = scim(
-        &app,
-        &token,
-        Method::POST,
-        "/Users",
-        Some(json!({
-            "schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-            "externalId": "ada.entra",
-            "userName": "ada@contoso.example",
-            "active": true,
-            "addresses": [{"primary": true, "type": "work", "country": "NL"}],
-            "displayName": "Ada Lovelace",
-            "emails": [{"primary": true, "type": "work", "value": "ada@contoso.example"}],
-            "meta": {"resourceType": "User"},
-            "name": {"formatted": "Ada Lovelace", "familyName": "Lovelace", "givenName": "Ada"},
-            "phoneNumbers": [{"type": "mobile", "value": "+31612345678"}],
-            "roles": [],
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Engines"}
-        })),
-    )
-    .await
-    .expect(201);
+    let created = idp
+        .post(
+            "/Users",
+            json!({
+                "schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+                "externalId": "ada.entra",
+                "userName": "ada@contoso.example",
+                "active": true,
+                "addresses": [{"primary": true, "type": "work", "country": "NL"}],
+                "displayName": "Ada Lovelace",
+                "emails": [{"primary": true, "type": "work", "value": "ada@contoso.example"}],
+                "meta": {"resourceType": "User"},
+                "name": {"formatted": "Ada Lovelace", "familyName": "Lovelace", "givenName": "Ada"},
+                "phoneNumbers": [{"type": "mobile", "value": "+31612345678"}],
+                "roles": [],
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Engines"}
+            }),
+        )
+        .await
+        .expect(201);
     let id = created.str("id");
     assert_eq!(app.call(Method::GET, &format!("/operators/{id}"), None).await.body["mobilePhone"], "+31612345678");
     // Entra ID finds users by externalId too.
-    let by_external =
-        scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"externalId eq "ada.entra""#)), None)
-            .await
-            .expect(200);
+    let by_external = idp.filter("/Users", r#"externalId eq "ada.entra""#).await.expect(200);
     assert_eq!(by_external.body["Resources"][0]["id"], id.as_str());
 
     // Attribute updates: capitalised ops, paths with value filters.
-    let updated = scim(&app, &token, Method::PATCH, &format!("/Users/{id}"), Some(patch(json!([
+    let updated = idp.patch(&format!("/Users/{id}"), patch(json!([
         {"op": "Replace", "path": "displayName", "value": "Augusta Ada King"},
         {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "ada.king@contoso.example"},
         {"op": "Replace", "path": "name.familyName", "value": "King"},
         {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+31687654321"},
         {"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Analytical"}
-    ])))).await.expect(200);
+    ]))).await.expect(200);
     assert_eq!(updated.body["emails"][0]["value"], "ada.king@contoso.example");
     assert_eq!(updated.body["name"]["familyName"], "King");
     let op = app.call(Method::GET, &format!("/operators/{id}"), None).await.body;
     assert_eq!((op["fullName"].as_str(), op["mobilePhone"].as_str()), (Some("Augusta Ada King"), Some("+31687654321")));
 
     // Disable and enable with Entra ID's string booleans.
-    let off = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{id}"),
-        Some(patch(json!([{"op": "Replace", "path": "active", "value": "False"}]))),
-    )
-    .await
-    .expect(200);
+    let off = idp
+        .patch(&format!("/Users/{id}"), patch(json!([{"op": "Replace", "path": "active", "value": "False"}])))
+        .await
+        .expect(200);
     assert_eq!(off.body["active"], false);
     let filtered = app.list_all(&app.admin_token, "/operators?isDisabled=true").await;
     assert_eq!(filtered.len(), 1);
-    let on = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{id}"),
-        Some(patch(json!([{"op": "Replace", "path": "active", "value": "True"}]))),
-    )
-    .await
-    .expect(200);
+    let on = idp
+        .patch(&format!("/Users/{id}"), patch(json!([{"op": "Replace", "path": "active", "value": "True"}])))
+        .await
+        .expect(200);
     assert_eq!(on.body["active"], true);
-    let bad = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{id}"),
-        Some(patch(json!([{"op": "Replace", "path": "active", "value": "maybe"}]))),
-    )
-    .await;
+    let bad =
+        idp.patch(&format!("/Users/{id}"), patch(json!([{"op": "Replace", "path": "active", "value": "maybe"}]))).await;
     expect_scim_error(&bad, 400, Some("invalidValue"));
 
     // Group: looked up by name without members, created, members added and removed by value.
-    let second = scim(&app, &token, Method::POST, "/Users", Some(json!({"schemas": [USER], "userName": "charles@contoso.example", "displayName": "Charles Babbage", "active": true}))).await.expect(201).str("id");
-    let none = scim(
-        &app,
-        &token,
-        Method::GET,
-        &format!("/Groups?excludedAttributes=members&filter={}", filter(r#"displayName eq "Analysts""#)),
-        None,
-    )
-    .await
-    .expect(200);
+    let second = idp.create("/Users", json!({"schemas": [USER], "userName": "charles@contoso.example", "displayName": "Charles Babbage", "active": true})).await;
+    let none = idp
+        .get(&format!("/Groups?excludedAttributes=members&filter={}", filter(r#"displayName eq "Analysts""#)))
+        .await
+        .expect(200);
     assert_eq!(none.body["totalResults"], 0);
-    let gid = scim(
-        &app,
-        &token,
-        Method::POST,
-        "/Groups",
-        Some(json!({"schemas": [GROUP], "externalId": "grp-analysts", "displayName": "Analysts", "members": []})),
-    )
-    .await
-    .expect(201)
-    .str("id");
-    scim(
-        &app,
-        &token,
-        Method::PATCH,
+    let gid = idp
+        .create(
+            "/Groups",
+            json!({"schemas": [GROUP], "externalId": "grp-analysts", "displayName": "Analysts", "members": []}),
+        )
+        .await;
+    idp.patch(
         &format!("/Groups/{gid}"),
-        Some(patch(json!([{"op": "Add", "path": "members", "value": [{"value": id}, {"value": second}]}]))),
+        patch(json!([{"op": "Add", "path": "members", "value": [{"value": id}, {"value": second}]}])),
     )
     .await
     .expect(200);
-    scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Groups/{gid}"),
-        Some(patch(json!([{"op": "Remove", "path": "members", "value": [{"value": id}]}]))),
-    )
-    .await
-    .expect(200);
-    let read =
-        scim(&app, &token, Method::GET, &format!("/Groups/{gid}?excludedAttributes=members"), None).await.expect(200);
+    idp.patch(&format!("/Groups/{gid}"), patch(json!([{"op": "Remove", "path": "members", "value": [{"value": id}]}])))
+        .await
+        .expect(200);
+    let read = idp.get(&format!("/Groups/{gid}?excludedAttributes=members")).await.expect(200);
     assert!(read.body.get("members").is_none() && read.body["displayName"] == "Analysts");
-    let full =
-        scim(&app, &token, Method::GET, &format!("/Groups?filter={}", filter(r#"externalId eq "grp-analysts""#)), None)
-            .await
-            .expect(200);
+    let full = idp.filter("/Groups", r#"externalId eq "grp-analysts""#).await.expect(200);
     assert_eq!(
         full.body["Resources"][0]["members"],
         json!([{"value": second, "$ref": format!("{}/scim/v2/Users/{second}", app.base), "type": "User"}])
     );
 
     // Deletion (after Entra ID's soft-delete period) deletes the operator and its memberships.
-    scim(&app, &token, Method::DELETE, &format!("/Users/{second}"), None).await.expect(204);
-    expect_scim_error(&scim(&app, &token, Method::GET, &format!("/Users/{second}"), None).await, 404, None);
+    idp.delete(&format!("/Users/{second}")).await.expect(204);
+    expect_scim_error(&idp.get(&format!("/Users/{second}")).await, 404, None);
     assert_eq!(app.call(Method::GET, &format!("/groups/{gid}"), None).await.body["memberCount"], 0);
     assert_counters_exact(&app, &app.account.account_id).await;
 }
@@ -371,113 +319,79 @@ async fn every_hub_rule_holds_through_scim() {
     let account = app.provision("Premium", 0).await; // 4 operators
     let admin_token = app.token(&account.account_id, &account.admin_operator_id);
     let token = scim_token(&app, &admin_token).await;
+    let idp = scim(&app, &token);
     let user = |n: usize| json!({"schemas": [USER], "userName": format!("u{n}@premium.example"), "externalId": format!("ext-{n}"), "active": true});
 
     let mut ids = Vec::new();
     for n in 0..3 {
-        ids.push(scim(&app, &token, Method::POST, "/Users", Some(user(n))).await.expect(201).str("id"));
+        ids.push(idp.create("/Users", user(n)).await);
     }
     // The quota: a fifth operator is refused; a disabled one frees a place; re-enabling is refused.
-    expect_scim_error(&scim(&app, &token, Method::POST, "/Users", Some(user(3))).await, 409, None);
-    scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{}", ids[0]),
-        Some(patch(json!([{"op": "replace", "path": "active", "value": false}]))),
-    )
-    .await
-    .expect(200);
-    let fourth = scim(&app, &token, Method::POST, "/Users", Some(user(3))).await.expect(201).str("id");
-    let refused = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{}", ids[0]),
-        Some(patch(json!([{"op": "replace", "path": "active", "value": true}]))),
-    )
-    .await;
+    expect_scim_error(&idp.post("/Users", user(3)).await, 409, None);
+    idp.patch(&format!("/Users/{}", ids[0]), patch(json!([{"op": "replace", "path": "active", "value": false}])))
+        .await
+        .expect(200);
+    let fourth = idp.create("/Users", user(3)).await;
+    let refused = idp
+        .patch(&format!("/Users/{}", ids[0]), patch(json!([{"op": "replace", "path": "active", "value": true}])))
+        .await;
     expect_scim_error(&refused, 409, None);
     assert!(refused.body["detail"].as_str().unwrap().contains("operator_limit_reached"));
     // A disabled user can be created without using the quota.
     let mut disabled = user(9);
     disabled["active"] = json!(false);
-    scim(&app, &token, Method::POST, "/Users", Some(disabled)).await.expect(201);
+    idp.post("/Users", disabled).await.expect(201);
 
     // Uniqueness: userName (case-insensitively), externalId, group names.
     let mut same = user(7);
     same["userName"] = json!("U1@Premium.Example");
-    scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{fourth}"),
-        Some(patch(json!([{"op": "replace", "path": "active", "value": false}]))),
-    )
-    .await
-    .expect(200);
-    expect_scim_error(&scim(&app, &token, Method::POST, "/Users", Some(same)).await, 409, Some("uniqueness"));
+    idp.patch(&format!("/Users/{fourth}"), patch(json!([{"op": "replace", "path": "active", "value": false}])))
+        .await
+        .expect(200);
+    expect_scim_error(&idp.post("/Users", same).await, 409, Some("uniqueness"));
     let mut same_external = user(8);
     same_external["externalId"] = json!("ext-1");
-    expect_scim_error(&scim(&app, &token, Method::POST, "/Users", Some(same_external)).await, 409, Some("uniqueness"));
-    scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Ops"})))
-        .await
-        .expect(201);
+    expect_scim_error(&idp.post("/Users", same_external).await, 409, Some("uniqueness"));
+    idp.post("/Groups", json!({"schemas": [GROUP], "displayName": "Ops"})).await.expect(201);
     expect_scim_error(
-        &scim(&app, &token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "OPS"}))).await,
+        &idp.post("/Groups", json!({"schemas": [GROUP], "displayName": "OPS"})).await,
         409,
         Some("uniqueness"),
     );
 
     // System groups.
     let leave = patch(json!([{"op": "remove", "path": format!("members[value eq \"{}\"]", ids[1])}]));
-    expect_scim_error(
-        &scim(&app, &token, Method::PATCH, "/Groups/everyone", Some(leave)).await,
-        400,
-        Some("mutability"),
-    );
+    expect_scim_error(&idp.patch("/Groups/everyone", leave).await, 400, Some("mutability"));
     // Adding a member it already has changes nothing.
     let again = patch(json!([{"op": "add", "path": "members", "value": [{"value": ids[1]}]}]));
-    scim(&app, &token, Method::PATCH, "/Groups/everyone", Some(again)).await.expect(200);
-    let renamed = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        "/Groups/administrators",
-        Some(patch(json!([{"op": "replace", "path": "displayName", "value": "Admins"}]))),
-    )
-    .await;
+    idp.patch("/Groups/everyone", again).await.expect(200);
+    let renamed = idp
+        .patch("/Groups/administrators", patch(json!([{"op": "replace", "path": "displayName", "value": "Admins"}])))
+        .await;
     expect_scim_error(&renamed, 400, Some("mutability"));
-    expect_scim_error(&scim(&app, &token, Method::DELETE, "/Groups/everyone", None).await, 400, Some("mutability"));
+    expect_scim_error(&idp.delete("/Groups/everyone").await, 400, Some("mutability"));
     let members = app.list_all(&admin_token, "/groups/everyone/members").await;
     assert_eq!(members.len(), 6, "Everyone keeps every operator");
 
     // The account administrator: not disabled, not deleted; the last enabled administrator stays.
     let admin = &account.admin_operator_id;
-    let off = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        &format!("/Users/{admin}"),
-        Some(patch(json!([{"op": "replace", "path": "active", "value": false}]))),
-    )
-    .await;
+    let off = idp
+        .patch(&format!("/Users/{admin}"), patch(json!([{"op": "replace", "path": "active", "value": false}])))
+        .await;
     expect_scim_error(&off, 409, None);
     assert!(off.body["detail"].as_str().unwrap().contains("cannot_disable_account_administrator"));
-    expect_scim_error(&scim(&app, &token, Method::DELETE, &format!("/Users/{admin}"), None).await, 409, None);
-    let last = scim(
-        &app,
-        &token,
-        Method::PATCH,
-        "/Groups/administrators",
-        Some(patch(json!([{"op": "remove", "path": format!("members[value eq \"{admin}\"]")}]))),
-    )
-    .await;
+    expect_scim_error(&idp.delete(&format!("/Users/{admin}")).await, 409, None);
+    let last = idp
+        .patch(
+            "/Groups/administrators",
+            patch(json!([{"op": "remove", "path": format!("members[value eq \"{admin}\"]")}])),
+        )
+        .await;
     expect_scim_error(&last, 409, None);
     assert!(last.body["detail"].as_str().unwrap().contains("last_administrator"));
 
     // ETags.
-    let read = scim(&app, &token, Method::GET, &format!("/Users/{}", ids[1]), None).await.expect(200);
+    let read = idp.get(&format!("/Users/{}", ids[1])).await.expect(200);
     let tag = read.header("etag").unwrap().to_owned();
     assert_eq!(read.body["meta"]["version"], tag.as_str());
     let stale = app
@@ -496,49 +410,28 @@ async fn every_hub_rule_holds_through_scim() {
     send(fresh).await.expect(200);
 
     // Filters and paging.
-    let all = scim(&app, &token, Method::GET, "/Users?startIndex=2&count=2", None).await.expect(200);
+    let all = idp.get("/Users?startIndex=2&count=2").await.expect(200);
     assert_eq!(
         (all.body["totalResults"].as_u64(), all.body["itemsPerPage"].as_u64(), all.body["startIndex"].as_u64()),
         (Some(6), Some(2), Some(2))
     );
-    let both = scim(
-        &app,
-        &token,
-        Method::GET,
-        &format!("/Users?filter={}", filter(r#"userName eq "u2@premium.example" and externalId eq "ext-2""#)),
-        None,
-    )
-    .await
-    .expect(200);
+    let both = idp.filter("/Users", r#"userName eq "u2@premium.example" and externalId eq "ext-2""#).await.expect(200);
     assert_eq!(both.body["totalResults"], 1);
-    let neither = scim(
-        &app,
-        &token,
-        Method::GET,
-        &format!("/Users?filter={}", filter(r#"userName eq "u2@premium.example" and externalId eq "ext-1""#)),
-        None,
-    )
-    .await
-    .expect(200);
+    let neither =
+        idp.filter("/Users", r#"userName eq "u2@premium.example" and externalId eq "ext-1""#).await.expect(200);
     assert_eq!(neither.body["totalResults"], 0);
-    expect_scim_error(
-        &scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(r#"userName co "u""#)), None).await,
-        400,
-        Some("invalidFilter"),
-    );
-    let projected =
-        scim(&app, &token, Method::GET, &format!("/Users/{}?attributes=userName", ids[1]), None).await.expect(200);
+    expect_scim_error(&idp.filter("/Users", r#"userName co "u""#).await, 400, Some("invalidFilter"));
+    let projected = idp.get(&format!("/Users/{}?attributes=userName", ids[1])).await.expect(200);
     let mut keys: Vec<&str> = projected.body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["id", "schemas", "userName"]);
     // Searching both resource types at once: users first, then groups.
-    let both = scim(&app, &token, Method::POST, "/.search", Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName eq \"Ops\""}))).await.expect(200);
+    let both = idp.post("/.search", json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName eq \"Ops\""})).await.expect(200);
     assert_eq!(
         (both.body["totalResults"].as_u64(), both.body["Resources"][0]["meta"]["resourceType"].as_str()),
         (Some(1), Some("Group"))
     );
-    let everything =
-        scim(&app, &token, Method::POST, "/.search", Some(json!({"startIndex": 6, "count": 3}))).await.expect(200);
+    let everything = idp.post("/.search", json!({"startIndex": 6, "count": 3})).await.expect(200);
     let kinds: Vec<&str> = everything.body["Resources"]
         .as_array()
         .unwrap()
@@ -556,26 +449,12 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let b = app.provision("Business", 0).await;
     let b_admin = app.token(&b.account_id, &b.admin_operator_id);
     let b_token = scim_token(&app, &b_admin).await;
-    let b_user = scim(
-        &app,
-        &b_token,
-        Method::POST,
-        "/Users",
-        Some(json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"})),
-    )
-    .await
-    .expect(201)
-    .str("id");
-    let b_group = scim(
-        &app,
-        &b_token,
-        Method::POST,
-        "/Groups",
-        Some(json!({"schemas": [GROUP], "displayName": "B team", "externalId": "shared-grp"})),
-    )
-    .await
-    .expect(201)
-    .str("id");
+    let b_user = scim(&app, &b_token)
+        .create("/Users", json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"}))
+        .await;
+    let b_group = scim(&app, &b_token)
+        .create("/Groups", json!({"schemas": [GROUP], "displayName": "B team", "externalId": "shared-grp"}))
+        .await;
 
     // A's token never reaches B: every route with B's ids is 404, lookups find nothing.
     for (method, path, body) in [
@@ -596,34 +475,25 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
         ),
         (Method::DELETE, format!("/Groups/{b_group}"), None),
     ] {
-        let reply = scim(&app, &a_token, method.clone(), &path, body).await;
+        let reply = scim(&app, &a_token).send(method.clone(), &path, body).await;
         expect_scim_error(&reply, 404, None);
     }
     // A's own group cannot take B's user as a member.
-    let a_group =
-        scim(&app, &a_token, Method::POST, "/Groups", Some(json!({"schemas": [GROUP], "displayName": "A team"})))
-            .await
-            .expect(201)
-            .str("id");
-    let foreign_member = scim(
-        &app,
-        &a_token,
-        Method::PATCH,
-        &format!("/Groups/{a_group}"),
-        Some(patch(json!([{"op": "add", "path": "members", "value": [{"value": b_user}]}]))),
-    )
-    .await;
+    let a_group = scim(&app, &a_token).create("/Groups", json!({"schemas": [GROUP], "displayName": "A team"})).await;
+    let foreign_member = scim(&app, &a_token)
+        .patch(
+            &format!("/Groups/{a_group}"),
+            patch(json!([{"op": "add", "path": "members", "value": [{"value": b_user}]}])),
+        )
+        .await;
     expect_scim_error(&foreign_member, 400, Some("invalidValue"));
     for f in [r#"userName eq "b@b.example""#, r#"externalId eq "shared-ext""#, &format!(r#"id eq "{b_user}""#)] {
-        let reply = scim(&app, &a_token, Method::GET, &format!("/Users?filter={}", filter(f)), None).await.expect(200);
+        let reply = scim(&app, &a_token).filter("/Users", f).await.expect(200);
         assert_eq!(reply.body["totalResults"], 0, "{f}");
     }
-    let groups =
-        scim(&app, &a_token, Method::GET, &format!("/Groups?filter={}", filter(r#"displayName eq "B team""#)), None)
-            .await
-            .expect(200);
+    let groups = scim(&app, &a_token).filter("/Groups", r#"displayName eq "B team""#).await.expect(200);
     assert_eq!(groups.body["totalResults"], 0);
-    let listed = scim(&app, &a_token, Method::GET, "/Users", None).await.expect(200);
+    let listed = scim(&app, &a_token).get("/Users").await.expect(200);
     assert!(listed.body["Resources"].as_array().unwrap().iter().all(|u| u["id"] != b_user.as_str()));
     // B's data is untouched.
     assert_eq!(
@@ -632,7 +502,7 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     );
 
     // Token kinds are not interchangeable.
-    expect_scim_error(&scim(&app, &app.admin_token, Method::GET, "/Users", None).await, 401, None);
+    expect_scim_error(&scim(&app, &app.admin_token).get("/Users").await, 401, None);
     let api_user = app.call(Method::POST, "/api-users", Some(json!({"description": "script"}))).await.expect(201);
     let basic = app
         .http
@@ -647,7 +517,7 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
         app.call_as(&a_token, Method::GET, path, None).await.expect_problem(401, "unauthenticated");
     }
     let forged = format!("{}{}", &a_token[..a_token.len() - 2], if a_token.ends_with("AA") { "BB" } else { "AA" });
-    expect_scim_error(&scim(&app, &forged, Method::GET, "/Users", None).await, 401, None);
+    expect_scim_error(&scim(&app, &forged).get("/Users").await, 401, None);
 
     // The list shows no secret; use is recorded; a deleted token is refused from the next request.
     let tokens = app.call(Method::GET, "/scim-tokens", None).await.expect(200);
@@ -668,7 +538,7 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None)
         .await
         .expect(204);
-    expect_scim_error(&scim(&app, &a_token, Method::GET, "/Users", None).await, 401, None);
+    expect_scim_error(&scim(&app, &a_token).get("/Users").await, 401, None);
     app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None)
         .await
         .expect_problem(404, "not_found");
@@ -694,16 +564,11 @@ async fn at_most_ten_scim_tokens_even_when_creates_race() {
         .await;
     let created = replies.iter().filter(|r| r.status == 201).count();
     let refused = replies.iter().filter(|r| r.status == 400 && r.code() == "validation_failed").count();
-    assert_eq!(
-        (created, refused),
-        (10, 4),
-        "{:?}",
-        replies.iter().map(|r| (r.status, r.body.clone())).collect::<Vec<_>>()
-    );
+    assert_eq!((created, refused), (10, 4), "{:?}", hub_e2e::outcomes(&replies));
     assert_eq!(app.call(Method::GET, "/scim-tokens", None).await.expect(200).items().len(), 10);
     // Every created token works.
     for r in replies.iter().filter(|r| r.status == 201) {
-        scim(&app, &r.str("token"), Method::GET, "/ServiceProviderConfig", None).await.expect(200);
+        scim(&app, &r.str("token")).get("/ServiceProviderConfig").await.expect(200);
     }
 }
 
@@ -717,6 +582,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
         let account = app.provision("Enterprise", size as i64).await;
         let admin = app.token(&account.account_id, &account.admin_operator_id);
         let token = scim_token(&app, &admin).await;
+        let idp = scim(&app, &token);
         let scope = AccountScope::new(&account.account_id);
         let operators: Vec<_> = (0..size)
             .map(|i| {
@@ -734,15 +600,9 @@ async fn lookups_cost_a_constant_number_of_requests() {
             .bulk_create_operators(&scope, &operators, &hub_api::rules::new_operator_grants())
             .await
             .unwrap();
-        scim(
-            &app,
-            &token,
-            Method::POST,
-            "/Users",
-            Some(json!({"schemas": [USER], "userName": "needle@example.com", "externalId": "needle"})),
-        )
-        .await
-        .expect(201);
+        idp.post("/Users", json!({"schemas": [USER], "userName": "needle@example.com", "externalId": "needle"}))
+            .await
+            .expect(201);
         let mut row = Vec::new();
         for f in [
             r#"userName eq "needle@example.com""#,
@@ -751,8 +611,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
             r#"userName eq "absent@example.com""#,
         ] {
             app.requests.reset();
-            let reply =
-                scim(&app, &token, Method::GET, &format!("/Users?filter={}", filter(f)), None).await.expect(200);
+            let reply = idp.filter("/Users", f).await.expect(200);
             row.push(app.requests.get());
             assert_eq!(reply.body["totalResults"], u64::from(!f.contains("absent")), "{f}");
         }
@@ -781,9 +640,7 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
         async move {
             let mut ids = Vec::new();
             for i in (c..USERS).step_by(8) {
-                let body = json!({"schemas": [USER], "userName": format!("user{i:04}@push.example"), "externalId": format!("push-{i}"),
-                    "name": {"givenName": "User", "familyName": format!("{i:04}")}, "emails": [{"value": format!("user{i:04}@push.example"), "primary": true, "type": "work"}], "active": true});
-                let reply = scim(app, token, Method::POST, "/Users", Some(body)).await;
+                let reply = scim(app, token).post("/Users", hub_e2e::pushed_scim_user(i)).await;
                 assert_eq!(reply.status, 201, "{}", reply.body);
                 ids.push(reply.str("id"));
             }
@@ -798,14 +655,12 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
         let (app, token, ids) = (&app, &token, &ids);
         async move {
             let members: Vec<Value> = ids.iter().skip(g * 97).take(MEMBERS).map(|id| json!({"value": id})).collect();
-            let reply = scim(
-                app,
-                token,
-                Method::POST,
-                "/Groups",
-                Some(json!({"schemas": [GROUP], "displayName": format!("Push group {g}"), "members": members})),
-            )
-            .await;
+            let reply = scim(app, token)
+                .post(
+                    "/Groups",
+                    json!({"schemas": [GROUP], "displayName": format!("Push group {g}"), "members": members}),
+                )
+                .await;
             assert_eq!(reply.status, 201, "{}", reply.body);
             assert_eq!(reply.body["members"].as_array().map(Vec::len), Some(MEMBERS));
         }
@@ -829,23 +684,17 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
 async fn a_scim_token_is_shown_once_even_when_its_create_is_replayed() {
     let app = TestApp::start().await;
     let body = json!({"description": "Okta"});
-    let first =
-        send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
+    let first = app.post_keyed("/scim-tokens", "token-1", &body).await.expect(201);
     assert_eq!(first.header("cache-control"), Some("no-store"));
     assert!(first.str("token").starts_with("scim_"));
     let id = first.str("scimTokenId");
     assert_eq!(first.header("location"), Some(format!("/scim-tokens/{id}").as_str()));
-    let replay =
-        send(app.req(Method::POST, "/scim-tokens").header("idempotency-key", "token-1").json(&body)).await.expect(201);
+    let replay = app.post_keyed("/scim-tokens", "token-1", &body).await.expect(201);
     assert_eq!(replay.str("scimTokenId"), id);
     assert!(replay.body.get("token").is_none(), "{}", replay.body);
-    send(
-        app.req(Method::POST, "/scim-tokens")
-            .header("idempotency-key", "token-1")
-            .json(&json!({"description": "Entra"})),
-    )
-    .await
-    .expect_problem(422, "idempotency_key_reused");
+    app.post_keyed("/scim-tokens", "token-1", &json!({"description": "Entra"}))
+        .await
+        .expect_problem(422, "idempotency_key_reused");
     assert_eq!(app.call(Method::GET, "/scim-tokens", None).await.expect(200).items().len(), 1);
     for bad in [json!({}), json!({"description": ""}), json!({"description": "x", "token": "mine"})] {
         app.call(Method::POST, "/scim-tokens", Some(bad)).await.expect_problem(400, "validation_failed");

@@ -5,32 +5,11 @@
 //!
 //! API-user passwords and their hashes are not covered yet (RELIABILITY.md).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use hub_e2e::{Reply, SECRET, TestApp, send};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Where the subscriber writes: one shared, growing buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
+use crate::Captured;
 
 /// Every response of the run, headers and body, as text.
 #[derive(Default)]
