@@ -6,6 +6,16 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use hub_api::AppState;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+/// The local server's allocator (and so that of every program built on this crate: `hubctl`, the
+/// end-to-end tests, `hub-bench`). glibc's allocator was a sixth of the local server's CPU time:
+/// every allocation of a kilobyte or more (a read buffer, a response body) first consolidates its
+/// free lists of small blocks, and a request frees thousands of those. With mimalloc the median
+/// request through the server costs 1.07–1.17 times its DynamoDB calls instead of 1.13–1.31
+/// (BENCHMARKS.md, part 2). The Lambda functions keep the system allocator: they do not link this
+/// crate, and their zips have a size budget.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod dev_sign_in;
 pub mod openapi;
 pub mod seed;
