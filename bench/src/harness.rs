@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use axum::body::Bytes;
 use futures::stream::{self, TryStreamExt};
 use http_body_util::Full;
@@ -36,9 +35,12 @@ pub struct Bench {
     /// One kept-alive HTTP/1.1 connection to the server, driven by the task that sends on it (see
     /// [`Bench::timed_direct`]).
     conn: tokio::sync::Mutex<Option<ClientConn>>,
-    /// A plain SDK client on the same embedded DynamoDB, for direct calls.
+    /// An SDK client on the same embedded DynamoDB, for direct calls: configured as the store's,
+    /// with a counter and a probe of its own as the store has, so that a route's calls and the
+    /// same calls made directly pay for the same interceptors.
     pub direct: aws_sdk_dynamodb::Client,
     pub direct_counter: RequestCounter,
+    pub direct_probe: Probe,
     /// The app the server serves, for in-process requests.
     pub app: axum::Router,
     _server: tokio::task::JoinHandle<()>,
@@ -55,18 +57,6 @@ impl Reply {
     pub fn str(&self, field: &str) -> String {
         self.body[field].as_str().unwrap_or_else(|| panic!("no string {field} in {}", self.body)).to_owned()
     }
-}
-
-/// A plain SDK client for `endpoint`, configured as the store's local client is.
-pub fn direct_client(endpoint: &str, counter: RequestCounter) -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version_latest()
-        .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "bench"))
-        .interceptor(counter)
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 impl Bench {
@@ -100,8 +90,16 @@ impl Bench {
         let server = tokio::spawn(async move {
             axum::serve(hub_local::without_nagle(listener), served).await.expect("server runs");
         });
-        let direct_counter = RequestCounter::default();
-        let direct = direct_client(&dynamo.endpoint(), direct_counter.clone());
+        let (direct_counter, direct_probe) = (RequestCounter::default(), Probe::default());
+        let direct = Store::sdk_client_as_built(
+            &StoreConfig::local(dynamo.endpoint()),
+            vec![
+                aws_sdk_dynamodb::config::SharedInterceptor::new(direct_counter.clone()),
+                aws_sdk_dynamodb::config::SharedInterceptor::new(direct_probe.clone()),
+            ],
+        )
+        .await
+        .expect("an SDK client for the embedded DynamoDB");
         let http = reqwest::Client::builder().pool_max_idle_per_host(8).build().expect("http client");
         Bench {
             dynamo,
@@ -113,6 +111,7 @@ impl Bench {
             conn: Default::default(),
             direct,
             direct_counter,
+            direct_probe,
             app,
             _server: server,
         }

@@ -371,9 +371,12 @@ pub async fn run(report: &mut Report, iterations: usize) {
             let seen = b.probe.take();
             assert!(seen.calls.iter().all(|c| c.ok), "{}: a DynamoDB call failed", route.label);
             let stages = stages_of(&seen.calls);
+            // The direct client's probe records as the server's store's does during its request.
+            b.direct_probe.reset(true, false);
             let t = Instant::now();
             replay_stages(&b.direct, &stages, MIRROR_TABLE).await;
             let replayed = t.elapsed();
+            b.direct_probe.take();
             // The same request through reqwest (its pool's connection task), for comparison; its
             // writes reach the mirror too (untimed).
             let body = next_body(route);

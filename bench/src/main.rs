@@ -53,6 +53,10 @@ struct Cli {
     /// Stop seeding part 7's logs after this many minutes and measure the sizes reached.
     #[arg(long, global = true)]
     audit_seed_minutes: Option<u64>,
+    /// Run everything (the embedded DynamoDB, the local server, the measuring client) on one
+    /// thread instead of a runtime of 2 workers.
+    #[arg(long, global = true)]
+    one_thread: bool,
 }
 
 #[derive(Subcommand, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +81,11 @@ enum Part {
 
 fn main() {
     let cli = Cli::parse();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let runtime = if cli.one_thread {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime")
+    };
     let mut report = report::Report::default();
     report.line("# hub-bench");
     report.line("");

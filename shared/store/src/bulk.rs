@@ -72,7 +72,7 @@ impl Store {
         probe: aws_sdk_dynamodb::config::SharedInterceptor,
     ) -> Result<Store, String> {
         Ok(Store {
-            client: crate::client::build_client(
+            client: Self::sdk_client_as_built(
                 config,
                 vec![aws_sdk_dynamodb::config::SharedInterceptor::new(counter), probe],
             )
@@ -80,6 +80,17 @@ impl Store {
             table: std::sync::Arc::from(config.table_name.as_str()),
             cursors: crate::cursor::CursorCodec::new(&config.cursor_secret),
         })
+    }
+
+    /// **Benchmark only**: a bare SDK client configured exactly as a store's (the same HTTP
+    /// client, timeouts and retries) with `interceptors`, so that the benchmark's direct DynamoDB
+    /// calls differ from a route's calls only by what the hub does around them.
+    #[doc(hidden)]
+    pub async fn sdk_client_as_built(
+        config: &crate::StoreConfig,
+        interceptors: Vec<aws_sdk_dynamodb::config::SharedInterceptor>,
+    ) -> Result<aws_sdk_dynamodb::Client, String> {
+        crate::client::build_client(config, interceptors).await
     }
 
     /// **Benchmark only** (see the module documentation): creates `operators` as
