@@ -45,7 +45,7 @@ pub struct AccountView {
 impl From<AccountRecord> for AccountView {
     fn from(a: AccountRecord) -> Self {
         AccountView {
-            account_id: a.account_id,
+            account_id: a.account_id.into_string(),
             name: a.name,
             account_type: a.account_type,
             time_zone: a.time_zone,

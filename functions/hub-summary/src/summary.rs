@@ -94,7 +94,7 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
     let now = state.clock.now();
     Ok(axum::Json(Summary {
         on_duty: on_duty(account.operators_active, &scheduled, now, &tz),
-        account_id: account.account_id,
+        account_id: account.account_id.into_string(),
         account_type: account.account_type,
         operators: OperatorFigures {
             total: account.operators_total,

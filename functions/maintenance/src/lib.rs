@@ -22,7 +22,7 @@ use hub_api::AppState;
 use hub_api::activity::{first_counted_day, inactive_cutoff};
 use hub_api::clock::format_timestamp;
 use hub_api::rules::permission_names;
-use hub_store::{AccountScope, ActivityRefresh, CounterRepair, HubCounters, PageRequest, StoreError};
+use hub_store::{AccountId, AccountScope, ActivityRefresh, CounterRepair, HubCounters, PageRequest, StoreError};
 use jiff::Timestamp;
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountReport {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub outcome: Outcome,
     /// Operator, group and monitor deletes finished.
     pub finished_deletes: usize,
@@ -107,9 +107,9 @@ pub struct AccountReport {
 }
 
 impl AccountReport {
-    fn new(account_id: &str) -> Self {
+    fn new(account_id: &AccountId) -> Self {
         AccountReport {
-            account_id: account_id.to_owned(),
+            account_id: account_id.clone(),
             outcome: Outcome::Clean,
             finished_deletes: 0,
             api_users: ActivityRefresh::default(),
@@ -130,7 +130,7 @@ impl AccountReport {
 /// Runs the job over every account, or only `only_account`, with inactivity computed against
 /// `now`. Usage counters are pruned relative to the earlier of `now` and the state's clock, so
 /// that a `--now` in the future never removes a day still inside the real window.
-pub async fn run(state: &AppState, now: Timestamp, only_account: Option<&str>) -> Report {
+pub async fn run(state: &AppState, now: Timestamp, only_account: Option<&AccountId>) -> Report {
     let mut report = Report {
         now: format_timestamp(now),
         accounts_checked: 0,
@@ -175,7 +175,7 @@ pub async fn run(state: &AppState, now: Timestamp, only_account: Option<&str>) -
 }
 
 /// Maintains one account and logs what it did in one line.
-async fn maintain(state: &AppState, account_id: &str, now: Timestamp) -> AccountReport {
+async fn maintain(state: &AppState, account_id: &AccountId, now: Timestamp) -> AccountReport {
     let mut report = AccountReport::new(account_id);
     if let Err(e) = maintain_account(state, account_id, now, &mut report).await {
         report.outcome = Outcome::Failed;
@@ -186,14 +186,14 @@ async fn maintain(state: &AppState, account_id: &str, now: Timestamp) -> Account
         serde_json::to_value(report.outcome).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     if report.outcome == Outcome::Failed {
         tracing::error!(
-            account_id,
+            account_id = account_id.as_str(),
             outcome,
             error = report.error.as_deref().unwrap_or(""),
             "maintenance: account failed"
         );
     } else {
         tracing::info!(
-            account_id,
+            account_id = account_id.as_str(),
             outcome,
             repairs,
             finished_deletes = report.finished_deletes,
@@ -209,7 +209,7 @@ async fn maintain(state: &AppState, account_id: &str, now: Timestamp) -> Account
 
 async fn maintain_account(
     state: &AppState,
-    account_id: &str,
+    account_id: &AccountId,
     now: Timestamp,
     report: &mut AccountReport,
 ) -> Result<(), StoreError> {

@@ -26,12 +26,17 @@ const LIST_LIMIT: usize = 100;
 struct DevSignIn {
     state: AppState,
     secret: String,
-    default_account_id: String,
+    default_account_id: hub_store::AccountId,
     default_operator_id: String,
 }
 
 /// The routes; `default_*` is what the page preselects (the demo administrator).
-pub fn router(state: AppState, secret: String, default_account_id: String, default_operator_id: String) -> Router {
+pub fn router(
+    state: AppState,
+    secret: String,
+    default_account_id: hub_store::AccountId,
+    default_operator_id: String,
+) -> Router {
     Router::new().route("/dev/sign-in", get(list).post(sign_in)).with_state(DevSignIn {
         state,
         secret,
@@ -100,7 +105,7 @@ async fn list(State(dev): State<DevSignIn>) -> Response {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SignInBody {
-    account_id: String,
+    account_id: hub_store::AccountId,
     operator_id: hub_store::OperatorId,
 }
 

@@ -17,7 +17,7 @@ use hub_api::AppState;
 use hub_api::auth::{Deployment, JwtConfig, sign_hs256};
 use hub_api::error::ApiError;
 use hub_api::provisioning::{AccountRequest, ProvisionedAccount, create_account};
-use hub_store::{ADMINISTRATORS_GROUP_ID, AccountScope};
+use hub_store::{ADMINISTRATORS_GROUP_ID, AccountId, AccountScope};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,7 +36,7 @@ pub const DEMO_ADMIN_EMAIL: &str = "ada@demo.example";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DemoMarker {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub admin_operator_id: String,
 }
 

@@ -30,7 +30,7 @@ use base64::Engine as _;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use hub_store::records::{OperatorRecord, SignInBinding};
-use hub_store::{AccountScope, ApiUserId, OperatorId, Store};
+use hub_store::{AccountId, AccountScope, ApiUserId, OperatorId, Store};
 use jiff::Timestamp;
 use lambda_http::request::RequestContext;
 use serde::{Deserialize, Serialize};
@@ -44,7 +44,7 @@ use crate::throttle::FailedAttempts;
 /// The authenticated caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub operator_id: OperatorId,
     /// Set when the request came with an API user's Basic credentials.
     pub api_user_id: Option<ApiUserId>,
@@ -122,16 +122,11 @@ impl Authenticator {
             _ => ApiError::Unauthenticated,
         })?;
         // Claims name ids; ill-formed ones cannot name an operator.
-        let valid = |id: &str| crate::values::ResourceId::parse(id).is_ok();
-        if !valid(&claims.account_id) || !valid(&claims.operator_id) {
-            return Err(ApiError::Unauthenticated);
-        }
-        let scope = AccountScope::new(&claims.account_id);
-        let operator = state
-            .store
-            .operator(&scope, &OperatorId::new(claims.operator_id.as_str()))
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
+        let id = |claim: &str| crate::values::ResourceId::parse(claim).map_err(|_| ApiError::Unauthenticated);
+        let account_id: AccountId = id(&claims.account_id)?.into_id();
+        let operator_id: OperatorId = id(&claims.operator_id)?.into_id();
+        let scope = AccountScope::new(&account_id);
+        let operator = state.store.operator(&scope, &operator_id).await?.ok_or(ApiError::Unauthenticated)?;
         if operator.is_disabled {
             return Err(ApiError::Unauthenticated);
         }
@@ -143,7 +138,7 @@ impl Authenticator {
             None => operator,
         };
         Ok(Caller {
-            account_id: claims.account_id,
+            account_id,
             operator_id: operator.operator_id,
             api_user_id: None,
             is_administrator: operator.is_administrator,
@@ -171,7 +166,7 @@ async fn api_user(
     password: &str,
 ) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
-    let api_user_id = ApiUserId::new(api_user_id);
+    let (account_id, api_user_id) = (AccountId::new(account_id), ApiUserId::new(api_user_id));
     if !is_password_shaped(password) {
         return Err(ApiError::Unauthenticated);
     }
@@ -356,7 +351,7 @@ impl AuthorizerContext {
     /// The context of an authenticated caller.
     pub fn caller(caller: &Caller) -> Self {
         AuthorizerContext {
-            account_id: Some(caller.account_id.clone()),
+            account_id: Some(caller.account_id.to_string()),
             operator_id: Some(caller.operator_id.to_string()),
             api_user_id: caller.api_user_id.as_ref().map(ApiUserId::to_string),
             is_administrator: Some(caller.is_administrator),
@@ -406,8 +401,13 @@ impl AuthorizerContext {
             Some(serde_json::Value::String(s)) => s == "true",
             _ => false,
         };
+        // The authorizer wrote a well-formed id; anything else names no account.
+        let account_id = match crate::values::ResourceId::parse(&text("accountId")?) {
+            Ok(id) => id.into_id(),
+            Err(_) => return Some(Err(ApiError::Unauthenticated)),
+        };
         Some(Ok(Caller {
-            account_id: text("accountId")?,
+            account_id,
             operator_id: OperatorId::new(text("operatorId")?),
             api_user_id: text("apiUserId").map(ApiUserId::new),
             is_administrator,

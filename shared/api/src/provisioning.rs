@@ -2,7 +2,7 @@
 //! two system groups and the initial grants, in one transaction.
 
 use hub_store::records::{AccountRecord, GroupRecord, OperatorRecord};
-use hub_store::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, GroupId, NewAccount, OperatorId, Principal};
+use hub_store::{ADMINISTRATORS_GROUP_ID, AccountId, EVERYONE_GROUP_ID, GroupId, NewAccount, OperatorId, Principal};
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
@@ -21,7 +21,7 @@ pub struct AccountRequest {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProvisionedAccount {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub admin_operator_id: String,
 }
 
@@ -62,7 +62,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     }
 
     let now = state.clock.now_rfc3339();
-    let account_id = new_id();
+    let account_id = AccountId::new(new_id());
     let admin_id = OperatorId::new(new_id());
     let group = |id: &str, description: &str| GroupRecord {
         group_id: GroupId::new(id),

@@ -13,7 +13,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hub_store::{AccountScope, ScimTokenId};
+use hub_store::{AccountId, AccountScope, ScimTokenId};
 
 use crate::caller::password_hash;
 use crate::clock::format_timestamp;
@@ -28,7 +28,7 @@ const ENCODED_CHARS: usize = 86;
 /// Who is calling `/scim/v2`: a SCIM token of one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScimCaller {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub scim_token_id: ScimTokenId,
 }
 
@@ -76,7 +76,7 @@ pub fn scim_token_hash(token: &str) -> String {
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<ScimCaller, ApiError> {
     let token = authorization.and_then(crate::auth::bearer_token).ok_or(ApiError::Unauthenticated)?;
     let (account_id, scim_token_id) = parse_scim_token(token).ok_or(ApiError::Unauthenticated)?;
-    let scim_token_id = ScimTokenId::new(scim_token_id);
+    let (account_id, scim_token_id) = (AccountId::new(account_id), ScimTokenId::new(scim_token_id));
     let scope = AccountScope::new(&account_id);
     let now = format_timestamp(state.clock.now());
     if state.store.authenticate_scim_token(&scope, &scim_token_id, &scim_token_hash(token), &now).await? {

@@ -3,6 +3,7 @@
 
 use crate::db::{Item, key_item, s, string_attr};
 use crate::error::{Guard, StoreError};
+use crate::ids::AccountId;
 use crate::items::{put_grant_item, put_membership_items, put_new_group_items, put_new_operator_items};
 use crate::keys::{ACCOUNTS_LIST, AccountScope, Index, Principal};
 use crate::records::{AccountRecord, GroupRecord, OperatorRecord};
@@ -46,11 +47,12 @@ impl Store {
     }
 
     /// One page of the ids of all accounts (for the maintenance job; never a table scan).
-    pub async fn list_account_ids(&self, page: PageRequest<'_>) -> Result<Page<String>, StoreError> {
-        let scope = AccountScope::new("*");
+    pub async fn list_account_ids(&self, page: PageRequest<'_>) -> Result<Page<AccountId>, StoreError> {
+        // The list's cursors belong to no one account.
+        let scope = AccountScope::new(&AccountId::new("*"));
         let spec = QuerySpec::on_index(Index::ByName, "accounts".into(), ACCOUNTS_LIST.into(), None, page);
         let page = self.query_page(&scope, spec).await?;
-        let ids = page.items.iter().filter_map(|i| string_attr(i, "accountId")).collect();
+        let ids = page.items.iter().filter_map(|i| string_attr(i, "accountId")).map(AccountId::new).collect();
         Ok(Page { items: ids, next_cursor: page.next_cursor })
     }
 }

@@ -390,7 +390,7 @@ mod tests {
             usage: [("d20261127".to_owned(), 1)].into_iter().collect(),
             ..ApiUserRecord::new("u".into(), "hub_x", &owner, "Generic", "d", "t")
         };
-        let item = api_user_item(&AccountScope::new("a"), &record, "hash").unwrap();
+        let item = api_user_item(&AccountScope::new(&"a".into()), &record, "hash").unwrap();
         let projected: Vec<&str> = API_USER_ATTRIBUTES.split(',').map(|a| a.trim().trim_start_matches('#')).collect();
         let mut stored: Vec<&str> = item.keys().map(String::as_str).filter(|a| *a != "passwordHash").collect();
         stored.sort();

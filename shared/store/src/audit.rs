@@ -498,7 +498,7 @@ mod tests {
         let changes =
             vec![AuditChange { field: "fullName".into(), old: serde_json::json!("a"), new: serde_json::json!("b") }];
         let event = Audit::new(&ctx, "e".into(), "operator.updated", target, changes).event;
-        let item = event_item(&AccountScope::new("acc"), &event, 1).unwrap();
+        let item = event_item(&AccountScope::new(&"acc".into()), &event, 1).unwrap();
         let mut projected: Vec<&str> = crate::keys::AUDIT_PROJECTED.to_vec();
         projected.sort_unstable();
         let mut fields: Vec<&str> = item

@@ -381,10 +381,10 @@ mod tests {
         let audit = crate::Audit::provisioning(
             "2026-11-30T10:00:00.000Z",
             "account.created",
-            crate::AuditTarget { kind: "Account".into(), id: new.account.account_id.clone(), name: None },
+            crate::AuditTarget { kind: "Account".into(), id: new.account.account_id.to_string(), name: None },
         );
         store.create_account(&new, &audit).await.unwrap();
-        (dynamo, store, AccountScope::new("acc"))
+        (dynamo, store, AccountScope::new(&"acc".into()))
     }
 
     /// The stored counters and member counts agree with a recount from the items.

@@ -11,6 +11,13 @@
 //! group(&hub_store::OperatorId::new("0190a0b0-0000-7000-8000-000000000001"));
 //! ```
 //!
+//!
+//! ```compile_fail
+//! // Nor does an operator's id where an account's is expected.
+//! fn account(_: &hub_store::AccountId) {}
+//! account(&hub_store::OperatorId::new("0190a0b0-0000-7000-8000-000000000001"));
+//! ```
+//!
 //! ```
 //! // The same call with a group's id does.
 //! fn group(_: &hub_store::GroupId) {}
@@ -104,6 +111,11 @@ macro_rules! id_type {
     };
 }
 
+id_type!(
+    /// An account's id (`ACCOUNT#<id>`, the partition of all its items): what an
+    /// [`AccountScope`](crate::AccountScope) is built from.
+    AccountId
+);
 id_type!(
     /// An operator's id (`OPERATOR#<id>`).
     OperatorId

@@ -5,7 +5,7 @@
 //! same prefix. Every key builder takes an [`AccountScope`], so code holding one account's scope
 //! cannot name another account's items: cross-account access is impossible by construction.
 
-use crate::ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
+use crate::ids::{AccountId, ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -97,7 +97,7 @@ pub struct Key {
 /// An account's key space. Cheap to clone; the only way to build keys of account data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AccountScope {
-    account_id: String,
+    account_id: AccountId,
     partition: String,
 }
 
@@ -107,10 +107,10 @@ pub fn name_sort_key(name: &str, id: &str) -> String {
 }
 
 impl AccountScope {
-    pub fn new(account_id: &str) -> Self {
-        AccountScope { account_id: account_id.to_owned(), partition: format!("ACCOUNT#{account_id}") }
+    pub fn new(account_id: &AccountId) -> Self {
+        AccountScope { account_id: account_id.clone(), partition: format!("ACCOUNT#{account_id}") }
     }
-    pub fn account_id(&self) -> &str {
+    pub fn account_id(&self) -> &AccountId {
         &self.account_id
     }
     pub fn partition(&self) -> &str {
@@ -333,8 +333,8 @@ mod tests {
 
     #[test]
     fn keys_of_two_accounts_never_collide() {
-        let a = AccountScope::new("a1");
-        let b = AccountScope::new("a2");
+        let a = AccountScope::new(&"a1".into());
+        let b = AccountScope::new(&"a2".into());
         assert_ne!(a.operator(&"x".into()), b.operator(&"x".into()));
         assert_ne!(a.operators_by_name(), b.operators_by_name());
         assert!(a.grant("Administrator", &Principal::Group("g".into())).pk.starts_with("ACCOUNT#a1"));
@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn recount_prefixes_match_only_their_own_kind() {
-        let a = AccountScope::new("a1");
+        let a = AccountScope::new(&"a1".into());
         let kinds = [
             (a.operators_prefix(), a.operator(&"o".into()).sk),
             (a.groups_prefix(), a.group(&"g".into()).sk),

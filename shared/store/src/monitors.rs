@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn authorization_prefixes_do_not_overlap_between_principals_or_monitors() {
-        let scope = AccountScope::new("acc");
+        let scope = AccountScope::new(&"acc".into());
         let op = Principal::Operator("abc".into());
         let longer = Principal::Operator("abc-d".into());
         let prefix = scope.authorizations_of_prefix(&op);

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
+use crate::ids::{AccountId, ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
 use crate::schedule_record::ScheduleRecord;
 use crate::values::{Email, MobilePhone};
 
@@ -12,7 +12,7 @@ use crate::values::{Email, MobilePhone};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountRecord {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub name: String,
     pub account_type: String,
     pub time_zone: String,
@@ -70,7 +70,7 @@ impl AccountRecord {
     /// groups (neither empty), every other counter and every rule version at zero, created `at`.
     /// The caller sets the account's own settings (name, type, time zone, operator limit, extra
     /// operators), left empty here.
-    pub fn opened(account_id: String, admin_operator_id: OperatorId, at: &str) -> AccountRecord {
+    pub fn opened(account_id: AccountId, admin_operator_id: OperatorId, at: &str) -> AccountRecord {
         AccountRecord {
             account_id,
             name: String::new(),

@@ -236,7 +236,7 @@ impl TestApp {
     }
 
     /// The account item's counters as stored.
-    pub async fn account_record(&self, account_id: &str) -> hub_store::records::AccountRecord {
+    pub async fn account_record(&self, account_id: &hub_store::AccountId) -> hub_store::records::AccountRecord {
         self.state.store.account(&hub_store::AccountScope::new(account_id)).await.unwrap().unwrap()
     }
 

@@ -22,8 +22,9 @@ use hub_api::auth::{JwtConfig, sign_hs256};
 use hub_api::clock::Clock;
 use hub_api::error::ApiError;
 use hub_api::provisioning::{AccountRequest, create_account};
+use hub_api::values::ResourceId;
 use hub_local::startup;
-use hub_store::{Store, StoreConfig};
+use hub_store::{AccountId, Store, StoreConfig};
 
 #[derive(Debug, Parser)]
 #[command(name = "hubctl", version, about = "Provisioning and local tokens for the User Management hub")]
@@ -230,12 +231,18 @@ async fn recompute(args: RecomputeArgs, aws: bool) -> Result<(), Failure> {
     if args.account.as_deref().is_some_and(|a| a.trim().is_empty()) {
         return Err(Failure::Usage(vec!["--account: must not be empty".into()]));
     }
+    let account: Option<AccountId> = match args.account.as_deref() {
+        Some(text) => {
+            Some(ResourceId::parse(text).map_err(|e| Failure::Usage(vec![format!("--account: {e}")]))?.into_id())
+        }
+        None => None,
+    };
     let config = hub_api::config::HubConfig::from_env().map_err(|e| Failure::Usage(vec![e]))?;
     let (store_config, endpoint) = target(aws)?;
     let store = Store::connect(&store_config).await.map_err(|e| Failure::Usage(vec![e]))?;
     let state = AppState::new(store, JwtConfig::default(), config, Clock::system());
     let now = now.unwrap_or_else(|| state.clock.now());
-    let report = hub_maintenance::run(&state, now, args.account.as_deref()).await;
+    let report = hub_maintenance::run(&state, now, account.as_ref()).await;
     let json = serde_json::to_string_pretty(&report).map_err(|e| Failure::Failed(e.to_string()))?;
     println!("{json}");
     if report.error.is_some() {

@@ -14,8 +14,8 @@ async fn set_disabled(app: &TestApp, token: &str, id: &str, disabled: bool) -> h
 
 /// The stored counters equal a recount from the items.
 async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
-    let scope = AccountScope::new(account_id);
-    let stored = HubCounters::stored(&app.account_record(account_id).await);
+    let scope = AccountScope::new(&account_id.into());
+    let stored = HubCounters::stored(&app.account_record(&account_id.into()).await);
     let recount = app.state.store.recount(&scope, hub_api::rules::is_production_monitor).await.unwrap();
     assert_eq!(stored, recount.counters, "stored counters vs a recount");
     stored

@@ -61,7 +61,7 @@ async fn another_accounts_credentials_never_reach_this_accounts_data() {
 
     let mut foreign: Vec<String> = a.all().into_iter().map(str::to_owned).collect();
     foreign.push(app.account.admin_operator_id.clone());
-    foreign.push(a_id.clone());
+    foreign.push(a_id.to_string());
 
     let before = snapshot(&app, &a_id, &app.admin_token, &[]).await;
     // The first account's resources are real, and the snapshot sees each of them.

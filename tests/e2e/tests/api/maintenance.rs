@@ -276,7 +276,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
     assert_eq!(app.account_record(&id).await.groups_empty, 1);
 
-    let missing = run(&app.state, app.state.clock.now(), Some("no-such-account")).await;
+    let missing = run(&app.state, app.state.clock.now(), Some(&"no-such-account".into())).await;
     assert!(missing.failed());
     assert_eq!(missing.accounts[0].outcome, Outcome::NotFound);
 }

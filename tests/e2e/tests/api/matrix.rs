@@ -344,7 +344,7 @@ async fn partition(app: &TestApp, account_id: &str, skip: &[String]) -> Vec<Hash
 /// Snapshots an account. `token` is one of its administrators'. `skip_api_users`: API users whose
 /// items are left out (see [`partition`]); their views are left out too.
 pub(crate) async fn snapshot(app: &TestApp, account_id: &str, token: &str, skip_api_users: &[&str]) -> Snapshot {
-    let record = app.account_record(account_id).await;
+    let record = app.account_record(&account_id.into()).await;
     let skip: Vec<String> = skip_api_users.iter().map(|id| format!("APIUSER#{id}")).collect();
     let items = partition(app, account_id, &skip).await;
     let mut views = BTreeMap::new();

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// `(monitors_total, production_monitors)` as stored on the account item.
 async fn monitor_counters(app: &TestApp, account_id: &str) -> (i64, i64) {
-    let account = app.account_record(account_id).await;
+    let account = app.account_record(&account_id.into()).await;
     (account.monitors_total, account.production_monitors)
 }
 

@@ -80,9 +80,13 @@ fn expect_scim_error(reply: &Reply, status: u16, scim_type: Option<&str>) {
 }
 
 async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
-    let stored = HubCounters::stored(&app.account_record(account_id).await);
-    let recount =
-        app.state.store.recount(&AccountScope::new(account_id), hub_api::rules::is_production_monitor).await.unwrap();
+    let stored = HubCounters::stored(&app.account_record(&account_id.into()).await);
+    let recount = app
+        .state
+        .store
+        .recount(&AccountScope::new(&account_id.into()), hub_api::rules::is_production_monitor)
+        .await
+        .unwrap();
     assert_eq!(stored, recount.counters, "stored counters vs a recount");
     for g in &recount.groups {
         assert_eq!(g.stored, g.actual, "memberCount of {}", g.group_id);

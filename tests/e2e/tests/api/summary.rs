@@ -73,7 +73,7 @@ async fn assert_summary_matches_recount(app: &TestApp, token: &str) -> Value {
     assert_eq!(summary["productionMonitors"], production.len() as i64, "productionMonitors: {summary}");
     // API users: the total agrees with their list where that route answers; `inactive` is the
     // scheduled job's figure as of `inactiveComputedAt`.
-    let record = app.account_record(account["accountId"].as_str().unwrap()).await;
+    let record = app.account_record(&account["accountId"].as_str().unwrap().into()).await;
     assert_eq!(summary["apiUsers"]["total"], record.api_users_total);
     assert_eq!(summary["apiUsers"]["inactive"], record.api_users_inactive);
     assert_eq!(summary["apiUsers"]["inactiveComputedAt"], json!(record.inactive_computed_at));
@@ -392,7 +392,7 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
 /// counters move exactly as in production), 16 at a time, retrying any that lose a race on the
 /// account or Everyone items.
 async fn create_operators(app: &TestApp, account_id: &str, n: usize) {
-    let scope = AccountScope::new(account_id);
+    let scope = AccountScope::new(&account_id.into());
     let store = &app.state.store;
     let scope = &scope;
     let results: Vec<Result<(), StoreError>> = stream::iter(0..n)
