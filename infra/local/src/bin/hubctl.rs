@@ -291,6 +291,17 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    #[tokio::test]
+    async fn recompute_refuses_an_ill_formed_account_before_any_request() {
+        for bad in ["a b", "ACCOUNT#x", &"a".repeat(65)] {
+            let args = RecomputeArgs { account: Some(bad.to_owned()), now: None };
+            match recompute(args, false).await {
+                Err(Failure::Usage(errors)) => assert_eq!(errors, ["--account: is not a valid id"], "{bad}"),
+                _ => panic!("{bad}: expected a usage error"),
+            }
+        }
+    }
+
     #[test]
     fn account_create_parses_the_contract_flags() {
         let cli = Cli::try_parse_from([

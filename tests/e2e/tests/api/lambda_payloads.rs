@@ -63,6 +63,11 @@ async fn operators_function_serves_http_api_events() {
     assert_eq!(status, 401);
     assert!(headers.get("www-authenticate").is_some());
 
+    // A context whose account id is ill-formed names no account: 401, without reading anything.
+    let forged = authorizer_context("ACCOUNT#x", &app.account.admin_operator_id, true);
+    let (status, _, body) = response(lambda.invoke(http_event("GET", "/operators", "", None, Some(forged))).await);
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthenticated")));
+
     let (status, _, body) = response(lambda.invoke(http_event("GET", "/nowhere", "", None, Some(admin.clone()))).await);
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
     let (status, _, body) =
