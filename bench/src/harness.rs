@@ -326,7 +326,7 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
 
 fn daily_schedule() -> ScheduleRecord {
     ScheduleRecord {
-        schedule_id: hub_api::values::new_id(),
+        schedule_id: hub_api::values::new_id().into(),
         mode: "Daily".into(),
         start: None,
         end: None,

@@ -11,7 +11,7 @@ use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::retry::retrying;
 use hub_api::values::{AuthorizationType, ResourceId, new_id};
 use hub_api::{AppState, Caller};
-use hub_store::{MonitorAuthorization, MonitorId, Principal};
+use hub_store::{AuthorizationId, MonitorAuthorization, MonitorId, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -45,7 +45,7 @@ impl From<MonitorAuthorization> for AuthorizationView {
             Principal::Group(id) => (None, Some(id.into_string())),
         };
         AuthorizationView {
-            authorization_id: a.authorization_id,
+            authorization_id: a.authorization_id.into_string(),
             authorization_type: a.authorization_type,
             operator_id,
             group_id,
@@ -208,7 +208,7 @@ pub async fn grant(
         for want in &wanted {
             if !keep.iter().any(|a| a.authorization_type == want.as_str()) {
                 add.push(MonitorAuthorization {
-                    authorization_id: new_id(),
+                    authorization_id: AuthorizationId::new(new_id()),
                     monitor_id: id.clone(),
                     authorization_type: want.as_str().to_owned(),
                     principal: principal.clone(),
@@ -237,7 +237,7 @@ pub async fn grant(
     responses((status = 204, description = "Revoked, with every higher level the same principal held on the monitor")))]
 pub async fn revoke(
     State(state): State<AppState>,
-    PathIds((id, authorization_id)): PathIds<(MonitorId, String)>,
+    PathIds((id, authorization_id)): PathIds<(MonitorId, AuthorizationId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
     let scope = caller.scope();

@@ -13,8 +13,8 @@ use hub_api::retry::retrying;
 use hub_api::schedule::{ScheduleInput, ScheduleRule, ScheduleView};
 use hub_api::values::new_id;
 use hub_api::{AppState, Caller};
-use hub_store::OperatorId;
 use hub_store::records::OperatorRecord;
+use hub_store::{OperatorId, ScheduleId};
 
 use crate::operators::load;
 
@@ -44,7 +44,7 @@ pub async fn list(
 pub async fn fetch(
     State(state): State<AppState>,
     caller: Caller,
-    PathIds((id, schedule_id)): PathIds<(OperatorId, String)>,
+    PathIds((id, schedule_id)): PathIds<(OperatorId, ScheduleId)>,
 ) -> ApiResult<axum::Json<ScheduleView>> {
     let op = load(&state, &caller, &id).await?;
     let schedule = op.schedules.iter().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
@@ -79,7 +79,8 @@ async fn change_schedules(
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
         // The schedule as it was and as it is: a create lists its values, a delete its last ones.
-        let find = |op: &OperatorRecord| op.schedules.iter().find(|s| s.schedule_id == view.schedule_id).cloned();
+        let find =
+            |op: &OperatorRecord| op.schedules.iter().find(|s| s.schedule_id == view.schedule_id.as_str()).cloned();
         let changes = hub_api::audit::updated(&find(&current), &find(&next));
         if changes.is_empty() {
             // Replaced by an identical schedule: a no-op, no write and no event.
@@ -127,7 +128,7 @@ pub async fn create(
     if let Some(replay) = idempotency.replay(&state, &scope).await? {
         return Ok(replay);
     }
-    let schedule_id = new_id();
+    let schedule_id = ScheduleId::new(new_id());
     let written =
         change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), "dutySchedule.created", |op| {
             if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
@@ -159,7 +160,7 @@ pub async fn create(
     responses((status = 200, body = ScheduleView)))]
 pub async fn replace(
     State(state): State<AppState>,
-    PathIds((id, schedule_id)): PathIds<(OperatorId, String)>,
+    PathIds((id, schedule_id)): PathIds<(OperatorId, ScheduleId)>,
     SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(input): JsonBody<ScheduleInput>,
@@ -179,7 +180,7 @@ pub async fn replace(
     responses((status = 204, description = "Removed")))]
 pub async fn remove(
     State(state): State<AppState>,
-    PathIds((id, schedule_id)): PathIds<(OperatorId, String)>,
+    PathIds((id, schedule_id)): PathIds<(OperatorId, ScheduleId)>,
     SelfOrAdmin(caller): SelfOrAdmin,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {

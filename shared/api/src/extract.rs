@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use hub_store::{ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
+use hub_store::{ApiUserId, AuthorizationId, GroupId, MonitorId, OperatorId, ScheduleId, ScimTokenId};
 use serde::de::DeserializeOwned;
 
 use crate::caller::Caller;
@@ -108,7 +108,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 }
 
 /// Path ids: anything that is not a well-formed id cannot name a resource, so it is 404. Ids
-/// are typed from here to the item: `PathIds<GroupId>`, `PathIds<(OperatorId, String)>`.
+/// are typed from here to the item: `PathIds<GroupId>`, `PathIds<(OperatorId, ScheduleId)>`.
 pub struct PathIds<T>(pub T);
 
 /// Types made of path segments that must each be a [`ResourceId`].
@@ -117,7 +117,7 @@ pub trait FromPathSegments: Sized {
 }
 
 /// One well-formed path segment: a typed id, or a `String` for what has no id type (a
-/// permission's or a schedule's name in the path).
+/// permission's name in the path).
 pub trait PathSegment: From<String> {}
 
 impl PathSegment for String {}
@@ -126,6 +126,8 @@ impl PathSegment for GroupId {}
 impl PathSegment for MonitorId {}
 impl PathSegment for ApiUserId {}
 impl PathSegment for ScimTokenId {}
+impl PathSegment for ScheduleId {}
+impl PathSegment for AuthorizationId {}
 
 impl<T: PathSegment> FromPathSegments for T {
     fn from_segments(mut segments: Vec<String>) -> Option<Self> {

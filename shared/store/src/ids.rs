@@ -136,6 +136,15 @@ id_type!(
     /// A SCIM token's id (`SCIMTOKEN#<id>`).
     ScimTokenId
 );
+id_type!(
+    /// An off-duty schedule's id, unique within its operator (the schedules live inside the
+    /// operator's item).
+    ScheduleId
+);
+id_type!(
+    /// A monitor authorization's id (`MONAUTH#<monitorId>#<id>`).
+    AuthorizationId
+);
 
 #[cfg(test)]
 mod tests {

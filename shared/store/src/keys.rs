@@ -5,7 +5,7 @@
 //! same prefix. Every key builder takes an [`AccountScope`], so code holding one account's scope
 //! cannot name another account's items: cross-account access is impossible by construction.
 
-use crate::ids::{AccountId, ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
+use crate::ids::{AccountId, ApiUserId, AuthorizationId, GroupId, MonitorId, OperatorId, ScimTokenId};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -241,7 +241,7 @@ impl AccountScope {
     /// One authorization level held on a monitor, listed under the monitor and keyed by its
     /// `authorizationId`, so that the monitor's list is one Query and the item behind
     /// `/monitors/{id}/authorizations/{authorizationId}` is one GetItem.
-    pub fn monitor_authorization(&self, monitor_id: &MonitorId, authorization_id: &str) -> Key {
+    pub fn monitor_authorization(&self, monitor_id: &MonitorId, authorization_id: &AuthorizationId) -> Key {
         self.key(format!("MONAUTH#{monitor_id}#{authorization_id}"))
     }
     pub fn monitor_authorizations_prefix(&self, monitor_id: &MonitorId) -> String {

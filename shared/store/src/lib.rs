@@ -60,7 +60,7 @@ pub use embedded::EmbeddedDynamo;
 pub use error::{Guard, StoreError};
 pub use grants::Holders;
 pub use groups::MAX_MEMBERS_PER_ADD;
-pub use ids::{AccountId, ApiUserId, GroupId, MonitorId, OperatorId, ScimTokenId};
+pub use ids::{AccountId, ApiUserId, AuthorizationId, GroupId, MonitorId, OperatorId, ScheduleId, ScimTokenId};
 pub use items::{ApiUserRoster, Roster, ScimTokenRoster};
 pub use keys::{ADMINISTRATORS_GROUP_ID, AccountScope, EVERYONE_GROUP_ID, Principal};
 pub use maintenance::{ActivityRefresh, CounterRepair, GroupCount, HubCounters, Recount};

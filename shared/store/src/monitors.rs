@@ -24,7 +24,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::db::{Filter, Item, key_item, s, string_attr};
 use crate::error::{Guard, StoreError};
-use crate::ids::{GroupId, MonitorId, OperatorId};
+use crate::ids::{AuthorizationId, GroupId, MonitorId, OperatorId};
 use crate::items::reservation_item;
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::MonitorRecord;
@@ -42,7 +42,7 @@ const AUTHORIZATION_READS_IN_FLIGHT: usize = 8;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonitorAuthorization {
     /// Server-generated, path-safe (`[A-Za-z0-9_-]`).
-    pub authorization_id: String,
+    pub authorization_id: AuthorizationId,
     pub monitor_id: MonitorId,
     /// `ViewMonitorData`, `ViewMonitor` or `EditMonitor`.
     pub authorization_type: String,
@@ -86,7 +86,7 @@ fn authorization_from(item: &Item) -> Result<MonitorAuthorization, StoreError> {
     };
     match (text("authorizationId"), text("monitorId"), text("authorizationType")) {
         (Some(authorization_id), Some(monitor_id), Some(authorization_type)) => Ok(MonitorAuthorization {
-            authorization_id,
+            authorization_id: AuthorizationId::new(authorization_id),
             monitor_id: MonitorId::new(monitor_id),
             authorization_type,
             principal,
@@ -298,7 +298,7 @@ impl Store {
         &self,
         scope: &AccountScope,
         monitor_id: &MonitorId,
-        authorization_id: &str,
+        authorization_id: &AuthorizationId,
     ) -> Result<Option<MonitorAuthorization>, StoreError> {
         self.get(&scope.monitor_authorization(monitor_id, authorization_id))
             .await?
@@ -442,11 +442,11 @@ mod tests {
                 .starts_with(&prefix)
         );
         let on_m1 = scope.monitor_authorizations_prefix(&"m1".into());
-        assert!(scope.monitor_authorization(&"m1".into(), "x").sk.starts_with(&on_m1));
-        assert!(!scope.monitor_authorization(&"m1-2".into(), "x").sk.starts_with(&on_m1));
+        assert!(scope.monitor_authorization(&"m1".into(), &"x".into()).sk.starts_with(&on_m1));
+        assert!(!scope.monitor_authorization(&"m1-2".into(), &"x".into()).sk.starts_with(&on_m1));
         // Monitors, their authorizations and their pending markers never share a prefix.
         assert!(!scope.monitor_pending_delete(&"m1".into()).sk.starts_with("MONITOR#"));
-        assert!(!scope.monitor_authorization(&"m1".into(), "x").sk.starts_with("MONITOR#"));
+        assert!(!scope.monitor_authorization(&"m1".into(), &"x".into()).sk.starts_with("MONITOR#"));
         assert!(!scope.monitor_pending_delete(&"m1".into()).sk.starts_with(scope.pending_delete_prefix()));
     }
 }

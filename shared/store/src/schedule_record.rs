@@ -1,11 +1,13 @@
 use serde::{Deserialize, Serialize};
 
+use crate::ids::ScheduleId;
+
 /// An off-duty schedule as stored inside its operator's item. Field meaning and validation live in
 /// the domain crate; the store only keeps the values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleRecord {
-    pub schedule_id: String,
+    pub schedule_id: ScheduleId,
     /// `OneTime`, `Daily`, `Weekly` or `Monthly`.
     pub mode: String,
     /// RFC 3339 UTC, `OneTime` only.

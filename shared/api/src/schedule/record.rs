@@ -1,5 +1,6 @@
 //! A schedule to and from its store record.
 
+use hub_store::ScheduleId;
 use hub_store::schedule_record::ScheduleRecord;
 use jiff::Timestamp;
 use jiff::civil::{Time, Weekday};
@@ -30,7 +31,7 @@ fn format_caller_instant(ts: Timestamp) -> String {
 
 impl ScheduleRule {
     /// The store record for this rule.
-    pub fn to_record(&self, schedule_id: String) -> ScheduleRecord {
+    pub fn to_record(&self, schedule_id: ScheduleId) -> ScheduleRecord {
         let mut record = ScheduleRecord {
             schedule_id,
             mode: self.mode().to_owned(),

@@ -37,7 +37,7 @@ pub struct ScheduleView {
 impl From<&ScheduleRecord> for ScheduleView {
     fn from(r: &ScheduleRecord) -> Self {
         ScheduleView {
-            schedule_id: r.schedule_id.clone(),
+            schedule_id: r.schedule_id.to_string(),
             mode: r.mode.clone(),
             start: r.start.clone(),
             end: r.end.clone(),

@@ -364,7 +364,7 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
     let now = jiff::Timestamp::now();
     let schedules = if off_duty_now {
         vec![ScheduleRecord {
-            schedule_id: hub_api::values::new_id(),
+            schedule_id: hub_api::values::new_id().into(),
             mode: "OneTime".into(),
             start: Some(rfc3339(now - jiff::SignedDuration::from_hours(1))),
             end: Some(rfc3339(now + jiff::SignedDuration::from_hours(1))),
