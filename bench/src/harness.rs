@@ -403,12 +403,12 @@ pub async fn seed_api_users(
     for owner in owners {
         for _ in 0..per_owner {
             let i = users.len();
-            let id = hub_api::values::new_id();
+            let id = hub_store::ApiUserId::new(hub_api::values::new_id());
             let active = now - jiff::SignedDuration::from_hours(24 * days_ago[i % days_ago.len()]);
             let at = active.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
             let username = api_user_username(&account.account_id, &id).expect("uuid ids");
             users.push(BulkApiUser {
-                record: ApiUserRecord::new(id.into(), username, owner, "Generic", format!("Script {i}"), &at),
+                record: ApiUserRecord::new(id, username, owner, "Generic", format!("Script {i}"), &at),
                 password_hash: hash.clone(),
             });
         }

@@ -166,7 +166,6 @@ async fn api_user(
     password: &str,
 ) -> Result<Caller, ApiError> {
     let (account_id, api_user_id) = parse_api_user_username(username).ok_or(ApiError::Unauthenticated)?;
-    let (account_id, api_user_id) = (AccountId::new(account_id), ApiUserId::new(api_user_id));
     if !is_password_shaped(password) {
         return Err(ApiError::Unauthenticated);
     }
@@ -239,7 +238,7 @@ const PASSWORD_CHARS: usize = 43;
 /// 16 bytes of the API user id's UUID, base64url (47 characters). It names the item to
 /// authenticate against without any lookup. `None` when either id is not a UUID (ids issued by
 /// this server always are).
-pub fn api_user_username(account_id: &str, api_user_id: &str) -> Option<String> {
+pub fn api_user_username(account_id: &AccountId, api_user_id: &ApiUserId) -> Option<String> {
     let account = uuid::Uuid::parse_str(account_id).ok()?;
     let api_user = uuid::Uuid::parse_str(api_user_id).ok()?;
     let mut bytes = [0u8; 32];
@@ -249,7 +248,7 @@ pub fn api_user_username(account_id: &str, api_user_id: &str) -> Option<String> 
 }
 
 /// The account id and API user id a username names (lowercase hyphenated UUIDs, as issued).
-pub fn parse_api_user_username(username: &str) -> Option<(String, String)> {
+pub fn parse_api_user_username(username: &str) -> Option<(AccountId, ApiUserId)> {
     let encoded = username.strip_prefix(USERNAME_PREFIX)?;
     if encoded.len() != 43 {
         return None;
@@ -257,7 +256,7 @@ pub fn parse_api_user_username(username: &str) -> Option<(String, String)> {
     let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
     let bytes: [u8; 32] = bytes.try_into().ok()?;
     let id = |b: &[u8]| uuid::Uuid::from_slice(b).ok().map(|u| u.hyphenated().to_string());
-    Some((id(&bytes[..16])?, id(&bytes[16..])?))
+    Some((AccountId::new(id(&bytes[..16])?), ApiUserId::new(id(&bytes[16..])?)))
 }
 
 /// A fresh password: 32 bytes from the operating system's random source, base64url (43
@@ -432,13 +431,13 @@ mod tests {
 
     #[test]
     fn usernames_round_trip_and_refuse_anything_else() {
-        let account = crate::values::new_id();
-        let api_user = crate::values::new_id();
+        let account = AccountId::new(crate::values::new_id());
+        let api_user = ApiUserId::new(crate::values::new_id());
         let username = api_user_username(&account, &api_user).unwrap();
         assert_eq!(username.len(), 47);
         assert!(!username.contains(':'));
         assert_eq!(parse_api_user_username(&username), Some((account.clone(), api_user.clone())));
-        assert_eq!(api_user_username("not-a-uuid", &api_user), None);
+        assert_eq!(api_user_username(&"not-a-uuid".into(), &api_user), None);
         for bad in ["", "hub_", "hub_abc", &username[1..], &format!("{username}A"), &username.replace("hub_", "bub_")] {
             assert_eq!(parse_api_user_username(bad), None, "{bad}");
         }

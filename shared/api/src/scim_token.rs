@@ -39,7 +39,7 @@ impl ScimCaller {
 }
 
 /// A fresh token for this account and token id (both UUIDs, as issued by this server).
-pub fn new_scim_token(account_id: &str, scim_token_id: &str) -> Result<String, ApiError> {
+pub fn new_scim_token(account_id: &AccountId, scim_token_id: &ScimTokenId) -> Result<String, ApiError> {
     let account =
         uuid::Uuid::parse_str(account_id).map_err(|_| ApiError::Internal("account id is not a UUID".into()))?;
     let token =
@@ -52,7 +52,7 @@ pub fn new_scim_token(account_id: &str, scim_token_id: &str) -> Result<String, A
 }
 
 /// The account id and token id a token names, if it is shaped like one this server issued.
-pub fn parse_scim_token(token: &str) -> Option<(String, String)> {
+pub fn parse_scim_token(token: &str) -> Option<(AccountId, ScimTokenId)> {
     let encoded = token.strip_prefix(PREFIX)?;
     if encoded.len() != ENCODED_CHARS {
         return None;
@@ -62,7 +62,7 @@ pub fn parse_scim_token(token: &str) -> Option<(String, String)> {
         return None;
     }
     let id = |b: &[u8]| uuid::Uuid::from_slice(b).ok().map(|u| u.hyphenated().to_string());
-    Some((id(&bytes[..16])?, id(&bytes[16..32])?))
+    Some((AccountId::new(id(&bytes[..16])?), ScimTokenId::new(id(&bytes[16..32])?)))
 }
 
 /// What is stored and compared: the lowercase hex SHA-256 of the whole token.
@@ -76,7 +76,6 @@ pub fn scim_token_hash(token: &str) -> String {
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<ScimCaller, ApiError> {
     let token = authorization.and_then(crate::auth::bearer_token).ok_or(ApiError::Unauthenticated)?;
     let (account_id, scim_token_id) = parse_scim_token(token).ok_or(ApiError::Unauthenticated)?;
-    let (account_id, scim_token_id) = (AccountId::new(account_id), ScimTokenId::new(scim_token_id));
     let scope = AccountScope::new(&account_id);
     let now = format_timestamp(state.clock.now());
     if state.store.authenticate_scim_token(&scope, &scim_token_id, &scim_token_hash(token), &now).await? {
@@ -92,8 +91,8 @@ mod tests {
 
     #[test]
     fn tokens_name_their_account_and_id_and_nothing_else_parses() {
-        let account = crate::values::new_id();
-        let id = crate::values::new_id();
+        let account = AccountId::new(crate::values::new_id());
+        let id = ScimTokenId::new(crate::values::new_id());
         let a = new_scim_token(&account, &id).unwrap();
         let b = new_scim_token(&account, &id).unwrap();
         assert_ne!(a, b, "the secret part is random");

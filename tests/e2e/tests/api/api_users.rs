@@ -197,12 +197,14 @@ async fn basic_authentication_through_the_local_server() {
     };
     let unknown = Credentials {
         id: String::new(),
-        username: hub_api::caller::api_user_username(&app.account.account_id, &hub_api::values::new_id()).unwrap(),
+        username: hub_api::caller::api_user_username(&app.account.account_id, &hub_api::values::new_id().into())
+            .unwrap(),
         password: user.password.clone(),
     };
     let stranger_account = Credentials {
         id: String::new(),
-        username: hub_api::caller::api_user_username(&hub_api::values::new_id(), &user.id).unwrap(),
+        username: hub_api::caller::api_user_username(&hub_api::values::new_id().into(), &user.id.as_str().into())
+            .unwrap(),
         password: user.password.clone(),
     };
     for who in [&wrong, &unknown, &stranger_account] {

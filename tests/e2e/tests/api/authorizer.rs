@@ -107,7 +107,8 @@ async fn refusals_are_handed_on_and_answered_by_the_function() {
     let Credentials { id, username, password } = api_user(&app).await;
     let unauthenticated = json!({"isAuthorized": true, "context": {"refusal": "unauthenticated"}});
     let wrong = format!("{}{}", &password[..42], if password.ends_with('A') { 'B' } else { 'A' });
-    let stranger = hub_api::caller::api_user_username(&app.account.account_id, &hub_api::values::new_id()).unwrap();
+    let stranger =
+        hub_api::caller::api_user_username(&app.account.account_id, &hub_api::values::new_id().into()).unwrap();
     let forged = sign_hs256("another-secret", &app.account.account_id, &app.account.admin_operator_id, 600);
     for header in [
         None,
