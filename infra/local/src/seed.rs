@@ -284,11 +284,11 @@ pub async fn seed_demo_data_privately(state: &AppState, dir: &Path, account: &Pr
 
 /// Applies the demo data steps not yet done, through the API at `base` with the administrator's
 /// `token`. Never fails: problems are logged and retried on the next start.
-pub async fn seed_demo_data(base: &str, token: &str, dir: &Path, account_id: &str) -> SeedReport {
+pub async fn seed_demo_data(base: &str, token: &str, dir: &Path, account_id: &AccountId) -> SeedReport {
     let state_path = dir.join(SEED_STATE);
     let mut state = read_json::<SeedState>(&state_path)
-        .filter(|s| s.account_id == account_id)
-        .unwrap_or_else(|| SeedState { account_id: account_id.to_owned(), ..SeedState::default() });
+        .filter(|s| s.account_id == account_id.as_str())
+        .unwrap_or_else(|| SeedState { account_id: account_id.to_string(), ..SeedState::default() });
     state.ids.insert("group:administrators".into(), ADMINISTRATORS_GROUP_ID.into());
 
     let http = match reqwest::Client::builder().timeout(Duration::from_secs(10)).build() {
@@ -351,7 +351,7 @@ async fn apply(
     http: &reqwest::Client,
     base: &str,
     token: &str,
-    account_id: &str,
+    account_id: &AccountId,
     step: &Step,
     path: &str,
     body: Option<&str>,
