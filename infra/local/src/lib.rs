@@ -9,8 +9,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 /// The local server's allocator (and so that of every program built on this crate: `hubctl`, the
 /// end-to-end tests, `hub-bench`). glibc's allocator was a sixth of the local server's CPU time:
 /// every allocation of a kilobyte or more (a read buffer, a response body) first consolidates its
-/// free lists of small blocks, and a request frees thousands of those. With mimalloc the median
-/// request through the server costs 1.07–1.17 times its DynamoDB calls instead of 1.13–1.31
+/// free lists of small blocks, and a request frees thousands of those. With mimalloc the worst
+/// route of the latency benchmark went from 1.26–1.27 times its DynamoDB calls to 1.16–1.22
 /// (BENCHMARKS.md, part 2). The Lambda functions keep the system allocator: they do not link this
 /// crate, and their zips have a size budget.
 #[global_allocator]
