@@ -158,4 +158,19 @@ mod tests {
         assert_eq!(back, "g-1");
         assert_eq!(back.as_str(), "g-1");
     }
+
+    #[test]
+    fn an_id_is_a_bare_string_attribute_in_an_item() {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let cases: [(AttributeValue, &str); 3] = [
+            (serde_dynamo::to_attribute_value(AccountId::new("acc-1")).unwrap(), "acc-1"),
+            (serde_dynamo::to_attribute_value(ScheduleId::new("s-1")).unwrap(), "s-1"),
+            (serde_dynamo::to_attribute_value(AuthorizationId::new("a-1")).unwrap(), "a-1"),
+        ];
+        for (id, text) in cases {
+            assert_eq!(id, AttributeValue::S(text.into()));
+        }
+        let back: AccountId = serde_dynamo::from_attribute_value(AttributeValue::S("acc-1".into())).unwrap();
+        assert_eq!(back, "acc-1");
+    }
 }
