@@ -1,7 +1,7 @@
 //! The account item: provisioning (one transaction with the first administrator, the system
 //! groups, their memberships and grants) and reads.
 
-use crate::db::{Item, key_item, s, string_attr};
+use crate::db::{Item, key_item, s, strings_in};
 use crate::error::{Guard, StoreError};
 use crate::ids::AccountId;
 use crate::items::{put_grant_item, put_membership_items, put_new_group_items, put_new_operator_items};
@@ -52,7 +52,7 @@ impl Store {
         let scope = AccountScope::new(&AccountId::new("*"));
         let spec = QuerySpec::on_index(Index::ByName, "accounts".into(), ACCOUNTS_LIST.into(), None, page);
         let page = self.query_page(&scope, spec).await?;
-        let ids = page.items.iter().filter_map(|i| string_attr(i, "accountId")).map(AccountId::new).collect();
+        let ids = strings_in(&page.items, "accountId").map(AccountId::new).collect();
         Ok(Page { items: ids, next_cursor: page.next_cursor })
     }
 }

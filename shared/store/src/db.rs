@@ -117,6 +117,15 @@ pub(crate) fn string_attr(item: &Item, name: &str) -> Option<String> {
     item.get(name).and_then(|v| v.as_s().ok()).cloned()
 }
 
+/// The string attribute `name` of each of `items` that has one (the ids that memberships,
+/// markers and reservations hold).
+pub(crate) fn strings_in<'a>(
+    items: impl IntoIterator<Item = &'a Item> + 'a,
+    name: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    items.into_iter().filter_map(move |item| string_attr(item, name))
+}
+
 /// Every `#name` in an expression stands for the attribute `name`.
 fn names_of(expressions: &[&str]) -> HashMap<String, String> {
     let mut names = HashMap::new();

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::Store;
-use crate::db::string_attr;
+use crate::db::strings_in;
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::put_grant_item;
@@ -40,7 +40,7 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let keys = candidates.iter().map(|p| scope.grant(p, principal)).collect();
         let items = self.batch_get(keys).await?;
-        let mut held: Vec<String> = items.iter().filter_map(|i| string_attr(i, "permission")).collect();
+        let mut held: Vec<String> = strings_in(&items, "permission").collect();
         held.sort_by_key(|p| candidates.iter().position(|c| c == p));
         Ok(held)
     }

@@ -1,6 +1,6 @@
 //! Operator groups and memberships.
 
-use crate::db::{Filter, Item, Tx, n, string_attr};
+use crate::db::{Filter, Tx, n, string_attr, strings_in};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
@@ -26,11 +26,6 @@ fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
         vec![(":one", n(1))],
         Some(Guard::ParentMissing),
     );
-}
-
-/// The ids membership items hold in `attribute` (`operatorId` or `groupId`).
-fn ids_in(items: Vec<Item>, attribute: &str) -> impl Iterator<Item = String> {
-    items.into_iter().filter_map(move |item| string_attr(&item, attribute))
 }
 
 /// An operator joining (`is_administrator`) or leaving Administrators: its flag, moving its
@@ -197,7 +192,7 @@ impl Store {
             return Ok(Default::default());
         }
         let items = self.batch_get(group_ids.iter().map(|g| scope.member(g, operator_id)).collect()).await?;
-        Ok(ids_in(items, "groupId").map(GroupId::new).collect())
+        Ok(strings_in(&items, "groupId").map(GroupId::new).collect())
     }
 
     /// Which of `operator_ids` are members of the group (batched reads).
@@ -208,7 +203,7 @@ impl Store {
         operator_ids: &[OperatorId],
     ) -> Result<std::collections::HashSet<OperatorId>, StoreError> {
         let items = self.batch_get(operator_ids.iter().map(|id| scope.member(group_id, id)).collect()).await?;
-        Ok(ids_in(items, "operatorId").map(OperatorId::new).collect())
+        Ok(strings_in(&items, "operatorId").map(OperatorId::new).collect())
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
@@ -335,7 +330,7 @@ impl Store {
         operator_id: &OperatorId,
     ) -> Result<Vec<GroupId>, StoreError> {
         let items = self.query_all(scope, &scope.member_of_prefix(operator_id)).await?;
-        Ok(ids_in(items, "groupId").map(GroupId::new).collect())
+        Ok(strings_in(&items, "groupId").map(GroupId::new).collect())
     }
 
     /// Every member id of a group.
@@ -345,7 +340,7 @@ impl Store {
         group_id: &GroupId,
     ) -> Result<Vec<OperatorId>, StoreError> {
         let items = self.query_all(scope, &scope.members_prefix(group_id)).await?;
-        Ok(ids_in(items, "operatorId").map(OperatorId::new).collect())
+        Ok(strings_in(&items, "operatorId").map(OperatorId::new).collect())
     }
 
     /// One page of the membership items of `spec`, as the ids they hold in `attribute`.

@@ -22,7 +22,7 @@
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::db::{Filter, Item, key_item, s, string_attr};
+use crate::db::{Filter, Item, key_item, s, string_attr, strings_in};
 use crate::error::{Guard, StoreError};
 use crate::ids::{AuthorizationId, GroupId, MonitorId, OperatorId};
 use crate::items::reservation_item;
@@ -245,8 +245,7 @@ impl Store {
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
         let markers = self.query_all(scope, scope.monitor_pending_delete_prefix()).await?;
-        let ids: Vec<MonitorId> =
-            markers.iter().filter_map(|i| string_attr(i, "monitorId")).map(MonitorId::new).collect();
+        let ids: Vec<MonitorId> = strings_in(&markers, "monitorId").map(MonitorId::new).collect();
         for id in &ids {
             self.finish_monitor_delete(scope, id).await?;
         }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::{Filter, key_item, n, s, string_attr};
+use crate::db::{Filter, key_item, n, s, strings_in};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
@@ -214,7 +214,7 @@ impl Store {
         scope: &AccountScope,
     ) -> Result<std::collections::BTreeSet<OperatorId>, StoreError> {
         let items = self.query_all(scope, scope.disabled_prefix()).await?;
-        Ok(items.iter().filter_map(|i| string_attr(i, "operatorId")).map(OperatorId::new).collect())
+        Ok(strings_in(&items, "operatorId").map(OperatorId::new).collect())
     }
 
     /// Deletes an operator. The first transaction removes the operator, its email, its
