@@ -140,6 +140,24 @@ impl<T: Audited> Audited for Option<T> {
     }
 }
 
+/// A resource events name as their target: its target type (one of [`TARGET_TYPES`]), its id,
+/// and the name it is shown by.
+pub trait Targeted {
+    fn audit_target(&self) -> (&'static str, &str, Option<&str>);
+}
+
+impl Targeted for OperatorRecord {
+    fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
+        ("Operator", &self.operator_id, Some(&self.full_name))
+    }
+}
+
+impl Targeted for GroupRecord {
+    fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
+        ("Group", &self.group_id, Some(&self.description))
+    }
+}
+
 /// `at` as events carry it: RFC 3339 UTC with milliseconds.
 pub fn event_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
