@@ -16,6 +16,7 @@ use hub_api::config::HubConfig;
 use hub_api::provisioning::ProvisionedAccount;
 use hub_store::records::{ApiUserRecord, OperatorRecord};
 use hub_store::schedule_record::ScheduleRecord;
+use hub_store::values::{AccessType, CredentialDescription, FullName};
 use hub_store::{AccountScope, BulkApiUser, EmbeddedDynamo, RequestCounter, Store, StoreConfig};
 use reqwest::Method;
 use serde_json::Value;
@@ -317,7 +318,7 @@ pub fn operators(count: usize, scheduled_every: usize) -> Vec<OperatorRecord> {
             ..hub_api::rules::new_operator(
                 hub_api::values::new_id().into(),
                 format!("op{i}-{}@bench.example", &hub_api::values::new_id()[24..]),
-                name(i),
+                FullName::parse(&name(i)).expect("a short text"),
                 &now,
             )
         })
@@ -375,7 +376,7 @@ pub async fn seed_operators_one_by_one(
                     hub_store::AuditTarget {
                         kind: "Operator".into(),
                         id: op.operator_id.to_string(),
-                        name: Some(op.full_name.clone()),
+                        name: Some(op.full_name.to_string()),
                     },
                 );
                 store.create_operator(&scope, op, &hub_api::rules::new_operator_grants(), None, &audit).await
@@ -408,7 +409,14 @@ pub async fn seed_api_users(
             let at = active.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
             let username = api_user_username(&account.account_id, &id).expect("uuid ids");
             users.push(BulkApiUser {
-                record: ApiUserRecord::new(id, username, owner, "Generic", format!("Script {i}"), &at),
+                record: ApiUserRecord::new(
+                    id,
+                    username,
+                    owner,
+                    AccessType::Generic,
+                    CredentialDescription::parse(&format!("Script {i}")).expect("a short text"),
+                    &at,
+                ),
                 password_hash: hash.clone(),
             });
         }

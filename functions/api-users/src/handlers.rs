@@ -89,8 +89,8 @@ impl ApiUserView {
             operator_id: user.operator_id.into_string(),
             operator_name,
             username: user.username,
-            access_type: user.access_type,
-            description: user.description,
+            access_type: user.access_type.to_string(),
+            description: user.description.into_string(),
             created_at: user.created_at,
             last_used_at: user.last_used_at,
             version: user.version,
@@ -158,7 +158,7 @@ pub async fn list(
         .operators_by_ids(&scope, &owner_ids)
         .await?
         .into_iter()
-        .map(|op| (op.operator_id, op.full_name))
+        .map(|op| (op.operator_id, op.full_name.into_string()))
         .collect();
     let collection = Collection::from_page(page, |u| {
         let name = names.get(&u.operator_id).cloned();
@@ -239,11 +239,11 @@ pub async fn create(
             api_user_id,
             username,
             &owner,
-            access_type.as_str(),
-            description.as_str(),
+            access_type,
+            description.clone(),
             &state.clock.now_rfc3339(),
         );
-        let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
+        let view = ApiUserView::new(record.clone(), Some(owner.full_name.to_string()), state.clock.now());
         let event = hub_api::audit::event(
             &caller_context(&state, &caller),
             "apiUser.created",
@@ -278,7 +278,7 @@ async fn load(state: &AppState, caller: &Caller, id: &ApiUserId) -> ApiResult<Ap
 
 async fn view_of(state: &AppState, caller: &Caller, user: ApiUserRecord) -> ApiResult<ApiUserView> {
     let owner = state.store.operator(&caller.scope(), &user.operator_id).await?;
-    Ok(ApiUserView::new(user, owner.map(|o| o.full_name), state.clock.now()))
+    Ok(ApiUserView::new(user, owner.map(|o| o.full_name.into_string()), state.clock.now()))
 }
 
 #[utoipa::path(get, path = "/api-users/{id}", operation_id = "getApiUser", tag = "API users", params(("id" = String, Path, description = "API user id")),
@@ -325,11 +325,11 @@ pub async fn update(
     let updated = retrying(|| async {
         let mut user = load(&state, &caller, &id).await?;
         if_match.check(user.version)?;
-        let Some(description) = description.as_ref().filter(|d| d.as_str() != user.description) else {
+        let Some(description) = description.as_ref().filter(|d| **d != user.description) else {
             return Ok(user);
         };
         let mut next = user.clone();
-        next.description = description.as_str().to_owned();
+        next.description = description.clone();
         next.version += 1;
         let changes = vec![hub_api::audit::change("description", &user.description, &next.description)];
         let event = hub_api::audit::event(

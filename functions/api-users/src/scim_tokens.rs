@@ -44,7 +44,7 @@ impl From<ScimTokenRecord> for ScimTokenView {
     fn from(r: ScimTokenRecord) -> Self {
         ScimTokenView {
             scim_token_id: r.scim_token_id.into_string(),
-            description: r.description,
+            description: r.description.into_string(),
             created_at: r.created_at,
             last_used_at: r.last_used_at,
         }
@@ -116,7 +116,7 @@ pub async fn create(
         }
         let record = ScimTokenRecord {
             scim_token_id: ScimTokenId::new(new_id()),
-            description: description.as_str().to_owned(),
+            description: description.clone(),
             created_at: state.clock.now_rfc3339(),
             last_used_at: None,
         };

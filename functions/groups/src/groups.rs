@@ -51,7 +51,7 @@ pub async fn list(
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateGroup {
     /// 1-100 characters; unique in the account, case-insensitively.
-    #[schema(value_type = hub_api::values::GroupDescription, required)]
+    #[schema(value_type = hub_api::values::GroupDescriptionSchema, required)]
     description: Option<String>,
 }
 
@@ -77,7 +77,7 @@ pub async fn create(
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
         group_id: GroupId::new(new_id()),
-        description: description.as_str().to_owned(),
+        description,
         is_everyone: false,
         is_administrators: false,
         member_count: 0,
@@ -118,7 +118,7 @@ pub async fn fetch(
 pub struct UpdateGroup {
     /// 1-100 characters; unique in the account, case-insensitively. Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = hub_api::values::GroupDescription, required = false)]
+    #[schema(value_type = hub_api::values::GroupDescriptionSchema, required = false)]
     description: Option<Option<String>>,
 }
 
@@ -142,8 +142,7 @@ pub async fn update(
     }
     let updated = match &description {
         Some(description) => {
-            let rename =
-                |g: &GroupRecord| Ok(GroupRecord { description: description.as_str().to_owned(), ..g.clone() });
+            let rename = |g: &GroupRecord| Ok(GroupRecord { description: description.clone(), ..g.clone() });
             hub_api::groups::change(&state, &caller.scope(), &caller_context(&state, &caller), &id, if_match, rename)
                 .await?
         }

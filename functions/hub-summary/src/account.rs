@@ -7,7 +7,7 @@ use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, IfMatch, JsonBody, double_option, no_errors, patch_field};
 use hub_api::retry::retrying;
 use hub_api::rules::load_account;
-use hub_api::values::{AccountType, TimeZoneName};
+use hub_api::values::{AccountName, AccountType, TimeZoneName};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::AccountSettings;
@@ -46,9 +46,9 @@ impl From<AccountRecord> for AccountView {
     fn from(a: AccountRecord) -> Self {
         AccountView {
             account_id: a.account_id.into_string(),
-            name: a.name,
-            account_type: a.account_type,
-            time_zone: a.time_zone,
+            name: a.name.into_string(),
+            account_type: a.account_type.to_string(),
+            time_zone: a.time_zone.into_string(),
             operator_limit: a.operator_limit,
             operators_in_use: a.operators_in_use,
             created_at: a.created_at,
@@ -76,13 +76,8 @@ pub struct UpdateAccount {
     name: Option<Option<String>>,
     /// An IANA time zone name. Cannot be null.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = hub_api::values::TimeZoneName, required = false)]
+    #[schema(value_type = hub_api::values::TimeZoneNameSchema, required = false)]
     time_zone: Option<Option<String>>,
-}
-
-/// An account's name: 1-100 characters after trimming, no control characters.
-fn account_name(input: &str) -> Result<String, String> {
-    hub_api::values::parse_short_text(input)
 }
 
 /// `PATCH /account` (administrators): `name` and `timeZone` (an IANA name; it drives off-duty
@@ -97,7 +92,7 @@ pub async fn update(
     JsonBody(patch): JsonBody<UpdateAccount>,
 ) -> ApiResult<Response> {
     let mut errors = Vec::new();
-    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", account_name);
+    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", AccountName::parse);
     let time_zone =
         patch_field(&mut errors, "timeZone", &patch.time_zone, "is required and cannot be null", TimeZoneName::parse);
     no_errors(errors)?;
@@ -110,7 +105,7 @@ pub async fn update(
             next.name = name.clone();
         }
         if let Some(tz) = &time_zone {
-            next.time_zone = tz.as_str().to_owned();
+            next.time_zone = tz.clone();
         }
         if next == current {
             return Ok(current);
@@ -142,9 +137,9 @@ mod tests {
 
     #[test]
     fn account_names_are_bounded() {
-        assert_eq!(account_name(" Acme ").unwrap(), "Acme");
-        assert!(account_name("").is_err());
-        assert!(account_name(&"a".repeat(101)).is_err());
-        assert!(account_name("a\nb").is_err());
+        assert_eq!(AccountName::parse(" Acme ").unwrap().as_str(), "Acme");
+        assert!(AccountName::parse("").is_err());
+        assert!(AccountName::parse(&"a".repeat(101)).is_err());
+        assert!(AccountName::parse("a\nb").is_err());
     }
 }

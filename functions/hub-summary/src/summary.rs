@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use hub_api::error::{ApiError, ApiResult};
-use hub_api::values::TimeZoneName;
 use hub_api::views::in_off_duty_window;
 use hub_api::{AppState, Caller};
 use hub_store::records::ScheduledOperatorRecord;
@@ -90,12 +89,12 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
         async { store.first_active_operators(&scope, ACTIVE_LIST_LEN).await.map_err(ApiError::from) },
         async { store.scheduled_operators(&scope).await.map_err(ApiError::from) },
     )?;
-    let tz = TimeZoneName::parse(&account.time_zone).map(|t| t.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = account.time_zone.time_zone();
     let now = state.clock.now();
     Ok(axum::Json(Summary {
         on_duty: on_duty(account.operators_active, &scheduled, now, &tz),
         account_id: account.account_id.into_string(),
-        account_type: account.account_type,
+        account_type: account.account_type.to_string(),
         operators: OperatorFigures {
             total: account.operators_total,
             active: account.operators_active,
@@ -104,7 +103,7 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
                 .into_iter()
                 .map(|op| ActiveOperator {
                     operator_id: op.operator_id.into_string(),
-                    full_name: op.full_name,
+                    full_name: op.full_name.into_string(),
                     email: op.email,
                 })
                 .collect(),

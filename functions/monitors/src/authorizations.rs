@@ -46,17 +46,11 @@ impl From<MonitorAuthorization> for AuthorizationView {
         };
         AuthorizationView {
             authorization_id: a.authorization_id.into_string(),
-            authorization_type: a.authorization_type,
+            authorization_type: a.authorization_type.to_string(),
             operator_id,
             group_id,
         }
     }
-}
-
-/// The level of a stored authorization (always one of the three; anything else is a bug).
-pub(crate) fn level_of(a: &MonitorAuthorization) -> ApiResult<AuthorizationType> {
-    AuthorizationType::parse(&a.authorization_type)
-        .map_err(|_| ApiError::Internal(format!("stored authorization type {:?}", a.authorization_type)))
 }
 
 /// `GET /monitors/{id}/authorizations`: every level held by anyone, in the order of granting.
@@ -132,13 +126,9 @@ fn parse_grant(body: GrantBody) -> ApiResult<(AuthorizationType, Principal)> {
 }
 
 /// Sorted lowest level first.
-fn views(mut authorizations: Vec<MonitorAuthorization>) -> ApiResult<Collection<AuthorizationView>> {
-    let mut keyed = Vec::with_capacity(authorizations.len());
-    for a in authorizations.drain(..) {
-        keyed.push((level_of(&a)?, a));
-    }
-    keyed.sort_by_key(|(level, _)| *level);
-    Ok(Collection::all(keyed.into_iter().map(|(_, a)| AuthorizationView::from(a)).collect()))
+fn views(mut authorizations: Vec<MonitorAuthorization>) -> Collection<AuthorizationView> {
+    authorizations.sort_by_key(|a| a.authorization_type);
+    Collection::all(authorizations.into_iter().map(AuthorizationView::from).collect())
 }
 
 /// The event of a grant or a revoke on a monitor: one change per authorization level added or
@@ -198,24 +188,19 @@ pub async fn grant(
             state.store.authorizations_on_monitor(&scope, &id, &principal).await.map_err(ApiError::from)
         })?;
         let wanted = level.and_lower();
-        let mut keep = Vec::new();
-        for a in &held {
-            if wanted.contains(&level_of(a)?) {
-                keep.push(a.clone());
-            }
-        }
+        let keep: Vec<_> = held.iter().filter(|a| wanted.contains(&a.authorization_type)).cloned().collect();
         let mut add = Vec::new();
         for want in &wanted {
-            if !keep.iter().any(|a| a.authorization_type == want.as_str()) {
+            if !keep.iter().any(|a| a.authorization_type == *want) {
                 add.push(MonitorAuthorization {
                     authorization_id: AuthorizationId::new(new_id()),
                     monitor_id: id.clone(),
-                    authorization_type: want.as_str().to_owned(),
+                    authorization_type: *want,
                     principal: principal.clone(),
                 });
             }
         }
-        let after = views(held.iter().chain(&add).cloned().collect())?;
+        let after = views(held.iter().chain(&add).cloned().collect());
         let event = authorization_event(&state, &caller, &monitor, &add, true);
         let (store, scope, id, principal, keep, add, event) =
             (&state.store, &scope, &id, &principal, &keep, &add, &event);
@@ -246,21 +231,16 @@ pub async fn revoke(
             state.store.monitor_authorization(&scope, &id, &authorization_id).await.map_err(ApiError::from)
         })?;
         let target = target.ok_or(ApiError::NotFound)?;
-        let level = level_of(&target)?;
+        let level = target.authorization_type;
         let held = state.store.authorizations_on_monitor(&scope, &id, &target.principal).await?;
-        let mut remove = Vec::new();
-        for a in held {
-            if level_of(&a)? >= level {
-                remove.push(a);
-            }
-        }
+        let remove: Vec<_> = held.into_iter().filter(|a| a.authorization_type >= level).collect();
         if !remove.iter().any(|a| a.authorization_id == target.authorization_id) {
             // Revoked (and perhaps granted again) between the two reads.
             return Err(ApiError::Retry);
         }
         let absent: Vec<&str> = AuthorizationType::ALL
             .iter()
-            .filter(|l| **l >= level && !remove.iter().any(|a| a.authorization_type == l.as_str()))
+            .filter(|l| **l >= level && !remove.iter().any(|a| a.authorization_type == **l))
             .map(|l| l.as_str())
             .collect();
         let event = authorization_event(&state, &caller, &monitor, &remove, false);

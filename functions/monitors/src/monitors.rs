@@ -12,7 +12,7 @@ use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::retry::retrying;
 use hub_api::rules::is_production_monitor;
-use hub_api::values::{MonitorMode, new_id};
+use hub_api::values::{MonitorMode, MonitorName, new_id};
 use hub_api::views::Versioned;
 use hub_api::{AppState, Caller};
 use hub_store::MonitorId;
@@ -43,19 +43,14 @@ impl From<MonitorRecord> for MonitorView {
     fn from(m: MonitorRecord) -> Self {
         MonitorView {
             monitor_id: m.monitor_id.into_string(),
-            name: m.name,
-            mode: m.mode,
+            name: m.name.into_string(),
+            mode: m.mode.to_string(),
             is_active: m.is_active,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
         }
     }
-}
-
-/// A monitor's name: 1-100 characters after trimming, no control characters.
-pub(crate) fn monitor_name(input: &str) -> Result<String, String> {
-    hub_api::values::parse_short_text(input)
 }
 
 /// The rule between the two: a Development monitor never runs, so it cannot be active.
@@ -92,8 +87,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> ApiResult<axum::Json<Collection<MonitorView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let mode = params.mode.map(|m| m.as_str());
-    let page = state.store.list_monitors(&caller.scope(), mode, page).await?;
+    let page = state.store.list_monitors(&caller.scope(), params.mode, page).await?;
     Ok(axum::Json(Collection::from_page(page, MonitorView::from)))
 }
 
@@ -174,7 +168,7 @@ pub async fn create(
     let CreateMonitor(input) = body.value;
     let mut errors = Vec::new();
     let name = match input.name {
-        Some(Some(name)) => monitor_name(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
+        Some(Some(name)) => MonitorName::parse(&name).map_err(|m| errors.push(FieldError::new("name", m))).ok(),
         _ => {
             errors.push(FieldError::new("name", "is required"));
             None
@@ -195,7 +189,7 @@ pub async fn create(
     let record = MonitorRecord {
         monitor_id: MonitorId::new(new_id()),
         name,
-        mode: mode.as_str().to_owned(),
+        mode,
         is_active,
         created_at: now.clone(),
         updated_at: now,
@@ -245,14 +239,14 @@ hub_api::json_schema!(
 
 /// The validated fields of a PATCH; `None` keeps the current value.
 struct MonitorChanges {
-    name: Option<String>,
+    name: Option<MonitorName>,
     mode: Option<MonitorMode>,
     is_active: Option<bool>,
 }
 
 fn parse_changes(UpdateMonitor(patch): UpdateMonitor) -> ApiResult<MonitorChanges> {
     let mut errors = Vec::new();
-    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", monitor_name);
+    let name = patch_field(&mut errors, "name", &patch.name, "is required and cannot be null", MonitorName::parse);
     let mode = patch_field(&mut errors, "mode", &patch.mode, "must not be null", MonitorMode::parse);
     let is_active = patch_field(&mut errors, "isActive", &patch.is_active, "must be true or false", |a: &bool| Ok(*a));
     no_errors(errors)?;
@@ -266,14 +260,12 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
         next.name = name.clone();
     }
     if let Some(mode) = changes.mode {
-        next.mode = mode.as_str().to_owned();
+        next.mode = mode;
     }
     if let Some(active) = changes.is_active {
         next.is_active = active;
     }
-    let mode = MonitorMode::parse(&next.mode)
-        .map_err(|_| ApiError::Internal(format!("stored monitor mode {:?}", next.mode)))?;
-    check_mode_and_activity(mode, next.is_active)?;
+    check_mode_and_activity(next.mode, next.is_active)?;
     Ok(next)
 }
 
@@ -350,11 +342,11 @@ pub async fn remove(
 mod tests {
     use super::*;
 
-    fn monitor(mode: &str, active: bool) -> MonitorRecord {
+    fn monitor(mode: MonitorMode, active: bool) -> MonitorRecord {
         MonitorRecord {
             monitor_id: "m".into(),
-            name: "Home".into(),
-            mode: mode.into(),
+            name: MonitorName::parse("Home").unwrap(),
+            mode,
             is_active: active,
             created_at: "2026-01-01T00:00:00Z".into(),
             updated_at: "2026-01-01T00:00:00Z".into(),
@@ -364,23 +356,23 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(monitor_name("  Home page ").unwrap(), "Home page");
-        assert!(monitor_name("").is_err());
-        assert!(monitor_name("   ").is_err());
-        assert!(monitor_name(&"x".repeat(100)).is_ok());
-        assert!(monitor_name(&"x".repeat(101)).is_err());
-        assert!(monitor_name("a\u{0}b").is_err());
+        assert_eq!(MonitorName::parse("  Home page ").unwrap().as_str(), "Home page");
+        assert!(MonitorName::parse("").is_err());
+        assert!(MonitorName::parse("   ").is_err());
+        assert!(MonitorName::parse(&"x".repeat(100)).is_ok());
+        assert!(MonitorName::parse(&"x".repeat(101)).is_err());
+        assert!(MonitorName::parse("a\u{0}b").is_err());
     }
 
     #[test]
     fn development_monitors_cannot_be_active() {
         let to_dev = MonitorChanges { name: None, mode: Some(MonitorMode::Development), is_active: None };
-        assert!(matches!(apply(&monitor("Production", true), &to_dev), Err(ApiError::Validation(_))));
+        assert!(matches!(apply(&monitor(MonitorMode::Production, true), &to_dev), Err(ApiError::Validation(_))));
         let to_dev_inactive = MonitorChanges { is_active: Some(false), ..to_dev };
-        let next = apply(&monitor("Production", true), &to_dev_inactive).unwrap();
-        assert_eq!((next.mode.as_str(), next.is_active), ("Development", false));
+        let next = apply(&monitor(MonitorMode::Production, true), &to_dev_inactive).unwrap();
+        assert_eq!((next.mode, next.is_active), (MonitorMode::Development, false));
         let activate = MonitorChanges { name: None, mode: None, is_active: Some(true) };
-        assert!(apply(&monitor("Development", false), &activate).is_err());
-        assert!(apply(&monitor("Staging", false), &activate).unwrap().is_active);
+        assert!(apply(&monitor(MonitorMode::Development, false), &activate).is_err());
+        assert!(apply(&monitor(MonitorMode::Staging, false), &activate).unwrap().is_active);
     }
 }

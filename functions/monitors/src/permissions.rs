@@ -8,10 +8,8 @@ use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
 use hub_api::values::{AuthorizationType, MonitorMode};
-use hub_store::{GroupId, MonitorAuthorization, MonitorId, OperatorId, Principal};
+use hub_store::{GroupId, MonitorId, OperatorId, Principal};
 use serde::{Deserialize, Serialize};
-
-use crate::authorizations::level_of;
 
 /// `{id, name}` of an operator (its `fullName`) or a group (its `description`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -71,7 +69,7 @@ pub async fn overview(
 ) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
-    let monitors = state.store.list_monitors_for_permissions(&scope, params.mode.map(|m| m.as_str()), page).await?;
+    let monitors = state.store.list_monitors_for_permissions(&scope, params.mode, page).await?;
     let ids: Vec<MonitorId> = monitors.items.iter().map(|m| m.monitor_id.clone()).collect();
     let authorizations = state.store.authorizations_of_monitors(&scope, &ids).await?;
 
@@ -90,14 +88,15 @@ pub async fn overview(
         async { state.store.groups_by_ids(&scope, &group_ids).await.map_err(ApiError::from) }
     )?;
     let operator_names: HashMap<OperatorId, String> =
-        operators.into_iter().map(|o| (o.operator_id, o.full_name)).collect();
-    let group_names: HashMap<GroupId, String> = groups.into_iter().map(|g| (g.group_id, g.description)).collect();
+        operators.into_iter().map(|o| (o.operator_id, o.full_name.into_string())).collect();
+    let group_names: HashMap<GroupId, String> =
+        groups.into_iter().map(|g| (g.group_id, g.description.into_string())).collect();
 
     let mut items = Vec::with_capacity(monitors.items.len());
     for (monitor, held) in monitors.items.into_iter().zip(authorizations) {
         let mut levels: [Holders; 3] = Default::default();
         for a in &held {
-            let slot = &mut levels[level_index(a)?];
+            let slot = &mut levels[level_index(a.authorization_type)];
             match &a.principal {
                 Principal::Operator(id) => {
                     if let Some(name) = operator_names.get(id) {
@@ -118,8 +117,8 @@ pub async fn overview(
         let [view_monitor_data, view_monitor, edit_monitor] = levels;
         items.push(MonitorPermissions {
             monitor_id: monitor.monitor_id.into_string(),
-            name: monitor.name,
-            mode: monitor.mode,
+            name: monitor.name.into_string(),
+            mode: monitor.mode.to_string(),
             is_active: monitor.is_active,
             view_monitor_data,
             view_monitor,
@@ -129,10 +128,10 @@ pub async fn overview(
     Ok(axum::Json(Collection { items, next_cursor: monitors.next_cursor }))
 }
 
-fn level_index(a: &MonitorAuthorization) -> ApiResult<usize> {
-    Ok(match level_of(a)? {
+fn level_index(level: AuthorizationType) -> usize {
+    match level {
         AuthorizationType::ViewMonitorData => 0,
         AuthorizationType::ViewMonitor => 1,
         AuthorizationType::EditMonitor => 2,
-    })
+    }
 }

@@ -11,7 +11,8 @@ use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::rules::load_account;
 use hub_api::values::{
-    CultureName, Email, EmailSchema, FullName, MobilePhone, MobilePhoneSchema, TimeZoneName, new_id,
+    CultureName, CultureNameSchema, Email, EmailSchema, FullName, FullNameSchema, MobilePhone, MobilePhoneSchema,
+    TimeZoneName, TimeZoneNameSchema, new_id,
 };
 use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
 use hub_api::{AppState, Caller};
@@ -79,15 +80,15 @@ pub struct CreateOperator {
     #[schema(value_type = EmailSchema, required)]
     email: Option<String>,
     /// Required, 1-100 characters.
-    #[schema(value_type = FullName, required)]
+    #[schema(value_type = FullNameSchema, required)]
     full_name: Option<String>,
     #[schema(value_type = Option<MobilePhoneSchema>)]
     mobile_phone: Option<String>,
     #[schema(value_type = Option<EmailSchema>)]
     backup_email: Option<String>,
-    #[schema(value_type = Option<CultureName>)]
+    #[schema(value_type = Option<CultureNameSchema>)]
     culture_name: Option<String>,
-    #[schema(value_type = Option<TimeZoneName>)]
+    #[schema(value_type = Option<TimeZoneNameSchema>)]
     time_zone: Option<String>,
     #[schema(value_type = Option<hub_api::values::ShortText>)]
     default_dashboard: Option<String>,
@@ -130,12 +131,12 @@ pub async fn create(
     };
 
     let now = state.clock.now_rfc3339();
-    let new = hub_api::rules::new_operator(new_id().into(), email.as_str(), full_name.as_str(), &now);
+    let new = hub_api::rules::new_operator(new_id().into(), email.as_str(), full_name, &now);
     let record = OperatorRecord {
         mobile_phone,
         backup_email,
-        culture_name: culture_name.map(|c| c.as_str().to_owned()),
-        time_zone: time_zone.map(|t| t.as_str().to_owned()),
+        culture_name,
+        time_zone,
         default_dashboard,
         is_on_duty: input.is_on_duty.unwrap_or(new.is_on_duty),
         ..new
@@ -181,7 +182,7 @@ pub struct UpdateOperator {
     #[schema(value_type = EmailSchema, required = false)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = FullName, required = false)]
+    #[schema(value_type = FullNameSchema, required = false)]
     full_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<MobilePhoneSchema>)]
@@ -190,10 +191,10 @@ pub struct UpdateOperator {
     #[schema(value_type = Option<EmailSchema>)]
     backup_email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<CultureName>)]
+    #[schema(value_type = Option<CultureNameSchema>)]
     culture_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<TimeZoneName>)]
+    #[schema(value_type = Option<TimeZoneNameSchema>)]
     time_zone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<hub_api::values::ShortText>)]
@@ -228,20 +229,16 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     if let Some(name) =
         patch_field(&mut errors, "fullName", &patch.full_name, "is required and cannot be null", FullName::parse)
     {
-        next.full_name = name.as_str().to_owned();
+        next.full_name = name;
     }
     next.mobile_phone =
         patch_nullable(&mut errors, "mobilePhone", &op.mobile_phone, &patch.mobile_phone, MobilePhone::parse, |p| p);
     next.backup_email =
         patch_nullable(&mut errors, "backupEmail", &op.backup_email, &patch.backup_email, Email::parse, |e| e);
     next.culture_name =
-        patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| {
-            c.as_str().to_owned()
-        });
+        patch_nullable(&mut errors, "cultureName", &op.culture_name, &patch.culture_name, CultureName::parse, |c| c);
     next.time_zone =
-        patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| {
-            t.as_str().to_owned()
-        });
+        patch_nullable(&mut errors, "timeZone", &op.time_zone, &patch.time_zone, TimeZoneName::parse, |t| t);
     next.default_dashboard = patch_nullable(
         &mut errors,
         "defaultDashboard",

@@ -60,7 +60,7 @@ async fn members_of(
     let mut named = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
         let ops = state.store.operators_by_ids(scope, chunk).await.map_err(hub_api::ApiError::from)?;
-        named.extend(ops.into_iter().map(|o| (o.operator_id, o.full_name)));
+        named.extend(ops.into_iter().map(|o| (o.operator_id, o.full_name.into_string())));
     }
     Ok(named)
 }
@@ -157,7 +157,7 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
         group_id: GroupId::new(new_id()),
-        description: wanted.description.as_str().to_owned(),
+        description: wanted.description,
         is_everyone: false,
         is_administrators: false,
         member_count: 0,
@@ -203,7 +203,7 @@ async fn write_desired(
     current_members: Option<BTreeSet<OperatorId>>,
 ) -> ScimResult<Response> {
     let (scope, audit) = (auth.0.scope(), auth.audit(state));
-    let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
+    let (description, external_id) = (wanted.description, wanted.external_id.clone());
     hub_api::groups::change(state, &scope, &audit, id, if_match, |g| {
         Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })
     })

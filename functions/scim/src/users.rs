@@ -189,15 +189,10 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
     let full_name = FullName::parse(&display).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
     let time_zone = match string(body, "timezone")? {
         None => None,
-        Some(tz) => Some(
-            TimeZoneName::parse(&tz)
-                .map_err(|m| ScimError::invalid_value(format!("timezone {m}")))?
-                .as_str()
-                .to_owned(),
-        ),
+        Some(tz) => Some(TimeZoneName::parse(&tz).map_err(|m| ScimError::invalid_value(format!("timezone {m}")))?),
     };
     let locale = string(body, "locale")?;
-    let culture_name = locale.as_deref().and_then(|l| CultureName::parse(l).ok()).map(|c| c.as_str().to_owned());
+    let culture_name = locale.as_deref().and_then(|l| CultureName::parse(l).ok());
     let active = match field(body, "active") {
         None => true,
         Some(v) => boolean(v, "active")?,
@@ -218,12 +213,12 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
 
     let mut next = match current {
         Some(c) => c.clone(),
-        None => hub_api::rules::new_operator(new_id().into(), String::new(), String::new(), now),
+        None => hub_api::rules::new_operator(new_id().into(), String::new(), full_name.clone(), now),
     };
     next.email = email;
-    next.full_name = full_name.as_str().to_owned();
+    next.full_name = full_name;
     next.time_zone = time_zone;
-    next.culture_name = culture_name.clone();
+    next.culture_name = culture_name;
     next.mobile_phone = mobile_phone;
     next.is_disabled = !active;
     next.external_id = external_id;
@@ -253,7 +248,7 @@ async fn groups_of(
 ) -> ScimResult<Vec<(GroupId, String)>> {
     let ids = state.store.all_group_ids_of(scope, operator_id).await.map_err(hub_api::ApiError::from)?;
     let groups = state.store.groups_by_ids(scope, &ids).await.map_err(hub_api::ApiError::from)?;
-    Ok(groups.into_iter().map(|g| (g.group_id, g.description)).collect())
+    Ok(groups.into_iter().map(|g| (g.group_id, g.description.into_string())).collect())
 }
 
 async fn answer(

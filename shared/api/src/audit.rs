@@ -284,7 +284,7 @@ pub fn change(field: &str, old: impl Serialize, new: impl Serialize) -> AuditCha
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::Email;
+    use crate::values::{AccessType, CredentialDescription, Email, FullName};
 
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
@@ -354,15 +354,15 @@ mod tests {
             external_id: Some("x".into()),
             mobile_phone: crate::values::MobilePhone::parse("+3212345678").ok(),
             backup_email: Email::parse("b@example.com").ok(),
-            culture_name: Some("en-GB".into()),
-            time_zone: Some("UTC".into()),
+            culture_name: Some(crate::values::CultureName::EnGb),
+            time_zone: crate::values::TimeZoneName::parse("UTC").ok(),
             default_dashboard: Some("d".into()),
-            ..crate::rules::new_operator("o".into(), "a@example.com", "A", now)
+            ..crate::rules::new_operator("o".into(), "a@example.com", FullName::parse("A").unwrap(), now)
         };
         check(&op);
         check(&GroupRecord {
             group_id: "g".into(),
-            description: "G".into(),
+            description: crate::values::GroupDescription::parse("G").unwrap(),
             is_everyone: false,
             is_administrators: false,
             member_count: 0,
@@ -373,12 +373,19 @@ mod tests {
         });
         check(&ApiUserRecord {
             last_used_at: Some(now.into()),
-            ..ApiUserRecord::new("u".into(), "hub_x", &op, "Generic", "d", now)
+            ..ApiUserRecord::new(
+                "u".into(),
+                "hub_x",
+                &op,
+                AccessType::Generic,
+                CredentialDescription::parse("d").unwrap(),
+                now,
+            )
         });
         check(&MonitorRecord {
             monitor_id: "m".into(),
-            name: "M".into(),
-            mode: "Production".into(),
+            name: crate::values::MonitorName::parse("M").unwrap(),
+            mode: crate::values::MonitorMode::Production,
             is_active: true,
             created_at: now.into(),
             updated_at: now.into(),
@@ -386,7 +393,7 @@ mod tests {
         });
         check(&ScimTokenRecord {
             scim_token_id: "t".into(),
-            description: "T".into(),
+            description: CredentialDescription::parse("T").unwrap(),
             created_at: now.into(),
             last_used_at: Some(now.into()),
         });
@@ -408,7 +415,7 @@ mod tests {
         let now = "2026-11-30T10:00:00Z";
         let a = OperatorRecord {
             scim: Some(r#"{"name":{"givenName":"Ada","familyName":"L"}}"#.into()),
-            ..crate::rules::new_operator("o".into(), "a@example.com", "Ada", now)
+            ..crate::rules::new_operator("o".into(), "a@example.com", FullName::parse("Ada").unwrap(), now)
         };
         let same =
             OperatorRecord { scim: Some(r#"{"name":{"familyName":"L","givenName":"Ada"}}"#.into()), ..a.clone() };

@@ -142,7 +142,7 @@ impl Authenticator {
             operator_id: operator.operator_id,
             api_user_id: None,
             is_administrator: operator.is_administrator,
-            name: Some(operator.full_name),
+            name: Some(operator.full_name.into_string()),
             api_user_name: None,
             request_id: String::new(),
         })

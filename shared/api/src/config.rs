@@ -8,7 +8,7 @@ use crate::values::AccountType;
 pub struct HubConfig {
     /// Default operator limit of each account type (`HUB_OPERATOR_LIMITS`, e.g.
     /// `Starter=1,Premium=4,Professional=10,Business=25,Enterprise=100`).
-    pub operator_limits: BTreeMap<String, i64>,
+    pub operator_limits: BTreeMap<AccountType, i64>,
     /// Origins allowed by CORS (`HUB_CORS_ORIGINS`, comma-separated; `*` allows any).
     pub cors_origins: Vec<String>,
     /// Days an audit event is kept before DynamoDB's TTL removes it (`HUB_AUDIT_RETENTION_DAYS`,
@@ -62,7 +62,7 @@ impl HubConfig {
     }
 
     pub fn operator_limit(&self, account_type: AccountType) -> i64 {
-        self.operator_limits.get(account_type.as_str()).copied().unwrap_or(0)
+        self.operator_limits.get(&account_type).copied().unwrap_or(0)
     }
 }
 
@@ -77,7 +77,7 @@ impl Default for HubConfig {
     }
 }
 
-fn parse_limits(spec: &str) -> Result<BTreeMap<String, i64>, String> {
+fn parse_limits(spec: &str) -> Result<BTreeMap<AccountType, i64>, String> {
     let mut limits = BTreeMap::new();
     for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (name, limit) =
@@ -87,7 +87,7 @@ fn parse_limits(spec: &str) -> Result<BTreeMap<String, i64>, String> {
         if limit < 1 {
             return Err(format!("HUB_OPERATOR_LIMITS: {name} must allow at least one operator"));
         }
-        limits.insert(account_type.as_str().to_owned(), limit);
+        limits.insert(account_type, limit);
     }
     Ok(limits)
 }
@@ -100,7 +100,7 @@ mod tests {
     fn premium_defaults_to_four_and_overrides_parse() {
         assert_eq!(HubConfig::default().operator_limit(AccountType::Premium), 4);
         let limits = parse_limits("Premium=7, Starter=2").unwrap();
-        assert_eq!(limits["Premium"], 7);
+        assert_eq!(limits[&AccountType::Premium], 7);
         assert!(parse_limits("Gold=3").is_err());
         assert!(parse_limits("Premium=x").is_err());
         assert!(parse_limits("Premium=0").is_err());

@@ -6,7 +6,7 @@ use hub_store::{ADMINISTRATORS_GROUP_ID, AccountId, EVERYONE_GROUP_ID, GroupId, 
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
-use crate::values::{AccountType, Email, FullName, Permission, TimeZoneName, new_id};
+use crate::values::{AccountName, AccountType, Email, FullName, GroupDescription, Permission, TimeZoneName, new_id};
 
 #[derive(Debug, Clone)]
 pub struct AccountRequest {
@@ -40,7 +40,7 @@ pub const ACCOUNT_ADMINISTRATOR_GRANTS: [Permission; 2] = [Permission::AccountAc
 
 pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiResult<ProvisionedAccount> {
     let mut errors = Vec::new();
-    let name = FullName::parse(&request.name).map_err(|m| errors.push(FieldError::new("name", m))).ok();
+    let name = AccountName::parse(&request.name).map_err(|m| errors.push(FieldError::new("name", m))).ok();
     let account_type =
         AccountType::parse(&request.account_type).map_err(|m| errors.push(FieldError::new("type", m))).ok();
     let email = Email::parse(&request.admin_email).map_err(|m| errors.push(FieldError::new("adminEmail", m))).ok();
@@ -66,7 +66,7 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     let admin_id = OperatorId::new(new_id());
     let group = |id: &str, description: &str| GroupRecord {
         group_id: GroupId::new(id),
-        description: description.to_owned(),
+        description: GroupDescription::parse(description).expect("the system groups' names are valid"),
         is_everyone: id == EVERYONE_GROUP_ID,
         is_administrators: id == ADMINISTRATORS_GROUP_ID,
         member_count: 1,
@@ -84,17 +84,14 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
     );
     let new = NewAccount {
         account: AccountRecord {
-            name: name.as_str().to_owned(),
-            account_type: account_type.as_str().to_owned(),
-            time_zone: time_zone.as_str().to_owned(),
             operator_limit: state.config.operator_limit(account_type) + request.extra_operators,
             extra_operators: request.extra_operators,
-            ..AccountRecord::opened(account_id.clone(), admin_id.clone(), &now)
+            ..AccountRecord::opened(account_id.clone(), admin_id.clone(), (name, account_type, time_zone), &now)
         },
         admin: OperatorRecord {
             is_administrator: true,
             is_account_administrator: true,
-            ..crate::rules::new_operator(admin_id.clone(), email.as_str(), admin_name.as_str(), &now)
+            ..crate::rules::new_operator(admin_id.clone(), email.into_string(), admin_name, &now)
         },
         everyone: group(EVERYONE_GROUP_ID, "Everyone"),
         administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),

@@ -20,7 +20,7 @@ use hub_store::{AccountScope, GroupId, OperatorId, PageRequest, Principal, RuleV
 
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::state::AppState;
-use crate::values::{MonitorMode, Permission};
+use crate::values::{FullName, MonitorMode, Permission};
 
 /// The caller's account; it exists for every authenticated caller unless it was removed. Here,
 /// below provisioning and the operator and group operations, because every rule check starts by
@@ -52,13 +52,13 @@ pub fn new_operator_grants() -> Vec<&'static str> {
 pub fn new_operator(
     operator_id: OperatorId,
     email: impl Into<String>,
-    full_name: impl Into<String>,
+    full_name: FullName,
     now: &str,
 ) -> OperatorRecord {
     OperatorRecord {
         operator_id,
         email: email.into(),
-        full_name: full_name.into(),
+        full_name,
         mobile_phone: None,
         backup_email: None,
         culture_name: None,
@@ -89,7 +89,7 @@ pub const MAX_SCIM_TOKENS_PER_ACCOUNT: usize = 10;
 /// Whether the hub counts a monitor as production (`productionMonitors`): its mode is
 /// `Production`. Every write that moves the count and the maintenance job's recount take it.
 pub fn is_production_monitor(monitor: &MonitorRecord) -> bool {
-    monitor.mode == MonitorMode::Production.as_str()
+    monitor.mode == MonitorMode::Production
 }
 
 /// A protected permission's versions: the one its holders' removals take, and the one its grants
@@ -318,8 +318,8 @@ pub async fn check_removal(
 /// The operator's or group's name (for the audit event), or 404 unless it exists in the account.
 async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Principal) -> ApiResult<String> {
     let name = match principal {
-        Principal::Operator(id) => state.store.operator(scope, id).await?.map(|o| o.full_name),
-        Principal::Group(id) => state.store.group(scope, id).await?.map(|g| g.description),
+        Principal::Operator(id) => state.store.operator(scope, id).await?.map(|o| o.full_name.into_string()),
+        Principal::Group(id) => state.store.group(scope, id).await?.map(|g| g.description.into_string()),
     };
     name.ok_or(ApiError::NotFound)
 }
@@ -437,8 +437,8 @@ mod tests {
     fn only_production_monitors_count_as_production() {
         let monitor = |mode: &MonitorMode| MonitorRecord {
             monitor_id: "m".into(),
-            name: "M".into(),
-            mode: mode.as_str().into(),
+            name: crate::values::MonitorName::parse("M").unwrap(),
+            mode: *mode,
             is_active: true,
             created_at: "t".into(),
             updated_at: "t".into(),

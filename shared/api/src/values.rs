@@ -4,48 +4,7 @@
 //! checked. `parse` returns a short human message (no field name, no input echo) that the
 //! HTTP layer puts into a problem+json `errors[].message`.
 
-use hub_store::string_value_impls;
-
-/// Defines a closed set of names as a `Copy` enum with `ALL`, `as_str`, `parse` (exact,
-/// case-sensitive) and the string impls above.
-macro_rules! string_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident, $message:expr, [$($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?]
-    ) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
-
-            /// The wire name.
-            pub fn as_str(&self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
-            /// Parses the exact (case-sensitive) wire name.
-            pub fn parse(input: &str) -> Result<Self, String> {
-                match input {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(String::from($message)),
-                }
-            }
-        }
-
-        string_value_impls!($name);
-    };
-}
-
-fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
-}
+use hub_store::{string_enum, string_value_impls};
 
 // ---------------------------------------------------------------------------------------------
 // Email
@@ -57,76 +16,12 @@ pub use hub_store::values::Email;
 // ---------------------------------------------------------------------------------------------
 // Short texts
 
-/// The most characters a short text (a name, a description) may have, after trimming.
-pub const SHORT_TEXT_MAX_CHARS: usize = 100;
-
-/// A short text (a name, a description): 1-100 characters after trimming, no control characters.
-pub fn parse_short_text(input: &str) -> Result<String, String> {
-    let value = input.trim();
-    let len = value.chars().count();
-    if !(1..=SHORT_TEXT_MAX_CHARS).contains(&len) {
-        return Err("must be 1-100 characters".into());
-    }
-    if has_control(value) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(value.to_owned())
-}
-
-/// An operator's full name: 1-100 characters after trimming, no control characters.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FullName(String);
-
-impl FullName {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        parse_short_text(input).map(FullName)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-string_value_impls!(FullName);
-
-/// A group's description (its name): 1-100 characters after trimming, no control characters.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupDescription(String);
-
-impl GroupDescription {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        parse_short_text(input).map(GroupDescription)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Lowercased form, the key for case-insensitive uniqueness.
-    pub fn normalized(&self) -> String {
-        self.0.to_lowercase()
-    }
-}
-
-string_value_impls!(GroupDescription);
-
-/// What an API user or a SCIM token is for (its `description`): 1-100 characters after trimming,
-/// no control characters. The text rules of a group's name, but its own type: it names nothing,
-/// is unique nowhere, and cannot be passed where a group's name is expected.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CredentialDescription(String);
-
-impl CredentialDescription {
-    pub fn parse(input: &str) -> Result<Self, String> {
-        parse_short_text(input).map(CredentialDescription)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-string_value_impls!(CredentialDescription);
+/// Short texts live in hub-store, whose records hold them (an operator's `fullName`, a group's
+/// `description`, a credential's `description`, an account's and a monitor's `name`); their
+/// schemas are below ([`ShortText`] for the account's and a monitor's name).
+pub use hub_store::values::{
+    AccountName, CredentialDescription, FullName, GroupDescription, MonitorName, SHORT_TEXT_MAX_CHARS, parse_short_text,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Mobile phone
@@ -136,45 +31,12 @@ string_value_impls!(CredentialDescription);
 pub use hub_store::values::MobilePhone;
 
 // ---------------------------------------------------------------------------------------------
-// Culture name
+// Time zone and closed vocabularies
 
-string_enum! {
-    /// The supported UI cultures.
-    CultureName, "must be one of en-US, en-GB, fr-FR, de-DE, nl-NL",
-    [EnUs => "en-US", EnGb => "en-GB", FrFr => "fr-FR", DeDe => "de-DE", NlNl => "nl-NL"]
-}
-
-// ---------------------------------------------------------------------------------------------
-// Time zone
-
-/// An IANA time zone name known to jiff's bundled database, kept exactly as given.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimeZoneName(String);
-
-impl TimeZoneName {
-    pub const MAX_CHARS: usize = 64;
-
-    pub fn parse(input: &str) -> Result<Self, String> {
-        let message = || String::from("must be a known IANA time zone name");
-        if input.is_empty() || input.chars().count() > Self::MAX_CHARS {
-            return Err(message());
-        }
-        jiff::tz::db().get(input).map_err(|_| message())?;
-        Ok(TimeZoneName(input.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The time zone itself. The name was found in the bundled database when parsed, so the
-    /// UTC fallback is unreachable in practice.
-    pub fn time_zone(&self) -> jiff::tz::TimeZone {
-        jiff::tz::db().get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
-    }
-}
-
-string_value_impls!(TimeZoneName);
+/// These live in hub-store, whose records hold them: an operator's `cultureName` and `timeZone`,
+/// an account's `timeZone` and `accountType`, an API user's `accessType`, a monitor's `mode` and
+/// the level of a monitor authorization.
+pub use hub_store::values::{AccessType, AccountType, AuthorizationType, CultureName, MonitorMode, TimeZoneName};
 
 // ---------------------------------------------------------------------------------------------
 // Closed vocabularies
@@ -197,60 +59,6 @@ string_enum! {
         CreatePrivateLocations => "CreatePrivateLocations",
         ManageMonitorTemplates => "ManageMonitorTemplates",
     ]
-}
-
-string_enum! {
-    /// Account types (each has a configured default operator limit).
-    AccountType, "must be one of Starter, Premium, Professional, Business, Enterprise",
-    [
-        Starter => "Starter",
-        Premium => "Premium",
-        Professional => "Professional",
-        Business => "Business",
-        Enterprise => "Enterprise",
-    ]
-}
-
-string_enum! {
-    /// What an API user is used for.
-    #[derive(Default)]
-    AccessType, "must be one of Generic, MobileApp, TransactionRecorder, Grafana",
-    [
-        #[default]
-        Generic => "Generic",
-        MobileApp => "MobileApp",
-        TransactionRecorder => "TransactionRecorder",
-        Grafana => "Grafana",
-    ]
-}
-
-string_enum! {
-    /// A monitor's mode.
-    #[derive(Default)]
-    MonitorMode, "must be one of Development, Staging, Production",
-    [
-        Development => "Development",
-        Staging => "Staging",
-        #[default]
-        Production => "Production",
-    ]
-}
-
-string_enum! {
-    /// Monitor authorization levels, lowest first (the derived `Ord` follows this order).
-    AuthorizationType, "must be one of ViewMonitorData, ViewMonitor, EditMonitor",
-    [
-        ViewMonitorData => "ViewMonitorData",
-        ViewMonitor => "ViewMonitor",
-        EditMonitor => "EditMonitor",
-    ]
-}
-
-impl AuthorizationType {
-    /// This level and every lower one, lowest first: what granting `self` grants.
-    pub fn and_lower(self) -> Vec<AuthorizationType> {
-        Self::ALL.into_iter().filter(|level| *level <= self).collect()
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,16 +186,23 @@ impl utoipa::PartialSchema for ShortText {
 }
 named_schema!(ShortText, "ShortText");
 
-impl utoipa::PartialSchema for FullName {
+/// The OpenAPI schema of [`FullName`] (named `FullName`): the short texts live in hub-store, which
+/// does not describe itself; so do the other `...Schema` types below.
+pub struct FullNameSchema;
+
+impl utoipa::PartialSchema for FullNameSchema {
     fn schema() -> RefOr<Schema> {
         short_text_schema(
             "An operator's full name: 1-100 characters, no control characters (surrounding whitespace is trimmed).",
         )
     }
 }
-named_schema!(FullName, "FullName");
+named_schema!(FullNameSchema, "FullName");
 
-impl utoipa::PartialSchema for GroupDescription {
+/// The OpenAPI schema of [`GroupDescription`] (named `GroupDescription`).
+pub struct GroupDescriptionSchema;
+
+impl utoipa::PartialSchema for GroupDescriptionSchema {
     fn schema() -> RefOr<Schema> {
         short_text_schema(
             "A group's name: 1-100 characters, no control characters (surrounding whitespace is trimmed); unique in the \
@@ -395,7 +210,7 @@ impl utoipa::PartialSchema for GroupDescription {
         )
     }
 }
-named_schema!(GroupDescription, "GroupDescription");
+named_schema!(GroupDescriptionSchema, "GroupDescription");
 
 /// The OpenAPI schema of [`Email`] (named `Email`): the type lives in hub-store, which does not
 /// describe itself.
@@ -429,7 +244,10 @@ impl utoipa::PartialSchema for MobilePhoneSchema {
 }
 named_schema!(MobilePhoneSchema, "MobilePhone");
 
-impl utoipa::PartialSchema for TimeZoneName {
+/// The OpenAPI schema of [`TimeZoneName`] (named `TimeZoneName`).
+pub struct TimeZoneNameSchema;
+
+impl utoipa::PartialSchema for TimeZoneNameSchema {
     fn schema() -> RefOr<Schema> {
         let names: Vec<String> =
             jiff::tz::TimeZoneDatabase::bundled().available().map(|n| n.as_str().to_owned()).collect();
@@ -438,7 +256,7 @@ impl utoipa::PartialSchema for TimeZoneName {
             .into()
     }
 }
-named_schema!(TimeZoneName, "TimeZoneName");
+named_schema!(TimeZoneNameSchema, "TimeZoneName");
 
 impl utoipa::PartialSchema for ResourceId {
     fn schema() -> RefOr<Schema> {
@@ -451,20 +269,23 @@ impl utoipa::PartialSchema for ResourceId {
 }
 named_schema!(ResourceId, "ResourceId");
 
-/// The schema of a [`string_enum!`] type: its wire names.
+/// The schema of a [`string_enum!`] type `$ty` (implemented on `$schema`): its wire names.
 macro_rules! enum_schema {
-    ($ty:ty, $name:literal, $description:literal) => {
-        impl utoipa::PartialSchema for $ty {
+    ($schema:ty, $ty:ty, $name:literal, $description:literal) => {
+        impl utoipa::PartialSchema for $schema {
             fn schema() -> RefOr<Schema> {
                 string_schema($description).enum_values(Some(<$ty>::ALL.map(|v| v.as_str()))).into()
             }
         }
-        named_schema!($ty, $name);
+        named_schema!($schema, $name);
     };
 }
 
-enum_schema!(CultureName, "CultureName", "A supported UI culture.");
-enum_schema!(Permission, "Permission", "A system-wide permission.");
+/// The OpenAPI schema of [`CultureName`] (named `CultureName`).
+pub struct CultureNameSchema;
+
+enum_schema!(CultureNameSchema, CultureName, "CultureName", "A supported UI culture.");
+enum_schema!(Permission, Permission, "Permission", "A system-wide permission.");
 
 /// The most items one page of a list holds (`limit`), for the lists' parser and the document.
 pub const MAX_LIMIT: i64 = 100;
@@ -824,7 +645,7 @@ mod tests {
     fn schemas_are_built_from_the_parsers_constants() {
         let json =
             |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| serde_json::to_value(schema).unwrap();
-        let short = json(<FullName as utoipa::PartialSchema>::schema());
+        let short = json(<FullNameSchema as utoipa::PartialSchema>::schema());
         assert_eq!(short["maxLength"], 100);
         assert_eq!(
             short["pattern"],
@@ -835,7 +656,7 @@ mod tests {
         let permissions = json(<Permission as utoipa::PartialSchema>::schema());
         assert_eq!(permissions["enum"].as_array().unwrap().len(), Permission::ALL.len());
         // Every bundled time zone name is one `parse` accepts.
-        let zones = json(<TimeZoneName as utoipa::PartialSchema>::schema());
+        let zones = json(<TimeZoneNameSchema as utoipa::PartialSchema>::schema());
         let zones = zones["enum"].as_array().unwrap();
         assert!(zones.len() > 300);
         for zone in zones {

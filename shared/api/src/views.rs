@@ -4,7 +4,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_store::records::{GroupRecord, OperatorRecord};
 use hub_store::schedule_record::ScheduleRecord;
-use hub_store::values::{Email, MobilePhone};
+use hub_store::values::{Email, MobilePhone, TimeZoneName};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
@@ -38,9 +38,10 @@ pub struct OperatorView {
     pub version: i64,
 }
 
-/// The account's time zone, which drives "on duty now"; UTC if the stored name is unknown.
-pub fn account_time_zone(name: &str) -> TimeZone {
-    crate::values::TimeZoneName::parse(name).map(|t| t.time_zone()).unwrap_or(TimeZone::UTC)
+/// The account's time zone, which drives "on duty now"; UTC if the stored name is unknown to the
+/// bundled time zone database (see [`TimeZoneName`]).
+pub fn account_time_zone(name: &TimeZoneName) -> TimeZone {
+    name.time_zone()
 }
 
 /// Active, not disabled, and not inside any off-duty window, in the account's time zone.
@@ -59,11 +60,11 @@ impl OperatorView {
         OperatorView {
             operator_id: op.operator_id.into_string(),
             email: op.email,
-            full_name: op.full_name,
+            full_name: op.full_name.into_string(),
             mobile_phone: op.mobile_phone.map(MobilePhone::into_string),
             backup_email: op.backup_email.map(Email::into_string),
-            culture_name: op.culture_name,
-            time_zone: op.time_zone,
+            culture_name: op.culture_name.map(|c| c.to_string()),
+            time_zone: op.time_zone.map(TimeZoneName::into_string),
             default_dashboard: op.default_dashboard,
             is_on_duty: op.is_on_duty,
             on_duty_now,
@@ -94,7 +95,7 @@ impl From<GroupRecord> for GroupView {
     fn from(g: GroupRecord) -> Self {
         GroupView {
             group_id: g.group_id.into_string(),
-            description: g.description,
+            description: g.description.into_string(),
             is_everyone: g.is_everyone,
             is_administrators: g.is_administrators,
             member_count: g.member_count,

@@ -4,12 +4,13 @@ use crate::Store;
 use crate::db::{n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::AccountScope;
+use crate::values::{AccountName, TimeZoneName};
 
 /// The settings an account's administrators may change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSettings {
-    pub name: String,
-    pub time_zone: String,
+    pub name: AccountName,
+    pub time_zone: TimeZoneName,
     pub updated_at: String,
 }
 
@@ -30,8 +31,8 @@ impl Store {
             "SET #name = :name, #timeZone = :timeZone, #updatedAt = :updatedAt ADD #version :one",
             Some("#version = :seen"),
             vec![
-                (":name", s(&settings.name)),
-                (":timeZone", s(&settings.time_zone)),
+                (":name", s(&*settings.name)),
+                (":timeZone", s(settings.time_zone.as_str())),
                 (":updatedAt", s(&settings.updated_at)),
                 (":one", n(1)),
                 (":seen", n(seen_version)),

@@ -388,7 +388,14 @@ mod tests {
         let record = ApiUserRecord {
             last_used_at: Some("t".into()),
             usage: [("d20261127".to_owned(), 1)].into_iter().collect(),
-            ..ApiUserRecord::new("u".into(), "hub_x", &owner, "Generic", "d", "t")
+            ..ApiUserRecord::new(
+                "u".into(),
+                "hub_x",
+                &owner,
+                crate::values::AccessType::Generic,
+                crate::values::CredentialDescription::parse("d").unwrap(),
+                "t",
+            )
         };
         let item = api_user_item(&AccountScope::new(&"a".into()), &record, "hash").unwrap();
         let projected: Vec<&str> = API_USER_ATTRIBUTES.split(',').map(|a| a.trim().trim_start_matches('#')).collect();

@@ -324,6 +324,7 @@ mod tests {
     use super::*;
     use crate::records::GroupRecord;
     use crate::records::testing::operator;
+    use crate::values::{AccessType, AccountName, AccountType, CredentialDescription, GroupDescription, TimeZoneName};
     use crate::{ADMINISTRATORS_GROUP_ID, EVERYONE_GROUP_ID, EmbeddedDynamo, HubCounters, NewAccount, StoreConfig};
 
     const T: &str = "2026-01-01T00:00:00Z";
@@ -334,7 +335,11 @@ mod tests {
 
     /// The monitors hub-api counts as production.
     fn production(m: &crate::records::MonitorRecord) -> bool {
-        m.mode == "Production"
+        m.mode == crate::values::MonitorMode::Production
+    }
+
+    fn description(id: &str) -> CredentialDescription {
+        CredentialDescription::parse(&format!("key {id}")).unwrap()
     }
 
     /// An API user of the operator `owner` (enabled, no administrator).
@@ -343,7 +348,7 @@ mod tests {
         BulkApiUser {
             record: ApiUserRecord {
                 inactive,
-                ..ApiUserRecord::new(id.into(), format!("hub_{id}"), &owner, "Generic", format!("key {id}"), T)
+                ..ApiUserRecord::new(id.into(), format!("hub_{id}"), &owner, AccessType::Generic, description(id), T)
             },
             password_hash: format!("hash-{id}"),
         }
@@ -356,7 +361,7 @@ mod tests {
         store.create_table_if_missing().await.unwrap();
         let group = |id: &str, description: &str| GroupRecord {
             group_id: id.into(),
-            description: description.into(),
+            description: GroupDescription::parse(description).unwrap(),
             is_everyone: id == EVERYONE_GROUP_ID,
             is_administrators: id == ADMINISTRATORS_GROUP_ID,
             member_count: 1,
@@ -367,11 +372,13 @@ mod tests {
         };
         let new = NewAccount {
             account: AccountRecord {
-                name: "Bulk".into(),
-                account_type: "Enterprise".into(),
-                time_zone: "UTC".into(),
                 operator_limit: limit,
-                ..AccountRecord::opened("acc".into(), "admin".into(), T)
+                ..AccountRecord::opened(
+                    "acc".into(),
+                    "admin".into(),
+                    (AccountName::parse("Bulk").unwrap(), AccountType::Enterprise, TimeZoneName::parse("UTC").unwrap()),
+                    T,
+                )
             },
             admin: operator("admin", "admin@example.com", true, true),
             everyone: group(EVERYONE_GROUP_ID, "Everyone"),
@@ -415,7 +422,7 @@ mod tests {
             crate::AuditTarget {
                 kind: "Operator".into(),
                 id: real.operator_id.to_string(),
-                name: Some(real.full_name.clone()),
+                name: Some(real.full_name.to_string()),
             },
         );
         store.create_operator(&scope, &real, GRANTS, None, &audit).await.unwrap();

@@ -159,18 +159,38 @@ mod tests {
         assert_eq!(back.as_str(), "g-1");
     }
 
+    /// Ids, and the validated values the records hold, are the bare string in an item: what the
+    /// item held when they were `String`s.
     #[test]
     fn an_id_is_a_bare_string_attribute_in_an_item() {
+        use crate::values::*;
         use aws_sdk_dynamodb::types::AttributeValue;
-        let cases: [(AttributeValue, &str); 3] = [
-            (serde_dynamo::to_attribute_value(AccountId::new("acc-1")).unwrap(), "acc-1"),
-            (serde_dynamo::to_attribute_value(ScheduleId::new("s-1")).unwrap(), "s-1"),
-            (serde_dynamo::to_attribute_value(AuthorizationId::new("a-1")).unwrap(), "a-1"),
+        fn attribute(value: impl serde::Serialize) -> AttributeValue {
+            serde_dynamo::to_attribute_value(value).unwrap()
+        }
+        let cases: [(AttributeValue, &str); 15] = [
+            (attribute(AccountId::new("acc-1")), "acc-1"),
+            (attribute(ScheduleId::new("s-1")), "s-1"),
+            (attribute(AuthorizationId::new("a-1")), "a-1"),
+            (attribute(FullName::parse(" Ada Lovelace ").unwrap()), "Ada Lovelace"),
+            (attribute(GroupDescription::parse("Night Shift").unwrap()), "Night Shift"),
+            (attribute(CredentialDescription::parse("Deploy script").unwrap()), "Deploy script"),
+            (attribute(AccountName::parse("Acme").unwrap()), "Acme"),
+            (attribute(MonitorName::parse("Homepage").unwrap()), "Homepage"),
+            (attribute(TimeZoneName::parse("Europe/Amsterdam").unwrap()), "Europe/Amsterdam"),
+            (attribute(CultureName::NlNl), "nl-NL"),
+            (attribute(AccountType::Enterprise), "Enterprise"),
+            (attribute(AccessType::MobileApp), "MobileApp"),
+            (attribute(MonitorMode::Staging), "Staging"),
+            (attribute(AuthorizationType::ViewMonitorData), "ViewMonitorData"),
+            (attribute(Email::parse("ada@example.com").unwrap()), "ada@example.com"),
         ];
-        for (id, text) in cases {
-            assert_eq!(id, AttributeValue::S(text.into()));
+        for (value, text) in cases {
+            assert_eq!(value, AttributeValue::S(text.into()));
         }
         let back: AccountId = serde_dynamo::from_attribute_value(AttributeValue::S("acc-1".into())).unwrap();
         assert_eq!(back, "acc-1");
+        let back: MonitorMode = serde_dynamo::from_attribute_value(AttributeValue::S("Staging".into())).unwrap();
+        assert_eq!(back, MonitorMode::Staging);
     }
 }

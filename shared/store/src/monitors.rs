@@ -16,7 +16,7 @@
 //! - `MONITORPENDING#<monitorId>`: a monitor whose delete committed while some of its
 //!   authorizations may still exist; a retried delete or the maintenance job finishes it.
 //!
-//! Levels are plain strings here (`ViewMonitorData`, `ViewMonitor`, `EditMonitor`); which levels a
+//! Levels are [`AuthorizationType`]s (`ViewMonitorData`, `ViewMonitor`, `EditMonitor`); which levels a
 //! grant or a revoke touches is decided by the domain crate and kept consistent by the guards of
 //! [`Store::grant_monitor_authorizations`] and [`Store::revoke_monitor_authorizations`].
 
@@ -28,6 +28,7 @@ use crate::ids::{AuthorizationId, GroupId, MonitorId, OperatorId};
 use crate::items::reservation_item;
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::MonitorRecord;
+use crate::values::{AuthorizationType, MonitorMode};
 use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -44,8 +45,7 @@ pub struct MonitorAuthorization {
     /// Server-generated, path-safe (`[A-Za-z0-9_-]`).
     pub authorization_id: AuthorizationId,
     pub monitor_id: MonitorId,
-    /// `ViewMonitorData`, `ViewMonitor` or `EditMonitor`.
-    pub authorization_type: String,
+    pub authorization_type: AuthorizationType,
     pub principal: Principal,
 }
 
@@ -69,7 +69,7 @@ fn authorization_attributes(a: &MonitorAuthorization) -> Item {
     let mut item = Item::new();
     item.insert("authorizationId".into(), s(&a.authorization_id));
     item.insert("monitorId".into(), s(&a.monitor_id));
-    item.insert("authorizationType".into(), s(&a.authorization_type));
+    item.insert("authorizationType".into(), s(a.authorization_type.as_str()));
     match &a.principal {
         Principal::Operator(id) => item.insert("operatorId".into(), s(id)),
         Principal::Group(id) => item.insert("groupId".into(), s(id)),
@@ -88,7 +88,8 @@ fn authorization_from(item: &Item) -> Result<MonitorAuthorization, StoreError> {
         (Some(authorization_id), Some(monitor_id), Some(authorization_type)) => Ok(MonitorAuthorization {
             authorization_id: AuthorizationId::new(authorization_id),
             monitor_id: MonitorId::new(monitor_id),
-            authorization_type,
+            authorization_type: AuthorizationType::parse(&authorization_type)
+                .map_err(|_| StoreError::Internal(format!("monitor authorization level {authorization_type:?}")))?,
             principal,
         }),
         _ => Err(StoreError::Internal("monitor authorization item is incomplete".into())),
@@ -99,7 +100,7 @@ fn authorization_from(item: &Item) -> Result<MonitorAuthorization, StoreError> {
 fn authorization_keys(scope: &AccountScope, a: &MonitorAuthorization) -> [Key; 2] {
     [
         scope.monitor_authorization(&a.monitor_id, &a.authorization_id),
-        scope.authorization_of(&a.principal, &a.monitor_id, &a.authorization_type),
+        scope.authorization_of(&a.principal, &a.monitor_id, a.authorization_type.as_str()),
     ]
 }
 
@@ -116,7 +117,7 @@ impl Store {
     pub async fn list_monitors(
         &self,
         scope: &AccountScope,
-        mode: Option<&str>,
+        mode: Option<MonitorMode>,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorRecord>, StoreError> {
         self.monitors_page(scope, "monitors", mode, page).await
@@ -126,7 +127,7 @@ impl Store {
     pub async fn list_monitors_for_permissions(
         &self,
         scope: &AccountScope,
-        mode: Option<&str>,
+        mode: Option<MonitorMode>,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorRecord>, StoreError> {
         self.monitors_page(scope, "monitors:permissions", mode, page).await
@@ -136,10 +137,11 @@ impl Store {
         &self,
         scope: &AccountScope,
         list: &str,
-        mode: Option<&str>,
+        mode: Option<MonitorMode>,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorRecord>, StoreError> {
-        let filter = mode.map(|m| Filter { expression: "#mode = :mode".into(), values: vec![(":mode", s(m))] });
+        let filter =
+            mode.map(|m| Filter { expression: "#mode = :mode".into(), values: vec![(":mode", s(m.as_str()))] });
         let spec = QuerySpec::on_index(Index::ByName, list.into(), scope.monitors_by_name(), filter, page);
         self.query_records(scope, spec, None).await
     }
@@ -342,7 +344,7 @@ impl Store {
         tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
         for held in keep {
             tx.check(
-                &scope.authorization_of(principal, monitor_id, &held.authorization_type),
+                &scope.authorization_of(principal, monitor_id, held.authorization_type.as_str()),
                 "attribute_exists(#PK)",
                 vec![],
                 Guard::Version,
@@ -419,7 +421,7 @@ mod tests {
             let a = MonitorAuthorization {
                 authorization_id: "a1".into(),
                 monitor_id: "m1".into(),
-                authorization_type: "ViewMonitor".into(),
+                authorization_type: AuthorizationType::ViewMonitor,
                 principal,
             };
             assert_eq!(authorization_from(&authorization_attributes(&a)).unwrap(), a);

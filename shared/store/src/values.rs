@@ -1,8 +1,9 @@
 //! Validated values the records hold ("parse, don't validate"): each can only be built through
 //! `parse`, so a record holding one holds a checked value. They live here, below the records,
 //! because the records name them; hub-api re-exports them beside its other validated values and
-//! describes them in the OpenAPI document. Like the ids they serialise as the bare string; reading
-//! one back (from an item or a body) parses it again.
+//! describes them in the OpenAPI document. Like the ids they serialise as the bare string, so an
+//! item holds what it held when these were `String`s; reading one back (from an item or a body)
+//! parses it again, except a time zone name read from an item (see [`TimeZoneName`]).
 
 /// Implements `as_str`-based `Display`, `Serialize` (as the plain string) and `Deserialize`
 /// (through `parse`) for a type: the values here and hub-api's.
@@ -28,6 +29,45 @@ macro_rules! string_value_impls {
                 <$ty>::parse(&raw).map_err(::serde::de::Error::custom)
             }
         }
+    };
+}
+
+/// Defines a closed set of names as a `Copy` enum with `ALL`, `as_str`, `parse` (exact,
+/// case-sensitive) and [`string_value_impls!`]: the vocabularies here and hub-api's.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! string_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $message:expr, [$($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?]
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($text),+].len()] = [$($name::$variant),+];
+
+            /// The wire name.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// Parses the exact (case-sensitive) wire name.
+            pub fn parse(input: &str) -> Result<Self, String> {
+                match input {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(String::from($message)),
+                }
+            }
+        }
+
+        $crate::string_value_impls!($name);
     };
 }
 
@@ -113,3 +153,218 @@ impl MobilePhone {
 }
 
 string_value_impls!(MobilePhone);
+
+// ---------------------------------------------------------------------------------------------
+// Short texts
+
+/// The most characters a short text (a name, a description) may have, after trimming.
+pub const SHORT_TEXT_MAX_CHARS: usize = 100;
+
+/// A short text (a name, a description): 1-100 characters after trimming, no control characters.
+/// What it returns it accepts again unchanged, so a short text read back from an item parses.
+pub fn parse_short_text(input: &str) -> Result<String, String> {
+    let value = input.trim();
+    let len = value.chars().count();
+    if !(1..=SHORT_TEXT_MAX_CHARS).contains(&len) {
+        return Err("must be 1-100 characters".into());
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// Defines a short text's own type: [`parse_short_text`]'s rules, its own name. Like the ids, it
+/// reads as `&str` (`Deref`) wherever a string is wanted (sort keys, audit names, messages).
+macro_rules! short_text {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(input: &str) -> Result<Self, String> {
+                parse_short_text(input).map($name)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl ::std::ops::Deref for $name {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        string_value_impls!($name);
+    };
+}
+
+short_text!(
+    /// An operator's full name (`fullName`): 1-100 characters after trimming, no control
+    /// characters.
+    FullName
+);
+
+short_text!(
+    /// A group's description (its name): 1-100 characters after trimming, no control characters;
+    /// unique in the account case-insensitively ([`GroupDescription::normalized`]).
+    GroupDescription
+);
+
+impl GroupDescription {
+    /// Lowercased form, the key for case-insensitive uniqueness.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+short_text!(
+    /// What an API user or a SCIM token is for (its `description`): 1-100 characters after
+    /// trimming, no control characters. The text rules of a group's name, but its own type: it
+    /// names nothing, is unique nowhere, and cannot be passed where a group's name is expected.
+    CredentialDescription
+);
+
+short_text!(
+    /// An account's name: 1-100 characters after trimming, no control characters.
+    AccountName
+);
+
+short_text!(
+    /// A monitor's name: 1-100 characters after trimming, no control characters.
+    MonitorName
+);
+
+// ---------------------------------------------------------------------------------------------
+// Time zone
+
+/// An IANA time zone name, kept exactly as given. `parse` accepts only the names of the bundled
+/// time zone database. A name read back from an item is kept as written even when this build's
+/// database does not know it (see [`TimeZoneName::read`]): the set of names moves with the
+/// database, not with the hub's rules, and an item must stay readable across builds; such a name
+/// drives its offsets as UTC ([`TimeZoneName::time_zone`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let message = || String::from("must be a known IANA time zone name");
+        if input.is_empty() || input.chars().count() > Self::MAX_CHARS {
+            return Err(message());
+        }
+        jiff::tz::db().get(input).map_err(|_| message())?;
+        Ok(TimeZoneName(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The time zone itself; UTC for a stored name the bundled database does not know.
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::db().get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// Reads a name an item holds (`#[serde(deserialize_with)]` of the records): as written,
+    /// known to this build's database or not.
+    pub fn read<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <String as serde::Deserialize>::deserialize(deserializer).map(TimeZoneName)
+    }
+
+    /// [`TimeZoneName::read`] of an optional name.
+    pub fn read_optional<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        <Option<String> as serde::Deserialize>::deserialize(deserializer).map(|name| name.map(TimeZoneName))
+    }
+}
+
+string_value_impls!(TimeZoneName);
+
+// ---------------------------------------------------------------------------------------------
+// Closed vocabularies
+
+string_enum! {
+    /// The supported UI cultures.
+    CultureName, "must be one of en-US, en-GB, fr-FR, de-DE, nl-NL",
+    [EnUs => "en-US", EnGb => "en-GB", FrFr => "fr-FR", DeDe => "de-DE", NlNl => "nl-NL"]
+}
+
+string_enum! {
+    /// Account types (each has a configured default operator limit).
+    AccountType, "must be one of Starter, Premium, Professional, Business, Enterprise",
+    [
+        Starter => "Starter",
+        Premium => "Premium",
+        Professional => "Professional",
+        Business => "Business",
+        Enterprise => "Enterprise",
+    ]
+}
+
+string_enum! {
+    /// What an API user is used for.
+    #[derive(Default)]
+    AccessType, "must be one of Generic, MobileApp, TransactionRecorder, Grafana",
+    [
+        #[default]
+        Generic => "Generic",
+        MobileApp => "MobileApp",
+        TransactionRecorder => "TransactionRecorder",
+        Grafana => "Grafana",
+    ]
+}
+
+string_enum! {
+    /// A monitor's mode.
+    #[derive(Default)]
+    MonitorMode, "must be one of Development, Staging, Production",
+    [
+        Development => "Development",
+        Staging => "Staging",
+        #[default]
+        Production => "Production",
+    ]
+}
+
+string_enum! {
+    /// Monitor authorization levels, lowest first (the derived `Ord` follows this order).
+    AuthorizationType, "must be one of ViewMonitorData, ViewMonitor, EditMonitor",
+    [
+        ViewMonitorData => "ViewMonitorData",
+        ViewMonitor => "ViewMonitor",
+        EditMonitor => "EditMonitor",
+    ]
+}
+
+impl AuthorizationType {
+    /// This level and every lower one, lowest first: what granting `self` grants.
+    pub fn and_lower(self) -> Vec<AuthorizationType> {
+        Self::ALL.into_iter().filter(|level| *level <= self).collect()
+    }
+}

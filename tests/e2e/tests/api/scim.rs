@@ -594,7 +594,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
                 hub_api::rules::new_operator(
                     hub_api::values::new_id().into(),
                     format!("op{i:05}@size{size}.example"),
-                    format!("Operator {i:05}"),
+                    hub_api::values::FullName::parse(&format!("Operator {i:05}")).unwrap(),
                     &now,
                 )
             })

@@ -382,7 +382,7 @@ fn operator_record(i: usize, is_on_duty: bool, off_duty_now: bool) -> OperatorRe
         ..hub_api::rules::new_operator(
             hub_api::values::new_id().into(),
             format!("bulk{i:05}@example.com"),
-            format!("Bulk Operator {i:05}"),
+            hub_api::values::FullName::parse(&format!("Bulk Operator {i:05}")).unwrap(),
             &rfc3339(now),
         )
     }
@@ -407,7 +407,7 @@ async fn create_operators(app: &TestApp, account_id: &str, n: usize) {
                     hub_store::AuditTarget {
                         kind: "Operator".into(),
                         id: record.operator_id.to_string(),
-                        name: Some(record.full_name.clone()),
+                        name: Some(record.full_name.to_string()),
                     },
                 );
                 match store.create_operator(scope, &record, &hub_api::rules::new_operator_grants(), None, &audit).await
