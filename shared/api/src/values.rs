@@ -31,7 +31,7 @@ pub use hub_store::values::{
 pub use hub_store::values::MobilePhone;
 
 // ---------------------------------------------------------------------------------------------
-// Time zone and closed vocabularies
+// Time zone, and the closed vocabularies the records hold
 
 /// These live in hub-store, whose records hold them: an operator's `cultureName` and `timeZone`,
 /// an account's `timeZone` and `accountType`, an API user's `accessType`, a monitor's `mode` and
@@ -39,7 +39,7 @@ pub use hub_store::values::MobilePhone;
 pub use hub_store::values::{AccessType, AccountType, AuthorizationType, CultureName, MonitorMode, TimeZoneName};
 
 // ---------------------------------------------------------------------------------------------
-// Closed vocabularies
+// Permissions
 
 string_enum! {
     /// System-wide permissions.
@@ -186,8 +186,8 @@ impl utoipa::PartialSchema for ShortText {
 }
 named_schema!(ShortText, "ShortText");
 
-/// The OpenAPI schema of [`FullName`] (named `FullName`): the short texts live in hub-store, which
-/// does not describe itself; so do the other `...Schema` types below.
+/// The OpenAPI schema of [`FullName`] (named `FullName`): the type lives in hub-store, which does
+/// not describe itself (hence this and the other `...Schema` types).
 pub struct FullNameSchema;
 
 impl utoipa::PartialSchema for FullNameSchema {
