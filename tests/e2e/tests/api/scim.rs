@@ -538,7 +538,7 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(raw.description, "Identity provider");
+    assert_eq!(raw.description.as_str(), "Identity provider");
     app.call(Method::DELETE, &format!("/scim-tokens/{}", item["scimTokenId"].as_str().unwrap()), None)
         .await
         .expect(204);
