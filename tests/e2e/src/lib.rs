@@ -101,6 +101,13 @@ impl TestApp {
         provision(&self.state, account_type, extra).await
     }
 
+    /// Another account, as [`TestApp::provision`] makes it, and a token of its administrator.
+    pub async fn provision_with_admin_token(&self, account_type: &str, extra: i64) -> (ProvisionedAccount, String) {
+        let account = self.provision(account_type, extra).await;
+        let token = self.token(&account.account_id, &account.admin_operator_id);
+        (account, token)
+    }
+
     /// A request as the first account's administrator.
     pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.req_as(&self.admin_token, method, path)
@@ -153,6 +160,14 @@ impl TestApp {
     /// `POST path` as the administrator with the JSON `body` and an `Idempotency-Key`.
     pub async fn post_keyed(&self, path: &str, key: &str, body: &Value) -> Reply {
         send(self.req(Method::POST, path).header("idempotency-key", key).json(body)).await
+    }
+
+    /// `POST path` as the administrator with an `Idempotency-Key` and the JSON text `raw` as it
+    /// is written (its keys in another order, other spacing: the same request to the server).
+    pub async fn post_keyed_raw(&self, path: &str, key: &str, raw: &'static str) -> Reply {
+        let req =
+            self.req(Method::POST, path).header("idempotency-key", key).header("content-type", "application/json");
+        send(req.body(raw)).await
     }
 
     /// Creates an operator as the administrator; returns its id.

@@ -130,6 +130,13 @@ fn op(
     Some(Op { kind, method, path, body, allowed, on_success })
 }
 
+/// Grants (PUT) or revokes (DELETE) `permission` of the operator or group at `holder`: 404 when
+/// the holder is gone, and a revoke may meet 409 (its last holder of a protected permission).
+fn permission_op(kind: &'static str, method: Method, holder: String, permission: &str) -> Option<Op> {
+    let allowed: &'static [u16] = if method == Method::PUT { &[204, 404] } else { &[204, 404, 409] };
+    op(kind, method, format!("{holder}/permissions/{permission}"), None, allowed, Effect::None)
+}
+
 /// Draws the next operation. `None` when its targets do not exist (yet); the client draws again.
 // One operation per line, as a table: rustfmt would spread each over eight.
 #[rustfmt::skip]
@@ -198,22 +205,10 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
             let on = rng.chance(50);
             op("group duty", Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": on})), &[204, 404], Effect::None)
         }
-        59..=63 => {
-            let o = operator?;
-            op("grant to operator", Method::PUT, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404], Effect::None)
-        }
-        64..=66 => {
-            let o = operator?;
-            op("revoke from operator", Method::DELETE, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
-        }
-        67..=70 => {
-            let g = group?;
-            op("grant to group", Method::PUT, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404], Effect::None)
-        }
-        71..=72 => {
-            let g = group?;
-            op("revoke from group", Method::DELETE, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
-        }
+        59..=63 => permission_op("grant to operator", Method::PUT, format!("/operators/{}", operator?), permission),
+        64..=66 => permission_op("revoke from operator", Method::DELETE, format!("/operators/{}", operator?), permission),
+        67..=70 => permission_op("grant to group", Method::PUT, format!("/groups/{}", group?), permission),
+        71..=72 => permission_op("revoke from group", Method::DELETE, format!("/groups/{}", group?), permission),
         73..=78 => {
             let o = operator?;
             // 400: the owner already has the most API users it may have.

@@ -526,8 +526,7 @@ async fn paging_visits_every_group_once_and_cursors_are_bound_to_their_list() {
         .await
         .expect_problem(400, "invalid_cursor");
     // Another account cannot use this account's cursor.
-    let other = app.provision("Premium", 0).await;
-    let other_token = app.token(&other.account_id, &other.admin_operator_id);
+    let (_, other_token) = app.provision_with_admin_token("Premium", 0).await;
     app.call_as(&other_token, Method::GET, &format!("/groups?limit=7&cursor={groups_cursor}"), None)
         .await
         .expect_problem(400, "invalid_cursor");
@@ -718,8 +717,7 @@ async fn another_accounts_ids_are_not_found() {
     let op = app.create_operator("Home Op", "home@example.com").await;
     let g = app.create_group("Home group").await;
     add_member(&app, &g, &op).await;
-    let other = app.provision("Premium", 0).await;
-    let token = app.token(&other.account_id, &other.admin_operator_id);
+    let (other, token) = app.provision_with_admin_token("Premium", 0).await;
 
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/groups/{g}"), None),

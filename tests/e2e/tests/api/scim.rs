@@ -320,8 +320,7 @@ async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hub_rule_holds_through_scim() {
     let app = TestApp::start().await;
-    let account = app.provision("Premium", 0).await; // 4 operators
-    let admin_token = app.token(&account.account_id, &account.admin_operator_id);
+    let (account, admin_token) = app.provision_with_admin_token("Premium", 0).await; // 4 operators
     let token = scim_token(&app, &admin_token).await;
     let idp = scim(&app, &token);
     let user = |n: usize| json!({"schemas": [USER], "userName": format!("u{n}@premium.example"), "externalId": format!("ext-{n}"), "active": true});
@@ -450,8 +449,7 @@ async fn every_hub_rule_holds_through_scim() {
 async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let app = TestApp::start().await;
     let a_token = scim_token(&app, &app.admin_token).await;
-    let b = app.provision("Business", 0).await;
-    let b_admin = app.token(&b.account_id, &b.admin_operator_id);
+    let (_, b_admin) = app.provision_with_admin_token("Business", 0).await;
     let b_token = scim_token(&app, &b_admin).await;
     let b_user = scim(&app, &b_token)
         .create("/Users", json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"}))
@@ -583,8 +581,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
     let app = TestApp::start().await;
     let mut costs = Vec::new();
     for size in [10usize, 1_000] {
-        let account = app.provision("Enterprise", size as i64).await;
-        let admin = app.token(&account.account_id, &account.admin_operator_id);
+        let (account, admin) = app.provision_with_admin_token("Enterprise", size as i64).await;
         let token = scim_token(&app, &admin).await;
         let idp = scim(&app, &token);
         let scope = AccountScope::new(&account.account_id);
@@ -635,8 +632,7 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
     const GROUPS: usize = 20;
     const MEMBERS: usize = 100;
     let app = TestApp::start().await;
-    let account = app.provision("Enterprise", USERS as i64).await;
-    let admin = app.token(&account.account_id, &account.admin_operator_id);
+    let (account, admin) = app.provision_with_admin_token("Enterprise", USERS as i64).await;
     let token = scim_token(&app, &admin).await;
     let started = Instant::now();
     let ids: Vec<Vec<String>> = futures::future::join_all((0..8).map(|c| {
