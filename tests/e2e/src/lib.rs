@@ -313,6 +313,25 @@ pub fn pushed_scim_user(i: usize) -> Value {
     })
 }
 
+/// An identity provider's first push of `users` users ([`pushed_scim_user`]) over `connections`
+/// connections at once: connection `c` sends users `c`, `c + connections`, … one after the other
+/// through `create`, which POSTs one and answers its new id. The ids, by connection.
+pub async fn push_scim_users<F, Fut>(users: usize, connections: usize, create: F) -> Vec<Vec<String>>
+where
+    F: Fn(Value) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let create = &create;
+    futures::future::join_all((0..connections).map(|c| async move {
+        let mut ids = Vec::new();
+        for i in (c..users).step_by(connections) {
+            ids.push(create(pushed_scim_user(i)).await);
+        }
+        ids
+    }))
+    .await
+}
+
 pub async fn provision(state: &AppState, account_type: &str, extra: i64) -> ProvisionedAccount {
     let n = hub_api::values::new_id();
     let request = AccountRequest {

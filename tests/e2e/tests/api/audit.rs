@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::api_users::{basic, create_api_user};
-use crate::scim::{scim, scim_token};
+use crate::scim::{provider, scim, scim_token};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -327,8 +327,7 @@ async fn the_csv_export_reads_back_to_the_same_events_with_formulas_neutralised(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let grace = app.create_operator("Grace", "grace@example.com").await;
     let team = app.create_group("Team").await;
     let start = events(&app, &app.admin_token, "").await.len();
@@ -419,8 +418,7 @@ async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let kim = app.create_operator("Kim", "kim@example.com").await;
     let lee = app.create_operator("Lee", "lee@example.com").await;
     let team = app.create_group("Team").await;
@@ -636,8 +634,7 @@ async fn version_of(app: &TestApp, path: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let grace = app.create_operator("Grace", "grace@example.com").await;
     let team = app.create_group("Team").await;
     app.call(Method::PUT, &format!("/groups/{team}/members/{grace}"), None).await.expect(204);
@@ -742,8 +739,7 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_list_only_the_fields_the_contract_shows() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let grace = app.create_operator("Grace", "grace@example.com").await;
     app.call(
         Method::PATCH,
@@ -881,8 +877,7 @@ async fn events_list_only_the_fields_the_contract_shows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let admin = app.account.admin_operator_id.clone();
     let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
     let last_event = || async { events(&app, &app.admin_token, "limit=1").await.into_iter().next().unwrap() };

@@ -130,6 +130,30 @@ fn op(
     Some(Op { kind, method, path, body, allowed, on_success })
 }
 
+/// Creates with a POST of `body` to `collection`; on success the new `id_field` joins the pool's
+/// `list`.
+fn create_op(
+    kind: &'static str,
+    collection: &str,
+    body: Value,
+    allowed: &'static [u16],
+    list: fn(&mut Pool) -> &mut Vec<String>,
+    id_field: &'static str,
+) -> Option<Op> {
+    op(kind, Method::POST, collection.into(), Some(body), allowed, Effect::Created(list, id_field))
+}
+
+/// Deletes `{collection}/{id}`; on success `id` leaves the pool's `list`.
+fn delete_op(
+    kind: &'static str,
+    collection: &str,
+    id: String,
+    allowed: &'static [u16],
+    list: fn(&mut Pool) -> &mut Vec<String>,
+) -> Option<Op> {
+    op(kind, Method::DELETE, format!("{collection}/{id}"), None, allowed, Effect::Deleted(list, id))
+}
+
 /// Grants (PUT) or revokes (DELETE) `permission` of the operator or group at `holder`: 404 when
 /// the holder is gone, and a revoke may meet 409 (its last holder of a protected permission).
 fn permission_op(kind: &'static str, method: Method, holder: String, permission: &str) -> Option<Op> {
@@ -148,18 +172,11 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
     let n = hub_api::values::new_id();
     let permission = PERMISSIONS[rng.below(PERMISSIONS.len())];
     match rng.below(100) {
-        0..=7 => op(
-            "create operator",
-            Method::POST,
-            "/operators".into(),
-            Some(json!({"email": format!("c-{n}@example.com"), "fullName": format!("Client {n}")})),
-            &[201],
-            Effect::Created(ops_operators, "operatorId"),
-        ),
-        8..=12 => {
-            let o = operator?;
-            op("delete operator", Method::DELETE, format!("/operators/{o}"), None, &[204, 404, 409], Effect::Deleted(ops_operators, o))
+        0..=7 => {
+            let body = json!({"email": format!("c-{n}@example.com"), "fullName": format!("Client {n}")});
+            create_op("create operator", "/operators", body, &[201], ops_operators, "operatorId")
         }
+        8..=12 => delete_op("delete operator", "/operators", operator?, &[204, 404, 409], ops_operators),
         13..=17 => {
             let o = operator?;
             let on = rng.chance(50);
@@ -174,18 +191,11 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
             let o = operator?;
             op("enable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": false})), &[200, 404], Effect::None)
         }
-        22..=27 => op(
-            "create group",
-            Method::POST,
-            "/groups".into(),
-            Some(json!({"description": format!("Group {n}")})),
-            &[201],
-            Effect::Created(ops_groups, "groupId"),
-        ),
-        28..=31 => {
-            let g = group?;
-            op("delete group", Method::DELETE, format!("/groups/{g}"), None, &[204, 404], Effect::Deleted(ops_groups, g))
+        22..=27 => {
+            let body = json!({"description": format!("Group {n}")});
+            create_op("create group", "/groups", body, &[201], ops_groups, "groupId")
         }
+        28..=31 => delete_op("delete group", "/groups", group?, &[204, 404], ops_groups),
         32..=43 => {
             let (g, o) = (group?, operator?);
             op("add member", Method::PUT, format!("/groups/{g}/members/{o}"), None, &[204, 404], Effect::None)
@@ -212,34 +222,16 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         73..=78 => {
             let o = operator?;
             // 400: the owner already has the most API users it may have.
-            op(
-                "create API user",
-                Method::POST,
-                "/api-users".into(),
-                Some(json!({"description": format!("Script {n}"), "operatorId": o})),
-                &[201, 400, 404],
-                Effect::Created(ops_api_users, "apiUserId"),
-            )
+            let body = json!({"description": format!("Script {n}"), "operatorId": o});
+            create_op("create API user", "/api-users", body, &[201, 400, 404], ops_api_users, "apiUserId")
         }
-        79..=82 => {
-            let u = api_user?;
-            op("delete API user", Method::DELETE, format!("/api-users/{u}"), None, &[204, 404], Effect::Deleted(ops_api_users, u))
-        }
+        79..=82 => delete_op("delete API user", "/api-users", api_user?, &[204, 404], ops_api_users),
         83..=87 => {
             let mode = ["Development", "Staging", "Production", "Production"][rng.below(4)];
-            op(
-                "create monitor",
-                Method::POST,
-                "/monitors".into(),
-                Some(json!({"name": format!("Monitor {n}"), "mode": mode})),
-                &[201],
-                Effect::Created(ops_monitors, "monitorId"),
-            )
+            let body = json!({"name": format!("Monitor {n}"), "mode": mode});
+            create_op("create monitor", "/monitors", body, &[201], ops_monitors, "monitorId")
         }
-        88..=90 => {
-            let m = monitor?;
-            op("delete monitor", Method::DELETE, format!("/monitors/{m}"), None, &[204, 404], Effect::Deleted(ops_monitors, m))
-        }
+        88..=90 => delete_op("delete monitor", "/monitors", monitor?, &[204, 404], ops_monitors),
         91..=94 => {
             let m = monitor?;
             // 400: a Development monitor cannot be active, and moving it out of Development is

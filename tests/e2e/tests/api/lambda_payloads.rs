@@ -30,6 +30,22 @@ async fn invoke(
     response(lambda.invoke(http_event(method, path, query, body, context.cloned())).await)
 }
 
+/// POSTs `body` to the collection `path` as the authorizer's `context`: 201, with a `location` of
+/// the new resource. Its `id_field` and the response headers.
+async fn create(
+    lambda: &mut LocalLambda,
+    path: &str,
+    body: &Value,
+    context: &Value,
+    id_field: &str,
+) -> (String, Value) {
+    let (status, headers, created) = invoke(lambda, "POST", path, "", Some(body), Some(context)).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created[id_field].as_str().unwrap().to_owned();
+    assert_eq!(headers["location"], format!("{path}/{id}"));
+    (id, headers)
+}
+
 /// A test app, the function `name` on its table, and the context the authorizer gives the first
 /// account's administrator.
 async fn function_as_admin(name: &str) -> (TestApp, LocalLambda, Value) {
@@ -43,11 +59,8 @@ async fn function_as_admin(name: &str) -> (TestApp, LocalLambda, Value) {
 async fn operators_function_serves_http_api_events() {
     let (app, mut lambda, admin) = function_as_admin("operators").await;
 
-    let create = json!({"email": "lambda@example.com", "fullName": "Lambda Lou"});
-    let (status, headers, body) = invoke(&mut lambda, "POST", "/operators", "", Some(&create), Some(&admin)).await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["operatorId"].as_str().unwrap().to_owned();
-    assert_eq!(headers["location"], format!("/operators/{id}"));
+    let lou = json!({"email": "lambda@example.com", "fullName": "Lambda Lou"});
+    let (id, headers) = create(&mut lambda, "/operators", &lou, &admin, "operatorId").await;
     assert_eq!(headers["etag"], "\"1\"");
 
     let (status, _, body) = invoke(&mut lambda, "GET", "/operators", "limit=1", None, Some(&admin)).await;
@@ -94,11 +107,8 @@ async fn groups_function_serves_http_api_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitors_function_serves_http_api_events() {
     let (app, mut lambda, admin) = function_as_admin("monitors").await;
-    let create = json!({"name": "Checkout", "mode": "Production"});
-    let (status, headers, body) = invoke(&mut lambda, "POST", "/monitors", "", Some(&create), Some(&admin)).await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["monitorId"].as_str().unwrap().to_owned();
-    assert_eq!(headers["location"], format!("/monitors/{id}"));
+    let checkout = json!({"name": "Checkout", "mode": "Production"});
+    let (id, _) = create(&mut lambda, "/monitors", &checkout, &admin, "monitorId").await;
     let grant = json!({"authorizationType": "EditMonitor", "operatorId": app.account.admin_operator_id});
     let path = format!("/monitors/{id}/authorizations");
     let (status, _, body) = invoke(&mut lambda, "POST", &path, "", Some(&grant), Some(&admin)).await;

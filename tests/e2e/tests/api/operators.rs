@@ -131,22 +131,16 @@ async fn validation_reports_every_field() {
         reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, ["cultureName", "email", "fullName", "mobilePhone", "timeZone"]);
-    app.call(Method::POST, "/operators", Some(json!({"fullName": "No Email"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/operators", Some(json!({"email": "a@b.co", "fullName": "X", "isAdministrator": true})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/operators", Some(json!({"email": 5, "fullName": "X"})))
-        .await
-        .expect_problem(400, "validation_failed");
+    let refused = [
+        json!({"fullName": "No Email"}),
+        json!({"email": "a@b.co", "fullName": "X", "isAdministrator": true}),
+        json!({"email": 5, "fullName": "X"}),
+    ];
+    app.expect_problem_each_body(Method::POST, "/operators", refused.map(|b| (b, 400, "validation_failed"))).await;
     let id = app.create_operator("Eve", "eve@example.com").await;
-    app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"isAdministrator": true})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": null})))
-        .await
-        .expect_problem(400, "validation_failed");
+    let refused = [json!({"isAdministrator": true}), json!({"fullName": null})];
+    let path = format!("/operators/{id}");
+    app.expect_problem_each_body(Method::PATCH, &path, refused.map(|b| (b, 400, "validation_failed"))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,10 +167,9 @@ async fn malformed_requests_are_problems_never_500() {
     {
         app.call(Method::GET, path, None).await.expect_problem(404, "not_found");
     }
-    app.call(Method::GET, "/operators?limit=0", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/operators?limit=101", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/operators?limit=abc", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/operators?isOnDuty=maybe", None).await.expect_problem(400, "validation_failed");
+    let bad_queries =
+        ["/operators?limit=0", "/operators?limit=101", "/operators?limit=abc", "/operators?isOnDuty=maybe"];
+    app.expect_problem_each(bad_queries.map(|q| (Method::GET, q.to_owned())), 400, "validation_failed").await;
     app.call(Method::GET, "/operators?cursor=forged", None).await.expect_problem(400, "invalid_cursor");
     app.call(Method::GET, "/nowhere", None).await.expect_problem(404, "not_found");
     app.call(Method::PUT, "/operators", None).await.expect_problem(405, "method_not_allowed");
