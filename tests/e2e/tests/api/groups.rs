@@ -21,6 +21,20 @@ async fn add_member(app: &TestApp, group: &str, operator: &str) {
     app.call(Method::PUT, &format!("/groups/{group}/members/{operator}"), None).await.expect(204);
 }
 
+/// Creates an operator for each `(name, email)`, one after the other, and adds it to each of
+/// `groups` in turn; their ids.
+async fn members_of(app: &TestApp, groups: &[&str], operators: impl Iterator<Item = (String, String)>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (name, email) in operators {
+        let id = app.create_operator(&name, &email).await;
+        for group in groups {
+            add_member(app, group, &id).await;
+        }
+        ids.push(id);
+    }
+    ids
+}
+
 async fn group(app: &TestApp, id: &str) -> Reply {
     app.call(Method::GET, &format!("/groups/{id}"), None).await.expect(200)
 }
@@ -650,12 +664,8 @@ async fn idempotency_key_replays_and_refuses_reuse() {
 async fn duty_switches_every_member_and_keeps_the_active_counter_exact() {
     let app = TestApp::start().await;
     let g = app.create_group("Shift").await;
-    let mut members = Vec::new();
-    for i in 0..12 {
-        let id = app.create_operator(&format!("Shift worker {i:02}"), &format!("worker{i}@example.com")).await;
-        add_member(&app, &g, &id).await;
-        members.push(id);
-    }
+    let workers = (0..12).map(|i| (format!("Shift worker {i:02}"), format!("worker{i}@example.com")));
+    let members = members_of(&app, &[&g], workers).await;
     let outsider = app.create_operator("Outsider", "outsider@example.com").await;
     // One member is already off.
     app.call(Method::PATCH, &format!("/operators/{}", members[0]), Some(json!({"isOnDuty": false}))).await.expect(200);
@@ -755,12 +765,9 @@ async fn another_accounts_ids_are_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_removals_never_empty_administrators() {
     let app = TestApp::start().await;
+    let racers = (0..4).map(|i| (format!("Racer {i}"), format!("racer{i}@example.com")));
     let mut members = vec![app.account.admin_operator_id.clone()];
-    for i in 0..4 {
-        let id = app.create_operator(&format!("Racer {i}"), &format!("racer{i}@example.com")).await;
-        add_member(&app, "administrators", &id).await;
-        members.push(id);
-    }
+    members.extend(members_of(&app, &["administrators"], racers).await);
     assert_eq!(group(&app, "administrators").await.body["memberCount"], 5);
 
     let requests = (0..20).map(|i| {
@@ -809,13 +816,8 @@ async fn racing_removals_never_empty_administrators() {
 async fn racing_removals_of_other_members_keep_the_count_exact() {
     let app = TestApp::start().await;
     let g = app.create_group("Crowd").await;
-    let mut members = Vec::new();
-    for i in 0..4 {
-        let id = app.create_operator(&format!("Crowd {i}"), &format!("crowd{i}@example.com")).await;
-        add_member(&app, "administrators", &id).await;
-        add_member(&app, &g, &id).await;
-        members.push(id);
-    }
+    let crowd = (0..4).map(|i| (format!("Crowd {i}"), format!("crowd{i}@example.com")));
+    let members = members_of(&app, &["administrators", &g], crowd).await;
     let requests = (0..20).map(|i| {
         // Every member leaves both groups, each twice or three times.
         let member = members[(i / 2) % members.len()].clone();
