@@ -55,16 +55,6 @@ export function newId(prefix) {
 }
 
 /**
- * A titled panel: a section named by its heading (h2), then `children`.
- * @param {string} titleId
- * @param {string} title
- * @param {...(Child | Child[])} children
- */
-export function panel(titleId, title, ...children) {
-  return h('section', { class: 'panel', 'aria-labelledby': titleId }, h('h2', { id: titleId }, title), ...children);
-}
-
-/**
  * A titled form: a panel (or a subpanel, inside another panel) named by its heading (h2, h3 in a
  * subpanel), its fields in one fieldset whose legend repeats the title for screen readers, and
  * `after` (what the form shows once it is sent) below them.

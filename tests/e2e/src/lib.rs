@@ -137,8 +137,21 @@ impl TestApp {
         status: u16,
         code: &str,
     ) {
-        for (method, path) in requests {
-            let reply = self.call(method.clone(), &path, None).await;
+        let requests = requests.into_iter().map(|(method, path)| (method, path, None));
+        self.expect_problem_each_as(&self.admin_token, requests, status, code).await;
+    }
+
+    /// Each request `(method, path, body)` sent with `token` answers the problem `status` `code`;
+    /// a failure names the request.
+    pub async fn expect_problem_each_as(
+        &self,
+        token: &str,
+        requests: impl IntoIterator<Item = (Method, String, Option<Value>)>,
+        status: u16,
+        code: &str,
+    ) {
+        for (method, path, body) in requests {
+            let reply = self.call_as(token, method.clone(), &path, body).await;
             assert_eq!((reply.status.as_u16(), reply.code()), (status, code), "{method} {path}: {}", reply.body);
         }
     }

@@ -1,8 +1,8 @@
 // The account: its name and time zone (administrators), type and operator quota.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, formPanel, field, input, flash, formatDateTime, announce, notice, panel } from '../dom.js';
-import { rowDeleteButton, onSubmit, timeZoneList, readOnlyNote, changedFields } from './common.js';
+import { h, formPanel, field, input, flash, formatDateTime, announce, notice } from '../dom.js';
+import { rowDeleteButton, onSubmit, timeZoneList, readOnlyNote, changedFields, panel } from './common.js';
 
 export const title = () => 'Account';
 

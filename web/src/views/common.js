@@ -243,6 +243,16 @@ export function confirmedButton({ attrs, label, question, confirmLabel, problems
 }
 
 /**
+ * A titled panel: a section named by its heading (h2), then `children`.
+ * @param {string} titleId
+ * @param {string} title
+ * @param {...(import('../dom.js').Child | import('../dom.js').Child[])} children
+ */
+export function panel(titleId, title, ...children) {
+  return h('section', { class: 'panel', 'aria-labelledby': titleId }, h('h2', { id: titleId }, title), ...children);
+}
+
+/**
  * A list view's items as a table (a caption for assistive technology, a header cell per column,
  * `row` for each item), or the sentence `empty` when there are none.
  * @template T

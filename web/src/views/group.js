@@ -2,8 +2,8 @@
 // on or off duty.
 
 import { call } from '../api.js';
-import { h, formPanel, field, input, checkbox, flash, panel } from '../dom.js';
-import { PERMISSIONS, dangerZone, onSubmit, applyChange, onPick, grantOnChange, operatorPicker, badge, readOnlyNote, pager } from './common.js';
+import { h, formPanel, field, input, checkbox, flash } from '../dom.js';
+import { PERMISSIONS, dangerZone, onSubmit, applyChange, onPick, grantOnChange, operatorPicker, badge, readOnlyNote, pager, panel } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 

@@ -2,8 +2,8 @@
 // (levels are cumulative: a higher level includes the lower ones), grant and revoke, delete.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, formPanel, field, input, checkbox, select, flash, panel } from '../dom.js';
-import { dangerZone, onSubmit, applyChange, operatorPicker, allGroups, readOnlyNote, badge, changedFields } from './common.js';
+import { h, formPanel, field, input, checkbox, select, flash } from '../dom.js';
+import { dangerZone, onSubmit, applyChange, operatorPicker, allGroups, readOnlyNote, badge, changedFields, panel } from './common.js';
 import { MODES } from './monitors.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */

@@ -2,8 +2,8 @@
 // permissions direct and effective, off-duty schedules in the account time zone, delete.
 
 import { call } from '../api.js';
-import { h, formPanel, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce, panel } from '../dom.js';
-import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, attempt, applyChange, onPick, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields } from './common.js';
+import { h, formPanel, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce } from '../dom.js';
+import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, attempt, applyChange, onPick, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields, panel } from './common.js';
 
 /** @typedef {import('../../types/client').Operator} Operator */
 /** @typedef {import('../../types/client').Schemas} Schemas */

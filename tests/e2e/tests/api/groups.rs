@@ -572,10 +572,7 @@ async fn non_administrators_read_but_never_write() {
         (Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": false}))),
         (Method::POST, format!("/groups/{g}/duty"), Some(json!({}))),
     ];
-    for (method, path, body) in writes {
-        let reply = app.call_as(&token, method.clone(), &path, body).await;
-        assert_eq!((reply.status.as_u16(), reply.code()), (403, "forbidden"), "{method} {path}: {}", reply.body);
-    }
+    app.expect_problem_each_as(&token, writes, 403, "forbidden").await;
     let not_json = app.req_as(&token, Method::POST, "/groups").header("content-type", "text/plain").body("hi");
     send(not_json).await.expect_problem(403, "forbidden");
 
@@ -744,10 +741,7 @@ async fn another_accounts_ids_are_not_found() {
         (Method::PUT, format!("/groups/administrators/members/{op}"), None),
         (Method::DELETE, format!("/groups/administrators/members/{op}"), None),
     ];
-    for (method, path, body) in calls {
-        let reply = app.call_as(&token, method.clone(), &path, body).await;
-        assert_eq!((reply.status.as_u16(), reply.code()), (404, "not_found"), "{method} {path}: {}", reply.body);
-    }
+    app.expect_problem_each_as(&token, calls, 404, "not_found").await;
     let theirs = app.list_all(&token, "/groups").await;
     assert_eq!(field(&theirs, "groupId"), ["administrators", "everyone"]);
     let home = group(&app, &g).await;

@@ -305,7 +305,7 @@ async fn another_accounts_monitors_are_not_found_and_never_listed() {
     let op = app.create_operator("Private Pat", "pat@example.com").await;
     let authorization = grant_first(&app, &id, json!({"authorizationType": "ViewMonitor", "operatorId": op})).await;
     let (other, token) = app.provision_with_admin_token("Business", 0).await;
-    for (method, path, body) in [
+    let requests = [
         (Method::GET, format!("/monitors/{id}"), None),
         (Method::PATCH, format!("/monitors/{id}"), Some(json!({"name": "Owned"}))),
         (Method::DELETE, format!("/monitors/{id}"), None),
@@ -316,9 +316,8 @@ async fn another_accounts_monitors_are_not_found_and_never_listed() {
             Some(json!({"authorizationType": "EditMonitor", "groupId": "everyone"})),
         ),
         (Method::DELETE, format!("/monitors/{id}/authorizations/{authorization}"), None),
-    ] {
-        app.call_as(&token, method, &path, body).await.expect_problem(404, "not_found");
-    }
+    ];
+    app.expect_problem_each_as(&token, requests, 404, "not_found").await;
     // Its own monitor cannot be granted to this account's operator or group either.
     let theirs = app
         .call_as(&token, Method::POST, "/monitors", Some(json!({"name": "Theirs"})))
@@ -356,7 +355,7 @@ async fn non_administrators_read_but_never_write() {
     app.call_as(&token, Method::GET, &format!("/monitors/{id}/authorizations"), None).await.expect(200);
     app.call_as(&token, Method::GET, "/monitors/permissions", None).await.expect_problem(403, "forbidden");
     // Writes are refused before their bodies are even looked at.
-    for (method, path, body) in [
+    let requests = [
         (Method::POST, "/monitors".to_owned(), Some(json!({"name": "Mine"}))),
         (Method::POST, "/monitors".to_owned(), Some(json!({"bogus": true}))),
         (Method::PATCH, format!("/monitors/{id}"), Some(json!({"name": "Hacked"}))),
@@ -368,9 +367,8 @@ async fn non_administrators_read_but_never_write() {
             Some(json!({"authorizationType": "EditMonitor", "operatorId": me})),
         ),
         (Method::DELETE, format!("/monitors/{id}/authorizations/{authorization}"), None),
-    ] {
-        app.call_as(&token, method, &path, body).await.expect_problem(403, "forbidden");
-    }
+    ];
+    app.expect_problem_each_as(&token, requests, 403, "forbidden").await;
     assert_eq!(authorizations(&app, &id).await.len(), 1);
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 1));
 }

@@ -537,7 +537,7 @@ async fn another_accounts_ids_are_not_found() {
     let app = TestApp::start().await;
     let id = app.create_operator("Private Pete", "pete@example.com").await;
     let (_, token) = app.provision_with_admin_token("Business", 0).await;
-    for (method, path, body) in [
+    let requests = [
         (Method::GET, format!("/operators/{id}"), None),
         (Method::PATCH, format!("/operators/{id}"), Some(json!({"fullName": "Owned"}))),
         (Method::DELETE, format!("/operators/{id}"), None),
@@ -551,9 +551,8 @@ async fn another_accounts_ids_are_not_found() {
             format!("/operators/{id}/duty-schedules"),
             Some(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"})),
         ),
-    ] {
-        app.call_as(&token, method, &path, body).await.expect_problem(404, "not_found");
-    }
+    ];
+    app.expect_problem_each_as(&token, requests, 404, "not_found").await;
     let unchanged = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200);
     assert_eq!(
         (unchanged.body["fullName"].as_str(), unchanged.body["version"].as_i64()),
