@@ -504,7 +504,7 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
 async fn account_changes_and_sign_in_resets_write_one_event_each() {
     let app = TestApp::start().await;
     let account_id = app.account.account_id.clone();
-    // The second time, the same name again: no event.
+    // The same name twice: the second PATCH writes no event.
     patch_twice(&app, "/account", json!({"name": "Acme Monitoring"})).await;
     let account_events = events(&app, &app.admin_token, "targetType=Account&action=account.updated").await;
     assert_eq!(account_events.len(), 1, "{account_events:#?}");
