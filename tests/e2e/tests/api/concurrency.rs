@@ -130,28 +130,29 @@ fn op(
     Some(Op { kind, method, path, body, allowed, on_success })
 }
 
-/// Creates with a POST of `body` to `collection`; on success the new `id_field` joins the pool's
-/// `list`.
-fn create_op(
-    kind: &'static str,
-    collection: &str,
-    body: Value,
-    allowed: &'static [u16],
+/// A collection the clients create in and delete from: its path, the pool's list of its ids, and
+/// the id field of a created one.
+struct Collection {
+    path: &'static str,
     list: fn(&mut Pool) -> &mut Vec<String>,
     id_field: &'static str,
-) -> Option<Op> {
-    op(kind, Method::POST, collection.into(), Some(body), allowed, Effect::Created(list, id_field))
 }
 
-/// Deletes `{collection}/{id}`; on success `id` leaves the pool's `list`.
-fn delete_op(
-    kind: &'static str,
-    collection: &str,
-    id: String,
-    allowed: &'static [u16],
-    list: fn(&mut Pool) -> &mut Vec<String>,
-) -> Option<Op> {
-    op(kind, Method::DELETE, format!("{collection}/{id}"), None, allowed, Effect::Deleted(list, id))
+const OPERATORS: Collection = Collection { path: "/operators", list: ops_operators, id_field: "operatorId" };
+const GROUPS: Collection = Collection { path: "/groups", list: ops_groups, id_field: "groupId" };
+const API_USERS: Collection = Collection { path: "/api-users", list: ops_api_users, id_field: "apiUserId" };
+const MONITORS: Collection = Collection { path: "/monitors", list: ops_monitors, id_field: "monitorId" };
+
+impl Collection {
+    /// A POST of `body`; on success the new id joins the pool.
+    fn create(&self, kind: &'static str, body: Value, allowed: &'static [u16]) -> Option<Op> {
+        op(kind, Method::POST, self.path.into(), Some(body), allowed, Effect::Created(self.list, self.id_field))
+    }
+
+    /// A DELETE of the item `id`; on success it leaves the pool.
+    fn delete(&self, kind: &'static str, id: String, allowed: &'static [u16]) -> Option<Op> {
+        op(kind, Method::DELETE, format!("{}/{id}", self.path), None, allowed, Effect::Deleted(self.list, id))
+    }
 }
 
 /// Grants (PUT) or revokes (DELETE) `permission` of the operator or group at `holder`: 404 when
@@ -172,11 +173,8 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
     let n = hub_api::values::new_id();
     let permission = PERMISSIONS[rng.below(PERMISSIONS.len())];
     match rng.below(100) {
-        0..=7 => {
-            let body = json!({"email": format!("c-{n}@example.com"), "fullName": format!("Client {n}")});
-            create_op("create operator", "/operators", body, &[201], ops_operators, "operatorId")
-        }
-        8..=12 => delete_op("delete operator", "/operators", operator?, &[204, 404, 409], ops_operators),
+        0..=7 => OPERATORS.create("create operator", json!({"email": format!("c-{n}@example.com"), "fullName": format!("Client {n}")}), &[201]),
+        8..=12 => OPERATORS.delete("delete operator", operator?, &[204, 404, 409]),
         13..=17 => {
             let o = operator?;
             let on = rng.chance(50);
@@ -191,11 +189,8 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
             let o = operator?;
             op("enable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": false})), &[200, 404], Effect::None)
         }
-        22..=27 => {
-            let body = json!({"description": format!("Group {n}")});
-            create_op("create group", "/groups", body, &[201], ops_groups, "groupId")
-        }
-        28..=31 => delete_op("delete group", "/groups", group?, &[204, 404], ops_groups),
+        22..=27 => GROUPS.create("create group", json!({"description": format!("Group {n}")}), &[201]),
+        28..=31 => GROUPS.delete("delete group", group?, &[204, 404]),
         32..=43 => {
             let (g, o) = (group?, operator?);
             op("add member", Method::PUT, format!("/groups/{g}/members/{o}"), None, &[204, 404], Effect::None)
@@ -222,16 +217,14 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         73..=78 => {
             let o = operator?;
             // 400: the owner already has the most API users it may have.
-            let body = json!({"description": format!("Script {n}"), "operatorId": o});
-            create_op("create API user", "/api-users", body, &[201, 400, 404], ops_api_users, "apiUserId")
+            API_USERS.create("create API user", json!({"description": format!("Script {n}"), "operatorId": o}), &[201, 400, 404])
         }
-        79..=82 => delete_op("delete API user", "/api-users", api_user?, &[204, 404], ops_api_users),
+        79..=82 => API_USERS.delete("delete API user", api_user?, &[204, 404]),
         83..=87 => {
             let mode = ["Development", "Staging", "Production", "Production"][rng.below(4)];
-            let body = json!({"name": format!("Monitor {n}"), "mode": mode});
-            create_op("create monitor", "/monitors", body, &[201], ops_monitors, "monitorId")
+            MONITORS.create("create monitor", json!({"name": format!("Monitor {n}"), "mode": mode}), &[201])
         }
-        88..=90 => delete_op("delete monitor", "/monitors", monitor?, &[204, 404], ops_monitors),
+        88..=90 => MONITORS.delete("delete monitor", monitor?, &[204, 404]),
         91..=94 => {
             let m = monitor?;
             // 400: a Development monitor cannot be active, and moving it out of Development is
