@@ -20,10 +20,10 @@ use serde_json::{Map, Value, json};
 
 use crate::discovery::GROUP_SCHEMA;
 use crate::error::{ScimError, ScimResult};
-use crate::filter::{self, Eq};
+use crate::filter::Eq;
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, Scim, conditional_body, etag, if_match, json_body, meta, scim_response};
+use crate::{Base, Scim, conditional_body, etag, field, if_match, json_body, meta, scim_response};
 
 fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Groups/{id}"))
@@ -63,13 +63,6 @@ async fn members_of(
         named.extend(ops.into_iter().map(|o| (o.operator_id, o.full_name)));
     }
     Ok(named)
-}
-
-fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    body.iter()
-        .find(|(k, _)| filter::normalize(k) == name.to_ascii_lowercase())
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
 }
 
 /// What a body says: the name, the externalId and (when present) the member ids.

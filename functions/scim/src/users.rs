@@ -22,10 +22,10 @@ use serde_json::{Map, Value, json};
 
 use crate::discovery::USER_SCHEMA;
 use crate::error::{ScimError, ScimResult};
-use crate::filter::{self, Eq};
+use crate::filter::Eq;
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, Scim, conditional_body, etag, if_match, json_body, meta, scim_response};
+use crate::{Base, Scim, conditional_body, etag, field, if_match, json_body, meta, scim_response};
 
 /// The most `emails` or `phoneNumbers` one user may carry.
 const MAX_VALUES: usize = 10;
@@ -91,14 +91,6 @@ pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base
         );
     }
     user
-}
-
-/// Case-insensitive attribute lookup (SCIM attribute names are case-insensitive).
-fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    body.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name) || filter::normalize(k) == name.to_ascii_lowercase())
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
 }
 
 fn string(body: &Map<String, Value>, name: &str) -> ScimResult<Option<String>> {
