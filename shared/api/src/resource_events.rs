@@ -18,65 +18,28 @@ pub trait Resource: Audited {
     fn name(&self) -> &str;
 }
 
-impl Resource for OperatorRecord {
-    const TARGET_TYPE: &'static str = "Operator";
-    fn id(&self) -> &str {
-        self.operator_id.as_str()
-    }
-    fn name(&self) -> &str {
-        &self.full_name
-    }
+/// `impl Resource for <record>`: its target type, the field holding its id and the one holding
+/// the name the log shows.
+macro_rules! resource {
+    ($record:ty, $target_type:literal, $id:ident, $name:ident) => {
+        impl Resource for $record {
+            const TARGET_TYPE: &'static str = $target_type;
+            fn id(&self) -> &str {
+                self.$id.as_str()
+            }
+            fn name(&self) -> &str {
+                &self.$name
+            }
+        }
+    };
 }
 
-impl Resource for GroupRecord {
-    const TARGET_TYPE: &'static str = "Group";
-    fn id(&self) -> &str {
-        self.group_id.as_str()
-    }
-    fn name(&self) -> &str {
-        &self.description
-    }
-}
-
-impl Resource for MonitorRecord {
-    const TARGET_TYPE: &'static str = "Monitor";
-    fn id(&self) -> &str {
-        self.monitor_id.as_str()
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl Resource for ApiUserRecord {
-    const TARGET_TYPE: &'static str = "ApiUser";
-    fn id(&self) -> &str {
-        self.api_user_id.as_str()
-    }
-    fn name(&self) -> &str {
-        &self.description
-    }
-}
-
-impl Resource for ScimTokenRecord {
-    const TARGET_TYPE: &'static str = "ScimToken";
-    fn id(&self) -> &str {
-        self.scim_token_id.as_str()
-    }
-    fn name(&self) -> &str {
-        &self.description
-    }
-}
-
-impl Resource for AccountRecord {
-    const TARGET_TYPE: &'static str = "Account";
-    fn id(&self) -> &str {
-        self.account_id.as_str()
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
+resource!(OperatorRecord, "Operator", operator_id, full_name);
+resource!(GroupRecord, "Group", group_id, description);
+resource!(MonitorRecord, "Monitor", monitor_id, name);
+resource!(ApiUserRecord, "ApiUser", api_user_id, description);
+resource!(ScimTokenRecord, "ScimToken", scim_token_id, description);
+resource!(AccountRecord, "Account", account_id, name);
 
 /// The event of `action` on `resource`, with the changes given.
 pub fn event<R: Resource>(ctx: &AuditContext, action: &str, resource: &R, changes: Vec<AuditChange>) -> Audit {
@@ -128,6 +91,19 @@ mod tests {
             updated_at: "2026-01-01T00:00:00Z".into(),
             version: 1,
         }
+    }
+
+    #[test]
+    fn every_target_type_is_one_the_log_knows() {
+        let types = [
+            OperatorRecord::TARGET_TYPE,
+            GroupRecord::TARGET_TYPE,
+            MonitorRecord::TARGET_TYPE,
+            ApiUserRecord::TARGET_TYPE,
+            ScimTokenRecord::TARGET_TYPE,
+            AccountRecord::TARGET_TYPE,
+        ];
+        assert!(types.iter().all(|t| audit::TARGET_TYPES.contains(t)), "{types:?}");
     }
 
     /// Each builder gives the event `crate::audit` gives for the record's target and changes.
