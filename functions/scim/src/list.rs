@@ -112,7 +112,8 @@ pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Respo
     scim_response(StatusCode::OK, body, None)
 }
 
-/// A list request: who asks and the base URL of the answer, and the list's parameters.
+/// A list request: the request's [`Scim`] (who asks, the base URL of the answer) and the list's
+/// parameters.
 pub struct ListRequest<'a> {
     pub scim: &'a Scim,
     pub params: &'a ListParams,
