@@ -25,7 +25,8 @@ use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
 use crate::{Base, Scim, conditional_body, etag, field, if_match, json_body, meta, scim_response};
 
-fn location(base: &Base, id: &str) -> String {
+/// Where a group lives (its `meta.location`, and the `$ref` of a user's `groups`).
+pub(crate) fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Groups/{id}"))
 }
 
@@ -44,7 +45,7 @@ pub fn to_scim(g: &GroupRecord, members: Option<Vec<(OperatorId, String)>>, base
         group["members"] = Value::Array(
             members
                 .into_iter()
-                .map(|(id, _)| json!({"value": id, "$ref": base.url(&format!("/Users/{id}")), "type": "User"}))
+                .map(|(id, _)| json!({"value": id, "$ref": crate::users::location(base, &id), "type": "User"}))
                 .collect(),
         );
     }

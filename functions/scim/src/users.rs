@@ -30,7 +30,8 @@ use crate::{Base, Scim, conditional_body, etag, field, if_match, json_body, meta
 /// The most `emails` or `phoneNumbers` one user may carry.
 const MAX_VALUES: usize = 10;
 
-fn location(base: &Base, id: &str) -> String {
+/// Where a user lives (its `meta.location`, and the `$ref` of a group's `members`).
+pub(crate) fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Users/{id}"))
 }
 
@@ -86,7 +87,7 @@ pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base
         user["groups"] = Value::Array(
             groups
                 .into_iter()
-                .map(|(id, name)| json!({"value": id, "display": name, "$ref": base.url(&format!("/Groups/{id}")), "type": "direct"}))
+                .map(|(id, name)| json!({"value": id, "display": name, "$ref": crate::groups::location(base, &id), "type": "direct"}))
                 .collect(),
         );
     }
