@@ -1,63 +1,49 @@
 //! The audit event of a change to one resource (an operator, a group, a monitor, an API user, a
 //! SCIM token, the account), built the same way by every entry point: the record names the
-//! event's target ([`Resource`]: its type, id and name), and [`created`], [`updated`] and
-//! [`deleted`] list the changes as [`crate::audit`] does for it. Events whose target is not a
-//! whole record (a permission, a membership) keep building theirs with [`crate::audit::event`].
+//! event's target ([`Targeted`]; `crate::audit` says it for operators and groups, this module for
+//! the other records), and [`created`], [`updated`] and [`deleted`] list the changes as
+//! [`crate::audit`] does for it. Events whose target is not a whole record (a permission, a
+//! membership) keep building theirs with [`crate::audit::event`].
 
-use hub_store::records::{AccountRecord, ApiUserRecord, GroupRecord, MonitorRecord, OperatorRecord, ScimTokenRecord};
+use hub_store::records::{AccountRecord, ApiUserRecord, MonitorRecord, ScimTokenRecord};
 use hub_store::{Audit, AuditChange, AuditContext};
 
-use crate::audit::{self, Audited};
+use crate::audit::{self, Audited, Targeted};
 
-/// A record as the target of the events of its changes.
-pub trait Resource: Audited {
-    /// The target type the log shows (one of [`crate::audit::TARGET_TYPES`]).
-    const TARGET_TYPE: &'static str;
-    fn id(&self) -> &str;
-    /// The name the log shows with the id.
-    fn name(&self) -> &str;
-}
-
-/// `impl Resource for <record>`: its target type, the field holding its id and the one holding
+/// `impl Targeted for <record>`: its target type, the field holding its id and the one holding
 /// the name the log shows.
-macro_rules! resource {
+macro_rules! targeted {
     ($record:ty, $target_type:literal, $id:ident, $name:ident) => {
-        impl Resource for $record {
-            const TARGET_TYPE: &'static str = $target_type;
-            fn id(&self) -> &str {
-                self.$id.as_str()
-            }
-            fn name(&self) -> &str {
-                &self.$name
+        impl Targeted for $record {
+            fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
+                ($target_type, &self.$id, Some(&self.$name))
             }
         }
     };
 }
 
-resource!(OperatorRecord, "Operator", operator_id, full_name);
-resource!(GroupRecord, "Group", group_id, description);
-resource!(MonitorRecord, "Monitor", monitor_id, name);
-resource!(ApiUserRecord, "ApiUser", api_user_id, description);
-resource!(ScimTokenRecord, "ScimToken", scim_token_id, description);
-resource!(AccountRecord, "Account", account_id, name);
+targeted!(MonitorRecord, "Monitor", monitor_id, name);
+targeted!(ApiUserRecord, "ApiUser", api_user_id, description);
+targeted!(ScimTokenRecord, "ScimToken", scim_token_id, description);
+targeted!(AccountRecord, "Account", account_id, name);
 
 /// The event of `action` on `resource`, with the changes given.
-pub fn event<R: Resource>(ctx: &AuditContext, action: &str, resource: &R, changes: Vec<AuditChange>) -> Audit {
-    audit::event(ctx, action, (R::TARGET_TYPE, resource.id(), Some(resource.name())), changes)
+pub fn event(ctx: &AuditContext, action: &str, resource: &impl Targeted, changes: Vec<AuditChange>) -> Audit {
+    audit::event(ctx, action, resource.audit_target(), changes)
 }
 
 /// The event of a resource's creation: every field it was created with.
-pub fn created<R: Resource>(ctx: &AuditContext, action: &str, resource: &R) -> Audit {
+pub fn created<R: Audited + Targeted>(ctx: &AuditContext, action: &str, resource: &R) -> Audit {
     event(ctx, action, resource, audit::created(resource))
 }
 
 /// The event of a change from `old` to `new`: every field that differs (named as `new` is).
-pub fn updated<R: Resource>(ctx: &AuditContext, action: &str, old: &R, new: &R) -> Audit {
+pub fn updated<R: Audited + Targeted>(ctx: &AuditContext, action: &str, old: &R, new: &R) -> Audit {
     event(ctx, action, new, audit::updated(old, new))
 }
 
 /// The event of a resource's deletion: every field it had.
-pub fn deleted<R: Resource>(ctx: &AuditContext, action: &str, resource: &R) -> Audit {
+pub fn deleted<R: Audited + Targeted>(ctx: &AuditContext, action: &str, resource: &R) -> Audit {
     event(ctx, action, resource, audit::deleted(resource))
 }
 
@@ -93,17 +79,30 @@ mod tests {
         }
     }
 
+    /// The targets this module names: each record's type, id and name.
     #[test]
-    fn every_target_type_is_one_the_log_knows() {
-        let types = [
-            OperatorRecord::TARGET_TYPE,
-            GroupRecord::TARGET_TYPE,
-            MonitorRecord::TARGET_TYPE,
-            ApiUserRecord::TARGET_TYPE,
-            ScimTokenRecord::TARGET_TYPE,
-            AccountRecord::TARGET_TYPE,
+    fn the_records_name_their_targets() {
+        const AT: &str = "2026-01-01T00:00:00Z";
+        let owner = crate::rules::new_operator("o1".into(), "ada@example.com", "Ada", AT);
+        let monitor = monitor("Home");
+        let api_user = ApiUserRecord::new("u1".into(), "user", &owner, "Generic", "Backups", AT);
+        let token = ScimTokenRecord {
+            scim_token_id: "t1".into(),
+            description: "Okta".into(),
+            created_at: AT.into(),
+            last_used_at: None,
+        };
+        let account = AccountRecord { name: "Acme".into(), ..AccountRecord::opened("a1".into(), "o1".into(), AT) };
+        let cases = [
+            (monitor.audit_target(), ("Monitor", "m1", Some("Home"))),
+            (api_user.audit_target(), ("ApiUser", "u1", Some("Backups"))),
+            (token.audit_target(), ("ScimToken", "t1", Some("Okta"))),
+            (account.audit_target(), ("Account", "a1", Some("Acme"))),
         ];
-        assert!(types.iter().all(|t| audit::TARGET_TYPES.contains(t)), "{types:?}");
+        for (target, expected) in cases {
+            assert_eq!(target, expected);
+            assert!(audit::TARGET_TYPES.contains(&target.0), "{}", target.0);
+        }
     }
 
     /// Each builder gives the event `crate::audit` gives for the record's target and changes.
