@@ -11,8 +11,9 @@ use crate::records::{GroupRecord, OperatorRecord, decode};
 use crate::{PageRequest, QuerySpec, Store};
 
 impl Store {
-    async fn id_at(&self, key: &Key, attribute: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.get(key).await?.and_then(|i| string_attr(&i, attribute)))
+    /// The id that the reservation at `key` holds in `attribute`, if it exists.
+    async fn id_at<I: From<String>>(&self, key: &Key, attribute: &str) -> Result<Option<I>, StoreError> {
+        Ok(self.get(key).await?.and_then(|i| string_attr(&i, attribute)).map(I::from))
     }
 
     /// The operator holding this email (case-insensitively): one GetItem of its reservation.
@@ -21,7 +22,7 @@ impl Store {
         scope: &AccountScope,
         email: &str,
     ) -> Result<Option<OperatorId>, StoreError> {
-        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await.map(|id| id.map(OperatorId::new))
+        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await
     }
 
     /// The operator a SCIM client gave this `externalId`: one GetItem.
@@ -30,7 +31,7 @@ impl Store {
         scope: &AccountScope,
         external_id: &str,
     ) -> Result<Option<OperatorId>, StoreError> {
-        self.id_at(&scope.operator_external_id(external_id), "operatorId").await.map(|id| id.map(OperatorId::new))
+        self.id_at(&scope.operator_external_id(external_id), "operatorId").await
     }
 
     /// The group with this description (case-insensitively): one GetItem of its reservation.
@@ -39,7 +40,7 @@ impl Store {
         scope: &AccountScope,
         description: &str,
     ) -> Result<Option<GroupId>, StoreError> {
-        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await.map(|id| id.map(GroupId::new))
+        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await
     }
 
     /// The group a SCIM client gave this `externalId`: one GetItem.
@@ -48,7 +49,7 @@ impl Store {
         scope: &AccountScope,
         external_id: &str,
     ) -> Result<Option<GroupId>, StoreError> {
-        self.id_at(&scope.group_external_id(external_id), "groupId").await.map(|id| id.map(GroupId::new))
+        self.id_at(&scope.group_external_id(external_id), "groupId").await
     }
 
     /// Operators whose name is `name` (case-insensitively): a Query of the name index on the

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
 use crate::Store;
-use crate::db::{n, s};
+use crate::db::{Condition, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::GroupId;
 use crate::items::counts_as_active;
@@ -177,9 +177,8 @@ impl Store {
             tx.update(
                 &scope.api_user(&user.api_user_id),
                 update.trim(),
-                Some(&condition),
                 values,
-                Some(Guard::Version),
+                Condition::new(&condition, Guard::Version),
             );
             match self.commit(tx).await {
                 Ok(()) => {
@@ -252,9 +251,8 @@ impl Store {
         tx.update(
             &scope.group(&group.group_id),
             "SET #memberCount = :actual ADD #version :one",
-            Some("#version = :seen"),
-            vec![(":actual", n(group.actual)), (":one", n(1)), (":seen", n(group.version))],
-            Some(Guard::Version),
+            vec![(":actual", n(group.actual)), (":one", n(1))],
+            Condition::version_is(group.version),
         );
         guarded(self.commit(tx).await)
     }
@@ -286,7 +284,7 @@ impl Store {
             "attribute_exists(#PK) AND #countersVersion = :seen"
         };
         let mut tx = self.tx();
-        tx.update(&scope.account(), &update, Some(condition), values, Some(Guard::Version));
+        tx.update(&scope.account(), &update, values, Condition::new(condition, Guard::Version));
         if let Some(audit) = audit {
             audit.apply(&mut tx, scope)?;
         }

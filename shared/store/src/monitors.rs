@@ -22,7 +22,7 @@
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::db::{Filter, Item, key_item, s, string_attr, strings_in};
+use crate::db::{Condition, Filter, Item, key_item, s, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{AuthorizationId, GroupId, MonitorId, OperatorId};
 use crate::items::reservation_item;
@@ -55,13 +55,6 @@ fn monitor_item(scope: &AccountScope, m: &MonitorRecord) -> Result<Item, StoreEr
     item.insert(Index::ByName.hash_key().into(), s(scope.monitors_by_name()));
     item.insert(Index::ByName.range_key().into(), s(name_sort_key(&m.name, &m.monitor_id)));
     Ok(item)
-}
-
-fn principal_key(scope: &AccountScope, principal: &Principal) -> Key {
-    match principal {
-        Principal::Operator(id) => scope.operator(id),
-        Principal::Group(id) => scope.group(id),
-    }
 }
 
 /// The attributes both items of an authorization carry.
@@ -160,7 +153,7 @@ impl Store {
             .add(Counter::MonitorsTotal, 1)
             .add(Counter::ProductionMonitors, i64::from(production(m)))
             .apply(&mut tx, scope);
-        tx.put(monitor_item(scope, m)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.put(monitor_item(scope, m)?, Condition::absent(Guard::AlreadyExists));
         self.commit(tx).await
     }
 
@@ -214,9 +207,7 @@ impl Store {
             .apply(&mut tx, scope);
         tx.put(
             reservation_item(&scope.monitor_pending_delete(&m.monitor_id), "monitorId", &m.monitor_id),
-            None,
-            vec![],
-            None,
+            Condition::none(),
         );
         self.commit(tx).await
     }
@@ -244,8 +235,7 @@ impl Store {
     /// Finishes every pending monitor delete of the account (for the maintenance job); returns how
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
-        let markers = self.query_all(scope, scope.monitor_pending_delete_prefix()).await?;
-        let ids: Vec<MonitorId> = strings_in(&markers, "monitorId").map(MonitorId::new).collect();
+        let ids: Vec<MonitorId> = self.ids_under(scope, scope.monitor_pending_delete_prefix(), "monitorId").await?;
         for id in &ids {
             self.finish_monitor_delete(scope, id).await?;
         }
@@ -261,11 +251,7 @@ impl Store {
     ) -> Result<Page<MonitorAuthorization>, StoreError> {
         let list = format!("monitorAuthorizations:{monitor_id}");
         let spec = QuerySpec::under(scope, list, scope.monitor_authorizations_prefix(monitor_id), page);
-        let page = self.query_page(scope, spec).await?;
-        Ok(Page {
-            items: page.items.iter().map(authorization_from).collect::<Result<_, _>>()?,
-            next_cursor: page.next_cursor,
-        })
+        self.query_page(scope, spec).await?.try_map(|item| authorization_from(&item))
     }
 
     /// Every authorization on a monitor.
@@ -338,14 +324,12 @@ impl Store {
         if !add.is_empty() {
             audit.apply(&mut tx, scope)?;
         }
-        tx.check(&scope.monitor(monitor_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
-        tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        tx.check(&scope.monitor(monitor_id), Condition::exists(Guard::ParentMissing));
+        tx.check(&scope.principal(principal), Condition::exists(Guard::ParentMissing));
         for held in keep {
             tx.check(
                 &scope.authorization_of(principal, monitor_id, &held.authorization_type),
-                "attribute_exists(#PK)",
-                vec![],
-                Guard::Version,
+                Condition::exists(Guard::Version),
             );
         }
         for new in add {
@@ -354,7 +338,7 @@ impl Store {
             for key in [on_monitor, of_principal] {
                 let mut item = authorization_attributes(new);
                 item.extend(key_item(&key));
-                tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::Version));
+                tx.put(item, Condition::absent(Guard::Version));
             }
         }
         self.commit(tx).await
@@ -378,16 +362,11 @@ impl Store {
         }
         for old in remove {
             let [on_monitor, of_principal] = authorization_keys(scope, old);
-            tx.delete(&on_monitor, Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
-            tx.delete(&of_principal, None, vec![], None);
+            tx.delete(&on_monitor, Condition::exists(Guard::Version));
+            tx.delete(&of_principal, Condition::none());
         }
         for level in absent_levels {
-            tx.check(
-                &scope.authorization_of(principal, monitor_id, level),
-                "attribute_not_exists(#PK)",
-                vec![],
-                Guard::Version,
-            );
+            tx.check(&scope.authorization_of(principal, monitor_id, level), Condition::absent(Guard::Version));
         }
         self.commit(tx).await
     }

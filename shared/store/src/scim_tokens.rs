@@ -10,13 +10,13 @@
 //!   that racing creates cannot exceed it.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::ReturnValue;
 
 use crate::Store;
-use crate::db::{Item, key_item, n, s};
+use crate::db::{Condition, Item, key_item, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::ids::ScimTokenId;
-use crate::items::{Roster, ScimTokenRoster};
+use crate::items::{Roster, ScimTokenRoster, remove_from_roster};
 use crate::keys::{AccountScope, PK};
 use crate::records::{ScimTokenRecord, decode};
 use crate::writes::IdempotencyWrite;
@@ -25,7 +25,7 @@ const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #crea
 
 impl Store {
     pub async fn scim_token_roster(&self, scope: &AccountScope) -> Result<ScimTokenRoster, StoreError> {
-        Ok(Roster::from_item(self.get(&scope.scim_token_roster()).await?, "scimTokenIds"))
+        Ok(Roster::from_item(self.get(&scope.scim_token_roster()).await?))
     }
 
     /// Every SCIM token of the account (a few: the domain crate bounds them), oldest first.
@@ -57,17 +57,8 @@ impl Store {
         item.extend(key_item(&scope.scim_token(&record.scim_token_id)));
         let mut tx = self.idempotent_tx(scope, idempotency)?;
         audit.apply(&mut tx, scope)?;
-        tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-        let (condition, mut values) = roster.condition();
-        values.push((":ids", AttributeValue::Ss(vec![record.scim_token_id.to_string()])));
-        values.push((":one", n(1)));
-        tx.update(
-            &scope.scim_token_roster(),
-            "ADD #scimTokenIds :ids, #version :one",
-            Some(condition),
-            values,
-            Some(Guard::Version),
-        );
+        tx.put(item, Condition::absent(Guard::AlreadyExists));
+        roster.add(&mut tx, &scope.scim_token_roster(), &record.scim_token_id, None, vec![]);
         self.commit(tx).await
     }
 
@@ -79,15 +70,9 @@ impl Store {
         audit: &crate::Audit,
     ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
-        tx.delete(&scope.scim_token(id), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.delete(&scope.scim_token(id), Condition::exists(Guard::AlreadyExists));
         audit.apply(&mut tx, scope)?;
-        tx.update(
-            &scope.scim_token_roster(),
-            "DELETE #scimTokenIds :ids ADD #version :one",
-            None,
-            vec![(":ids", AttributeValue::Ss(vec![id.to_string()])), (":one", n(1))],
-            None,
-        );
+        remove_from_roster(&mut tx, &scope.scim_token_roster(), id);
         self.commit_unless(tx, Guard::AlreadyExists).await
     }
 
