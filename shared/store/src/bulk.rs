@@ -30,7 +30,7 @@ use futures::stream::{self, TryStreamExt};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use crate::Store;
-use crate::db::{Condition, Item, key_item, n, s};
+use crate::db::{Condition, Item, Values, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::ids::{ApiUserId, GroupId, OperatorId};
 use crate::items::RosterId;
@@ -306,7 +306,7 @@ impl Store {
 
 /// The condition that nothing was counted since `account` was read (as the maintenance job's
 /// write-back: accounts provisioned before the version existed have none yet, read as 0).
-fn counters_unchanged(account: &AccountRecord) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+fn counters_unchanged(account: &AccountRecord) -> (&'static str, Values) {
     let condition = if account.counters_version == 0 {
         "attribute_exists(#PK) AND (attribute_not_exists(#countersVersion) OR #countersVersion = :seen)"
     } else {

@@ -64,7 +64,7 @@ impl PageRequest<'_> {
 /// values.
 pub(crate) struct Filter {
     pub expression: String,
-    pub values: Vec<(&'static str, AttributeValue)>,
+    pub values: Values,
 }
 
 pub(crate) struct QuerySpec<'a> {

@@ -159,11 +159,7 @@ impl<'a> Reserved<'a> {
 
 /// The condition that an item's boolean `attribute` is `value` (a missing attribute reads as
 /// false, as serde reads it).
-pub(crate) fn flag_condition(
-    attribute: &str,
-    placeholder: &'static str,
-    value: bool,
-) -> (String, Vec<(&'static str, AttributeValue)>) {
+pub(crate) fn flag_condition(attribute: &str, placeholder: &'static str, value: bool) -> (String, Values) {
     let v = AttributeValue::Bool(value);
     if value {
         (format!("#{attribute} = {placeholder}"), vec![(placeholder, v)])
@@ -207,10 +203,7 @@ pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: 
 /// the member count exact, so the group's `version` (which every membership change still moves)
 /// need not be unchanged: membership changes of one group no longer wait for each other, which
 /// matters most for Everyone (every create and every delete changes it).
-pub(crate) fn member_count_guard(
-    member_count: i64,
-    adding: bool,
-) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+pub(crate) fn member_count_guard(member_count: i64, adding: bool) -> (&'static str, Values) {
     let threshold = if adding { 0 } else { 1 };
     if member_count > threshold {
         ("#memberCount > :threshold", vec![(":threshold", n(threshold))])

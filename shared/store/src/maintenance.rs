@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
 use crate::Store;
-use crate::db::{Condition, n, s};
+use crate::db::{Condition, Values, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::GroupId;
 use crate::items::counts_as_active;
@@ -154,7 +154,7 @@ impl Store {
             let mut tx = self.tx();
             let mut update = String::new();
             let mut condition = "attribute_exists(#PK)".to_owned();
-            let mut values: Vec<(&'static str, AttributeValue)> = Vec::new();
+            let mut values: Values = Vec::new();
             if inactive != user.inactive {
                 update.push_str("SET #inactive = :inactive ");
                 values.push((":inactive", AttributeValue::Bool(inactive)));
@@ -272,8 +272,7 @@ impl Store {
         let named = counters.named();
         let sets: Vec<String> = named.iter().map(|(c, placeholder, _)| format!("#{c} = {placeholder}")).collect();
         let update = format!("SET {}, #inactiveComputedAt = :computedAt ADD #countersVersion :one", sets.join(", "));
-        let mut values: Vec<(&'static str, AttributeValue)> =
-            named.iter().map(|(_, placeholder, v)| (*placeholder, n(*v))).collect();
+        let mut values: Values = named.iter().map(|(_, placeholder, v)| (*placeholder, n(*v))).collect();
         values.push((":computedAt", s(inactive_computed_at)));
         values.push((":one", n(1)));
         values.push((":seen", n(seen_counters_version)));

@@ -3,10 +3,8 @@
 //! `Idempotency-Key` record ([`IdempotencyWrite`]). Every repository uses them; they use no
 //! repository.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use crate::Store;
-use crate::db::{Condition, Item, Tx, key_item, n};
+use crate::db::{Condition, Item, Tx, Values, key_item, n};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
 use crate::records::{AccountRecord, IdempotencyRecord};
@@ -223,7 +221,7 @@ impl AccountChange {
         {
             return;
         }
-        let mut values: Vec<(&'static str, AttributeValue)> = Vec::new();
+        let mut values: Values = Vec::new();
         let adds: Vec<String> = self
             .deltas
             .iter()
