@@ -30,7 +30,7 @@ use crate::db::{Condition, Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{ApiUserId, OperatorId};
 use crate::items::{ApiUserRoster, Roster, flag_condition, remove_from_roster};
-use crate::keys::{AccountScope, PK};
+use crate::keys::AccountScope;
 use crate::records::{ApiUserRecord, decode};
 use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::{Page, PageRequest, QuerySpec, Store};
@@ -287,44 +287,27 @@ impl Store {
         now: &str,
         day: &str,
     ) -> Result<Option<ApiUserAuth>, StoreError> {
-        let key = key_item(&scope.api_user(api_user_id));
+        let update = "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
+             #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator, \
+             #ownerName = if_not_exists(#ownerName, :noName), #description = #description";
+        let condition = "attribute_exists(#PK) AND #passwordHash = :hash \
+             AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)";
+        let values = vec![
+            (":now", s(now)),
+            (":zero", n(0)),
+            (":one", n(1)),
+            (":noName", s("")),
+            (":hash", s(password_hash)),
+            (":false", AttributeValue::Bool(false)),
+        ];
+        let request = self
+            .update_item(&scope.api_user(api_user_id), update, condition, values)
+            // The usage count of the day is the attribute named by the day.
+            .expression_attribute_names("#day", day)
+            .return_values(ReturnValue::UpdatedNew);
         // A collision with a concurrent transaction on the item (a description change, an
         // Administrators membership change) is tried again shortly.
-        let updated = self
-            .conditional_update(AUTH_ATTEMPTS, || {
-                self.client
-                    .update_item()
-                    .table_name(&*self.table)
-                    .set_key(Some(key.clone()))
-                    .update_expression(
-                        "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
-                         #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator, \
-                         #ownerName = if_not_exists(#ownerName, :noName), #description = #description",
-                    )
-                    .condition_expression(
-                        "attribute_exists(#PK) AND #passwordHash = :hash AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)",
-                    )
-                    .expression_attribute_names("#PK", PK)
-                    .expression_attribute_names("#lastUsedAt", "lastUsedAt")
-                    .expression_attribute_names("#lastActiveAt", "lastActiveAt")
-                    .expression_attribute_names("#usage", "usage")
-                    .expression_attribute_names("#day", day)
-                    .expression_attribute_names("#operatorId", "operatorId")
-                    .expression_attribute_names("#ownerIsAdministrator", "ownerIsAdministrator")
-                    .expression_attribute_names("#ownerName", "ownerName")
-                    .expression_attribute_names("#description", "description")
-                    .expression_attribute_values(":noName", s(""))
-                    .expression_attribute_names("#passwordHash", "passwordHash")
-                    .expression_attribute_names("#ownerIsDisabled", "ownerIsDisabled")
-                    .expression_attribute_values(":false", AttributeValue::Bool(false))
-                    .expression_attribute_values(":now", s(now))
-                    .expression_attribute_values(":zero", n(0))
-                    .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":hash", s(password_hash))
-                    .return_values(ReturnValue::UpdatedNew)
-                    .send()
-            })
-            .await?;
+        let updated = self.conditional_update(AUTH_ATTEMPTS, request).await?;
         updated.map(|out| decode(out.attributes.unwrap_or_default())).transpose()
     }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, Select, TransactWriteItem, Update,
@@ -363,22 +364,38 @@ impl Store {
         }
     }
 
-    /// Sends a conditional UpdateItem built by `send` (which is called again for each attempt).
-    /// `Ok(None)` when its condition failed; a collision with a transaction on the item is tried
-    /// again shortly, `attempts` times in all, before it is reported as contention.
-    pub(crate) async fn conditional_update<F, Fut>(
+    /// An UpdateItem of the item at `key` outside a transaction: `update` under `condition`, with
+    /// the attribute names their expressions use (`#name` stands for `name`) and `values`. Sent
+    /// with [`Store::conditional_update`].
+    pub(crate) fn update_item(
+        &self,
+        key: &Key,
+        update: &str,
+        condition: &str,
+        values: Values,
+    ) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&*self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_names(non_empty(names_of(&[update, condition])))
+            .set_expression_attribute_values(values_of(values))
+    }
+
+    /// Sends the conditional UpdateItem `request` (see [`Store::update_item`]). `Ok(None)` when
+    /// its condition failed; a collision with a transaction on the item is tried again shortly,
+    /// `attempts` times in all, before it is reported as contention.
+    pub(crate) async fn conditional_update(
         &self,
         attempts: u64,
-        send: F,
-    ) -> Result<Option<UpdateItemOutput>, StoreError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<UpdateItemOutput, aws_sdk_dynamodb::error::SdkError<UpdateItemError>>>,
-    {
+        request: UpdateItemFluentBuilder,
+    ) -> Result<Option<UpdateItemOutput>, StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match send().await {
+            match request.clone().send().await {
                 Ok(out) => return Ok(Some(out)),
                 Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
                     return Ok(None);

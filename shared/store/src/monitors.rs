@@ -215,7 +215,7 @@ impl Store {
     /// Removes every authorization of a deleted monitor (idempotent), then its pending marker.
     pub async fn finish_monitor_delete(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<(), StoreError> {
         let authorizations = self.all_monitor_authorizations(scope, monitor_id).await?;
-        self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(scope, a)).collect()).await?;
+        self.delete_authorizations(scope, &authorizations).await?;
         self.delete_keys(vec![scope.monitor_pending_delete(monitor_id)]).await
     }
 
@@ -260,8 +260,7 @@ impl Store {
         scope: &AccountScope,
         monitor_id: &MonitorId,
     ) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        let items = self.query_all(scope, &scope.monitor_authorizations_prefix(monitor_id)).await?;
-        items.iter().map(authorization_from).collect()
+        self.authorizations_under(scope, &scope.monitor_authorizations_prefix(monitor_id)).await
     }
 
     /// Every authorization on each of `monitor_ids` (one Query per monitor, a few at a time), in
@@ -299,8 +298,7 @@ impl Store {
         monitor_id: &MonitorId,
         principal: &Principal,
     ) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        let items = self.query_all(scope, &scope.authorizations_of_on_prefix(principal, monitor_id)).await?;
-        items.iter().map(authorization_from).collect()
+        self.authorizations_under(scope, &scope.authorizations_of_on_prefix(principal, monitor_id)).await
     }
 
     /// Grants `add` to `principal` on `monitor_id`, as decided from the levels it held when read:
@@ -379,12 +377,27 @@ impl Store {
         scope: &AccountScope,
         principal: &Principal,
     ) -> Result<(), StoreError> {
-        let items = self.query_all(scope, &scope.authorizations_of_prefix(principal)).await?;
-        let mut keys = Vec::with_capacity(items.len() * 2);
-        for item in &items {
-            keys.extend(authorization_keys(scope, &authorization_from(item)?));
-        }
-        self.delete_keys(keys).await
+        let authorizations = self.authorizations_under(scope, &scope.authorizations_of_prefix(principal)).await?;
+        self.delete_authorizations(scope, &authorizations).await
+    }
+
+    /// Deletes both items of each of `authorizations` (idempotent).
+    async fn delete_authorizations(
+        &self,
+        scope: &AccountScope,
+        authorizations: &[MonitorAuthorization],
+    ) -> Result<(), StoreError> {
+        self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(scope, a)).collect()).await
+    }
+
+    /// The authorizations listed under `sk_prefix`: a monitor's (`MONAUTH#`) or a holder's
+    /// (`AUTHOF#`) items, which carry the same attributes.
+    async fn authorizations_under(
+        &self,
+        scope: &AccountScope,
+        sk_prefix: &str,
+    ) -> Result<Vec<MonitorAuthorization>, StoreError> {
+        self.query_all(scope, sk_prefix).await?.iter().map(authorization_from).collect()
     }
 }
 

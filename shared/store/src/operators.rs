@@ -1,8 +1,6 @@
 //! Operators: items, lists and the transactions that create, change and delete them.
 
-use std::collections::HashMap;
-
-use crate::db::{Condition, Filter, key_item, n, s};
+use crate::db::{Condition, Filter, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
@@ -290,15 +288,14 @@ impl Store {
         operator_id: &OperatorId,
         binding: &SignInBinding,
     ) -> Result<bool, StoreError> {
-        let value = aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(binding)?);
-        self.update_sign_in(
-            scope,
-            operator_id,
+        let binding = aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(binding)?);
+        let request = self.update_item(
+            &scope.operator(operator_id),
             "SET #signIn = :binding ADD #version :one",
             "attribute_exists(#PK) AND attribute_not_exists(#signIn)",
-            Some(value),
-        )
-        .await
+            vec![(":binding", binding), (":one", n(1))],
+        );
+        Ok(self.conditional_update(SIGN_IN_ATTEMPTS, request).await?.is_some())
     }
 
     /// Removes the operator's sign-in binding, so that the next token naming it binds again.
@@ -321,36 +318,5 @@ impl Store {
         );
         audit.apply(&mut tx, scope)?;
         self.commit_unless(tx, Guard::ParentMissing).await
-    }
-
-    async fn update_sign_in(
-        &self,
-        scope: &AccountScope,
-        operator_id: &OperatorId,
-        update: &str,
-        condition: &str,
-        binding: Option<aws_sdk_dynamodb::types::AttributeValue>,
-    ) -> Result<bool, StoreError> {
-        let key = key_item(&scope.operator(operator_id));
-        let mut values = HashMap::from([(":one".to_owned(), n(1))]);
-        if let Some(binding) = binding {
-            values.insert(":binding".to_owned(), binding);
-        }
-        let updated = self
-            .conditional_update(SIGN_IN_ATTEMPTS, || {
-                self.client
-                    .update_item()
-                    .table_name(&*self.table)
-                    .set_key(Some(key.clone()))
-                    .update_expression(update)
-                    .condition_expression(condition)
-                    .expression_attribute_names("#PK", crate::keys::PK)
-                    .expression_attribute_names("#signIn", "signIn")
-                    .expression_attribute_names("#version", "version")
-                    .set_expression_attribute_values(Some(values.clone()))
-                    .send()
-            })
-            .await?;
-        Ok(updated.is_some())
     }
 }

@@ -9,15 +9,14 @@
 //!   number of tokens (the bound is the domain crate's rule) and guarded in its transaction, so
 //!   that racing creates cannot exceed it.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use crate::Store;
 use crate::db::{Condition, Item, key_item, s};
-use crate::error::{Guard, StoreError, classify};
+use crate::error::{Guard, StoreError};
 use crate::ids::ScimTokenId;
 use crate::items::{Roster, ScimTokenRoster, remove_from_roster};
-use crate::keys::{AccountScope, PK};
+use crate::keys::AccountScope;
 use crate::records::{ScimTokenRecord, decode};
 use crate::writes::IdempotencyWrite;
 
@@ -86,27 +85,17 @@ impl Store {
         token_hash: &str,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .set_key(Some(key_item(&scope.scim_token(id))))
-            .update_expression("SET #lastUsedAt = :now")
-            .condition_expression("attribute_exists(#PK) AND #tokenHash = :hash")
-            .expression_attribute_names("#PK", PK)
-            .expression_attribute_names("#lastUsedAt", "lastUsedAt")
-            .expression_attribute_names("#tokenHash", "tokenHash")
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":hash", s(token_hash))
-            .return_values(ReturnValue::None)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
-                Ok(false)
-            }
-            Err(e) => Err(classify(e)),
-        }
+        let request = self
+            .update_item(
+                &scope.scim_token(id),
+                "SET #lastUsedAt = :now",
+                "attribute_exists(#PK) AND #tokenHash = :hash",
+                vec![(":now", s(now)), (":hash", s(token_hash))],
+            )
+            .return_values(ReturnValue::None);
+        // One attempt: a collision with a transaction on the item (the token's delete) is not
+        // tried again.
+        let updated = self.conditional_update(1, request).await?;
+        Ok(updated.is_some())
     }
 }
