@@ -140,6 +140,24 @@ impl<T: Audited> Audited for Option<T> {
     }
 }
 
+/// A resource events name as their target: its target type (one of [`TARGET_TYPES`]), its id,
+/// and the name it is shown by.
+pub trait Targeted {
+    fn audit_target(&self) -> (&'static str, &str, Option<&str>);
+}
+
+impl Targeted for OperatorRecord {
+    fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
+        ("Operator", &self.operator_id, Some(&self.full_name))
+    }
+}
+
+impl Targeted for GroupRecord {
+    fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
+        ("Group", &self.group_id, Some(&self.description))
+    }
+}
+
 /// `at` as events carry it: RFC 3339 UTC with milliseconds.
 pub fn event_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
@@ -297,10 +315,12 @@ mod tests {
 
     #[test]
     fn event_times_have_milliseconds() {
-        let t: Timestamp = "2026-11-30T10:00:00.1234Z".parse().unwrap();
-        assert_eq!(event_time(t), "2026-11-30T10:00:00.123Z");
-        let whole: Timestamp = "2026-11-30T10:00:00Z".parse().unwrap();
-        assert_eq!(event_time(whole), "2026-11-30T10:00:00.000Z");
+        for (t, at) in [
+            ("2026-11-30T10:00:00.1234Z", "2026-11-30T10:00:00.123Z"),
+            ("2026-11-30T10:00:00Z", "2026-11-30T10:00:00.000Z"),
+        ] {
+            assert_eq!(event_time(t.parse().unwrap()), at, "{t}");
+        }
     }
 
     /// Every listed field is one the record really serialises (a misspelt name would silently

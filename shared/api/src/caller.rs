@@ -473,10 +473,9 @@ mod tests {
 
     #[test]
     fn usage_days_are_utc_dates() {
-        let t: Timestamp = "2026-11-27T23:59:59+05:00".parse().unwrap();
-        assert_eq!(usage_day(t), "d20261127");
-        let t: Timestamp = "2026-11-27T23:59:59-05:00".parse().unwrap();
-        assert_eq!(usage_day(t), "d20261128");
+        for (t, day) in [("2026-11-27T23:59:59+05:00", "d20261127"), ("2026-11-27T23:59:59-05:00", "d20261128")] {
+            assert_eq!(usage_day(t.parse().unwrap()), day, "{t}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use hub_store::{
     StoreError,
 };
 
+use crate::audit::Targeted;
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
@@ -53,8 +54,7 @@ where
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        let event =
-            crate::audit::event(audit, "group.updated", ("Group", &next.group_id, Some(&next.description)), changes);
+        let event = crate::audit::event(audit, "group.updated", next.audit_target(), changes);
         state.store.update_group(scope, &current, &next, &event).await?;
         Ok(next)
     })
@@ -82,12 +82,7 @@ pub async fn delete(
         };
         if_match.check(group.version)?;
         let rules = check_removal(state, scope, &Removal::Group(&group.group_id), &account).await?;
-        let event = crate::audit::event(
-            audit,
-            "group.deleted",
-            ("Group", &group.group_id, Some(&group.description)),
-            crate::audit::deleted(&group),
-        );
+        let event = crate::audit::event(audit, "group.deleted", group.audit_target(), crate::audit::deleted(&group));
         state.store.delete_group(scope, &group, &rules, &names, &event).await?;
         Ok(())
     })
@@ -105,7 +100,7 @@ fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &Operato
     } else {
         ("group.memberRemoved", crate::audit::change("member", operator_id, serde_json::Value::Null))
     };
-    crate::audit::event(audit, action, ("Group", &group.group_id, Some(&group.description)), vec![change])
+    crate::audit::event(audit, action, group.audit_target(), vec![change])
 }
 
 /// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
@@ -173,12 +168,7 @@ pub async fn add_members(
             // One event for the batch, a change per member added.
             let changes =
                 missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
-            let event = crate::audit::event(
-                audit,
-                "group.memberAdded",
-                ("Group", &group.group_id, Some(&group.description)),
-                changes,
-            );
+            let event = crate::audit::event(audit, "group.memberAdded", group.audit_target(), changes);
             match state.store.add_members(scope, &group, &missing, &event).await {
                 Ok(()) => Ok(()),
                 // A concurrent request added one of them first: read again.

@@ -6,6 +6,7 @@
 use hub_store::records::{AccountRecord, OperatorRecord};
 use hub_store::{AccountScope, AuditContext, OperatorId, Principal};
 
+use crate::audit::Targeted;
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
@@ -80,7 +81,7 @@ where
             (_, true) => "operator.enabled",
             _ => "operator.updated",
         };
-        let event = crate::audit::event(audit, action, ("Operator", &next.operator_id, Some(&next.full_name)), changes);
+        let event = crate::audit::event(audit, action, next.audit_target(), changes);
         state.store.update_operator_with_rules(scope, &current, &next, None, rules.as_ref(), &event).await?;
         Ok((next, account))
     })
@@ -114,12 +115,7 @@ pub async fn delete(
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let rules = check_operator_removal(state, scope, &op, &account).await?;
-        let event = crate::audit::event(
-            audit,
-            "operator.deleted",
-            ("Operator", &op.operator_id, Some(&op.full_name)),
-            crate::audit::deleted(&op),
-        );
+        let event = crate::audit::event(audit, "operator.deleted", op.audit_target(), crate::audit::deleted(&op));
         state.store.delete_operator(scope, &op, &rules, &names, &event).await?;
         Ok(())
     })

@@ -127,182 +127,177 @@ pub enum Removal<'a> {
     },
 }
 
-/// A refusal, confirmed against the rule's version as read before the checks: when it moved,
-/// another removal committed in between and the decision is made again on fresh data (a refusal
-/// never comes from a mix of two states).
-async fn refuse(
-    state: &AppState,
-    scope: &AccountScope,
-    version: RuleVersion,
-    seen: &AccountRecord,
-    conflict: Conflict,
-) -> ApiError {
-    match load_account(state, scope).await {
-        Ok(account) if version.of(&account) == version.of(seen) => ApiError::Conflict(conflict),
-        Ok(_) => ApiError::Retry,
-        Err(e) => e,
-    }
+/// One removal being checked, with the account item read before every other read of its checks
+/// (the rule versions the checks compare with and the write holds).
+struct RemovalCheck<'a> {
+    state: &'a AppState,
+    scope: &'a AccountScope,
+    removal: &'a Removal<'a>,
+    account: &'a AccountRecord,
 }
 
-/// Refuses `removal` with `last_financial_operator` / `last_technical_contact` when it would
-/// leave nobody effectively holding the permission; otherwise returns what the write must hold:
-/// the permission's holders version (taken) when the principal removed holds it; when it does
-/// not, the grants it could hold it through, which must still be absent (see the module's notes).
-/// `account` was read before every other read of the checks.
-pub async fn check_protected_holders(
-    state: &AppState,
-    scope: &AccountScope,
-    removal: &Removal<'_>,
-    account: &AccountRecord,
-) -> ApiResult<RulesLock> {
-    let mut lock = RulesLock::default();
-    if let Removal::Operator(op) = removal
-        && op.is_disabled
-    {
-        // A disabled operator holds nothing; re-enabling it moves its version.
-        return Ok(lock);
-    }
-    let relevant: Vec<(Permission, Conflict)> = PROTECTED
-        .into_iter()
-        .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
-        .collect();
-    let names: Vec<&str> = relevant.iter().map(|(p, _)| p.as_str()).collect();
-    // An operator holds through its groups: read them with the holders.
-    let (all, groups_of_operator) = tokio::try_join!(state.store.holders_of(scope, &names), async {
-        match removal {
-            Removal::Operator(op) => state.store.all_group_ids_of(scope, &op.operator_id).await,
-            _ => Ok(Vec::new()),
+impl RemovalCheck<'_> {
+    /// A refusal, confirmed against the rule's version as read before the checks: when it moved,
+    /// another removal committed in between and the decision is made again on fresh data (a
+    /// refusal never comes from a mix of two states).
+    async fn refuse(&self, version: RuleVersion, conflict: Conflict) -> ApiError {
+        match load_account(self.state, self.scope).await {
+            Ok(account) if version.of(&account) == version.of(self.account) => ApiError::Conflict(conflict),
+            Ok(_) => ApiError::Retry,
+            Err(e) => e,
         }
-    })?;
-    for ((permission, conflict), holders) in relevant.into_iter().zip(all) {
-        let (holders_version, grants_version) = rule_versions(permission).expect("a protected permission");
-        let holds = match removal {
-            Removal::Grant { .. } => true,
-            Removal::Operator(op) => {
-                holders.operators.contains(&op.operator_id)
-                    || groups_of_operator.iter().any(|g| holders.groups.contains(g))
+    }
+
+    /// Refuses the removal with `last_financial_operator` / `last_technical_contact` when it
+    /// would leave nobody effectively holding the permission; otherwise returns what the write
+    /// must hold: the permission's holders version (taken) when the principal removed holds it;
+    /// when it does not, the grants it could hold it through, which must still be absent (see
+    /// the module's notes).
+    async fn protected_holders(&self) -> ApiResult<RulesLock> {
+        let Self { state, scope, removal, account } = *self;
+        let mut lock = RulesLock::default();
+        if let Removal::Operator(op) = removal
+            && op.is_disabled
+        {
+            // A disabled operator holds nothing; re-enabling it moves its version.
+            return Ok(lock);
+        }
+        let relevant: Vec<(Permission, Conflict)> = PROTECTED
+            .into_iter()
+            .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
+            .collect();
+        let names: Vec<&str> = relevant.iter().map(|(p, _)| p.as_str()).collect();
+        // An operator holds through its groups: read them with the holders.
+        let (all, groups_of_operator) = tokio::try_join!(state.store.holders_of(scope, &names), async {
+            match removal {
+                Removal::Operator(op) => state.store.all_group_ids_of(scope, &op.operator_id).await,
+                _ => Ok(Vec::new()),
             }
-            Removal::Group(id) | Removal::Membership { group_id: id, .. } => holders.groups.contains(*id),
-        };
-        if !holds {
-            // Nothing is taken away: the write only needs the principal to still hold none of
-            // it when it commits. The grants it could get it through must still be absent; an
-            // operator's groups are those read (a join moves its version), or, past
-            // `MAX_ABSENT_GROUPS`, the grants version (which every grant to a group moves).
-            lock = match removal {
+        })?;
+        for ((permission, conflict), holders) in relevant.into_iter().zip(all) {
+            let (holders_version, grants_version) = rule_versions(permission).expect("a protected permission");
+            let holds = match removal {
+                Removal::Grant { .. } => true,
                 Removal::Operator(op) => {
-                    let own = lock.grant_absent(Principal::Operator(op.operator_id.clone()), permission.as_str());
-                    // A group whose delete is finishing can be granted nothing any more.
-                    let groups: Vec<&GroupId> =
-                        groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
-                    if groups.len() <= MAX_ABSENT_GROUPS {
-                        groups
-                            .into_iter()
-                            .fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission.as_str()))
-                    } else {
-                        own.watch(grants_version, grants_version.of(account))
-                    }
+                    holders.operators.contains(&op.operator_id)
+                        || groups_of_operator.iter().any(|g| holders.groups.contains(g))
                 }
-                Removal::Group(id) | Removal::Membership { group_id: id, .. } => {
-                    lock.grant_absent(Principal::Group((*id).clone()), permission.as_str())
-                }
-                Removal::Grant { .. } => lock,
+                Removal::Group(id) | Removal::Membership { group_id: id, .. } => holders.groups.contains(*id),
             };
-            continue;
-        }
-        if !someone_holds_after(state, scope, &holders, removal).await? {
-            return Err(refuse(state, scope, holders_version, account, conflict).await);
-        }
-        lock = lock.take(holders_version, holders_version.of(account));
-    }
-    Ok(lock)
-}
-
-async fn someone_holds_after(
-    state: &AppState,
-    scope: &AccountScope,
-    holders: &hub_store::Holders,
-    removal: &Removal<'_>,
-) -> ApiResult<bool> {
-    let excluded_operator = match removal {
-        Removal::Operator(op) => Some(&op.operator_id),
-        _ => None,
-    };
-    let excluded_group = match removal {
-        Removal::Group(id) => Some(*id),
-        Removal::Grant { principal: Principal::Group(id), .. } => Some(id),
-        _ => None,
-    };
-    let revoked_from = match removal {
-        Removal::Grant { principal: Principal::Operator(id), .. } => Some(id),
-        _ => None,
-    };
-    let operator_counts = |id: &OperatorId| {
-        Some(id) != excluded_operator
-            && !holders.pending_operators.contains(id)
-            && !holders.disabled_operators.contains(id)
-    };
-    if holders.operators.iter().any(|id| operator_counts(id) && Some(id) != revoked_from) {
-        return Ok(true);
-    }
-    for group_id in holders.groups.iter().filter(|g| Some(*g) != excluded_group) {
-        let mut cursor: Option<String> = None;
-        loop {
-            let page =
-                state.store.member_ids(scope, group_id, PageRequest { limit: 100, cursor: cursor.as_deref() }).await?;
-            let found = page.items.iter().any(|member| {
-                let membership_removed = matches!(removal, Removal::Membership { group_id: g, operator_id: o } if *g == group_id && *o == member);
-                operator_counts(member) && !membership_removed
-            });
-            if found {
-                return Ok(true);
+            if !holds {
+                // Nothing is taken away: the write only needs the principal to still hold none of
+                // it when it commits. The grants it could get it through must still be absent; an
+                // operator's groups are those read (a join moves its version), or, past
+                // `MAX_ABSENT_GROUPS`, the grants version (which every grant to a group moves).
+                lock = match removal {
+                    Removal::Operator(op) => {
+                        let own = lock.grant_absent(Principal::Operator(op.operator_id.clone()), permission.as_str());
+                        // A group whose delete is finishing can be granted nothing any more.
+                        let groups: Vec<&GroupId> =
+                            groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
+                        if groups.len() <= MAX_ABSENT_GROUPS {
+                            groups
+                                .into_iter()
+                                .fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission.as_str()))
+                        } else {
+                            own.watch(grants_version, grants_version.of(account))
+                        }
+                    }
+                    Removal::Group(id) | Removal::Membership { group_id: id, .. } => {
+                        lock.grant_absent(Principal::Group((*id).clone()), permission.as_str())
+                    }
+                    Removal::Grant { .. } => lock,
+                };
+                continue;
             }
-            match page.next_cursor {
-                Some(c) => cursor = Some(c),
-                None => break,
+            if !self.someone_holds_after(&holders).await? {
+                return Err(self.refuse(holders_version, conflict).await);
+            }
+            lock = lock.take(holders_version, holders_version.of(account));
+        }
+        Ok(lock)
+    }
+
+    async fn someone_holds_after(&self, holders: &hub_store::Holders) -> ApiResult<bool> {
+        let Self { state, scope, removal, .. } = *self;
+        let excluded_operator = match removal {
+            Removal::Operator(op) => Some(&op.operator_id),
+            _ => None,
+        };
+        let excluded_group = match removal {
+            Removal::Group(id) => Some(*id),
+            Removal::Grant { principal: Principal::Group(id), .. } => Some(id),
+            _ => None,
+        };
+        let revoked_from = match removal {
+            Removal::Grant { principal: Principal::Operator(id), .. } => Some(id),
+            _ => None,
+        };
+        let operator_counts = |id: &OperatorId| {
+            Some(id) != excluded_operator
+                && !holders.pending_operators.contains(id)
+                && !holders.disabled_operators.contains(id)
+        };
+        if holders.operators.iter().any(|id| operator_counts(id) && Some(id) != revoked_from) {
+            return Ok(true);
+        }
+        for group_id in holders.groups.iter().filter(|g| Some(*g) != excluded_group) {
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = state
+                    .store
+                    .member_ids(scope, group_id, PageRequest { limit: 100, cursor: cursor.as_deref() })
+                    .await?;
+                let found = page.items.iter().any(|member| {
+                    let membership_removed = matches!(removal, Removal::Membership { group_id: g, operator_id: o } if *g == group_id && *o == member);
+                    operator_counts(member) && !membership_removed
+                });
+                if found {
+                    return Ok(true);
+                }
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
             }
         }
+        Ok(false)
     }
-    Ok(false)
-}
 
-/// Refuses `removal` with `last_administrator` when it would leave the Administrators group
-/// without an enabled member: disabled operators and operators whose delete is pending do not
-/// count. Only a removal of an enabled administrator (its delete or disabling) or of a membership
-/// of Administrators is checked, and it then takes the Administrators version; any other removal
-/// of an operator is guarded by the operator's `version`, which joining Administrators or being
-/// enabled moves, so it cannot become an enabled administrator unseen.
-pub async fn check_administrator_remains(
-    state: &AppState,
-    scope: &AccountScope,
-    removal: &Removal<'_>,
-    account: &AccountRecord,
-) -> ApiResult<RulesLock> {
-    let lock = RulesLock::default();
-    let removed = match removal {
-        Removal::Operator(op) if op.is_administrator && !op.is_disabled => &op.operator_id,
-        Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => {
-            *operator_id
+    /// Refuses the removal with `last_administrator` when it would leave the Administrators
+    /// group without an enabled member: disabled operators and operators whose delete is pending
+    /// do not count. Only a removal of an enabled administrator (its delete or disabling) or of a
+    /// membership of Administrators is checked, and it then takes the Administrators version; any
+    /// other removal of an operator is guarded by the operator's `version`, which joining
+    /// Administrators or being enabled moves, so it cannot become an enabled administrator unseen.
+    async fn administrator_remains(&self) -> ApiResult<RulesLock> {
+        let Self { state, scope, removal, account } = *self;
+        let lock = RulesLock::default();
+        let removed = match removal {
+            Removal::Operator(op) if op.is_administrator && !op.is_disabled => &op.operator_id,
+            Removal::Membership { group_id, operator_id } if *group_id == hub_store::ADMINISTRATORS_GROUP_ID => {
+                *operator_id
+            }
+            _ => return Ok(lock),
+        };
+        let administrators = GroupId::administrators();
+        let (members, disabled, pending) = tokio::try_join!(
+            state.store.all_member_ids(scope, &administrators),
+            state.store.disabled_operator_ids(scope),
+            state.store.pending_deletes(scope),
+        )?;
+        let version = RuleVersion::Administrators;
+        if !members.iter().any(|id| id == removed) {
+            return Ok(lock);
         }
-        _ => return Ok(lock),
-    };
-    let administrators = GroupId::administrators();
-    let (members, disabled, pending) = tokio::try_join!(
-        state.store.all_member_ids(scope, &administrators),
-        state.store.disabled_operator_ids(scope),
-        state.store.pending_deletes(scope),
-    )?;
-    let version = RuleVersion::Administrators;
-    if !members.iter().any(|id| id == removed) {
-        return Ok(lock);
+        let remains = members
+            .iter()
+            .any(|id| id != removed && !disabled.contains(id) && !pending.contains(&Principal::Operator(id.clone())));
+        if remains {
+            return Ok(lock.take(version, version.of(account)));
+        }
+        Err(self.refuse(version, Conflict::LastAdministrator).await)
     }
-    let remains = members
-        .iter()
-        .any(|id| id != removed && !disabled.contains(id) && !pending.contains(&Principal::Operator(id.clone())));
-    if remains {
-        return Ok(lock.take(version, version.of(account)));
-    }
-    Err(refuse(state, scope, version, account, Conflict::LastAdministrator).await)
 }
 
 /// Every rule a removal must keep: an enabled administrator, and a holder of each protected
@@ -314,10 +309,8 @@ pub async fn check_removal(
     removal: &Removal<'_>,
     account: &AccountRecord,
 ) -> ApiResult<RulesLock> {
-    let (administrators, holders) = tokio::join!(
-        check_administrator_remains(state, scope, removal, account),
-        check_protected_holders(state, scope, removal, account),
-    );
+    let check = RemovalCheck { state, scope, removal, account };
+    let (administrators, holders) = tokio::join!(check.administrator_remains(), check.protected_holders());
     // The administrator rule answers first when both refuse, whichever finished first.
     Ok(administrators?.and(holders?))
 }
@@ -395,7 +388,8 @@ pub async fn revoke_permission(
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let name = principal_exists(state, scope, principal).await?;
-        let lock = check_protected_holders(state, scope, &Removal::Grant { principal, permission }, &account).await?;
+        let removal = Removal::Grant { principal, permission };
+        let lock = RemovalCheck { state, scope, removal: &removal, account: &account }.protected_holders().await?;
         let event = permission_event(audit, principal, &name, permission, false);
         state.store.revoke(scope, principal, permission.as_str(), &lock, &event).await?;
         Ok(())

@@ -234,29 +234,25 @@ mod tests {
         assert_eq!(summary, [(Some("test-rsa-1"), Algorithm::RS256), (Some("test-ec-1"), Algorithm::ES256)]);
 
         let mut doc: serde_json::Value = serde_json::from_str(fixture).unwrap();
-        let rsa = doc["keys"][0].clone();
-        let ec = doc["keys"][1].clone();
-        let mut no_alg = rsa.clone();
-        no_alg.as_object_mut().unwrap().remove("alg");
-        no_alg["kid"] = "no-alg".into();
-        let mut enc = rsa.clone();
-        enc["use"] = "enc".into();
-        enc["kid"] = "enc".into();
-        let mut ps = rsa.clone();
-        ps["alg"] = "PS256".into();
-        ps["kid"] = "ps".into();
-        let mut lying = ec.clone();
-        lying["alg"] = "RS256".into();
-        lying["kid"] = "lying".into();
-        let mut p384 = ec.clone();
-        p384["crv"] = "P-384".into();
-        p384["kid"] = "p384".into();
+        let (rsa, ec) = (&doc["keys"][0], &doc["keys"][1]);
+        // A fixture key under a new `kid`, with one member changed (or removed, `None`).
+        let variant = |key: &serde_json::Value, kid: &str, member: &str, value: Option<&str>| {
+            let mut key = key.clone();
+            match value {
+                Some(value) => key[member] = value.into(),
+                None => {
+                    key.as_object_mut().unwrap().remove(member);
+                }
+            }
+            key["kid"] = kid.into();
+            key
+        };
         doc["keys"] = serde_json::json!([
-            no_alg,
-            enc,
-            ps,
-            lying,
-            p384,
+            variant(rsa, "no-alg", "alg", None),
+            variant(rsa, "enc", "use", Some("enc")),
+            variant(rsa, "ps", "alg", Some("PS256")),
+            variant(ec, "lying", "alg", Some("RS256")),
+            variant(ec, "p384", "crv", Some("P-384")),
             {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
             {"kty": "RSA", "kid": "weird", "alg": "RSA-OAEP-256", "n": "AQAB", "e": "AQAB"},
             {"kty": "wat"},

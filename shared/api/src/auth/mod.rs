@@ -548,6 +548,16 @@ mod tests {
         jsonwebtoken::encode(&header, claims, key).unwrap()
     }
 
+    /// A token of the identity provider ([`good_claims`]) signed with its RSA key, under `kid`.
+    fn rs256(kid: Option<&str>) -> String {
+        sign(Algorithm::RS256, kid, &good_claims(), &rsa_key())
+    }
+
+    /// A token of the identity provider ([`good_claims`]) signed with its P-256 key, under `kid`.
+    fn es256(kid: Option<&str>) -> String {
+        sign(Algorithm::ES256, kid, &good_claims(), &ec_key())
+    }
+
     fn hs(claims: &Value) -> String {
         sign(Algorithm::HS256, None, claims, &EncodingKey::from_secret(SECRET.as_bytes()))
     }
@@ -790,13 +800,13 @@ mod tests {
     async fn rs256_and_es256_verified_against_jwks() {
         let server = JwksServer::start(full_jwks()).await;
         let v = server.verifier();
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
-        let es = sign(Algorithm::ES256, Some("test-ec-1"), &good_claims(), &ec_key());
+        let rs = rs256(Some("test-rsa-1"));
+        let es = es256(Some("test-ec-1"));
         assert_eq!(v.verify(&rs).await.unwrap().operator_id, "op-1");
         assert_eq!(v.verify(&es).await.unwrap().account_id, "acc-1");
         // Without kid: every key of the algorithm is tried.
-        let rs_no_kid = sign(Algorithm::RS256, None, &good_claims(), &rsa_key());
-        let es_no_kid = sign(Algorithm::ES256, None, &good_claims(), &ec_key());
+        let rs_no_kid = rs256(None);
+        let es_no_kid = es256(None);
         assert!(v.verify(&rs_no_kid).await.is_ok());
         assert!(v.verify(&es_no_kid).await.is_ok());
         // The document is fetched once and cached; a clone shares the cache.
@@ -827,7 +837,7 @@ mod tests {
         let server = JwksServer::start(full_jwks()).await;
         let v = server.verifier();
         // An RS256 token naming the EC key: that key cannot verify RS256.
-        let rs = sign(Algorithm::RS256, Some("test-ec-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-ec-1"));
         assert_eq!(v.verify(&rs).await, Err(AuthError::UnknownKey));
         // Signed by a key that is not in the set, under a known kid.
         let other = sign(Algorithm::HS256, None, &good_claims(), &EncodingKey::from_secret(b"x"));
@@ -844,7 +854,7 @@ mod tests {
 
     #[tokio::test]
     async fn rs256_refused_without_jwks() {
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-rsa-1"));
         assert_eq!(hs_verifier().verify(&rs).await, Err(AuthError::UnsupportedAlgorithm));
     }
 
@@ -852,13 +862,13 @@ mod tests {
     async fn unknown_kid_triggers_one_refetch() {
         let server = JwksServer::start(jwks_with(&["test-rsa-1"])).await;
         let v = server.verifier();
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-rsa-1"));
         assert!(v.verify(&rs).await.is_ok());
         assert_eq!(server.hits(), 1);
 
         // The provider rotates in a new key; a token using it causes one refetch.
         server.set(StatusCode::OK, full_jwks());
-        let es = sign(Algorithm::ES256, Some("test-ec-1"), &good_claims(), &ec_key());
+        let es = es256(Some("test-ec-1"));
         assert!(v.verify(&es).await.is_ok());
         assert_eq!(server.hits(), 2);
 
@@ -868,7 +878,7 @@ mod tests {
         assert_eq!(server.hits(), 2);
 
         // Another unknown kid within the minute: no refetch, refused.
-        let ghost = sign(Algorithm::RS256, Some("ghost"), &good_claims(), &rsa_key());
+        let ghost = rs256(Some("ghost"));
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
         assert_eq!(server.hits(), 2);
@@ -879,7 +889,7 @@ mod tests {
         let server = JwksServer::start(jwks_with(&["test-rsa-1"])).await;
         let clock = TestTicker::new();
         let v = JwtVerifier::with_clock(jwks_config(&server.url), Duration::from_secs(60), clock.ticker());
-        let ghost = sign(Algorithm::RS256, Some("ghost"), &good_claims(), &rsa_key());
+        let ghost = rs256(Some("ghost"));
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
         assert_eq!(server.hits(), 2, "initial fetch + one refetch");
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
@@ -895,7 +905,7 @@ mod tests {
         let server = JwksServer::start(json!({"error": "boom"})).await;
         server.set(StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "boom"}));
         let v = server.verifier();
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-rsa-1"));
         assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
         assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
         assert_eq!(server.hits(), 1);
@@ -916,10 +926,10 @@ mod tests {
     async fn cached_keys_survive_a_failed_refetch() {
         let server = JwksServer::start(full_jwks()).await;
         let v = server.verifier();
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-rsa-1"));
         assert!(v.verify(&rs).await.is_ok());
         server.set(StatusCode::SERVICE_UNAVAILABLE, json!({}));
-        let ghost = sign(Algorithm::RS256, Some("ghost"), &good_claims(), &rsa_key());
+        let ghost = rs256(Some("ghost"));
         assert_eq!(v.verify(&ghost).await, Err(AuthError::UnknownKey));
         assert_eq!(server.hits(), 2);
         assert!(v.verify(&rs).await.is_ok(), "the cached key still works");
@@ -1115,7 +1125,7 @@ mod tests {
     #[tokio::test]
     async fn a_jwks_over_plain_http_is_refused_in_lambda_and_off_loopback() {
         let server = JwksServer::start(full_jwks()).await;
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-rsa-1"));
         // Inside Lambda, even the loopback server is not asked.
         let lambda = JwtConfig { deployment: Deployment::Lambda, ..jwks_config(&server.url) };
         assert!(lambda.check().unwrap_err().contains("https"));
@@ -1135,7 +1145,7 @@ mod tests {
         let server = JwksServer::start(full_jwks()).await;
         let moved = server.url.replace("/jwks", "/moved");
         let v = JwtVerifier::new(jwks_config(&moved));
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-rsa-1"));
         assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
         assert_eq!(server.hits(), 0, "the redirect was followed");
     }
@@ -1145,7 +1155,7 @@ mod tests {
         let server = JwksServer::start(full_jwks()).await;
         let clock = TestTicker::new();
         let v = JwtVerifier::with_clock(jwks_config(&server.url), Duration::from_secs(60), clock.ticker());
-        let rs = sign(Algorithm::RS256, Some("test-rsa-1"), &good_claims(), &rsa_key());
+        let rs = rs256(Some("test-rsa-1"));
         assert!(v.verify(&rs).await.is_ok());
         assert_eq!(server.hits(), 1);
         // The provider's JWKS goes down. Past the hour the keys are refetched, the fetch fails,
@@ -1159,7 +1169,7 @@ mod tests {
         // ...until a day after the last successful refresh: then 503, never the stale keys.
         clock.advance(Duration::from_secs(3600 + 60));
         assert_eq!(v.verify(&rs).await, Err(AuthError::JwksUnavailable));
-        let ghost = sign(Algorithm::RS256, Some("ghost"), &good_claims(), &rsa_key());
+        let ghost = rs256(Some("ghost"));
         assert_eq!(v.verify(&ghost).await, Err(AuthError::JwksUnavailable));
         // Back up: trusted again at the next attempt after the retry interval.
         server.set(StatusCode::OK, full_jwks());

@@ -7,25 +7,18 @@ use serde::Deserialize;
 
 use super::model::{DailyWindow, ScheduleRule, WEEKDAYS};
 
-/// A schedule as it arrives in a `POST`/`PUT` body. Every field is optional so that
-/// [`ScheduleRule::from_input`] can report every problem itself; unknown fields are refused by
-/// serde.
+/// A schedule as it arrives in a `POST`/`PUT` body. Every field is optional (absent or `null` is
+/// `None`) so that [`ScheduleRule::from_input`] can report every problem itself; unknown fields
+/// are refused by serde.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScheduleInput {
-    #[serde(default)]
     pub mode: Option<String>,
-    #[serde(default)]
     pub start: Option<String>,
-    #[serde(default)]
     pub end: Option<String>,
-    #[serde(default)]
     pub week_day: Option<String>,
-    #[serde(default)]
     pub month_day: Option<serde_json::Value>,
-    #[serde(default)]
     pub start_time: Option<String>,
-    #[serde(default)]
     pub end_time: Option<String>,
 }
 
