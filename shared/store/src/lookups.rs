@@ -3,7 +3,9 @@
 //! `externalId`, operators by exact name (the name index), and a window of a whole list for
 //! `startIndex` paging.
 
-use crate::db::{Item, string_attr};
+use serde::de::DeserializeOwned;
+
+use crate::db::string_attr;
 use crate::error::StoreError;
 use crate::ids::{GroupId, OperatorId};
 use crate::keys::{AccountScope, Index, Key};
@@ -63,8 +65,7 @@ impl Store {
             filter: None,
             page: PageRequest { limit: 100, cursor: None },
         };
-        let page = self.query_page(scope, spec).await?;
-        page.items.into_iter().map(decode).collect()
+        Ok(self.query_records(scope, spec, None).await?.items)
     }
 
     /// Operators in id (creation) order, skipping the first `skip` and returning at most `take`.
@@ -74,8 +75,7 @@ impl Store {
         skip: usize,
         take: usize,
     ) -> Result<Vec<OperatorRecord>, StoreError> {
-        let items = self.window(scope, scope.operators_prefix(), skip, take).await?;
-        items.into_iter().map(decode).collect()
+        self.window(scope, scope.operators_prefix(), skip, take).await
     }
 
     /// Groups in id order, skipping the first `skip` and returning at most `take`.
@@ -85,17 +85,18 @@ impl Store {
         skip: usize,
         take: usize,
     ) -> Result<Vec<GroupRecord>, StoreError> {
-        let items = self.window(scope, scope.groups_prefix(), skip, take).await?;
-        items.into_iter().map(decode).collect()
+        self.window(scope, scope.groups_prefix(), skip, take).await
     }
 
-    async fn window(
+    /// The records under `prefix` in key order, skipping the first `skip` and returning at most
+    /// `take`.
+    async fn window<T: DeserializeOwned>(
         &self,
         scope: &AccountScope,
         prefix: &str,
         skip: usize,
         take: usize,
-    ) -> Result<Vec<Item>, StoreError> {
+    ) -> Result<Vec<T>, StoreError> {
         if take == 0 {
             return Ok(Vec::new());
         }
@@ -117,6 +118,6 @@ impl Store {
                 _ => break,
             }
         }
-        Ok(items.into_iter().skip(skip).take(take).collect())
+        items.into_iter().skip(skip).take(take).map(decode).collect()
     }
 }
