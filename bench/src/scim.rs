@@ -133,21 +133,14 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
     let account = b.account(push_users).await;
     let admin = Auth::Bearer(b.token(&account));
     let token = scim_token(&b, &admin).await;
+    let (bench, auth) = (&b, &token);
     b.counter.reset();
     let started = Instant::now();
-    let ids: Vec<Vec<String>> = futures::future::join_all((0..8).map(|c| {
-        let (b, token) = (&b, &token);
-        async move {
-            let mut ids = Vec::new();
-            for i in (c..push_users).step_by(8) {
-                let body = hub_e2e::pushed_scim_user(i);
-                let reply = b.call(token, Method::POST, "/scim/v2/Users", Some(&body)).await;
-                assert_eq!(reply.status, 201, "{}", reply.body);
-                ids.push(reply.body["id"].as_str().expect("id").to_owned());
-            }
-            ids
-        }
-    }))
+    let ids = hub_e2e::push_scim_users(push_users, 8, move |body| async move {
+        let reply = bench.call(auth, Method::POST, "/scim/v2/Users", Some(&body)).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.body["id"].as_str().expect("id").to_owned()
+    })
     .await;
     let users_took = started.elapsed();
     let user_requests = b.counter.get();

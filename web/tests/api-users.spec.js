@@ -1,18 +1,14 @@
 // API users: the password is shown once, works, and is gone after a reload (never stored).
-import { test, expect, signIn, open, rendered } from './fixtures.js';
+import { test, expect, open, rendered, shownOnce, signInToNewAccount } from './fixtures.js';
 
 test('an API user password is visible once and gone after reload', async ({ page, hub }) => {
-  const account = await hub.newAccount();
-  await signIn(page, hub.base, account.accountId, account.adminId);
+  const account = await signInToNewAccount(page, hub);
   await open(page, '#/api-users');
   await page.getByLabel('Description').fill('Deploy script');
   await page.getByLabel('Access type').selectOption('Grafana');
   await page.getByRole('button', { name: 'Create API user' }).click();
 
-  const password = page.locator('#new-api-user-password');
-  await expect(password).toBeVisible();
-  await expect(page.getByText('This is the only time the password is shown.')).toBeVisible();
-  const secret = await password.inputValue();
+  const secret = await shownOnce(page, '#new-api-user-password', 'password');
   const username = await page.locator('#new-api-user-username').textContent();
   expect(secret).toMatch(/^[A-Za-z0-9_-]{40,}$/);
 

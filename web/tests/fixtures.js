@@ -82,6 +82,32 @@ export async function signIn(page, baseUrl, accountId, operatorId) {
 }
 
 /**
+ * A new account (as `hub.newAccount` makes it), signed in on `page` as its administrator.
+ * @param {import('@playwright/test').Page} page
+ * @param {{ base: string, newAccount: (options?: {type?: string, extraOperators?: number, timeZone?: string}) => Promise<any> }} hub
+ * @param {{type?: string, extraOperators?: number, timeZone?: string}} [options]
+ */
+export async function signInToNewAccount(page, hub, options) {
+  const account = await hub.newAccount(options);
+  await signIn(page, hub.base, account.accountId, account.adminId);
+  return account;
+}
+
+/**
+ * The secret a create form shows once: waits for its field and for the note that this is the only
+ * time the `what` is shown, then reads it.
+ * @param {import('@playwright/test').Page} page
+ * @param {string} selector the secret's field
+ * @param {string} what e.g. `password`
+ */
+export async function shownOnce(page, selector, what) {
+  const field = page.locator(selector);
+  await expect(field).toBeVisible();
+  await expect(page.getByText(`This is the only time the ${what} is shown.`)).toBeVisible();
+  return field.inputValue();
+}
+
+/**
  * Opens a view by its address and waits until it has rendered.
  * @param {import('@playwright/test').Page} page
  * @param {string} hash e.g. `#/operators`

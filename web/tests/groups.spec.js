@@ -1,6 +1,6 @@
 // Groups and monitors, the rest of their flows: rename (and a taken name), group permissions,
 // every member on or off duty, delete; a monitor's mode change and the Development rule.
-import { test, expect, signIn, open, rendered } from './fixtures.js';
+import { test, expect, signIn, open, rendered, signInToNewAccount } from './fixtures.js';
 
 test('a group is renamed, granted, switched off duty and deleted', async ({ page, hub }) => {
   const account = await hub.newAccount();
@@ -68,8 +68,7 @@ test('a monitor changes mode; Active in Development is refused next to the field
 });
 
 test('a create whose answer was lost, sent again, creates nothing twice (same Idempotency-Key)', async ({ page, hub }) => {
-  const account = await hub.newAccount();
-  await signIn(page, hub.base, account.accountId, account.adminId);
+  const account = await signInToNewAccount(page, hub);
   await open(page, '#/groups');
   const keys = [];
   let lost = false;

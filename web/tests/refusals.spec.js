@@ -1,11 +1,10 @@
 // The account's rules as a person meets them: each 409 reads as a sentence, and nothing changes.
-import { test, expect, signIn, open } from './fixtures.js';
+import { test, expect, open, signInToNewAccount } from './fixtures.js';
 
 test('refusals of the last administrator and the last holders read as sentences and change nothing', async ({ page, hub }) => {
   // A new account: Ada is the only administrator, holds FinancialOperator through the
   // Administrators group and TechnicalContact directly.
-  const account = await hub.newAccount();
-  await signIn(page, hub.base, account.accountId, account.adminId);
+  const account = await signInToNewAccount(page, hub);
 
   await open(page, '#/groups/administrators');
   await page.getByRole('button', { name: 'Remove Ada Admin' }).click();

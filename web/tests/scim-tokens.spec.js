@@ -1,17 +1,13 @@
 // SCIM tokens in the Account view: the secret shown once and working, gone after a reload, and
 // refused once deleted.
-import { test, expect, signIn, open } from './fixtures.js';
+import { test, expect, open, shownOnce, signInToNewAccount } from './fixtures.js';
 
 test('a SCIM token is shown once, works at /scim/v2, and stops working when deleted', async ({ page, hub }) => {
-  const account = await hub.newAccount();
-  await signIn(page, hub.base, account.accountId, account.adminId);
+  const account = await signInToNewAccount(page, hub);
   await open(page, '#/account');
   await page.getByLabel('Description').fill('Okta');
   await page.getByRole('button', { name: 'Create SCIM token' }).click();
-  const field = page.locator('#new-scim-token');
-  await expect(field).toBeVisible();
-  await expect(page.getByText('This is the only time the token is shown.')).toBeVisible();
-  const token = await field.inputValue();
+  const token = await shownOnce(page, '#new-scim-token', 'token');
   expect(token.length).toBeGreaterThan(20);
   const users = () => fetch(`${hub.base}/scim/v2/Users`, { headers: { Authorization: `Bearer ${token}` } });
   expect((await users()).status).toBe(200);

@@ -34,6 +34,7 @@ use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody, SecretCreate};
 use hub_api::lists::{Collection, page_request};
+use hub_api::resource_events;
 use hub_api::retry::retrying;
 use hub_api::rules::MAX_API_USERS_PER_OPERATOR;
 use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
@@ -244,12 +245,7 @@ pub async fn create(
             &state.clock.now_rfc3339(),
         );
         let view = ApiUserView::new(record.clone(), Some(owner.full_name.clone()), state.clock.now());
-        let event = hub_api::audit::event(
-            &caller_context(&state, &caller),
-            "apiUser.created",
-            ("ApiUser", &record.api_user_id, Some(&record.description)),
-            hub_api::audit::created(&record),
-        );
+        let event = resource_events::created(&caller_context(&state, &caller), "apiUser.created", &record);
         let (store, scope, hash) = (&state.store, &scope, password_hash(&password));
         Ok(SecretCreate {
             replayed: view.clone(),
@@ -332,12 +328,7 @@ pub async fn update(
         next.description = description.as_str().to_owned();
         next.version += 1;
         let changes = vec![hub_api::audit::change("description", &user.description, &next.description)];
-        let event = hub_api::audit::event(
-            &caller_context(&state, &caller),
-            "apiUser.updated",
-            ("ApiUser", &next.api_user_id, Some(&next.description)),
-            changes,
-        );
+        let event = resource_events::event(&caller_context(&state, &caller), "apiUser.updated", &next, changes);
         state.store.update_api_user_description(&scope, &user, description.as_str(), &event).await?;
         user = next;
         Ok(user)
@@ -360,12 +351,7 @@ pub async fn remove(
     retrying(|| async {
         let user = load(&state, &caller, &id).await?;
         if_match.check(user.version)?;
-        let event = hub_api::audit::event(
-            &caller_context(&state, &caller),
-            "apiUser.deleted",
-            ("ApiUser", &user.api_user_id, Some(&user.description)),
-            hub_api::audit::deleted(&user),
-        );
+        let event = resource_events::deleted(&caller_context(&state, &caller), "apiUser.deleted", &user);
         state.store.delete_api_user(&scope, &user, &event).await?;
         Ok(())
     })

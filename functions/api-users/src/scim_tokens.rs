@@ -20,6 +20,7 @@ use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, IdempotencyKey, PathIds};
 use hub_api::idempotency::{self, CreateBody, SecretCreate};
 use hub_api::lists::Collection;
+use hub_api::resource_events;
 use hub_api::rules::MAX_SCIM_TOKENS_PER_ACCOUNT;
 use hub_api::scim_token::{new_scim_token, scim_token_hash};
 use hub_api::values::{CredentialDescription, new_id};
@@ -122,12 +123,7 @@ pub async fn create(
         };
         let token = new_scim_token(&caller.account_id, &record.scim_token_id)?;
         let view = ScimTokenView::from(record.clone());
-        let event = hub_api::audit::event(
-            &caller_context(&state, &caller),
-            "scimToken.created",
-            ("ScimToken", &record.scim_token_id, Some(&record.description)),
-            hub_api::audit::created(&record),
-        );
+        let event = resource_events::created(&caller_context(&state, &caller), "scimToken.created", &record);
         let (store, scope, hash) = (&state.store, &scope, scim_token_hash(&token));
         Ok(SecretCreate {
             replayed: view.clone(),
@@ -153,12 +149,7 @@ pub async fn remove(
     let scope = caller.scope();
     // Read first: the event names the token by its description.
     let record = state.store.scim_token(&scope, &id).await?.ok_or(ApiError::NotFound)?;
-    let event = hub_api::audit::event(
-        &caller_context(&state, &caller),
-        "scimToken.deleted",
-        ("ScimToken", &record.scim_token_id, Some(&record.description)),
-        hub_api::audit::deleted(&record),
-    );
+    let event = resource_events::deleted(&caller_context(&state, &caller), "scimToken.deleted", &record);
     if state.store.delete_scim_token(&scope, &id, &event).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -10,6 +10,7 @@ use hub_api::extract::{
 };
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
+use hub_api::resource_events;
 use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
 use hub_api::{AppState, Caller};
@@ -88,12 +89,7 @@ pub async fn create(
     };
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
-    let audit = hub_api::audit::event(
-        &caller_context(&state, &caller),
-        "group.created",
-        ("Group", &record.group_id, Some(&record.description)),
-        hub_api::audit::created(&record),
-    );
+    let audit = resource_events::created(&caller_context(&state, &caller), "group.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /groups", key, body.fingerprint, created, |idem| async move {
         store.create_group(&scope, &record, idem.as_ref(), &audit).await

@@ -99,12 +99,7 @@ pub async fn set_duty(
                 next.is_on_duty = body.is_on_duty;
                 next.version = current.version + 1;
                 next.updated_at = state.clock.now_rfc3339();
-                let event = hub_api::audit::event(
-                    audit,
-                    "operator.updated",
-                    ("Operator", &next.operator_id, Some(&next.full_name)),
-                    hub_api::audit::updated(&current, &next),
-                );
+                let event = hub_api::resource_events::updated(audit, "operator.updated", &current, &next);
                 state.store.update_operator(scope, &current, &next, None, &event).await?;
                 Ok(())
             })

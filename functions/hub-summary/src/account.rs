@@ -122,12 +122,8 @@ pub async fn update(
             time_zone: next.time_zone.clone(),
             updated_at: next.updated_at.clone(),
         };
-        let event = hub_api::audit::event(
-            &caller_context(&state, &caller),
-            "account.updated",
-            ("Account", &next.account_id, Some(&next.name)),
-            hub_api::audit::updated(&current, &next),
-        );
+        let event =
+            hub_api::resource_events::updated(&caller_context(&state, &caller), "account.updated", &current, &next);
         state.store.update_account_settings(&scope, current.version, &settings, &event).await?;
         Ok(next)
     })

@@ -166,12 +166,7 @@ fn authorization_event(
         })
         .collect();
     let action = if granted { "monitor.authorizationGranted" } else { "monitor.authorizationRevoked" };
-    hub_api::audit::event(
-        &caller_context(state, caller),
-        action,
-        ("Monitor", &monitor.monitor_id, Some(&monitor.name)),
-        changes,
-    )
+    hub_api::resource_events::event(&caller_context(state, caller), action, monitor, changes)
 }
 
 /// `POST /monitors/{id}/authorizations`: grants the level and every lower one the principal does

@@ -10,6 +10,7 @@ use hub_api::extract::{
 };
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
+use hub_api::resource_events;
 use hub_api::retry::retrying;
 use hub_api::rules::is_production_monitor;
 use hub_api::values::{MonitorMode, new_id};
@@ -203,12 +204,7 @@ pub async fn create(
     };
     let location = format!("/monitors/{}", record.monitor_id);
     let view = MonitorView::from(record.clone());
-    let event = hub_api::audit::event(
-        &caller_context(&state, &caller),
-        "monitor.created",
-        ("Monitor", &record.monitor_id, Some(&record.name)),
-        hub_api::audit::created(&record),
-    );
+    let event = resource_events::created(&caller_context(&state, &caller), "monitor.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /monitors", key, body.fingerprint, created, |idem| async move {
         store.create_monitor(&scope, &record, is_production_monitor, idem.as_ref(), &event).await
@@ -298,12 +294,7 @@ pub async fn update(
         }
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
-        let event = hub_api::audit::event(
-            &caller_context(&state, &caller),
-            "monitor.updated",
-            ("Monitor", &next.monitor_id, Some(&next.name)),
-            hub_api::audit::updated(&current, &next),
-        );
+        let event = resource_events::updated(&caller_context(&state, &caller), "monitor.updated", &current, &next);
         state.store.update_monitor(&scope, &current, &next, is_production_monitor, &event).await?;
         Ok(next)
     })
@@ -333,12 +324,7 @@ pub async fn remove(
             };
         };
         if_match.check(monitor.version)?;
-        let event = hub_api::audit::event(
-            &caller_context(&state, &caller),
-            "monitor.deleted",
-            ("Monitor", &monitor.monitor_id, Some(&monitor.name)),
-            hub_api::audit::deleted(&monitor),
-        );
+        let event = resource_events::deleted(&caller_context(&state, &caller), "monitor.deleted", &monitor);
         state.store.delete_monitor(&scope, &monitor, is_production_monitor, &event).await?;
         Ok(())
     })

@@ -142,12 +142,7 @@ pub async fn create(
     };
     let location = format!("/operators/{}", record.operator_id);
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
-    let audit = hub_api::audit::event(
-        &caller_context(&state, &caller),
-        "operator.created",
-        ("Operator", &record.operator_id, Some(&record.full_name)),
-        hub_api::audit::created(&record),
-    );
+    let audit = hub_api::resource_events::created(&caller_context(&state, &caller), "operator.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /operators", key, body.fingerprint, created, |idem| async move {
         store.create_operator(&scope, &record, &hub_api::rules::new_operator_grants(), idem.as_ref(), &audit).await

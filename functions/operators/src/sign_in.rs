@@ -26,10 +26,10 @@ pub async fn reset(
     let op = state.store.operator(&scope, &id).await?.ok_or(ApiError::NotFound)?;
     if op.sign_in.is_some() {
         let change = hub_api::audit::change("signInBound", true, false);
-        let event = hub_api::audit::event(
+        let event = hub_api::resource_events::event(
             &caller_context(&state, &caller),
             "operator.signInReset",
-            ("Operator", &op.operator_id, Some(&op.full_name)),
+            &op,
             vec![change],
         );
         // `false`: reset meanwhile by another request, or the operator deleted: nothing to do.

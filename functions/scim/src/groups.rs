@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
@@ -20,12 +20,13 @@ use serde_json::{Map, Value, json};
 
 use crate::discovery::GROUP_SCHEMA;
 use crate::error::{ScimError, ScimResult};
-use crate::filter::{self, Eq};
+use crate::filter::Eq;
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, meta, scim_response};
+use crate::{Base, Scim, conditional_body, etag, field, if_match, json_body, meta, scim_response};
 
-fn location(base: &Base, id: &str) -> String {
+/// Where a group lives (its `meta.location`, and the `$ref` of a user's `groups`).
+pub(crate) fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Groups/{id}"))
 }
 
@@ -44,7 +45,7 @@ pub fn to_scim(g: &GroupRecord, members: Option<Vec<(OperatorId, String)>>, base
         group["members"] = Value::Array(
             members
                 .into_iter()
-                .map(|(id, _)| json!({"value": id, "$ref": base.url(&format!("/Users/{id}")), "type": "User"}))
+                .map(|(id, _)| json!({"value": id, "$ref": crate::users::location(base, &id), "type": "User"}))
                 .collect(),
         );
     }
@@ -63,13 +64,6 @@ async fn members_of(
         named.extend(ops.into_iter().map(|o| (o.operator_id, o.full_name)));
     }
     Ok(named)
-}
-
-fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    body.iter()
-        .find(|(k, _)| filter::normalize(k) == name.to_ascii_lowercase())
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
 }
 
 /// What a body says: the name, the externalId and (when present) the member ids.
@@ -136,24 +130,18 @@ async fn set_members(
     Ok(())
 }
 
-async fn answer(
-    state: &AppState,
-    scope: &AccountScope,
-    base: &Base,
-    group_id: &GroupId,
-    status: StatusCode,
-    projection: &Projection,
-) -> ScimResult<Response> {
+async fn answer(scim: &Scim, group_id: &GroupId, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
+    let (state, scope) = (&scim.state, &scim.scope());
     let g = hub_api::groups::load(state, scope, group_id).await?;
     let members = if projection.wants("members") { Some(members_of(state, scope, group_id).await?) } else { None };
     let tag = etag(g.version);
-    Ok(scim_response(status, projection.apply(to_scim(&g, members, base)), Some(&tag)))
+    Ok(scim_response(status, projection.apply(to_scim(&g, members, &scim.base)), Some(&tag)))
 }
 
-pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+pub async fn create(scim: Scim, req: Request) -> ScimResult<Response> {
     let body = json_body(req).await?;
     let wanted = desired(&body)?;
-    let scope = auth.0.scope();
+    let (state, scope) = (&scim.state, scim.scope());
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
         group_id: GroupId::new(new_id()),
@@ -166,43 +154,30 @@ pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, r
         updated_at: now,
         version: 1,
     };
-    let audit_context = auth.audit(&state);
-    let audit = hub_api::audit::event(
-        &audit_context,
-        "group.created",
-        ("Group", &record.group_id, Some(&record.description)),
-        hub_api::audit::created(&record),
-    );
+    let audit_context = scim.audit();
+    let audit = hub_api::resource_events::created(&audit_context, "group.created", &record);
     state.store.create_group(&scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     if let Some(members) = &wanted.members {
-        set_members(&state, &scope, &audit_context, &record.group_id, &BTreeSet::new(), members).await?;
+        set_members(state, &scope, &audit_context, &record.group_id, &BTreeSet::new(), members).await?;
     }
-    answer(&state, &scope, &base, &record.group_id, StatusCode::CREATED, &Projection::default()).await
+    answer(&scim, &record.group_id, StatusCode::CREATED, &Projection::default()).await
 }
 
-pub async fn fetch(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    Path(id): Path<GroupId>,
-    Query(params): Query<ReadParams>,
-) -> ScimResult<Response> {
+pub async fn fetch(scim: Scim, Path(id): Path<GroupId>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
-    answer(&state, &auth.0.scope(), &base, &id, StatusCode::OK, &projection).await
+    answer(&scim, &id, StatusCode::OK, &projection).await
 }
 
 /// Writes a desired state (a PUT's body, a PATCH's result), in which no members listed means
 /// none: name and externalId in one guarded write, then the members; answers with the group.
 async fn write_desired(
-    state: &AppState,
-    auth: &ScimAuth,
-    base: &Base,
+    scim: &Scim,
     id: &GroupId,
     if_match: hub_api::extract::IfMatch,
     wanted: Desired,
     current_members: Option<BTreeSet<OperatorId>>,
 ) -> ScimResult<Response> {
-    let (scope, audit) = (auth.0.scope(), auth.audit(state));
+    let (state, scope, audit) = (&scim.state, scim.scope(), scim.audit());
     let (description, external_id) = (wanted.description.as_str().to_owned(), wanted.external_id.clone());
     hub_api::groups::change(state, &scope, &audit, id, if_match, |g| {
         Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })
@@ -213,48 +188,31 @@ async fn write_desired(
         None => state.store.all_member_ids(&scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
     };
     set_members(state, &scope, &audit, id, &current, &wanted.members.unwrap_or_default()).await?;
-    answer(state, &scope, base, id, StatusCode::OK, &Projection::default()).await
+    answer(scim, id, StatusCode::OK, &Projection::default()).await
 }
 
-pub async fn replace(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    Path(id): Path<GroupId>,
-    req: Request,
-) -> ScimResult<Response> {
+pub async fn replace(scim: Scim, Path(id): Path<GroupId>, req: Request) -> ScimResult<Response> {
     let (if_match, body) = conditional_body(req).await?;
-    write_desired(&state, &auth, &base, &id, if_match, desired(&body)?, None).await
+    write_desired(&scim, &id, if_match, desired(&body)?, None).await
 }
 
-pub async fn patch(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    Path(id): Path<GroupId>,
-    req: Request,
-) -> ScimResult<Response> {
+pub async fn patch(scim: Scim, Path(id): Path<GroupId>, req: Request) -> ScimResult<Response> {
     let (if_match, body) = conditional_body(req).await?;
-    let scope = auth.0.scope();
-    let current = hub_api::groups::load(&state, &scope, &id).await?;
+    let (state, scope) = (&scim.state, scim.scope());
+    let current = hub_api::groups::load(state, &scope, &id).await?;
     if_match.check(current.version)?;
-    let members = members_of(&state, &scope, &id).await?;
+    let members = members_of(state, &scope, &id).await?;
     let current_ids: BTreeSet<OperatorId> = members.iter().map(|(id, _)| id.clone()).collect();
-    let Value::Object(mut resource) = to_scim(&current, Some(members), &base) else {
+    let Value::Object(mut resource) = to_scim(&current, Some(members), &scim.base) else {
         unreachable!("a group is an object")
     };
     crate::patch::apply(&mut resource, &body)?;
     let version = hub_api::extract::IfMatch(Some(current.version));
-    write_desired(&state, &auth, &base, &id, version, desired(&resource)?, Some(current_ids)).await
+    write_desired(&scim, &id, version, desired(&resource)?, Some(current_ids)).await
 }
 
-pub async fn remove(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    Path(id): Path<GroupId>,
-    req: Request,
-) -> ScimResult<StatusCode> {
-    hub_api::groups::delete(&state, &auth.0.scope(), &auth.audit(&state), &id, if_match(&req)).await?;
+pub async fn remove(scim: Scim, Path(id): Path<GroupId>, req: Request) -> ScimResult<StatusCode> {
+    hub_api::groups::delete(&scim.state, &scim.scope(), &scim.audit(), &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -272,9 +230,9 @@ pub struct Groups;
 
 impl Listed for Groups {
     async fn query(list: &ListRequest<'_>, window: Window) -> ScimResult<(usize, Vec<Value>)> {
-        let ListRequest { state, auth, base, params } = *list;
+        let ListRequest { scim: Scim { state, base, .. }, params } = *list;
         let projection = list.projection();
-        let scope = auth.0.scope();
+        let scope = list.scim.scope();
         let store = &state.store;
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {

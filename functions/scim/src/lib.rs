@@ -96,6 +96,38 @@ impl ScimAuth {
     }
 }
 
+/// What a SCIM resource handler works with: the state, the authenticated caller, and the base URL
+/// of the links its answer holds (extracted in that order: an unauthenticated request is refused
+/// before anything else is read).
+#[derive(Clone)]
+pub struct Scim {
+    pub state: AppState,
+    pub auth: ScimAuth,
+    pub base: Base,
+}
+
+impl Scim {
+    /// The caller's account.
+    pub fn scope(&self) -> hub_store::AccountScope {
+        self.auth.0.scope()
+    }
+
+    /// Who makes this request's changes, for the audit log.
+    pub fn audit(&self) -> hub_store::AuditContext {
+        self.auth.audit(&self.state)
+    }
+}
+
+impl FromRequestParts<AppState> for Scim {
+    type Rejection = ScimError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let auth = ScimAuth::from_request_parts(parts, state).await?;
+        let base = Base::from_request_parts(parts, state).await?;
+        Ok(Scim { state: state.clone(), auth, base })
+    }
+}
+
 /// API Gateway's id of the request (or a fresh one).
 #[derive(Clone)]
 struct RequestId(String);
@@ -162,15 +194,10 @@ async fn deadline(req: Request, next: Next) -> Response {
 
 /// `POST /.search` at the root (RFC 7644 §3.4.3): Users, then Groups, as one list. A filter
 /// that one resource type cannot be filtered by matches none of that type.
-async fn search_everything(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    req: Request,
-) -> ScimResult<Response> {
+async fn search_everything(scim: Scim, req: Request) -> ScimResult<Response> {
     let params = list::search_params(req).await?;
     let Window { start, count } = params.window()?;
-    let list = ListRequest { state: &state, auth: &auth, base: &base, params: &params };
+    let list = ListRequest { scim: &scim, params: &params };
     // Totals first (a window of nothing), then the window across both lists.
     let users_total = users::Users::query(&list, Window::TOTAL_ONLY).await;
     let groups_total = groups::Groups::query(&list, Window::TOTAL_ONLY).await;
@@ -229,6 +256,16 @@ pub(crate) async fn json_body(req: Request) -> ScimResult<serde_json::Map<String
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(ScimError::invalid_syntax("The body must be a JSON object.")),
     }
+}
+
+/// The attribute `name` of a body (a resource's or a PATCH's result), unless absent or null: SCIM
+/// attribute names are case-insensitive, and may carry their schema's URN
+/// (`urn:ietf:params:scim:schemas:core:2.0:User:userName`).
+pub(crate) fn field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    body.iter()
+        .find(|(k, _)| filter::normalize(k) == name.to_ascii_lowercase())
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_null())
 }
 
 /// The `If-Match` and the JSON object body of a PUT or a PATCH.

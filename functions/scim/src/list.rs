@@ -4,10 +4,9 @@
 
 use std::future::Future;
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Query, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
-use hub_api::AppState;
 use hub_store::records::AccountRecord;
 use hub_store::{AccountScope, StoreError};
 use serde::Deserialize;
@@ -17,7 +16,7 @@ use crate::discovery::{LIST_SCHEMA, MAX_COUNT};
 use crate::error::{ScimError, ScimResult};
 use crate::filter::{self, Eq};
 use crate::projection::Projection;
-use crate::{Base, ScimAuth, json_body, scim_response};
+use crate::{Scim, json_body, scim_response};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -113,11 +112,10 @@ pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Respo
     scim_response(StatusCode::OK, body, None)
 }
 
-/// A list request: who asks, the base URL of the answer, and the list's parameters.
+/// A list request: the request's [`Scim`] (who asks, the base URL of the answer) and the list's
+/// parameters.
 pub struct ListRequest<'a> {
-    pub state: &'a AppState,
-    pub auth: &'a ScimAuth,
-    pub base: &'a Base,
+    pub scim: &'a Scim,
     pub params: &'a ListParams,
 }
 
@@ -139,7 +137,7 @@ impl ListRequest<'_> {
     where
         Fut: Future<Output = Result<Vec<T>, StoreError>>,
     {
-        let account = hub_api::rules::load_account(self.state, scope).await?;
+        let account = hub_api::rules::load_account(&self.scim.state, scope).await?;
         let page = page(window.start - 1, window.count).await.map_err(hub_api::ApiError::from)?;
         Ok((total(&account).max(0) as usize, page))
     }
@@ -160,23 +158,13 @@ pub fn clauses(filter: &str, filterable: &[&str]) -> ScimResult<Vec<Eq>> {
 }
 
 /// `GET /<Resources>?filter=&startIndex=&count=&attributes=&excludedAttributes=`.
-pub async fn list<R: Listed>(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    Query(params): Query<ListParams>,
-) -> ScimResult<Response> {
-    list_with::<R>(state, auth, base, params).await
+pub async fn list<R: Listed>(scim: Scim, Query(params): Query<ListParams>) -> ScimResult<Response> {
+    list_with::<R>(scim, params).await
 }
 
 /// `POST /<Resources>/.search` with the same parameters in a JSON body.
-pub async fn search<R: Listed>(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    req: Request,
-) -> ScimResult<Response> {
-    list_with::<R>(state, auth, base, search_params(req).await?).await
+pub async fn search<R: Listed>(scim: Scim, req: Request) -> ScimResult<Response> {
+    list_with::<R>(scim, search_params(req).await?).await
 }
 
 /// The parameters of a `POST .search` request.
@@ -184,9 +172,9 @@ pub async fn search_params(req: Request) -> ScimResult<ListParams> {
     ListParams::from_search(&json_body(req).await?)
 }
 
-async fn list_with<R: Listed>(state: AppState, auth: ScimAuth, base: Base, params: ListParams) -> ScimResult<Response> {
+async fn list_with<R: Listed>(scim: Scim, params: ListParams) -> ScimResult<Response> {
     let window = params.window()?;
-    let list = ListRequest { state: &state, auth: &auth, base: &base, params: &params };
+    let list = ListRequest { scim: &scim, params: &params };
     let (total, resources) = R::query(&list, window).await?;
     Ok(list_response(total, window.start, resources))
 }

@@ -11,7 +11,7 @@
 //! `groups` (read-only) is on single-user answers, and on lists that ask for it with
 //! `attributes=groups` (it costs a Query per user).
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
@@ -22,15 +22,16 @@ use serde_json::{Map, Value, json};
 
 use crate::discovery::USER_SCHEMA;
 use crate::error::{ScimError, ScimResult};
-use crate::filter::{self, Eq};
+use crate::filter::Eq;
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
-use crate::{Base, ScimAuth, conditional_body, etag, if_match, json_body, meta, scim_response};
+use crate::{Base, Scim, conditional_body, etag, field, if_match, json_body, meta, scim_response};
 
 /// The most `emails` or `phoneNumbers` one user may carry.
 const MAX_VALUES: usize = 10;
 
-fn location(base: &Base, id: &str) -> String {
+/// Where a user lives (its `meta.location`, and the `$ref` of a group's `members`).
+pub(crate) fn location(base: &Base, id: &str) -> String {
     base.url(&format!("/Users/{id}"))
 }
 
@@ -86,19 +87,11 @@ pub fn to_scim(op: &OperatorRecord, groups: Option<Vec<(GroupId, String)>>, base
         user["groups"] = Value::Array(
             groups
                 .into_iter()
-                .map(|(id, name)| json!({"value": id, "display": name, "$ref": base.url(&format!("/Groups/{id}")), "type": "direct"}))
+                .map(|(id, name)| json!({"value": id, "display": name, "$ref": crate::groups::location(base, &id), "type": "direct"}))
                 .collect(),
         );
     }
     user
-}
-
-/// Case-insensitive attribute lookup (SCIM attribute names are case-insensitive).
-fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    body.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name) || filter::normalize(k) == name.to_ascii_lowercase())
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
 }
 
 fn string(body: &Map<String, Value>, name: &str) -> ScimResult<Option<String>> {
@@ -256,68 +249,43 @@ async fn groups_of(
     Ok(groups.into_iter().map(|g| (g.group_id, g.description)).collect())
 }
 
-async fn answer(
-    state: &AppState,
-    auth: &ScimAuth,
-    base: &Base,
-    op: OperatorRecord,
-    status: StatusCode,
-    projection: &Projection,
-) -> ScimResult<Response> {
-    let groups =
-        if projection.wants("groups") { Some(groups_of(state, &auth.0.scope(), &op.operator_id).await?) } else { None };
+async fn answer(scim: &Scim, op: OperatorRecord, status: StatusCode, projection: &Projection) -> ScimResult<Response> {
+    let groups = if projection.wants("groups") {
+        Some(groups_of(&scim.state, &scim.scope(), &op.operator_id).await?)
+    } else {
+        None
+    };
     let tag = etag(op.version);
-    Ok(scim_response(status, projection.apply(to_scim(&op, groups, base)), Some(&tag)))
+    Ok(scim_response(status, projection.apply(to_scim(&op, groups, &scim.base)), Some(&tag)))
 }
 
-pub async fn create(State(state): State<AppState>, auth: ScimAuth, base: Base, req: Request) -> ScimResult<Response> {
+pub async fn create(scim: Scim, req: Request) -> ScimResult<Response> {
     let body = json_body(req).await?;
-    let record = from_scim(&body, None, &state.clock.now_rfc3339())?;
-    let audit = hub_api::audit::event(
-        &auth.audit(&state),
-        "operator.created",
-        ("Operator", &record.operator_id, Some(&record.full_name)),
-        hub_api::audit::created(&record),
-    );
-    state
+    let record = from_scim(&body, None, &scim.state.clock.now_rfc3339())?;
+    let audit = hub_api::resource_events::created(&scim.audit(), "operator.created", &record);
+    scim.state
         .store
-        .create_operator(&auth.0.scope(), &record, &hub_api::rules::new_operator_grants(), None, &audit)
+        .create_operator(&scim.scope(), &record, &hub_api::rules::new_operator_grants(), None, &audit)
         .await
         .map_err(hub_api::ApiError::from)?;
-    answer(&state, &auth, &base, record, StatusCode::CREATED, &Projection::default()).await
+    answer(&scim, record, StatusCode::CREATED, &Projection::default()).await
 }
 
-pub async fn fetch(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    Path(id): Path<OperatorId>,
-    Query(params): Query<ReadParams>,
-) -> ScimResult<Response> {
-    let op = hub_api::operators::load(&state, &auth.0.scope(), &id).await?;
+pub async fn fetch(scim: Scim, Path(id): Path<OperatorId>, Query(params): Query<ReadParams>) -> ScimResult<Response> {
+    let op = hub_api::operators::load(&scim.state, &scim.scope(), &id).await?;
     let projection = Projection::new(params.attributes.as_deref(), params.excluded_attributes.as_deref());
-    answer(&state, &auth, &base, op, StatusCode::OK, &projection).await
+    answer(&scim, op, StatusCode::OK, &projection).await
 }
 
-pub async fn replace(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    Path(id): Path<OperatorId>,
-    req: Request,
-) -> ScimResult<Response> {
-    update(&state, &auth, &base, &id, req, |current, body, now| from_scim(body, Some(current), now)).await
+pub async fn replace(scim: Scim, Path(id): Path<OperatorId>, req: Request) -> ScimResult<Response> {
+    update(&scim, &id, req, |current, body, now| from_scim(body, Some(current), now)).await
 }
 
-pub async fn patch(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    base: Base,
-    Path(id): Path<OperatorId>,
-    req: Request,
-) -> ScimResult<Response> {
-    update(&state, &auth, &base, &id, req, |current, body, now| {
-        let Value::Object(mut resource) = to_scim(current, None, &base) else { unreachable!("a user is an object") };
+pub async fn patch(scim: Scim, Path(id): Path<OperatorId>, req: Request) -> ScimResult<Response> {
+    update(&scim, &id, req, |current, body, now| {
+        let Value::Object(mut resource) = to_scim(current, None, &scim.base) else {
+            unreachable!("a user is an object")
+        };
         crate::patch::apply(&mut resource, body)?;
         from_scim(&resource, Some(current), now)
     })
@@ -327,23 +295,21 @@ pub async fn patch(
 /// A PUT or a PATCH: the user `next` makes of the current one, the request's body and the time,
 /// written through the hub's own operator update (its rules, `If-Match`, retries).
 async fn update(
-    state: &AppState,
-    auth: &ScimAuth,
-    base: &Base,
+    scim: &Scim,
     id: &OperatorId,
     req: Request,
     next: impl Fn(&OperatorRecord, &Map<String, Value>, &str) -> ScimResult<OperatorRecord>,
 ) -> ScimResult<Response> {
     let (if_match, body) = conditional_body(req).await?;
-    let now = state.clock.now_rfc3339();
+    let now = scim.state.clock.now_rfc3339();
     let cell = std::sync::Mutex::new(None);
     let (updated, _) =
-        hub_api::operators::update(state, &auth.0.scope(), &auth.audit(state), None, id, if_match, |current| {
+        hub_api::operators::update(&scim.state, &scim.scope(), &scim.audit(), None, id, if_match, |current| {
             next(current, &body, &now).map_err(|e| stash(&cell, e))
         })
         .await
         .map_err(|e| unstash(&cell, e))?;
-    answer(state, auth, base, updated, StatusCode::OK, &Projection::default()).await
+    answer(scim, updated, StatusCode::OK, &Projection::default()).await
 }
 
 /// A SCIM error raised inside a shared hub operation travels out of it as a validation error
@@ -361,13 +327,8 @@ pub(crate) fn unstash(cell: &std::sync::Mutex<Option<ScimError>>, e: hub_api::Ap
     }
 }
 
-pub async fn remove(
-    State(state): State<AppState>,
-    auth: ScimAuth,
-    Path(id): Path<OperatorId>,
-    req: Request,
-) -> ScimResult<StatusCode> {
-    hub_api::operators::delete(&state, &auth.0.scope(), &auth.audit(&state), None, &id, if_match(&req)).await?;
+pub async fn remove(scim: Scim, Path(id): Path<OperatorId>, req: Request) -> ScimResult<StatusCode> {
+    hub_api::operators::delete(&scim.state, &scim.scope(), &scim.audit(), None, &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -405,11 +366,11 @@ pub struct Users;
 
 impl Listed for Users {
     async fn query(list: &ListRequest<'_>, window: Window) -> ScimResult<(usize, Vec<Value>)> {
-        let ListRequest { state, auth, base, params } = *list;
+        let ListRequest { scim: Scim { state, base, .. }, params } = *list;
         let projection = list.projection();
         // Groups cost a Query per user: on lists only when asked for by name.
         let with_groups = params.attributes().is_some_and(|a| a.to_ascii_lowercase().contains("groups"));
-        let scope = auth.0.scope();
+        let scope = list.scim.scope();
         let store = &state.store;
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {

@@ -20,6 +20,7 @@ pub mod operators;
 pub mod outbound;
 pub mod permission_routes;
 pub mod provisioning;
+pub mod resource_events;
 pub mod retry;
 pub mod routes;
 pub mod rules;

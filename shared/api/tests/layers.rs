@@ -12,7 +12,17 @@ const LAYERS: &[hub_layers::Layer<'_>] = &[
     ("extractors", &["extract", "idempotency"]),
     (
         "operations",
-        &["activity", "audit", "scim_token", "provisioning", "rules", "operators", "groups", "permission_routes"],
+        &[
+            "activity",
+            "audit",
+            "scim_token",
+            "provisioning",
+            "rules",
+            "operators",
+            "groups",
+            "permission_routes",
+            "resource_events",
+        ],
     ),
     ("entry", &["http", "routes", "lambda", "lambda_events"]),
 ];

@@ -101,6 +101,13 @@ impl TestApp {
         provision(&self.state, account_type, extra).await
     }
 
+    /// Another account, as [`TestApp::provision`] makes it, and a token of its administrator.
+    pub async fn provision_with_admin_token(&self, account_type: &str, extra: i64) -> (ProvisionedAccount, String) {
+        let account = self.provision(account_type, extra).await;
+        let token = self.token(&account.account_id, &account.admin_operator_id);
+        (account, token)
+    }
+
     /// A request as the first account's administrator.
     pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.req_as(&self.admin_token, method, path)
@@ -130,8 +137,21 @@ impl TestApp {
         status: u16,
         code: &str,
     ) {
-        for (method, path) in requests {
-            let reply = self.call(method.clone(), &path, None).await;
+        let requests = requests.into_iter().map(|(method, path)| (method, path, None));
+        self.expect_problem_each_as(&self.admin_token, requests, status, code).await;
+    }
+
+    /// Each request `(method, path, body)` sent with `token` answers the problem `status` `code`;
+    /// a failure names the request.
+    pub async fn expect_problem_each_as(
+        &self,
+        token: &str,
+        requests: impl IntoIterator<Item = (Method, String, Option<Value>)>,
+        status: u16,
+        code: &str,
+    ) {
+        for (method, path, body) in requests {
+            let reply = self.call_as(token, method.clone(), &path, body).await;
             assert_eq!((reply.status.as_u16(), reply.code()), (status, code), "{method} {path}: {}", reply.body);
         }
     }
@@ -153,6 +173,14 @@ impl TestApp {
     /// `POST path` as the administrator with the JSON `body` and an `Idempotency-Key`.
     pub async fn post_keyed(&self, path: &str, key: &str, body: &Value) -> Reply {
         send(self.req(Method::POST, path).header("idempotency-key", key).json(body)).await
+    }
+
+    /// `POST path` as the administrator with an `Idempotency-Key` and the JSON text `raw` as it
+    /// is written (its keys in another order, other spacing: the same request to the server).
+    pub async fn post_keyed_raw(&self, path: &str, key: &str, raw: &'static str) -> Reply {
+        let req =
+            self.req(Method::POST, path).header("idempotency-key", key).header("content-type", "application/json");
+        send(req.body(raw)).await
     }
 
     /// Creates an operator as the administrator; returns its id.
@@ -296,6 +324,25 @@ pub fn pushed_scim_user(i: usize) -> Value {
         "emails": [{"value": email, "primary": true, "type": "work"}],
         "active": true
     })
+}
+
+/// An identity provider's first push of `users` users ([`pushed_scim_user`]) over `connections`
+/// connections at once: connection `c` sends users `c`, `c + connections`, … one after the other
+/// through `create`, which POSTs one and answers its new id. The ids, by connection.
+pub async fn push_scim_users<F, Fut>(users: usize, connections: usize, create: F) -> Vec<Vec<String>>
+where
+    F: Fn(Value) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let create = &create;
+    futures::future::join_all((0..connections).map(|c| async move {
+        let mut ids = Vec::new();
+        for i in (c..users).step_by(connections) {
+            ids.push(create(pushed_scim_user(i)).await);
+        }
+        ids
+    }))
+    .await
 }
 
 pub async fn provision(state: &AppState, account_type: &str, extra: i64) -> ProvisionedAccount {

@@ -2,7 +2,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input, flash, formatDateTime, announce, notice } from '../dom.js';
-import { confirmedButton, onSubmit, timeZoneList, readOnlyNote, changedFields } from './common.js';
+import { rowDeleteButton, onSubmit, timeZoneList, readOnlyNote, changedFields, panel } from './common.js';
 
 export const title = () => 'Account';
 
@@ -45,7 +45,6 @@ export async function render(ctx) {
  * @param {import('../../types/client').Schemas['ScimToken'][]} tokens
  */
 function scimSection(ctx, tokens) {
-  const reload = () => void ctx.refresh();
   const problems = h('div', { 'aria-live': 'polite' });
   const result = h('div');
   const form = formPanel({ titleId: 'new-scim-token-title', title: 'New SCIM token', subpanel: true, attrs: { autocomplete: 'off' }, after: result },
@@ -67,8 +66,7 @@ function scimSection(ctx, tokens) {
     announce('SCIM token created. Copy it now: it is shown only this once.');
     /** @type {HTMLElement | null} */ (result.querySelector('h3'))?.focus();
   });
-  return h('section', { class: 'panel', 'aria-labelledby': 'scim-title' },
-    h('h2', { id: 'scim-title' }, 'SCIM provisioning tokens'),
+  return panel('scim-title', 'SCIM provisioning tokens',
     h('p', { class: 'muted' }, 'An identity provider (Okta, Microsoft Entra ID, …) creates, updates and disables operators and groups through SCIM 2.0 at /scim/v2 with one of these tokens. At most 10.'),
     problems,
     tokens.length
@@ -78,18 +76,14 @@ function scimSection(ctx, tokens) {
             h('td', {}, t.description),
             h('td', {}, formatDateTime(t.createdAt, 'UTC')),
             h('td', {}, t.lastUsedAt ? formatDateTime(t.lastUsedAt, 'UTC') : 'Never'),
-            h('td', {}, confirmedButton({
-              attrs: { class: 'secondary small', 'aria-label': `Delete SCIM token ${t.description}` },
-              label: 'Delete',
+            h('td', {}, rowDeleteButton({
+              item: `SCIM token ${t.description}`,
               question: `Delete the SCIM token “${t.description}”? The identity provider using it is refused from its next request.`,
               confirmLabel: 'Delete token',
+              done: 'SCIM token deleted.',
               problems,
-              reload,
-              action: async () => {
-                await call('delete', '/scim-tokens/{id}', { path: { id: t.scimTokenId } });
-                flash('SCIM token deleted.');
-                await ctx.refresh();
-              },
+              remove: () => call('delete', '/scim-tokens/{id}', { path: { id: t.scimTokenId } }),
+              ctx,
             }))))))
       : h('p', { class: 'empty' }, 'No SCIM tokens.'),
     form);

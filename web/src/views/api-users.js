@@ -2,8 +2,8 @@
 // once (kept only in this view's DOM: never in storage, the address or the history), delete.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, formPanel, field, input, select, flash, formatDateTime, announce, notice } from '../dom.js';
-import { confirmedButton, pager, withQuery, onSubmit, operatorPicker, badge } from './common.js';
+import { h, formPanel, field, input, select, formatDateTime, announce, notice } from '../dom.js';
+import { rowDeleteButton, pager, withQuery, onSubmit, operatorPicker, badge, listTable } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -22,7 +22,6 @@ export async function render(ctx) {
   const admin = me.isAdministrator;
   const { items, nextCursor } = list.data;
   const filteredName = items.find((u) => u.operatorId === operatorId)?.operatorName ?? 'the chosen operator';
-  const reload = () => void ctx.refresh();
   const problems = h('div', { 'aria-live': 'polite' });
 
   const filter = h('form', { class: 'toolbar', 'aria-label': 'Filter API users' },
@@ -46,31 +45,28 @@ export async function render(ctx) {
     h('p', { class: 'lede' }, admin ? 'Every API user of the account.' : 'Your API users. Scripts use them with HTTP Basic authentication, with your rights.'),
     filter,
     problems,
-    items.length
-      ? h('table', { class: 'list' },
-          h('caption', { class: 'visually-hidden' }, 'API users'),
-          h('thead', {}, h('tr', {}, ['Username', 'Description', 'Owner', 'Access', 'Last used (UTC)', 'Requests, 30 days', ''].map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'visually-hidden' }, 'Actions'))))),
-          h('tbody', {}, items.map((u) => h('tr', { 'data-api-user-id': u.apiUserId },
-            h('td', {}, h('code', {}, u.username), u.inactive ? [' ', badge('Inactive', 'off')] : null),
-            h('td', {}, u.description),
-            h('td', {}, u.operatorName ?? u.operatorId),
-            h('td', {}, u.accessType),
-            h('td', {}, u.lastUsedAt ? formatDateTime(u.lastUsedAt, 'UTC') : 'Never'),
-            h('td', {}, String(u.requestsLast30Days)),
-            h('td', {}, confirmedButton({
-              attrs: { class: 'secondary small', 'aria-label': `Delete API user ${u.description || u.username}` },
-              label: 'Delete',
-              question: `Delete the API user “${u.description || u.username}”? Scripts using it stop working at once.`,
-              confirmLabel: 'Delete API user',
-              problems,
-              reload,
-              action: async () => {
-                await call('delete', '/api-users/{id}', { path: { id: u.apiUserId } });
-                flash('API user deleted.');
-                await ctx.refresh();
-              },
-            }))))))
-      : h('p', { class: 'empty' }, inactive ? 'No inactive API users.' : 'No API users.'),
+    listTable({
+      caption: 'API users',
+      columns: ['Username', 'Description', 'Owner', 'Access', 'Last used (UTC)', 'Requests, 30 days', h('span', { class: 'visually-hidden' }, 'Actions')],
+      items,
+      row: (u) => h('tr', { 'data-api-user-id': u.apiUserId },
+        h('td', {}, h('code', {}, u.username), u.inactive ? [' ', badge('Inactive', 'off')] : null),
+        h('td', {}, u.description),
+        h('td', {}, u.operatorName ?? u.operatorId),
+        h('td', {}, u.accessType),
+        h('td', {}, u.lastUsedAt ? formatDateTime(u.lastUsedAt, 'UTC') : 'Never'),
+        h('td', {}, String(u.requestsLast30Days)),
+        h('td', {}, rowDeleteButton({
+          item: `API user ${u.description || u.username}`,
+          question: `Delete the API user “${u.description || u.username}”? Scripts using it stop working at once.`,
+          confirmLabel: 'Delete API user',
+          done: 'API user deleted.',
+          problems,
+          remove: () => call('delete', '/api-users/{id}', { path: { id: u.apiUserId } }),
+          ctx,
+        }))),
+      empty: inactive ? 'No inactive API users.' : 'No API users.',
+    }),
     pager('#/api-users', ctx.params, nextCursor),
     createForm(admin, me));
 }

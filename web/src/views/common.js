@@ -2,7 +2,7 @@
 // is shown.
 
 import { ApiProblem, call, forgetIdempotencyKey } from '../api.js';
-import { h, notice, showFormProblem, announce, confirmDialog } from '../dom.js';
+import { h, notice, showFormProblem, announce, confirmDialog, flash } from '../dom.js';
 
 /** The system-wide permissions, in the contract's order. */
 export const PERMISSIONS = /** @type {const} */ ([
@@ -184,6 +184,37 @@ export async function attempt(place, action, reload) {
 }
 
 /**
+ * Sends `change` from a button or a small form of the view; when it succeeds, flashes `done` and
+ * renders the view again. A refusal appears in `problems` (a live region).
+ * @param {import('../app.js').Ctx} ctx
+ * @param {HTMLElement} problems
+ * @param {() => Promise<unknown>} change
+ * @param {string} done
+ */
+export function applyChange(ctx, problems, change, done) {
+  return attempt(problems, async () => {
+    await change();
+    flash(done);
+    await ctx.refresh();
+  }, () => void ctx.refresh());
+}
+
+/**
+ * Wires a form that picks one thing (a list and an Add button): on submit, `action` gets the
+ * picked value of the control `name`; nothing happens while none is picked.
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @param {(value: string) => void} action
+ */
+export function onPick(form, name, action) {
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = String(new FormData(form).get(name) ?? '');
+    if (value) action(value);
+  });
+}
+
+/**
  * A resource's delete panel: what goes with it (`note`), then a button that asks first and runs
  * `remove`; a refusal appears above the button.
  * @param {{ titleId: string, note?: string, buttonId: string, label: string, question: string, confirmLabel: string, remove: () => Promise<void>, reload: () => void }} spec
@@ -209,6 +240,52 @@ export function confirmedButton({ attrs, label, question, confirmLabel, problems
       await attempt(problems, action, reload);
     },
   }, label);
+}
+
+/**
+ * A titled panel: a section named by its heading (h2), then `children`.
+ * @param {string} titleId
+ * @param {string} title
+ * @param {...(import('../dom.js').Child | import('../dom.js').Child[])} children
+ */
+export function panel(titleId, title, ...children) {
+  return h('section', { class: 'panel', 'aria-labelledby': titleId }, h('h2', { id: titleId }, title), ...children);
+}
+
+/**
+ * A list view's items as a table (a caption for assistive technology, a header cell per column,
+ * `row` for each item), or the sentence `empty` when there are none.
+ * @template T
+ * @param {{ caption: string, columns: import('../dom.js').Child[], items: T[], row: (item: T) => HTMLElement, empty: string }} spec
+ */
+export function listTable({ caption, columns, items, row, empty }) {
+  if (!items.length) return h('p', { class: 'empty' }, empty);
+  return h('table', { class: 'list' },
+    h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, items.map(row)));
+}
+
+/**
+ * A list row's Delete button, named after its `item` for assistive technology: asks `question`
+ * first, then runs `remove`, flashes `done` and renders the view again; a refusal appears in
+ * `problems`.
+ * @param {{ item: string, question: string, confirmLabel: string, done: string, problems: HTMLElement, remove: () => Promise<unknown>, ctx: import('../app.js').Ctx }} spec
+ */
+export function rowDeleteButton({ item, question, confirmLabel, done, problems, remove, ctx }) {
+  return confirmedButton({
+    attrs: { class: 'secondary small', 'aria-label': `Delete ${item}` },
+    label: 'Delete',
+    question,
+    confirmLabel,
+    problems,
+    reload: () => void ctx.refresh(),
+    action: async () => {
+      await remove();
+      flash(done);
+      await ctx.refresh();
+    },
+  });
 }
 
 /**

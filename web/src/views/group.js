@@ -3,7 +3,7 @@
 
 import { call } from '../api.js';
 import { h, formPanel, field, input, checkbox, flash } from '../dom.js';
-import { PERMISSIONS, dangerZone, onSubmit, attempt, grantOnChange, operatorPicker, badge, readOnlyNote, pager } from './common.js';
+import { PERMISSIONS, dangerZone, onSubmit, applyChange, onPick, grantOnChange, operatorPicker, badge, readOnlyNote, pager, panel } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -27,9 +27,9 @@ export async function render(ctx) {
     h('p', { class: 'lede' }, h('span', { 'data-member-count': group.memberCount }, group.memberCount), group.memberCount === 1 ? ' member' : ' members'),
     admin ? null : readOnlyNote(),
     admin && !system ? renameForm(ctx, group, reload) : null,
-    membersSection(ctx, group, members.data, admin, reload),
+    membersSection(ctx, group, members.data, admin),
     permissionSection(group, permissions.data, admin, reload),
-    admin ? dutySection(ctx, group, reload) : null,
+    admin ? dutySection(ctx, group) : null,
     admin && !system ? deleteSection(ctx, group, reload) : null);
 }
 
@@ -56,13 +56,11 @@ function renameForm(ctx, group, reload) {
  * @param {Schemas['GroupView']} group
  * @param {Schemas['Collection_OperatorView']} members
  * @param {boolean} admin
- * @param {() => void} reload
  */
-function membersSection(ctx, group, members, admin, reload) {
+function membersSection(ctx, group, members, admin) {
   const problems = h('div', { 'aria-live': 'polite' });
   const canChange = admin && !group.isEveryone;
-  const section = h('section', { class: 'panel', 'aria-labelledby': 'members-title' },
-    h('h2', { id: 'members-title' }, 'Members'),
+  const section = panel('members-title', 'Members',
     group.isEveryone ? h('p', { class: 'muted' }, 'Every operator is a member of Everyone.') : null,
     problems,
     members.items.length
@@ -71,11 +69,9 @@ function membersSection(ctx, group, members, admin, reload) {
           canChange
             ? h('button', {
                 type: 'button', class: 'secondary small', 'aria-label': `Remove ${o.fullName}`,
-                onclick: () => attempt(problems, async () => {
-                  await call('delete', '/groups/{id}/members/{operatorId}', { path: { id: group.groupId, operatorId: o.operatorId } });
-                  flash(`${o.fullName} removed.`);
-                  await ctx.refresh();
-                }, reload),
+                onclick: () => applyChange(ctx, problems,
+                  () => call('delete', '/groups/{id}/members/{operatorId}', { path: { id: group.groupId, operatorId: o.operatorId } }),
+                  `${o.fullName} removed.`),
               }, 'Remove')
             : null)))
       : h('p', { class: 'empty' }, 'No members: this group is empty.'),
@@ -84,16 +80,9 @@ function membersSection(ctx, group, members, admin, reload) {
     const form = h('form', { class: 'inline-form', 'aria-label': 'Add a member' },
       operatorPicker({ id: 'add-member', label: 'Add member', name: 'operatorId' }),
       h('button', { type: 'submit', id: 'add-member-submit' }, 'Add'));
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      const operatorId = String(new FormData(form).get('operatorId') ?? '');
-      if (!operatorId) return;
-      void attempt(problems, async () => {
-        await call('put', '/groups/{id}/members/{operatorId}', { path: { id: group.groupId, operatorId } });
-        flash('Member added.');
-        await ctx.refresh();
-      }, reload);
-    });
+    onPick(form, 'operatorId', (operatorId) => void applyChange(ctx, problems,
+      () => call('put', '/groups/{id}/members/{operatorId}', { path: { id: group.groupId, operatorId } }),
+      'Member added.'));
     section.append(form);
   }
   return section;
@@ -108,8 +97,7 @@ function membersSection(ctx, group, members, admin, reload) {
 function permissionSection(group, permissions, admin, reload) {
   const direct = new Set(permissions.direct);
   const problems = h('div', { 'aria-live': 'polite' });
-  return h('section', { class: 'panel', 'aria-labelledby': 'group-permissions-title' },
-    h('h2', { id: 'group-permissions-title' }, 'Group permissions'),
+  return panel('group-permissions-title', 'Group permissions',
     h('p', { class: 'muted' }, 'Every member holds these.'),
     problems,
     h('ul', { class: 'checks', 'aria-label': 'Group permissions' }, PERMISSIONS.map((p) => {
@@ -128,18 +116,14 @@ function permissionSection(group, permissions, admin, reload) {
 /**
  * @param {import('../app.js').Ctx} ctx
  * @param {Schemas['GroupView']} group
- * @param {() => void} reload
  */
-function dutySection(ctx, group, reload) {
+function dutySection(ctx, group) {
   const problems = h('div', { 'aria-live': 'polite' });
   /** @param {boolean} isOnDuty */
-  const set = (isOnDuty) => attempt(problems, async () => {
-    await call('post', '/groups/{id}/duty', { path: { id: group.groupId }, body: { isOnDuty } });
-    flash(isOnDuty ? 'Every member is now Active.' : 'Every member is now not Active.');
-    await ctx.refresh();
-  }, reload);
-  return h('section', { class: 'panel', 'aria-labelledby': 'duty-title' },
-    h('h2', { id: 'duty-title' }, 'Active switch of every member'),
+  const set = (isOnDuty) => applyChange(ctx, problems,
+    () => call('post', '/groups/{id}/duty', { path: { id: group.groupId }, body: { isOnDuty } }),
+    isOnDuty ? 'Every member is now Active.' : 'Every member is now not Active.');
+  return panel('duty-title', 'Active switch of every member',
     problems,
     h('div', { class: 'actions' },
       h('button', { type: 'button', id: 'group-on-duty', onclick: () => set(true) }, 'Set all members on duty'),

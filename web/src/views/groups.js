@@ -3,7 +3,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input, flash } from '../dom.js';
-import { pager, onSubmit, badge, readOnlyNote } from './common.js';
+import { pager, onSubmit, badge, readOnlyNote, listTable } from './common.js';
 
 export const title = () => 'Groups';
 
@@ -22,15 +22,16 @@ export async function render(ctx) {
   return h('div', {},
     h('h1', { tabindex: '-1' }, onlyEmpty ? 'Empty groups' : 'Groups'),
     filter,
-    items.length
-      ? h('table', { class: 'list' },
-          h('caption', { class: 'visually-hidden' }, 'Groups'),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Group'), h('th', { scope: 'col' }, 'Members'), h('th', { scope: 'col' }, 'Kind'))),
-          h('tbody', {}, items.map((g) => h('tr', { 'data-group-id': g.groupId },
-            h('td', {}, h('a', { href: `#/groups/${encodeURIComponent(g.groupId)}` }, g.description)),
-            h('td', { 'data-member-count': g.memberCount }, g.memberCount === 0 ? badge('Empty', 'off') : String(g.memberCount)),
-            h('td', {}, g.isEveryone || g.isAdministrators ? badge('System group') : '')))))
-      : h('p', { class: 'empty' }, onlyEmpty ? 'No empty groups.' : 'No groups.'),
+    listTable({
+      caption: 'Groups',
+      columns: ['Group', 'Members', 'Kind'],
+      items,
+      row: (g) => h('tr', { 'data-group-id': g.groupId },
+        h('td', {}, h('a', { href: `#/groups/${encodeURIComponent(g.groupId)}` }, g.description)),
+        h('td', { 'data-member-count': g.memberCount }, g.memberCount === 0 ? badge('Empty', 'off') : String(g.memberCount)),
+        h('td', {}, g.isEveryone || g.isAdministrators ? badge('System group') : '')),
+      empty: onlyEmpty ? 'No empty groups.' : 'No groups.',
+    }),
     pager('#/groups', ctx.params, nextCursor),
     admin ? createForm(ctx) : readOnlyNote());
 }

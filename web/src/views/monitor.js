@@ -3,7 +3,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input, checkbox, select, flash } from '../dom.js';
-import { dangerZone, onSubmit, attempt, operatorPicker, allGroups, readOnlyNote, badge, changedFields } from './common.js';
+import { dangerZone, onSubmit, applyChange, operatorPicker, allGroups, readOnlyNote, badge, changedFields, panel } from './common.js';
 import { MODES } from './monitors.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -37,7 +37,7 @@ export async function render(ctx) {
     h('h1', { tabindex: '-1' }, monitor.name, ' ', monitor.mode === 'Production' ? badge('Production', 'prod') : badge(monitor.mode)),
     admin ? null : readOnlyNote(),
     settings(ctx, monitor, admin, reload),
-    authorizationSection(ctx, monitor, authorizations.data.items, operators, groups, admin, reload),
+    authorizationSection(ctx, monitor, authorizations.data.items, operators, groups, admin),
     admin ? deleteSection(ctx, monitor, reload) : null);
 }
 
@@ -72,9 +72,8 @@ function settings(ctx, monitor, admin, reload) {
  * @param {import('../../types/client').Operator[]} operators
  * @param {Schemas['GroupView'][]} groups
  * @param {boolean} admin
- * @param {() => void} reload
  */
-function authorizationSection(ctx, monitor, items, operators, groups, admin, reload) {
+function authorizationSection(ctx, monitor, items, operators, groups, admin) {
   const names = new Map([
     ...operators.map((o) => /** @type {[string, string]} */ ([`operator:${o.operatorId}`, o.fullName])),
     ...groups.map((g) => /** @type {[string, string]} */ ([`group:${g.groupId}`, `${g.description} (group)`])),
@@ -96,15 +95,12 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin, rel
       h('td', { 'data-highest': highest }, LABEL[highest], lower.length ? h('span', { class: 'muted' }, ` (includes ${lower.join(' and ')})`) : null),
       admin ? h('td', {}, auths.map((a) => h('button', {
         type: 'button', class: 'secondary small', 'aria-label': `Revoke ${LABEL[a.authorizationType]} from ${names.get(key) ?? key}`,
-        onclick: () => attempt(problems, async () => {
-          await call('delete', '/monitors/{id}/authorizations/{authorizationId}', { path: { id: monitor.monitorId, authorizationId: a.authorizationId } });
-          flash(`${LABEL[a.authorizationType]} revoked.`);
-          await ctx.refresh();
-        }, reload),
+        onclick: () => applyChange(ctx, problems,
+          () => call('delete', '/monitors/{id}/authorizations/{authorizationId}', { path: { id: monitor.monitorId, authorizationId: a.authorizationId } }),
+          `${LABEL[a.authorizationType]} revoked.`),
       }, `Revoke ${LABEL[a.authorizationType]}`))) : null);
   });
-  const section = h('section', { class: 'panel', 'aria-labelledby': 'authorizations-title' },
-    h('h2', { id: 'authorizations-title' }, 'Authorizations'),
+  const section = panel('authorizations-title', 'Authorizations',
     h('p', { class: 'muted' }, 'Levels are cumulative: Edit monitor includes View monitor, which includes View monitor data.'),
     problems,
     rows.length

@@ -2,7 +2,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input, checkbox, select, flash } from '../dom.js';
-import { pager, withQuery, onSubmit, badge, readOnlyNote } from './common.js';
+import { pager, withQuery, onSubmit, badge, readOnlyNote, listTable } from './common.js';
 
 export const title = () => 'Monitors';
 
@@ -29,15 +29,16 @@ export async function render(ctx) {
     h('h1', { tabindex: '-1' }, 'Monitors'),
     h('p', { class: 'lede' }, 'Who may view or edit each monitor: ', h('a', { href: '#/permissions' }, 'the permissions overview'), '.'),
     filter,
-    items.length
-      ? h('table', { class: 'list' },
-          h('caption', { class: 'visually-hidden' }, 'Monitors'),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Monitor'), h('th', { scope: 'col' }, 'Mode'), h('th', { scope: 'col' }, 'Active'))),
-          h('tbody', {}, items.map((m) => h('tr', { 'data-monitor-id': m.monitorId },
-            h('td', {}, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name)),
-            h('td', {}, m.mode === 'Production' ? badge('Production', 'prod') : m.mode),
-            h('td', {}, m.isActive ? 'Active' : 'Not active')))))
-      : h('p', { class: 'empty' }, 'No monitors.'),
+    listTable({
+      caption: 'Monitors',
+      columns: ['Monitor', 'Mode', 'Active'],
+      items,
+      row: (m) => h('tr', { 'data-monitor-id': m.monitorId },
+        h('td', {}, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name)),
+        h('td', {}, m.mode === 'Production' ? badge('Production', 'prod') : m.mode),
+        h('td', {}, m.isActive ? 'Active' : 'Not active')),
+      empty: 'No monitors.',
+    }),
     pager('#/monitors', ctx.params, nextCursor),
     admin ? createForm(ctx) : readOnlyNote());
 }

@@ -3,7 +3,7 @@
 
 import { call } from '../api.js';
 import { h, formPanel, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce } from '../dom.js';
-import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, attempt, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields } from './common.js';
+import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, attempt, applyChange, onPick, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields, panel } from './common.js';
 
 /** @typedef {import('../../types/client').Operator} Operator */
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -36,7 +36,7 @@ export async function render(ctx) {
       op.isDisabled ? badge('Disabled', 'off') : null),
     admin || self ? null : readOnlyNote(),
     settings(ctx, op, admin, self, reload),
-    groupSection(ctx, op, groups.data.items, admin, reload),
+    groupSection(ctx, op, groups.data.items, admin),
     permissionSection(op, permissions.data, admin, reload),
     scheduleSection(op, schedules.data.items, account.timeZone, admin || self, reload),
     admin ? signInSection(op, reload) : null,
@@ -104,23 +104,19 @@ function settings(ctx, op, admin, self, reload) {
  * @param {Operator} op
  * @param {Schemas['GroupView'][]} groups
  * @param {boolean} admin
- * @param {() => void} reload
  */
-function groupSection(ctx, op, groups, admin, reload) {
+function groupSection(ctx, op, groups, admin) {
   const problems = h('div', { 'aria-live': 'polite' });
-  const section = h('section', { class: 'panel', 'aria-labelledby': 'groups-title' },
-    h('h2', { id: 'groups-title' }, 'Groups'),
+  const section = panel('groups-title', 'Groups',
     problems,
     h('ul', { class: 'rows', 'aria-label': 'Groups of this operator' }, groups.map((g) => h('li', {},
       h('a', { href: `#/groups/${encodeURIComponent(g.groupId)}` }, g.description),
       admin && !g.isEveryone
         ? h('button', {
             type: 'button', class: 'secondary small', 'aria-label': `Remove from ${g.description}`,
-            onclick: () => attempt(problems, async () => {
-              await call('delete', '/groups/{id}/members/{operatorId}', { path: { id: g.groupId, operatorId: op.operatorId } });
-              flash(`Removed from ${g.description}.`);
-              await ctx.refresh();
-            }, reload),
+            onclick: () => applyChange(ctx, problems,
+              () => call('delete', '/groups/{id}/members/{operatorId}', { path: { id: g.groupId, operatorId: op.operatorId } }),
+              `Removed from ${g.description}.`),
           }, 'Remove')
         : null))));
   if (admin) {
@@ -136,15 +132,9 @@ function groupSection(ctx, op, groups, admin, reload) {
         select('groupId', candidates.map((g) => [g.groupId, g.description]), candidates[0].groupId, { id: 'add-group' }),
         h('button', { type: 'submit', id: 'add-group-submit' }, 'Add'));
     });
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      const groupId = String(new FormData(form).get('groupId') ?? '');
-      void attempt(problems, async () => {
-        await call('put', '/groups/{id}/members/{operatorId}', { path: { id: groupId, operatorId: op.operatorId } });
-        flash('Added to the group.');
-        await ctx.refresh();
-      }, reload);
-    });
+    onPick(form, 'groupId', (groupId) => void applyChange(ctx, problems,
+      () => call('put', '/groups/{id}/members/{operatorId}', { path: { id: groupId, operatorId: op.operatorId } }),
+      'Added to the group.'));
     section.append(form);
   }
   return section;
@@ -176,8 +166,7 @@ function permissionSection(op, permissions, admin, reload) {
       h('td', {}, cell),
       h('td', { 'data-effective': String(effective.has(p)) }, effective.has(p) ? 'Yes' : 'No'));
   });
-  return h('section', { class: 'panel', 'aria-labelledby': 'permissions-title' },
-    h('h2', { id: 'permissions-title' }, 'Permissions'),
+  return panel('permissions-title', 'Permissions',
     h('p', { class: 'muted' }, 'Effective permissions are the direct ones plus those of every group the operator is in. Administrator comes only from the Administrators group.'),
     problems,
     h('table', { class: 'list compact' },
@@ -235,8 +224,7 @@ function scheduleSection(op, schedules, timeZone, editable, reload) {
     reload();
   }, reload);
 
-  return h('section', { class: 'panel', 'aria-labelledby': 'schedules-title' },
-    h('h2', { id: 'schedules-title' }, 'Off-duty schedules'),
+  return panel('schedules-title', 'Off-duty schedules',
     h('p', { class: 'muted' }, 'Times are in the account time zone, ', h('strong', { 'data-time-zone': timeZone }, timeZone), '. Inside a window the operator is off duty; a window whose end is before its start runs past midnight.'),
     problems,
     schedules.length
@@ -334,8 +322,7 @@ function scheduleBody(data, timeZone) {
  */
 function signInSection(op, reload) {
   const problems = h('div', { 'aria-live': 'polite' });
-  return h('section', { class: 'panel', 'aria-labelledby': 'sign-in-title' },
-    h('h2', { id: 'sign-in-title' }, 'Sign-in'),
+  return panel('sign-in-title', 'Sign-in',
     h('p', {}, 'The first sign-in ties an operator to its account at the identity provider; other accounts are refused. Reset it when the operator moves to a new account there: its next sign-in ties it again.'),
     problems,
     h('button', {

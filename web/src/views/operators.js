@@ -2,7 +2,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input, flash } from '../dom.js';
-import { pager, withQuery, onSubmit, badge, readOnlyNote } from './common.js';
+import { pager, withQuery, onSubmit, badge, readOnlyNote, listTable } from './common.js';
 
 export const title = () => 'Operators';
 
@@ -31,17 +31,18 @@ export async function render(ctx) {
     ctx.go(withQuery('#/operators', params));
   });
 
-  const table = items.length
-    ? h('table', { class: 'list' },
-        h('caption', { class: 'visually-hidden' }, 'Operators'),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Email'), h('th', { scope: 'col' }, 'Active'), h('th', { scope: 'col' }, 'On duty now'), h('th', { scope: 'col' }, 'Role'))),
-        h('tbody', {}, items.map((/** @type {import('../../types/client').Operator} */ o) => h('tr', { 'data-operator-id': o.operatorId },
-          h('td', {}, h('a', { href: `#/operators/${encodeURIComponent(o.operatorId)}` }, o.fullName)),
-          h('td', {}, o.email),
-          h('td', {}, o.isDisabled ? badge('Disabled', 'off') : o.isOnDuty ? 'Active' : 'Not active'),
-          h('td', {}, o.onDutyNow ? 'On duty' : 'Off duty'),
-          h('td', {}, o.isAccountAdministrator ? badge('Account administrator') : o.isAdministrator ? badge('Administrator') : '')))))
-    : h('p', { class: 'empty' }, q ? `No operator matches “${q}”.` : 'No operators.');
+  const table = listTable({
+    caption: 'Operators',
+    columns: ['Name', 'Email', 'Active', 'On duty now', 'Role'],
+    items,
+    row: (/** @type {import('../../types/client').Operator} */ o) => h('tr', { 'data-operator-id': o.operatorId },
+      h('td', {}, h('a', { href: `#/operators/${encodeURIComponent(o.operatorId)}` }, o.fullName)),
+      h('td', {}, o.email),
+      h('td', {}, o.isDisabled ? badge('Disabled', 'off') : o.isOnDuty ? 'Active' : 'Not active'),
+      h('td', {}, o.onDutyNow ? 'On duty' : 'Off duty'),
+      h('td', {}, o.isAccountAdministrator ? badge('Account administrator') : o.isAdministrator ? badge('Administrator') : '')),
+    empty: q ? `No operator matches “${q}”.` : 'No operators.',
+  });
 
   return h('div', {},
     h('h1', { tabindex: '-1' }, 'Operators'),

@@ -2,7 +2,7 @@
 
 import { call } from '../api.js';
 import { h } from '../dom.js';
-import { pager, withQuery, badge } from './common.js';
+import { pager, withQuery, badge, listTable } from './common.js';
 import { MODES } from './monitors.js';
 import { LEVELS } from './monitor.js';
 
@@ -29,16 +29,17 @@ export async function render(ctx) {
     h('p', { class: 'lede' }, 'Who holds each level on each monitor. Levels are cumulative: whoever may edit a monitor may also view it and its data.'),
     h('nav', { class: 'tabs', 'aria-label': 'Mode' },
       [...MODES, ['all', 'All modes']].map(([value, label]) => h('a', { href: withQuery('#/permissions', new URLSearchParams({ mode: value })), 'aria-current': value === mode ? 'page' : null }, label))),
-    data.items.length
-      ? h('table', { class: 'list' },
-          h('caption', { class: 'visually-hidden' }, 'Monitor permissions'),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Monitor'), h('th', { scope: 'col' }, 'Mode'), ...[...LEVELS].reverse().map(([, label]) => h('th', { scope: 'col' }, label)))),
-          h('tbody', {}, data.items.map((m) => h('tr', { 'data-monitor-id': m.monitorId },
-            h('th', { scope: 'row' }, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name), m.isActive ? null : h('span', { class: 'muted' }, ' (not active)')),
-            h('td', {}, m.mode),
-            h('td', { 'data-level': 'EditMonitor' }, who(m.editMonitor)),
-            h('td', { 'data-level': 'ViewMonitor' }, who(m.viewMonitor)),
-            h('td', { 'data-level': 'ViewMonitorData' }, who(m.viewMonitorData))))))
-      : h('p', { class: 'empty' }, 'No monitors in this mode.'),
+    listTable({
+      caption: 'Monitor permissions',
+      columns: ['Monitor', 'Mode', ...[...LEVELS].reverse().map(([, label]) => label)],
+      items: data.items,
+      row: (m) => h('tr', { 'data-monitor-id': m.monitorId },
+        h('th', { scope: 'row' }, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name), m.isActive ? null : h('span', { class: 'muted' }, ' (not active)')),
+        h('td', {}, m.mode),
+        h('td', { 'data-level': 'EditMonitor' }, who(m.editMonitor)),
+        h('td', { 'data-level': 'ViewMonitor' }, who(m.viewMonitor)),
+        h('td', { 'data-level': 'ViewMonitorData' }, who(m.viewMonitorData))),
+      empty: 'No monitors in this mode.',
+    }),
     pager('#/permissions', ctx.params, data.nextCursor));
 }

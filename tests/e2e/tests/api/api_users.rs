@@ -164,8 +164,7 @@ async fn creation_is_validated() {
     app.call(Method::GET, "/api-users?cursor=forged", None).await.expect_problem(400, "invalid_cursor");
     app.call(Method::GET, "/api-users?inactive=sometimes", None).await.expect_problem(400, "validation_failed");
     // Another account's API user is simply not found there.
-    let other = app.provision("Business", 0).await;
-    let token = app.token(&other.account_id, &other.admin_operator_id);
+    let (_, token) = app.provision_with_admin_token("Business", 0).await;
     let id = grafana.str("apiUserId");
     for method in [Method::GET, Method::DELETE] {
         app.call_as(&token, method, &format!("/api-users/{id}"), None).await.expect_problem(404, "not_found");

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::api_users::{basic, create_api_user};
-use crate::scim::{scim, scim_token};
+use crate::scim::{provider, scim, scim_token};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -15,6 +15,29 @@ const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// Every event of the first account visible with `token` and `query`, following cursors.
 async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     app.list_all(token, &format!("/audit-log?{query}")).await
+}
+
+/// The events written after the log held `start`, oldest first (the log lists newest first).
+fn written_since(all: &[Value], start: usize) -> Vec<&Value> {
+    all[..all.len() - start].iter().rev().collect()
+}
+
+/// Each event's action, in order.
+fn actions<'a>(events: &[&'a Value]) -> Vec<&'a str> {
+    events.iter().map(|e| e["action"].as_str().unwrap()).collect()
+}
+
+/// The same PATCH of `path` twice as the administrator, both 200: the second changes nothing.
+async fn patch_twice(app: &TestApp, path: &str, body: Value) {
+    for _ in 0..2 {
+        app.call(Method::PATCH, path, Some(body.clone())).await.expect(200);
+    }
+}
+
+/// Deletes `path` as the administrator (204), then retries: 404 `not_found`.
+async fn delete_then_retry(app: &TestApp, path: &str) {
+    app.call(Method::DELETE, path, None).await.expect(204);
+    app.call(Method::DELETE, path, None).await.expect_problem(404, "not_found");
 }
 
 fn change<'a>(event: &'a Value, field: &str) -> &'a Value {
@@ -173,8 +196,7 @@ async fn the_log_is_for_administrators_of_its_own_account() {
     let bot = create_api_user(&app, &member_token, None, "Member's script").await;
     basic(&app, &bot, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
 
-    let b = app.provision("Business", 0).await;
-    let b_admin = app.token(&b.account_id, &b.admin_operator_id);
+    let (b, b_admin) = app.provision_with_admin_token("Business", 0).await;
     let b_group = app
         .call_as(&b_admin, Method::POST, "/groups", Some(json!({"description": "B team"})))
         .await
@@ -305,8 +327,7 @@ async fn the_csv_export_reads_back_to_the_same_events_with_formulas_neutralised(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let grace = app.create_operator("Grace", "grace@example.com").await;
     let team = app.create_group("Team").await;
     let start = events(&app, &app.admin_token, "").await.len();
@@ -341,22 +362,18 @@ async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
         .expect(201)
         .str("scheduleId");
     app.call(Method::DELETE, &format!("/operators/{grace}/duty-schedules/{schedule}"), None).await.expect(204);
-    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
-    app.call(Method::PATCH, &format!("/groups/{team}"), Some(json!({"description": "A Team"}))).await.expect(200);
+    patch_twice(&app, &format!("/groups/{team}"), json!({"description": "A Team"})).await;
     // SCIM renames the group.
     let put = json!({"schemas": [GROUP], "displayName": "The A Team"});
     idp.put(&format!("/Groups/{team}"), put).await.expect(200);
     // Deletes: one event each, and a retried delete adds none.
-    app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/groups/{team}"), None).await.expect_problem(404, "not_found");
-    app.call(Method::DELETE, &format!("/operators/{grace}"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{grace}"), None).await.expect_problem(404, "not_found");
+    delete_then_retry(&app, &format!("/groups/{team}")).await;
+    delete_then_retry(&app, &format!("/operators/{grace}")).await;
 
     let all = events(&app, &app.admin_token, "").await;
-    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
-    let actions: Vec<&str> = new.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let new = written_since(&all, start);
     assert_eq!(
-        actions,
+        actions(&new),
         [
             "operator.updated",
             "operator.disabled",
@@ -401,8 +418,7 @@ async fn updates_deletes_and_schedules_write_one_event_each_and_no_ops_none() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let kim = app.create_operator("Kim", "kim@example.com").await;
     let lee = app.create_operator("Lee", "lee@example.com").await;
     let team = app.create_group("Team").await;
@@ -429,7 +445,7 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
     idp.patch(&format!("/Groups/{team}"), patch).await;
 
     let all = events(&app, &app.admin_token, "").await;
-    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
+    let new = written_since(&all, start);
     let summary: Vec<(String, String, Value)> = new
         .iter()
         .map(|e| {
@@ -488,9 +504,8 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
 async fn account_changes_and_sign_in_resets_write_one_event_each() {
     let app = TestApp::start().await;
     let account_id = app.account.account_id.clone();
-    app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
-    // The same name again: no event.
-    app.call(Method::PATCH, "/account", Some(json!({"name": "Acme Monitoring"}))).await.expect(200);
+    // The same name twice: the second PATCH writes no event.
+    patch_twice(&app, "/account", json!({"name": "Acme Monitoring"})).await;
     let account_events = events(&app, &app.admin_token, "targetType=Account&action=account.updated").await;
     assert_eq!(account_events.len(), 1, "{account_events:#?}");
     assert_eq!(account_events[0]["action"], "account.updated");
@@ -538,19 +553,12 @@ async fn api_users_scim_tokens_and_monitors_write_one_event_each_without_secrets
     let start = events(&app, &app.admin_token, "").await.len();
 
     let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
-    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"})))
-        .await
-        .expect(200);
-    app.call(Method::PATCH, &format!("/api-users/{}", bot.id), Some(json!({"description": "Deploy bot"})))
-        .await
-        .expect(200);
-    app.call(Method::DELETE, &format!("/api-users/{}", bot.id), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/api-users/{}", bot.id), None).await.expect_problem(404, "not_found");
+    patch_twice(&app, &format!("/api-users/{}", bot.id), json!({"description": "Deploy bot"})).await;
+    delete_then_retry(&app, &format!("/api-users/{}", bot.id)).await;
 
     let token = app.call(Method::POST, "/scim-tokens", Some(json!({"description": "Okta"}))).await.expect(201);
     let (token_id, token_secret) = (token.str("scimTokenId"), token.str("token"));
-    app.call(Method::DELETE, &format!("/scim-tokens/{token_id}"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/scim-tokens/{token_id}"), None).await.expect_problem(404, "not_found");
+    delete_then_retry(&app, &format!("/scim-tokens/{token_id}")).await;
 
     let monitor = app.call(Method::POST, "/monitors", Some(json!({"name": "Shop"}))).await.expect(201).str("monitorId");
     app.call(Method::PATCH, &format!("/monitors/{monitor}"), Some(json!({"mode": "Staging"}))).await.expect(200);
@@ -564,10 +572,9 @@ async fn api_users_scim_tokens_and_monitors_write_one_event_each_without_secrets
     app.call(Method::DELETE, &format!("/monitors/{monitor}"), None).await.expect(204);
 
     let all = events(&app, &app.admin_token, "").await;
-    let new: Vec<&Value> = all[..all.len() - start].iter().rev().collect();
-    let actions: Vec<&str> = new.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let new = written_since(&all, start);
     assert_eq!(
-        actions,
+        actions(&new),
         [
             "apiUser.created",
             "apiUser.updated",
@@ -627,8 +634,7 @@ async fn version_of(app: &TestApp, path: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let grace = app.create_operator("Grace", "grace@example.com").await;
     let team = app.create_group("Team").await;
     app.call(Method::PUT, &format!("/groups/{team}/members/{grace}"), None).await.expect(204);
@@ -733,8 +739,7 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_list_only_the_fields_the_contract_shows() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let grace = app.create_operator("Grace", "grace@example.com").await;
     app.call(
         Method::PATCH,
@@ -872,8 +877,7 @@ async fn events_list_only_the_fields_the_contract_shows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     let app = TestApp::start().await;
-    let scim_token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &scim_token);
+    let idp = provider(&app).await;
     let admin = app.account.admin_operator_id.clone();
     let bot = create_api_user(&app, &app.admin_token, None, "Deploy script").await;
     let last_event = || async { events(&app, &app.admin_token, "limit=1").await.into_iter().next().unwrap() };

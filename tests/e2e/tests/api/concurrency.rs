@@ -130,6 +130,38 @@ fn op(
     Some(Op { kind, method, path, body, allowed, on_success })
 }
 
+/// A collection the clients create in and delete from: its path, the pool's list of its ids, and
+/// the id field of a created one.
+struct Collection {
+    path: &'static str,
+    list: fn(&mut Pool) -> &mut Vec<String>,
+    id_field: &'static str,
+}
+
+const OPERATORS: Collection = Collection { path: "/operators", list: ops_operators, id_field: "operatorId" };
+const GROUPS: Collection = Collection { path: "/groups", list: ops_groups, id_field: "groupId" };
+const API_USERS: Collection = Collection { path: "/api-users", list: ops_api_users, id_field: "apiUserId" };
+const MONITORS: Collection = Collection { path: "/monitors", list: ops_monitors, id_field: "monitorId" };
+
+impl Collection {
+    /// A POST of `body`; on success the new id joins the pool.
+    fn create(&self, kind: &'static str, body: Value, allowed: &'static [u16]) -> Option<Op> {
+        op(kind, Method::POST, self.path.into(), Some(body), allowed, Effect::Created(self.list, self.id_field))
+    }
+
+    /// A DELETE of the item `id`; on success it leaves the pool.
+    fn delete(&self, kind: &'static str, id: String, allowed: &'static [u16]) -> Option<Op> {
+        op(kind, Method::DELETE, format!("{}/{id}", self.path), None, allowed, Effect::Deleted(self.list, id))
+    }
+}
+
+/// Grants (PUT) or revokes (DELETE) `permission` of the operator or group at `holder`: 404 when
+/// the holder is gone, and a revoke may meet 409 (its last holder of a protected permission).
+fn permission_op(kind: &'static str, method: Method, holder: String, permission: &str) -> Option<Op> {
+    let allowed: &'static [u16] = if method == Method::PUT { &[204, 404] } else { &[204, 404, 409] };
+    op(kind, method, format!("{holder}/permissions/{permission}"), None, allowed, Effect::None)
+}
+
 /// Draws the next operation. `None` when its targets do not exist (yet); the client draws again.
 // One operation per line, as a table: rustfmt would spread each over eight.
 #[rustfmt::skip]
@@ -141,18 +173,8 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
     let n = hub_api::values::new_id();
     let permission = PERMISSIONS[rng.below(PERMISSIONS.len())];
     match rng.below(100) {
-        0..=7 => op(
-            "create operator",
-            Method::POST,
-            "/operators".into(),
-            Some(json!({"email": format!("c-{n}@example.com"), "fullName": format!("Client {n}")})),
-            &[201],
-            Effect::Created(ops_operators, "operatorId"),
-        ),
-        8..=12 => {
-            let o = operator?;
-            op("delete operator", Method::DELETE, format!("/operators/{o}"), None, &[204, 404, 409], Effect::Deleted(ops_operators, o))
-        }
+        0..=7 => OPERATORS.create("create operator", json!({"email": format!("c-{n}@example.com"), "fullName": format!("Client {n}")}), &[201]),
+        8..=12 => OPERATORS.delete("delete operator", operator?, &[204, 404, 409]),
         13..=17 => {
             let o = operator?;
             let on = rng.chance(50);
@@ -167,18 +189,8 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
             let o = operator?;
             op("enable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": false})), &[200, 404], Effect::None)
         }
-        22..=27 => op(
-            "create group",
-            Method::POST,
-            "/groups".into(),
-            Some(json!({"description": format!("Group {n}")})),
-            &[201],
-            Effect::Created(ops_groups, "groupId"),
-        ),
-        28..=31 => {
-            let g = group?;
-            op("delete group", Method::DELETE, format!("/groups/{g}"), None, &[204, 404], Effect::Deleted(ops_groups, g))
-        }
+        22..=27 => GROUPS.create("create group", json!({"description": format!("Group {n}")}), &[201]),
+        28..=31 => GROUPS.delete("delete group", group?, &[204, 404]),
         32..=43 => {
             let (g, o) = (group?, operator?);
             op("add member", Method::PUT, format!("/groups/{g}/members/{o}"), None, &[204, 404], Effect::None)
@@ -198,53 +210,21 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
             let on = rng.chance(50);
             op("group duty", Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": on})), &[204, 404], Effect::None)
         }
-        59..=63 => {
-            let o = operator?;
-            op("grant to operator", Method::PUT, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404], Effect::None)
-        }
-        64..=66 => {
-            let o = operator?;
-            op("revoke from operator", Method::DELETE, format!("/operators/{o}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
-        }
-        67..=70 => {
-            let g = group?;
-            op("grant to group", Method::PUT, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404], Effect::None)
-        }
-        71..=72 => {
-            let g = group?;
-            op("revoke from group", Method::DELETE, format!("/groups/{g}/permissions/{permission}"), None, &[204, 404, 409], Effect::None)
-        }
+        59..=63 => permission_op("grant to operator", Method::PUT, format!("/operators/{}", operator?), permission),
+        64..=66 => permission_op("revoke from operator", Method::DELETE, format!("/operators/{}", operator?), permission),
+        67..=70 => permission_op("grant to group", Method::PUT, format!("/groups/{}", group?), permission),
+        71..=72 => permission_op("revoke from group", Method::DELETE, format!("/groups/{}", group?), permission),
         73..=78 => {
             let o = operator?;
             // 400: the owner already has the most API users it may have.
-            op(
-                "create API user",
-                Method::POST,
-                "/api-users".into(),
-                Some(json!({"description": format!("Script {n}"), "operatorId": o})),
-                &[201, 400, 404],
-                Effect::Created(ops_api_users, "apiUserId"),
-            )
+            API_USERS.create("create API user", json!({"description": format!("Script {n}"), "operatorId": o}), &[201, 400, 404])
         }
-        79..=82 => {
-            let u = api_user?;
-            op("delete API user", Method::DELETE, format!("/api-users/{u}"), None, &[204, 404], Effect::Deleted(ops_api_users, u))
-        }
+        79..=82 => API_USERS.delete("delete API user", api_user?, &[204, 404]),
         83..=87 => {
             let mode = ["Development", "Staging", "Production", "Production"][rng.below(4)];
-            op(
-                "create monitor",
-                Method::POST,
-                "/monitors".into(),
-                Some(json!({"name": format!("Monitor {n}"), "mode": mode})),
-                &[201],
-                Effect::Created(ops_monitors, "monitorId"),
-            )
+            MONITORS.create("create monitor", json!({"name": format!("Monitor {n}"), "mode": mode}), &[201])
         }
-        88..=90 => {
-            let m = monitor?;
-            op("delete monitor", Method::DELETE, format!("/monitors/{m}"), None, &[204, 404], Effect::Deleted(ops_monitors, m))
-        }
+        88..=90 => MONITORS.delete("delete monitor", monitor?, &[204, 404]),
         91..=94 => {
             let m = monitor?;
             // 400: a Development monitor cannot be active, and moving it out of Development is

@@ -201,8 +201,7 @@ async fn disabled_operators_hold_nothing_for_the_last_holder_rules() {
 async fn re_enabling_respects_the_operator_limit() {
     let app = TestApp::start().await;
     // Premium: 4 operators.
-    let account = app.provision("Premium", 0).await;
-    let token = app.token(&account.account_id, &account.admin_operator_id);
+    let (account, token) = app.provision_with_admin_token("Premium", 0).await;
     let create = |i: usize| app.post_numbered_operator(&token, "P", "p", i);
     let mut ids = Vec::new();
     for i in 0..3 {
@@ -225,8 +224,7 @@ async fn re_enabling_respects_the_operator_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_re_enables_never_overshoot_the_limit() {
     let app = TestApp::start().await;
-    let account = app.provision("Professional", 0).await; // 10 operators
-    let token = app.token(&account.account_id, &account.admin_operator_id);
+    let (account, token) = app.provision_with_admin_token("Professional", 0).await; // 10 operators
     let mut ids = Vec::new();
     for i in 0..9 {
         ids.push(app.post_numbered_operator(&token, "R", "r", i).await.expect(201).str("operatorId"));

@@ -17,11 +17,18 @@ async fn call(app: &TestApp, base: &str, token: &str, method: Method, path: &str
     send(app.http.request(method, format!("{base}{path}")).bearer_auth(token)).await
 }
 
-#[tokio::test]
-async fn an_operator_is_bound_to_the_first_subject_that_signs_in_as_it_until_an_administrator_resets_it() {
+/// A test app, an identity provider, and the whole API served beside it trusting that
+/// provider's tokens only: its base URL and its state.
+async fn behind_identity_provider() -> (TestApp, IdentityProvider, String, hub_api::AppState) {
     let app = TestApp::start().await;
     let idp = IdentityProvider::start().await;
-    let (base, _) = app.serve_with_jwt(idp.config()).await;
+    let (base, state) = app.serve_with_jwt(idp.config()).await;
+    (app, idp, base, state)
+}
+
+#[tokio::test]
+async fn an_operator_is_bound_to_the_first_subject_that_signs_in_as_it_until_an_administrator_resets_it() {
+    let (app, idp, base, _) = behind_identity_provider().await;
     let account = &app.account.account_id;
     let admin = &app.account.admin_operator_id;
     let grace = app.create_operator("Grace Hopper", "grace@example.com").await;
@@ -77,9 +84,7 @@ async fn an_operator_is_bound_to_the_first_subject_that_signs_in_as_it_until_an_
 
 #[tokio::test]
 async fn concurrent_first_sign_ins_bind_exactly_one_subject() {
-    let app = TestApp::start().await;
-    let idp = IdentityProvider::start().await;
-    let (base, _) = app.serve_with_jwt(idp.config()).await;
+    let (app, idp, base, _) = behind_identity_provider().await;
     let op = app.create_operator("Race Target", "race@example.com").await;
     let replies = futures::future::join_all((0..8).map(|i| {
         let token = idp.token(&app.account.account_id, &op, &format!("subject-{}", i % 2));
@@ -97,9 +102,7 @@ async fn concurrent_first_sign_ins_bind_exactly_one_subject() {
 
 #[tokio::test]
 async fn tokens_of_another_application_or_issuer_are_refused() {
-    let app = TestApp::start().await;
-    let idp = IdentityProvider::start().await;
-    let (base, _) = app.serve_with_jwt(idp.config()).await;
+    let (app, idp, base, _) = behind_identity_provider().await;
     let (account, admin) = (&app.account.account_id, &app.account.admin_operator_id);
     call(&app, &base, &idp.token(account, admin, "ada"), Method::GET, "/account").await.expect(200);
     let mut other_app = idp.claims(account, admin, "ada");
@@ -119,9 +122,7 @@ async fn tokens_of_another_application_or_issuer_are_refused() {
 /// another subject, and hands the functions a refusal they answer with 401.
 #[tokio::test]
 async fn the_authorizer_binds_and_refuses_subjects_the_same_way() {
-    let app = TestApp::start().await;
-    let idp = IdentityProvider::start().await;
-    let (_, state) = app.serve_with_jwt(idp.config()).await;
+    let (app, idp, _, state) = behind_identity_provider().await;
     let op = app.create_operator("Behind Gateway", "gateway@example.com").await;
     let request = |token: &str| -> hub_authorizer::AuthorizerRequest {
         serde_json::from_value(json!({

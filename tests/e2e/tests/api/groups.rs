@@ -21,6 +21,20 @@ async fn add_member(app: &TestApp, group: &str, operator: &str) {
     app.call(Method::PUT, &format!("/groups/{group}/members/{operator}"), None).await.expect(204);
 }
 
+/// Creates an operator for each `(name, email)`, one after the other, and adds it to each of
+/// `groups` in turn; their ids.
+async fn members_of(app: &TestApp, groups: &[&str], operators: impl Iterator<Item = (String, String)>) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (name, email) in operators {
+        let id = app.create_operator(&name, &email).await;
+        for group in groups {
+            add_member(app, group, &id).await;
+        }
+        ids.push(id);
+    }
+    ids
+}
+
 async fn group(app: &TestApp, id: &str) -> Reply {
     app.call(Method::GET, &format!("/groups/{id}"), None).await.expect(200)
 }
@@ -526,8 +540,7 @@ async fn paging_visits_every_group_once_and_cursors_are_bound_to_their_list() {
         .await
         .expect_problem(400, "invalid_cursor");
     // Another account cannot use this account's cursor.
-    let other = app.provision("Premium", 0).await;
-    let other_token = app.token(&other.account_id, &other.admin_operator_id);
+    let (_, other_token) = app.provision_with_admin_token("Premium", 0).await;
     app.call_as(&other_token, Method::GET, &format!("/groups?limit=7&cursor={groups_cursor}"), None)
         .await
         .expect_problem(400, "invalid_cursor");
@@ -559,10 +572,7 @@ async fn non_administrators_read_but_never_write() {
         (Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": false}))),
         (Method::POST, format!("/groups/{g}/duty"), Some(json!({}))),
     ];
-    for (method, path, body) in writes {
-        let reply = app.call_as(&token, method.clone(), &path, body).await;
-        assert_eq!((reply.status.as_u16(), reply.code()), (403, "forbidden"), "{method} {path}: {}", reply.body);
-    }
+    app.expect_problem_each_as(&token, writes, 403, "forbidden").await;
     let not_json = app.req_as(&token, Method::POST, "/groups").header("content-type", "text/plain").body("hi");
     send(not_json).await.expect_problem(403, "forbidden");
 
@@ -651,12 +661,8 @@ async fn idempotency_key_replays_and_refuses_reuse() {
 async fn duty_switches_every_member_and_keeps_the_active_counter_exact() {
     let app = TestApp::start().await;
     let g = app.create_group("Shift").await;
-    let mut members = Vec::new();
-    for i in 0..12 {
-        let id = app.create_operator(&format!("Shift worker {i:02}"), &format!("worker{i}@example.com")).await;
-        add_member(&app, &g, &id).await;
-        members.push(id);
-    }
+    let workers = (0..12).map(|i| (format!("Shift worker {i:02}"), format!("worker{i}@example.com")));
+    let members = members_of(&app, &[&g], workers).await;
     let outsider = app.create_operator("Outsider", "outsider@example.com").await;
     // One member is already off.
     app.call(Method::PATCH, &format!("/operators/{}", members[0]), Some(json!({"isOnDuty": false}))).await.expect(200);
@@ -718,8 +724,7 @@ async fn another_accounts_ids_are_not_found() {
     let op = app.create_operator("Home Op", "home@example.com").await;
     let g = app.create_group("Home group").await;
     add_member(&app, &g, &op).await;
-    let other = app.provision("Premium", 0).await;
-    let token = app.token(&other.account_id, &other.admin_operator_id);
+    let (other, token) = app.provision_with_admin_token("Premium", 0).await;
 
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/groups/{g}"), None),
@@ -736,10 +741,7 @@ async fn another_accounts_ids_are_not_found() {
         (Method::PUT, format!("/groups/administrators/members/{op}"), None),
         (Method::DELETE, format!("/groups/administrators/members/{op}"), None),
     ];
-    for (method, path, body) in calls {
-        let reply = app.call_as(&token, method.clone(), &path, body).await;
-        assert_eq!((reply.status.as_u16(), reply.code()), (404, "not_found"), "{method} {path}: {}", reply.body);
-    }
+    app.expect_problem_each_as(&token, calls, 404, "not_found").await;
     let theirs = app.list_all(&token, "/groups").await;
     assert_eq!(field(&theirs, "groupId"), ["administrators", "everyone"]);
     let home = group(&app, &g).await;
@@ -757,12 +759,9 @@ async fn another_accounts_ids_are_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_removals_never_empty_administrators() {
     let app = TestApp::start().await;
+    let racers = (0..4).map(|i| (format!("Racer {i}"), format!("racer{i}@example.com")));
     let mut members = vec![app.account.admin_operator_id.clone()];
-    for i in 0..4 {
-        let id = app.create_operator(&format!("Racer {i}"), &format!("racer{i}@example.com")).await;
-        add_member(&app, "administrators", &id).await;
-        members.push(id);
-    }
+    members.extend(members_of(&app, &["administrators"], racers).await);
     assert_eq!(group(&app, "administrators").await.body["memberCount"], 5);
 
     let requests = (0..20).map(|i| {
@@ -811,13 +810,8 @@ async fn racing_removals_never_empty_administrators() {
 async fn racing_removals_of_other_members_keep_the_count_exact() {
     let app = TestApp::start().await;
     let g = app.create_group("Crowd").await;
-    let mut members = Vec::new();
-    for i in 0..4 {
-        let id = app.create_operator(&format!("Crowd {i}"), &format!("crowd{i}@example.com")).await;
-        add_member(&app, "administrators", &id).await;
-        add_member(&app, &g, &id).await;
-        members.push(id);
-    }
+    let crowd = (0..4).map(|i| (format!("Crowd {i}"), format!("crowd{i}@example.com")));
+    let members = members_of(&app, &["administrators", &g], crowd).await;
     let requests = (0..20).map(|i| {
         // Every member leaves both groups, each twice or three times.
         let member = members[(i / 2) % members.len()].clone();

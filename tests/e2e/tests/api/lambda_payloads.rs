@@ -17,76 +17,87 @@ fn response(outcome: Outcome) -> (u16, Value, Value) {
     (status, r["headers"].clone(), body)
 }
 
+/// Sends the function the event of `method path?query` with `body` and the Lambda authorizer's
+/// `context` (`None`: no authorizer ran); its response.
+async fn invoke(
+    lambda: &mut LocalLambda,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: Option<&Value>,
+    context: Option<&Value>,
+) -> (u16, Value, Value) {
+    response(lambda.invoke(http_event(method, path, query, body, context.cloned())).await)
+}
+
+/// POSTs `body` to the collection `path` as the authorizer's `context`: 201, with a `location` of
+/// the new resource. Its `id_field` and the response headers.
+async fn create(
+    lambda: &mut LocalLambda,
+    path: &str,
+    body: &Value,
+    context: &Value,
+    id_field: &str,
+) -> (String, Value) {
+    let (status, headers, created) = invoke(lambda, "POST", path, "", Some(body), Some(context)).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created[id_field].as_str().unwrap().to_owned();
+    assert_eq!(headers["location"], format!("{path}/{id}"));
+    (id, headers)
+}
+
+/// A test app, the function `name` on its table, and the context the authorizer gives the first
+/// account's administrator.
+async fn function_as_admin(name: &str) -> (TestApp, LocalLambda, Value) {
+    let app = TestApp::start().await;
+    let lambda = app.start_function(name).await;
+    let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
+    (app, lambda, admin)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_function_serves_http_api_events() {
-    let app = TestApp::start().await;
-    let mut lambda = app.start_function("operators").await;
-    let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
+    let (app, mut lambda, admin) = function_as_admin("operators").await;
 
-    let create = http_event(
-        "POST",
-        "/operators",
-        "",
-        Some(&json!({"email": "lambda@example.com", "fullName": "Lambda Lou"})),
-        Some(admin.clone()),
-    );
-    let (status, headers, body) = response(lambda.invoke(create).await);
-    assert_eq!(status, 201, "{body}");
-    let id = body["operatorId"].as_str().unwrap().to_owned();
-    assert_eq!(headers["location"], format!("/operators/{id}"));
+    let lou = json!({"email": "lambda@example.com", "fullName": "Lambda Lou"});
+    let (id, headers) = create(&mut lambda, "/operators", &lou, &admin, "operatorId").await;
     assert_eq!(headers["etag"], "\"1\"");
 
-    let (status, _, body) =
-        response(lambda.invoke(http_event("GET", "/operators", "limit=1", None, Some(admin.clone()))).await);
+    let (status, _, body) = invoke(&mut lambda, "GET", "/operators", "limit=1", None, Some(&admin)).await;
     assert_eq!(status, 200);
     assert_eq!(body["items"].as_array().unwrap().len(), 1);
     assert!(body["nextCursor"].is_string());
 
     // The authorizer's verdict is what the function trusts: a non-administrator context is 403.
     let member = authorizer_context(&app.account.account_id, &id, false);
-    let (status, headers, body) = response(
-        lambda
-            .invoke(http_event(
-                "DELETE",
-                &format!("/operators/{}", app.account.admin_operator_id),
-                "",
-                None,
-                Some(member),
-            ))
-            .await,
-    );
+    let path = format!("/operators/{}", app.account.admin_operator_id);
+    let (status, headers, body) = invoke(&mut lambda, "DELETE", &path, "", None, Some(&member)).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
     assert_eq!(headers["content-type"], "application/problem+json");
 
     // Without an authorizer context the function verifies credentials itself: none → 401.
-    let (status, headers, _) = response(lambda.invoke(http_event("GET", "/operators", "", None, None)).await);
+    let (status, headers, _) = invoke(&mut lambda, "GET", "/operators", "", None, None).await;
     assert_eq!(status, 401);
     assert!(headers.get("www-authenticate").is_some());
 
     // A context whose account id is ill-formed names no account: 401, without reading anything.
     let forged = authorizer_context("ACCOUNT#x", &app.account.admin_operator_id, true);
-    let (status, _, body) = response(lambda.invoke(http_event("GET", "/operators", "", None, Some(forged))).await);
+    let (status, _, body) = invoke(&mut lambda, "GET", "/operators", "", None, Some(&forged)).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("unauthenticated")));
 
-    let (status, _, body) = response(lambda.invoke(http_event("GET", "/nowhere", "", None, Some(admin.clone()))).await);
+    let (status, _, body) = invoke(&mut lambda, "GET", "/nowhere", "", None, Some(&admin)).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
-    let (status, _, body) =
-        response(lambda.invoke(http_event("GET", "/operators", "limit=500", None, Some(admin))).await);
+    let (status, _, body) = invoke(&mut lambda, "GET", "/operators", "limit=500", None, Some(&admin)).await;
     assert_eq!((status, body["code"].as_str()), (400, Some("validation_failed")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_function_serves_http_api_events() {
-    let app = TestApp::start().await;
-    let mut lambda = app.start_function("groups").await;
-    let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
-    let (status, _, body) = response(
-        lambda
-            .invoke(http_event("POST", "/groups", "", Some(&json!({"description": "On call"})), Some(admin.clone())))
-            .await,
-    );
+    let (_app, mut lambda, admin) = function_as_admin("groups").await;
+    let create = json!({"description": "On call"});
+    let (status, _, body) = invoke(&mut lambda, "POST", "/groups", "", Some(&create), Some(&admin)).await;
     assert_eq!(status, 201, "{body}");
-    let (status, _, body) = response(lambda.invoke(http_event("GET", "/groups", "", None, Some(admin))).await);
+    let (status, _, body) = invoke(&mut lambda, "GET", "/groups", "", None, Some(&admin)).await;
     assert_eq!(status, 200);
     let names: Vec<&str> =
         body["items"].as_array().unwrap().iter().map(|g| g["description"].as_str().unwrap()).collect();
@@ -95,39 +106,15 @@ async fn groups_function_serves_http_api_events() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitors_function_serves_http_api_events() {
-    let app = TestApp::start().await;
-    let mut lambda = app.start_function("monitors").await;
-    let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
-    let (status, headers, body) = response(
-        lambda
-            .invoke(http_event(
-                "POST",
-                "/monitors",
-                "",
-                Some(&json!({"name": "Checkout", "mode": "Production"})),
-                Some(admin.clone()),
-            ))
-            .await,
-    );
-    assert_eq!(status, 201, "{body}");
-    let id = body["monitorId"].as_str().unwrap().to_owned();
-    assert_eq!(headers["location"], format!("/monitors/{id}"));
+    let (app, mut lambda, admin) = function_as_admin("monitors").await;
+    let checkout = json!({"name": "Checkout", "mode": "Production"});
+    let (id, _) = create(&mut lambda, "/monitors", &checkout, &admin, "monitorId").await;
     let grant = json!({"authorizationType": "EditMonitor", "operatorId": app.account.admin_operator_id});
-    let (status, _, body) = response(
-        lambda
-            .invoke(http_event(
-                "POST",
-                &format!("/monitors/{id}/authorizations"),
-                "",
-                Some(&grant),
-                Some(admin.clone()),
-            ))
-            .await,
-    );
+    let path = format!("/monitors/{id}/authorizations");
+    let (status, _, body) = invoke(&mut lambda, "POST", &path, "", Some(&grant), Some(&admin)).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["items"].as_array().unwrap().len(), 3, "EditMonitor brings the two lower levels");
-    let (status, _, body) =
-        response(lambda.invoke(http_event("GET", "/monitors", "mode=Production", None, Some(admin))).await);
+    let (status, _, body) = invoke(&mut lambda, "GET", "/monitors", "mode=Production", None, Some(&admin)).await;
     assert_eq!(status, 200);
     assert_eq!(body["items"][0]["name"], "Checkout");
 }
@@ -138,14 +125,12 @@ async fn hub_summary_function_serves_http_api_events() {
     app.create_operator("Summer Sam", "sam@example.com").await;
     let mut lambda = app.start_function("hub-summary").await;
     let member = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, false);
-    let (status, _, body) =
-        response(lambda.invoke(http_event("GET", "/hub/summary", "", None, Some(member.clone()))).await);
+    let (status, _, body) = invoke(&mut lambda, "GET", "/hub/summary", "", None, Some(&member)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!((body["operators"]["total"].as_i64(), body["operatorQuota"]["used"].as_i64()), (Some(2), Some(2)));
     // PATCH /account is for administrators: the authorizer's verdict decides.
-    let (status, _, body) = response(
-        lambda.invoke(http_event("PATCH", "/account", "", Some(&json!({"name": "Renamed"})), Some(member))).await,
-    );
+    let rename = json!({"name": "Renamed"});
+    let (status, _, body) = invoke(&mut lambda, "PATCH", "/account", "", Some(&rename), Some(&member)).await;
     assert_eq!((status, body["code"].as_str()), (403, Some("forbidden")));
 }
 
@@ -162,7 +147,7 @@ async fn web_function_serves_the_page_from_http_api_events() {
     let mut lambda = LocalLambda::start(&binary("web", "debug"), &env).await;
 
     // GET / (no authorizer on this route): the page, with its OpenID Connect settings.
-    let (status, headers, body) = response(lambda.invoke(http_event("GET", "/", "", None, None)).await);
+    let (status, headers, body) = invoke(&mut lambda, "GET", "/", "", None, None).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
     let html = body.as_str().expect("HTML text");
@@ -173,22 +158,17 @@ async fn web_function_serves_the_page_from_http_api_events() {
     assert_eq!(headers["referrer-policy"], "no-referrer");
 
     // GET /assets/{proxy+}: the modules and the style sheet; anything else is a 404 problem.
-    let (status, headers, body) =
-        response(lambda.invoke(http_event("GET", "/assets/views/hub.js", "", None, None)).await);
+    let (status, headers, body) = invoke(&mut lambda, "GET", "/assets/views/hub.js", "", None, None).await;
     assert_eq!((status, headers["content-type"].as_str()), (200, Some("text/javascript; charset=utf-8")));
     assert!(body.as_str().expect("JS text").contains("/hub/summary"));
-    let (status, headers, _) = response(lambda.invoke(http_event("GET", "/assets/styles.css", "", None, None)).await);
+    let (status, headers, _) = invoke(&mut lambda, "GET", "/assets/styles.css", "", None, None).await;
     assert_eq!((status, headers["content-type"].as_str()), (200, Some("text/css; charset=utf-8")));
-    let (status, headers, body) =
-        response(lambda.invoke(http_event("GET", "/assets/missing.js", "", None, None)).await);
+    let (status, headers, body) = invoke(&mut lambda, "GET", "/assets/missing.js", "", None, None).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
     assert_eq!(headers["content-type"], "application/problem+json");
     // No development sign-in in any Lambda function.
-    let (status, _, body) = response(
-        lambda
-            .invoke(http_event("POST", "/dev/sign-in", "", Some(&json!({"accountId": "a", "operatorId": "o"})), None))
-            .await,
-    );
+    let sign_in = json!({"accountId": "a", "operatorId": "o"});
+    let (status, _, body) = invoke(&mut lambda, "POST", "/dev/sign-in", "", Some(&sign_in), None).await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
 }
 
@@ -225,8 +205,7 @@ async fn scim_function_serves_http_api_events_with_its_own_token_check() {
     assert_eq!((status, body["totalResults"].as_u64()), (200, Some(1)), "{body}");
 
     let admin = authorizer_context(&app.account.account_id, &app.account.admin_operator_id, true);
-    let (status, headers, body) =
-        response(lambda.invoke(http_event("GET", "/scim/v2/Users", "", None, Some(admin))).await);
+    let (status, headers, body) = invoke(&mut lambda, "GET", "/scim/v2/Users", "", None, Some(&admin)).await;
     assert_eq!((status, body["scimType"].as_str(), body["status"].as_str()), (401, None, Some("401")), "{body}");
     assert!(headers["www-authenticate"].is_string());
 }

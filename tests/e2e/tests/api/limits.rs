@@ -26,6 +26,21 @@ async fn refused_cheaply(
     reply
 }
 
+/// Each request (without a body, as the administrator) refused as [`refused_cheaply`] checks;
+/// `what` says what is wrong with them, a failure names the request too.
+async fn each_refused_cheaply(
+    app: &TestApp,
+    what: &str,
+    requests: impl IntoIterator<Item = (Method, String)>,
+    status: u16,
+    code: &str,
+) {
+    for (method, path) in requests {
+        let request = app.req(method.clone(), &path);
+        refused_cheaply(app, &format!("{method} {path:.40} ({what})"), request, status, code).await;
+    }
+}
+
 fn json_post(app: &TestApp, path: &str, body: impl Into<reqwest::Body>) -> reqwest::RequestBuilder {
     app.req(Method::POST, path).header("content-type", "application/json").body(body)
 }
@@ -244,23 +259,15 @@ async fn charset_parameters_do_not_change_json() {
 async fn long_ids_and_query_strings_are_refused() {
     let app = TestApp::start().await;
     let long_id = "a".repeat(10_000);
-    for (method, path) in [
+    let requests = [
         (Method::GET, format!("/operators/{long_id}")),
         (Method::DELETE, format!("/operators/{long_id}")),
         (Method::GET, format!("/groups/{long_id}")),
         (Method::GET, format!("/groups/{long_id}/members")),
         (Method::PUT, format!("/groups/{long_id}/members/{long_id}")),
         (Method::GET, format!("/operators/{}", "%41".repeat(3_333))),
-    ] {
-        refused_cheaply(
-            &app,
-            &format!("{method} 10,000-character id"),
-            app.req(method.clone(), &path),
-            404,
-            "not_found",
-        )
-        .await;
-    }
+    ];
+    each_refused_cheaply(&app, "10,000-character id", requests, 404, "not_found").await;
     let patch = app.req(Method::PATCH, &format!("/operators/{long_id}")).json(&serde_json::json!({"fullName": "X"}));
     refused_cheaply(&app, "PATCH 10,000-character id", patch, 404, "not_found").await;
 
@@ -283,19 +290,11 @@ async fn long_ids_and_query_strings_are_refused() {
 async fn unknown_query_parameters_on_single_resources_are_refused() {
     let app = TestApp::start().await;
     let id = app.create_operator("Query Quinn", "quinn@example.com").await;
-    for (method, path) in [
+    let requests = [
         (Method::GET, format!("/operators/{id}?colour=red")),
         (Method::GET, format!("/operators/{id}?{}", "x".repeat(10_000))),
         (Method::GET, "/groups/everyone?x=1".to_owned()),
         (Method::DELETE, format!("/operators/{id}?force=true")),
-    ] {
-        refused_cheaply(
-            &app,
-            &format!("{method} {path:.40}"),
-            app.req(method.clone(), &path),
-            400,
-            "validation_failed",
-        )
-        .await;
-    }
+    ];
+    each_refused_cheaply(&app, "a query where none is taken", requests, 400, "validation_failed").await;
 }

@@ -113,3 +113,20 @@ pub(crate) async fn holds_grants(
     let names = hub_api::rules::permission_names();
     !app.state.store.grants_of(scope, &principal, &names).await.unwrap().is_empty()
 }
+
+/// `retries` concurrent sends of one keyed `POST path` as the administrator: every one answers
+/// 201 with the same `id_field` (one resource, replayed to every retry); that id.
+pub(crate) async fn post_keyed_at_once(
+    app: &hub_e2e::TestApp,
+    path: &str,
+    key: &str,
+    body: &serde_json::Value,
+    retries: usize,
+    id_field: &str,
+) -> String {
+    let replies = futures::future::join_all((0..retries).map(|_| app.post_keyed(path, key, body))).await;
+    hub_e2e::assert_answered(&replies, &[201], "");
+    let ids: std::collections::BTreeSet<String> = replies.iter().map(|r| r.str(id_field)).collect();
+    assert_eq!(ids.len(), 1, "one {id_field}, replayed to every retry: {ids:?}");
+    ids.into_iter().next().unwrap()
+}

@@ -30,6 +30,13 @@ async fn grant(app: &TestApp, monitor: &str, body: Value) -> Reply {
     app.call(Method::POST, &format!("/monitors/{monitor}/authorizations"), Some(body)).await
 }
 
+/// Grants `body` on `monitor` (201); the id of the first authorization the answer lists, the
+/// level asked for or the lowest it brings along.
+async fn grant_first(app: &TestApp, monitor: &str, body: Value) -> String {
+    let granted = grant(app, monitor, body).await.expect(201);
+    granted.items()[0]["authorizationId"].as_str().unwrap().to_owned()
+}
+
 /// `(authorizationType, operatorId or groupId)` of a list of authorizations, sorted.
 fn held(items: &[Value]) -> BTreeSet<(String, String)> {
     items
@@ -174,12 +181,15 @@ async fn validation_and_malformed_requests() {
     ] {
         app.call(Method::PATCH, &format!("/monitors/{id}"), Some(bad)).await.expect_problem(400, "validation_failed");
     }
-    app.call(Method::GET, "/monitors?mode=Live", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/monitors?limit=0", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/monitors?limit=101", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/monitors?color=red", None).await.expect_problem(400, "validation_failed");
+    let bad_queries = [
+        "/monitors?mode=Live",
+        "/monitors?limit=0",
+        "/monitors?limit=101",
+        "/monitors?color=red",
+        "/monitors/permissions?mode=Live",
+    ];
+    app.expect_problem_each(bad_queries.map(|q| (Method::GET, q.to_owned())), 400, "validation_failed").await;
     app.call(Method::GET, "/monitors?cursor=forged", None).await.expect_problem(400, "invalid_cursor");
-    app.call(Method::GET, "/monitors/permissions?mode=Live", None).await.expect_problem(400, "validation_failed");
     for path in ["/monitors/%00", "/monitors/a.b", &format!("/monitors/{}", "m".repeat(65))] {
         app.call(Method::GET, path, None).await.expect_problem(404, "not_found");
     }
@@ -225,29 +235,17 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let app = TestApp::start().await;
     let body = json!({"name": "Once", "mode": "Staging"});
     let first = app.post_keyed("/monitors", "m-1", &body).await.expect(201);
-    let again = send(
-        app.req(Method::POST, "/monitors")
-            .header("idempotency-key", "m-1")
-            .header("content-type", "application/json")
-            .body(r#"{"mode": "Staging", "name": "Once"}"#),
-    )
-    .await
-    .expect(201);
+    let again = app.post_keyed_raw("/monitors", "m-1", r#"{"mode": "Staging", "name": "Once"}"#).await.expect(201);
     assert_eq!(first.body, again.body);
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 0));
     app.post_keyed("/monitors", "m-1", &json!({"name": "Twice"})).await.expect_problem(422, "idempotency_key_reused");
     // Concurrent retries with one key register exactly one monitor.
-    let body = json!({"name": "Racing"});
-    let replies = futures::future::join_all((0..8).map(|_| app.post_keyed("/monitors", "m-2", &body))).await;
-    hub_e2e::assert_answered(&replies, &[201], "");
-    let ids: BTreeSet<_> = replies.iter().map(|r| r.str("monitorId")).collect();
-    assert_eq!(ids.len(), 1);
+    let monitor = crate::post_keyed_at_once(&app, "/monitors", "m-2", &json!({"name": "Racing"}), 8, "monitorId").await;
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (2, 1));
 
     // Grants: the same key and body replays the first answer; another body is refused.
-    let monitor = ids.into_iter().next().unwrap();
     let op = app.create_operator("Ida Empotent", "ida@example.com").await;
     let path = format!("/monitors/{monitor}/authorizations");
     let body = json!({"authorizationType": "ViewMonitor", "operatorId": op});
@@ -290,8 +288,7 @@ async fn paging_orders_by_name_and_binds_cursors_to_their_list() {
         .await
         .expect_problem(400, "invalid_cursor");
     app.call(Method::GET, &format!("/operators?cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
-    let other = app.provision("Business", 0).await;
-    let other_token = app.token(&other.account_id, &other.admin_operator_id);
+    let (_, other_token) = app.provision_with_admin_token("Business", 0).await;
     app.call_as(&other_token, Method::GET, &format!("/monitors?cursor={cursor}"), None)
         .await
         .expect_problem(400, "invalid_cursor");
@@ -306,11 +303,9 @@ async fn another_accounts_monitors_are_not_found_and_never_listed() {
     let app = TestApp::start().await;
     let id = create_monitor(&app, json!({"name": "Private"})).await;
     let op = app.create_operator("Private Pat", "pat@example.com").await;
-    let granted = grant(&app, &id, json!({"authorizationType": "ViewMonitor", "operatorId": op})).await.expect(201);
-    let authorization = granted.items()[0]["authorizationId"].as_str().unwrap().to_owned();
-    let other = app.provision("Business", 0).await;
-    let token = app.token(&other.account_id, &other.admin_operator_id);
-    for (method, path, body) in [
+    let authorization = grant_first(&app, &id, json!({"authorizationType": "ViewMonitor", "operatorId": op})).await;
+    let (other, token) = app.provision_with_admin_token("Business", 0).await;
+    let requests = [
         (Method::GET, format!("/monitors/{id}"), None),
         (Method::PATCH, format!("/monitors/{id}"), Some(json!({"name": "Owned"}))),
         (Method::DELETE, format!("/monitors/{id}"), None),
@@ -321,9 +316,8 @@ async fn another_accounts_monitors_are_not_found_and_never_listed() {
             Some(json!({"authorizationType": "EditMonitor", "groupId": "everyone"})),
         ),
         (Method::DELETE, format!("/monitors/{id}/authorizations/{authorization}"), None),
-    ] {
-        app.call_as(&token, method, &path, body).await.expect_problem(404, "not_found");
-    }
+    ];
+    app.expect_problem_each_as(&token, requests, 404, "not_found").await;
     // Its own monitor cannot be granted to this account's operator or group either.
     let theirs = app
         .call_as(&token, Method::POST, "/monitors", Some(json!({"name": "Theirs"})))
@@ -354,15 +348,14 @@ async fn non_administrators_read_but_never_write() {
     let app = TestApp::start().await;
     let id = create_monitor(&app, json!({"name": "Readable"})).await;
     let me = app.create_operator("Rita Reader", "rita@example.com").await;
-    let granted = grant(&app, &id, json!({"authorizationType": "ViewMonitorData", "operatorId": me})).await.expect(201);
-    let authorization = granted.items()[0]["authorizationId"].as_str().unwrap().to_owned();
+    let authorization = grant_first(&app, &id, json!({"authorizationType": "ViewMonitorData", "operatorId": me})).await;
     let token = app.token(&app.account.account_id, &me);
     app.call_as(&token, Method::GET, "/monitors", None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/monitors/{id}"), None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/monitors/{id}/authorizations"), None).await.expect(200);
     app.call_as(&token, Method::GET, "/monitors/permissions", None).await.expect_problem(403, "forbidden");
     // Writes are refused before their bodies are even looked at.
-    for (method, path, body) in [
+    let requests = [
         (Method::POST, "/monitors".to_owned(), Some(json!({"name": "Mine"}))),
         (Method::POST, "/monitors".to_owned(), Some(json!({"bogus": true}))),
         (Method::PATCH, format!("/monitors/{id}"), Some(json!({"name": "Hacked"}))),
@@ -374,9 +367,8 @@ async fn non_administrators_read_but_never_write() {
             Some(json!({"authorizationType": "EditMonitor", "operatorId": me})),
         ),
         (Method::DELETE, format!("/monitors/{id}/authorizations/{authorization}"), None),
-    ] {
-        app.call_as(&token, method, &path, body).await.expect_problem(403, "forbidden");
-    }
+    ];
+    app.expect_problem_each_as(&token, requests, 403, "forbidden").await;
     assert_eq!(authorizations(&app, &id).await.len(), 1);
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 1));
 }
@@ -500,9 +492,8 @@ async fn racing_grants_and_revokes_keep_levels_cumulative() {
     let monitor = create_monitor(&app, json!({"name": "Contended"})).await;
     let op = app.create_operator("Race Rob", "rob@example.com").await;
     for round in 0..3 {
-        let granted =
-            grant(&app, &monitor, json!({"authorizationType": "ViewMonitorData", "operatorId": op})).await.expect(201);
-        let lowest = granted.items()[0]["authorizationId"].as_str().unwrap().to_owned();
+        let lowest =
+            grant_first(&app, &monitor, json!({"authorizationType": "ViewMonitorData", "operatorId": op})).await;
         // Upgrades race with the revoke of the lowest level, which takes every higher level with it.
         let mut calls: Vec<(Method, String, Option<Value>)> =
             vec![(Method::DELETE, format!("/monitors/{monitor}/authorizations/{lowest}"), None)];

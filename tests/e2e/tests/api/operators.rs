@@ -131,22 +131,16 @@ async fn validation_reports_every_field() {
         reply.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     fields.sort();
     assert_eq!(fields, ["cultureName", "email", "fullName", "mobilePhone", "timeZone"]);
-    app.call(Method::POST, "/operators", Some(json!({"fullName": "No Email"})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/operators", Some(json!({"email": "a@b.co", "fullName": "X", "isAdministrator": true})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::POST, "/operators", Some(json!({"email": 5, "fullName": "X"})))
-        .await
-        .expect_problem(400, "validation_failed");
+    let refused = [
+        json!({"fullName": "No Email"}),
+        json!({"email": "a@b.co", "fullName": "X", "isAdministrator": true}),
+        json!({"email": 5, "fullName": "X"}),
+    ];
+    app.expect_problem_each_body(Method::POST, "/operators", refused.map(|b| (b, 400, "validation_failed"))).await;
     let id = app.create_operator("Eve", "eve@example.com").await;
-    app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"isAdministrator": true})))
-        .await
-        .expect_problem(400, "validation_failed");
-    app.call(Method::PATCH, &format!("/operators/{id}"), Some(json!({"fullName": null})))
-        .await
-        .expect_problem(400, "validation_failed");
+    let refused = [json!({"isAdministrator": true}), json!({"fullName": null})];
+    let path = format!("/operators/{id}");
+    app.expect_problem_each_body(Method::PATCH, &path, refused.map(|b| (b, 400, "validation_failed"))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,10 +167,9 @@ async fn malformed_requests_are_problems_never_500() {
     {
         app.call(Method::GET, path, None).await.expect_problem(404, "not_found");
     }
-    app.call(Method::GET, "/operators?limit=0", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/operators?limit=101", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/operators?limit=abc", None).await.expect_problem(400, "validation_failed");
-    app.call(Method::GET, "/operators?isOnDuty=maybe", None).await.expect_problem(400, "validation_failed");
+    let bad_queries =
+        ["/operators?limit=0", "/operators?limit=101", "/operators?limit=abc", "/operators?isOnDuty=maybe"];
+    app.expect_problem_each(bad_queries.map(|q| (Method::GET, q.to_owned())), 400, "validation_failed").await;
     app.call(Method::GET, "/operators?cursor=forged", None).await.expect_problem(400, "invalid_cursor");
     app.call(Method::GET, "/nowhere", None).await.expect_problem(404, "not_found");
     app.call(Method::PUT, "/operators", None).await.expect_problem(405, "method_not_allowed");
@@ -316,8 +309,7 @@ async fn administrator_is_not_assignable_and_grants_are_idempotent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_limit_holds_when_fifty_creates_race() {
     let app = TestApp::start().await;
-    let premium = app.provision("Premium", 0).await; // limit 4, the administrator uses one
-    let token = app.token(&premium.account_id, &premium.admin_operator_id);
+    let (premium, token) = app.provision_with_admin_token("Premium", 0).await; // limit 4, the administrator uses one
     let creates = (0..50).map(|i| app.post_numbered_operator(&token, "Racer", "racer", i));
     let replies = futures::future::join_all(creates).await;
     let created = replies.iter().filter(|r| r.status == 201).count();
@@ -334,8 +326,7 @@ async fn the_operator_limit_holds_when_fifty_creates_race() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extra_operators_raise_the_limit() {
     let app = TestApp::start().await;
-    let premium = app.provision("Premium", 2).await;
-    let token = app.token(&premium.account_id, &premium.admin_operator_id);
+    let (_, token) = app.provision_with_admin_token("Premium", 2).await;
     for i in 0..5 {
         app.post_numbered_operator(&token, "P", "p", i).await.expect(201);
     }
@@ -484,14 +475,8 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let body = json!({"email": "once@example.com", "fullName": "Only Once"});
     let first = app.post_keyed("/operators", "k-1", &body).await.expect(201);
     // Same content, other key order: the same request.
-    let again = send(
-        app.req(Method::POST, "/operators")
-            .header("idempotency-key", "k-1")
-            .header("content-type", "application/json")
-            .body(r#"{ "fullName": "Only Once", "email": "once@example.com" }"#),
-    )
-    .await
-    .expect(201);
+    let raw = r#"{ "fullName": "Only Once", "email": "once@example.com" }"#;
+    let again = app.post_keyed_raw("/operators", "k-1", raw).await.expect(201);
     assert_eq!(first.body, again.body);
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 2);
@@ -501,10 +486,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     app.post_keyed("/operators", "", &body).await.expect_problem(400, "validation_failed");
     // Concurrent retries with one key create exactly one operator.
     let body = json!({"email": "racing@example.com", "fullName": "Racing Key"});
-    let replies = futures::future::join_all((0..10).map(|_| app.post_keyed("/operators", "k-2", &body))).await;
-    hub_e2e::assert_answered(&replies, &[201], "");
-    let ids: std::collections::BTreeSet<_> = replies.iter().map(|r| r.str("operatorId")).collect();
-    assert_eq!(ids.len(), 1);
+    crate::post_keyed_at_once(&app, "/operators", "k-2", &body, 10, "operatorId").await;
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 3);
 }
 
@@ -528,8 +510,7 @@ async fn paging_and_search() {
     let cursor = first.body["nextCursor"].as_str().unwrap().to_owned();
     // The cursor belongs to this list of this account only.
     app.call(Method::GET, &format!("/groups?cursor={cursor}"), None).await.expect_problem(400, "invalid_cursor");
-    let other = app.provision("Business", 0).await;
-    let other_token = app.token(&other.account_id, &other.admin_operator_id);
+    let (_, other_token) = app.provision_with_admin_token("Business", 0).await;
     app.call_as(&other_token, Method::GET, &format!("/operators?cursor={cursor}"), None)
         .await
         .expect_problem(400, "invalid_cursor");
@@ -555,9 +536,8 @@ async fn paging_and_search() {
 async fn another_accounts_ids_are_not_found() {
     let app = TestApp::start().await;
     let id = app.create_operator("Private Pete", "pete@example.com").await;
-    let other = app.provision("Business", 0).await;
-    let token = app.token(&other.account_id, &other.admin_operator_id);
-    for (method, path, body) in [
+    let (_, token) = app.provision_with_admin_token("Business", 0).await;
+    let requests = [
         (Method::GET, format!("/operators/{id}"), None),
         (Method::PATCH, format!("/operators/{id}"), Some(json!({"fullName": "Owned"}))),
         (Method::DELETE, format!("/operators/{id}"), None),
@@ -571,9 +551,8 @@ async fn another_accounts_ids_are_not_found() {
             format!("/operators/{id}/duty-schedules"),
             Some(json!({"mode": "Daily", "startTime": "01:00", "endTime": "02:00"})),
         ),
-    ] {
-        app.call_as(&token, method, &path, body).await.expect_problem(404, "not_found");
-    }
+    ];
+    app.expect_problem_each_as(&token, requests, 404, "not_found").await;
     let unchanged = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200);
     assert_eq!(
         (unchanged.body["fullName"].as_str(), unchanged.body["version"].as_i64()),
@@ -659,10 +638,7 @@ async fn schedule_creation_honours_idempotency_keys() {
     let id = app.create_operator("Kim Key", "kim@example.com").await;
     let path = format!("/operators/{id}/duty-schedules");
     let body = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
-    let replies = futures::future::join_all((0..5).map(|_| app.post_keyed(&path, "night", &body))).await;
-    hub_e2e::assert_answered(&replies, &[201], "");
-    let ids: std::collections::BTreeSet<String> = replies.iter().map(|r| r.str("scheduleId")).collect();
-    assert_eq!(ids.len(), 1, "one schedule, replayed to every retry");
+    crate::post_keyed_at_once(&app, &path, "night", &body, 5, "scheduleId").await;
     assert_eq!(app.call(Method::GET, &path, None).await.expect(200).items().len(), 1);
     app.post_keyed(&path, "night", &json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"}))
         .await

@@ -88,8 +88,7 @@ async fn non_administrators_are_refused_every_write_but_their_own_settings() {
     let started = Instant::now();
     let app = TestApp::start().await;
     // Enterprise: room for a fresh set of resources per control request.
-    let account = app.provision("Enterprise", 0).await;
-    let admin_token = app.token(&account.account_id, &account.admin_operator_id);
+    let (account, admin_token) = app.provision_with_admin_token("Enterprise", 0).await;
     let admin = Who::Bearer(admin_token.clone());
     let admins_user = call(&app, &admin, Method::POST, "/api-users", Some(&json!({"description": "Admin's script"})))
         .await

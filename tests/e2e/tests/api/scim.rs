@@ -27,16 +27,22 @@ pub(crate) async fn scim_token(app: &TestApp, admin_token: &str) -> String {
 /// Requests to `/scim/v2` with a SCIM token, as an identity provider sends them.
 pub(crate) struct Scim<'a> {
     app: &'a TestApp,
-    token: &'a str,
+    token: String,
 }
 
-pub(crate) fn scim<'a>(app: &'a TestApp, token: &'a str) -> Scim<'a> {
-    Scim { app, token }
+pub(crate) fn scim<'a>(app: &'a TestApp, token: &str) -> Scim<'a> {
+    Scim { app, token: token.to_owned() }
+}
+
+/// An identity provider with a new SCIM token of the first account.
+pub(crate) async fn provider(app: &TestApp) -> Scim<'_> {
+    Scim { app, token: scim_token(app, &app.admin_token).await }
 }
 
 impl Scim<'_> {
     pub(crate) async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let mut req = self.app.http.request(method, format!("{}/scim/v2{path}", self.app.base)).bearer_auth(self.token);
+        let mut req =
+            self.app.http.request(method, format!("{}/scim/v2{path}", self.app.base)).bearer_auth(&self.token);
         if let Some(body) = body {
             req = req.header("content-type", "application/scim+json").body(body.to_string());
         }
@@ -108,8 +114,7 @@ fn filter(expression: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     let app = TestApp::start().await;
-    let token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &token);
+    let idp = provider(&app).await;
 
     // Okta first looks the user up by userName, then creates it.
     let found = idp
@@ -219,8 +224,7 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group() {
     let app = TestApp::start().await;
-    let token = scim_token(&app, &app.admin_token).await;
-    let idp = scim(&app, &token);
+    let idp = provider(&app).await;
     // Entra ID's probe: a filter on a random attribute value, expecting an empty list.
     let probe = idp.filter("/Users", r#"userName eq "non-existent-user-7c3c""#).await.expect(200);
     assert_eq!(probe.body["totalResults"], 0);
@@ -320,8 +324,7 @@ async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hub_rule_holds_through_scim() {
     let app = TestApp::start().await;
-    let account = app.provision("Premium", 0).await; // 4 operators
-    let admin_token = app.token(&account.account_id, &account.admin_operator_id);
+    let (account, admin_token) = app.provision_with_admin_token("Premium", 0).await; // 4 operators
     let token = scim_token(&app, &admin_token).await;
     let idp = scim(&app, &token);
     let user = |n: usize| json!({"schemas": [USER], "userName": format!("u{n}@premium.example"), "externalId": format!("ext-{n}"), "active": true});
@@ -450,8 +453,7 @@ async fn every_hub_rule_holds_through_scim() {
 async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let app = TestApp::start().await;
     let a_token = scim_token(&app, &app.admin_token).await;
-    let b = app.provision("Business", 0).await;
-    let b_admin = app.token(&b.account_id, &b.admin_operator_id);
+    let (_, b_admin) = app.provision_with_admin_token("Business", 0).await;
     let b_token = scim_token(&app, &b_admin).await;
     let b_user = scim(&app, &b_token)
         .create("/Users", json!({"schemas": [USER], "userName": "b@b.example", "externalId": "shared-ext"}))
@@ -583,8 +585,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
     let app = TestApp::start().await;
     let mut costs = Vec::new();
     for size in [10usize, 1_000] {
-        let account = app.provision("Enterprise", size as i64).await;
-        let admin = app.token(&account.account_id, &account.admin_operator_id);
+        let (account, admin) = app.provision_with_admin_token("Enterprise", size as i64).await;
         let token = scim_token(&app, &admin).await;
         let idp = scim(&app, &token);
         let scope = AccountScope::new(&account.account_id);
@@ -635,22 +636,15 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
     const GROUPS: usize = 20;
     const MEMBERS: usize = 100;
     let app = TestApp::start().await;
-    let account = app.provision("Enterprise", USERS as i64).await;
-    let admin = app.token(&account.account_id, &account.admin_operator_id);
+    let (account, admin) = app.provision_with_admin_token("Enterprise", USERS as i64).await;
     let token = scim_token(&app, &admin).await;
     let started = Instant::now();
-    let ids: Vec<Vec<String>> = futures::future::join_all((0..8).map(|c| {
-        let (app, token) = (&app, &token);
-        async move {
-            let mut ids = Vec::new();
-            for i in (c..USERS).step_by(8) {
-                let reply = scim(app, token).post("/Users", hub_e2e::pushed_scim_user(i)).await;
-                assert_eq!(reply.status, 201, "{}", reply.body);
-                ids.push(reply.str("id"));
-            }
-            ids
-        }
-    }))
+    let (app_ref, token_ref) = (&app, &token);
+    let ids = hub_e2e::push_scim_users(USERS, 8, move |user| async move {
+        let reply = scim(app_ref, token_ref).post("/Users", user).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.str("id")
+    })
     .await;
     let ids: Vec<String> = ids.into_iter().flatten().collect();
     let users_took = started.elapsed();

@@ -107,8 +107,7 @@ async fn a_new_accounts_summary_and_its_shape() {
     let reader = app.create_operator("Rea Der", "rea@example.com").await;
     let token = app.token(&app.account.account_id, &reader);
     assert_eq!(summary_as(&app, &token).await.body["operators"]["total"], 2);
-    let other = app.provision("Premium", 3).await;
-    let other_token = app.token(&other.account_id, &other.admin_operator_id);
+    let (other, other_token) = app.provision_with_admin_token("Premium", 3).await;
     let theirs = assert_summary_matches_recount(&app, &other_token).await;
     assert_eq!(
         (theirs["accountId"].as_str(), theirs["accountType"].as_str()),
@@ -350,8 +349,7 @@ async fn the_account_is_read_by_anyone_and_changed_by_administrators() {
     let record = app.account_record(&app.account.account_id).await;
     assert_eq!((record.operators_total, record.name.as_str(), record.version), (2, "Fresh", 3));
     // Another account is untouched.
-    let other = app.provision("Starter", 0).await;
-    let other_token = app.token(&other.account_id, &other.admin_operator_id);
+    let (other, other_token) = app.provision_with_admin_token("Starter", 0).await;
     let theirs = app.call_as(&other_token, Method::GET, "/account", None).await.expect(200);
     assert_eq!(
         (theirs.body["accountId"].as_str(), theirs.body["version"].as_i64()),
@@ -456,8 +454,7 @@ async fn the_summary_costs_the_same_requests_at_any_size() {
 
     // A large account: 2,000 more operators (written through the store, not counted), groups
     // and monitors.
-    let large = app.provision("Enterprise", 2000).await;
-    let large_token = app.token(&large.account_id, &large.admin_operator_id);
+    let (large, large_token) = app.provision_with_admin_token("Enterprise", 2000).await;
     let started = Instant::now();
     create_operators(&app, &large.account_id, 2000).await;
     eprintln!("2,000 operators created in {:?}", started.elapsed());
