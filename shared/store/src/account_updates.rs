@@ -1,8 +1,8 @@
 //! Changes of the account's own settings (its name and time zone).
 
 use crate::Store;
-use crate::db::{n, s};
-use crate::error::{Guard, StoreError};
+use crate::db::{Condition, n, s};
+use crate::error::StoreError;
 use crate::keys::AccountScope;
 use crate::values::{AccountName, TimeZoneName};
 
@@ -29,15 +29,13 @@ impl Store {
         tx.update(
             &scope.account(),
             "SET #name = :name, #timeZone = :timeZone, #updatedAt = :updatedAt ADD #version :one",
-            Some("#version = :seen"),
             vec![
                 (":name", s(&*settings.name)),
                 (":timeZone", s(settings.time_zone.as_str())),
                 (":updatedAt", s(&settings.updated_at)),
                 (":one", n(1)),
-                (":seen", n(seen_version)),
             ],
-            Some(Guard::Version),
+            Condition::version_is(seen_version),
         );
         self.commit(tx).await
     }

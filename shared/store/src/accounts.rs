@@ -1,7 +1,7 @@
 //! The account item: provisioning (one transaction with the first administrator, the system
 //! groups, their memberships and grants) and reads.
 
-use crate::db::{Item, key_item, s, strings_in};
+use crate::db::{Condition, Item, key_item, s, strings_in};
 use crate::error::{Guard, StoreError};
 use crate::ids::AccountId;
 use crate::items::{put_grant_item, put_membership_items, put_new_group_items, put_new_operator_items};
@@ -34,7 +34,7 @@ impl Store {
         item.extend(key_item(&scope.account()));
         item.insert(Index::ByName.hash_key().into(), s(ACCOUNTS_LIST));
         item.insert(Index::ByName.range_key().into(), s(&new.account.account_id));
-        tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.put(item, Condition::absent(Guard::AlreadyExists));
         put_new_operator_items(&mut tx, &scope, &new.admin)?;
         for group in [&new.everyone, &new.administrators] {
             put_new_group_items(&mut tx, &scope, group)?;

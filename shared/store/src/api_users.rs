@@ -26,11 +26,11 @@
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
-use crate::db::{Filter, Item, Tx, key_item, n, s};
+use crate::db::{Condition, Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{ApiUserId, OperatorId};
-use crate::items::{ApiUserRoster, Roster, flag_condition};
-use crate::keys::{AccountScope, PK};
+use crate::items::{ApiUserRoster, Roster, flag_condition, remove_from_roster};
+use crate::keys::AccountScope;
 use crate::records::{ApiUserRecord, decode};
 use crate::writes::{AccountChange, Counter, IdempotencyWrite};
 use crate::{Page, PageRequest, QuerySpec, Store};
@@ -109,20 +109,18 @@ impl OwnerApiUsers {
         operator_id: &OperatorId,
         change: AccountChange,
     ) -> AccountChange {
-        let (condition, values) = self.roster.condition();
         let roster_key = scope.api_user_roster(operator_id);
         if self.roster.version.is_some() {
-            tx.delete(&roster_key, Some(condition), values, Some(Guard::Version));
+            tx.delete(&roster_key, self.roster.condition());
         } else {
-            tx.check(&roster_key, condition, values, Guard::Version);
+            tx.check(&roster_key, self.roster.condition());
         }
         for item in &self.items {
             // The flag read is what the inactive counter is moved by.
             tx.delete(
                 &scope.api_user(&item.api_user_id),
-                Some("#inactive = :wasInactive"),
-                vec![(":wasInactive", AttributeValue::Bool(item.inactive))],
-                Some(Guard::Version),
+                Condition::new("#inactive = :wasInactive", Guard::Version)
+                    .with(vec![(":wasInactive", AttributeValue::Bool(item.inactive))]),
             );
         }
         let inactive = self.items.iter().filter(|i| i.inactive).count() as i64;
@@ -145,7 +143,7 @@ impl Store {
         scope: &AccountScope,
         operator_id: &OperatorId,
     ) -> Result<ApiUserRoster, StoreError> {
-        Ok(Roster::from_item(self.get(&scope.api_user_roster(operator_id)).await?, "apiUserIds"))
+        Ok(Roster::from_item(self.get(&scope.api_user_roster(operator_id)).await?))
     }
 
     /// The roster of an operator and its API user items.
@@ -205,23 +203,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.idempotent_tx(scope, idempotency)?;
         audit.apply(&mut tx, scope)?;
-        tx.put(
-            api_user_item(scope, record, password_hash)?,
-            Some("attribute_not_exists(#PK)"),
-            vec![],
-            Some(Guard::AlreadyExists),
-        );
-        let (condition, mut values) = roster.condition();
-        values.push((":operatorId", s(&record.operator_id)));
-        values.push((":ids", AttributeValue::Ss(vec![record.api_user_id.to_string()])));
-        values.push((":one", n(1)));
-        tx.update(
-            &scope.api_user_roster(&record.operator_id),
-            "SET #operatorId = :operatorId ADD #apiUserIds :ids, #version :one",
-            Some(condition),
-            values,
-            Some(Guard::Version),
-        );
+        tx.put(api_user_item(scope, record, password_hash)?, Condition::absent(Guard::AlreadyExists));
+        let roster_key = scope.api_user_roster(&record.operator_id);
+        let owner = vec![(":operatorId", s(&record.operator_id))];
+        roster.add(&mut tx, &roster_key, &record.api_user_id, Some("#operatorId = :operatorId"), owner);
         // The owner exists and its flags and name are the ones copied onto the item; a
         // concurrent change of its Administrators membership, its disabling or its rename moves
         // the roster or fails this check.
@@ -232,7 +217,7 @@ impl Store {
             condition.push_str(" AND #fullName = :ownerName");
             check_values.push((":ownerName", s(name)));
         }
-        tx.check(&scope.operator(&record.operator_id), &condition, check_values, Guard::Version);
+        tx.check(&scope.operator(&record.operator_id), Condition::new(&condition, Guard::Version).with(check_values));
         AccountChange::default()
             .add(Counter::ApiUsersTotal, 1)
             .add(Counter::ApiUsersInactive, i64::from(record.inactive))
@@ -253,9 +238,8 @@ impl Store {
         tx.update(
             &scope.api_user(&current.api_user_id),
             "SET #description = :description ADD #version :one",
-            Some("#version = :seen"),
-            vec![(":description", s(description)), (":one", n(1)), (":seen", n(current.version))],
-            Some(Guard::Version),
+            vec![(":description", s(description)), (":one", n(1))],
+            Condition::version_is(current.version),
         );
         self.commit(tx).await
     }
@@ -271,19 +255,12 @@ impl Store {
         let mut tx = self.audited_tx(scope, audit)?;
         tx.delete(
             &scope.api_user(&record.api_user_id),
-            Some("#version = :seen AND #inactive = :wasInactive"),
-            vec![(":seen", n(record.version)), (":wasInactive", AttributeValue::Bool(record.inactive))],
-            Some(Guard::Version),
+            Condition::new("#version = :seen AND #inactive = :wasInactive", Guard::Version)
+                .with(vec![(":seen", n(record.version)), (":wasInactive", AttributeValue::Bool(record.inactive))]),
         );
-        // Unconditional: the roster only moves on (a concurrent operator delete guarded by it
-        // then retries, and finds this API user gone).
-        tx.update(
-            &scope.api_user_roster(&record.operator_id),
-            "DELETE #apiUserIds :ids ADD #version :one",
-            None,
-            vec![(":ids", AttributeValue::Ss(vec![record.api_user_id.to_string()])), (":one", n(1))],
-            None,
-        );
+        // A concurrent operator delete guarded by the roster then retries, and finds this API
+        // user gone.
+        remove_from_roster(&mut tx, &scope.api_user_roster(&record.operator_id), &record.api_user_id);
         AccountChange::default()
             .add(Counter::ApiUsersTotal, -1)
             .add(Counter::ApiUsersInactive, -i64::from(record.inactive))
@@ -310,44 +287,27 @@ impl Store {
         now: &str,
         day: &str,
     ) -> Result<Option<ApiUserAuth>, StoreError> {
-        let key = key_item(&scope.api_user(api_user_id));
+        let update = "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
+             #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator, \
+             #ownerName = if_not_exists(#ownerName, :noName), #description = #description";
+        let condition = "attribute_exists(#PK) AND #passwordHash = :hash \
+             AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)";
+        let values = vec![
+            (":now", s(now)),
+            (":zero", n(0)),
+            (":one", n(1)),
+            (":noName", s("")),
+            (":hash", s(password_hash)),
+            (":false", AttributeValue::Bool(false)),
+        ];
+        let request = self
+            .update_item(&scope.api_user(api_user_id), update, condition, values)
+            // The usage count of the day is the attribute named by the day.
+            .expression_attribute_names("#day", day)
+            .return_values(ReturnValue::UpdatedNew);
         // A collision with a concurrent transaction on the item (a description change, an
         // Administrators membership change) is tried again shortly.
-        let updated = self
-            .conditional_update(AUTH_ATTEMPTS, || {
-                self.client
-                    .update_item()
-                    .table_name(&*self.table)
-                    .set_key(Some(key.clone()))
-                    .update_expression(
-                        "SET #lastUsedAt = :now, #lastActiveAt = :now, #usage.#day = if_not_exists(#usage.#day, :zero) + :one, \
-                         #operatorId = #operatorId, #ownerIsAdministrator = #ownerIsAdministrator, \
-                         #ownerName = if_not_exists(#ownerName, :noName), #description = #description",
-                    )
-                    .condition_expression(
-                        "attribute_exists(#PK) AND #passwordHash = :hash AND (attribute_not_exists(#ownerIsDisabled) OR #ownerIsDisabled = :false)",
-                    )
-                    .expression_attribute_names("#PK", PK)
-                    .expression_attribute_names("#lastUsedAt", "lastUsedAt")
-                    .expression_attribute_names("#lastActiveAt", "lastActiveAt")
-                    .expression_attribute_names("#usage", "usage")
-                    .expression_attribute_names("#day", day)
-                    .expression_attribute_names("#operatorId", "operatorId")
-                    .expression_attribute_names("#ownerIsAdministrator", "ownerIsAdministrator")
-                    .expression_attribute_names("#ownerName", "ownerName")
-                    .expression_attribute_names("#description", "description")
-                    .expression_attribute_values(":noName", s(""))
-                    .expression_attribute_names("#passwordHash", "passwordHash")
-                    .expression_attribute_names("#ownerIsDisabled", "ownerIsDisabled")
-                    .expression_attribute_values(":false", AttributeValue::Bool(false))
-                    .expression_attribute_values(":now", s(now))
-                    .expression_attribute_values(":zero", n(0))
-                    .expression_attribute_values(":one", n(1))
-                    .expression_attribute_values(":hash", s(password_hash))
-                    .return_values(ReturnValue::UpdatedNew)
-                    .send()
-            })
-            .await?;
+        let updated = self.conditional_update(AUTH_ATTEMPTS, request).await?;
         updated.map(|out| decode(out.attributes.unwrap_or_default())).transpose()
     }
 

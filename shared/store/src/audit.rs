@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Item, Tx, key_item, n, s};
+use crate::db::{Condition, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AUDIT_INDEXES, AccountScope};
 use crate::records::decode;
@@ -287,12 +287,7 @@ impl Audit {
 
     /// Puts the event into `tx`; the id is fresh, so the condition only guards against reuse.
     pub(crate) fn apply(&self, tx: &mut Tx, scope: &AccountScope) -> Result<(), StoreError> {
-        tx.put(
-            event_item(scope, &self.event, self.expires_at)?,
-            Some("attribute_not_exists(#PK)"),
-            vec![],
-            Some(Guard::AlreadyExists),
-        );
+        tx.put(event_item(scope, &self.event, self.expires_at)?, Condition::absent(Guard::AlreadyExists));
         Ok(())
     }
 }

@@ -30,9 +30,10 @@ use futures::stream::{self, TryStreamExt};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use crate::Store;
-use crate::db::{Item, key_item, n, s};
+use crate::db::{Condition, Item, Values, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
-use crate::ids::{GroupId, OperatorId};
+use crate::ids::{ApiUserId, GroupId, OperatorId};
+use crate::items::RosterId;
 use crate::keys::{AccountScope, Key, PK, Principal, SK};
 use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
 
@@ -149,17 +150,15 @@ impl Store {
         tx.update(
             &scope.account(),
             "ADD #countersVersion :one, #operatorsTotal :total, #operatorsInUse :inUse, #operatorsActive :active",
-            Some(condition),
             values,
-            Some(Guard::Version),
+            Condition::new(condition, Guard::Version),
         );
         // Everyone always has the account administrator: never empty before or after.
         tx.update(
             &scope.group(&GroupId::everyone()),
             "ADD #memberCount :total, #version :one",
-            Some("attribute_exists(#PK)"),
             vec![(":total", n(added)), (":one", n(1))],
-            Some(Guard::ParentMissing),
+            Condition::exists(Guard::ParentMissing),
         );
         self.commit(tx).await
     }
@@ -213,10 +212,8 @@ impl Store {
         for (owner, owned) in &by_owner {
             let mut roster = key_item(&scope.api_user_roster(owner));
             roster.insert("operatorId".into(), s(owner.as_str()));
-            roster.insert(
-                "apiUserIds".into(),
-                AttributeValue::Ss(owned.iter().map(|u| u.api_user_id.to_string()).collect()),
-            );
+            let ids = owned.iter().map(|u| u.api_user_id.to_string()).collect();
+            roster.insert(ApiUserId::IDS_ATTRIBUTE.into(), AttributeValue::Ss(ids));
             roster.insert("version".into(), n(1));
             items.push(roster);
         }
@@ -231,9 +228,8 @@ impl Store {
         tx.update(
             &scope.account(),
             "ADD #countersVersion :one, #apiUsersTotal :total, #apiUsersInactive :inactive",
-            Some(condition),
             values,
-            Some(Guard::Version),
+            Condition::new(condition, Guard::Version),
         );
         self.commit(tx).await
     }
@@ -310,7 +306,7 @@ impl Store {
 
 /// The condition that nothing was counted since `account` was read (as the maintenance job's
 /// write-back: accounts provisioned before the version existed have none yet, read as 0).
-fn counters_unchanged(account: &AccountRecord) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+fn counters_unchanged(account: &AccountRecord) -> (&'static str, Values) {
     let condition = if account.counters_version == 0 {
         "attribute_exists(#PK) AND (attribute_not_exists(#countersVersion) OR #countersVersion = :seen)"
     } else {

@@ -217,7 +217,7 @@ mod tests {
             endpoint: None,
             cursor_secret: DEV_CURSOR_SECRET.to_vec(),
         };
-        let error = build_client(&config, vec![]).await.err().expect("no client can be built");
+        let error = build_client(&config, vec![]).await.expect_err("no client can be built");
         assert!(error.contains("no DYNAMODB_ENDPOINT") && error.contains("aws-default-chain"), "{error}");
     }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, Select, TransactWriteItem, Update,
@@ -41,6 +42,11 @@ impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
+
+    /// [`Page::map`] with a conversion that may fail (decoding the items read).
+    pub(crate) fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page { items: self.items.into_iter().map(f).collect::<Result<_, _>>()?, next_cursor: self.next_cursor })
+    }
 }
 
 /// Which page of a list to read.
@@ -59,7 +65,7 @@ impl PageRequest<'_> {
 /// values.
 pub(crate) struct Filter {
     pub expression: String,
-    pub values: Vec<(&'static str, AttributeValue)>,
+    pub values: Values,
 }
 
 pub(crate) struct QuerySpec<'a> {
@@ -143,7 +149,7 @@ fn names_of(expressions: &[&str]) -> HashMap<String, String> {
     names
 }
 
-fn values_of(values: Vec<(&'static str, AttributeValue)>) -> Option<HashMap<String, AttributeValue>> {
+fn values_of(values: Values) -> Option<HashMap<String, AttributeValue>> {
     if values.is_empty() { None } else { Some(values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()) }
 }
 
@@ -153,6 +159,70 @@ fn non_empty(names: HashMap<String, String>) -> Option<HashMap<String, String>> 
 
 fn build_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Internal(format!("request build: {e}"))
+}
+
+/// The values (`:name`) an expression names.
+pub(crate) type Values = Vec<(&'static str, AttributeValue)>;
+
+/// What must hold for a transaction action to apply, and the [`Guard`] reported when it does not.
+#[derive(Default)]
+pub(crate) struct Condition<'a> {
+    rule: Option<(&'a str, Guard)>,
+    values: Values,
+}
+
+impl<'a> Condition<'a> {
+    /// No condition: the action always applies.
+    pub(crate) fn none() -> Self {
+        Condition::default()
+    }
+
+    /// `expression` must hold (`guard` otherwise).
+    pub(crate) fn new(expression: &'a str, guard: Guard) -> Self {
+        Condition { rule: Some((expression, guard)), values: Vec::new() }
+    }
+
+    /// The item must not exist yet (`guard` otherwise).
+    pub(crate) fn absent(guard: Guard) -> Self {
+        Condition::new("attribute_not_exists(#PK)", guard)
+    }
+
+    /// The item must exist (`guard` otherwise).
+    pub(crate) fn exists(guard: Guard) -> Self {
+        Condition::new("attribute_exists(#PK)", guard)
+    }
+
+    /// The values the expression names.
+    pub(crate) fn with(mut self, values: Values) -> Self {
+        self.values.extend(values);
+        self
+    }
+
+    /// The item is still at version `seen`, as read (`Guard::Version` otherwise).
+    pub(crate) fn version_is(seen: i64) -> Self {
+        Condition::new("#version = :seen", Guard::Version).with(vec![(":seen", n(seen))])
+    }
+
+    /// The expression, the guard and the values.
+    fn into_parts(self) -> (Option<&'a str>, Option<Guard>, Values) {
+        let (expression, guard) = self.rule.unzip();
+        (expression, guard, self.values)
+    }
+}
+
+/// Builds one transaction action from `$builder` (a `Put`, `Delete`, `Update` or `ConditionCheck`
+/// builder: they have the same setters but no common trait) on `$table`, with `$condition` and the
+/// attribute names and values of its expressions (`$expressions`, `$values`).
+macro_rules! action {
+    ($builder:expr, $table:expr, $condition:expr, $expressions:expr, $values:expr) => {
+        $builder
+            .table_name($table)
+            .set_condition_expression($condition.map(str::to_owned))
+            .set_expression_attribute_names(non_empty(names_of($expressions)))
+            .set_expression_attribute_values(values_of($values))
+            .build()
+            .expect("the table and the key or item are set")
+    };
 }
 
 /// A multi-item write that commits entirely or not at all. Every action may carry the [`Guard`]
@@ -170,66 +240,42 @@ const CONFLICT_RETRIES: u64 = 3;
 pub(crate) const MAX_TX_ACTIONS: usize = 100;
 
 impl Tx {
-    pub(crate) fn put(
-        &mut self,
-        item: Item,
-        condition: Option<&str>,
-        values: Vec<(&'static str, AttributeValue)>,
-        guard: Option<Guard>,
-    ) {
-        let names = condition.map(|c| names_of(&[c])).unwrap_or_default();
-        let put = Put::builder()
-            .table_name(&*self.table)
-            .set_item(Some(item))
-            .set_condition_expression(condition.map(str::to_owned))
-            .set_expression_attribute_names(non_empty(names))
-            .set_expression_attribute_values(values_of(values))
-            .build()
-            .expect("table and item are set");
-        self.actions.push(TransactWriteItem::builder().put(put).build());
-        self.guards.push(guard);
+    pub(crate) fn put(&mut self, item: Item, condition: Condition<'_>) {
+        let (expression, guard, values) = condition.into_parts();
+        let builder = Put::builder().set_item(Some(item));
+        let put = action!(builder, &*self.table, expression, expression.as_slice(), values);
+        self.push(TransactWriteItem::builder().put(put).build(), guard);
     }
 
-    pub(crate) fn delete(
-        &mut self,
-        key: &Key,
-        condition: Option<&str>,
-        values: Vec<(&'static str, AttributeValue)>,
-        guard: Option<Guard>,
-    ) {
-        let names = condition.map(|c| names_of(&[c])).unwrap_or_default();
-        let delete = Delete::builder()
-            .table_name(&*self.table)
-            .set_key(Some(key_item(key)))
-            .set_condition_expression(condition.map(str::to_owned))
-            .set_expression_attribute_names(non_empty(names))
-            .set_expression_attribute_values(values_of(values))
-            .build()
-            .expect("table and key are set");
-        self.actions.push(TransactWriteItem::builder().delete(delete).build());
-        self.guards.push(guard);
+    pub(crate) fn delete(&mut self, key: &Key, condition: Condition<'_>) {
+        let (expression, guard, values) = condition.into_parts();
+        let builder = Delete::builder().set_key(Some(key_item(key)));
+        let delete = action!(builder, &*self.table, expression, expression.as_slice(), values);
+        self.push(TransactWriteItem::builder().delete(delete).build(), guard);
     }
 
-    pub(crate) fn update(
-        &mut self,
-        key: &Key,
-        update: &str,
-        condition: Option<&str>,
-        values: Vec<(&'static str, AttributeValue)>,
-        guard: Option<Guard>,
-    ) {
-        let mut exprs = vec![update];
-        exprs.extend(condition);
-        let update = Update::builder()
-            .table_name(&*self.table)
-            .set_key(Some(key_item(key)))
-            .update_expression(update)
-            .set_condition_expression(condition.map(str::to_owned))
-            .set_expression_attribute_names(non_empty(names_of(&exprs)))
-            .set_expression_attribute_values(values_of(values))
-            .build()
-            .expect("table, key and expression are set");
-        self.actions.push(TransactWriteItem::builder().update(update).build());
+    /// Applies the update expression `update`, whose values are `values`, under `condition`.
+    pub(crate) fn update(&mut self, key: &Key, update: &str, mut values: Values, condition: Condition<'_>) {
+        let (expression, guard, condition_values) = condition.into_parts();
+        let mut expressions = vec![update];
+        expressions.extend(expression);
+        values.extend(condition_values);
+        let builder = Update::builder().set_key(Some(key_item(key))).update_expression(update);
+        let update = action!(builder, &*self.table, expression, &expressions, values);
+        self.push(TransactWriteItem::builder().update(update).build(), guard);
+    }
+
+    /// Checks `condition` (which must have an expression) on the item at `key` without writing it.
+    pub(crate) fn check(&mut self, key: &Key, condition: Condition<'_>) {
+        let (expression, guard, values) = condition.into_parts();
+        debug_assert!(expression.is_some(), "a condition check without a condition");
+        let builder = ConditionCheck::builder().set_key(Some(key_item(key)));
+        let check = action!(builder, &*self.table, expression, expression.as_slice(), values);
+        self.push(TransactWriteItem::builder().condition_check(check).build(), guard);
+    }
+
+    fn push(&mut self, action: TransactWriteItem, guard: Option<Guard>) {
+        self.actions.push(action);
         self.guards.push(guard);
     }
 
@@ -241,35 +287,16 @@ impl Tx {
         self.actions.into_iter().map(|a| a.put.map(|p| p.item)).collect()
     }
 
-    pub(crate) fn check(
-        &mut self,
-        key: &Key,
-        condition: &str,
-        values: Vec<(&'static str, AttributeValue)>,
-        guard: Guard,
-    ) {
-        let check = ConditionCheck::builder()
-            .table_name(&*self.table)
-            .set_key(Some(key_item(key)))
-            .condition_expression(condition)
-            .set_expression_attribute_names(non_empty(names_of(&[condition])))
-            .set_expression_attribute_values(values_of(values))
-            .build()
-            .expect("table, key and condition are set");
-        self.actions.push(TransactWriteItem::builder().condition_check(check).build());
-        self.guards.push(Some(guard));
-    }
-
     /// Puts `item` over the one read at version `seen`, provided nobody changed it since
     /// (`Guard::Version` otherwise).
     pub(crate) fn put_versioned(&mut self, item: Item, seen: i64) {
-        self.put(item, Some("#version = :seen"), vec![(":seen", n(seen))], Some(Guard::Version));
+        self.put(item, Condition::version_is(seen));
     }
 
     /// Deletes the item read at version `seen`, provided nobody changed it since (`Guard::Version`
     /// otherwise).
     pub(crate) fn delete_versioned(&mut self, key: &Key, seen: i64) {
-        self.delete(key, Some("#version = :seen"), vec![(":seen", n(seen))], Some(Guard::Version));
+        self.delete(key, Condition::version_is(seen));
     }
 }
 
@@ -337,22 +364,38 @@ impl Store {
         }
     }
 
-    /// Sends a conditional UpdateItem built by `send` (which is called again for each attempt).
-    /// `Ok(None)` when its condition failed; a collision with a transaction on the item is tried
-    /// again shortly, `attempts` times in all, before it is reported as contention.
-    pub(crate) async fn conditional_update<F, Fut>(
+    /// An UpdateItem of the item at `key` outside a transaction: `update` under `condition`, with
+    /// the attribute names their expressions use (`#name` stands for `name`) and `values`. Sent
+    /// with [`Store::conditional_update`].
+    pub(crate) fn update_item(
+        &self,
+        key: &Key,
+        update: &str,
+        condition: &str,
+        values: Values,
+    ) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&*self.table)
+            .set_key(Some(key_item(key)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_names(non_empty(names_of(&[update, condition])))
+            .set_expression_attribute_values(values_of(values))
+    }
+
+    /// Sends the conditional UpdateItem `request` (see [`Store::update_item`]). `Ok(None)` when
+    /// its condition failed; a collision with a transaction on the item is tried again shortly,
+    /// `attempts` times in all, before it is reported as contention.
+    pub(crate) async fn conditional_update(
         &self,
         attempts: u64,
-        send: F,
-    ) -> Result<Option<UpdateItemOutput>, StoreError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<UpdateItemOutput, aws_sdk_dynamodb::error::SdkError<UpdateItemError>>>,
-    {
+        request: UpdateItemFluentBuilder,
+    ) -> Result<Option<UpdateItemOutput>, StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match send().await {
+            match request.clone().send().await {
                 Ok(out) => return Ok(Some(out)),
                 Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
                     return Ok(None);
@@ -483,8 +526,7 @@ impl Store {
         spec: QuerySpec<'_>,
         projection: Option<&str>,
     ) -> Result<Page<T>, StoreError> {
-        let page = self.query_page_projected(scope, spec, projection).await?;
-        Ok(Page { items: page.items.into_iter().map(decode).collect::<Result<_, _>>()?, next_cursor: page.next_cursor })
+        self.query_page_projected(scope, spec, projection).await?.try_map(decode)
     }
 
     /// [`Store::query_page`] returning only the attributes of `projection` (which must include
@@ -596,6 +638,27 @@ impl Store {
     /// Every item of a partition-prefix, following pages (internal walks only).
     pub(crate) async fn query_all(&self, scope: &AccountScope, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
         self.query_all_projected(scope, sk_prefix, None).await
+    }
+
+    /// The ids (or names) that every item under `sk_prefix` holds in `attribute`: the
+    /// memberships, markers and reservations that name what they belong to.
+    pub(crate) async fn ids_under<I: From<String>, C: FromIterator<I>>(
+        &self,
+        scope: &AccountScope,
+        sk_prefix: &str,
+        attribute: &str,
+    ) -> Result<C, StoreError> {
+        Ok(strings_in(&self.query_all(scope, sk_prefix).await?, attribute).map(I::from).collect())
+    }
+
+    /// The ids (or names) that those of the items at `keys` that exist hold in `attribute` (one
+    /// batched read).
+    pub(crate) async fn ids_at<I: From<String>, C: FromIterator<I>>(
+        &self,
+        keys: Vec<Key>,
+        attribute: &str,
+    ) -> Result<C, StoreError> {
+        Ok(strings_in(&self.batch_get(keys).await?, attribute).map(I::from).collect())
     }
 
     /// Every entry of an index partition, in DynamoDB's own pages (up to 1 MB each, no item

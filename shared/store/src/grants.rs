@@ -3,19 +3,12 @@
 use std::collections::BTreeSet;
 
 use crate::Store;
-use crate::db::strings_in;
+use crate::db::Condition;
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::put_grant_item;
 use crate::keys::{AccountScope, Principal};
 use crate::writes::{AccountChange, RuleVersion, RulesLock};
-
-fn principal_key(scope: &AccountScope, principal: &Principal) -> crate::keys::Key {
-    match principal {
-        Principal::Operator(id) => scope.operator(id),
-        Principal::Group(id) => scope.group(id),
-    }
-}
 
 /// Who holds a permission, directly or through a group, as read at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,8 +32,7 @@ impl Store {
         candidates: &[&str],
     ) -> Result<Vec<String>, StoreError> {
         let keys = candidates.iter().map(|p| scope.grant(p, principal)).collect();
-        let items = self.batch_get(keys).await?;
-        let mut held: Vec<String> = strings_in(&items, "permission").collect();
+        let mut held: Vec<String> = self.ids_at(keys, "permission").await?;
         held.sort_by_key(|p| candidates.iter().position(|c| c == p));
         Ok(held)
     }
@@ -60,7 +52,7 @@ impl Store {
         let mut tx = self.tx();
         put_grant_item(&mut tx, scope, principal, permission);
         audit.apply(&mut tx, scope)?;
-        tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        tx.check(&scope.principal(principal), Condition::exists(Guard::ParentMissing));
         if let Some(version) = moves {
             AccountChange::default().move_rule_version(version).apply(&mut tx, scope);
         }
@@ -79,12 +71,7 @@ impl Store {
         audit: &crate::Audit,
     ) -> Result<bool, StoreError> {
         let mut tx = self.audited_tx(scope, audit)?;
-        tx.delete(
-            &scope.grant(permission, principal),
-            Some("attribute_exists(#PK)"),
-            vec![],
-            Some(Guard::AlreadyExists),
-        );
+        tx.delete(&scope.grant(permission, principal), Condition::exists(Guard::AlreadyExists));
         AccountChange::default().rules_lock(rules).apply(&mut tx, scope);
         self.commit_unless(tx, Guard::AlreadyExists).await
     }

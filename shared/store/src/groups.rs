@@ -1,6 +1,6 @@
 //! Operator groups and memberships.
 
-use crate::db::{Filter, Tx, n, string_attr, strings_in};
+use crate::db::{Condition, Filter, Tx, n, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
@@ -22,9 +22,8 @@ fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
     tx.update(
         &scope.operator(operator_id),
         "ADD #version :one",
-        Some("attribute_exists(#PK)"),
         vec![(":one", n(1))],
-        Some(Guard::ParentMissing),
+        Condition::exists(Guard::ParentMissing),
     );
 }
 
@@ -40,9 +39,8 @@ fn set_administrator(
     tx.update(
         &scope.operator(operator_id),
         "SET #isAdministrator = :isAdministrator ADD #version :one",
-        Some("attribute_exists(#PK)"),
         vec![(":isAdministrator", aws_sdk_dynamodb::types::AttributeValue::Bool(is_administrator)), (":one", n(1))],
-        Some(Guard::ParentMissing),
+        Condition::exists(Guard::ParentMissing),
     );
     set_owner_flag(tx, scope, operator_id, api_users, is_administrator);
 }
@@ -126,10 +124,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.audited_tx(scope, audit)?;
         tx.delete_versioned(&scope.group(&g.group_id), g.version);
-        tx.delete(&scope.group_name(&g.description.to_lowercase()), None, vec![], None);
-        if let Some(external_id) = &g.external_id {
-            tx.delete(&scope.group_external_id(external_id), None, vec![], None);
-        }
+        Reserved::group(&g.group_id).delete(&mut tx, scope, &g.description, g.external_id.as_deref());
         AccountChange::default()
             .add(Counter::GroupsTotal, -1)
             .add(Counter::GroupsEmpty, -i64::from(g.member_count == 0))
@@ -168,9 +163,8 @@ impl Store {
         tx.update(
             &scope.group(&group.group_id),
             "ADD #memberCount :one, #version :one",
-            Some(condition),
             values,
-            Some(Guard::Version),
+            Condition::new(condition, Guard::Version),
         );
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
@@ -191,8 +185,7 @@ impl Store {
         if group_ids.is_empty() {
             return Ok(Default::default());
         }
-        let items = self.batch_get(group_ids.iter().map(|g| scope.member(g, operator_id)).collect()).await?;
-        Ok(strings_in(&items, "groupId").map(GroupId::new).collect())
+        self.ids_at(group_ids.iter().map(|g| scope.member(g, operator_id)).collect(), "groupId").await
     }
 
     /// Which of `operator_ids` are members of the group (batched reads).
@@ -202,8 +195,7 @@ impl Store {
         group_id: &GroupId,
         operator_ids: &[OperatorId],
     ) -> Result<std::collections::HashSet<OperatorId>, StoreError> {
-        let items = self.batch_get(operator_ids.iter().map(|id| scope.member(group_id, id)).collect()).await?;
-        Ok(strings_in(&items, "operatorId").map(OperatorId::new).collect())
+        self.ids_at(operator_ids.iter().map(|id| scope.member(group_id, id)).collect(), "operatorId").await
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
@@ -235,9 +227,8 @@ impl Store {
         tx.update(
             &scope.group(&group.group_id),
             "ADD #memberCount :added, #version :one",
-            Some(condition),
             values,
-            Some(Guard::Version),
+            Condition::new(condition, Guard::Version),
         );
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
         self.commit(tx).await
@@ -255,13 +246,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let api_users = self.administrator_api_users(scope, group, operator_id).await?;
         let mut tx = self.audited_tx(scope, audit)?;
-        tx.delete(
-            &scope.member(&group.group_id, operator_id),
-            Some("attribute_exists(#PK)"),
-            vec![],
-            Some(Guard::Version),
-        );
-        tx.delete(&scope.member_of(operator_id, &group.group_id), None, vec![], None);
+        tx.delete(&scope.member(&group.group_id, operator_id), Condition::exists(Guard::Version));
+        tx.delete(&scope.member_of(operator_id, &group.group_id), Condition::none());
         let (count_condition, mut values) = member_count_guard(group.member_count, false);
         let mut condition = count_condition.to_owned();
         if group.group_id == ADMINISTRATORS_GROUP_ID {
@@ -271,9 +257,8 @@ impl Store {
         tx.update(
             &scope.group(&group.group_id),
             "ADD #memberCount :minusOne, #version :one",
-            Some(&condition),
             values,
-            Some(Guard::Version),
+            Condition::new(&condition, Guard::Version),
         );
         AccountChange::default()
             .add(Counter::GroupsEmpty, i64::from(group.member_count == 1))
@@ -308,7 +293,7 @@ impl Store {
         page: PageRequest<'_>,
     ) -> Result<Page<OperatorId>, StoreError> {
         let spec = QuerySpec::under(scope, format!("members:{group_id}"), scope.members_prefix(group_id), page);
-        Ok(self.id_page(scope, spec, "operatorId").await?.map(OperatorId::new))
+        self.id_page(scope, spec, "operatorId").await
     }
 
     /// One page of the ids of the groups an operator belongs to, in id order.
@@ -320,7 +305,7 @@ impl Store {
     ) -> Result<Page<GroupId>, StoreError> {
         let spec =
             QuerySpec::under(scope, format!("groupsOf:{operator_id}"), scope.member_of_prefix(operator_id), page);
-        Ok(self.id_page(scope, spec, "groupId").await?.map(GroupId::new))
+        self.id_page(scope, spec, "groupId").await
     }
 
     /// Every group id an operator belongs to.
@@ -329,8 +314,7 @@ impl Store {
         scope: &AccountScope,
         operator_id: &OperatorId,
     ) -> Result<Vec<GroupId>, StoreError> {
-        let items = self.query_all(scope, &scope.member_of_prefix(operator_id)).await?;
-        Ok(strings_in(&items, "groupId").map(GroupId::new).collect())
+        self.ids_under(scope, &scope.member_of_prefix(operator_id), "groupId").await
     }
 
     /// Every member id of a group.
@@ -339,17 +323,16 @@ impl Store {
         scope: &AccountScope,
         group_id: &GroupId,
     ) -> Result<Vec<OperatorId>, StoreError> {
-        let items = self.query_all(scope, &scope.members_prefix(group_id)).await?;
-        Ok(strings_in(&items, "operatorId").map(OperatorId::new).collect())
+        self.ids_under(scope, &scope.members_prefix(group_id), "operatorId").await
     }
 
     /// One page of the membership items of `spec`, as the ids they hold in `attribute`.
-    async fn id_page(
+    async fn id_page<I: From<String>>(
         &self,
         scope: &AccountScope,
         spec: QuerySpec<'_>,
         attribute: &str,
-    ) -> Result<Page<String>, StoreError> {
-        Ok(self.query_page(scope, spec).await?.map(|item| string_attr(&item, attribute).unwrap_or_default()))
+    ) -> Result<Page<I>, StoreError> {
+        Ok(self.query_page(scope, spec).await?.map(|item| I::from(string_attr(&item, attribute).unwrap_or_default())))
     }
 }

@@ -6,7 +6,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::db::{Item, Tx, key_item, n, s};
+use crate::db::{Condition, Item, Tx, Values, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{ApiUserId, GroupId, OperatorId, ScimTokenId};
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
@@ -43,36 +43,19 @@ pub(crate) fn operator_item(scope: &AccountScope, op: &OperatorRecord) -> Result
     Ok(item)
 }
 
-pub(crate) fn email_item(scope: &AccountScope, op: &OperatorRecord) -> Item {
-    reservation_item(&scope.email(&op.email.to_lowercase()), "operatorId", &op.operator_id)
-}
-
-/// The items of a new operator (without counters): the operator, its email reservation, its
-/// membership of Everyone, and Administrators when flagged.
+/// The items of a new operator (without counters): the operator, its reservations (email and
+/// `externalId`) and, when it is disabled, its marker.
 pub(crate) fn put_new_operator_items(tx: &mut Tx, scope: &AccountScope, op: &OperatorRecord) -> Result<(), StoreError> {
-    tx.put(operator_item(scope, op)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-    tx.put(email_item(scope, op), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::EmailTaken));
+    tx.put(operator_item(scope, op)?, Condition::absent(Guard::AlreadyExists));
+    Reserved::operator(&op.operator_id).put(tx, scope, &op.email, op.external_id.as_deref());
     if op.is_disabled {
         put_disabled_marker(tx, scope, &op.operator_id);
-    }
-    if let Some(external_id) = &op.external_id {
-        put_external_id(tx, scope.operator_external_id(external_id), "operatorId", &op.operator_id);
     }
     Ok(())
 }
 
-/// Reserves a SCIM `externalId` for one operator or group (the lookup `externalId eq` reads).
-pub(crate) fn put_external_id(tx: &mut Tx, key: Key, id_attribute: &str, id: &str) {
-    tx.put(
-        reservation_item(&key, id_attribute, id),
-        Some("attribute_not_exists(#PK)"),
-        vec![],
-        Some(Guard::ExternalIdTaken),
-    );
-}
-
 pub(crate) fn put_disabled_marker(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
-    tx.put(reservation_item(&scope.disabled(operator_id), "operatorId", operator_id), None, vec![], None);
+    tx.put(reservation_item(&scope.disabled(operator_id), "operatorId", operator_id), Condition::none());
 }
 
 /// An item that only names what it belongs to (`id_attribute` = `id`): the unique reservations
@@ -115,6 +98,34 @@ impl<'a> Reserved<'a> {
         }
     }
 
+    /// Reserves `name` (lowercased) and `external_id` for a new item, provided they are free
+    /// (`name_taken`, `Guard::ExternalIdTaken` otherwise).
+    pub(crate) fn put(&self, tx: &mut Tx, scope: &AccountScope, name: &str, external_id: Option<&str>) {
+        self.put_name(tx, scope, &name.to_lowercase());
+        if let Some(external_id) = external_id {
+            self.put_external_id(tx, scope, external_id);
+        }
+    }
+
+    /// Removes the reservations of a deleted item.
+    pub(crate) fn delete(&self, tx: &mut Tx, scope: &AccountScope, name: &str, external_id: Option<&str>) {
+        tx.delete(&(self.name_key)(scope, &name.to_lowercase()), Condition::none());
+        if let Some(external_id) = external_id {
+            tx.delete(&(self.external_id_key)(scope, external_id), Condition::none());
+        }
+    }
+
+    fn put_name(&self, tx: &mut Tx, scope: &AccountScope, normalized_name: &str) {
+        let item = reservation_item(&(self.name_key)(scope, normalized_name), self.id_attribute, self.id);
+        tx.put(item, Condition::absent(self.name_taken));
+    }
+
+    /// Reserves a SCIM `externalId` (the lookup `externalId eq` reads).
+    fn put_external_id(&self, tx: &mut Tx, scope: &AccountScope, external_id: &str) {
+        let item = reservation_item(&(self.external_id_key)(scope, external_id), self.id_attribute, self.id);
+        tx.put(item, Condition::absent(Guard::ExternalIdTaken));
+    }
+
     /// Moves the reservations from the name and `externalId` held (`old`) to the new ones (`new`),
     /// where they change: the old name is deleted if it is still this item's (`Guard::Version`
     /// otherwise), the old `externalId` deleted; the new ones are put if free (`name_taken`,
@@ -131,19 +142,16 @@ impl<'a> Reserved<'a> {
             let owned = format!("#{} = :id", self.id_attribute);
             tx.delete(
                 &(self.name_key)(scope, &old_name),
-                Some(&owned),
-                vec![(":id", s(self.id))],
-                Some(Guard::Version),
+                Condition::new(&owned, Guard::Version).with(vec![(":id", s(self.id))]),
             );
-            let new = reservation_item(&(self.name_key)(scope, &new_name), self.id_attribute, self.id);
-            tx.put(new, Some("attribute_not_exists(#PK)"), vec![], Some(self.name_taken));
+            self.put_name(tx, scope, &new_name);
         }
         if old_external_id != new_external_id {
             if let Some(old) = old_external_id {
-                tx.delete(&(self.external_id_key)(scope, old), None, vec![], None);
+                tx.delete(&(self.external_id_key)(scope, old), Condition::none());
             }
             if let Some(new) = new_external_id {
-                put_external_id(tx, (self.external_id_key)(scope, new), self.id_attribute, self.id);
+                self.put_external_id(tx, scope, new);
             }
         }
     }
@@ -151,11 +159,7 @@ impl<'a> Reserved<'a> {
 
 /// The condition that an item's boolean `attribute` is `value` (a missing attribute reads as
 /// false, as serde reads it).
-pub(crate) fn flag_condition(
-    attribute: &str,
-    placeholder: &'static str,
-    value: bool,
-) -> (String, Vec<(&'static str, AttributeValue)>) {
+pub(crate) fn flag_condition(attribute: &str, placeholder: &'static str, value: bool) -> (String, Values) {
     let v = AttributeValue::Bool(value);
     if value {
         (format!("#{attribute} = {placeholder}"), vec![(placeholder, v)])
@@ -174,16 +178,11 @@ pub(crate) fn group_item(scope: &AccountScope, g: &GroupRecord) -> Result<Item, 
     Ok(item)
 }
 
-pub(crate) fn group_name_item(scope: &AccountScope, g: &GroupRecord) -> Item {
-    reservation_item(&scope.group_name(&g.description.to_lowercase()), "groupId", &g.group_id)
-}
-
+/// The items of a new group (without counters): the group and its reservations (name and
+/// `externalId`).
 pub(crate) fn put_new_group_items(tx: &mut Tx, scope: &AccountScope, g: &GroupRecord) -> Result<(), StoreError> {
-    tx.put(group_item(scope, g)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-    tx.put(group_name_item(scope, g), Some("attribute_not_exists(#PK)"), vec![], Some(Guard::GroupNameTaken));
-    if let Some(external_id) = &g.external_id {
-        put_external_id(tx, scope.group_external_id(external_id), "groupId", &g.group_id);
-    }
+    tx.put(group_item(scope, g)?, Condition::absent(Guard::AlreadyExists));
+    Reserved::group(&g.group_id).put(tx, scope, &g.description, g.external_id.as_deref());
     Ok(())
 }
 
@@ -194,8 +193,8 @@ pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: 
     let mut member_of = key_item(&scope.member_of(operator_id, group_id));
     member_of.insert("operatorId".into(), s(operator_id));
     member_of.insert("groupId".into(), s(group_id));
-    tx.put(member, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-    tx.put(member_of, None, vec![], None);
+    tx.put(member, Condition::absent(Guard::AlreadyExists));
+    tx.put(member_of, Condition::none());
 }
 
 /// The condition on a group's item under which a membership change decides the empty-groups
@@ -204,10 +203,7 @@ pub(crate) fn put_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: 
 /// the member count exact, so the group's `version` (which every membership change still moves)
 /// need not be unchanged: membership changes of one group no longer wait for each other, which
 /// matters most for Everyone (every create and every delete changes it).
-pub(crate) fn member_count_guard(
-    member_count: i64,
-    adding: bool,
-) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+pub(crate) fn member_count_guard(member_count: i64, adding: bool) -> (&'static str, Values) {
     let threshold = if adding { 0 } else { 1 };
     if member_count > threshold {
         ("#memberCount > :threshold", vec![(":threshold", n(threshold))])
@@ -217,8 +213,8 @@ pub(crate) fn member_count_guard(
 }
 
 pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_id: &GroupId, operator_id: &OperatorId) {
-    tx.delete(&scope.member(group_id, operator_id), None, vec![], None);
-    tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
+    tx.delete(&scope.member(group_id, operator_id), Condition::none());
+    tx.delete(&scope.member_of(operator_id, group_id), Condition::none());
 }
 
 // Grants.
@@ -226,7 +222,7 @@ pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_i
 pub(crate) fn put_grant_item(tx: &mut Tx, scope: &AccountScope, principal: &Principal, permission: &str) {
     let mut item = key_item(&scope.grant(permission, principal));
     item.insert("permission".into(), s(permission));
-    tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+    tx.put(item, Condition::absent(Guard::AlreadyExists));
 }
 
 // Pending deletes.
@@ -239,7 +235,7 @@ pub(crate) fn put_pending(tx: &mut Tx, scope: &AccountScope, principal: &Princip
     };
     item.insert("kind".into(), s(kind));
     item.insert("id".into(), s(id));
-    tx.put(item, None, vec![], None);
+    tx.put(item, Condition::none());
 }
 
 // API users of an operator.
@@ -265,12 +261,25 @@ impl<I> Default for Roster<I> {
     }
 }
 
-impl<I: From<String> + Ord> Roster<I> {
-    /// The roster held by `item` (its string set `ids_attribute` and its `version`), empty when
-    /// there is no item.
-    pub(crate) fn from_item(item: Option<Item>, ids_attribute: &str) -> Self {
+/// An id that a roster lists, and the string set attribute of the roster item listing them.
+pub trait RosterId: From<String> + Ord + std::fmt::Display {
+    const IDS_ATTRIBUTE: &'static str;
+}
+
+impl RosterId for ApiUserId {
+    const IDS_ATTRIBUTE: &'static str = "apiUserIds";
+}
+
+impl RosterId for ScimTokenId {
+    const IDS_ATTRIBUTE: &'static str = "scimTokenIds";
+}
+
+impl<I: RosterId> Roster<I> {
+    /// The roster held by `item` (its string set of ids and its `version`), empty when there is
+    /// no item.
+    pub(crate) fn from_item(item: Option<Item>) -> Self {
         let Some(item) = item else { return Roster::default() };
-        let mut ids: Vec<I> = match item.get(ids_attribute) {
+        let mut ids: Vec<I> = match item.get(I::IDS_ATTRIBUTE) {
             Some(AttributeValue::Ss(ids)) => ids.iter().cloned().map(I::from).collect(),
             _ => Vec::new(),
         };
@@ -278,6 +287,22 @@ impl<I: From<String> + Ord> Roster<I> {
         let version = item.get("version").and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
         Roster { ids, version: Some(version) }
     }
+
+    /// Adds `id` to the roster item at `key` (created if there is none), provided that the
+    /// roster is still as read, moving its `version`. `set` is a `SET` clause written with it
+    /// (`#name = :name`, ...) and `values` the values it names.
+    pub(crate) fn add(&self, tx: &mut Tx, key: &Key, id: &I, set: Option<&str>, mut values: Values) {
+        let set = set.map(|clause| format!("SET {clause} ")).unwrap_or_default();
+        values.extend([(":ids", AttributeValue::Ss(vec![id.to_string()])), (":one", n(1))]);
+        tx.update(key, &format!("{set}ADD #{} :ids, #version :one", I::IDS_ATTRIBUTE), values, self.condition());
+    }
+}
+
+/// Removes `id` from the roster item at `key`, moving its `version`. Unconditional: a roster only
+/// moves on (a write guarded by it then fails, reads it again and finds the id gone).
+pub(crate) fn remove_from_roster<I: RosterId>(tx: &mut Tx, key: &Key, id: &I) {
+    let values = vec![(":ids", AttributeValue::Ss(vec![id.to_string()])), (":one", n(1))];
+    tx.update(key, &format!("DELETE #{} :ids ADD #version :one", I::IDS_ATTRIBUTE), values, Condition::none());
 }
 
 impl<I> Roster<I> {
@@ -288,11 +313,11 @@ impl<I> Roster<I> {
         self.ids.is_empty()
     }
 
-    /// The condition that the roster is still as read.
-    pub(crate) fn condition(&self) -> (&'static str, Vec<(&'static str, AttributeValue)>) {
+    /// The condition that the roster is still as read (`Guard::Version` otherwise).
+    pub(crate) fn condition(&self) -> Condition<'static> {
         match self.version {
-            None => ("attribute_not_exists(#PK)", vec![]),
-            Some(v) => ("#version = :rosterSeen", vec![(":rosterSeen", n(v))]),
+            None => Condition::absent(Guard::Version),
+            Some(v) => Condition::new("#version = :rosterSeen", Guard::Version).with(vec![(":rosterSeen", n(v))]),
         }
     }
 }
@@ -306,15 +331,13 @@ pub(crate) fn set_owner_flag(
     roster: &ApiUserRoster,
     is_administrator: bool,
 ) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
+    tx.check(&scope.api_user_roster(operator_id), roster.condition());
     for id in &roster.ids {
         tx.update(
             &scope.api_user(id),
             "SET #ownerIsAdministrator = :flag",
-            Some("attribute_exists(#PK)"),
             vec![(":flag", AttributeValue::Bool(is_administrator))],
-            Some(Guard::Version),
+            Condition::exists(Guard::Version),
         );
     }
 }
@@ -343,8 +366,7 @@ pub(crate) fn set_owner_copy(
     roster: &ApiUserRoster,
     copy: &OwnerCopy<'_>,
 ) {
-    let (condition, values) = roster.condition();
-    tx.check(&scope.api_user_roster(operator_id), condition, values, Guard::Version);
+    tx.check(&scope.api_user_roster(operator_id), roster.condition());
     let mut sets = Vec::new();
     let mut values = Vec::new();
     if let Some(flag) = copy.is_disabled {
@@ -359,9 +381,8 @@ pub(crate) fn set_owner_copy(
         tx.update(
             &scope.api_user(id),
             &format!("SET {}", sets.join(", ")),
-            Some("attribute_exists(#PK)"),
             values.clone(),
-            Some(Guard::Version),
+            Condition::exists(Guard::Version),
         );
     }
 }

@@ -161,6 +161,14 @@ impl AccountScope {
         format!("{}#GROUPS", self.partition)
     }
 
+    /// The item of an operator or a group.
+    pub fn principal(&self, principal: &Principal) -> Key {
+        match principal {
+            Principal::Operator(id) => self.operator(id),
+            Principal::Group(id) => self.group(id),
+        }
+    }
+
     /// A membership is two items written together: one listed under the group, one under the
     /// operator, so that both directions are a single Query.
     pub fn member(&self, group_id: &GroupId, operator_id: &OperatorId) -> Key {

@@ -3,7 +3,9 @@
 //! `externalId`, operators by exact name (the name index), and a window of a whole list for
 //! `startIndex` paging.
 
-use crate::db::{Item, string_attr};
+use serde::de::DeserializeOwned;
+
+use crate::db::string_attr;
 use crate::error::StoreError;
 use crate::ids::{GroupId, OperatorId};
 use crate::keys::{AccountScope, Index, Key};
@@ -11,8 +13,9 @@ use crate::records::{GroupRecord, OperatorRecord, decode};
 use crate::{PageRequest, QuerySpec, Store};
 
 impl Store {
-    async fn id_at(&self, key: &Key, attribute: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.get(key).await?.and_then(|i| string_attr(&i, attribute)))
+    /// The id that the reservation at `key` holds in `attribute`, if it exists.
+    async fn id_at<I: From<String>>(&self, key: &Key, attribute: &str) -> Result<Option<I>, StoreError> {
+        Ok(self.get(key).await?.and_then(|i| string_attr(&i, attribute)).map(I::from))
     }
 
     /// The operator holding this email (case-insensitively): one GetItem of its reservation.
@@ -21,7 +24,7 @@ impl Store {
         scope: &AccountScope,
         email: &str,
     ) -> Result<Option<OperatorId>, StoreError> {
-        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await.map(|id| id.map(OperatorId::new))
+        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await
     }
 
     /// The operator a SCIM client gave this `externalId`: one GetItem.
@@ -30,7 +33,7 @@ impl Store {
         scope: &AccountScope,
         external_id: &str,
     ) -> Result<Option<OperatorId>, StoreError> {
-        self.id_at(&scope.operator_external_id(external_id), "operatorId").await.map(|id| id.map(OperatorId::new))
+        self.id_at(&scope.operator_external_id(external_id), "operatorId").await
     }
 
     /// The group with this description (case-insensitively): one GetItem of its reservation.
@@ -39,7 +42,7 @@ impl Store {
         scope: &AccountScope,
         description: &str,
     ) -> Result<Option<GroupId>, StoreError> {
-        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await.map(|id| id.map(GroupId::new))
+        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await
     }
 
     /// The group a SCIM client gave this `externalId`: one GetItem.
@@ -48,7 +51,7 @@ impl Store {
         scope: &AccountScope,
         external_id: &str,
     ) -> Result<Option<GroupId>, StoreError> {
-        self.id_at(&scope.group_external_id(external_id), "groupId").await.map(|id| id.map(GroupId::new))
+        self.id_at(&scope.group_external_id(external_id), "groupId").await
     }
 
     /// Operators whose name is `name` (case-insensitively): a Query of the name index on the
@@ -62,8 +65,7 @@ impl Store {
             filter: None,
             page: PageRequest { limit: 100, cursor: None },
         };
-        let page = self.query_page(scope, spec).await?;
-        page.items.into_iter().map(decode).collect()
+        Ok(self.query_records(scope, spec, None).await?.items)
     }
 
     /// Operators in id (creation) order, skipping the first `skip` and returning at most `take`.
@@ -73,8 +75,7 @@ impl Store {
         skip: usize,
         take: usize,
     ) -> Result<Vec<OperatorRecord>, StoreError> {
-        let items = self.window(scope, scope.operators_prefix(), skip, take).await?;
-        items.into_iter().map(decode).collect()
+        self.window(scope, scope.operators_prefix(), skip, take).await
     }
 
     /// Groups in id order, skipping the first `skip` and returning at most `take`.
@@ -84,17 +85,18 @@ impl Store {
         skip: usize,
         take: usize,
     ) -> Result<Vec<GroupRecord>, StoreError> {
-        let items = self.window(scope, scope.groups_prefix(), skip, take).await?;
-        items.into_iter().map(decode).collect()
+        self.window(scope, scope.groups_prefix(), skip, take).await
     }
 
-    async fn window(
+    /// The records under `prefix` in key order, skipping the first `skip` and returning at most
+    /// `take`.
+    async fn window<T: DeserializeOwned>(
         &self,
         scope: &AccountScope,
         prefix: &str,
         skip: usize,
         take: usize,
-    ) -> Result<Vec<Item>, StoreError> {
+    ) -> Result<Vec<T>, StoreError> {
         if take == 0 {
             return Ok(Vec::new());
         }
@@ -116,6 +118,6 @@ impl Store {
                 _ => break,
             }
         }
-        Ok(items.into_iter().skip(skip).take(take).collect())
+        items.into_iter().skip(skip).take(take).map(decode).collect()
     }
 }

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
 use crate::Store;
-use crate::db::{n, s};
+use crate::db::{Condition, Values, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::GroupId;
 use crate::items::counts_as_active;
@@ -154,7 +154,7 @@ impl Store {
             let mut tx = self.tx();
             let mut update = String::new();
             let mut condition = "attribute_exists(#PK)".to_owned();
-            let mut values: Vec<(&'static str, AttributeValue)> = Vec::new();
+            let mut values: Values = Vec::new();
             if inactive != user.inactive {
                 update.push_str("SET #inactive = :inactive ");
                 values.push((":inactive", AttributeValue::Bool(inactive)));
@@ -177,9 +177,8 @@ impl Store {
             tx.update(
                 &scope.api_user(&user.api_user_id),
                 update.trim(),
-                Some(&condition),
                 values,
-                Some(Guard::Version),
+                Condition::new(&condition, Guard::Version),
             );
             match self.commit(tx).await {
                 Ok(()) => {
@@ -252,9 +251,8 @@ impl Store {
         tx.update(
             &scope.group(&group.group_id),
             "SET #memberCount = :actual ADD #version :one",
-            Some("#version = :seen"),
-            vec![(":actual", n(group.actual)), (":one", n(1)), (":seen", n(group.version))],
-            Some(Guard::Version),
+            vec![(":actual", n(group.actual)), (":one", n(1))],
+            Condition::version_is(group.version),
         );
         guarded(self.commit(tx).await)
     }
@@ -274,8 +272,7 @@ impl Store {
         let named = counters.named();
         let sets: Vec<String> = named.iter().map(|(c, placeholder, _)| format!("#{c} = {placeholder}")).collect();
         let update = format!("SET {}, #inactiveComputedAt = :computedAt ADD #countersVersion :one", sets.join(", "));
-        let mut values: Vec<(&'static str, AttributeValue)> =
-            named.iter().map(|(_, placeholder, v)| (*placeholder, n(*v))).collect();
+        let mut values: Values = named.iter().map(|(_, placeholder, v)| (*placeholder, n(*v))).collect();
         values.push((":computedAt", s(inactive_computed_at)));
         values.push((":one", n(1)));
         values.push((":seen", n(seen_counters_version)));
@@ -286,7 +283,7 @@ impl Store {
             "attribute_exists(#PK) AND #countersVersion = :seen"
         };
         let mut tx = self.tx();
-        tx.update(&scope.account(), &update, Some(condition), values, Some(Guard::Version));
+        tx.update(&scope.account(), &update, values, Condition::new(condition, Guard::Version));
         if let Some(audit) = audit {
             audit.apply(&mut tx, scope)?;
         }

@@ -22,7 +22,7 @@
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::db::{Filter, Item, key_item, s, string_attr, strings_in};
+use crate::db::{Condition, Filter, Item, key_item, s, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{AuthorizationId, GroupId, MonitorId, OperatorId};
 use crate::items::reservation_item;
@@ -55,13 +55,6 @@ fn monitor_item(scope: &AccountScope, m: &MonitorRecord) -> Result<Item, StoreEr
     item.insert(Index::ByName.hash_key().into(), s(scope.monitors_by_name()));
     item.insert(Index::ByName.range_key().into(), s(name_sort_key(&m.name, &m.monitor_id)));
     Ok(item)
-}
-
-fn principal_key(scope: &AccountScope, principal: &Principal) -> Key {
-    match principal {
-        Principal::Operator(id) => scope.operator(id),
-        Principal::Group(id) => scope.group(id),
-    }
 }
 
 /// The attributes both items of an authorization carry.
@@ -162,7 +155,7 @@ impl Store {
             .add(Counter::MonitorsTotal, 1)
             .add(Counter::ProductionMonitors, i64::from(production(m)))
             .apply(&mut tx, scope);
-        tx.put(monitor_item(scope, m)?, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.put(monitor_item(scope, m)?, Condition::absent(Guard::AlreadyExists));
         self.commit(tx).await
     }
 
@@ -216,9 +209,7 @@ impl Store {
             .apply(&mut tx, scope);
         tx.put(
             reservation_item(&scope.monitor_pending_delete(&m.monitor_id), "monitorId", &m.monitor_id),
-            None,
-            vec![],
-            None,
+            Condition::none(),
         );
         self.commit(tx).await
     }
@@ -226,7 +217,7 @@ impl Store {
     /// Removes every authorization of a deleted monitor (idempotent), then its pending marker.
     pub async fn finish_monitor_delete(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<(), StoreError> {
         let authorizations = self.all_monitor_authorizations(scope, monitor_id).await?;
-        self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(scope, a)).collect()).await?;
+        self.delete_authorizations(scope, &authorizations).await?;
         self.delete_keys(vec![scope.monitor_pending_delete(monitor_id)]).await
     }
 
@@ -246,8 +237,7 @@ impl Store {
     /// Finishes every pending monitor delete of the account (for the maintenance job); returns how
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
-        let markers = self.query_all(scope, scope.monitor_pending_delete_prefix()).await?;
-        let ids: Vec<MonitorId> = strings_in(&markers, "monitorId").map(MonitorId::new).collect();
+        let ids: Vec<MonitorId> = self.ids_under(scope, scope.monitor_pending_delete_prefix(), "monitorId").await?;
         for id in &ids {
             self.finish_monitor_delete(scope, id).await?;
         }
@@ -263,11 +253,7 @@ impl Store {
     ) -> Result<Page<MonitorAuthorization>, StoreError> {
         let list = format!("monitorAuthorizations:{monitor_id}");
         let spec = QuerySpec::under(scope, list, scope.monitor_authorizations_prefix(monitor_id), page);
-        let page = self.query_page(scope, spec).await?;
-        Ok(Page {
-            items: page.items.iter().map(authorization_from).collect::<Result<_, _>>()?,
-            next_cursor: page.next_cursor,
-        })
+        self.query_page(scope, spec).await?.try_map(|item| authorization_from(&item))
     }
 
     /// Every authorization on a monitor.
@@ -276,8 +262,7 @@ impl Store {
         scope: &AccountScope,
         monitor_id: &MonitorId,
     ) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        let items = self.query_all(scope, &scope.monitor_authorizations_prefix(monitor_id)).await?;
-        items.iter().map(authorization_from).collect()
+        self.authorizations_under(scope, &scope.monitor_authorizations_prefix(monitor_id)).await
     }
 
     /// Every authorization on each of `monitor_ids` (one Query per monitor, a few at a time), in
@@ -315,8 +300,7 @@ impl Store {
         monitor_id: &MonitorId,
         principal: &Principal,
     ) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        let items = self.query_all(scope, &scope.authorizations_of_on_prefix(principal, monitor_id)).await?;
-        items.iter().map(authorization_from).collect()
+        self.authorizations_under(scope, &scope.authorizations_of_on_prefix(principal, monitor_id)).await
     }
 
     /// Grants `add` to `principal` on `monitor_id`, as decided from the levels it held when read:
@@ -340,14 +324,12 @@ impl Store {
         if !add.is_empty() {
             audit.apply(&mut tx, scope)?;
         }
-        tx.check(&scope.monitor(monitor_id), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
-        tx.check(&principal_key(scope, principal), "attribute_exists(#PK)", vec![], Guard::ParentMissing);
+        tx.check(&scope.monitor(monitor_id), Condition::exists(Guard::ParentMissing));
+        tx.check(&scope.principal(principal), Condition::exists(Guard::ParentMissing));
         for held in keep {
             tx.check(
                 &scope.authorization_of(principal, monitor_id, held.authorization_type.as_str()),
-                "attribute_exists(#PK)",
-                vec![],
-                Guard::Version,
+                Condition::exists(Guard::Version),
             );
         }
         for new in add {
@@ -356,7 +338,7 @@ impl Store {
             for key in [on_monitor, of_principal] {
                 let mut item = authorization_attributes(new);
                 item.extend(key_item(&key));
-                tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::Version));
+                tx.put(item, Condition::absent(Guard::Version));
             }
         }
         self.commit(tx).await
@@ -380,16 +362,11 @@ impl Store {
         }
         for old in remove {
             let [on_monitor, of_principal] = authorization_keys(scope, old);
-            tx.delete(&on_monitor, Some("attribute_exists(#PK)"), vec![], Some(Guard::Version));
-            tx.delete(&of_principal, None, vec![], None);
+            tx.delete(&on_monitor, Condition::exists(Guard::Version));
+            tx.delete(&of_principal, Condition::none());
         }
         for level in absent_levels {
-            tx.check(
-                &scope.authorization_of(principal, monitor_id, level),
-                "attribute_not_exists(#PK)",
-                vec![],
-                Guard::Version,
-            );
+            tx.check(&scope.authorization_of(principal, monitor_id, level), Condition::absent(Guard::Version));
         }
         self.commit(tx).await
     }
@@ -402,12 +379,27 @@ impl Store {
         scope: &AccountScope,
         principal: &Principal,
     ) -> Result<(), StoreError> {
-        let items = self.query_all(scope, &scope.authorizations_of_prefix(principal)).await?;
-        let mut keys = Vec::with_capacity(items.len() * 2);
-        for item in &items {
-            keys.extend(authorization_keys(scope, &authorization_from(item)?));
-        }
-        self.delete_keys(keys).await
+        let authorizations = self.authorizations_under(scope, &scope.authorizations_of_prefix(principal)).await?;
+        self.delete_authorizations(scope, &authorizations).await
+    }
+
+    /// Deletes both items of each of `authorizations` (idempotent).
+    async fn delete_authorizations(
+        &self,
+        scope: &AccountScope,
+        authorizations: &[MonitorAuthorization],
+    ) -> Result<(), StoreError> {
+        self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(scope, a)).collect()).await
+    }
+
+    /// The authorizations listed under `sk_prefix`: a monitor's (`MONAUTH#`) or a holder's
+    /// (`AUTHOF#`) items, which carry the same attributes.
+    async fn authorizations_under(
+        &self,
+        scope: &AccountScope,
+        sk_prefix: &str,
+    ) -> Result<Vec<MonitorAuthorization>, StoreError> {
+        self.query_all(scope, sk_prefix).await?.iter().map(authorization_from).collect()
     }
 }
 

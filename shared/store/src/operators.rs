@@ -1,8 +1,6 @@
 //! Operators: items, lists and the transactions that create, change and delete them.
 
-use std::collections::HashMap;
-
-use crate::db::{Filter, key_item, n, s, strings_in};
+use crate::db::{Condition, Filter, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
@@ -127,9 +125,8 @@ impl Store {
         tx.update(
             &scope.group(&GroupId::everyone()),
             "ADD #memberCount :one, #version :one",
-            Some("attribute_exists(#PK)"),
             vec![(":one", n(1))],
-            Some(Guard::ParentMissing),
+            Condition::exists(Guard::ParentMissing),
         );
         for permission in grants {
             put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
@@ -193,7 +190,7 @@ impl Store {
             .add(Counter::OperatorsInUse, in_use_delta);
         if enabling {
             change = change.enforce_operator_limit();
-            tx.delete(&scope.disabled(&old.operator_id), None, vec![], None);
+            tx.delete(&scope.disabled(&old.operator_id), Condition::none());
         }
         if disabling {
             change = change.rules_lock(rules.unwrap_or(&RulesLock::default()));
@@ -213,8 +210,7 @@ impl Store {
         &self,
         scope: &AccountScope,
     ) -> Result<std::collections::BTreeSet<OperatorId>, StoreError> {
-        let items = self.query_all(scope, scope.disabled_prefix()).await?;
-        Ok(strings_in(&items, "operatorId").map(OperatorId::new).collect())
+        self.ids_under(scope, scope.disabled_prefix(), "operatorId").await
     }
 
     /// Deletes an operator. The first transaction removes the operator, its email, its
@@ -252,12 +248,9 @@ impl Store {
         let api_users = self.owner_api_users(scope, &op.operator_id).await?;
         let mut tx = self.tx();
         tx.delete_versioned(&scope.operator(&op.operator_id), op.version);
-        tx.delete(&scope.email(&op.email.to_lowercase()), None, vec![], None);
+        Reserved::operator(&op.operator_id).delete(&mut tx, scope, &op.email, op.external_id.as_deref());
         if op.is_disabled {
-            tx.delete(&scope.disabled(&op.operator_id), None, vec![], None);
-        }
-        if let Some(external_id) = &op.external_id {
-            tx.delete(&scope.operator_external_id(external_id), None, vec![], None);
+            tx.delete(&scope.disabled(&op.operator_id), Condition::none());
         }
         let change = AccountChange::default()
             .add(Counter::OperatorsTotal, -1)
@@ -272,9 +265,8 @@ impl Store {
             tx.update(
                 &scope.group(&GroupId::administrators()),
                 "ADD #memberCount :minusOne, #version :one",
-                Some("#memberCount > :one"),
                 vec![(":minusOne", n(-1)), (":one", n(1))],
-                Some(Guard::LastAdministrator),
+                Condition::new("#memberCount > :one", Guard::LastAdministrator),
             );
         }
         audit.apply(&mut tx, scope)?;
@@ -296,15 +288,14 @@ impl Store {
         operator_id: &OperatorId,
         binding: &SignInBinding,
     ) -> Result<bool, StoreError> {
-        let value = aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(binding)?);
-        self.update_sign_in(
-            scope,
-            operator_id,
+        let binding = aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(binding)?);
+        let request = self.update_item(
+            &scope.operator(operator_id),
             "SET #signIn = :binding ADD #version :one",
             "attribute_exists(#PK) AND attribute_not_exists(#signIn)",
-            Some(value),
-        )
-        .await
+            vec![(":binding", binding), (":one", n(1))],
+        );
+        Ok(self.conditional_update(SIGN_IN_ATTEMPTS, request).await?.is_some())
     }
 
     /// Removes the operator's sign-in binding, so that the next token naming it binds again.
@@ -322,42 +313,10 @@ impl Store {
         tx.update(
             &scope.operator(operator_id),
             "REMOVE #signIn ADD #version :one",
-            Some("attribute_exists(#PK) AND attribute_exists(#signIn)"),
             vec![(":one", n(1))],
-            Some(Guard::ParentMissing),
+            Condition::new("attribute_exists(#PK) AND attribute_exists(#signIn)", Guard::ParentMissing),
         );
         audit.apply(&mut tx, scope)?;
         self.commit_unless(tx, Guard::ParentMissing).await
-    }
-
-    async fn update_sign_in(
-        &self,
-        scope: &AccountScope,
-        operator_id: &OperatorId,
-        update: &str,
-        condition: &str,
-        binding: Option<aws_sdk_dynamodb::types::AttributeValue>,
-    ) -> Result<bool, StoreError> {
-        let key = key_item(&scope.operator(operator_id));
-        let mut values = HashMap::from([(":one".to_owned(), n(1))]);
-        if let Some(binding) = binding {
-            values.insert(":binding".to_owned(), binding);
-        }
-        let updated = self
-            .conditional_update(SIGN_IN_ATTEMPTS, || {
-                self.client
-                    .update_item()
-                    .table_name(&*self.table)
-                    .set_key(Some(key.clone()))
-                    .update_expression(update)
-                    .condition_expression(condition)
-                    .expression_attribute_names("#PK", crate::keys::PK)
-                    .expression_attribute_names("#signIn", "signIn")
-                    .expression_attribute_names("#version", "version")
-                    .set_expression_attribute_values(Some(values.clone()))
-                    .send()
-            })
-            .await?;
-        Ok(updated.is_some())
     }
 }

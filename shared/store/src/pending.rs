@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::Store;
-use crate::db::n;
+use crate::db::{Condition, n};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{delete_membership_items, member_count_guard};
@@ -87,7 +87,7 @@ impl Store {
         }
         self.delete_monitor_authorizations_of(scope, principal).await?;
         let mut tx = self.tx();
-        tx.delete(&scope.pending_delete(principal), None, vec![], None);
+        tx.delete(&scope.pending_delete(principal), Condition::none());
         self.commit(tx).await
     }
 
@@ -95,7 +95,7 @@ impl Store {
         for chunk in keys.chunks(DELETES_PER_TX) {
             let mut tx = self.tx();
             for key in chunk {
-                tx.delete(key, None, vec![], None);
+                tx.delete(key, Condition::none());
             }
             self.commit(tx).await?;
         }
@@ -131,21 +131,15 @@ impl Store {
                 // concurrent finisher of the same delete (a retried DELETE, the maintenance
                 // job) or a member removal may have taken it, and its count, in between. The
                 // group's version alone does not tell: it moved before the group was read.
-                tx.delete(
-                    &scope.member(group_id, operator_id),
-                    Some("attribute_exists(#PK)"),
-                    vec![],
-                    Some(Guard::Version),
-                );
-                tx.delete(&scope.member_of(operator_id, group_id), None, vec![], None);
+                tx.delete(&scope.member(group_id, operator_id), Condition::exists(Guard::Version));
+                tx.delete(&scope.member_of(operator_id, group_id), Condition::none());
                 let (condition, mut values) = member_count_guard(g.member_count, false);
                 values.extend([(":minusOne", n(-1)), (":one", n(1))]);
                 tx.update(
                     &scope.group(group_id),
                     "ADD #memberCount :minusOne, #version :one",
-                    Some(condition),
                     values,
-                    Some(Guard::Version),
+                    Condition::new(condition, Guard::Version),
                 );
                 became_empty += i64::from(g.member_count == 1);
             }

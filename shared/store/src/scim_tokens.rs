@@ -9,15 +9,14 @@
 //!   number of tokens (the bound is the domain crate's rule) and guarded in its transaction, so
 //!   that racing creates cannot exceed it.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::types::ReturnValue;
 
 use crate::Store;
-use crate::db::{Item, key_item, n, s};
-use crate::error::{Guard, StoreError, classify};
+use crate::db::{Condition, Item, key_item, s};
+use crate::error::{Guard, StoreError};
 use crate::ids::ScimTokenId;
-use crate::items::{Roster, ScimTokenRoster};
-use crate::keys::{AccountScope, PK};
+use crate::items::{Roster, ScimTokenRoster, remove_from_roster};
+use crate::keys::AccountScope;
 use crate::records::{ScimTokenRecord, decode};
 use crate::writes::IdempotencyWrite;
 
@@ -25,7 +24,7 @@ const SCIM_TOKEN_ATTRIBUTES: &str = "#PK, #SK, #scimTokenId, #description, #crea
 
 impl Store {
     pub async fn scim_token_roster(&self, scope: &AccountScope) -> Result<ScimTokenRoster, StoreError> {
-        Ok(Roster::from_item(self.get(&scope.scim_token_roster()).await?, "scimTokenIds"))
+        Ok(Roster::from_item(self.get(&scope.scim_token_roster()).await?))
     }
 
     /// Every SCIM token of the account (a few: the domain crate bounds them), oldest first.
@@ -57,17 +56,8 @@ impl Store {
         item.extend(key_item(&scope.scim_token(&record.scim_token_id)));
         let mut tx = self.idempotent_tx(scope, idempotency)?;
         audit.apply(&mut tx, scope)?;
-        tx.put(item, Some("attribute_not_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
-        let (condition, mut values) = roster.condition();
-        values.push((":ids", AttributeValue::Ss(vec![record.scim_token_id.to_string()])));
-        values.push((":one", n(1)));
-        tx.update(
-            &scope.scim_token_roster(),
-            "ADD #scimTokenIds :ids, #version :one",
-            Some(condition),
-            values,
-            Some(Guard::Version),
-        );
+        tx.put(item, Condition::absent(Guard::AlreadyExists));
+        roster.add(&mut tx, &scope.scim_token_roster(), &record.scim_token_id, None, vec![]);
         self.commit(tx).await
     }
 
@@ -79,15 +69,9 @@ impl Store {
         audit: &crate::Audit,
     ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
-        tx.delete(&scope.scim_token(id), Some("attribute_exists(#PK)"), vec![], Some(Guard::AlreadyExists));
+        tx.delete(&scope.scim_token(id), Condition::exists(Guard::AlreadyExists));
         audit.apply(&mut tx, scope)?;
-        tx.update(
-            &scope.scim_token_roster(),
-            "DELETE #scimTokenIds :ids ADD #version :one",
-            None,
-            vec![(":ids", AttributeValue::Ss(vec![id.to_string()])), (":one", n(1))],
-            None,
-        );
+        remove_from_roster(&mut tx, &scope.scim_token_roster(), id);
         self.commit_unless(tx, Guard::AlreadyExists).await
     }
 
@@ -101,27 +85,17 @@ impl Store {
         token_hash: &str,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .set_key(Some(key_item(&scope.scim_token(id))))
-            .update_expression("SET #lastUsedAt = :now")
-            .condition_expression("attribute_exists(#PK) AND #tokenHash = :hash")
-            .expression_attribute_names("#PK", PK)
-            .expression_attribute_names("#lastUsedAt", "lastUsedAt")
-            .expression_attribute_names("#tokenHash", "tokenHash")
-            .expression_attribute_values(":now", s(now))
-            .expression_attribute_values(":hash", s(token_hash))
-            .return_values(ReturnValue::None)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(UpdateItemError::ConditionalCheckFailedException(_))) => {
-                Ok(false)
-            }
-            Err(e) => Err(classify(e)),
-        }
+        let request = self
+            .update_item(
+                &scope.scim_token(id),
+                "SET #lastUsedAt = :now",
+                "attribute_exists(#PK) AND #tokenHash = :hash",
+                vec![(":now", s(now)), (":hash", s(token_hash))],
+            )
+            .return_values(ReturnValue::None);
+        // One attempt: a collision with a transaction on the item (the token's delete) is not
+        // tried again.
+        let updated = self.conditional_update(1, request).await?;
+        Ok(updated.is_some())
     }
 }

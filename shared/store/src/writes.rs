@@ -3,10 +3,8 @@
 //! `Idempotency-Key` record ([`IdempotencyWrite`]). Every repository uses them; they use no
 //! repository.
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use crate::Store;
-use crate::db::{Item, Tx, key_item, n};
+use crate::db::{Condition, Item, Tx, Values, key_item, n};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
 use crate::records::{AccountRecord, IdempotencyRecord};
@@ -214,7 +212,7 @@ impl AccountChange {
 
     pub(crate) fn apply(self, tx: &mut Tx, scope: &AccountScope) {
         for (principal, permission) in &self.rules.absent {
-            tx.check(&scope.grant(permission, principal), "attribute_not_exists(#PK)", vec![], Guard::RulesChanged);
+            tx.check(&scope.grant(permission, principal), Condition::absent(Guard::RulesChanged));
         }
         if self.deltas.is_empty()
             && self.rules.entries.is_empty()
@@ -223,7 +221,7 @@ impl AccountChange {
         {
             return;
         }
-        let mut values: Vec<(&'static str, AttributeValue)> = Vec::new();
+        let mut values: Values = Vec::new();
         let adds: Vec<String> = self
             .deltas
             .iter()
@@ -284,9 +282,9 @@ impl AccountChange {
         }
         if update.trim().is_empty() {
             // Only conditions (a removal that watches the grants versions and counts nothing).
-            tx.check(&scope.account(), &condition, values, guard);
+            tx.check(&scope.account(), Condition::new(&condition, guard).with(values));
         } else {
-            tx.update(&scope.account(), update.trim(), Some(&condition), values, Some(guard));
+            tx.update(&scope.account(), update.trim(), values, Condition::new(&condition, guard));
         }
     }
 }
@@ -309,9 +307,8 @@ impl IdempotencyWrite {
         item.extend(key_item(&scope.idempotency(&self.scope, &self.key)));
         tx.put(
             item,
-            Some("attribute_not_exists(#PK) OR #expiresAt < :now"),
-            vec![(":now", n(self.now))],
-            Some(Guard::IdempotencyKey),
+            Condition::new("attribute_not_exists(#PK) OR #expiresAt < :now", Guard::IdempotencyKey)
+                .with(vec![(":now", n(self.now))]),
         );
         Ok(())
     }
