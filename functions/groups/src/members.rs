@@ -15,7 +15,6 @@ use hub_store::{GroupId, OperatorId};
 use serde::Deserialize;
 
 use crate::groups::load;
-use hub_api::views::account_time_zone;
 
 /// Operators whose switch is changed at the same time by one duty request.
 const DUTY_CONCURRENCY: usize = 8;
@@ -33,7 +32,7 @@ pub async fn list(
     let (_, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
     let ids = state.store.member_ids(&scope, &id, page).await?;
     let operators = state.store.operators_by_ids(&scope, &ids.items).await?;
-    let tz = account_time_zone(&account.time_zone);
+    let tz = account.time_zone.time_zone();
     let now = state.clock.now();
     Ok(axum::Json(Collection {
         items: operators.into_iter().map(|op| OperatorView::new(op, now, &tz)).collect(),

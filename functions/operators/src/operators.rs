@@ -14,7 +14,7 @@ use hub_api::values::{
     CultureName, CultureNameSchema, Email, EmailSchema, FullName, FullNameSchema, MobilePhone, MobilePhoneSchema,
     TimeZoneName, TimeZoneNameSchema, new_id,
 };
-use hub_api::views::{GroupView, OperatorView, Versioned, account_time_zone};
+use hub_api::views::{GroupView, OperatorView, Versioned};
 use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
 use hub_store::{OperatorFilter, OperatorId};
@@ -50,7 +50,7 @@ pub async fn list(
     let (account, page) = tokio::try_join!(async { load_account(&state, &scope).await }, async {
         state.store.list_operators(&scope, &filter, page).await.map_err(ApiError::from)
     })?;
-    let tz = account_time_zone(&account.time_zone);
+    let tz = account.time_zone.time_zone();
     let now = state.clock.now();
     Ok(axum::Json(Collection::from_page(page, |op| OperatorView::new(op, now, &tz))).into_response())
 }
@@ -165,7 +165,7 @@ pub async fn fetch(
 ) -> ApiResult<Response> {
     let scope = caller.scope();
     let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
-    let view = OperatorView::new(op, state.clock.now(), &account_time_zone(&account.time_zone));
+    let view = OperatorView::new(op, state.clock.now(), &account.time_zone.time_zone());
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -279,7 +279,7 @@ pub async fn update(
         |current| apply_patch(current, &patch),
     )
     .await?;
-    let view = OperatorView::new(updated, state.clock.now(), &account_time_zone(&account.time_zone));
+    let view = OperatorView::new(updated, state.clock.now(), &account.time_zone.time_zone());
     Ok(Versioned::ok(view.version, view).into_response())
 }
 

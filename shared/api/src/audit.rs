@@ -146,17 +146,24 @@ pub trait Targeted {
     fn audit_target(&self) -> (&'static str, &str, Option<&str>);
 }
 
-impl Targeted for OperatorRecord {
-    fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
-        ("Operator", &self.operator_id, Some(&self.full_name))
-    }
+/// `impl Targeted for <record>`: its target type, the field holding its id and the one holding
+/// the name the log shows.
+macro_rules! targeted {
+    ($record:ty, $target_type:literal, $id:ident, $name:ident) => {
+        impl Targeted for $record {
+            fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
+                ($target_type, &self.$id, Some(&self.$name))
+            }
+        }
+    };
 }
 
-impl Targeted for GroupRecord {
-    fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
-        ("Group", &self.group_id, Some(&self.description))
-    }
-}
+targeted!(OperatorRecord, "Operator", operator_id, full_name);
+targeted!(GroupRecord, "Group", group_id, description);
+targeted!(MonitorRecord, "Monitor", monitor_id, name);
+targeted!(ApiUserRecord, "ApiUser", api_user_id, description);
+targeted!(ScimTokenRecord, "ScimToken", scim_token_id, description);
+targeted!(AccountRecord, "Account", account_id, name);
 
 /// `at` as events carry it: RFC 3339 UTC with milliseconds.
 pub fn event_time(t: Timestamp) -> String {

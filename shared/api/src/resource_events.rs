@@ -1,31 +1,12 @@
 //! The audit event of a change to one resource (an operator, a group, a monitor, an API user, a
 //! SCIM token, the account), built the same way by every entry point: the record names the
-//! event's target ([`Targeted`]; `crate::audit` says it for operators and groups, this module for
-//! the other records), and [`created`], [`updated`] and [`deleted`] list the changes as
-//! [`crate::audit`] does for it. Events whose target is not a whole record (a permission, a
+//! event's target ([`Targeted`], which `crate::audit` implements for every record), and
+//! [`created`], [`updated`] and [`deleted`] list the changes as [`crate::audit`] does for it. Events whose target is not a whole record (a permission, a
 //! membership) keep building theirs with [`crate::audit::event`].
 
-use hub_store::records::{AccountRecord, ApiUserRecord, MonitorRecord, ScimTokenRecord};
 use hub_store::{Audit, AuditChange, AuditContext};
 
 use crate::audit::{self, Audited, Targeted};
-
-/// `impl Targeted for <record>`: its target type, the field holding its id and the one holding
-/// the name the log shows.
-macro_rules! targeted {
-    ($record:ty, $target_type:literal, $id:ident, $name:ident) => {
-        impl Targeted for $record {
-            fn audit_target(&self) -> (&'static str, &str, Option<&str>) {
-                ($target_type, &self.$id, Some(&self.$name))
-            }
-        }
-    };
-}
-
-targeted!(MonitorRecord, "Monitor", monitor_id, name);
-targeted!(ApiUserRecord, "ApiUser", api_user_id, description);
-targeted!(ScimTokenRecord, "ScimToken", scim_token_id, description);
-targeted!(AccountRecord, "Account", account_id, name);
 
 /// The event of `action` on `resource`, with the changes given.
 pub fn event(ctx: &AuditContext, action: &str, resource: &impl Targeted, changes: Vec<AuditChange>) -> Audit {
@@ -50,6 +31,7 @@ pub fn deleted<R: Audited + Targeted>(ctx: &AuditContext, action: &str, resource
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hub_store::records::{AccountRecord, ApiUserRecord, MonitorRecord, ScimTokenRecord};
 
     fn context() -> AuditContext {
         AuditContext {

@@ -38,12 +38,6 @@ pub struct OperatorView {
     pub version: i64,
 }
 
-/// The account's time zone, which drives "on duty now"; UTC if the stored name is unknown to the
-/// bundled time zone database (see [`TimeZoneName`]).
-pub fn account_time_zone(name: &TimeZoneName) -> TimeZone {
-    name.time_zone()
-}
-
 /// Active, not disabled, and not inside any off-duty window, in the account's time zone.
 pub fn on_duty_now(op: &OperatorRecord, now: Timestamp, account_tz: &TimeZone) -> bool {
     op.is_on_duty && !op.is_disabled && !in_off_duty_window(&op.schedules, now, account_tz)
