@@ -262,10 +262,8 @@ pub(crate) async fn json_body(req: Request) -> ScimResult<serde_json::Map<String
 /// attribute names are case-insensitive, and may carry their schema's URN
 /// (`urn:ietf:params:scim:schemas:core:2.0:User:userName`).
 pub(crate) fn field<'a>(body: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
-    body.iter()
-        .find(|(k, _)| filter::normalize(k) == name.to_ascii_lowercase())
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_null())
+    let name = name.to_ascii_lowercase();
+    body.iter().find(|(k, _)| filter::normalize(k) == name).map(|(_, v)| v).filter(|v| !v.is_null())
 }
 
 /// The `If-Match` and the JSON object body of a PUT or a PATCH.
