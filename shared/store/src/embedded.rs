@@ -29,20 +29,39 @@ impl EmbeddedDynamo {
         Self::serve(db, addr).await
     }
 
+    /// Serves `db` on a thread of its own with a single-threaded runtime, as DynamoDB is a
+    /// service of its own: the database's work (HTTP and SQLite) never queues behind the API's
+    /// requests on the caller's runtime, nor theirs behind it. On the caller's runtime the two
+    /// shared its workers, and a request through the local server waited for the database's work
+    /// where the same calls made from outside that runtime did not (BENCHMARKS.md, part 2).
     async fn serve(db: dynoxide::Database, addr: &str) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let (started, start) = oneshot::channel::<std::io::Result<()>>();
         let served = db.clone();
-        tokio::spawn(async move {
-            if let Err(e) = dynoxide::server::serve_with_shutdown(listener, served, async {
-                let _ = stopped.await;
-            })
-            .await
-            {
-                tracing::error!(error = %e, "embedded DynamoDB stopped");
-            }
-        });
+        std::thread::Builder::new().name("embedded-dynamodb".into()).spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => return drop(started.send(Err(e))),
+            };
+            runtime.block_on(async move {
+                let listener = match TcpListener::from_std(listener) {
+                    Ok(listener) => listener,
+                    Err(e) => return drop(started.send(Err(e))),
+                };
+                let _ = started.send(Ok(()));
+                if let Err(e) = dynoxide::server::serve_with_shutdown(listener, served, async {
+                    let _ = stopped.await;
+                })
+                .await
+                {
+                    tracing::error!(error = %e, "embedded DynamoDB stopped");
+                }
+            });
+        })?;
+        start.await.map_err(|_| std::io::Error::other("the embedded DynamoDB's thread ended at start"))??;
         Ok(EmbeddedDynamo { addr, db, _stop: stop })
     }
 
