@@ -139,17 +139,22 @@ function renderNav(section, s) {
 }
 
 async function showSignIn() {
-  renderSeq += 1;
+  const seq = ++renderSeq;
   cache = { me: null, account: null };
   /** @type {HTMLElement} */ (document.getElementById('nav')).hidden = true;
   /** @type {HTMLElement} */ (document.getElementById('who')).replaceChildren();
   const { render } = await import('./views/sign-in.js');
   const reason = takeSignOutReason();
+  /** @type {Node[]} */
+  let content;
   try {
-    main.replaceChildren(await render(config(), reason, () => show()));
+    content = [await render(config(), reason, () => show())];
   } catch (e) {
-    main.replaceChildren(h('h1', { tabindex: '-1' }, 'Sign in to the User Management hub'), notice(e instanceof Error ? e.message : String(e), 'error'));
+    content = [h('h1', { tabindex: '-1' }, 'Sign in to the User Management hub'), notice(e instanceof Error ? e.message : String(e), 'error')];
   }
+  // A sign-in that ended while this form was being drawn has shown its view since: keep it.
+  if (seq !== renderSeq) return;
+  main.replaceChildren(...content);
   main.dataset.view = 'sign-in';
   document.title = 'Sign in · User Management hub';
   /** @type {HTMLElement | null} */ (main.querySelector('h1'))?.focus();
