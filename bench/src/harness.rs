@@ -349,7 +349,7 @@ pub async fn seed_operators(
     let started = Instant::now();
     for load in ops.chunks(5_000) {
         store
-            .bulk_create_operators(&scope, load, &hub_api::rules::new_operator_grants())
+            .bulk_create_operators(&scope, load, &hub_api::rules::NEW_OPERATOR_PERMISSIONS)
             .await
             .expect("bulk operators");
     }
@@ -379,7 +379,7 @@ pub async fn seed_operators_one_by_one(
                         name: Some(op.full_name.to_string()),
                     },
                 );
-                store.create_operator(&scope, op, &hub_api::rules::new_operator_grants(), None, &audit).await
+                store.create_operator(&scope, op, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit).await
             }
         })
         .await

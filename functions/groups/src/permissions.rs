@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, PathIds};
 use hub_api::permission_routes::{PermissionChange, change_permission};
-use hub_api::rules::permission_names;
 use hub_api::{AppState, Caller};
+use hub_store::values::Permission;
 use hub_store::{GroupId, Principal};
 use serde::Serialize;
 
@@ -15,7 +15,8 @@ use crate::groups::load;
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct GroupPermissions {
     /// The permissions granted to the group.
-    direct: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    direct: Vec<Permission>,
 }
 
 #[utoipa::path(get, path = "/groups/{id}/permissions", operation_id = "listGroupPermissions", tag = "Group permissions", params(("id" = String, Path, description = "Group id")),
@@ -26,7 +27,7 @@ pub async fn list(
     PathIds(id): PathIds<GroupId>,
 ) -> ApiResult<axum::Json<GroupPermissions>> {
     load(&state, &caller, &id).await?;
-    let direct = state.store.grants_of(&caller.scope(), &Principal::Group(id), &permission_names()).await?;
+    let direct = state.store.grants_of(&caller.scope(), &Principal::Group(id)).await?;
     Ok(axum::Json(GroupPermissions { direct }))
 }
 

@@ -21,7 +21,6 @@ use futures::stream::{self, StreamExt};
 use hub_api::AppState;
 use hub_api::activity::{first_counted_day, inactive_cutoff};
 use hub_api::clock::format_timestamp;
-use hub_api::rules::permission_names;
 use hub_store::{AccountId, AccountScope, ActivityRefresh, CounterRepair, HubCounters, PageRequest, StoreError};
 use jiff::Timestamp;
 use lambda_runtime::LambdaEvent;
@@ -219,7 +218,7 @@ async fn maintain_account(
         report.outcome = Outcome::NotFound;
         return Ok(());
     }
-    report.finished_deletes = store.finish_pending_deletes(&scope, &permission_names()).await?;
+    report.finished_deletes = store.finish_pending_deletes(&scope).await?;
     report.finished_deletes += store.finish_pending_monitor_deletes(&scope).await?;
     let prune_before = first_counted_day(now.min(state.clock.now()));
     let context = hub_api::audit::system_context(state, hub_store::AuditSource::Maintenance, "maintenance");

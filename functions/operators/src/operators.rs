@@ -146,7 +146,7 @@ pub async fn create(
     let audit = hub_api::resource_events::created(&caller_context(&state, &caller), "operator.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /operators", key, body.fingerprint, created, |idem| async move {
-        store.create_operator(&scope, &record, &hub_api::rules::new_operator_grants(), idem.as_ref(), &audit).await
+        store.create_operator(&scope, &record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, idem.as_ref(), &audit).await
     })
     .await
 }

@@ -3,8 +3,8 @@ use axum::http::StatusCode;
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, PathIds};
 use hub_api::permission_routes::{PermissionChange, change_permission};
-use hub_api::rules::{permission_names, sort_permissions};
 use hub_api::{AppState, Caller};
+use hub_store::values::Permission;
 use hub_store::{OperatorId, Principal};
 use serde::Serialize;
 
@@ -12,9 +12,11 @@ use crate::operators::load;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct OperatorPermissions {
-    direct: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    direct: Vec<Permission>,
     /// Direct grants and the grants of every group the operator is in.
-    effective: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    effective: Vec<Permission>,
 }
 
 #[utoipa::path(get, path = "/operators/{id}/permissions", operation_id = "getOperatorPermissions", tag = "Permissions", params(("id" = String, Path, description = "Operator id")),
@@ -26,13 +28,14 @@ pub async fn list(
 ) -> ApiResult<axum::Json<OperatorPermissions>> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
-    let names = permission_names();
-    let direct = state.store.grants_of(&scope, &Principal::Operator(id.clone()), &names).await?;
+    let direct = state.store.grants_of(&scope, &Principal::Operator(id.clone())).await?;
     let mut effective = direct.clone();
     for group_id in state.store.all_group_ids_of(&scope, &id).await? {
-        effective.extend(state.store.grants_of(&scope, &Principal::Group(group_id), &names).await?);
+        effective.extend(state.store.grants_of(&scope, &Principal::Group(group_id)).await?);
     }
-    sort_permissions(&mut effective);
+    // Canonical order (the derived `Ord`), each once.
+    effective.sort();
+    effective.dedup();
     Ok(axum::Json(OperatorPermissions { direct, effective }))
 }
 

@@ -260,7 +260,7 @@ pub async fn create(scim: Scim, req: Request) -> ScimResult<Response> {
     let audit = hub_api::resource_events::created(&scim.audit(), "operator.created", &record);
     scim.state
         .store
-        .create_operator(&scim.scope(), &record, &hub_api::rules::new_operator_grants(), None, &audit)
+        .create_operator(&scim.scope(), &record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit)
         .await
         .map_err(hub_api::ApiError::from)?;
     answer(&scim, record, StatusCode::CREATED, &Projection::default()).await

@@ -14,7 +14,7 @@ use crate::audit::Targeted;
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
-use crate::rules::{Removal, check_removal, finish_pending_delete, load_account, permission_names};
+use crate::rules::{Removal, check_removal, finish_pending_delete, load_account};
 use crate::state::AppState;
 
 /// Everyone and Administrators: their names and (for Everyone) memberships are fixed.
@@ -73,17 +73,16 @@ pub async fn delete(
     if is_system_group(id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
-    let names = permission_names();
     retrying(|| async {
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let Some(group) = state.store.group(scope, id).await? else {
-            return finish_pending_delete(state, scope, Principal::Group(id.clone()), &names).await;
+            return finish_pending_delete(state, scope, Principal::Group(id.clone())).await;
         };
         if_match.check(group.version)?;
         let rules = check_removal(state, scope, &Removal::Group(&group.group_id), &account).await?;
         let event = crate::audit::event(audit, "group.deleted", group.audit_target(), crate::audit::deleted(&group));
-        state.store.delete_group(scope, &group, &rules, &names, &event).await?;
+        state.store.delete_group(scope, &group, &rules, &event).await?;
         Ok(())
     })
     .await

@@ -75,7 +75,7 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
     components.responses.insert("TooManyRequests".into(), RefOr::T(too_many));
     let too_many = RefOr::Ref(utoipa::openapi::Ref::new("#/components/responses/TooManyRequests"));
     for (name, schema) in
-        [("Permission", crate::values::Permission::schema()), ("ResourceId", crate::values::ResourceId::schema())]
+        [("Permission", crate::values::PermissionSchema::schema()), ("ResourceId", crate::values::ResourceId::schema())]
     {
         components.schemas.insert(name.into(), schema);
     }

@@ -10,7 +10,7 @@ use crate::audit::Targeted;
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
-use crate::rules::{Removal, check_removal, finish_pending_delete, load_account, permission_names};
+use crate::rules::{Removal, check_removal, finish_pending_delete, load_account};
 use crate::state::AppState;
 
 /// The operator, or 404.
@@ -100,10 +100,9 @@ pub async fn delete(
     id: &OperatorId,
     if_match: IfMatch,
 ) -> ApiResult<()> {
-    let names = permission_names();
     retrying(|| async {
         let Some(op) = state.store.operator(scope, id).await? else {
-            return finish_pending_delete(state, scope, Principal::Operator(id.clone()), &names).await;
+            return finish_pending_delete(state, scope, Principal::Operator(id.clone())).await;
         };
         if_match.check(op.version)?;
         if actor == Some(&op.operator_id) {
@@ -116,7 +115,7 @@ pub async fn delete(
         let account = load_account(state, scope).await?;
         let rules = check_operator_removal(state, scope, &op, &account).await?;
         let event = crate::audit::event(audit, "operator.deleted", op.audit_target(), crate::audit::deleted(&op));
-        state.store.delete_operator(scope, &op, &rules, &names, &event).await?;
+        state.store.delete_operator(scope, &op, &rules, &event).await?;
         Ok(())
     })
     .await

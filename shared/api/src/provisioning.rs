@@ -75,13 +75,9 @@ pub async fn create_account(state: &AppState, request: &AccountRequest) -> ApiRe
         updated_at: now.clone(),
         version: 1,
     };
-    let mut grants: Vec<(Principal, String)> = ADMINISTRATORS_GRANTS
-        .iter()
-        .map(|p| (Principal::Group(GroupId::administrators()), p.as_str().to_owned()))
-        .collect();
-    grants.extend(
-        ACCOUNT_ADMINISTRATOR_GRANTS.iter().map(|p| (Principal::Operator(admin_id.clone()), p.as_str().to_owned())),
-    );
+    let mut grants: Vec<(Principal, Permission)> =
+        ADMINISTRATORS_GRANTS.iter().map(|p| (Principal::Group(GroupId::administrators()), *p)).collect();
+    grants.extend(ACCOUNT_ADMINISTRATOR_GRANTS.iter().map(|p| (Principal::Operator(admin_id.clone()), *p)));
     let new = NewAccount {
         account: AccountRecord {
             operator_limit: state.config.operator_limit(account_type) + request.extra_operators,

@@ -39,11 +39,6 @@ pub const PROTECTED: [(Permission, Conflict); 2] = [
 /// bulk load): access to the account, nothing more.
 pub const NEW_OPERATOR_PERMISSIONS: [Permission; 1] = [Permission::AccountAccess];
 
-/// [`NEW_OPERATOR_PERMISSIONS`] as the store writes them.
-pub fn new_operator_grants() -> Vec<&'static str> {
-    NEW_OPERATOR_PERMISSIONS.iter().map(Permission::as_str).collect()
-}
-
 /// A new operator as every entry point creates one (`POST /operators`, SCIM, opening an account,
 /// the benchmark's bulk load): Active (on duty), enabled, not an administrator (it joins only
 /// Everyone), no optional setting, schedule, SCIM attribute or sign-in binding; version 1,
@@ -166,9 +161,9 @@ impl RemovalCheck<'_> {
             .into_iter()
             .filter(|(permission, _)| !matches!(removal, Removal::Grant { permission: p, .. } if p != permission))
             .collect();
-        let names: Vec<&str> = relevant.iter().map(|(p, _)| p.as_str()).collect();
+        let permissions: Vec<Permission> = relevant.iter().map(|(p, _)| *p).collect();
         // An operator holds through its groups: read them with the holders.
-        let (all, groups_of_operator) = tokio::try_join!(state.store.holders_of(scope, &names), async {
+        let (all, groups_of_operator) = tokio::try_join!(state.store.holders_of(scope, &permissions), async {
             match removal {
                 Removal::Operator(op) => state.store.all_group_ids_of(scope, &op.operator_id).await,
                 _ => Ok(Vec::new()),
@@ -191,20 +186,18 @@ impl RemovalCheck<'_> {
                 // `MAX_ABSENT_GROUPS`, the grants version (which every grant to a group moves).
                 lock = match removal {
                     Removal::Operator(op) => {
-                        let own = lock.grant_absent(Principal::Operator(op.operator_id.clone()), permission.as_str());
+                        let own = lock.grant_absent(Principal::Operator(op.operator_id.clone()), permission);
                         // A group whose delete is finishing can be granted nothing any more.
                         let groups: Vec<&GroupId> =
                             groups_of_operator.iter().filter(|g| !holders.pending_groups.contains(*g)).collect();
                         if groups.len() <= MAX_ABSENT_GROUPS {
-                            groups
-                                .into_iter()
-                                .fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission.as_str()))
+                            groups.into_iter().fold(own, |l, g| l.grant_absent(Principal::Group(g.clone()), permission))
                         } else {
                             own.watch(grants_version, grants_version.of(account))
                         }
                     }
                     Removal::Group(id) | Removal::Membership { group_id: id, .. } => {
-                        lock.grant_absent(Principal::Group((*id).clone()), permission.as_str())
+                        lock.grant_absent(Principal::Group((*id).clone()), permission)
                     }
                     Removal::Grant { .. } => lock,
                 };
@@ -363,7 +356,7 @@ pub async fn grant_permission(
         Principal::Group(_) => rule_versions(permission).map(|(_, grants)| grants),
         Principal::Operator(_) => None,
     };
-    state.store.grant(scope, principal, permission.as_str(), moves, &event).await?;
+    state.store.grant(scope, principal, permission, moves, &event).await?;
     Ok(())
 }
 
@@ -381,7 +374,7 @@ pub async fn revoke_permission(
     if !PROTECTED.iter().any(|(p, _)| *p == permission) {
         let name = principal_exists(state, scope, principal).await?;
         let event = permission_event(audit, principal, &name, permission, false);
-        state.store.revoke(scope, principal, permission.as_str(), &RulesLock::default(), &event).await?;
+        state.store.revoke(scope, principal, permission, &RulesLock::default(), &event).await?;
         return Ok(());
     }
     crate::retry::retrying(|| async {
@@ -391,26 +384,16 @@ pub async fn revoke_permission(
         let removal = Removal::Grant { principal, permission };
         let lock = RemovalCheck { state, scope, removal: &removal, account: &account }.protected_holders().await?;
         let event = permission_event(audit, principal, &name, permission, false);
-        state.store.revoke(scope, principal, permission.as_str(), &lock, &event).await?;
+        state.store.revoke(scope, principal, permission, &lock, &event).await?;
         Ok(())
     })
     .await
 }
 
-/// Every permission name, for the store's per-principal grant reads and delete cascades.
-pub fn permission_names() -> Vec<&'static str> {
-    Permission::ALL.iter().map(|p| p.as_str()).collect()
-}
-
 /// The answer to a delete of an operator or a group that is not there: if its delete died half-way
 /// (its pending marker is left), the retry finishes it; otherwise `NotFound`.
-pub async fn finish_pending_delete(
-    state: &AppState,
-    scope: &AccountScope,
-    principal: Principal,
-    names: &[&str],
-) -> ApiResult<()> {
-    if state.store.finish_delete_if_pending(scope, &principal, names).await? { Ok(()) } else { Err(ApiError::NotFound) }
+pub async fn finish_pending_delete(state: &AppState, scope: &AccountScope, principal: Principal) -> ApiResult<()> {
+    if state.store.finish_delete_if_pending(scope, &principal).await? { Ok(()) } else { Err(ApiError::NotFound) }
 }
 
 /// Parses a permission from a path: unknown names are `validation_failed`; `Administrator`
@@ -421,12 +404,6 @@ pub fn assignable_permission(name: &str) -> ApiResult<Permission> {
         return Err(ApiError::Conflict(Conflict::PermissionNotAssignable));
     }
     Ok(permission)
-}
-
-/// Sorts permission names in the canonical order of [`Permission::ALL`].
-pub fn sort_permissions(names: &mut Vec<String>) {
-    names.sort_by_key(|n| Permission::ALL.iter().position(|p| p.as_str() == n));
-    names.dedup();
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! checked. `parse` returns a short human message (no field name, no input echo) that the
 //! HTTP layer puts into a problem+json `errors[].message`.
 
-use hub_store::{string_enum, string_value_impls};
+use hub_store::string_value_impls;
 
 // ---------------------------------------------------------------------------------------------
 // Email
@@ -38,28 +38,11 @@ pub use hub_store::values::MobilePhone;
 /// the level of a monitor authorization.
 pub use hub_store::values::{AccessType, AccountType, AuthorizationType, CultureName, MonitorMode, TimeZoneName};
 
+/// In hub-store too: its grant items are keyed by the permission.
+pub use hub_store::values::Permission;
+
 // ---------------------------------------------------------------------------------------------
 // Permissions
-
-string_enum! {
-    /// System-wide permissions.
-    Permission,
-    "must be one of AccountAccess, Administrator, FinancialOperator, TechnicalContact, \
-     AllowInfra, ShareDashboards, CreateAlertDefinition, CreateIntegration, \
-     CreatePrivateLocations, ManageMonitorTemplates",
-    [
-        AccountAccess => "AccountAccess",
-        Administrator => "Administrator",
-        FinancialOperator => "FinancialOperator",
-        TechnicalContact => "TechnicalContact",
-        AllowInfra => "AllowInfra",
-        ShareDashboards => "ShareDashboards",
-        CreateAlertDefinition => "CreateAlertDefinition",
-        CreateIntegration => "CreateIntegration",
-        CreatePrivateLocations => "CreatePrivateLocations",
-        ManageMonitorTemplates => "ManageMonitorTemplates",
-    ]
-}
 
 // ---------------------------------------------------------------------------------------------
 // Ids
@@ -285,7 +268,9 @@ macro_rules! enum_schema {
 pub struct CultureNameSchema;
 
 enum_schema!(CultureNameSchema, CultureName, "CultureName", "A supported UI culture.");
-enum_schema!(Permission, Permission, "Permission", "A system-wide permission.");
+/// The OpenAPI schema of [`Permission`] (named `Permission`).
+pub struct PermissionSchema;
+enum_schema!(PermissionSchema, Permission, "Permission", "A system-wide permission.");
 
 /// The most items one page of a list holds (`limit`), for the lists' parser and the document.
 pub const MAX_LIMIT: i64 = 100;
@@ -653,7 +638,7 @@ mod tests {
         );
         assert_eq!(json(<MobilePhoneSchema as utoipa::PartialSchema>::schema())["pattern"], "^\\+[1-9][0-9]{6,14}$");
         assert_eq!(json(<ResourceId as utoipa::PartialSchema>::schema())["pattern"], "^[A-Za-z0-9_-]{1,64}$");
-        let permissions = json(<Permission as utoipa::PartialSchema>::schema());
+        let permissions = json(<PermissionSchema as utoipa::PartialSchema>::schema());
         assert_eq!(permissions["enum"].as_array().unwrap().len(), Permission::ALL.len());
         // Every bundled time zone name is one `parse` accepts.
         let zones = json(<TimeZoneNameSchema as utoipa::PartialSchema>::schema());

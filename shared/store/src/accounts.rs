@@ -7,6 +7,7 @@ use crate::ids::AccountId;
 use crate::items::{put_grant_item, put_membership_items, put_new_group_items, put_new_operator_items};
 use crate::keys::{ACCOUNTS_LIST, AccountScope, Index, Principal};
 use crate::records::{AccountRecord, GroupRecord, OperatorRecord};
+use crate::values::Permission;
 use crate::{Page, PageRequest, QuerySpec, Store};
 
 /// Everything a new account starts with, built by the domain layer.
@@ -16,7 +17,7 @@ pub struct NewAccount {
     pub admin: OperatorRecord,
     pub everyone: GroupRecord,
     pub administrators: GroupRecord,
-    pub grants: Vec<(Principal, String)>,
+    pub grants: Vec<(Principal, Permission)>,
 }
 
 impl Store {
@@ -41,7 +42,7 @@ impl Store {
             put_membership_items(&mut tx, &scope, &group.group_id, &new.admin.operator_id);
         }
         for (principal, permission) in &new.grants {
-            put_grant_item(&mut tx, &scope, principal, permission);
+            put_grant_item(&mut tx, &scope, principal, *permission);
         }
         self.commit(tx).await
     }

@@ -36,6 +36,7 @@ use crate::ids::{ApiUserId, GroupId, OperatorId};
 use crate::items::RosterId;
 use crate::keys::{AccountScope, Key, PK, Principal, SK};
 use crate::records::{AccountRecord, ApiUserRecord, OperatorRecord};
+use crate::values::Permission;
 
 /// Items per BatchWriteItem (DynamoDB's limit).
 const BATCH_ITEMS: usize = 25;
@@ -104,7 +105,7 @@ impl Store {
         &self,
         scope: &AccountScope,
         operators: &[OperatorRecord],
-        grants: &[&str],
+        grants: &[Permission],
     ) -> Result<(), StoreError> {
         if operators.is_empty() {
             return Ok(());
@@ -134,7 +135,7 @@ impl Store {
             crate::items::put_new_operator_items(&mut tx, scope, op)?;
             crate::items::put_membership_items(&mut tx, scope, &GroupId::everyone(), &op.operator_id);
             for permission in grants {
-                crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
+                crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), *permission);
             }
             items.extend(
                 tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?,
@@ -325,7 +326,7 @@ mod tests {
 
     const T: &str = "2026-01-01T00:00:00Z";
     /// What hub-api grants a new operator.
-    const GRANTS: &[&str] = &["AccountAccess"];
+    const GRANTS: &[Permission] = &[Permission::AccountAccess];
     /// How many API users hub-api lets an operator own.
     const PER_OWNER: usize = 10;
 
@@ -379,7 +380,7 @@ mod tests {
             admin: operator("admin", "admin@example.com", true, true),
             everyone: group(EVERYONE_GROUP_ID, "Everyone"),
             administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),
-            grants: vec![(Principal::Operator("admin".into()), "AccountAccess".into())],
+            grants: vec![(Principal::Operator("admin".into()), Permission::AccountAccess)],
         };
         let audit = crate::Audit::provisioning(
             "2026-11-30T10:00:00.000Z",
@@ -426,12 +427,9 @@ mod tests {
         assert_eq!(counters.operators_total, 62);
         assert_eq!(store.operator(&scope, &"op007".into()).await.unwrap().unwrap(), ops[7]);
         assert_eq!(store.all_group_ids_of(&scope, &"op007".into()).await.unwrap(), [EVERYONE_GROUP_ID]);
-        assert!(
-            store
-                .grants_of(&scope, &Principal::Operator("op007".into()), &["AccountAccess"])
-                .await
-                .unwrap()
-                .contains(&"AccountAccess".to_owned())
+        assert_eq!(
+            store.grants_of(&scope, &Principal::Operator("op007".into())).await.unwrap(),
+            [Permission::AccountAccess]
         );
         assert_eq!(store.first_active_operators(&scope, 5).await.unwrap().len(), 5);
     }

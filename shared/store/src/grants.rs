@@ -8,6 +8,7 @@ use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::put_grant_item;
 use crate::keys::{AccountScope, Principal};
+use crate::values::Permission;
 use crate::writes::{AccountChange, RuleVersion, RulesLock};
 
 /// Who holds a permission, directly or through a group, as read at one moment.
@@ -24,17 +25,13 @@ pub struct Holders {
 }
 
 impl Store {
-    /// Which of `candidates` the principal holds directly (one batched read).
-    pub async fn grants_of(
-        &self,
-        scope: &AccountScope,
-        principal: &Principal,
-        candidates: &[&str],
-    ) -> Result<Vec<String>, StoreError> {
-        let keys = candidates.iter().map(|p| scope.grant(p, principal)).collect();
-        let mut held: Vec<String> = self.ids_at(keys, "permission").await?;
-        held.sort_by_key(|p| candidates.iter().position(|c| c == p));
-        Ok(held)
+    /// The permissions the principal holds directly, in canonical order (one batched read of
+    /// every permission's grant item).
+    pub async fn grants_of(&self, scope: &AccountScope, principal: &Principal) -> Result<Vec<Permission>, StoreError> {
+        let keys = Permission::ALL.iter().map(|p| scope.grant(*p, principal)).collect();
+        let names: Vec<String> = self.ids_at(keys, "permission").await?;
+        // Every item read is one of the keys asked for, so its name is one of theirs.
+        Ok(Permission::ALL.into_iter().filter(|p| names.iter().any(|n| n == p.as_str())).collect())
     }
 
     /// Grants a permission; `Ok(false)` when it was already held (the whole transaction, its
@@ -45,7 +42,7 @@ impl Store {
         &self,
         scope: &AccountScope,
         principal: &Principal,
-        permission: &str,
+        permission: Permission,
         moves: Option<RuleVersion>,
         audit: &crate::Audit,
     ) -> Result<bool, StoreError> {
@@ -66,7 +63,7 @@ impl Store {
         &self,
         scope: &AccountScope,
         principal: &Principal,
-        permission: &str,
+        permission: Permission,
         rules: &RulesLock,
         audit: &crate::Audit,
     ) -> Result<bool, StoreError> {
@@ -80,14 +77,18 @@ impl Store {
     /// consistent reads). Operators and groups whose delete is pending are left out; disabled operators
     /// are listed in `disabled_operators` for the caller to leave out (they may also hold through
     /// groups).
-    pub async fn holders(&self, scope: &AccountScope, permission: &str) -> Result<Holders, StoreError> {
+    pub async fn holders(&self, scope: &AccountScope, permission: Permission) -> Result<Holders, StoreError> {
         Ok(self.holders_of(scope, &[permission]).await?.remove(0))
     }
 
     /// [`Store::holders`] of several permissions, in their order, read at once: the pending
     /// deletes and the disabled operators are read once for all of them.
-    pub async fn holders_of(&self, scope: &AccountScope, permissions: &[&str]) -> Result<Vec<Holders>, StoreError> {
-        let prefixes: Vec<String> = permissions.iter().map(|p| scope.grants_of_permission_prefix(p)).collect();
+    pub async fn holders_of(
+        &self,
+        scope: &AccountScope,
+        permissions: &[Permission],
+    ) -> Result<Vec<Holders>, StoreError> {
+        let prefixes: Vec<String> = permissions.iter().map(|p| scope.grants_of_permission_prefix(*p)).collect();
         let (grants, pending, disabled) = tokio::try_join!(
             futures::future::try_join_all(prefixes.iter().map(|prefix| self.query_all(scope, prefix))),
             self.pending_deletes(scope),

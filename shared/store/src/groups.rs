@@ -107,11 +107,10 @@ impl Store {
         scope: &AccountScope,
         g: &GroupRecord,
         rules: &RulesLock,
-        permission_names: &[&str],
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         self.begin_group_delete(scope, g, rules, audit).await?;
-        self.finish_delete(scope, &crate::keys::Principal::Group(g.group_id.clone()), permission_names).await
+        self.finish_delete(scope, &crate::keys::Principal::Group(g.group_id.clone())).await
     }
 
     /// The first, atomic step of [`Store::delete_group`], with the delete's one audit event.

@@ -11,6 +11,7 @@ use crate::error::{Guard, StoreError};
 use crate::ids::{ApiUserId, GroupId, OperatorId, ScimTokenId};
 use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::{GroupRecord, OperatorRecord};
+use crate::values::Permission;
 
 // Operators.
 
@@ -219,9 +220,9 @@ pub(crate) fn delete_membership_items(tx: &mut Tx, scope: &AccountScope, group_i
 
 // Grants.
 
-pub(crate) fn put_grant_item(tx: &mut Tx, scope: &AccountScope, principal: &Principal, permission: &str) {
+pub(crate) fn put_grant_item(tx: &mut Tx, scope: &AccountScope, principal: &Principal, permission: Permission) {
     let mut item = key_item(&scope.grant(permission, principal));
-    item.insert("permission".into(), s(permission));
+    item.insert("permission".into(), s(permission.as_str()));
     tx.put(item, Condition::absent(Guard::AlreadyExists));
 }
 

@@ -6,6 +6,7 @@
 //! cannot name another account's items: cross-account access is impossible by construction.
 
 use crate::ids::{AccountId, ApiUserId, AuthorizationId, GroupId, MonitorId, OperatorId, ScimTokenId};
+use crate::values::Permission;
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -186,10 +187,10 @@ impl AccountScope {
 
     /// A system-wide permission granted to an operator or a group. Keyed by permission first so
     /// that "who holds FinancialOperator" is one Query.
-    pub fn grant(&self, permission: &str, principal: &Principal) -> Key {
+    pub fn grant(&self, permission: Permission, principal: &Principal) -> Key {
         self.key(format!("GRANT#{permission}#{}", principal.key_part()))
     }
-    pub fn grants_of_permission_prefix(&self, permission: &str) -> String {
+    pub fn grants_of_permission_prefix(&self, permission: Permission) -> String {
         format!("GRANT#{permission}#")
     }
 
@@ -345,7 +346,7 @@ mod tests {
         let b = AccountScope::new(&"a2".into());
         assert_ne!(a.operator(&"x".into()), b.operator(&"x".into()));
         assert_ne!(a.operators_by_name(), b.operators_by_name());
-        assert!(a.grant("Administrator", &Principal::Group("g".into())).pk.starts_with("ACCOUNT#a1"));
+        assert!(a.grant(Permission::Administrator, &Principal::Group("g".into())).pk.starts_with("ACCOUNT#a1"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::items::{
 };
 use crate::keys::{AccountScope, Index, Principal, SCHEDULED_OPERATOR_ATTRIBUTES};
 use crate::records::{OperatorRecord, ScheduledOperatorRecord, SignInBinding, decode};
+use crate::values::Permission;
 use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
 use crate::{Page, PageRequest, QuerySpec, Store};
 
@@ -106,7 +107,7 @@ impl Store {
         &self,
         scope: &AccountScope,
         op: &OperatorRecord,
-        grants: &[&str],
+        grants: &[Permission],
         idempotency: Option<&IdempotencyWrite>,
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
@@ -129,7 +130,7 @@ impl Store {
             Condition::exists(Guard::ParentMissing),
         );
         for permission in grants {
-            put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), permission);
+            put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), *permission);
         }
         audit.apply(&mut tx, scope)?;
         self.commit(tx).await
@@ -222,11 +223,10 @@ impl Store {
         scope: &AccountScope,
         op: &OperatorRecord,
         rules: &RulesLock,
-        permission_names: &[&str],
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         self.begin_operator_delete(scope, op, rules, audit).await?;
-        self.finish_delete(scope, &Principal::Operator(op.operator_id.clone()), permission_names).await
+        self.finish_delete(scope, &Principal::Operator(op.operator_id.clone())).await
     }
 
     /// The first, atomic step of [`Store::delete_operator`]; what it leaves pending is finished by

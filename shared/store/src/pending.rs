@@ -37,14 +37,10 @@ impl Store {
     }
 
     /// Finishes every pending delete of the account; returns how many it finished.
-    pub async fn finish_pending_deletes(
-        &self,
-        scope: &AccountScope,
-        permission_names: &[&str],
-    ) -> Result<usize, StoreError> {
+    pub async fn finish_pending_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
         let pending = self.pending_deletes(scope).await?;
         for principal in &pending {
-            self.finish_delete(scope, principal, permission_names).await?;
+            self.finish_delete(scope, principal).await?;
         }
         Ok(pending.len())
     }
@@ -54,23 +50,17 @@ impl Store {
         &self,
         scope: &AccountScope,
         principal: &Principal,
-        permission_names: &[&str],
     ) -> Result<bool, StoreError> {
         if self.get(&scope.pending_delete(principal)).await?.is_none() {
             return Ok(false);
         }
-        self.finish_delete(scope, principal, permission_names).await?;
+        self.finish_delete(scope, principal).await?;
         Ok(true)
     }
 
     /// Removes everything that hung off a deleted operator or group (idempotent), then its
     /// pending marker.
-    pub async fn finish_delete(
-        &self,
-        scope: &AccountScope,
-        principal: &Principal,
-        permission_names: &[&str],
-    ) -> Result<(), StoreError> {
+    pub async fn finish_delete(&self, scope: &AccountScope, principal: &Principal) -> Result<(), StoreError> {
         match principal {
             Principal::Operator(id) => self.remove_operator_memberships(scope, id).await?,
             Principal::Group(id) => {
@@ -80,8 +70,8 @@ impl Store {
                 self.delete_keys(keys).await?;
             }
         }
-        let grants = self.grants_of(scope, principal, permission_names).await?;
-        self.delete_keys(grants.iter().map(|p| scope.grant(p, principal)).collect()).await?;
+        let grants = self.grants_of(scope, principal).await?;
+        self.delete_keys(grants.into_iter().map(|p| scope.grant(p, principal)).collect()).await?;
         if let Principal::Operator(id) = principal {
             self.delete_api_users_of(scope, id).await?;
         }

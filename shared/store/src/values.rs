@@ -341,6 +341,27 @@ string_enum! {
 }
 
 string_enum! {
+    /// System-wide permissions (declaration order is the canonical order, which the derived `Ord`
+    /// follows).
+    Permission,
+    "must be one of AccountAccess, Administrator, FinancialOperator, TechnicalContact, \
+     AllowInfra, ShareDashboards, CreateAlertDefinition, CreateIntegration, \
+     CreatePrivateLocations, ManageMonitorTemplates",
+    [
+        AccountAccess => "AccountAccess",
+        Administrator => "Administrator",
+        FinancialOperator => "FinancialOperator",
+        TechnicalContact => "TechnicalContact",
+        AllowInfra => "AllowInfra",
+        ShareDashboards => "ShareDashboards",
+        CreateAlertDefinition => "CreateAlertDefinition",
+        CreateIntegration => "CreateIntegration",
+        CreatePrivateLocations => "CreatePrivateLocations",
+        ManageMonitorTemplates => "ManageMonitorTemplates",
+    ]
+}
+
+string_enum! {
     /// Monitor authorization levels, lowest first (the derived `Ord` follows this order).
     AuthorizationType, "must be one of ViewMonitorData, ViewMonitor, EditMonitor",
     [

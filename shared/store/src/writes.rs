@@ -8,6 +8,7 @@ use crate::db::{Condition, Item, Tx, Values, key_item, n};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
 use crate::records::{AccountRecord, IdempotencyRecord};
+use crate::values::Permission;
 
 /// A counter on the account item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,15 +107,15 @@ impl RuleVersion {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RulesLock {
     entries: Vec<(RuleVersion, i64, bool)>,
-    absent: Vec<(Principal, String)>,
+    absent: Vec<(Principal, Permission)>,
 }
 
 impl RulesLock {
     /// Commit only if `principal` still has no grant of `permission` (a condition on that one
     /// grant item).
-    pub fn grant_absent(mut self, principal: Principal, permission: &str) -> Self {
-        if !self.absent.iter().any(|(p, name)| *p == principal && name == permission) {
-            self.absent.push((principal, permission.to_owned()));
+    pub fn grant_absent(mut self, principal: Principal, permission: Permission) -> Self {
+        if !self.absent.iter().any(|(p, held)| *p == principal && *held == permission) {
+            self.absent.push((principal, permission));
         }
         self
     }
@@ -141,7 +142,7 @@ impl RulesLock {
             lock = if take { lock.take(version, seen) } else { lock.watch(version, seen) };
         }
         for (principal, permission) in other.absent {
-            lock = lock.grant_absent(principal, &permission);
+            lock = lock.grant_absent(principal, permission);
         }
         lock
     }
@@ -151,7 +152,7 @@ impl RulesLock {
     }
 
     /// The grants that must still not exist.
-    pub fn absent_grants(&self) -> &[(Principal, String)] {
+    pub fn absent_grants(&self) -> &[(Principal, Permission)] {
         &self.absent
     }
 
@@ -212,7 +213,7 @@ impl AccountChange {
 
     pub(crate) fn apply(self, tx: &mut Tx, scope: &AccountScope) {
         for (principal, permission) in &self.rules.absent {
-            tx.check(&scope.grant(permission, principal), Condition::absent(Guard::RulesChanged));
+            tx.check(&scope.grant(*permission, principal), Condition::absent(Guard::RulesChanged));
         }
         if self.deltas.is_empty()
             && self.rules.entries.is_empty()

@@ -703,12 +703,10 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
 
     // A: its first read of the groups hangs for longer than one SDK attempt.
     proxy.inject(Some("BatchGetItem"), Fault::Hang(std::time::Duration::from_secs(2)), Some(1));
-    let names = hub_api::rules::permission_names();
     let principal = Principal::Operator(doomed.clone().into());
     let finisher_a = {
-        let (store, scope, principal, names) =
-            (app.state.store.clone(), scope.clone(), principal.clone(), names.clone());
-        tokio::spawn(async move { store.finish_delete(&scope, &principal, &names).await })
+        let (store, scope, principal) = (app.state.store.clone(), scope.clone(), principal.clone());
+        tokio::spawn(async move { store.finish_delete(&scope, &principal).await })
     };
     // Bounded: A reaches the hanging read within 5 s.
     let waiting = Instant::now();
@@ -717,7 +715,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
         tokio::task::yield_now().await;
     }
     // B, meanwhile, finishes the whole delete.
-    app.state.store.finish_delete(&scope, &principal, &names).await.expect("finisher B");
+    app.state.store.finish_delete(&scope, &principal).await.expect("finisher B");
     finisher_a.await.unwrap().expect("finisher A");
     assert_eq!(proxy.counts().get("BatchGetItem", "hung"), 1);
 

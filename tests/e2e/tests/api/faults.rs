@@ -470,7 +470,6 @@ async fn a_multi_step_delete_cut_short_by_an_outage_is_finished_by_its_retry() {
 async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_maintenance_job() {
     let app = TestApp::start().await;
     let scope = AccountScope::new(&app.account.account_id);
-    let names = hub_api::rules::permission_names();
 
     // A group whose delete died after its first step: DELETE /groups/{id} again finishes it.
     let g = app.create_group("Crashed Group").await;
@@ -504,10 +503,10 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     crate::begin_operator_delete_only(&app, &scope, &op).await;
     crate::begin_group_delete_only(&app, &scope, &g2).await;
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
-    let finished = app.state.store.finish_pending_deletes(&scope, &names).await.unwrap();
+    let finished = app.state.store.finish_pending_deletes(&scope).await.unwrap();
     assert_eq!(finished, 2);
     // Running it again finds nothing to do.
-    assert_eq!(app.state.store.finish_pending_deletes(&scope, &names).await.unwrap(), 0);
+    assert_eq!(app.state.store.finish_pending_deletes(&scope).await.unwrap(), 0);
     let admins = app.call(Method::GET, "/groups/administrators", None).await.expect(200);
     assert_eq!(admins.body["memberCount"], 1);
     assert!(!crate::holds_grants(&app, &scope, Principal::Operator(op.clone().into())).await);

@@ -110,8 +110,7 @@ pub(crate) async fn holds_grants(
     scope: &hub_store::AccountScope,
     principal: hub_store::Principal,
 ) -> bool {
-    let names = hub_api::rules::permission_names();
-    !app.state.store.grants_of(scope, &principal, &names).await.unwrap().is_empty()
+    !app.state.store.grants_of(scope, &principal).await.unwrap().is_empty()
 }
 
 /// `retries` concurrent sends of one keyed `POST path` as the administrator: every one answers

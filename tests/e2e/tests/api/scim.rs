@@ -603,7 +603,7 @@ async fn lookups_cost_a_constant_number_of_requests() {
             .collect();
         app.state
             .store
-            .bulk_create_operators(&scope, &operators, &hub_api::rules::new_operator_grants())
+            .bulk_create_operators(&scope, &operators, &hub_api::rules::NEW_OPERATOR_PERMISSIONS)
             .await
             .unwrap();
         idp.post("/Users", json!({"schemas": [USER], "userName": "needle@example.com", "externalId": "needle"}))

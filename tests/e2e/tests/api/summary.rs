@@ -408,7 +408,9 @@ async fn create_operators(app: &TestApp, account_id: &str, n: usize) {
                         name: Some(record.full_name.to_string()),
                     },
                 );
-                match store.create_operator(scope, &record, &hub_api::rules::new_operator_grants(), None, &audit).await
+                match store
+                    .create_operator(scope, &record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit)
+                    .await
                 {
                     Err(e) if e.is_retryable() && attempts < 50 => {
                         attempts += 1;
