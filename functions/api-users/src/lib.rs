@@ -6,35 +6,17 @@
 pub mod handlers;
 pub mod scim_tokens;
 
-use axum::Router;
-use hub_api::AppState;
-use hub_api::routes::Routes;
-
-pub fn routes() -> Routes {
-    Routes::new()
-        .list("/api-users", handlers::list)
-        .post("/api-users", handlers::create)
-        .get("/api-users/{id}", handlers::fetch)
-        .patch("/api-users/{id}", handlers::update)
-        .delete("/api-users/{id}", handlers::remove)
-        .get("/scim-tokens", scim_tokens::list)
-        .post("/scim-tokens", scim_tokens::create)
-        .get("/scim-tokens/{id}", scim_tokens::fetch)
-        .delete("/scim-tokens/{id}", scim_tokens::remove)
-}
-
-/// This function's part of the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(handlers::list, handlers::create, handlers::fetch, handlers::update, handlers::remove, scim_tokens::list, scim_tokens::create, scim_tokens::fetch, scim_tokens::remove),
-    tags((name = "API users"), (name = "SCIM tokens"))
-)]
-pub struct Doc;
-
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
-}
-
-pub fn router(state: AppState) -> Router {
-    routes().into_router(state)
+hub_api::function_routes! {
+    tags: ["API users", "SCIM tokens"],
+    routes: {
+        list "/api-users" => handlers::list,
+        post "/api-users" => handlers::create,
+        get "/api-users/{id}" => handlers::fetch,
+        patch "/api-users/{id}" => handlers::update,
+        delete "/api-users/{id}" => handlers::remove,
+        get "/scim-tokens" => scim_tokens::list,
+        post "/scim-tokens" => scim_tokens::create,
+        get "/scim-tokens/{id}" => scim_tokens::fetch,
+        delete "/scim-tokens/{id}" => scim_tokens::remove,
+    },
 }

@@ -25,34 +25,20 @@ mod account;
 mod audit_log;
 mod summary;
 
-use axum::Router;
-use hub_api::AppState;
-use hub_api::routes::Routes;
-
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/hub/summary", summary::summary)
-        .get("/account", account::fetch)
-        .patch("/account", account::update)
-        .list("/audit-log", audit_log::list)
-        .get("/openapi.json", openapi_json)
+hub_api::function_routes! {
+    tags: ["Hub summary", "Account", "Audit log"],
+    routes: {
+        get "/hub/summary" => summary::summary,
+        get "/account" => account::fetch,
+        patch "/account" => account::update,
+        list "/audit-log" => audit_log::list,
+    },
+    undocumented: {
+        get "/openapi.json" => openapi_json,
+    },
 }
 
 /// The committed OpenAPI document (public: see `hub_api::caller`'s `is_public`).
 async fn openapi_json() -> impl axum::response::IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../../../openapi.json"))
-}
-
-/// This function's part of the OpenAPI document (`GET /openapi.json` itself is left out: it is
-/// the document, and needs no credentials).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(summary::summary, account::fetch, account::update, audit_log::list), tags((name = "Hub summary"), (name = "Account"), (name = "Audit log")))]
-pub struct Doc;
-
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
-}
-
-pub fn router(state: AppState) -> Router {
-    routes().into_router(state)
 }

@@ -27,41 +27,19 @@ mod authorizations;
 mod monitors;
 mod permissions;
 
-use axum::Router;
-use hub_api::AppState;
-use hub_api::routes::Routes;
-
-pub fn routes() -> Routes {
-    // `/monitors/permissions` is a static route, which axum (like API Gateway) always prefers over
-    // `/monitors/{id}`.
-    Routes::new()
-        .list("/monitors", monitors::list)
-        .post("/monitors", monitors::create)
-        .list("/monitors/permissions", permissions::overview)
-        .get("/monitors/{id}", monitors::fetch)
-        .patch("/monitors/{id}", monitors::update)
-        .delete("/monitors/{id}", monitors::remove)
-        .list("/monitors/{id}/authorizations", authorizations::list)
-        .post("/monitors/{id}/authorizations", authorizations::grant)
-        .delete("/monitors/{id}/authorizations/{authorizationId}", authorizations::revoke)
-}
-
-/// This function's part of the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        monitors::list, monitors::create, monitors::fetch, monitors::update, monitors::remove,
-        permissions::overview,
-        authorizations::list, authorizations::grant, authorizations::revoke,
-    ),
-    tags((name = "Monitors"), (name = "Monitor authorizations"))
-)]
-pub struct Doc;
-
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    hub_api::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
-}
-
-pub fn router(state: AppState) -> Router {
-    routes().into_router(state)
+// `/monitors/permissions` is a static route, which axum (like API Gateway) always prefers over
+// `/monitors/{id}`.
+hub_api::function_routes! {
+    tags: ["Monitors", "Monitor authorizations"],
+    routes: {
+        list "/monitors" => monitors::list,
+        post "/monitors" => monitors::create,
+        list "/monitors/permissions" => permissions::overview,
+        get "/monitors/{id}" => monitors::fetch,
+        patch "/monitors/{id}" => monitors::update,
+        delete "/monitors/{id}" => monitors::remove,
+        list "/monitors/{id}/authorizations" => authorizations::list,
+        post "/monitors/{id}/authorizations" => authorizations::grant,
+        delete "/monitors/{id}/authorizations/{authorizationId}" => authorizations::revoke,
+    },
 }

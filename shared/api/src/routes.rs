@@ -103,3 +103,46 @@ impl Routes {
         crate::http::function_router(self.router, state)
     }
 }
+
+/// A function's routes, written once: `routes()` (the router, the comparison with
+/// `template.yaml`), `Doc` (the function's part of the OpenAPI document: the same handlers'
+/// `#[utoipa::path]`s, with `tags`), `openapi()` and `router(state)`. A route under
+/// `undocumented` is served but not in the document (`GET /openapi.json`, the document itself).
+///
+/// ```text
+/// hub_api::function_routes! {
+///     tags: ["Groups"],
+///     routes: {
+///         list "/groups" => groups::list,
+///         post "/groups" => groups::create,
+///     },
+/// }
+/// ```
+#[macro_export]
+macro_rules! function_routes {
+    (
+        tags: [$($tag:literal),+ $(,)?],
+        routes: { $($kind:ident $path:literal => $($handler:ident)::+),+ $(,)? }
+        $(, undocumented: { $($u_kind:ident $u_path:literal => $($u_handler:ident)::+),+ $(,)? })?
+        $(,)?
+    ) => {
+        pub fn routes() -> $crate::routes::Routes {
+            $crate::routes::Routes::new()
+                $(.$kind($path, $($handler)::+))+
+                $($(.$u_kind($u_path, $($u_handler)::+))+)?
+        }
+
+        /// This function's part of the OpenAPI document.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($($handler)::+),+), tags($((name = $tag)),+))]
+        pub struct Doc;
+
+        pub fn openapi() -> utoipa::openapi::OpenApi {
+            $crate::openapi::finish(<Doc as utoipa::OpenApi>::openapi())
+        }
+
+        pub fn router(state: $crate::AppState) -> axum::Router {
+            routes().into_router(state)
+        }
+    };
+}
