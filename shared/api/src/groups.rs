@@ -157,9 +157,16 @@ pub async fn add_members(
         }
         return Ok(());
     }
+    // The group as the last batch left it: the next batch starts from it rather than reading it
+    // again. An attempt that fails takes it away, so a retry reads the group afresh.
+    let known: std::sync::Mutex<Option<GroupRecord>> = std::sync::Mutex::new(None);
+    let take_known = || known.lock().map(|mut g| g.take()).unwrap_or(None);
     for chunk in operator_ids.chunks(hub_store::MAX_MEMBERS_PER_ADD) {
         retrying(|| async {
-            let group = load(state, scope, group_id).await?;
+            let group = match take_known() {
+                Some(group) => group,
+                None => load(state, scope, group_id).await?,
+            };
             let present = state.store.members_among(scope, group_id, chunk).await?;
             let mut missing: Vec<OperatorId> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
             missing.sort();
@@ -169,7 +176,21 @@ pub async fn add_members(
                 missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
             let event = crate::audit::event(audit, "group.memberAdded", group.audit_target(), changes);
             match state.store.add_members(scope, &group, &missing, &event).await {
-                Ok(()) => Ok(()),
+                Ok(()) => {
+                    // What the write did to the group (nothing when no one was missing).
+                    let after = match missing.len() as i64 {
+                        0 => group,
+                        added => GroupRecord {
+                            member_count: group.member_count + added,
+                            version: group.version + 1,
+                            ..group
+                        },
+                    };
+                    if let Ok(mut slot) = known.lock() {
+                        *slot = Some(after);
+                    }
+                    Ok(())
+                }
                 // A concurrent request added one of them first: read again.
                 Err(StoreError::Guard(Guard::AlreadyExists)) => Err(ApiError::Retry),
                 Err(e) => Err(e.into()),
