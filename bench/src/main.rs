@@ -53,8 +53,8 @@ struct Cli {
     /// Stop seeding part 7's logs after this many minutes and measure the sizes reached.
     #[arg(long, global = true)]
     audit_seed_minutes: Option<u64>,
-    /// Run everything (the embedded DynamoDB, the local server, the measuring client) on one
-    /// thread instead of a runtime of 2 workers.
+    /// Run the local server and the measuring client on one thread instead of a runtime of 2
+    /// workers (the embedded DynamoDB always runs on a thread of its own).
     #[arg(long, global = true)]
     one_thread: bool,
 }
