@@ -176,16 +176,7 @@ pub async fn add_members(
                 missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
             let event = crate::audit::event(audit, "group.memberAdded", group.audit_target(), changes);
             match state.store.add_members(scope, &group, &missing, &event).await {
-                Ok(()) => {
-                    // What the write did to the group (nothing when no one was missing).
-                    let after = match missing.len() as i64 {
-                        0 => group,
-                        added => GroupRecord {
-                            member_count: group.member_count + added,
-                            version: group.version + 1,
-                            ..group
-                        },
-                    };
+                Ok(after) => {
                     if let Ok(mut slot) = known.lock() {
                         *slot = Some(after);
                     }

@@ -202,27 +202,29 @@ impl Store {
     /// for [`Store::add_member`]), the member count, the empty-groups counter and the audit event
     /// of the batch (one event listing every member added): 3 × 30 + 3 = 93 actions at most, under
     /// DynamoDB's 100. Not for Administrators, whose members' flags change too
-    /// ([`Store::add_member`]).
+    /// ([`Store::add_member`]). Returns the group as the write left it (as read when there was
+    /// nothing to add), so that a next batch need not read it again.
     pub async fn add_members(
         &self,
         scope: &AccountScope,
         group: &GroupRecord,
         operator_ids: &[OperatorId],
         audit: &crate::Audit,
-    ) -> Result<(), StoreError> {
+    ) -> Result<GroupRecord, StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
             return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
         }
         if operator_ids.is_empty() {
-            return Ok(());
+            return Ok(group.clone());
         }
+        let added = operator_ids.len() as i64;
         let mut tx = self.audited_tx(scope, audit)?;
         for id in operator_ids {
             put_membership_items(&mut tx, scope, &group.group_id, id);
             join_operator(&mut tx, scope, id);
         }
         let (condition, mut values) = member_count_guard(group.member_count, true);
-        values.extend([(":added", n(operator_ids.len() as i64)), (":one", n(1))]);
+        values.extend([(":added", n(added)), (":one", n(1))]);
         tx.update(
             &scope.group(&group.group_id),
             "ADD #memberCount :added, #version :one",
@@ -230,7 +232,8 @@ impl Store {
             Condition::new(condition, Guard::Version),
         );
         AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
-        self.commit(tx).await
+        self.commit(tx).await?;
+        Ok(GroupRecord { member_count: group.member_count + added, version: group.version + 1, ..group.clone() })
     }
 
     /// Removes a member from `group` as read. The caller has checked the rules (last
