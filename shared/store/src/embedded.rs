@@ -35,23 +35,19 @@ impl EmbeddedDynamo {
     /// shared its workers, and a request through the local server waited for the database's work
     /// where the same calls made from outside that runtime did not (BENCHMARKS.md, part 2).
     async fn serve(db: dynoxide::Database, addr: &str) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let listener = std::net::TcpListener::bind(addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        // Registered with the database's own runtime, which then moves to its thread.
+        let listener = {
+            let _in_runtime = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let (started, start) = oneshot::channel::<std::io::Result<()>>();
         let served = db.clone();
         std::thread::Builder::new().name("embedded-dynamodb".into()).spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime,
-                Err(e) => return drop(started.send(Err(e))),
-            };
             runtime.block_on(async move {
-                let listener = match TcpListener::from_std(listener) {
-                    Ok(listener) => listener,
-                    Err(e) => return drop(started.send(Err(e))),
-                };
-                let _ = started.send(Ok(()));
                 if let Err(e) = dynoxide::server::serve_with_shutdown(listener, served, async {
                     let _ = stopped.await;
                 })
@@ -61,7 +57,6 @@ impl EmbeddedDynamo {
                 }
             });
         })?;
-        start.await.map_err(|_| std::io::Error::other("the embedded DynamoDB's thread ended at start"))??;
         Ok(EmbeddedDynamo { addr, db, _stop: stop })
     }
 
