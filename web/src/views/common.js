@@ -215,29 +215,37 @@ export function onPick(form, name, action) {
 }
 
 /**
- * A resource's delete panel: what goes with it (`note`), then a button that asks first and runs
- * `remove`; a refusal appears above the button.
- * @param {{ titleId: string, note?: string, buttonId: string, label: string, question: string, confirmLabel: string, remove: () => Promise<void>, reload: () => void }} spec
+ * A resource's delete panel, in the resource's own view: what goes with it (`note`), then a button
+ * that asks `question` first, runs `remove`, flashes `done` and goes back to the list at `back`; a
+ * refusal appears above the button.
+ * @param {{ ctx: import('../app.js').Ctx, titleId: string, note?: string, buttonId: string, label: string, question: string, confirmLabel: string, remove: () => Promise<unknown>, done: string, back: string }} spec
  */
-export function dangerZone({ titleId, note, buttonId, label, question, confirmLabel, remove, reload }) {
+export function dangerZone({ ctx, titleId, note, buttonId, label, question, confirmLabel, remove, done, back }) {
   const problems = h('div', { 'aria-live': 'polite' });
   return h('section', { class: 'panel danger-zone', 'aria-labelledby': titleId },
     h('h2', { id: titleId }, 'Delete'),
     note ? h('p', {}, note) : null,
     problems,
-    confirmedButton({ attrs: { class: 'danger', id: buttonId }, label, question, confirmLabel, problems, action: remove, reload }));
+    deleteButton({ attrs: { class: 'danger', id: buttonId }, label, question, confirmLabel, done, problems, remove, ctx, back }));
 }
 
 /**
- * A button that asks `question` first, then runs `action`; a refusal appears in `problems`.
- * @param {{ attrs: import('../dom.js').Attrs, label: string, question: string, confirmLabel: string, problems: HTMLElement, action: () => Promise<void>, reload: () => void }} spec
+ * A Delete button: asks `question` first, then runs `remove`, flashes `done` and goes to `back` (a
+ * view's address) or, without it, renders the view again; a refusal appears in `problems`.
+ * @param {{ attrs: import('../dom.js').Attrs, label: string, question: string, confirmLabel: string, done: string, problems: HTMLElement, remove: () => Promise<unknown>, ctx: import('../app.js').Ctx, back?: string }} spec
  */
-export function confirmedButton({ attrs, label, question, confirmLabel, problems, action, reload }) {
+function deleteButton({ attrs, label, question, confirmLabel, done, problems, remove, ctx, back }) {
+  const action = async () => {
+    await remove();
+    flash(done);
+    if (back) ctx.go(back);
+    else await ctx.refresh();
+  };
   return h('button', {
     type: 'button', ...attrs,
     onclick: async () => {
       if (!(await confirmDialog(question, confirmLabel))) return;
-      await attempt(problems, action, reload);
+      await attempt(problems, action, () => void ctx.refresh());
     },
   }, label);
 }
@@ -273,19 +281,7 @@ export function listTable({ caption, columns, items, row, empty }) {
  * @param {{ item: string, question: string, confirmLabel: string, done: string, problems: HTMLElement, remove: () => Promise<unknown>, ctx: import('../app.js').Ctx }} spec
  */
 export function rowDeleteButton({ item, question, confirmLabel, done, problems, remove, ctx }) {
-  return confirmedButton({
-    attrs: { class: 'secondary small', 'aria-label': `Delete ${item}` },
-    label: 'Delete',
-    question,
-    confirmLabel,
-    problems,
-    reload: () => void ctx.refresh(),
-    action: async () => {
-      await remove();
-      flash(done);
-      await ctx.refresh();
-    },
-  });
+  return deleteButton({ attrs: { class: 'secondary small', 'aria-label': `Delete ${item}` }, label: 'Delete', question, confirmLabel, done, problems, remove, ctx });
 }
 
 /**

@@ -30,7 +30,7 @@ export async function render(ctx) {
     membersSection(ctx, group, members.data, admin),
     permissionSection(group, permissions.data, admin, reload),
     admin ? dutySection(ctx, group) : null,
-    admin && !system ? deleteSection(ctx, group, reload) : null);
+    admin && !system ? deleteSection(ctx, group) : null);
 }
 
 /**
@@ -133,21 +133,18 @@ function dutySection(ctx, group) {
 /**
  * @param {import('../app.js').Ctx} ctx
  * @param {Schemas['GroupView']} group
- * @param {() => void} reload
  */
-function deleteSection(ctx, group, reload) {
+function deleteSection(ctx, group) {
   return dangerZone({
+    ctx,
     titleId: 'group-delete-title',
     note: 'Deleting a group removes its memberships, permissions and monitor authorizations; the operators stay.',
     buttonId: 'group-delete',
     label: `Delete ${group.description}`,
     question: `Delete the group ${group.description}?`,
     confirmLabel: 'Delete group',
-    reload,
-    remove: async () => {
-      await call('delete', '/groups/{id}', { path: { id: group.groupId }, ifMatch: group.version });
-      flash(`Group ${group.description} deleted.`);
-      ctx.go('#/groups');
-    },
+    remove: () => call('delete', '/groups/{id}', { path: { id: group.groupId }, ifMatch: group.version }),
+    done: `Group ${group.description} deleted.`,
+    back: '#/groups',
   });
 }

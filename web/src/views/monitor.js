@@ -38,7 +38,7 @@ export async function render(ctx) {
     admin ? null : readOnlyNote(),
     settings(ctx, monitor, admin, reload),
     authorizationSection(ctx, monitor, authorizations.data.items, operators, groups, admin),
-    admin ? deleteSection(ctx, monitor, reload) : null);
+    admin ? deleteSection(ctx, monitor) : null);
 }
 
 /**
@@ -130,20 +130,17 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin) {
 /**
  * @param {import('../app.js').Ctx} ctx
  * @param {Schemas['MonitorView']} monitor
- * @param {() => void} reload
  */
-function deleteSection(ctx, monitor, reload) {
+function deleteSection(ctx, monitor) {
   return dangerZone({
+    ctx,
     titleId: 'monitor-delete-title',
     buttonId: 'monitor-delete',
     label: `Delete ${monitor.name}`,
     question: `Delete the monitor ${monitor.name} and its authorizations?`,
     confirmLabel: 'Delete monitor',
-    reload,
-    remove: async () => {
-      await call('delete', '/monitors/{id}', { path: { id: monitor.monitorId }, ifMatch: monitor.version });
-      flash(`Monitor ${monitor.name} deleted.`);
-      ctx.go('#/monitors');
-    },
+    remove: () => call('delete', '/monitors/{id}', { path: { id: monitor.monitorId }, ifMatch: monitor.version }),
+    done: `Monitor ${monitor.name} deleted.`,
+    back: '#/monitors',
   });
 }

@@ -40,7 +40,7 @@ export async function render(ctx) {
     permissionSection(op, permissions.data, admin, reload),
     scheduleSection(op, schedules.data.items, account.timeZone, admin || self, reload),
     admin ? signInSection(op, reload) : null,
-    admin && !self && !op.isAccountAdministrator ? deleteSection(ctx, op, reload) : null);
+    admin && !self && !op.isAccountAdministrator ? deleteSection(ctx, op) : null);
 }
 
 /**
@@ -341,21 +341,18 @@ function signInSection(op, reload) {
 /**
  * @param {import('../app.js').Ctx} ctx
  * @param {Operator} op
- * @param {() => void} reload
  */
-function deleteSection(ctx, op, reload) {
+function deleteSection(ctx, op) {
   return dangerZone({
+    ctx,
     titleId: 'delete-title',
     note: 'Deleting an operator removes its memberships, permissions, off-duty schedules, API users and monitor authorizations.',
     buttonId: 'op-delete',
     label: `Delete ${op.fullName}`,
     question: `Delete ${op.fullName}? This cannot be undone.`,
     confirmLabel: 'Delete operator',
-    reload,
-    remove: async () => {
-      await call('delete', '/operators/{id}', { path: { id: op.operatorId }, ifMatch: op.version });
-      flash(`${op.fullName} deleted.`);
-      ctx.go('#/operators');
-    },
+    remove: () => call('delete', '/operators/{id}', { path: { id: op.operatorId }, ifMatch: op.version }),
+    done: `${op.fullName} deleted.`,
+    back: '#/operators',
   });
 }
