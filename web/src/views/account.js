@@ -1,8 +1,8 @@
 // The account: its name and time zone (administrators), type and operator quota.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, formPanel, field, input, flash, formatDateTime, announce, notice } from '../dom.js';
-import { rowDeleteButton, onSubmit, timeZoneList, readOnlyNote, changedFields, panel } from './common.js';
+import { h, formPanel, field, input, formatDateTime, announce, notice } from '../dom.js';
+import { rowDeleteButton, onSubmit, submitChange, timeZoneList, readOnlyNote, changedFields, panel } from './common.js';
 
 export const title = () => 'Account';
 
@@ -11,7 +11,6 @@ export async function render(ctx) {
   const [{ data: account }, admin] = await Promise.all([call('get', '/account'), ctx.isAdmin()]);
   // SCIM tokens are administrators' business only (the route refuses others).
   const scimTokens = admin ? (await call('get', '/scim-tokens')).data.items : null;
-  const reload = () => void ctx.refresh();
   const form = formPanel({ titleId: 'account-settings-title', title: 'Settings', fieldset: { disabled: !admin } },
     h('div', { class: 'grid' },
       field('Name', input('name', account.name, { id: 'account-name' })),
@@ -19,13 +18,12 @@ export async function render(ctx) {
     timeZoneList(),
     admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'account-save' }, 'Save account')) : null);
   if (admin) {
-    onSubmit(form, async (data) => {
+    submitChange(ctx, form, async (data) => {
       const body = changedFields(account, { name: String(data.get('name') ?? '').trim(), timeZone: /** @type {import('../../types/client').Schemas['TimeZoneName']} */ (String(data.get('timeZone') ?? '').trim()) });
       await call('patch', '/account', { body, ifMatch: account.version });
       ctx.forget();
-      flash('Account saved.');
-      await ctx.refresh();
-    }, reload);
+      return 'Account saved.';
+    });
   }
   return h('div', { class: 'detail' },
     h('h1', { tabindex: '-1' }, account.name),

@@ -167,6 +167,21 @@ export function onSubmit(form, action, reload) {
 }
 
 /**
+ * Wires a form that changes what its view shows: on submit, `send` sends the form's values and
+ * says what it did; that is flashed and the view rendered again. A refusal is shown on the form,
+ * with a Reload button for a stale version (onSubmit).
+ * @param {import('../app.js').Ctx} ctx
+ * @param {HTMLFormElement} form
+ * @param {(data: FormData) => Promise<string>} send
+ */
+export function submitChange(ctx, form, send) {
+  onSubmit(form, async (data) => {
+    flash(await send(data));
+    await ctx.refresh();
+  }, () => void ctx.refresh());
+}
+
+/**
  * Runs an action from a button; a refusal appears in `place` (a live region).
  * @param {HTMLElement} place
  * @param {() => Promise<void>} action

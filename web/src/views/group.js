@@ -2,8 +2,8 @@
 // on or off duty.
 
 import { call } from '../api.js';
-import { h, formPanel, field, input, checkbox, flash } from '../dom.js';
-import { PERMISSIONS, dangerZone, onSubmit, applyChange, onPick, grantOnChange, operatorPicker, badge, readOnlyNote, pager, panel } from './common.js';
+import { h, formPanel, field, input, checkbox } from '../dom.js';
+import { PERMISSIONS, dangerZone, submitChange, applyChange, onPick, grantOnChange, operatorPicker, badge, readOnlyNote, pager, panel } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -26,7 +26,7 @@ export async function render(ctx) {
     h('h1', { tabindex: '-1' }, group.description, ' ', system ? badge('System group') : null),
     h('p', { class: 'lede' }, h('span', { 'data-member-count': group.memberCount }, group.memberCount), group.memberCount === 1 ? ' member' : ' members'),
     admin ? null : readOnlyNote(),
-    admin && !system ? renameForm(ctx, group, reload) : null,
+    admin && !system ? renameForm(ctx, group) : null,
     membersSection(ctx, group, members.data, admin),
     permissionSection(group, permissions.data, admin, reload),
     admin ? dutySection(ctx, group) : null,
@@ -36,18 +36,16 @@ export async function render(ctx) {
 /**
  * @param {import('../app.js').Ctx} ctx
  * @param {Schemas['GroupView']} group
- * @param {() => void} reload
  */
-function renameForm(ctx, group, reload) {
+function renameForm(ctx, group) {
   const form = formPanel({ titleId: 'rename-title', title: 'Name' },
     field('Group name', input('description', group.description, { id: 'group-name', required: true })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'group-rename' }, 'Rename')));
-  onSubmit(form, async (data) => {
+  submitChange(ctx, form, async (data) => {
     const description = String(data.get('description') ?? '').trim();
     await call('patch', '/groups/{id}', { path: { id: group.groupId }, body: { description }, ifMatch: group.version });
-    flash('Group renamed.');
-    await ctx.refresh();
-  }, reload);
+    return 'Group renamed.';
+  });
   return form;
 }
 

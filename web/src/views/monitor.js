@@ -2,8 +2,8 @@
 // (levels are cumulative: a higher level includes the lower ones), grant and revoke, delete.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, formPanel, field, input, checkbox, select, flash } from '../dom.js';
-import { dangerZone, onSubmit, applyChange, operatorPicker, allGroups, readOnlyNote, badge, changedFields, panel } from './common.js';
+import { h, formPanel, field, input, checkbox, select } from '../dom.js';
+import { dangerZone, submitChange, applyChange, operatorPicker, allGroups, readOnlyNote, badge, changedFields, panel } from './common.js';
 import { MODES } from './monitors.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -31,12 +31,11 @@ export async function render(ctx) {
   const operatorIds = [...new Set(authorizations.data.items.map((a) => a.operatorId).filter((x) => typeof x === 'string'))];
   const operators = await Promise.all(operatorIds.map((operatorId) => call('get', '/operators/{id}', { path: { id: operatorId } }).then((r) => r.data)));
   const monitor = monitorResult.data;
-  const reload = () => void ctx.refresh();
   return h('div', { class: 'detail' },
     h('p', { class: 'crumbs' }, h('a', { href: '#/monitors' }, 'Monitors'), ' / '),
     h('h1', { tabindex: '-1' }, monitor.name, ' ', monitor.mode === 'Production' ? badge('Production', 'prod') : badge(monitor.mode)),
     admin ? null : readOnlyNote(),
-    settings(ctx, monitor, admin, reload),
+    settings(ctx, monitor, admin),
     authorizationSection(ctx, monitor, authorizations.data.items, operators, groups, admin),
     admin ? deleteSection(ctx, monitor) : null);
 }
@@ -45,9 +44,8 @@ export async function render(ctx) {
  * @param {import('../app.js').Ctx} ctx
  * @param {Schemas['MonitorView']} monitor
  * @param {boolean} admin
- * @param {() => void} reload
  */
-function settings(ctx, monitor, admin, reload) {
+function settings(ctx, monitor, admin) {
   const form = formPanel({ titleId: 'monitor-settings-title', title: 'Settings', fieldset: { disabled: !admin } },
     h('div', { class: 'grid' },
       field('Name', input('name', monitor.name, { id: 'monitor-name' })),
@@ -55,12 +53,11 @@ function settings(ctx, monitor, admin, reload) {
       field('Active', checkbox('isActive', monitor.isActive, { id: 'monitor-active' }), 'Not possible in Development.')),
     admin ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'monitor-save' }, 'Save monitor')) : null);
   if (admin) {
-    onSubmit(form, async (data) => {
+    submitChange(ctx, form, async (data) => {
       const body = /** @type {Schemas['UpdateMonitor']} */ (changedFields(monitor, { name: String(data.get('name') ?? '').trim(), mode: /** @type {Schemas['MonitorMode']} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null }));
       await call('patch', '/monitors/{id}', { path: { id: monitor.monitorId }, body, ifMatch: monitor.version });
-      flash('Monitor saved.');
-      await ctx.refresh();
-    }, reload);
+      return 'Monitor saved.';
+    });
   }
   return form;
 }
@@ -114,13 +111,12 @@ function authorizationSection(ctx, monitor, items, operators, groups, admin) {
         operatorPicker({ id: 'grant-principal', label: 'Operator or group', name: 'principal', groups: groups.map((g) => [g.groupId, g.description]) }),
         field('Level', select('authorizationType', LEVELS, 'ViewMonitor', { id: 'grant-level' }))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'grant-submit' }, 'Grant')));
-    onSubmit(form, async (data) => {
+    submitChange(ctx, form, async (data) => {
       const [kind, principalId] = String(data.get('principal') ?? '').split(':');
       const authorizationType = /** @type {Schemas['AuthorizationType']} */ (String(data.get('authorizationType')));
       const body = kind === 'group' ? { authorizationType, groupId: principalId } : { authorizationType, operatorId: principalId };
       await call('post', '/monitors/{id}/authorizations', { path: { id: monitor.monitorId }, body, idempotencyKey: idempotencyKey(form, body) });
-      flash(`${LABEL[authorizationType]} granted.`);
-      await ctx.refresh();
+      return `${LABEL[authorizationType]} granted.`;
     });
     section.append(form);
   }

@@ -3,7 +3,7 @@
 
 import { call } from '../api.js';
 import { h, formPanel, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce } from '../dom.js';
-import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, attempt, applyChange, onPick, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields, panel } from './common.js';
+import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, submitChange, attempt, applyChange, onPick, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields, panel } from './common.js';
 
 /** @typedef {import('../../types/client').Operator} Operator */
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -35,7 +35,7 @@ export async function render(ctx) {
       op.isAccountAdministrator ? badge('Account administrator') : op.isAdministrator ? badge('Administrator') : null,
       op.isDisabled ? badge('Disabled', 'off') : null),
     admin || self ? null : readOnlyNote(),
-    settings(ctx, op, admin, self, reload),
+    settings(ctx, op, admin, self),
     groupSection(ctx, op, groups.data.items, admin),
     permissionSection(op, permissions.data, admin, reload),
     scheduleSection(op, schedules.data.items, account.timeZone, admin || self, reload),
@@ -48,9 +48,8 @@ export async function render(ctx) {
  * @param {Operator} op
  * @param {boolean} admin
  * @param {boolean} self
- * @param {() => void} reload
  */
-function settings(ctx, op, admin, self, reload) {
+function settings(ctx, op, admin, self) {
   const personal = admin || self;
   const ro = (/** @type {boolean} */ editable) => (editable ? {} : { readonly: true, 'aria-readonly': 'true' });
   const form = formPanel({ titleId: 'settings-title', title: 'Settings', attrs: { id: 'operator-settings' } },
@@ -68,7 +67,7 @@ function settings(ctx, op, admin, self, reload) {
     h('p', { class: 'muted' }, `Version ${op.version}, updated ${formatDateTime(op.updatedAt, 'UTC')} UTC`),
     personal ? h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'op-save' }, 'Save settings')) : null);
   if (personal) {
-    onSubmit(form, async (data) => {
+    submitChange(ctx, form, async (data) => {
       const text = (/** @type {string} */ name) => String(data.get(name) ?? '').trim();
       const optional = (/** @type {string} */ name) => text(name) || null;
       /** @type {Schemas['UpdateOperator'] & {isDisabled?: boolean}} */
@@ -86,15 +85,11 @@ function settings(ctx, op, admin, self, reload) {
         if (op.isDisabled !== undefined) body.isDisabled = data.get('isDisabled') !== null;
       }
       const changes = changedFields(op, body);
-      if (!Object.keys(changes).length) {
-        flash('Nothing changed.');
-        return ctx.refresh();
-      }
+      if (!Object.keys(changes).length) return 'Nothing changed.';
       await call('patch', '/operators/{id}', { path: { id: op.operatorId }, body: changes, ifMatch: op.version });
       if (self) ctx.forget();
-      flash('Settings saved.');
-      await ctx.refresh();
-    }, reload);
+      return 'Settings saved.';
+    });
   }
   return form;
 }

@@ -1,8 +1,8 @@
 // Operators: search (q), the Active filter, paging, and (administrators) a new operator.
 
 import { call, idempotencyKey } from '../api.js';
-import { h, formPanel, field, input, flash } from '../dom.js';
-import { pager, withQuery, onSubmit, badge, readOnlyNote, listTable } from './common.js';
+import { h, formPanel, field, input } from '../dom.js';
+import { pager, withQuery, submitChange, badge, readOnlyNote, listTable } from './common.js';
 
 export const title = () => 'Operators';
 
@@ -59,11 +59,10 @@ function createForm(ctx) {
       field('Full name', input('fullName', '', { required: true, autocomplete: 'off', id: 'new-operator-name' })),
       field('Email', input('email', '', { type: 'email', required: true, autocomplete: 'off', id: 'new-operator-email' }))),
     h('div', { class: 'actions' }, h('button', { type: 'submit', id: 'new-operator-submit' }, 'Add operator')));
-  onSubmit(form, async (data) => {
+  submitChange(ctx, form, async (data) => {
     const body = { fullName: String(data.get('fullName') ?? ''), email: String(data.get('email') ?? '') };
     const { data: created } = await call('post', '/operators', { body, idempotencyKey: idempotencyKey(form, body) });
-    flash(`Operator ${created.fullName} added.`);
-    await ctx.refresh();
+    return `Operator ${created.fullName} added.`;
   });
   return form;
 }
