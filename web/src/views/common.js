@@ -290,6 +290,25 @@ export function listTable({ caption, columns, items, row, empty }) {
 }
 
 /**
+ * The address of one item's view: `<base>/<id>`, the id encoded.
+ * @param {string} base e.g. `#/groups`
+ * @param {string} id
+ */
+export function itemHref(base, id) {
+  return `${base}/${encodeURIComponent(id)}`;
+}
+
+/**
+ * A link to one item's view (itemHref).
+ * @param {string} base e.g. `#/groups`
+ * @param {string} id
+ * @param {string} text
+ */
+export function itemLink(base, id, text) {
+  return h('a', { href: itemHref(base, id) }, text);
+}
+
+/**
  * A list row's Delete button, named after its `item` for assistive technology: asks `question`
  * first, then runs `remove`, flashes `done` and renders the view again; a refusal appears in
  * `problems`.

@@ -3,7 +3,7 @@
 
 import { call } from '../api.js';
 import { h, formPanel, field, input, checkbox } from '../dom.js';
-import { PERMISSIONS, dangerZone, submitChange, applyChange, onPick, grantOnChange, operatorPicker, badge, readOnlyNote, pager, panel } from './common.js';
+import { PERMISSIONS, dangerZone, submitChange, applyChange, onPick, grantOnChange, operatorPicker, badge, readOnlyNote, pager, panel, itemLink, itemHref } from './common.js';
 
 /** @typedef {import('../../types/client').Schemas} Schemas */
 
@@ -63,7 +63,7 @@ function membersSection(ctx, group, members, admin) {
     problems,
     members.items.length
       ? h('ul', { class: 'rows', 'aria-label': 'Members' }, members.items.map((o) => h('li', { 'data-operator-id': o.operatorId },
-          h('a', { href: `#/operators/${encodeURIComponent(o.operatorId)}` }, o.fullName), ' ', h('span', { class: 'muted' }, o.email),
+          itemLink('#/operators', o.operatorId, o.fullName), ' ', h('span', { class: 'muted' }, o.email),
           canChange
             ? h('button', {
                 type: 'button', class: 'secondary small', 'aria-label': `Remove ${o.fullName}`,
@@ -73,7 +73,7 @@ function membersSection(ctx, group, members, admin) {
               }, 'Remove')
             : null)))
       : h('p', { class: 'empty' }, 'No members: this group is empty.'),
-    pager(`#/groups/${encodeURIComponent(group.groupId)}`, ctx.params, members.nextCursor));
+    pager(itemHref('#/groups', group.groupId), ctx.params, members.nextCursor));
   if (canChange) {
     const form = h('form', { class: 'inline-form', 'aria-label': 'Add a member' },
       operatorPicker({ id: 'add-member', label: 'Add member', name: 'operatorId' }),

@@ -3,7 +3,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input, flash } from '../dom.js';
-import { pager, onSubmit, badge, readOnlyNote, listTable } from './common.js';
+import { pager, onSubmit, badge, readOnlyNote, listTable, itemLink, itemHref } from './common.js';
 
 export const title = () => 'Groups';
 
@@ -27,7 +27,7 @@ export async function render(ctx) {
       columns: ['Group', 'Members', 'Kind'],
       items,
       row: (g) => h('tr', { 'data-group-id': g.groupId },
-        h('td', {}, h('a', { href: `#/groups/${encodeURIComponent(g.groupId)}` }, g.description)),
+        h('td', {}, itemLink('#/groups', g.groupId, g.description)),
         h('td', { 'data-member-count': g.memberCount }, g.memberCount === 0 ? badge('Empty', 'off') : String(g.memberCount)),
         h('td', {}, g.isEveryone || g.isAdministrators ? badge('System group') : '')),
       empty: onlyEmpty ? 'No empty groups.' : 'No groups.',
@@ -45,7 +45,7 @@ function createForm(ctx) {
     const description = String(data.get('description') ?? '').trim();
     const { data: created } = await call('post', '/groups', { body: { description }, idempotencyKey: idempotencyKey(form, description) });
     flash(`Group ${created.description} created.`);
-    ctx.go(`#/groups/${encodeURIComponent(created.groupId)}`);
+    ctx.go(itemHref('#/groups', created.groupId));
   });
   return form;
 }

@@ -2,7 +2,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input, checkbox, select, flash } from '../dom.js';
-import { pager, withQuery, onSubmit, badge, readOnlyNote, listTable } from './common.js';
+import { pager, withQuery, onSubmit, badge, readOnlyNote, listTable, itemLink, itemHref } from './common.js';
 
 export const title = () => 'Monitors';
 
@@ -34,7 +34,7 @@ export async function render(ctx) {
       columns: ['Monitor', 'Mode', 'Active'],
       items,
       row: (m) => h('tr', { 'data-monitor-id': m.monitorId },
-        h('td', {}, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name)),
+        h('td', {}, itemLink('#/monitors', m.monitorId, m.name)),
         h('td', {}, m.mode === 'Production' ? badge('Production', 'prod') : m.mode),
         h('td', {}, m.isActive ? 'Active' : 'Not active')),
       empty: 'No monitors.',
@@ -56,7 +56,7 @@ function createForm(ctx) {
     const body = { name: String(data.get('name') ?? '').trim(), mode: /** @type {any} */ (String(data.get('mode'))), isActive: data.get('isActive') !== null };
     const { data: created } = await call('post', '/monitors', { body, idempotencyKey: idempotencyKey(form, body) });
     flash(`Monitor ${created.name} created.`);
-    ctx.go(`#/monitors/${encodeURIComponent(created.monitorId)}`);
+    ctx.go(itemHref('#/monitors', created.monitorId));
   });
   return form;
 }

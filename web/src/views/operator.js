@@ -3,7 +3,7 @@
 
 import { call } from '../api.js';
 import { h, formPanel, field, input, checkbox, select, flash, confirmDialog, formatDateTime, toZonedInput, zonedToUtc, announce } from '../dom.js';
-import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, submitChange, attempt, applyChange, onPick, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields, panel } from './common.js';
+import { PERMISSIONS, dangerZone, CULTURES, timeZoneList, onSubmit, submitChange, attempt, applyChange, onPick, grantOnChange, allGroups, badge, readOnlyNote, yesNo, changedFields, panel, itemLink } from './common.js';
 
 /** @typedef {import('../../types/client').Operator} Operator */
 /** @typedef {import('../../types/client').Schemas} Schemas */
@@ -105,7 +105,7 @@ function groupSection(ctx, op, groups, admin) {
   const section = panel('groups-title', 'Groups',
     problems,
     h('ul', { class: 'rows', 'aria-label': 'Groups of this operator' }, groups.map((g) => h('li', {},
-      h('a', { href: `#/groups/${encodeURIComponent(g.groupId)}` }, g.description),
+      itemLink('#/groups', g.groupId, g.description),
       admin && !g.isEveryone
         ? h('button', {
             type: 'button', class: 'secondary small', 'aria-label': `Remove from ${g.description}`,

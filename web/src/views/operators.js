@@ -2,7 +2,7 @@
 
 import { call, idempotencyKey } from '../api.js';
 import { h, formPanel, field, input } from '../dom.js';
-import { pager, withQuery, submitChange, badge, readOnlyNote, listTable } from './common.js';
+import { pager, withQuery, submitChange, badge, readOnlyNote, listTable, itemLink } from './common.js';
 
 export const title = () => 'Operators';
 
@@ -36,7 +36,7 @@ export async function render(ctx) {
     columns: ['Name', 'Email', 'Active', 'On duty now', 'Role'],
     items,
     row: (/** @type {import('../../types/client').Operator} */ o) => h('tr', { 'data-operator-id': o.operatorId },
-      h('td', {}, h('a', { href: `#/operators/${encodeURIComponent(o.operatorId)}` }, o.fullName)),
+      h('td', {}, itemLink('#/operators', o.operatorId, o.fullName)),
       h('td', {}, o.email),
       h('td', {}, o.isDisabled ? badge('Disabled', 'off') : o.isOnDuty ? 'Active' : 'Not active'),
       h('td', {}, o.onDutyNow ? 'On duty' : 'Off duty'),

@@ -2,7 +2,7 @@
 
 import { call } from '../api.js';
 import { h } from '../dom.js';
-import { pager, withQuery, badge, listTable } from './common.js';
+import { pager, withQuery, badge, listTable, itemLink } from './common.js';
 import { MODES } from './monitors.js';
 import { LEVELS } from './monitor.js';
 
@@ -34,7 +34,7 @@ export async function render(ctx) {
       columns: ['Monitor', 'Mode', ...[...LEVELS].reverse().map(([, label]) => label)],
       items: data.items,
       row: (m) => h('tr', { 'data-monitor-id': m.monitorId },
-        h('th', { scope: 'row' }, h('a', { href: `#/monitors/${encodeURIComponent(m.monitorId)}` }, m.name), m.isActive ? null : h('span', { class: 'muted' }, ' (not active)')),
+        h('th', { scope: 'row' }, itemLink('#/monitors', m.monitorId, m.name), m.isActive ? null : h('span', { class: 'muted' }, ' (not active)')),
         h('td', {}, m.mode),
         h('td', { 'data-level': 'EditMonitor' }, who(m.editMonitor)),
         h('td', { 'data-level': 'ViewMonitor' }, who(m.viewMonitor)),
