@@ -71,10 +71,36 @@ macro_rules! string_enum {
     };
 }
 
-/// An email address as given (trimmed), checked for a plausible shape. Uniqueness comparisons
-/// use [`Email::normalized`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Email(String);
+/// Defines a checked text's own type: the `String` its `parse` (written beside it, the one way
+/// to build it) accepted, read back with `as_str` and taken with `into_string`, and
+/// [`string_value_impls!`]. Email, phone numbers, short texts and time zone names differ only in
+/// what `parse` checks.
+macro_rules! checked_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The text itself, as stored.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        string_value_impls!($name);
+    };
+}
+
+checked_string!(
+    /// An email address as given (trimmed), checked for a plausible shape. Uniqueness comparisons
+    /// use [`Email::normalized`].
+    Email
+);
 
 impl Email {
     pub const MAX_CHARS: usize = 254;
@@ -105,26 +131,16 @@ impl Email {
         Ok(Email(value.to_owned()))
     }
 
-    /// The address with its original casing.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Lowercased form, the key for case-insensitive uniqueness.
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
-string_value_impls!(Email);
-
-/// A phone number in E.164: `+` then 7-15 ASCII digits, the first not `0`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MobilePhone(String);
+checked_string!(
+    /// A phone number in E.164: `+` then 7-15 ASCII digits, the first not `0`.
+    MobilePhone
+);
 
 impl MobilePhone {
     pub const MIN_DIGITS: usize = 7;
@@ -142,17 +158,7 @@ impl MobilePhone {
             Err("must be in E.164 format: + followed by 7-15 digits".into())
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
-
-string_value_impls!(MobilePhone);
 
 // ---------------------------------------------------------------------------------------------
 // Short texts
@@ -178,21 +184,11 @@ pub fn parse_short_text(input: &str) -> Result<String, String> {
 /// reads as `&str` (`Deref`) wherever a string is wanted (sort keys, audit names, messages).
 macro_rules! short_text {
     ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct $name(String);
+        checked_string!($(#[$doc])* $name);
 
         impl $name {
             pub fn parse(input: &str) -> Result<Self, String> {
                 parse_short_text(input).map($name)
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
-            pub fn into_string(self) -> String {
-                self.0
             }
         }
 
@@ -203,8 +199,6 @@ macro_rules! short_text {
                 &self.0
             }
         }
-
-        string_value_impls!($name);
     };
 }
 
@@ -247,13 +241,14 @@ short_text!(
 // ---------------------------------------------------------------------------------------------
 // Time zone
 
-/// An IANA time zone name, kept exactly as given. `parse` accepts only the names of the bundled
-/// time zone database. A name read back from an item is kept as written even when this build's
-/// database does not know it (see [`TimeZoneName::read`]): the set of names moves with the
-/// database, not with the hub's rules, and an item must stay readable across builds; such a name
-/// drives its offsets as UTC ([`TimeZoneName::time_zone`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimeZoneName(String);
+checked_string!(
+    /// An IANA time zone name, kept exactly as given. `parse` accepts only the names of the
+    /// bundled time zone database. A name read back from an item is kept as written even when
+    /// this build's database does not know it (see [`TimeZoneName::read`]): the set of names moves
+    /// with the database, not with the hub's rules, and an item must stay readable across builds;
+    /// such a name drives its offsets as UTC ([`TimeZoneName::time_zone`]).
+    TimeZoneName
+);
 
 impl TimeZoneName {
     pub const MAX_CHARS: usize = 64;
@@ -265,14 +260,6 @@ impl TimeZoneName {
         }
         jiff::tz::db().get(input).map_err(|_| message())?;
         Ok(TimeZoneName(input.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
     }
 
     /// The time zone itself; UTC for a stored name the bundled database does not know.
@@ -291,8 +278,6 @@ impl TimeZoneName {
         <Option<String> as serde::Deserialize>::deserialize(deserializer).map(|name| name.map(TimeZoneName))
     }
 }
-
-string_value_impls!(TimeZoneName);
 
 // ---------------------------------------------------------------------------------------------
 // Closed vocabularies
