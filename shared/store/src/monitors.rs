@@ -227,21 +227,15 @@ impl Store {
         scope: &AccountScope,
         monitor_id: &MonitorId,
     ) -> Result<bool, StoreError> {
-        if self.get(&scope.monitor_pending_delete(monitor_id)).await?.is_none() {
-            return Ok(false);
-        }
-        self.finish_monitor_delete(scope, monitor_id).await?;
-        Ok(true)
+        self.finish_if_marked(&scope.monitor_pending_delete(monitor_id), self.finish_monitor_delete(scope, monitor_id))
+            .await
     }
 
     /// Finishes every pending monitor delete of the account (for the maintenance job); returns how
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
         let ids: Vec<MonitorId> = self.ids_under(scope, scope.monitor_pending_delete_prefix(), "monitorId").await?;
-        for id in &ids {
-            self.finish_monitor_delete(scope, id).await?;
-        }
-        Ok(ids.len())
+        self.finish_each(&ids, |id| self.finish_monitor_delete(scope, id)).await
     }
 
     /// One page of a monitor's authorizations, in the order they were granted.

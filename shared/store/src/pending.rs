@@ -9,7 +9,7 @@ use crate::db::{Condition, n};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{delete_membership_items, member_count_guard};
-use crate::keys::{AccountScope, Principal};
+use crate::keys::{AccountScope, Key, Principal};
 use crate::records::GroupRecord;
 use crate::writes::{AccountChange, Counter};
 
@@ -39,10 +39,7 @@ impl Store {
     /// Finishes every pending delete of the account; returns how many it finished.
     pub async fn finish_pending_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
         let pending = self.pending_deletes(scope).await?;
-        for principal in &pending {
-            self.finish_delete(scope, principal).await?;
-        }
-        Ok(pending.len())
+        self.finish_each(&pending, |principal| self.finish_delete(scope, principal)).await
     }
 
     /// Finishes the delete of `principal` if one is pending; `Ok(false)` when there is none.
@@ -51,11 +48,38 @@ impl Store {
         scope: &AccountScope,
         principal: &Principal,
     ) -> Result<bool, StoreError> {
-        if self.get(&scope.pending_delete(principal)).await?.is_none() {
+        self.finish_if_marked(&scope.pending_delete(principal), self.finish_delete(scope, principal)).await
+    }
+
+    /// Runs `finish` (a delete's remaining steps, which end by removing `marker`) only if the
+    /// pending marker `marker` exists: `Ok(false)` when it does not. `finish` is a future, so
+    /// nothing of it runs before the marker is found.
+    pub(crate) async fn finish_if_marked(
+        &self,
+        marker: &Key,
+        finish: impl Future<Output = Result<(), StoreError>>,
+    ) -> Result<bool, StoreError> {
+        if self.get(marker).await?.is_none() {
             return Ok(false);
         }
-        self.finish_delete(scope, principal).await?;
+        finish.await?;
         Ok(true)
+    }
+
+    /// Finishes the deletes `pending` one after the other (`finish` finishes one), stopping at the
+    /// first error; returns how many it finished.
+    pub(crate) async fn finish_each<'a, T, F>(
+        &self,
+        pending: &'a [T],
+        finish: impl Fn(&'a T) -> F,
+    ) -> Result<usize, StoreError>
+    where
+        F: Future<Output = Result<(), StoreError>>,
+    {
+        for one in pending {
+            finish(one).await?;
+        }
+        Ok(pending.len())
     }
 
     /// Removes everything that hung off a deleted operator or group (idempotent), then its
@@ -81,7 +105,7 @@ impl Store {
         self.commit(tx).await
     }
 
-    pub(crate) async fn delete_keys(&self, keys: Vec<crate::keys::Key>) -> Result<(), StoreError> {
+    pub(crate) async fn delete_keys(&self, keys: Vec<Key>) -> Result<(), StoreError> {
         for chunk in keys.chunks(DELETES_PER_TX) {
             let mut tx = self.tx();
             for key in chunk {
