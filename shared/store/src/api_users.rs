@@ -88,6 +88,11 @@ pub(crate) fn api_user_item(
     Ok(item)
 }
 
+/// The counters an API user is in.
+fn api_user_counts(record: &ApiUserRecord) -> [(Counter, bool); 2] {
+    [(Counter::ApiUsersTotal, true), (Counter::ApiUsersInactive, record.inactive)]
+}
+
 /// Everything to remove with an operator's API users, as read at one moment.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OwnerApiUsers {
@@ -107,7 +112,7 @@ impl OwnerApiUsers {
         tx: &mut Tx,
         scope: &AccountScope,
         operator_id: &OperatorId,
-        change: AccountChange,
+        mut change: AccountChange,
     ) -> AccountChange {
         let roster_key = scope.api_user_roster(operator_id);
         if self.roster.version.is_some() {
@@ -122,9 +127,9 @@ impl OwnerApiUsers {
                 Condition::new("#inactive = :wasInactive", Guard::Version)
                     .with(vec![(":wasInactive", AttributeValue::Bool(item.inactive))]),
             );
+            change = change.count(-1, &api_user_counts(item));
         }
-        let inactive = self.items.iter().filter(|i| i.inactive).count() as i64;
-        change.add(Counter::ApiUsersTotal, -(self.items.len() as i64)).add(Counter::ApiUsersInactive, -inactive)
+        change
     }
 }
 
@@ -218,10 +223,7 @@ impl Store {
             check_values.push((":ownerName", s(name)));
         }
         tx.check(&scope.operator(&record.operator_id), Condition::new(&condition, Guard::Version).with(check_values));
-        AccountChange::default()
-            .add(Counter::ApiUsersTotal, 1)
-            .add(Counter::ApiUsersInactive, i64::from(record.inactive))
-            .apply(&mut tx, scope);
+        AccountChange::default().count(1, &api_user_counts(record)).apply(&mut tx, scope);
         self.commit(tx).await
     }
 
@@ -261,10 +263,7 @@ impl Store {
         // A concurrent operator delete guarded by the roster then retries, and finds this API
         // user gone.
         remove_from_roster(&mut tx, &scope.api_user_roster(&record.operator_id), &record.api_user_id);
-        AccountChange::default()
-            .add(Counter::ApiUsersTotal, -1)
-            .add(Counter::ApiUsersInactive, -i64::from(record.inactive))
-            .apply(&mut tx, scope);
+        AccountChange::default().count(-1, &api_user_counts(record)).apply(&mut tx, scope);
         self.commit(tx).await
     }
 

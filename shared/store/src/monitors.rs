@@ -57,6 +57,11 @@ fn monitor_item(scope: &AccountScope, m: &MonitorRecord) -> Result<Item, StoreEr
     Ok(item)
 }
 
+/// The counters a monitor is in (`productionMonitors` as `production` says).
+fn monitor_counts(m: &MonitorRecord, production: CountsAsProduction) -> [(Counter, bool); 2] {
+    [(Counter::MonitorsTotal, true), (Counter::ProductionMonitors, production(m))]
+}
+
 /// The attributes both items of an authorization carry.
 fn authorization_attributes(a: &MonitorAuthorization) -> Item {
     let mut item = Item::new();
@@ -151,10 +156,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.idempotent_tx(scope, idempotency)?;
         audit.apply(&mut tx, scope)?;
-        AccountChange::default()
-            .add(Counter::MonitorsTotal, 1)
-            .add(Counter::ProductionMonitors, i64::from(production(m)))
-            .apply(&mut tx, scope);
+        AccountChange::default().count(1, &monitor_counts(m, production)).apply(&mut tx, scope);
         tx.put(monitor_item(scope, m)?, Condition::absent(Guard::AlreadyExists));
         self.commit(tx).await
     }
@@ -203,10 +205,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.audited_tx(scope, audit)?;
         tx.delete_versioned(&scope.monitor(&m.monitor_id), m.version);
-        AccountChange::default()
-            .add(Counter::MonitorsTotal, -1)
-            .add(Counter::ProductionMonitors, -i64::from(production(m)))
-            .apply(&mut tx, scope);
+        AccountChange::default().count(-1, &monitor_counts(m, production)).apply(&mut tx, scope);
         tx.put(
             reservation_item(&scope.monitor_pending_delete(&m.monitor_id), "monitorId", &m.monitor_id),
             Condition::none(),

@@ -24,6 +24,15 @@ pub struct OperatorFilter {
     pub is_disabled: Option<bool>,
 }
 
+/// The counters an operator is in.
+fn operator_counts(op: &OperatorRecord) -> [(Counter, bool); 3] {
+    [
+        (Counter::OperatorsTotal, true),
+        (Counter::OperatorsInUse, !op.is_disabled),
+        (Counter::OperatorsActive, counts_as_active(op)),
+    ]
+}
+
 impl Store {
     pub async fn operator(
         &self,
@@ -112,10 +121,7 @@ impl Store {
         audit: &crate::Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.idempotent_tx(scope, idempotency)?;
-        let mut change = AccountChange::default()
-            .add(Counter::OperatorsTotal, 1)
-            .add(Counter::OperatorsInUse, i64::from(!op.is_disabled))
-            .add(Counter::OperatorsActive, i64::from(counts_as_active(op)));
+        let mut change = AccountChange::default().count(1, &operator_counts(op));
         if !op.is_disabled {
             change = change.enforce_operator_limit();
         }
@@ -252,11 +258,7 @@ impl Store {
         if op.is_disabled {
             tx.delete(&scope.disabled(&op.operator_id), Condition::none());
         }
-        let change = AccountChange::default()
-            .add(Counter::OperatorsTotal, -1)
-            .add(Counter::OperatorsInUse, -i64::from(!op.is_disabled))
-            .add(Counter::OperatorsActive, -i64::from(counts_as_active(op)))
-            .rules_lock(rules);
+        let change = AccountChange::default().count(-1, &operator_counts(op)).rules_lock(rules);
         api_users.delete(&mut tx, scope, &op.operator_id, change).apply(&mut tx, scope);
         let principal = Principal::Operator(op.operator_id.clone());
         put_pending(&mut tx, scope, &principal);

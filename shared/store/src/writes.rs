@@ -191,6 +191,13 @@ impl AccountChange {
         self
     }
 
+    /// One item counted in (`sign` 1: its create) or out (`sign` -1: its delete): each counter of
+    /// `counts` that holds it moves by `sign`. A kind of item's create and delete take the same
+    /// list, so that a delete takes away exactly what the create added.
+    pub(crate) fn count(self, sign: i64, counts: &[(Counter, bool)]) -> Self {
+        counts.iter().fold(self, |change, &(counter, holds)| change.add(counter, sign * i64::from(holds)))
+    }
+
     /// The write may only commit if the rule versions `lock` takes or watches have not moved
     /// since they were read; it moves the taken ones on.
     pub(crate) fn rules_lock(mut self, lock: &RulesLock) -> Self {
