@@ -47,18 +47,19 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// Sends one request, checks its status, and records what it cost under `label`.
-    #[allow(clippy::too_many_arguments)] // one measured request: every argument is part of what it is
+    /// Sends one request, checks its status, and records what it cost under `label`. The label
+    /// names the request, method first ("PATCH /operators/{id} (disable)"): the method is taken
+    /// from it, so that the report's row and the request sent cannot disagree.
     async fn measure(
         &mut self,
         auth: &Auth,
         label: &str,
         list: bool,
-        method: Method,
         path: &str,
         body: Option<Value>,
         status: u16,
     ) -> Value {
+        let method = method_of(label);
         let b = self.b;
         // The authentication alone, as the Lambda authorizer runs it.
         b.counter.reset();
@@ -108,6 +109,12 @@ impl<'a> Run<'a> {
         row.costs.push(cost);
         reply.body
     }
+}
+
+/// The method a route's label starts with.
+fn method_of(label: &str) -> Method {
+    let word = label.split(' ').next().unwrap_or_default();
+    Method::from_bytes(word.as_bytes()).unwrap_or_else(|_| panic!("{label:?} starts with its method"))
 }
 
 /// The hub summary computed the naive way, directly with the SDK: every figure counted from the
@@ -264,74 +271,42 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
     )
     .await;
 
+    // `m!` measures one request as the administrator; `list!` a GET of a list, whose cost may
+    // grow with the account (the report judges it apart).
     macro_rules! m {
-        ($label:expr, $list:expr, $method:ident, $path:expr, $body:expr, $status:expr) => {
-            run.measure(&admin, $label, $list, Method::$method, AsRef::<str>::as_ref(&$path), $body, $status).await
+        ($label:expr, $path:expr, $body:expr, $status:expr) => {
+            run.measure(&admin, $label, false, AsRef::<str>::as_ref(&$path), $body, $status).await
+        };
+    }
+    macro_rules! list {
+        ($label:expr, $path:expr) => {
+            run.measure(&admin, $label, true, AsRef::<str>::as_ref(&$path), None, 200).await
         };
     }
     // The hub and the account.
-    m!("GET /hub/summary", false, GET, "/hub/summary", None, 200);
-    m!("GET /account", false, GET, "/account", None, 200);
-    m!("PATCH /account", false, PATCH, "/account", Some(json!({"name": format!("Bench {size}")})), 200);
+    m!("GET /hub/summary", "/hub/summary", None, 200);
+    m!("GET /account", "/account", None, 200);
+    m!("PATCH /account", "/account", Some(json!({"name": format!("Bench {size}")})), 200);
     // Operators.
-    m!("GET /operators", true, GET, "/operators", None, 200);
-    m!("GET /operators?q= (no match)", true, GET, "/operators?q=nobody-matches", None, 200);
+    list!("GET /operators", "/operators");
+    list!("GET /operators?q= (no match)", "/operators?q=nobody-matches");
     m!(
         "POST /operators",
-        false,
-        POST,
         "/operators",
         Some(json!({"email": format!("new{size}@bench.example"), "fullName": "Nina New"})),
         201
     );
-    m!("GET /operators/{id}", false, GET, format!("/operators/{op_a}"), None, 200);
-    m!(
-        "PATCH /operators/{id}",
-        false,
-        PATCH,
-        format!("/operators/{op_a}"),
-        Some(json!({"fullName": "Anna Renamed"})),
-        200
-    );
-    m!(
-        "PATCH /operators/{id} (disable)",
-        false,
-        PATCH,
-        format!("/operators/{op_a}"),
-        Some(json!({"isDisabled": true})),
-        200
-    );
-    m!(
-        "PATCH /operators/{id} (enable)",
-        false,
-        PATCH,
-        format!("/operators/{op_a}"),
-        Some(json!({"isDisabled": false})),
-        200
-    );
-    m!("GET /operators/{id}/groups", true, GET, format!("/operators/{op_a}/groups"), None, 200);
-    m!("GET /operators/{id}/permissions", false, GET, format!("/operators/{op_a}/permissions"), None, 200);
-    m!(
-        "PUT /operators/{id}/permissions/{p}",
-        false,
-        PUT,
-        format!("/operators/{op_a}/permissions/ShareDashboards"),
-        None,
-        204
-    );
-    m!(
-        "DELETE /operators/{id}/permissions/{p}",
-        false,
-        DELETE,
-        format!("/operators/{op_a}/permissions/ShareDashboards"),
-        None,
-        204
-    );
-    m!("GET /operators/{id}/duty-schedules", false, GET, format!("/operators/{op_a}/duty-schedules"), None, 200);
+    m!("GET /operators/{id}", format!("/operators/{op_a}"), None, 200);
+    m!("PATCH /operators/{id}", format!("/operators/{op_a}"), Some(json!({"fullName": "Anna Renamed"})), 200);
+    m!("PATCH /operators/{id} (disable)", format!("/operators/{op_a}"), Some(json!({"isDisabled": true})), 200);
+    m!("PATCH /operators/{id} (enable)", format!("/operators/{op_a}"), Some(json!({"isDisabled": false})), 200);
+    list!("GET /operators/{id}/groups", format!("/operators/{op_a}/groups"));
+    m!("GET /operators/{id}/permissions", format!("/operators/{op_a}/permissions"), None, 200);
+    m!("PUT /operators/{id}/permissions/{p}", format!("/operators/{op_a}/permissions/ShareDashboards"), None, 204);
+    m!("DELETE /operators/{id}/permissions/{p}", format!("/operators/{op_a}/permissions/ShareDashboards"), None, 204);
+    m!("GET /operators/{id}/duty-schedules", format!("/operators/{op_a}/duty-schedules"), None, 200);
     let s = m!(
         "POST /operators/{id}/duty-schedules",
-        false,
-        POST,
         format!("/operators/{op_a}/duty-schedules"),
         Some(json!({"mode": "Weekly", "weekDay": "Sunday", "startTime": "00:00", "endTime": "23:59"})),
         201
@@ -341,69 +316,40 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
         .to_owned();
     m!(
         "PUT /operators/{id}/duty-schedules/{s}",
-        false,
-        PUT,
         format!("/operators/{op_a}/duty-schedules/{s}"),
         Some(json!({"mode": "Weekly", "weekDay": "Saturday", "startTime": "00:00", "endTime": "23:59"})),
         200
     );
-    m!(
-        "DELETE /operators/{id}/duty-schedules/{s}",
-        false,
-        DELETE,
-        format!("/operators/{op_a}/duty-schedules/{s}"),
-        None,
-        204
-    );
-    m!("DELETE /operators/{id}", false, DELETE, format!("/operators/{op_del}"), None, 204);
+    m!("DELETE /operators/{id}/duty-schedules/{s}", format!("/operators/{op_a}/duty-schedules/{s}"), None, 204);
+    m!("DELETE /operators/{id}", format!("/operators/{op_del}"), None, 204);
     // Groups.
-    m!("GET /groups", true, GET, "/groups", None, 200);
-    let g2 = m!("POST /groups", false, POST, "/groups", Some(json!({"description": "Day shift"})), 201)["groupId"]
+    list!("GET /groups", "/groups");
+    let g2 = m!("POST /groups", "/groups", Some(json!({"description": "Day shift"})), 201)["groupId"]
         .as_str()
         .unwrap()
         .to_owned();
-    m!("GET /groups/{id}", false, GET, format!("/groups/{g}"), None, 200);
-    m!("PATCH /groups/{id}", false, PATCH, format!("/groups/{g}"), Some(json!({"description": "Night owls"})), 200);
-    m!("GET /groups/{id}/members", true, GET, format!("/groups/{g}/members"), None, 200);
-    m!("PUT /groups/{id}/members/{op}", false, PUT, format!("/groups/{g}/members/{}", ops[2].operator_id), None, 204);
-    m!(
-        "DELETE /groups/{id}/members/{op}",
-        false,
-        DELETE,
-        format!("/groups/{g}/members/{}", ops[2].operator_id),
-        None,
-        204
-    );
-    m!("GET /groups/{id}/permissions", false, GET, format!("/groups/{g}/permissions"), None, 200);
-    m!("PUT /groups/{id}/permissions/{p}", false, PUT, format!("/groups/{g}/permissions/ShareDashboards"), None, 204);
-    m!(
-        "DELETE /groups/{id}/permissions/{p}",
-        false,
-        DELETE,
-        format!("/groups/{g}/permissions/ShareDashboards"),
-        None,
-        204
-    );
-    m!(
-        "POST /groups/{id}/duty (3 members)",
-        false,
-        POST,
-        format!("/groups/{g}/duty"),
-        Some(json!({"isOnDuty": true})),
-        204
-    );
-    m!("DELETE /groups/{id}", false, DELETE, format!("/groups/{g2}"), None, 204);
+    m!("GET /groups/{id}", format!("/groups/{g}"), None, 200);
+    m!("PATCH /groups/{id}", format!("/groups/{g}"), Some(json!({"description": "Night owls"})), 200);
+    list!("GET /groups/{id}/members", format!("/groups/{g}/members"));
+    m!("PUT /groups/{id}/members/{op}", format!("/groups/{g}/members/{}", ops[2].operator_id), None, 204);
+    m!("DELETE /groups/{id}/members/{op}", format!("/groups/{g}/members/{}", ops[2].operator_id), None, 204);
+    m!("GET /groups/{id}/permissions", format!("/groups/{g}/permissions"), None, 200);
+    m!("PUT /groups/{id}/permissions/{p}", format!("/groups/{g}/permissions/ShareDashboards"), None, 204);
+    m!("DELETE /groups/{id}/permissions/{p}", format!("/groups/{g}/permissions/ShareDashboards"), None, 204);
+    m!("POST /groups/{id}/duty (3 members)", format!("/groups/{g}/duty"), Some(json!({"isOnDuty": true})), 204);
+    m!("DELETE /groups/{id}", format!("/groups/{g2}"), None, 204);
     // Monitors.
-    m!("GET /monitors", true, GET, "/monitors", None, 200);
-    let m2 = m!("POST /monitors", false, POST, "/monitors", Some(json!({"name": "Login", "mode": "Staging"})), 201)["monitorId"].as_str().unwrap().to_owned();
-    m!("GET /monitors/permissions", true, GET, "/monitors/permissions", None, 200);
-    m!("GET /monitors/{id}", false, GET, format!("/monitors/{m}"), None, 200);
-    m!("PATCH /monitors/{id}", false, PATCH, format!("/monitors/{m}"), Some(json!({"name": "Checkout EU"})), 200);
-    m!("GET /monitors/{id}/authorizations", true, GET, format!("/monitors/{m}/authorizations"), None, 200);
+    list!("GET /monitors", "/monitors");
+    let m2 = m!("POST /monitors", "/monitors", Some(json!({"name": "Login", "mode": "Staging"})), 201)["monitorId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    list!("GET /monitors/permissions", "/monitors/permissions");
+    m!("GET /monitors/{id}", format!("/monitors/{m}"), None, 200);
+    m!("PATCH /monitors/{id}", format!("/monitors/{m}"), Some(json!({"name": "Checkout EU"})), 200);
+    list!("GET /monitors/{id}/authorizations", format!("/monitors/{m}/authorizations"));
     let granted = m!(
         "POST /monitors/{id}/authorizations",
-        false,
-        POST,
         format!("/monitors/{m}/authorizations"),
         Some(json!({"authorizationType": "EditMonitor", "groupId": g})),
         201
@@ -414,21 +360,12 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
         .and_then(|a| a["authorizationId"].as_str())
         .expect("an authorization")
         .to_owned();
-    m!(
-        "DELETE /monitors/{id}/authorizations/{a}",
-        false,
-        DELETE,
-        format!("/monitors/{m}/authorizations/{aid}"),
-        None,
-        204
-    );
-    m!("DELETE /monitors/{id}", false, DELETE, format!("/monitors/{m2}"), None, 204);
+    m!("DELETE /monitors/{id}/authorizations/{a}", format!("/monitors/{m}/authorizations/{aid}"), None, 204);
+    m!("DELETE /monitors/{id}", format!("/monitors/{m2}"), None, 204);
     // API users.
-    m!("GET /api-users", true, GET, "/api-users", None, 200);
+    list!("GET /api-users", "/api-users");
     let u = m!(
         "POST /api-users",
-        false,
-        POST,
         "/api-users",
         Some(json!({"description": "Nightly export", "operatorId": op_a})),
         201
@@ -436,28 +373,19 @@ async fn routes_at(run: &mut Run<'_>, size: usize, report: &mut Report) -> (Prov
         .as_str()
         .unwrap()
         .to_owned();
-    m!("GET /api-users/{id}", false, GET, format!("/api-users/{u}"), None, 200);
-    m!(
-        "PATCH /api-users/{id}",
-        false,
-        PATCH,
-        format!("/api-users/{u}"),
-        Some(json!({"description": "Weekly export"})),
-        200
-    );
-    m!("DELETE /api-users/{id}", false, DELETE, format!("/api-users/{u}"), None, 204);
+    m!("GET /api-users/{id}", format!("/api-users/{u}"), None, 200);
+    m!("PATCH /api-users/{id}", format!("/api-users/{u}"), Some(json!({"description": "Weekly export"})), 200);
+    m!("DELETE /api-users/{id}", format!("/api-users/{u}"), None, 204);
     // SCIM tokens.
-    let st =
-        m!("POST /scim-tokens", false, POST, "/scim-tokens", Some(json!({"description": "Okta"})), 201)["scimTokenId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-    m!("GET /scim-tokens", false, GET, "/scim-tokens", None, 200);
-    m!("DELETE /scim-tokens/{id}", false, DELETE, format!("/scim-tokens/{st}"), None, 204);
+    let st = m!("POST /scim-tokens", "/scim-tokens", Some(json!({"description": "Okta"})), 201)["scimTokenId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    m!("GET /scim-tokens", "/scim-tokens", None, 200);
+    m!("DELETE /scim-tokens/{id}", format!("/scim-tokens/{st}"), None, 204);
     // As an API user (Basic): the authorizer's request is an UpdateItem.
-    run.measure(&basic, "GET /operators/{id} (Basic)", false, Method::GET, &format!("/operators/{op_a}"), None, 200)
-        .await;
-    run.measure(&basic, "GET /hub/summary (Basic)", false, Method::GET, "/hub/summary", None, 200).await;
+    run.measure(&basic, "GET /operators/{id} (Basic)", false, &format!("/operators/{op_a}"), None, 200).await;
+    run.measure(&basic, "GET /hub/summary (Basic)", false, "/hub/summary", None, 200).await;
     (account, ops)
 }
 
