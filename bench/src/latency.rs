@@ -202,23 +202,21 @@ async fn replay_stages(client: &Client, stages: Vec<Vec<Recorded>>, table: &str)
     }
 }
 
-/// Copies every item of the account's partition (its index entries follow) to `to`.
+/// Copies every item of the account's partition (its index entries follow) to `to`, page by
+/// page as the SDK's paginator reads them.
 async fn copy_partition(client: &Client, from: &str, to: &str, account_id: &str) -> usize {
-    let mut start = None;
+    let mut pages = client
+        .query()
+        .table_name(from)
+        .key_condition_expression("#PK = :pk")
+        .expression_attribute_names("#PK", "PK")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("ACCOUNT#{account_id}")))
+        .consistent_read(true)
+        .into_paginator()
+        .send();
     let mut copied = 0;
-    loop {
-        let out = client
-            .query()
-            .table_name(from)
-            .key_condition_expression("#PK = :pk")
-            .expression_attribute_names("#PK", "PK")
-            .expression_attribute_values(":pk", AttributeValue::S(format!("ACCOUNT#{account_id}")))
-            .consistent_read(true)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("partition read");
-        let items = out.items.unwrap_or_default();
+    while let Some(page) = pages.next().await {
+        let items = page.expect("partition read").items.unwrap_or_default();
         for chunk in items.chunks(25) {
             let mut pending: Vec<WriteRequest> = chunk
                 .iter()
@@ -234,11 +232,8 @@ async fn copy_partition(client: &Client, from: &str, to: &str, account_id: &str)
             }
             copied += chunk.len();
         }
-        match out.last_evaluated_key {
-            Some(k) => start = Some(k),
-            None => return copied,
-        }
     }
+    copied
 }
 
 struct Route {
