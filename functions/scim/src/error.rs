@@ -5,6 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_api::error::{ApiError, Conflict};
+use serde::Serialize;
 use serde_json::json;
 
 pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -13,33 +14,32 @@ pub const SCIM_JSON: &str = "application/scim+json";
 #[derive(Debug)]
 pub struct ScimError {
     pub status: StatusCode,
-    pub scim_type: Option<&'static str>,
+    pub scim_type: Option<ScimType>,
     pub detail: String,
+}
+
+/// The `scimType`s (RFC 7644 §3.12, table 9) the hub answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ScimType {
+    InvalidValue,
+    InvalidSyntax,
+    InvalidFilter,
+    InvalidPath,
+    NoTarget,
+    Mutability,
+    Uniqueness,
 }
 
 pub type ScimResult<T> = Result<T, ScimError>;
 
 impl ScimError {
-    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, scim_type: Option<ScimType>, detail: impl Into<String>) -> Self {
         ScimError { status, scim_type, detail: detail.into() }
     }
-    pub fn invalid_value(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, Some("invalidValue"), detail)
-    }
-    pub fn invalid_syntax(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, Some("invalidSyntax"), detail)
-    }
-    pub fn invalid_filter(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, Some("invalidFilter"), detail)
-    }
-    pub fn invalid_path(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, Some("invalidPath"), detail)
-    }
-    pub fn no_target(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, Some("noTarget"), detail)
-    }
-    pub fn mutability(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, Some("mutability"), detail)
+    /// A 400 of the given `scimType`: every `scimType` but `uniqueness` (409) goes with 400.
+    pub fn bad_request(scim_type: ScimType, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, Some(scim_type), detail)
     }
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, None, "Resource not found.")
@@ -52,13 +52,17 @@ impl From<ApiError> for ScimError {
             ApiError::Validation(errors) => {
                 let detail =
                     errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
-                ScimError::invalid_value(detail)
+                ScimError::bad_request(ScimType::InvalidValue, detail)
             }
-            ApiError::MalformedJson(_) => ScimError::invalid_syntax("The body is not a JSON object."),
+            ApiError::MalformedJson(_) => {
+                ScimError::bad_request(ScimType::InvalidSyntax, "The body is not a JSON object.")
+            }
             ApiError::Conflict(Conflict::EmailTaken | Conflict::GroupNameTaken | Conflict::ExternalIdTaken) => {
-                ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), conflict_detail(&e))
+                ScimError::new(StatusCode::CONFLICT, Some(ScimType::Uniqueness), conflict_detail(&e))
             }
-            ApiError::Conflict(Conflict::SystemGroupImmutable) => ScimError::mutability(conflict_detail(&e)),
+            ApiError::Conflict(Conflict::SystemGroupImmutable) => {
+                ScimError::bad_request(ScimType::Mutability, conflict_detail(&e))
+            }
             ApiError::Conflict(_) => ScimError::new(StatusCode::CONFLICT, None, conflict_detail(&e)),
             ApiError::VersionConflict => ScimError::new(
                 StatusCode::PRECONDITION_FAILED,

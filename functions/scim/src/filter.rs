@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::error::{ScimError, ScimResult};
+use crate::error::{ScimError, ScimResult, ScimType};
 
 /// One `attribute eq value` clause; the attribute lowercased, without the core schema's URN.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,9 +27,10 @@ pub fn parse(filter: &str) -> ScimResult<Vec<Eq>> {
         }
         let (word, after) = split_word(rest);
         if !word.eq_ignore_ascii_case("and") {
-            return Err(ScimError::invalid_filter(format!(
-                "only `eq` comparisons joined by `and` are supported, not `{word}`"
-            )));
+            return Err(ScimError::bad_request(
+                ScimType::InvalidFilter,
+                format!("only `eq` comparisons joined by `and` are supported, not `{word}`"),
+            ));
         }
         rest = after.trim_start();
     }
@@ -43,16 +44,16 @@ fn split_word(s: &str) -> (&str, &str) {
 fn parse_clause(s: &str) -> ScimResult<(Eq, &str)> {
     let (path, rest) = split_word(s);
     if path.is_empty() {
-        return Err(ScimError::invalid_filter("empty filter"));
+        return Err(ScimError::bad_request(ScimType::InvalidFilter, "empty filter"));
     }
     // `emails[value eq "x"]`: a value filter on a multi-valued attribute.
     if let Some(open) = path.find('[') {
         let outer = &s[..open];
         let inside_start = open + 1;
-        let close = s.rfind(']').ok_or_else(|| ScimError::invalid_filter("unclosed ["))?;
+        let close = s.rfind(']').ok_or_else(|| ScimError::bad_request(ScimType::InvalidFilter, "unclosed ["))?;
         let inner = parse(&s[inside_start..close])?;
         if inner.len() != 1 {
-            return Err(ScimError::invalid_filter("one comparison inside [ ] is supported"));
+            return Err(ScimError::bad_request(ScimType::InvalidFilter, "one comparison inside [ ] is supported"));
         }
         let clause =
             Eq { attribute: format!("{}.{}", normalize(outer), inner[0].attribute), value: inner[0].value.clone() };
@@ -60,7 +61,10 @@ fn parse_clause(s: &str) -> ScimResult<(Eq, &str)> {
     }
     let (op, rest) = split_word(rest.trim_start());
     if !op.eq_ignore_ascii_case("eq") {
-        return Err(ScimError::invalid_filter(format!("the operator `{op}` is not supported; use eq")));
+        return Err(ScimError::bad_request(
+            ScimType::InvalidFilter,
+            format!("the operator `{op}` is not supported; use eq"),
+        ));
     }
     let rest = rest.trim_start();
     let (value, after) = literal(rest)?;
@@ -76,19 +80,19 @@ fn literal(s: &str) -> ScimResult<(Value, &str)> {
             match bytes[i] {
                 b'\\' => i += 2,
                 b'"' => {
-                    let value: Value =
-                        serde_json::from_str(&s[..=i]).map_err(|_| ScimError::invalid_filter("malformed string"))?;
+                    let value: Value = serde_json::from_str(&s[..=i])
+                        .map_err(|_| ScimError::bad_request(ScimType::InvalidFilter, "malformed string"))?;
                     return Ok((value, &s[i + 1..]));
                 }
                 _ => i += 1,
             }
         }
-        return Err(ScimError::invalid_filter("unterminated string"));
+        return Err(ScimError::bad_request(ScimType::InvalidFilter, "unterminated string"));
     }
     let (word, _) = split_word(s);
     let word = word.trim_end_matches(']');
     let value: Value = serde_json::from_str(&word.to_ascii_lowercase())
-        .map_err(|_| ScimError::invalid_filter(format!("`{word}` is not a value")))?;
+        .map_err(|_| ScimError::bad_request(ScimType::InvalidFilter, format!("`{word}` is not a value")))?;
     Ok((value, &s[word.len()..]))
 }
 

@@ -19,7 +19,7 @@ use hub_store::{AccountScope, GroupId, OperatorId};
 use serde_json::{Map, Value, json};
 
 use crate::discovery::GROUP_SCHEMA;
-use crate::error::{ScimError, ScimResult};
+use crate::error::{ScimError, ScimResult, ScimType};
 use crate::filter::Eq;
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
@@ -76,15 +76,15 @@ struct Desired {
 fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
     let name = match field(body, "displayName") {
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(ScimError::invalid_value("displayName must be a string")),
-        None => return Err(ScimError::invalid_value("displayName is required")),
+        Some(_) => return Err(ScimError::bad_request(ScimType::InvalidValue, "displayName must be a string")),
+        None => return Err(ScimError::bad_request(ScimType::InvalidValue, "displayName is required")),
     };
-    let description =
-        GroupDescription::parse(&name).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
+    let description = GroupDescription::parse(&name)
+        .map_err(|m| ScimError::bad_request(ScimType::InvalidValue, format!("displayName {m}")))?;
     let external_id = match field(body, "externalId") {
         None => None,
         Some(Value::String(x)) if !x.is_empty() && x.chars().count() <= 255 => Some(x.clone()),
-        Some(_) => return Err(ScimError::invalid_value("externalId must be 1-255 characters")),
+        Some(_) => return Err(ScimError::bad_request(ScimType::InvalidValue, "externalId must be 1-255 characters")),
     };
     let members = match field(body, "members") {
         None => None,
@@ -94,12 +94,12 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
                 let id = item
                     .get("value")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| ScimError::invalid_value("members need a value"))?;
+                    .ok_or_else(|| ScimError::bad_request(ScimType::InvalidValue, "members need a value"))?;
                 ids.insert(OperatorId::new(id));
             }
             Some(ids)
         }
-        Some(_) => return Err(ScimError::invalid_value("members must be an array")),
+        Some(_) => return Err(ScimError::bad_request(ScimType::InvalidValue, "members must be an array")),
     };
     Ok(Desired { description, external_id, members })
 }
@@ -117,7 +117,7 @@ async fn set_members(
     match hub_api::groups::add_members(state, scope, audit, group_id, &added).await {
         Ok(()) => {}
         Err(hub_api::ApiError::NotFound) => {
-            return Err(ScimError::invalid_value("a member is not a user of this account"));
+            return Err(ScimError::bad_request(ScimType::InvalidValue, "a member is not a user of this account"));
         }
         Err(e) => return Err(e.into()),
     }
@@ -247,7 +247,7 @@ impl Listed for Groups {
                     ("id", Some(v)) => Some(GroupId::new(v)),
                     ("displayname", Some(v)) => store.group_id_by_name(&scope, &v).await.map_err(api)?,
                     ("externalid", Some(v)) => store.group_id_by_external_id(&scope, &v).await.map_err(api)?,
-                    _ => return Err(ScimError::invalid_filter("compare with a string")),
+                    _ => return Err(ScimError::bad_request(ScimType::InvalidFilter, "compare with a string")),
                 };
                 let candidates = match id {
                     Some(id) => store.group(&scope, &id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),

@@ -33,7 +33,7 @@ use serde_json::Value;
 
 use crate::list::{ListRequest, Listed, Window};
 
-pub use error::{ScimError, ScimResult};
+pub use error::{ScimError, ScimResult, ScimType};
 
 /// Where this API lives, under every host it is reached by.
 pub const BASE_PATH: &str = "/scim/v2";
@@ -254,7 +254,7 @@ pub(crate) async fn json_body(req: Request) -> ScimResult<serde_json::Map<String
         .map_err(|_| ScimError::from(hub_api::ApiError::PayloadTooLarge))?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ScimError::invalid_syntax("The body must be a JSON object.")),
+        _ => Err(ScimError::bad_request(ScimType::InvalidSyntax, "The body must be a JSON object.")),
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::discovery::{LIST_SCHEMA, MAX_COUNT};
-use crate::error::{ScimError, ScimResult};
+use crate::error::{ScimError, ScimResult, ScimType};
 use crate::filter::{self, Eq};
 use crate::projection::Projection;
 use crate::{Scim, json_body, scim_response};
@@ -42,7 +42,7 @@ impl ListParams {
                 Some(Value::Array(items)) => {
                     Ok(Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")))
                 }
-                Some(_) => Err(ScimError::invalid_value(format!("{name} has the wrong type"))),
+                Some(_) => Err(ScimError::bad_request(ScimType::InvalidValue, format!("{name} has the wrong type"))),
             }
         };
         Ok(ListParams {
@@ -99,8 +99,12 @@ impl Window {
 /// [`MAX_COUNT`]); as RFC 7644 §3.4.2.4 says, out-of-range values are adjusted, not refused.
 fn paging(start_index: Option<&str>, count: Option<&str>) -> ScimResult<Window> {
     let parse = |name: &str, v: Option<&str>| -> ScimResult<Option<i64>> {
-        v.map(|s| s.trim().parse::<i64>().map_err(|_| ScimError::invalid_value(format!("{name} must be an integer"))))
-            .transpose()
+        v.map(|s| {
+            s.trim()
+                .parse::<i64>()
+                .map_err(|_| ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an integer")))
+        })
+        .transpose()
     };
     let start = parse("startIndex", start_index)?.unwrap_or(1).max(1) as usize;
     let count = parse("count", count)?.unwrap_or(MAX_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize;
@@ -152,7 +156,10 @@ pub trait Listed {
 pub fn clauses(filter: &str, filterable: &[&str]) -> ScimResult<Vec<Eq>> {
     let clauses = filter::parse(filter)?;
     if let Some(bad) = clauses.iter().find(|c| !filterable.contains(&c.attribute.as_str())) {
-        return Err(ScimError::invalid_filter(format!("filtering on {} is not supported", bad.attribute)));
+        return Err(ScimError::bad_request(
+            ScimType::InvalidFilter,
+            format!("filtering on {} is not supported", bad.attribute),
+        ));
     }
     Ok(clauses)
 }

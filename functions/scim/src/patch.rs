@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{ScimError, ScimResult};
+use crate::error::{ScimError, ScimResult, ScimType};
 use crate::filter::{self, Eq};
 
 /// The canonical spelling of every attribute and sub-attribute name this server knows, so that a
@@ -65,16 +65,17 @@ fn parse_path(path: &str) -> ScimResult<Target> {
         .find_map(|urn| lower.strip_prefix(urn).map(|_| &path[urn.len()..]))
         .unwrap_or(path);
     if stripped.is_empty() {
-        return Err(ScimError::invalid_path("empty path"));
+        return Err(ScimError::bad_request(ScimType::InvalidPath, "empty path"));
     }
     if let Some(open) = stripped.find('[') {
-        let close = stripped.rfind(']').ok_or_else(|| ScimError::invalid_path("unclosed ["))?;
-        let filter = filter::parse(&stripped[open + 1..close]).map_err(|e| ScimError::invalid_path(e.detail))?;
+        let close = stripped.rfind(']').ok_or_else(|| ScimError::bad_request(ScimType::InvalidPath, "unclosed ["))?;
+        let filter = filter::parse(&stripped[open + 1..close])
+            .map_err(|e| ScimError::bad_request(ScimType::InvalidPath, e.detail))?;
         let after = &stripped[close + 1..];
         let sub = match after.strip_prefix('.') {
             Some(s) if !s.is_empty() => Some(canonical(s)),
             None if after.is_empty() => None,
-            _ => return Err(ScimError::invalid_path(format!("cannot read the path {path}"))),
+            _ => return Err(ScimError::bad_request(ScimType::InvalidPath, format!("cannot read the path {path}"))),
         };
         return Ok(Target { attribute: canonical(&stripped[..open]), filter: Some(filter), sub });
     }
@@ -112,33 +113,43 @@ fn canonical_value(value: Value) -> Value {
 pub fn apply(resource: &mut Map<String, Value>, body: &Map<String, Value>) -> ScimResult<()> {
     let schemas = body.get("schemas").and_then(Value::as_array);
     if !schemas.is_some_and(|s| s.iter().any(|v| v == crate::discovery::PATCH_SCHEMA)) {
-        return Err(ScimError::invalid_syntax(format!("schemas must hold {}", crate::discovery::PATCH_SCHEMA)));
+        return Err(ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            format!("schemas must hold {}", crate::discovery::PATCH_SCHEMA),
+        ));
     }
     let operations = body
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
         .and_then(|(_, v)| v.as_array())
-        .ok_or_else(|| ScimError::invalid_syntax("Operations must be an array"))?;
+        .ok_or_else(|| ScimError::bad_request(ScimType::InvalidSyntax, "Operations must be an array"))?;
     for operation in operations {
-        let operation =
-            operation.as_object().ok_or_else(|| ScimError::invalid_syntax("an operation must be an object"))?;
+        let operation = operation
+            .as_object()
+            .ok_or_else(|| ScimError::bad_request(ScimType::InvalidSyntax, "an operation must be an object"))?;
         let get = |name: &str| operation.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
         let op = match get("op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
             Some("add") => Op::Add,
             Some("replace") => Op::Replace,
             Some("remove") => Op::Remove,
             other => {
-                return Err(ScimError::invalid_syntax(format!("op must be add, replace or remove, not {other:?}")));
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidSyntax,
+                    format!("op must be add, replace or remove, not {other:?}"),
+                ));
             }
         };
         let value = get("value").cloned().map(canonical_value);
         match get("path").and_then(Value::as_str) {
             None | Some("") => {
                 let Some(Value::Object(values)) = value else {
-                    return Err(ScimError::invalid_value("an operation without path needs an object value"));
+                    return Err(ScimError::bad_request(
+                        ScimType::InvalidValue,
+                        "an operation without path needs an object value",
+                    ));
                 };
                 if op == Op::Remove {
-                    return Err(ScimError::no_target("remove needs a path"));
+                    return Err(ScimError::bad_request(ScimType::NoTarget, "remove needs a path"));
                 }
                 for (attribute, v) in values {
                     let attribute = canonical(&attribute);
@@ -153,7 +164,7 @@ pub fn apply(resource: &mut Map<String, Value>, body: &Map<String, Value>) -> Sc
             Some(path) => {
                 let target = parse_path(path)?;
                 if op != Op::Remove && value.is_none() {
-                    return Err(ScimError::invalid_value(format!("{path}: a value is required")));
+                    return Err(ScimError::bad_request(ScimType::InvalidValue, format!("{path}: a value is required")));
                 }
                 apply_one(resource, op, &target, value)?;
             }
@@ -164,7 +175,7 @@ pub fn apply(resource: &mut Map<String, Value>, body: &Map<String, Value>) -> Sc
 
 fn apply_one(resource: &mut Map<String, Value>, op: Op, target: &Target, value: Option<Value>) -> ScimResult<()> {
     if read_only(&target.attribute) {
-        return Err(ScimError::mutability(format!("{} is read-only", target.attribute)));
+        return Err(ScimError::bad_request(ScimType::Mutability, format!("{} is read-only", target.attribute)));
     }
     let attribute = target.attribute.clone();
     match (&target.filter, &target.sub) {
@@ -218,7 +229,10 @@ fn apply_one(resource: &mut Map<String, Value>, op: Op, target: &Target, value: 
         (None, Some(sub)) => {
             let entry = resource.entry(attribute.clone()).or_insert_with(|| Value::Object(Map::new()));
             let Value::Object(obj) = entry else {
-                return Err(ScimError::invalid_path(format!("{attribute} has no sub-attributes")));
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidPath,
+                    format!("{attribute} has no sub-attributes"),
+                ));
             };
             match op {
                 Op::Remove => {
@@ -232,7 +246,7 @@ fn apply_one(resource: &mut Map<String, Value>, op: Op, target: &Target, value: 
         (Some(clauses), sub) => {
             let entry = resource.entry(attribute.clone()).or_insert_with(|| Value::Array(Vec::new()));
             let Value::Array(items) = entry else {
-                return Err(ScimError::invalid_path(format!("{attribute} is not multi-valued")));
+                return Err(ScimError::bad_request(ScimType::InvalidPath, format!("{attribute} is not multi-valued")));
             };
             let any = items.iter().any(|i| matches(i, clauses));
             match (op, sub) {
@@ -246,10 +260,13 @@ fn apply_one(resource: &mut Map<String, Value>, op: Op, target: &Target, value: 
                 }
                 (_, None) => {
                     let Some(Value::Object(new)) = value else {
-                        return Err(ScimError::invalid_value("the value must be an object"));
+                        return Err(ScimError::bad_request(ScimType::InvalidValue, "the value must be an object"));
                     };
                     if !any && op == Op::Replace {
-                        return Err(ScimError::no_target(format!("nothing in {attribute} matches the filter")));
+                        return Err(ScimError::bad_request(
+                            ScimType::NoTarget,
+                            format!("nothing in {attribute} matches the filter"),
+                        ));
                     }
                     for item in items.iter_mut().filter(|i| matches(i, clauses)) {
                         if let Value::Object(o) = item {
@@ -348,17 +365,17 @@ mod tests {
         // Refusals.
         assert_eq!(
             patch(user.clone(), json!([{"op": "add", "path": "groups", "value": []}])).unwrap_err().scim_type,
-            Some("mutability")
+            Some(ScimType::Mutability)
         );
         assert_eq!(
             patch(user.clone(), json!([{"op": "move", "path": "active"}])).unwrap_err().scim_type,
-            Some("invalidSyntax")
+            Some(ScimType::InvalidSyntax)
         );
         assert_eq!(
             patch(user, json!([{"op": "replace", "path": "emails[type eq \"home\"]", "value": {"value": "c@x.com"}}]))
                 .unwrap_err()
                 .scim_type,
-            Some("noTarget")
+            Some(ScimType::NoTarget)
         );
     }
 }

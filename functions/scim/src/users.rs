@@ -21,7 +21,7 @@ use hub_store::{GroupId, OperatorId};
 use serde_json::{Map, Value, json};
 
 use crate::discovery::USER_SCHEMA;
-use crate::error::{ScimError, ScimResult};
+use crate::error::{ScimError, ScimResult, ScimType};
 use crate::filter::Eq;
 use crate::list::{self, ListRequest, Listed, ReadParams, Window};
 use crate::projection::Projection;
@@ -98,7 +98,7 @@ fn string(body: &Map<String, Value>, name: &str) -> ScimResult<Option<String>> {
     match field(body, name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ScimError::invalid_value(format!("{name} must be a string"))),
+        Some(_) => Err(ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be a string"))),
     }
 }
 
@@ -108,7 +108,7 @@ pub fn boolean(value: &Value, name: &str) -> ScimResult<bool> {
         Value::Bool(b) => Ok(*b),
         Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
         Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(ScimError::invalid_value(format!("{name} must be true or false"))),
+        _ => Err(ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be true or false"))),
     }
 }
 
@@ -117,7 +117,7 @@ pub fn boolean(value: &Value, name: &str) -> ScimResult<bool> {
 fn login(value: &str) -> ScimResult<String> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ScimError::invalid_value("userName must be 1-254 characters without spaces"));
+        return Err(ScimError::bad_request(ScimType::InvalidValue, "userName must be 1-254 characters without spaces"));
     }
     Ok(hub_api::values::Email::parse(v).map(|e| e.as_str().to_owned()).unwrap_or_else(|_| v.to_owned()))
 }
@@ -128,17 +128,23 @@ fn multi(body: &Map<String, Value>, name: &str) -> ScimResult<Option<Vec<Value>>
         Some(Value::Array(items)) => {
             let items = &one_primary(items.clone());
             if items.len() > MAX_VALUES {
-                return Err(ScimError::invalid_value(format!("{name} holds at most {MAX_VALUES} values")));
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("{name} holds at most {MAX_VALUES} values"),
+                ));
             }
             for item in items {
                 let ok = item.as_object().is_some_and(|o| o.get("value").is_none_or(Value::is_string));
                 if !ok {
-                    return Err(ScimError::invalid_value(format!("{name} must be objects with a string value")));
+                    return Err(ScimError::bad_request(
+                        ScimType::InvalidValue,
+                        format!("{name} must be objects with a string value"),
+                    ));
                 }
             }
             Ok(Some(items.clone()))
         }
-        Some(_) => Err(ScimError::invalid_value(format!("{name} must be an array"))),
+        Some(_) => Err(ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an array"))),
     }
 }
 
@@ -158,12 +164,13 @@ fn one_primary(mut items: Vec<Value>) -> Vec<Value> {
 /// The operator a SCIM body describes (a POST, a PUT, or a resource after PATCH), on top of
 /// `current` (None for a create). Read-only and unknown attributes are ignored.
 pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, now: &str) -> ScimResult<OperatorRecord> {
-    let user_name = string(body, "userName")?.ok_or_else(|| ScimError::invalid_value("userName is required"))?;
+    let user_name = string(body, "userName")?
+        .ok_or_else(|| ScimError::bad_request(ScimType::InvalidValue, "userName is required"))?;
     let email = login(&user_name)?;
     let name = match field(body, "name") {
         None => None,
         Some(Value::Object(o)) => Some(o.clone()),
-        Some(_) => return Err(ScimError::invalid_value("name must be an object")),
+        Some(_) => return Err(ScimError::bad_request(ScimType::InvalidValue, "name must be an object")),
     };
     let name_text = |key: &str| {
         name.as_ref()
@@ -179,10 +186,14 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
         .or_else(|| name_text("formatted"))
         .or(given_family)
         .unwrap_or_else(|| email.chars().take(100).collect());
-    let full_name = FullName::parse(&display).map_err(|m| ScimError::invalid_value(format!("displayName {m}")))?;
+    let full_name = FullName::parse(&display)
+        .map_err(|m| ScimError::bad_request(ScimType::InvalidValue, format!("displayName {m}")))?;
     let time_zone = match string(body, "timezone")? {
         None => None,
-        Some(tz) => Some(TimeZoneName::parse(&tz).map_err(|m| ScimError::invalid_value(format!("timezone {m}")))?),
+        Some(tz) => Some(
+            TimeZoneName::parse(&tz)
+                .map_err(|m| ScimError::bad_request(ScimType::InvalidValue, format!("timezone {m}")))?,
+        ),
     };
     let locale = string(body, "locale")?;
     let culture_name = locale.as_deref().and_then(|l| CultureName::parse(l).ok());
@@ -192,7 +203,7 @@ pub fn from_scim(body: &Map<String, Value>, current: Option<&OperatorRecord>, no
     };
     let external_id = match string(body, "externalId")? {
         Some(x) if x.is_empty() || x.chars().count() > 255 => {
-            return Err(ScimError::invalid_value("externalId must be 1-255 characters"));
+            return Err(ScimError::bad_request(ScimType::InvalidValue, "externalId must be 1-255 characters"));
         }
         other => other,
     };
@@ -398,7 +409,8 @@ impl Listed for Users {
                     None => match clauses.iter().find(|c| c.attribute == "displayname").and_then(text) {
                         Some(name) => store.operators_named(&scope, &name).await.map_err(api)?,
                         None => {
-                            return Err(ScimError::invalid_filter(
+                            return Err(ScimError::bad_request(
+                                ScimType::InvalidFilter,
                                 "a filter needs userName, emails.value, externalId, displayName or id",
                             ));
                         }
