@@ -617,6 +617,13 @@ mod tests {
         fn verifier(&self) -> JwtVerifier {
             JwtVerifier::new(jwks_config(&self.url))
         }
+
+        /// A server of `doc` and a verifier configured with it.
+        async fn serving(doc: Value) -> (Self, JwtVerifier) {
+            let server = Self::start(doc).await;
+            let verifier = server.verifier();
+            (server, verifier)
+        }
     }
 
     fn full_jwks() -> Value {
@@ -798,8 +805,7 @@ mod tests {
 
     #[tokio::test]
     async fn rs256_and_es256_verified_against_jwks() {
-        let server = JwksServer::start(full_jwks()).await;
-        let v = server.verifier();
+        let (server, v) = JwksServer::serving(full_jwks()).await;
         let rs = rs256(Some("test-rsa-1"));
         let es = es256(Some("test-ec-1"));
         assert_eq!(v.verify(&rs).await.unwrap().operator_id, "op-1");
@@ -834,8 +840,7 @@ mod tests {
 
     #[tokio::test]
     async fn jwks_key_must_match_the_token_algorithm() {
-        let server = JwksServer::start(full_jwks()).await;
-        let v = server.verifier();
+        let (_server, v) = JwksServer::serving(full_jwks()).await;
         // An RS256 token naming the EC key: that key cannot verify RS256.
         let rs = rs256(Some("test-ec-1"));
         assert_eq!(v.verify(&rs).await, Err(AuthError::UnknownKey));
@@ -860,8 +865,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_kid_triggers_one_refetch() {
-        let server = JwksServer::start(jwks_with(&["test-rsa-1"])).await;
-        let v = server.verifier();
+        let (server, v) = JwksServer::serving(jwks_with(&["test-rsa-1"])).await;
         let rs = rs256(Some("test-rsa-1"));
         assert!(v.verify(&rs).await.is_ok());
         assert_eq!(server.hits(), 1);
@@ -924,8 +928,7 @@ mod tests {
 
     #[tokio::test]
     async fn cached_keys_survive_a_failed_refetch() {
-        let server = JwksServer::start(full_jwks()).await;
-        let v = server.verifier();
+        let (server, v) = JwksServer::serving(full_jwks()).await;
         let rs = rs256(Some("test-rsa-1"));
         assert!(v.verify(&rs).await.is_ok());
         server.set(StatusCode::SERVICE_UNAVAILABLE, json!({}));
