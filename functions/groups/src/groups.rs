@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hub_api::audit::caller_context;
+use hub_api::audit::{Acting, caller_context};
 use hub_api::error::{ApiError, ApiResult, Conflict};
 use hub_api::extract::{
     Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field,
@@ -139,8 +139,7 @@ pub async fn update(
     let updated = match &description {
         Some(description) => {
             let rename = |g: &GroupRecord| Ok(GroupRecord { description: description.clone(), ..g.clone() });
-            hub_api::groups::change(&state, &caller.scope(), &caller_context(&state, &caller), &id, if_match, rename)
-                .await?
+            hub_api::groups::change(&Acting::caller(&state, &caller), &id, if_match, rename).await?
         }
         None => {
             let current = load(&state, &caller, &id).await?;
@@ -161,6 +160,6 @@ pub async fn remove(
     Admin(caller): Admin,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::delete(&state, &caller.scope(), &caller_context(&state, &caller), &id, if_match).await?;
+    hub_api::groups::delete(&Acting::caller(&state, &caller), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use hub_api::audit::caller_context;
+use hub_api::audit::{Acting, caller_context};
 use hub_api::error::ApiResult;
 use hub_api::extract::{Admin, JsonBody, PathIds, Query};
 use hub_api::lists::{Collection, PageParams, page_request};
@@ -48,7 +48,7 @@ pub async fn add(
     PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::add_member(&state, &caller.scope(), &caller_context(&state, &caller), &id, &operator_id).await?;
+    hub_api::groups::add_member(&Acting::caller(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -60,8 +60,7 @@ pub async fn remove(
     PathIds((id, operator_id)): PathIds<(GroupId, OperatorId)>,
     Admin(caller): Admin,
 ) -> ApiResult<StatusCode> {
-    hub_api::groups::remove_member(&state, &caller.scope(), &caller_context(&state, &caller), &id, &operator_id)
-        .await?;
+    hub_api::groups::remove_member(&Acting::caller(&state, &caller), &id, &operator_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hub_api::audit::caller_context;
+use hub_api::audit::{Acting, caller_context};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{
     Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field,
@@ -268,16 +268,9 @@ pub async fn update(
     if patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some() {
         caller.require_admin()?;
     }
-    let scope = caller.scope();
-    let (updated, account) = hub_api::operators::update(
-        &state,
-        &scope,
-        &caller_context(&state, &caller),
-        Some(&caller.operator_id),
-        &id,
-        if_match,
-        |current| apply_patch(current, &patch),
-    )
+    let (updated, account) = hub_api::operators::update(&Acting::caller(&state, &caller), &id, if_match, |current| {
+        apply_patch(current, &patch)
+    })
     .await?;
     let view = OperatorView::new(updated, state.clock.now(), &account.time_zone.time_zone());
     Ok(Versioned::ok(view.version, view).into_response())
@@ -292,15 +285,7 @@ pub async fn remove(
     Admin(caller): Admin,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
-    hub_api::operators::delete(
-        &state,
-        &caller.scope(),
-        &caller_context(&state, &caller),
-        Some(&caller.operator_id),
-        &id,
-        if_match,
-    )
-    .await?;
+    hub_api::operators::delete(&Acting::caller(&state, &caller), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

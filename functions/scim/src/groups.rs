@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, Request};
 use axum::http::StatusCode;
 use axum::response::Response;
 use hub_api::AppState;
+use hub_api::audit::Acting;
 use hub_api::values::{GroupDescription, new_id};
 use hub_store::records::GroupRecord;
 use hub_store::{AccountScope, GroupId, OperatorId};
@@ -106,15 +107,13 @@ fn desired(body: &Map<String, Value>) -> ScimResult<Desired> {
 
 /// Makes the group's members exactly `wanted`, one hub operation per change.
 async fn set_members(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &hub_store::AuditContext,
+    acting: &Acting<'_>,
     group_id: &GroupId,
     current: &BTreeSet<OperatorId>,
     wanted: &BTreeSet<OperatorId>,
 ) -> ScimResult<()> {
     let added: Vec<OperatorId> = wanted.difference(current).cloned().collect();
-    match hub_api::groups::add_members(state, scope, audit, group_id, &added).await {
+    match hub_api::groups::add_members(acting, group_id, &added).await {
         Ok(()) => {}
         Err(hub_api::ApiError::NotFound) => {
             return Err(ScimError::bad_request(ScimType::InvalidValue, "a member is not a user of this account"));
@@ -122,7 +121,7 @@ async fn set_members(
         Err(e) => return Err(e.into()),
     }
     for id in current.difference(wanted) {
-        match hub_api::groups::remove_member(state, scope, audit, group_id, id).await {
+        match hub_api::groups::remove_member(acting, group_id, id).await {
             Ok(_) | Err(hub_api::ApiError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
@@ -141,7 +140,8 @@ async fn answer(scim: &Scim, group_id: &GroupId, status: StatusCode, projection:
 pub async fn create(scim: Scim, req: Request) -> ScimResult<Response> {
     let body = json_body(req).await?;
     let wanted = desired(&body)?;
-    let (state, scope) = (&scim.state, scim.scope());
+    let acting = scim.acting();
+    let (state, scope) = (&scim.state, &acting.scope);
     let now = state.clock.now_rfc3339();
     let record = GroupRecord {
         group_id: GroupId::new(new_id()),
@@ -154,11 +154,10 @@ pub async fn create(scim: Scim, req: Request) -> ScimResult<Response> {
         updated_at: now,
         version: 1,
     };
-    let audit_context = scim.audit();
-    let audit = hub_api::resource_events::created(&audit_context, "group.created", &record);
-    state.store.create_group(&scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
+    let audit = hub_api::resource_events::created(&acting.audit, "group.created", &record);
+    state.store.create_group(scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     if let Some(members) = &wanted.members {
-        set_members(state, &scope, &audit_context, &record.group_id, &BTreeSet::new(), members).await?;
+        set_members(&acting, &record.group_id, &BTreeSet::new(), members).await?;
     }
     answer(&scim, &record.group_id, StatusCode::CREATED, &Projection::default()).await
 }
@@ -177,17 +176,18 @@ async fn write_desired(
     wanted: Desired,
     current_members: Option<BTreeSet<OperatorId>>,
 ) -> ScimResult<Response> {
-    let (state, scope, audit) = (&scim.state, scim.scope(), scim.audit());
+    let acting = scim.acting();
+    let (state, scope) = (&scim.state, &acting.scope);
     let (description, external_id) = (wanted.description, wanted.external_id.clone());
-    hub_api::groups::change(state, &scope, &audit, id, if_match, |g| {
+    hub_api::groups::change(&acting, id, if_match, |g| {
         Ok(GroupRecord { description: description.clone(), external_id: external_id.clone(), ..g.clone() })
     })
     .await?;
     let current = match current_members {
         Some(c) => c,
-        None => state.store.all_member_ids(&scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
+        None => state.store.all_member_ids(scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
     };
-    set_members(state, &scope, &audit, id, &current, &wanted.members.unwrap_or_default()).await?;
+    set_members(&acting, id, &current, &wanted.members.unwrap_or_default()).await?;
     answer(scim, id, StatusCode::OK, &Projection::default()).await
 }
 
@@ -212,7 +212,7 @@ pub async fn patch(scim: Scim, Path(id): Path<GroupId>, req: Request) -> ScimRes
 }
 
 pub async fn remove(scim: Scim, Path(id): Path<GroupId>, req: Request) -> ScimResult<StatusCode> {
-    hub_api::groups::delete(&scim.state, &scim.scope(), &scim.audit(), &id, if_match(&req)).await?;
+    hub_api::groups::delete(&scim.acting(), &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

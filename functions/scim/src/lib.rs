@@ -116,6 +116,11 @@ impl Scim {
     pub fn audit(&self) -> hub_store::AuditContext {
         self.auth.audit(&self.state)
     }
+
+    /// This request's changes: the token's account, in the token's name.
+    pub fn acting(&self) -> hub_api::audit::Acting<'_> {
+        hub_api::audit::Acting::scim(&self.state, &self.auth.0, self.auth.1.clone())
+    }
 }
 
 impl FromRequestParts<AppState> for Scim {

@@ -309,12 +309,11 @@ async fn update(
     let (if_match, body) = conditional_body(req).await?;
     let now = scim.state.clock.now_rfc3339();
     let cell = std::sync::Mutex::new(None);
-    let (updated, _) =
-        hub_api::operators::update(&scim.state, &scim.scope(), &scim.audit(), None, id, if_match, |current| {
-            next(current, &body, &now).map_err(|e| stash(&cell, e))
-        })
-        .await
-        .map_err(|e| unstash(&cell, e))?;
+    let (updated, _) = hub_api::operators::update(&scim.acting(), id, if_match, |current| {
+        next(current, &body, &now).map_err(|e| stash(&cell, e))
+    })
+    .await
+    .map_err(|e| unstash(&cell, e))?;
     answer(scim, updated, StatusCode::OK, &Projection::default()).await
 }
 
@@ -334,7 +333,7 @@ pub(crate) fn unstash(cell: &std::sync::Mutex<Option<ScimError>>, e: hub_api::Ap
 }
 
 pub async fn remove(scim: Scim, Path(id): Path<OperatorId>, req: Request) -> ScimResult<StatusCode> {
-    hub_api::operators::delete(&scim.state, &scim.scope(), &scim.audit(), None, &id, if_match(&req)).await?;
+    hub_api::operators::delete(&scim.acting(), &id, if_match(&req)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,7 +5,7 @@
 
 use hub_store::records::{AccountRecord, ApiUserRecord, GroupRecord, MonitorRecord, OperatorRecord, ScimTokenRecord};
 use hub_store::schedule_record::ScheduleRecord;
-use hub_store::{Audit, AuditActor, AuditChange, AuditContext, AuditSource, AuditTarget};
+use hub_store::{AccountScope, Audit, AuditActor, AuditChange, AuditContext, AuditSource, AuditTarget, OperatorId};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
@@ -178,6 +178,37 @@ fn context(state: &AppState, request_id: String, source: AuditSource, actor: Aud
         actor,
         at: event_time(now),
         expires_at: now.as_second() + state.config.audit_retention_days * 86_400,
+    }
+}
+
+/// Who makes a change, and where: what every change that more than one entry point makes
+/// ([`crate::groups`], [`crate::operators`], [`crate::rules`]) is given, so that the account and
+/// the audit context cannot come from two different callers.
+pub struct Acting<'a> {
+    pub state: &'a AppState,
+    /// The account the change is made in.
+    pub scope: AccountScope,
+    /// Who the change's audit events name.
+    pub audit: AuditContext,
+    /// The operator making the change, none for an identity provider (SCIM): an operator may not
+    /// disable or delete itself.
+    pub actor: Option<OperatorId>,
+}
+
+impl<'a> Acting<'a> {
+    /// A hub API caller: an operator, or an API user acting for its owner.
+    pub fn caller(state: &'a AppState, caller: &Caller) -> Self {
+        Acting {
+            state,
+            scope: caller.scope(),
+            audit: caller_context(state, caller),
+            actor: Some(caller.operator_id.clone()),
+        }
+    }
+
+    /// A SCIM token: the identity provider of the token's account.
+    pub fn scim(state: &'a AppState, caller: &ScimCaller, request_id: String) -> Self {
+        Acting { state, scope: caller.scope(), audit: scim_context(state, caller, request_id), actor: None }
     }
 }
 

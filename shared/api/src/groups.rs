@@ -10,7 +10,7 @@ use hub_store::{
     StoreError,
 };
 
-use crate::audit::Targeted;
+use crate::audit::{Acting, Targeted};
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
@@ -29,17 +29,11 @@ pub async fn load(state: &AppState, scope: &AccountScope, id: &GroupId) -> ApiRe
 
 /// Reads the group, applies `apply` and writes the result guarded by the version read (its name
 /// and `externalId` are what may change), retrying on fresh data; system groups keep their names.
-pub async fn change<F>(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &AuditContext,
-    id: &GroupId,
-    if_match: IfMatch,
-    apply: F,
-) -> ApiResult<GroupRecord>
+pub async fn change<F>(acting: &Acting<'_>, id: &GroupId, if_match: IfMatch, apply: F) -> ApiResult<GroupRecord>
 where
     F: Fn(&GroupRecord) -> ApiResult<GroupRecord>,
 {
+    let Acting { state, scope, audit, .. } = acting;
     retrying(|| async {
         let current = load(state, scope, id).await?;
         if_match.check(current.version)?;
@@ -63,16 +57,11 @@ where
 
 /// Deletes a group with its memberships, grants and monitor authorizations, unless it is a
 /// system group or the last holder of a protected permission goes with it.
-pub async fn delete(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &AuditContext,
-    id: &GroupId,
-    if_match: IfMatch,
-) -> ApiResult<()> {
+pub async fn delete(acting: &Acting<'_>, id: &GroupId, if_match: IfMatch) -> ApiResult<()> {
     if is_system_group(id) {
         return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
     }
+    let Acting { state, scope, audit, .. } = acting;
     retrying(|| async {
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
@@ -92,6 +81,11 @@ async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &
     state.store.operator(scope, operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
 }
 
+/// Everyone's members are every operator: no request adds or removes one.
+fn refuse_everyone(group_id: &GroupId) -> ApiResult<()> {
+    if group_id == EVERYONE_GROUP_ID { Err(ApiError::Conflict(Conflict::SystemGroupImmutable)) } else { Ok(()) }
+}
+
 /// The event of a membership change, on the group.
 fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &OperatorId, added: bool) -> hub_store::Audit {
     let (action, change) = if added {
@@ -104,16 +98,9 @@ fn member_event(audit: &AuditContext, group: &GroupRecord, operator_id: &Operato
 
 /// Adds an operator to a group (idempotent). Everyone's membership is fixed. `Ok(true)` when it
 /// was added, `Ok(false)` when it already was a member.
-pub async fn add_member(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &AuditContext,
-    group_id: &GroupId,
-    operator_id: &OperatorId,
-) -> ApiResult<bool> {
-    if group_id == EVERYONE_GROUP_ID {
-        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
-    }
+pub async fn add_member(acting: &Acting<'_>, group_id: &GroupId, operator_id: &OperatorId) -> ApiResult<bool> {
+    refuse_everyone(group_id)?;
+    let Acting { state, scope, audit, .. } = acting;
     require_operator(state, scope, operator_id).await?;
     retrying(|| async {
         let group = load(state, scope, group_id).await?;
@@ -135,13 +122,8 @@ pub async fn add_member(
 /// `hub_store::MAX_MEMBERS_PER_ADD` per transaction, as an identity provider pushes a group.
 /// `NotFound` when the group or one of the operators does not exist (nothing of that batch is
 /// added).
-pub async fn add_members(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &AuditContext,
-    group_id: &GroupId,
-    operator_ids: &[OperatorId],
-) -> ApiResult<()> {
+pub async fn add_members(acting: &Acting<'_>, group_id: &GroupId, operator_ids: &[OperatorId]) -> ApiResult<()> {
+    let Acting { state, scope, audit, .. } = acting;
     if group_id == EVERYONE_GROUP_ID {
         // Everyone has every operator: only a request naming a non-member changes something.
         let present = state.store.members_among(scope, group_id, operator_ids).await?;
@@ -153,7 +135,7 @@ pub async fn add_members(
     }
     if group_id == ADMINISTRATORS_GROUP_ID {
         for id in operator_ids {
-            add_member(state, scope, audit, group_id, id).await?;
+            add_member(acting, group_id, id).await?;
         }
         return Ok(());
     }
@@ -195,16 +177,9 @@ pub async fn add_members(
 /// Removes an operator from a group (idempotent), refusing Everyone, the last enabled
 /// administrator and the last holders of the protected permissions. `Ok(false)` when it was not
 /// a member.
-pub async fn remove_member(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &AuditContext,
-    group_id: &GroupId,
-    operator_id: &OperatorId,
-) -> ApiResult<bool> {
-    if group_id == EVERYONE_GROUP_ID {
-        return Err(ApiError::Conflict(Conflict::SystemGroupImmutable));
-    }
+pub async fn remove_member(acting: &Acting<'_>, group_id: &GroupId, operator_id: &OperatorId) -> ApiResult<bool> {
+    refuse_everyone(group_id)?;
+    let Acting { state, scope, audit, .. } = acting;
     retrying(|| async {
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;

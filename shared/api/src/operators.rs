@@ -4,9 +4,9 @@
 //! committed holding what the checks found (`hub_store::RulesLock`).
 
 use hub_store::records::{AccountRecord, OperatorRecord};
-use hub_store::{AccountScope, AuditContext, OperatorId, Principal};
+use hub_store::{AccountScope, OperatorId, Principal};
 
-use crate::audit::Targeted;
+use crate::audit::{Acting, Targeted};
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::extract::IfMatch;
 use crate::retry::retrying;
@@ -33,17 +33,14 @@ async fn check_operator_removal(
 
 /// Reads the operator, applies `apply` to it and writes the result guarded by the version read,
 /// retrying on fresh data when another change wins. `actor` is the operator making the change
-/// (none for SCIM), which may not disable itself. Disabling is refused for the account
+/// (`acting.actor`; none for SCIM), which may not disable itself. Disabling is refused for the account
 /// administrator and when it would leave no enabled administrator or no holder of a protected
 /// permission; enabling is refused when the operators in use have reached the limit
 /// (`operator_limit_reached`). Returns the operator as written (or as read when nothing changed)
 /// and the account as read for the change, whose time zone renders the operator: the caller need
 /// not read it again.
 pub async fn update<F>(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &AuditContext,
-    actor: Option<&OperatorId>,
+    acting: &Acting<'_>,
     id: &OperatorId,
     if_match: IfMatch,
     apply: F,
@@ -51,6 +48,7 @@ pub async fn update<F>(
 where
     F: Fn(&OperatorRecord) -> ApiResult<OperatorRecord>,
 {
+    let Acting { state, scope, audit, actor } = acting;
     retrying(|| async {
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
@@ -65,7 +63,7 @@ where
         }
         let disabling = next.is_disabled && !current.is_disabled;
         if disabling {
-            if actor == Some(&current.operator_id) {
+            if actor.as_ref() == Some(&current.operator_id) {
                 return Err(ApiError::Conflict(Conflict::CannotDisableSelf));
             }
             if current.is_account_administrator {
@@ -88,24 +86,18 @@ where
     .await
 }
 
-/// Deletes an operator with everything hanging off it. `actor` (none for SCIM) may not delete
+/// Deletes an operator with everything hanging off it. The actor (none for SCIM) may not delete
 /// itself; the account administrator, the last enabled administrator and the last holders of
 /// the protected permissions cannot be deleted. A delete that died half-way is finished by its
 /// retry.
-pub async fn delete(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &AuditContext,
-    actor: Option<&OperatorId>,
-    id: &OperatorId,
-    if_match: IfMatch,
-) -> ApiResult<()> {
+pub async fn delete(acting: &Acting<'_>, id: &OperatorId, if_match: IfMatch) -> ApiResult<()> {
+    let Acting { state, scope, audit, actor } = acting;
     retrying(|| async {
         let Some(op) = state.store.operator(scope, id).await? else {
             return finish_pending_delete(state, scope, Principal::Operator(id.clone())).await;
         };
         if_match.check(op.version)?;
-        if actor == Some(&op.operator_id) {
+        if actor.as_ref() == Some(&op.operator_id) {
             return Err(ApiError::Conflict(Conflict::CannotDeleteSelf));
         }
         if op.is_account_administrator {

@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use hub_store::Principal;
 
-use crate::audit::caller_context;
+use crate::audit::Acting;
 use crate::caller::Caller;
 use crate::error::ApiResult;
 use crate::rules::{assignable_permission, grant_permission, revoke_permission};
@@ -29,10 +29,10 @@ pub async fn change_permission(
     change: PermissionChange,
 ) -> ApiResult<StatusCode> {
     let permission = assignable_permission(permission)?;
-    let (scope, audit) = (caller.scope(), caller_context(state, caller));
+    let acting = Acting::caller(state, caller);
     match change {
-        PermissionChange::Grant => grant_permission(state, &scope, &audit, &principal, permission).await?,
-        PermissionChange::Revoke => revoke_permission(state, &scope, &audit, &principal, permission).await?,
+        PermissionChange::Grant => grant_permission(&acting, &principal, permission).await?,
+        PermissionChange::Revoke => revoke_permission(&acting, &principal, permission).await?,
     }
     Ok(StatusCode::NO_CONTENT)
 }

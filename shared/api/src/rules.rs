@@ -18,6 +18,7 @@
 use hub_store::records::{AccountRecord, MonitorRecord, OperatorRecord};
 use hub_store::{AccountScope, GroupId, OperatorId, PageRequest, Principal, RuleVersion, RulesLock};
 
+use crate::audit::Acting;
 use crate::error::{ApiError, ApiResult, Conflict};
 use crate::state::AppState;
 use crate::values::{FullName, MonitorMode, Permission};
@@ -341,13 +342,8 @@ fn permission_event(
 
 /// Grants a system-wide permission to an operator or a group (idempotent; the store checks in the
 /// same transaction that the principal still exists).
-pub async fn grant_permission(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &hub_store::AuditContext,
-    principal: &Principal,
-    permission: Permission,
-) -> ApiResult<()> {
+pub async fn grant_permission(acting: &Acting<'_>, principal: &Principal, permission: Permission) -> ApiResult<()> {
+    let Acting { state, scope, audit, .. } = acting;
     let name = principal_exists(state, scope, principal).await?;
     let event = permission_event(audit, principal, &name, permission, true);
     // A grant of a protected permission to a group moves its grants version (see the module's
@@ -364,13 +360,8 @@ pub async fn grant_permission(
 /// TechnicalContact away; retried when another removal of the same permission's holders wins
 /// the race. Other permissions are revoked without a rule version, so they never queue on the
 /// account item.
-pub async fn revoke_permission(
-    state: &AppState,
-    scope: &AccountScope,
-    audit: &hub_store::AuditContext,
-    principal: &Principal,
-    permission: Permission,
-) -> ApiResult<()> {
+pub async fn revoke_permission(acting: &Acting<'_>, principal: &Principal, permission: Permission) -> ApiResult<()> {
+    let Acting { state, scope, audit, .. } = acting;
     if !PROTECTED.iter().any(|(p, _)| *p == permission) {
         let name = principal_exists(state, scope, principal).await?;
         let event = permission_event(audit, principal, &name, permission, false);

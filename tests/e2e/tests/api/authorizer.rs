@@ -202,15 +202,15 @@ async fn a_disabled_operators_token_and_api_users_are_refused_from_the_next_requ
         let state = app.state.clone();
         let (scope, id) = (scope.clone(), hub_store::OperatorId::from(x.as_str()));
         async move {
-            hub_api::operators::update(
-                &state,
-                &scope,
-                &hub_api::audit::system_context(&state, hub_store::AuditSource::Provisioning, "test"),
-                None,
-                &id,
-                hub_api::extract::IfMatch(None),
-                |op| Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() }),
-            )
+            let acting = hub_api::audit::Acting {
+                state: &state,
+                scope,
+                audit: hub_api::audit::system_context(&state, hub_store::AuditSource::Provisioning, "test"),
+                actor: None,
+            };
+            hub_api::operators::update(&acting, &id, hub_api::extract::IfMatch(None), |op| {
+                Ok(hub_store::records::OperatorRecord { is_disabled: disabled, ..op.clone() })
+            })
             .await
             .unwrap()
         }
