@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::extract::{IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody, SecretCreate};
 use hub_api::lists::{Collection, page_request};
 use hub_api::resource_events;
@@ -189,7 +189,6 @@ pub struct CreateApiUser {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    key: IdempotencyKey,
     body: CreateBody<CreateApiUser>,
 ) -> ApiResult<Response> {
     let input = body.value;
@@ -220,7 +219,7 @@ pub async fn create(
     caller.require_admin_or_self(&owner_id)?;
 
     let scope = caller.scope();
-    idempotency::create_with_secret(&state, &caller, "POST /api-users", key, body.fingerprint, || async {
+    idempotency::create_with_secret(&state, &caller, "POST /api-users", body.replay, || async {
         let (owner, roster) =
             tokio::try_join!(async { state.store.operator(&scope, &owner_id).await.map_err(ApiError::from) }, async {
                 state.store.api_user_roster(&scope, &owner_id).await.map_err(ApiError::from)

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use hub_api::AppState;
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IdempotencyKey, PathIds};
+use hub_api::extract::{Admin, PathIds};
 use hub_api::idempotency::{self, CreateBody, SecretCreate};
 use hub_api::lists::Collection;
 use hub_api::resource_events;
@@ -98,7 +98,6 @@ pub struct CreateScimToken {
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    key: IdempotencyKey,
     body: CreateBody<CreateScimToken>,
 ) -> ApiResult<Response> {
     let description = match body.value.description.as_deref() {
@@ -107,7 +106,7 @@ pub async fn create(
         None => return Err(ApiError::field("description", "is required")),
     };
     let scope = caller.scope();
-    idempotency::create_with_secret(&state, &caller, "POST /scim-tokens", key, body.fingerprint, || async {
+    idempotency::create_with_secret(&state, &caller, "POST /scim-tokens", body.replay, || async {
         let roster = state.store.scim_token_roster(&scope).await?;
         if roster.ids.len() >= MAX_SCIM_TOKENS_PER_ACCOUNT {
             return Err(ApiError::field(

@@ -5,9 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::{Acting, caller_context};
 use hub_api::error::{ApiError, ApiResult, Conflict};
-use hub_api::extract::{
-    Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field,
-};
+use hub_api::extract::{Admin, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::resource_events;
@@ -70,7 +68,6 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    key: IdempotencyKey,
     body: CreateBody<CreateGroup>,
 ) -> ApiResult<Response> {
     let description = description(body.value.description.as_deref())?;
@@ -91,7 +88,7 @@ pub async fn create(
     let view = GroupView::from(record.clone());
     let audit = resource_events::created(&caller_context(&state, &caller), "group.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
-    idempotency::create(&state, &caller, "POST /groups", key, body.fingerprint, created, |idem| async move {
+    idempotency::create(&state, &caller, "POST /groups", body.replay, created, |idem| async move {
         store.create_group(&scope, &record, idem.as_ref(), &audit).await
     })
     .await

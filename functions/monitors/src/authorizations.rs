@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IdempotencyKey, PathIds, Query};
+use hub_api::extract::{Admin, PathIds, Query};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::retry::retrying;
@@ -169,12 +169,11 @@ pub async fn grant(
     State(state): State<AppState>,
     PathIds(id): PathIds<MonitorId>,
     Admin(caller): Admin,
-    key: IdempotencyKey,
     body: CreateBody<GrantBody>,
 ) -> ApiResult<Response> {
     let (level, principal) = parse_grant(body.value)?;
     let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, &format!("POST /monitors/{id}/authorizations"), key, body.fingerprint);
+    let idempotency = Idempotency::new(&caller, &format!("POST /monitors/{id}/authorizations"), body.replay);
     if let Some(replay) = idempotency.replay(&state, &scope).await? {
         return Ok(replay);
     }

@@ -5,9 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{
-    Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field,
-};
+use hub_api::extract::{Admin, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::resource_events;
@@ -163,7 +161,6 @@ hub_api::json_schema!(
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    key: IdempotencyKey,
     body: CreateBody<CreateMonitor>,
 ) -> ApiResult<Response> {
     let CreateMonitor(input) = body.value;
@@ -200,7 +197,7 @@ pub async fn create(
     let view = MonitorView::from(record.clone());
     let event = resource_events::created(&caller_context(&state, &caller), "monitor.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
-    idempotency::create(&state, &caller, "POST /monitors", key, body.fingerprint, created, |idem| async move {
+    idempotency::create(&state, &caller, "POST /monitors", body.replay, created, |idem| async move {
         store.create_monitor(&scope, &record, is_production_monitor, idem.as_ref(), &event).await
     })
     .await

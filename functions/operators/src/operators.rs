@@ -4,8 +4,7 @@ use axum::response::{IntoResponse, Response};
 use hub_api::audit::{Acting, caller_context};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{
-    Admin, IdempotencyKey, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field,
-    patch_nullable,
+    Admin, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable,
 };
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
@@ -102,7 +101,6 @@ pub struct CreateOperator {
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
-    key: IdempotencyKey,
     body: CreateBody<CreateOperator>,
 ) -> ApiResult<Response> {
     let input = body.value;
@@ -145,7 +143,7 @@ pub async fn create(
     let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
     let audit = hub_api::resource_events::created(&caller_context(&state, &caller), "operator.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
-    idempotency::create(&state, &caller, "POST /operators", key, body.fingerprint, created, |idem| async move {
+    idempotency::create(&state, &caller, "POST /operators", body.replay, created, |idem| async move {
         store.create_operator(&scope, &record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, idem.as_ref(), &audit).await
     })
     .await

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult};
-use hub_api::extract::{IdempotencyKey, IfMatch, JsonBody, PathIds, SelfOrAdmin};
+use hub_api::extract::{IfMatch, JsonBody, PathIds, SelfOrAdmin};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
@@ -119,12 +119,11 @@ pub async fn create(
     State(state): State<AppState>,
     PathIds(id): PathIds<OperatorId>,
     SelfOrAdmin(caller): SelfOrAdmin,
-    key: IdempotencyKey,
     body: CreateBody<ScheduleInput>,
 ) -> ApiResult<Response> {
     let rule = rule_of(&body.value)?;
     let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, &format!("POST /operators/{id}/duty-schedules"), key, body.fingerprint);
+    let idempotency = Idempotency::new(&caller, &format!("POST /operators/{id}/duty-schedules"), body.replay);
     if let Some(replay) = idempotency.replay(&state, &scope).await? {
         return Ok(replay);
     }

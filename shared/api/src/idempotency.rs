@@ -2,7 +2,7 @@
 //! creation; a retry with the same body gets it back, a different body gets 422.
 
 use axum::body::Body;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hub_store::records::IdempotencyRecord;
@@ -21,22 +21,32 @@ use crate::views::Versioned;
 /// Replays stay available this long.
 const RETENTION_SECONDS: i64 = 24 * 60 * 60;
 
-/// A JSON create body together with a fingerprint of its content (key order and whitespace do
-/// not matter) for idempotency.
+/// A create's JSON body, and what tells a retry of the same create ([`ReplayKey`]).
 pub struct CreateBody<T> {
     pub value: T,
-    pub fingerprint: String,
+    pub replay: ReplayKey,
+}
+
+/// What a create is recognised by when it is sent again: its `Idempotency-Key` header (none: no
+/// replay) and a fingerprint of its body's content (key order and whitespace do not matter).
+pub struct ReplayKey {
+    key: IdempotencyKey,
+    fingerprint: String,
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CreateBody<T> {
     type Rejection = ApiError;
 
+    /// The header is checked before the body is read, as a header extractor would be.
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let key = IdempotencyKey::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
         let JsonBody(document) = JsonBody::<serde_json::Value>::from_request(req, state).await?;
         let canonical = serde_json::to_vec(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
         let fingerprint = hex(&Sha256::digest(&canonical));
         let value = crate::extract::from_object(document)?;
-        Ok(CreateBody { value, fingerprint })
+        Ok(CreateBody { value, replay: ReplayKey { key, fingerprint } })
     }
 }
 
@@ -53,9 +63,9 @@ pub struct Idempotency {
 
 impl Idempotency {
     /// Keys are private to the caller (operator or API user) and the route.
-    pub fn new(caller: &Caller, route: &str, key: IdempotencyKey, fingerprint: String) -> Self {
+    pub fn new(caller: &Caller, route: &str, replay: ReplayKey) -> Self {
         let who = caller.api_user_id.as_deref().unwrap_or(&caller.operator_id);
-        Idempotency { key_scope: format!("{who}:{route}"), key: key.0, fingerprint }
+        Idempotency { key_scope: format!("{who}:{route}"), key: replay.key.0, fingerprint: replay.fingerprint }
     }
 
     /// The stored response when this key was used before with the same body; 422 with another.
@@ -142,8 +152,7 @@ pub async fn create<V: Serialize, Fut>(
     state: &AppState,
     caller: &Caller,
     route: &str,
-    key: IdempotencyKey,
-    fingerprint: String,
+    replay: ReplayKey,
     created: Versioned<V>,
     write: impl FnOnce(Option<IdempotencyWrite>) -> Fut,
 ) -> ApiResult<Response>
@@ -151,7 +160,7 @@ where
     Fut: std::future::Future<Output = Result<(), StoreError>>,
 {
     let scope = caller.scope();
-    let idempotency = Idempotency::new(caller, route, key, fingerprint);
+    let idempotency = Idempotency::new(caller, route, replay);
     if let Some(replay) = idempotency.replay(state, &scope).await? {
         return Ok(replay);
     }
@@ -187,8 +196,7 @@ pub async fn create_with_secret<V, A, W, Fut, Attempt>(
     state: &AppState,
     caller: &Caller,
     route: &str,
-    key: IdempotencyKey,
-    fingerprint: String,
+    replay: ReplayKey,
     mut attempt: impl FnMut() -> Attempt,
 ) -> ApiResult<Response>
 where
@@ -199,7 +207,7 @@ where
     Fut: Future<Output = Result<(), StoreError>>,
 {
     let scope = caller.scope();
-    let idempotency = Idempotency::new(caller, route, key, fingerprint);
+    let idempotency = Idempotency::new(caller, route, replay);
     if let Some(replay) = idempotency.replay(state, &scope).await? {
         return Ok(replay);
     }
