@@ -119,15 +119,10 @@ fn ops_monitors(p: &mut Pool) -> &mut Vec<String> {
     &mut p.monitors
 }
 
-fn op(
-    kind: &'static str,
-    method: Method,
-    path: String,
-    body: Option<Value>,
-    allowed: &'static [u16],
-    on_success: Effect,
-) -> Option<Op> {
-    Some(Op { kind, method, path, body, allowed, on_success })
+/// An operation that changes nothing in the pool, as most do; [`Collection`]'s creates and
+/// deletes set their effect on top.
+fn op(kind: &'static str, method: Method, path: String, body: Option<Value>, allowed: &'static [u16]) -> Option<Op> {
+    Some(Op { kind, method, path, body, allowed, on_success: Effect::None })
 }
 
 /// A collection the clients create in and delete from: its path, the pool's list of its ids, and
@@ -146,12 +141,15 @@ const MONITORS: Collection = Collection { path: "/monitors", list: ops_monitors,
 impl Collection {
     /// A POST of `body`; on success the new id joins the pool.
     fn create(&self, kind: &'static str, body: Value, allowed: &'static [u16]) -> Option<Op> {
-        op(kind, Method::POST, self.path.into(), Some(body), allowed, Effect::Created(self.list, self.id_field))
+        let on_success = Effect::Created(self.list, self.id_field);
+        op(kind, Method::POST, self.path.into(), Some(body), allowed).map(|op| Op { on_success, ..op })
     }
 
     /// A DELETE of the item `id`; on success it leaves the pool.
     fn delete(&self, kind: &'static str, id: String, allowed: &'static [u16]) -> Option<Op> {
-        op(kind, Method::DELETE, format!("{}/{id}", self.path), None, allowed, Effect::Deleted(self.list, id))
+        let path = format!("{}/{id}", self.path);
+        let on_success = Effect::Deleted(self.list, id);
+        op(kind, Method::DELETE, path, None, allowed).map(|op| Op { on_success, ..op })
     }
 }
 
@@ -159,7 +157,7 @@ impl Collection {
 /// the holder is gone, and a revoke may meet 409 (its last holder of a protected permission).
 fn permission_op(kind: &'static str, method: Method, holder: String, permission: &str) -> Option<Op> {
     let allowed: &'static [u16] = if method == Method::PUT { &[204, 404] } else { &[204, 404, 409] };
-    op(kind, method, format!("{holder}/permissions/{permission}"), None, allowed, Effect::None)
+    op(kind, method, format!("{holder}/permissions/{permission}"), None, allowed)
 }
 
 /// Draws the next operation. `None` when its targets do not exist (yet); the client draws again.
@@ -178,37 +176,37 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
         13..=17 => {
             let o = operator?;
             let on = rng.chance(50);
-            op("Active switch", Method::PATCH, format!("/operators/{o}"), Some(json!({"isOnDuty": on})), &[200, 404], Effect::None)
+            op("Active switch", Method::PATCH, format!("/operators/{o}"), Some(json!({"isOnDuty": on})), &[200, 404])
         }
         18..=19 => {
             let o = operator?;
             // 409: the last enabled administrator or holder of a protected permission.
-            op("disable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": true})), &[200, 404, 409], Effect::None)
+            op("disable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": true})), &[200, 404, 409])
         }
         20..=21 => {
             let o = operator?;
-            op("enable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": false})), &[200, 404], Effect::None)
+            op("enable operator", Method::PATCH, format!("/operators/{o}"), Some(json!({"isDisabled": false})), &[200, 404])
         }
         22..=27 => GROUPS.create("create group", json!({"description": format!("Group {n}")}), &[201]),
         28..=31 => GROUPS.delete("delete group", group?, &[204, 404]),
         32..=43 => {
             let (g, o) = (group?, operator?);
-            op("add member", Method::PUT, format!("/groups/{g}/members/{o}"), None, &[204, 404], Effect::None)
+            op("add member", Method::PUT, format!("/groups/{g}/members/{o}"), None, &[204, 404])
         }
         44..=51 => {
             let (g, o) = (group?, operator?);
-            op("remove member", Method::DELETE, format!("/groups/{g}/members/{o}"), None, &[204, 404, 409], Effect::None)
+            op("remove member", Method::DELETE, format!("/groups/{g}/members/{o}"), None, &[204, 404, 409])
         }
         52..=54 => {
             let o = operator?;
             let method = if rng.chance(60) { Method::PUT } else { Method::DELETE };
             let kind = if method == Method::PUT { "add administrator" } else { "remove administrator" };
-            op(kind, method, format!("/groups/administrators/members/{o}"), None, &[204, 404, 409], Effect::None)
+            op(kind, method, format!("/groups/administrators/members/{o}"), None, &[204, 404, 409])
         }
         55..=58 => {
             let g = group?;
             let on = rng.chance(50);
-            op("group duty", Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": on})), &[204, 404], Effect::None)
+            op("group duty", Method::POST, format!("/groups/{g}/duty"), Some(json!({"isOnDuty": on})), &[204, 404])
         }
         59..=63 => permission_op("grant to operator", Method::PUT, format!("/operators/{}", operator?), permission),
         64..=66 => permission_op("revoke from operator", Method::DELETE, format!("/operators/{}", operator?), permission),
@@ -230,13 +228,13 @@ fn draw(rng: &mut Rng, pool: &Mutex<Pool>) -> Option<Op> {
             // 400: a Development monitor cannot be active, and moving it out of Development is
             // fine; moving an active one into Development is refused.
             let mode = ["Staging", "Production", "Development"][rng.below(3)];
-            op("monitor mode", Method::PATCH, format!("/monitors/{m}"), Some(json!({"mode": mode})), &[200, 400, 404], Effect::None)
+            op("monitor mode", Method::PATCH, format!("/monitors/{m}"), Some(json!({"mode": mode})), &[200, 400, 404])
         }
         _ => {
             let m = monitor?;
             let level = ["ViewMonitorData", "ViewMonitor", "EditMonitor"][rng.below(3)];
             let body = if rng.chance(50) { json!({"authorizationType": level, "operatorId": operator?}) } else { json!({"authorizationType": level, "groupId": group?}) };
-            op("authorize on monitor", Method::POST, format!("/monitors/{m}/authorizations"), Some(body), &[201, 404], Effect::None)
+            op("authorize on monitor", Method::POST, format!("/monitors/{m}/authorizations"), Some(body), &[201, 404])
         }
     }
 }
