@@ -317,26 +317,19 @@ pub(crate) struct Snapshot {
 /// Every item of the account's partition, in key order, without the items whose sort key is in
 /// `skip` (an API user used as a credential meanwhile: its use is recorded on it).
 async fn partition(app: &TestApp, account_id: &str, skip: &[String]) -> Vec<HashMap<String, AttributeValue>> {
-    let client = raw_client(app);
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = client
-            .query()
-            .table_name(app.state.store.table_name())
-            .key_condition_expression("PK = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(format!("ACCOUNT#{account_id}")))
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("partition query");
-        items.extend(page.items.unwrap_or_default());
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => break,
-        }
-    }
+    // The SDK's paginator follows the pages (it stops at a missing or empty last key).
+    let mut items = raw_client(app)
+        .query()
+        .table_name(app.state.store.table_name())
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S(format!("ACCOUNT#{account_id}")))
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .expect("partition query");
     items.retain(|item| !matches!(item.get("SK"), Some(AttributeValue::S(sk)) if skip.contains(sk)));
     items
 }
