@@ -191,6 +191,14 @@ impl TestApp {
             .str("operatorId")
     }
 
+    /// Creates an operator as the administrator (a plain member, not an administrator); its id
+    /// and a token of its own, for the tests that act as it.
+    pub async fn create_operator_with_token(&self, name: &str, email: &str) -> (String, String) {
+        let id = self.create_operator(name, email).await;
+        let token = self.token(&self.account.account_id, &id);
+        (id, token)
+    }
+
     /// `POST /operators` with `token` for the i-th of a numbered series (`{name} {i}`,
     /// `{local}{i}@example.com`); the reply, unchecked (quota tests expect refusals).
     pub async fn post_numbered_operator(&self, token: &str, name: &str, local: &str, i: usize) -> Reply {

@@ -178,8 +178,7 @@ async fn creation_is_validated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn basic_authentication_through_the_local_server() {
     let app = TestApp::start().await;
-    let owner = app.create_operator("Olga Owner", "olga@example.com").await;
-    let olga = app.token(&app.account.account_id, &owner);
+    let (owner, olga) = app.create_operator_with_token("Olga Owner", "olga@example.com").await;
     let user = create_api_user(&app, &olga, None, "CI").await;
 
     // Valid credentials.
@@ -269,9 +268,8 @@ async fn the_first_step_of_an_operator_delete_removes_its_api_users() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_user_acts_with_exactly_its_owners_rights() {
     let app = TestApp::start().await;
-    let mia = app.create_operator("Mia Member", "mia@example.com").await;
+    let (mia, mia_token) = app.create_operator_with_token("Mia Member", "mia@example.com").await;
     let other = app.create_operator("Otto Other", "otto@example.com").await;
-    let mia_token = app.token(&app.account.account_id, &mia);
     let user = create_api_user(&app, &mia_token, None, "Mia's script").await;
     let admins_user = create_api_user(&app, &app.admin_token, None, "Admin's script").await;
     // A non-administrator creates only its own.

@@ -187,8 +187,7 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_log_is_for_administrators_of_its_own_account() {
     let app = TestApp::start().await;
-    let member = app.create_operator("Mia Member", "mia@example.com").await;
-    let member_token = app.token(&app.account.account_id, &member);
+    let (member, member_token) = app.create_operator_with_token("Mia Member", "mia@example.com").await;
     app.call_as(&member_token, Method::GET, "/audit-log", None).await.expect_problem(403, "forbidden");
     send(app.req_as(&member_token, Method::GET, "/audit-log").header("accept", "text/csv"))
         .await
@@ -912,8 +911,8 @@ async fn an_api_users_event_names_the_api_user_and_its_owner_as_they_are_now() {
     assert_eq!(last_event().await["actor"]["name"], "Ada King");
 
     // The owner of another operator's API user: its name, not the caller's.
-    let kim = app.create_operator("Kim Koder", "kim@example.com").await;
-    let kims = create_api_user(&app, &app.token(&app.account.account_id, &kim), None, "Kim's script").await;
+    let (kim, kim_token) = app.create_operator_with_token("Kim Koder", "kim@example.com").await;
+    let kims = create_api_user(&app, &kim_token, None, "Kim's script").await;
     basic(&app, &kims, Method::PATCH, &format!("/operators/{kim}"), Some(json!({"fullName": "Kim Coder"})))
         .await
         .expect(200);

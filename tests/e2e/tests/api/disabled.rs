@@ -31,8 +31,7 @@ fn ids(items: &[Value]) -> Vec<String> {
 async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_enabled() {
     let app = TestApp::start().await;
     let admin = app.account.admin_operator_id.clone();
-    let x = app.create_operator("Xena Disabled", "xena@example.com").await;
-    let x_token = app.token(&app.account.account_id, &x);
+    let (x, x_token) = app.create_operator_with_token("Xena Disabled", "xena@example.com").await;
     // X's API user, created by X, and one the administrator creates for X.
     let own =
         app.call_as(&x_token, Method::POST, "/api-users", Some(json!({"description": "X's script"}))).await.expect(201);
@@ -130,10 +129,8 @@ async fn a_disabled_operator_with_an_off_duty_window_is_not_counted_twice() {
 async fn who_may_be_disabled_and_by_whom() {
     let app = TestApp::start().await;
     let admin = app.account.admin_operator_id.clone();
-    let x = app.create_operator("Xavier Admin", "xavier@example.com").await;
-    let m = app.create_operator("Mia Member", "mia@example.com").await;
-    let x_token = app.token(&app.account.account_id, &x);
-    let m_token = app.token(&app.account.account_id, &m);
+    let (x, x_token) = app.create_operator_with_token("Xavier Admin", "xavier@example.com").await;
+    let (m, m_token) = app.create_operator_with_token("Mia Member", "mia@example.com").await;
     app.call(Method::PUT, &format!("/groups/administrators/members/{x}"), None).await.expect(204);
 
     set_disabled(&app, &m_token, &m, true).await.expect_problem(403, "forbidden");
@@ -297,13 +294,13 @@ async fn an_enabled_administrator_survives_a_disable_racing_a_removal() {
     let app = TestApp::start().await;
     let admin = app.account.admin_operator_id.clone();
     for round in 0..5 {
-        let x = app.create_operator(&format!("X {round}"), &format!("x{round}@example.com")).await;
-        let y = app.create_operator(&format!("Y {round}"), &format!("y{round}@example.com")).await;
+        let (x, x_token) =
+            app.create_operator_with_token(&format!("X {round}"), &format!("x{round}@example.com")).await;
+        let (y, y_token) =
+            app.create_operator_with_token(&format!("Y {round}"), &format!("y{round}@example.com")).await;
         for id in [&x, &y] {
             app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
         }
-        let x_token = app.token(&app.account.account_id, &x);
-        let y_token = app.token(&app.account.account_id, &y);
         app.call_as(&x_token, Method::DELETE, &format!("/groups/administrators/members/{admin}"), None)
             .await
             .expect(204);

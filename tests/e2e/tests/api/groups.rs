@@ -270,8 +270,7 @@ async fn administrators_membership_is_what_makes_an_administrator() {
         .await
         .expect_problem(409, "last_administrator");
 
-    let x = app.create_operator("Xavier", "xavier@example.com").await;
-    let x_token = app.token(&app.account.account_id, &x);
+    let (x, x_token) = app.create_operator_with_token("Xavier", "xavier@example.com").await;
     app.call_as(&x_token, Method::POST, "/groups", Some(json!({"description": "By X"})))
         .await
         .expect_problem(403, "forbidden");
@@ -549,8 +548,7 @@ async fn paging_visits_every_group_once_and_cursors_are_bound_to_their_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_administrators_read_but_never_write() {
     let app = TestApp::start().await;
-    let n = app.create_operator("Nora Normal", "nora@example.com").await;
-    let token = app.token(&app.account.account_id, &n);
+    let (n, token) = app.create_operator_with_token("Nora Normal", "nora@example.com").await;
     let g = app.create_group("Watched").await;
     let before = group(&app, &g).await;
     let counters = group_counters(&app).await;

@@ -347,9 +347,8 @@ async fn another_accounts_monitors_are_not_found_and_never_listed() {
 async fn non_administrators_read_but_never_write() {
     let app = TestApp::start().await;
     let id = create_monitor(&app, json!({"name": "Readable"})).await;
-    let me = app.create_operator("Rita Reader", "rita@example.com").await;
+    let (me, token) = app.create_operator_with_token("Rita Reader", "rita@example.com").await;
     let authorization = grant_first(&app, &id, json!({"authorizationType": "ViewMonitorData", "operatorId": me})).await;
-    let token = app.token(&app.account.account_id, &me);
     app.call_as(&token, Method::GET, "/monitors", None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/monitors/{id}"), None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/monitors/{id}/authorizations"), None).await.expect(200);

@@ -193,8 +193,7 @@ async fn authentication_is_required_and_verified() {
         hub_api::auth::sign_hs256("another-secret", &app.account.account_id, &app.account.admin_operator_id, 3600);
     app.call_as(&wrong_secret, Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
     // A token for an operator that no longer exists is refused at once.
-    let gone = app.create_operator("Gone Soon", "gone@example.com").await;
-    let token = app.token(&app.account.account_id, &gone);
+    let (gone, token) = app.create_operator_with_token("Gone Soon", "gone@example.com").await;
     app.call_as(&token, Method::GET, "/operators", None).await.expect(200);
     app.call(Method::DELETE, &format!("/operators/{gone}"), None).await.expect(204);
     app.call_as(&token, Method::GET, "/operators", None).await.expect_problem(401, "unauthenticated");
@@ -206,9 +205,8 @@ async fn authentication_is_required_and_verified() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_administrators_read_and_manage_only_their_personal_settings() {
     let app = TestApp::start().await;
-    let me = app.create_operator("Mia Member", "mia@example.com").await;
+    let (me, token) = app.create_operator_with_token("Mia Member", "mia@example.com").await;
     let other = app.create_operator("Otto Other", "otto@example.com").await;
-    let token = app.token(&app.account.account_id, &me);
     app.call_as(&token, Method::GET, "/operators", None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/operators/{other}"), None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/operators/{other}/permissions"), None).await.expect(200);

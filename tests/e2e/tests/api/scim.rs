@@ -550,8 +550,7 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
         .await
         .expect_problem(404, "not_found");
     // Non-administrators cannot manage them.
-    let member = app.create_operator("Mo Member", "mo@example.com").await;
-    let member_token = app.token(&app.account.account_id, &member);
+    let (_, member_token) = app.create_operator_with_token("Mo Member", "mo@example.com").await;
     app.call_as(&member_token, Method::GET, "/scim-tokens", None).await.expect_problem(403, "forbidden");
     app.call_as(&member_token, Method::POST, "/scim-tokens", Some(json!({"description": "x"})))
         .await

@@ -104,8 +104,7 @@ async fn a_new_accounts_summary_and_its_shape() {
     assert_eq!(summary["operators"]["activeList"][0]["operatorId"], app.account.admin_operator_id.as_str());
     assert_eq!(summary["operators"]["activeList"][0]["fullName"], "Ada Admin");
     // Any operator of the account may read it; nobody else's account shows.
-    let reader = app.create_operator("Rea Der", "rea@example.com").await;
-    let token = app.token(&app.account.account_id, &reader);
+    let (_, token) = app.create_operator_with_token("Rea Der", "rea@example.com").await;
     assert_eq!(summary_as(&app, &token).await.body["operators"]["total"], 2);
     let (other, other_token) = app.provision_with_admin_token("Premium", 3).await;
     let theirs = assert_summary_matches_recount(&app, &other_token).await;
@@ -335,8 +334,7 @@ async fn the_account_is_read_by_anyone_and_changed_by_administrators() {
         .expect_problem(400, "malformed_json");
 
     // Other operators read it but cannot change it (refused before the body is looked at).
-    let member = app.create_operator("Mo Member", "mo@example.com").await;
-    let token = app.token(&app.account.account_id, &member);
+    let (_, token) = app.create_operator_with_token("Mo Member", "mo@example.com").await;
     let seen = app.call_as(&token, Method::GET, "/account", None).await.expect(200);
     assert_eq!((seen.body["name"].as_str(), seen.body["operatorsInUse"].as_i64()), (Some("Fresh"), Some(2)));
     app.call_as(&token, Method::PATCH, "/account", Some(json!({"name": "Mine"})))
