@@ -147,22 +147,11 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
     let ids: Vec<String> = ids.into_iter().flatten().collect();
     b.counter.reset();
     let started = Instant::now();
-    futures::future::join_all((0..push_groups).map(|g| {
-        let (b, token, ids) = (&b, &token, &ids);
-        async move {
-            let list: Vec<Value> =
-                ids.iter().skip(g * 97 % ids.len().max(1)).take(members).map(|id| json!({"value": id})).collect();
-            let reply = b
-                .call(
-                    token,
-                    Method::POST,
-                    "/scim/v2/Groups",
-                    Some(&json!({"schemas": [GROUP], "displayName": format!("Push {g}"), "members": list})),
-                )
-                .await;
-            assert_eq!(reply.status, 201, "{}", reply.body);
-        }
-    }))
+    // Through the same 8 connections as the users, as the identity provider sends them.
+    hub_e2e::push_scim_groups(push_groups, 8, &ids, members, |group| async move {
+        let reply = bench.call(auth, Method::POST, "/scim/v2/Groups", Some(&group)).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    })
     .await;
     let groups_took = started.elapsed();
     let group_requests = b.counter.get();

@@ -353,6 +353,32 @@ where
     .await
 }
 
+/// The g-th group of an identity provider's first push: `members` of the pushed users' `ids`,
+/// from position `g * 97` on (the SCIM test and the benchmark push the same groups).
+pub fn pushed_scim_group(g: usize, ids: &[String], members: usize) -> Value {
+    let members: Vec<Value> =
+        ids.iter().skip(g * 97 % ids.len().max(1)).take(members).map(|id| serde_json::json!({"value": id})).collect();
+    serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": format!("Push group {g}"),
+        "members": members
+    })
+}
+
+/// The groups of a first push ([`pushed_scim_group`]) through the same `connections` as its users:
+/// an identity provider sends at most that many requests at once, so `create` (which POSTs one
+/// group) runs for at most `connections` groups at a time.
+pub async fn push_scim_groups<F, Fut>(groups: usize, connections: usize, ids: &[String], members: usize, create: F)
+where
+    F: Fn(Value) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures::StreamExt;
+    futures::stream::iter(0..groups)
+        .for_each_concurrent(connections, |g| create(pushed_scim_group(g, ids, members)))
+        .await
+}
+
 pub async fn provision(state: &AppState, account_type: &str, extra: i64) -> ProvisionedAccount {
     let n = hub_api::values::new_id();
     let request = AccountRequest {

@@ -6,7 +6,6 @@
 
 use std::time::Instant;
 
-use futures::StreamExt;
 use hub_e2e::{Reply, TestApp, send};
 use hub_store::{AccountScope, HubCounters};
 use reqwest::Method;
@@ -652,23 +651,12 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
     let users_took = started.elapsed();
     let groups_started = Instant::now();
     // The identity provider's connections carry its groups too: at most 8 requests at once.
-    futures::stream::iter(0..GROUPS)
-        .for_each_concurrent(CONNECTIONS, |g| {
-            let (app, token, ids) = (&app, &token, &ids);
-            async move {
-                let members: Vec<Value> =
-                    ids.iter().skip(g * 97).take(MEMBERS).map(|id| json!({"value": id})).collect();
-                let reply = scim(app, token)
-                    .post(
-                        "/Groups",
-                        json!({"schemas": [GROUP], "displayName": format!("Push group {g}"), "members": members}),
-                    )
-                    .await;
-                assert_eq!(reply.status, 201, "{}", reply.body);
-                assert_eq!(reply.body["members"].as_array().map(Vec::len), Some(MEMBERS));
-            }
-        })
-        .await;
+    hub_e2e::push_scim_groups(GROUPS, CONNECTIONS, &ids, MEMBERS, |group| async move {
+        let reply = scim(app_ref, token_ref).post("/Groups", group).await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        assert_eq!(reply.body["members"].as_array().map(Vec::len), Some(MEMBERS));
+    })
+    .await;
     println!(
         "first push: {USERS} users in {users_took:.2?}, {GROUPS} groups x {MEMBERS} in {:.2?}",
         groups_started.elapsed()
