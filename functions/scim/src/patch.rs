@@ -132,11 +132,14 @@ pub fn apply(resource: &mut Map<String, Value>, body: &Map<String, Value>) -> Sc
             Some("add") => Op::Add,
             Some("replace") => Op::Replace,
             Some("remove") => Op::Remove,
-            other => {
+            Some(other) => {
                 return Err(ScimError::bad_request(
                     ScimType::InvalidSyntax,
-                    format!("op must be add, replace or remove, not {other:?}"),
+                    format!("op must be add, replace or remove, not \"{other}\""),
                 ));
+            }
+            None => {
+                return Err(ScimError::bad_request(ScimType::InvalidSyntax, "op is required: add, replace or remove"));
             }
         };
         let value = get("value").cloned().map(canonical_value);
@@ -367,10 +370,11 @@ mod tests {
             patch(user.clone(), json!([{"op": "add", "path": "groups", "value": []}])).unwrap_err().scim_type,
             Some(ScimType::Mutability)
         );
-        assert_eq!(
-            patch(user.clone(), json!([{"op": "move", "path": "active"}])).unwrap_err().scim_type,
-            Some(ScimType::InvalidSyntax)
-        );
+        let unknown_op = patch(user.clone(), json!([{"op": "move", "path": "active"}])).unwrap_err();
+        assert_eq!(unknown_op.scim_type, Some(ScimType::InvalidSyntax));
+        assert_eq!(unknown_op.detail, "op must be add, replace or remove, not \"move\"");
+        let no_op = patch(user.clone(), json!([{"path": "active", "value": false}])).unwrap_err();
+        assert_eq!(no_op.detail, "op is required: add, replace or remove");
         assert_eq!(
             patch(user, json!([{"op": "replace", "path": "emails[type eq \"home\"]", "value": {"value": "c@x.com"}}]))
                 .unwrap_err()
