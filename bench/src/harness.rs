@@ -349,7 +349,8 @@ pub async fn seed_operators(
     let started = Instant::now();
     for load in ops.chunks(5_000) {
         store
-            .bulk_create_operators(&scope, load, &hub_api::rules::NEW_OPERATOR_PERMISSIONS)
+            .in_account(&scope)
+            .bulk_create_operators(load, &hub_api::rules::NEW_OPERATOR_PERMISSIONS)
             .await
             .expect("bulk operators");
     }
@@ -379,7 +380,10 @@ pub async fn seed_operators_one_by_one(
                         name: Some(op.full_name.to_string()),
                     },
                 );
-                store.create_operator(&scope, op, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit).await
+                store
+                    .in_account(&scope)
+                    .create_operator(op, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit)
+                    .await
             }
         })
         .await
@@ -426,7 +430,8 @@ pub async fn seed_api_users(
     let started = Instant::now();
     for load in users.chunks(20_000) {
         store
-            .bulk_create_api_users(&scope, load, hub_api::rules::MAX_API_USERS_PER_OPERATOR)
+            .in_account(&scope)
+            .bulk_create_api_users(load, hub_api::rules::MAX_API_USERS_PER_OPERATOR)
             .await
             .expect("bulk API users");
     }

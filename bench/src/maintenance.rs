@@ -50,8 +50,14 @@ pub async fn run(report: &mut Report, big: usize, account_counts: &[usize]) {
                 thousands(b.counter.get() as usize),
             ]);
         }
-        let record =
-            b.state.store.account(&AccountScope::new(&account.account_id)).await.expect("read").expect("account");
+        let record = b
+            .state
+            .store
+            .in_account(&AccountScope::new(&account.account_id))
+            .account_record()
+            .await
+            .expect("read")
+            .expect("account");
         assert_eq!(record.api_users_inactive as usize, count / 5, "the job counted the inactive API users");
         report.subsection(&format!("One account with {} API users", thousands(count)));
         report.table(table);

@@ -417,7 +417,8 @@ async fn summary_vs_naive(
     let stored = b
         .state
         .store
-        .account(&hub_store::AccountScope::new(&account.account_id))
+        .in_account(&hub_store::AccountScope::new(&account.account_id))
+        .account_record()
         .await
         .expect("read")
         .expect("account");

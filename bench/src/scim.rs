@@ -156,8 +156,10 @@ pub async fn run(report: &mut Report, sizes: &[usize], push_users: usize, push_g
     let groups_took = started.elapsed();
     let group_requests = b.counter.get();
     let scope = AccountScope::new(&account.account_id);
-    let stored = HubCounters::stored(&b.state.store.account(&scope).await.expect("read").expect("account"));
-    let recount = b.state.store.recount(&scope, hub_api::rules::is_production_monitor).await.expect("recount");
+    let stored =
+        HubCounters::stored(&b.state.store.in_account(&scope).account_record().await.expect("read").expect("account"));
+    let recount =
+        b.state.store.in_account(&scope).recount(hub_api::rules::is_production_monitor).await.expect("recount");
     let exact = stored == recount.counters && recount.groups.iter().all(|g| g.stored == g.actual);
     let mut table = Table::new(&[
         "first push (8 connections)",

@@ -150,13 +150,14 @@ pub async fn list(
         inactive_before: params.inactive.map(|inactive| (inactive, inactive_cutoff(now))),
     };
     let scope = caller.scope();
-    let page = state.store.list_api_users(&scope, &filter, page).await?;
+    let page = state.store.in_account(&scope).list_api_users(&filter, page).await?;
     let mut owner_ids: Vec<OperatorId> = page.items.iter().map(|u| u.operator_id.clone()).collect();
     owner_ids.sort();
     owner_ids.dedup();
     let names: HashMap<OperatorId, String> = state
         .store
-        .operators_by_ids(&scope, &owner_ids)
+        .in_account(&scope)
+        .operators_by_ids(&owner_ids)
         .await?
         .into_iter()
         .map(|op| (op.operator_id, op.full_name.into_string()))
@@ -220,10 +221,10 @@ pub async fn create(
 
     let scope = caller.scope();
     idempotency::create_with_secret(&state, &caller, "POST /api-users", body.replay, || async {
-        let (owner, roster) =
-            tokio::try_join!(async { state.store.operator(&scope, &owner_id).await.map_err(ApiError::from) }, async {
-                state.store.api_user_roster(&scope, &owner_id).await.map_err(ApiError::from)
-            })?;
+        let (owner, roster) = tokio::try_join!(
+            async { state.store.in_account(&scope).operator(&owner_id).await.map_err(ApiError::from) },
+            async { state.store.in_account(&scope).api_user_roster(&owner_id).await.map_err(ApiError::from) }
+        )?;
         let owner = owner.ok_or(ApiError::NotFound)?;
         if roster.len() >= MAX_API_USERS_PER_OPERATOR {
             return Err(ApiError::field(
@@ -252,7 +253,7 @@ pub async fn create(
             version: Some(view.version),
             answer: CreatedView { view, password },
             write: move |idem: Option<_>| async move {
-                store.create_api_user(scope, &record, &hash, &roster, idem.as_ref(), &event).await
+                store.in_account(scope).create_api_user(&record, &hash, &roster, idem.as_ref(), &event).await
             },
         })
     })
@@ -266,13 +267,13 @@ fn location(api_user_id: &str) -> String {
 /// The API user named in the path, if the caller may act on it: 404 when it does not exist (in
 /// this account), 403 when it belongs to another operator and the caller is not an administrator.
 async fn load(state: &AppState, caller: &Caller, id: &ApiUserId) -> ApiResult<ApiUserRecord> {
-    let user = state.store.api_user(&caller.scope(), id).await?.ok_or(ApiError::NotFound)?;
+    let user = state.store.in_account(&caller.scope()).api_user(id).await?.ok_or(ApiError::NotFound)?;
     caller.require_admin_or_self(&user.operator_id)?;
     Ok(user)
 }
 
 async fn view_of(state: &AppState, caller: &Caller, user: ApiUserRecord) -> ApiResult<ApiUserView> {
-    let owner = state.store.operator(&caller.scope(), &user.operator_id).await?;
+    let owner = state.store.in_account(&caller.scope()).operator(&user.operator_id).await?;
     Ok(ApiUserView::new(user, owner.map(|o| o.full_name.into_string()), state.clock.now()))
 }
 
@@ -328,7 +329,7 @@ pub async fn update(
         next.version += 1;
         let changes = vec![hub_api::audit::change("description", &user.description, &next.description)];
         let event = resource_events::event(&caller_context(&state, &caller), "apiUser.updated", &next, changes);
-        state.store.update_api_user_description(&scope, &user, description.as_str(), &event).await?;
+        state.store.in_account(&scope).update_api_user_description(&user, description.as_str(), &event).await?;
         user = next;
         Ok(user)
     })
@@ -351,7 +352,7 @@ pub async fn remove(
         let user = load(&state, &caller, &id).await?;
         if_match.check(user.version)?;
         let event = resource_events::deleted(&caller_context(&state, &caller), "apiUser.deleted", &user);
-        state.store.delete_api_user(&scope, &user, &event).await?;
+        state.store.in_account(&scope).delete_api_user(&user, &event).await?;
         Ok(())
     })
     .await?;

@@ -67,7 +67,7 @@ struct CreatedView {
 #[utoipa::path(get, path = "/scim-tokens", operation_id = "listScimTokens", tag = "SCIM tokens",
     responses((status = 200, description = "Every SCIM token of the account, oldest first", body = Collection<ScimTokenView>)))]
 pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiResult<Response> {
-    let tokens = state.store.scim_tokens(&caller.scope()).await?;
+    let tokens = state.store.in_account(&caller.scope()).scim_tokens().await?;
     Ok(axum::Json(Collection::all(tokens.into_iter().map(ScimTokenView::from).collect())).into_response())
 }
 
@@ -79,7 +79,7 @@ pub async fn fetch(
     PathIds(id): PathIds<ScimTokenId>,
     Admin(caller): Admin,
 ) -> ApiResult<Response> {
-    let token = state.store.scim_token(&caller.scope(), &id).await?.ok_or(ApiError::NotFound)?;
+    let token = state.store.in_account(&caller.scope()).scim_token(&id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScimTokenView::from(token)).into_response())
 }
 
@@ -107,7 +107,7 @@ pub async fn create(
     };
     let scope = caller.scope();
     idempotency::create_with_secret(&state, &caller, "POST /scim-tokens", body.replay, || async {
-        let roster = state.store.scim_token_roster(&scope).await?;
+        let roster = state.store.in_account(&scope).scim_token_roster().await?;
         if roster.ids.len() >= MAX_SCIM_TOKENS_PER_ACCOUNT {
             return Err(ApiError::field(
                 "description",
@@ -130,7 +130,7 @@ pub async fn create(
             version: None,
             answer: CreatedView { view, token },
             write: move |idem: Option<_>| async move {
-                store.create_scim_token(scope, &record, &hash, &roster, idem.as_ref(), &event).await
+                store.in_account(scope).create_scim_token(&record, &hash, &roster, idem.as_ref(), &event).await
             },
         })
     })
@@ -147,9 +147,9 @@ pub async fn remove(
 ) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     // Read first: the event names the token by its description.
-    let record = state.store.scim_token(&scope, &id).await?.ok_or(ApiError::NotFound)?;
+    let record = state.store.in_account(&scope).scim_token(&id).await?.ok_or(ApiError::NotFound)?;
     let event = resource_events::deleted(&caller_context(&state, &caller), "scimToken.deleted", &record);
-    if state.store.delete_scim_token(&scope, &id, &event).await? {
+    if state.store.in_account(&scope).delete_scim_token(&id, &event).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

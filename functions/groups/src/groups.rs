@@ -20,7 +20,7 @@ pub(crate) use hub_api::groups::is_system_group;
 
 /// The group named in the path, or 404.
 pub(crate) async fn load(state: &AppState, caller: &Caller, id: &GroupId) -> ApiResult<GroupRecord> {
-    state.store.group(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
+    state.store.in_account(&caller.scope()).group(id).await?.ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -42,7 +42,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let page = state.store.list_groups(&caller.scope(), params.is_empty, page).await?;
+    let page = state.store.in_account(&caller.scope()).list_groups(params.is_empty, page).await?;
     Ok(axum::Json(Collection::from_page(page, GroupView::from)))
 }
 
@@ -89,7 +89,7 @@ pub async fn create(
     let audit = resource_events::created(&caller_context(&state, &caller), "group.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /groups", body.replay, created, |idem| async move {
-        store.create_group(&scope, &record, idem.as_ref(), &audit).await
+        store.in_account(&scope).create_group(&record, idem.as_ref(), &audit).await
     })
     .await
 }

@@ -30,8 +30,8 @@ pub async fn list(
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
     let (_, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
-    let ids = state.store.member_ids(&scope, &id, page).await?;
-    let operators = state.store.operators_by_ids(&scope, &ids.items).await?;
+    let ids = state.store.in_account(&scope).member_ids(&id, page).await?;
+    let operators = state.store.in_account(&scope).operators_by_ids(&ids.items).await?;
     let tz = account.time_zone.time_zone();
     let now = state.clock.now();
     Ok(axum::Json(Collection {
@@ -83,13 +83,13 @@ pub async fn set_duty(
 ) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
-    let member_ids = state.store.all_member_ids(&scope, &id).await?;
+    let member_ids = state.store.in_account(&scope).all_member_ids(&id).await?;
     let audit = &caller_context(&state, &caller);
     let (state, scope) = (&state, &scope);
     stream::iter(member_ids)
         .map(|operator_id| async move {
             retrying(|| async {
-                let Some(current) = state.store.operator(scope, &operator_id).await? else { return Ok(()) };
+                let Some(current) = state.store.in_account(scope).operator(&operator_id).await? else { return Ok(()) };
                 if current.is_on_duty == body.is_on_duty {
                     return Ok(());
                 }
@@ -98,7 +98,7 @@ pub async fn set_duty(
                 next.version = current.version + 1;
                 next.updated_at = state.clock.now_rfc3339();
                 let event = hub_api::resource_events::updated(audit, "operator.updated", &current, &next);
-                state.store.update_operator(scope, &current, &next, None, &event).await?;
+                state.store.in_account(scope).update_operator(&current, &next, None, &event).await?;
                 Ok(())
             })
             .await

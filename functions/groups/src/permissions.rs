@@ -27,7 +27,7 @@ pub async fn list(
     PathIds(id): PathIds<GroupId>,
 ) -> ApiResult<axum::Json<GroupPermissions>> {
     load(&state, &caller, &id).await?;
-    let direct = state.store.grants_of(&caller.scope(), &Principal::Group(id)).await?;
+    let direct = state.store.in_account(&caller.scope()).grants_of(&Principal::Group(id)).await?;
     Ok(axum::Json(GroupPermissions { direct }))
 }
 

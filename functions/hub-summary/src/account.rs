@@ -119,7 +119,7 @@ pub async fn update(
         };
         let event =
             hub_api::resource_events::updated(&caller_context(&state, &caller), "account.updated", &current, &next);
-        state.store.update_account_settings(&scope, current.version, &settings, &event).await?;
+        state.store.in_account(&scope).update_account_settings(current.version, &settings, &event).await?;
         Ok(next)
     })
     .await?;

@@ -226,14 +226,14 @@ pub async fn list(
     let scope = caller.scope();
     if wants_csv(&headers) {
         let cursor = params.cursor.filter(|c| !c.is_empty());
-        let first = state.store.audit_events(&scope, &filter, EXPORT_PAGE, cursor.as_deref()).await?;
+        let first = state.store.in_account(&scope).audit_events(&filter, EXPORT_PAGE, cursor.as_deref()).await?;
         return Ok(match state.config.response_byte_budget {
             None => csv_export(state.store.clone(), scope, filter, first),
             Some(budget) => csv_export_within(&state.store, &scope, &filter, cursor, first, budget, &uri).await?,
         });
     }
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let events = state.store.audit_events(&scope, &filter, page.limit, page.cursor).await?;
+    let events = state.store.in_account(&scope).audit_events(&filter, page.limit, page.cursor).await?;
     Ok(axum::Json(Collection::from_page(events, EventView::from)).into_response())
 }
 
@@ -315,20 +315,22 @@ fn csv_export(store: Store, scope: AccountScope, filter: AuditFilter, first: Pag
                     };
                     Some((Ok::<_, std::io::Error>(body), next))
                 }
-                Step::Page(cursor) => match store.audit_events(&scope, &filter, EXPORT_PAGE, cursor.as_deref()).await {
-                    Ok(page) => {
-                        let body: String = page.items.iter().map(event_row).collect();
-                        let next = match page.next_cursor {
-                            Some(c) => Step::Page(Some(c)),
-                            None => Step::Done,
-                        };
-                        Some((Ok(body), next))
+                Step::Page(cursor) => {
+                    match store.in_account(&scope).audit_events(&filter, EXPORT_PAGE, cursor.as_deref()).await {
+                        Ok(page) => {
+                            let body: String = page.items.iter().map(event_row).collect();
+                            let next = match page.next_cursor {
+                                Some(c) => Step::Page(Some(c)),
+                                None => Step::Done,
+                            };
+                            Some((Ok(body), next))
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "the audit export stopped");
+                            Some((Err(std::io::Error::other("the audit export stopped")), Step::Done))
+                        }
                     }
-                    Err(e) => {
-                        tracing::error!(error = %e, "the audit export stopped");
-                        Some((Err(std::io::Error::other("the audit export stopped")), Step::Done))
-                    }
-                },
+                }
                 Step::Done => None,
             }
         }
@@ -379,7 +381,7 @@ async fn csv_export_within(
         }
         if used + size > budget && limit > 1 {
             limit = 1;
-            page = store.audit_events(scope, filter, limit, at.as_deref()).await?;
+            page = store.in_account(scope).audit_events(filter, limit, at.as_deref()).await?;
             continue;
         }
         used += size;
@@ -388,7 +390,7 @@ async fn csv_export_within(
         match page.next_cursor {
             None => break None,
             Some(c) => {
-                page = store.audit_events(scope, filter, limit, Some(&c)).await?;
+                page = store.in_account(scope).audit_events(filter, limit, Some(&c)).await?;
                 at = Some(c);
             }
         }

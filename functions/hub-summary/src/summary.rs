@@ -85,9 +85,9 @@ pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult
     let store = &state.store;
     // Three requests, concurrently, whatever the size of the account.
     let (account, active, scheduled) = tokio::try_join!(
-        async { store.account(&scope).await?.ok_or(ApiError::NotFound) },
-        async { store.first_active_operators(&scope, ACTIVE_LIST_LEN).await.map_err(ApiError::from) },
-        async { store.scheduled_operators(&scope).await.map_err(ApiError::from) },
+        async { store.in_account(&scope).account_record().await?.ok_or(ApiError::NotFound) },
+        async { store.in_account(&scope).first_active_operators(ACTIVE_LIST_LEN).await.map_err(ApiError::from) },
+        async { store.in_account(&scope).scheduled_operators().await.map_err(ApiError::from) },
     )?;
     let tz = account.time_zone.time_zone();
     let now = state.clock.now();

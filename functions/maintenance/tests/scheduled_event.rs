@@ -49,7 +49,7 @@ async fn a_scheduled_event_runs_the_job_over_every_account() {
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["accountsChecked"], 3);
     for id in &ids {
-        let account = state.store.account(&AccountScope::new(id)).await.unwrap().unwrap();
+        let account = state.store.in_account(&AccountScope::new(id)).account_record().await.unwrap().unwrap();
         assert_eq!(account.inactive_computed_at.as_deref(), Some(report.now.as_str()));
     }
 }

@@ -65,7 +65,7 @@ pub async fn list(
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
     let (_, page) = tokio::try_join!(load(&state, &caller, &id), async {
-        state.store.monitor_authorizations(&scope, &id, page).await.map_err(ApiError::from)
+        state.store.in_account(&scope).monitor_authorizations(&id, page).await.map_err(ApiError::from)
     })?;
     Ok(axum::Json(Collection::from_page(page, AuthorizationView::from)))
 }
@@ -179,7 +179,7 @@ pub async fn grant(
     }
     retrying(|| async {
         let (monitor, held) = tokio::try_join!(load(&state, &caller, &id), async {
-            state.store.authorizations_on_monitor(&scope, &id, &principal).await.map_err(ApiError::from)
+            state.store.in_account(&scope).authorizations_on_monitor(&id, &principal).await.map_err(ApiError::from)
         })?;
         let wanted = level.and_lower();
         let keep: Vec<_> = held.iter().filter(|a| wanted.contains(&a.authorization_type)).cloned().collect();
@@ -199,7 +199,7 @@ pub async fn grant(
         let (store, scope, id, principal, keep, add, event) =
             (&state.store, &scope, &id, &principal, &keep, &add, &event);
         let write = move |idem: Option<_>| async move {
-            store.grant_monitor_authorizations(scope, id, principal, keep, add, idem.as_ref(), event).await
+            store.in_account(scope).grant_monitor_authorizations(id, principal, keep, add, idem.as_ref(), event).await
         };
         if let Some(replay) = idempotency.write(&state, scope, &after, None, write).await? {
             return Ok(replay);
@@ -222,11 +222,11 @@ pub async fn revoke(
     let scope = caller.scope();
     retrying(|| async {
         let (monitor, target) = tokio::try_join!(load(&state, &caller, &id), async {
-            state.store.monitor_authorization(&scope, &id, &authorization_id).await.map_err(ApiError::from)
+            state.store.in_account(&scope).monitor_authorization(&id, &authorization_id).await.map_err(ApiError::from)
         })?;
         let target = target.ok_or(ApiError::NotFound)?;
         let level = target.authorization_type;
-        let held = state.store.authorizations_on_monitor(&scope, &id, &target.principal).await?;
+        let held = state.store.in_account(&scope).authorizations_on_monitor(&id, &target.principal).await?;
         let remove: Vec<_> = held.into_iter().filter(|a| a.authorization_type >= level).collect();
         if !remove.iter().any(|a| a.authorization_id == target.authorization_id) {
             // Revoked (and perhaps granted again) between the two reads.
@@ -238,7 +238,11 @@ pub async fn revoke(
             .map(|l| l.as_str())
             .collect();
         let event = authorization_event(&state, &caller, &monitor, &remove, false);
-        state.store.revoke_monitor_authorizations(&scope, &id, &target.principal, &remove, &absent, &event).await?;
+        state
+            .store
+            .in_account(&scope)
+            .revoke_monitor_authorizations(&id, &target.principal, &remove, &absent, &event)
+            .await?;
         Ok(())
     })
     .await?;

@@ -62,7 +62,7 @@ fn check_mode_and_activity(mode: MonitorMode, is_active: bool) -> ApiResult<()> 
 
 /// The monitor named in the path, or 404.
 pub(crate) async fn load(state: &AppState, caller: &Caller, id: &MonitorId) -> ApiResult<MonitorRecord> {
-    state.store.monitor(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
+    state.store.in_account(&caller.scope()).monitor(id).await?.ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -86,7 +86,7 @@ pub async fn list(
     Query(params): Query<ListParams>,
 ) -> ApiResult<axum::Json<Collection<MonitorView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let page = state.store.list_monitors(&caller.scope(), params.mode, page).await?;
+    let page = state.store.in_account(&caller.scope()).list_monitors(params.mode, page).await?;
     Ok(axum::Json(Collection::from_page(page, MonitorView::from)))
 }
 
@@ -198,7 +198,7 @@ pub async fn create(
     let event = resource_events::created(&caller_context(&state, &caller), "monitor.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /monitors", body.replay, created, |idem| async move {
-        store.create_monitor(&scope, &record, is_production_monitor, idem.as_ref(), &event).await
+        store.in_account(&scope).create_monitor(&record, is_production_monitor, idem.as_ref(), &event).await
     })
     .await
 }
@@ -284,7 +284,7 @@ pub async fn update(
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
         let event = resource_events::updated(&caller_context(&state, &caller), "monitor.updated", &current, &next);
-        state.store.update_monitor(&scope, &current, &next, is_production_monitor, &event).await?;
+        state.store.in_account(&scope).update_monitor(&current, &next, is_production_monitor, &event).await?;
         Ok(next)
     })
     .await?;
@@ -305,8 +305,8 @@ pub async fn remove(
 ) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     retrying(|| async {
-        let Some(monitor) = state.store.monitor(&scope, &id).await? else {
-            return if state.store.finish_monitor_delete_if_pending(&scope, &id).await? {
+        let Some(monitor) = state.store.in_account(&scope).monitor(&id).await? else {
+            return if state.store.in_account(&scope).finish_monitor_delete_if_pending(&id).await? {
                 Ok(())
             } else {
                 Err(ApiError::NotFound)
@@ -314,7 +314,7 @@ pub async fn remove(
         };
         if_match.check(monitor.version)?;
         let event = resource_events::deleted(&caller_context(&state, &caller), "monitor.deleted", &monitor);
-        state.store.delete_monitor(&scope, &monitor, is_production_monitor, &event).await?;
+        state.store.in_account(&scope).delete_monitor(&monitor, is_production_monitor, &event).await?;
         Ok(())
     })
     .await?;

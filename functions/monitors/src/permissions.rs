@@ -69,9 +69,9 @@ pub async fn overview(
 ) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
-    let monitors = state.store.list_monitors_for_permissions(&scope, params.mode, page).await?;
+    let monitors = state.store.in_account(&scope).list_monitors_for_permissions(params.mode, page).await?;
     let ids: Vec<MonitorId> = monitors.items.iter().map(|m| m.monitor_id.clone()).collect();
-    let authorizations = state.store.authorizations_of_monitors(&scope, &ids).await?;
+    let authorizations = state.store.in_account(&scope).authorizations_of_monitors(&ids).await?;
 
     let mut operator_ids = BTreeSet::new();
     let mut group_ids = BTreeSet::new();
@@ -84,8 +84,8 @@ pub async fn overview(
     let operator_ids: Vec<OperatorId> = operator_ids.into_iter().collect();
     let group_ids: Vec<GroupId> = group_ids.into_iter().collect();
     let (operators, groups) = tokio::try_join!(
-        async { state.store.operators_by_ids(&scope, &operator_ids).await.map_err(ApiError::from) },
-        async { state.store.groups_by_ids(&scope, &group_ids).await.map_err(ApiError::from) }
+        async { state.store.in_account(&scope).operators_by_ids(&operator_ids).await.map_err(ApiError::from) },
+        async { state.store.in_account(&scope).groups_by_ids(&group_ids).await.map_err(ApiError::from) }
     )?;
     let operator_names: HashMap<OperatorId, String> =
         operators.into_iter().map(|o| (o.operator_id, o.full_name.into_string())).collect();

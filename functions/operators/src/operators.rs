@@ -47,7 +47,7 @@ pub async fn list(
     let scope = caller.scope();
     let filter = OperatorFilter { q: params.q, is_on_duty: params.is_on_duty, is_disabled: params.is_disabled };
     let (account, page) = tokio::try_join!(async { load_account(&state, &scope).await }, async {
-        state.store.list_operators(&scope, &filter, page).await.map_err(ApiError::from)
+        state.store.in_account(&scope).list_operators(&filter, page).await.map_err(ApiError::from)
     })?;
     let tz = account.time_zone.time_zone();
     let now = state.clock.now();
@@ -144,14 +144,17 @@ pub async fn create(
     let audit = hub_api::resource_events::created(&caller_context(&state, &caller), "operator.created", &record);
     let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
     idempotency::create(&state, &caller, "POST /operators", body.replay, created, |idem| async move {
-        store.create_operator(&scope, &record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, idem.as_ref(), &audit).await
+        store
+            .in_account(&scope)
+            .create_operator(&record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, idem.as_ref(), &audit)
+            .await
     })
     .await
 }
 
 /// The operator named in the path, or 404.
 pub(crate) async fn load(state: &AppState, caller: &Caller, id: &OperatorId) -> ApiResult<OperatorRecord> {
-    state.store.operator(&caller.scope(), id).await?.ok_or(ApiError::NotFound)
+    state.store.in_account(&caller.scope()).operator(id).await?.ok_or(ApiError::NotFound)
 }
 
 #[utoipa::path(get, path = "/operators/{id}", operation_id = "getOperator", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
@@ -298,8 +301,8 @@ pub async fn groups(
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
-    let ids = state.store.group_ids_of(&scope, &id, page).await?;
-    let groups = state.store.groups_by_ids(&scope, &ids.items).await?;
+    let ids = state.store.in_account(&scope).group_ids_of(&id, page).await?;
+    let groups = state.store.in_account(&scope).groups_by_ids(&ids.items).await?;
     Ok(axum::Json(Collection {
         items: groups.into_iter().map(GroupView::from).collect(),
         next_cursor: ids.next_cursor,

@@ -28,10 +28,10 @@ pub async fn list(
 ) -> ApiResult<axum::Json<OperatorPermissions>> {
     let scope = caller.scope();
     load(&state, &caller, &id).await?;
-    let direct = state.store.grants_of(&scope, &Principal::Operator(id.clone())).await?;
+    let direct = state.store.in_account(&scope).grants_of(&Principal::Operator(id.clone())).await?;
     let mut effective = direct.clone();
-    for group_id in state.store.all_group_ids_of(&scope, &id).await? {
-        effective.extend(state.store.grants_of(&scope, &Principal::Group(group_id)).await?);
+    for group_id in state.store.in_account(&scope).all_group_ids_of(&id).await? {
+        effective.extend(state.store.in_account(&scope).grants_of(&Principal::Group(group_id)).await?);
     }
     // Canonical order (the derived `Ord`), each once.
     effective.sort();

@@ -89,13 +89,13 @@ async fn change_schedules(
         let target = ("DutySchedule", view.schedule_id.as_str(), Some(next.full_name.as_str()));
         let event = hub_api::audit::event(&audit, action, target, changes);
         let Some(idempotency) = idempotency else {
-            state.store.update_operator(&scope, &current, &next, None, &event).await?;
+            state.store.in_account(&scope).update_operator(&current, &next, None, &event).await?;
             return Ok(Written::Schedule(view));
         };
         let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
         let (store, scope, current, next, event) = (&state.store, &scope, &current, &next, &event);
         let write = move |record: Option<_>| async move {
-            store.update_operator(scope, current, next, record.as_ref(), event).await
+            store.in_account(scope).update_operator(current, next, record.as_ref(), event).await
         };
         Ok(match idempotency.write(state, scope, &view, Some(&location), write).await? {
             Some(replay) => Written::Replayed(replay),

@@ -23,7 +23,7 @@ pub async fn reset(
 ) -> ApiResult<StatusCode> {
     let scope = caller.scope();
     // Read first: 404 for no such operator, and the event names the operator.
-    let op = state.store.operator(&scope, &id).await?.ok_or(ApiError::NotFound)?;
+    let op = state.store.in_account(&scope).operator(&id).await?.ok_or(ApiError::NotFound)?;
     if op.sign_in.is_some() {
         let change = hub_api::audit::change("signInBound", true, false);
         let event = hub_api::resource_events::event(
@@ -33,7 +33,7 @@ pub async fn reset(
             vec![change],
         );
         // `false`: reset meanwhile by another request, or the operator deleted: nothing to do.
-        state.store.reset_operator_sign_in(&scope, &id, &event).await?;
+        state.store.in_account(&scope).reset_operator_sign_in(&id, &event).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

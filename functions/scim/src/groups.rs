@@ -58,10 +58,10 @@ async fn members_of(
     scope: &AccountScope,
     group_id: &GroupId,
 ) -> ScimResult<Vec<(OperatorId, String)>> {
-    let ids = state.store.all_member_ids(scope, group_id).await.map_err(hub_api::ApiError::from)?;
+    let ids = state.store.in_account(scope).all_member_ids(group_id).await.map_err(hub_api::ApiError::from)?;
     let mut named = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
-        let ops = state.store.operators_by_ids(scope, chunk).await.map_err(hub_api::ApiError::from)?;
+        let ops = state.store.in_account(scope).operators_by_ids(chunk).await.map_err(hub_api::ApiError::from)?;
         named.extend(ops.into_iter().map(|o| (o.operator_id, o.full_name.into_string())));
     }
     Ok(named)
@@ -155,7 +155,7 @@ pub async fn create(scim: Scim, req: Request) -> ScimResult<Response> {
         version: 1,
     };
     let audit = hub_api::resource_events::created(&acting.audit, "group.created", &record);
-    state.store.create_group(scope, &record, None, &audit).await.map_err(hub_api::ApiError::from)?;
+    state.store.in_account(scope).create_group(&record, None, &audit).await.map_err(hub_api::ApiError::from)?;
     if let Some(members) = &wanted.members {
         set_members(&acting, &record.group_id, &BTreeSet::new(), members).await?;
     }
@@ -185,7 +185,14 @@ async fn write_desired(
     .await?;
     let current = match current_members {
         Some(c) => c,
-        None => state.store.all_member_ids(scope, id).await.map_err(hub_api::ApiError::from)?.into_iter().collect(),
+        None => state
+            .store
+            .in_account(scope)
+            .all_member_ids(id)
+            .await
+            .map_err(hub_api::ApiError::from)?
+            .into_iter()
+            .collect(),
     };
     set_members(&acting, id, &current, &wanted.members.unwrap_or_default()).await?;
     answer(scim, id, StatusCode::OK, &Projection::default()).await
@@ -237,7 +244,8 @@ impl Listed for Groups {
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {
             None => {
-                list.unfiltered(&scope, window, |a| a.groups_total, |s, n| store.groups_window(&scope, s, n)).await?
+                list.unfiltered(&scope, window, |a| a.groups_total, |s, n| store.in_account(&scope).groups_window(s, n))
+                    .await?
             }
             Some(f) => {
                 let clauses = list::clauses(f, &["id", "displayname", "externalid"])?;
@@ -245,12 +253,14 @@ impl Listed for Groups {
                 let first = &clauses[0];
                 let id = match (first.attribute.as_str(), text(first)) {
                     ("id", Some(v)) => Some(GroupId::new(v)),
-                    ("displayname", Some(v)) => store.group_id_by_name(&scope, &v).await.map_err(api)?,
-                    ("externalid", Some(v)) => store.group_id_by_external_id(&scope, &v).await.map_err(api)?,
+                    ("displayname", Some(v)) => store.in_account(&scope).group_id_by_name(&v).await.map_err(api)?,
+                    ("externalid", Some(v)) => {
+                        store.in_account(&scope).group_id_by_external_id(&v).await.map_err(api)?
+                    }
                     _ => return Err(ScimError::bad_request(ScimType::InvalidFilter, "compare with a string")),
                 };
                 let candidates = match id {
-                    Some(id) => store.group(&scope, &id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
+                    Some(id) => store.in_account(&scope).group(&id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
                     None => Vec::new(),
                 };
                 window.of(candidates.into_iter().filter(|g| clauses.iter().all(|c| satisfies(g, c))).collect())

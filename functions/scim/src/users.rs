@@ -250,8 +250,8 @@ async fn groups_of(
     scope: &hub_store::AccountScope,
     operator_id: &OperatorId,
 ) -> ScimResult<Vec<(GroupId, String)>> {
-    let ids = state.store.all_group_ids_of(scope, operator_id).await.map_err(hub_api::ApiError::from)?;
-    let groups = state.store.groups_by_ids(scope, &ids).await.map_err(hub_api::ApiError::from)?;
+    let ids = state.store.in_account(scope).all_group_ids_of(operator_id).await.map_err(hub_api::ApiError::from)?;
+    let groups = state.store.in_account(scope).groups_by_ids(&ids).await.map_err(hub_api::ApiError::from)?;
     Ok(groups.into_iter().map(|g| (g.group_id, g.description.into_string())).collect())
 }
 
@@ -271,7 +271,8 @@ pub async fn create(scim: Scim, req: Request) -> ScimResult<Response> {
     let audit = hub_api::resource_events::created(&scim.audit(), "operator.created", &record);
     scim.state
         .store
-        .create_operator(&scim.scope(), &record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit)
+        .in_account(&scim.scope())
+        .create_operator(&record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit)
         .await
         .map_err(hub_api::ApiError::from)?;
     answer(&scim, record, StatusCode::CREATED, &Projection::default()).await
@@ -380,8 +381,13 @@ impl Listed for Users {
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {
             None => {
-                list.unfiltered(&scope, window, |a| a.operators_total, |s, n| store.operators_window(&scope, s, n))
-                    .await?
+                list.unfiltered(
+                    &scope,
+                    window,
+                    |a| a.operators_total,
+                    |s, n| store.in_account(&scope).operators_window(s, n),
+                )
+                .await?
             }
             Some(f) => {
                 let clauses = list::clauses(f, &FILTERABLE)?;
@@ -397,16 +403,18 @@ impl Listed for Users {
                     Some((kind, value)) => {
                         let id = match kind {
                             "id" => Some(OperatorId::new(value)),
-                            "email" => store.operator_id_by_email(&scope, &value).await.map_err(api)?,
-                            _ => store.operator_id_by_external_id(&scope, &value).await.map_err(api)?,
+                            "email" => store.in_account(&scope).operator_id_by_email(&value).await.map_err(api)?,
+                            _ => store.in_account(&scope).operator_id_by_external_id(&value).await.map_err(api)?,
                         };
                         match id {
-                            Some(id) => store.operator(&scope, &id).await.map_err(api)?.into_iter().collect(),
+                            Some(id) => {
+                                store.in_account(&scope).operator(&id).await.map_err(api)?.into_iter().collect()
+                            }
                             None => Vec::new(),
                         }
                     }
                     None => match clauses.iter().find(|c| c.attribute == "displayname").and_then(text) {
-                        Some(name) => store.operators_named(&scope, &name).await.map_err(api)?,
+                        Some(name) => store.in_account(&scope).operators_named(&name).await.map_err(api)?,
                         None => {
                             return Err(ScimError::bad_request(
                                 ScimType::InvalidFilter,

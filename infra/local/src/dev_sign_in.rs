@@ -76,13 +76,14 @@ async fn list(State(dev): State<DevSignIn>) -> Response {
     let mut accounts = Vec::new();
     for id in ids {
         let scope = AccountScope::new(&id);
-        let account = match store.account(&scope).await {
+        let account = match store.in_account(&scope).account_record().await {
             Ok(Some(account)) => account,
             Ok(None) => continue,
             Err(e) => return unavailable(e),
         };
         let operators = match store
-            .list_operators(&scope, &OperatorFilter::default(), PageRequest { limit: LIST_LIMIT, cursor: None })
+            .in_account(&scope)
+            .list_operators(&OperatorFilter::default(), PageRequest { limit: LIST_LIMIT, cursor: None })
             .await
         {
             Ok(page) => page.items,
@@ -117,7 +118,7 @@ async fn sign_in(
         return problem(StatusCode::BAD_REQUEST, "validation_failed", "Send {\"accountId\", \"operatorId\"} as JSON.");
     };
     let scope = AccountScope::new(&body.account_id);
-    match dev.state.store.operator(&scope, &body.operator_id).await {
+    match dev.state.store.in_account(&scope).operator(&body.operator_id).await {
         Ok(Some(_)) => {}
         Ok(None) => return problem(StatusCode::NOT_FOUND, "not_found", "No such operator in that account."),
         Err(e) => return unavailable(e),

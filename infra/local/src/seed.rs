@@ -65,7 +65,8 @@ pub async fn ensure_demo_account(state: &AppState, dir: &Path) -> Result<DemoAcc
     if let Some(marker) = read_json::<DemoMarker>(&marker_path) {
         let existing = state
             .store
-            .account(&AccountScope::new(&marker.account_id))
+            .in_account(&AccountScope::new(&marker.account_id))
+            .account_record()
             .await
             .map_err(|e| format!("cannot read the demo account from DynamoDB: {e}"))?;
         if existing.is_some() {

@@ -14,7 +14,7 @@
 //! - `Basic base64(username:password)`: an API user, acting with its owner's rights. The username
 //!   names the account and the API user ([`api_user_username`]); one conditional UpdateItem of
 //!   the API user item checks the password's hash and records the use (see
-//!   `Store::authenticate_api_user`). The owner's administrator flag is denormalised on that item
+//!   `AccountStore::authenticate_api_user`). The owner's administrator flag is denormalised on that item
 //!   and changes in the same transactions as the owner's Administrators membership, so it is as
 //!   fresh as the operator's own. After 20 wrong passwords in a minute the username gets 429
 //!   without any DynamoDB request until the minute is over ([`crate::throttle`]).
@@ -126,7 +126,7 @@ impl Authenticator {
         let account_id: AccountId = id(&claims.account_id)?.into_id();
         let operator_id: OperatorId = id(&claims.operator_id)?.into_id();
         let scope = AccountScope::new(&account_id);
-        let operator = state.store.operator(&scope, &operator_id).await?.ok_or(ApiError::Unauthenticated)?;
+        let operator = state.store.in_account(&scope).operator(&operator_id).await?.ok_or(ApiError::Unauthenticated)?;
         if operator.is_disabled {
             return Err(ApiError::Unauthenticated);
         }
@@ -175,8 +175,11 @@ async fn api_user(
     }
     let scope = AccountScope::new(&account_id);
     let hash = password_hash(password);
-    let auth =
-        state.store.authenticate_api_user(&scope, &api_user_id, &hash, &format_timestamp(now), &usage_day(now)).await?;
+    let auth = state
+        .store
+        .in_account(&scope)
+        .authenticate_api_user(&api_user_id, &hash, &format_timestamp(now), &usage_day(now))
+        .await?;
     let Some(auth) = auth else {
         failures.record_failure(username, now);
         return Err(ApiError::Unauthenticated);
@@ -212,12 +215,12 @@ async fn signed_in_subject(
     }
     let binding =
         SignInBinding { issuer: issuer.to_owned(), subject: subject.to_owned(), bound_at: state.clock.now_rfc3339() };
-    if state.store.bind_operator_sign_in(scope, &operator.operator_id, &binding).await? {
+    if state.store.in_account(scope).bind_operator_sign_in(&operator.operator_id, &binding).await? {
         tracing::info!(account_id = %scope.account_id(), operator_id = %operator.operator_id, "first sign-in: the operator is bound to its identity-provider subject");
         return Ok(OperatorRecord { sign_in: Some(binding), version: operator.version + 1, ..operator });
     }
     // Another request bound it first (or the operator is gone): the binding that won decides.
-    match state.store.operator(scope, &operator.operator_id).await? {
+    match state.store.in_account(scope).operator(&operator.operator_id).await? {
         Some(current) if is_bound_to(&current) => Ok(current),
         _ => Err(ApiError::Unauthenticated),
     }

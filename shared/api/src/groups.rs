@@ -24,7 +24,7 @@ pub fn is_system_group(group_id: &str) -> bool {
 
 /// The group, or 404.
 pub async fn load(state: &AppState, scope: &AccountScope, id: &GroupId) -> ApiResult<GroupRecord> {
-    state.store.group(scope, id).await?.ok_or(ApiError::NotFound)
+    state.store.in_account(scope).group(id).await?.ok_or(ApiError::NotFound)
 }
 
 /// Reads the group, applies `apply` and writes the result guarded by the version read (its name
@@ -49,7 +49,7 @@ where
         next.version = current.version + 1;
         next.updated_at = state.clock.now_rfc3339();
         let event = crate::audit::event(audit, "group.updated", next.audit_target(), changes);
-        state.store.update_group(scope, &current, &next, &event).await?;
+        state.store.in_account(scope).update_group(&current, &next, &event).await?;
         Ok(next)
     })
     .await
@@ -65,20 +65,20 @@ pub async fn delete(acting: &Acting<'_>, id: &GroupId, if_match: IfMatch) -> Api
     retrying(|| async {
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
-        let Some(group) = state.store.group(scope, id).await? else {
+        let Some(group) = state.store.in_account(scope).group(id).await? else {
             return finish_pending_delete(state, scope, Principal::Group(id.clone())).await;
         };
         if_match.check(group.version)?;
         let rules = check_removal(state, scope, &Removal::Group(&group.group_id), &account).await?;
         let event = crate::audit::event(audit, "group.deleted", group.audit_target(), crate::audit::deleted(&group));
-        state.store.delete_group(scope, &group, &rules, &event).await?;
+        state.store.in_account(scope).delete_group(&group, &rules, &event).await?;
         Ok(())
     })
     .await
 }
 
 async fn require_operator(state: &AppState, scope: &AccountScope, operator_id: &OperatorId) -> ApiResult<()> {
-    state.store.operator(scope, operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
+    state.store.in_account(scope).operator(operator_id).await?.map(|_| ()).ok_or(ApiError::NotFound)
 }
 
 /// Everyone's members are every operator: no request adds or removes one.
@@ -104,10 +104,14 @@ pub async fn add_member(acting: &Acting<'_>, group_id: &GroupId, operator_id: &O
     require_operator(state, scope, operator_id).await?;
     retrying(|| async {
         let group = load(state, scope, group_id).await?;
-        if state.store.is_member(scope, group_id, operator_id).await? {
+        if state.store.in_account(scope).is_member(group_id, operator_id).await? {
             return Ok(false);
         }
-        match state.store.add_member(scope, &group, operator_id, &member_event(audit, &group, operator_id, true)).await
+        match state
+            .store
+            .in_account(scope)
+            .add_member(&group, operator_id, &member_event(audit, &group, operator_id, true))
+            .await
         {
             Ok(()) => Ok(true),
             // A concurrent request added it first: read again, and find it there.
@@ -126,7 +130,7 @@ pub async fn add_members(acting: &Acting<'_>, group_id: &GroupId, operator_ids: 
     let Acting { state, scope, audit, .. } = acting;
     if group_id == EVERYONE_GROUP_ID {
         // Everyone has every operator: only a request naming a non-member changes something.
-        let present = state.store.members_among(scope, group_id, operator_ids).await?;
+        let present = state.store.in_account(scope).members_among(group_id, operator_ids).await?;
         return if operator_ids.iter().all(|id| present.contains(id)) {
             Ok(())
         } else {
@@ -149,7 +153,7 @@ pub async fn add_members(acting: &Acting<'_>, group_id: &GroupId, operator_ids: 
                 Some(group) => group,
                 None => load(state, scope, group_id).await?,
             };
-            let present = state.store.members_among(scope, group_id, chunk).await?;
+            let present = state.store.in_account(scope).members_among(group_id, chunk).await?;
             let mut missing: Vec<OperatorId> = chunk.iter().filter(|id| !present.contains(*id)).cloned().collect();
             missing.sort();
             missing.dedup();
@@ -157,7 +161,7 @@ pub async fn add_members(acting: &Acting<'_>, group_id: &GroupId, operator_ids: 
             let changes =
                 missing.iter().map(|id| crate::audit::change("member", serde_json::Value::Null, id)).collect();
             let event = crate::audit::event(audit, "group.memberAdded", group.audit_target(), changes);
-            match state.store.add_members(scope, &group, &missing, &event).await {
+            match state.store.in_account(scope).add_members(&group, &missing, &event).await {
                 Ok(after) => {
                     if let Ok(mut slot) = known.lock() {
                         *slot = Some(after);
@@ -184,7 +188,7 @@ pub async fn remove_member(acting: &Acting<'_>, group_id: &GroupId, operator_id:
         // The rule versions are read before the state the checks look at.
         let account = load_account(state, scope).await?;
         let (group, ()) = tokio::try_join!(load(state, scope, group_id), require_operator(state, scope, operator_id))?;
-        if !state.store.is_member(scope, group_id, operator_id).await? {
+        if !state.store.in_account(scope).is_member(group_id, operator_id).await? {
             return Ok(false);
         }
         // The last enabled administrator is kept by `check_removal` (and the store's guard on
@@ -192,7 +196,8 @@ pub async fn remove_member(acting: &Acting<'_>, group_id: &GroupId, operator_id:
         let rules = check_removal(state, scope, &Removal::Membership { group_id, operator_id }, &account).await?;
         state
             .store
-            .remove_member(scope, &group, operator_id, &rules, &member_event(audit, &group, operator_id, false))
+            .in_account(scope)
+            .remove_member(&group, operator_id, &rules, &member_event(audit, &group, operator_id, false))
             .await?;
         Ok(true)
     })

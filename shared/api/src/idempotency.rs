@@ -72,7 +72,7 @@ impl Idempotency {
     pub async fn replay(&self, state: &AppState, scope: &AccountScope) -> ApiResult<Option<Response>> {
         let Some(key) = &self.key else { return Ok(None) };
         let now = state.clock.now().as_second();
-        match state.store.idempotency_record(scope, &self.key_scope, key, now).await? {
+        match state.store.in_account(scope).idempotency_record(&self.key_scope, key, now).await? {
             None => Ok(None),
             Some(record) if record.request_hash == self.fingerprint => Ok(Some(replayed(record))),
             Some(_) => Err(ApiError::IdempotencyKeyReused),

@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 /// The operator, or 404.
 pub async fn load(state: &AppState, scope: &AccountScope, id: &OperatorId) -> ApiResult<OperatorRecord> {
-    state.store.operator(scope, id).await?.ok_or(ApiError::NotFound)
+    state.store.in_account(scope).operator(id).await?.ok_or(ApiError::NotFound)
 }
 
 /// The rules an operator's delete or disabling must keep, and the rule versions its write must
@@ -80,7 +80,7 @@ where
             _ => "operator.updated",
         };
         let event = crate::audit::event(audit, action, next.audit_target(), changes);
-        state.store.update_operator_with_rules(scope, &current, &next, None, rules.as_ref(), &event).await?;
+        state.store.in_account(scope).update_operator_with_rules(&current, &next, None, rules.as_ref(), &event).await?;
         Ok((next, account))
     })
     .await
@@ -93,7 +93,7 @@ where
 pub async fn delete(acting: &Acting<'_>, id: &OperatorId, if_match: IfMatch) -> ApiResult<()> {
     let Acting { state, scope, audit, actor } = acting;
     retrying(|| async {
-        let Some(op) = state.store.operator(scope, id).await? else {
+        let Some(op) = state.store.in_account(scope).operator(id).await? else {
             return finish_pending_delete(state, scope, Principal::Operator(id.clone())).await;
         };
         if_match.check(op.version)?;
@@ -107,7 +107,7 @@ pub async fn delete(acting: &Acting<'_>, id: &OperatorId, if_match: IfMatch) -> 
         let account = load_account(state, scope).await?;
         let rules = check_operator_removal(state, scope, &op, &account).await?;
         let event = crate::audit::event(audit, "operator.deleted", op.audit_target(), crate::audit::deleted(&op));
-        state.store.delete_operator(scope, &op, &rules, &event).await?;
+        state.store.in_account(scope).delete_operator(&op, &rules, &event).await?;
         Ok(())
     })
     .await

@@ -27,7 +27,7 @@ use crate::values::{FullName, MonitorMode, Permission};
 /// below provisioning and the operator and group operations, because every rule check starts by
 /// reading it (the rule versions) and they all build on this module.
 pub async fn load_account(state: &AppState, scope: &AccountScope) -> ApiResult<AccountRecord> {
-    state.store.account(scope).await?.ok_or(ApiError::NotFound)
+    state.store.in_account(scope).account_record().await?.ok_or(ApiError::NotFound)
 }
 
 /// The permissions that must always keep a holder, with the conflict naming each.
@@ -164,12 +164,13 @@ impl RemovalCheck<'_> {
             .collect();
         let permissions: Vec<Permission> = relevant.iter().map(|(p, _)| *p).collect();
         // An operator holds through its groups: read them with the holders.
-        let (all, groups_of_operator) = tokio::try_join!(state.store.holders_of(scope, &permissions), async {
-            match removal {
-                Removal::Operator(op) => state.store.all_group_ids_of(scope, &op.operator_id).await,
-                _ => Ok(Vec::new()),
-            }
-        })?;
+        let (all, groups_of_operator) =
+            tokio::try_join!(state.store.in_account(scope).holders_of(&permissions), async {
+                match removal {
+                    Removal::Operator(op) => state.store.in_account(scope).all_group_ids_of(&op.operator_id).await,
+                    _ => Ok(Vec::new()),
+                }
+            })?;
         for ((permission, conflict), holders) in relevant.into_iter().zip(all) {
             let (holders_version, grants_version) = rule_versions(permission).expect("a protected permission");
             let holds = match removal {
@@ -240,7 +241,8 @@ impl RemovalCheck<'_> {
             loop {
                 let page = state
                     .store
-                    .member_ids(scope, group_id, PageRequest { limit: 100, cursor: cursor.as_deref() })
+                    .in_account(scope)
+                    .member_ids(group_id, PageRequest { limit: 100, cursor: cursor.as_deref() })
                     .await?;
                 let found = page.items.iter().any(|member| {
                     let membership_removed = matches!(removal, Removal::Membership { group_id: g, operator_id: o } if *g == group_id && *o == member);
@@ -276,9 +278,9 @@ impl RemovalCheck<'_> {
         };
         let administrators = GroupId::administrators();
         let (members, disabled, pending) = tokio::try_join!(
-            state.store.all_member_ids(scope, &administrators),
-            state.store.disabled_operator_ids(scope),
-            state.store.pending_deletes(scope),
+            state.store.in_account(scope).all_member_ids(&administrators),
+            state.store.in_account(scope).disabled_operator_ids(),
+            state.store.in_account(scope).pending_deletes(),
         )?;
         let version = RuleVersion::Administrators;
         if !members.iter().any(|id| id == removed) {
@@ -312,8 +314,8 @@ pub async fn check_removal(
 /// The operator's or group's name (for the audit event), or 404 unless it exists in the account.
 async fn principal_exists(state: &AppState, scope: &AccountScope, principal: &Principal) -> ApiResult<String> {
     let name = match principal {
-        Principal::Operator(id) => state.store.operator(scope, id).await?.map(|o| o.full_name.into_string()),
-        Principal::Group(id) => state.store.group(scope, id).await?.map(|g| g.description.into_string()),
+        Principal::Operator(id) => state.store.in_account(scope).operator(id).await?.map(|o| o.full_name.into_string()),
+        Principal::Group(id) => state.store.in_account(scope).group(id).await?.map(|g| g.description.into_string()),
     };
     name.ok_or(ApiError::NotFound)
 }
@@ -352,7 +354,7 @@ pub async fn grant_permission(acting: &Acting<'_>, principal: &Principal, permis
         Principal::Group(_) => rule_versions(permission).map(|(_, grants)| grants),
         Principal::Operator(_) => None,
     };
-    state.store.grant(scope, principal, permission, moves, &event).await?;
+    state.store.in_account(scope).grant(principal, permission, moves, &event).await?;
     Ok(())
 }
 
@@ -365,7 +367,7 @@ pub async fn revoke_permission(acting: &Acting<'_>, principal: &Principal, permi
     if !PROTECTED.iter().any(|(p, _)| *p == permission) {
         let name = principal_exists(state, scope, principal).await?;
         let event = permission_event(audit, principal, &name, permission, false);
-        state.store.revoke(scope, principal, permission, &RulesLock::default(), &event).await?;
+        state.store.in_account(scope).revoke(principal, permission, &RulesLock::default(), &event).await?;
         return Ok(());
     }
     crate::retry::retrying(|| async {
@@ -375,7 +377,7 @@ pub async fn revoke_permission(acting: &Acting<'_>, principal: &Principal, permi
         let removal = Removal::Grant { principal, permission };
         let lock = RemovalCheck { state, scope, removal: &removal, account: &account }.protected_holders().await?;
         let event = permission_event(audit, principal, &name, permission, false);
-        state.store.revoke(scope, principal, permission, &lock, &event).await?;
+        state.store.in_account(scope).revoke(principal, permission, &lock, &event).await?;
         Ok(())
     })
     .await
@@ -384,7 +386,11 @@ pub async fn revoke_permission(acting: &Acting<'_>, principal: &Principal, permi
 /// The answer to a delete of an operator or a group that is not there: if its delete died half-way
 /// (its pending marker is left), the retry finishes it; otherwise `NotFound`.
 pub async fn finish_pending_delete(state: &AppState, scope: &AccountScope, principal: Principal) -> ApiResult<()> {
-    if state.store.finish_delete_if_pending(scope, &principal).await? { Ok(()) } else { Err(ApiError::NotFound) }
+    if state.store.in_account(scope).finish_delete_if_pending(&principal).await? {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 /// Parses a permission from a path: unknown names are `validation_failed`; `Administrator`

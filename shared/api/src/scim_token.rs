@@ -2,7 +2,7 @@
 //!
 //! A token is `scim_` and the base64url of the account id's 16 bytes, the token id's 16 bytes and
 //! 32 random bytes (91 characters). It names the item it is checked against, so authenticating
-//! is one conditional UpdateItem (`Store::authenticate_scim_token`): no lookup table, no scan.
+//! is one conditional UpdateItem (`AccountStore::authenticate_scim_token`): no lookup table, no scan.
 //! Only the SHA-256 of the whole token is stored.
 //!
 //! The SCIM function checks the token itself rather than the Lambda authorizer: the authorizer
@@ -78,7 +78,7 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Resu
     let (account_id, scim_token_id) = parse_scim_token(token).ok_or(ApiError::Unauthenticated)?;
     let scope = AccountScope::new(&account_id);
     let now = format_timestamp(state.clock.now());
-    if state.store.authenticate_scim_token(&scope, &scim_token_id, &scim_token_hash(token), &now).await? {
+    if state.store.in_account(&scope).authenticate_scim_token(&scim_token_id, &scim_token_hash(token), &now).await? {
         Ok(ScimCaller { account_id, scim_token_id })
     } else {
         Err(ApiError::Unauthenticated)

@@ -1,9 +1,9 @@
 //! Changes of the account's own settings (its name and time zone).
 
-use crate::Store;
+use crate::Audit;
+use crate::db::AccountStore;
 use crate::db::{Condition, n, s};
 use crate::error::StoreError;
-use crate::keys::AccountScope;
 use crate::values::{AccountName, TimeZoneName};
 
 /// The settings an account's administrators may change.
@@ -14,20 +14,19 @@ pub struct AccountSettings {
     pub updated_at: String,
 }
 
-impl Store {
+impl AccountStore<'_> {
     /// Sets the account's name and time zone if its `version` is still `seen_version`, moving the
     /// version on. An update of these attributes only: the counters, which other writes change
     /// concurrently, are never rewritten from a stale read.
     pub async fn update_account_settings(
-        &self,
-        scope: &AccountScope,
+        self,
         seen_version: i64,
         settings: &AccountSettings,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
+        let mut tx = self.audited_tx(audit)?;
         tx.update(
-            &scope.account(),
+            &self.scope.account(),
             "SET #name = :name, #timeZone = :timeZone, #updatedAt = :updatedAt ADD #version :one",
             vec![
                 (":name", s(&*settings.name)),

@@ -1,6 +1,8 @@
 //! The account item: provisioning (one transaction with the first administrator, the system
 //! groups, their memberships and grants) and reads.
 
+use crate::Audit;
+use crate::db::AccountStore;
 use crate::db::{Condition, Item, key_item, s, strings_in};
 use crate::error::{Guard, StoreError};
 use crate::ids::AccountId;
@@ -21,13 +23,9 @@ pub struct NewAccount {
 }
 
 impl Store {
-    pub async fn account(&self, scope: &AccountScope) -> Result<Option<AccountRecord>, StoreError> {
-        self.record(&scope.account(), None).await
-    }
-
     /// Provisions an account in one transaction: the account item, its administrator, the two
     /// system groups, memberships and initial grants.
-    pub async fn create_account(&self, new: &NewAccount, audit: &crate::Audit) -> Result<(), StoreError> {
+    pub async fn create_account(&self, new: &NewAccount, audit: &Audit) -> Result<(), StoreError> {
         let scope = AccountScope::new(&new.account.account_id);
         let mut tx = self.tx();
         audit.apply(&mut tx, &scope)?;
@@ -55,5 +53,12 @@ impl Store {
         let page = self.query_page(&scope, spec).await?;
         let ids = strings_in(&page.items, "accountId").map(AccountId::new).collect();
         Ok(Page { items: ids, next_cursor: page.next_cursor })
+    }
+}
+
+impl AccountStore<'_> {
+    /// The account item: its settings and counters (one strongly consistent GetItem).
+    pub async fn account_record(self) -> Result<Option<AccountRecord>, StoreError> {
+        self.record(&self.scope.account(), None).await
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! - `APIUSER#<id>`: the [`ApiUserRecord`], with the owner's denormalised administrator flag and
 //!   per-day usage counters, plus `passwordHash`. Authenticating a request is one conditional
-//!   UpdateItem of this item ([`Store::authenticate_api_user`]). The hash is written once and
+//!   UpdateItem of this item ([`AccountStore::authenticate_api_user`]). The hash is written once and
 //!   never read back: every read projects it out ([`API_USER_ATTRIBUTES`]) and the
 //!   authentication returns only the attributes it updates, so no DynamoDB response (which the
 //!   SDK logs at TRACE) ever carries it.
@@ -23,6 +23,8 @@
 //! in its own transaction; a delete is guarded by the flag it read, so the two never drift apart
 //! under a concurrent recompute.
 
+use crate::Audit;
+use crate::db::AccountStore;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
@@ -33,7 +35,7 @@ use crate::items::{ApiUserRoster, Roster, flag_condition, remove_from_roster};
 use crate::keys::AccountScope;
 use crate::records::{ApiUserRecord, decode};
 use crate::writes::{AccountChange, Counter, IdempotencyWrite};
-use crate::{Page, PageRequest, QuerySpec, Store};
+use crate::{Page, PageRequest, QuerySpec};
 
 /// Attempts of a usage update that collides with a transaction on the same item.
 const AUTH_ATTEMPTS: u64 = 3;
@@ -133,40 +135,27 @@ impl OwnerApiUsers {
     }
 }
 
-impl Store {
-    pub async fn api_user(
-        &self,
-        scope: &AccountScope,
-        api_user_id: &ApiUserId,
-    ) -> Result<Option<ApiUserRecord>, StoreError> {
-        self.record(&scope.api_user(api_user_id), Some(API_USER_ATTRIBUTES)).await
+impl AccountStore<'_> {
+    pub async fn api_user(self, api_user_id: &ApiUserId) -> Result<Option<ApiUserRecord>, StoreError> {
+        self.record(&self.scope.api_user(api_user_id), Some(API_USER_ATTRIBUTES)).await
     }
 
     /// The ids of an operator's API users (one strongly consistent GetItem).
-    pub async fn api_user_roster(
-        &self,
-        scope: &AccountScope,
-        operator_id: &OperatorId,
-    ) -> Result<ApiUserRoster, StoreError> {
-        Ok(Roster::from_item(self.get(&scope.api_user_roster(operator_id)).await?))
+    pub async fn api_user_roster(self, operator_id: &OperatorId) -> Result<ApiUserRoster, StoreError> {
+        Ok(Roster::from_item(self.get(&self.scope.api_user_roster(operator_id)).await?))
     }
 
     /// The roster of an operator and its API user items.
-    pub(crate) async fn owner_api_users(
-        &self,
-        scope: &AccountScope,
-        operator_id: &OperatorId,
-    ) -> Result<OwnerApiUsers, StoreError> {
-        let roster = self.api_user_roster(scope, operator_id).await?;
+    pub(crate) async fn owner_api_users(self, operator_id: &OperatorId) -> Result<OwnerApiUsers, StoreError> {
+        let roster = self.api_user_roster(operator_id).await?;
         // A few reads (the domain crate bounds the roster), at once.
-        let items = try_join_all(roster.ids.iter().map(|id| self.api_user(scope, id))).await?;
+        let items = try_join_all(roster.ids.iter().map(|id| self.api_user(id))).await?;
         Ok(OwnerApiUsers { roster, items: items.into_iter().flatten().collect() })
     }
 
     /// API users in creation order (their ids are time-ordered).
     pub async fn list_api_users(
-        &self,
-        scope: &AccountScope,
+        self,
         filter: &ApiUserFilter,
         page: PageRequest<'_>,
     ) -> Result<Page<ApiUserRecord>, StoreError> {
@@ -183,14 +172,15 @@ impl Store {
         let filter = (!clauses.is_empty()).then(|| Filter { expression: clauses.join(" AND "), values });
         let spec = QuerySpec {
             filter,
-            ..QuerySpec::under(scope, "apiUsers".into(), scope.api_users_prefix().to_owned(), page)
+            ..QuerySpec::under(self.scope, "apiUsers".into(), self.scope.api_users_prefix().to_owned(), page)
         };
-        self.query_records(scope, spec, Some(API_USER_ATTRIBUTES)).await
+        self.query_records(self.scope, spec, Some(API_USER_ATTRIBUTES)).await
     }
 
     /// Every API user of the account (the maintenance job's walk).
-    pub(crate) async fn all_api_users(&self, scope: &AccountScope) -> Result<Vec<ApiUserRecord>, StoreError> {
-        let items = self.query_all_projected(scope, scope.api_users_prefix(), Some(API_USER_ATTRIBUTES)).await?;
+    pub(crate) async fn all_api_users(self) -> Result<Vec<ApiUserRecord>, StoreError> {
+        let items =
+            self.query_all_projected(self.scope, self.scope.api_users_prefix(), Some(API_USER_ATTRIBUTES)).await?;
         items.into_iter().map(decode).collect()
     }
 
@@ -198,18 +188,17 @@ impl Store {
     /// since `roster` was read), the owner's existence and administrator flag as denormalised on
     /// the item, and the total counter; all in one transaction.
     pub async fn create_api_user(
-        &self,
-        scope: &AccountScope,
+        self,
         record: &ApiUserRecord,
         password_hash: &str,
         roster: &ApiUserRoster,
         idempotency: Option<&IdempotencyWrite>,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.idempotent_tx(scope, idempotency)?;
-        audit.apply(&mut tx, scope)?;
-        tx.put(api_user_item(scope, record, password_hash)?, Condition::absent(Guard::AlreadyExists));
-        let roster_key = scope.api_user_roster(&record.operator_id);
+        let mut tx = self.idempotent_tx(idempotency)?;
+        audit.apply(&mut tx, self.scope)?;
+        tx.put(api_user_item(self.scope, record, password_hash)?, Condition::absent(Guard::AlreadyExists));
+        let roster_key = self.scope.api_user_roster(&record.operator_id);
         let owner = vec![(":operatorId", s(&record.operator_id))];
         roster.add(&mut tx, &roster_key, &record.api_user_id, Some("#operatorId = :operatorId"), owner);
         // The owner exists and its flags and name are the ones copied onto the item; a
@@ -222,23 +211,25 @@ impl Store {
             condition.push_str(" AND #fullName = :ownerName");
             check_values.push((":ownerName", s(name)));
         }
-        tx.check(&scope.operator(&record.operator_id), Condition::new(&condition, Guard::Version).with(check_values));
-        AccountChange::default().count(1, &api_user_counts(record)).apply(&mut tx, scope);
+        tx.check(
+            &self.scope.operator(&record.operator_id),
+            Condition::new(&condition, Guard::Version).with(check_values),
+        );
+        AccountChange::default().count(1, &api_user_counts(record)).apply(&mut tx, self.scope);
         self.commit(tx).await
     }
 
     /// Changes the description of `current` if nobody changed it since it was read. An update,
     /// not a put, so that usage counted meanwhile is kept.
     pub async fn update_api_user_description(
-        &self,
-        scope: &AccountScope,
+        self,
         current: &ApiUserRecord,
         description: &str,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
+        let mut tx = self.audited_tx(audit)?;
         tx.update(
-            &scope.api_user(&current.api_user_id),
+            &self.scope.api_user(&current.api_user_id),
             "SET #description = :description ADD #version :one",
             vec![(":description", s(description)), (":one", n(1))],
             Condition::version_is(current.version),
@@ -248,22 +239,17 @@ impl Store {
 
     /// Deletes an API user as read: its item (credentials stop working with this commit), its
     /// place in the owner's roster and its counts.
-    pub async fn delete_api_user(
-        &self,
-        scope: &AccountScope,
-        record: &ApiUserRecord,
-        audit: &crate::Audit,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
+    pub async fn delete_api_user(self, record: &ApiUserRecord, audit: &Audit) -> Result<(), StoreError> {
+        let mut tx = self.audited_tx(audit)?;
         tx.delete(
-            &scope.api_user(&record.api_user_id),
+            &self.scope.api_user(&record.api_user_id),
             Condition::new("#version = :seen AND #inactive = :wasInactive", Guard::Version)
                 .with(vec![(":seen", n(record.version)), (":wasInactive", AttributeValue::Bool(record.inactive))]),
         );
         // A concurrent operator delete guarded by the roster then retries, and finds this API
         // user gone.
-        remove_from_roster(&mut tx, &scope.api_user_roster(&record.operator_id), &record.api_user_id);
-        AccountChange::default().count(-1, &api_user_counts(record)).apply(&mut tx, scope);
+        remove_from_roster(&mut tx, &self.scope.api_user_roster(&record.operator_id), &record.api_user_id);
+        AccountChange::default().count(-1, &api_user_counts(record)).apply(&mut tx, self.scope);
         self.commit(tx).await
     }
 
@@ -279,8 +265,7 @@ impl Store {
     /// and names are among them because the update sets each to itself (an owner name missing on
     /// an old item to `""`). The hash never comes back.
     pub async fn authenticate_api_user(
-        &self,
-        scope: &AccountScope,
+        self,
         api_user_id: &ApiUserId,
         password_hash: &str,
         now: &str,
@@ -300,7 +285,7 @@ impl Store {
             (":false", AttributeValue::Bool(false)),
         ];
         let request = self
-            .update_item(&scope.api_user(api_user_id), update, condition, values)
+            .update_item(&self.scope.api_user(api_user_id), update, condition, values)
             // The usage count of the day is the attribute named by the day.
             .expression_attribute_names("#day", day)
             .return_values(ReturnValue::UpdatedNew);
@@ -313,19 +298,15 @@ impl Store {
     /// Removes every API user of a deleted operator (part of finishing its delete). The first
     /// step of the operator delete already removed them with the operator; this finds nothing
     /// then, and stays correct if anything was left.
-    pub(crate) async fn delete_api_users_of(
-        &self,
-        scope: &AccountScope,
-        operator_id: &OperatorId,
-    ) -> Result<(), StoreError> {
+    pub(crate) async fn delete_api_users_of(self, operator_id: &OperatorId) -> Result<(), StoreError> {
         for _ in 0..CASCADE_ATTEMPTS {
-            let owned = self.owner_api_users(scope, operator_id).await?;
+            let owned = self.owner_api_users(operator_id).await?;
             if owned.is_empty() {
                 return Ok(());
             }
             let mut tx = self.tx();
-            let change = owned.delete(&mut tx, scope, operator_id, AccountChange::default());
-            change.apply(&mut tx, scope);
+            let change = owned.delete(&mut tx, self.scope, operator_id, AccountChange::default());
+            change.apply(&mut tx, self.scope);
             match self.commit(tx).await {
                 Ok(()) => return Ok(()),
                 Err(e) if e.is_retryable() || matches!(e, StoreError::Guard(Guard::Version)) => continue,

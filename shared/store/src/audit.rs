@@ -13,15 +13,16 @@
 //! therefore costs the same whatever the size of the log; the price is ten index entries per
 //! event (SCALING.md).
 
+use crate::db::AccountStore;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Page;
 use crate::db::{Condition, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AUDIT_INDEXES, AccountScope};
 use crate::records::decode;
-use crate::{Page, Store};
 
 /// Where a change came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -292,11 +293,11 @@ impl Audit {
     }
 }
 
-impl Store {
+impl AccountStore<'_> {
     /// A transaction that starts with the change's audit event.
-    pub(crate) fn audited_tx(&self, scope: &AccountScope, audit: &Audit) -> Result<Tx, StoreError> {
+    pub(crate) fn audited_tx(self, audit: &Audit) -> Result<Tx, StoreError> {
         let mut tx = self.tx();
-        audit.apply(&mut tx, scope)?;
+        audit.apply(&mut tx, self.scope)?;
         Ok(tx)
     }
 }
@@ -338,13 +339,12 @@ struct Source {
     sort_prefix: &'static str,
 }
 
-impl Store {
+impl AccountStore<'_> {
     /// One page of the audit log, newest first, for `filter`: one Query per source (one when the
     /// filter names the source, five otherwise) on the key designed for the filter's dimensions,
     /// each of at most `limit + 1` items.
     pub async fn audit_events(
-        &self,
-        scope: &AccountScope,
+        self,
         filter: &AuditFilter,
         limit: usize,
         cursor: Option<&str>,
@@ -353,7 +353,7 @@ impl Store {
         let list = filter.list_name();
         let position = match cursor {
             Some(c) => {
-                let key = self.cursors.decode(scope, &list, c).map_err(|_| StoreError::InvalidCursor)?;
+                let key = self.cursors.decode(self.scope, &list, c).map_err(|_| StoreError::InvalidCursor)?;
                 Some(key.get("pos").cloned().ok_or(StoreError::InvalidCursor)?)
             }
             None => None,
@@ -372,7 +372,7 @@ impl Store {
         };
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         let hash_value = partition_value(
-            scope,
+            self.scope,
             shape,
             &o(&filter.actor_id),
             &o(&filter.target_type),
@@ -380,7 +380,7 @@ impl Store {
             &o(&filter.action),
         );
         let source = if shape == (KeyShape { actor: false, target_type: false, target_id: false, action: false }) {
-            Source { index: None, hash_value: scope.partition().to_owned(), sort_prefix: EVENT_PREFIX }
+            Source { index: None, hash_value: self.scope.partition().to_owned(), sort_prefix: EVENT_PREFIX }
         } else {
             let at = INDEX_SHAPES.iter().position(|s| *s == shape).expect("every canonical shape has an index");
             Source { index: Some(AUDIT_INDEXES[at]), hash_value, sort_prefix: "" }
@@ -401,7 +401,7 @@ impl Store {
         events.truncate(limit);
         let next_cursor = match (more, events.last()) {
             (true, Some(last)) => {
-                Some(self.cursors.encode(scope, &list, BTreeMap::from([("pos".to_owned(), last.position())])))
+                Some(self.cursors.encode(self.scope, &list, BTreeMap::from([("pos".to_owned(), last.position())])))
             }
             _ => None,
         };
@@ -410,7 +410,7 @@ impl Store {
 
     /// The newest `limit + 1` events of one source in one key, strictly before `position`.
     async fn audit_query(
-        &self,
+        self,
         source: &Source,
         src: AuditSource,
         filter: &AuditFilter,

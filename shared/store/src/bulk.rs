@@ -3,7 +3,7 @@
 //! functions or the maintenance job uses them:
 //!
 //! - [`Store::connect_probed`]: a store with one more SDK interceptor, the benchmark's probe;
-//! - bulk loading ([`Store::bulk_create_operators`], [`Store::bulk_create_api_users`]), which
+//! - bulk loading ([`AccountStore::bulk_create_operators`], [`AccountStore::bulk_create_api_users`]), which
 //!   seeds very large accounts (10,000 operators, 100,000 API users) in seconds instead of
 //!   minutes.
 //!
@@ -23,6 +23,8 @@
 //!
 //! It must not run beside other writes to the same account (it is a seeding tool).
 
+use crate::Audit;
+use crate::db::AccountStore;
 use std::collections::{BTreeMap, HashSet};
 
 use futures::stream::{self, TryStreamExt};
@@ -45,7 +47,7 @@ const BATCHES_IN_FLIGHT: usize = 4;
 /// Rounds of re-sending unprocessed items before giving up.
 const UNPROCESSED_ROUNDS: usize = 8;
 
-/// A new API user for [`Store::bulk_create_api_users`]: the record and its password's hash.
+/// A new API user for [`AccountStore::bulk_create_api_users`]: the record and its password's hash.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct BulkApiUser {
@@ -93,150 +95,6 @@ impl Store {
         interceptors: Vec<aws_sdk_dynamodb::config::SharedInterceptor>,
     ) -> Result<aws_sdk_dynamodb::Client, String> {
         crate::client::build_client(config, interceptors).await
-    }
-
-    /// **Benchmark only** (see the module documentation): creates `operators` as
-    /// `POST /operators` would (the operator, its email reservation, its membership of Everyone,
-    /// the `grants` it is given; counted), in batches. Refuses administrators (their membership
-    /// of Administrators is a transaction's business), duplicates and existing keys, and a load
-    /// past the operator limit.
-    #[doc(hidden)]
-    pub async fn bulk_create_operators(
-        &self,
-        scope: &AccountScope,
-        operators: &[OperatorRecord],
-        grants: &[Permission],
-    ) -> Result<(), StoreError> {
-        if operators.is_empty() {
-            return Ok(());
-        }
-        let mut ids = HashSet::new();
-        let mut emails = HashSet::new();
-        for op in operators {
-            if op.is_administrator || op.is_account_administrator {
-                return Err(internal("bulk load: administrators cannot be bulk-created"));
-            }
-            if !ids.insert(op.operator_id.as_str()) {
-                return Err(StoreError::Guard(Guard::AlreadyExists));
-            }
-            if !emails.insert(op.email.to_lowercase()) {
-                return Err(StoreError::Guard(Guard::EmailTaken));
-            }
-        }
-        let account = self.bulk_account(scope).await?;
-        let added = operators.len() as i64;
-        let in_use = operators.iter().filter(|op| !op.is_disabled).count() as i64;
-        if account.operators_in_use + in_use > account.operator_limit {
-            return Err(StoreError::Guard(Guard::OperatorLimit));
-        }
-        let mut items = Vec::with_capacity(operators.len() * 5);
-        for op in operators {
-            let mut tx = self.tx();
-            crate::items::put_new_operator_items(&mut tx, scope, op)?;
-            crate::items::put_membership_items(&mut tx, scope, &GroupId::everyone(), &op.operator_id);
-            for permission in grants {
-                crate::items::put_grant_item(&mut tx, scope, &Principal::Operator(op.operator_id.clone()), *permission);
-            }
-            items.extend(
-                tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?,
-            );
-        }
-        self.refuse_existing(&items).await?;
-        self.batch_put(items).await?;
-
-        let active = operators.iter().filter(|op| crate::items::counts_as_active(op)).count() as i64;
-        let mut tx = self.tx();
-        let (condition, mut values) = counters_unchanged(&account);
-        values.extend([(":one", n(1)), (":total", n(added)), (":inUse", n(in_use)), (":active", n(active))]);
-        tx.update(
-            &scope.account(),
-            "ADD #countersVersion :one, #operatorsTotal :total, #operatorsInUse :inUse, #operatorsActive :active",
-            values,
-            Condition::new(condition, Guard::Version),
-        );
-        // Everyone always has the account administrator: never empty before or after.
-        tx.update(
-            &scope.group(&GroupId::everyone()),
-            "ADD #memberCount :total, #version :one",
-            vec![(":total", n(added)), (":one", n(1))],
-            Condition::exists(Guard::ParentMissing),
-        );
-        self.commit(tx).await
-    }
-
-    /// **Benchmark only** (see the module documentation): creates API users as `POST /api-users`
-    /// would (the item with its password hash, the owner's roster; counted), in batches. Every
-    /// owner must exist with the administrator flag copied on its API users, must have no API
-    /// user yet, and gets at most `per_owner` (the domain crate's limit, as the route checks it).
-    #[doc(hidden)]
-    pub async fn bulk_create_api_users(
-        &self,
-        scope: &AccountScope,
-        users: &[BulkApiUser],
-        per_owner: usize,
-    ) -> Result<(), StoreError> {
-        if users.is_empty() {
-            return Ok(());
-        }
-        let mut ids = HashSet::new();
-        let mut by_owner: BTreeMap<&OperatorId, Vec<&ApiUserRecord>> = BTreeMap::new();
-        for user in users {
-            if !ids.insert(user.record.api_user_id.as_str()) {
-                return Err(StoreError::Guard(Guard::AlreadyExists));
-            }
-            by_owner.entry(&user.record.operator_id).or_default().push(&user.record);
-        }
-        if by_owner.values().any(|owned| owned.len() > per_owner) {
-            return Err(internal(format!("bulk load: an operator owns at most {per_owner} API users")));
-        }
-        let account = self.bulk_account(scope).await?;
-
-        // Owners exist, and their flag is the one copied on their API users.
-        let owner_ids: Vec<OperatorId> = by_owner.keys().map(|id| (*id).clone()).collect();
-        let owners = self.operators_by_ids(scope, &owner_ids).await?;
-        if owners.len() != owner_ids.len() {
-            return Err(StoreError::Guard(Guard::ParentMissing));
-        }
-        for owner in &owners {
-            if by_owner[&owner.operator_id]
-                .iter()
-                .any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled)
-            {
-                return Err(StoreError::Guard(Guard::Version));
-            }
-        }
-
-        let mut items = Vec::with_capacity(users.len() + by_owner.len());
-        for user in users {
-            items.push(crate::api_users::api_user_item(scope, &user.record, &user.password_hash)?);
-        }
-        for (owner, owned) in &by_owner {
-            let mut roster = key_item(&scope.api_user_roster(owner));
-            roster.insert("operatorId".into(), s(owner.as_str()));
-            let ids = owned.iter().map(|u| u.api_user_id.to_string()).collect();
-            roster.insert(ApiUserId::IDS_ATTRIBUTE.into(), AttributeValue::Ss(ids));
-            roster.insert("version".into(), n(1));
-            items.push(roster);
-        }
-        // Also refuses owners that already have a roster (API users of their own).
-        self.refuse_existing(&items).await?;
-        self.batch_put(items).await?;
-
-        let inactive = users.iter().filter(|u| u.record.inactive).count() as i64;
-        let mut tx = self.tx();
-        let (condition, mut values) = counters_unchanged(&account);
-        values.extend([(":one", n(1)), (":total", n(users.len() as i64)), (":inactive", n(inactive))]);
-        tx.update(
-            &scope.account(),
-            "ADD #countersVersion :one, #apiUsersTotal :total, #apiUsersInactive :inactive",
-            values,
-            Condition::new(condition, Guard::Version),
-        );
-        self.commit(tx).await
-    }
-
-    async fn bulk_account(&self, scope: &AccountScope) -> Result<AccountRecord, StoreError> {
-        self.account(scope).await?.ok_or(StoreError::Guard(Guard::ParentMissing))
     }
 
     /// Refuses the load if any of the items' keys exists ([`Guard::EmailTaken`] when only email
@@ -302,6 +160,151 @@ impl Store {
             }
         }
         Err(StoreError::Unavailable)
+    }
+}
+
+impl AccountStore<'_> {
+    /// **Benchmark only** (see the module documentation): creates `operators` as
+    /// `POST /operators` would (the operator, its email reservation, its membership of Everyone,
+    /// the `grants` it is given; counted), in batches. Refuses administrators (their membership
+    /// of Administrators is a transaction's business), duplicates and existing keys, and a load
+    /// past the operator limit.
+    #[doc(hidden)]
+    pub async fn bulk_create_operators(
+        self,
+        operators: &[OperatorRecord],
+        grants: &[Permission],
+    ) -> Result<(), StoreError> {
+        if operators.is_empty() {
+            return Ok(());
+        }
+        let mut ids = HashSet::new();
+        let mut emails = HashSet::new();
+        for op in operators {
+            if op.is_administrator || op.is_account_administrator {
+                return Err(internal("bulk load: administrators cannot be bulk-created"));
+            }
+            if !ids.insert(op.operator_id.as_str()) {
+                return Err(StoreError::Guard(Guard::AlreadyExists));
+            }
+            if !emails.insert(op.email.to_lowercase()) {
+                return Err(StoreError::Guard(Guard::EmailTaken));
+            }
+        }
+        let account = self.bulk_account().await?;
+        let added = operators.len() as i64;
+        let in_use = operators.iter().filter(|op| !op.is_disabled).count() as i64;
+        if account.operators_in_use + in_use > account.operator_limit {
+            return Err(StoreError::Guard(Guard::OperatorLimit));
+        }
+        let mut items = Vec::with_capacity(operators.len() * 5);
+        for op in operators {
+            let mut tx = self.tx();
+            crate::items::put_new_operator_items(&mut tx, self.scope, op)?;
+            crate::items::put_membership_items(&mut tx, self.scope, &GroupId::everyone(), &op.operator_id);
+            for permission in grants {
+                crate::items::put_grant_item(
+                    &mut tx,
+                    self.scope,
+                    &Principal::Operator(op.operator_id.clone()),
+                    *permission,
+                );
+            }
+            items.extend(
+                tx.into_put_items().ok_or_else(|| internal("bulk load: an operator's items are not all puts"))?,
+            );
+        }
+        self.refuse_existing(&items).await?;
+        self.batch_put(items).await?;
+
+        let active = operators.iter().filter(|op| crate::items::counts_as_active(op)).count() as i64;
+        let mut tx = self.tx();
+        let (condition, mut values) = counters_unchanged(&account);
+        values.extend([(":one", n(1)), (":total", n(added)), (":inUse", n(in_use)), (":active", n(active))]);
+        tx.update(
+            &self.scope.account(),
+            "ADD #countersVersion :one, #operatorsTotal :total, #operatorsInUse :inUse, #operatorsActive :active",
+            values,
+            Condition::new(condition, Guard::Version),
+        );
+        // Everyone always has the account administrator: never empty before or after.
+        tx.update(
+            &self.scope.group(&GroupId::everyone()),
+            "ADD #memberCount :total, #version :one",
+            vec![(":total", n(added)), (":one", n(1))],
+            Condition::exists(Guard::ParentMissing),
+        );
+        self.commit(tx).await
+    }
+
+    /// **Benchmark only** (see the module documentation): creates API users as `POST /api-users`
+    /// would (the item with its password hash, the owner's roster; counted), in batches. Every
+    /// owner must exist with the administrator flag copied on its API users, must have no API
+    /// user yet, and gets at most `per_owner` (the domain crate's limit, as the route checks it).
+    #[doc(hidden)]
+    pub async fn bulk_create_api_users(self, users: &[BulkApiUser], per_owner: usize) -> Result<(), StoreError> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        let mut ids = HashSet::new();
+        let mut by_owner: BTreeMap<&OperatorId, Vec<&ApiUserRecord>> = BTreeMap::new();
+        for user in users {
+            if !ids.insert(user.record.api_user_id.as_str()) {
+                return Err(StoreError::Guard(Guard::AlreadyExists));
+            }
+            by_owner.entry(&user.record.operator_id).or_default().push(&user.record);
+        }
+        if by_owner.values().any(|owned| owned.len() > per_owner) {
+            return Err(internal(format!("bulk load: an operator owns at most {per_owner} API users")));
+        }
+        let account = self.bulk_account().await?;
+
+        // Owners exist, and their flag is the one copied on their API users.
+        let owner_ids: Vec<OperatorId> = by_owner.keys().map(|id| (*id).clone()).collect();
+        let owners = self.operators_by_ids(&owner_ids).await?;
+        if owners.len() != owner_ids.len() {
+            return Err(StoreError::Guard(Guard::ParentMissing));
+        }
+        for owner in &owners {
+            if by_owner[&owner.operator_id]
+                .iter()
+                .any(|u| u.owner_is_administrator != owner.is_administrator || u.owner_is_disabled != owner.is_disabled)
+            {
+                return Err(StoreError::Guard(Guard::Version));
+            }
+        }
+
+        let mut items = Vec::with_capacity(users.len() + by_owner.len());
+        for user in users {
+            items.push(crate::api_users::api_user_item(self.scope, &user.record, &user.password_hash)?);
+        }
+        for (owner, owned) in &by_owner {
+            let mut roster = key_item(&self.scope.api_user_roster(owner));
+            roster.insert("operatorId".into(), s(owner.as_str()));
+            let ids = owned.iter().map(|u| u.api_user_id.to_string()).collect();
+            roster.insert(ApiUserId::IDS_ATTRIBUTE.into(), AttributeValue::Ss(ids));
+            roster.insert("version".into(), n(1));
+            items.push(roster);
+        }
+        // Also refuses owners that already have a roster (API users of their own).
+        self.refuse_existing(&items).await?;
+        self.batch_put(items).await?;
+
+        let inactive = users.iter().filter(|u| u.record.inactive).count() as i64;
+        let mut tx = self.tx();
+        let (condition, mut values) = counters_unchanged(&account);
+        values.extend([(":one", n(1)), (":total", n(users.len() as i64)), (":inactive", n(inactive))]);
+        tx.update(
+            &self.scope.account(),
+            "ADD #countersVersion :one, #apiUsersTotal :total, #apiUsersInactive :inactive",
+            values,
+            Condition::new(condition, Guard::Version),
+        );
+        self.commit(tx).await
+    }
+
+    async fn bulk_account(self) -> Result<AccountRecord, StoreError> {
+        self.account_record().await?.ok_or(StoreError::Guard(Guard::ParentMissing))
     }
 }
 
@@ -382,7 +385,7 @@ mod tests {
             administrators: group(ADMINISTRATORS_GROUP_ID, "Administrators"),
             grants: vec![(Principal::Operator("admin".into()), Permission::AccountAccess)],
         };
-        let audit = crate::Audit::provisioning(
+        let audit = Audit::provisioning(
             "2026-11-30T10:00:00.000Z",
             "account.created",
             crate::AuditTarget { kind: "Account".into(), id: new.account.account_id.to_string(), name: None },
@@ -393,8 +396,8 @@ mod tests {
 
     /// The stored counters and member counts agree with a recount from the items.
     async fn assert_exact(store: &Store, scope: &AccountScope) -> HubCounters {
-        let stored = HubCounters::stored(&store.account(scope).await.unwrap().unwrap());
-        let recount = store.recount(scope, production).await.unwrap();
+        let stored = HubCounters::stored(&store.in_account(scope).account_record().await.unwrap().unwrap());
+        let recount = store.in_account(scope).recount(production).await.unwrap();
         assert_eq!(stored, recount.counters);
         for group in &recount.groups {
             assert_eq!(group.stored, group.actual, "memberCount of {}", group.group_id);
@@ -407,13 +410,13 @@ mod tests {
         let (_db, store, scope) = account(100).await;
         let ops: Vec<_> =
             (0..60).map(|i| operator(&format!("op{i:03}"), &format!("Op{i}@Example.com"), i % 3 != 0, false)).collect();
-        store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
+        store.in_account(&scope).bulk_create_operators(&ops, GRANTS).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.operators_total, counters.operators_active), (61, 41));
         // Exactly what a real create writes: a real create next to them is counted the same way,
         // and the bulk operators are found by the routes' reads.
         let real = operator("real", "real@example.com", true, false);
-        let audit = crate::Audit::provisioning(
+        let audit = Audit::provisioning(
             "2026-11-30T10:00:00.000Z",
             "operator.created",
             crate::AuditTarget {
@@ -422,49 +425,54 @@ mod tests {
                 name: Some(real.full_name.to_string()),
             },
         );
-        store.create_operator(&scope, &real, GRANTS, None, &audit).await.unwrap();
+        store.in_account(&scope).create_operator(&real, GRANTS, None, &audit).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!(counters.operators_total, 62);
-        assert_eq!(store.operator(&scope, &"op007".into()).await.unwrap().unwrap(), ops[7]);
-        assert_eq!(store.all_group_ids_of(&scope, &"op007".into()).await.unwrap(), [EVERYONE_GROUP_ID]);
+        assert_eq!(store.in_account(&scope).operator(&"op007".into()).await.unwrap().unwrap(), ops[7]);
+        assert_eq!(store.in_account(&scope).all_group_ids_of(&"op007".into()).await.unwrap(), [EVERYONE_GROUP_ID]);
         assert_eq!(
-            store.grants_of(&scope, &Principal::Operator("op007".into())).await.unwrap(),
+            store.in_account(&scope).grants_of(&Principal::Operator("op007".into())).await.unwrap(),
             [Permission::AccountAccess]
         );
-        assert_eq!(store.first_active_operators(&scope, 5).await.unwrap().len(), 5);
+        assert_eq!(store.in_account(&scope).first_active_operators(5).await.unwrap().len(), 5);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bulk_operators_refuse_what_a_transaction_would() {
         let (_db, store, scope) = account(10).await;
         let ok = vec![operator("a", "a@example.com", true, false)];
-        store.bulk_create_operators(&scope, &ok, GRANTS).await.unwrap();
+        store.in_account(&scope).bulk_create_operators(&ok, GRANTS).await.unwrap();
         // The same id again, an email taken (case-insensitively), duplicates within the load.
-        let again = store.bulk_create_operators(&scope, &ok, GRANTS).await.unwrap_err();
+        let again = store.in_account(&scope).bulk_create_operators(&ok, GRANTS).await.unwrap_err();
         assert!(matches!(again, StoreError::Guard(Guard::AlreadyExists)), "{again:?}");
         let taken = store
-            .bulk_create_operators(&scope, &[operator("b", "A@EXAMPLE.com", true, false)], GRANTS)
+            .in_account(&scope)
+            .bulk_create_operators(&[operator("b", "A@EXAMPLE.com", true, false)], GRANTS)
             .await
             .unwrap_err();
         assert!(matches!(taken, StoreError::Guard(Guard::EmailTaken)), "{taken:?}");
         let twice = [operator("c", "c@example.com", true, false), operator("d", "C@example.com", true, false)];
         assert!(matches!(
-            store.bulk_create_operators(&scope, &twice, GRANTS).await,
+            store.in_account(&scope).bulk_create_operators(&twice, GRANTS).await,
             Err(StoreError::Guard(Guard::EmailTaken))
         ));
         // The limit: 2 used of 10, 9 more is one too many.
         let many: Vec<_> =
             (0..9).map(|i| operator(&format!("m{i}"), &format!("m{i}@example.com"), true, false)).collect();
         assert!(matches!(
-            store.bulk_create_operators(&scope, &many, GRANTS).await,
+            store.in_account(&scope).bulk_create_operators(&many, GRANTS).await,
             Err(StoreError::Guard(Guard::OperatorLimit))
         ));
         assert!(
-            store.bulk_create_operators(&scope, &[operator("x", "x@example.com", true, true)], GRANTS).await.is_err()
+            store
+                .in_account(&scope)
+                .bulk_create_operators(&[operator("x", "x@example.com", true, true)], GRANTS)
+                .await
+                .is_err()
         );
         // Nothing of the refused loads was written.
         assert_eq!(assert_exact(&store, &scope).await.operators_total, 2);
-        assert!(store.operator(&scope, &"m0".into()).await.unwrap().is_none());
+        assert!(store.in_account(&scope).operator(&"m0".into()).await.unwrap().is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -472,44 +480,55 @@ mod tests {
         let (_db, store, scope) = account(100).await;
         let ops: Vec<_> =
             (0..5).map(|i| operator(&format!("o{i}"), &format!("o{i}@example.com"), true, false)).collect();
-        store.bulk_create_operators(&scope, &ops, GRANTS).await.unwrap();
+        store.in_account(&scope).bulk_create_operators(&ops, GRANTS).await.unwrap();
         let users: Vec<_> =
             (0..30).map(|i| api_user(&format!("u{i:02}"), &format!("o{}", i % 3), i % 4 == 0)).collect();
-        store.bulk_create_api_users(&scope, &users, PER_OWNER).await.unwrap();
+        store.in_account(&scope).bulk_create_api_users(&users, PER_OWNER).await.unwrap();
         let counters = assert_exact(&store, &scope).await;
         assert_eq!((counters.api_users_total, counters.api_users_inactive), (30, 8));
-        let roster = store.api_user_roster(&scope, &"o1".into()).await.unwrap();
+        let roster = store.in_account(&scope).api_user_roster(&"o1".into()).await.unwrap();
         assert_eq!(roster.len(), 10);
         // The password hash is where authentication compares it; a wrong one is refused.
-        let auth =
-            store.authenticate_api_user(&scope, &"u01".into(), "hash-u01", T, "d20260101").await.unwrap().unwrap();
+        let auth = store
+            .in_account(&scope)
+            .authenticate_api_user(&"u01".into(), "hash-u01", T, "d20260101")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(auth.operator_id, "o1");
-        assert!(store.authenticate_api_user(&scope, &"u01".into(), "nope", T, "d20260101").await.unwrap().is_none());
+        assert!(
+            store
+                .in_account(&scope)
+                .authenticate_api_user(&"u01".into(), "nope", T, "d20260101")
+                .await
+                .unwrap()
+                .is_none()
+        );
         // A real delete of a bulk API user keeps the counters exact.
-        let record = store.api_user(&scope, &"u04".into()).await.unwrap().unwrap();
-        let audit = crate::Audit::provisioning(
+        let record = store.in_account(&scope).api_user(&"u04".into()).await.unwrap().unwrap();
+        let audit = Audit::provisioning(
             "2026-11-30T10:00:00.000Z",
             "apiUser.deleted",
             crate::AuditTarget { kind: "ApiUser".into(), id: record.api_user_id.to_string(), name: None },
         );
-        store.delete_api_user(&scope, &record, &audit).await.unwrap();
+        store.in_account(&scope).delete_api_user(&record, &audit).await.unwrap();
         assert_eq!(assert_exact(&store, &scope).await.api_users_inactive, 7);
 
         // Refused: an owner that already has API users, an unknown owner, an eleventh, a wrong flag.
         assert!(matches!(
-            store.bulk_create_api_users(&scope, &[api_user("v", "o0", false)], PER_OWNER).await,
+            store.in_account(&scope).bulk_create_api_users(&[api_user("v", "o0", false)], PER_OWNER).await,
             Err(StoreError::Guard(Guard::AlreadyExists))
         ));
         assert!(matches!(
-            store.bulk_create_api_users(&scope, &[api_user("v", "ghost", false)], PER_OWNER).await,
+            store.in_account(&scope).bulk_create_api_users(&[api_user("v", "ghost", false)], PER_OWNER).await,
             Err(StoreError::Guard(Guard::ParentMissing))
         ));
         let eleven: Vec<_> = (0..11).map(|i| api_user(&format!("w{i}"), "o3", false)).collect();
-        assert!(store.bulk_create_api_users(&scope, &eleven, PER_OWNER).await.is_err());
+        assert!(store.in_account(&scope).bulk_create_api_users(&eleven, PER_OWNER).await.is_err());
         let mut flagged = api_user("z", "o4", false);
         flagged.record.owner_is_administrator = true;
         assert!(matches!(
-            store.bulk_create_api_users(&scope, &[flagged], PER_OWNER).await,
+            store.in_account(&scope).bulk_create_api_users(&[flagged], PER_OWNER).await,
             Err(StoreError::Guard(Guard::Version))
         ));
         assert_eq!(assert_exact(&store, &scope).await.api_users_total, 29);
@@ -525,7 +544,7 @@ impl Store {
     /// Writes `events` into `scope`'s log through `dynamo`'s own bulk import (one SQLite
     /// transaction per call, the index entries maintained as a write maintains them), not through
     /// the wire: at a million events the requests, not the storage, were the seeding's cost. Each
-    /// item is the one the real write puts (built by [`crate::Audit`]'s own `apply` into a
+    /// item is the one the real write puts (built by [`Audit`]'s own `apply` into a
     /// transaction that is never sent), so its keys and its index entries are exactly those of a
     /// change's event. The real put's only condition guards against a reused event id: ids must be
     /// distinct within the load and are assumed fresh (random 128-bit ids) rather than read first,
@@ -536,7 +555,7 @@ impl Store {
         &self,
         dynamo: &crate::EmbeddedDynamo,
         scope: &AccountScope,
-        events: &[crate::Audit],
+        events: &[Audit],
     ) -> Result<(), StoreError> {
         let mut ids = HashSet::new();
         let mut items = Vec::with_capacity(events.len());

@@ -31,6 +31,31 @@ pub struct Store {
     pub(crate) cursors: CursorCodec,
 }
 
+/// The store inside one account: [`Store::in_account`]. The repositories' reads and writes of
+/// an account's data are methods of this handle, so a request names its account once and every
+/// key those methods build is under that account's partition. It derefs to the [`Store`] for the
+/// table-wide primitives (transactions, reads, queries).
+#[derive(Clone, Copy)]
+pub struct AccountStore<'a> {
+    store: &'a Store,
+    pub(crate) scope: &'a AccountScope,
+}
+
+impl<'a> AccountStore<'a> {
+    /// The account this handle reads and writes.
+    pub fn scope(&self) -> &'a AccountScope {
+        self.scope
+    }
+}
+
+impl std::ops::Deref for AccountStore<'_> {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        self.store
+    }
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -323,6 +348,11 @@ impl Store {
             table: Arc::from(config.table_name.as_str()),
             cursors: CursorCodec::new(&config.cursor_secret),
         })
+    }
+
+    /// The repositories of one account's data.
+    pub fn in_account<'a>(&'a self, scope: &'a AccountScope) -> AccountStore<'a> {
+        AccountStore { store: self, scope }
     }
 
     pub fn table_name(&self) -> &str {

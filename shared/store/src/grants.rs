@@ -1,13 +1,14 @@
 //! System-wide permissions granted to operators and groups.
 
+use crate::Audit;
+use crate::db::AccountStore;
 use std::collections::BTreeSet;
 
-use crate::Store;
 use crate::db::Condition;
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::put_grant_item;
-use crate::keys::{AccountScope, Principal};
+use crate::keys::Principal;
 use crate::values::Permission;
 use crate::writes::{AccountChange, RuleVersion, RulesLock};
 
@@ -24,11 +25,11 @@ pub struct Holders {
     pub disabled_operators: BTreeSet<OperatorId>,
 }
 
-impl Store {
+impl AccountStore<'_> {
     /// The permissions the principal holds directly, in canonical order (one batched read of
     /// every permission's grant item).
-    pub async fn grants_of(&self, scope: &AccountScope, principal: &Principal) -> Result<Vec<Permission>, StoreError> {
-        let keys = Permission::ALL.iter().map(|p| scope.grant(*p, principal)).collect();
+    pub async fn grants_of(self, principal: &Principal) -> Result<Vec<Permission>, StoreError> {
+        let keys = Permission::ALL.iter().map(|p| self.scope.grant(*p, principal)).collect();
         let names: Vec<String> = self.ids_at(keys, "permission").await?;
         // Every item read is one of the keys asked for, so its name is one of theirs.
         Ok(Permission::ALL.into_iter().filter(|p| names.iter().any(|n| n == p.as_str())).collect())
@@ -39,19 +40,18 @@ impl Store {
     /// version of a protected permission, moved in the same transaction (an operator removal that
     /// watches it then starts again).
     pub async fn grant(
-        &self,
-        scope: &AccountScope,
+        self,
         principal: &Principal,
         permission: Permission,
         moves: Option<RuleVersion>,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<bool, StoreError> {
         let mut tx = self.tx();
-        put_grant_item(&mut tx, scope, principal, permission);
-        audit.apply(&mut tx, scope)?;
-        tx.check(&scope.principal(principal), Condition::exists(Guard::ParentMissing));
+        put_grant_item(&mut tx, self.scope, principal, permission);
+        audit.apply(&mut tx, self.scope)?;
+        tx.check(&self.scope.principal(principal), Condition::exists(Guard::ParentMissing));
         if let Some(version) = moves {
-            AccountChange::default().move_rule_version(version).apply(&mut tx, scope);
+            AccountChange::default().move_rule_version(version).apply(&mut tx, self.scope);
         }
         self.commit_unless(tx, Guard::AlreadyExists).await
     }
@@ -60,16 +60,15 @@ impl Store {
     /// the caller has checked them and the revoke commits under `rules` (the permission's holders
     /// version); other permissions (an empty lock) are revoked without touching the account item.
     pub async fn revoke(
-        &self,
-        scope: &AccountScope,
+        self,
         principal: &Principal,
         permission: Permission,
         rules: &RulesLock,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
-        tx.delete(&scope.grant(permission, principal), Condition::exists(Guard::AlreadyExists));
-        AccountChange::default().rules_lock(rules).apply(&mut tx, scope);
+        let mut tx = self.audited_tx(audit)?;
+        tx.delete(&self.scope.grant(permission, principal), Condition::exists(Guard::AlreadyExists));
+        AccountChange::default().rules_lock(rules).apply(&mut tx, self.scope);
         self.commit_unless(tx, Guard::AlreadyExists).await
     }
 
@@ -77,22 +76,18 @@ impl Store {
     /// consistent reads). Operators and groups whose delete is pending are left out; disabled operators
     /// are listed in `disabled_operators` for the caller to leave out (they may also hold through
     /// groups).
-    pub async fn holders(&self, scope: &AccountScope, permission: Permission) -> Result<Holders, StoreError> {
-        Ok(self.holders_of(scope, &[permission]).await?.remove(0))
+    pub async fn holders(self, permission: Permission) -> Result<Holders, StoreError> {
+        Ok(self.holders_of(&[permission]).await?.remove(0))
     }
 
-    /// [`Store::holders`] of several permissions, in their order, read at once: the pending
+    /// [`AccountStore::holders`] of several permissions, in their order, read at once: the pending
     /// deletes and the disabled operators are read once for all of them.
-    pub async fn holders_of(
-        &self,
-        scope: &AccountScope,
-        permissions: &[Permission],
-    ) -> Result<Vec<Holders>, StoreError> {
-        let prefixes: Vec<String> = permissions.iter().map(|p| scope.grants_of_permission_prefix(*p)).collect();
+    pub async fn holders_of(self, permissions: &[Permission]) -> Result<Vec<Holders>, StoreError> {
+        let prefixes: Vec<String> = permissions.iter().map(|p| self.scope.grants_of_permission_prefix(*p)).collect();
         let (grants, pending, disabled) = tokio::try_join!(
-            futures::future::try_join_all(prefixes.iter().map(|prefix| self.query_all(scope, prefix))),
-            self.pending_deletes(scope),
-            self.disabled_operator_ids(scope)
+            futures::future::try_join_all(prefixes.iter().map(|prefix| self.query_all(self.scope, prefix))),
+            self.pending_deletes(),
+            self.disabled_operator_ids()
         )?;
         let (mut pending_operators, mut pending_groups) = (BTreeSet::new(), BTreeSet::new());
         for principal in &pending {

@@ -1,5 +1,7 @@
 //! Operator groups and memberships.
 
+use crate::Audit;
+use crate::db::AccountStore;
 use crate::db::{Condition, Filter, Tx, n, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
@@ -10,14 +12,14 @@ use crate::items::{
 use crate::keys::{ADMINISTRATORS_GROUP_ID, AccountScope, Index};
 use crate::records::GroupRecord;
 use crate::writes::{AccountChange, Counter, IdempotencyWrite, RulesLock};
-use crate::{Page, PageRequest, QuerySpec, Store};
+use crate::{Page, PageRequest, QuerySpec};
 
-/// Members added by one [`Store::add_members`] transaction: three actions each (two membership
+/// Members added by one [`AccountStore::add_members`] transaction: three actions each (two membership
 /// items and the operator's existence) plus the group and the account, within DynamoDB's 100.
 pub const MAX_MEMBERS_PER_ADD: usize = 30;
 
 /// The operator's part of a join: it must exist, and its `version` moves (see
-/// [`Store::add_member`]).
+/// [`AccountStore::add_member`]).
 fn join_operator(tx: &mut Tx, scope: &AccountScope, operator_id: &OperatorId) {
     tx.update(
         &scope.operator(operator_id),
@@ -45,20 +47,20 @@ fn set_administrator(
     set_owner_flag(tx, scope, operator_id, api_users, is_administrator);
 }
 
-impl Store {
-    pub async fn group(&self, scope: &AccountScope, group_id: &GroupId) -> Result<Option<GroupRecord>, StoreError> {
-        self.record(&scope.group(group_id), None).await
+impl AccountStore<'_> {
+    pub async fn group(self, group_id: &GroupId) -> Result<Option<GroupRecord>, StoreError> {
+        self.record(&self.scope.group(group_id), None).await
     }
 
     /// The groups with these ids that exist, in the order of `ids`.
-    pub async fn groups_by_ids(&self, scope: &AccountScope, ids: &[GroupId]) -> Result<Vec<GroupRecord>, StoreError> {
-        self.records_in_order(ids.iter().map(|id| scope.group(id)).collect(), ids, |g: &GroupRecord| &g.group_id).await
+    pub async fn groups_by_ids(self, ids: &[GroupId]) -> Result<Vec<GroupRecord>, StoreError> {
+        self.records_in_order(ids.iter().map(|id| self.scope.group(id)).collect(), ids, |g: &GroupRecord| &g.group_id)
+            .await
     }
 
     /// Groups ordered by description; `is_empty` filters on having members.
     pub async fn list_groups(
-        &self,
-        scope: &AccountScope,
+        self,
         is_empty: Option<bool>,
         page: PageRequest<'_>,
     ) -> Result<Page<GroupRecord>, StoreError> {
@@ -66,81 +68,57 @@ impl Store {
             expression: if empty { "#memberCount = :zero".into() } else { "#memberCount > :zero".into() },
             values: vec![(":zero", n(0))],
         });
-        let spec = QuerySpec::on_index(Index::ByName, "groups".into(), scope.groups_by_name(), filter, page);
-        self.query_records(scope, spec, None).await
+        let spec = QuerySpec::on_index(Index::ByName, "groups".into(), self.scope.groups_by_name(), filter, page);
+        self.query_records(self.scope, spec, None).await
     }
 
     pub async fn create_group(
-        &self,
-        scope: &AccountScope,
+        self,
         g: &GroupRecord,
         idempotency: Option<&IdempotencyWrite>,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.idempotent_tx(scope, idempotency)?;
-        AccountChange::default().add(Counter::GroupsTotal, 1).add(Counter::GroupsEmpty, 1).apply(&mut tx, scope);
-        put_new_group_items(&mut tx, scope, g)?;
-        audit.apply(&mut tx, scope)?;
+        let mut tx = self.idempotent_tx(idempotency)?;
+        AccountChange::default().add(Counter::GroupsTotal, 1).add(Counter::GroupsEmpty, 1).apply(&mut tx, self.scope);
+        put_new_group_items(&mut tx, self.scope, g)?;
+        audit.apply(&mut tx, self.scope)?;
         self.commit(tx).await
     }
 
     /// Replaces `old` by `new` (a rename) if nobody changed it in between, moving the name
     /// reservation with it.
-    pub async fn update_group(
-        &self,
-        scope: &AccountScope,
-        old: &GroupRecord,
-        new: &GroupRecord,
-        audit: &crate::Audit,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
-        tx.put_versioned(group_item(scope, new)?, old.version);
+    pub async fn update_group(self, old: &GroupRecord, new: &GroupRecord, audit: &Audit) -> Result<(), StoreError> {
+        let mut tx = self.audited_tx(audit)?;
+        tx.put_versioned(group_item(self.scope, new)?, old.version);
         let external_ids = (old.external_id.as_deref(), new.external_id.as_deref());
-        Reserved::group(&old.group_id).move_to(&mut tx, scope, (&old.description, &new.description), external_ids);
+        Reserved::group(&old.group_id).move_to(&mut tx, self.scope, (&old.description, &new.description), external_ids);
         self.commit(tx).await
     }
 
     /// Deletes a group: the group, its name and its counts in one transaction with a pending
     /// marker; memberships and grants are then removed in idempotent steps.
-    pub async fn delete_group(
-        &self,
-        scope: &AccountScope,
-        g: &GroupRecord,
-        rules: &RulesLock,
-        audit: &crate::Audit,
-    ) -> Result<(), StoreError> {
-        self.begin_group_delete(scope, g, rules, audit).await?;
-        self.finish_delete(scope, &crate::keys::Principal::Group(g.group_id.clone())).await
+    pub async fn delete_group(self, g: &GroupRecord, rules: &RulesLock, audit: &Audit) -> Result<(), StoreError> {
+        self.begin_group_delete(g, rules, audit).await?;
+        self.finish_delete(&crate::keys::Principal::Group(g.group_id.clone())).await
     }
 
-    /// The first, atomic step of [`Store::delete_group`], with the delete's one audit event.
-    pub async fn begin_group_delete(
-        &self,
-        scope: &AccountScope,
-        g: &GroupRecord,
-        rules: &RulesLock,
-        audit: &crate::Audit,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
-        tx.delete_versioned(&scope.group(&g.group_id), g.version);
-        Reserved::group(&g.group_id).delete(&mut tx, scope, &g.description, g.external_id.as_deref());
+    /// The first, atomic step of [`AccountStore::delete_group`], with the delete's one audit event.
+    pub async fn begin_group_delete(self, g: &GroupRecord, rules: &RulesLock, audit: &Audit) -> Result<(), StoreError> {
+        let mut tx = self.audited_tx(audit)?;
+        tx.delete_versioned(&self.scope.group(&g.group_id), g.version);
+        Reserved::group(&g.group_id).delete(&mut tx, self.scope, &g.description, g.external_id.as_deref());
         AccountChange::default()
             .add(Counter::GroupsTotal, -1)
             .add(Counter::GroupsEmpty, -i64::from(g.member_count == 0))
             .rules_lock(rules)
-            .apply(&mut tx, scope);
+            .apply(&mut tx, self.scope);
         let principal = crate::keys::Principal::Group(g.group_id.clone());
-        put_pending(&mut tx, scope, &principal);
+        put_pending(&mut tx, self.scope, &principal);
         self.commit(tx).await
     }
 
-    pub async fn is_member(
-        &self,
-        scope: &AccountScope,
-        group_id: &GroupId,
-        operator_id: &OperatorId,
-    ) -> Result<bool, StoreError> {
-        Ok(self.get(&scope.member(group_id, operator_id)).await?.is_some())
+    pub async fn is_member(self, group_id: &GroupId, operator_id: &OperatorId) -> Result<bool, StoreError> {
+        Ok(self.get(&self.scope.member(group_id, operator_id)).await?.is_some())
     }
 
     /// Adds a member to `group` as read (`member_count_guard` keeps the empty-groups counter
@@ -148,68 +126,66 @@ impl Store {
     /// join moves the operator's `version`: a removal of the operator that found it holding no
     /// protected permission (through its groups) then starts again.
     pub async fn add_member(
-        &self,
-        scope: &AccountScope,
+        self,
         group: &GroupRecord,
         operator_id: &OperatorId,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let api_users = self.administrator_api_users(scope, group, operator_id).await?;
-        let mut tx = self.audited_tx(scope, audit)?;
-        put_membership_items(&mut tx, scope, &group.group_id, operator_id);
+        let api_users = self.administrator_api_users(group, operator_id).await?;
+        let mut tx = self.audited_tx(audit)?;
+        put_membership_items(&mut tx, self.scope, &group.group_id, operator_id);
         let (condition, mut values) = member_count_guard(group.member_count, true);
         values.push((":one", n(1)));
         tx.update(
-            &scope.group(&group.group_id),
+            &self.scope.group(&group.group_id),
             "ADD #memberCount :one, #version :one",
             values,
             Condition::new(condition, Guard::Version),
         );
-        AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
+        AccountChange::default()
+            .add(Counter::GroupsEmpty, -i64::from(group.member_count == 0))
+            .apply(&mut tx, self.scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
-            set_administrator(&mut tx, scope, operator_id, &api_users, true);
+            set_administrator(&mut tx, self.scope, operator_id, &api_users, true);
         } else {
-            join_operator(&mut tx, scope, operator_id);
+            join_operator(&mut tx, self.scope, operator_id);
         }
         self.commit(tx).await
     }
 
     /// Which of `group_ids` the operator is a member of (batched reads).
     pub async fn groups_among(
-        &self,
-        scope: &AccountScope,
+        self,
         operator_id: &OperatorId,
         group_ids: &[GroupId],
     ) -> Result<std::collections::HashSet<GroupId>, StoreError> {
         if group_ids.is_empty() {
             return Ok(Default::default());
         }
-        self.ids_at(group_ids.iter().map(|g| scope.member(g, operator_id)).collect(), "groupId").await
+        self.ids_at(group_ids.iter().map(|g| self.scope.member(g, operator_id)).collect(), "groupId").await
     }
 
     /// Which of `operator_ids` are members of the group (batched reads).
     pub async fn members_among(
-        &self,
-        scope: &AccountScope,
+        self,
         group_id: &GroupId,
         operator_ids: &[OperatorId],
     ) -> Result<std::collections::HashSet<OperatorId>, StoreError> {
-        self.ids_at(operator_ids.iter().map(|id| scope.member(group_id, id)).collect(), "operatorId").await
+        self.ids_at(operator_ids.iter().map(|id| self.scope.member(group_id, id)).collect(), "operatorId").await
     }
 
     /// Adds several operators (none a member yet, at most [`MAX_MEMBERS_PER_ADD`]) to `group` as
     /// read, in one transaction: their memberships, each operator's existence (and `version`, as
-    /// for [`Store::add_member`]), the member count, the empty-groups counter and the audit event
+    /// for [`AccountStore::add_member`]), the member count, the empty-groups counter and the audit event
     /// of the batch (one event listing every member added): 3 × 30 + 3 = 93 actions at most, under
     /// DynamoDB's 100. Not for Administrators, whose members' flags change too
-    /// ([`Store::add_member`]). Returns the group as the write left it (as read when there was
+    /// ([`AccountStore::add_member`]). Returns the group as the write left it (as read when there was
     /// nothing to add), so that a next batch need not read it again.
     pub async fn add_members(
-        &self,
-        scope: &AccountScope,
+        self,
         group: &GroupRecord,
         operator_ids: &[OperatorId],
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<GroupRecord, StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID || operator_ids.len() > MAX_MEMBERS_PER_ADD {
             return Err(StoreError::Internal("add_members: Administrators or too many members".into()));
@@ -218,20 +194,22 @@ impl Store {
             return Ok(group.clone());
         }
         let added = operator_ids.len() as i64;
-        let mut tx = self.audited_tx(scope, audit)?;
+        let mut tx = self.audited_tx(audit)?;
         for id in operator_ids {
-            put_membership_items(&mut tx, scope, &group.group_id, id);
-            join_operator(&mut tx, scope, id);
+            put_membership_items(&mut tx, self.scope, &group.group_id, id);
+            join_operator(&mut tx, self.scope, id);
         }
         let (condition, mut values) = member_count_guard(group.member_count, true);
         values.extend([(":added", n(added)), (":one", n(1))]);
         tx.update(
-            &scope.group(&group.group_id),
+            &self.scope.group(&group.group_id),
             "ADD #memberCount :added, #version :one",
             values,
             Condition::new(condition, Guard::Version),
         );
-        AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(&mut tx, scope);
+        AccountChange::default()
+            .add(Counter::GroupsEmpty, -i64::from(group.member_count == 0))
+            .apply(&mut tx, self.scope);
         self.commit(tx).await?;
         Ok(GroupRecord { member_count: group.member_count + added, version: group.version + 1, ..group.clone() })
     }
@@ -239,17 +217,16 @@ impl Store {
     /// Removes a member from `group` as read. The caller has checked the rules (last
     /// administrator, last permission holders) and the write commits under `rules`.
     pub async fn remove_member(
-        &self,
-        scope: &AccountScope,
+        self,
         group: &GroupRecord,
         operator_id: &OperatorId,
         rules: &RulesLock,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let api_users = self.administrator_api_users(scope, group, operator_id).await?;
-        let mut tx = self.audited_tx(scope, audit)?;
-        tx.delete(&scope.member(&group.group_id, operator_id), Condition::exists(Guard::Version));
-        tx.delete(&scope.member_of(operator_id, &group.group_id), Condition::none());
+        let api_users = self.administrator_api_users(group, operator_id).await?;
+        let mut tx = self.audited_tx(audit)?;
+        tx.delete(&self.scope.member(&group.group_id, operator_id), Condition::exists(Guard::Version));
+        tx.delete(&self.scope.member_of(operator_id, &group.group_id), Condition::none());
         let (count_condition, mut values) = member_count_guard(group.member_count, false);
         let mut condition = count_condition.to_owned();
         if group.group_id == ADMINISTRATORS_GROUP_ID {
@@ -257,7 +234,7 @@ impl Store {
         }
         values.extend([(":one", n(1)), (":minusOne", n(-1))]);
         tx.update(
-            &scope.group(&group.group_id),
+            &self.scope.group(&group.group_id),
             "ADD #memberCount :minusOne, #version :one",
             values,
             Condition::new(&condition, Guard::Version),
@@ -265,9 +242,9 @@ impl Store {
         AccountChange::default()
             .add(Counter::GroupsEmpty, i64::from(group.member_count == 1))
             .rules_lock(rules)
-            .apply(&mut tx, scope);
+            .apply(&mut tx, self.scope);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
-            set_administrator(&mut tx, scope, operator_id, &api_users, false);
+            set_administrator(&mut tx, self.scope, operator_id, &api_users, false);
         }
         self.commit(tx).await
     }
@@ -275,66 +252,54 @@ impl Store {
     /// The operator's API users when `group` is Administrators: their `ownerIsAdministrator`
     /// changes in the same transaction as the membership (guarded by the roster read here).
     async fn administrator_api_users(
-        &self,
-        scope: &AccountScope,
+        self,
         group: &GroupRecord,
         operator_id: &OperatorId,
     ) -> Result<ApiUserRoster, StoreError> {
         if group.group_id == ADMINISTRATORS_GROUP_ID {
-            self.api_user_roster(scope, operator_id).await
+            self.api_user_roster(operator_id).await
         } else {
             Ok(Default::default())
         }
     }
 
     /// One page of the ids of a group's members, in id order.
-    pub async fn member_ids(
-        &self,
-        scope: &AccountScope,
-        group_id: &GroupId,
-        page: PageRequest<'_>,
-    ) -> Result<Page<OperatorId>, StoreError> {
-        let spec = QuerySpec::under(scope, format!("members:{group_id}"), scope.members_prefix(group_id), page);
-        self.id_page(scope, spec, "operatorId").await
+    pub async fn member_ids(self, group_id: &GroupId, page: PageRequest<'_>) -> Result<Page<OperatorId>, StoreError> {
+        let spec =
+            QuerySpec::under(self.scope, format!("members:{group_id}"), self.scope.members_prefix(group_id), page);
+        self.id_page(spec, "operatorId").await
     }
 
     /// One page of the ids of the groups an operator belongs to, in id order.
     pub async fn group_ids_of(
-        &self,
-        scope: &AccountScope,
+        self,
         operator_id: &OperatorId,
         page: PageRequest<'_>,
     ) -> Result<Page<GroupId>, StoreError> {
-        let spec =
-            QuerySpec::under(scope, format!("groupsOf:{operator_id}"), scope.member_of_prefix(operator_id), page);
-        self.id_page(scope, spec, "groupId").await
+        let spec = QuerySpec::under(
+            self.scope,
+            format!("groupsOf:{operator_id}"),
+            self.scope.member_of_prefix(operator_id),
+            page,
+        );
+        self.id_page(spec, "groupId").await
     }
 
     /// Every group id an operator belongs to.
-    pub async fn all_group_ids_of(
-        &self,
-        scope: &AccountScope,
-        operator_id: &OperatorId,
-    ) -> Result<Vec<GroupId>, StoreError> {
-        self.ids_under(scope, &scope.member_of_prefix(operator_id), "groupId").await
+    pub async fn all_group_ids_of(self, operator_id: &OperatorId) -> Result<Vec<GroupId>, StoreError> {
+        self.ids_under(self.scope, &self.scope.member_of_prefix(operator_id), "groupId").await
     }
 
     /// Every member id of a group.
-    pub async fn all_member_ids(
-        &self,
-        scope: &AccountScope,
-        group_id: &GroupId,
-    ) -> Result<Vec<OperatorId>, StoreError> {
-        self.ids_under(scope, &scope.members_prefix(group_id), "operatorId").await
+    pub async fn all_member_ids(self, group_id: &GroupId) -> Result<Vec<OperatorId>, StoreError> {
+        self.ids_under(self.scope, &self.scope.members_prefix(group_id), "operatorId").await
     }
 
     /// One page of the membership items of `spec`, as the ids they hold in `attribute`.
-    async fn id_page<I: From<String>>(
-        &self,
-        scope: &AccountScope,
-        spec: QuerySpec<'_>,
-        attribute: &str,
-    ) -> Result<Page<I>, StoreError> {
-        Ok(self.query_page(scope, spec).await?.map(|item| I::from(string_attr(&item, attribute).unwrap_or_default())))
+    async fn id_page<I: From<String>>(self, spec: QuerySpec<'_>, attribute: &str) -> Result<Page<I>, StoreError> {
+        Ok(self
+            .query_page(self.scope, spec)
+            .await?
+            .map(|item| I::from(string_attr(&item, attribute).unwrap_or_default())))
     }
 }

@@ -5,7 +5,8 @@
 //! - [`table`]: the table definition, used to create the table locally and checked against
 //!   `template.yaml`.
 //! - [`records`]: typed items (serde_dynamo).
-//! - Repositories are `impl Store` blocks per entity; every multi-item change is one guarded
+//! - Repositories are `impl AccountStore` blocks per entity (the [`Store`] inside one account:
+//!   [`Store::in_account`]); every multi-item change is one guarded
 //!   transaction, and counters on the account item change in the same transaction as what they
 //!   count.
 
@@ -54,7 +55,7 @@ pub use client::StoreConfig;
 pub use counter::RequestCounter;
 pub use cursor::InvalidCursor;
 pub(crate) use db::QuerySpec;
-pub use db::{Page, PageRequest, Store};
+pub use db::{AccountStore, Page, PageRequest, Store};
 #[cfg(feature = "embedded")]
 pub use embedded::EmbeddedDynamo;
 pub use error::{Guard, StoreError};

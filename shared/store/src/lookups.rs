@@ -3,100 +3,69 @@
 //! `externalId`, operators by exact name (the name index), and a window of a whole list for
 //! `startIndex` paging.
 
+use crate::db::AccountStore;
 use serde::de::DeserializeOwned;
 
 use crate::db::string_attr;
 use crate::error::StoreError;
 use crate::ids::{GroupId, OperatorId};
-use crate::keys::{AccountScope, Index, Key};
+use crate::keys::{Index, Key};
 use crate::records::{GroupRecord, OperatorRecord, decode};
-use crate::{PageRequest, QuerySpec, Store};
+use crate::{PageRequest, QuerySpec};
 
-impl Store {
+impl AccountStore<'_> {
     /// The id that the reservation at `key` holds in `attribute`, if it exists.
-    async fn id_at<I: From<String>>(&self, key: &Key, attribute: &str) -> Result<Option<I>, StoreError> {
+    async fn id_at<I: From<String>>(self, key: &Key, attribute: &str) -> Result<Option<I>, StoreError> {
         Ok(self.get(key).await?.and_then(|i| string_attr(&i, attribute)).map(I::from))
     }
 
     /// The operator holding this email (case-insensitively): one GetItem of its reservation.
-    pub async fn operator_id_by_email(
-        &self,
-        scope: &AccountScope,
-        email: &str,
-    ) -> Result<Option<OperatorId>, StoreError> {
-        self.id_at(&scope.email(&email.to_lowercase()), "operatorId").await
+    pub async fn operator_id_by_email(self, email: &str) -> Result<Option<OperatorId>, StoreError> {
+        self.id_at(&self.scope.email(&email.to_lowercase()), "operatorId").await
     }
 
     /// The operator a SCIM client gave this `externalId`: one GetItem.
-    pub async fn operator_id_by_external_id(
-        &self,
-        scope: &AccountScope,
-        external_id: &str,
-    ) -> Result<Option<OperatorId>, StoreError> {
-        self.id_at(&scope.operator_external_id(external_id), "operatorId").await
+    pub async fn operator_id_by_external_id(self, external_id: &str) -> Result<Option<OperatorId>, StoreError> {
+        self.id_at(&self.scope.operator_external_id(external_id), "operatorId").await
     }
 
     /// The group with this description (case-insensitively): one GetItem of its reservation.
-    pub async fn group_id_by_name(
-        &self,
-        scope: &AccountScope,
-        description: &str,
-    ) -> Result<Option<GroupId>, StoreError> {
-        self.id_at(&scope.group_name(&description.to_lowercase()), "groupId").await
+    pub async fn group_id_by_name(self, description: &str) -> Result<Option<GroupId>, StoreError> {
+        self.id_at(&self.scope.group_name(&description.to_lowercase()), "groupId").await
     }
 
     /// The group a SCIM client gave this `externalId`: one GetItem.
-    pub async fn group_id_by_external_id(
-        &self,
-        scope: &AccountScope,
-        external_id: &str,
-    ) -> Result<Option<GroupId>, StoreError> {
-        self.id_at(&scope.group_external_id(external_id), "groupId").await
+    pub async fn group_id_by_external_id(self, external_id: &str) -> Result<Option<GroupId>, StoreError> {
+        self.id_at(&self.scope.group_external_id(external_id), "groupId").await
     }
 
     /// Operators whose name is `name` (case-insensitively): a Query of the name index on the
     /// exact sort-key prefix, so its cost is the number of matches.
-    pub async fn operators_named(&self, scope: &AccountScope, name: &str) -> Result<Vec<OperatorRecord>, StoreError> {
+    pub async fn operators_named(self, name: &str) -> Result<Vec<OperatorRecord>, StoreError> {
         let spec = QuerySpec {
             list: "operators:named".into(),
             index: Some(Index::ByName),
-            hash_value: scope.operators_by_name(),
+            hash_value: self.scope.operators_by_name(),
             sk_prefix: Some(format!("{}#", name.to_lowercase())),
             filter: None,
             page: PageRequest { limit: 100, cursor: None },
         };
-        Ok(self.query_records(scope, spec, None).await?.items)
+        Ok(self.query_records(self.scope, spec, None).await?.items)
     }
 
     /// Operators in id (creation) order, skipping the first `skip` and returning at most `take`.
-    pub async fn operators_window(
-        &self,
-        scope: &AccountScope,
-        skip: usize,
-        take: usize,
-    ) -> Result<Vec<OperatorRecord>, StoreError> {
-        self.window(scope, scope.operators_prefix(), skip, take).await
+    pub async fn operators_window(self, skip: usize, take: usize) -> Result<Vec<OperatorRecord>, StoreError> {
+        self.window(self.scope.operators_prefix(), skip, take).await
     }
 
     /// Groups in id order, skipping the first `skip` and returning at most `take`.
-    pub async fn groups_window(
-        &self,
-        scope: &AccountScope,
-        skip: usize,
-        take: usize,
-    ) -> Result<Vec<GroupRecord>, StoreError> {
-        self.window(scope, scope.groups_prefix(), skip, take).await
+    pub async fn groups_window(self, skip: usize, take: usize) -> Result<Vec<GroupRecord>, StoreError> {
+        self.window(self.scope.groups_prefix(), skip, take).await
     }
 
     /// The records under `prefix` in key order, skipping the first `skip` and returning at most
     /// `take`.
-    async fn window<T: DeserializeOwned>(
-        &self,
-        scope: &AccountScope,
-        prefix: &str,
-        skip: usize,
-        take: usize,
-    ) -> Result<Vec<T>, StoreError> {
+    async fn window<T: DeserializeOwned>(self, prefix: &str, skip: usize, take: usize) -> Result<Vec<T>, StoreError> {
         if take == 0 {
             return Ok(Vec::new());
         }
@@ -106,12 +75,12 @@ impl Store {
         loop {
             let want = (skip + take - items.len()).min(100);
             let spec = QuerySpec::under(
-                scope,
+                self.scope,
                 list.clone(),
                 prefix.to_owned(),
                 PageRequest { limit: want, cursor: cursor.as_deref() },
             );
-            let page = self.query_page(scope, spec).await?;
+            let page = self.query_page(self.scope, spec).await?;
             items.extend(page.items);
             match page.next_cursor {
                 Some(c) if items.len() < skip + take => cursor = Some(c),

@@ -7,17 +7,17 @@
 //! counter wrong: a write that lost a race is skipped and reported, and the next run repairs what
 //! is still off.
 
+use crate::Audit;
+use crate::db::AccountStore;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
-use crate::Store;
 use crate::db::{Condition, Values, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::GroupId;
 use crate::items::counts_as_active;
-use crate::keys::AccountScope;
 use crate::monitors::CountsAsProduction;
 use crate::records::{AccountRecord, GroupRecord, MonitorRecord, OperatorRecord, decode};
 use crate::writes::{AccountChange, Counter};
@@ -125,7 +125,7 @@ pub struct ActivityRefresh {
     pub lost_races: usize,
 }
 
-impl Store {
+impl AccountStore<'_> {
     /// Sets each API user's stored `inactive` flag to whether its last activity is before
     /// `cutoff` (RFC 3339 UTC), moving `apiUsersInactive` in the same transaction, and removes
     /// the usage counters of days before `first_day_kept` (a `usage` key, `dYYYYMMDD`).
@@ -137,14 +137,13 @@ impl Store {
     /// transaction carries the event `audit(user, inactive)` builds. Pruning old usage days alone
     /// changes nothing anyone reads (`requestsLast30Days` never counts them) and writes none.
     pub async fn refresh_api_user_activity(
-        &self,
-        scope: &AccountScope,
+        self,
         cutoff: &str,
         first_day_kept: &str,
-        audit: &(dyn Fn(&crate::records::ApiUserRecord, bool) -> crate::Audit + Send + Sync),
+        audit: &(dyn Fn(&crate::records::ApiUserRecord, bool) -> Audit + Send + Sync),
     ) -> Result<ActivityRefresh, StoreError> {
         let mut outcome = ActivityRefresh::default();
-        for user in self.all_api_users(scope).await? {
+        for user in self.all_api_users().await? {
             let inactive = user.last_active_at.as_str() < cutoff;
             let stale: Vec<&String> =
                 user.usage.keys().filter(|day| day.as_str() < first_day_kept && is_usage_key(day)).collect();
@@ -166,8 +165,8 @@ impl Store {
                 }
                 AccountChange::default()
                     .add(Counter::ApiUsersInactive, if inactive { 1 } else { -1 })
-                    .apply(&mut tx, scope);
-                audit(&user, inactive).apply(&mut tx, scope)?;
+                    .apply(&mut tx, self.scope);
+                audit(&user, inactive).apply(&mut tx, self.scope)?;
             }
             if !stale.is_empty() {
                 let removes: Vec<String> = stale.iter().map(|day| format!("#usage.#{day}")).collect();
@@ -175,7 +174,7 @@ impl Store {
                 update.push_str(&removes.join(", "));
             }
             tx.update(
-                &scope.api_user(&user.api_user_id),
+                &self.scope.api_user(&user.api_user_id),
                 update.trim(),
                 values,
                 Condition::new(&condition, Guard::Version),
@@ -197,14 +196,14 @@ impl Store {
     /// Recounts every hub counter and every group's member count from the items (strongly
     /// consistent Queries of the account's partition), `productionMonitors` as the monitors
     /// `production` counts. Groups are read before their members, so that a member count repaired
-    /// with [`Store::repair_member_count`] is refused if the group changed after it was read.
-    pub async fn recount(&self, scope: &AccountScope, production: CountsAsProduction) -> Result<Recount, StoreError> {
-        let groups = self.query_all(scope, scope.groups_prefix()).await?;
+    /// with [`AccountStore::repair_member_count`] is refused if the group changed after it was read.
+    pub async fn recount(self, production: CountsAsProduction) -> Result<Recount, StoreError> {
+        let groups = self.query_all(self.scope, self.scope.groups_prefix()).await?;
         let (operators, members, api_users, monitors) = tokio::try_join!(
-            self.query_all(scope, scope.operators_prefix()),
-            self.query_all(scope, scope.all_members_prefix()),
-            self.all_api_users(scope),
-            self.query_all(scope, scope.monitors_prefix()),
+            self.query_all(self.scope, self.scope.operators_prefix()),
+            self.query_all(self.scope, self.scope.all_members_prefix()),
+            self.all_api_users(),
+            self.query_all(self.scope, self.scope.monitors_prefix()),
         )?;
         let mut counters = HubCounters::default();
         for item in operators {
@@ -241,15 +240,10 @@ impl Store {
 
     /// Sets a group's `memberCount` to the recounted value if the group has not changed since it
     /// was read; `Ok(false)` when it has (the next run looks again).
-    pub async fn repair_member_count(
-        &self,
-        scope: &AccountScope,
-        group: &GroupCount,
-        audit: &crate::Audit,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
+    pub async fn repair_member_count(self, group: &GroupCount, audit: &Audit) -> Result<bool, StoreError> {
+        let mut tx = self.audited_tx(audit)?;
         tx.update(
-            &scope.group(&group.group_id),
+            &self.scope.group(&group.group_id),
             "SET #memberCount = :actual ADD #version :one",
             vec![(":actual", n(group.actual)), (":one", n(1))],
             Condition::version_is(group.version),
@@ -262,12 +256,11 @@ impl Store {
     /// started), moving it on; `Ok(false)` when it moved. `audit` is the repair's event, when a
     /// counter drifted (`None` when the write only records that the recount ran).
     pub async fn write_counters(
-        &self,
-        scope: &AccountScope,
+        self,
         seen_counters_version: i64,
         counters: &HubCounters,
         inactive_computed_at: &str,
-        audit: Option<&crate::Audit>,
+        audit: Option<&Audit>,
     ) -> Result<bool, StoreError> {
         let named = counters.named();
         let sets: Vec<String> = named.iter().map(|(c, placeholder, _)| format!("#{c} = {placeholder}")).collect();
@@ -283,9 +276,9 @@ impl Store {
             "attribute_exists(#PK) AND #countersVersion = :seen"
         };
         let mut tx = self.tx();
-        tx.update(&scope.account(), &update, values, Condition::new(condition, Guard::Version));
+        tx.update(&self.scope.account(), &update, values, Condition::new(condition, Guard::Version));
         if let Some(audit) = audit {
-            audit.apply(&mut tx, scope)?;
+            audit.apply(&mut tx, self.scope)?;
         }
         guarded(self.commit(tx).await)
     }

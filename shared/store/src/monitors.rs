@@ -18,8 +18,10 @@
 //!
 //! Levels are [`AuthorizationType`]s (`ViewMonitorData`, `ViewMonitor`, `EditMonitor`); which levels a
 //! grant or a revoke touches is decided by the domain crate and kept consistent by the guards of
-//! [`Store::grant_monitor_authorizations`] and [`Store::revoke_monitor_authorizations`].
+//! [`AccountStore::grant_monitor_authorizations`] and [`AccountStore::revoke_monitor_authorizations`].
 
+use crate::Audit;
+use crate::db::AccountStore;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::db::{Condition, Filter, Item, key_item, s, string_attr};
@@ -30,7 +32,7 @@ use crate::keys::{AccountScope, Index, Key, Principal, name_sort_key};
 use crate::records::MonitorRecord;
 use crate::values::{AuthorizationType, MonitorMode};
 use crate::writes::{AccountChange, Counter, IdempotencyWrite};
-use crate::{Page, PageRequest, QuerySpec, Store};
+use crate::{Page, PageRequest, QuerySpec};
 
 /// Whether `productionMonitors` counts a monitor: the domain crate's rule, given to every write
 /// that moves the count and to the recount, so that they all count alike.
@@ -102,171 +104,154 @@ fn authorization_keys(scope: &AccountScope, a: &MonitorAuthorization) -> [Key; 2
     ]
 }
 
-impl Store {
-    pub async fn monitor(
-        &self,
-        scope: &AccountScope,
-        monitor_id: &MonitorId,
-    ) -> Result<Option<MonitorRecord>, StoreError> {
-        self.record(&scope.monitor(monitor_id), None).await
+impl AccountStore<'_> {
+    pub async fn monitor(self, monitor_id: &MonitorId) -> Result<Option<MonitorRecord>, StoreError> {
+        self.record(&self.scope.monitor(monitor_id), None).await
     }
 
     /// Monitors ordered by name (case-insensitively), optionally only those in `mode`.
     pub async fn list_monitors(
-        &self,
-        scope: &AccountScope,
+        self,
         mode: Option<MonitorMode>,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorRecord>, StoreError> {
-        self.monitors_page(scope, "monitors", mode, page).await
+        self.monitors_page("monitors", mode, page).await
     }
 
-    /// The same pages as [`Store::list_monitors`], with cursors bound to the permissions overview.
+    /// The same pages as [`AccountStore::list_monitors`], with cursors bound to the permissions overview.
     pub async fn list_monitors_for_permissions(
-        &self,
-        scope: &AccountScope,
+        self,
         mode: Option<MonitorMode>,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorRecord>, StoreError> {
-        self.monitors_page(scope, "monitors:permissions", mode, page).await
+        self.monitors_page("monitors:permissions", mode, page).await
     }
 
     async fn monitors_page(
-        &self,
-        scope: &AccountScope,
+        self,
         list: &str,
         mode: Option<MonitorMode>,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorRecord>, StoreError> {
         let filter =
             mode.map(|m| Filter { expression: "#mode = :mode".into(), values: vec![(":mode", s(m.as_str()))] });
-        let spec = QuerySpec::on_index(Index::ByName, list.into(), scope.monitors_by_name(), filter, page);
-        self.query_records(scope, spec, None).await
+        let spec = QuerySpec::on_index(Index::ByName, list.into(), self.scope.monitors_by_name(), filter, page);
+        self.query_records(self.scope, spec, None).await
     }
 
     /// Registers a monitor, counted in the same transaction (in `productionMonitors` if
     /// `production` says so).
     pub async fn create_monitor(
-        &self,
-        scope: &AccountScope,
+        self,
         m: &MonitorRecord,
         production: CountsAsProduction,
         idempotency: Option<&IdempotencyWrite>,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.idempotent_tx(scope, idempotency)?;
-        audit.apply(&mut tx, scope)?;
-        AccountChange::default().count(1, &monitor_counts(m, production)).apply(&mut tx, scope);
-        tx.put(monitor_item(scope, m)?, Condition::absent(Guard::AlreadyExists));
+        let mut tx = self.idempotent_tx(idempotency)?;
+        audit.apply(&mut tx, self.scope)?;
+        AccountChange::default().count(1, &monitor_counts(m, production)).apply(&mut tx, self.scope);
+        tx.put(monitor_item(self.scope, m)?, Condition::absent(Guard::AlreadyExists));
         self.commit(tx).await
     }
 
     /// Replaces `old` by `new` if nobody changed it in between, moving `productionMonitors` when
     /// `production` counts one and not the other.
     pub async fn update_monitor(
-        &self,
-        scope: &AccountScope,
+        self,
         old: &MonitorRecord,
         new: &MonitorRecord,
         production: CountsAsProduction,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
-        tx.put_versioned(monitor_item(scope, new)?, old.version);
+        let mut tx = self.audited_tx(audit)?;
+        tx.put_versioned(monitor_item(self.scope, new)?, old.version);
         AccountChange::default()
             .add(Counter::ProductionMonitors, i64::from(production(new)) - i64::from(production(old)))
-            .apply(&mut tx, scope);
+            .apply(&mut tx, self.scope);
         self.commit(tx).await
     }
 
     /// Deletes a monitor as read (its version guards the delete and the counters), then its
     /// authorizations.
     pub async fn delete_monitor(
-        &self,
-        scope: &AccountScope,
+        self,
         m: &MonitorRecord,
         production: CountsAsProduction,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        self.begin_monitor_delete(scope, m, production, audit).await?;
-        self.finish_monitor_delete(scope, &m.monitor_id).await
+        self.begin_monitor_delete(m, production, audit).await?;
+        self.finish_monitor_delete(&m.monitor_id).await
     }
 
-    /// The first, atomic step of [`Store::delete_monitor`]: the monitor, its counts and a pending
+    /// The first, atomic step of [`AccountStore::delete_monitor`]: the monitor, its counts and a pending
     /// marker. From then on no authorization can be granted on it (grants check that the monitor
     /// exists in their transaction), so the authorizations that are left are exactly those to
     /// remove.
     pub async fn begin_monitor_delete(
-        &self,
-        scope: &AccountScope,
+        self,
         m: &MonitorRecord,
         production: CountsAsProduction,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.audited_tx(scope, audit)?;
-        tx.delete_versioned(&scope.monitor(&m.monitor_id), m.version);
-        AccountChange::default().count(-1, &monitor_counts(m, production)).apply(&mut tx, scope);
+        let mut tx = self.audited_tx(audit)?;
+        tx.delete_versioned(&self.scope.monitor(&m.monitor_id), m.version);
+        AccountChange::default().count(-1, &monitor_counts(m, production)).apply(&mut tx, self.scope);
         tx.put(
-            reservation_item(&scope.monitor_pending_delete(&m.monitor_id), "monitorId", &m.monitor_id),
+            reservation_item(&self.scope.monitor_pending_delete(&m.monitor_id), "monitorId", &m.monitor_id),
             Condition::none(),
         );
         self.commit(tx).await
     }
 
     /// Removes every authorization of a deleted monitor (idempotent), then its pending marker.
-    pub async fn finish_monitor_delete(&self, scope: &AccountScope, monitor_id: &MonitorId) -> Result<(), StoreError> {
-        let authorizations = self.all_monitor_authorizations(scope, monitor_id).await?;
-        self.delete_authorizations(scope, &authorizations).await?;
-        self.delete_keys(vec![scope.monitor_pending_delete(monitor_id)]).await
+    pub async fn finish_monitor_delete(self, monitor_id: &MonitorId) -> Result<(), StoreError> {
+        let authorizations = self.all_monitor_authorizations(monitor_id).await?;
+        self.delete_authorizations(&authorizations).await?;
+        self.delete_keys(vec![self.scope.monitor_pending_delete(monitor_id)]).await
     }
 
     /// Finishes the delete of a monitor if one is pending; `Ok(false)` when there is none.
-    pub async fn finish_monitor_delete_if_pending(
-        &self,
-        scope: &AccountScope,
-        monitor_id: &MonitorId,
-    ) -> Result<bool, StoreError> {
-        self.finish_if_marked(&scope.monitor_pending_delete(monitor_id), self.finish_monitor_delete(scope, monitor_id))
+    pub async fn finish_monitor_delete_if_pending(self, monitor_id: &MonitorId) -> Result<bool, StoreError> {
+        self.finish_if_marked(&self.scope.monitor_pending_delete(monitor_id), self.finish_monitor_delete(monitor_id))
             .await
     }
 
     /// Finishes every pending monitor delete of the account (for the maintenance job); returns how
     /// many it finished.
-    pub async fn finish_pending_monitor_deletes(&self, scope: &AccountScope) -> Result<usize, StoreError> {
-        let ids: Vec<MonitorId> = self.ids_under(scope, scope.monitor_pending_delete_prefix(), "monitorId").await?;
-        self.finish_each(&ids, |id| self.finish_monitor_delete(scope, id)).await
+    pub async fn finish_pending_monitor_deletes(self) -> Result<usize, StoreError> {
+        let ids: Vec<MonitorId> =
+            self.ids_under(self.scope, self.scope.monitor_pending_delete_prefix(), "monitorId").await?;
+        self.finish_each(&ids, |id| self.finish_monitor_delete(id)).await
     }
 
     /// One page of a monitor's authorizations, in the order they were granted.
     pub async fn monitor_authorizations(
-        &self,
-        scope: &AccountScope,
+        self,
         monitor_id: &MonitorId,
         page: PageRequest<'_>,
     ) -> Result<Page<MonitorAuthorization>, StoreError> {
         let list = format!("monitorAuthorizations:{monitor_id}");
-        let spec = QuerySpec::under(scope, list, scope.monitor_authorizations_prefix(monitor_id), page);
-        self.query_page(scope, spec).await?.try_map(|item| authorization_from(&item))
+        let spec = QuerySpec::under(self.scope, list, self.scope.monitor_authorizations_prefix(monitor_id), page);
+        self.query_page(self.scope, spec).await?.try_map(|item| authorization_from(&item))
     }
 
     /// Every authorization on a monitor.
     pub async fn all_monitor_authorizations(
-        &self,
-        scope: &AccountScope,
+        self,
         monitor_id: &MonitorId,
     ) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        self.authorizations_under(scope, &scope.monitor_authorizations_prefix(monitor_id)).await
+        self.authorizations_under(&self.scope.monitor_authorizations_prefix(monitor_id)).await
     }
 
     /// Every authorization on each of `monitor_ids` (one Query per monitor, a few at a time), in
     /// the order of `monitor_ids`.
     pub async fn authorizations_of_monitors(
-        &self,
-        scope: &AccountScope,
+        self,
         monitor_ids: &[MonitorId],
     ) -> Result<Vec<Vec<MonitorAuthorization>>, StoreError> {
         stream::iter(monitor_ids.to_vec())
-            .map(|id| async move { self.all_monitor_authorizations(scope, &id).await })
+            .map(|id| async move { self.all_monitor_authorizations(&id).await })
             .buffered(AUTHORIZATION_READS_IN_FLIGHT)
             .try_collect()
             .await
@@ -274,12 +259,11 @@ impl Store {
 
     /// The authorization `authorization_id` on `monitor_id`, if it exists.
     pub async fn monitor_authorization(
-        &self,
-        scope: &AccountScope,
+        self,
         monitor_id: &MonitorId,
         authorization_id: &AuthorizationId,
     ) -> Result<Option<MonitorAuthorization>, StoreError> {
-        self.get(&scope.monitor_authorization(monitor_id, authorization_id))
+        self.get(&self.scope.monitor_authorization(monitor_id, authorization_id))
             .await?
             .as_ref()
             .map(authorization_from)
@@ -288,12 +272,11 @@ impl Store {
 
     /// The levels `principal` holds on `monitor_id` (one strongly consistent Query).
     pub async fn authorizations_on_monitor(
-        &self,
-        scope: &AccountScope,
+        self,
         monitor_id: &MonitorId,
         principal: &Principal,
     ) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        self.authorizations_under(scope, &scope.authorizations_of_on_prefix(principal, monitor_id)).await
+        self.authorizations_under(&self.scope.authorizations_of_on_prefix(principal, monitor_id)).await
     }
 
     /// Grants `add` to `principal` on `monitor_id`, as decided from the levels it held when read:
@@ -303,31 +286,30 @@ impl Store {
     /// add, the same checks run (and the idempotency record is written) without changing anything.
     #[allow(clippy::too_many_arguments)] // the grant's whole guarded write: what to keep, what to add, for whom, audited
     pub async fn grant_monitor_authorizations(
-        &self,
-        scope: &AccountScope,
+        self,
         monitor_id: &MonitorId,
         principal: &Principal,
         keep: &[MonitorAuthorization],
         add: &[MonitorAuthorization],
         idempotency: Option<&IdempotencyWrite>,
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
-        let mut tx = self.idempotent_tx(scope, idempotency)?;
+        let mut tx = self.idempotent_tx(idempotency)?;
         // Nothing to add changes nothing: no event.
         if !add.is_empty() {
-            audit.apply(&mut tx, scope)?;
+            audit.apply(&mut tx, self.scope)?;
         }
-        tx.check(&scope.monitor(monitor_id), Condition::exists(Guard::ParentMissing));
-        tx.check(&scope.principal(principal), Condition::exists(Guard::ParentMissing));
+        tx.check(&self.scope.monitor(monitor_id), Condition::exists(Guard::ParentMissing));
+        tx.check(&self.scope.principal(principal), Condition::exists(Guard::ParentMissing));
         for held in keep {
             tx.check(
-                &scope.authorization_of(principal, monitor_id, held.authorization_type.as_str()),
+                &self.scope.authorization_of(principal, monitor_id, held.authorization_type.as_str()),
                 Condition::exists(Guard::Version),
             );
         }
         for new in add {
             debug_assert!(&new.monitor_id == monitor_id && &new.principal == principal);
-            let [on_monitor, of_principal] = authorization_keys(scope, new);
+            let [on_monitor, of_principal] = authorization_keys(self.scope, new);
             for key in [on_monitor, of_principal] {
                 let mut item = authorization_attributes(new);
                 item.extend(key_item(&key));
@@ -341,25 +323,24 @@ impl Store {
     /// they all still exist and that `principal` still holds none of `absent_levels` (the higher
     /// levels it did not hold when read); otherwise `Guard::Version`: read again and decide again.
     pub async fn revoke_monitor_authorizations(
-        &self,
-        scope: &AccountScope,
+        self,
         monitor_id: &MonitorId,
         principal: &Principal,
         remove: &[MonitorAuthorization],
         absent_levels: &[&str],
-        audit: &crate::Audit,
+        audit: &Audit,
     ) -> Result<(), StoreError> {
         let mut tx = self.tx();
         if !remove.is_empty() {
-            audit.apply(&mut tx, scope)?;
+            audit.apply(&mut tx, self.scope)?;
         }
         for old in remove {
-            let [on_monitor, of_principal] = authorization_keys(scope, old);
+            let [on_monitor, of_principal] = authorization_keys(self.scope, old);
             tx.delete(&on_monitor, Condition::exists(Guard::Version));
             tx.delete(&of_principal, Condition::none());
         }
         for level in absent_levels {
-            tx.check(&scope.authorization_of(principal, monitor_id, level), Condition::absent(Guard::Version));
+            tx.check(&self.scope.authorization_of(principal, monitor_id, level), Condition::absent(Guard::Version));
         }
         self.commit(tx).await
     }
@@ -367,32 +348,20 @@ impl Store {
     /// Removes every monitor authorization of a deleted operator or group (part of finishing its
     /// delete). Grants check in their transaction that the principal exists, so once its item is
     /// gone nothing new can appear here.
-    pub(crate) async fn delete_monitor_authorizations_of(
-        &self,
-        scope: &AccountScope,
-        principal: &Principal,
-    ) -> Result<(), StoreError> {
-        let authorizations = self.authorizations_under(scope, &scope.authorizations_of_prefix(principal)).await?;
-        self.delete_authorizations(scope, &authorizations).await
+    pub(crate) async fn delete_monitor_authorizations_of(self, principal: &Principal) -> Result<(), StoreError> {
+        let authorizations = self.authorizations_under(&self.scope.authorizations_of_prefix(principal)).await?;
+        self.delete_authorizations(&authorizations).await
     }
 
     /// Deletes both items of each of `authorizations` (idempotent).
-    async fn delete_authorizations(
-        &self,
-        scope: &AccountScope,
-        authorizations: &[MonitorAuthorization],
-    ) -> Result<(), StoreError> {
-        self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(scope, a)).collect()).await
+    async fn delete_authorizations(self, authorizations: &[MonitorAuthorization]) -> Result<(), StoreError> {
+        self.delete_keys(authorizations.iter().flat_map(|a| authorization_keys(self.scope, a)).collect()).await
     }
 
     /// The authorizations listed under `sk_prefix`: a monitor's (`MONAUTH#`) or a holder's
     /// (`AUTHOF#`) items, which carry the same attributes.
-    async fn authorizations_under(
-        &self,
-        scope: &AccountScope,
-        sk_prefix: &str,
-    ) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        self.query_all(scope, sk_prefix).await?.iter().map(authorization_from).collect()
+    async fn authorizations_under(self, sk_prefix: &str) -> Result<Vec<MonitorAuthorization>, StoreError> {
+        self.query_all(self.scope, sk_prefix).await?.iter().map(authorization_from).collect()
     }
 }
 

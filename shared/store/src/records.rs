@@ -210,7 +210,7 @@ pub struct MonitorRecord {
 /// field here: it is written once at creation and only ever compared inside DynamoDB, never read
 /// back (reads project it out), so it can reach neither a response nor a log line. The item is
 /// created with an empty `usage` map, which the authentication of every request by this API user
-/// increments (see `Store::authenticate_api_user`).
+/// increments (see `AccountStore::authenticate_api_user`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiUserRecord {
@@ -231,7 +231,7 @@ pub struct ApiUserRecord {
     /// transaction), so that the one conditional update of a Basic authentication also names
     /// the owner for the audit log's `actor.name`. Absent on items written before it existed
     /// (the name is then unknown until the owner's next rename), or `""` on those an
-    /// authentication found without it (see `Store::authenticate_api_user`): so a string, not a
+    /// authentication found without it (see `AccountStore::authenticate_api_user`): so a string, not a
     /// [`FullName`], which could not read that `""` back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_name: Option<String>,

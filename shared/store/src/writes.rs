@@ -3,7 +3,7 @@
 //! `Idempotency-Key` record ([`IdempotencyWrite`]). Every repository uses them; they use no
 //! repository.
 
-use crate::Store;
+use crate::db::AccountStore;
 use crate::db::{Condition, Item, Tx, Values, key_item, n};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
@@ -322,18 +322,14 @@ impl IdempotencyWrite {
     }
 }
 
-impl Store {
+impl AccountStore<'_> {
     /// A transaction that starts with the idempotency record of the request, if it has one:
     /// first, so that a concurrent retry with the same key is reported as such rather than as
     /// whatever else the write reserves.
-    pub(crate) fn idempotent_tx(
-        &self,
-        scope: &AccountScope,
-        idempotency: Option<&IdempotencyWrite>,
-    ) -> Result<Tx, StoreError> {
+    pub(crate) fn idempotent_tx(self, idempotency: Option<&IdempotencyWrite>) -> Result<Tx, StoreError> {
         let mut tx = self.tx();
         if let Some(idem) = idempotency {
-            idem.apply(&mut tx, scope)?;
+            idem.apply(&mut tx, self.scope)?;
         }
         Ok(tx)
     }

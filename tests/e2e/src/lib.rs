@@ -273,14 +273,14 @@ impl TestApp {
 
     /// The account item's counters as stored.
     pub async fn account_record(&self, account_id: &hub_store::AccountId) -> hub_store::records::AccountRecord {
-        self.state.store.account(&hub_store::AccountScope::new(account_id)).await.unwrap().unwrap()
+        self.state.store.in_account(&hub_store::AccountScope::new(account_id)).account_record().await.unwrap().unwrap()
     }
 
     /// An operator of the first account as stored (with what the API does not show, such as its
     /// sign-in binding).
     pub async fn operator_record(&self, operator_id: &str) -> hub_store::records::OperatorRecord {
         let scope = hub_store::AccountScope::new(&self.account.account_id);
-        self.state.store.operator(&scope, &operator_id.into()).await.unwrap().unwrap()
+        self.state.store.in_account(&scope).operator(&operator_id.into()).await.unwrap().unwrap()
     }
 }
 

@@ -137,7 +137,8 @@ async fn create_read_update_delete_keeps_counters_exact() {
     assert!(
         app.state
             .store
-            .api_user_roster(&scope, &app.account.admin_operator_id.as_str().into())
+            .in_account(&scope)
+            .api_user_roster(&app.account.admin_operator_id.as_str().into())
             .await
             .unwrap()
             .is_empty()
@@ -237,8 +238,8 @@ async fn basic_authentication_through_the_local_server() {
     let account = app.account_record(&app.account.account_id).await;
     assert_eq!((account.api_users_total, account.api_users_inactive), (0, 0));
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().is_none());
-    assert!(app.state.store.api_user_roster(&scope, &owner.as_str().into()).await.unwrap().is_empty());
+    assert!(app.state.store.in_account(&scope).api_user(&user.id.as_str().into()).await.unwrap().is_none());
+    assert!(app.state.store.in_account(&scope).api_user_roster(&owner.as_str().into()).await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

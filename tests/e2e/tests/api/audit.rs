@@ -536,7 +536,7 @@ async fn account_changes_and_sign_in_resets_write_one_event_each() {
         subject: "secret-subject-1".into(),
         bound_at: "2026-11-30T10:00:00Z".into(),
     };
-    assert!(app.state.store.bind_operator_sign_in(&scope, &op.as_str().into(), &binding).await.unwrap());
+    assert!(app.state.store.in_account(&scope).bind_operator_sign_in(&op.as_str().into(), &binding).await.unwrap());
     app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
     app.call(Method::DELETE, &format!("/operators/{op}/sign-in"), None).await.expect(204);
     let resets = events(&app, &app.admin_token, &format!("action=operator.signInReset&targetId={op}")).await;

@@ -86,7 +86,7 @@ async fn basic_and_bearer_credentials_become_the_context_in_one_round_trip() {
     );
     // The use was counted.
     let scope = hub_store::AccountScope::new(account);
-    let stored = app.state.store.api_user(&scope, &id.as_str().into()).await.unwrap().unwrap();
+    let stored = app.state.store.in_account(&scope).api_user(&id.as_str().into()).await.unwrap().unwrap();
     assert_eq!(stored.usage.values().sum::<i64>(), 1);
     assert!(stored.last_used_at.is_some());
 

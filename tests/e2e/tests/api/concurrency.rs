@@ -647,7 +647,7 @@ async fn one_run(seed: u64, copy: usize) -> Timings {
         }
     }
     let scope = AccountScope::new(&account_id);
-    let pending = app.state.store.pending_deletes(&scope).await.unwrap();
+    let pending = app.state.store.in_account(&scope).pending_deletes().await.unwrap();
     check(pending.is_empty(), format!("deletes left pending: {pending:?}"));
 
     // The maintenance job agrees: nothing to repair, nothing to finish.
@@ -704,7 +704,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
     let principal = Principal::Operator(doomed.clone().into());
     let finisher_a = {
         let (store, scope, principal) = (app.state.store.clone(), scope.clone(), principal.clone());
-        tokio::spawn(async move { store.finish_delete(&scope, &principal).await })
+        tokio::spawn(async move { store.in_account(&scope).finish_delete(&principal).await })
     };
     // Bounded: A reaches the hanging read within 5 s.
     let waiting = Instant::now();
@@ -713,7 +713,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
         tokio::task::yield_now().await;
     }
     // B, meanwhile, finishes the whole delete.
-    app.state.store.finish_delete(&scope, &principal).await.expect("finisher B");
+    app.state.store.in_account(&scope).finish_delete(&principal).await.expect("finisher B");
     finisher_a.await.unwrap().expect("finisher A");
     assert_eq!(proxy.counts().get("BatchGetItem", "hung"), 1);
 

@@ -16,7 +16,7 @@ async fn set_disabled(app: &TestApp, token: &str, id: &str, disabled: bool) -> h
 async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
     let scope = AccountScope::new(&account_id.into());
     let stored = HubCounters::stored(&app.account_record(&account_id.into()).await);
-    let recount = app.state.store.recount(&scope, hub_api::rules::is_production_monitor).await.unwrap();
+    let recount = app.state.store.in_account(&scope).recount(hub_api::rules::is_production_monitor).await.unwrap();
     assert_eq!(stored, recount.counters, "stored counters vs a recount");
     stored
 }
@@ -118,7 +118,15 @@ async fn a_disabled_operator_with_an_off_duty_window_is_not_counted_twice() {
     set_disabled(&app, &app.admin_token, &y, true).await.expect(200);
     let (counts, summary) = active_and_on_duty().await;
     assert_eq!(counts, (Some(1), Some(1)), "{summary}");
-    assert!(app.state.store.scheduled_operators(&AccountScope::new(&app.account.account_id)).await.unwrap().is_empty());
+    assert!(
+        app.state
+            .store
+            .in_account(&AccountScope::new(&app.account.account_id))
+            .scheduled_operators()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     set_disabled(&app, &app.admin_token, &y, false).await.expect(200);
     let (counts, summary) = active_and_on_duty().await;
     assert_eq!(counts, (Some(2), Some(1)), "{summary}");

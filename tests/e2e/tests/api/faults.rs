@@ -78,7 +78,7 @@ async fn assert_consistent(app: &TestApp) {
     }
     assert_eq!(memberships, seen_from_operators, "memberships seen from groups and from operators");
     let scope = AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty(), "a delete is left pending");
+    assert!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().is_empty(), "a delete is left pending");
 }
 
 fn operator_body(email: &str) -> Value {
@@ -456,7 +456,10 @@ async fn a_multi_step_delete_cut_short_by_an_outage_is_finished_by_its_retry() {
     proxy.heal();
     let scope = AccountScope::new(&app.account.account_id);
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
-    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Operator(id.clone().into())]);
+    assert_eq!(
+        app.state.store.in_account(&scope).pending_deletes().await.unwrap(),
+        vec![Principal::Operator(id.clone().into())]
+    );
     // The retry finishes it.
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect(204);
     assert_eq!(app.call(Method::GET, &format!("/groups/{g}"), None).await.expect(200).body["memberCount"], 0);
@@ -481,7 +484,10 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
     crate::begin_group_delete_only(&app, &scope, &g).await;
     app.call(Method::GET, &format!("/groups/{g}"), None).await.expect_problem(404, "not_found");
-    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap(), vec![Principal::Group(g.clone().into())]);
+    assert_eq!(
+        app.state.store.in_account(&scope).pending_deletes().await.unwrap(),
+        vec![Principal::Group(g.clone().into())]
+    );
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
     for m in &members {
         let groups = app.list_all(&app.admin_token, &format!("/operators/{m}/groups")).await;
@@ -502,18 +508,19 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
     crate::begin_operator_delete_only(&app, &scope, &op).await;
     crate::begin_group_delete_only(&app, &scope, &g2).await;
-    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);
-    let finished = app.state.store.finish_pending_deletes(&scope).await.unwrap();
+    assert_eq!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().len(), 2);
+    let finished = app.state.store.in_account(&scope).finish_pending_deletes().await.unwrap();
     assert_eq!(finished, 2);
     // Running it again finds nothing to do.
-    assert_eq!(app.state.store.finish_pending_deletes(&scope).await.unwrap(), 0);
+    assert_eq!(app.state.store.in_account(&scope).finish_pending_deletes().await.unwrap(), 0);
     let admins = app.call(Method::GET, "/groups/administrators", None).await.expect(200);
     assert_eq!(admins.body["memberCount"], 1);
     assert!(!crate::holds_grants(&app, &scope, Principal::Operator(op.clone().into())).await);
     assert!(
         app.state
             .store
-            .all_group_ids_of(&scope, &members[0].as_str().into())
+            .in_account(&scope)
+            .all_group_ids_of(&members[0].as_str().into())
             .await
             .unwrap()
             .iter()

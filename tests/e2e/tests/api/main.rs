@@ -69,23 +69,28 @@ impl Captured {
 
 /// Only the first step of an operator's delete runs, as if the process died right after it.
 pub(crate) async fn begin_operator_delete_only(app: &hub_e2e::TestApp, scope: &hub_store::AccountScope, id: &str) {
-    let record = app.state.store.operator(scope, &id.into()).await.unwrap().unwrap();
+    let record = app.state.store.in_account(scope).operator(&id.into()).await.unwrap().unwrap();
     let (lock, event) = (hub_store::RulesLock::default(), fixture_event("operator.deleted"));
-    app.state.store.begin_operator_delete(scope, &record, &lock, &event).await.unwrap();
+    app.state.store.in_account(scope).begin_operator_delete(&record, &lock, &event).await.unwrap();
 }
 
 /// Only the first step of a group's delete runs, as if the process died right after it.
 pub(crate) async fn begin_group_delete_only(app: &hub_e2e::TestApp, scope: &hub_store::AccountScope, id: &str) {
-    let record = app.state.store.group(scope, &id.into()).await.unwrap().unwrap();
+    let record = app.state.store.in_account(scope).group(&id.into()).await.unwrap().unwrap();
     let (lock, event) = (hub_store::RulesLock::default(), fixture_event("group.deleted"));
-    app.state.store.begin_group_delete(scope, &record, &lock, &event).await.unwrap();
+    app.state.store.in_account(scope).begin_group_delete(&record, &lock, &event).await.unwrap();
 }
 
 /// Only the first step of a monitor's delete runs, as if the process died right after it.
 pub(crate) async fn begin_monitor_delete_only(app: &hub_e2e::TestApp, scope: &hub_store::AccountScope, id: &str) {
-    let record = app.state.store.monitor(scope, &id.into()).await.unwrap().unwrap();
+    let record = app.state.store.in_account(scope).monitor(&id.into()).await.unwrap().unwrap();
     let event = fixture_event("monitor.deleted");
-    app.state.store.begin_monitor_delete(scope, &record, hub_api::rules::is_production_monitor, &event).await.unwrap();
+    app.state
+        .store
+        .in_account(scope)
+        .begin_monitor_delete(&record, hub_api::rules::is_production_monitor, &event)
+        .await
+        .unwrap();
 }
 
 /// `count` operators created at once by the administrator, the i-th named `{name} {i}` with the
@@ -110,7 +115,7 @@ pub(crate) async fn holds_grants(
     scope: &hub_store::AccountScope,
     principal: hub_store::Principal,
 ) -> bool {
-    !app.state.store.grants_of(scope, &principal).await.unwrap().is_empty()
+    !app.state.store.in_account(scope).grants_of(&principal).await.unwrap().is_empty()
 }
 
 /// `retries` concurrent sends of one keyed `POST path` as the administrator: every one answers

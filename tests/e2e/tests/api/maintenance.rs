@@ -59,8 +59,8 @@ async fn inactivity_is_recomputed_against_now_in_the_past_and_the_future() {
     let flags = || async {
         let s = &app.state.store;
         (
-            s.api_user(&scope, &early.id.as_str().into()).await.unwrap().unwrap().inactive,
-            s.api_user(&scope, &late.id.as_str().into()).await.unwrap().unwrap().inactive,
+            s.in_account(&scope).api_user(&early.id.as_str().into()).await.unwrap().unwrap().inactive,
+            s.in_account(&scope).api_user(&late.id.as_str().into()).await.unwrap().unwrap().inactive,
         )
     };
 
@@ -121,11 +121,14 @@ async fn usage_older_than_the_window_is_pruned_but_never_a_day_inside_it() {
     crate::api_users::basic_at(&app, &old, &user, Method::GET, "/operators", None).await.expect(200);
     crate::api_users::basic(&app, &user, Method::GET, "/operators", None).await.expect(200);
     let scope = AccountScope::new(&id);
-    assert_eq!(app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().unwrap().usage.len(), 2);
+    assert_eq!(
+        app.state.store.in_account(&scope).api_user(&user.id.as_str().into()).await.unwrap().unwrap().usage.len(),
+        2
+    );
     // A `now` far in the future prunes relative to the real clock: today's count stays.
     let report = run(&app.state, now + days(400), Some(&id)).await;
     assert_eq!(report.accounts[0].api_users.pruned_days, 1);
-    let usage = app.state.store.api_user(&scope, &user.id.as_str().into()).await.unwrap().unwrap().usage;
+    let usage = app.state.store.in_account(&scope).api_user(&user.id.as_str().into()).await.unwrap().unwrap().usage;
     assert_eq!(usage.into_iter().collect::<Vec<_>>(), [(hub_api::caller::usage_day(now), 1)]);
     let seen = app.call(Method::GET, &format!("/api-users/{}", user.id), None).await.expect(200);
     assert_eq!(seen.body["requestsLast30Days"], 1);
@@ -272,7 +275,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
 
     let report = run(&app.state, app.state.clock.now(), Some(&id)).await;
     assert_eq!((report.accounts[0].finished_deletes, report.accounts[0].outcome), (1, Outcome::Clean));
-    assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
+    assert!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().is_empty());
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
     assert_eq!(app.account_record(&id).await.groups_empty, 1);
 

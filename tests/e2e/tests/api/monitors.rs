@@ -59,13 +59,13 @@ async fn authorizations(app: &TestApp, monitor: &str) -> Vec<Value> {
 /// How many authorization items are stored under the monitor's own key (read from the store).
 async fn stored_authorizations(app: &TestApp, monitor: &str) -> usize {
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    app.state.store.all_monitor_authorizations(&scope, &monitor.into()).await.unwrap().len()
+    app.state.store.in_account(&scope).all_monitor_authorizations(&monitor.into()).await.unwrap().len()
 }
 
 /// Whether `principal` still holds an authorization item on `monitor` under the holder's key.
 async fn holds_any(app: &TestApp, monitor: &str, principal: hub_store::Principal) -> bool {
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    !app.state.store.authorizations_on_monitor(&scope, &monitor.into(), &principal).await.unwrap().is_empty()
+    !app.state.store.in_account(&scope).authorizations_on_monitor(&monitor.into(), &principal).await.unwrap().is_empty()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -644,8 +644,8 @@ async fn deletes_cascade_to_authorizations() {
     app.call(Method::DELETE, &format!("/operators/{dora}"), None).await.expect(204);
     assert_eq!(stored_authorizations(&app, &m2).await, 0);
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 0));
-    assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
-    assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 0);
+    assert!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().is_empty());
+    assert_eq!(app.state.store.in_account(&scope).finish_pending_monitor_deletes().await.unwrap(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -691,7 +691,7 @@ async fn a_monitor_with_many_authorizations_and_a_half_done_delete_are_cleaned_u
     let third = create_monitor(&app, json!({"name": "Third"})).await;
     grant(&app, &third, json!({"authorizationType": "ViewMonitor", "groupId": groups[2]})).await.expect(201);
     crate::begin_monitor_delete_only(&app, &scope, &third).await;
-    assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 1);
+    assert_eq!(app.state.store.in_account(&scope).finish_pending_monitor_deletes().await.unwrap(), 1);
     assert!(!holds_any(&app, &third, hub_store::Principal::Group(groups[2].clone().into())).await);
-    assert_eq!(app.state.store.finish_pending_monitor_deletes(&scope).await.unwrap(), 0);
+    assert_eq!(app.state.store.in_account(&scope).finish_pending_monitor_deletes().await.unwrap(), 0);
 }

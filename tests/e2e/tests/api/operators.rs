@@ -84,7 +84,7 @@ async fn the_backup_email_is_stored_as_parsed_and_read_back() {
     let fetched = app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200);
     assert_eq!(fetched.body["backupEmail"], "Carla.Home@Example.org");
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    let stored = app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().unwrap();
+    let stored = app.state.store.in_account(&scope).operator(&id.as_str().into()).await.unwrap().unwrap();
     assert_eq!(stored.backup_email.as_ref().map(|e| e.as_str()), Some("Carla.Home@Example.org"));
 
     let path = format!("/operators/{id}");
@@ -442,10 +442,10 @@ async fn delete_cascades_leave_nothing_behind() {
     assert_eq!((after.operators_total, after.groups_empty, after.groups_total), (1, 2, 4));
     // No item of the operator is left in the account's partition.
     let scope = hub_store::AccountScope::new(&app.account.account_id);
-    assert!(app.state.store.all_group_ids_of(&scope, &id.as_str().into()).await.unwrap().is_empty());
+    assert!(app.state.store.in_account(&scope).all_group_ids_of(&id.as_str().into()).await.unwrap().is_empty());
     assert!(!crate::holds_grants(&app, &scope, hub_store::Principal::Operator(id.clone().into())).await);
-    assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
-    assert!(app.state.store.operator(&scope, &id.as_str().into()).await.unwrap().is_none());
+    assert!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().is_empty());
+    assert!(app.state.store.in_account(&scope).operator(&id.as_str().into()).await.unwrap().is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -617,12 +617,12 @@ async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     // Only the first step runs, as if the process died right after it.
     crate::begin_operator_delete_only(&app, &scope, &id).await;
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect_problem(404, "not_found");
-    assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 1);
+    assert_eq!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().len(), 1);
     // The group still counts the member until the delete finishes.
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 1);
 
     app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect(204);
-    assert!(app.state.store.pending_deletes(&scope).await.unwrap().is_empty());
+    assert!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().is_empty());
     assert_eq!(app.call(Method::GET, &format!("/groups/{group}"), None).await.expect(200).body["memberCount"], 0);
     assert_eq!(app.account_record(&app.account.account_id).await.groups_empty, 1);
     assert!(!crate::holds_grants(&app, &scope, hub_store::Principal::Operator(id.clone().into())).await);

@@ -90,7 +90,8 @@ async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
     let recount = app
         .state
         .store
-        .recount(&AccountScope::new(&account_id.into()), hub_api::rules::is_production_monitor)
+        .in_account(&AccountScope::new(&account_id.into()))
+        .recount(hub_api::rules::is_production_monitor)
         .await
         .unwrap();
     assert_eq!(stored, recount.counters, "stored counters vs a recount");
@@ -536,7 +537,8 @@ async fn scim_tokens_work_only_at_scim_and_only_for_their_account() {
     let raw = app
         .state
         .store
-        .scim_token(&AccountScope::new(&app.account.account_id), &item["scimTokenId"].as_str().unwrap().into())
+        .in_account(&AccountScope::new(&app.account.account_id))
+        .scim_token(&item["scimTokenId"].as_str().unwrap().into())
         .await
         .unwrap()
         .unwrap();
@@ -601,7 +603,8 @@ async fn lookups_cost_a_constant_number_of_requests() {
             .collect();
         app.state
             .store
-            .bulk_create_operators(&scope, &operators, &hub_api::rules::NEW_OPERATOR_PERMISSIONS)
+            .in_account(&scope)
+            .bulk_create_operators(&operators, &hub_api::rules::NEW_OPERATOR_PERMISSIONS)
             .await
             .unwrap();
         idp.post("/Users", json!({"schemas": [USER], "userName": "needle@example.com", "externalId": "needle"}))

@@ -407,7 +407,8 @@ async fn create_operators(app: &TestApp, account_id: &str, n: usize) {
                     },
                 );
                 match store
-                    .create_operator(scope, &record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit)
+                    .in_account(scope)
+                    .create_operator(&record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, None, &audit)
                     .await
                 {
                     Err(e) if e.is_retryable() && attempts < 50 => {
