@@ -25,13 +25,12 @@
 
 use std::collections::HashMap;
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::caller::{api_user_username, new_api_user_password, password_hash};
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::extract::{Call, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody, SecretCreate};
 use hub_api::lists::{Collection, page_request};
 use hub_api::resource_events;
@@ -39,7 +38,6 @@ use hub_api::retry::retrying;
 use hub_api::rules::MAX_API_USERS_PER_OPERATOR;
 use hub_api::values::{AccessType, CredentialDescription, ResourceId, new_id};
 use hub_api::views::Versioned;
-use hub_api::{AppState, Caller};
 use hub_store::records::ApiUserRecord;
 use hub_store::{ApiUserFilter, ApiUserId, OperatorId};
 use jiff::Timestamp;
@@ -128,11 +126,7 @@ pub struct ListParams {
 /// Administrators see every API user, others their own.
 #[utoipa::path(get, path = "/api-users", operation_id = "listApiUsers", tag = "API users", params(ListParams),
     responses((status = 200, description = "API users in creation order", body = Collection<ApiUserView>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(params): Query<ListParams>,
-) -> ApiResult<Response> {
+pub async fn list(call: Call, Query(params): Query<ListParams>) -> ApiResult<Response> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     let operator_id = match params.operator_id.as_deref() {
         Some(id) => Some(ResourceId::parse(id).map_err(|m| ApiError::field("operatorId", m))?.into_id::<OperatorId>()),
@@ -140,23 +134,21 @@ pub async fn list(
     };
     // Administrators see all; others their own, and asking for someone else's is forbidden.
     let operator_id = match operator_id {
-        Some(id) if !caller.is_administrator && id != caller.operator_id => return Err(ApiError::Forbidden),
-        None if !caller.is_administrator => Some(caller.operator_id.clone()),
+        Some(id) if !call.caller.is_administrator && id != call.caller.operator_id => return Err(ApiError::Forbidden),
+        None if !call.caller.is_administrator => Some(call.caller.operator_id.clone()),
         other => other,
     };
-    let now = state.clock.now();
+    let now = call.state.clock.now();
     let filter = ApiUserFilter {
         operator_id,
         inactive_before: params.inactive.map(|inactive| (inactive, inactive_cutoff(now))),
     };
-    let scope = caller.scope();
-    let page = state.store.in_account(&scope).list_api_users(&filter, page).await?;
+    let page = call.store().list_api_users(&filter, page).await?;
     let mut owner_ids: Vec<OperatorId> = page.items.iter().map(|u| u.operator_id.clone()).collect();
     owner_ids.sort();
     owner_ids.dedup();
-    let names: HashMap<OperatorId, String> = state
-        .store
-        .in_account(&scope)
+    let names: HashMap<OperatorId, String> = call
+        .store()
         .operators_by_ids(&owner_ids)
         .await?
         .into_iter()
@@ -187,11 +179,7 @@ pub struct CreateApiUser {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `password`) for 24 h")),
     responses((status = 201, description = "Created; the body holds the password this once", body = CreatedView,
         headers(("Location" = String), ("ETag" = String), ("Cache-Control" = String, description = "`no-store`")))))]
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: CreateBody<CreateApiUser>,
-) -> ApiResult<Response> {
+pub async fn create(call: Call, body: CreateBody<CreateApiUser>) -> ApiResult<Response> {
     let input = body.value;
     let mut errors = Vec::new();
     let description = match input.description.as_deref() {
@@ -210,21 +198,20 @@ pub async fn create(
             .map(ResourceId::into_id::<OperatorId>)
             .map_err(|m| errors.push(FieldError::new("operatorId", m)))
             .ok(),
-        None => Some(caller.operator_id.clone()),
+        None => Some(call.caller.operator_id.clone()),
     };
     let (Some(description), Some(access_type), Some(owner_id), true) =
         (description, access_type, owner_id, errors.is_empty())
     else {
         return Err(ApiError::Validation(errors));
     };
-    caller.require_admin_or_self(&owner_id)?;
+    call.caller.require_admin_or_self(&owner_id)?;
 
-    let scope = caller.scope();
-    idempotency::create_with_secret(&state, &caller, "POST /api-users", body.replay, || async {
-        let (owner, roster) = tokio::try_join!(
-            async { state.store.in_account(&scope).operator(&owner_id).await.map_err(ApiError::from) },
-            async { state.store.in_account(&scope).api_user_roster(&owner_id).await.map_err(ApiError::from) }
-        )?;
+    idempotency::create_with_secret(&call, "POST /api-users", body.replay, || async {
+        let (owner, roster) =
+            tokio::try_join!(async { call.store().operator(&owner_id).await.map_err(ApiError::from) }, async {
+                call.store().api_user_roster(&owner_id).await.map_err(ApiError::from)
+            })?;
         let owner = owner.ok_or(ApiError::NotFound)?;
         if roster.len() >= MAX_API_USERS_PER_OPERATOR {
             return Err(ApiError::field(
@@ -233,7 +220,7 @@ pub async fn create(
             ));
         }
         let api_user_id = ApiUserId::new(new_id());
-        let username = api_user_username(&caller.account_id, &api_user_id)
+        let username = api_user_username(&call.caller.account_id, &api_user_id)
             .ok_or_else(|| ApiError::Internal("the account id is not a UUID; no username can name it".into()))?;
         let password = new_api_user_password()?;
         let record = ApiUserRecord::new(
@@ -242,18 +229,18 @@ pub async fn create(
             &owner,
             access_type,
             description.clone(),
-            &state.clock.now_rfc3339(),
+            &call.state.clock.now_rfc3339(),
         );
-        let view = ApiUserView::new(record.clone(), Some(owner.full_name.to_string()), state.clock.now());
-        let event = resource_events::created(&caller_context(&state, &caller), "apiUser.created", &record);
-        let (store, scope, hash) = (&state.store, &scope, password_hash(&password));
+        let view = ApiUserView::new(record.clone(), Some(owner.full_name.to_string()), call.state.clock.now());
+        let event = resource_events::created(&caller_context(&call), "apiUser.created", &record);
+        let (store, hash) = (call.store(), password_hash(&password));
         Ok(SecretCreate {
             replayed: view.clone(),
             location: location(&record.api_user_id),
             version: Some(view.version),
             answer: CreatedView { view, password },
             write: move |idem: Option<_>| async move {
-                store.in_account(scope).create_api_user(&record, &hash, &roster, idem.as_ref(), &event).await
+                store.create_api_user(&record, &hash, &roster, idem.as_ref(), &event).await
             },
         })
     })
@@ -266,26 +253,22 @@ fn location(api_user_id: &str) -> String {
 
 /// The API user named in the path, if the caller may act on it: 404 when it does not exist (in
 /// this account), 403 when it belongs to another operator and the caller is not an administrator.
-async fn load(state: &AppState, caller: &Caller, id: &ApiUserId) -> ApiResult<ApiUserRecord> {
-    let user = state.store.in_account(&caller.scope()).api_user(id).await?.ok_or(ApiError::NotFound)?;
-    caller.require_admin_or_self(&user.operator_id)?;
+async fn load(call: &Call, id: &ApiUserId) -> ApiResult<ApiUserRecord> {
+    let user = call.store().api_user(id).await?.ok_or(ApiError::NotFound)?;
+    call.caller.require_admin_or_self(&user.operator_id)?;
     Ok(user)
 }
 
-async fn view_of(state: &AppState, caller: &Caller, user: ApiUserRecord) -> ApiResult<ApiUserView> {
-    let owner = state.store.in_account(&caller.scope()).operator(&user.operator_id).await?;
-    Ok(ApiUserView::new(user, owner.map(|o| o.full_name.into_string()), state.clock.now()))
+async fn view_of(call: &Call, user: ApiUserRecord) -> ApiResult<ApiUserView> {
+    let owner = call.store().operator(&user.operator_id).await?;
+    Ok(ApiUserView::new(user, owner.map(|o| o.full_name.into_string()), call.state.clock.now()))
 }
 
 #[utoipa::path(get, path = "/api-users/{id}", operation_id = "getApiUser", tag = "API users", params(("id" = String, Path, description = "API user id")),
     responses((status = 200, body = ApiUserView, headers(("ETag" = String)))))]
-pub async fn fetch(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathIds(id): PathIds<ApiUserId>,
-) -> ApiResult<Response> {
-    let user = load(&state, &caller, &id).await?;
-    let view = view_of(&state, &caller, user).await?;
+pub async fn fetch(call: Call, PathIds(id): PathIds<ApiUserId>) -> ApiResult<Response> {
+    let user = load(&call, &id).await?;
+    let view = view_of(&call, user).await?;
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -302,8 +285,7 @@ pub struct UpdateApiUser {
     params(("id" = String, Path, description = "API user id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = ApiUserView, headers(("ETag" = String)))))]
 pub async fn update(
-    State(state): State<AppState>,
-    caller: Caller,
+    call: Call,
     PathIds(id): PathIds<ApiUserId>,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateApiUser>,
@@ -317,9 +299,8 @@ pub async fn update(
         CredentialDescription::parse,
     );
     no_errors(errors)?;
-    let scope = caller.scope();
     let updated = retrying(|| async {
-        let mut user = load(&state, &caller, &id).await?;
+        let mut user = load(&call, &id).await?;
         if_match.check(user.version)?;
         let Some(description) = description.as_ref().filter(|d| **d != user.description) else {
             return Ok(user);
@@ -328,31 +309,25 @@ pub async fn update(
         next.description = description.clone();
         next.version += 1;
         let changes = vec![hub_api::audit::change("description", &user.description, &next.description)];
-        let event = resource_events::event(&caller_context(&state, &caller), "apiUser.updated", &next, changes);
-        state.store.in_account(&scope).update_api_user_description(&user, description.as_str(), &event).await?;
+        let event = resource_events::event(&caller_context(&call), "apiUser.updated", &next, changes);
+        call.store().update_api_user_description(&user, description.as_str(), &event).await?;
         user = next;
         Ok(user)
     })
     .await?;
-    let view = view_of(&state, &caller, updated).await?;
+    let view = view_of(&call, updated).await?;
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
 #[utoipa::path(delete, path = "/api-users/{id}", operation_id = "deleteApiUser", tag = "API users",
     params(("id" = String, Path, description = "API user id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted; its credentials stop working at once")))]
-pub async fn remove(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathIds(id): PathIds<ApiUserId>,
-    if_match: IfMatch,
-) -> ApiResult<StatusCode> {
-    let scope = caller.scope();
+pub async fn remove(call: Call, PathIds(id): PathIds<ApiUserId>, if_match: IfMatch) -> ApiResult<StatusCode> {
     retrying(|| async {
-        let user = load(&state, &caller, &id).await?;
+        let user = load(&call, &id).await?;
         if_match.check(user.version)?;
-        let event = resource_events::deleted(&caller_context(&state, &caller), "apiUser.deleted", &user);
-        state.store.in_account(&scope).delete_api_user(&user, &event).await?;
+        let event = resource_events::deleted(&caller_context(&call), "apiUser.deleted", &user);
+        call.store().delete_api_user(&user, &event).await?;
         Ok(())
     })
     .await?;

@@ -11,10 +11,8 @@
 //!   replay answers the same body without it (only its hash is kept).
 //! - **`DELETE`** of an unknown id is 404; a deleted token is refused from the next request.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use hub_api::AppState;
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{Admin, PathIds};
@@ -66,20 +64,16 @@ struct CreatedView {
 
 #[utoipa::path(get, path = "/scim-tokens", operation_id = "listScimTokens", tag = "SCIM tokens",
     responses((status = 200, description = "Every SCIM token of the account, oldest first", body = Collection<ScimTokenView>)))]
-pub async fn list(State(state): State<AppState>, Admin(caller): Admin) -> ApiResult<Response> {
-    let tokens = state.store.in_account(&caller.scope()).scim_tokens().await?;
+pub async fn list(Admin(call): Admin) -> ApiResult<Response> {
+    let tokens = call.store().scim_tokens().await?;
     Ok(axum::Json(Collection::all(tokens.into_iter().map(ScimTokenView::from).collect())).into_response())
 }
 
 #[utoipa::path(get, path = "/scim-tokens/{id}", operation_id = "getScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 200, description = "The SCIM token a create's `Location` names (never the secret)", body = ScimTokenView)))]
-pub async fn fetch(
-    State(state): State<AppState>,
-    PathIds(id): PathIds<ScimTokenId>,
-    Admin(caller): Admin,
-) -> ApiResult<Response> {
-    let token = state.store.in_account(&caller.scope()).scim_token(&id).await?.ok_or(ApiError::NotFound)?;
+pub async fn fetch(PathIds(id): PathIds<ScimTokenId>, Admin(call): Admin) -> ApiResult<Response> {
+    let token = call.store().scim_token(&id).await?.ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScimTokenView::from(token)).into_response())
 }
 
@@ -95,19 +89,14 @@ pub struct CreateScimToken {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response (without `token`) for 24 h")),
     responses((status = 201, description = "Created; the body holds the token this once", body = CreatedView,
         headers(("Location" = String), ("Cache-Control" = String, description = "`no-store`")))))]
-pub async fn create(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    body: CreateBody<CreateScimToken>,
-) -> ApiResult<Response> {
+pub async fn create(Admin(call): Admin, body: CreateBody<CreateScimToken>) -> ApiResult<Response> {
     let description = match body.value.description.as_deref() {
         Some(d) => CredentialDescription::parse(d)
             .map_err(|m| ApiError::Validation(vec![FieldError::new("description", m)]))?,
         None => return Err(ApiError::field("description", "is required")),
     };
-    let scope = caller.scope();
-    idempotency::create_with_secret(&state, &caller, "POST /scim-tokens", body.replay, || async {
-        let roster = state.store.in_account(&scope).scim_token_roster().await?;
+    idempotency::create_with_secret(&call, "POST /scim-tokens", body.replay, || async {
+        let roster = call.store().scim_token_roster().await?;
         if roster.ids.len() >= MAX_SCIM_TOKENS_PER_ACCOUNT {
             return Err(ApiError::field(
                 "description",
@@ -117,20 +106,20 @@ pub async fn create(
         let record = ScimTokenRecord {
             scim_token_id: ScimTokenId::new(new_id()),
             description: description.clone(),
-            created_at: state.clock.now_rfc3339(),
+            created_at: call.state.clock.now_rfc3339(),
             last_used_at: None,
         };
-        let token = new_scim_token(&caller.account_id, &record.scim_token_id)?;
+        let token = new_scim_token(&call.caller.account_id, &record.scim_token_id)?;
         let view = ScimTokenView::from(record.clone());
-        let event = resource_events::created(&caller_context(&state, &caller), "scimToken.created", &record);
-        let (store, scope, hash) = (&state.store, &scope, scim_token_hash(&token));
+        let event = resource_events::created(&caller_context(&call), "scimToken.created", &record);
+        let (store, hash) = (call.store(), scim_token_hash(&token));
         Ok(SecretCreate {
             replayed: view.clone(),
             location: format!("/scim-tokens/{}", record.scim_token_id),
             version: None,
             answer: CreatedView { view, token },
             write: move |idem: Option<_>| async move {
-                store.in_account(scope).create_scim_token(&record, &hash, &roster, idem.as_ref(), &event).await
+                store.create_scim_token(&record, &hash, &roster, idem.as_ref(), &event).await
             },
         })
     })
@@ -140,16 +129,11 @@ pub async fn create(
 #[utoipa::path(delete, path = "/scim-tokens/{id}", operation_id = "deleteScimToken", tag = "SCIM tokens",
     params(("id" = String, Path, description = "SCIM token id")),
     responses((status = 204, description = "Deleted; refused from the next request")))]
-pub async fn remove(
-    State(state): State<AppState>,
-    PathIds(id): PathIds<ScimTokenId>,
-    Admin(caller): Admin,
-) -> ApiResult<StatusCode> {
-    let scope = caller.scope();
+pub async fn remove(PathIds(id): PathIds<ScimTokenId>, Admin(call): Admin) -> ApiResult<StatusCode> {
     // Read first: the event names the token by its description.
-    let record = state.store.in_account(&scope).scim_token(&id).await?.ok_or(ApiError::NotFound)?;
-    let event = resource_events::deleted(&caller_context(&state, &caller), "scimToken.deleted", &record);
-    if state.store.in_account(&scope).delete_scim_token(&id, &event).await? {
+    let record = call.store().scim_token(&id).await?.ok_or(ApiError::NotFound)?;
+    let event = resource_events::deleted(&caller_context(&call), "scimToken.deleted", &record);
+    if call.store().delete_scim_token(&id, &event).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

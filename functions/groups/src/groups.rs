@@ -1,17 +1,15 @@
 //! Groups themselves: list, create, read, rename, delete.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::{Acting, caller_context};
 use hub_api::error::{ApiError, ApiResult, Conflict};
-use hub_api::extract::{Admin, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::extract::{Admin, Call, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::resource_events;
 use hub_api::values::{GroupDescription, new_id};
 use hub_api::views::{GroupView, Versioned};
-use hub_api::{AppState, Caller};
 use hub_store::GroupId;
 use hub_store::records::GroupRecord;
 use serde::Deserialize;
@@ -19,8 +17,8 @@ use serde::Deserialize;
 pub(crate) use hub_api::groups::is_system_group;
 
 /// The group named in the path, or 404.
-pub(crate) async fn load(state: &AppState, caller: &Caller, id: &GroupId) -> ApiResult<GroupRecord> {
-    state.store.in_account(&caller.scope()).group(id).await?.ok_or(ApiError::NotFound)
+pub(crate) async fn load(call: &Call, id: &GroupId) -> ApiResult<GroupRecord> {
+    call.store().group(id).await?.ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -36,13 +34,9 @@ pub struct ListParams {
 
 #[utoipa::path(get, path = "/groups", operation_id = "listGroups", tag = "Groups", params(ListParams),
     responses((status = 200, description = "Groups ordered by description", body = Collection<GroupView>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(params): Query<ListParams>,
-) -> ApiResult<axum::Json<Collection<GroupView>>> {
+pub async fn list(call: Call, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let page = state.store.in_account(&caller.scope()).list_groups(params.is_empty, page).await?;
+    let page = call.store().list_groups(params.is_empty, page).await?;
     Ok(axum::Json(Collection::from_page(page, GroupView::from)))
 }
 
@@ -65,14 +59,10 @@ fn description(value: Option<&str>) -> ApiResult<GroupDescription> {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Created, without members", body = GroupView,
         headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    body: CreateBody<CreateGroup>,
-) -> ApiResult<Response> {
+pub async fn create(Admin(call): Admin, body: CreateBody<CreateGroup>) -> ApiResult<Response> {
     let description = description(body.value.description.as_deref())?;
 
-    let now = state.clock.now_rfc3339();
+    let now = call.state.clock.now_rfc3339();
     let record = GroupRecord {
         group_id: GroupId::new(new_id()),
         description,
@@ -86,22 +76,18 @@ pub async fn create(
     };
     let location = format!("/groups/{}", record.group_id);
     let view = GroupView::from(record.clone());
-    let audit = resource_events::created(&caller_context(&state, &caller), "group.created", &record);
-    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
-    idempotency::create(&state, &caller, "POST /groups", body.replay, created, |idem| async move {
-        store.in_account(&scope).create_group(&record, idem.as_ref(), &audit).await
+    let audit = resource_events::created(&caller_context(&call), "group.created", &record);
+    let (store, created) = (call.store(), Versioned::created(record.version, view, location));
+    idempotency::create(&call, "POST /groups", body.replay, created, |idem| async move {
+        store.create_group(&record, idem.as_ref(), &audit).await
     })
     .await
 }
 
 #[utoipa::path(get, path = "/groups/{id}", operation_id = "getGroup", tag = "Groups", params(("id" = String, Path, description = "Group id")),
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
-pub async fn fetch(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathIds(id): PathIds<GroupId>,
-) -> ApiResult<Response> {
-    let view = GroupView::from(load(&state, &caller, &id).await?);
+pub async fn fetch(call: Call, PathIds(id): PathIds<GroupId>) -> ApiResult<Response> {
+    let view = GroupView::from(load(&call, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -119,9 +105,8 @@ pub struct UpdateGroup {
     params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 pub async fn update(
-    State(state): State<AppState>,
     PathIds(id): PathIds<GroupId>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateGroup>,
 ) -> ApiResult<Response> {
@@ -136,10 +121,10 @@ pub async fn update(
     let updated = match &description {
         Some(description) => {
             let rename = |g: &GroupRecord| Ok(GroupRecord { description: description.clone(), ..g.clone() });
-            hub_api::groups::change(&Acting::caller(&state, &caller), &id, if_match, rename).await?
+            hub_api::groups::change(&Acting::caller(&call), &id, if_match, rename).await?
         }
         None => {
-            let current = load(&state, &caller, &id).await?;
+            let current = load(&call, &id).await?;
             if_match.check(current.version)?;
             current
         }
@@ -151,12 +136,7 @@ pub async fn update(
 #[utoipa::path(delete, path = "/groups/{id}", operation_id = "deleteGroup", tag = "Groups",
     params(("id" = String, Path, description = "Group id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants and monitor authorizations")))]
-pub async fn remove(
-    State(state): State<AppState>,
-    PathIds(id): PathIds<GroupId>,
-    Admin(caller): Admin,
-    if_match: IfMatch,
-) -> ApiResult<StatusCode> {
-    hub_api::groups::delete(&Acting::caller(&state, &caller), &id, if_match).await?;
+pub async fn remove(PathIds(id): PathIds<GroupId>, Admin(call): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
+    hub_api::groups::delete(&Acting::caller(&call), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,15 +1,13 @@
 //! The caller's account: read by anyone in it, name and time zone changed by administrators.
 
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::error::ApiResult;
-use hub_api::extract::{Admin, IfMatch, JsonBody, double_option, no_errors, patch_field};
+use hub_api::extract::{Admin, Call, IfMatch, JsonBody, double_option, no_errors, patch_field};
 use hub_api::retry::retrying;
 use hub_api::rules::load_account;
 use hub_api::values::{AccountName, AccountType, TimeZoneName};
 use hub_api::views::Versioned;
-use hub_api::{AppState, Caller};
 use hub_store::AccountSettings;
 use hub_store::records::AccountRecord;
 use serde::{Deserialize, Serialize};
@@ -60,8 +58,8 @@ impl From<AccountRecord> for AccountView {
 
 #[utoipa::path(get, path = "/account", operation_id = "getAccount", tag = "Account",
     responses((status = 200, description = "The caller's account", body = AccountView, headers(("ETag" = String)))))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
-    let view = AccountView::from(load_account(&state, &caller.scope()).await?);
+pub async fn fetch(call: Call) -> ApiResult<Response> {
+    let view = AccountView::from(load_account(&call.state, call.scope()).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -86,8 +84,7 @@ pub struct UpdateAccount {
     params(("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = AccountView, headers(("ETag" = String)))))]
 pub async fn update(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateAccount>,
 ) -> ApiResult<Response> {
@@ -96,9 +93,8 @@ pub async fn update(
     let time_zone =
         patch_field(&mut errors, "timeZone", &patch.time_zone, "is required and cannot be null", TimeZoneName::parse);
     no_errors(errors)?;
-    let scope = caller.scope();
     let updated = retrying(|| async {
-        let current = load_account(&state, &scope).await?;
+        let current = load_account(&call.state, call.scope()).await?;
         if_match.check(current.version)?;
         let mut next = current.clone();
         if let Some(name) = &name {
@@ -110,16 +106,15 @@ pub async fn update(
         if next == current {
             return Ok(current);
         }
-        next.updated_at = state.clock.now_rfc3339();
+        next.updated_at = call.state.clock.now_rfc3339();
         next.version = current.version + 1;
         let settings = AccountSettings {
             name: next.name.clone(),
             time_zone: next.time_zone.clone(),
             updated_at: next.updated_at.clone(),
         };
-        let event =
-            hub_api::resource_events::updated(&caller_context(&state, &caller), "account.updated", &current, &next);
-        state.store.in_account(&scope).update_account_settings(current.version, &settings, &event).await?;
+        let event = hub_api::resource_events::updated(&caller_context(&call), "account.updated", &current, &next);
+        call.store().update_account_settings(current.version, &settings, &event).await?;
         Ok(next)
     })
     .await?;

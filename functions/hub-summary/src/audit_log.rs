@@ -5,15 +5,13 @@
 //! most five Queries of `limit + 1` items whatever the size of the log.
 
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
-use hub_api::AppState;
 use hub_api::audit::{ACTIONS, TARGET_TYPES, event_time};
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
-use hub_store::{AccountScope, AuditEvent, AuditFilter, AuditSource, Page, Store};
+use hub_store::{AccountScope, AccountStore, AuditEvent, AuditFilter, AuditSource, Page, Store};
 use serde::{Deserialize, Serialize};
 
 hub_api::string_enum_schema!(
@@ -216,24 +214,22 @@ Where responses are capped (behind API Gateway: 6 MB), a CSV answer that would e
             headers(("Link" = String, description = "CSV only, when more events follow: `</audit-log?…&cursor=…>; rel=\"next\"` (the same filters)"))),
         (status = 403, description = "Administrators only")))]
 pub async fn list(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
     headers: HeaderMap,
     uri: Uri,
     Query(mut params): Query<AuditParams>,
 ) -> ApiResult<Response> {
     let filter = filter(&mut params)?;
-    let scope = caller.scope();
     if wants_csv(&headers) {
         let cursor = params.cursor.filter(|c| !c.is_empty());
-        let first = state.store.in_account(&scope).audit_events(&filter, EXPORT_PAGE, cursor.as_deref()).await?;
-        return Ok(match state.config.response_byte_budget {
-            None => csv_export(state.store.clone(), scope, filter, first),
-            Some(budget) => csv_export_within(&state.store, &scope, &filter, cursor, first, budget, &uri).await?,
+        let first = call.store().audit_events(&filter, EXPORT_PAGE, cursor.as_deref()).await?;
+        return Ok(match call.state.config.response_byte_budget {
+            None => csv_export(call.state.store.clone(), call.scope().clone(), filter, first),
+            Some(budget) => csv_export_within(call.store(), &filter, cursor, first, budget, &uri).await?,
         });
     }
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let events = state.store.in_account(&scope).audit_events(&filter, page.limit, page.cursor).await?;
+    let events = call.store().audit_events(&filter, page.limit, page.cursor).await?;
     Ok(axum::Json(Collection::from_page(events, EventView::from)).into_response())
 }
 
@@ -361,8 +357,7 @@ fn encoded_len(text: &str) -> usize {
 /// time, and one event is always sent (an event, at most DynamoDB's 400 KB item, fits any budget
 /// the configuration allows but the tests' tiny ones).
 async fn csv_export_within(
-    store: &Store,
-    scope: &AccountScope,
+    store: AccountStore<'_>,
     filter: &AuditFilter,
     cursor: Option<String>,
     first: Page<AuditEvent>,
@@ -381,7 +376,7 @@ async fn csv_export_within(
         }
         if used + size > budget && limit > 1 {
             limit = 1;
-            page = store.in_account(scope).audit_events(filter, limit, at.as_deref()).await?;
+            page = store.audit_events(filter, limit, at.as_deref()).await?;
             continue;
         }
         used += size;
@@ -390,7 +385,7 @@ async fn csv_export_within(
         match page.next_cursor {
             None => break None,
             Some(c) => {
-                page = store.in_account(scope).audit_events(filter, limit, Some(&c)).await?;
+                page = store.audit_events(filter, limit, Some(&c)).await?;
                 at = Some(c);
             }
         }

@@ -1,9 +1,8 @@
 //! `GET /hub/summary`: the account's figures in constant cost (see the crate documentation).
 
-use axum::extract::State;
 use hub_api::error::{ApiError, ApiResult};
+use hub_api::extract::Call;
 use hub_api::views::in_off_duty_window;
-use hub_api::{AppState, Caller};
 use hub_store::records::ScheduledOperatorRecord;
 use serde::Serialize;
 
@@ -80,17 +79,16 @@ pub struct Quota {
 /// Any authenticated caller of the account may read it.
 #[utoipa::path(get, path = "/hub/summary", operation_id = "getHubSummary", tag = "Hub summary",
     responses((status = 200, description = "The account's figures, read in constant cost", body = Summary)))]
-pub async fn summary(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::Json<Summary>> {
-    let scope = caller.scope();
-    let store = &state.store;
+pub async fn summary(call: Call) -> ApiResult<axum::Json<Summary>> {
+    let store = call.store();
     // Three requests, concurrently, whatever the size of the account.
     let (account, active, scheduled) = tokio::try_join!(
-        async { store.in_account(&scope).account_record().await?.ok_or(ApiError::NotFound) },
-        async { store.in_account(&scope).first_active_operators(ACTIVE_LIST_LEN).await.map_err(ApiError::from) },
-        async { store.in_account(&scope).scheduled_operators().await.map_err(ApiError::from) },
+        async { store.account_record().await?.ok_or(ApiError::NotFound) },
+        async { store.first_active_operators(ACTIVE_LIST_LEN).await.map_err(ApiError::from) },
+        async { store.scheduled_operators().await.map_err(ApiError::from) },
     )?;
     let tz = account.time_zone.time_zone();
-    let now = state.clock.now();
+    let now = call.state.clock.now();
     Ok(axum::Json(Summary {
         on_duty: on_duty(account.operators_active, &scheduled, now, &tz),
         account_id: account.account_id.into_string(),

@@ -1,16 +1,14 @@
 //! Item permissions on one monitor: list, grant (cumulative), revoke (cumulative).
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, PathIds, Query};
+use hub_api::extract::{Admin, Call, PathIds, Query};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::{Collection, PageParams, page_request};
 use hub_api::retry::retrying;
 use hub_api::values::{AuthorizationType, ResourceId, new_id};
-use hub_api::{AppState, Caller};
 use hub_store::{AuthorizationId, MonitorAuthorization, MonitorId, Principal};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -57,15 +55,13 @@ impl From<MonitorAuthorization> for AuthorizationView {
 #[utoipa::path(get, path = "/monitors/{id}/authorizations", operation_id = "listMonitorAuthorizations", tag = "Monitor authorizations", params(("id" = String, Path, description = "Monitor id"), PageParams),
     responses((status = 200, description = "Every level held by anyone, in the order of granting", body = Collection<AuthorizationView>)))]
 pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
+    call: Call,
     PathIds(id): PathIds<MonitorId>,
     Query(params): Query<PageParams>,
 ) -> ApiResult<axum::Json<Collection<AuthorizationView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let scope = caller.scope();
-    let (_, page) = tokio::try_join!(load(&state, &caller, &id), async {
-        state.store.in_account(&scope).monitor_authorizations(&id, page).await.map_err(ApiError::from)
+    let (_, page) = tokio::try_join!(load(&call, &id), async {
+        call.store().monitor_authorizations(&id, page).await.map_err(ApiError::from)
     })?;
     Ok(axum::Json(Collection::from_page(page, AuthorizationView::from)))
 }
@@ -134,8 +130,7 @@ fn views(mut authorizations: Vec<MonitorAuthorization>) -> Collection<Authorizat
 /// The event of a grant or a revoke on a monitor: one change per authorization level added or
 /// removed (`{authorizationId, authorizationType, principalType, principalId}`).
 fn authorization_event(
-    state: &AppState,
-    caller: &Caller,
+    call: &Call,
     monitor: &hub_store::records::MonitorRecord,
     changed: &[MonitorAuthorization],
     granted: bool,
@@ -156,7 +151,7 @@ fn authorization_event(
         })
         .collect();
     let action = if granted { "monitor.authorizationGranted" } else { "monitor.authorizationRevoked" };
-    hub_api::resource_events::event(&caller_context(state, caller), action, monitor, changes)
+    hub_api::resource_events::event(&caller_context(call), action, monitor, changes)
 }
 
 /// `POST /monitors/{id}/authorizations`: grants the level and every lower one the principal does
@@ -166,20 +161,18 @@ fn authorization_event(
     responses((status = 201, description = "The principal's authorizations on this monitor after the grant, lowest level first (also when nothing changed)",
         body = Collection<AuthorizationView>)))]
 pub async fn grant(
-    State(state): State<AppState>,
     PathIds(id): PathIds<MonitorId>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
     body: CreateBody<GrantBody>,
 ) -> ApiResult<Response> {
     let (level, principal) = parse_grant(body.value)?;
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, &format!("POST /monitors/{id}/authorizations"), body.replay);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
+    let idempotency = Idempotency::new(&call.caller, &format!("POST /monitors/{id}/authorizations"), body.replay);
+    if let Some(replay) = idempotency.replay(&call.state, call.scope()).await? {
         return Ok(replay);
     }
     retrying(|| async {
-        let (monitor, held) = tokio::try_join!(load(&state, &caller, &id), async {
-            state.store.in_account(&scope).authorizations_on_monitor(&id, &principal).await.map_err(ApiError::from)
+        let (monitor, held) = tokio::try_join!(load(&call, &id), async {
+            call.store().authorizations_on_monitor(&id, &principal).await.map_err(ApiError::from)
         })?;
         let wanted = level.and_lower();
         let keep: Vec<_> = held.iter().filter(|a| wanted.contains(&a.authorization_type)).cloned().collect();
@@ -195,13 +188,12 @@ pub async fn grant(
             }
         }
         let after = views(held.iter().chain(&add).cloned().collect());
-        let event = authorization_event(&state, &caller, &monitor, &add, true);
-        let (store, scope, id, principal, keep, add, event) =
-            (&state.store, &scope, &id, &principal, &keep, &add, &event);
+        let event = authorization_event(&call, &monitor, &add, true);
+        let (store, id, principal, keep, add, event) = (call.store(), &id, &principal, &keep, &add, &event);
         let write = move |idem: Option<_>| async move {
-            store.in_account(scope).grant_monitor_authorizations(id, principal, keep, add, idem.as_ref(), event).await
+            store.grant_monitor_authorizations(id, principal, keep, add, idem.as_ref(), event).await
         };
-        if let Some(replay) = idempotency.write(&state, scope, &after, None, write).await? {
+        if let Some(replay) = idempotency.write(&call.state, call.scope(), &after, None, write).await? {
             return Ok(replay);
         }
         Ok((StatusCode::CREATED, axum::Json(after)).into_response())
@@ -215,18 +207,16 @@ pub async fn grant(
     params(("id" = String, Path, description = "Monitor id"), ("authorizationId" = String, Path, description = "Authorization id")),
     responses((status = 204, description = "Revoked, with every higher level the same principal held on the monitor")))]
 pub async fn revoke(
-    State(state): State<AppState>,
     PathIds((id, authorization_id)): PathIds<(MonitorId, AuthorizationId)>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
 ) -> ApiResult<StatusCode> {
-    let scope = caller.scope();
     retrying(|| async {
-        let (monitor, target) = tokio::try_join!(load(&state, &caller, &id), async {
-            state.store.in_account(&scope).monitor_authorization(&id, &authorization_id).await.map_err(ApiError::from)
+        let (monitor, target) = tokio::try_join!(load(&call, &id), async {
+            call.store().monitor_authorization(&id, &authorization_id).await.map_err(ApiError::from)
         })?;
         let target = target.ok_or(ApiError::NotFound)?;
         let level = target.authorization_type;
-        let held = state.store.in_account(&scope).authorizations_on_monitor(&id, &target.principal).await?;
+        let held = call.store().authorizations_on_monitor(&id, &target.principal).await?;
         let remove: Vec<_> = held.into_iter().filter(|a| a.authorization_type >= level).collect();
         if !remove.iter().any(|a| a.authorization_id == target.authorization_id) {
             // Revoked (and perhaps granted again) between the two reads.
@@ -237,12 +227,8 @@ pub async fn revoke(
             .filter(|l| **l >= level && !remove.iter().any(|a| a.authorization_type == **l))
             .map(|l| l.as_str())
             .collect();
-        let event = authorization_event(&state, &caller, &monitor, &remove, false);
-        state
-            .store
-            .in_account(&scope)
-            .revoke_monitor_authorizations(&id, &target.principal, &remove, &absent, &event)
-            .await?;
+        let event = authorization_event(&call, &monitor, &remove, false);
+        call.store().revoke_monitor_authorizations(&id, &target.principal, &remove, &absent, &event).await?;
         Ok(())
     })
     .await?;

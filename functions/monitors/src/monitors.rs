@@ -1,11 +1,10 @@
 //! Monitors themselves: list, register, read, edit, delete.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult, FieldError};
-use hub_api::extract::{Admin, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
+use hub_api::extract::{Admin, Call, IfMatch, JsonBody, PathIds, Query, double_option, no_errors, patch_field};
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, page_request};
 use hub_api::resource_events;
@@ -13,7 +12,6 @@ use hub_api::retry::retrying;
 use hub_api::rules::is_production_monitor;
 use hub_api::values::{MonitorMode, MonitorName, new_id};
 use hub_api::views::Versioned;
-use hub_api::{AppState, Caller};
 use hub_store::MonitorId;
 use hub_store::records::MonitorRecord;
 use serde::{Deserialize, Serialize};
@@ -61,8 +59,8 @@ fn check_mode_and_activity(mode: MonitorMode, is_active: bool) -> ApiResult<()> 
 }
 
 /// The monitor named in the path, or 404.
-pub(crate) async fn load(state: &AppState, caller: &Caller, id: &MonitorId) -> ApiResult<MonitorRecord> {
-    state.store.in_account(&caller.scope()).monitor(id).await?.ok_or(ApiError::NotFound)
+pub(crate) async fn load(call: &Call, id: &MonitorId) -> ApiResult<MonitorRecord> {
+    call.store().monitor(id).await?.ok_or(ApiError::NotFound)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -80,13 +78,9 @@ pub struct ListParams {
 /// `GET /monitors?mode=&limit=&cursor=`: ordered by name, case-insensitively.
 #[utoipa::path(get, path = "/monitors", operation_id = "listMonitors", tag = "Monitors", params(ListParams),
     responses((status = 200, description = "Monitors ordered by name, case-insensitively", body = Collection<MonitorView>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(params): Query<ListParams>,
-) -> ApiResult<axum::Json<Collection<MonitorView>>> {
+pub async fn list(call: Call, Query(params): Query<ListParams>) -> ApiResult<axum::Json<Collection<MonitorView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let page = state.store.in_account(&caller.scope()).list_monitors(params.mode, page).await?;
+    let page = call.store().list_monitors(params.mode, page).await?;
     Ok(axum::Json(Collection::from_page(page, MonitorView::from)))
 }
 
@@ -158,11 +152,7 @@ hub_api::json_schema!(
 #[utoipa::path(post, path = "/monitors", operation_id = "createMonitor", tag = "Monitors", request_body = CreateMonitor,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Registered", body = MonitorView, headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    body: CreateBody<CreateMonitor>,
-) -> ApiResult<Response> {
+pub async fn create(Admin(call): Admin, body: CreateBody<CreateMonitor>) -> ApiResult<Response> {
     let CreateMonitor(input) = body.value;
     let mut errors = Vec::new();
     let name = match input.name {
@@ -183,7 +173,7 @@ pub async fn create(
     let is_active = is_active.unwrap_or(mode != MonitorMode::Development);
     check_mode_and_activity(mode, is_active)?;
 
-    let now = state.clock.now_rfc3339();
+    let now = call.state.clock.now_rfc3339();
     let record = MonitorRecord {
         monitor_id: MonitorId::new(new_id()),
         name,
@@ -195,22 +185,18 @@ pub async fn create(
     };
     let location = format!("/monitors/{}", record.monitor_id);
     let view = MonitorView::from(record.clone());
-    let event = resource_events::created(&caller_context(&state, &caller), "monitor.created", &record);
-    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
-    idempotency::create(&state, &caller, "POST /monitors", body.replay, created, |idem| async move {
-        store.in_account(&scope).create_monitor(&record, is_production_monitor, idem.as_ref(), &event).await
+    let event = resource_events::created(&caller_context(&call), "monitor.created", &record);
+    let (store, created) = (call.store(), Versioned::created(record.version, view, location));
+    idempotency::create(&call, "POST /monitors", body.replay, created, |idem| async move {
+        store.create_monitor(&record, is_production_monitor, idem.as_ref(), &event).await
     })
     .await
 }
 
 #[utoipa::path(get, path = "/monitors/{id}", operation_id = "getMonitor", tag = "Monitors", params(("id" = String, Path, description = "Monitor id")),
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
-pub async fn fetch(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathIds(id): PathIds<MonitorId>,
-) -> ApiResult<Response> {
-    let view = MonitorView::from(load(&state, &caller, &id).await?);
+pub async fn fetch(call: Call, PathIds(id): PathIds<MonitorId>) -> ApiResult<Response> {
+    let view = MonitorView::from(load(&call, &id).await?);
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -266,25 +252,23 @@ fn apply(current: &MonitorRecord, changes: &MonitorChanges) -> ApiResult<Monitor
     params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = MonitorView, headers(("ETag" = String)))))]
 pub async fn update(
-    State(state): State<AppState>,
     PathIds(id): PathIds<MonitorId>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateMonitor>,
 ) -> ApiResult<Response> {
     let changes = parse_changes(patch)?;
-    let scope = caller.scope();
     let updated = retrying(|| async {
-        let current = load(&state, &caller, &id).await?;
+        let current = load(&call, &id).await?;
         if_match.check(current.version)?;
         let mut next = apply(&current, &changes)?;
         if next == current {
             return Ok(current);
         }
         next.version = current.version + 1;
-        next.updated_at = state.clock.now_rfc3339();
-        let event = resource_events::updated(&caller_context(&state, &caller), "monitor.updated", &current, &next);
-        state.store.in_account(&scope).update_monitor(&current, &next, is_production_monitor, &event).await?;
+        next.updated_at = call.state.clock.now_rfc3339();
+        let event = resource_events::updated(&caller_context(&call), "monitor.updated", &current, &next);
+        call.store().update_monitor(&current, &next, is_production_monitor, &event).await?;
         Ok(next)
     })
     .await?;
@@ -297,24 +281,18 @@ pub async fn update(
 #[utoipa::path(delete, path = "/monitors/{id}", operation_id = "deleteMonitor", tag = "Monitors",
     params(("id" = String, Path, description = "Monitor id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its authorizations")))]
-pub async fn remove(
-    State(state): State<AppState>,
-    PathIds(id): PathIds<MonitorId>,
-    Admin(caller): Admin,
-    if_match: IfMatch,
-) -> ApiResult<StatusCode> {
-    let scope = caller.scope();
+pub async fn remove(PathIds(id): PathIds<MonitorId>, Admin(call): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
     retrying(|| async {
-        let Some(monitor) = state.store.in_account(&scope).monitor(&id).await? else {
-            return if state.store.in_account(&scope).finish_monitor_delete_if_pending(&id).await? {
+        let Some(monitor) = call.store().monitor(&id).await? else {
+            return if call.store().finish_monitor_delete_if_pending(&id).await? {
                 Ok(())
             } else {
                 Err(ApiError::NotFound)
             };
         };
         if_match.check(monitor.version)?;
-        let event = resource_events::deleted(&caller_context(&state, &caller), "monitor.deleted", &monitor);
-        state.store.in_account(&scope).delete_monitor(&monitor, is_production_monitor, &event).await?;
+        let event = resource_events::deleted(&caller_context(&call), "monitor.deleted", &monitor);
+        call.store().delete_monitor(&monitor, is_production_monitor, &event).await?;
         Ok(())
     })
     .await?;

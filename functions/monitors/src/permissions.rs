@@ -2,8 +2,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use axum::extract::State;
-use hub_api::AppState;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, Query};
 use hub_api::lists::{Collection, page_request};
@@ -63,15 +61,13 @@ fn sort_by_name(list: &mut [Named]) {
     responses((status = 200, description = "Per monitor (paged and ordered like `GET /monitors`), who holds each level, each list ordered by name",
         body = Collection<MonitorPermissions>)))]
 pub async fn overview(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
     Query(params): Query<Params>,
 ) -> ApiResult<axum::Json<Collection<MonitorPermissions>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let scope = caller.scope();
-    let monitors = state.store.in_account(&scope).list_monitors_for_permissions(params.mode, page).await?;
+    let monitors = call.store().list_monitors_for_permissions(params.mode, page).await?;
     let ids: Vec<MonitorId> = monitors.items.iter().map(|m| m.monitor_id.clone()).collect();
-    let authorizations = state.store.in_account(&scope).authorizations_of_monitors(&ids).await?;
+    let authorizations = call.store().authorizations_of_monitors(&ids).await?;
 
     let mut operator_ids = BTreeSet::new();
     let mut group_ids = BTreeSet::new();
@@ -84,8 +80,8 @@ pub async fn overview(
     let operator_ids: Vec<OperatorId> = operator_ids.into_iter().collect();
     let group_ids: Vec<GroupId> = group_ids.into_iter().collect();
     let (operators, groups) = tokio::try_join!(
-        async { state.store.in_account(&scope).operators_by_ids(&operator_ids).await.map_err(ApiError::from) },
-        async { state.store.in_account(&scope).groups_by_ids(&group_ids).await.map_err(ApiError::from) }
+        async { call.store().operators_by_ids(&operator_ids).await.map_err(ApiError::from) },
+        async { call.store().groups_by_ids(&group_ids).await.map_err(ApiError::from) }
     )?;
     let operator_names: HashMap<OperatorId, String> =
         operators.into_iter().map(|o| (o.operator_id, o.full_name.into_string())).collect();

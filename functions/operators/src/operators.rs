@@ -1,10 +1,9 @@
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::{Acting, caller_context};
 use hub_api::error::{ApiError, ApiResult, FieldError};
 use hub_api::extract::{
-    Admin, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable,
+    Admin, Call, IfMatch, JsonBody, PathIds, Query, SelfOrAdmin, double_option, no_errors, patch_field, patch_nullable,
 };
 use hub_api::idempotency::{self, CreateBody};
 use hub_api::lists::{Collection, PageParams, page_request};
@@ -14,7 +13,6 @@ use hub_api::values::{
     TimeZoneName, TimeZoneNameSchema, new_id,
 };
 use hub_api::views::{GroupView, OperatorView, Versioned};
-use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
 use hub_store::{OperatorFilter, OperatorId};
 use serde::Deserialize;
@@ -35,22 +33,17 @@ pub struct ListParams {
 
 #[utoipa::path(get, path = "/operators", operation_id = "listOperators", tag = "Operators", params(ListParams),
     responses((status = 200, description = "Operators ordered by fullName", body = Collection<OperatorView>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(params): Query<ListParams>,
-) -> ApiResult<Response> {
+pub async fn list(call: Call, Query(params): Query<ListParams>) -> ApiResult<Response> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
     if params.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::field("q", "must be at most 100 characters"));
     }
-    let scope = caller.scope();
     let filter = OperatorFilter { q: params.q, is_on_duty: params.is_on_duty, is_disabled: params.is_disabled };
-    let (account, page) = tokio::try_join!(async { load_account(&state, &scope).await }, async {
-        state.store.in_account(&scope).list_operators(&filter, page).await.map_err(ApiError::from)
+    let (account, page) = tokio::try_join!(async { load_account(&call.state, call.scope()).await }, async {
+        call.store().list_operators(&filter, page).await.map_err(ApiError::from)
     })?;
     let tz = account.time_zone.time_zone();
-    let now = state.clock.now();
+    let now = call.state.clock.now();
     Ok(axum::Json(Collection::from_page(page, |op| OperatorView::new(op, now, &tz))).into_response())
 }
 
@@ -98,11 +91,7 @@ pub struct CreateOperator {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, description = "Created; joined Everyone, holds AccountAccess", body = OperatorView,
         headers(("Location" = String), ("ETag" = String)))))]
-pub async fn create(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    body: CreateBody<CreateOperator>,
-) -> ApiResult<Response> {
+pub async fn create(Admin(call): Admin, body: CreateBody<CreateOperator>) -> ApiResult<Response> {
     let input = body.value;
     let mut errors = Vec::new();
     let email = match input.email.as_deref() {
@@ -128,7 +117,7 @@ pub async fn create(
         return Err(ApiError::Validation(errors));
     };
 
-    let now = state.clock.now_rfc3339();
+    let now = call.state.clock.now_rfc3339();
     let new = hub_api::rules::new_operator(new_id().into(), email.as_str(), full_name, &now);
     let record = OperatorRecord {
         mobile_phone,
@@ -140,33 +129,25 @@ pub async fn create(
         ..new
     };
     let location = format!("/operators/{}", record.operator_id);
-    let view = OperatorView::new(record.clone(), state.clock.now(), &jiff::tz::TimeZone::UTC);
-    let audit = hub_api::resource_events::created(&caller_context(&state, &caller), "operator.created", &record);
-    let (store, scope, created) = (&state.store, caller.scope(), Versioned::created(record.version, view, location));
-    idempotency::create(&state, &caller, "POST /operators", body.replay, created, |idem| async move {
-        store
-            .in_account(&scope)
-            .create_operator(&record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, idem.as_ref(), &audit)
-            .await
+    let view = OperatorView::new(record.clone(), call.state.clock.now(), &jiff::tz::TimeZone::UTC);
+    let audit = hub_api::resource_events::created(&caller_context(&call), "operator.created", &record);
+    let (store, created) = (call.store(), Versioned::created(record.version, view, location));
+    idempotency::create(&call, "POST /operators", body.replay, created, |idem| async move {
+        store.create_operator(&record, &hub_api::rules::NEW_OPERATOR_PERMISSIONS, idem.as_ref(), &audit).await
     })
     .await
 }
 
 /// The operator named in the path, or 404.
-pub(crate) async fn load(state: &AppState, caller: &Caller, id: &OperatorId) -> ApiResult<OperatorRecord> {
-    state.store.in_account(&caller.scope()).operator(id).await?.ok_or(ApiError::NotFound)
+pub(crate) async fn load(call: &Call, id: &OperatorId) -> ApiResult<OperatorRecord> {
+    call.store().operator(id).await?.ok_or(ApiError::NotFound)
 }
 
 #[utoipa::path(get, path = "/operators/{id}", operation_id = "getOperator", tag = "Operators", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
-pub async fn fetch(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathIds(id): PathIds<OperatorId>,
-) -> ApiResult<Response> {
-    let scope = caller.scope();
-    let (op, account) = tokio::try_join!(load(&state, &caller, &id), load_account(&state, &scope))?;
-    let view = OperatorView::new(op, state.clock.now(), &account.time_zone.time_zone());
+pub async fn fetch(call: Call, PathIds(id): PathIds<OperatorId>) -> ApiResult<Response> {
+    let (op, account) = tokio::try_join!(load(&call, &id), load_account(&call.state, call.scope()))?;
+    let view = OperatorView::new(op, call.state.clock.now(), &account.time_zone.time_zone());
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
@@ -258,51 +239,42 @@ fn apply_patch(op: &OperatorRecord, patch: &UpdateOperator) -> Result<OperatorRe
     params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 200, body = OperatorView, headers(("ETag" = String)))))]
 pub async fn update(
-    State(state): State<AppState>,
     PathIds(id): PathIds<OperatorId>,
-    SelfOrAdmin(caller): SelfOrAdmin,
+    SelfOrAdmin(call): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(patch): JsonBody<UpdateOperator>,
 ) -> ApiResult<Response> {
     // Personal settings are self-service; the email (the login), the Active switch and
     // disabling are not.
     if patch.email.is_some() || patch.is_on_duty.is_some() || patch.is_disabled.is_some() {
-        caller.require_admin()?;
+        call.caller.require_admin()?;
     }
-    let (updated, account) = hub_api::operators::update(&Acting::caller(&state, &caller), &id, if_match, |current| {
-        apply_patch(current, &patch)
-    })
-    .await?;
-    let view = OperatorView::new(updated, state.clock.now(), &account.time_zone.time_zone());
+    let (updated, account) =
+        hub_api::operators::update(&Acting::caller(&call), &id, if_match, |current| apply_patch(current, &patch))
+            .await?;
+    let view = OperatorView::new(updated, call.state.clock.now(), &account.time_zone.time_zone());
     Ok(Versioned::ok(view.version, view).into_response())
 }
 
 #[utoipa::path(delete, path = "/operators/{id}", operation_id = "deleteOperator", tag = "Operators",
     params(("id" = String, Path, description = "Operator id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag read; a stale one is 412")),
     responses((status = 204, description = "Deleted with its memberships, grants, schedules, API users and monitor authorizations")))]
-pub async fn remove(
-    State(state): State<AppState>,
-    PathIds(id): PathIds<OperatorId>,
-    Admin(caller): Admin,
-    if_match: IfMatch,
-) -> ApiResult<StatusCode> {
-    hub_api::operators::delete(&Acting::caller(&state, &caller), &id, if_match).await?;
+pub async fn remove(PathIds(id): PathIds<OperatorId>, Admin(call): Admin, if_match: IfMatch) -> ApiResult<StatusCode> {
+    hub_api::operators::delete(&Acting::caller(&call), &id, if_match).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/operators/{id}/groups", operation_id = "listOperatorGroups", tag = "Operators", params(("id" = String, Path, description = "Operator id"), PageParams),
     responses((status = 200, description = "The groups the operator belongs to", body = Collection<GroupView>)))]
 pub async fn groups(
-    State(state): State<AppState>,
-    caller: Caller,
+    call: Call,
     PathIds(id): PathIds<OperatorId>,
     Query(params): Query<PageParams>,
 ) -> ApiResult<axum::Json<Collection<GroupView>>> {
     let page = page_request(params.limit, params.cursor.as_deref())?;
-    let scope = caller.scope();
-    load(&state, &caller, &id).await?;
-    let ids = state.store.in_account(&scope).group_ids_of(&id, page).await?;
-    let groups = state.store.in_account(&scope).groups_by_ids(&ids.items).await?;
+    load(&call, &id).await?;
+    let ids = call.store().group_ids_of(&id, page).await?;
+    let groups = call.store().groups_by_ids(&ids.items).await?;
     Ok(axum::Json(Collection {
         items: groups.into_iter().map(GroupView::from).collect(),
         next_cursor: ids.next_cursor,

@@ -1,9 +1,7 @@
-use axum::extract::State;
 use axum::http::StatusCode;
 use hub_api::error::ApiResult;
-use hub_api::extract::{Admin, PathIds};
+use hub_api::extract::{Admin, Call, PathIds};
 use hub_api::permission_routes::{PermissionChange, change_permission};
-use hub_api::{AppState, Caller};
 use hub_store::values::Permission;
 use hub_store::{OperatorId, Principal};
 use serde::Serialize;
@@ -21,17 +19,12 @@ pub struct OperatorPermissions {
 
 #[utoipa::path(get, path = "/operators/{id}/permissions", operation_id = "getOperatorPermissions", tag = "Permissions", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = OperatorPermissions)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathIds(id): PathIds<OperatorId>,
-) -> ApiResult<axum::Json<OperatorPermissions>> {
-    let scope = caller.scope();
-    load(&state, &caller, &id).await?;
-    let direct = state.store.in_account(&scope).grants_of(&Principal::Operator(id.clone())).await?;
+pub async fn list(call: Call, PathIds(id): PathIds<OperatorId>) -> ApiResult<axum::Json<OperatorPermissions>> {
+    load(&call, &id).await?;
+    let direct = call.store().grants_of(&Principal::Operator(id.clone())).await?;
     let mut effective = direct.clone();
-    for group_id in state.store.in_account(&scope).all_group_ids_of(&id).await? {
-        effective.extend(state.store.in_account(&scope).grants_of(&Principal::Group(group_id)).await?);
+    for group_id in call.store().all_group_ids_of(&id).await? {
+        effective.extend(call.store().grants_of(&Principal::Group(group_id)).await?);
     }
     // Canonical order (the derived `Ord`), each once.
     effective.sort();
@@ -43,20 +36,18 @@ pub async fn list(
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Granted (idempotent)")))]
 pub async fn grant(
-    State(state): State<AppState>,
     PathIds((id, permission)): PathIds<(OperatorId, String)>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
 ) -> ApiResult<StatusCode> {
-    change_permission(&state, &caller, Principal::Operator(id), &permission, PermissionChange::Grant).await
+    change_permission(&call, Principal::Operator(id), &permission, PermissionChange::Grant).await
 }
 
 #[utoipa::path(delete, path = "/operators/{id}/permissions/{permission}", operation_id = "revokeOperatorPermission", tag = "Permissions",
     params(("id" = String, Path, description = "Operator id"), ("permission" = String, Path, description = "A system-wide permission name")),
     responses((status = 204, description = "Revoked (idempotent)")))]
 pub async fn revoke(
-    State(state): State<AppState>,
     PathIds((id, permission)): PathIds<(OperatorId, String)>,
-    Admin(caller): Admin,
+    Admin(call): Admin,
 ) -> ApiResult<StatusCode> {
-    change_permission(&state, &caller, Principal::Operator(id), &permission, PermissionChange::Revoke).await
+    change_permission(&call, Principal::Operator(id), &permission, PermissionChange::Revoke).await
 }

@@ -1,18 +1,16 @@
 //! Off-duty schedules, kept inside the operator item (bounded in number) so that "on duty now"
 //! needs no extra reads.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult};
-use hub_api::extract::{IfMatch, JsonBody, PathIds, SelfOrAdmin};
+use hub_api::extract::{Call, IfMatch, JsonBody, PathIds, SelfOrAdmin};
 use hub_api::idempotency::{CreateBody, Idempotency};
 use hub_api::lists::Collection;
 use hub_api::retry::retrying;
 use hub_api::schedule::{ScheduleInput, ScheduleRule, ScheduleView};
 use hub_api::values::new_id;
-use hub_api::{AppState, Caller};
 use hub_store::records::OperatorRecord;
 use hub_store::{OperatorId, ScheduleId};
 
@@ -29,12 +27,8 @@ fn rule_of(input: &ScheduleInput) -> ApiResult<ScheduleRule> {
 
 #[utoipa::path(get, path = "/operators/{id}/duty-schedules", operation_id = "listDutySchedules", tag = "Off-duty schedules", params(("id" = String, Path, description = "Operator id")),
     responses((status = 200, body = Collection<ScheduleView>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-    PathIds(id): PathIds<OperatorId>,
-) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
-    let op = load(&state, &caller, &id).await?;
+pub async fn list(call: Call, PathIds(id): PathIds<OperatorId>) -> ApiResult<axum::Json<Collection<ScheduleView>>> {
+    let op = load(&call, &id).await?;
     Ok(axum::Json(Collection::all(op.schedules.iter().map(ScheduleView::from).collect())))
 }
 
@@ -42,11 +36,10 @@ pub async fn list(
     params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id")),
     responses((status = 200, description = "The schedule a create's `Location` names", body = ScheduleView)))]
 pub async fn fetch(
-    State(state): State<AppState>,
-    caller: Caller,
+    call: Call,
     PathIds((id, schedule_id)): PathIds<(OperatorId, ScheduleId)>,
 ) -> ApiResult<axum::Json<ScheduleView>> {
-    let op = load(&state, &caller, &id).await?;
+    let op = load(&call, &id).await?;
     let schedule = op.schedules.iter().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
     Ok(axum::Json(ScheduleView::from(schedule)))
 }
@@ -61,23 +54,21 @@ enum Written {
 /// Writes `change(current)` as the operator's next version, retrying on concurrent changes; with
 /// an idempotency context, the creation's answer is stored in the same transaction.
 async fn change_schedules(
-    state: &AppState,
-    caller: &Caller,
+    call: &Call,
     id: &OperatorId,
     if_match: IfMatch,
     idempotency: Option<&Idempotency>,
     action: &str,
     change: impl Fn(&mut OperatorRecord) -> ApiResult<ScheduleView>,
 ) -> ApiResult<Written> {
-    let scope = caller.scope();
-    let audit = caller_context(state, caller);
+    let audit = caller_context(call);
     retrying(|| async {
-        let current = load(state, caller, id).await?;
+        let current = load(call, id).await?;
         if_match.check(current.version)?;
         let mut next = current.clone();
         let view = change(&mut next)?;
         next.version = current.version + 1;
-        next.updated_at = state.clock.now_rfc3339();
+        next.updated_at = call.state.clock.now_rfc3339();
         // The schedule as it was and as it is: a create lists its values, a delete its last ones.
         let find =
             |op: &OperatorRecord| op.schedules.iter().find(|s| s.schedule_id == view.schedule_id.as_str()).cloned();
@@ -89,15 +80,14 @@ async fn change_schedules(
         let target = ("DutySchedule", view.schedule_id.as_str(), Some(next.full_name.as_str()));
         let event = hub_api::audit::event(&audit, action, target, changes);
         let Some(idempotency) = idempotency else {
-            state.store.in_account(&scope).update_operator(&current, &next, None, &event).await?;
+            call.store().update_operator(&current, &next, None, &event).await?;
             return Ok(Written::Schedule(view));
         };
         let location = format!("/operators/{id}/duty-schedules/{}", view.schedule_id);
-        let (store, scope, current, next, event) = (&state.store, &scope, &current, &next, &event);
-        let write = move |record: Option<_>| async move {
-            store.in_account(scope).update_operator(current, next, record.as_ref(), event).await
-        };
-        Ok(match idempotency.write(state, scope, &view, Some(&location), write).await? {
+        let (store, current, next, event) = (call.store(), &current, &next, &event);
+        let write =
+            move |record: Option<_>| async move { store.update_operator(current, next, record.as_ref(), event).await };
+        Ok(match idempotency.write(&call.state, call.scope(), &view, Some(&location), write).await? {
             Some(replay) => Written::Replayed(replay),
             None => Written::Schedule(view),
         })
@@ -116,32 +106,29 @@ fn schedule(written: Written) -> ApiResult<ScheduleView> {
     params(("id" = String, Path, description = "Operator id"), ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, description = "Replays the first response for 24 h")),
     responses((status = 201, body = ScheduleView, headers(("Location" = String)))))]
 pub async fn create(
-    State(state): State<AppState>,
     PathIds(id): PathIds<OperatorId>,
-    SelfOrAdmin(caller): SelfOrAdmin,
+    SelfOrAdmin(call): SelfOrAdmin,
     body: CreateBody<ScheduleInput>,
 ) -> ApiResult<Response> {
     let rule = rule_of(&body.value)?;
-    let scope = caller.scope();
-    let idempotency = Idempotency::new(&caller, &format!("POST /operators/{id}/duty-schedules"), body.replay);
-    if let Some(replay) = idempotency.replay(&state, &scope).await? {
+    let idempotency = Idempotency::new(&call.caller, &format!("POST /operators/{id}/duty-schedules"), body.replay);
+    if let Some(replay) = idempotency.replay(&call.state, call.scope()).await? {
         return Ok(replay);
     }
     let schedule_id = ScheduleId::new(new_id());
-    let written =
-        change_schedules(&state, &caller, &id, IfMatch(None), Some(&idempotency), "dutySchedule.created", |op| {
-            if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
-                return Err(ApiError::field(
-                    "schedules",
-                    format!("an operator has at most {MAX_SCHEDULES_PER_OPERATOR} off-duty schedules"),
-                ));
-            }
-            let record = rule.to_record(schedule_id.clone());
-            let view = ScheduleView::from(&record);
-            op.schedules.push(record);
-            Ok(view)
-        })
-        .await?;
+    let written = change_schedules(&call, &id, IfMatch(None), Some(&idempotency), "dutySchedule.created", |op| {
+        if op.schedules.len() >= MAX_SCHEDULES_PER_OPERATOR {
+            return Err(ApiError::field(
+                "schedules",
+                format!("an operator has at most {MAX_SCHEDULES_PER_OPERATOR} off-duty schedules"),
+            ));
+        }
+        let record = rule.to_record(schedule_id.clone());
+        let view = ScheduleView::from(&record);
+        op.schedules.push(record);
+        Ok(view)
+    })
+    .await?;
     let view = match written {
         Written::Schedule(view) => view,
         Written::Replayed(replay) => return Ok(replay),
@@ -158,14 +145,13 @@ pub async fn create(
     params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The operator's ETag")),
     responses((status = 200, body = ScheduleView)))]
 pub async fn replace(
-    State(state): State<AppState>,
     PathIds((id, schedule_id)): PathIds<(OperatorId, ScheduleId)>,
-    SelfOrAdmin(caller): SelfOrAdmin,
+    SelfOrAdmin(call): SelfOrAdmin,
     if_match: IfMatch,
     JsonBody(input): JsonBody<ScheduleInput>,
 ) -> ApiResult<axum::Json<ScheduleView>> {
     let rule = rule_of(&input)?;
-    let written = change_schedules(&state, &caller, &id, if_match, None, "dutySchedule.updated", |op| {
+    let written = change_schedules(&call, &id, if_match, None, "dutySchedule.updated", |op| {
         let slot = op.schedules.iter_mut().find(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
         *slot = rule.to_record(schedule_id.clone());
         Ok(ScheduleView::from(&*slot))
@@ -178,12 +164,11 @@ pub async fn replace(
     params(("id" = String, Path, description = "Operator id"), ("scheduleId" = String, Path, description = "Off-duty schedule id"), ("If-Match" = Option<String>, Header, nullable = false, description = "The operator's ETag")),
     responses((status = 204, description = "Removed")))]
 pub async fn remove(
-    State(state): State<AppState>,
     PathIds((id, schedule_id)): PathIds<(OperatorId, ScheduleId)>,
-    SelfOrAdmin(caller): SelfOrAdmin,
+    SelfOrAdmin(call): SelfOrAdmin,
     if_match: IfMatch,
 ) -> ApiResult<StatusCode> {
-    let written = change_schedules(&state, &caller, &id, if_match, None, "dutySchedule.deleted", |op| {
+    let written = change_schedules(&call, &id, if_match, None, "dutySchedule.deleted", |op| {
         let at = op.schedules.iter().position(|s| s.schedule_id == schedule_id).ok_or(ApiError::NotFound)?;
         Ok(ScheduleView::from(&op.schedules.remove(at)))
     })

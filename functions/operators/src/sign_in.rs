@@ -2,9 +2,7 @@
 //! its first sign-in, reset here by an administrator (a new identity-provider account, a
 //! migration to another provider), after which the next token naming the operator binds again.
 
-use axum::extract::State;
 use axum::http::StatusCode;
-use hub_api::AppState;
 use hub_api::audit::caller_context;
 use hub_api::error::{ApiError, ApiResult};
 use hub_api::extract::{Admin, PathIds};
@@ -16,24 +14,14 @@ use hub_store::OperatorId;
                    naming it then binds it again. Idempotent (204 when nothing is bound). Administrators only.",
     params(("id" = String, Path, description = "Operator id")),
     responses((status = 204, description = "The operator is no longer bound to a subject")))]
-pub async fn reset(
-    State(state): State<AppState>,
-    PathIds(id): PathIds<OperatorId>,
-    Admin(caller): Admin,
-) -> ApiResult<StatusCode> {
-    let scope = caller.scope();
+pub async fn reset(PathIds(id): PathIds<OperatorId>, Admin(call): Admin) -> ApiResult<StatusCode> {
     // Read first: 404 for no such operator, and the event names the operator.
-    let op = state.store.in_account(&scope).operator(&id).await?.ok_or(ApiError::NotFound)?;
+    let op = call.store().operator(&id).await?.ok_or(ApiError::NotFound)?;
     if op.sign_in.is_some() {
         let change = hub_api::audit::change("signInBound", true, false);
-        let event = hub_api::resource_events::event(
-            &caller_context(&state, &caller),
-            "operator.signInReset",
-            &op,
-            vec![change],
-        );
+        let event = hub_api::resource_events::event(&caller_context(&call), "operator.signInReset", &op, vec![change]);
         // `false`: reset meanwhile by another request, or the operator deleted: nothing to do.
-        state.store.in_account(&scope).reset_operator_sign_in(&id, &event).await?;
+        call.store().reset_operator_sign_in(&id, &event).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::caller::Caller;
+use crate::extract::Call;
 use crate::scim_token::ScimCaller;
 use crate::state::AppState;
 use crate::values::new_id;
@@ -197,12 +197,12 @@ pub struct Acting<'a> {
 
 impl<'a> Acting<'a> {
     /// A hub API caller: an operator, or an API user acting for its owner.
-    pub fn caller(state: &'a AppState, caller: &Caller) -> Self {
+    pub fn caller(call: &'a Call) -> Self {
         Acting {
-            state,
-            scope: caller.scope(),
-            audit: caller_context(state, caller),
-            actor: Some(caller.operator_id.clone()),
+            state: &call.state,
+            scope: call.scope().clone(),
+            audit: caller_context(call),
+            actor: Some(call.caller.operator_id.clone()),
         }
     }
 
@@ -215,7 +215,8 @@ impl<'a> Acting<'a> {
 /// The request of a hub API caller: `Web` for an operator's token, `Api` for an API user (the
 /// actor is its owner, named as its API users' items carry it, and `apiUserId` / `apiUserName`
 /// the API user).
-pub fn caller_context(state: &AppState, caller: &Caller) -> AuditContext {
+pub fn caller_context(call: &Call) -> AuditContext {
+    let Call { state, caller, .. } = call;
     let source = if caller.api_user_id.is_some() { AuditSource::Api } else { AuditSource::Web };
     let actor = AuditActor {
         kind: "Operator".into(),

@@ -1,15 +1,18 @@
-//! Extractors whose rejections are the contract's problems: JSON bodies, query strings, path ids,
-//! `If-Match` and `Idempotency-Key`.
+//! Extractors whose rejections are the contract's problems: the authenticated call and its role
+//! checks, JSON bodies, query strings, path ids, `If-Match` and `Idempotency-Key`.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use hub_store::{ApiUserId, AuthorizationId, GroupId, MonitorId, OperatorId, ScheduleId, ScimTokenId};
+use hub_store::{
+    AccountScope, AccountStore, ApiUserId, AuthorizationId, GroupId, MonitorId, OperatorId, ScheduleId, ScimTokenId,
+};
 use serde::de::DeserializeOwned;
 
 use crate::caller::Caller;
 use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
 use crate::values::ResourceId;
 
 /// Request bodies are refused above this size.
@@ -165,39 +168,70 @@ impl<S: Send + Sync, T: FromPathSegments> FromRequestParts<S> for PathIds<T> {
     }
 }
 
-/// The caller of an administrator-only route; anyone else is refused with 403.
+/// An authenticated request to the hub API: the process's state and the caller the authorizer
+/// (or the local server's middleware) found, 401 without one. What a handler reads and writes, it
+/// reads and writes in the caller's account: [`Call::store`].
+#[derive(Clone)]
+pub struct Call {
+    pub state: AppState,
+    pub caller: Caller,
+    scope: AccountScope,
+}
+
+impl Call {
+    /// The caller's account.
+    pub fn scope(&self) -> &AccountScope {
+        &self.scope
+    }
+
+    /// The store inside the caller's account.
+    pub fn store(&self) -> AccountStore<'_> {
+        self.state.store.in_account(&self.scope)
+    }
+}
+
+impl FromRequestParts<AppState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(Call { state: state.clone(), scope: caller.scope(), caller })
+    }
+}
+
+/// A call to an administrator-only route; anyone else is refused with 403.
 ///
 /// Extractors that read only the request's head run in the order of the handler's arguments, and
 /// the body's extractor always comes last: a handler taking `Admin` before its body refuses a
 /// caller who may not write before it reads what it sent, so the validation of a body tells such
 /// a caller nothing. The signature says it; no handler can forget the check.
-#[derive(Debug, Clone)]
-pub struct Admin(pub Caller);
+#[derive(Clone)]
+pub struct Admin(pub Call);
 
-impl<S: Send + Sync> FromRequestParts<S> for Admin {
+impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_admin()?;
-        Ok(Admin(caller))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let call = Call::from_request_parts(parts, state).await?;
+        call.caller.require_admin()?;
+        Ok(Admin(call))
     }
 }
 
-/// The caller of a route on one operator's own things (`/operators/{id}/...`, the operator named
+/// A call to a route on one operator's own things (`/operators/{id}/...`, the operator named
 /// first in the path): administrators, or that operator; anyone else is refused with 403, like
 /// [`Admin`] before the body is read. A malformed id in the path is 404 first.
-#[derive(Debug, Clone)]
-pub struct SelfOrAdmin(pub Caller);
+#[derive(Clone)]
+pub struct SelfOrAdmin(pub Call);
 
-impl<S: Send + Sync> FromRequestParts<S> for SelfOrAdmin {
+impl FromRequestParts<AppState> for SelfOrAdmin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let PathIds(ids) = PathIds::<Vec<String>>::from_request_parts(parts, state).await?;
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_admin_or_self(&OperatorId::new(ids.into_iter().next().ok_or(ApiError::NotFound)?))?;
-        Ok(SelfOrAdmin(caller))
+        let call = Call::from_request_parts(parts, state).await?;
+        call.caller.require_admin_or_self(&OperatorId::new(ids.into_iter().next().ok_or(ApiError::NotFound)?))?;
+        Ok(SelfOrAdmin(call))
     }
 }
 

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{IdempotencyKey, JsonBody};
+use crate::extract::{Call, IdempotencyKey, JsonBody};
 use crate::retry::retrying;
 use crate::state::AppState;
 use crate::views::Versioned;
@@ -149,8 +149,7 @@ impl Idempotency {
 /// answer of a concurrent request with the same key that won. The handler keeps its contract:
 /// extract, validate, build the record, its answer and its write.
 pub async fn create<V: Serialize, Fut>(
-    state: &AppState,
-    caller: &Caller,
+    call: &Call,
     route: &str,
     replay: ReplayKey,
     created: Versioned<V>,
@@ -159,12 +158,13 @@ pub async fn create<V: Serialize, Fut>(
 where
     Fut: std::future::Future<Output = Result<(), StoreError>>,
 {
-    let scope = caller.scope();
+    let Call { state, caller, .. } = call;
+    let scope = call.scope();
     let idempotency = Idempotency::new(caller, route, replay);
-    if let Some(replay) = idempotency.replay(state, &scope).await? {
+    if let Some(replay) = idempotency.replay(state, scope).await? {
         return Ok(replay);
     }
-    if let Some(replay) = idempotency.write(state, &scope, &created.body, created.location.as_deref(), write).await? {
+    if let Some(replay) = idempotency.write(state, scope, &created.body, created.location.as_deref(), write).await? {
         return Ok(replay);
     }
     Ok(created.into_response())
@@ -193,8 +193,7 @@ pub struct SecretCreate<V, A, W> {
 /// and `Cache-Control: no-store`, or the answer of a concurrent request with the same key that
 /// won.
 pub async fn create_with_secret<V, A, W, Fut, Attempt>(
-    state: &AppState,
-    caller: &Caller,
+    call: &Call,
     route: &str,
     replay: ReplayKey,
     mut attempt: impl FnMut() -> Attempt,
@@ -206,12 +205,13 @@ where
     W: FnOnce(Option<IdempotencyWrite>) -> Fut,
     Fut: Future<Output = Result<(), StoreError>>,
 {
-    let scope = caller.scope();
+    let Call { state, caller, .. } = call;
+    let scope = call.scope();
     let idempotency = Idempotency::new(caller, route, replay);
-    if let Some(replay) = idempotency.replay(state, &scope).await? {
+    if let Some(replay) = idempotency.replay(state, scope).await? {
         return Ok(replay);
     }
-    let (idempotency, scope) = (&idempotency, &scope);
+    let idempotency = &idempotency;
     let created = retrying(|| {
         let prepared = attempt();
         async move {

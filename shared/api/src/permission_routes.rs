@@ -7,10 +7,9 @@ use axum::http::StatusCode;
 use hub_store::Principal;
 
 use crate::audit::Acting;
-use crate::caller::Caller;
 use crate::error::ApiResult;
+use crate::extract::Call;
 use crate::rules::{assignable_permission, grant_permission, revoke_permission};
-use crate::state::AppState;
 
 /// Which way a permission route changes the grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +21,13 @@ pub enum PermissionChange {
 /// Grants or revokes the permission named `permission` (400 for a name that cannot be assigned)
 /// of `principal`: idempotent, 204.
 pub async fn change_permission(
-    state: &AppState,
-    caller: &Caller,
+    call: &Call,
     principal: Principal,
     permission: &str,
     change: PermissionChange,
 ) -> ApiResult<StatusCode> {
     let permission = assignable_permission(permission)?;
-    let acting = Acting::caller(state, caller);
+    let acting = Acting::caller(call);
     match change {
         PermissionChange::Grant => grant_permission(&acting, &principal, permission).await?,
         PermissionChange::Revoke => revoke_permission(&acting, &principal, permission).await?,
