@@ -61,6 +61,15 @@ impl Reply {
     pub fn str(&self, field: &str) -> String {
         self.body[field].as_str().unwrap_or_else(|| panic!("no string {field} in {}", self.body)).to_owned()
     }
+    /// The id (`id_field`) of what this reply created in `collection`, after checking that its
+    /// `Location` is the new resource's path and its `ETag` the first version's.
+    #[track_caller]
+    pub fn created_id(&self, collection: &str, id_field: &str) -> String {
+        let id = self.str(id_field);
+        assert_eq!(self.header("location"), Some(format!("{collection}/{id}").as_str()));
+        assert_eq!(self.header("etag"), Some("\"1\""));
+        id
+    }
     pub fn items(&self) -> &Vec<Value> {
         self.body["items"].as_array().unwrap_or_else(|| panic!("not a collection: {}", self.body))
     }
@@ -183,12 +192,20 @@ impl TestApp {
         send(req.body(raw)).await
     }
 
+    /// `POST path` as the administrator with an `Idempotency-Key` already used and another
+    /// `body`: refused, 422 `idempotency_key_reused`.
+    pub async fn expect_key_reused(&self, path: &str, key: &str, body: &Value) {
+        self.post_keyed(path, key, body).await.expect_problem(422, "idempotency_key_reused");
+    }
+
+    /// `POST /operators` as the administrator with `body`; the reply, unchecked.
+    pub async fn post_operator(&self, body: Value) -> Reply {
+        self.call(Method::POST, "/operators", Some(body)).await
+    }
+
     /// Creates an operator as the administrator; returns its id.
     pub async fn create_operator(&self, name: &str, email: &str) -> String {
-        self.call(Method::POST, "/operators", Some(serde_json::json!({"email": email, "fullName": name})))
-            .await
-            .expect(201)
-            .str("operatorId")
+        self.post_operator(serde_json::json!({"email": email, "fullName": name})).await.expect(201).str("operatorId")
     }
 
     /// Creates an operator as the administrator (a plain member, not an administrator); its id

@@ -63,7 +63,7 @@ async fn every_create_writes_one_event_with_actor_source_target_and_changes() {
     // Web: an administrator's token.
     let grace = app.create_operator("Grace Hopper", "grace@example.com").await;
     // Refused (the email is taken): no event.
-    app.call(Method::POST, "/operators", Some(json!({"email": "GRACE@example.com", "fullName": "Grace Again"})))
+    app.post_operator(json!({"email": "GRACE@example.com", "fullName": "Grace Again"}))
         .await
         .expect_problem(409, "email_taken");
     // Replayed: one event for the first answer only.

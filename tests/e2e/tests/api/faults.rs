@@ -98,7 +98,7 @@ async fn listed(app: &TestApp, email: &str) -> bool {
 /// (no email reservation without its operator).
 async fn assert_email_state_agrees(app: &TestApp, email: &str) {
     let exists = listed(app, email).await;
-    let again = app.call(Method::POST, "/operators", Some(operator_body(email))).await;
+    let again = app.post_operator(operator_body(email)).await;
     if exists {
         again.expect_problem(409, "email_taken");
     } else {
@@ -159,7 +159,7 @@ async fn unreachable_dynamodb_is_503_with_retry_after_within_the_deadline() {
     // Only the reads hang-free, the commit hangs: the create's last step times out.
     proxy.reset_counts();
     proxy.inject(Some("TransactWriteItems"), Fault::Hang(Duration::from_secs(6)), None);
-    let (reply, took) = timed(app.call(Method::POST, "/operators", Some(operator_body("hung@example.com")))).await;
+    let (reply, took) = timed(app.post_operator(operator_body("hung@example.com"))).await;
     eprintln!("hanging commit: POST /operators -> {} in {took:?}; proxy: {}", reply.status, proxy.counts());
     assert_unavailable("hanging commit", &reply, took);
     proxy.heal();
@@ -192,14 +192,14 @@ async fn sustained_throttling_is_503_and_brief_throttling_is_absorbed() {
     let (reply, took) = timed(app.call(Method::GET, "/operators", None)).await;
     eprintln!("throttled: GET /operators -> {} in {took:?}; proxy: {}", reply.status, proxy.counts());
     assert_unavailable("throttled GET", &reply, took);
-    let (reply, took) = timed(app.call(Method::POST, "/operators", Some(operator_body("throttled@example.com")))).await;
+    let (reply, took) = timed(app.post_operator(operator_body("throttled@example.com"))).await;
     eprintln!("throttled: POST /operators -> {} in {took:?}; proxy: {}", reply.status, proxy.counts());
     assert_unavailable("throttled POST", &reply, took);
     assert_eq!(proxy.counts().total_forwarded(), 0);
     proxy.heal();
     // The same requests succeed once the throttling stops.
     app.call(Method::GET, "/operators", None).await.expect(200);
-    app.call(Method::POST, "/operators", Some(operator_body("throttled@example.com"))).await.expect(201);
+    app.post_operator(operator_body("throttled@example.com")).await.expect(201);
 
     // Brief: two throttled attempts are absorbed by the SDK's retries.
     proxy.reset_counts();
@@ -211,7 +211,7 @@ async fn sustained_throttling_is_503_and_brief_throttling_is_absorbed() {
 
     proxy.reset_counts();
     proxy.inject(Some("TransactWriteItems"), Fault::Throttle, Some(2));
-    let created = app.call(Method::POST, "/operators", Some(operator_body("brief@example.com"))).await.expect(201);
+    let created = app.post_operator(operator_body("brief@example.com")).await.expect(201);
     eprintln!("2 throttled commits: POST /operators -> 201; proxy: {}", proxy.counts());
     assert_eq!(proxy.counts().attempts("TransactWriteItems"), 3);
     assert_eq!(proxy.counts().forwarded("TransactWriteItems"), 1);
@@ -236,7 +236,7 @@ async fn sustained_throttling_is_503_and_brief_throttling_is_absorbed() {
     // DynamoDB's other way of throttling a transaction: cancelled with ThrottlingError.
     proxy.heal();
     proxy.inject(None, Fault::CancelTransaction("ThrottlingError"), None);
-    let (reply, took) = timed(app.call(Method::POST, "/operators", Some(operator_body("never@example.com")))).await;
+    let (reply, took) = timed(app.post_operator(operator_body("never@example.com"))).await;
     assert_unavailable("transaction cancelled for throttling", &reply, took);
     proxy.heal();
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200);

@@ -9,16 +9,10 @@ use serde_json::json;
 async fn create_read_update_delete_keeps_counters_exact() {
     let app = TestApp::start().await;
     let created = app
-        .call(
-            Method::POST,
-            "/operators",
-            Some(json!({"email": "Bob@Example.com", "fullName": "Bob Builder", "mobilePhone": "+31612345678"})),
-        )
+        .post_operator(json!({"email": "Bob@Example.com", "fullName": "Bob Builder", "mobilePhone": "+31612345678"}))
         .await
         .expect(201);
-    let id = created.str("operatorId");
-    assert_eq!(created.header("location"), Some(format!("/operators/{id}").as_str()));
-    assert_eq!(created.header("etag"), Some("\"1\""));
+    let id = created.created_id("/operators", "operatorId");
     assert_eq!(created.body["email"], "Bob@Example.com");
     assert_eq!(created.body["isOnDuty"], true);
     assert_eq!(created.body["onDutyNow"], true);
@@ -70,12 +64,8 @@ async fn create_read_update_delete_keeps_counters_exact() {
 async fn the_backup_email_is_stored_as_parsed_and_read_back() {
     let app = TestApp::start().await;
     let created = app
-        .call(
-            Method::POST,
-            "/operators",
-            Some(
-                json!({"email": "carla@example.com", "fullName": "Carla", "backupEmail": "  Carla.Home@Example.org "}),
-            ),
+        .post_operator(
+            json!({"email": "carla@example.com", "fullName": "Carla", "backupEmail": "  Carla.Home@Example.org "}),
         )
         .await
         .expect(201);
@@ -103,7 +93,7 @@ async fn the_backup_email_is_stored_as_parsed_and_read_back() {
 async fn email_is_unique_case_insensitively() {
     let app = TestApp::start().await;
     app.create_operator("Carol", "carol@example.com").await;
-    app.call(Method::POST, "/operators", Some(json!({"email": "CAROL@example.COM", "fullName": "Other Carol"})))
+    app.post_operator(json!({"email": "CAROL@example.COM", "fullName": "Other Carol"}))
         .await
         .expect_problem(409, "email_taken");
     let dave = app.create_operator("Dave", "dave@example.com").await;
@@ -120,11 +110,7 @@ async fn email_is_unique_case_insensitively() {
 async fn validation_reports_every_field() {
     let app = TestApp::start().await;
     let reply = app
-        .call(
-            Method::POST,
-            "/operators",
-            Some(json!({"email": "not-an-email", "fullName": "", "mobilePhone": "0612", "cultureName": "xx-XX", "timeZone": "Mars/Olympus"})),
-        )
+        .post_operator(json!({"email": "not-an-email", "fullName": "", "mobilePhone": "0612", "cultureName": "xx-XX", "timeZone": "Mars/Olympus"}))
         .await
         .expect_problem(400, "validation_failed");
     let mut fields: Vec<&str> =
@@ -478,9 +464,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     assert_eq!(first.body, again.body);
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 2);
-    app.post_keyed("/operators", "k-1", &json!({"email": "twice@example.com", "fullName": "Twice"}))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused("/operators", "k-1", &json!({"email": "twice@example.com", "fullName": "Twice"})).await;
     app.post_keyed("/operators", "", &body).await.expect_problem(400, "validation_failed");
     // Concurrent retries with one key create exactly one operator.
     let body = json!({"email": "racing@example.com", "fullName": "Racing Key"});
@@ -638,9 +622,7 @@ async fn schedule_creation_honours_idempotency_keys() {
     let body = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
     crate::post_keyed_at_once(&app, &path, "night", &body, 5, "scheduleId").await;
     assert_eq!(app.call(Method::GET, &path, None).await.expect(200).items().len(), 1);
-    app.post_keyed(&path, "night", &json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"}))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused(&path, "night", &json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"})).await;
 }
 
 /// A change reads the account once: the rule versions and the time zone that renders the answer
