@@ -231,6 +231,28 @@ impl TestApp {
             .str("groupId")
     }
 
+    /// Adds `operator` to `group` as the administrator (204, also when it is a member already).
+    pub async fn add_member(&self, group: &str, operator: &str) {
+        self.call(Method::PUT, &format!("/groups/{group}/members/{operator}"), None).await.expect(204);
+    }
+
+    /// Creates a group as the administrator and adds `member` to it; returns its id.
+    pub async fn create_group_with(&self, description: &str, member: &str) -> String {
+        let id = self.create_group(description).await;
+        self.add_member(&id, member).await;
+        id
+    }
+
+    /// Grants `permission` to `operator` directly, as the administrator (204).
+    pub async fn grant(&self, operator: &str, permission: &str) {
+        self.call(Method::PUT, &format!("/operators/{operator}/permissions/{permission}"), None).await.expect(204);
+    }
+
+    /// Revokes `permission` granted to `operator` directly, as the administrator (204).
+    pub async fn revoke(&self, operator: &str, permission: &str) {
+        self.call(Method::DELETE, &format!("/operators/{operator}/permissions/{permission}"), None).await.expect(204);
+    }
+
     /// Every item of a list, following cursors.
     pub async fn list_all(&self, token: &str, path: &str) -> Vec<Value> {
         let mut items = Vec::new();

@@ -317,7 +317,7 @@ async fn an_api_user_acts_with_exactly_its_owners_rights() {
 
     // Joining Administrators makes the owner's API users administrators on the next request;
     // leaving takes it away just as fast.
-    app.call(Method::PUT, &format!("/groups/administrators/members/{mia}"), None).await.expect(204);
+    app.add_member("administrators", &mia).await;
     basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Now allowed"}))).await.expect(201);
     app.call(Method::DELETE, &format!("/groups/administrators/members/{mia}"), None).await.expect(204);
     basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Not any more"})))

@@ -410,13 +410,13 @@ async fn grants_and_memberships_write_one_event_each_and_repeats_none() {
 
     for _ in 0..2 {
         // The second of each pair is a no-op (already held / already a member): no event.
-        app.call(Method::PUT, &format!("/operators/{kim}/permissions/AllowInfra"), None).await.expect(204);
+        app.grant(&kim, "AllowInfra").await;
         app.call(Method::PUT, &format!("/groups/{team}/permissions/ShareDashboards"), None).await.expect(204);
-        app.call(Method::PUT, &format!("/groups/{team}/members/{kim}"), None).await.expect(204);
-        app.call(Method::PUT, &format!("/groups/administrators/members/{lee}"), None).await.expect(204);
+        app.add_member(&team, &kim).await;
+        app.add_member("administrators", &lee).await;
     }
     for _ in 0..2 {
-        app.call(Method::DELETE, &format!("/operators/{kim}/permissions/AllowInfra"), None).await.expect(204);
+        app.revoke(&kim, "AllowInfra").await;
         app.call(Method::DELETE, &format!("/groups/{team}/permissions/ShareDashboards"), None).await.expect(204);
         app.call(Method::DELETE, &format!("/groups/{team}/members/{kim}"), None).await.expect(204);
     }
@@ -620,8 +620,7 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     let app = TestApp::start().await;
     let idp = provider(&app).await;
     let grace = app.create_operator("Grace", "grace@example.com").await;
-    let team = app.create_group("Team").await;
-    app.call(Method::PUT, &format!("/groups/{team}/members/{grace}"), None).await.expect(204);
+    let team = app.create_group_with("Team", &grace).await;
     let monitor = app
         .call(Method::POST, "/monitors", Some(json!({"name": "Shop", "mode": "Staging"})))
         .await
@@ -664,7 +663,7 @@ async fn a_write_that_changes_nothing_writes_no_event_and_nothing_else() {
     app.call(Method::PATCH, "/account", Some(json!({"name": app.account_record(&app.account.account_id).await.name})))
         .await
         .expect(200);
-    app.call(Method::PUT, &format!("/groups/{team}/members/{grace}"), None).await.expect(204);
+    app.add_member(&team, &grace).await;
     app.call(Method::POST, &format!("/groups/{team}/duty"), Some(json!({"isOnDuty": true}))).await.expect(204);
     // SCIM: a PUT of the resource as it is, and PATCHes that set what is already there, as
     // Okta and Entra ID send them.

@@ -131,7 +131,7 @@ async fn who_may_be_disabled_and_by_whom() {
     let admin = app.account.admin_operator_id.clone();
     let (x, x_token) = app.create_operator_with_token("Xavier Admin", "xavier@example.com").await;
     let (m, m_token) = app.create_operator_with_token("Mia Member", "mia@example.com").await;
-    app.call(Method::PUT, &format!("/groups/administrators/members/{x}"), None).await.expect(204);
+    app.add_member("administrators", &x).await;
 
     set_disabled(&app, &m_token, &m, true).await.expect_problem(403, "forbidden");
     set_disabled(&app, &m_token, &x, true).await.expect_problem(403, "forbidden");
@@ -152,7 +152,7 @@ async fn who_may_be_disabled_and_by_whom() {
 
     // A disabled administrator does not count: with X disabled, the account administrator is the
     // last enabled one and cannot leave Administrators.
-    app.call(Method::PUT, &format!("/groups/administrators/members/{m}"), None).await.expect(204);
+    app.add_member("administrators", &m).await;
     let m_admin_token = app.token(&app.account.account_id, &m);
     set_disabled(&app, &m_admin_token, &x, true).await.expect(200);
     app.call_as(&m_admin_token, Method::DELETE, &format!("/groups/administrators/members/{m}"), None).await.expect(204);
@@ -172,9 +172,9 @@ async fn disabled_operators_hold_nothing_for_the_last_holder_rules() {
     let y = app.create_operator("Yuri Holder", "yuri@example.com").await;
     // TechnicalContact: X and Y directly, no longer the account administrator.
     for id in [&x, &y] {
-        app.call(Method::PUT, &format!("/operators/{id}/permissions/TechnicalContact"), None).await.expect(204);
+        app.grant(id, "TechnicalContact").await;
     }
-    app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+    app.revoke(&admin, "TechnicalContact").await;
     set_disabled(&app, &app.admin_token, &y, true).await.expect(200);
     // Y is disabled: X is the last holder, by revoke and by disabling alike.
     app.call(Method::DELETE, &format!("/operators/{x}/permissions/TechnicalContact"), None)
@@ -185,8 +185,7 @@ async fn disabled_operators_hold_nothing_for_the_last_holder_rules() {
     set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
 
     // FinancialOperator: through a group of which Y is the one member.
-    let finance = app.create_group("Finance").await;
-    app.call(Method::PUT, &format!("/groups/{finance}/members/{y}"), None).await.expect(204);
+    let finance = app.create_group_with("Finance", &y).await;
     app.call(Method::PUT, &format!("/groups/{finance}/permissions/FinancialOperator"), None).await.expect(204);
     app.call(Method::DELETE, "/groups/administrators/permissions/FinancialOperator", None).await.expect(204);
     set_disabled(&app, &app.admin_token, &y, true).await.expect_problem(409, "last_financial_operator");
@@ -252,9 +251,9 @@ async fn the_last_holder_survives_racing_disables_and_revokes() {
     for round in 0..5 {
         for id in [&x, &y] {
             set_disabled(&app, &app.admin_token, id, false).await.expect(200);
-            app.call(Method::PUT, &format!("/operators/{id}/permissions/TechnicalContact"), None).await.expect(204);
+            app.grant(id, "TechnicalContact").await;
         }
-        app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        app.revoke(&admin, "TechnicalContact").await;
         let (revoke_x, revoke_y) = (
             format!("/operators/{x}/permissions/TechnicalContact"),
             format!("/operators/{y}/permissions/TechnicalContact"),
@@ -282,7 +281,7 @@ async fn the_last_holder_survives_racing_disables_and_revokes() {
             holders += usize::from(holds && op["isDisabled"] == false);
         }
         assert_eq!(holders, 1, "round {round}: exactly one enabled holder is left");
-        app.call(Method::PUT, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        app.grant(&admin, "TechnicalContact").await;
     }
     assert_counters_exact(&app, &app.account.account_id).await;
 }
@@ -299,7 +298,7 @@ async fn an_enabled_administrator_survives_a_disable_racing_a_removal() {
         let (y, y_token) =
             app.create_operator_with_token(&format!("Y {round}"), &format!("y{round}@example.com")).await;
         for id in [&x, &y] {
-            app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
+            app.add_member("administrators", id).await;
         }
         app.call_as(&x_token, Method::DELETE, &format!("/groups/administrators/members/{admin}"), None)
             .await

@@ -324,8 +324,8 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
     assert_consistent(&app).await;
     for skip in 1..=3 {
         let victim = app.create_operator("Victim", &format!("victim{skip}@example.com")).await;
-        app.call(Method::PUT, &format!("/groups/{g}/members/{victim}"), None).await.expect(204);
-        app.call(Method::PUT, &format!("/operators/{victim}/permissions/AllowInfra"), None).await.expect(204);
+        app.add_member(&g, &victim).await;
+        app.grant(&victim, "AllowInfra").await;
         proxy.reset_counts();
         proxy.inject_after(Some("TransactWriteItems"), skip, Fault::CancelTransaction("TransactionConflict"), Some(2));
         let reply = app.call(Method::DELETE, &format!("/operators/{victim}"), None).await;
@@ -444,9 +444,8 @@ async fn a_response_lost_after_the_write_applied_is_retried_idempotently() {
 async fn a_multi_step_delete_cut_short_by_an_outage_is_finished_by_its_retry() {
     let (app, proxy) = TestApp::start_behind_proxy().await;
     let id = app.create_operator("Half Done", "half@example.com").await;
-    let g = app.create_group("Half Group").await;
-    app.call(Method::PUT, &format!("/groups/{g}/members/{id}"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    let g = app.create_group_with("Half Group", &id).await;
+    app.grant(&id, "AllowInfra").await;
     // The first transaction commits, then DynamoDB throttles every write.
     proxy.reset_counts();
     proxy.inject_after(Some("TransactWriteItems"), 1, Fault::Throttle, None);
@@ -476,7 +475,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     let members =
         [app.create_operator("M One", "m1@example.com").await, app.create_operator("M Two", "m2@example.com").await];
     for m in &members {
-        app.call(Method::PUT, &format!("/groups/{g}/members/{m}"), None).await.expect(204);
+        app.add_member(&g, m).await;
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
     crate::begin_group_delete_only(&app, &scope, &g).await;
@@ -496,10 +495,10 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     let g2 = app.create_group("Crashed Again").await;
     let op = app.create_operator("Crashed Op", "crashed@example.com").await;
     for group in [g2.as_str(), "administrators"] {
-        app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
+        app.add_member(group, &op).await;
     }
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
+    app.grant(&op, "AllowInfra").await;
     crate::begin_operator_delete_only(&app, &scope, &op).await;
     crate::begin_group_delete_only(&app, &scope, &g2).await;
     assert_eq!(app.state.store.pending_deletes(&scope).await.unwrap().len(), 2);

@@ -231,7 +231,7 @@ async fn delete_rules_protect_self_account_administrator_and_holders() {
     let admin = app.account.admin_operator_id.clone();
     // The account administrator cannot be deleted, not even by another administrator.
     let second_admin = app.create_operator("Sam Second", "sam@example.com").await;
-    app.call(Method::PUT, &format!("/groups/administrators/members/{second_admin}"), None).await.expect(204);
+    app.add_member("administrators", &second_admin).await;
     let sam = app.token(&app.account.account_id, &second_admin);
     app.call_as(&sam, Method::DELETE, &format!("/operators/{admin}"), None)
         .await
@@ -243,13 +243,11 @@ async fn delete_rules_protect_self_account_administrator_and_holders() {
     // TechnicalContact is held only by the account administrator; give it to Tina, revoke it
     // from the administrator; then Tina is the last holder and cannot be deleted.
     let tina = app.create_operator("Tina Tech", "tina@example.com").await;
-    app.call(Method::PUT, &format!("/operators/{tina}/permissions/TechnicalContact"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{tina}/permissions/TechnicalContact"), None)
-        .await
-        .expect_problem(409, "last_technical_contact");
-    app.call(Method::DELETE, &format!("/operators/{tina}"), None).await.expect_problem(409, "last_technical_contact");
-    app.call(Method::PUT, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+    app.grant(&tina, "TechnicalContact").await;
+    app.revoke(&admin, "TechnicalContact").await;
+    let refused = [format!("/operators/{tina}/permissions/TechnicalContact"), format!("/operators/{tina}")];
+    app.expect_problem_each(refused.map(|path| (Method::DELETE, path)), 409, "last_technical_contact").await;
+    app.grant(&admin, "TechnicalContact").await;
     app.call(Method::DELETE, &format!("/operators/{tina}"), None).await.expect(204);
 
     // FinancialOperator comes through Administrators: the second admin leaving is fine, the
@@ -265,18 +263,15 @@ async fn delete_rules_protect_self_account_administrator_and_holders() {
 async fn administrator_is_not_assignable_and_grants_are_idempotent() {
     let app = TestApp::start().await;
     let id = app.create_operator("Gina", "gina@example.com").await;
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/Administrator"), None)
-        .await
-        .expect_problem(409, "permission_not_assignable");
-    app.call(Method::DELETE, &format!("/operators/{id}/permissions/Administrator"), None)
-        .await
-        .expect_problem(409, "permission_not_assignable");
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    let administrator = format!("/operators/{id}/permissions/Administrator");
+    let both = [(Method::PUT, administrator.clone()), (Method::DELETE, administrator)];
+    app.expect_problem_each(both, 409, "permission_not_assignable").await;
+    app.grant(&id, "AllowInfra").await;
+    app.grant(&id, "AllowInfra").await;
     let perms = app.call(Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200);
     assert_eq!(perms.body["direct"], json!(["AccountAccess", "AllowInfra"]));
-    app.call(Method::DELETE, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    app.revoke(&id, "AllowInfra").await;
+    app.revoke(&id, "AllowInfra").await;
     let perms = app.call(Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200);
     assert_eq!(perms.body["direct"], json!(["AccountAccess"]));
     app.call(Method::PUT, "/operators/nobody/permissions/AllowInfra", None).await.expect_problem(404, "not_found");
@@ -314,7 +309,7 @@ async fn last_administrator_survives_racing_removals() {
     let app = TestApp::start().await;
     let admins = crate::create_operators_at_once(&app, 4, "Admin", "a").await;
     for id in &admins {
-        app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
+        app.add_member("administrators", id).await;
     }
     // Five administrators; every one of them tries to remove all the others at once, and the
     // account administrator's own token removes the rest.
@@ -359,7 +354,7 @@ async fn last_financial_operator_survives_racing_revokes() {
     // FinancialOperator: through Administrators (the account administrator) and directly by 6 others.
     let holders = crate::create_operators_at_once(&app, 6, "Fin", "f").await;
     for id in &holders {
-        app.call(Method::PUT, &format!("/operators/{id}/permissions/FinancialOperator"), None).await.expect(204);
+        app.grant(id, "FinancialOperator").await;
     }
     let mut removals: Vec<(Method, String)> =
         holders.iter().map(|id| (Method::DELETE, format!("/operators/{id}/permissions/FinancialOperator"))).collect();
@@ -393,10 +388,10 @@ async fn delete_cascades_leave_nothing_behind() {
     let g1 = app.create_group("Night shift").await;
     let g2 = app.create_group("Day shift").await;
     for g in [&g1, &g2] {
-        app.call(Method::PUT, &format!("/groups/{g}/members/{id}"), None).await.expect(204);
+        app.add_member(g, &id).await;
     }
-    app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/ShareDashboards"), None).await.expect(204);
+    app.add_member("administrators", &id).await;
+    app.grant(&id, "ShareDashboards").await;
     app.call(
         Method::POST,
         &format!("/operators/{id}/duty-schedules"),
@@ -586,9 +581,8 @@ async fn off_duty_schedules_are_validated_and_drive_on_duty_now() {
 async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     let app = TestApp::start().await;
     let id = app.create_operator("Half Harry", "harry@example.com").await;
-    let group = app.create_group("Lonely").await;
-    app.call(Method::PUT, &format!("/groups/{group}/members/{id}"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    let group = app.create_group_with("Lonely", &id).await;
+    app.grant(&id, "AllowInfra").await;
     let scope = hub_store::AccountScope::new(&app.account.account_id);
     // Only the first step runs, as if the process died right after it.
     crate::begin_operator_delete_only(&app, &scope, &id).await;
