@@ -315,6 +315,19 @@ impl TestApp {
         self.state.store.account(&hub_store::AccountScope::new(account_id)).await.unwrap().unwrap()
     }
 
+    /// The stored counters of the account `account_id`, after checking that they equal a recount
+    /// from its items, and that every group's stored member count is its number of members.
+    pub async fn assert_counters_exact(&self, account_id: &str) -> hub_store::HubCounters {
+        let stored = hub_store::HubCounters::stored(&self.account_record(&account_id.into()).await);
+        let scope = hub_store::AccountScope::new(&account_id.into());
+        let recount = self.state.store.recount(&scope, hub_api::rules::is_production_monitor).await.unwrap();
+        assert_eq!(stored, recount.counters, "stored counters vs a recount");
+        for g in &recount.groups {
+            assert_eq!(g.stored, g.actual, "memberCount of {}", g.group_id);
+        }
+        stored
+    }
+
     /// An operator of the first account as stored (with what the API does not show, such as its
     /// sign-in binding).
     pub async fn operator_record(&self, operator_id: &str) -> hub_store::records::OperatorRecord {

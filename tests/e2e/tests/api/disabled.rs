@@ -4,21 +4,12 @@
 //! changes as well.
 
 use hub_e2e::TestApp;
-use hub_store::{AccountScope, HubCounters};
+use hub_store::AccountScope;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn set_disabled(app: &TestApp, token: &str, id: &str, disabled: bool) -> hub_e2e::Reply {
     app.call_as(token, Method::PATCH, &format!("/operators/{id}"), Some(json!({"isDisabled": disabled}))).await
-}
-
-/// The stored counters equal a recount from the items.
-async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
-    let scope = AccountScope::new(&account_id.into());
-    let stored = HubCounters::stored(&app.account_record(&account_id.into()).await);
-    let recount = app.state.store.recount(&scope, hub_api::rules::is_production_monitor).await.unwrap();
-    assert_eq!(stored, recount.counters, "stored counters vs a recount");
-    stored
 }
 
 fn ids(items: &[Value]) -> Vec<String> {
@@ -71,7 +62,7 @@ async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_ena
     assert_eq!(ids(&app.list_all(&app.admin_token, "/operators?isDisabled=false").await), vec![admin.clone()]);
     assert_eq!(ids(&app.list_all(&app.admin_token, "/operators?isOnDuty=true").await), vec![admin.clone()]);
     assert_eq!(ids(&app.list_all(&app.admin_token, "/operators?isOnDuty=false").await), vec![x.clone()]);
-    let counters = assert_counters_exact(&app, &app.account.account_id).await;
+    let counters = app.assert_counters_exact(&app.account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use, counters.operators_active), (2, 1, 1));
     // Disabling again changes nothing.
     let again = set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
@@ -88,13 +79,13 @@ async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_ena
         (Some(0), Some(2))
     );
     assert_eq!(summary["operatorQuota"]["used"], 2);
-    let counters = assert_counters_exact(&app, &app.account.account_id).await;
+    let counters = app.assert_counters_exact(&app.account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use, counters.operators_active), (2, 2, 2));
 
     // A disabled operator can still be deleted, and its counts go with it.
     set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
     app.call(Method::DELETE, &format!("/operators/{x}"), None).await.expect(204);
-    let counters = assert_counters_exact(&app, &app.account.account_id).await;
+    let counters = app.assert_counters_exact(&app.account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use, counters.operators_active), (1, 1, 1));
     assert!(app.list_all(&app.admin_token, "/operators?isDisabled=true").await.is_empty());
 }
@@ -122,7 +113,7 @@ async fn a_disabled_operator_with_an_off_duty_window_is_not_counted_twice() {
     set_disabled(&app, &app.admin_token, &y, false).await.expect(200);
     let (counts, summary) = active_and_on_duty().await;
     assert_eq!(counts, (Some(2), Some(1)), "{summary}");
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,7 +152,7 @@ async fn who_may_be_disabled_and_by_whom() {
         .expect_problem(409, "last_administrator");
     // Deleting the disabled administrator takes no enabled one away.
     app.call(Method::DELETE, &format!("/operators/{x}"), None).await.expect(204);
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,7 +181,7 @@ async fn disabled_operators_hold_nothing_for_the_last_holder_rules() {
     app.call(Method::DELETE, "/groups/administrators/permissions/FinancialOperator", None).await.expect(204);
     set_disabled(&app, &app.admin_token, &y, true).await.expect_problem(409, "last_financial_operator");
     app.call(Method::DELETE, &format!("/groups/{finance}"), None).await.expect_problem(409, "last_financial_operator");
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -214,7 +205,7 @@ async fn re_enabling_respects_the_operator_limit() {
     // Making room lets it back in.
     set_disabled(&app, &token, &fourth, true).await.expect(200);
     set_disabled(&app, &token, &ids[0], false).await.expect(200);
-    assert_counters_exact(&app, &account.account_id).await;
+    app.assert_counters_exact(&account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +227,7 @@ async fn racing_re_enables_never_overshoot_the_limit() {
     let ok = replies.iter().filter(|r| r.status == 200).count();
     let refused = replies.iter().filter(|r| r.status == 409 && r.code() == "operator_limit_reached").count();
     assert_eq!((ok, refused), (2, 7), "{:?}", hub_e2e::outcomes(&replies));
-    let counters = assert_counters_exact(&app, &account.account_id).await;
+    let counters = app.assert_counters_exact(&account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use), (17, 10));
 }
 
@@ -283,7 +274,7 @@ async fn the_last_holder_survives_racing_disables_and_revokes() {
         assert_eq!(holders, 1, "round {round}: exactly one enabled holder is left");
         app.grant(&admin, "TechnicalContact").await;
     }
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 /// Two administrators, the account administrator no longer one of them. X disables Y while Y
@@ -334,5 +325,5 @@ async fn an_enabled_administrator_survives_a_disable_racing_a_removal() {
             app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect(204);
         }
     }
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
