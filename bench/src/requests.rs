@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use hub_api::provisioning::ProvisionedAccount;
 use hub_store::records::OperatorRecord;
 use reqwest::Method;
@@ -129,7 +129,6 @@ async fn naive_summary(b: &Bench, account_id: &str) -> (u64, f64, i64) {
         let pk = pk.clone();
         async move {
             let mut items = Vec::new();
-            let mut units = 0.0;
             let mut start = None;
             loop {
                 let out = client
@@ -144,22 +143,20 @@ async fn naive_summary(b: &Bench, account_id: &str) -> (u64, f64, i64) {
                     .projection_expression("#a")
                     .select(Select::SpecificAttributes)
                     .consistent_read(true)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .set_exclusive_start_key(start.take())
                     .send()
                     .await
                     .expect("naive query");
-                units += out.consumed_capacity.as_ref().and_then(|c| c.capacity_units).unwrap_or(0.0);
                 items.extend(out.items.unwrap_or_default());
                 match out.last_evaluated_key {
                     Some(k) => start = Some(k),
-                    None => return (items, units),
+                    None => return items,
                 }
             }
         }
     };
     let index = |name: &'static str, hash: &'static str, value: String, limit: Option<i32>| async move {
-        let out = client
+        client
             .query()
             .table_name(table)
             .index_name(name)
@@ -167,27 +164,22 @@ async fn naive_summary(b: &Bench, account_id: &str) -> (u64, f64, i64) {
             .expression_attribute_names("#h", hash)
             .expression_attribute_values(":h", AttributeValue::S(value))
             .set_limit(limit)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .expect("index query");
-        out.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or(0.0)
+            .expect("index query")
     };
-    let account = async {
-        let out = client
-            .get_item()
-            .table_name(table)
-            .key("PK", AttributeValue::S(pk.clone()))
-            .key("SK", AttributeValue::S("ACCOUNT".into()))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .expect("account read");
-        out.consumed_capacity.and_then(|c| c.capacity_units).unwrap_or(0.0)
-    };
+    let account = client
+        .get_item()
+        .table_name(table)
+        .key("PK", AttributeValue::S(pk.clone()))
+        .key("SK", AttributeValue::S("ACCOUNT".into()))
+        .consistent_read(true)
+        .send();
     b.direct_counter.reset();
-    let (ops, groups, members, api_users, monitors, acc, active, scheduled) = tokio::join!(
+    // Every call asks for its consumed capacity (ReturnConsumedCapacity=TOTAL) through the probe,
+    // which adds up the read units, as it does for the server's calls.
+    b.direct_probe.reset(false, true);
+    let (ops, groups, members, api_users, monitors, account, _, _) = tokio::join!(
         walk("OPERATOR#", "isOnDuty"),
         walk("GROUP#", "groupId"),
         walk("MEMBER#", "groupId"),
@@ -197,20 +189,20 @@ async fn naive_summary(b: &Bench, account_id: &str) -> (u64, f64, i64) {
         index("GSI2", "GSI2PK", format!("{pk}#ACTIVE"), Some(11)),
         index("GSI3", "GSI3PK", format!("{pk}#SCHEDULED"), None),
     );
+    let units = b.direct_probe.take().read_units;
+    b.direct_probe.reset(false, false);
+    account.expect("account read");
     // The figures themselves, so that the work is the real one.
-    let total = ops.0.len() as i64;
-    let _active = ops.0.iter().filter(|i| matches!(i.get("isOnDuty"), Some(AttributeValue::Bool(true)))).count();
+    let total = ops.len() as i64;
+    let _active = ops.iter().filter(|i| matches!(i.get("isOnDuty"), Some(AttributeValue::Bool(true)))).count();
     let non_empty: std::collections::HashSet<_> =
-        members.0.iter().filter_map(|i| i.get("groupId").and_then(|v| v.as_s().ok())).collect();
-    let _empty = groups.0.len().saturating_sub(non_empty.len());
-    let _inactive =
-        api_users.0.iter().filter(|i| matches!(i.get("inactive"), Some(AttributeValue::Bool(true)))).count();
+        members.iter().filter_map(|i| i.get("groupId").and_then(|v| v.as_s().ok())).collect();
+    let _empty = groups.len().saturating_sub(non_empty.len());
+    let _inactive = api_users.iter().filter(|i| matches!(i.get("inactive"), Some(AttributeValue::Bool(true)))).count();
     let _production = monitors
-        .0
         .iter()
         .filter(|i| i.get("mode").and_then(|v| v.as_s().ok()).is_some_and(|m| m == "Production"))
         .count();
-    let units = ops.1 + groups.1 + members.1 + api_users.1 + monitors.1 + acc + active + scheduled;
     (b.direct_counter.get(), units, total)
 }
 

@@ -61,6 +61,15 @@ impl Reply {
     pub fn str(&self, field: &str) -> String {
         self.body[field].as_str().unwrap_or_else(|| panic!("no string {field} in {}", self.body)).to_owned()
     }
+    /// The id (`id_field`) of what this reply created in `collection`, after checking that its
+    /// `Location` is the new resource's path and its `ETag` the first version's.
+    #[track_caller]
+    pub fn created_id(&self, collection: &str, id_field: &str) -> String {
+        let id = self.str(id_field);
+        assert_eq!(self.header("location"), Some(format!("{collection}/{id}").as_str()));
+        assert_eq!(self.header("etag"), Some("\"1\""));
+        id
+    }
     pub fn items(&self) -> &Vec<Value> {
         self.body["items"].as_array().unwrap_or_else(|| panic!("not a collection: {}", self.body))
     }
@@ -183,12 +192,20 @@ impl TestApp {
         send(req.body(raw)).await
     }
 
+    /// `POST path` as the administrator with an `Idempotency-Key` already used and another
+    /// `body`: refused, 422 `idempotency_key_reused`.
+    pub async fn expect_key_reused(&self, path: &str, key: &str, body: &Value) {
+        self.post_keyed(path, key, body).await.expect_problem(422, "idempotency_key_reused");
+    }
+
+    /// `POST /operators` as the administrator with `body`; the reply, unchecked.
+    pub async fn post_operator(&self, body: Value) -> Reply {
+        self.call(Method::POST, "/operators", Some(body)).await
+    }
+
     /// Creates an operator as the administrator; returns its id.
     pub async fn create_operator(&self, name: &str, email: &str) -> String {
-        self.call(Method::POST, "/operators", Some(serde_json::json!({"email": email, "fullName": name})))
-            .await
-            .expect(201)
-            .str("operatorId")
+        self.post_operator(serde_json::json!({"email": email, "fullName": name})).await.expect(201).str("operatorId")
     }
 
     /// Creates an operator as the administrator (a plain member, not an administrator); its id
@@ -212,6 +229,28 @@ impl TestApp {
             .await
             .expect(201)
             .str("groupId")
+    }
+
+    /// Adds `operator` to `group` as the administrator (204, also when it is a member already).
+    pub async fn add_member(&self, group: &str, operator: &str) {
+        self.call(Method::PUT, &format!("/groups/{group}/members/{operator}"), None).await.expect(204);
+    }
+
+    /// Creates a group as the administrator and adds `member` to it; returns its id.
+    pub async fn create_group_with(&self, description: &str, member: &str) -> String {
+        let id = self.create_group(description).await;
+        self.add_member(&id, member).await;
+        id
+    }
+
+    /// Grants `permission` to `operator` directly, as the administrator (204).
+    pub async fn grant(&self, operator: &str, permission: &str) {
+        self.call(Method::PUT, &format!("/operators/{operator}/permissions/{permission}"), None).await.expect(204);
+    }
+
+    /// Revokes `permission` granted to `operator` directly, as the administrator (204).
+    pub async fn revoke(&self, operator: &str, permission: &str) {
+        self.call(Method::DELETE, &format!("/operators/{operator}/permissions/{permission}"), None).await.expect(204);
     }
 
     /// Every item of a list, following cursors.
@@ -274,6 +313,19 @@ impl TestApp {
     /// The account item's counters as stored.
     pub async fn account_record(&self, account_id: &hub_store::AccountId) -> hub_store::records::AccountRecord {
         self.state.store.in_account(&hub_store::AccountScope::new(account_id)).account_record().await.unwrap().unwrap()
+    }
+
+    /// The stored counters of the account `account_id`, after checking that they equal a recount
+    /// from its items, and that every group's stored member count is its number of members.
+    pub async fn assert_counters_exact(&self, account_id: &str) -> hub_store::HubCounters {
+        let stored = hub_store::HubCounters::stored(&self.account_record(&account_id.into()).await);
+        let scope = hub_store::AccountScope::new(&account_id.into());
+        let recount = self.state.store.in_account(&scope).recount(hub_api::rules::is_production_monitor).await.unwrap();
+        assert_eq!(stored, recount.counters, "stored counters vs a recount");
+        for g in &recount.groups {
+            assert_eq!(g.stored, g.actual, "memberCount of {}", g.group_id);
+        }
+        stored
     }
 
     /// An operator of the first account as stored (with what the API does not show, such as its

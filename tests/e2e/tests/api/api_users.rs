@@ -71,9 +71,7 @@ pub(crate) fn days(n: i64) -> SignedDuration {
 async fn create_read_update_delete_keeps_counters_exact() {
     let app = TestApp::start().await;
     let created = app.call(Method::POST, "/api-users", Some(json!({"description": "Deploy script"}))).await.expect(201);
-    let id = created.str("apiUserId");
-    assert_eq!(created.header("location"), Some(format!("/api-users/{id}").as_str()));
-    assert_eq!(created.header("etag"), Some("\"1\""));
+    let id = created.created_id("/api-users", "apiUserId");
     assert_eq!(created.header("cache-control"), Some("no-store"));
     let password = created.str("password");
     assert_eq!(password.len(), 43, "32 random bytes, base64url");
@@ -320,7 +318,7 @@ async fn an_api_user_acts_with_exactly_its_owners_rights() {
 
     // Joining Administrators makes the owner's API users administrators on the next request;
     // leaving takes it away just as fast.
-    app.call(Method::PUT, &format!("/groups/administrators/members/{mia}"), None).await.expect(204);
+    app.add_member("administrators", &mia).await;
     basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Now allowed"}))).await.expect(201);
     app.call(Method::DELETE, &format!("/groups/administrators/members/{mia}"), None).await.expect(204);
     basic(&app, &user, Method::POST, "/groups", Some(json!({"description": "Not any more"})))
@@ -463,9 +461,7 @@ async fn an_idempotent_retry_creates_one_and_never_replays_the_password() {
     expected.as_object_mut().unwrap().remove("password");
     assert_eq!(again.body, expected);
     assert_eq!(app.account_record(&app.account.account_id).await.api_users_total, 1);
-    app.post_keyed("/api-users", "api-1", &json!({"description": "Other"}))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused("/api-users", "api-1", &json!({"description": "Other"})).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -691,8 +691,7 @@ async fn two_finishers_of_one_operator_delete_count_each_membership_once() {
     let account_id = app.account.account_id.clone();
     let scope = AccountScope::new(&account_id);
     let doomed = app.create_operator("Doomed Dora", "dora@example.com").await;
-    let group = app.create_group("Dora's team").await;
-    app.call(Method::PUT, &format!("/groups/{group}/members/{doomed}"), None).await.expect(204);
+    let group = app.create_group_with("Dora's team", &doomed).await;
     let everyone_before =
         app.call(Method::GET, "/groups/everyone", None).await.expect(200).body["memberCount"].as_i64().unwrap();
 
@@ -757,9 +756,9 @@ async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
         let x = app.create_operator(&format!("X {round}"), &format!("x{round}@example.com")).await;
         let y = app.create_operator(&format!("Y {round}"), &format!("y{round}@example.com")).await;
         let group = app.create_group(&format!("Holders {round}")).await;
-        app.call(Method::PUT, &format!("/operators/{y}/permissions/TechnicalContact"), None).await.expect(204);
+        app.grant(&y, "TechnicalContact").await;
         // Y is the only holder (the account administrator holds it directly at first).
-        app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        app.revoke(&admin, "TechnicalContact").await;
         match becomes_holder {
             "group grant" => app.call(Method::PUT, &format!("/groups/{group}/members/{x}"), None).await.expect(204),
             "join" => {
@@ -812,7 +811,7 @@ async fn a_grant_during_a_removal_cannot_slip_past_its_check() {
                 .clone();
         assert!(effective.as_array().unwrap().contains(&json!("TechnicalContact")), "round {round}: {effective}");
         // Back to the account administrator as the holder for the next round.
-        app.call(Method::PUT, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        app.grant(&admin, "TechnicalContact").await;
         for path in [format!("/operators/{x}"), format!("/operators/{y}"), format!("/groups/{group}")] {
             app.call(Method::DELETE, &path, None).await.expect(204);
         }

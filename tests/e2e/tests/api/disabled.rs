@@ -4,21 +4,12 @@
 //! changes as well.
 
 use hub_e2e::TestApp;
-use hub_store::{AccountScope, HubCounters};
+use hub_store::AccountScope;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn set_disabled(app: &TestApp, token: &str, id: &str, disabled: bool) -> hub_e2e::Reply {
     app.call_as(token, Method::PATCH, &format!("/operators/{id}"), Some(json!({"isDisabled": disabled}))).await
-}
-
-/// The stored counters equal a recount from the items.
-async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
-    let scope = AccountScope::new(&account_id.into());
-    let stored = HubCounters::stored(&app.account_record(&account_id.into()).await);
-    let recount = app.state.store.in_account(&scope).recount(hub_api::rules::is_production_monitor).await.unwrap();
-    assert_eq!(stored, recount.counters, "stored counters vs a recount");
-    stored
 }
 
 fn ids(items: &[Value]) -> Vec<String> {
@@ -71,7 +62,7 @@ async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_ena
     assert_eq!(ids(&app.list_all(&app.admin_token, "/operators?isDisabled=false").await), vec![admin.clone()]);
     assert_eq!(ids(&app.list_all(&app.admin_token, "/operators?isOnDuty=true").await), vec![admin.clone()]);
     assert_eq!(ids(&app.list_all(&app.admin_token, "/operators?isOnDuty=false").await), vec![x.clone()]);
-    let counters = assert_counters_exact(&app, &app.account.account_id).await;
+    let counters = app.assert_counters_exact(&app.account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use, counters.operators_active), (2, 1, 1));
     // Disabling again changes nothing.
     let again = set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
@@ -88,13 +79,13 @@ async fn a_disabled_operator_cannot_act_is_counted_apart_and_comes_back_when_ena
         (Some(0), Some(2))
     );
     assert_eq!(summary["operatorQuota"]["used"], 2);
-    let counters = assert_counters_exact(&app, &app.account.account_id).await;
+    let counters = app.assert_counters_exact(&app.account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use, counters.operators_active), (2, 2, 2));
 
     // A disabled operator can still be deleted, and its counts go with it.
     set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
     app.call(Method::DELETE, &format!("/operators/{x}"), None).await.expect(204);
-    let counters = assert_counters_exact(&app, &app.account.account_id).await;
+    let counters = app.assert_counters_exact(&app.account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use, counters.operators_active), (1, 1, 1));
     assert!(app.list_all(&app.admin_token, "/operators?isDisabled=true").await.is_empty());
 }
@@ -130,7 +121,7 @@ async fn a_disabled_operator_with_an_off_duty_window_is_not_counted_twice() {
     set_disabled(&app, &app.admin_token, &y, false).await.expect(200);
     let (counts, summary) = active_and_on_duty().await;
     assert_eq!(counts, (Some(2), Some(1)), "{summary}");
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,7 +130,7 @@ async fn who_may_be_disabled_and_by_whom() {
     let admin = app.account.admin_operator_id.clone();
     let (x, x_token) = app.create_operator_with_token("Xavier Admin", "xavier@example.com").await;
     let (m, m_token) = app.create_operator_with_token("Mia Member", "mia@example.com").await;
-    app.call(Method::PUT, &format!("/groups/administrators/members/{x}"), None).await.expect(204);
+    app.add_member("administrators", &x).await;
 
     set_disabled(&app, &m_token, &m, true).await.expect_problem(403, "forbidden");
     set_disabled(&app, &m_token, &x, true).await.expect_problem(403, "forbidden");
@@ -160,7 +151,7 @@ async fn who_may_be_disabled_and_by_whom() {
 
     // A disabled administrator does not count: with X disabled, the account administrator is the
     // last enabled one and cannot leave Administrators.
-    app.call(Method::PUT, &format!("/groups/administrators/members/{m}"), None).await.expect(204);
+    app.add_member("administrators", &m).await;
     let m_admin_token = app.token(&app.account.account_id, &m);
     set_disabled(&app, &m_admin_token, &x, true).await.expect(200);
     app.call_as(&m_admin_token, Method::DELETE, &format!("/groups/administrators/members/{m}"), None).await.expect(204);
@@ -169,7 +160,7 @@ async fn who_may_be_disabled_and_by_whom() {
         .expect_problem(409, "last_administrator");
     // Deleting the disabled administrator takes no enabled one away.
     app.call(Method::DELETE, &format!("/operators/{x}"), None).await.expect(204);
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,9 +171,9 @@ async fn disabled_operators_hold_nothing_for_the_last_holder_rules() {
     let y = app.create_operator("Yuri Holder", "yuri@example.com").await;
     // TechnicalContact: X and Y directly, no longer the account administrator.
     for id in [&x, &y] {
-        app.call(Method::PUT, &format!("/operators/{id}/permissions/TechnicalContact"), None).await.expect(204);
+        app.grant(id, "TechnicalContact").await;
     }
-    app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+    app.revoke(&admin, "TechnicalContact").await;
     set_disabled(&app, &app.admin_token, &y, true).await.expect(200);
     // Y is disabled: X is the last holder, by revoke and by disabling alike.
     app.call(Method::DELETE, &format!("/operators/{x}/permissions/TechnicalContact"), None)
@@ -193,13 +184,12 @@ async fn disabled_operators_hold_nothing_for_the_last_holder_rules() {
     set_disabled(&app, &app.admin_token, &x, true).await.expect(200);
 
     // FinancialOperator: through a group of which Y is the one member.
-    let finance = app.create_group("Finance").await;
-    app.call(Method::PUT, &format!("/groups/{finance}/members/{y}"), None).await.expect(204);
+    let finance = app.create_group_with("Finance", &y).await;
     app.call(Method::PUT, &format!("/groups/{finance}/permissions/FinancialOperator"), None).await.expect(204);
     app.call(Method::DELETE, "/groups/administrators/permissions/FinancialOperator", None).await.expect(204);
     set_disabled(&app, &app.admin_token, &y, true).await.expect_problem(409, "last_financial_operator");
     app.call(Method::DELETE, &format!("/groups/{finance}"), None).await.expect_problem(409, "last_financial_operator");
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,7 +213,7 @@ async fn re_enabling_respects_the_operator_limit() {
     // Making room lets it back in.
     set_disabled(&app, &token, &fourth, true).await.expect(200);
     set_disabled(&app, &token, &ids[0], false).await.expect(200);
-    assert_counters_exact(&app, &account.account_id).await;
+    app.assert_counters_exact(&account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,7 +235,7 @@ async fn racing_re_enables_never_overshoot_the_limit() {
     let ok = replies.iter().filter(|r| r.status == 200).count();
     let refused = replies.iter().filter(|r| r.status == 409 && r.code() == "operator_limit_reached").count();
     assert_eq!((ok, refused), (2, 7), "{:?}", hub_e2e::outcomes(&replies));
-    let counters = assert_counters_exact(&app, &account.account_id).await;
+    let counters = app.assert_counters_exact(&account.account_id).await;
     assert_eq!((counters.operators_total, counters.operators_in_use), (17, 10));
 }
 
@@ -260,9 +250,9 @@ async fn the_last_holder_survives_racing_disables_and_revokes() {
     for round in 0..5 {
         for id in [&x, &y] {
             set_disabled(&app, &app.admin_token, id, false).await.expect(200);
-            app.call(Method::PUT, &format!("/operators/{id}/permissions/TechnicalContact"), None).await.expect(204);
+            app.grant(id, "TechnicalContact").await;
         }
-        app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        app.revoke(&admin, "TechnicalContact").await;
         let (revoke_x, revoke_y) = (
             format!("/operators/{x}/permissions/TechnicalContact"),
             format!("/operators/{y}/permissions/TechnicalContact"),
@@ -290,9 +280,9 @@ async fn the_last_holder_survives_racing_disables_and_revokes() {
             holders += usize::from(holds && op["isDisabled"] == false);
         }
         assert_eq!(holders, 1, "round {round}: exactly one enabled holder is left");
-        app.call(Method::PUT, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+        app.grant(&admin, "TechnicalContact").await;
     }
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 /// Two administrators, the account administrator no longer one of them. X disables Y while Y
@@ -307,7 +297,7 @@ async fn an_enabled_administrator_survives_a_disable_racing_a_removal() {
         let (y, y_token) =
             app.create_operator_with_token(&format!("Y {round}"), &format!("y{round}@example.com")).await;
         for id in [&x, &y] {
-            app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
+            app.add_member("administrators", id).await;
         }
         app.call_as(&x_token, Method::DELETE, &format!("/groups/administrators/members/{admin}"), None)
             .await
@@ -343,5 +333,5 @@ async fn an_enabled_administrator_survives_a_disable_racing_a_removal() {
             app.call(Method::DELETE, &format!("/operators/{id}"), None).await.expect(204);
         }
     }
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }

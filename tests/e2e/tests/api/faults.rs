@@ -98,7 +98,7 @@ async fn listed(app: &TestApp, email: &str) -> bool {
 /// (no email reservation without its operator).
 async fn assert_email_state_agrees(app: &TestApp, email: &str) {
     let exists = listed(app, email).await;
-    let again = app.call(Method::POST, "/operators", Some(operator_body(email))).await;
+    let again = app.post_operator(operator_body(email)).await;
     if exists {
         again.expect_problem(409, "email_taken");
     } else {
@@ -159,7 +159,7 @@ async fn unreachable_dynamodb_is_503_with_retry_after_within_the_deadline() {
     // Only the reads hang-free, the commit hangs: the create's last step times out.
     proxy.reset_counts();
     proxy.inject(Some("TransactWriteItems"), Fault::Hang(Duration::from_secs(6)), None);
-    let (reply, took) = timed(app.call(Method::POST, "/operators", Some(operator_body("hung@example.com")))).await;
+    let (reply, took) = timed(app.post_operator(operator_body("hung@example.com"))).await;
     eprintln!("hanging commit: POST /operators -> {} in {took:?}; proxy: {}", reply.status, proxy.counts());
     assert_unavailable("hanging commit", &reply, took);
     proxy.heal();
@@ -192,14 +192,14 @@ async fn sustained_throttling_is_503_and_brief_throttling_is_absorbed() {
     let (reply, took) = timed(app.call(Method::GET, "/operators", None)).await;
     eprintln!("throttled: GET /operators -> {} in {took:?}; proxy: {}", reply.status, proxy.counts());
     assert_unavailable("throttled GET", &reply, took);
-    let (reply, took) = timed(app.call(Method::POST, "/operators", Some(operator_body("throttled@example.com")))).await;
+    let (reply, took) = timed(app.post_operator(operator_body("throttled@example.com"))).await;
     eprintln!("throttled: POST /operators -> {} in {took:?}; proxy: {}", reply.status, proxy.counts());
     assert_unavailable("throttled POST", &reply, took);
     assert_eq!(proxy.counts().total_forwarded(), 0);
     proxy.heal();
     // The same requests succeed once the throttling stops.
     app.call(Method::GET, "/operators", None).await.expect(200);
-    app.call(Method::POST, "/operators", Some(operator_body("throttled@example.com"))).await.expect(201);
+    app.post_operator(operator_body("throttled@example.com")).await.expect(201);
 
     // Brief: two throttled attempts are absorbed by the SDK's retries.
     proxy.reset_counts();
@@ -211,7 +211,7 @@ async fn sustained_throttling_is_503_and_brief_throttling_is_absorbed() {
 
     proxy.reset_counts();
     proxy.inject(Some("TransactWriteItems"), Fault::Throttle, Some(2));
-    let created = app.call(Method::POST, "/operators", Some(operator_body("brief@example.com"))).await.expect(201);
+    let created = app.post_operator(operator_body("brief@example.com")).await.expect(201);
     eprintln!("2 throttled commits: POST /operators -> 201; proxy: {}", proxy.counts());
     assert_eq!(proxy.counts().attempts("TransactWriteItems"), 3);
     assert_eq!(proxy.counts().forwarded("TransactWriteItems"), 1);
@@ -236,7 +236,7 @@ async fn sustained_throttling_is_503_and_brief_throttling_is_absorbed() {
     // DynamoDB's other way of throttling a transaction: cancelled with ThrottlingError.
     proxy.heal();
     proxy.inject(None, Fault::CancelTransaction("ThrottlingError"), None);
-    let (reply, took) = timed(app.call(Method::POST, "/operators", Some(operator_body("never@example.com")))).await;
+    let (reply, took) = timed(app.post_operator(operator_body("never@example.com"))).await;
     assert_unavailable("transaction cancelled for throttling", &reply, took);
     proxy.heal();
     app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200);
@@ -324,8 +324,8 @@ async fn transaction_conflicts_are_retried_and_never_half_applied() {
     assert_consistent(&app).await;
     for skip in 1..=3 {
         let victim = app.create_operator("Victim", &format!("victim{skip}@example.com")).await;
-        app.call(Method::PUT, &format!("/groups/{g}/members/{victim}"), None).await.expect(204);
-        app.call(Method::PUT, &format!("/operators/{victim}/permissions/AllowInfra"), None).await.expect(204);
+        app.add_member(&g, &victim).await;
+        app.grant(&victim, "AllowInfra").await;
         proxy.reset_counts();
         proxy.inject_after(Some("TransactWriteItems"), skip, Fault::CancelTransaction("TransactionConflict"), Some(2));
         let reply = app.call(Method::DELETE, &format!("/operators/{victim}"), None).await;
@@ -444,9 +444,8 @@ async fn a_response_lost_after_the_write_applied_is_retried_idempotently() {
 async fn a_multi_step_delete_cut_short_by_an_outage_is_finished_by_its_retry() {
     let (app, proxy) = TestApp::start_behind_proxy().await;
     let id = app.create_operator("Half Done", "half@example.com").await;
-    let g = app.create_group("Half Group").await;
-    app.call(Method::PUT, &format!("/groups/{g}/members/{id}"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    let g = app.create_group_with("Half Group", &id).await;
+    app.grant(&id, "AllowInfra").await;
     // The first transaction commits, then DynamoDB throttles every write.
     proxy.reset_counts();
     proxy.inject_after(Some("TransactWriteItems"), 1, Fault::Throttle, None);
@@ -479,7 +478,7 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     let members =
         [app.create_operator("M One", "m1@example.com").await, app.create_operator("M Two", "m2@example.com").await];
     for m in &members {
-        app.call(Method::PUT, &format!("/groups/{g}/members/{m}"), None).await.expect(204);
+        app.add_member(&g, m).await;
     }
     app.call(Method::PUT, &format!("/groups/{g}/permissions/AllowInfra"), None).await.expect(204);
     crate::begin_group_delete_only(&app, &scope, &g).await;
@@ -502,10 +501,10 @@ async fn a_crash_between_the_steps_of_a_delete_is_completed_by_the_retry_or_the_
     let g2 = app.create_group("Crashed Again").await;
     let op = app.create_operator("Crashed Op", "crashed@example.com").await;
     for group in [g2.as_str(), "administrators"] {
-        app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
+        app.add_member(group, &op).await;
     }
     app.call(Method::PUT, &format!("/groups/{g2}/members/{}", members[0]), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{op}/permissions/AllowInfra"), None).await.expect(204);
+    app.grant(&op, "AllowInfra").await;
     crate::begin_operator_delete_only(&app, &scope, &op).await;
     crate::begin_group_delete_only(&app, &scope, &g2).await;
     assert_eq!(app.state.store.in_account(&scope).pending_deletes().await.unwrap().len(), 2);

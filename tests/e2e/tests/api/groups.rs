@@ -17,10 +17,6 @@ async fn operators_active(app: &TestApp) -> i64 {
     app.account_record(&app.account.account_id).await.operators_active
 }
 
-async fn add_member(app: &TestApp, group: &str, operator: &str) {
-    app.call(Method::PUT, &format!("/groups/{group}/members/{operator}"), None).await.expect(204);
-}
-
 /// Creates an operator for each `(name, email)`, one after the other, and adds it to each of
 /// `groups` in turn; their ids.
 async fn members_of(app: &TestApp, groups: &[&str], operators: impl Iterator<Item = (String, String)>) -> Vec<String> {
@@ -28,7 +24,7 @@ async fn members_of(app: &TestApp, groups: &[&str], operators: impl Iterator<Ite
     for (name, email) in operators {
         let id = app.create_operator(&name, &email).await;
         for group in groups {
-            add_member(app, group, &id).await;
+            app.add_member(group, &id).await;
         }
         ids.push(id);
     }
@@ -59,9 +55,7 @@ async fn create_read_list_rename_delete_keep_counters_exact() {
     assert_eq!(group_counters(&app).await, (2, 0));
 
     let created = app.call(Method::POST, "/groups", Some(json!({"description": "  Night Shift "}))).await.expect(201);
-    let id = created.str("groupId");
-    assert_eq!(created.header("location"), Some(format!("/groups/{id}").as_str()));
-    assert_eq!(created.header("etag"), Some("\"1\""));
+    let id = created.created_id("/groups", "groupId");
     assert_eq!(created.body["description"], "Night Shift");
     assert_eq!(created.body["isEveryone"], false);
     assert_eq!(created.body["isAdministrators"], false);
@@ -197,13 +191,13 @@ async fn membership_is_idempotent_and_counts_stay_exact() {
     let g = app.create_group("Night Shift").await;
     assert_eq!(group_counters(&app).await, (3, 1));
 
-    add_member(&app, &g, &op).await;
+    app.add_member(&g, &op).await;
     let after = group(&app, &g).await;
     assert_eq!((after.body["memberCount"].as_i64(), after.body["version"].as_i64()), (Some(1), Some(2)));
     assert_eq!(group_counters(&app).await, (3, 0));
 
     // Again: nothing changes.
-    add_member(&app, &g, &op).await;
+    app.add_member(&g, &op).await;
     assert_eq!(group(&app, &g).await.body, after.body);
     assert_eq!(group_counters(&app).await, (3, 0));
 
@@ -241,10 +235,10 @@ async fn membership_is_idempotent_and_counts_stay_exact() {
     let mut ops = vec![app.account.admin_operator_id.clone(), op.clone()];
     for i in 0..5 {
         let id = app.create_operator(&format!("Pager {i}"), &format!("pager{i}@example.com")).await;
-        add_member(&app, &g, &id).await;
+        app.add_member(&g, &id).await;
         ops.push(id);
     }
-    add_member(&app, &g, &op).await;
+    app.add_member(&g, &op).await;
     assert_eq!(group(&app, &g).await.body["memberCount"], 6);
     let first = app.call(Method::GET, &format!("/groups/{g}/members?limit=4"), None).await.expect(200);
     assert_eq!(first.items().len(), 4);
@@ -275,7 +269,7 @@ async fn administrators_membership_is_what_makes_an_administrator() {
         .await
         .expect_problem(403, "forbidden");
 
-    add_member(&app, "administrators", &x).await;
+    app.add_member("administrators", &x).await;
     let fetched = app.call(Method::GET, &format!("/operators/{x}"), None).await.expect(200);
     assert_eq!(fetched.body["isAdministrator"], true);
     assert_eq!(group(&app, "administrators").await.body["memberCount"], 2);
@@ -303,7 +297,7 @@ async fn administrators_membership_is_what_makes_an_administrator() {
         .expect_problem(403, "forbidden");
 
     // An administrator may leave Administrators while someone else stays.
-    add_member(&app, "administrators", &x).await;
+    app.add_member("administrators", &x).await;
     app.call_as(&x_token, Method::DELETE, &format!("/groups/administrators/members/{admin}"), None).await.expect(204);
     app.call(Method::GET, "/groups", None).await.expect(200);
     app.call(Method::POST, "/groups", Some(json!({"description": "By admin"}))).await.expect_problem(403, "forbidden");
@@ -348,7 +342,7 @@ async fn group_permissions_are_granted_revoked_and_validated() {
 
     // A member's effective permissions include the group's.
     let op = app.create_operator("Ivy", "ivy@example.com").await;
-    add_member(&app, &g, &op).await;
+    app.add_member(&g, &op).await;
     let effective = app.call(Method::GET, &format!("/operators/{op}/permissions"), None).await.expect(200);
     assert_eq!(effective.body, json!({"direct": ["AccountAccess"], "effective": ["AccountAccess", "AllowInfra"]}));
 
@@ -368,7 +362,7 @@ async fn protected_permissions_keep_a_holder() {
         .expect_problem(409, "last_financial_operator");
 
     let fin = app.create_operator("Fiona Finance", "fiona@example.com").await;
-    app.call(Method::PUT, &format!("/operators/{fin}/permissions/FinancialOperator"), None).await.expect(204);
+    app.grant(&fin, "FinancialOperator").await;
     app.call(Method::DELETE, "/groups/administrators/permissions/FinancialOperator", None).await.expect(204);
     let admins = app.call(Method::GET, "/groups/administrators/permissions", None).await.expect(200);
     assert!(!admins.body["direct"].as_array().unwrap().contains(&json!("FinancialOperator")));
@@ -380,28 +374,26 @@ async fn protected_permissions_keep_a_holder() {
     // TechnicalContact held only through a group: the group's delete, its member's removal and
     // the revoke are all refused.
     let tech = app.create_operator("Theo Tech", "theo@example.com").await;
-    let g = app.create_group("Tech contacts").await;
-    add_member(&app, &g, &tech).await;
+    let g = app.create_group_with("Tech contacts", &tech).await;
     app.call(Method::PUT, &format!("/groups/{g}/permissions/TechnicalContact"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/groups/{g}/members/{tech}"), None)
-        .await
-        .expect_problem(409, "last_technical_contact");
-    app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect_problem(409, "last_technical_contact");
-    app.call(Method::DELETE, &format!("/groups/{g}/permissions/TechnicalContact"), None)
-        .await
-        .expect_problem(409, "last_technical_contact");
+    app.revoke(&admin, "TechnicalContact").await;
+    let refused = [
+        format!("/groups/{g}/members/{tech}"),
+        format!("/groups/{g}"),
+        format!("/groups/{g}/permissions/TechnicalContact"),
+    ];
+    app.expect_problem_each(refused.map(|path| (Method::DELETE, path)), 409, "last_technical_contact").await;
     assert_eq!(group(&app, &g).await.body["memberCount"], 1);
 
     // With a second member the first may leave.
     let other = app.create_operator("Tara Tech", "tara@example.com").await;
-    add_member(&app, &g, &other).await;
+    app.add_member(&g, &other).await;
     app.call(Method::DELETE, &format!("/groups/{g}/members/{tech}"), None).await.expect(204);
     app.call(Method::DELETE, &format!("/groups/{g}/members/{other}"), None)
         .await
         .expect_problem(409, "last_technical_contact");
     // Once someone holds it directly, the group can go.
-    app.call(Method::PUT, &format!("/operators/{tech}/permissions/TechnicalContact"), None).await.expect(204);
+    app.grant(&tech, "TechnicalContact").await;
     app.call(Method::DELETE, &format!("/groups/{g}"), None).await.expect(204);
     assert_eq!(group_counters(&app).await, (2, 0));
 }
@@ -414,9 +406,9 @@ async fn deleting_a_group_removes_its_memberships_and_grants() {
     let g = app.create_group("Doomed").await;
     let h = app.create_group("Keeper").await;
     let empty = app.create_group("Empty").await;
-    add_member(&app, &g, &a).await;
-    add_member(&app, &g, &b).await;
-    add_member(&app, &h, &a).await;
+    app.add_member(&g, &a).await;
+    app.add_member(&g, &b).await;
+    app.add_member(&h, &a).await;
     app.call(Method::PUT, &format!("/groups/{g}/permissions/ShareDashboards"), None).await.expect(204);
     assert_eq!(group_counters(&app).await, (5, 1));
 
@@ -458,8 +450,7 @@ async fn is_empty_filters_and_list_parameters_are_validated() {
     let op = app.create_operator("Fay", "fay@example.com").await;
     app.create_group("Empty B").await;
     app.create_group("empty a").await;
-    let full = app.create_group("Full").await;
-    add_member(&app, &full, &op).await;
+    app.create_group_with("Full", &op).await;
 
     let empty = app.list_all(&app.admin_token, "/groups?isEmpty=true").await;
     assert_eq!(field(&empty, "description"), ["empty a", "Empty B"]);
@@ -525,19 +516,16 @@ async fn paging_visits_every_group_once_and_cursors_are_bound_to_their_list() {
     // A cursor of one group's members is not one of another group's.
     for i in 0..3 {
         let id = app.create_operator(&format!("Member {i}"), &format!("member{i}@example.com")).await;
-        add_member(&app, "administrators", &id).await;
+        app.add_member("administrators", &id).await;
     }
     let admins = app.call(Method::GET, "/groups/administrators/members?limit=2", None).await.expect(200);
     let members_cursor = admins.str("nextCursor");
     app.call(Method::GET, &format!("/groups/administrators/members?limit=2&cursor={members_cursor}"), None)
         .await
         .expect(200);
-    app.call(Method::GET, &format!("/groups/everyone/members?cursor={members_cursor}"), None)
-        .await
-        .expect_problem(400, "invalid_cursor");
-    app.call(Method::GET, &format!("/groups?cursor={members_cursor}"), None)
-        .await
-        .expect_problem(400, "invalid_cursor");
+    let elsewhere =
+        [format!("/groups/everyone/members?cursor={members_cursor}"), format!("/groups?cursor={members_cursor}")];
+    app.expect_problem_each(elsewhere.map(|path| (Method::GET, path)), 400, "invalid_cursor").await;
     // Another account cannot use this account's cursor.
     let (_, other_token) = app.provision_with_admin_token("Premium", 0).await;
     app.call_as(&other_token, Method::GET, &format!("/groups?limit=7&cursor={groups_cursor}"), None)
@@ -612,7 +600,7 @@ async fn if_match_guards_patch_and_delete() {
     send(delete("\"1\"")).await.expect_problem(412, "version_conflict");
     // A membership change moves the version too.
     let op = app.create_operator("Vic", "vic@example.com").await;
-    add_member(&app, &g, &op).await;
+    app.add_member(&g, &op).await;
     send(delete("\"4\"")).await.expect_problem(412, "version_conflict");
     assert_eq!(group(&app, &g).await.header("etag"), Some("\"5\""));
     send(delete("\"5\"")).await.expect(204);
@@ -644,7 +632,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
 
     // Keys are private to their caller.
     let x = app.create_operator("Xena", "xena@example.com").await;
-    add_member(&app, "administrators", &x).await;
+    app.add_member("administrators", &x).await;
     let x_token = app.token(&app.account.account_id, &x);
     let other = app
         .req_as(&x_token, Method::POST, "/groups")
@@ -720,8 +708,7 @@ async fn duty_switches_every_member_and_keeps_the_active_counter_exact() {
 async fn another_accounts_ids_are_not_found() {
     let app = TestApp::start().await;
     let op = app.create_operator("Home Op", "home@example.com").await;
-    let g = app.create_group("Home group").await;
-    add_member(&app, &g, &op).await;
+    let g = app.create_group_with("Home group", &op).await;
     let (other, token) = app.provision_with_admin_token("Premium", 0).await;
 
     let calls: Vec<(Method, String, Option<Value>)> = vec![

@@ -268,8 +268,7 @@ async fn an_interrupted_operator_delete_is_finished_and_an_unknown_account_repor
     let app = TestApp::start().await;
     let id = app.account.account_id.clone();
     let op = app.create_operator("Interrupted Ida", "ida@example.com").await;
-    let group = app.create_group("Lonely").await;
-    app.call(Method::PUT, &format!("/groups/{group}/members/{op}"), None).await.expect(204);
+    let group = app.create_group_with("Lonely", &op).await;
     let scope = AccountScope::new(&id);
     crate::begin_operator_delete_only(&app, &scope, &op).await;
 

@@ -75,9 +75,7 @@ async fn create_read_update_delete_with_mode_rules_keeps_counters_exact() {
     assert_eq!(monitor_counters(&app, &account).await, (0, 0));
 
     let created = app.call(Method::POST, "/monitors", Some(json!({"name": "  Homepage "}))).await.expect(201);
-    let id = created.str("monitorId");
-    assert_eq!(created.header("location"), Some(format!("/monitors/{id}").as_str()));
-    assert_eq!(created.header("etag"), Some("\"1\""));
+    let id = created.created_id("/monitors", "monitorId");
     assert_eq!(created.body["name"], "Homepage");
     assert_eq!(created.body["mode"], "Production", "Production by default");
     assert_eq!(created.body["isActive"], true, "active by default");
@@ -240,7 +238,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (1, 0));
-    app.post_keyed("/monitors", "m-1", &json!({"name": "Twice"})).await.expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused("/monitors", "m-1", &json!({"name": "Twice"})).await;
     // Concurrent retries with one key register exactly one monitor.
     let monitor = crate::post_keyed_at_once(&app, "/monitors", "m-2", &json!({"name": "Racing"}), 8, "monitorId").await;
     assert_eq!(monitor_counters(&app, &app.account.account_id).await, (2, 1));
@@ -252,9 +250,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     let first = app.post_keyed(&path, "g-1", &body).await.expect(201);
     let again = app.post_keyed(&path, "g-1", &body).await.expect(201);
     assert_eq!(first.body, again.body);
-    app.post_keyed(&path, "g-1", &json!({"authorizationType": "EditMonitor", "operatorId": op}))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused(&path, "g-1", &json!({"authorizationType": "EditMonitor", "operatorId": op})).await;
     assert_eq!(authorizations(&app, &monitor).await.len(), 2);
 }
 

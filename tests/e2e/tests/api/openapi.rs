@@ -641,11 +641,8 @@ async fn real_responses_match_the_documented_schemas() {
 async fn every_created_resource_is_read_back_at_its_location() {
     let app = TestApp::start().await;
     let doc = document();
-    let operator = app
-        .call(Method::POST, "/operators", Some(json!({"email": "lee@example.com", "fullName": "Lee"})))
-        .await
-        .expect(201)
-        .str("operatorId");
+    let operator =
+        app.post_operator(json!({"email": "lee@example.com", "fullName": "Lee"})).await.expect(201).str("operatorId");
     let creates = [
         ("/operators", "/operators".to_owned(), json!({"email": "max@example.com", "fullName": "Max"})),
         ("/groups", "/groups".to_owned(), json!({"description": "Nights"})),

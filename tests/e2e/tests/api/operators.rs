@@ -9,16 +9,10 @@ use serde_json::json;
 async fn create_read_update_delete_keeps_counters_exact() {
     let app = TestApp::start().await;
     let created = app
-        .call(
-            Method::POST,
-            "/operators",
-            Some(json!({"email": "Bob@Example.com", "fullName": "Bob Builder", "mobilePhone": "+31612345678"})),
-        )
+        .post_operator(json!({"email": "Bob@Example.com", "fullName": "Bob Builder", "mobilePhone": "+31612345678"}))
         .await
         .expect(201);
-    let id = created.str("operatorId");
-    assert_eq!(created.header("location"), Some(format!("/operators/{id}").as_str()));
-    assert_eq!(created.header("etag"), Some("\"1\""));
+    let id = created.created_id("/operators", "operatorId");
     assert_eq!(created.body["email"], "Bob@Example.com");
     assert_eq!(created.body["isOnDuty"], true);
     assert_eq!(created.body["onDutyNow"], true);
@@ -70,12 +64,8 @@ async fn create_read_update_delete_keeps_counters_exact() {
 async fn the_backup_email_is_stored_as_parsed_and_read_back() {
     let app = TestApp::start().await;
     let created = app
-        .call(
-            Method::POST,
-            "/operators",
-            Some(
-                json!({"email": "carla@example.com", "fullName": "Carla", "backupEmail": "  Carla.Home@Example.org "}),
-            ),
+        .post_operator(
+            json!({"email": "carla@example.com", "fullName": "Carla", "backupEmail": "  Carla.Home@Example.org "}),
         )
         .await
         .expect(201);
@@ -103,7 +93,7 @@ async fn the_backup_email_is_stored_as_parsed_and_read_back() {
 async fn email_is_unique_case_insensitively() {
     let app = TestApp::start().await;
     app.create_operator("Carol", "carol@example.com").await;
-    app.call(Method::POST, "/operators", Some(json!({"email": "CAROL@example.COM", "fullName": "Other Carol"})))
+    app.post_operator(json!({"email": "CAROL@example.COM", "fullName": "Other Carol"}))
         .await
         .expect_problem(409, "email_taken");
     let dave = app.create_operator("Dave", "dave@example.com").await;
@@ -120,11 +110,7 @@ async fn email_is_unique_case_insensitively() {
 async fn validation_reports_every_field() {
     let app = TestApp::start().await;
     let reply = app
-        .call(
-            Method::POST,
-            "/operators",
-            Some(json!({"email": "not-an-email", "fullName": "", "mobilePhone": "0612", "cultureName": "xx-XX", "timeZone": "Mars/Olympus"})),
-        )
+        .post_operator(json!({"email": "not-an-email", "fullName": "", "mobilePhone": "0612", "cultureName": "xx-XX", "timeZone": "Mars/Olympus"}))
         .await
         .expect_problem(400, "validation_failed");
     let mut fields: Vec<&str> =
@@ -210,12 +196,17 @@ async fn non_administrators_read_and_manage_only_their_personal_settings() {
     app.call_as(&token, Method::GET, "/operators", None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/operators/{other}"), None).await.expect(200);
     app.call_as(&token, Method::GET, &format!("/operators/{other}/permissions"), None).await.expect(200);
-    app.call_as(&token, Method::POST, "/operators", Some(json!({"email": "x@example.com", "fullName": "X"})))
-        .await
-        .expect_problem(403, "forbidden");
-    app.call_as(&token, Method::PATCH, &format!("/operators/{other}"), Some(json!({"fullName": "Hacked"})))
-        .await
-        .expect_problem(403, "forbidden");
+    // Refused ones write nothing, so their order among the allowed ones does not matter.
+    let forbidden = [
+        (Method::POST, "/operators".to_owned(), Some(json!({"email": "x@example.com", "fullName": "X"}))),
+        (Method::PATCH, format!("/operators/{other}"), Some(json!({"fullName": "Hacked"}))),
+        (Method::PATCH, format!("/operators/{me}"), Some(json!({"isOnDuty": false}))),
+        (Method::PATCH, format!("/operators/{me}"), Some(json!({"email": "mia2@example.com"}))),
+        (Method::DELETE, format!("/operators/{other}"), None),
+        (Method::PUT, format!("/operators/{me}/permissions/AllowInfra"), None),
+        (Method::DELETE, format!("/operators/{me}/permissions/AccountAccess"), None),
+    ];
+    app.expect_problem_each_as(&token, forbidden, 403, "forbidden").await;
     app.call_as(
         &token,
         Method::PATCH,
@@ -224,19 +215,6 @@ async fn non_administrators_read_and_manage_only_their_personal_settings() {
     )
     .await
     .expect(200);
-    app.call_as(&token, Method::PATCH, &format!("/operators/{me}"), Some(json!({"isOnDuty": false})))
-        .await
-        .expect_problem(403, "forbidden");
-    app.call_as(&token, Method::PATCH, &format!("/operators/{me}"), Some(json!({"email": "mia2@example.com"})))
-        .await
-        .expect_problem(403, "forbidden");
-    app.call_as(&token, Method::DELETE, &format!("/operators/{other}"), None).await.expect_problem(403, "forbidden");
-    app.call_as(&token, Method::PUT, &format!("/operators/{me}/permissions/AllowInfra"), None)
-        .await
-        .expect_problem(403, "forbidden");
-    app.call_as(&token, Method::DELETE, &format!("/operators/{me}/permissions/AccountAccess"), None)
-        .await
-        .expect_problem(403, "forbidden");
     // Own schedules are self-service, others' are not.
     let daily = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
     app.call_as(&token, Method::POST, &format!("/operators/{me}/duty-schedules"), Some(daily.clone()))
@@ -253,7 +231,7 @@ async fn delete_rules_protect_self_account_administrator_and_holders() {
     let admin = app.account.admin_operator_id.clone();
     // The account administrator cannot be deleted, not even by another administrator.
     let second_admin = app.create_operator("Sam Second", "sam@example.com").await;
-    app.call(Method::PUT, &format!("/groups/administrators/members/{second_admin}"), None).await.expect(204);
+    app.add_member("administrators", &second_admin).await;
     let sam = app.token(&app.account.account_id, &second_admin);
     app.call_as(&sam, Method::DELETE, &format!("/operators/{admin}"), None)
         .await
@@ -265,13 +243,11 @@ async fn delete_rules_protect_self_account_administrator_and_holders() {
     // TechnicalContact is held only by the account administrator; give it to Tina, revoke it
     // from the administrator; then Tina is the last holder and cannot be deleted.
     let tina = app.create_operator("Tina Tech", "tina@example.com").await;
-    app.call(Method::PUT, &format!("/operators/{tina}/permissions/TechnicalContact"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{tina}/permissions/TechnicalContact"), None)
-        .await
-        .expect_problem(409, "last_technical_contact");
-    app.call(Method::DELETE, &format!("/operators/{tina}"), None).await.expect_problem(409, "last_technical_contact");
-    app.call(Method::PUT, &format!("/operators/{admin}/permissions/TechnicalContact"), None).await.expect(204);
+    app.grant(&tina, "TechnicalContact").await;
+    app.revoke(&admin, "TechnicalContact").await;
+    let refused = [format!("/operators/{tina}/permissions/TechnicalContact"), format!("/operators/{tina}")];
+    app.expect_problem_each(refused.map(|path| (Method::DELETE, path)), 409, "last_technical_contact").await;
+    app.grant(&admin, "TechnicalContact").await;
     app.call(Method::DELETE, &format!("/operators/{tina}"), None).await.expect(204);
 
     // FinancialOperator comes through Administrators: the second admin leaving is fine, the
@@ -287,18 +263,15 @@ async fn delete_rules_protect_self_account_administrator_and_holders() {
 async fn administrator_is_not_assignable_and_grants_are_idempotent() {
     let app = TestApp::start().await;
     let id = app.create_operator("Gina", "gina@example.com").await;
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/Administrator"), None)
-        .await
-        .expect_problem(409, "permission_not_assignable");
-    app.call(Method::DELETE, &format!("/operators/{id}/permissions/Administrator"), None)
-        .await
-        .expect_problem(409, "permission_not_assignable");
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    let administrator = format!("/operators/{id}/permissions/Administrator");
+    let both = [(Method::PUT, administrator.clone()), (Method::DELETE, administrator)];
+    app.expect_problem_each(both, 409, "permission_not_assignable").await;
+    app.grant(&id, "AllowInfra").await;
+    app.grant(&id, "AllowInfra").await;
     let perms = app.call(Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200);
     assert_eq!(perms.body["direct"], json!(["AccountAccess", "AllowInfra"]));
-    app.call(Method::DELETE, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
-    app.call(Method::DELETE, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    app.revoke(&id, "AllowInfra").await;
+    app.revoke(&id, "AllowInfra").await;
     let perms = app.call(Method::GET, &format!("/operators/{id}/permissions"), None).await.expect(200);
     assert_eq!(perms.body["direct"], json!(["AccountAccess"]));
     app.call(Method::PUT, "/operators/nobody/permissions/AllowInfra", None).await.expect_problem(404, "not_found");
@@ -336,7 +309,7 @@ async fn last_administrator_survives_racing_removals() {
     let app = TestApp::start().await;
     let admins = crate::create_operators_at_once(&app, 4, "Admin", "a").await;
     for id in &admins {
-        app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
+        app.add_member("administrators", id).await;
     }
     // Five administrators; every one of them tries to remove all the others at once, and the
     // account administrator's own token removes the rest.
@@ -381,7 +354,7 @@ async fn last_financial_operator_survives_racing_revokes() {
     // FinancialOperator: through Administrators (the account administrator) and directly by 6 others.
     let holders = crate::create_operators_at_once(&app, 6, "Fin", "f").await;
     for id in &holders {
-        app.call(Method::PUT, &format!("/operators/{id}/permissions/FinancialOperator"), None).await.expect(204);
+        app.grant(id, "FinancialOperator").await;
     }
     let mut removals: Vec<(Method, String)> =
         holders.iter().map(|id| (Method::DELETE, format!("/operators/{id}/permissions/FinancialOperator"))).collect();
@@ -415,10 +388,10 @@ async fn delete_cascades_leave_nothing_behind() {
     let g1 = app.create_group("Night shift").await;
     let g2 = app.create_group("Day shift").await;
     for g in [&g1, &g2] {
-        app.call(Method::PUT, &format!("/groups/{g}/members/{id}"), None).await.expect(204);
+        app.add_member(g, &id).await;
     }
-    app.call(Method::PUT, &format!("/groups/administrators/members/{id}"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/ShareDashboards"), None).await.expect(204);
+    app.add_member("administrators", &id).await;
+    app.grant(&id, "ShareDashboards").await;
     app.call(
         Method::POST,
         &format!("/operators/{id}/duty-schedules"),
@@ -478,9 +451,7 @@ async fn idempotency_key_replays_and_refuses_reuse() {
     assert_eq!(first.body, again.body);
     assert_eq!(first.header("location"), again.header("location"));
     assert_eq!(app.account_record(&app.account.account_id).await.operators_total, 2);
-    app.post_keyed("/operators", "k-1", &json!({"email": "twice@example.com", "fullName": "Twice"}))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused("/operators", "k-1", &json!({"email": "twice@example.com", "fullName": "Twice"})).await;
     app.post_keyed("/operators", "", &body).await.expect_problem(400, "validation_failed");
     // Concurrent retries with one key create exactly one operator.
     let body = json!({"email": "racing@example.com", "fullName": "Racing Key"});
@@ -610,9 +581,8 @@ async fn off_duty_schedules_are_validated_and_drive_on_duty_now() {
 async fn a_delete_that_died_half_way_is_finished_by_its_retry() {
     let app = TestApp::start().await;
     let id = app.create_operator("Half Harry", "harry@example.com").await;
-    let group = app.create_group("Lonely").await;
-    app.call(Method::PUT, &format!("/groups/{group}/members/{id}"), None).await.expect(204);
-    app.call(Method::PUT, &format!("/operators/{id}/permissions/AllowInfra"), None).await.expect(204);
+    let group = app.create_group_with("Lonely", &id).await;
+    app.grant(&id, "AllowInfra").await;
     let scope = hub_store::AccountScope::new(&app.account.account_id);
     // Only the first step runs, as if the process died right after it.
     crate::begin_operator_delete_only(&app, &scope, &id).await;
@@ -638,9 +608,7 @@ async fn schedule_creation_honours_idempotency_keys() {
     let body = json!({"mode": "Daily", "startTime": "22:00", "endTime": "06:00"});
     crate::post_keyed_at_once(&app, &path, "night", &body, 5, "scheduleId").await;
     assert_eq!(app.call(Method::GET, &path, None).await.expect(200).items().len(), 1);
-    app.post_keyed(&path, "night", &json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"}))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused(&path, "night", &json!({"mode": "Daily", "startTime": "21:00", "endTime": "06:00"})).await;
 }
 
 /// A change reads the account once: the rule versions and the time zone that renders the answer

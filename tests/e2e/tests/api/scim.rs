@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use hub_e2e::{Reply, TestApp, send};
-use hub_store::{AccountScope, HubCounters};
+use hub_store::AccountScope;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -83,22 +83,6 @@ fn expect_scim_error(reply: &Reply, status: u16, scim_type: Option<&str>) {
     assert_eq!(reply.body["schemas"], json!([ERROR]));
     assert_eq!(reply.body["status"], status.to_string());
     assert_eq!(reply.body["scimType"].as_str(), scim_type, "{}", reply.body);
-}
-
-async fn assert_counters_exact(app: &TestApp, account_id: &str) -> HubCounters {
-    let stored = HubCounters::stored(&app.account_record(&account_id.into()).await);
-    let recount = app
-        .state
-        .store
-        .in_account(&AccountScope::new(&account_id.into()))
-        .recount(hub_api::rules::is_production_monitor)
-        .await
-        .unwrap();
-    assert_eq!(stored, recount.counters, "stored counters vs a recount");
-    for g in &recount.groups {
-        assert_eq!(g.stored, g.actual, "memberCount of {}", g.group_id);
-    }
-    stored
 }
 
 fn filter(expression: &str) -> String {
@@ -219,7 +203,7 @@ async fn okta_provisions_updates_deactivates_reactivates_and_pushes_a_group() {
     // Deprovisioning is a deactivation: the operator stays, disabled.
     idp.patch(&format!("/Users/{id}"), patch(json!([{"op": "replace", "value": {"active": false}}]))).await.expect(200);
     assert_eq!(app.call(Method::GET, &format!("/operators/{id}"), None).await.expect(200).body["isDisabled"], true);
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,7 +303,7 @@ async fn entra_id_provisions_updates_disables_enables_deletes_and_syncs_a_group(
     idp.delete(&format!("/Users/{second}")).await.expect(204);
     expect_scim_error(&idp.get(&format!("/Users/{second}")).await, 404, None);
     assert_eq!(app.call(Method::GET, &format!("/groups/{gid}"), None).await.body["memberCount"], 0);
-    assert_counters_exact(&app, &app.account.account_id).await;
+    app.assert_counters_exact(&app.account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -447,7 +431,7 @@ async fn every_hub_rule_holds_through_scim() {
         .map(|r| r["meta"]["resourceType"].as_str().unwrap())
         .collect();
     assert_eq!((everything.body["totalResults"].as_u64(), kinds), (Some(6 + 3), vec!["User", "Group", "Group"]));
-    assert_counters_exact(&app, &account.account_id).await;
+    app.assert_counters_exact(&account.account_id).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -664,7 +648,7 @@ async fn a_first_push_by_eight_connections_answers_only_2xx_and_keeps_the_counte
         "first push: {USERS} users in {users_took:.2?}, {GROUPS} groups x {MEMBERS} in {:.2?}",
         groups_started.elapsed()
     );
-    let counters = assert_counters_exact(&app, &account.account_id).await;
+    let counters = app.assert_counters_exact(&account.account_id).await;
     assert_eq!(
         (counters.operators_total, counters.operators_in_use, counters.groups_total),
         (USERS as i64 + 1, USERS as i64 + 1, GROUPS as i64 + 2)
@@ -686,9 +670,7 @@ async fn a_scim_token_is_shown_once_even_when_its_create_is_replayed() {
     let replay = app.post_keyed("/scim-tokens", "token-1", &body).await.expect(201);
     assert_eq!(replay.str("scimTokenId"), id);
     assert!(replay.body.get("token").is_none(), "{}", replay.body);
-    app.post_keyed("/scim-tokens", "token-1", &json!({"description": "Entra"}))
-        .await
-        .expect_problem(422, "idempotency_key_reused");
+    app.expect_key_reused("/scim-tokens", "token-1", &json!({"description": "Entra"})).await;
     assert_eq!(app.call(Method::GET, "/scim-tokens", None).await.expect(200).items().len(), 1);
     for bad in [json!({}), json!({"description": ""}), json!({"description": "x", "token": "mine"})] {
         app.call(Method::POST, "/scim-tokens", Some(bad)).await.expect_problem(400, "validation_failed");
