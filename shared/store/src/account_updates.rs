@@ -1,8 +1,7 @@
 //! Changes of the account's own settings (its name and time zone).
 
 use crate::Audit;
-use crate::db::AccountStore;
-use crate::db::{Condition, n, s};
+use crate::db::{AccountStore, Condition, n, s};
 use crate::error::StoreError;
 use crate::values::{AccountName, TimeZoneName};
 

@@ -2,8 +2,7 @@
 //! groups, their memberships and grants) and reads.
 
 use crate::Audit;
-use crate::db::AccountStore;
-use crate::db::{Condition, Item, key_item, s, strings_in};
+use crate::db::{AccountStore, Condition, Item, key_item, s, strings_in};
 use crate::error::{Guard, StoreError};
 use crate::ids::AccountId;
 use crate::items::{put_grant_item, put_membership_items, put_new_group_items, put_new_operator_items};

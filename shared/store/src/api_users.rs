@@ -24,11 +24,10 @@
 //! under a concurrent recompute.
 
 use crate::Audit;
-use crate::db::AccountStore;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures::future::try_join_all;
 
-use crate::db::{Condition, Filter, Item, Tx, key_item, n, s};
+use crate::db::{AccountStore, Condition, Filter, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{ApiUserId, OperatorId};
 use crate::items::{ApiUserRoster, Roster, flag_condition, remove_from_roster};

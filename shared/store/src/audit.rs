@@ -13,13 +13,12 @@
 //! therefore costs the same whatever the size of the log; the price is ten index entries per
 //! event (SCALING.md).
 
-use crate::db::AccountStore;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::Page;
-use crate::db::{Condition, Item, Tx, key_item, n, s};
+use crate::db::{AccountStore, Condition, Item, Tx, key_item, n, s};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AUDIT_INDEXES, AccountScope};
 use crate::records::decode;

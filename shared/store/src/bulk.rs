@@ -24,7 +24,6 @@
 //! It must not run beside other writes to the same account (it is a seeding tool).
 
 use crate::Audit;
-use crate::db::AccountStore;
 use std::collections::{BTreeMap, HashSet};
 
 use futures::stream::{self, TryStreamExt};
@@ -32,7 +31,7 @@ use futures::stream::{self, TryStreamExt};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use crate::Store;
-use crate::db::{Condition, Item, Values, key_item, n, s};
+use crate::db::{AccountStore, Condition, Item, Values, key_item, n, s};
 use crate::error::{Guard, StoreError, classify};
 use crate::ids::{ApiUserId, GroupId, OperatorId};
 use crate::items::RosterId;

@@ -1,10 +1,9 @@
 //! System-wide permissions granted to operators and groups.
 
 use crate::Audit;
-use crate::db::AccountStore;
 use std::collections::BTreeSet;
 
-use crate::db::Condition;
+use crate::db::{AccountStore, Condition};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::put_grant_item;

@@ -1,8 +1,7 @@
 //! Operator groups and memberships.
 
 use crate::Audit;
-use crate::db::AccountStore;
-use crate::db::{Condition, Filter, Tx, n, string_attr};
+use crate::db::{AccountStore, Condition, Filter, Tx, n, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{
@@ -134,17 +133,7 @@ impl AccountStore<'_> {
         let api_users = self.administrator_api_users(group, operator_id).await?;
         let mut tx = self.audited_tx(audit)?;
         put_membership_items(&mut tx, self.scope, &group.group_id, operator_id);
-        let (condition, mut values) = member_count_guard(group.member_count, true);
-        values.push((":one", n(1)));
-        tx.update(
-            &self.scope.group(&group.group_id),
-            "ADD #memberCount :one, #version :one",
-            values,
-            Condition::new(condition, Guard::Version),
-        );
-        AccountChange::default()
-            .add(Counter::GroupsEmpty, -i64::from(group.member_count == 0))
-            .apply(&mut tx, self.scope);
+        count_members_added(&mut tx, self.scope, group, 1);
         if group.group_id == ADMINISTRATORS_GROUP_ID {
             set_administrator(&mut tx, self.scope, operator_id, &api_users, true);
         } else {
@@ -199,17 +188,7 @@ impl AccountStore<'_> {
             put_membership_items(&mut tx, self.scope, &group.group_id, id);
             join_operator(&mut tx, self.scope, id);
         }
-        let (condition, mut values) = member_count_guard(group.member_count, true);
-        values.extend([(":added", n(added)), (":one", n(1))]);
-        tx.update(
-            &self.scope.group(&group.group_id),
-            "ADD #memberCount :added, #version :one",
-            values,
-            Condition::new(condition, Guard::Version),
-        );
-        AccountChange::default()
-            .add(Counter::GroupsEmpty, -i64::from(group.member_count == 0))
-            .apply(&mut tx, self.scope);
+        count_members_added(&mut tx, self.scope, group, added);
         self.commit(tx).await?;
         Ok(GroupRecord { member_count: group.member_count + added, version: group.version + 1, ..group.clone() })
     }
@@ -302,4 +281,18 @@ impl AccountStore<'_> {
             .await?
             .map(|item| I::from(string_attr(&item, attribute).unwrap_or_default())))
     }
+}
+
+/// `added` members joined `group` as read: its member count and version move, guarded by the
+/// count read (`member_count_guard`), and the account's empty-groups counter when it was empty.
+fn count_members_added(tx: &mut Tx, scope: &AccountScope, group: &GroupRecord, added: i64) {
+    let (condition, mut values) = member_count_guard(group.member_count, true);
+    values.extend([(":added", n(added)), (":one", n(1))]);
+    tx.update(
+        &scope.group(&group.group_id),
+        "ADD #memberCount :added, #version :one",
+        values,
+        Condition::new(condition, Guard::Version),
+    );
+    AccountChange::default().add(Counter::GroupsEmpty, -i64::from(group.member_count == 0)).apply(tx, scope);
 }

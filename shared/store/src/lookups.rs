@@ -3,10 +3,9 @@
 //! `externalId`, operators by exact name (the name index), and a window of a whole list for
 //! `startIndex` paging.
 
-use crate::db::AccountStore;
 use serde::de::DeserializeOwned;
 
-use crate::db::string_attr;
+use crate::db::{AccountStore, string_attr};
 use crate::error::StoreError;
 use crate::ids::{GroupId, OperatorId};
 use crate::keys::{Index, Key};

@@ -8,13 +8,12 @@
 //! is still off.
 
 use crate::Audit;
-use crate::db::AccountStore;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 
-use crate::db::{Condition, Values, n, s};
+use crate::db::{AccountStore, Condition, Values, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::GroupId;
 use crate::items::counts_as_active;

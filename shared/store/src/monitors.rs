@@ -21,10 +21,9 @@
 //! [`AccountStore::grant_monitor_authorizations`] and [`AccountStore::revoke_monitor_authorizations`].
 
 use crate::Audit;
-use crate::db::AccountStore;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::db::{Condition, Filter, Item, key_item, s, string_attr};
+use crate::db::{AccountStore, Condition, Filter, Item, key_item, s, string_attr};
 use crate::error::{Guard, StoreError};
 use crate::ids::{AuthorizationId, GroupId, MonitorId, OperatorId};
 use crate::items::reservation_item;

@@ -1,8 +1,7 @@
 //! Operators: items, lists and the transactions that create, change and delete them.
 
 use crate::Audit;
-use crate::db::AccountStore;
-use crate::db::{Condition, Filter, n, s};
+use crate::db::{AccountStore, Condition, Filter, n, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{

@@ -2,10 +2,9 @@
 //! the operator or group and leaves a pending marker; these idempotent steps remove what hung off
 //! it, and run again from a retried delete or the maintenance job after a crash.
 
-use crate::db::AccountStore;
 use std::collections::HashMap;
 
-use crate::db::{Condition, n};
+use crate::db::{AccountStore, Condition, n};
 use crate::error::{Guard, StoreError};
 use crate::ids::{GroupId, OperatorId};
 use crate::items::{delete_membership_items, member_count_guard};

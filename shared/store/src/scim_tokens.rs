@@ -10,10 +10,9 @@
 //!   that racing creates cannot exceed it.
 
 use crate::Audit;
-use crate::db::AccountStore;
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use crate::db::{Condition, Item, key_item, s};
+use crate::db::{AccountStore, Condition, Item, key_item, s};
 use crate::error::{Guard, StoreError};
 use crate::ids::ScimTokenId;
 use crate::items::{Roster, ScimTokenRoster, remove_from_roster};

@@ -3,8 +3,7 @@
 //! `Idempotency-Key` record ([`IdempotencyWrite`]). Every repository uses them; they use no
 //! repository.
 
-use crate::db::AccountStore;
-use crate::db::{Condition, Item, Tx, Values, key_item, n};
+use crate::db::{AccountStore, Condition, Item, Tx, Values, key_item, n};
 use crate::error::{Guard, StoreError};
 use crate::keys::{AccountScope, Principal};
 use crate::records::{AccountRecord, IdempotencyRecord};
