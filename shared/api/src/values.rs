@@ -144,19 +144,23 @@ macro_rules! named_schema {
     };
 }
 
-/// 1 to [`SHORT_TEXT_MAX_CHARS`] characters without control characters, not starting or ending
-/// with whitespace.
+/// A whole value that is `canonical` (a regex without anchors) with any whitespace around it,
+/// which the parser trims: the pattern accepts exactly what the parser does.
+fn trimmed(canonical: &str) -> String {
+    let w = class(&WHITESPACE);
+    format!("^[{w}]*{canonical}[{w}]*$")
+}
+
+/// 1 to [`SHORT_TEXT_MAX_CHARS`] characters without control characters once the whitespace
+/// around them is trimmed. The bound is the pattern's, not a `maxLength`: the parser counts after
+/// trimming, so `"  "` + 100 characters is a valid value longer than 100.
 fn short_text_pattern() -> String {
     let v = visible();
-    format!("^{v}(?:[^{}]{{0,{}}}{v})?$", class(&CONTROL), SHORT_TEXT_MAX_CHARS - 2)
+    trimmed(&format!("{v}(?:[^{}]{{0,{}}}{v})?", class(&CONTROL), SHORT_TEXT_MAX_CHARS - 2))
 }
 
 fn short_text_schema(description: &str) -> RefOr<Schema> {
-    string_schema(description)
-        .min_length(Some(1))
-        .max_length(Some(SHORT_TEXT_MAX_CHARS))
-        .pattern(Some(short_text_pattern()))
-        .into()
+    string_schema(description).min_length(Some(1)).pattern(Some(short_text_pattern())).into()
 }
 
 /// A short text: a name or a description.
@@ -203,9 +207,9 @@ impl utoipa::PartialSchema for EmailSchema {
     fn schema() -> RefOr<Schema> {
         let part = format!("[^@.{}{}]+", class(&WHITESPACE), class(&CONTROL));
         let local = format!("[^@{}{}]{{1,{}}}", class(&WHITESPACE), class(&CONTROL), Email::MAX_LOCAL_CHARS);
-        string_schema("An email address: `local@domain`, the domain with at least one dot and no empty label, at most 254 characters (surrounding whitespace is trimmed).")
+        string_schema("An email address: `local@domain`, the domain with at least one dot and no empty label, at most 254 characters as sent (surrounding whitespace is trimmed).")
             .max_length(Some(Email::MAX_CHARS))
-            .pattern(Some(format!("^{local}@{part}(?:\\.{part})+$")))
+            .pattern(Some(trimmed(&format!("{local}@{part}(?:\\.{part})+"))))
             .into()
     }
 }
@@ -333,6 +337,8 @@ mod tests {
         let too_long = format!("ab@{domain_ok}");
         assert_eq!(too_long.chars().count(), 255);
         assert_eq!(Email::parse(&too_long).unwrap_err(), "must be at most 254 characters");
+        // Counted as sent, the whitespace around it included (the document's maxLength).
+        assert_eq!(Email::parse(&format!(" {ok}")).unwrap_err(), "must be at most 254 characters");
         // Counted in characters, not bytes.
         let unicode = format!("é@{}.com", "é".repeat(200));
         assert!(unicode.len() > 254 && unicode.chars().count() <= 254);
@@ -626,16 +632,61 @@ mod tests {
         }
     }
 
+    /// The short-text and email patterns accept exactly what the parsers accept, whitespace
+    /// around the value included (`"W\u{85}"`: U+0085 is whitespace, trimmed, and a control
+    /// character, refused inside a value).
+    #[test]
+    fn the_trimmed_values_patterns_accept_what_the_parsers_do() {
+        let pattern = |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| {
+            let schema = serde_json::to_value(schema).unwrap();
+            regex_lite::Regex::new(schema["pattern"].as_str().unwrap()).expect("the pattern compiles")
+        };
+        let short = pattern(<FullNameSchema as utoipa::PartialSchema>::schema());
+        let hundred = "x".repeat(100);
+        for text in [
+            "W".to_owned(),
+            "W\u{85}".to_owned(),
+            "\u{85}W".to_owned(),
+            "\u{a0}Ada Lovelace\u{3000}".to_owned(),
+            " \t\n W \r".to_owned(),
+            "Jane\u{85}Doe".to_owned(),
+            "Jane\nDoe".to_owned(),
+            "Jane Doe".to_owned(),
+            "Jane\u{7f}".to_owned(),
+            " ".to_owned(),
+            String::new(),
+            hundred.clone(),
+            format!("  {hundred}  "),
+            format!("{hundred}y"),
+            format!(" {hundred}y "),
+            "é".repeat(50) + &"日".repeat(50),
+        ] {
+            assert_eq!(short.is_match(&text), FullName::parse(&text).is_ok(), "{text:?}");
+        }
+        let email = pattern(<EmailSchema as utoipa::PartialSchema>::schema());
+        for text in [
+            "ada@example.com",
+            " ada@example.com\u{85}",
+            "\u{2028}ada@example.com",
+            "ada @example.com",
+            "ada@example",
+            "ada@example..com",
+            "ada\u{85}@example.com",
+            "@example.com",
+        ] {
+            assert_eq!(email.is_match(text), Email::parse(text).is_ok(), "{text:?}");
+        }
+    }
+
     #[test]
     fn schemas_are_built_from_the_parsers_constants() {
         let json =
             |schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>| serde_json::to_value(schema).unwrap();
         let short = json(<FullNameSchema as utoipa::PartialSchema>::schema());
-        assert_eq!(short["maxLength"], 100);
-        assert_eq!(
-            short["pattern"],
-            "^[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F](?:[^\\u0000-\\u001F\\u007F-\\u009F]{0,98}[^\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028-\\u2029\\u202F\\u205F\\u3000\\u0000-\\u001F\\u007F-\\u009F])?$"
-        );
+        // The parser counts after trimming: the bound is in the pattern, not a maxLength.
+        assert_eq!(short.get("maxLength"), None);
+        assert!(short["pattern"].as_str().unwrap().contains(&format!("{{0,{}}}", SHORT_TEXT_MAX_CHARS - 2)));
+        assert_eq!(json(<EmailSchema as utoipa::PartialSchema>::schema())["maxLength"], Email::MAX_CHARS);
         assert_eq!(json(<MobilePhoneSchema as utoipa::PartialSchema>::schema())["pattern"], "^\\+[1-9][0-9]{6,14}$");
         assert_eq!(json(<ResourceId as utoipa::PartialSchema>::schema())["pattern"], "^[A-Za-z0-9_-]{1,64}$");
         let permissions = json(<PermissionSchema as utoipa::PartialSchema>::schema());

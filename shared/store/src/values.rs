@@ -106,13 +106,15 @@ impl Email {
     pub const MAX_CHARS: usize = 254;
     pub const MAX_LOCAL_CHARS: usize = 64;
 
+    /// At most [`Email::MAX_CHARS`] characters as sent, whitespace around the address included
+    /// (what the OpenAPI document's `maxLength` says); that whitespace is then trimmed.
     pub fn parse(input: &str) -> Result<Self, String> {
+        if input.chars().count() > Self::MAX_CHARS {
+            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+        }
         let value = input.trim();
         if value.is_empty() {
             return Err("must not be empty".into());
-        }
-        if value.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
         }
         let invalid = || String::from("must be a valid email address");
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
