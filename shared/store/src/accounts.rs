@@ -49,7 +49,7 @@ impl Store {
         // The list's cursors belong to no one account.
         let scope = AccountScope::new(&AccountId::new("*"));
         let spec = QuerySpec::on_index(Index::ByName, "accounts".into(), ACCOUNTS_LIST.into(), None, page);
-        let page = self.query_page(&scope, spec).await?;
+        let page = self.in_account(&scope).query_page(spec).await?;
         let ids = strings_in(&page.items, "accountId").map(AccountId::new).collect();
         Ok(Page { items: ids, next_cursor: page.next_cursor })
     }

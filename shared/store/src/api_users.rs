@@ -173,13 +173,12 @@ impl AccountStore<'_> {
             filter,
             ..QuerySpec::under(self.scope, "apiUsers".into(), self.scope.api_users_prefix().to_owned(), page)
         };
-        self.query_records(self.scope, spec, Some(API_USER_ATTRIBUTES)).await
+        self.query_records(spec, Some(API_USER_ATTRIBUTES)).await
     }
 
     /// Every API user of the account (the maintenance job's walk).
     pub(crate) async fn all_api_users(self) -> Result<Vec<ApiUserRecord>, StoreError> {
-        let items =
-            self.query_all_projected(self.scope, self.scope.api_users_prefix(), Some(API_USER_ATTRIBUTES)).await?;
+        let items = self.query_all_projected(self.scope.api_users_prefix(), Some(API_USER_ATTRIBUTES)).await?;
         items.into_iter().map(decode).collect()
     }
 

@@ -543,27 +543,76 @@ impl Store {
         Ok(found)
     }
 
-    /// One page of a list. Pages may hold fewer than `limit` items when a filter is applied;
-    /// `next_cursor` is `None` only at the end of the list.
-    pub(crate) async fn query_page(&self, scope: &AccountScope, spec: QuerySpec<'_>) -> Result<Page<Item>, StoreError> {
-        self.query_page_projected(scope, spec, None).await
+    /// The ids (or names) that those of the items at `keys` that exist hold in `attribute` (one
+    /// batched read).
+    pub(crate) async fn ids_at<I: From<String>, C: FromIterator<I>>(
+        &self,
+        keys: Vec<Key>,
+        attribute: &str,
+    ) -> Result<C, StoreError> {
+        Ok(strings_in(&self.batch_get(keys).await?, attribute).map(I::from).collect())
     }
 
-    /// [`Store::query_page_projected`] with its items decoded into records.
-    pub(crate) async fn query_records<T: DeserializeOwned>(
+    /// Every entry of an index partition, in DynamoDB's own pages (up to 1 MB each, no item
+    /// limit), with only the attributes of `projection`. For whole-partition reads where the
+    /// number of requests should depend on bytes, not on items.
+    pub(crate) async fn query_index_all(
         &self,
-        scope: &AccountScope,
+        index: Index,
+        hash_value: &str,
+        projection: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut names = names_of(&[projection]);
+        names.insert("#h".to_owned(), index.hash_key().to_owned());
+        let query = self
+            .client
+            .query()
+            .table_name(&*self.table)
+            .index_name(index.name())
+            .key_condition_expression("#h = :h")
+            .set_expression_attribute_names(Some(names))
+            .expression_attribute_values(":h", s(hash_value))
+            .projection_expression(projection);
+        self.query_to_end(query).await
+    }
+
+    /// Sends `query` page after page until DynamoDB has no more, and returns every item.
+    async fn query_to_end(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+        let mut all = Vec::new();
+        let mut start_key: Option<Item> = None;
+        loop {
+            let out = query.clone().set_exclusive_start_key(start_key.take()).send().await.map_err(classify)?;
+            all.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) => start_key = Some(k),
+                None => return Ok(all),
+            }
+        }
+    }
+}
+
+/// Queries within the account's partition and its index partitions: their cursors are bound to
+/// the account (a cursor of one account is refused in another).
+impl AccountStore<'_> {
+    /// One page of a list. Pages may hold fewer than `limit` items when a filter is applied;
+    /// `next_cursor` is `None` only at the end of the list.
+    pub(crate) async fn query_page(self, spec: QuerySpec<'_>) -> Result<Page<Item>, StoreError> {
+        self.query_page_projected(spec, None).await
+    }
+
+    /// [`AccountStore::query_page_projected`] with its items decoded into records.
+    pub(crate) async fn query_records<T: DeserializeOwned>(
+        self,
         spec: QuerySpec<'_>,
         projection: Option<&str>,
     ) -> Result<Page<T>, StoreError> {
-        self.query_page_projected(scope, spec, projection).await?.try_map(decode)
+        self.query_page_projected(spec, projection).await?.try_map(decode)
     }
 
-    /// [`Store::query_page`] returning only the attributes of `projection` (which must include
+    /// [`AccountStore::query_page`] returning only the attributes of `projection` (which must include
     /// the key attributes the cursor is made of).
     pub(crate) async fn query_page_projected(
-        &self,
-        scope: &AccountScope,
+        self,
         spec: QuerySpec<'_>,
         projection: Option<&str>,
     ) -> Result<Page<Item>, StoreError> {
@@ -573,7 +622,7 @@ impl Store {
         };
         let mut start_key: Option<Item> = match spec.page.cursor {
             Some(c) => {
-                let key = self.cursors.decode(scope, &spec.list, c).map_err(|_| StoreError::InvalidCursor)?;
+                let key = self.cursors.decode(self.scope, &spec.list, c).map_err(|_| StoreError::InvalidCursor)?;
                 // The cursor's key must point into the very partition being listed.
                 if key.get(hash_attr) != Some(&spec.hash_value) {
                     return Err(StoreError::InvalidCursor);
@@ -625,7 +674,7 @@ impl Store {
                 page_items.truncate(want);
                 items.extend(page_items);
                 let last = items.last().expect("page holds at least one item");
-                let cursor = self.cursor_after(scope, &spec.list, last, hash_attr, range_attr);
+                let cursor = self.cursor_after(&spec.list, last, hash_attr, range_attr);
                 return Ok(Page { items, next_cursor: Some(cursor) });
             }
             items.extend(page_items);
@@ -633,28 +682,28 @@ impl Store {
                 Some(lek) if items.len() == limit => {
                     // Exactly full: the cursor points after the last evaluated key, which may be an
                     // item the filter left out; the next page starts after it either way.
-                    let cursor = self.cursor_from_key(scope, &spec.list, &lek);
+                    let cursor = self.cursor_from_key(&spec.list, &lek);
                     return Ok(Page { items, next_cursor: Some(cursor) });
                 }
                 Some(lek) => start_key = Some(lek),
                 None => return Ok(Page { items, next_cursor: None }),
             }
         }
-        let cursor = start_key.map(|k| self.cursor_from_key(scope, &spec.list, &k));
+        let cursor = start_key.map(|k| self.cursor_from_key(&spec.list, &k));
         Ok(Page { items, next_cursor: cursor })
     }
 
-    fn cursor_after(&self, scope: &AccountScope, list: &str, item: &Item, hash_attr: &str, range_attr: &str) -> String {
+    fn cursor_after(self, list: &str, item: &Item, hash_attr: &str, range_attr: &str) -> String {
         let mut key = BTreeMap::new();
         for attr in [PK, SK, hash_attr, range_attr] {
             if let Some(AttributeValue::S(v)) = item.get(attr) {
                 key.insert(attr.to_owned(), v.clone());
             }
         }
-        self.cursors.encode(scope, list, key)
+        self.cursors.encode(self.scope, list, key)
     }
 
-    fn cursor_from_key(&self, scope: &AccountScope, list: &str, lek: &Item) -> String {
+    fn cursor_from_key(self, list: &str, lek: &Item) -> String {
         let key = lek
             .iter()
             .filter_map(|(k, v)| match v {
@@ -662,62 +711,27 @@ impl Store {
                 _ => None,
             })
             .collect();
-        self.cursors.encode(scope, list, key)
+        self.cursors.encode(self.scope, list, key)
     }
 
     /// Every item of a partition-prefix, following pages (internal walks only).
-    pub(crate) async fn query_all(&self, scope: &AccountScope, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
-        self.query_all_projected(scope, sk_prefix, None).await
+    pub(crate) async fn query_all(self, sk_prefix: &str) -> Result<Vec<Item>, StoreError> {
+        self.query_all_projected(sk_prefix, None).await
     }
 
     /// The ids (or names) that every item under `sk_prefix` holds in `attribute`: the
     /// memberships, markers and reservations that name what they belong to.
     pub(crate) async fn ids_under<I: From<String>, C: FromIterator<I>>(
-        &self,
-        scope: &AccountScope,
+        self,
         sk_prefix: &str,
         attribute: &str,
     ) -> Result<C, StoreError> {
-        Ok(strings_in(&self.query_all(scope, sk_prefix).await?, attribute).map(I::from).collect())
+        Ok(strings_in(&self.query_all(sk_prefix).await?, attribute).map(I::from).collect())
     }
 
-    /// The ids (or names) that those of the items at `keys` that exist hold in `attribute` (one
-    /// batched read).
-    pub(crate) async fn ids_at<I: From<String>, C: FromIterator<I>>(
-        &self,
-        keys: Vec<Key>,
-        attribute: &str,
-    ) -> Result<C, StoreError> {
-        Ok(strings_in(&self.batch_get(keys).await?, attribute).map(I::from).collect())
-    }
-
-    /// Every entry of an index partition, in DynamoDB's own pages (up to 1 MB each, no item
-    /// limit), with only the attributes of `projection`. For whole-partition reads where the
-    /// number of requests should depend on bytes, not on items.
-    pub(crate) async fn query_index_all(
-        &self,
-        index: Index,
-        hash_value: &str,
-        projection: &str,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut names = names_of(&[projection]);
-        names.insert("#h".to_owned(), index.hash_key().to_owned());
-        let query = self
-            .client
-            .query()
-            .table_name(&*self.table)
-            .index_name(index.name())
-            .key_condition_expression("#h = :h")
-            .set_expression_attribute_names(Some(names))
-            .expression_attribute_values(":h", s(hash_value))
-            .projection_expression(projection);
-        self.query_to_end(query).await
-    }
-
-    /// [`Store::query_all`] returning only the attributes of `projection`.
+    /// [`AccountStore::query_all`] returning only the attributes of `projection`.
     pub(crate) async fn query_all_projected(
-        &self,
-        scope: &AccountScope,
+        self,
         sk_prefix: &str,
         projection: Option<&str>,
     ) -> Result<Vec<Item>, StoreError> {
@@ -732,24 +746,10 @@ impl Store {
             .key_condition_expression("#PK = :h AND begins_with(#SK, :p)")
             .set_expression_attribute_names(Some(names))
             .set_projection_expression(projection.map(str::to_owned))
-            .expression_attribute_values(":h", s(scope.partition()))
+            .expression_attribute_values(":h", s(self.scope.partition()))
             .expression_attribute_values(":p", s(sk_prefix))
             .consistent_read(true);
         self.query_to_end(query).await
-    }
-
-    /// Sends `query` page after page until DynamoDB has no more, and returns every item.
-    async fn query_to_end(&self, query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
-        let mut all = Vec::new();
-        let mut start_key: Option<Item> = None;
-        loop {
-            let out = query.clone().set_exclusive_start_key(start_key.take()).send().await.map_err(classify)?;
-            all.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) => start_key = Some(k),
-                None => return Ok(all),
-            }
-        }
     }
 }
 

@@ -84,7 +84,7 @@ impl AccountStore<'_> {
     pub async fn holders_of(self, permissions: &[Permission]) -> Result<Vec<Holders>, StoreError> {
         let prefixes: Vec<String> = permissions.iter().map(|p| self.scope.grants_of_permission_prefix(*p)).collect();
         let (grants, pending, disabled) = tokio::try_join!(
-            futures::future::try_join_all(prefixes.iter().map(|prefix| self.query_all(self.scope, prefix))),
+            futures::future::try_join_all(prefixes.iter().map(|prefix| self.query_all(prefix))),
             self.pending_deletes(),
             self.disabled_operator_ids()
         )?;

@@ -68,7 +68,7 @@ impl AccountStore<'_> {
             values: vec![(":zero", n(0))],
         });
         let spec = QuerySpec::on_index(Index::ByName, "groups".into(), self.scope.groups_by_name(), filter, page);
-        self.query_records(self.scope, spec, None).await
+        self.query_records(spec, None).await
     }
 
     pub async fn create_group(
@@ -266,20 +266,17 @@ impl AccountStore<'_> {
 
     /// Every group id an operator belongs to.
     pub async fn all_group_ids_of(self, operator_id: &OperatorId) -> Result<Vec<GroupId>, StoreError> {
-        self.ids_under(self.scope, &self.scope.member_of_prefix(operator_id), "groupId").await
+        self.ids_under(&self.scope.member_of_prefix(operator_id), "groupId").await
     }
 
     /// Every member id of a group.
     pub async fn all_member_ids(self, group_id: &GroupId) -> Result<Vec<OperatorId>, StoreError> {
-        self.ids_under(self.scope, &self.scope.members_prefix(group_id), "operatorId").await
+        self.ids_under(&self.scope.members_prefix(group_id), "operatorId").await
     }
 
     /// One page of the membership items of `spec`, as the ids they hold in `attribute`.
     async fn id_page<I: From<String>>(self, spec: QuerySpec<'_>, attribute: &str) -> Result<Page<I>, StoreError> {
-        Ok(self
-            .query_page(self.scope, spec)
-            .await?
-            .map(|item| I::from(string_attr(&item, attribute).unwrap_or_default())))
+        Ok(self.query_page(spec).await?.map(|item| I::from(string_attr(&item, attribute).unwrap_or_default())))
     }
 }
 

@@ -49,7 +49,7 @@ impl AccountStore<'_> {
             filter: None,
             page: PageRequest { limit: 100, cursor: None },
         };
-        Ok(self.query_records(self.scope, spec, None).await?.items)
+        Ok(self.query_records(spec, None).await?.items)
     }
 
     /// Operators in id (creation) order, skipping the first `skip` and returning at most `take`.
@@ -79,7 +79,7 @@ impl AccountStore<'_> {
                 prefix.to_owned(),
                 PageRequest { limit: want, cursor: cursor.as_deref() },
             );
-            let page = self.query_page(self.scope, spec).await?;
+            let page = self.query_page(spec).await?;
             items.extend(page.items);
             match page.next_cursor {
                 Some(c) if items.len() < skip + take => cursor = Some(c),

@@ -197,12 +197,12 @@ impl AccountStore<'_> {
     /// `production` counts. Groups are read before their members, so that a member count repaired
     /// with [`AccountStore::repair_member_count`] is refused if the group changed after it was read.
     pub async fn recount(self, production: CountsAsProduction) -> Result<Recount, StoreError> {
-        let groups = self.query_all(self.scope, self.scope.groups_prefix()).await?;
+        let groups = self.query_all(self.scope.groups_prefix()).await?;
         let (operators, members, api_users, monitors) = tokio::try_join!(
-            self.query_all(self.scope, self.scope.operators_prefix()),
-            self.query_all(self.scope, self.scope.all_members_prefix()),
+            self.query_all(self.scope.operators_prefix()),
+            self.query_all(self.scope.all_members_prefix()),
             self.all_api_users(),
-            self.query_all(self.scope, self.scope.monitors_prefix()),
+            self.query_all(self.scope.monitors_prefix()),
         )?;
         let mut counters = HubCounters::default();
         for item in operators {

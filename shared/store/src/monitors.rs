@@ -135,7 +135,7 @@ impl AccountStore<'_> {
         let filter =
             mode.map(|m| Filter { expression: "#mode = :mode".into(), values: vec![(":mode", s(m.as_str()))] });
         let spec = QuerySpec::on_index(Index::ByName, list.into(), self.scope.monitors_by_name(), filter, page);
-        self.query_records(self.scope, spec, None).await
+        self.query_records(spec, None).await
     }
 
     /// Registers a monitor, counted in the same transaction (in `productionMonitors` if
@@ -219,8 +219,7 @@ impl AccountStore<'_> {
     /// Finishes every pending monitor delete of the account (for the maintenance job); returns how
     /// many it finished.
     pub async fn finish_pending_monitor_deletes(self) -> Result<usize, StoreError> {
-        let ids: Vec<MonitorId> =
-            self.ids_under(self.scope, self.scope.monitor_pending_delete_prefix(), "monitorId").await?;
+        let ids: Vec<MonitorId> = self.ids_under(self.scope.monitor_pending_delete_prefix(), "monitorId").await?;
         self.finish_each(&ids, |id| self.finish_monitor_delete(id)).await
     }
 
@@ -232,7 +231,7 @@ impl AccountStore<'_> {
     ) -> Result<Page<MonitorAuthorization>, StoreError> {
         let list = format!("monitorAuthorizations:{monitor_id}");
         let spec = QuerySpec::under(self.scope, list, self.scope.monitor_authorizations_prefix(monitor_id), page);
-        self.query_page(self.scope, spec).await?.try_map(|item| authorization_from(&item))
+        self.query_page(spec).await?.try_map(|item| authorization_from(&item))
     }
 
     /// Every authorization on a monitor.
@@ -360,7 +359,7 @@ impl AccountStore<'_> {
     /// The authorizations listed under `sk_prefix`: a monitor's (`MONAUTH#`) or a holder's
     /// (`AUTHOF#`) items, which carry the same attributes.
     async fn authorizations_under(self, sk_prefix: &str) -> Result<Vec<MonitorAuthorization>, StoreError> {
-        self.query_all(self.scope, sk_prefix).await?.iter().map(authorization_from).collect()
+        self.query_all(sk_prefix).await?.iter().map(authorization_from).collect()
     }
 }
 

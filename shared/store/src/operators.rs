@@ -80,7 +80,7 @@ impl AccountStore<'_> {
             values.push((":disabled", aws_sdk_dynamodb::types::AttributeValue::Bool(disabled)));
         }
         let filter = (!clauses.is_empty()).then(|| Filter { expression: clauses.join(" AND "), values });
-        self.query_records(self.scope, QuerySpec::on_index(index, list, hash_value, filter, page), None).await
+        self.query_records(QuerySpec::on_index(index, list, hash_value, filter, page), None).await
     }
 
     /// Up to `limit` active operators ordered by name: one Query on the sparse active index.
@@ -200,7 +200,7 @@ impl AccountStore<'_> {
     /// The ids of the account's disabled operators (one strongly consistent Query of their
     /// markers).
     pub async fn disabled_operator_ids(self) -> Result<std::collections::BTreeSet<OperatorId>, StoreError> {
-        self.ids_under(self.scope, self.scope.disabled_prefix(), "operatorId").await
+        self.ids_under(self.scope.disabled_prefix(), "operatorId").await
     }
 
     /// Deletes an operator. The first transaction removes the operator, its email, its

@@ -21,7 +21,7 @@ const MAX_ATTEMPTS: usize = 20;
 impl AccountStore<'_> {
     /// Operators and groups whose delete has not finished.
     pub async fn pending_deletes(self) -> Result<Vec<Principal>, StoreError> {
-        let items = self.query_all(self.scope, self.scope.pending_delete_prefix()).await?;
+        let items = self.query_all(self.scope.pending_delete_prefix()).await?;
         Ok(items
             .iter()
             .filter_map(|i| {

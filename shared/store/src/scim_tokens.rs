@@ -28,8 +28,7 @@ impl AccountStore<'_> {
 
     /// Every SCIM token of the account (a few: the domain crate bounds them), oldest first.
     pub async fn scim_tokens(self) -> Result<Vec<ScimTokenRecord>, StoreError> {
-        let items =
-            self.query_all_projected(self.scope, self.scope.scim_tokens_prefix(), Some(SCIM_TOKEN_ATTRIBUTES)).await?;
+        let items = self.query_all_projected(self.scope.scim_tokens_prefix(), Some(SCIM_TOKEN_ATTRIBUTES)).await?;
         items.into_iter().map(decode).collect()
     }
 
