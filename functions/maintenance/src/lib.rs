@@ -212,14 +212,14 @@ async fn maintain_account(
     now: Timestamp,
     report: &mut AccountReport,
 ) -> Result<(), StoreError> {
-    let store = &state.store;
     let scope = AccountScope::new(account_id);
-    if store.in_account(&scope).account_record().await?.is_none() {
+    let store = state.store.in_account(&scope);
+    if store.account_record().await?.is_none() {
         report.outcome = Outcome::NotFound;
         return Ok(());
     }
-    report.finished_deletes = store.in_account(&scope).finish_pending_deletes().await?;
-    report.finished_deletes += store.in_account(&scope).finish_pending_monitor_deletes().await?;
+    report.finished_deletes = store.finish_pending_deletes().await?;
+    report.finished_deletes += store.finish_pending_monitor_deletes().await?;
     let prune_before = first_counted_day(now.min(state.clock.now()));
     let context = hub_api::audit::system_context(state, hub_store::AuditSource::Maintenance, "maintenance");
     let activity_event = |user: &hub_store::records::ApiUserRecord, inactive: bool| {
@@ -231,25 +231,22 @@ async fn maintain_account(
             changes,
         )
     };
-    report.api_users = store
-        .in_account(&scope)
-        .refresh_api_user_activity(&inactive_cutoff(now), &prune_before, &activity_event)
-        .await?;
+    report.api_users = store.refresh_api_user_activity(&inactive_cutoff(now), &prune_before, &activity_event).await?;
 
     let computed_at = format_timestamp(now);
     for _ in 0..RECOUNT_ATTEMPTS {
         // Read before counting: a counter change during the recount moves the version and
         // refuses the write-back.
-        let Some(account) = store.in_account(&scope).account_record().await? else {
+        let Some(account) = store.account_record().await? else {
             report.outcome = Outcome::NotFound;
             return Ok(());
         };
-        let recount = store.in_account(&scope).recount(hub_api::rules::is_production_monitor).await?;
+        let recount = store.recount(hub_api::rules::is_production_monitor).await?;
         for group in recount.groups.iter().filter(|g| g.stored != g.actual) {
             let changes = vec![hub_api::audit::change("memberCount", group.stored, group.actual)];
             let event =
                 hub_api::audit::event(&context, "group.memberCountRepaired", ("Group", &group.group_id, None), changes);
-            if store.in_account(&scope).repair_member_count(group, &event).await? {
+            if store.repair_member_count(group, &event).await? {
                 report.repairs.push(CounterRepair {
                     counter: "memberCount".into(),
                     group_id: Some(group.group_id.clone()),
@@ -270,11 +267,7 @@ async fn maintain_account(
                 changes,
             )
         });
-        if store
-            .in_account(&scope)
-            .write_counters(account.counters_version, &recount.counters, &computed_at, event.as_ref())
-            .await?
-        {
+        if store.write_counters(account.counters_version, &recount.counters, &computed_at, event.as_ref()).await? {
             report.repairs.extend(drift);
             report.outcome = if report.repairs.is_empty() { Outcome::Clean } else { Outcome::Repaired };
             return Ok(());

@@ -240,27 +240,22 @@ impl Listed for Groups {
         let ListRequest { scim: Scim { state, base, .. }, params } = *list;
         let projection = list.projection();
         let scope = list.scim.scope();
-        let store = &state.store;
+        let store = state.store.in_account(&scope);
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {
-            None => {
-                list.unfiltered(&scope, window, |a| a.groups_total, |s, n| store.in_account(&scope).groups_window(s, n))
-                    .await?
-            }
+            None => list.unfiltered(&scope, window, |a| a.groups_total, |s, n| store.groups_window(s, n)).await?,
             Some(f) => {
                 let clauses = list::clauses(f, &["id", "displayname", "externalid"])?;
                 let text = |c: &Eq| c.value.as_str().map(str::to_owned);
                 let first = &clauses[0];
                 let id = match (first.attribute.as_str(), text(first)) {
                     ("id", Some(v)) => Some(GroupId::new(v)),
-                    ("displayname", Some(v)) => store.in_account(&scope).group_id_by_name(&v).await.map_err(api)?,
-                    ("externalid", Some(v)) => {
-                        store.in_account(&scope).group_id_by_external_id(&v).await.map_err(api)?
-                    }
+                    ("displayname", Some(v)) => store.group_id_by_name(&v).await.map_err(api)?,
+                    ("externalid", Some(v)) => store.group_id_by_external_id(&v).await.map_err(api)?,
                     _ => return Err(ScimError::bad_request(ScimType::InvalidFilter, "compare with a string")),
                 };
                 let candidates = match id {
-                    Some(id) => store.in_account(&scope).group(&id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
+                    Some(id) => store.group(&id).await.map_err(api)?.into_iter().collect::<Vec<_>>(),
                     None => Vec::new(),
                 };
                 window.of(candidates.into_iter().filter(|g| clauses.iter().all(|c| satisfies(g, c))).collect())

@@ -377,18 +377,10 @@ impl Listed for Users {
         // Groups cost a Query per user: on lists only when asked for by name.
         let with_groups = params.attributes().is_some_and(|a| a.to_ascii_lowercase().contains("groups"));
         let scope = list.scim.scope();
-        let store = &state.store;
+        let store = state.store.in_account(&scope);
         let api = hub_api::ApiError::from;
         let (total, page) = match params.filter() {
-            None => {
-                list.unfiltered(
-                    &scope,
-                    window,
-                    |a| a.operators_total,
-                    |s, n| store.in_account(&scope).operators_window(s, n),
-                )
-                .await?
-            }
+            None => list.unfiltered(&scope, window, |a| a.operators_total, |s, n| store.operators_window(s, n)).await?,
             Some(f) => {
                 let clauses = list::clauses(f, &FILTERABLE)?;
                 // One clause with a constant-cost lookup picks the candidates; the others are checked.
@@ -403,18 +395,16 @@ impl Listed for Users {
                     Some((kind, value)) => {
                         let id = match kind {
                             "id" => Some(OperatorId::new(value)),
-                            "email" => store.in_account(&scope).operator_id_by_email(&value).await.map_err(api)?,
-                            _ => store.in_account(&scope).operator_id_by_external_id(&value).await.map_err(api)?,
+                            "email" => store.operator_id_by_email(&value).await.map_err(api)?,
+                            _ => store.operator_id_by_external_id(&value).await.map_err(api)?,
                         };
                         match id {
-                            Some(id) => {
-                                store.in_account(&scope).operator(&id).await.map_err(api)?.into_iter().collect()
-                            }
+                            Some(id) => store.operator(&id).await.map_err(api)?.into_iter().collect(),
                             None => Vec::new(),
                         }
                     }
                     None => match clauses.iter().find(|c| c.attribute == "displayname").and_then(text) {
-                        Some(name) => store.in_account(&scope).operators_named(&name).await.map_err(api)?,
+                        Some(name) => store.operators_named(&name).await.map_err(api)?,
                         None => {
                             return Err(ScimError::bad_request(
                                 ScimType::InvalidFilter,
